@@ -1,0 +1,1 @@
+"""The `sst2-tui` command line: argument parsing only; heavy imports happen per command."""

@@ -1,0 +1,119 @@
+"""Checkpoints that are either complete or ignored.
+
+A checkpoint is written into `step-NNNNNNN.tmp/`, files first, then `manifest.json` (step and a
+sha256 per file), then the folder is renamed into place. Only folders with a manifest whose
+checksums match are ever loaded. Nothing here is a pickle: tensors go to safetensors, the rest to JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from core.storage import atomic_write_json, fsync_dir
+
+NAME = re.compile(r"^step-(\d+)$")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def trainable_state(model: torch.nn.Module, full: bool) -> dict[str, torch.Tensor]:
+    """Every weight for full fine-tuning; only the trained ones (adapter + head) for LoRA."""
+    named = model.named_parameters()
+    return {name: p.detach().contiguous().cpu() for name, p in named if full or p.requires_grad}
+
+
+def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Split an optimizer state_dict into tensors (safetensors) and plain values (JSON)."""
+    state = optimizer.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    plain: dict[str, Any] = {"param_groups": state["param_groups"], "state": {}}
+    for index, values in state["state"].items():
+        plain["state"][str(index)] = {}
+        for key, value in values.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"{index}.{key}"] = value.detach().contiguous().cpu()
+            else:
+                plain["state"][str(index)][key] = value
+    return tensors, plain
+
+
+def write_checkpoint(folder: Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
+                     full: bool, extra: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"step-{step:07d}"
+    temporary = folder / f"step-{step:07d}.tmp"
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir()
+    save_file(trainable_state(model, full), str(temporary / "model.safetensors"))
+    if optimizer is not None:
+        tensors, plain = optimizer_tensors(optimizer)
+        save_file(tensors or {"_empty": torch.zeros(0)}, str(temporary / "optimizer.safetensors"))
+        atomic_write_json(temporary / "optimizer.json", plain)
+    atomic_write_json(temporary / "state.json", {"step": step, **extra})
+    files = {p.name: _sha256(p) for p in sorted(temporary.iterdir())}
+    # The manifest is written last: a folder without one is a checkpoint that was cut short.
+    atomic_write_json(temporary / "manifest.json", {"step": step, "files": files})
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(temporary, final)
+    fsync_dir(folder)
+    return final
+
+
+def verify(path: Path) -> str | None:
+    """None if the checkpoint is complete and intact, else why not (naming the file)."""
+    manifest_path = path / "manifest.json"
+    if not manifest_path.is_file():
+        return f"{manifest_path}: missing; the checkpoint was not finished"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"{manifest_path}: unreadable"
+    for name, digest in manifest.get("files", {}).items():
+        file = path / name
+        if not file.is_file():
+            return f"{file}: missing"
+        if _sha256(file) != digest:
+            return f"{file}: checksum mismatch (truncated or altered)"
+    return None
+
+
+def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
+    """Complete-looking checkpoints sorted by step number (not by text)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = NAME.match(path.name)
+        if match and path.is_dir():
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def rotate(folder: Path, keep: int, best_step: int | None) -> None:
+    """Keep the newest `keep` checkpoints and the best one; drop leftovers of interrupted writes."""
+    for leftover in folder.glob("step-*.tmp") if folder.is_dir() else []:
+        shutil.rmtree(leftover, ignore_errors=True)
+    checkpoints = list_checkpoints(folder)
+    for step, path in checkpoints[:-keep] if keep > 0 else checkpoints:
+        if step != best_step:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def load_model_tensors(path: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(path / "model.safetensors"))

@@ -1,0 +1,166 @@
+"""Load and validate the train and validation splits, before any model is loaded.
+
+Sources: `demo`, a Hub dataset (default `sst2`), a GLUE-style folder (`train.tsv` + `dev.tsv`), a
+csv/tsv/jsonl/parquet file or folder, or a `datasets.save_to_disk` folder. Every problem is a
+`DataError` whose message names the file, the row and the field, and says what to do.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.data_files import FILE_SUFFIXES, read_table_file
+from core.errors import DataError
+
+HUB_ALIASES = {"sst2": "stanfordnlp/sst2", "glue/sst2": "stanfordnlp/sst2", "sst-2": "stanfordnlp/sst2"}
+VALIDATION_NAMES = ("dev", "validation", "valid", "val")
+HELD_OUT_FRACTION = 0.1
+
+
+@dataclass
+class Split:
+    texts: list[str]
+    labels: list[int]
+    source: str
+    """Where the split came from (a file path, a Hub id, `demo`), for messages and reports."""
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, indices: list[int]) -> Split:
+        return Split([self.texts[i] for i in indices], [self.labels[i] for i in indices], self.source)
+
+
+@dataclass
+class Splits:
+    train: Split
+    validation: Split
+    note: str = ""
+    """How the splits were formed, e.g. a held-out validation share of a single file."""
+
+
+def load_splits(spec: str, *, seed: int = 0, train_subset: int | None = None, eval_subset: int | None = None) -> Splits:
+    splits = _load(spec, seed)
+    for name, split in (("train", splits.train), ("validation", splits.validation)):
+        if len(split) == 0:
+            raise DataError(f"{split.source}: the {name} split is empty; add labelled rows to it")
+    if train_subset is not None:
+        splits.train = _seeded_subset(splits.train, train_subset, seed)
+    if eval_subset is not None:
+        splits.validation = _seeded_subset(splits.validation, eval_subset, seed + 1)
+    return splits
+
+
+def _seeded_subset(split: Split, size: int, seed: int) -> Split:
+    if size >= len(split):
+        return split
+    indices = sorted(random.Random(seed).sample(range(len(split)), size))
+    return split.subset(indices)
+
+
+def _load(spec: str, seed: int) -> Splits:
+    if spec == "demo":
+        from core.demo_data import demo_splits
+
+        return demo_splits(seed)
+    path = Path(spec).expanduser()
+    if path.exists():
+        return _load_path(path, seed)
+    if spec.lower() in HUB_ALIASES or _looks_like_hub_id(spec):
+        return _load_hub(HUB_ALIASES.get(spec.lower(), spec))
+    raise DataError(f"--data {spec}: no such file or folder; give `sst2`, a local path such as ../shared/data/sst2, or `demo`")
+
+
+def _looks_like_hub_id(spec: str) -> bool:
+    parts = spec.split("/")
+    return len(parts) <= 2 and all(parts) and not spec.startswith((".", "~")) and Path(spec).suffix.lower() not in FILE_SUFFIXES
+
+
+def _load_path(path: Path, seed: int) -> Splits:
+    if path.is_file():
+        if path.suffix.lower() not in FILE_SUFFIXES:
+            raise DataError(f"{path}: unsupported file type; use .csv, .tsv, .jsonl or .parquet")
+        whole = read_table_file(path)
+        return _hold_out(whole, seed)
+    if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
+        return _load_saved_dataset(path, seed)
+    train = _find_split_file(path, ("train",))
+    validation = _find_split_file(path, VALIDATION_NAMES)
+    if train is None:
+        files = [p for p in sorted(path.iterdir()) if p.suffix.lower() in FILE_SUFFIXES]
+        if len(files) == 1:
+            return _hold_out(read_table_file(files[0]), seed)
+        raise DataError(
+            f"{path}: no train file found; the folder needs train.tsv and dev.tsv (GLUE layout), "
+            "or train/validation files in csv, tsv, jsonl or parquet"
+        )
+    if validation is None:
+        return _hold_out(read_table_file(train), seed)
+    return Splits(read_table_file(train), read_table_file(validation))
+
+
+def _find_split_file(folder: Path, names: tuple[str, ...]) -> Path | None:
+    for name in names:
+        for suffix in FILE_SUFFIXES:
+            candidate = folder / f"{name}{suffix}"
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _hold_out(whole: Split, seed: int) -> Splits:
+    """A single file has no validation split: hold out a seeded 10% of it, and say so."""
+    if len(whole) < 2:
+        raise DataError(f"{whole.source}: needs at least 2 labelled rows to hold out a validation split")
+    order = list(range(len(whole)))
+    random.Random(seed).shuffle(order)
+    cut = max(1, int(len(whole) * HELD_OUT_FRACTION))
+    note = f"validation is a seeded {HELD_OUT_FRACTION:.0%} held out of {whole.source}"
+    return Splits(whole.subset(sorted(order[cut:])), whole.subset(sorted(order[:cut])), note)
+
+
+def _load_saved_dataset(path: Path, seed: int) -> Splits:
+    import datasets
+
+    try:
+        loaded = datasets.load_from_disk(str(path))
+    except Exception as error:  # a damaged folder: say which and why, never a traceback
+        raise DataError(f"{path}: not a readable datasets.save_to_disk folder ({error})") from None
+    if isinstance(loaded, datasets.Dataset):
+        return _hold_out(_dataset_split(loaded, str(path)), seed)
+    train_name = "train" if "train" in loaded else None
+    validation_name = next((n for n in ("validation", "dev", "valid", "val") if n in loaded), None)
+    if train_name is None:
+        raise DataError(f"{path}: the saved dataset has no `train` split (it has: {', '.join(loaded)})")
+    train = _dataset_split(loaded[train_name], f"{path}[{train_name}]")
+    if validation_name is None:
+        return _hold_out(train, seed)
+    return Splits(train, _dataset_split(loaded[validation_name], f"{path}[{validation_name}]"))
+
+
+def _dataset_split(dataset, source: str) -> Split:
+    from core.data_files import check_rows, pick_text_column
+
+    text_column = pick_text_column(list(dataset.column_names), source)
+    if "label" not in dataset.column_names:
+        raise DataError(f"{source}: no `label` column (columns: {', '.join(dataset.column_names)}); add one with 0 or 1")
+    return check_rows(list(dataset[text_column]), list(dataset["label"]), source, text_column, first_row=1)
+
+
+def _load_hub(name: str) -> Splits:
+    from core.hub import require_hub
+
+    require_hub(name, "dataset", flag="--data")
+    import datasets
+
+    try:
+        loaded = datasets.load_dataset(name)
+    except Exception as error:
+        raise DataError(f"--data {name}: could not load it from the Hub ({type(error).__name__}: {error}); "
+                        "use a local folder such as ../shared/data/sst2, or `demo`") from None
+    validation_name = next((n for n in ("validation", "dev", "valid", "val") if n in loaded), None)
+    if "train" not in loaded or validation_name is None:
+        raise DataError(f"--data {name}: needs `train` and `validation` splits (it has: {', '.join(loaded)})")
+    return Splits(_dataset_split(loaded["train"], f"{name}[train]"), _dataset_split(loaded[validation_name], f"{name}[{validation_name}]"))

@@ -1,0 +1,30 @@
+"""`--model demo`: a tiny GPT-2 and a byte-level BPE tokenizer trained on the fly, offline."""
+
+from __future__ import annotations
+
+import torch
+from tokenizers import ByteLevelBPETokenizer
+from transformers import GPT2Config, GPT2ForSequenceClassification, PreTrainedTokenizerFast
+
+from core.demo_data import demo_corpus
+
+EOT = "<|endoftext|>"
+DEMO_VOCAB = 400
+
+
+def demo_tokenizer() -> PreTrainedTokenizerFast:
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(demo_corpus(), vocab_size=DEMO_VOCAB, min_frequency=1, special_tokens=[EOT], show_progress=False)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token=EOT, bos_token=EOT, unk_token=EOT)
+    tokenizer.pad_token = EOT  # GPT-2 has no pad token: pad with end-of-text, as for the real model
+    return tokenizer
+
+
+def demo_model(tokenizer: PreTrainedTokenizerFast, seed: int) -> GPT2ForSequenceClassification:
+    config = GPT2Config(
+        vocab_size=len(tokenizer), n_positions=128, n_embd=64, n_layer=2, n_head=2,
+        num_labels=2, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.eos_token_id,
+    )
+    torch.manual_seed(seed)
+    return GPT2ForSequenceClassification(config)

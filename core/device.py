@@ -1,0 +1,146 @@
+"""Device detection and the precision plan: which dtype the weights hold and what autocast does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+from core.errors import UserError
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    kind: str
+    """`cuda`, `mps` or `cpu`."""
+    name: str
+    capability: str | None = None
+    memory_total_mb: float | None = None
+    count: int = 1
+    threads: int | None = None
+    bf16: bool = False
+    """Whether bf16 autocast is supported (Ampere and later on CUDA; always on CPU)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        if self.kind == "cuda":
+            memory = f", {self.memory_total_mb / 1024:.0f} GiB" if self.memory_total_mb else ""
+            more = f" x{self.count}" if self.count > 1 else ""
+            return f"{self.name}{more} (cuda, sm {self.capability}{memory})"
+        if self.kind == "mps":
+            return "Apple GPU (mps)"
+        return f"CPU ({self.threads} threads)"
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine() or "CPU"
+
+
+def detect(requested: str = "auto") -> DeviceInfo:
+    """Find the device to train on; a requested device that is missing is a user error."""
+    has_cuda = torch.cuda.is_available()
+    has_mps = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    if requested == "cuda" and not has_cuda:
+        raise UserError("--device cuda: no CUDA GPU is visible to PyTorch; use --device auto or cpu")
+    if requested == "mps" and not has_mps:
+        raise UserError("--device mps: Apple's MPS backend is not available here; use --device auto or cpu")
+    if requested in ("auto", "cuda") and has_cuda:
+        props = torch.cuda.get_device_properties(0)
+        return DeviceInfo(
+            kind="cuda",
+            name=props.name,
+            capability=f"{props.major}.{props.minor}",
+            memory_total_mb=props.total_memory / 2**20,
+            count=torch.cuda.device_count(),
+            bf16=torch.cuda.is_bf16_supported(),
+        )
+    if requested in ("auto", "mps") and has_mps:
+        return DeviceInfo(kind="mps", name="Apple GPU")
+    return DeviceInfo(kind="cpu", name=_cpu_name(), threads=torch.get_num_threads(), bf16=True)
+
+
+@dataclass(frozen=True)
+class PrecisionPlan:
+    name: str
+    """The resolved precision: `fp32`, `fp16`, `bf16` or `fp16-pure`."""
+    param_dtype: torch.dtype
+    autocast_dtype: torch.dtype | None
+    use_grad_scaler: bool
+
+    def autocast(self, device_kind: str) -> contextlib.AbstractContextManager:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=device_kind, dtype=self.autocast_dtype)
+
+    def describe(self) -> str:
+        return {
+            "fp32": "fp32",
+            "bf16": "bf16 autocast (fp32 weights)",
+            "fp16": "fp16 autocast + GradScaler (fp32 weights)",
+            "fp16-pure": "pure fp16 (weights and optimizer state in float16)",
+        }[self.name]
+
+
+def plan_precision(requested: str, device: DeviceInfo) -> PrecisionPlan:
+    """Turn `--precision` into a plan; `auto` picks bf16 where supported, fp16 on older GPUs, fp32 on CPU."""
+    name = requested
+    if requested == "auto":
+        if device.kind == "cuda":
+            name = "bf16" if device.bf16 else "fp16"
+        else:
+            name = "fp32"
+    if name == "bf16" and device.kind == "cuda" and not device.bf16:
+        raise UserError(f"--precision bf16: {device.name} does not support bfloat16; use fp16 or auto")
+    if name == "fp32":
+        return PrecisionPlan("fp32", torch.float32, None, False)
+    if name == "bf16":
+        return PrecisionPlan("bf16", torch.float32, torch.bfloat16, False)
+    if name == "fp16":
+        # float16 gradients underflow without loss scaling; GradScaler skips steps that overflow.
+        return PrecisionPlan("fp16", torch.float32, torch.float16, device.kind == "cuda")
+    return PrecisionPlan("fp16-pure", torch.float16, None, False)
+
+
+def memory_in_use_mb(device: DeviceInfo) -> float | None:
+    """Device memory now: CUDA allocated bytes (no sync needed), or this process's RSS on CPU."""
+    if device.kind == "cuda":
+        return torch.cuda.memory_allocated() / 2**20
+    return rss_mb()
+
+
+def rss_mb() -> float | None:
+    try:
+        with open(f"/proc/{os.getpid()}/statm", encoding="ascii") as handle:
+            pages = int(handle.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def peak_memory_mb(device: DeviceInfo) -> float | None:
+    if device.kind == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except (ImportError, OSError):
+        return None
+
+
+def torch_device(device: DeviceInfo) -> torch.device:
+    return torch.device(device.kind)

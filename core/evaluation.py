@@ -1,0 +1,49 @@
+"""Validation accuracy: the same function for every method, so their numbers compare."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from core.batching import Encoded, collate, sequential_batches, to_device
+from core.device import PrecisionPlan
+
+
+@dataclass
+class EvalResult:
+    accuracy: float
+    loss: float
+    n: int
+    seconds: float
+    positive_probability: list[float] = field(default_factory=list)
+    """P(label 1) per validation example, in the validation split's order."""
+
+
+@torch.inference_mode()
+def evaluate(model: torch.nn.Module, data: Encoded, pad_id: int, batch_size: int, device: torch.device,
+             plan: PrecisionPlan) -> EvalResult:
+    """Sorted by length in large batches; results are gathered on the device and read once."""
+    started = time.perf_counter()
+    was_training = model.training
+    model.eval()
+    loss_sum = torch.zeros((), device=device, dtype=torch.float32)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    probabilities = torch.empty(len(data), dtype=torch.float32, device=device)
+    try:
+        for indices in sequential_batches([len(x) for x in data.ids], batch_size):
+            batch = to_device(collate(data, indices, pad_id), device)
+            with plan.autocast(device.type):
+                logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.float()
+            loss_sum += torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="sum")
+            correct += (logits.argmax(-1) == batch["labels"]).sum()
+            probabilities[torch.tensor(indices, device=device)] = logits.softmax(-1)[:, 1]
+    finally:
+        model.train(was_training)
+    n = len(data)
+    # .item()/.tolist() below are the sync points: once per evaluation, not per batch.
+    return EvalResult(
+        accuracy=correct.item() / n, loss=loss_sum.item() / n, n=n, seconds=time.perf_counter() - started,
+        positive_probability=probabilities.cpu().tolist(),
+    )

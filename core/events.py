@@ -1,0 +1,188 @@
+"""Typed events that the methods yield. Each is a small dataclass that is one JSON line on disk.
+
+Every event has a `type` (its JSON tag) and `time` (wall clock, seconds since the epoch).
+`event_from_json` reads a line back into the same class; unknown types come back as `Unknown`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN/Inf: write them as strings so every line stays valid JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _restore(value: Any) -> Any:
+    if value in ("nan", "inf", "-inf"):
+        return float(value)
+    return value
+
+
+@dataclass
+class Event:
+    type: ClassVar[str] = "event"
+    time: float = field(default_factory=time.time, kw_only=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, **_clean(dataclasses.asdict(self))}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class RunStarted(Event):
+    type: ClassVar[str] = "run_started"
+    run_id: str
+    method: str
+    config: dict[str, Any]
+    effective: dict[str, Any]
+    """Settings that actually apply, including hidden library defaults (e.g. Trainer's max_grad_norm)."""
+    device: dict[str, Any]
+    precision: str
+    trainable_params: int
+    total_params: int
+    versions: dict[str, str]
+    train_examples: int
+    eval_examples: int
+    total_steps: int
+    steps_per_epoch: int
+
+
+@dataclass
+class Warning(Event):  # noqa: A001 - the event's name in the log
+    type: ClassVar[str] = "warning"
+    code: str
+    message: str
+
+
+@dataclass
+class Step(Event):
+    type: ClassVar[str] = "step"
+    step: int
+    epoch: float
+    loss: float
+    """Mean training loss over the steps since the previous `step` event."""
+    lr: float
+    eps: float | None
+    samples_per_second: float
+    tokens_per_second: float
+    memory_mb: float | None
+    """Device memory in use (CUDA allocated, or process RSS on CPU)."""
+    steps_covered: int = 1
+    """How many optimizer steps this event summarises (values are read from the device every N)."""
+    skipped_steps: int = 0
+    """Steps whose update was skipped so far (GradScaler overflow or a `skip` policy)."""
+
+
+@dataclass
+class Eval(Event):
+    type: ClassVar[str] = "eval"
+    step: int
+    epoch: float
+    accuracy: float
+    loss: float
+    n: int
+    best_accuracy: float
+    seconds: float
+
+
+@dataclass
+class Nonfinite(Event):
+    type: ClassVar[str] = "nonfinite"
+    step: int
+    what: str
+    """What was not finite: `loss`, `gradients` or `parameters`."""
+    diagnosis: str
+    suggestions: list[dict[str, Any]]
+    """Each: {"key": "1", "label": ..., "commands": [control dicts]} applied in order."""
+    action: str
+    """What the run did: `paused`, `skipped`, `stopped`."""
+    restored_step: int | None = None
+    """If weights had become non-finite, the step whose weights were restored."""
+
+
+@dataclass
+class Control(Event):
+    type: ClassVar[str] = "control"
+    step: int
+    command: dict[str, Any]
+    old: Any = None
+    new: Any = None
+    source: str = "user"
+
+
+@dataclass
+class Paused(Event):
+    type: ClassVar[str] = "paused"
+    step: int
+    reason: str = "user"
+
+
+@dataclass
+class Resumed(Event):
+    type: ClassVar[str] = "resumed"
+    step: int
+
+
+@dataclass
+class Checkpoint(Event):
+    type: ClassVar[str] = "checkpoint"
+    step: int
+    path: str
+    reason: str
+
+
+@dataclass
+class RunFinished(Event):
+    type: ClassVar[str] = "run_finished"
+    summary: dict[str, Any]
+
+
+@dataclass
+class RunFailed(Event):
+    type: ClassVar[str] = "run_failed"
+    error: str
+    hint: str
+    step: int | None = None
+
+
+@dataclass
+class Unknown(Event):
+    type: ClassVar[str] = "unknown"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (RunStarted, Warning, Step, Eval, Nonfinite, Control, Paused, Resumed, Checkpoint, RunFinished, RunFailed)
+}
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    cls = EVENT_TYPES.get(data.get("type", ""))
+    if cls is None:
+        return Unknown(raw=data, time=data.get("time", 0.0))
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {k: _restore(v) for k, v in data.items() if k in names}
+    return cls(**kwargs)
+
+
+def event_from_json(line: str) -> Event:
+    data = json.loads(line)
+    if not isinstance(data, dict):
+        raise ValueError("an event line must be a JSON object")
+    return event_from_dict(data)

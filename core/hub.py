@@ -1,0 +1,50 @@
+"""Fail fast, with one clear line, when the Hugging Face Hub is needed but out of reach.
+
+Without this, an offline `from_pretrained` retries for minutes before failing with a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from urllib.parse import urlparse
+
+from core.errors import HubUnreachable
+
+PROBE_SECONDS = 4.0
+
+
+def hub_offline_by_env() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def hub_reachable(timeout: float = PROBE_SECONDS) -> bool:
+    """Open a TCP connection to the Hub's host; DNS lookups can hang, so the probe runs in a thread."""
+    if hub_offline_by_env():
+        return False
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    parsed = urlparse(endpoint)
+    host, port = parsed.hostname or "huggingface.co", parsed.port or (443 if parsed.scheme == "https" else 80)
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(result and result[0])
+
+
+def require_hub(name: str, kind: str, flag: str) -> None:
+    if hub_reachable():
+        return
+    why = "HF_HUB_OFFLINE is set" if hub_offline_by_env() else "the Hugging Face Hub cannot be reached"
+    local = "../shared/models/gpt2 with --init random" if kind == "model" else "../shared/data/sst2"
+    raise HubUnreachable(f"{flag} {name}: {why} and the {kind} is not in the local cache; "
+                         f"give a local folder (e.g. {local}) or `demo`")

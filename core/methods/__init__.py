@@ -1,0 +1,32 @@
+"""The methods, each a generator function `run(config, controls, run_dir)` in its own module.
+
+Contract: the first `next()` sets up and yields `[run_started, ...]`; each later `next()` performs
+at most one optimizer step and yields the events it produced; the last yields `[..., run_finished]`.
+Commands sent on the `ControlChannel` apply between steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from core.config import RunConfig
+from core.controls import ControlChannel
+from core.events import Event
+
+MethodFn = Callable[[RunConfig, ControlChannel, Path], Iterator[list[Event]]]
+
+
+def get_method(name: str) -> MethodFn:
+    """Imported lazily: `trainer` pulls in much of transformers' training stack."""
+    if name == "full":
+        from core.methods.full import run
+    elif name == "lora":
+        from core.methods.lora import run
+    elif name == "trainer":
+        from core.methods.trainer import run
+    elif name == "evaluate":
+        from core.methods.evaluate import run
+    else:
+        raise ValueError(f"unknown method {name!r}")
+    return run

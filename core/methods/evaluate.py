@@ -1,0 +1,34 @@
+"""`evaluate`: validation accuracy of an already fine-tuned model; no training."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from core.config import RunConfig
+from core.controls import ControlChannel
+from core.device import peak_memory_mb
+from core.evaluation import evaluate
+from core.events import Event, RunFinished
+from core.run_state import RunState
+from core.setup import prepare
+
+
+def run(config: RunConfig, controls: ControlChannel, run_dir: Path) -> Iterator[list[Event]]:
+    prep = prepare(config, run_dir)
+    prep.effective["evaluation_only"] = True
+    started = prep.run_started()
+    yield [started]
+    state = RunState(total_steps=0, steps_per_epoch=prep.steps_per_epoch)
+    if any(c.kind == "stop" for c in controls.drain()):
+        state.stop_requested = True
+    else:
+        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size,
+                          prep.torch_device, prep.plan)
+        prep.last_eval = result
+        yield [state.record_eval(result)]
+    summary = state.summary(run_id=prep.run_id, method="evaluate", model=config.model, device=prep.device.describe(),
+                            precision=prep.plan.name, seed=config.seed, epochs=0, trainable=0,
+                            total=started.total_params, status="stopped" if state.stop_requested else "finished",
+                            peak_memory_mb=peak_memory_mb(prep.device))
+    yield [RunFinished(summary=summary)]

@@ -1,0 +1,17 @@
+"""`full`: full fine-tuning in a hand-written PyTorch loop. Every weight is trained."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from core.config import RunConfig
+from core.controls import ControlChannel
+from core.events import Event
+from core.loop import fit
+from core.setup import prepare
+
+
+def run(config: RunConfig, controls: ControlChannel, run_dir: Path) -> Iterator[list[Event]]:
+    prep = prepare(config, run_dir)
+    yield from fit(prep, controls)

@@ -1,0 +1,124 @@
+"""Build the tokenizer and the sequence-classification model, shared by every method.
+
+Never `trust_remote_code`: a model folder cannot run its own Python here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from core.config import RunConfig
+from core.errors import ModelError
+
+
+@dataclass
+class LoadedModel:
+    model: nn.Module
+    tokenizer: Any
+    pad_id: int
+    family: str
+    """The config's model_type, e.g. `gpt2` or `bert`."""
+    note: str = ""
+
+
+def _load_kwargs(name: str) -> dict[str, Any]:
+    """Local folders load with local_files_only; Hub ids use the cache first, else need the Hub."""
+    if name == "demo" or Path(name).expanduser().exists():
+        return {"local_files_only": True}
+    from transformers import AutoConfig
+
+    try:
+        AutoConfig.from_pretrained(name, local_files_only=True)
+        return {"local_files_only": True}
+    except (OSError, ValueError):
+        pass
+    from core.hub import require_hub
+
+    require_hub(name, "model", flag="--model")
+    return {}
+
+
+def load_model(config: RunConfig) -> LoadedModel:
+    if config.is_demo_model:
+        from core.demo_model import demo_model, demo_tokenizer
+
+        tokenizer = demo_tokenizer()
+        return LoadedModel(demo_model(tokenizer, config.seed), tokenizer, tokenizer.pad_token_id, "gpt2",
+                           "demo: a tiny 2-layer GPT-2 with fresh weights")
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+    name = str(Path(config.model).expanduser()) if Path(config.model).expanduser().exists() else config.model
+    if Path(name).exists() and not (Path(name) / "config.json").is_file():
+        raise ModelError(f"--model {config.model}: the folder has no config.json; point at a Hugging Face model folder")
+    kwargs = _load_kwargs(name)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False, **kwargs)
+        model_config = AutoConfig.from_pretrained(name, num_labels=2, trust_remote_code=False, **kwargs)
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelError(f"--model {config.model}: cannot load its tokenizer or config ({_first_line(error)})") from None
+    if tokenizer.pad_token is None:
+        # GPT-2 family: no pad token; pad with end-of-text. The classifier reads the last real token.
+        if tokenizer.eos_token is None:
+            raise ModelError(f"--model {config.model}: the tokenizer has neither a pad nor an end-of-text token")
+        tokenizer.pad_token = tokenizer.eos_token
+    model_config.pad_token_id = tokenizer.pad_token_id
+    note = ""
+    try:
+        if config.init == "random":
+            torch.manual_seed(config.seed)
+            model = AutoModelForSequenceClassification.from_config(model_config, trust_remote_code=False)
+            note = "random init: the architecture with fresh weights"
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(
+                name, config=model_config, trust_remote_code=False, use_safetensors=None, **kwargs)
+    except (OSError, ValueError) as error:
+        hint = " (this folder has no weights: add --init random)" if config.init == "pretrained" and Path(name).exists() else ""
+        raise ModelError(f"--model {config.model}: cannot load the model{hint} ({_first_line(error)})") from None
+    return LoadedModel(model, tokenizer, tokenizer.pad_token_id, model_config.model_type, note)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
+
+
+def parameter_counts(model: nn.Module) -> tuple[int, int]:
+    """(trainable, total). For a peft model use peft's own count, which includes the head it copies."""
+    counter = getattr(model, "get_nb_trainable_parameters", None)
+    if callable(counter):
+        trainable, total = counter()
+        return int(trainable), int(total)
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return trainable, total
+
+
+def wrap_lora(model: nn.Module, config: RunConfig) -> nn.Module:
+    """LoRA through peft; `auto` targets use peft's per-architecture choice (GPT-2: c_attn)."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    targets = None if config.lora_targets == "auto" else [t.strip() for t in config.lora_targets.split(",") if t.strip()]
+    lora_config = LoraConfig(
+        task_type=TaskType.SEQ_CLS,  # keeps the classification head trainable (modules_to_save)
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=targets,
+        # GPT-2 stores its projections as Conv1D (weights transposed); peft needs to know.
+        fan_in_fan_out=getattr(getattr(model, "config", None), "model_type", "") == "gpt2",
+    )
+    try:
+        return get_peft_model(model, lora_config)
+    except ValueError as error:
+        raise ModelError(f"--lora-targets {config.lora_targets}: {_first_line(error)}") from None
+
+
+def lora_target_names(model: nn.Module) -> list[str]:
+    config = getattr(model, "peft_config", {}).get("default")
+    targets = getattr(config, "target_modules", None) or []
+    return sorted(targets)

@@ -1,0 +1,97 @@
+"""What a running method tracks between steps, and the summary it ends with."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.evaluation import EvalResult
+from core.events import Eval
+
+
+class Stopwatch:
+    """Training time only: stopped while paused, evaluating or writing checkpoints."""
+
+    def __init__(self) -> None:
+        self._total = 0.0
+        self._since: float | None = None
+
+    def start(self) -> None:
+        if self._since is None:
+            self._since = time.perf_counter()
+
+    def stop(self) -> None:
+        if self._since is not None:
+            self._total += time.perf_counter() - self._since
+            self._since = None
+
+    @property
+    def seconds(self) -> float:
+        running = time.perf_counter() - self._since if self._since is not None else 0.0
+        return self._total + running
+
+    @contextmanager
+    def stopped(self):
+        was_running = self._since is not None
+        self.stop()
+        try:
+            yield
+        finally:
+            if was_running:
+                self.start()
+
+
+@dataclass
+class RunState:
+    total_steps: int
+    steps_per_epoch: int
+    step: int = 0
+    paused: bool = False
+    stop_requested: bool = False
+    stop_reason: str = ""
+    best_accuracy: float | None = None
+    best_step: int | None = None
+    final_accuracy: float | None = None
+    last_eval_step: int | None = None
+    nonfinite_events: int = 0
+    skipped_steps: int = 0
+    samples: int = 0
+    tokens: int = 0
+    eval_seconds: float = 0.0
+    clock: Stopwatch = field(default_factory=Stopwatch)
+    last_eval: EvalResult | None = None
+
+    @property
+    def epoch(self) -> float:
+        return self.step / self.steps_per_epoch if self.steps_per_epoch else 0.0
+
+    def record_eval(self, result: EvalResult) -> Eval:
+        self.last_eval = result
+        self.last_eval_step = self.step
+        self.final_accuracy = result.accuracy
+        self.eval_seconds += result.seconds
+        if self.best_accuracy is None or result.accuracy > self.best_accuracy:
+            self.best_accuracy, self.best_step = result.accuracy, self.step
+        return Eval(step=self.step, epoch=round(self.epoch, 4), accuracy=result.accuracy, loss=result.loss,
+                    n=result.n, best_accuracy=self.best_accuracy, seconds=round(result.seconds, 3))
+
+    def summary(self, *, run_id: str, method: str, model: str, device: str, precision: str, seed: int,
+                epochs: float, trainable: int, total: int, status: str, peak_memory_mb: float | None) -> dict[str, Any]:
+        seconds = self.clock.seconds
+        epochs_done = self.step / self.steps_per_epoch if self.steps_per_epoch else 0.0
+        return {
+            "run_id": run_id, "method": method, "model": model, "device": device, "precision": precision,
+            "seed": seed, "epochs": epochs, "steps": self.step,
+            "best_val_accuracy": self.best_accuracy, "final_val_accuracy": self.final_accuracy,
+            "train_samples_per_second": round(self.samples / seconds, 2) if seconds > 0 else None,
+            "train_tokens_per_second": round(self.tokens / seconds, 1) if seconds > 0 else None,
+            "train_seconds": round(seconds, 3),
+            "seconds_per_epoch": round(seconds / epochs_done, 3) if epochs_done > 0 else None,
+            "eval_seconds": round(self.eval_seconds, 3),
+            "trainable_params": trainable, "total_params": total,
+            "nonfinite_events": self.nonfinite_events, "skipped_steps": self.skipped_steps,
+            "peak_memory_mb": round(peak_memory_mb, 1) if peak_memory_mb is not None else None,
+            "status": status,
+        }

@@ -1,0 +1,101 @@
+"""Drive one method to the end, writing every event to the run's log as it happens.
+
+Used by the headless CLI and by the app's worker thread alike, so both leave the same files.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.config import RunConfig
+from core.controls import STOP, ControlChannel
+from core.errors import UserError
+from core.events import Checkpoint, Event, Nonfinite, RunFailed, RunFinished, RunStarted
+from core.methods import get_method
+from core.session import RunFolder, Session
+from core.storage import EventLog, atomic_write_json
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+@dataclass
+class RunHandle:
+    """What the caller keeps to steer a run from another thread (or a signal handler)."""
+
+    controls: ControlChannel = field(default_factory=ControlChannel)
+    interrupted: threading.Event = field(default_factory=threading.Event)
+    folder: RunFolder | None = None
+
+    def interrupt(self) -> None:
+        """A signal (Ctrl-C, SIGTERM, SIGHUP): finish the step, evaluate, save, mark interrupted."""
+        self.interrupted.set()
+        self.controls.send(STOP)
+
+
+@dataclass
+class RunOutcome:
+    summary: dict[str, Any]
+    exit_code: int
+    error: str | None = None
+    hint: str | None = None
+
+
+def _hint_for(error: BaseException) -> str:
+    name = type(error).__name__
+    if "OutOfMemory" in name or "out of memory" in str(error).lower():
+        return "The device ran out of memory: lower --batch-size (or --max-length), or use lora."
+    if isinstance(error, UserError):
+        return "Fix the input named in the message and start the run again."
+    return "An unexpected error; the traceback is in the run folder's error.txt."
+
+
+def execute(config: RunConfig, session: Session, handle: RunHandle | None = None,
+            on_event: Callable[[Event], None] | None = None, headless: bool = False) -> RunOutcome:
+    handle = handle or RunHandle()
+    folder = session.new_run(config)
+    handle.folder = folder
+    log = EventLog(folder.events_path)
+    summary: dict[str, Any] = {"run_id": folder.run_id, "method": config.method, "model": config.model, "status": "failed"}
+    outcome_error: str | None = None
+    hint: str | None = None
+    exit_code = EXIT_OK
+
+    def emit(event: Event) -> None:
+        # Checkpoints, NaN reports and the end are fsynced: they are what a crash must not lose.
+        log.append(event, durable=isinstance(event, Checkpoint | Nonfinite | RunFinished | RunFailed))
+        if on_event is not None:
+            on_event(event)
+
+    try:
+        for events in get_method(config.method)(config, handle.controls, folder.path):
+            for event in events:
+                if isinstance(event, RunStarted):
+                    atomic_write_json(folder.config_path, event.config)  # the resolved config
+                if isinstance(event, RunFinished):
+                    summary = dict(event.summary)
+                    if handle.interrupted.is_set():
+                        summary["status"] = event.summary["status"] = "interrupted"
+                emit(event)
+                if headless and isinstance(event, Nonfinite) and event.action == "paused":
+                    # Nobody can press a key in a headless run: pausing means stopping, with the diagnosis shown.
+                    handle.controls.send(STOP)
+    except Exception as error:  # noqa: BLE001 - every failure is recorded, the caller decides what to show
+        outcome_error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        hint = _hint_for(error)
+        if not isinstance(error, UserError):
+            (folder.path / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        emit(RunFailed(error=outcome_error, hint=hint))
+        summary["status"] = "failed"
+        exit_code = EXIT_BAD_INPUT if isinstance(error, UserError) else EXIT_FAILED
+    finally:
+        log.close()
+    summary.update(run_dir=str(folder.path), session_dir=str(session.path))
+    if exit_code == EXIT_OK:
+        status = summary.get("status")
+        exit_code = {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(status, EXIT_OK)
+    atomic_write_json(folder.summary_path, summary)
+    return RunOutcome(summary, exit_code, outcome_error, hint)

@@ -1,0 +1,192 @@
+"""Sessions on disk.
+
+    <sessions-dir>/<session>/session.json
+    <sessions-dir>/<session>/runs/<run-id>/{config.json, events.jsonl, summary.json, checkpoints/}
+
+A session groups the runs a person compares. Runs are numbered in the order they start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.config import RunConfig
+from core.errors import UserError
+from core.events import Event, RunFailed, RunFinished, RunStarted
+from core.storage import atomic_write_json, read_events, read_json
+
+SCHEMA = 1
+ENV_VAR = "SST2_TUI_SESSIONS"
+RUN_NAME = re.compile(r"^(\d+)-")
+
+
+def default_sessions_dir() -> Path:
+    return Path(os.environ.get(ENV_VAR) or "sessions")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:24] or "session"
+
+
+@dataclass
+class RunFolder:
+    path: Path
+
+    @property
+    def run_id(self) -> str:
+        return self.path.name
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def events_path(self) -> Path:
+        return self.path / "events.jsonl"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / "summary.json"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+
+@dataclass
+class RunRecord:
+    """A run read back from disk, whatever state it was left in."""
+
+    folder: RunFolder
+    config: dict[str, Any]
+    events: list[Event]
+    summary: dict[str, Any] | None
+    bad_lines: int = 0
+    status: str = "interrupted"
+
+    @property
+    def run_id(self) -> str:
+        return self.folder.run_id
+
+    @property
+    def started(self) -> RunStarted | None:
+        return next((e for e in self.events if isinstance(e, RunStarted)), None)
+
+    def of_type(self, cls: type[Event]) -> list[Event]:
+        return [e for e in self.events if isinstance(e, cls)]
+
+
+@dataclass
+class Session:
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.path / "runs"
+
+    @classmethod
+    def create(cls, sessions_dir: Path, name: str | None = None, label: str = "") -> Session:
+        """`name` is used exactly (an existing session is reopened); otherwise a timestamp plus a slug."""
+        if name is not None:
+            if not name.strip() or "/" in name or name in (".", ".."):
+                raise UserError(f"--session {name!r}: a session name must be a plain folder name")
+            path = sessions_dir / name
+        else:
+            path = sessions_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(label)}"
+            while path.exists():
+                path = path.with_name(path.name + "-1")
+        try:
+            (path / "runs").mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"--sessions-dir {sessions_dir}: cannot create {path} ({error.strerror})") from None
+        session = cls(path)
+        meta_path = path / "session.json"
+        if meta_path.exists():
+            session.meta = read_json(meta_path)
+        else:
+            session.meta = {"schema": SCHEMA, "name": path.name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                            "host": socket.gethostname()}
+            atomic_write_json(meta_path, session.meta)
+        return session
+
+    @classmethod
+    def open(cls, path: Path) -> Session:
+        if not path.is_dir():
+            raise UserError(f"{path}: no such session folder")
+        meta_path = path / "session.json"
+        meta: dict[str, Any] = {}
+        if meta_path.exists():
+            try:
+                meta = read_json(meta_path)
+            except (OSError, ValueError):
+                meta = {}
+        return cls(path, meta)
+
+    def new_run(self, config: RunConfig) -> RunFolder:
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        numbers = [int(m.group(1)) for p in self.runs_dir.iterdir() if (m := RUN_NAME.match(p.name))]
+        number = max(numbers, default=0) + 1
+        while True:
+            folder = RunFolder(self.runs_dir / f"{number:02d}-{config.method}")
+            try:
+                folder.path.mkdir()  # mkdir is atomic: two writers never get the same run folder
+                break
+            except FileExistsError:
+                number += 1
+        atomic_write_json(folder.config_path, config.to_dict())
+        return folder
+
+    def run_folders(self) -> list[RunFolder]:
+        if not self.runs_dir.is_dir():
+            return []
+        found = [p for p in self.runs_dir.iterdir() if p.is_dir() and RUN_NAME.match(p.name)]
+        return [RunFolder(p) for p in sorted(found, key=lambda p: int(RUN_NAME.match(p.name).group(1)))]
+
+    def runs(self) -> list[RunRecord]:
+        return [load_run(folder) for folder in self.run_folders()]
+
+
+def load_run(folder: RunFolder) -> RunRecord:
+    try:
+        config = read_json(folder.config_path)
+    except (OSError, ValueError):
+        config = {}
+    log = read_events(folder.events_path)
+    summary = None
+    if folder.summary_path.exists():
+        try:
+            summary = read_json(folder.summary_path)
+        except (OSError, ValueError):
+            summary = None
+    record = RunRecord(folder, config, log.events, summary, log.bad_lines)
+    record.status = run_status(record)
+    return record
+
+
+def run_status(record: RunRecord) -> str:
+    if record.summary and record.summary.get("status"):
+        return str(record.summary["status"])
+    if any(isinstance(e, RunFailed) for e in record.events):
+        return "failed"
+    finished = [e for e in record.events if isinstance(e, RunFinished)]
+    if finished:
+        return str(finished[-1].summary.get("status", "finished"))
+    return "interrupted"
+
+
+def list_sessions(sessions_dir: Path) -> list[Session]:
+    if not sessions_dir.is_dir():
+        return []
+    found = [p for p in sessions_dir.iterdir() if p.is_dir() and ((p / "session.json").exists() or (p / "runs").is_dir())]
+    return [Session.open(p) for p in sorted(found, key=lambda p: p.name, reverse=True)]

@@ -1,0 +1,121 @@
+"""Everything a method needs before its first step, built the same way for every method.
+
+Order matters for the user: the data is validated before the (slow) model load, so a typo in a
+data file fails in a second, not after a minute of loading weights.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from core.batching import Encoded, encode
+from core.config import RunConfig
+from core.data import Splits, load_splits
+from core.evaluation import EvalResult
+from core.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
+from core.events import RunStarted
+from core.model import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
+
+
+def library_versions() -> dict[str, str]:
+    import datasets
+    import peft
+    import transformers
+
+    from core import __version__
+
+    return {"sst2-tui": __version__, "python": platform.python_version(), "torch": torch.__version__,
+            "transformers": transformers.__version__, "peft": peft.__version__, "datasets": datasets.__version__}
+
+
+@dataclass
+class Prepared:
+    config: RunConfig
+    """The resolved config (no `None` defaults left)."""
+    run_dir: Path
+    """The run's folder; checkpoints go to its `checkpoints/`."""
+    device: DeviceInfo
+    plan: PrecisionPlan
+    splits: Splits
+    train: Encoded
+    validation: Encoded
+    loaded: LoadedModel
+    steps_per_epoch: int
+    total_steps: int
+    effective: dict[str, Any] = field(default_factory=dict)
+    last_eval: EvalResult | None = None
+    """The final evaluation, with per-example probabilities (for misclassification reports)."""
+
+    @property
+    def run_id(self) -> str:
+        return self.run_dir.name
+
+    @property
+    def model(self) -> torch.nn.Module:
+        return self.loaded.model
+
+    @property
+    def torch_device(self) -> torch.device:
+        return torch_device(self.device)
+
+    def run_started(self) -> RunStarted:
+        trainable, total = parameter_counts(self.model)
+        return RunStarted(
+            run_id=self.run_id, method=self.config.method, config=self.config.to_dict(), effective=self.effective,
+            device=self.device.to_dict(), precision=self.plan.name, trainable_params=trainable, total_params=total,
+            versions=library_versions(), train_examples=len(self.train), eval_examples=len(self.validation),
+            total_steps=self.total_steps, steps_per_epoch=self.steps_per_epoch,
+        )
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared:
+    config = config.resolved()
+    seed_everything(config.seed)
+    device = detect(config.device)
+    plan = plan_precision(config.precision, device)
+    splits = load_splits(config.data, seed=config.seed, train_subset=config.train_subset, eval_subset=config.eval_subset)
+    loaded = load_model(config)
+    if lora:
+        loaded.model = wrap_lora(loaded.model, config)
+    target = torch_device(device)
+    loaded.model.to(device=target, dtype=plan.param_dtype)
+    if device.kind == "cuda":
+        # TF32 matmuls for whatever still runs in float32 (Ampere and later); same accuracy class as bf16 autocast.
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    train = encode(loaded.tokenizer, splits.train.texts, splits.train.labels, config.max_length)
+    validation = encode(loaded.tokenizer, splits.validation.texts, splits.validation.labels, config.max_length)
+    steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    total_steps = 0 if config.method == "evaluate" else max(1, math.ceil(config.epochs * steps_per_epoch))
+    effective: dict[str, Any] = {
+        "batching": "length-grouped (shuffled mega-batches of 50 batches, sorted inside)",
+        "padding": "per batch, to the longest sentence",
+        "max_grad_norm": None,
+        "weight_decay": config.weight_decay,
+        "warmup_steps": 0,
+        "checkpoints": f"every {config.save_every} steps" if config.save_every else "each epoch end and on stop",
+        "precision": plan.describe(),
+        "model_mode": "model.train() during steps, model.eval() for evaluation",
+        "eval_batch_size": config.eval_batch_size,
+    }
+    if splits.note:
+        effective["data_note"] = splits.note
+    if loaded.note:
+        effective["model_note"] = loaded.note
+    if lora:
+        effective["lora_targets"] = ",".join(lora_target_names(loaded.model))
+    return Prepared(config, run_dir, device, plan, splits, train, validation, loaded, steps_per_epoch, total_steps, effective)

@@ -1,0 +1,66 @@
+"""Applying control commands at step boundaries; shared by the hand loop and the Trainer method."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import torch
+
+from core.controls import Command, ControlChannel
+from core.events import Control, Event, Paused, Resumed, Warning
+from core.optim import current_eps, current_lr, set_eps, set_lr
+from core.run_state import RunState
+
+
+class Steering:
+    def __init__(self, controls: ControlChannel, optimizer: torch.optim.Optimizer, scheduler, state: RunState) -> None:
+        self.controls = controls
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.state = state
+
+    def apply(self, command: Command, source: str = "user") -> list[Event]:
+        state, step = self.state, self.state.step
+        if command.kind == "set_lr":
+            old = current_lr(self.optimizer)
+            set_lr(self.optimizer, self.scheduler, float(command.value))
+            return [Control(step=step, command=command.to_dict(), old=old, new=current_lr(self.optimizer), source=source)]
+        if command.kind == "set_eps":
+            old = current_eps(self.optimizer)
+            if old is None:
+                return [Warning(code="eps_not_applicable", message="this optimizer has no eps; nothing changed")]
+            set_eps(self.optimizer, float(command.value))
+            return [Control(step=step, command=command.to_dict(), old=old, new=current_eps(self.optimizer), source=source)]
+        if command.kind == "pause":
+            if state.paused:
+                return []
+            state.paused = True
+            return [Control(step=step, command=command.to_dict(), source=source), Paused(step=step, reason=source)]
+        if command.kind == "resume":
+            if not state.paused:
+                return []
+            state.paused = False
+            state.stop_reason = ""  # a fixed nonfinite pause is no longer a reason to call the run failed
+            return [Control(step=step, command=command.to_dict(), source=source), Resumed(step=step)]
+        if command.kind == "stop":
+            state.stop_requested = True
+            state.stop_reason = state.stop_reason or "stopped"
+            return [Control(step=step, command=command.to_dict(), source=source)]
+        return []
+
+    def boundary(self) -> Generator[list[Event], None, list[Event]]:
+        """Apply waiting commands. While paused, yield what happened and block on the channel
+        (a condition variable: no busy loop) until resumed or stopped. Returns events to report
+        with the next step."""
+        pending: list[Event] = []
+        for command in self.controls.drain():
+            pending += self.apply(command)
+        while self.state.paused and not self.state.stop_requested:
+            with self.state.clock.stopped():
+                if pending:
+                    yield pending
+                    pending = []
+                command = self.controls.wait()
+            if command is not None:
+                pending += self.apply(command)
+        return pending
