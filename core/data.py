@@ -126,7 +126,7 @@ def _load_saved_dataset(path: Path, seed: int) -> Splits:
 
     try:
         loaded = datasets.load_from_disk(str(path))
-    except Exception as error:  # a damaged folder: say which and why, never a traceback
+    except Exception as error:  # noqa: BLE001 - a damaged folder: say which and why, never a traceback
         raise DataError(f"{path}: not a readable datasets.save_to_disk folder ({error})") from None
     if isinstance(loaded, datasets.Dataset):
         return _hold_out(_dataset_split(loaded, str(path)), seed)
@@ -157,7 +157,7 @@ def _load_hub(name: str) -> Splits:
 
     try:
         loaded = datasets.load_dataset(name)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any loader failure becomes one line
         raise DataError(f"--data {name}: could not load it from the Hub ({type(error).__name__}: {error}); "
                         "use a local folder such as ../shared/data/sst2, or `demo`") from None
     validation_name = next((n for n in ("validation", "dev", "valid", "val") if n in loaded), None)

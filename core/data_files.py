@@ -145,7 +145,7 @@ def _read_parquet(path: Path) -> Split:
 
     try:
         table = pq.read_table(path)
-    except Exception as error:  # pyarrow raises several types for damaged files
+    except Exception as error:  # noqa: BLE001 - pyarrow raises several types for damaged files
         raise DataError(f"{path}: not a readable parquet file ({error})") from None
     columns = table.column_names
     text_field = pick_text_column(columns, str(path))

@@ -63,7 +63,7 @@ class RunStarted(Event):
 
 
 @dataclass
-class Warning(Event):  # noqa: A001 - the event's name in the log
+class WarningEvent(Event):
     type: ClassVar[str] = "warning"
     code: str
     message: str
@@ -168,7 +168,7 @@ class Unknown(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
-    for cls in (RunStarted, Warning, Step, Eval, Nonfinite, Control, Paused, Resumed, Checkpoint, RunFinished, RunFailed)
+    for cls in (RunStarted, WarningEvent, Step, Eval, Nonfinite, Control, Paused, Resumed, Checkpoint, RunFinished, RunFailed)
 }
 
 

@@ -46,5 +46,5 @@ def require_hub(name: str, kind: str, flag: str) -> None:
         return
     why = "HF_HUB_OFFLINE is set" if hub_offline_by_env() else "the Hugging Face Hub cannot be reached"
     local = "../shared/models/gpt2 with --init random" if kind == "model" else "../shared/data/sst2"
-    raise HubUnreachable(f"{flag} {name}: {why} and the {kind} is not in the local cache; "
-                         f"give a local folder (e.g. {local}) or `demo`")
+    cached = " and the model is not in the local cache" if kind == "model" else ""
+    raise HubUnreachable(f"{flag} {name}: {why}{cached}; give a local folder (e.g. {local}) or `demo`")

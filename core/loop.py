@@ -24,7 +24,7 @@ from core.checkpoints import rotate, write_checkpoint
 from core.controls import ControlChannel
 from core.device import memory_in_use_mb, peak_memory_mb
 from core.evaluation import evaluate
-from core.events import Checkpoint, Event, Nonfinite, Paused, RunFinished, Step, Warning
+from core.events import Checkpoint, Event, Nonfinite, Paused, RunFinished, Step, WarningEvent
 from core.nonfinite import diagnose, preflight_eps_warning
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
 from core.run_state import RunState
@@ -92,7 +92,7 @@ def fit(prep: Prepared, controls: ControlChannel) -> Iterator[list[Event]]:
     first: list[Event] = [started]
     warning = preflight_eps_warning(prep.plan.name, config.eps if config.optimizer == "adamw" else None, impl)
     if warning:
-        first.append(Warning(code="fp16_eps", message=warning))
+        first.append(WarningEvent(code="fp16_eps", message=warning))
     yield first
 
     # Accumulated on the device between reads (see the module docstring).

@@ -18,8 +18,8 @@ import torch
 from core.batching import Encoded, encode
 from core.config import RunConfig
 from core.data import Splits, load_splits
-from core.evaluation import EvalResult
 from core.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
+from core.evaluation import EvalResult
 from core.events import RunStarted
 from core.model import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
 

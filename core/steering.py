@@ -7,7 +7,7 @@ from collections.abc import Generator
 import torch
 
 from core.controls import Command, ControlChannel
-from core.events import Control, Event, Paused, Resumed, Warning
+from core.events import Control, Event, Paused, Resumed, WarningEvent
 from core.optim import current_eps, current_lr, set_eps, set_lr
 from core.run_state import RunState
 
@@ -28,7 +28,7 @@ class Steering:
         if command.kind == "set_eps":
             old = current_eps(self.optimizer)
             if old is None:
-                return [Warning(code="eps_not_applicable", message="this optimizer has no eps; nothing changed")]
+                return [WarningEvent(code="eps_not_applicable", message="this optimizer has no eps; nothing changed")]
             set_eps(self.optimizer, float(command.value))
             return [Control(step=step, command=command.to_dict(), old=old, new=current_eps(self.optimizer), source=source)]
         if command.kind == "pause":

@@ -1,0 +1,29 @@
+"""`sst2-tui doctor`: what this machine can do, before a long run finds out the hard way."""
+
+from __future__ import annotations
+
+import sys
+
+
+def doctor() -> int:
+    import torch
+
+    from core.device import detect, plan_precision
+    from core.hub import hub_offline_by_env, hub_reachable
+    from core.setup import library_versions
+
+    device = detect("auto")
+    print(f"device      {device.describe()}")
+    if device.kind == "cuda":
+        print(f"gpus        {device.count}; compute capability {device.capability}; bf16 {'yes' if device.bf16 else 'no'}")
+    print(f"precision   auto -> {plan_precision('auto', device).describe()}")
+    print(f"threads     {torch.get_num_threads()}")
+    for name, version in library_versions().items():
+        print(f"{name:<11} {version}")
+    if hub_offline_by_env():
+        hub = "offline (HF_HUB_OFFLINE is set): use local folders or demo"
+    else:
+        hub = "reachable" if hub_reachable() else "unreachable: use local folders (e.g. --data ../shared/data/sst2) or demo"
+    print(f"hub         {hub}")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,90 @@
+"""`sst2-tui`: the app with no subcommand, or `run`, `doctor`, `sessions`, `report`.
+
+Only argparse is imported at the top: `sst2-tui --help` answers without loading torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cli.args import add_run_arguments
+
+PROG = "sst2-tui"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad flags get one line on stderr (naming the flag) and exit 2, not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog=PROG,
+        description="Fine-tune a transformer on SST-2 with full fine-tuning, the HF Trainer and LoRA, and compare them. "
+                    "With no command, opens the terminal app.",
+    )
+    parser.add_argument("--demo", action="store_true", help="open the app and queue the offline demo (full, trainer, lora)")
+    parser.add_argument("--sessions-dir", type=Path, default=None,
+                        help="where sessions are stored (default: $SST2_TUI_SESSIONS or ./sessions)")
+    commands = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+    run = commands.add_parser("run", help="one headless run; the last stdout line is a JSON summary",
+                              description="Run one method headless. The last line on stdout is a JSON summary.")
+    add_run_arguments(run)
+    commands.add_parser("doctor", help="device, precision support, library versions, Hub reachability")
+    sessions = commands.add_parser("sessions", help="list saved sessions")
+    sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", help=argparse.SUPPRESS)
+    report = commands.add_parser("report", help="export a session report (md, html, json, csv)")
+    report.add_argument("session_dir", type=Path, help="the session folder")
+    report.add_argument("--format", default="all", choices=["md", "html", "json", "csv", "all"])
+    report.add_argument("--out", type=Path, default=None, help="output folder (default: the session folder)")
+    return parser
+
+
+def sessions_dir_from(args: argparse.Namespace) -> Path:
+    from core.session import default_sessions_dir
+
+    chosen = getattr(args, "sub_sessions_dir", None) or args.sessions_dir
+    return chosen if chosen is not None else default_sessions_dir()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            from cli.run_command import run_command
+
+            return run_command(args)
+        if args.command == "doctor":
+            from cli.doctor import doctor
+
+            return doctor()
+        if args.command == "sessions":
+            from cli.sessions_command import sessions_command
+
+            return sessions_command(sessions_dir_from(args))
+        if args.command == "report":
+            from cli.report_command import report_command
+
+            return report_command(args)
+        from tui.app import launch
+
+        return launch(sessions_dir=sessions_dir_from(args), demo=args.demo)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except Exception as error:
+        from core.errors import UserError
+
+        if isinstance(error, UserError):
+            sys.stderr.write(f"{PROG}: {error}\n")
+            return error.exit_code
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""The headless run's view: a Rich progress bar on stderr (only on a terminal) and one-line notes."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from core.events import Eval, Event, Nonfinite, RunFailed, RunStarted, Step, WarningEvent
+
+
+class ProgressPrinter:
+    def __init__(self, enabled: bool = True) -> None:
+        self.console = Console(stderr=True, highlight=False)
+        self.bar_enabled = enabled and sys.stderr.isatty()
+        self.notes_enabled = enabled
+        self.progress: Progress | None = None
+        self.task = None
+        self.accuracy = "-"
+        self.loss = "-"
+
+    def __enter__(self) -> ProgressPrinter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    def note(self, text: str) -> None:
+        if self.notes_enabled:
+            self.console.print(text)
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            device = event.device.get("name", "?")
+            self.note(f"[bold]{escape(event.run_id)}[/]: {escape(event.method)} on {escape(str(device))} ({event.precision}), "
+                      f"{event.trainable_params:,} of {event.total_params:,} parameters trainable, "
+                      f"{event.train_examples:,} train / {event.eval_examples:,} validation examples")
+            if self.bar_enabled and event.total_steps:
+                self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                                         console=self.console)
+                self.task = self.progress.add_task(event.method, total=event.total_steps, info="")
+                self.progress.start()
+        elif isinstance(event, Step):
+            self.loss = f"{event.loss:.4f}"
+            self._update(event.step, f"loss {self.loss} acc {self.accuracy} {event.samples_per_second:.0f} samples/s")
+        elif isinstance(event, Eval):
+            self.accuracy = f"{event.accuracy:.4f}"
+            self.note(f"step {event.step}: validation accuracy {event.accuracy:.4f} (best {event.best_accuracy:.4f}, n={event.n})")
+        elif isinstance(event, WarningEvent):
+            self.note(f"[yellow]warning:[/] {escape(event.message)}")
+        elif isinstance(event, Nonfinite):
+            self.note(f"[red]non-finite {escape(event.what)} at step {event.step}:[/] {escape(event.diagnosis)}")
+            for suggestion in event.suggestions:
+                self.note(f"  fix {suggestion['key']}: {escape(suggestion['label'])}")
+        elif isinstance(event, RunFailed):
+            pass  # the command prints the one-line error itself
+
+    def _update(self, step: int, info: str) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, completed=step, info=info)

@@ -1,0 +1,77 @@
+"""`sst2-tui run`: one headless run (or one per `--seeds` entry) with a progress bar on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from typing import Any
+
+from cli.args import config_from_args, flag_for
+from core.config import ConfigError
+
+
+def _install_signal_handlers(on_signal) -> None:
+    """SIGINT, SIGTERM, SIGHUP (a dropped SSH connection): finish the step, evaluate, save, exit 130.
+    A second Ctrl-C kills at once."""
+
+    def handler(signum, frame) -> None:
+        on_signal()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    seeds = args.seeds or [args.seed]
+    try:
+        configs = [config_from_args(args, seed=seed) for seed in seeds]
+    except ConfigError as error:
+        sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
+        return 2
+
+    from core.runner import RunHandle, execute
+    from core.session import Session, default_sessions_dir
+
+    sessions_dir = args.run_sessions_dir or args.sessions_dir or default_sessions_dir()
+    label = f"{configs[0].method}-{configs[0].model.rstrip('/').split('/')[-1]}"
+    session = Session.create(sessions_dir, args.session, label=label)
+    exit_code = 0
+    for config in configs:
+        if len(configs) > 1:
+            config = config.replace(extra={"repeat_group": f"seeds {','.join(map(str, seeds))}"})
+        handle = RunHandle()
+        _install_signal_handlers(handle.interrupt)
+        show = _progress_printer(args.quiet)
+        with show:
+            outcome = execute(config, session, handle, on_event=show.on_event, headless=True)
+        if outcome.error:
+            sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
+            if outcome.exit_code != 2 and outcome.hint:
+                sys.stderr.write(f"hint: {outcome.hint}\n")
+        print(json.dumps(_public_summary(outcome.summary)), flush=True)
+        exit_code = max(exit_code, outcome.exit_code) if exit_code != 130 else 130
+        if outcome.exit_code in (2, 130):
+            return outcome.exit_code
+    return exit_code
+
+
+SUMMARY_KEYS = ("run_id", "run_dir", "session_dir", "method", "model", "device", "precision", "seed", "epochs", "steps",
+                "best_val_accuracy", "final_val_accuracy", "train_samples_per_second", "train_seconds",
+                "trainable_params", "total_params", "nonfinite_events", "status")
+
+
+def _public_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """The documented keys first and always present (null when unknown), then the rest."""
+    ordered = {key: summary.get(key) for key in SUMMARY_KEYS}
+    ordered.update({k: v for k, v in summary.items() if k not in ordered})
+    return ordered
+
+
+def _progress_printer(quiet: bool):
+    from cli.progress import ProgressPrinter
+
+    return ProgressPrinter(enabled=not quiet)

@@ -1,0 +1,53 @@
+"""Shared test setup: never touch the network; tiny data; sessions in tmp folders."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+needs_shared = pytest.mark.skipif(not (SHARED / "data" / "sst2" / "dev.tsv").exists(),
+                                  reason="../shared (real SST-2 and GPT-2 config) is not beside this checkout")
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):  # type: ignore[no-untyped-def]
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+        raise OSError(f"tests must not touch the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setenv("SST2_TUI_SESSIONS", str(tmp_path / "sessions"))
+
+
+@pytest.fixture
+def sessions_dir(tmp_path: Path) -> Path:
+    return tmp_path / "sessions"
+
+
+def write_tsv(path: Path, rows: list[tuple[str, str]], header: str = "sentence\tlabel") -> Path:
+    path.write_text(header + "\n" + "".join(f"{s}\t{label}\n" for s, label in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def glue_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "glue"
+    folder.mkdir()
+    train = [(f"a fine movie number {i}", "1") if i % 2 else (f"a dull movie number {i}", "0") for i in range(40)]
+    write_tsv(folder / "train.tsv", train)
+    write_tsv(folder / "dev.tsv", [("a great film", "1"), ("a boring film", "0"), ("quite lovely", "1")])
+    return folder

@@ -1,0 +1,52 @@
+"""Drive a method generator directly, as the app's worker does."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+
+from core.config import RunConfig
+from core.controls import ControlChannel
+from core.events import Event
+from core.methods import get_method
+
+DEMO = {"model": "demo", "data": "demo"}
+
+
+def start(config: RunConfig, run_dir: Path, controls: ControlChannel | None = None):
+    controls = controls or ControlChannel()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    generator = get_method(config.method)(config, controls, run_dir)
+    return generator, controls
+
+
+def drain(generator) -> list[Event]:
+    events: list[Event] = []
+    for batch in generator:
+        events.extend(batch)
+    return events
+
+
+def inject_nan_at(monkeypatch, call: int) -> None:
+    """Make the model's loss NaN on its `call`-th training forward pass."""
+    import core.setup
+
+    real = core.setup.load_model
+
+    def load(config):
+        loaded = real(config)
+        calls = {"n": 0}
+
+        def hook(module, args, output):
+            if module.training:
+                calls["n"] += 1
+                if calls["n"] == call and output.loss is not None:
+                    output.loss = output.loss * torch.tensor(math.nan)
+            return output
+
+        loaded.model.register_forward_hook(hook)
+        return loaded
+
+    monkeypatch.setattr(core.setup, "load_model", load)

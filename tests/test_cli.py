@@ -1,0 +1,76 @@
+"""The command line as scripts use it: exit codes, one-line errors, the JSON last line."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from cli.main import main
+from tests.conftest import write_tsv
+
+
+def run_cli(*args, env=None, timeout=120):
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def test_help_does_not_import_torch():
+    code = "import sys; from cli.main import build_parser; build_parser().format_help(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_demo_run_prints_json_last_line(tmp_path, capsys):
+    code = main(["run", "--model", "demo", "--data", "demo", "--epochs", "0.5", "--quiet",
+                 "--sessions-dir", str(tmp_path), "--session", "s1"])
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    summary = json.loads(last)
+    assert code == 0 and summary["status"] == "finished" and summary["steps"] == 19
+    for key in ("run_id", "run_dir", "session_dir", "method", "model", "device", "precision", "seed", "epochs", "steps",
+                "best_val_accuracy", "final_val_accuracy", "train_samples_per_second", "train_seconds",
+                "trainable_params", "total_params", "nonfinite_events", "status"):
+        assert key in summary
+    run_dir = tmp_path / "s1" / "runs" / "01-full"
+    assert {p.name for p in run_dir.iterdir()} >= {"config.json", "events.jsonl", "summary.json", "checkpoints"}
+
+
+def test_bad_flag_is_one_line_exit_2():
+    result = run_cli("run", "--batch-size", "zero")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--batch-size" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_data_label_is_refused_naming_the_file(tmp_path, glue_folder):
+    write_tsv(glue_folder / "dev.tsv", [("fine", "1"), ("odd", "2")])
+    result = run_cli("run", "--model", "demo", "--data", str(glue_folder), "--quiet", "--sessions-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "dev.tsv row 3: field 'label' is '2'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_offline_hub_fails_fast_with_a_hint(tmp_path):
+    started = time.monotonic()
+    result = run_cli("run", "--model", "gpt2", "--data", "demo", "--quiet", "--sessions-dir", str(tmp_path),
+                     env={"HF_HUB_OFFLINE": "1"})
+    assert time.monotonic() - started < 30  # the issue asks for 10 s; process start and imports are most of this
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[0]
+    assert "--model gpt2" in line and "demo" in line
+
+
+def test_fp16_pure_nan_headless_stops_with_the_diagnosis(tmp_path, capsys):
+    code = main(["run", "--model", "demo", "--data", "demo", "--epochs", "0.5", "--precision", "fp16-pure", "--eps", "1e-8",
+                 "--sessions-dir", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "rounds to 0 in float16" in captured.err
+    assert json.loads(captured.out.strip().splitlines()[-1])["nonfinite_events"] == 1
+
+
+def test_sessions_listing(tmp_path, capsys):
+    main(["run", "--model", "demo", "--data", "demo", "--epochs", "0.2", "--quiet", "--sessions-dir", str(tmp_path),
+          "--session", "listed"])
+    capsys.readouterr()
+    assert main(["sessions", "--sessions-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "listed" in out and "finished" in out

@@ -1,0 +1,48 @@
+import pytest
+
+from core.config import ConfigError, RunConfig, parse_rate
+
+
+def test_defaults_resolve_to_reference_values():
+    full = RunConfig().resolved()
+    assert (full.lr, full.eps, full.batch_size, full.schedule) == (1e-5, 1e-8, 32, "constant")
+    assert RunConfig(method="lora").resolved().lr == 1e-4
+    assert RunConfig(precision="fp16-pure").resolved().eps == 1e-4
+    assert RunConfig(model="demo").resolved().lr == 1e-3
+    assert RunConfig(batch_size=8).resolved().eval_batch_size == 32
+
+
+def test_explicit_values_survive_resolution():
+    config = RunConfig(lr=3e-5, eps=1e-6, precision="fp16-pure").resolved()
+    assert (config.lr, config.eps) == (3e-5, 1e-6)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("method", "sft"), ("precision", "fp8"), ("schedule", "step"), ("optimizer", "adam"), ("init", "zeros"),
+    ("nonfinite", "ignore"), ("device", "tpu"), ("batch_size", 0), ("epochs", 0), ("epochs", float("nan")),
+    ("lr", 0.0), ("lr", -1e-3), ("lr", 2.0), ("lr", float("inf")), ("eps", float("nan")), ("train_subset", 0),
+    ("lora_dropout", 1.0), ("seed", -1), ("model", " "), ("max_length", 0), ("lora_targets", ""),
+])
+def test_bad_values_name_the_field(field, value):
+    with pytest.raises(ConfigError) as caught:
+        RunConfig(**{field: value})
+    assert caught.value.field == field
+    assert field in str(caught.value) or field in ("lr", "eps")
+
+
+def test_config_is_frozen_and_round_trips():
+    config = RunConfig(method="lora", lora_r=4, extra={"repeat_group": "x"})
+    with pytest.raises(AttributeError):
+        config.lr = 1.0  # type: ignore[misc]
+    assert RunConfig.from_dict({**config.to_dict(), "field_from_the_future": 1}) == config
+
+
+@pytest.mark.parametrize("text", ["", "abc", "0", "-1e-3", "nan", "inf", "1e3"])
+def test_parse_rate_refuses(text):
+    with pytest.raises(ValueError):
+        parse_rate(text)
+
+
+def test_parse_rate_trims_and_accepts():
+    assert parse_rate(" 2e-5 ") == 2e-5
+    assert parse_rate("1") == 1.0

@@ -1,0 +1,57 @@
+import json
+import math
+
+from core.controls import PAUSE, ControlChannel, make_command, set_lr
+from core.events import EVENT_TYPES, Eval, Nonfinite, RunStarted, Step, Unknown, event_from_json
+
+
+def sample_events():
+    return [
+        RunStarted(run_id="01-full", method="full", config={"lr": 1e-5}, effective={"max_grad_norm": None},
+                   device={"kind": "cpu"}, precision="fp32", trainable_params=10, total_params=10,
+                   versions={"torch": "x"}, train_examples=5, eval_examples=2, total_steps=3, steps_per_epoch=3),
+        Step(step=1, epoch=0.33, loss=0.7, lr=1e-5, eps=1e-8, samples_per_second=10.0, tokens_per_second=100.0, memory_mb=None),
+        Eval(step=3, epoch=1.0, accuracy=0.5, loss=0.69, n=2, best_accuracy=0.5, seconds=0.1),
+        Nonfinite(step=2, what="loss", diagnosis="d", suggestions=[{"key": "1", "label": "l", "commands": []}], action="paused"),
+    ]
+
+
+def test_every_event_is_one_json_line_and_round_trips():
+    for event in sample_events():
+        line = event.to_json()
+        assert "\n" not in line
+        assert json.loads(line)["type"] == event.type
+        assert event_from_json(line) == event
+
+
+def test_nan_loss_is_valid_json_and_comes_back_as_nan():
+    step = Step(step=1, epoch=0.1, loss=float("nan"), lr=1e-5, eps=None, samples_per_second=1.0, tokens_per_second=1.0, memory_mb=None)
+    line = step.to_json()
+    json.loads(line)  # strict JSON: no bare NaN
+    assert "NaN" not in line
+    assert math.isnan(event_from_json(line).loss)
+
+
+def test_unknown_types_are_kept_not_fatal():
+    event = event_from_json('{"type": "from_the_future", "x": 1}')
+    assert isinstance(event, Unknown) and event.raw["x"] == 1
+
+
+def test_all_issue_event_types_exist():
+    assert {"run_started", "step", "eval", "nonfinite", "control", "paused", "resumed", "checkpoint", "run_finished",
+            "run_failed"} <= set(EVENT_TYPES)
+
+
+def test_control_channel_preserves_order_and_validates():
+    channel = ControlChannel()
+    channel.send(set_lr("2e-5"))
+    channel.send(PAUSE)
+    assert [c.kind for c in channel.drain()] == ["set_lr", "pause"]
+    assert channel.drain() == []
+    assert channel.wait(timeout=0.01) is None
+    for bad in ("nan", "0", "-1", "1e3"):
+        try:
+            make_command("set_eps", bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad} was accepted")
