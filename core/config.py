@@ -181,7 +181,8 @@ class RunConfig:
         if eps is None:
             eps = FP16_PURE_EPS if self.precision == "fp16-pure" else DEFAULT_EPS
         eval_batch_size = self.eval_batch_size or self.batch_size * 4
-        return dataclasses.replace(self, lr=lr, eps=eps, eval_batch_size=eval_batch_size)
+        init = "random" if self.is_demo_model else self.init  # the demo model has no pretrained weights
+        return dataclasses.replace(self, lr=lr, eps=eps, eval_batch_size=eval_batch_size, init=init)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

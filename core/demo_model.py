@@ -22,7 +22,7 @@ def demo_tokenizer() -> PreTrainedTokenizerFast:
 
 def demo_model(tokenizer: PreTrainedTokenizerFast, seed: int) -> GPT2ForSequenceClassification:
     config = GPT2Config(
-        vocab_size=len(tokenizer), n_positions=128, n_embd=64, n_layer=2, n_head=2,
+        vocab_size=len(tokenizer), n_positions=128, n_embd=128, n_layer=4, n_head=4,
         num_labels=2, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
         bos_token_id=tokenizer.eos_token_id,
     )

@@ -79,7 +79,9 @@ def fit(prep: Prepared, controls: ControlChannel) -> Iterator[list[Event]]:
     scaler = torch.amp.GradScaler(device.type) if prep.plan.use_grad_scaler else None
     impl = optimizer_impl(optimizer)
     prep.effective.update({"optimizer": f"{config.optimizer} ({impl})", "grad_scaler": scaler is not None,
-                           "nonfinite_policy": config.nonfinite})
+                           "nonfinite_policy": config.nonfinite,
+                           "nonfinite_detection": "every step; a bad step's update is skipped",
+                           "nan_losses_in_logs": "kept (a NaN is reported, never hidden)"})
     state = RunState(prep.total_steps, prep.steps_per_epoch)
     steering = Steering(controls, optimizer, scheduler, state)
     log_every = config.log_every or (GPU_LOG_EVERY if is_cuda else 1)

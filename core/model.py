@@ -49,7 +49,7 @@ def load_model(config: RunConfig) -> LoadedModel:
 
         tokenizer = demo_tokenizer()
         return LoadedModel(demo_model(tokenizer, config.seed), tokenizer, tokenizer.pad_token_id, "gpt2",
-                           "demo: a tiny 2-layer GPT-2 with fresh weights")
+                           "demo: a tiny 4-layer GPT-2 with fresh weights")
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     name = str(Path(config.model).expanduser()) if Path(config.model).expanduser().exists() else config.model

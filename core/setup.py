@@ -107,6 +107,8 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
         "max_grad_norm": None,
         "weight_decay": config.weight_decay,
         "warmup_steps": 0,
+        "gradient_accumulation_steps": 1,
+        "drop_last": False,
         "checkpoints": f"every {config.save_every} steps" if config.save_every else "each epoch end and on stop",
         "precision": plan.describe(),
         "model_mode": "model.train() during steps, model.eval() for evaluation",

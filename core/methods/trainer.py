@@ -88,11 +88,11 @@ def _effective(args) -> dict[str, Any]:
         "max_grad_norm": args.max_grad_norm,
         "batching": f"Trainer sampler: {args.train_sampling_strategy} (LengthGroupedSampler)",
         "checkpoints": "ours (safetensors); Trainer's own saving disabled (its default: every 500 steps, pickled optimizer)",
-        "logging_nan_inf_filter": args.logging_nan_inf_filter,
+        "nan_losses_in_logs": "Trainer's logging_nan_inf_filter drops them" if args.logging_nan_inf_filter else "kept",
         "gradient_accumulation_steps": args.gradient_accumulation_steps,
-        "dataloader_drop_last": args.dataloader_drop_last,
-        "trainer_mixed_precision": "bf16" if args.bf16 else ("fp16 (GradScaler via accelerate)" if args.fp16 else "none"),
-        "nonfinite_detection": "at loss reads (Trainer cannot skip a step whose gradients are not finite)",
+        "drop_last": args.dataloader_drop_last,
+        "grad_scaler": bool(args.fp16),
+        "nonfinite_detection": "at loss reads; Trainer cannot skip a step whose gradients are not finite",
     }
 
 

@@ -1,0 +1,57 @@
+"""Rows of a results table and the settings that differ between runs (for the app and reports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COLUMNS = ("run", "method", "model", "init", "lr", "eps", "precision", "epochs", "best acc", "final acc",
+           "s/epoch", "samples/s", "trainable", "device", "status")
+
+
+def _acc(value: Any) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _num(value: Any, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def trainable_text(trainable: int | None, total: int | None) -> str:
+    if trainable is None:
+        return "-"
+    if not total:
+        return f"{trainable:,}"
+    return f"{trainable:,} ({100 * trainable / total:.2f}%)"
+
+
+def result_row(run_id: str, config: dict[str, Any], summary: dict[str, Any] | None, device: str, status: str,
+               trainable: int | None = None, total: int | None = None) -> dict[str, str]:
+    summary = summary or {}
+    method = str(config.get("method", summary.get("method", "?")))
+    return {
+        "run": run_id,
+        "method": method + (" (eval only)" if method == "evaluate" else ""),
+        "model": str(config.get("model", "?")),
+        "init": str(config.get("init", "?")),
+        "lr": _num(config.get("lr"), "g"),
+        "eps": _num(config.get("eps"), "g"),
+        "precision": str(summary.get("precision") or config.get("precision", "?")),
+        "epochs": _num(config.get("epochs"), "g") if method != "evaluate" else "-",
+        "best acc": _acc(summary.get("best_val_accuracy")),
+        "final acc": _acc(summary.get("final_val_accuracy")),
+        "s/epoch": _num(summary.get("seconds_per_epoch"), ".1f"),
+        "samples/s": _num(summary.get("train_samples_per_second"), ",.0f"),
+        "trainable": trainable_text(summary.get("trainable_params", trainable), summary.get("total_params", total)),
+        "device": device or str(summary.get("device", "?")),
+        "status": status,
+    }
+
+
+def differing_settings(effectives: list[dict[str, Any]]) -> list[str]:
+    """Keys whose value is not the same in every run (a missing key counts as `None`)."""
+    if len(effectives) < 2:
+        return []
+    keys: list[str] = []
+    for effective in effectives:
+        keys.extend(k for k in effective if k not in keys)
+    return [k for k in keys if len({repr(e.get(k)) for e in effectives}) > 1]

@@ -1,0 +1,1 @@
+"""The Textual app. It drives `core` from a worker thread and never blocks training."""

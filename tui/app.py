@@ -1,0 +1,255 @@
+"""The app: wiring only. Screens own their layout; the worker runs the queue; messages come up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from core.config import RunConfig
+from core.controls import PAUSE, RESUME, STOP, Command, set_eps, set_lr
+from core.runner import RunHandle, RunOutcome, execute
+from core.session import Session
+from tui.bridge import EventBridge
+from tui.messages import DeviceDetected, EngineEvent, QueueIdle, RunEnded, RunStarting, StepsAvailable
+from tui.run_queue import RunQueue
+from tui.run_view import RunView
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.error_modal import ErrorModal
+from tui.screens.help import HelpScreen
+from tui.screens.new_run import NewRunScreen
+from tui.screens.rate_dialog import RateDialog
+from tui.screens.results import ResultsScreen
+from tui.screens.sessions import SessionsScreen
+
+Runner = Callable[..., RunOutcome]
+DEMO_RUN = RunConfig(model="demo", data="demo", epochs=8, batch_size=16, eval_every=25)
+
+
+def demo_queue() -> list[RunConfig]:
+    return [DEMO_RUN.replace(method=m) for m in ("full", "trainer", "lora")]
+
+
+class SST2App(App):
+    CSS_PATH = "sst2.tcss"
+    TITLE = "sst2-tui"
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Pause/Resume"),
+        Binding("l", "set_rate('learning rate')", "LR"),
+        Binding("e", "set_rate('eps')", "eps"),
+        Binding("s", "stop_run", "Stop"),
+        Binding("n", "new_run", "New run"),
+        Binding("r", "results", "Results"),
+        Binding("b", "sessions", "Sessions"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit_app", "Quit"),
+        Binding("1", "fix('1')", "fix 1", show=False),
+        Binding("2", "fix('2')", "fix 2", show=False),
+        Binding("3", "fix('3')", "fix 3", show=False),
+    ]
+
+    def __init__(self, sessions_dir: Path, runner: Runner = execute, queue: list[RunConfig] | None = None,
+                 detect_device: bool = True, session_name: str | None = None) -> None:
+        super().__init__()
+        self.sessions_dir = sessions_dir
+        self.runner = runner
+        self.queue = RunQueue()
+        self.queue.add(*(queue or []))
+        self.detect_device = detect_device
+        self.session_name = session_name
+        self.session: Session | None = None
+        self.views: list[RunView] = []
+        self.current: RunView | None = None
+        self.handle: RunHandle | None = None
+        self.bridge = EventBridge(self.post_message)
+        self.device: dict = {}
+        self.versions: dict[str, str] = {}
+        self.quitting = False
+        self.worker_busy = False
+
+    # -- start-up ---------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(DashboardScreen())
+        if self.detect_device:
+            self.worker_busy = True
+            self._run_queue()
+        else:
+            self._start_worker_if_needed()
+
+    def _detect_device(self) -> None:
+        """Runs on the worker thread, before any run: torch takes seconds to import, so the first
+        screen appears at once; and one thread does all heavy imports (transformers' lazy imports
+        are not safe to race from two threads)."""
+        from core.device import detect, plan_precision
+        from core.setup import library_versions
+
+        device = detect("auto")
+        self.post_message(DeviceDetected(device.to_dict(), plan_precision("auto", device).describe(), library_versions()))
+
+    def on_device_detected(self, message: DeviceDetected) -> None:
+        self.device, self.versions = message.device, message.versions
+        self._dashboard().show_device(message.device, "auto: " + message.precision)
+
+    # -- the worker ---------------------------------------------------------------------------------
+    def _start_worker_if_needed(self) -> None:
+        if not self.worker_busy and len(self.queue) and not self.quitting:
+            self.worker_busy = True
+            self._run_queue()
+
+    @work(thread=True, exit_on_error=False, group="runs")
+    def _run_queue(self) -> None:
+        if self.detect_device and not self.device:
+            self._detect_device()
+        while not self.quitting and (config := self.queue.take()) is not None:
+            if self.session is None:
+                self.session = Session.create(self.sessions_dir, self.session_name, label="app")
+            handle = RunHandle()
+            self.post_message(RunStarting(config, handle))
+            outcome = self.runner(config, self.session, handle, on_event=self.bridge)
+            self.bridge.flush()
+            self.post_message(RunEnded(config, outcome))
+        self.post_message(QueueIdle())
+
+    def on_run_starting(self, message: RunStarting) -> None:
+        self.handle = message.handle
+        self.current = RunView(run_id="(starting)", method=message.config.method, config=message.config.to_dict())
+        self.views.append(self.current)
+        self._refresh()
+
+    def on_steps_available(self, message: StepsAvailable) -> None:
+        if self.current is None:
+            return
+        for step in self.bridge.take_steps():
+            self.current.apply(step)
+        self._refresh()
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        if self.current is not None:
+            for step in self.bridge.take_steps():  # keep order: steps before this event first
+                self.current.apply(step)
+            self.current.apply(message.event)
+            self._refresh()
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        view, outcome = self.current, message.outcome
+        if view is not None:
+            view.summary = view.summary or outcome.summary
+            if outcome.error:
+                view.status, view.error, view.hint = "failed", outcome.error, outcome.hint
+        self.handle = None
+        self._refresh()
+        if outcome.error:
+            self.push_screen(ErrorModal(f"Run {outcome.summary.get('run_id', '')} failed", outcome.error, outcome.hint))
+
+    def on_queue_idle(self, message: QueueIdle) -> None:
+        self.worker_busy = False
+        if self.quitting:
+            self.exit()
+        else:
+            self._start_worker_if_needed()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for worker errors: show them, keep the app up."""
+        if event.state == WorkerState.ERROR:
+            if event.worker.group == "runs":
+                self.worker_busy = False
+            error = event.worker.error
+            self.push_screen(ErrorModal("Unexpected error", f"{type(error).__name__}: {error}", None))
+
+    # -- showing -----------------------------------------------------------------------------------
+    def _dashboard(self) -> DashboardScreen:
+        return next(s for s in self.screen_stack if isinstance(s, DashboardScreen))
+
+    def _refresh(self) -> None:
+        try:
+            dashboard = self._dashboard()
+        except StopIteration:
+            return
+        if self.current is not None and self.device.get("kind") == "cuda" and self.current.memory_mb is not None:
+            dashboard.show_device({**self.device, "memory_in_use_mb": self.current.memory_mb}, "")
+        dashboard.show_run(self.current, self.queue.snapshot())
+
+    # -- keys ----------------------------------------------------------------------------------------
+    def _send(self, *commands: Command) -> bool:
+        if self.handle is None or self.current is None or not self.current.active:
+            self.notify("No run is active.", severity="warning")
+            return False
+        self.handle.controls.send_all(list(commands))
+        return True
+
+    def action_toggle_pause(self) -> None:
+        if self.current is not None and self.current.status == "paused":
+            self._send(RESUME)
+        elif self._send(PAUSE):
+            self.notify("Pausing at the next step boundary.")
+
+    def action_set_rate(self, what: str) -> None:
+        if self.current is None or not self.current.active:
+            self.notify("No run is active.", severity="warning")
+            return
+        current = self.current.lr if what == "learning rate" else self.current.eps
+
+        def apply(value: float | None) -> None:
+            if value is not None:
+                self._send(set_lr(value) if what == "learning rate" else set_eps(value))
+
+        self.push_screen(RateDialog(what, current), apply)
+
+    def action_stop_run(self) -> None:
+        if self._send(STOP):
+            self.notify("Stopping: finishing the step, evaluating and saving.")
+
+    def action_fix(self, key: str) -> None:
+        report = self.current.nonfinite if self.current else None
+        if report is None:
+            return
+        for suggestion in report.suggestions:
+            if suggestion["key"] == key:
+                self._send(*(Command.from_dict(c) for c in suggestion["commands"]))
+
+    def action_new_run(self) -> None:
+        def queue(configs: list[RunConfig] | None) -> None:
+            if configs:
+                self.queue.add(*configs)
+                self._refresh()
+                self._start_worker_if_needed()
+
+        self.push_screen(NewRunScreen(), queue)
+
+    def action_results(self) -> None:
+        title = f"Session {self.session.name}" if self.session else "This session"
+        self.push_screen(ResultsScreen(list(self.views), title))
+
+    def action_sessions(self) -> None:
+        self.push_screen(SessionsScreen(self.sessions_dir))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.sessions_dir, self.versions))
+
+    def action_quit_app(self) -> None:
+        if self.current is None or not self.current.active:
+            self.quitting = True
+            self.queue.clear()
+            self.exit()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.quitting = True
+                self.queue.clear()
+                if self.handle is not None:
+                    self.handle.controls.send(STOP)
+                self.notify("Stopping the run gracefully, then quitting.")
+
+        self.push_screen(ConfirmScreen("A run is active. Stop it gracefully and quit? (its session stays complete)"), answer)
+
+
+def launch(sessions_dir: Path, demo: bool = False) -> int:
+    app = SST2App(sessions_dir=sessions_dir, queue=demo_queue() if demo else None)
+    app.run()
+    return 0

@@ -1,0 +1,53 @@
+"""From engine events (worker thread) to app messages, throttled, never waiting for the UI.
+
+`post_message` only puts the message on the app's queue; it does not wait for it to be handled
+(unlike `call_from_thread`, which would tie training speed to repaint speed).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from textual.message import Message
+
+from core.events import Event, Step
+from tui.messages import EngineEvent, StepsAvailable
+
+MIN_SECONDS_BETWEEN_STEP_MESSAGES = 0.1  # about 10 updates a second at most
+
+
+class EventBridge:
+    def __init__(self, post: Callable[[Message], object]) -> None:
+        self._post = post
+        self._steps: deque[Step] = deque()
+        self._lock = threading.Lock()
+        self._last_post = 0.0
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Step):
+            with self._lock:
+                self._steps.append(event)
+            now = time.monotonic()
+            if now - self._last_post >= MIN_SECONDS_BETWEEN_STEP_MESSAGES:
+                self._last_post = now
+                self._post(StepsAvailable())
+            return
+        self.flush()  # steps before this event are shown before it
+        self._post(EngineEvent(event))
+
+    def flush(self) -> None:
+        with self._lock:
+            waiting = bool(self._steps)
+        if waiting:
+            self._last_post = time.monotonic()
+            self._post(StepsAvailable())
+
+    def take_steps(self) -> list[Step]:
+        """Called on the UI thread by the StepsAvailable handler."""
+        with self._lock:
+            steps = list(self._steps)
+            self._steps.clear()
+        return steps

@@ -1,0 +1,51 @@
+"""Messages from the training worker up to the app. Steps replace each other; nothing else does."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from core.config import RunConfig
+from core.events import Event
+from core.runner import RunHandle, RunOutcome
+
+
+class StepsAvailable(Message):
+    """New step events wait in the bridge's buffer. A newer one supersedes an unhandled older one:
+    the handler drains the whole buffer, so no step is lost when messages are combined."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StepsAvailable)
+
+
+class EngineEvent(Message):
+    """Any event other than a step (evaluation, pause, NaN report, checkpoint, end): never replaced."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class RunStarting(Message):
+    def __init__(self, config: RunConfig, handle: RunHandle) -> None:
+        super().__init__()
+        self.config = config
+        self.handle = handle
+
+
+class RunEnded(Message):
+    def __init__(self, config: RunConfig, outcome: RunOutcome) -> None:
+        super().__init__()
+        self.config = config
+        self.outcome = outcome
+
+
+class QueueIdle(Message):
+    """The worker has run everything queued (or was told to stop)."""
+
+
+class DeviceDetected(Message):
+    def __init__(self, device: dict, precision: str, versions: dict[str, str]) -> None:
+        super().__init__()
+        self.device = device
+        self.precision = precision
+        self.versions = versions

@@ -1,0 +1,148 @@
+"""What the app knows about one run, built only from its events (live, or read back from disk)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.events import (
+    Checkpoint,
+    Control,
+    Eval,
+    Event,
+    Nonfinite,
+    Paused,
+    Resumed,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Step,
+    WarningEvent,
+)
+
+ACTIVE = ("starting", "running", "paused")
+
+
+def fmt_rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def fmt_value(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:.1f}" if value.is_integer() else f"{value:g}"
+    return str(value)
+
+
+@dataclass
+class RunView:
+    run_id: str
+    method: str
+    config: dict[str, Any] = field(default_factory=dict)
+    status: str = "starting"
+    device: dict[str, Any] = field(default_factory=dict)
+    precision: str = ""
+    effective: dict[str, Any] = field(default_factory=dict)
+    trainable_params: int | None = None
+    total_params: int | None = None
+    total_steps: int = 0
+    steps_per_epoch: int = 0
+    step: int = 0
+    epoch: float = 0.0
+    loss: float | None = None
+    lr: float | None = None
+    eps: float | None = None
+    samples_per_second: float | None = None
+    tokens_per_second: float | None = None
+    memory_mb: float | None = None
+    accuracy: float | None = None
+    best_accuracy: float | None = None
+    losses: list[tuple[int, float]] = field(default_factory=list)
+    accuracies: list[tuple[int, float]] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    """Interventions and milestones, one plain-text line each (never markup)."""
+    nonfinite: Nonfinite | None = None
+    """The NaN report waiting for a fix (cleared on resume)."""
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+    hint: str | None = None
+
+    @property
+    def model(self) -> str:
+        return str(self.config.get("model", ""))
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Remaining steps at the latest measured throughput (derived from events, no clock)."""
+        if not self.samples_per_second or not self.total_steps:
+            return None
+        batch = int(self.config.get("batch_size") or 32)
+        return max(0, self.total_steps - self.step) * batch / self.samples_per_second
+
+    def apply(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.run_id, self.method, self.config = event.run_id, event.method, event.config
+            self.device, self.precision, self.effective = event.device, event.precision, event.effective
+            self.trainable_params, self.total_params = event.trainable_params, event.total_params
+            self.total_steps, self.steps_per_epoch = event.total_steps, event.steps_per_epoch
+            self.lr, self.eps = event.config.get("lr"), event.config.get("eps")
+            self.status = "running"
+        elif isinstance(event, Step):
+            self.step, self.epoch, self.loss, self.lr, self.eps = event.step, event.epoch, event.loss, event.lr, event.eps
+            self.samples_per_second, self.tokens_per_second = event.samples_per_second, event.tokens_per_second
+            self.memory_mb = event.memory_mb
+            self.losses.append((event.step, event.loss))
+        elif isinstance(event, Eval):
+            self.accuracy, self.best_accuracy = event.accuracy, event.best_accuracy
+            self.accuracies.append((event.step, event.accuracy))
+            self.log.append(f"step {event.step}: validation accuracy {event.accuracy:.4f} (n={event.n})")
+        elif isinstance(event, Control):
+            self._log_control(event)
+        elif isinstance(event, Paused):
+            self.status = "paused"
+            self.log.append(f"step {event.step}: paused" + (" (NaN)" if event.reason == "nonfinite" else ""))
+        elif isinstance(event, Resumed):
+            self.status = "running"
+            self.nonfinite = None
+            self.log.append(f"step {event.step}: resumed")
+        elif isinstance(event, Nonfinite):
+            self.nonfinite = event if event.action == "paused" else None
+            restored = f"; weights restored from step {event.restored_step}" if event.restored_step is not None else ""
+            self.log.append(f"step {event.step}: non-finite {event.what}, {event.action}{restored}")
+        elif isinstance(event, Checkpoint):
+            self.log.append(f"step {event.step}: checkpoint ({event.reason})")
+        elif isinstance(event, WarningEvent):
+            self.log.append(f"warning: {event.message}")
+        elif isinstance(event, RunFinished):
+            self.summary = event.summary
+            self.status = str(event.summary.get("status", "finished"))
+            self.nonfinite = None
+        elif isinstance(event, RunFailed):
+            self.status, self.error, self.hint = "failed", event.error, event.hint
+            self.log.append(f"failed: {event.error}")
+
+    def _log_control(self, event: Control) -> None:
+        kind = event.command.get("kind")
+        if kind == "set_lr":
+            self.lr = event.new
+            self.log.append(f"step {event.step}: lr {fmt_value(event.old)} -> {fmt_value(event.new)}")
+        elif kind == "set_eps":
+            self.eps = event.new
+            self.log.append(f"step {event.step}: eps {fmt_value(event.old)} -> {fmt_value(event.new)}")
+        elif kind == "stop":
+            self.log.append(f"step {event.step}: stop requested")
+
+
+def view_from_events(run_id: str, method: str, events: list[Event], config: dict[str, Any] | None = None,
+                     status: str | None = None) -> RunView:
+    view = RunView(run_id=run_id, method=method, config=dict(config or {}))
+    for event in events:
+        view.apply(event)
+    if status is not None:
+        view.status = status
+    return view

@@ -1,0 +1,91 @@
+"""Past sessions from the sessions folder; opening one shows its results and curves, read-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from core.events import RunStarted
+from core.session import Session, list_sessions
+from tui.run_view import RunView, view_from_events
+from tui.screens.results import ResultsTable
+from tui.widgets.curve import Curve
+
+
+def load_views(session: Session) -> list[RunView]:
+    views = []
+    for record in session.runs():
+        started = record.started
+        method = started.method if isinstance(started, RunStarted) else str(record.config.get("method", "?"))
+        view = view_from_events(record.run_id, method, record.events, record.config, status=record.status)
+        if record.summary:
+            view.summary = record.summary
+        views.append(view)
+    return views
+
+
+class SessionsScreen(Screen):
+    BINDINGS = [Binding("escape,b,q", "app.pop_screen", "Back")]
+
+    def __init__(self, sessions_dir: Path) -> None:
+        super().__init__()
+        self.sessions_dir = sessions_dir
+        self.sessions: list[Session] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label(Text(f"Sessions in {self.sessions_dir} (Enter opens one)", style="bold"))
+        yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("session", "created", "runs", "best acc", "status")
+        self.sessions = list_sessions(self.sessions_dir)
+        for session in self.sessions:
+            runs = session.runs()
+            best = [r.summary["best_val_accuracy"] for r in runs if r.summary and r.summary.get("best_val_accuracy") is not None]
+            statuses = ", ".join(sorted({r.status for r in runs})) or "empty"
+            table.add_row(Text(session.name), Text(str(session.meta.get("created", ""))), Text(str(len(runs))),
+                          Text(f"{max(best):.4f}" if best else "-"), Text(statuses))
+        if not self.sessions:
+            table.add_row(Text("no sessions yet"), Text(""), Text(""), Text(""), Text(""))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self.sessions):
+            self.app.push_screen(SessionDetailScreen(self.sessions[event.cursor_row]))
+
+
+class SessionDetailScreen(Screen):
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.views = load_views(session)
+
+    def compose(self) -> ComposeResult:
+        yield Label(Text(f"Session {self.session.name} (read-only; highlight a run to see its curves)", style="bold"))
+        yield ResultsTable(self.views, id="detail-results")
+        with Horizontal(id="charts"):
+            yield Curve("training loss", id="loss-chart")
+            yield Curve("validation accuracy", id="accuracy-chart", y_range=(0.0, 1.0))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.views:
+            self._show(0)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "results-table":
+            self._show(event.cursor_row)
+
+    def _show(self, index: int) -> None:
+        if 0 <= index < len(self.views):
+            self.query_one("#loss-chart", Curve).show(self.views[index].losses)
+            self.query_one("#accuracy-chart", Curve).show(self.views[index].accuracies)

@@ -1,0 +1,36 @@
+"""The detected device and precision, shown at the top of every screen."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+
+def describe_device(device: dict) -> str:
+    if not device:
+        return "detecting device..."
+    if device.get("kind") == "cuda":
+        memory = device.get("memory_total_mb")
+        in_use = device.get("memory_in_use_mb")
+        mem = ""
+        if memory:
+            mem = f", {in_use / 1024:.1f}/{memory / 1024:.0f} GiB" if in_use is not None else f", {memory / 1024:.0f} GiB"
+        count = f" x{device['count']}" if device.get("count", 1) > 1 else ""
+        return f"GPU {device.get('name', '?')}{count} (sm {device.get('capability', '?')}{mem})"
+    if device.get("kind") == "mps":
+        return "Apple GPU (mps)"
+    return f"CPU, {device.get('threads', '?')} threads"
+
+
+class DevicePanel(Static):
+    device: reactive[dict] = reactive(dict, always_update=True)
+    precision: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        text = Text("device ", style="bold")
+        text.append(describe_device(self.device))
+        if self.precision:
+            text.append("   precision ", style="bold")
+            text.append(self.precision)
+        return text

@@ -1,0 +1,62 @@
+"""The current run's identity and state, and its numbers: step, epoch, ETA, loss, accuracy, speed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.run_view import RunView, fmt_rate
+
+STATUS_STYLE = {"running": "bold green", "paused": "bold yellow reverse", "failed": "bold red",
+                "finished": "bold", "stopped": "bold", "interrupted": "bold yellow", "starting": "italic"}
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def run_title(view: RunView | None) -> Text:
+    if view is None:
+        return Text("No run yet: press n for a new run", style="italic")
+    text = Text()
+    text.append(f"{view.run_id} ", style="bold")
+    text.append(f"{view.method} on {view.model}  ")
+    text.append(view.status.upper(), style=STATUS_STYLE.get(view.status, "bold"))
+    return text
+
+
+def run_numbers(view: RunView | None) -> Text:
+    if view is None:
+        return Text("")
+    loss = "-" if view.loss is None else f"{view.loss:.4f}"
+    acc = "-" if view.accuracy is None else f"{view.accuracy:.4f}"
+    best = "-" if view.best_accuracy is None else f"{view.best_accuracy:.4f}"
+    sps = "-" if view.samples_per_second is None else f"{view.samples_per_second:,.0f}"
+    tps = "-" if view.tokens_per_second is None else f"{view.tokens_per_second:,.0f}"
+    mem = "-" if view.memory_mb is None else f"{view.memory_mb:,.0f} MB"
+    text = Text()
+    text.append(f"step {view.step}/{view.total_steps}  epoch {view.epoch:.2f}  ETA {_eta(view.eta_seconds)}\n")
+    text.append("loss ", style="bold")
+    text.append(f"{loss}   ")
+    text.append("val acc ", style="bold")
+    text.append(f"{acc} (best {best})\n")
+    text.append("lr ", style="bold")
+    text.append(f"{fmt_rate(view.lr)}   ")
+    text.append("eps ", style="bold")
+    text.append(f"{fmt_rate(view.eps)}   ")
+    text.append(f"{sps} samples/s  {tps} tokens/s   mem {mem}")
+    return text
+
+
+class RunTitle(Static):
+    def show(self, view: RunView | None) -> None:
+        self.update(run_title(view))
+
+
+class RunNumbers(Static):
+    def show(self, view: RunView | None) -> None:
+        self.update(run_numbers(view))
