@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,7 +29,19 @@ from tui.screens.results import ResultsScreen
 from tui.screens.sessions import SessionsScreen
 
 Runner = Callable[..., RunOutcome]
+# Repaints cost the training thread time (the GIL, and on small machines a core): numbers repaint
+# at most 4 times a second, charts once a second. Pauses, NaN reports and the end repaint at once.
+NUMBERS_EVERY_SECONDS = 0.25
+CHARTS_EVERY_SECONDS = 1.0
 DEMO_RUN = RunConfig(model="demo", data="demo", epochs=8, batch_size=16, eval_every=25)
+
+
+def probe_device() -> tuple[dict, str, dict[str, str]]:
+    from core.device import detect, plan_precision
+    from core.setup import library_versions
+
+    device = detect("auto")
+    return device.to_dict(), plan_precision("auto", device).describe(), library_versions()
 
 
 def demo_queue() -> list[RunConfig]:
@@ -38,6 +51,7 @@ def demo_queue() -> list[RunConfig]:
 class SST2App(App):
     CSS_PATH = "sst2.tcss"
     TITLE = "sst2-tui"
+    ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
     BINDINGS = [
         Binding("space", "toggle_pause", "Pause/Resume"),
         Binding("l", "set_rate('learning rate')", "LR"),
@@ -54,13 +68,14 @@ class SST2App(App):
     ]
 
     def __init__(self, sessions_dir: Path, runner: Runner = execute, queue: list[RunConfig] | None = None,
-                 detect_device: bool = True, session_name: str | None = None) -> None:
+                 device_probe: Callable[[], tuple[dict, str, dict[str, str]]] | None = None,
+                 session_name: str | None = None) -> None:
         super().__init__()
         self.sessions_dir = sessions_dir
         self.runner = runner
         self.queue = RunQueue()
         self.queue.add(*(queue or []))
-        self.detect_device = detect_device
+        self.device_probe = device_probe or probe_device
         self.session_name = session_name
         self.session: Session | None = None
         self.views: list[RunView] = []
@@ -71,25 +86,16 @@ class SST2App(App):
         self.versions: dict[str, str] = {}
         self.quitting = False
         self.worker_busy = False
+        self._dirty = False
+        self._charts_stale = False
+        self._charts_due = 0.0
 
     # -- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen())
-        if self.detect_device:
-            self.worker_busy = True
-            self._run_queue()
-        else:
-            self._start_worker_if_needed()
-
-    def _detect_device(self) -> None:
-        """Runs on the worker thread, before any run: torch takes seconds to import, so the first
-        screen appears at once; and one thread does all heavy imports (transformers' lazy imports
-        are not safe to race from two threads)."""
-        from core.device import detect, plan_precision
-        from core.setup import library_versions
-
-        device = detect("auto")
-        self.post_message(DeviceDetected(device.to_dict(), plan_precision("auto", device).describe(), library_versions()))
+        self.set_interval(NUMBERS_EVERY_SECONDS, self._repaint_if_dirty)
+        self.worker_busy = True
+        self._run_queue()
 
     def on_device_detected(self, message: DeviceDetected) -> None:
         self.device, self.versions = message.device, message.versions
@@ -103,12 +109,18 @@ class SST2App(App):
 
     @work(thread=True, exit_on_error=False, group="runs")
     def _run_queue(self) -> None:
-        if self.detect_device and not self.device:
-            self._detect_device()
+        if not self.device:
+            # On the worker thread, before any run: torch takes seconds to import, so the first screen
+            # appears at once; and one thread does all heavy imports (transformers' lazy imports are
+            # not safe to race from two threads).
+            self.post_message(DeviceDetected(*self.device_probe()))
         while not self.quitting and (config := self.queue.take()) is not None:
             if self.session is None:
                 self.session = Session.create(self.sessions_dir, self.session_name, label="app")
             handle = RunHandle()
+            self.handle = handle  # set here too, so leaving the app can stop a run whose start is still queued
+            if self.quitting:
+                break
             self.post_message(RunStarting(config, handle))
             outcome = self.runner(config, self.session, handle, on_event=self.bridge)
             self.bridge.flush()
@@ -126,14 +138,19 @@ class SST2App(App):
             return
         for step in self.bridge.take_steps():
             self.current.apply(step)
-        self._refresh()
+        self._dirty = self._charts_stale = True  # repainted by the timer, at most 4 times a second
+
+    def _repaint_if_dirty(self) -> None:
+        if self._dirty or (self._charts_stale and time.monotonic() >= self._charts_due):
+            self._refresh(charts=False)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         if self.current is not None:
             for step in self.bridge.take_steps():  # keep order: steps before this event first
                 self.current.apply(step)
             self.current.apply(message.event)
-            self._refresh()
+            self._charts_stale = True
+            self._refresh(charts=False)  # numbers now; charts when due
 
     def on_run_ended(self, message: RunEnded) -> None:
         view, outcome = self.current, message.outcome
@@ -161,18 +178,40 @@ class SST2App(App):
             error = event.worker.error
             self.push_screen(ErrorModal("Unexpected error", f"{type(error).__name__}: {error}", None))
 
+    def _stop_everything(self) -> None:
+        """Leaving the app by any way: no new runs, and the current one stops gracefully (a paused
+        run is woken by the stop), so the worker thread ends and the session stays complete."""
+        self.quitting = True
+        self.queue.clear()
+        if self.handle is not None:
+            self.handle.controls.send(STOP)
+
+    def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
+        self._stop_everything()
+        super().exit(*args, **kwargs)
+
+    def on_unmount(self) -> None:
+        self._stop_everything()
+
     # -- showing -----------------------------------------------------------------------------------
     def _dashboard(self) -> DashboardScreen:
         return next(s for s in self.screen_stack if isinstance(s, DashboardScreen))
 
-    def _refresh(self) -> None:
+    def _refresh(self, charts: bool = True) -> None:
         try:
             dashboard = self._dashboard()
         except StopIteration:
             return
+        self._dirty = False
+        now = time.monotonic()
+        if not charts and now >= self._charts_due:
+            charts = True
+        if charts:
+            self._charts_due = now + CHARTS_EVERY_SECONDS
+            self._charts_stale = False
         if self.current is not None and self.device.get("kind") == "cuda" and self.current.memory_mb is not None:
             dashboard.show_device({**self.device, "memory_in_use_mb": self.current.memory_mb}, "")
-        dashboard.show_run(self.current, self.queue.snapshot())
+        dashboard.show_run(self.current, self.queue.snapshot(), charts=charts)
 
     # -- keys ----------------------------------------------------------------------------------------
     def _send(self, *commands: Command) -> bool:

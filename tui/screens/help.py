@@ -50,7 +50,7 @@ class HelpScreen(Screen):
             text.append(f"  {name:<9}", style="bold")
             text.append(meaning + "\n")
         text.append("\nSessions are stored in ", style="bold")
-        text.append(f"{self.sessions_dir.resolve()}\n")
+        text.append(f"{self.sessions_dir}\n")
         text.append("  (change with --sessions-dir or $SST2_TUI_SESSIONS)\n")
         text.append("\nLibrary versions\n", style="bold")
         for name, version in (self.versions or {"": "loading..."}).items():

@@ -96,7 +96,9 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
             config = parse_form(self._values())
         except ConfigError as error:
             error_label.update(f"{error.field}: {error}")
-            self.query_one(f"#f-{error.field}").add_class("-invalid")
+            invalid = self.query_one(f"#f-{error.field}")
+            invalid.add_class("-invalid")
+            invalid.scroll_visible()
             self.query_one("#start", Button).disabled = True
             self.query_one("#all-three", Button).disabled = True
             return None

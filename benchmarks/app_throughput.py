@@ -1,0 +1,78 @@
+"""Training throughput driven by the app vs the headless `sst2-tui run`, same config, interleaved.
+
+    .venv/bin/python -m benchmarks.app_throughput [--repeats 3] [--epochs 4]
+
+Each measurement is a fresh process, as a user would start it: `sst2-tui run ...` for headless,
+and the real `SST2App` (rendering every frame through Textual's headless driver) for the app.
+Target: app >= 95% of headless (median of the repeats). Writes benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.common import machine, median, versions, write_results
+from core.config import RunConfig
+
+APP_DRIVER = r"""
+import asyncio, json, sys
+from pathlib import Path
+from core.config import RunConfig
+from tui.app import SST2App
+
+async def drive():
+    config = RunConfig.from_dict(json.loads(sys.argv[1]))
+    app = SST2App(Path(sys.argv[2]), queue=[config], session_name="app")
+    async with app.run_test(size=(120, 36)) as pilot:
+        while app.current is None or app.current.summary is None:
+            await pilot.pause(0.2)
+        print(json.dumps(app.current.summary))
+
+asyncio.run(drive())
+"""
+
+
+def headless(config: RunConfig, root: Path) -> float:
+    command = [sys.executable, "-m", "cli.main", "run", "--quiet", "--sessions-dir", str(root), "--model", config.model,
+               "--data", config.data, "--epochs", str(config.epochs), "--batch-size", str(config.batch_size),
+               "--eval-every", str(config.eval_every), "--method", config.method]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return float(json.loads(out.strip().splitlines()[-1])["train_samples_per_second"])
+
+
+def in_app(config: RunConfig, root: Path) -> float:
+    command = [sys.executable, "-c", APP_DRIVER, json.dumps(config.to_dict()), str(root)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return float(json.loads(out.strip().splitlines()[-1])["train_samples_per_second"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=float, default=4)
+    parser.add_argument("--method", default="full")
+    args = parser.parse_args()
+    config = RunConfig(model="demo", data="demo", epochs=args.epochs, batch_size=16, eval_every=25, method=args.method)
+    results: dict[str, list[float]] = {"headless": [], "app": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for repeat in range(args.repeats):
+            order = (("headless", headless), ("app", in_app))
+            for name, fn in order if repeat % 2 == 0 else order[::-1]:
+                value = fn(config, Path(tmp) / f"{name}-{repeat}")
+                results[name].append(value)
+                print(f"{name:<9} {value:8.1f} samples/s", flush=True)
+    ratio = median(results["app"]) / median(results["headless"])
+    print(f"app / headless = {ratio:.3f} (target >= 0.95)")
+    path = write_results("app_throughput", {"machine": machine(), "versions": versions(), "config": config.to_dict(),
+                                            "samples_per_second": results, "median_ratio_app_to_headless": round(ratio, 4),
+                                            "target": 0.95, "met": ratio >= 0.95})
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""A scripted stand-in for `core.runner.execute`: deterministic events, real control handling.
+
+It steers a real (one-parameter) optimizer through the engine's own `Steering`, so pauses, lr and
+eps changes behave exactly as in a real run, and it records every command it received.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from core.config import RunConfig
+from core.events import Eval, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
+from core.nonfinite import diagnose
+from core.optim import current_eps, current_lr
+from core.run_state import RunState
+from core.runner import RunHandle, RunOutcome
+from core.steering import Steering
+
+EFFECTIVE = {
+    "full": {"max_grad_norm": None, "batching": "length-grouped", "checkpoints": "each epoch end and on stop"},
+    "trainer": {"max_grad_norm": 1.0, "batching": "Trainer sampler: group_by_length", "checkpoints": "ours"},
+    "lora": {"max_grad_norm": None, "batching": "length-grouped", "checkpoints": "each epoch end and on stop",
+             "lora_targets": "c_attn"},
+}
+
+
+@dataclass
+class FakeEngine:
+    steps: int = 40
+    nan_at: int | None = None
+    fail_with: str | None = None
+    hold_at: int | None = None
+    """Block after this step until `release()` (lets a test look at a run mid-way)."""
+    received: list[dict[str, Any]] = field(default_factory=list)
+    hold: threading.Event = field(default_factory=threading.Event)
+    runs: int = 0
+
+    def release(self) -> None:
+        self.hold.set()
+
+    def __call__(self, config: RunConfig, session, handle: RunHandle, on_event=None, headless: bool = False) -> RunOutcome:
+        self.runs += 1
+        run_id = f"{self.runs:02d}-{config.method}"
+        emit = on_event or (lambda event: None)
+        config = config.resolved()
+        if self.fail_with:
+            return RunOutcome({"run_id": run_id, "status": "failed"}, 1, self.fail_with, "lower --batch-size")
+        optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=config.lr, eps=config.eps)
+        state = RunState(total_steps=self.steps, steps_per_epoch=self.steps // 2)
+        steering = Steering(handle.controls, optimizer, None, state)
+        trainable = 296_448 if config.method == "lora" else 124_441_344
+        emit(RunStarted(run_id=run_id, method=config.method, config=config.to_dict(), effective=EFFECTIVE[config.method],
+                        device={"kind": "cpu", "name": "Test CPU", "threads": 2}, precision="fp32",
+                        trainable_params=trainable, total_params=124_737_792 if config.method == "lora" else 124_441_344,
+                        versions={}, train_examples=640, eval_examples=100, total_steps=self.steps,
+                        steps_per_epoch=self.steps // 2, time=0.0))
+        accuracy = 0.5
+        while state.step < self.steps:
+            generator = steering.boundary()
+            try:
+                while True:
+                    for event in next(generator):
+                        self._record(event)
+                        emit(event)
+            except StopIteration as done:
+                for event in done.value:
+                    self._record(event)
+                    emit(event)
+            if state.stop_requested:
+                break
+            state.step += 1
+            emit(Step(step=state.step, epoch=state.step / (self.steps // 2), loss=round(0.7 - 0.01 * state.step, 4),
+                      lr=current_lr(optimizer), eps=current_eps(optimizer), samples_per_second=100.0,
+                      tokens_per_second=1000.0, memory_mb=512.0, time=0.0))
+            if state.step % 10 == 0:
+                accuracy = round(min(0.95, accuracy + 0.1), 4)
+                state.best_accuracy = max(state.best_accuracy or 0, accuracy)
+                state.final_accuracy = accuracy
+                emit(Eval(step=state.step, epoch=state.epoch, accuracy=accuracy, loss=0.5, n=100,
+                          best_accuracy=state.best_accuracy, seconds=0.0, time=0.0))
+            if self.nan_at == state.step:
+                diagnosis, suggestions = diagnose(what="loss", precision="fp16-pure", eps=1e-8, lr=current_lr(optimizer),
+                                                  optimizer_impl="foreach", optimizer="adamw")
+                state.paused, state.stop_reason = True, "nonfinite"
+                emit(Nonfinite(step=state.step, what="loss", diagnosis=diagnosis, suggestions=suggestions, action="paused",
+                               time=0.0))
+                emit(Paused(step=state.step, reason="nonfinite", time=0.0))
+            if self.hold_at == state.step:
+                self.hold.wait(30)
+        status = "stopped" if state.stop_requested else "finished"
+        summary = {"run_id": run_id, "method": config.method, "model": config.model, "status": status, "steps": state.step,
+                   "best_val_accuracy": state.best_accuracy, "final_val_accuracy": state.final_accuracy,
+                   "precision": "fp32", "trainable_params": trainable, "seconds_per_epoch": None,
+                   "train_samples_per_second": None}
+        emit(RunFinished(summary=summary, time=0.0))
+        return RunOutcome(summary, 0)
+
+    def _record(self, event: Event) -> None:
+        command = getattr(event, "command", None)
+        if command is not None:
+            self.received.append(command)

@@ -1,0 +1,157 @@
+"""The app with a scripted engine: keys reach the engine as control commands, screens show state."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from core.config import RunConfig
+from tests.fake_engine import FakeEngine
+from tui.app import SST2App
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.error_modal import ErrorModal
+from tui.screens.rate_dialog import RateDialog
+from tui.screens.results import ResultsScreen
+from tui.widgets.nan_banner import NanBanner
+
+FIXED_DEVICE = ({"kind": "cpu", "name": "Test CPU", "threads": 2}, "fp32", {"sst2-tui": "test", "torch": "test"})
+CONFIG = RunConfig(model="demo", data="demo")
+
+
+def make_app(tmp_path, engine: FakeEngine, configs: list[RunConfig] | None = None) -> SST2App:
+    return SST2App(tmp_path / "sessions", runner=engine, queue=configs if configs is not None else [CONFIG],
+                   device_probe=lambda: FIXED_DEVICE, session_name="test")
+
+
+async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
+    waited = 0.0
+    while not condition():
+        await pilot.pause(0.05)
+        waited += 0.05
+        if waited > timeout:
+            raise AssertionError("condition not reached")
+
+
+def title_text(app: SST2App) -> str:
+    return str(app.screen.query_one("#title").render())
+
+
+async def test_pause_and_resume_reach_the_engine(tmp_path):
+    engine = FakeEngine(steps=200, hold_at=5)
+    app = make_app(tmp_path, engine)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 5)
+        await pilot.press("space")
+        engine.release()
+        await wait_for(pilot, lambda: app.current.status == "paused")
+        await pilot.pause(0.3)
+        assert "PAUSED" in title_text(app)
+        paused_at = app.current.step
+        await pilot.pause(0.3)
+        assert app.current.step == paused_at, "no steps while paused"
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.current.status in ("running", "finished"))
+    assert [c["kind"] for c in engine.received][:2] == ["pause", "resume"]
+
+
+async def test_lr_dialog_applies_a_valid_value(tmp_path):
+    engine = FakeEngine(steps=200, hold_at=3)
+    app = make_app(tmp_path, engine)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.press("l")
+        assert isinstance(app.screen, RateDialog)
+        await pilot.press(*" 2e-5 ", "enter")
+        assert not isinstance(app.screen, RateDialog)
+        engine.release()
+        await wait_for(pilot, lambda: app.current.status == "finished")
+        assert any("lr 0.001 -> 2e-05" in line for line in app.current.log)
+    assert {"kind": "set_lr", "value": 2e-5} in engine.received
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "0", "-1e-3", "nan", "inf", "1e3"])
+async def test_lr_dialog_refuses_bad_values_inline(tmp_path, typed):
+    engine = FakeEngine(steps=50, hold_at=2)
+    app = make_app(tmp_path, engine)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 2)
+        await pilot.press("e")
+        if typed:
+            await pilot.press(*typed)
+        await pilot.press("enter")
+        assert isinstance(app.screen, RateDialog), "the dialog stays open"
+        assert str(app.screen.query_one("#error").render()).strip(), "the reason is shown"
+        assert app.screen.query_one(Input).has_class("-invalid")
+        await pilot.press("escape")
+        engine.release()
+        await wait_for(pilot, lambda: app.current.status == "finished")
+    assert not [c for c in engine.received if c["kind"] in ("set_lr", "set_eps")], "the run is unaffected"
+
+
+async def test_nan_banner_and_one_key_fix(tmp_path):
+    engine = FakeEngine(steps=30, nan_at=6)
+    app = make_app(tmp_path, engine)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.nonfinite is not None)
+        await pilot.pause(0.1)
+        banner = app.screen.query_one(NanBanner)
+        assert banner.display
+        text = str(banner.render())
+        assert "step 6" in text and "rounds to 0 in float16" in text and "set eps 0.0001 and resume" in text
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.current.status == "finished")
+        assert not app.screen.query_one(NanBanner).display
+    assert engine.received[:2] == [{"kind": "set_eps", "value": 1e-4}, {"kind": "resume"}]
+
+
+async def test_results_rows_and_highlighted_differences(tmp_path):
+    engine = FakeEngine(steps=20)
+    app = make_app(tmp_path, engine, [CONFIG.replace(method="full"), CONFIG.replace(method="trainer")])
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.views) == 2 and app.views[1].status == "finished")
+        await pilot.press("r")
+        assert isinstance(app.screen, ResultsScreen)
+        results = app.screen.query_one("#results-table", DataTable)
+        assert results.row_count == 2
+        methods = [str(results.get_row_at(i)[1]) for i in range(2)]
+        assert methods == ["full", "trainer"]
+        diff = app.screen.query_one("#diff-table", DataTable)
+        rows = {str(diff.get_row_at(i)[0]): [str(c) for c in diff.get_row_at(i)[1:]] for i in range(diff.row_count)}
+        assert rows["max_grad_norm"] == ["* none", "* 1.0"]
+        assert "checkpoints" in rows and "lora_targets" not in rows
+
+
+async def test_quit_while_running_asks_then_stops_gracefully(tmp_path):
+    engine = FakeEngine(steps=10_000, hold_at=3)
+    app = make_app(tmp_path, engine)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        engine.release()
+        await wait_for(pilot, lambda: not app.is_running, timeout=15)
+    assert {"kind": "stop"} in engine.received
+    assert app.views[0].status == "stopped"
+
+
+async def test_a_failed_run_shows_a_modal_and_the_app_keeps_working(tmp_path):
+    engine = FakeEngine(fail_with="CUDA out of memory")
+    app = make_app(tmp_path, engine)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        await pilot.press("escape")
+        engine.fail_with = None
+        app.queue.add(CONFIG)
+        app._start_worker_if_needed()
+        await wait_for(pilot, lambda: len(app.views) == 2 and app.views[1].status == "finished")
+        assert app.views[0].status == "failed"
+
+
+async def test_markup_in_data_shows_literally(tmp_path):
+    engine = FakeEngine(steps=4)
+    app = make_app(tmp_path, engine, [CONFIG.replace(model="[bold]x[/bold]<script>")])
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.status == "finished")
+        await pilot.pause(0.3)
+        assert "[bold]x[/bold]<script>" in title_text(app)

@@ -1,0 +1,95 @@
+"""Snapshots of the main screens at 100x30, from scripted events (no clocks, no timings)."""
+
+from __future__ import annotations
+
+from core.config import RunConfig
+from tests.fake_engine import FakeEngine
+from tests.test_app import CONFIG, make_app, wait_for
+
+SIZE = (100, 30)
+
+
+def finished_app(tmp_path, configs=None, **engine_args):
+    engine = FakeEngine(steps=20, **engine_args)
+    return make_app(tmp_path, engine, configs if configs is not None else [CONFIG]), engine
+
+
+async def settle(pilot, app, runs: int = 1) -> None:
+    await wait_for(pilot, lambda: len(app.views) == runs and app.views[-1].status in ("finished", "stopped"))
+    await pilot.pause(1.2)  # charts repaint on their own timer
+
+
+def test_dashboard_after_a_run(snap_compare, tmp_path):
+    app, _ = finished_app(tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=lambda pilot: settle(pilot, app))
+
+
+def test_nan_banner(snap_compare, tmp_path):
+    app, engine = finished_app(tmp_path, nan_at=8)
+
+    async def before(pilot):
+        await wait_for(pilot, lambda: app.current is not None and app.current.nonfinite is not None)
+        await pilot.pause(1.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+    engine.release()
+
+
+def test_results_screen(snap_compare, tmp_path):
+    configs = [CONFIG.replace(method=m) for m in ("full", "trainer", "lora")]
+    app, _ = finished_app(tmp_path, configs)
+
+    async def before(pilot):
+        await settle(pilot, app, runs=3)
+        await pilot.press("r")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_help_screen(snap_compare, tmp_path):
+    app, _ = finished_app(tmp_path, [])
+    app.sessions_dir = type(app.sessions_dir)("sessions")
+
+    async def before(pilot):
+        await pilot.pause(0.3)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_new_run_form_with_a_bad_value(snap_compare, tmp_path):
+    app, _ = finished_app(tmp_path, [])
+
+    async def before(pilot):
+        await pilot.pause(0.3)
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        app.screen.query_one("#f-batch_size").value = "0"
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_new_run_form_queues_three_methods(tmp_path):
+    """Not a snapshot: the form's 'run all three' queues full, trainer and lora with the same settings."""
+    import asyncio
+
+    engine = FakeEngine(steps=3)
+    app = make_app(tmp_path, engine, [])
+
+    async def drive():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause(0.2)
+            await pilot.press("n")
+            await pilot.pause(0.1)
+            app.screen.query_one("#f-lr").value = "3e-5"
+            await pilot.click("#all-three")
+            await wait_for(pilot, lambda: len(app.views) == 3 and app.views[2].status == "finished")
+
+    asyncio.run(drive())
+    assert [v.method for v in app.views] == ["full", "trainer", "lora"]
+    assert {v.config["lr"] for v in app.views} == {3e-5}
+    assert {v.config["model"] for v in app.views} == {"demo"}
+    assert RunConfig.from_dict(app.views[0].config).epochs == 3
