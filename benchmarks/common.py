@@ -39,11 +39,13 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def write_results(name: str, data: dict[str, Any]) -> Path:
+def write_results(name: str, data: dict[str, Any], path: Path | None = None) -> Path:
+    """Write (or rewrite) a results file named by the benchmark, the machine kind and the date."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    kind = "gpu" if "gpu" in data.get("machine", {}) else "cpu"
-    path = RESULTS / f"{name}-{kind}-{stamp}.json"
+    if path is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kind = "gpu" if "gpu" in data.get("machine", {}) else "cpu"
+        path = RESULTS / f"{name}-{kind}-{stamp}.json"
     payload = {"benchmark": name, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **data}
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
     return path

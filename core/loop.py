@@ -65,6 +65,15 @@ class _Snapshot:
         return self.step
 
 
+def _grads_not_finite(grads: list[torch.Tensor], device: torch.device) -> torch.Tensor:
+    """One read over the gradients, on the device (no sync). Norms are taken in float32: float16
+    gradients that are finite could otherwise overflow in their own sum of squares."""
+    if not grads:
+        return torch.zeros((), dtype=torch.bool, device=device)
+    norms = torch._foreach_norm(grads, 2, dtype=torch.float32)
+    return ~torch.isfinite(torch.stack(norms).sum())
+
+
 def _all_finite(tensors: list[torch.Tensor]) -> torch.Tensor:
     norms = torch._foreach_norm(tensors)
     return torch.isfinite(torch.stack([n.float() for n in norms])).all()
@@ -188,8 +197,7 @@ def fit(prep: Prepared, controls: ControlChannel) -> Iterator[list[Event]]:
             scaler.unscale_(optimizer)
         else:
             loss.backward()
-        grads = [p.grad for p in params if p.grad is not None]
-        grad_bad = ~torch.isfinite(torch.nn.utils.get_total_norm(grads)) if grads else torch.zeros((), dtype=torch.bool, device=device)
+        grad_bad = _grads_not_finite([p.grad for p in params if p.grad is not None], device)
         if scaler is not None:
             # GradScaler skips overflowing steps itself and lowers its scale: counted, not flagged.
             skipped.add_(grad_bad.float())

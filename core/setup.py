@@ -25,14 +25,17 @@ from core.model import LoadedModel, load_model, lora_target_names, parameter_cou
 
 
 def library_versions() -> dict[str, str]:
-    import datasets
-    import peft
-    import transformers
+    from importlib import metadata
 
     from core import __version__
 
-    return {"sst2-tui": __version__, "python": platform.python_version(), "torch": torch.__version__,
-            "transformers": transformers.__version__, "peft": peft.__version__, "datasets": datasets.__version__}
+    found = {"sst2-tui": __version__, "python": platform.python_version(), "torch": torch.__version__}
+    for name in ("transformers", "peft", "datasets", "accelerate", "textual"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
 
 
 @dataclass

@@ -10,6 +10,7 @@ sampler, checkpoint saving, NaN filtering of logged losses) is listed in the run
 
 from __future__ import annotations
 
+import inspect
 import queue
 import threading
 import time
@@ -34,10 +35,18 @@ from core.setup import Prepared, prepare
 from core.steering import Steering
 
 
-def _as_dataset(data: Encoded):
-    import datasets
+class _EncodedDataset(torch.utils.data.Dataset):
+    """The pre-tokenized examples as Trainer sees them; `length` feeds its LengthGroupedSampler."""
 
-    return datasets.Dataset.from_dict({"input_ids": data.ids, "labels": data.labels, "length": [len(x) for x in data.ids]})
+    def __init__(self, data: Encoded) -> None:
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        ids = self.data.ids[index]
+        return {"input_ids": ids, "labels": self.data.labels[index], "length": len(ids)}
 
 
 def _collator(pad_id: int, seen: dict[str, int]):
@@ -61,7 +70,11 @@ def _training_arguments(prep: Prepared, output_dir: Path):
     from transformers import TrainingArguments
 
     config, plan = prep.config, prep.plan
-    return TrainingArguments(
+    # transformers >= 5.20 names the sampler `train_sampling_strategy`; earlier ones have `group_by_length`.
+    accepted = inspect.signature(TrainingArguments.__init__).parameters
+    sampler = ({"train_sampling_strategy": "group_by_length"} if "train_sampling_strategy" in accepted
+               else {"group_by_length": True})
+    return TrainingArguments(**sampler,
         output_dir=str(output_dir),
         per_device_train_batch_size=config.batch_size,
         max_steps=prep.total_steps,
@@ -76,7 +89,6 @@ def _training_arguments(prep: Prepared, output_dir: Path):
         use_cpu=prep.device.kind == "cpu",
         seed=config.seed,
         data_seed=config.seed,
-        train_sampling_strategy="group_by_length",
         length_column_name="length",
         remove_unused_columns=False,
         dataloader_pin_memory=prep.device.kind == "cuda",
@@ -86,7 +98,7 @@ def _training_arguments(prep: Prepared, output_dir: Path):
 def _effective(args) -> dict[str, Any]:
     return {
         "max_grad_norm": args.max_grad_norm,
-        "batching": f"Trainer sampler: {args.train_sampling_strategy} (LengthGroupedSampler)",
+        "batching": "Trainer sampler: group_by_length (LengthGroupedSampler)",
         "checkpoints": "ours (safetensors); Trainer's own saving disabled (its default: every 500 steps, pickled optimizer)",
         "nan_losses_in_logs": "Trainer's logging_nan_inf_filter drops them" if args.logging_nan_inf_filter else "kept",
         "gradient_accumulation_steps": args.gradient_accumulation_steps,
@@ -199,7 +211,7 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path) -> Iterator[
             if state.stop_requested:
                 control.should_training_stop = True
 
-    trainer = SteppedTrainer(model=model, args=args, train_dataset=_as_dataset(prep.train),
+    trainer = SteppedTrainer(model=model, args=args, train_dataset=_EncodedDataset(prep.train),
                              data_collator=_collator(prep.loaded.pad_id, seen), optimizers=(optimizer, scheduler),
                              callbacks=[Bridge()])
     trainer.remove_callback(PrinterCallback)
