@@ -171,3 +171,14 @@ def test_lora_on_gpt2_small_trains_exactly_296448_parameters():
     model = wrap_lora(GPT2ForSequenceClassification(config), RunConfig(method="lora"))
     assert parameter_counts(model) == (296_448, 124_737_792)
     assert lora_target_names(model) == ["c_attn"]
+
+
+def test_preflight_warning_matches_the_optimizer_in_use():
+    from core.nonfinite import preflight_eps_warning
+
+    foreach = preflight_eps_warning("fp16-pure", 1e-8, "foreach")
+    fused = preflight_eps_warning("fp16-pure", 1e-8, "fused")
+    assert "rounds to 0 in float16" in foreach
+    assert "computes in float32 so eps survives" in fused and "v is stored in float16" in fused
+    assert preflight_eps_warning("fp16-pure", 1e-4, "foreach") is None
+    assert preflight_eps_warning("bf16", 1e-8, "foreach") is None
