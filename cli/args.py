@@ -79,6 +79,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     a("--session", metavar="NAME", help="session folder name (default: timestamp and a short slug)")
     a("--sessions-dir", type=Path, dest="run_sessions_dir", metavar="DIR",
       help="where sessions are stored (default: $SST2_TUI_SESSIONS or ./sessions)")
+    a("--resume", type=Path, metavar="RUN_DIR", help="continue an interrupted full/lora run from its newest complete checkpoint")
     a("--quiet", action="store_true", help="no progress bar")
 
 

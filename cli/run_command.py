@@ -25,7 +25,26 @@ def _install_signal_handlers(on_signal) -> None:
             signal.signal(getattr(signal, name), handler)
 
 
+def resume_command(args: argparse.Namespace) -> int:
+    from core.resume import prepare_resume
+    from core.runner import RunHandle, execute
+
+    config, session, folder, checkpoint, refused = prepare_resume(args.resume)
+    for problem in refused:
+        sys.stderr.write(f"sst2-tui run: skipped damaged checkpoint: {problem}\n")
+    handle = RunHandle()
+    _install_signal_handlers(handle.interrupt)
+    with _progress_printer(args.quiet) as show:
+        outcome = execute(config, session, handle, on_event=show.on_event, headless=True, resume=(folder, checkpoint))
+    if outcome.error:
+        sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
+    print(json.dumps(_public_summary(outcome.summary)), flush=True)
+    return outcome.exit_code
+
+
 def run_command(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        return resume_command(args)
     seeds = args.seeds or [args.seed]
     try:
         configs = [config_from_args(args, seed=seed) for seed in seeds]

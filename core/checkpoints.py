@@ -64,6 +64,7 @@ def write_checkpoint(folder: Path, step: int, model: torch.nn.Module, optimizer:
         tensors, plain = optimizer_tensors(optimizer)
         save_file(tensors or {"_empty": torch.zeros(0)}, str(temporary / "optimizer.safetensors"))
         atomic_write_json(temporary / "optimizer.json", plain)
+    save_file(rng_state(), str(temporary / "rng.safetensors"))
     atomic_write_json(temporary / "state.json", {"step": step, **extra})
     files = {p.name: _sha256(p) for p in sorted(temporary.iterdir())}
     # The manifest is written last: a folder without one is a checkpoint that was cut short.
@@ -115,5 +116,46 @@ def rotate(folder: Path, keep: int, best_step: int | None) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def rng_state() -> dict[str, torch.Tensor]:
+    """The random generators a resumed run needs to draw the same dropout masks."""
+    state = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        for index, cuda_state in enumerate(torch.cuda.get_rng_state_all()):
+            state[f"cuda{index}"] = cuda_state
+    return state
+
+
+def restore_rng(path: Path) -> None:
+    state = load_file(str(path / "rng.safetensors"))
+    torch.set_rng_state(state["cpu"])
+    cuda = [state[k] for k in sorted(k for k in state if k.startswith("cuda"))]
+    if cuda and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(cuda)
+
+
 def load_model_tensors(path: Path) -> dict[str, torch.Tensor]:
     return load_file(str(path / "model.safetensors"))
+
+
+def load_optimizer_state(path: Path) -> dict[str, Any]:
+    """Rebuild an optimizer state_dict from optimizer.json and optimizer.safetensors (no pickle)."""
+    plain = json.loads((path / "optimizer.json").read_text(encoding="utf-8"))
+    tensors = load_file(str(path / "optimizer.safetensors"))
+    state: dict[int, dict[str, Any]] = {int(k): dict(v) for k, v in plain["state"].items()}
+    for name, tensor in tensors.items():
+        if name == "_empty":
+            continue
+        index, key = name.split(".", 1)
+        state.setdefault(int(index), {})[key] = tensor
+    return {"state": state, "param_groups": plain["param_groups"]}
+
+
+def latest_complete(folder: Path) -> tuple[int, Path, list[str]]:
+    """The newest checkpoint that verifies, and why newer ones were refused (each naming its file)."""
+    refused: list[str] = []
+    for step, path in reversed(list_checkpoints(folder)):
+        problem = verify(path)
+        if problem is None:
+            return step, path, refused
+        refused.append(problem)
+    raise FileNotFoundError("; ".join(refused) or f"{folder}: no checkpoint")

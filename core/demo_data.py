@@ -23,7 +23,7 @@ TEMPLATES = [
 # "X but Y" sentences take the second clause's label: a little harder than word spotting.
 CONTRAST = "the {noun} starts {other} but ends {adj} ."
 
-TRAIN_SIZE = 1200
+TRAIN_SIZE = 3000
 VALIDATION_SIZE = 300
 
 

@@ -16,20 +16,24 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import torch
 
 from core.batching import collate, length_grouped_batches, to_device
-from core.checkpoints import rotate, write_checkpoint
+from core.checkpoints import load_model_tensors, load_optimizer_state, restore_rng, rotate, write_checkpoint
 from core.controls import ControlChannel
 from core.device import memory_in_use_mb, peak_memory_mb
+from core.errors import UserError
 from core.evaluation import evaluate
 from core.events import Checkpoint, Event, Nonfinite, Paused, RunFinished, Step, WarningEvent
 from core.nonfinite import diagnose, preflight_eps_warning
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
+from core.predictions import write_predictions
 from core.run_state import RunState
 from core.setup import Prepared
 from core.steering import Steering
+from core.storage import read_json
 
 GPU_LOG_EVERY = 25
 MIN_SECONDS_BETWEEN_READS = 0.25
@@ -79,7 +83,26 @@ def _all_finite(tensors: list[torch.Tensor]) -> torch.Tensor:
     return torch.isfinite(torch.stack([n.float() for n in norms])).all()
 
 
-def fit(prep: Prepared, controls: ControlChannel) -> Iterator[list[Event]]:
+def _restore(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, state: RunState,
+             full: bool) -> None:
+    """Continue from a complete checkpoint: weights (or adapter), optimizer state with any lr/eps
+    changes, schedule position, best accuracy and random generators. The data order is a function
+    of (seed, epoch), so the step number is the position in it."""
+    tensors = load_model_tensors(path)
+    result = model.load_state_dict(tensors, strict=False)
+    if result.unexpected_keys or (full and [k for k in result.missing_keys if k in dict(model.named_parameters())]):
+        raise UserError(f"{path / 'model.safetensors'}: does not match this run's model; resume the run it came from")
+    optimizer.load_state_dict(load_optimizer_state(path))
+    info = read_json(path / "state.json")
+    state.step = int(info["step"])
+    state.best_accuracy, state.best_step = info.get("best_accuracy"), info.get("best_step")
+    state.last_eval_step = state.step
+    scheduler.base_lrs = list(info.get("scheduler_base_lrs") or scheduler.base_lrs)
+    scheduler.last_epoch = state.step
+    restore_rng(path)
+
+
+def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = None) -> Iterator[list[Event]]:
     config, model, device = prep.config, prep.model, prep.torch_device
     is_cuda = device.type == "cuda"
     params = [p for p in model.parameters() if p.requires_grad]
@@ -100,7 +123,12 @@ def fit(prep: Prepared, controls: ControlChannel) -> Iterator[list[Event]]:
     trainable, total = started.trainable_params, started.total_params
     checkpoint_dir = prep.run_dir / "checkpoints"
 
+    if resume_from is not None:
+        _restore(resume_from, model, optimizer, scheduler, state, full=config.method != "lora")
+        prep.effective["resumed_from_step"] = state.step
     first: list[Event] = [started]
+    if resume_from is not None:
+        first.append(WarningEvent(code="resumed", message=f"resumed from {resume_from} at step {state.step}"))
     warning = preflight_eps_warning(prep.plan.name, config.eps if config.optimizer == "adamw" else None, impl)
     if warning:
         first.append(WarningEvent(code="fp16_eps", message=warning))
@@ -264,5 +292,6 @@ def fit(prep: Prepared, controls: ControlChannel) -> Iterator[list[Event]]:
                             precision=prep.plan.name, seed=config.seed, epochs=config.epochs, trainable=trainable,
                             total=total, status=status, peak_memory_mb=peak_memory_mb(prep.device))
     prep.last_eval = state.last_eval
+    write_predictions(prep.run_dir, prep.splits.validation, state.last_eval)
     closing.append(RunFinished(summary=summary))
     yield closing

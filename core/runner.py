@@ -9,6 +9,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
@@ -54,9 +55,12 @@ def _hint_for(error: BaseException) -> str:
 
 
 def execute(config: RunConfig, session: Session, handle: RunHandle | None = None,
-            on_event: Callable[[Event], None] | None = None, headless: bool = False) -> RunOutcome:
+            on_event: Callable[[Event], None] | None = None, headless: bool = False,
+            resume: tuple[RunFolder, Path] | None = None) -> RunOutcome:
+    """Run `config` in a new run folder, or with `resume=(folder, checkpoint)` continue that run
+    in its own folder, appending to its log."""
     handle = handle or RunHandle()
-    folder = session.new_run(config)
+    folder = resume[0] if resume else session.new_run(config)
     handle.folder = folder
     log = EventLog(folder.events_path)
     summary: dict[str, Any] = {"run_id": folder.run_id, "method": config.method, "model": config.model, "status": "failed"}
@@ -71,7 +75,8 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
             on_event(event)
 
     try:
-        for events in get_method(config.method)(config, handle.controls, folder.path):
+        method = get_method(config.method)
+        for events in method(config, handle.controls, folder.path, resume[1] if resume else None):
             for event in events:
                 if isinstance(event, RunStarted):
                     atomic_write_json(folder.config_path, event.config)  # the resolved config

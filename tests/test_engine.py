@@ -80,7 +80,7 @@ def test_stop_is_graceful(tmp_path):
 
 @pytest.mark.parametrize("method", ["full", "trainer", "lora"])
 def test_each_method_learns_the_demo(tmp_path, method):
-    events = drain(start(RunConfig(**DEMO, method=method, epochs=2), tmp_path / method)[0])
+    events = drain(start(RunConfig(**DEMO, method=method, epochs=1), tmp_path / method)[0])
     losses = [e.loss for e in events if isinstance(e, Step)]
     finished = events[-1]
     assert isinstance(finished, RunFinished) and finished.summary["status"] == "finished"

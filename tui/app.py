@@ -33,7 +33,7 @@ Runner = Callable[..., RunOutcome]
 # at most 4 times a second, charts once a second. Pauses, NaN reports and the end repaint at once.
 NUMBERS_EVERY_SECONDS = 0.25
 CHARTS_EVERY_SECONDS = 1.0
-DEMO_RUN = RunConfig(model="demo", data="demo", epochs=8, batch_size=16, eval_every=25)
+DEMO_RUN = RunConfig(model="demo", data="demo", epochs=3, batch_size=16, eval_every=25)
 
 
 def probe_device() -> tuple[dict, str, dict[str, str]]:
@@ -59,6 +59,7 @@ class SST2App(App):
         Binding("s", "stop_run", "Stop"),
         Binding("n", "new_run", "New run"),
         Binding("r", "results", "Results"),
+        Binding("x", "export", "Export"),
         Binding("b", "sessions", "Sessions"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit_app", "Quit"),
@@ -263,6 +264,23 @@ class SST2App(App):
     def action_results(self) -> None:
         title = f"Session {self.session.name}" if self.session else "This session"
         self.push_screen(ResultsScreen(list(self.views), title))
+
+    def action_export(self) -> None:
+        if self.session is None:
+            self.notify("Nothing to export yet: no run in this session.", severity="warning")
+            return
+        self._export(self.session.path)
+
+    @work(thread=True, exit_on_error=False, group="export")
+    def _export(self, session_dir: Path) -> None:
+        from core.report_files import write_report
+
+        try:
+            written = write_report(session_dir)
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Export failed: {error}", severity="error")
+            return
+        self.call_from_thread(self.notify, f"Report written: {written[0].parent}/report.html (and .md, .csv, .json)")
 
     def action_sessions(self) -> None:
         self.push_screen(SessionsScreen(self.sessions_dir))

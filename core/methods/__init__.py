@@ -2,7 +2,8 @@
 
 Contract: the first `next()` sets up and yields `[run_started, ...]`; each later `next()` performs
 at most one optimizer step and yields the events it produced; the last yields `[..., run_finished]`.
-Commands sent on the `ControlChannel` apply between steps.
+Commands sent on the `ControlChannel` apply between steps. The optional fourth argument is a
+checkpoint folder to resume from (full and lora).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from core.config import RunConfig
 from core.controls import ControlChannel
 from core.events import Event
 
-MethodFn = Callable[[RunConfig, ControlChannel, Path], Iterator[list[Event]]]
+MethodFn = Callable[[RunConfig, ControlChannel, Path, Path | None], Iterator[list[Event]]]
 
 
 def get_method(name: str) -> MethodFn:

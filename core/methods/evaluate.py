@@ -8,13 +8,17 @@ from pathlib import Path
 from core.config import RunConfig
 from core.controls import ControlChannel
 from core.device import peak_memory_mb
+from core.errors import UserError
 from core.evaluation import evaluate
 from core.events import Event, RunFinished
+from core.predictions import write_predictions
 from core.run_state import RunState
 from core.setup import prepare
 
 
-def run(config: RunConfig, controls: ControlChannel, run_dir: Path) -> Iterator[list[Event]]:
+def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
+    if resume_from is not None:
+        raise UserError(f"--resume: the {config.method} method cannot resume; full and lora can (rerun this one)")
     prep = prepare(config, run_dir)
     prep.effective["evaluation_only"] = True
     started = prep.run_started()
@@ -26,6 +30,7 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path) -> Iterator[
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size,
                           prep.torch_device, prep.plan)
         prep.last_eval = result
+        write_predictions(prep.run_dir, prep.splits.validation, result)
         yield [state.record_eval(result)]
     summary = state.summary(run_id=prep.run_id, method="evaluate", model=config.model, device=prep.device.describe(),
                             precision=prep.plan.name, seed=config.seed, epochs=0, trainable=0,

@@ -12,6 +12,6 @@ from core.loop import fit
 from core.setup import prepare
 
 
-def run(config: RunConfig, controls: ControlChannel, run_dir: Path) -> Iterator[list[Event]]:
+def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
     prep = prepare(config, run_dir)
-    yield from fit(prep, controls)
+    yield from fit(prep, controls, resume_from)

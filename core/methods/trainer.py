@@ -25,11 +25,13 @@ from core.checkpoints import rotate, write_checkpoint
 from core.config import RunConfig
 from core.controls import ControlChannel
 from core.device import memory_in_use_mb, peak_memory_mb
+from core.errors import UserError
 from core.evaluation import evaluate
 from core.events import Checkpoint, Event, Nonfinite, Paused, RunFinished, Step
 from core.loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS
 from core.nonfinite import diagnose
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
+from core.predictions import write_predictions
 from core.run_state import RunState
 from core.setup import Prepared, prepare
 from core.steering import Steering
@@ -108,7 +110,9 @@ def _effective(args) -> dict[str, Any]:
     }
 
 
-def run(config: RunConfig, controls: ControlChannel, run_dir: Path) -> Iterator[list[Event]]:
+def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
+    if resume_from is not None:
+        raise UserError(f"--resume: the {config.method} method cannot resume; full and lora can (rerun this one)")
     from transformers import PrinterCallback, Trainer, TrainerCallback
 
     prep = prepare(config, run_dir)
@@ -254,6 +258,7 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path) -> Iterator[
     if state.step and state.stop_reason != "nonfinite" and not (checkpoint_dir / f"step-{state.step:07d}").exists():
         closing.append(checkpoint("final" if state.step == prep.total_steps else "stop"))
     prep.last_eval = state.last_eval
+    write_predictions(prep.run_dir, prep.splits.validation, state.last_eval)
     status = "finished" if state.step >= prep.total_steps and state.stop_reason != "nonfinite" else (
         "failed" if state.stop_reason == "nonfinite" else "stopped")
     summary = state.summary(run_id=prep.run_id, method="trainer", model=config.model, device=prep.device.describe(),

@@ -18,6 +18,7 @@ KEYS = [
     ("s", "stop the run gracefully (finish the step, evaluate, save)"),
     ("n", "new run (or run all three methods)"),
     ("r", "results table of this session"),
+    ("x", "export the session report (md, html, csv, json) into the session folder"),
     ("b", "browse past sessions"),
     ("1 2 3", "apply a fix offered by the NaN banner"),
     ("?", "this help"),

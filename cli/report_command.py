@@ -1,0 +1,23 @@
+"""`sst2-tui report SESSION_DIR [--format md|html|json|csv|all] [--out DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from core.errors import UserError
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from core.report_files import FORMATS, write_report
+
+    if not args.session_dir.is_dir():
+        raise UserError(f"{args.session_dir}: no such session folder; see `sst2-tui sessions`")
+    formats = FORMATS if args.format == "all" else (args.format,)
+    try:
+        written = write_report(args.session_dir, formats, args.out)
+    except OSError as error:
+        raise UserError(f"cannot write the report to {error.filename or args.out or args.session_dir}: "
+                        f"{error.strerror or error}; free some space or choose --out") from None
+    for path in written:
+        print(path)
+    return 0

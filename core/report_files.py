@@ -1,0 +1,54 @@
+"""Write a session's report files: report.md, report.html, results.csv, session.json (atomically)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from core.report_data import CSV_COLUMNS, session_data
+from core.report_html import render_html
+from core.report_markdown import render_markdown
+from core.session import Session
+from core.storage import atomic_write_text
+
+FORMATS = ("md", "html", "json", "csv")
+
+
+def render_csv(data: dict) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for run in data["runs"]:
+        config, summary = run["config"], run["summary"]
+        writer.writerow({
+            "run_id": run["run_id"], "method": config.get("method"), "model": config.get("model"), "init": config.get("init"),
+            "seed": config.get("seed"), "lr": config.get("lr"), "eps": config.get("eps"),
+            "precision": summary.get("precision") or config.get("precision"), "epochs": config.get("epochs"),
+            "batch_size": config.get("batch_size"), "status": run["status"], "steps": summary.get("steps"),
+            "best_val_accuracy": summary.get("best_val_accuracy"), "final_val_accuracy": summary.get("final_val_accuracy"),
+            "seconds_per_epoch": summary.get("seconds_per_epoch"),
+            "train_samples_per_second": summary.get("train_samples_per_second"),
+            "trainable_params": summary.get("trainable_params"), "total_params": summary.get("total_params"),
+            "nonfinite_events": summary.get("nonfinite_events"), "group": run.get("group"),
+        })
+    return buffer.getvalue()
+
+
+def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS, out: Path | None = None) -> list[Path]:
+    session = Session.open(session_dir)
+    data = session_data(session)
+    target = out or session_dir
+    target.mkdir(parents=True, exist_ok=True)
+    renderers = {"md": ("report.md", render_markdown), "html": ("report.html", render_html),
+                 # session.json keeps the session's own fields (name, created, host) and adds the report's data
+                 "json": ("session.json", lambda d: json.dumps({**session.meta, **d}, indent=2, default=str) + "\n"),
+                 "csv": ("results.csv", render_csv)}
+    written = []
+    for name in formats:
+        filename, render = renderers[name]
+        path = target / filename
+        atomic_write_text(path, render(data))  # a full disk leaves the previous report whole
+        written.append(path)
+    return written

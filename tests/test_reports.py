@@ -1,0 +1,131 @@
+"""Session reports: structure of each format, escaping of data, statistics, damaged sessions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from html.parser import HTMLParser
+
+from core.config import RunConfig
+from core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunFailed, RunFinished, RunStarted, Step
+from core.report_data import CSV_COLUMNS, mean_std, standard_error
+from core.report_files import write_report
+from core.session import Session
+from core.storage import EventLog
+
+NASTY = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "[bold]x[/bold] *not bold* | pipe"]
+
+
+def record_run(session: Session, method: str, seed: int, accuracy: float | None, status: str = "finished",
+               torn: bool = False) -> None:
+    config = RunConfig(method=method, model="demo", data="demo", seed=seed).resolved()
+    folder = session.new_run(config)
+    log = EventLog(folder.events_path)
+    log.append(RunStarted(run_id=folder.run_id, method=method, config=config.to_dict(),
+                          effective={"max_grad_norm": 1.0 if method == "trainer" else None}, device={"kind": "cpu", "name": "CPU"},
+                          precision="fp32", trainable_params=100, total_params=100, versions={"torch": "x"},
+                          train_examples=10, eval_examples=3, total_steps=4, steps_per_epoch=4, time=0.0))
+    for step in (1, 2, 3):
+        log.append(Step(step=step, epoch=step / 4, loss=1.0 / step, lr=1e-3, eps=1e-8, samples_per_second=1.0,
+                        tokens_per_second=1.0, memory_mb=None, time=0.0))
+    log.append(Control(step=2, command={"kind": "set_lr", "value": 2e-5}, old=1e-3, new=2e-5, time=0.0))
+    log.append(Paused(step=2, time=0.0))
+    log.append(Resumed(step=2, time=0.0))
+    log.append(Nonfinite(step=3, what="loss", diagnosis="eps rounds to 0", suggestions=[], action="skipped", time=0.0))
+    if accuracy is not None:
+        log.append(Eval(step=3, epoch=0.75, accuracy=accuracy, loss=0.5, n=3, best_accuracy=accuracy, seconds=0.0, time=0.0))
+        log.append(Checkpoint(step=3, path="x", reason="final", time=0.0))
+    if status == "finished":
+        summary = {"status": "finished", "best_val_accuracy": accuracy, "final_val_accuracy": accuracy, "steps": 3,
+                   "precision": "fp32"}
+        log.append(RunFinished(summary=summary, time=0.0))
+        folder.summary_path.write_text(json.dumps(summary))
+    elif status == "failed":
+        log.append(RunFailed(error="boom <b>", hint="h", time=0.0))
+    log.close()
+    if torn:
+        with folder.events_path.open("ab") as handle:
+            handle.write(b'{"type":"step","st\xff\xfe')
+    rows = [{"text": text, "label": 1, "p_positive": 0.01 * (i + 1)} for i, text in enumerate(NASTY)]
+    (folder.path / "predictions.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+
+
+def build_session(tmp_path) -> Session:
+    session = Session.create(tmp_path, "report-test")
+    record_run(session, "full", 0, 0.9)
+    record_run(session, "full", 1, 0.8)
+    record_run(session, "trainer", 0, 0.7)
+    record_run(session, "lora", 0, None, status="failed")
+    record_run(session, "lora", 1, 0.6, status="interrupted", torn=True)
+    return session
+
+
+class Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes.extend(attrs)
+
+
+def test_all_formats_and_escaping(tmp_path):
+    session = build_session(tmp_path)
+    written = write_report(session.path)
+    assert {p.name for p in written} == {"report.md", "report.html", "session.json", "results.csv"}
+
+    html = (session.path / "report.html").read_text()
+    parser = Collector()
+    parser.feed(html)
+    assert "script" not in parser.tags and "img" not in parser.tags, "no element comes from the data"
+    assert not [a for a in parser.attributes if a[0] in ("src", "href", "onerror")], "no network references"
+    assert parser.tags.count("svg") == 2 * 5, "a loss and an accuracy chart per run"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+
+    markdown = (session.path / "report.md").read_text()
+    assert "<script>" not in markdown and "<img" not in markdown
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in markdown
+    assert "\\[bold\\]x\\[/bold\\] \\*not bold\\* \\| pipe" in markdown
+    headings = [line for line in markdown.splitlines() if line.startswith("#")]
+    assert headings == ["# Session report\\-test", "## Results (validation accuracy)",
+                        "## Repeated configurations (mean ± std over seeds)", "## Effective settings that differ between runs",
+                        "## Noise", "## Run 01\\-full: full (finished)", "## Run 02\\-full: full (finished)",
+                        "## Run 03\\-trainer: trainer (finished)", "## Run 04\\-lora: lora (failed)",
+                        "## Run 05\\-lora: lora (interrupted)"]
+    assert "85.00 ± 7.07" in markdown, "mean ± std of the two seeded full runs"
+    assert "set lr 0.001 \\-&gt; 2e\\-05" in markdown or "lr 0.001 \\-&gt; 2e\\-05" in markdown
+    assert "unreadable line(s)" in markdown
+
+    rows = list(csv.DictReader(io.StringIO((session.path / "results.csv").read_text())))
+    assert tuple(rows[0].keys()) == CSV_COLUMNS
+    assert [r["status"] for r in rows] == ["finished", "finished", "finished", "failed", "interrupted"]
+    assert rows[0]["group"] == rows[1]["group"] != rows[2]["group"]
+
+    data = json.loads((session.path / "session.json").read_text())
+    assert data["schema_version"] == 1 and data["name"] == "report-test" and len(data["runs"]) == 5
+    assert data["differing_settings"] == ["max_grad_norm"]
+    first = data["runs"][0]
+    assert first["misclassified"][0]["text"] == NASTY[0] and first["misclassified"][0]["confidence"] == 0.99
+    assert [item["kind"] for item in first["timeline"]] == ["set lr", "paused", "resumed", "nonfinite", "checkpoint"]
+    assert Session.open(session.path).meta["created"], "the session's own fields survive the report"
+
+
+def test_statistics_on_known_numbers():
+    mean, std = mean_std([0.9, 0.8])
+    assert math.isclose(mean, 0.85) and math.isclose(std, 0.0707106781, rel_tol=1e-6)
+    assert mean_std([0.5]) == (0.5, 0.0)
+    assert mean_std([]) == (None, None)
+    assert math.isclose(standard_error(0.9, 872), 0.01016, rel_tol=1e-3)
+
+
+def test_report_command_on_a_damaged_log(tmp_path, capsys):
+    from cli.main import main
+
+    session = build_session(tmp_path)
+    assert main(["report", str(session.path), "--format", "md", "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "report.md").exists()
+    assert main(["report", str(tmp_path / "missing")]) == 2

@@ -1,0 +1,72 @@
+"""Resume after kill -9: the same steps and the same final accuracy as the uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from core.storage import read_events
+
+ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "3", "--save-every", "10", "--seed", "7",
+        "--quiet"]
+
+
+def cli(*args: str, sessions: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli.main", "run", *args, "--sessions-dir", str(sessions)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_kill_9_then_resume_matches_the_uninterrupted_run(tmp_path):
+    reference = last_json(cli(*ARGS, "--session", "whole", sessions=tmp_path).stdout)
+
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *ARGS, "--session", "killed",
+                                "--sessions-dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    events = tmp_path / "killed" / "runs" / "01-full" / "events.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if events.exists() and events.read_text(errors="replace").count('"type":"step"') >= 25:
+            break
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    log = read_events(events)
+    assert log.bad_lines <= 1, "every line but possibly the last parses"
+
+    resumed = cli("--resume", str(events.parent), sessions=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    result = last_json(resumed.stdout)
+    assert result["steps"] == reference["steps"]
+    assert result["final_val_accuracy"] == reference["final_val_accuracy"]
+    assert result["run_dir"] == str(events.parent)
+
+
+def test_damaged_and_partial_checkpoints_are_skipped(tmp_path):
+    first = cli("--model", "demo", "--data", "demo", "--epochs", "0.3", "--save-every", "10", "--quiet", "--session", "d",
+                sessions=tmp_path)
+    assert first.returncode == 0
+    run_dir = tmp_path / "d" / "runs" / "01-full"
+    checkpoints = sorted((run_dir / "checkpoints").iterdir())
+    newest = checkpoints[-1]
+    model = newest / "model.safetensors"
+    model.write_bytes(model.read_bytes()[:100])  # truncated
+    (run_dir / "checkpoints" / "step-0009999.tmp").mkdir()  # a write cut short by kill -9
+    resumed = cli("--resume", str(run_dir), sessions=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "model.safetensors: checksum mismatch" in resumed.stderr and str(newest.name) in resumed.stderr
+    assert not (run_dir / "checkpoints" / "step-0009999.tmp").exists()
+
+
+def test_resume_without_checkpoints_is_a_one_line_error(tmp_path):
+    (tmp_path / "s" / "runs" / "01-full").mkdir(parents=True)
+    (tmp_path / "s" / "runs" / "01-full" / "config.json").write_text('{"method": "full", "model": "demo", "data": "demo"}')
+    result = cli("--resume", str(tmp_path / "s" / "runs" / "01-full"), sessions=tmp_path)
+    assert result.returncode == 2 and "no complete checkpoint" in result.stderr and "Traceback" not in result.stderr
