@@ -23,7 +23,7 @@ def make_app(tmp_path, engine: FakeEngine, configs: list[RunConfig] | None = Non
                    device_probe=lambda: FIXED_DEVICE, session_name="test")
 
 
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
+async def wait_for(pilot, condition, timeout: float = 30.0) -> None:
     waited = 0.0
     while not condition():
         await pilot.pause(0.05)

@@ -26,7 +26,7 @@ def test_demo_run_prints_json_last_line(tmp_path, capsys):
                  "--sessions-dir", str(tmp_path), "--session", "s1"])
     last = capsys.readouterr().out.strip().splitlines()[-1]
     summary = json.loads(last)
-    assert code == 0 and summary["status"] == "finished" and summary["steps"] == 19
+    assert code == 0 and summary["status"] == "finished" and summary["steps"] == 47
     for key in ("run_id", "run_dir", "session_dir", "method", "model", "device", "precision", "seed", "epochs", "steps",
                 "best_val_accuracy", "final_val_accuracy", "train_samples_per_second", "train_seconds",
                 "trainable_params", "total_params", "nonfinite_events", "status"):

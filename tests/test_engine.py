@@ -19,7 +19,7 @@ def demo(**changes):
 def test_one_optimizer_step_per_next(tmp_path):
     generator, _ = start(demo(), tmp_path / "run")
     first = next(generator)
-    assert isinstance(first[0], RunStarted) and first[0].total_steps == 19
+    assert isinstance(first[0], RunStarted) and first[0].total_steps == 47
     steps = [e.step for e in next(generator) if isinstance(e, Step)]
     assert steps == [1]
     assert [e.step for e in next(generator) if isinstance(e, Step)] == [2]
@@ -35,11 +35,11 @@ def test_lr_change_applies_at_the_next_step(tmp_path):
     control = next(e for e in events if isinstance(e, Control))
     step = next(e for e in events if isinstance(e, Step))
     assert control.command == {"kind": "set_lr", "value": 2e-3}
-    assert math.isclose(control.old, 1e-3 * (1 - 1 / 19))
+    assert math.isclose(control.old, 1e-3 * (1 - 1 / 47))
     assert math.isclose(control.new, 2e-3)
-    # the linear schedule keeps decaying from the new value: one step later, by one 1/19 slope of the new base
-    base = 2e-3 / (1 - 1 / 19)
-    assert math.isclose(step.lr, base * (1 - 2 / 19), rel_tol=1e-6)
+    # the linear schedule keeps decaying from the new value: one step later, by one 1/47 slope of the new base
+    base = 2e-3 / (1 - 1 / 47)
+    assert math.isclose(step.lr, base * (1 - 2 / 47), rel_tol=1e-6)
     controls.send(set_eps("1e-6"))
     events = next(generator)
     assert next(e for e in events if isinstance(e, Step)).eps == 1e-6

@@ -135,13 +135,21 @@ class SST2App(App):
         self._refresh()
 
     def on_steps_available(self, message: StepsAvailable) -> None:
+        self._take_steps()
+
+    def _take_steps(self) -> None:
         if self.current is None:
             return
-        for step in self.bridge.take_steps():
+        steps = self.bridge.take_steps()
+        for step in steps:
             self.current.apply(step)
-        self._dirty = self._charts_stale = True  # repainted by the timer, at most 4 times a second
+        if steps:
+            self._dirty = self._charts_stale = True  # repainted by the timer, at most 4 times a second
 
     def _repaint_if_dirty(self) -> None:
+        # The worker posts at most 10 step messages a second, so the newest steps can wait in the
+        # bridge when training stalls (a slow step): the timer collects them too.
+        self._take_steps()
         if self._dirty or (self._charts_stale and time.monotonic() >= self._charts_due):
             self._refresh(charts=False)
 
