@@ -1,0 +1,72 @@
+"""Faults a long run over SSH meets: bursts of commands, signals, crafted files."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+
+from core.config import RunConfig
+from core.controls import PAUSE, RESUME, set_lr
+from core.events import Control, RunFinished, Step
+from core.storage import read_events
+from tests.helpers import DEMO, drain, start
+
+
+def test_a_burst_of_100_lr_changes_and_pauses_keeps_order_and_the_last_value(tmp_path):
+    generator, controls = start(RunConfig(**DEMO, epochs=0.3), tmp_path / "run")
+    next(generator)
+    next(generator)
+    values = [1e-4 + i * 1e-6 for i in range(100)]
+    for value in values:
+        controls.send(set_lr(value))
+    for _ in range(10):
+        controls.send(PAUSE)
+        controls.send(RESUME)
+    events = drain(generator)
+    changes = [e.new for e in events if isinstance(e, Control) and e.command["kind"] == "set_lr"]
+    assert changes == values, "every change applied, in the order sent"
+    assert isinstance(events[-1], RunFinished)
+    assert [e for e in events if isinstance(e, Step)][-1].lr == values[-1]
+
+
+def test_sigterm_finishes_the_step_saves_and_marks_interrupted(tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--model", "demo", "--data", "demo", "--epochs", "20",
+                                "--quiet", "--sessions-dir", str(tmp_path), "--session", "t"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    events = tmp_path / "t" / "runs" / "01-full" / "events.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (events.exists() and '"type":"step"' in events.read_text(errors="replace")):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 130
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["status"] == "interrupted"
+    log = read_events(events)
+    assert log.bad_lines == 0 and log.events[-1].type == "run_finished"
+    assert any((events.parent / "checkpoints").glob("step-*/manifest.json"))
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+def test_crafted_pickles_in_a_run_folder_are_never_loaded(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "cli.main", "run", "--model", "demo", "--data", "demo", "--epochs", "0.2",
+                             "--quiet", "--sessions-dir", str(tmp_path), "--session", "p"], capture_output=True, text=True)
+    assert result.returncode == 0
+    run_dir = tmp_path / "p" / "runs" / "01-full"
+    checkpoint = next((run_dir / "checkpoints").glob("step-*"))
+    for name in ("optimizer.pt", "pytorch_model.bin", "training_args.bin", "rng_state.pth"):
+        (checkpoint / name).write_bytes(pickle.dumps(_Evil()))
+        (run_dir / name).write_bytes(pickle.dumps(_Evil()))
+    resumed = subprocess.run([sys.executable, "-m", "cli.main", "run", "--resume", str(run_dir), "--quiet"],
+                             capture_output=True, text=True, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert not (tmp_path / "PWNED").exists()
