@@ -16,7 +16,7 @@ def finished_app(tmp_path, configs=None, **engine_args):
 
 async def settle(pilot, app, runs: int = 1) -> None:
     await wait_for(pilot, lambda: len(app.views) == runs and app.views[-1].status in ("finished", "stopped"))
-    await pilot.pause(1.2)  # charts repaint on their own timer
+    await pilot.pause(2.6)  # charts repaint on their own timer (every 2 s)
 
 
 def test_dashboard_after_a_run(snap_compare, tmp_path):
@@ -29,7 +29,7 @@ def test_nan_banner(snap_compare, tmp_path):
 
     async def before(pilot):
         await wait_for(pilot, lambda: app.current is not None and app.current.nonfinite is not None)
-        await pilot.pause(1.2)
+        await pilot.pause(2.6)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
     engine.release()

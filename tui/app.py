@@ -30,9 +30,9 @@ from tui.screens.sessions import SessionsScreen
 
 Runner = Callable[..., RunOutcome]
 # Repaints cost the training thread time (the GIL, and on small machines a core): numbers repaint
-# at most 4 times a second, charts once a second. Pauses, NaN reports and the end repaint at once.
-NUMBERS_EVERY_SECONDS = 0.25
-CHARTS_EVERY_SECONDS = 1.0
+# at most twice a second, charts every 2 seconds. Pauses, NaN reports and the end repaint at once.
+NUMBERS_EVERY_SECONDS = 0.5
+CHARTS_EVERY_SECONDS = 2.0
 DEMO_RUN = RunConfig(model="demo", data="demo", epochs=3, batch_size=16, eval_every=25)
 
 
