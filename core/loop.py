@@ -22,14 +22,14 @@ import torch
 
 from core.batching import collate, length_grouped_batches, to_device
 from core.checkpoints import load_model_tensors, load_optimizer_state, restore_rng, rotate, write_checkpoint
+from core.closing import close_run
 from core.controls import ControlChannel
-from core.device import memory_in_use_mb, peak_memory_mb
+from core.device import memory_in_use_mb
 from core.errors import UserError
 from core.evaluation import evaluate
-from core.events import Checkpoint, Event, Nonfinite, Paused, RunFinished, Step, WarningEvent
+from core.events import Checkpoint, Event, Nonfinite, Paused, Step, WarningEvent
 from core.nonfinite import diagnose, preflight_eps_warning
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
-from core.predictions import write_predictions
 from core.run_state import RunState
 from core.setup import Prepared
 from core.steering import Steering
@@ -120,7 +120,6 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
     guard_params = prep.plan.name == "fp16-pure"
     snapshot = _Snapshot()
     started = prep.run_started()
-    trainable, total = started.trainable_params, started.total_params
     checkpoint_dir = prep.run_dir / "checkpoints"
 
     if resume_from is not None:
@@ -282,16 +281,5 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
     closing: list[Event] = []
     if since_read["steps"]:
         closing += read_back()
-    if state.last_eval_step != state.step and state.stop_reason != "nonfinite":
-        result = evaluate(model, prep.validation, prep.loaded.pad_id, config.eval_batch_size, device, prep.plan)
-        closing.append(state.record_eval(result))
-    if state.step and state.stop_reason != "nonfinite" and not (checkpoint_dir / f"step-{state.step:07d}").exists():
-        closing.append(checkpoint("stop" if state.stop_requested else "final"))
-    status = "finished" if not state.stop_requested else ("failed" if state.stop_reason == "nonfinite" else "stopped")
-    summary = state.summary(run_id=prep.run_id, method=config.method, model=config.model, device=prep.device.describe(),
-                            precision=prep.plan.name, seed=config.seed, epochs=config.epochs, trainable=trainable,
-                            total=total, status=status, peak_memory_mb=peak_memory_mb(prep.device))
-    prep.last_eval = state.last_eval
-    write_predictions(prep.run_dir, prep.splits.validation, state.last_eval)
-    closing.append(RunFinished(summary=summary))
+    closing += close_run(prep, state, started, checkpoint)
     yield closing

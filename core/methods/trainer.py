@@ -22,16 +22,16 @@ import torch
 
 from core.batching import Encoded
 from core.checkpoints import rotate, write_checkpoint
+from core.closing import close_run
 from core.config import RunConfig
 from core.controls import ControlChannel
-from core.device import memory_in_use_mb, peak_memory_mb
+from core.device import memory_in_use_mb
 from core.errors import UserError
 from core.evaluation import evaluate
-from core.events import Checkpoint, Event, Nonfinite, Paused, RunFinished, Step
+from core.events import Checkpoint, Event, Nonfinite, Paused, Step
 from core.loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS
 from core.nonfinite import diagnose
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
-from core.predictions import write_predictions
 from core.run_state import RunState
 from core.setup import Prepared, prepare
 from core.steering import Steering
@@ -252,18 +252,5 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     closing: list[Event] = []
     if since["steps"]:
         closing += read_back()
-    if state.last_eval_step != state.step and state.stop_reason != "nonfinite":
-        result = evaluate(model, prep.validation, prep.loaded.pad_id, config.eval_batch_size, device, prep.plan)
-        closing.append(state.record_eval(result))
-    if state.step and state.stop_reason != "nonfinite" and not (checkpoint_dir / f"step-{state.step:07d}").exists():
-        closing.append(checkpoint("final" if state.step == prep.total_steps else "stop"))
-    prep.last_eval = state.last_eval
-    write_predictions(prep.run_dir, prep.splits.validation, state.last_eval)
-    status = "finished" if state.step >= prep.total_steps and state.stop_reason != "nonfinite" else (
-        "failed" if state.stop_reason == "nonfinite" else "stopped")
-    summary = state.summary(run_id=prep.run_id, method="trainer", model=config.model, device=prep.device.describe(),
-                            precision=prep.plan.name, seed=config.seed, epochs=config.epochs,
-                            trainable=started.trainable_params, total=started.total_params, status=status,
-                            peak_memory_mb=peak_memory_mb(prep.device))
-    closing.append(RunFinished(summary=summary))
+    closing += close_run(prep, state, started, checkpoint)
     yield closing
