@@ -59,7 +59,12 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
             resume: tuple[RunFolder, Path] | None = None) -> RunOutcome:
     """Run `config` in a new run folder, or with `resume=(folder, checkpoint)` continue that run
     in its own folder, appending to its log."""
-    handle = handle or RunHandle()
+    with session.write_lock():
+        return _execute(config, session, handle or RunHandle(), on_event, headless, resume)
+
+
+def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: Callable[[Event], None] | None,
+             headless: bool, resume: tuple[RunFolder, Path] | None) -> RunOutcome:
     folder = resume[0] if resume else session.new_run(config)
     handle.folder = folder
     log = EventLog(folder.events_path)

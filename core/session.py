@@ -8,6 +8,8 @@ A session groups the runs a person compares. Runs are numbered in the order they
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import socket
@@ -132,6 +134,28 @@ class Session:
             except (OSError, ValueError):
                 meta = {}
         return cls(path, meta)
+
+    @contextlib.contextmanager
+    def write_lock(self):
+        """Held while a run writes into this session: a second writer is refused, not interleaved.
+        An OS lock (flock) dies with its process, so a killed run never leaves a stale lock."""
+        path = self.path / ".lock"
+        handle = path.open("a+", encoding="utf-8")
+        try:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise UserError(f"session {self.path} is being written by {holder}; "
+                                "wait for it to finish or use another --session") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"sst2-tui pid {os.getpid()}")
+            handle.flush()
+            yield
+        finally:
+            handle.close()
 
     def new_run(self, config: RunConfig) -> RunFolder:
         self.runs_dir.mkdir(parents=True, exist_ok=True)

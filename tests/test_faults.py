@@ -70,3 +70,54 @@ def test_crafted_pickles_in_a_run_folder_are_never_loaded(tmp_path):
                              capture_output=True, text=True, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_out_of_memory_fails_the_run_with_a_batch_size_hint(tmp_path, monkeypatch):
+    import torch
+
+    import core.setup
+    from core.runner import execute
+    from core.session import Session
+
+    real = core.setup.load_model
+
+    def load(config):
+        loaded = real(config)
+
+        def explode(module, args):
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+        loaded.model.register_forward_pre_hook(explode)
+        return loaded
+
+    monkeypatch.setattr(core.setup, "load_model", load)
+    outcome = execute(RunConfig(**DEMO, epochs=0.2), Session.create(tmp_path, "oom"))
+    assert outcome.exit_code == 1 and "out of memory" in outcome.error
+    assert "--batch-size" in outcome.hint
+    run_dir = tmp_path / "oom" / "runs" / "01-full"
+    assert (run_dir / "error.txt").exists() and json.loads((run_dir / "summary.json").read_text())["status"] == "failed"
+
+
+def test_a_second_writer_on_the_same_session_is_refused(tmp_path):
+    import pytest
+
+    from core.errors import UserError
+    from core.session import Session
+
+    session = Session.create(tmp_path, "locked")
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time; h = open(sys.argv[1], 'a+'); fcntl.flock(h, fcntl.LOCK_EX); "
+        "h.write('sst2-tui pid 4242'); h.flush(); print('locked', flush=True); time.sleep(30)"),
+        str(session.path / ".lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(UserError, match="is being written by sst2-tui pid 4242"), session.write_lock():
+            pass
+        result = subprocess.run([sys.executable, "-m", "cli.main", "run", "--model", "demo", "--data", "demo", "--quiet",
+                                 "--sessions-dir", str(tmp_path), "--session", "locked"], capture_output=True, text=True)
+        assert result.returncode == 2 and "is being written by" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    with session.write_lock():  # the lock died with its holder
+        pass
