@@ -7,13 +7,26 @@ its own longest sentence processes ~3.3x the real tokens; drawing batches from s
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 
-MEGA_BATCH_FACTOR = 50
+# Batches per mega-batch: 50 (as transformers' LengthGroupedSampler), but at most an eighth of
+# the epoch's batches, so an epoch has at least 8 mega-batches. One mega-batch that covers most of
+# a small subset sorts the whole epoch by length: each batch then holds sentences of one length
+# and the gradient steps are less random. Measured on 2,000 SST-2 examples (MiniLM, 1 epoch,
+# seeds 0-2, benchmarks/RESULTS.md): 15 batches per mega-batch averaged 0.782 validation
+# accuracy, 8 gave 0.806, 4 gave 0.802 and random batches 0.797. On the full SST-2 split it is 50.
+MAX_MEGA_BATCH_FACTOR = 50
+MIN_MEGA_BATCHES_PER_EPOCH = 8
+
+
+def mega_batch_factor(example_count: int, batch_size: int) -> int:
+    batches = math.ceil(example_count / batch_size)
+    return max(1, min(round(batches / MIN_MEGA_BATCHES_PER_EPOCH), MAX_MEGA_BATCH_FACTOR))
 
 
 @dataclass
@@ -41,7 +54,7 @@ def length_grouped_batches(lengths: list[int], batch_size: int, seed: int, epoch
     rng = random.Random(seed * 100_003 + epoch)
     order = list(range(len(lengths)))
     rng.shuffle(order)
-    mega = batch_size * MEGA_BATCH_FACTOR
+    mega = batch_size * mega_batch_factor(len(lengths), batch_size)
     batches: list[list[int]] = []
     for start in range(0, len(order), mega):
         chunk = sorted(order[start:start + mega], key=lambda i: lengths[i])

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from core.batching import Encoded, encode
+from core.batching import Encoded, encode, mega_batch_factor
 from core.config import RunConfig
 from core.data import Splits, load_splits
 from core.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
@@ -105,7 +105,7 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     total_steps = 0 if config.method == "evaluate" else max(1, math.ceil(config.epochs * steps_per_epoch))
     effective: dict[str, Any] = {
-        "batching": "length-grouped (shuffled mega-batches of 50 batches, sorted inside)",
+        "batching": f"length-grouped (shuffled mega-batches of {mega_batch_factor(len(train), config.batch_size)} batches, sorted inside)",
         "padding": "per batch, to the longest sentence",
         "max_grad_norm": None,
         "weight_decay": config.weight_decay,
