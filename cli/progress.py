@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from core.events import Eval, Event, Nonfinite, RunFailed, RunStarted, Step, WarningEvent
+from core.events import DiskFull, Eval, Event, Nonfinite, Resumed, RunFailed, RunStarted, Step, WarningEvent
 
 
 class ProgressPrinter:
@@ -57,6 +57,10 @@ class ProgressPrinter:
             self.note(f"[red]non-finite {escape(event.what)} at step {event.step}:[/] {escape(event.diagnosis)}")
             for suggestion in event.suggestions:
                 self.note(f"  fix {suggestion['key']}: {escape(suggestion['label'])}")
+        elif isinstance(event, DiskFull):
+            self.note(f"[red]disk full:[/] {escape(event.message)}")
+        elif isinstance(event, Resumed):
+            self.note(f"step {event.step}: resumed")
         elif isinstance(event, RunFailed):
             pass  # the command prints the one-line error itself
 

@@ -18,7 +18,8 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from core.storage import atomic_write_json, fsync_dir
+from core.disk_space import MB, DiskFullError, is_disk_full
+from core.storage import atomic_write_json, atomic_write_text, fsync_dir
 
 NAME = re.compile(r"^step-(\d+)$")
 
@@ -53,22 +54,34 @@ def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch
 
 
 def write_checkpoint(folder: Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
-                     full: bool, extra: dict[str, Any]) -> Path:
+                     full: bool, extra: dict[str, Any], extra_files: dict[str, str] | None = None) -> Path:
+    """Write `step-NNNNNNN/` completely or not at all. A full disk removes the partial folder and
+    raises `DiskFullError`; the checkpoints already there are untouched."""
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"step-{step:07d}"
     temporary = folder / f"step-{step:07d}.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir()
-    save_file(trainable_state(model, full), str(temporary / "model.safetensors"))
-    if optimizer is not None:
-        tensors, plain = optimizer_tensors(optimizer)
-        save_file(tensors or {"_empty": torch.zeros(0)}, str(temporary / "optimizer.safetensors"))
-        atomic_write_json(temporary / "optimizer.json", plain)
-    save_file(rng_state(), str(temporary / "rng.safetensors"))
-    atomic_write_json(temporary / "state.json", {"step": step, **extra})
-    files = {p.name: _sha256(p) for p in sorted(temporary.iterdir())}
-    # The manifest is written last: a folder without one is a checkpoint that was cut short.
-    atomic_write_json(temporary / "manifest.json", {"step": step, "files": files})
+    model_state = trainable_state(model, full)
+    try:
+        temporary.mkdir()
+        save_file(model_state, str(temporary / "model.safetensors"))
+        if optimizer is not None:
+            tensors, plain = optimizer_tensors(optimizer)
+            save_file(tensors or {"_empty": torch.zeros(0)}, str(temporary / "optimizer.safetensors"))
+            atomic_write_json(temporary / "optimizer.json", plain)
+        save_file(rng_state(), str(temporary / "rng.safetensors"))
+        atomic_write_json(temporary / "state.json", {"step": step, **extra})
+        for name, text in (extra_files or {}).items():
+            atomic_write_text(temporary / name, text)
+        files = {p.name: _sha256(p) for p in sorted(temporary.iterdir())}
+        # The manifest is written last: a folder without one is a checkpoint that was cut short.
+        atomic_write_json(temporary / "manifest.json", {"step": step, "files": files})
+    except Exception as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        if is_disk_full(error):
+            needed = sum(t.numel() * t.element_size() for t in model_state.values()) * 3 + 16 * MB
+            raise DiskFullError(temporary, "checkpoint", needed_bytes=needed) from error
+        raise
     if final.exists():
         shutil.rmtree(final)
     os.replace(temporary, final)

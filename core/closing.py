@@ -2,34 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 from core.device import peak_memory_mb
+from core.disk_space import MB, DiskFullError, disk_full_message
 from core.evaluation import evaluate
-from core.events import Checkpoint, Event, RunFinished, RunStarted
+from core.events import Checkpoint, DiskFull, Event, RunFinished, RunStarted
 from core.predictions import write_predictions
 from core.run_state import RunState
+from core.saving import retry_pending_save, save_or_pause
 from core.setup import Prepared
+from core.steering import Steering
 
 
-def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: Callable[[str], Checkpoint]) -> list[Event]:
+def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: Callable[[str], Checkpoint],
+              steering: Steering, events: list[Event]) -> Generator[list[Event], None, None]:
     """A final evaluation unless the last step was just evaluated, a final checkpoint unless this
     step has one (neither after a NaN stop: those weights are not worth keeping), the
-    predictions for misclassification reports, and the summary."""
+    predictions for misclassification reports, and the summary. A full disk pauses before the
+    final checkpoint (yielding what happened so far) unless the user is stopping the run."""
     config = prep.config
-    events: list[Event] = []
+    events = list(events)
     failed = state.stop_reason == "nonfinite"
     if state.last_eval_step != state.step and not failed:
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, config.eval_batch_size, prep.torch_device, prep.plan)
         events.append(state.record_eval(result))
-    if state.step and not failed and not (prep.run_dir / "checkpoints" / f"step-{state.step:07d}").exists():
-        events.append(checkpoint("final" if state.step >= prep.total_steps else "stop"))
+    this_step = prep.run_dir / "checkpoints" / f"step-{state.step:07d}"
+    if state.step and not failed and not this_step.exists():
+        events += save_or_pause(checkpoint, "final" if state.step >= prep.total_steps else "stop", state)
+        if state.pending_save:
+            yield events
+            events = yield from retry_pending_save(checkpoint, state, steering)
+            if not this_step.exists():
+                events += save_or_pause(checkpoint, "stop", state)  # stopped while waiting: one last try
     prep.last_eval = state.last_eval
-    write_predictions(prep.run_dir, prep.splits.validation, state.last_eval)
+    try:
+        write_predictions(prep.run_dir, prep.splits.validation, state.last_eval)
+    except DiskFullError as error:
+        events.append(DiskFull(step=state.step, path=str(error.path), what="predictions", needed_mb=round(error.needed_bytes / MB, 1),
+                               message=disk_full_message(error.path, "predictions", error.needed_bytes, stopping=True)))
     status = "failed" if failed else ("finished" if state.step >= prep.total_steps else "stopped")
     summary = state.summary(run_id=prep.run_id, method=config.method, model=config.model, device=prep.device.describe(),
                             precision=prep.plan.name, seed=config.seed, epochs=config.epochs,
                             trainable=started.trainable_params, total=started.total_params, status=status,
                             peak_memory_mb=peak_memory_mb(prep.device))
     events.append(RunFinished(summary=summary))
-    return events
+    yield events

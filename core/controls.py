@@ -19,6 +19,9 @@ from core.config import parse_rate
 class Command:
     kind: str
     value: float | None = None
+    source: str = "user"
+    """Who sent it: "user", or the engine's own watchers (e.g. "disk_full" resumes a run once
+    space is free again). Shown in the event, not part of the command itself."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind} if self.value is None else {"kind": self.kind, "value": self.value}

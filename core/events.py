@@ -147,6 +147,20 @@ class Checkpoint(Event):
 
 
 @dataclass
+class DiskFull(Event):
+    """A write failed for lack of space (ENOSPC/EDQUOT). The run pauses; it continues once
+    `needed_mb` are free again (checked every few seconds) or when the user resumes it."""
+
+    type: ClassVar[str] = "disk_full"
+    step: int
+    path: str
+    what: str
+    """events | checkpoint | predictions | summary"""
+    needed_mb: float
+    message: str
+
+
+@dataclass
 class RunFinished(Event):
     type: ClassVar[str] = "run_finished"
     summary: dict[str, Any]
@@ -168,7 +182,8 @@ class Unknown(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
-    for cls in (RunStarted, WarningEvent, Step, Eval, Nonfinite, Control, Paused, Resumed, Checkpoint, RunFinished, RunFailed)
+    for cls in (RunStarted, WarningEvent, Step, Eval, Nonfinite, Control, Paused, Resumed, Checkpoint, DiskFull, RunFinished,
+                RunFailed)
 }
 
 

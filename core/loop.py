@@ -21,19 +21,19 @@ from pathlib import Path
 import torch
 
 from core.batching import collate, length_grouped_batches, to_device
-from core.checkpoints import load_model_tensors, load_optimizer_state, restore_rng, rotate, write_checkpoint
+from core.checkpoints import rotate, write_checkpoint
 from core.closing import close_run
 from core.controls import ControlChannel
 from core.device import memory_in_use_mb
-from core.errors import UserError
 from core.evaluation import evaluate
 from core.events import Checkpoint, Event, Nonfinite, Paused, Step, WarningEvent
 from core.nonfinite import diagnose, preflight_eps_warning
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
+from core.restore import restore_all
 from core.run_state import RunState
+from core.saving import retry_pending_save, save_or_pause
 from core.setup import Prepared
 from core.steering import Steering
-from core.storage import read_json
 
 GPU_LOG_EVERY = 25
 MIN_SECONDS_BETWEEN_READS = 0.25
@@ -83,25 +83,6 @@ def _all_finite(tensors: list[torch.Tensor]) -> torch.Tensor:
     return torch.isfinite(torch.stack([n.float() for n in norms])).all()
 
 
-def _restore(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, state: RunState,
-             full: bool) -> None:
-    """Continue from a complete checkpoint: weights (or adapter), optimizer state with any lr/eps
-    changes, schedule position, best accuracy and random generators. The data order is a function
-    of (seed, epoch), so the step number is the position in it."""
-    tensors = load_model_tensors(path)
-    result = model.load_state_dict(tensors, strict=False)
-    if result.unexpected_keys or (full and [k for k in result.missing_keys if k in dict(model.named_parameters())]):
-        raise UserError(f"{path / 'model.safetensors'}: does not match this run's model; resume the run it came from")
-    optimizer.load_state_dict(load_optimizer_state(path))
-    info = read_json(path / "state.json")
-    state.step = int(info["step"])
-    state.best_accuracy, state.best_step = info.get("best_accuracy"), info.get("best_step")
-    state.last_eval_step = state.step
-    scheduler.base_lrs = list(info.get("scheduler_base_lrs") or scheduler.base_lrs)
-    scheduler.last_epoch = state.step
-    restore_rng(path)
-
-
 def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = None) -> Iterator[list[Event]]:
     config, model, device = prep.config, prep.model, prep.torch_device
     is_cuda = device.type == "cuda"
@@ -123,7 +104,7 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
     checkpoint_dir = prep.run_dir / "checkpoints"
 
     if resume_from is not None:
-        _restore(resume_from, model, optimizer, scheduler, state, full=config.method != "lora")
+        restore_all(resume_from, model, optimizer, scheduler, state, full=config.method != "lora")
         prep.effective["resumed_from_step"] = state.step
     first: list[Event] = [started]
     if resume_from is not None:
@@ -205,6 +186,7 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
     state.clock.start()
     while state.step < prep.total_steps:
         pending = yield from steering.boundary()
+        pending += yield from retry_pending_save(checkpoint, state, steering)
         if state.stop_requested:
             if pending:
                 yield pending
@@ -274,12 +256,11 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
             events.append(state.record_eval(result))
         due_save = (config.save_every and state.step % config.save_every == 0) or (not config.save_every and end_of_epoch)
         if due_save and not state.paused:
-            events.append(checkpoint("every" if config.save_every else "epoch_end"))
+            events += save_or_pause(checkpoint, "every" if config.save_every else "epoch_end", state)
         yield events
 
     state.clock.stop()
     closing: list[Event] = []
     if since_read["steps"]:
         closing += read_back()
-    closing += close_run(prep, state, started, checkpoint)
-    yield closing
+    yield from close_run(prep, state, started, checkpoint, steering, closing)

@@ -62,6 +62,8 @@ class RunState:
     eval_seconds: float = 0.0
     clock: Stopwatch = field(default_factory=Stopwatch)
     last_eval: EvalResult | None = None
+    pending_save: str = ""
+    """A checkpoint that failed for lack of disk space, retried (by its reason) after resuming."""
 
     @property
     def epoch(self) -> float:

@@ -14,8 +14,10 @@ from typing import Any
 
 from core.config import RunConfig
 from core.controls import STOP, ControlChannel
+from core.disk_space import DiskFullError
+from core.disk_watcher import DiskWatcher
 from core.errors import UserError
-from core.events import Checkpoint, Event, Nonfinite, RunFailed, RunFinished, RunStarted
+from core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted
 from core.methods import get_method
 from core.session import RunFolder, Session
 from core.storage import EventLog, atomic_write_json
@@ -73,11 +75,18 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
     hint: str | None = None
     exit_code = EXIT_OK
 
-    def emit(event: Event) -> None:
-        # Checkpoints, NaN reports and the end are fsynced: they are what a crash must not lose.
-        log.append(event, durable=isinstance(event, Checkpoint | Nonfinite | RunFinished | RunFailed))
+    def notify(event: Event) -> None:
         if on_event is not None:
             on_event(event)
+
+    disk = DiskWatcher(log, handle.controls, notify)
+
+    def emit(event: Event) -> None:
+        # Checkpoints, NaN reports and the end are fsynced: they are what a crash must not lose.
+        disk.write(event, durable=isinstance(event, Checkpoint | Nonfinite | DiskFull | RunFinished | RunFailed))
+        if isinstance(event, DiskFull) and event.what == "checkpoint":
+            disk.watch(event)
+        notify(event)
 
     try:
         method = get_method(config.method)
@@ -102,10 +111,19 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
         summary["status"] = "failed"
         exit_code = EXIT_BAD_INPUT if isinstance(error, UserError) else EXIT_FAILED
     finally:
+        disk.close()
         log.close()
     summary.update(run_dir=str(folder.path), session_dir=str(session.path))
     if exit_code == EXIT_OK:
         status = summary.get("status")
         exit_code = {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(status, EXIT_OK)
-    atomic_write_json(folder.summary_path, summary)
+    lost = len(disk.backlog)
+    try:
+        atomic_write_json(folder.summary_path, summary)
+    except DiskFullError as error:
+        outcome_error = f"disk full writing {error.path}: the summary was not written (free space and run `sst2-tui report`)"
+        exit_code = EXIT_FAILED
+    if lost:
+        outcome_error = f"disk full writing {folder.events_path}: its last {lost} events were not written"
+        exit_code = EXIT_FAILED
     return RunOutcome(summary, exit_code, outcome_error, hint)

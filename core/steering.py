@@ -54,7 +54,7 @@ class Steering:
         with the next step."""
         pending: list[Event] = []
         for command in self.controls.drain():
-            pending += self.apply(command)
+            pending += self.apply(command, command.source)
         while self.state.paused and not self.state.stop_requested:
             with self.state.clock.stopped():
                 if pending:
@@ -62,5 +62,5 @@ class Steering:
                     pending = []
                 command = self.controls.wait()
             if command is not None:
-                pending += self.apply(command)
+                pending += self.apply(command, command.source)
         return pending

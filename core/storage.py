@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.disk_space import MB, DiskFullError, is_disk_full
 from core.events import Event, event_from_json
 
 
@@ -35,11 +36,13 @@ def atomic_write_text(path: Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(temporary)
         except OSError:
             pass
+        if is_disk_full(error) and not isinstance(error, DiskFullError):
+            raise DiskFullError(path, path.name) from error
         raise
     fsync_dir(path.parent)
 
@@ -53,13 +56,15 @@ def read_json(path: Path) -> Any:
 
 
 class EventLog:
-    """Appends one JSON line per event and flushes it, so a killed process leaves a readable log."""
+    """Appends one JSON line per event with one unbuffered write, so a killed process leaves a
+    readable log. A write cut short (disk full) is truncated back: the log never ends mid-line
+    because of us, and the caller can append the same event again once there is room."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._repair_final_newline()
-        self._handle = path.open("a", encoding="utf-8")
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def _repair_final_newline(self) -> None:
         """A torn last line (no newline) must not swallow the next event: end it first."""
@@ -71,16 +76,33 @@ class EventLog:
                 handle.write(b"\n")
 
     def append(self, event: Event, durable: bool = False) -> None:
-        self._handle.write(event.to_json() + "\n")
-        self._handle.flush()
-        if durable:
-            os.fsync(self._handle.fileno())
+        if self._fd is None:
+            raise ValueError(f"{self.path}: the log is closed")
+        data = (event.to_json() + "\n").encode("utf-8")
+        size = os.fstat(self._fd).st_size
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(self._fd, data[written:])
+            if durable:
+                os.fsync(self._fd)
+        except OSError as error:
+            try:
+                os.ftruncate(self._fd, size)  # shrinking needs no space
+            except OSError:
+                pass
+            if is_disk_full(error):
+                raise DiskFullError(self.path, "events", needed_bytes=MB) from error
+            raise
 
     def close(self) -> None:
-        if not self._handle.closed:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
+        if self._fd is not None:
+            try:
+                os.fsync(self._fd)
+            except OSError:
+                pass
+            os.close(self._fd)
+            self._fd = None
 
 
 @dataclass

@@ -2,7 +2,7 @@ import json
 import math
 
 from core.controls import PAUSE, ControlChannel, make_command, set_lr
-from core.events import EVENT_TYPES, Eval, Nonfinite, RunStarted, Step, Unknown, event_from_json
+from core.events import EVENT_TYPES, DiskFull, Eval, Event, Nonfinite, RunStarted, Step, Unknown, event_from_json
 
 
 def sample_events():
@@ -13,6 +13,7 @@ def sample_events():
         Step(step=1, epoch=0.33, loss=0.7, lr=1e-5, eps=1e-8, samples_per_second=10.0, tokens_per_second=100.0, memory_mb=None),
         Eval(step=3, epoch=1.0, accuracy=0.5, loss=0.69, n=2, best_accuracy=0.5, seconds=0.1),
         Nonfinite(step=2, what="loss", diagnosis="d", suggestions=[{"key": "1", "label": "l", "commands": []}], action="paused"),
+        DiskFull(step=4, path="/s/runs/01-full/events.jsonl", what="events", needed_mb=1.0, message="disk full writing ..."),
     ]
 
 
@@ -40,6 +41,11 @@ def test_unknown_types_are_kept_not_fatal():
 def test_all_issue_event_types_exist():
     assert {"run_started", "step", "eval", "nonfinite", "control", "paused", "resumed", "checkpoint", "run_finished",
             "run_failed"} <= set(EVENT_TYPES)
+
+
+def test_every_event_class_reads_back_as_itself():
+    classes = {cls for cls in Event.__subclasses__() if cls is not Unknown}
+    assert classes == set(EVENT_TYPES.values()), "a new event type must be registered, or its lines read back as unknown"
 
 
 def test_control_channel_preserves_order_and_validates():

@@ -8,6 +8,7 @@ from typing import Any
 from core.events import (
     Checkpoint,
     Control,
+    DiskFull,
     Eval,
     Event,
     Nonfinite,
@@ -64,6 +65,8 @@ class RunView:
     """Interventions and milestones, one plain-text line each (never markup)."""
     nonfinite: Nonfinite | None = None
     """The NaN report waiting for a fix (cleared on resume)."""
+    disk_full: DiskFull | None = None
+    """The full-disk pause waiting for space (cleared on resume)."""
     summary: dict[str, Any] | None = None
     error: str | None = None
     hint: str | None = None
@@ -105,10 +108,12 @@ class RunView:
             self._log_control(event)
         elif isinstance(event, Paused):
             self.status = "paused"
-            self.log.append(f"step {event.step}: paused" + (" (NaN)" if event.reason == "nonfinite" else ""))
+            why = {"nonfinite": " (NaN)", "disk_full": " (disk full)"}.get(event.reason, "")
+            self.log.append(f"step {event.step}: paused{why}")
         elif isinstance(event, Resumed):
             self.status = "running"
             self.nonfinite = None
+            self.disk_full = None
             self.log.append(f"step {event.step}: resumed")
         elif isinstance(event, Nonfinite):
             self.nonfinite = event if event.action == "paused" else None
@@ -116,6 +121,9 @@ class RunView:
             self.log.append(f"step {event.step}: non-finite {event.what}, {event.action}{restored}")
         elif isinstance(event, Checkpoint):
             self.log.append(f"step {event.step}: checkpoint ({event.reason})")
+        elif isinstance(event, DiskFull):
+            self.disk_full = event
+            self.log.append(f"step {event.step}: {event.message}")
         elif isinstance(event, WarningEvent):
             self.log.append(f"warning: {event.message}")
         elif isinstance(event, RunFinished):

@@ -50,7 +50,7 @@ class DashboardScreen(Screen):
             progress.update(total=view.total_steps, progress=view.step)
         else:
             progress.update(total=None, progress=0)
-        self.query_one(NanBanner).show(view.nonfinite if view else None)
+        self.query_one(NanBanner).show(view.nonfinite if view else None, view.disk_full if view else None)
         if charts:
             self.query_one("#loss-chart", Curve).show(view.losses if view else [])
             self.query_one("#accuracy-chart", Curve).show(view.accuracies if view else [])

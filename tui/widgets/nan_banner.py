@@ -1,16 +1,25 @@
-"""The NaN banner: where it happened, the diagnosis, and numbered fixes applied with one key."""
+"""The pause banner: a NaN (where, the diagnosis, numbered fixes applied with one key) or a full
+disk (which path, how much room it needs; the run continues by itself once there is room)."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static
 
-from core.events import Nonfinite
+from core.events import DiskFull, Nonfinite
 
 
 class NanBanner(Static):
-    def show(self, report: Nonfinite | None) -> None:
-        self.display = report is not None
+    def show(self, report: Nonfinite | None, disk_full: DiskFull | None = None) -> None:
+        self.display = report is not None or disk_full is not None
+        if disk_full is not None:
+            text = Text()
+            text.append("Disk full: the run is paused.\n", style="bold")
+            text.append(disk_full.message + "\n")
+            text.append(" space ", style="bold reverse")
+            text.append(" try again now")
+            self.update(text)
+            return
         if report is None:
             return
         text = Text()
