@@ -158,7 +158,7 @@ def test_trainer_reports_its_hidden_defaults(tmp_path):
     generator, _ = start(demo(method="trainer"), tmp_path / "run")
     started = next(generator)[0]
     assert started.effective["max_grad_norm"] == 1.0
-    assert "group_by_length" in started.effective["batching"]
+    assert "same batches as full" in started.effective["batching"]
     generator.close()
 
 

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from core.storage import read_events
 
 ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "3", "--save-every", "10", "--seed", "7",
@@ -70,3 +72,54 @@ def test_resume_without_checkpoints_is_a_one_line_error(tmp_path):
     (tmp_path / "s" / "runs" / "01-full" / "config.json").write_text('{"method": "full", "model": "demo", "data": "demo"}')
     result = cli("--resume", str(tmp_path / "s" / "runs" / "01-full"), sessions=tmp_path)
     assert result.returncode == 2 and "no complete checkpoint" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_trainer_resume_matches_the_uninterrupted_run_across_an_epoch_boundary(tmp_path):
+    """Through Trainer's own resume hooks, fed from our safetensors checkpoint: stopped at step 96
+    (in the second epoch, 94 steps each), then resumed, it ends where the uninterrupted run ends."""
+    from core.config import RunConfig
+    from core.events import Step
+    from core.resume import prepare_resume
+    from core.runner import RunHandle, execute
+    from core.session import Session
+
+    config = RunConfig(model="demo", data="demo", method="trainer", epochs=1.1, save_every=48, seed=3)
+    whole = execute(config, Session.create(tmp_path, "whole"))
+    handle = RunHandle()
+
+    def interrupt(event):
+        if isinstance(event, Step) and event.step == 96:
+            handle.interrupt()
+
+    cut = execute(config, Session.create(tmp_path, "cut"), handle, on_event=interrupt)
+    assert cut.summary["status"] == "interrupted" and cut.summary["steps"] == 96
+    config_back, session, folder, checkpoint, refused = prepare_resume(tmp_path / "cut" / "runs" / "01-trainer")
+    assert checkpoint.name == "step-0000096" and not refused
+    resumed = execute(config_back, session, resume=(folder, checkpoint))
+    assert resumed.exit_code == 0
+    assert resumed.summary["steps"] == whole.summary["steps"] == 104
+    assert resumed.summary["final_val_accuracy"] == whole.summary["final_val_accuracy"]
+
+
+@pytest.mark.parametrize(("method", "kill_after"), [("lora", 13), ("trainer", 27)])
+def test_kill_9_at_another_step_then_resume_matches_for(tmp_path, method, kill_after):
+    args = ["--model", "demo", "--data", "demo", "--method", method, "--epochs", "0.4", "--save-every", "5", "--seed", "11",
+            "--quiet"]
+    reference = last_json(cli(*args, "--session", "whole", sessions=tmp_path).stdout)
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *args, "--session", "killed",
+                                "--sessions-dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    events = tmp_path / "killed" / "runs" / f"01-{method}" / "events.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if events.exists() and events.read_bytes().count(b'"type":"step"') >= kill_after:
+            break
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    log = read_events(events)
+    assert log.bad_lines == 0 or (log.bad_lines == 1 and log.torn_tail)
+
+    resumed = cli("--resume", str(events.parent), sessions=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    result = last_json(resumed.stdout)
+    assert (result["steps"], result["final_val_accuracy"]) == (reference["steps"], reference["final_val_accuracy"])

@@ -18,7 +18,7 @@ from core.setup import prepare
 
 def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
     if resume_from is not None:
-        raise UserError(f"--resume: the {config.method} method cannot resume; full and lora can (rerun this one)")
+        raise UserError("--resume: an evaluate run has no training to continue; run it again")
     prep = prepare(config, run_dir)
     prep.effective["evaluation_only"] = True
     started = prep.run_started()

@@ -5,12 +5,20 @@ posts the step's events and waits until the generator is asked for the next step
 applies control commands while the trainer thread waits, so nothing touches the optimizer
 concurrently. Trainer gets the very same optimizer and schedule objects as the hand loop, the same
 batch size, precision and evaluation; what Trainer adds of its own (gradient clipping at 1.0, its
-sampler, checkpoint saving, NaN filtering of logged losses) is listed in the run's effective settings.
+checkpoint saving, NaN filtering of logged losses) is listed in the run's effective settings.
+
+Trainer's own sampler is replaced by the hand loop's batches (length-grouped, a function of seed and
+epoch only): both methods then train on the same batches in the same order, so what differs
+between them is what Trainer itself adds, and a resumed run sees the order the uninterrupted one
+would have. Resume goes through Trainer's own hooks, fed from our safetensors checkpoints (Trainer's
+format pickles the optimizer, scheduler and RNG states).
 """
 
 from __future__ import annotations
 
-import inspect
+import dataclasses
+import json
+import math
 import queue
 import threading
 import time
@@ -20,25 +28,27 @@ from typing import Any
 
 import torch
 
-from core.batching import Encoded
-from core.checkpoints import rotate, write_checkpoint
+from core.batching import Encoded, length_grouped_batches
+from core.checkpoints import restore_rng, rotate, write_checkpoint
 from core.closing import close_run
 from core.config import RunConfig
 from core.controls import ControlChannel
 from core.device import memory_in_use_mb
-from core.errors import UserError
 from core.evaluation import evaluate
-from core.events import Checkpoint, Event, Nonfinite, Paused, Step
+from core.events import Checkpoint, Event, Nonfinite, Paused, Step, WarningEvent
 from core.loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS
 from core.nonfinite import diagnose
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
+from core.restore import restore_optimizer_and_schedule, restore_progress, restore_weights
 from core.run_state import RunState
+from core.saving import retry_pending_save, save_or_pause
 from core.setup import Prepared, prepare
 from core.steering import Steering
+from core.storage import read_json
 
 
 class _EncodedDataset(torch.utils.data.Dataset):
-    """The pre-tokenized examples as Trainer sees them; `length` feeds its LengthGroupedSampler."""
+    """The pre-tokenized examples as Trainer sees them."""
 
     def __init__(self, data: Encoded) -> None:
         self.data = data
@@ -47,8 +57,23 @@ class _EncodedDataset(torch.utils.data.Dataset):
         return len(self.data)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        ids = self.data.ids[index]
-        return {"input_ids": ids, "labels": self.data.labels[index], "length": len(ids)}
+        return {"input_ids": self.data.ids[index], "labels": self.data.labels[index]}
+
+
+class _HandLoopBatches(torch.utils.data.Sampler):
+    """The hand loop's batches for each epoch; Trainer (through accelerate) calls `set_epoch`."""
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int) -> None:
+        self.lengths, self.batch_size, self.seed, self.epoch = lengths, batch_size, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.lengths) / self.batch_size)
+
+    def __iter__(self):
+        return iter(length_grouped_batches(self.lengths, self.batch_size, self.seed, self.epoch))
 
 
 def _collator(pad_id: int, seen: dict[str, int]):
@@ -72,11 +97,7 @@ def _training_arguments(prep: Prepared, output_dir: Path):
     from transformers import TrainingArguments
 
     config, plan = prep.config, prep.plan
-    # transformers >= 5.20 names the sampler `train_sampling_strategy`; earlier ones have `group_by_length`.
-    accepted = inspect.signature(TrainingArguments.__init__).parameters
-    sampler = ({"train_sampling_strategy": "group_by_length"} if "train_sampling_strategy" in accepted
-               else {"group_by_length": True})
-    return TrainingArguments(**sampler,
+    return TrainingArguments(
         output_dir=str(output_dir),
         per_device_train_batch_size=config.batch_size,
         max_steps=prep.total_steps,
@@ -91,7 +112,6 @@ def _training_arguments(prep: Prepared, output_dir: Path):
         use_cpu=prep.device.kind == "cpu",
         seed=config.seed,
         data_seed=config.seed,
-        length_column_name="length",
         remove_unused_columns=False,
         dataloader_pin_memory=prep.device.kind == "cuda",
     )
@@ -100,7 +120,7 @@ def _training_arguments(prep: Prepared, output_dir: Path):
 def _effective(args) -> dict[str, Any]:
     return {
         "max_grad_norm": args.max_grad_norm,
-        "batching": "Trainer sampler: group_by_length (LengthGroupedSampler)",
+        "batching": "the hand loop's length-grouped batches (Trainer's own sampler replaced: same batches as full)",
         "checkpoints": "ours (safetensors); Trainer's own saving disabled (its default: every 500 steps, pickled optimizer)",
         "nan_losses_in_logs": "Trainer's logging_nan_inf_filter drops them" if args.logging_nan_inf_filter else "kept",
         "gradient_accumulation_steps": args.gradient_accumulation_steps,
@@ -111,8 +131,6 @@ def _effective(args) -> dict[str, Any]:
 
 
 def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
-    if resume_from is not None:
-        raise UserError(f"--resume: the {config.method} method cannot resume; full and lora can (rerun this one)")
     from transformers import PrinterCallback, Trainer, TrainerCallback
 
     prep = prepare(config, run_dir)
@@ -137,6 +155,8 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     since = {"steps": 0, "samples": 0, "tokens": 0, "seconds": 0.0, "wall": time.perf_counter()}
     seen = {"samples": 0, "tokens": 0}
 
+    batches = _HandLoopBatches([len(x) for x in prep.train.ids], config.batch_size, config.seed)
+
     class SteppedTrainer(Trainer):
         def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
             loss = super().training_step(model, inputs, num_items_in_batch)
@@ -144,11 +164,39 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
             loss_count.add_(1.0)
             return loss
 
+        def get_train_dataloader(self):
+            loader = torch.utils.data.DataLoader(self.train_dataset, batch_sampler=batches, collate_fn=self.data_collator,
+                                                 pin_memory=self.args.dataloader_pin_memory)
+            return self.accelerator.prepare(loader)
+
+        # Trainer's resume hooks, reading our checkpoint (called only when resuming).
+        def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
+            restore_weights(Path(resume_from_checkpoint), model or self.model, full=True)
+
+        def _load_optimizer_and_scheduler(self, checkpoint):
+            if checkpoint is not None:
+                restore_optimizer_and_schedule(Path(checkpoint), optimizer, scheduler)
+
+        def _load_rng_state(self, checkpoint):
+            if checkpoint is not None:
+                restore_rng(Path(checkpoint))
+
+        def _load_scaler(self, checkpoint):
+            scaler_state = read_json(Path(checkpoint) / "state.json").get("grad_scaler") if checkpoint else None
+            if scaler_state and getattr(self.accelerator, "scaler", None) is not None:
+                self.accelerator.scaler.load_state_dict(scaler_state)
+
     def checkpoint(reason: str) -> Checkpoint:
+        scaler = getattr(trainer.accelerator, "scaler", None)
         with state.clock.stopped():
             path = write_checkpoint(checkpoint_dir, state.step, model, optimizer, full=True,
                                     extra={"epoch": state.epoch, "lr": current_lr(optimizer), "eps": current_eps(optimizer),
-                                           "best_accuracy": state.best_accuracy, "seed": config.seed, "run_id": prep.run_id})
+                                           "best_accuracy": state.best_accuracy, "best_step": state.best_step,
+                                           "seed": config.seed, "run_id": prep.run_id,
+                                           "scheduler_base_lrs": list(scheduler.base_lrs),
+                                           "grad_scaler": scaler.state_dict() if scaler is not None else None},
+                                    # what Trainer's resume reads (global step, epoch): plain JSON
+                                    extra_files={"trainer_state.json": json.dumps(dataclasses.asdict(trainer.state), indent=2)})
             rotate(checkpoint_dir, config.keep_checkpoints, state.best_step)
         return Checkpoint(step=state.step, path=str(path), reason=reason)
 
@@ -208,7 +256,7 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
                 events.append(state.record_eval(result))
             due_save = bool(config.save_every and state.step % config.save_every == 0) or (not config.save_every and end_of_epoch)
             if due_save and not state.paused:
-                events.append(checkpoint("every" if config.save_every else "epoch_end"))
+                events += save_or_pause(checkpoint, "every" if config.save_every else "epoch_end", state)
             with state.clock.stopped():
                 out.put(("events", events))
                 go.acquire()  # hand over; the generator applies controls, then lets us take the next step
@@ -220,19 +268,27 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
                              callbacks=[Bridge()])
     trainer.remove_callback(PrinterCallback)
 
+    if resume_from is not None:
+        restore_progress(resume_from, state)
+        prep.effective["resumed_from_step"] = state.step
+
     def work() -> None:
         try:
-            trainer.train()
+            trainer.train(resume_from_checkpoint=str(resume_from) if resume_from is not None else None)
             out.put(("done", None))
         except BaseException as error:  # noqa: BLE001 - re-raised in the generator's thread
             out.put(("error", error))
 
-    yield [started]
+    first: list[Event] = [started]
+    if resume_from is not None:
+        first.append(WarningEvent(code="resumed", message=f"resumed from {resume_from} at step {state.step}"))
+    yield first
     thread = threading.Thread(target=work, name="trainer-steps", daemon=True)
     thread.start()
     try:
         while True:
             pending = yield from steering.boundary()
+            pending += yield from retry_pending_save(checkpoint, state, steering)  # the trainer thread waits
             go.release()
             kind, payload = out.get()
             if kind == "error":
@@ -252,5 +308,4 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     closing: list[Event] = []
     if since["steps"]:
         closing += read_back()
-    closing += close_run(prep, state, started, checkpoint)
-    yield closing
+    yield from close_run(prep, state, started, checkpoint, steering, closing)

@@ -1,0 +1,47 @@
+"""Put a complete checkpoint back: weights (or the LoRA adapter), optimizer state with any lr/eps
+changes, the schedule's position, progress (step, best accuracy) and the random generators.
+
+The hand loop calls `restore_all` before its first step; the Trainer method hands the same pieces
+to Trainer's own resume hooks, which call them at its chosen moments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from core.checkpoints import load_model_tensors, load_optimizer_state, restore_rng
+from core.errors import UserError
+from core.run_state import RunState
+from core.storage import read_json
+
+
+def restore_weights(path: Path, model: torch.nn.Module, full: bool) -> None:
+    result = model.load_state_dict(load_model_tensors(path), strict=False)
+    named = dict(model.named_parameters())
+    if result.unexpected_keys or (full and [k for k in result.missing_keys if k in named]):
+        raise UserError(f"{path / 'model.safetensors'}: does not match this run's model; resume the run it came from")
+
+
+def restore_optimizer_and_schedule(path: Path, optimizer: torch.optim.Optimizer, scheduler) -> None:
+    optimizer.load_state_dict(load_optimizer_state(path))
+    info = read_json(path / "state.json")
+    scheduler.base_lrs = list(info.get("scheduler_base_lrs") or scheduler.base_lrs)  # lr changes made during the run
+    scheduler.last_epoch = int(info["step"])
+
+
+def restore_progress(path: Path, state: RunState) -> None:
+    """The data order is a function of (seed, epoch), so the step number is the position in it."""
+    info = read_json(path / "state.json")
+    state.step = int(info["step"])
+    state.best_accuracy, state.best_step = info.get("best_accuracy"), info.get("best_step")
+    state.last_eval_step = state.step
+
+
+def restore_all(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, state: RunState,
+                full: bool) -> None:
+    restore_weights(path, model, full)
+    restore_optimizer_and_schedule(path, optimizer, scheduler)
+    restore_progress(path, state)
+    restore_rng(path)
