@@ -10,6 +10,7 @@ from typing import Any
 
 from cli.args import config_from_args, flag_for
 from core.config import ConfigError
+from core.terminal import detach_from_dead_terminal
 
 
 def _install_signal_handlers(on_signal) -> None:
@@ -17,6 +18,8 @@ def _install_signal_handlers(on_signal) -> None:
     A second Ctrl-C kills at once."""
 
     def handler(signum, frame) -> None:
+        if signum == getattr(signal, "SIGHUP", None):
+            detach_from_dead_terminal()
         on_signal()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from core.config import RunConfig
 from core.controls import PAUSE, RESUME, set_lr
 from core.events import Control, RunFinished, Step
@@ -34,7 +36,8 @@ def test_a_burst_of_100_lr_changes_and_pauses_keeps_order_and_the_last_value(tmp
     assert [e for e in events if isinstance(e, Step)][-1].lr == values[-1]
 
 
-def test_sigterm_finishes_the_step_saves_and_marks_interrupted(tmp_path):
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"])
+def test_a_signal_finishes_the_step_saves_and_marks_interrupted(tmp_path, signal_number):
     process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--model", "demo", "--data", "demo", "--epochs", "20",
                                 "--quiet", "--sessions-dir", str(tmp_path), "--session", "t"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -42,7 +45,7 @@ def test_sigterm_finishes_the_step_saves_and_marks_interrupted(tmp_path):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (events.exists() and '"type":"step"' in events.read_text(errors="replace")):
         time.sleep(0.1)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signal_number)
     out, _ = process.communicate(timeout=120)
     assert process.returncode == 130
     summary = json.loads(out.strip().splitlines()[-1])

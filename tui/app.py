@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,11 +19,13 @@ from textual.worker import Worker, WorkerState
 
 from core.config import RunConfig
 from core.controls import PAUSE, RESUME, STOP, Command, set_eps, set_lr
+from core.errors import UserError
 from core.runner import RunHandle, RunOutcome, execute
 from core.session import Session
+from core.terminal import detach_from_dead_terminal
 from tui.bridge import EventBridge
 from tui.messages import DeviceDetected, EngineEvent, QueueIdle, RunEnded, RunStarting, StepsAvailable
-from tui.run_queue import RunQueue
+from tui.run_queue import Queued, Resumption, RunQueue
 from tui.run_view import RunView
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
@@ -33,6 +41,7 @@ Runner = Callable[..., RunOutcome]
 # at most twice a second, charts every 2 seconds. Pauses, NaN reports and the end repaint at once.
 NUMBERS_EVERY_SECONDS = 0.5
 CHARTS_EVERY_SECONDS = 2.0
+HANGUP_EXIT_GRACE_SECONDS = 5.0
 DEMO_RUN = RunConfig(model="demo", data="demo", epochs=3, batch_size=16, eval_every=25)
 
 
@@ -86,17 +95,54 @@ class SST2App(App):
         self.device: dict = {}
         self.versions: dict[str, str] = {}
         self.quitting = False
+        self.interrupted_by: str | None = None
         self.worker_busy = False
+        self.worker_done = threading.Event()
         self._dirty = False
         self._charts_stale = False
         self._charts_due = 0.0
 
     # -- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self._handle_signals()
         self.push_screen(DashboardScreen())
         self.set_interval(NUMBERS_EVERY_SECONDS, self._repaint_if_dirty)
         self.worker_busy = True
         self._run_queue()
+
+    def _handle_signals(self) -> None:
+        """SIGTERM, SIGHUP (the SSH connection dropped) and SIGINT from outside: the run finishes its
+        step, evaluates, saves and is marked interrupted; then the app exits. Handled on the event
+        loop, between messages; the training thread is never interrupted mid-step."""
+        loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+            if hasattr(signal, name):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(getattr(signal, name), self.interrupt_by_signal, name)
+
+    def interrupt_by_signal(self, name: str) -> None:
+        self.interrupted_by = name
+        if name == "SIGHUP":
+            # The terminal is gone. Textual restarts its terminal mode on the SIGCONT that comes with
+            # a hang-up and its writer thread may have died on EIO, so restoring the terminal could
+            # block: once the run is saved, leave even if the normal exit does not get through.
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(signal.SIGCONT, signal.SIG_DFL)
+            detach_from_dead_terminal()
+            threading.Thread(target=self._leave_after_hangup, name="hangup-exit", daemon=True).start()
+        self.quitting = True
+        self.queue.clear()
+        if self.handle is not None:
+            self.handle.interrupt()
+        if not self.worker_busy:
+            self.exit()
+        # else: the worker ends the run; QueueIdle then exits the app
+
+    def _leave_after_hangup(self) -> None:
+        if self.worker_busy:
+            self.worker_done.wait()  # the run has finished its step, evaluated, saved and closed its log
+        time.sleep(HANGUP_EXIT_GRACE_SECONDS)
+        os._exit(130)  # only reached when the normal exit hung on the dead terminal
 
     def on_device_detected(self, message: DeviceDetected) -> None:
         self.device, self.versions = message.device, message.versions
@@ -106,6 +152,7 @@ class SST2App(App):
     def _start_worker_if_needed(self) -> None:
         if not self.worker_busy and len(self.queue) and not self.quitting:
             self.worker_busy = True
+            self.worker_done.clear()
             self._run_queue()
 
     @work(thread=True, exit_on_error=False, group="runs")
@@ -115,18 +162,38 @@ class SST2App(App):
             # appears at once; and one thread does all heavy imports (transformers' lazy imports are
             # not safe to race from two threads).
             self.post_message(DeviceDetected(*self.device_probe()))
-        while not self.quitting and (config := self.queue.take()) is not None:
-            if self.session is None:
-                self.session = Session.create(self.sessions_dir, self.session_name, label="app")
+        while not self.quitting and (item := self.queue.take()) is not None:
             handle = RunHandle()
             self.handle = handle  # set here too, so leaving the app can stop a run whose start is still queued
             if self.quitting:
                 break
+            config = item.config if isinstance(item, Resumption) else item
             self.post_message(RunStarting(config, handle))
-            outcome = self.runner(config, self.session, handle, on_event=self.bridge)
+            outcome = self._start(item, handle)
             self.bridge.flush()
             self.post_message(RunEnded(config, outcome))
+        self.worker_done.set()
         self.post_message(QueueIdle())
+
+    def _start(self, item: Queued, handle: RunHandle) -> RunOutcome:
+        """One queued run on the worker thread; a session that cannot be written (locked by another
+        sst2-tui, removed) is an error shown in the app, not a crash of the worker."""
+        try:
+            if isinstance(item, Resumption):
+                session = Session.open(item.session_dir)  # its own session folder, appending to its own log
+                return self.runner(item.config, session, handle, on_event=self.bridge, resume=(item.folder, item.checkpoint))
+            if self.session is None:
+                self.session = Session.create(self.sessions_dir, self.session_name, label="app")
+            return self.runner(item, self.session, handle, on_event=self.bridge)
+        except UserError as error:
+            return RunOutcome({"status": "failed"}, 2, str(error), "Close the other sst2-tui using this session, or pick another.")
+
+    def queue_resumption(self, item: Resumption) -> None:
+        """From the sessions browser: continue an interrupted run after what is queued now."""
+        self.queue.add(item)
+        self.notify(f"Queued: {item.describe()}.", markup=False)
+        self._refresh()
+        self._start_worker_if_needed()
 
     def on_run_starting(self, message: RunStarting) -> None:
         self.handle = message.handle
@@ -286,7 +353,10 @@ class SST2App(App):
         try:
             written = write_report(session_dir)
         except OSError as error:
-            self.call_from_thread(self.notify, f"Export failed: {error}", severity="error")
+            where = error.filename or session_dir
+            self.call_from_thread(self.notify, f"Export failed writing {where}: {error.strerror or error}. "
+                                  "Free some space and press x again; earlier report files are unchanged.",
+                                  severity="error", markup=False)
             return
         self.call_from_thread(self.notify, f"Report written: {written[0].parent}/report.html (and .md, .csv, .json)")
 
@@ -317,4 +387,8 @@ class SST2App(App):
 def launch(sessions_dir: Path, demo: bool = False) -> int:
     app = SST2App(sessions_dir=sessions_dir, queue=demo_queue() if demo else None)
     app.run()
-    return 0
+    if app.worker_busy and not app.worker_done.is_set():
+        # The app was closed while a run was stopping: let it finish its step and save.
+        sys.stderr.write("sst2-tui: stopping the run (finishing the step, evaluating, saving)...\n")
+        app.worker_done.wait()
+    return 130 if app.interrupted_by else 0
