@@ -29,3 +29,55 @@ async def test_real_demo_run_records_pause_and_lr_change(tmp_path):
     lr_changes = [e for e in run.events if isinstance(e, Control) and e.command.get("kind") == "set_lr"]
     assert lr_changes and lr_changes[0].new == 2e-5
     assert (run.folder.path / "summary.json").exists()
+
+
+async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
+    from core.events import RunStarted, Step
+    from core.runner import RunHandle, execute
+
+    sessions = tmp_path / "sessions"
+    handle = RunHandle()
+
+    def interrupt_at_step_7(event):
+        if isinstance(event, Step) and event.step == 7:
+            handle.interrupt()
+
+    config = RunConfig(model="demo", data="demo", epochs=0.2)
+    first = execute(config, Session.create(sessions, "earlier"), handle, on_event=interrupt_at_step_7)
+    assert first.summary["status"] == "interrupted" and first.summary["steps"] == 7
+
+    app = SST2App(sessions)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: bool(app.device), timeout=60)
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("enter")  # open the session "earlier"
+        await pilot.pause()
+        await pilot.press("u")  # resume its highlighted (only) run
+        await wait_for(pilot, lambda: app.current is not None and app.current.summary is not None, timeout=120)
+        assert app.current.status == "finished"
+        assert type(app.screen).__name__ == "DashboardScreen"
+    run = Session.open(sessions / "earlier").runs()[0]
+    assert run.status == "finished" and run.summary["steps"] == first.summary["steps"] + 12
+    assert len(run.of_type(RunStarted)) == 2, "the same run folder, its log appended to"
+    steps = [e.step for e in run.events if isinstance(e, Step)]
+    assert steps == list(range(1, run.summary["steps"] + 1))
+    assert [p.name for p in (sessions / "earlier" / "runs").iterdir()] == ["01-full"]
+
+
+async def test_a_finished_run_is_not_resumed(tmp_path):
+    from core.runner import execute
+
+    sessions = tmp_path / "sessions"
+    execute(RunConfig(model="demo", data="demo", epochs=0.05), Session.create(sessions, "done"))
+    app = SST2App(sessions)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: bool(app.device), timeout=60)
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        assert len(app.queue) == 0 and app.current is None
+        assert type(app.screen).__name__ == "SessionDetailScreen"

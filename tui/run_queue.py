@@ -1,23 +1,54 @@
-"""The runs waiting to start, shared by the UI thread (adds) and the worker (takes)."""
+"""The runs waiting to start, shared by the UI thread (adds) and the worker (takes).
+
+An entry is a new run (`RunConfig`) or an interrupted run to continue (`Resumption`, queued from
+the sessions browser); both wait in one order.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
 
 from core.config import RunConfig
+from core.session import RunFolder
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """Continue `folder` (in the session at `session_dir`) from its complete checkpoint `checkpoint`."""
+
+    config: RunConfig
+    session_dir: Path
+    folder: RunFolder
+    checkpoint: Path
+
+    @property
+    def method(self) -> str:
+        return self.config.method
+
+    def describe(self) -> str:
+        return f"resume {self.folder.run_id} ({self.session_dir.name})"
+
+
+Queued = RunConfig | Resumption
+
+
+def describe(item: Queued) -> str:
+    return item.describe() if isinstance(item, Resumption) else f"{item.method} on {item.model}"
 
 
 class RunQueue:
     def __init__(self) -> None:
-        self._items: deque[RunConfig] = deque()
+        self._items: deque[Queued] = deque()
         self._lock = threading.Lock()
 
-    def add(self, *configs: RunConfig) -> None:
+    def add(self, *items: Queued) -> None:
         with self._lock:
-            self._items.extend(configs)
+            self._items.extend(items)
 
-    def take(self) -> RunConfig | None:
+    def take(self) -> Queued | None:
         with self._lock:
             return self._items.popleft() if self._items else None
 
@@ -25,7 +56,7 @@ class RunQueue:
         with self._lock:
             self._items.clear()
 
-    def snapshot(self) -> list[RunConfig]:
+    def snapshot(self) -> list[Queued]:
         with self._lock:
             return list(self._items)
 

@@ -1,4 +1,5 @@
-"""Past sessions from the sessions folder; opening one shows its results and curves, read-only."""
+"""Past sessions from the sessions folder; opening one shows its results and curves, and `u`
+continues an interrupted (or stopped) run from its newest complete checkpoint."""
 
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
+from core.errors import UserError
 from core.events import RunStarted
 from core.session import Session, list_sessions
 from tui.run_view import RunView, view_from_events
 from tui.screens.results import ResultsTable
 from tui.widgets.curve import Curve
 
+RESUMABLE = ("interrupted", "stopped")
+
 
 def load_views(session: Session) -> list[RunView]:
+    return [view for view, _ in load_runs(session)]
+
+
+def load_runs(session: Session) -> list[tuple[RunView, Path]]:
     views = []
     for record in session.runs():
         started = record.started
@@ -26,7 +34,7 @@ def load_views(session: Session) -> list[RunView]:
         view = view_from_events(record.run_id, method, record.events, record.config, status=record.status)
         if record.summary:
             view.summary = record.summary
-        views.append(view)
+        views.append((view, record.folder.path))
     return views
 
 
@@ -62,15 +70,19 @@ class SessionsScreen(Screen):
 
 
 class SessionDetailScreen(Screen):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("u", "resume_run", "Resume run")]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self.views = load_views(session)
+        runs = load_runs(session)
+        self.views = [view for view, _ in runs]
+        self.run_dirs = [path for _, path in runs]
+        self.highlighted = 0
 
     def compose(self) -> ComposeResult:
-        yield Label(Text(f"Session {self.session.name} (read-only; highlight a run to see its curves)", style="bold"))
+        yield Label(Text(f"Session {self.session.name} (highlight a run to see its curves; u resumes an interrupted run)",
+                         style="bold"))
         yield ResultsTable(self.views, id="detail-results")
         with Horizontal(id="charts"):
             yield Curve("training loss", id="loss-chart")
@@ -83,7 +95,30 @@ class SessionDetailScreen(Screen):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "results-table":
+            self.highlighted = event.cursor_row
             self._show(event.cursor_row)
+
+    def action_resume_run(self) -> None:
+        from core.resume import prepare_resume
+        from tui.run_queue import Resumption
+
+        if not 0 <= self.highlighted < len(self.views):
+            return
+        view, run_dir = self.views[self.highlighted], self.run_dirs[self.highlighted]
+        if view.status not in RESUMABLE:
+            self.notify(f"{view.run_id} is {view.status}; only an interrupted or stopped run can be resumed.",
+                        severity="warning", markup=False)
+            return
+        try:
+            config, _, folder, checkpoint, refused = prepare_resume(run_dir)
+        except UserError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        for problem in refused:
+            self.notify(f"skipped damaged checkpoint: {problem}", severity="warning", markup=False)
+        self.app.queue_resumption(Resumption(config, self.session.path, folder, checkpoint))
+        while len(self.app.screen_stack) > 2:  # back to the dashboard to watch it
+            self.app.pop_screen()
 
     def _show(self, index: int) -> None:
         if 0 <= index < len(self.views):

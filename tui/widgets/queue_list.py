@@ -5,14 +5,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from core.config import RunConfig
+from tui.run_queue import Queued, describe
 
 
 class QueueList(Static):
-    def show(self, queued: list[RunConfig]) -> None:
+    def show(self, queued: list[Queued]) -> None:
         text = Text("Queued\n", style="bold")
         if not queued:
             text.append("nothing queued")
-        for index, config in enumerate(queued, start=1):
-            text.append(f"{index}. {config.method} on {config.model}\n")
+        for index, item in enumerate(queued, start=1):
+            text.append(f"{index}. {describe(item)}\n")
         self.update(text)
