@@ -124,3 +124,48 @@ def test_a_second_writer_on_the_same_session_is_refused(tmp_path):
         holder.wait()
     with session.write_lock():  # the lock died with its holder
         pass
+
+
+def test_pause_sent_during_evaluation_and_checkpointing_applies_after_them_without_deadlock(tmp_path, monkeypatch):
+    """Commands sent from another thread while the engine evaluates or writes a checkpoint wait for
+    the step boundary; the run pauses there, resumes, and ends."""
+    import threading
+
+    import core.loop
+    from core.events import Checkpoint, Eval, Paused, Resumed
+
+    controls_box = {}
+    real_evaluate, real_write = core.loop.evaluate, core.loop.write_checkpoint
+
+    def evaluate(*args, **kwargs):
+        controls_box["controls"].send(PAUSE)  # as if the user pressed space mid-evaluation
+        return real_evaluate(*args, **kwargs)
+
+    def write_checkpoint(*args, **kwargs):
+        controls_box["controls"].send(PAUSE)
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(core.loop, "evaluate", evaluate)
+    monkeypatch.setattr(core.loop, "write_checkpoint", write_checkpoint)
+    generator, controls = start(RunConfig(**DEMO, epochs=0.2, eval_every=6, save_every=9), tmp_path / "run")
+    controls_box["controls"] = controls
+    events = []
+    finished = threading.Event()
+
+    def consume():
+        for batch in generator:
+            events.extend(batch)
+            if any(isinstance(e, Paused) for e in batch):
+                threading.Timer(0.05, controls.send, args=(RESUME,)).start()  # resumed from another thread
+        finished.set()
+
+    worker = threading.Thread(target=consume, daemon=True)
+    worker.start()
+    assert finished.wait(120), "deadlock: the run never ended"
+    pauses = [e.step for e in events if isinstance(e, Paused)]
+    evals = [e.step for e in events if isinstance(e, Eval)]
+    saves = [e.step for e in events if isinstance(e, Checkpoint)]
+    assert 6 in evals and 9 in saves
+    assert 6 in pauses and 9 in pauses, "each pause applied at the boundary after the evaluation or checkpoint"
+    assert len([e for e in events if isinstance(e, Resumed)]) == len(pauses)
+    assert isinstance(events[-1], RunFinished) and events[-1].summary["status"] == "finished"
