@@ -104,7 +104,7 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
     checkpoint_dir = prep.run_dir / "checkpoints"
 
     if resume_from is not None:
-        restore_all(resume_from, model, optimizer, scheduler, state, full=config.method != "lora")
+        restore_all(resume_from, model, optimizer, scheduler, state, full=config.method != "lora", scaler=scaler)
         prep.effective["resumed_from_step"] = state.step
     first: list[Event] = [started]
     if resume_from is not None:
@@ -128,7 +128,8 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
                 checkpoint_dir, state.step, model, optimizer, full=config.method != "lora",
                 extra={"epoch": state.epoch, "lr": current_lr(optimizer), "eps": current_eps(optimizer),
                        "best_accuracy": state.best_accuracy, "best_step": state.best_step, "seed": config.seed,
-                       "scheduler_base_lrs": list(scheduler.base_lrs), "run_id": prep.run_id})
+                       "scheduler_base_lrs": list(scheduler.base_lrs), "run_id": prep.run_id,
+                       "grad_scaler": scaler.state_dict() if scaler is not None else None})
             rotate(checkpoint_dir, config.keep_checkpoints, state.best_step)
         return Checkpoint(step=state.step, path=str(path), reason=reason)
 

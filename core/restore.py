@@ -39,9 +39,18 @@ def restore_progress(path: Path, state: RunState) -> None:
     state.last_eval_step = state.step
 
 
+def restore_scaler(path: Path, scaler) -> None:
+    """GradScaler (fp16 autocast): its scale and growth tracker, so a resumed run does not
+    rediscover its scale by skipping steps."""
+    saved = read_json(path / "state.json").get("grad_scaler")
+    if scaler is not None and saved:
+        scaler.load_state_dict(saved)
+
+
 def restore_all(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, state: RunState,
-                full: bool) -> None:
+                full: bool, scaler=None) -> None:
     restore_weights(path, model, full)
     restore_optimizer_and_schedule(path, optimizer, scheduler)
     restore_progress(path, state)
+    restore_scaler(path, scaler)
     restore_rng(path)

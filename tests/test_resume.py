@@ -123,3 +123,18 @@ def test_kill_9_at_another_step_then_resume_matches_for(tmp_path, method, kill_a
     assert resumed.returncode == 0, resumed.stderr
     result = last_json(resumed.stdout)
     assert (result["steps"], result["final_val_accuracy"]) == (reference["steps"], reference["final_val_accuracy"])
+
+
+def test_grad_scaler_state_survives_a_checkpoint(tmp_path):
+    import torch
+
+    from core.restore import restore_scaler
+    from core.storage import atomic_write_json
+
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**16)
+    scaler.scale(torch.ones(()))  # the scale tensor is created lazily
+    scaler.update(new_scale=512.0)
+    atomic_write_json(tmp_path / "state.json", {"step": 7, "grad_scaler": scaler.state_dict()})
+    fresh = torch.amp.GradScaler("cpu", init_scale=2.0**16)
+    restore_scaler(tmp_path, fresh)
+    assert fresh.get_scale() == 512.0

@@ -39,12 +39,11 @@ from core.events import Checkpoint, Event, Nonfinite, Paused, Step, WarningEvent
 from core.loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS
 from core.nonfinite import diagnose
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
-from core.restore import restore_optimizer_and_schedule, restore_progress, restore_weights
+from core.restore import restore_optimizer_and_schedule, restore_progress, restore_scaler, restore_weights
 from core.run_state import RunState
 from core.saving import retry_pending_save, save_or_pause
 from core.setup import Prepared, prepare
 from core.steering import Steering
-from core.storage import read_json
 
 
 class _EncodedDataset(torch.utils.data.Dataset):
@@ -182,9 +181,8 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
                 restore_rng(Path(checkpoint))
 
         def _load_scaler(self, checkpoint):
-            scaler_state = read_json(Path(checkpoint) / "state.json").get("grad_scaler") if checkpoint else None
-            if scaler_state and getattr(self.accelerator, "scaler", None) is not None:
-                self.accelerator.scaler.load_state_dict(scaler_state)
+            if checkpoint is not None:
+                restore_scaler(Path(checkpoint), getattr(self.accelerator, "scaler", None))
 
     def checkpoint(reason: str) -> Checkpoint:
         scaler = getattr(trainer.accelerator, "scaler", None)
