@@ -81,3 +81,37 @@ async def test_a_finished_run_is_not_resumed(tmp_path):
         await pilot.pause()
         assert len(app.queue) == 0 and app.current is None
         assert type(app.screen).__name__ == "SessionDetailScreen"
+
+
+async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch):
+    import errno
+    import threading
+
+    import core.checkpoints
+    import core.disk_watcher
+    from tui.widgets.nan_banner import NanBanner
+
+    real_save = core.checkpoints.save_file
+    room = threading.Event()
+
+    def save_file(tensors, filename):
+        if "step-0000010" in filename and not room.is_set():  # the disk fills up just before step 10's checkpoint
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(tensors, filename)
+
+    monkeypatch.setattr(core.checkpoints, "save_file", save_file)
+    monkeypatch.setattr(core.disk_watcher, "free_bytes", lambda path: 0)  # never frees by itself
+
+    config = RunConfig(model="demo", data="demo", epochs=0.2, save_every=10)
+    app = SST2App(tmp_path / "sessions", queue=[config], session_name="disk")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.status == "paused", timeout=90)
+        banner = app.screen.query_one(NanBanner)
+        text = str(banner.render())
+        assert banner.display and "Disk full" in text and "step-0000010.tmp" in text
+        room.set()
+        await pilot.press("space")  # room made by hand: retry at once
+        await wait_for(pilot, lambda: app.current.summary is not None, timeout=90)
+        assert app.current.status == "finished" and not banner.display
+    run = Session.open(tmp_path / "sessions" / "disk").runs()[0]
+    assert (run.folder.path / "checkpoints" / "step-0000010" / "manifest.json").exists()
