@@ -19,7 +19,7 @@ KEYS = [
     ("n", "new run (or run all three methods)"),
     ("r", "results table of this session"),
     ("x", "export the session report (md, html, csv, json) into the session folder"),
-    ("b", "browse past sessions"),
+    ("b", "browse past sessions (Enter opens one; u there resumes an interrupted run)"),
     ("1 2 3", "apply a fix offered by the NaN banner"),
     ("?", "this help"),
     ("q", "quit (asks first while a run is active, then stops it gracefully)"),
