@@ -54,7 +54,9 @@ async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
         await pilot.press("enter")  # open the session "earlier"
         await pilot.pause()
         await pilot.press("u")  # resume its highlighted (only) run
-        await wait_for(pilot, lambda: app.current is not None and app.current.summary is not None, timeout=120)
+        await wait_for(pilot, lambda: app.current is not None, timeout=30)
+        assert app.current.losses[0][0] == 1, "the curve continues from the run's earlier steps"
+        await wait_for(pilot, lambda: app.current.summary is not None, timeout=120)
         assert app.current.status == "finished"
         assert type(app.screen).__name__ == "DashboardScreen"
     run = Session.open(sessions / "earlier").runs()[0]

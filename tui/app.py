@@ -22,11 +22,12 @@ from core.controls import PAUSE, RESUME, STOP, Command, set_eps, set_lr
 from core.errors import UserError
 from core.runner import RunHandle, RunOutcome, execute
 from core.session import Session
+from core.storage import read_events
 from core.terminal import detach_from_dead_terminal
 from tui.bridge import EventBridge
 from tui.messages import DeviceDetected, EngineEvent, QueueIdle, RunEnded, RunStarting, StepsAvailable
 from tui.run_queue import Queued, Resumption, RunQueue
-from tui.run_view import RunView
+from tui.run_view import RunView, view_from_events
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.error_modal import ErrorModal
@@ -168,7 +169,8 @@ class SST2App(App):
             if self.quitting:
                 break
             config = item.config if isinstance(item, Resumption) else item
-            self.post_message(RunStarting(config, handle))
+            history = read_events(item.folder.events_path).events if isinstance(item, Resumption) else []
+            self.post_message(RunStarting(config, handle, history))
             outcome = self._start(item, handle)
             self.bridge.flush()
             self.post_message(RunEnded(config, outcome))
@@ -197,7 +199,12 @@ class SST2App(App):
 
     def on_run_starting(self, message: RunStarting) -> None:
         self.handle = message.handle
-        self.current = RunView(run_id="(starting)", method=message.config.method, config=message.config.to_dict())
+        if message.history:
+            self.current = view_from_events("(resuming)", message.config.method, message.history, message.config.to_dict(),
+                                            status="starting")
+            self.current.summary = self.current.error = self.current.nonfinite = None  # the earlier ending is over
+        else:
+            self.current = RunView(run_id="(starting)", method=message.config.method, config=message.config.to_dict())
         self.views.append(self.current)
         self._refresh()
 

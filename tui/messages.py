@@ -26,10 +26,12 @@ class EngineEvent(Message):
 
 
 class RunStarting(Message):
-    def __init__(self, config: RunConfig, handle: RunHandle) -> None:
+    def __init__(self, config: RunConfig, handle: RunHandle, history: list | None = None) -> None:
         super().__init__()
         self.config = config
         self.handle = handle
+        self.history = history or []
+        """A resumed run's earlier events, so its curves and log continue where they stopped."""
 
 
 class RunEnded(Message):
