@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 
 from core.device import peak_memory_mb
-from core.disk_space import MB, DiskFullError, disk_full_message
+from core.disk_space import DiskFullError, disk_full_event
 from core.evaluation import evaluate
-from core.events import Checkpoint, DiskFull, Event, RunFinished, RunStarted
+from core.events import Checkpoint, Event, RunFinished, RunStarted
 from core.predictions import write_predictions
 from core.run_state import RunState
 from core.saving import retry_pending_save, save_or_pause
@@ -39,8 +39,7 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
     try:
         write_predictions(prep.run_dir, prep.splits.validation, state.last_eval)
     except DiskFullError as error:
-        events.append(DiskFull(step=state.step, path=str(error.path), what="predictions", needed_mb=round(error.needed_bytes / MB, 1),
-                               message=disk_full_message(error.path, "predictions", error.needed_bytes, stopping=True)))
+        events.append(disk_full_event(state.step, error, "predictions", stopping=True))
     status = "failed" if failed else ("finished" if state.step >= prep.total_steps else "stopped")
     summary = state.summary(run_id=prep.run_id, method=config.method, model=config.model, device=prep.device.describe(),
                             precision=prep.plan.name, seed=config.seed, epochs=config.epochs,

@@ -11,6 +11,8 @@ import errno
 import shutil
 from pathlib import Path
 
+from core.events import DiskFull
+
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 MB = 1_000_000
 
@@ -39,7 +41,13 @@ def free_bytes(path: Path) -> int:
     return shutil.disk_usage(".").free
 
 
-def disk_full_message(path: Path, what: str, needed_bytes: int, stopping: bool = False) -> str:
+def disk_full_event(step: int, error: DiskFullError, what: str, stopping: bool = False) -> DiskFull:
+    """The `disk_full` event for a failed write of `what` (events | checkpoint | predictions)."""
+    return DiskFull(step=step, path=str(error.path), what=what, needed_mb=round(error.needed_bytes / MB, 1),
+                    message=_message(error.path, "event log" if what == "events" else what, error.needed_bytes, stopping))
+
+
+def _message(path: Path, what: str, needed_bytes: int, stopping: bool) -> str:
     needed = f"{needed_bytes / MB:.0f} MB"
     if stopping:
         return f"disk full writing {path}: the {what} was not written; free space and resume the run later"

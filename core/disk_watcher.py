@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.controls import Command, ControlChannel
-from core.disk_space import MB, DiskFullError, disk_full_message, free_bytes
+from core.disk_space import MB, DiskFullError, disk_full_event, free_bytes
 from core.events import DiskFull, Event
 from core.storage import EventLog
 
@@ -46,8 +46,7 @@ class DiskWatcher:
                 self.log.append(event, durable=durable)
                 return
             except DiskFullError as error:
-                full = DiskFull(step=self.step, path=str(error.path), what="events", needed_mb=round(error.needed_bytes / MB, 1),
-                                message=disk_full_message(error.path, "event log", error.needed_bytes))
+                full = disk_full_event(self.step, error, "events")
                 self.backlog += [(event, durable), (full, True)]
                 self._needed[error.path.parent] = error.needed_bytes
         self.notify(full)

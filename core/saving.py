@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 
-from core.disk_space import MB, DiskFullError, disk_full_message
-from core.events import Checkpoint, DiskFull, Event, Paused
+from core.disk_space import DiskFullError, disk_full_event
+from core.events import Checkpoint, Event, Paused
 from core.run_state import RunState
 from core.steering import Steering
 
@@ -21,8 +21,7 @@ def save_or_pause(checkpoint: Callable[[str], Checkpoint], reason: str, state: R
         return [checkpoint(reason)]
     except DiskFullError as error:
         stopping = state.stop_requested
-        event = DiskFull(step=state.step, path=str(error.path), what="checkpoint", needed_mb=round(error.needed_bytes / MB, 1),
-                         message=disk_full_message(error.path, "checkpoint", error.needed_bytes, stopping=stopping))
+        event = disk_full_event(state.step, error, "checkpoint", stopping=stopping)
         if stopping:
             return [event]  # the user asked to stop: do not hold the run hostage for a checkpoint
         state.paused, state.pending_save = True, reason

@@ -118,6 +118,7 @@ class SST2App(App):
         loop = asyncio.get_running_loop()
         for name in ("SIGTERM", "SIGHUP", "SIGINT"):
             if hasattr(signal, name):
+                # event loops without Unix signal support (Windows) refuse: the default handling stays
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(getattr(signal, name), self.interrupt_by_signal, name)
 
@@ -188,7 +189,8 @@ class SST2App(App):
                 self.session = Session.create(self.sessions_dir, self.session_name, label="app")
             return self.runner(item, self.session, handle, on_event=self.bridge)
         except UserError as error:
-            return RunOutcome({"status": "failed"}, 2, str(error), "Close the other sst2-tui using this session, or pick another.")
+            # the session could not be opened or locked (another sst2-tui writes it, or it is gone)
+            return RunOutcome({"status": "failed"}, 2, str(error), "Fix what the message names, then start the run again.")
 
     def queue_resumption(self, item: Resumption) -> None:
         """From the sessions browser: continue an interrupted run after what is queued now."""
