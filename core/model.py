@@ -24,6 +24,8 @@ class LoadedModel:
     family: str
     """The config's model_type, e.g. `gpt2` or `bert`."""
     note: str = ""
+    fused_gelu: int = 0
+    """How many `gelu_new` activations run as PyTorch's one-kernel tanh GELU (see core/fast_ops.py)."""
 
 
 def _load_kwargs(name: str) -> dict[str, Any]:
@@ -44,6 +46,14 @@ def _load_kwargs(name: str) -> dict[str, Any]:
 
 
 def load_model(config: RunConfig) -> LoadedModel:
+    from core.fast_ops import fuse_gelu
+
+    loaded = _load_model(config)
+    loaded.fused_gelu = fuse_gelu(loaded.model)
+    return loaded
+
+
+def _load_model(config: RunConfig) -> LoadedModel:
     if config.is_demo_model:
         from core.demo_model import demo_model, demo_tokenizer
 

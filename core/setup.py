@@ -121,6 +121,8 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
         effective["data_note"] = splits.note
     if loaded.note:
         effective["model_note"] = loaded.note
+    if loaded.fused_gelu:
+        effective["activation"] = f"gelu_new computed by PyTorch's one-kernel tanh GELU (same formula; {loaded.fused_gelu} modules)"
     if lora:
         effective["lora_targets"] = ",".join(lora_target_names(loaded.model))
     return Prepared(config, run_dir, device, plan, splits, train, validation, loaded, steps_per_epoch, total_steps, effective)
