@@ -69,17 +69,24 @@ def sequential_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def collate(encoded: Encoded, indices: list[int], pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad to the batch's longest row; the attention mask marks the real tokens."""
-    rows = [encoded.ids[i] for i in indices]
-    width = max(len(r) for r in rows)
+def collate(encoded: Encoded, indices: list[int], pad_id: int, width_multiple: int = 1) -> dict[str, torch.Tensor]:
+    """Right-pad to the batch's longest row (rounded up to `width_multiple`: fewer distinct shapes
+    for compiled models); the attention mask marks the real tokens."""
+    return pad_rows([encoded.ids[i] for i in indices], [encoded.labels[i] for i in indices], pad_id, width_multiple)
+
+
+def pad_rows(rows: list[list[int]], labels: list[int], pad_id: int, width_multiple: int = 1) -> dict[str, torch.Tensor]:
+    width = padded_width(max(len(r) for r in rows), width_multiple)
     input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     attention = torch.zeros((len(rows), width), dtype=torch.long)
     for row_index, row in enumerate(rows):
         input_ids[row_index, : len(row)] = torch.tensor(row, dtype=torch.long)
         attention[row_index, : len(row)] = 1
-    labels = torch.tensor([encoded.labels[i] for i in indices], dtype=torch.long)
-    return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
+    return {"input_ids": input_ids, "attention_mask": attention, "labels": torch.tensor(labels, dtype=torch.long)}
+
+
+def padded_width(longest: int, multiple: int) -> int:
+    return -(-longest // multiple) * multiple
 
 
 def to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:

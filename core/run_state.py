@@ -60,6 +60,8 @@ class RunState:
     samples: int = 0
     tokens: int = 0
     eval_seconds: float = 0.0
+    compile_seconds: float = 0.0
+    """Training time spent in steps that compiled (`--compile on`); included in the training time."""
     clock: Stopwatch = field(default_factory=Stopwatch)
     last_eval: EvalResult | None = None
     pending_save: str = ""
@@ -92,6 +94,7 @@ class RunState:
             "train_seconds": round(seconds, 3),
             "seconds_per_epoch": round(seconds / epochs_done, 3) if epochs_done > 0 else None,
             "eval_seconds": round(self.eval_seconds, 3),
+            "compile_seconds": round(self.compile_seconds, 3),
             "trainable_params": trainable, "total_params": total,
             "nonfinite_events": self.nonfinite_events, "skipped_steps": self.skipped_steps,
             "peak_memory_mb": round(peak_memory_mb, 1) if peak_memory_mb is not None else None,

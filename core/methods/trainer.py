@@ -28,15 +28,18 @@ from typing import Any
 
 import torch
 
-from core.batching import Encoded, length_grouped_batches
+from core.batching import Encoded, length_grouped_batches, pad_rows
 from core.checkpoints import restore_rng, rotate, write_checkpoint
 from core.closing import close_run
+from core.compiling import CompileTimer, backend, mark_step, pad_multiple, prepare_for_compile
+from core.compiling import describe as describe_compile
+from core.compiling import mode as compile_mode
 from core.config import RunConfig
 from core.controls import ControlChannel
 from core.device import memory_in_use_mb
 from core.evaluation import evaluate
 from core.events import Checkpoint, Event, Nonfinite, Paused, Step, WarningEvent
-from core.loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS
+from core.loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS, compiling_notice
 from core.nonfinite import diagnose
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
 from core.restore import restore_optimizer_and_schedule, restore_progress, restore_scaler, restore_weights
@@ -75,19 +78,12 @@ class _HandLoopBatches(torch.utils.data.Sampler):
         return iter(length_grouped_batches(self.lengths, self.batch_size, self.seed, self.epoch))
 
 
-def _collator(pad_id: int, seen: dict[str, int]):
+def _collator(pad_id: int, seen: dict[str, int], width_multiple: int):
     def collate(rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         # Real tokens are counted here, on the host, so throughput needs no device read.
         seen["samples"] += len(rows)
         seen["tokens"] += sum(len(r["input_ids"]) for r in rows)
-        width = max(len(r["input_ids"]) for r in rows)
-        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-        attention = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            input_ids[i, : len(row["input_ids"])] = torch.tensor(row["input_ids"])
-            attention[i, : len(row["input_ids"])] = 1
-        return {"input_ids": input_ids, "attention_mask": attention,
-                "labels": torch.tensor([r["labels"] for r in rows], dtype=torch.long)}
+        return pad_rows([r["input_ids"] for r in rows], [r["labels"] for r in rows], pad_id, width_multiple)
 
     return collate
 
@@ -113,6 +109,9 @@ def _training_arguments(prep: Prepared, output_dir: Path):
         data_seed=config.seed,
         remove_unused_columns=False,
         dataloader_pin_memory=prep.device.kind == "cuda",
+        # Trainer compiles through accelerate (dynamic shapes after the first new shape).
+        **({"torch_compile": True, "torch_compile_backend": backend(),
+            "torch_compile_mode": compile_mode(prep.torch_device.type)} if config.compile == "on" else {}),
     )
 
 
@@ -137,6 +136,11 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = build_optimizer(params, config, device.type)
     scheduler = build_scheduler(optimizer, config, prep.total_steps)
+    compiled = config.compile == "on"
+    if compiled:
+        prepare_for_compile(model)
+    compile_timer = CompileTimer()
+    prep.effective["compile"] = describe_compile(device.type) + " (through Trainer's torch_compile)" if compiled else "off (eager)"
     args = _training_arguments(prep, run_dir / "trainer")
     prep.effective.update(_effective(args))
     prep.effective.update({"optimizer": f"{config.optimizer} ({optimizer_impl(optimizer)}), passed to Trainer",
@@ -158,7 +162,11 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
 
     class SteppedTrainer(Trainer):
         def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
-            loss = super().training_step(model, inputs, num_items_in_batch)
+            with compile_timer.step():
+                if compiled:
+                    mark_step(device.type)
+                loss = super().training_step(model, inputs, num_items_in_batch)
+            state.compile_seconds = compile_timer.seconds
             loss_sum.add_(loss.detach().float())  # stays on the device: no sync
             loss_count.add_(1.0)
             return loss
@@ -262,8 +270,8 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
                 control.should_training_stop = True
 
     trainer = SteppedTrainer(model=model, args=args, train_dataset=_EncodedDataset(prep.train),
-                             data_collator=_collator(prep.loaded.pad_id, seen), optimizers=(optimizer, scheduler),
-                             callbacks=[Bridge()])
+                             data_collator=_collator(prep.loaded.pad_id, seen, pad_multiple(config.compile)),
+                             optimizers=(optimizer, scheduler), callbacks=[Bridge()])
     trainer.remove_callback(PrinterCallback)
 
     if resume_from is not None:
@@ -280,6 +288,8 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     first: list[Event] = [started]
     if resume_from is not None:
         first.append(WarningEvent(code="resumed", message=f"resumed from {resume_from} at step {state.step}"))
+    if compiled:
+        first.append(compiling_notice())
     yield first
     thread = threading.Thread(target=work, name="trainer-steps", daemon=True)
     thread.start()

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from core.config import INITS, METHODS, PRECISIONS, ConfigError, RunConfig
+from core.config import COMPILE_CHOICES, INITS, METHODS, PRECISIONS, ConfigError, RunConfig
 
 TEXT_FIELDS = [  # (field, label, placeholder)
     ("model", "model (Hub id, folder, demo)", "gpt2"),
@@ -28,7 +28,7 @@ TEXT_FIELDS = [  # (field, label, placeholder)
     ("lora_alpha", "LoRA alpha", "16"),
     ("lora_dropout", "LoRA dropout", "0.05"),
 ]
-SELECTS = [("method", METHODS), ("init", INITS), ("precision", PRECISIONS)]
+SELECTS = [("method", METHODS), ("init", INITS), ("precision", PRECISIONS), ("compile", COMPILE_CHOICES)]
 INTS = {"batch_size", "train_subset", "eval_subset", "seed", "lora_r", "lora_alpha"}
 FLOATS = {"lr", "eps", "epochs", "lora_dropout"}
 

@@ -1,0 +1,93 @@
+"""`--compile on`: run the training forward and backward through `torch.compile`.
+
+Why: on a GPU, a GPT-2 small step at batch 32 is bound by the host, not the GPU. Measured on an
+H200 (benchmarks/RESULTS.md): ~33 ms per step for our eager loop and for the course's Trainer
+alike, about 1,500 kernel launches each, while the arithmetic needs ~2 ms. Inductor fuses the
+elementwise ops, and on CUDA mode `reduce-overhead` records each input shape as a CUDA graph that
+is replayed with one launch.
+
+Shapes: every new (batch, width) costs a graph, and a static compile would cost a recompile, so
+the model is compiled with dynamic shapes and batches are padded to a multiple of
+`PAD_MULTIPLE` tokens (SST-2 with GPT-2's tokenizer: at most 9 widths). Padding changes no
+result: padded positions are masked, and GPT-2 reads its last real token.
+
+Cost: a one-time compile (tens of seconds; inductor caches it on disk for later runs), counted
+in the run's training time and reported apart as `compile_seconds`. Evaluation runs eagerly.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+
+import torch
+from torch import nn
+
+PAD_MULTIPLE = 8
+BACKEND_ENV = "SST2_TUI_COMPILE_BACKEND"
+"""Overrides the backend, e.g. `aot_eager` (no code generation) for fast tests and debugging."""
+
+
+def backend() -> str:
+    return os.environ.get(BACKEND_ENV, "inductor")
+
+
+def mode(device_type: str) -> str | None:
+    """CUDA graphs where they exist; other backends take no mode."""
+    return "reduce-overhead" if device_type == "cuda" and backend() == "inductor" else None
+
+
+def describe(device_type: str) -> str:
+    how = f"torch.compile ({backend()}, {mode(device_type) or 'default'} mode, dynamic shapes)"
+    return f"{how}; batches padded to a multiple of {PAD_MULTIPLE} tokens; evaluation eager"
+
+
+def compile_for_training(model: nn.Module, device_type: str) -> nn.Module:
+    """A compiled view of `model` for training steps; `model` itself (weights, state_dict keys,
+    eager evaluation) is unchanged."""
+    prepare_for_compile(model)
+    return torch.compile(model, backend=backend(), mode=mode(device_type), dynamic=True)
+
+
+def prepare_for_compile(model: nn.Module) -> None:
+    # Each run compiles its own model. Code compiled for earlier runs in this process (the app runs
+    # a queue) would count against dynamo's recompile limit, past which it silently runs eagerly;
+    # the on-disk inductor cache still spares most of the work.
+    torch._dynamo.reset()
+    config = getattr(model, "config", None)
+    if config is not None and getattr(config, "problem_type", "") is None:
+        # Hugging Face sets this on the first forward with labels, which would cost a recompile.
+        config.problem_type = "single_label_classification"
+
+
+def pad_multiple(compile_choice: str) -> int:
+    return PAD_MULTIPLE if compile_choice == "on" else 1
+
+
+def mark_step(device_type: str) -> None:
+    """Tell CUDA-graph trees that a new training iteration starts (outputs of the last may be reused)."""
+    if device_type == "cuda" and mode(device_type) == "reduce-overhead":
+        torch.compiler.cudagraph_mark_step_begin()
+
+
+def _compiles_so_far() -> int:
+    try:
+        from torch._dynamo.utils import counters
+    except ImportError:  # pragma: no cover - a torch without dynamo
+        return 0
+    return int(counters["stats"]["unique_graphs"]) + int(counters["aot_autograd"]["total"])
+
+
+class CompileTimer:
+    """Host seconds of the steps in which torch compiled something (first step, new shapes)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    @contextmanager
+    def step(self):
+        before, started = _compiles_so_far(), time.perf_counter()
+        yield
+        if _compiles_so_far() != before:
+            self.seconds += time.perf_counter() - started
