@@ -10,6 +10,10 @@ GPU (in one process; CUDA peak memory is reset per run):
     python3 -m benchmarks.compare_methods --model ../shared/models/gpt2 --init random \
         --data ../shared/data/sst2 --in-process --repeats 2 --name gpu-gpt2
 
+A method name may end in `+compile` (e.g. `full+compile`): the same method with `--compile on`;
+its compile time is part of its training time and also reported apart (`compile_seconds`), with
+the samples/s of the steps that compiled nothing (`steady_samples_per_second`).
+
 Prints medians and ratios to the baseline and writes benchmarks/results/<name>-<cpu|gpu>-<date>.json.
 """
 
@@ -27,6 +31,7 @@ from typing import Any
 from benchmarks.common import machine, median, versions, write_results
 
 METHODS = ("baseline", "full", "trainer", "lora")
+COMPILED_SUFFIX = "+compile"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -66,9 +71,14 @@ def _peak_mb() -> float:
 def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
+    at_start = None
     if torch.cuda.is_available():
+        import gc
+
+        gc.collect()  # an earlier run's model in a reference cycle would count in this run's peak
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
+        at_start = round(torch.cuda.memory_allocated() / 2**20, 1)
     precision = args.precision
     if method == "baseline":
         from benchmarks.baseline_recipe import run_baseline
@@ -84,8 +94,10 @@ def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
         from core.runner import execute
         from core.session import Session
 
-        lr = args.lora_lr if method == "lora" and args.lora_lr else args.lr
-        config = RunConfig(method=method, model=args.model, init=args.init, data=args.data, train_subset=args.train_subset,
+        name, compiled = method.removesuffix(COMPILED_SUFFIX), method.endswith(COMPILED_SUFFIX)
+        lr = args.lora_lr if name == "lora" and args.lora_lr else args.lr
+        config = RunConfig(method=name, compile="on" if compiled else "off", model=args.model, init=args.init,
+                           data=args.data, train_subset=args.train_subset,
                            eval_subset=args.eval_subset, batch_size=args.batch_size, lr=lr, epochs=args.epochs,
                            seed=args.seed, precision=precision, keep_checkpoints=1)
         with tempfile.TemporaryDirectory() as tmp:
@@ -95,9 +107,15 @@ def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
             return {"method": method, "error": outcome.error}
         result = {key: summary.get(key) for key in ("steps", "train_seconds", "train_samples_per_second",
                                                     "train_tokens_per_second", "eval_seconds", "best_val_accuracy",
-                                                    "final_val_accuracy", "precision", "trainable_params", "total_params")}
+                                                    "final_val_accuracy", "precision", "trainable_params", "total_params",
+                                                    "compile_seconds")}
         result["method"] = method
+        steady = (summary.get("train_seconds") or 0) - (summary.get("compile_seconds") or 0)
+        if compiled and steady > 0 and summary.get("train_samples_per_second"):
+            samples = summary["train_samples_per_second"] * summary["train_seconds"]
+            result["steady_samples_per_second"] = round(samples / steady, 2)
     result["peak_memory_mb"] = round(_peak_mb(), 1)
+    result["memory_at_start_mb"] = at_start  # CUDA memory still held when the run began (should be ~0)
     return result
 
 
@@ -136,7 +154,8 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]
         good = [r for r in results if "error" not in r]
         row: dict[str, Any] = {"runs": len(results), "errors": [r["error"] for r in results if "error" in r]}
         for key in ("train_samples_per_second", "train_tokens_per_second", "train_seconds", "eval_seconds",
-                    "peak_memory_mb", "best_val_accuracy", "final_val_accuracy"):
+                    "peak_memory_mb", "best_val_accuracy", "final_val_accuracy", "compile_seconds",
+                    "steady_samples_per_second"):
             values = [r[key] for r in good if r.get(key) is not None]
             row[key] = round(median(values), 4) if values else None
         row["steps"] = good[0].get("steps") if good else None
@@ -146,6 +165,8 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]
     for row in table.values():
         sps = row.get("train_samples_per_second")
         row["speedup_vs_baseline"] = round(sps / base, 3) if base and sps else None
+        steady = row.get("steady_samples_per_second")
+        row["steady_speedup_vs_baseline"] = round(steady / base, 3) if base and steady else None
     return table
 
 
@@ -169,15 +190,18 @@ def main(argv: list[str] | None = None) -> None:
             # written after every run: a run cut short by a time limit still leaves its figures
             path = write_results(args.name, {"machine": machine(), "versions": versions(), "settings": vars(args) | {"one": None},
                                              "summary": summarize(runs), "runs": runs, "complete": False}, path)
-            shown = {k: result.get(k) for k in ("train_samples_per_second", "train_seconds", "best_val_accuracy",
-                                                 "peak_memory_mb", "error") if result.get(k) is not None}
+            shown = {k: result.get(k) for k in ("train_samples_per_second", "train_seconds", "compile_seconds",
+                                                 "steady_samples_per_second", "best_val_accuracy", "peak_memory_mb",
+                                                 "error") if result.get(k) is not None}
             print(f"[{repeat + 1}/{args.repeats}] {method:<8} {shown}", flush=True)
     table = summarize(runs)
-    print(f"\n{'method':<9}{'samples/s':>11}{'x base':>8}{'epoch s':>9}{'eval s':>8}{'peak MB':>10}{'best acc':>10}")
+    print(f"\n{'method':<17}{'samples/s':>11}{'x base':>8}{'epoch s':>9}{'compile s':>10}{'x steady':>9}{'eval s':>8}"
+          f"{'peak MB':>10}{'best acc':>10}")
     for method, row in table.items():
-        print(f"{method:<9}{row['train_samples_per_second'] or 0:>11.1f}{row['speedup_vs_baseline'] or 0:>8.2f}"
-              f"{row['train_seconds'] or 0:>9.2f}{row['eval_seconds'] or 0:>8.2f}{row['peak_memory_mb'] or 0:>10.0f}"
-              f"{row['best_val_accuracy'] or 0:>10.4f}")
+        print(f"{method:<17}{row['train_samples_per_second'] or 0:>11.1f}{row['speedup_vs_baseline'] or 0:>8.2f}"
+              f"{row['train_seconds'] or 0:>9.2f}{row['compile_seconds'] or 0:>10.1f}"
+              f"{row['steady_speedup_vs_baseline'] or 0:>9.2f}{row['eval_seconds'] or 0:>8.2f}"
+              f"{row['peak_memory_mb'] or 0:>10.0f}{row['best_val_accuracy'] or 0:>10.4f}")
     data: dict[str, Any] = {"machine": machine(), "versions": versions(), "settings": vars(args) | {"one": None},
                             "summary": table, "runs": runs}
     if args.startup:

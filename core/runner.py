@@ -14,6 +14,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.controls import STOP, ControlChannel
+from core.device import release_memory
 from core.disk_space import DiskFullError
 from core.disk_watcher import DiskWatcher
 from core.errors import UserError
@@ -113,6 +114,7 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
     finally:
         disk.close()
         log.close()
+        release_memory()
     summary.update(run_dir=str(folder.path), session_dir=str(session.path))
     if exit_code == EXIT_OK:
         status = summary.get("status")

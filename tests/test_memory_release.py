@@ -1,0 +1,37 @@
+"""A finished run frees its model and optimizer before `execute` returns (the next queued run,
+on a GPU, needs that memory)."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from core.config import RunConfig
+from tests.helpers import DEMO
+
+
+@pytest.mark.parametrize("method", ["full", "trainer"])
+def test_the_model_is_gone_when_execute_returns(tmp_path, monkeypatch, method):
+    import core.setup
+    from core.runner import execute
+    from core.session import Session
+
+    real = core.setup.load_model
+    models: list[weakref.ref] = []
+
+    def load(config):
+        loaded = real(config)
+        models.append(weakref.ref(loaded.model))
+        return loaded
+
+    monkeypatch.setattr(core.setup, "load_model", load)
+    gc.disable()  # only the runner's own collection may free the generator's reference cycle
+    try:
+        outcome = execute(RunConfig(**{**DEMO, "method": method, "train_subset": 64, "epochs": 1}),
+                          Session.create(tmp_path, "mem"))
+        assert outcome.exit_code == 0
+        assert models and models[0]() is None
+    finally:
+        gc.enable()
