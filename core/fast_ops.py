@@ -3,7 +3,7 @@
 GPT-2's `gelu_new` is written in Python as seven elementwise ops (pow, mul, add, tanh, ...), each
 its own kernel forward and more backward; PyTorch's `gelu(approximate="tanh")` is the same formula
 in one kernel. Measured on GPT-2 small (2-core CPU, batch 32 x 16 tokens): forward+backward 9-12%
-faster, outputs within 2.4e-7 of the Python version. On a GPU, where a GPT-2 step is bound by
+faster, outputs within 2.4e-7 of the Python version (`nn.GELU(approximate="tanh")`). On a GPU, where a GPT-2 step is bound by
 kernel launches, it removes ~200 launches per step. The model's config is left as it is, so saved
 models still say `gelu_new`.
 """
@@ -14,11 +14,12 @@ from torch import nn
 
 
 def fuse_gelu(model: nn.Module) -> int:
-    """Swap every `NewGELUActivation` for the fused `GELUTanh`; returns how many were swapped."""
-    from transformers.activations import GELUTanh, NewGELUActivation
+    """Swap every `NewGELUActivation` for `nn.GELU(approximate="tanh")` (torch's own module, so
+    the swap does not depend on which transformers version names it); returns how many."""
+    from transformers.activations import NewGELUActivation
 
     swaps = [(parent, name) for parent in model.modules() for name, child in parent.named_children()
              if type(child) is NewGELUActivation]
     for parent, name in swaps:
-        setattr(parent, name, GELUTanh())
+        setattr(parent, name, nn.GELU(approximate="tanh"))
     return len(swaps)
