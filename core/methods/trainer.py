@@ -273,6 +273,11 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
                              data_collator=_collator(prep.loaded.pad_id, seen, pad_multiple(config.compile)),
                              optimizers=(optimizer, scheduler), callbacks=[Bridge()])
     trainer.remove_callback(PrinterCallback)
+    plugin = getattr(getattr(trainer.accelerator, "state", None), "dynamo_plugin", None)
+    if compiled and plugin is not None:
+        # Trainer leaves `dynamic` unset: a static compile, then a second one at the first new
+        # width. Dynamic from the start compiles once, as the hand loop does.
+        plugin.dynamic = True
 
     if resume_from is not None:
         restore_progress(resume_from, state)
