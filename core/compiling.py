@@ -24,6 +24,8 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
+from core.events import WarningEvent
+
 PAD_MULTIPLE = 8
 BACKEND_ENV = "SST2_TUI_COMPILE_BACKEND"
 """Overrides the backend, e.g. `aot_eager` (no code generation) for fast tests and debugging."""
@@ -63,6 +65,16 @@ def prepare_for_compile(model: nn.Module) -> None:
 
 def pad_multiple(compile_choice: str) -> int:
     return PAD_MULTIPLE if compile_choice == "on" else 1
+
+
+def compiling_notice(device_type: str) -> WarningEvent:
+    message = ("compiling the training step (torch.compile): the first steps wait for it, tens of seconds for "
+               "GPT-2 small; later runs reuse inductor's cache. --compile off trains eagerly")
+    if device_type != "cuda":
+        # benchmarks/results/cpu-minilm-compile-cpu-*.json: 49 s compile, then 83 vs 103 samples/s eager.
+        message += ("; on a CPU it measured slower than eager (MiniLM, 2 cores: a 49 s compile, then 0.8x the "
+                    "eager speed), it is meant for GPUs")
+    return WarningEvent(code="compiling", message=message)
 
 
 def mark_step(device_type: str) -> None:

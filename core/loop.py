@@ -23,7 +23,7 @@ import torch
 from core.batching import collate, length_grouped_batches, to_device
 from core.checkpoints import rotate, write_checkpoint
 from core.closing import close_run
-from core.compiling import CompileTimer, compile_for_training, mark_step, pad_multiple
+from core.compiling import CompileTimer, compile_for_training, compiling_notice, mark_step, pad_multiple
 from core.compiling import describe as describe_compile
 from core.controls import ControlChannel
 from core.device import memory_in_use_mb
@@ -85,12 +85,6 @@ def _all_finite(tensors: list[torch.Tensor]) -> torch.Tensor:
     return torch.isfinite(torch.stack([n.float() for n in norms])).all()
 
 
-def compiling_notice() -> WarningEvent:
-    return WarningEvent(code="compiling", message=(
-        "compiling the training step (torch.compile): the first steps wait for it, tens of seconds for "
-        "GPT-2 small; later runs reuse inductor's cache. --compile off trains eagerly"))
-
-
 def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = None) -> Iterator[list[Event]]:
     config, model, device = prep.config, prep.model, prep.torch_device
     is_cuda = device.type == "cuda"
@@ -127,7 +121,7 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
     if warning:
         first.append(WarningEvent(code="fp16_eps", message=warning))
     if compiled:
-        first.append(compiling_notice())
+        first.append(compiling_notice(device.type))
     yield first
 
     # Accumulated on the device between reads (see the module docstring).

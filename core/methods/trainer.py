@@ -31,7 +31,7 @@ import torch
 from core.batching import Encoded, length_grouped_batches, pad_rows
 from core.checkpoints import restore_rng, rotate, write_checkpoint
 from core.closing import close_run
-from core.compiling import CompileTimer, backend, mark_step, pad_multiple, prepare_for_compile
+from core.compiling import CompileTimer, backend, compiling_notice, mark_step, pad_multiple, prepare_for_compile
 from core.compiling import describe as describe_compile
 from core.compiling import mode as compile_mode
 from core.config import RunConfig
@@ -39,7 +39,7 @@ from core.controls import ControlChannel
 from core.device import memory_in_use_mb
 from core.evaluation import evaluate
 from core.events import Checkpoint, Event, Nonfinite, Paused, Step, WarningEvent
-from core.loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS, compiling_notice
+from core.loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS
 from core.nonfinite import diagnose
 from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
 from core.restore import restore_optimizer_and_schedule, restore_progress, restore_scaler, restore_weights
@@ -294,7 +294,7 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     if resume_from is not None:
         first.append(WarningEvent(code="resumed", message=f"resumed from {resume_from} at step {state.step}"))
     if compiled:
-        first.append(compiling_notice())
+        first.append(compiling_notice(device.type))
     yield first
     thread = threading.Thread(target=work, name="trainer-steps", daemon=True)
     thread.start()

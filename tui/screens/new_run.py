@@ -98,7 +98,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
             error_label.update(f"{error.field}: {error}")
             invalid = self.query_one(f"#f-{error.field}")
             invalid.add_class("-invalid")
-            invalid.scroll_visible()
+            invalid.scroll_visible(animate=False)  # at once: the error line and the field stay in step
             self.query_one("#start", Button).disabled = True
             self.query_one("#all-three", Button).disabled = True
             return None
