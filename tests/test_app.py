@@ -155,3 +155,13 @@ async def test_markup_in_data_shows_literally(tmp_path):
         await wait_for(pilot, lambda: app.current is not None and app.current.status == "finished")
         await pilot.pause(0.3)
         assert "[bold]x[/bold]<script>" in title_text(app)
+
+
+async def test_idle_dashboard_shows_an_empty_bar_not_a_busy_one(tmp_path):
+    from textual.widgets import ProgressBar
+
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test() as pilot:
+        await pilot.pause(0.3)
+        bar = app.screen.query_one(ProgressBar)
+        assert bar.total is not None and bar.progress == 0  # total None is Textual's animated "busy" bar

@@ -46,10 +46,12 @@ class DashboardScreen(Screen):
         self.query_one(RunTitle).show(view)
         self.query_one(RunNumbers).show(view)
         progress = self.query_one(ProgressBar)
-        if view is not None and view.total_steps:
+        if view is None:
+            progress.update(total=1, progress=0)  # idle: an empty bar, not the animated "working" one
+        elif view.total_steps:
             progress.update(total=view.total_steps, progress=view.step)
         else:
-            progress.update(total=None, progress=0)
+            progress.update(total=None, progress=0)  # running, length unknown (evaluate)
         self.query_one(NanBanner).show(view.nonfinite if view else None, view.disk_full if view else None)
         if charts:
             self.query_one("#loss-chart", Curve).show(view.losses if view else [])
