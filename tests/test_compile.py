@@ -118,3 +118,28 @@ def test_cli_flag_and_app_form_both_reach_the_config():
     assert config_from_args(parser.parse_args([])).compile == "off"
     assert "compile" in dict(SELECTS)
     assert parse_form({"compile": "on", "model": "demo"}).compile == "on"
+
+
+def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
+    from core.events import Step
+    from core.resume import prepare_resume
+    from core.runner import RunHandle, execute
+    from core.session import Session
+
+    config = RunConfig(**{**DEMO, "train_subset": 128, "epochs": 1, "save_every": 2, "compile": "on"})
+    handle = RunHandle()
+
+    def interrupt(event):
+        if isinstance(event, Step) and event.step == 2:
+            handle.interrupt()
+
+    cut = execute(config, Session.create(tmp_path, "cut"), handle, on_event=interrupt)
+    assert cut.summary["status"] == "interrupted" and cut.summary["steps"] == 2
+    config_back, session, folder, checkpoint, refused = prepare_resume(tmp_path / "cut" / "runs" / "01-full")
+    assert config_back.compile == "on" and checkpoint.name == "step-0000002" and not refused
+    seen: list[int] = []
+    resumed = execute(config_back, session, resume=(folder, checkpoint),
+                      on_event=lambda e: seen.append(e.step) if isinstance(e, Step) else None)
+    assert resumed.exit_code == 0 and resumed.summary["status"] == "finished"
+    assert resumed.summary["steps"] == 4 and seen == [3, 4]
+    assert resumed.summary["compile_seconds"] > 0
