@@ -16,6 +16,13 @@ def _num(value: Any, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _seconds_per_epoch(summary: dict[str, Any]) -> str:
+    """A compiled run's epoch time includes its one-time compile: say how much of it that was."""
+    text = _num(summary.get("seconds_per_epoch"), ".1f")
+    compiled = summary.get("compile_seconds") or 0
+    return f"{text} ({compiled:.0f} compile)" if compiled and text != "-" else text
+
+
 def trainable_text(trainable: int | None, total: int | None) -> str:
     if trainable is None:
         return "-"
@@ -39,7 +46,7 @@ def result_row(run_id: str, config: dict[str, Any], summary: dict[str, Any] | No
         "epochs": _num(config.get("epochs"), "g") if method != "evaluate" else "-",
         "best acc": _acc(summary.get("best_val_accuracy")),
         "final acc": _acc(summary.get("final_val_accuracy")),
-        "s/epoch": _num(summary.get("seconds_per_epoch"), ".1f"),
+        "s/epoch": _seconds_per_epoch(summary),
         "samples/s": _num(summary.get("train_samples_per_second"), ",.0f"),
         "trainable": trainable_text(summary.get("trainable_params", trainable), summary.get("total_params", total)),
         "device": device or str(summary.get("device", "?")),

@@ -143,3 +143,12 @@ def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
     assert resumed.exit_code == 0 and resumed.summary["status"] == "finished"
     assert resumed.summary["steps"] == 4 and seen == [3, 4]
     assert resumed.summary["compile_seconds"] > 0
+
+
+def test_results_table_says_how_much_of_an_epoch_was_compiling():
+    from core.compare import result_row
+
+    compiled = result_row("01-full", {"method": "full"}, {"seconds_per_epoch": 57.34, "compile_seconds": 45.2}, "cpu", "finished")
+    eager = result_row("02-full", {"method": "full"}, {"seconds_per_epoch": 19.3, "compile_seconds": 0.0}, "cpu", "finished")
+    assert compiled["s/epoch"] == "57.3 (45 compile)"
+    assert eager["s/epoch"] == "19.3"
