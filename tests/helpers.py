@@ -50,3 +50,21 @@ def inject_nan_at(monkeypatch, call: int) -> None:
         return loaded
 
     monkeypatch.setattr(core.setup, "load_model", load)
+
+
+def run_interrupted_at(config: RunConfig, sessions: Path, step: int):
+    """Run `config` in session `cut`, interrupted (as by a signal) after `step`; returns the outcome
+    and `prepare_resume` of its run folder: (config, session, folder, checkpoint, refused)."""
+    from core.events import Step
+    from core.resume import prepare_resume
+    from core.runner import RunHandle, execute
+    from core.session import Session
+
+    handle = RunHandle()
+
+    def interrupt(event: Event) -> None:
+        if isinstance(event, Step) and event.step == step:
+            handle.interrupt()
+
+    cut = execute(config, Session.create(sessions, "cut"), handle, on_event=interrupt)
+    return cut, prepare_resume(sessions / "cut" / "runs" / f"01-{config.method}")

@@ -19,7 +19,7 @@ from core.batching import Encoded, collate, padded_width
 from core.compiling import BACKEND_ENV, compile_for_training
 from core.config import ConfigError, RunConfig
 from core.events import RunFinished, RunStarted, WarningEvent
-from tests.helpers import DEMO, drain, start
+from tests.helpers import DEMO, drain, run_interrupted_at, start
 
 
 @pytest.fixture(autouse=True)
@@ -122,20 +122,11 @@ def test_cli_flag_and_app_form_both_reach_the_config():
 
 def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
     from core.events import Step
-    from core.resume import prepare_resume
-    from core.runner import RunHandle, execute
-    from core.session import Session
+    from core.runner import execute
 
     config = RunConfig(**{**DEMO, "train_subset": 128, "epochs": 1, "save_every": 2, "compile": "on"})
-    handle = RunHandle()
-
-    def interrupt(event):
-        if isinstance(event, Step) and event.step == 2:
-            handle.interrupt()
-
-    cut = execute(config, Session.create(tmp_path, "cut"), handle, on_event=interrupt)
+    cut, (config_back, session, folder, checkpoint, refused) = run_interrupted_at(config, tmp_path, step=2)
     assert cut.summary["status"] == "interrupted" and cut.summary["steps"] == 2
-    config_back, session, folder, checkpoint, refused = prepare_resume(tmp_path / "cut" / "runs" / "01-full")
     assert config_back.compile == "on" and checkpoint.name == "step-0000002" and not refused
     seen: list[int] = []
     resumed = execute(config_back, session, resume=(folder, checkpoint),

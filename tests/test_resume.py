@@ -78,22 +78,14 @@ def test_trainer_resume_matches_the_uninterrupted_run_across_an_epoch_boundary(t
     """Through Trainer's own resume hooks, fed from our safetensors checkpoint: stopped at step 96
     (in the second epoch, 94 steps each), then resumed, it ends where the uninterrupted run ends."""
     from core.config import RunConfig
-    from core.events import Step
-    from core.resume import prepare_resume
-    from core.runner import RunHandle, execute
+    from core.runner import execute
     from core.session import Session
+    from tests.helpers import run_interrupted_at
 
     config = RunConfig(model="demo", data="demo", method="trainer", epochs=1.1, save_every=48, seed=3)
     whole = execute(config, Session.create(tmp_path, "whole"))
-    handle = RunHandle()
-
-    def interrupt(event):
-        if isinstance(event, Step) and event.step == 96:
-            handle.interrupt()
-
-    cut = execute(config, Session.create(tmp_path, "cut"), handle, on_event=interrupt)
+    cut, (config_back, session, folder, checkpoint, refused) = run_interrupted_at(config, tmp_path, step=96)
     assert cut.summary["status"] == "interrupted" and cut.summary["steps"] == 96
-    config_back, session, folder, checkpoint, refused = prepare_resume(tmp_path / "cut" / "runs" / "01-trainer")
     assert checkpoint.name == "step-0000096" and not refused
     resumed = execute(config_back, session, resume=(folder, checkpoint))
     assert resumed.exit_code == 0
