@@ -94,11 +94,15 @@ def _compiles_so_far() -> int:
 class CompileTimer:
     """Host seconds of the steps in which torch compiled something (first step, new shapes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled  # eager runs never import dynamo for this
         self.seconds = 0.0
 
     @contextmanager
     def step(self):
+        if not self.enabled:
+            yield
+            return
         before, started = _compiles_so_far(), time.perf_counter()
         yield
         if _compiles_so_far() != before:

@@ -101,7 +101,7 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
     # Training steps go through `train_model`; evaluation and checkpoints use `model` itself.
     train_model = compile_for_training(model, device.type) if compiled else model
     width_multiple = pad_multiple(config.compile)
-    compile_timer = CompileTimer()
+    compile_timer = CompileTimer(enabled=compiled)
     prep.effective["compile"] = describe_compile(device.type) if compiled else "off (eager)"
     state = RunState(prep.total_steps, prep.steps_per_epoch)
     steering = Steering(controls, optimizer, scheduler, state)

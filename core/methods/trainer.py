@@ -139,7 +139,7 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     compiled = config.compile == "on"
     if compiled:
         prepare_for_compile(model)
-    compile_timer = CompileTimer()
+    compile_timer = CompileTimer(enabled=compiled)
     prep.effective["compile"] = describe_compile(device.type) + " (through Trainer's torch_compile)" if compiled else "off (eager)"
     args = _training_arguments(prep, run_dir / "trainer")
     prep.effective.update(_effective(args))
