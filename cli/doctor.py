@@ -8,6 +8,7 @@ import sys
 def doctor() -> int:
     import torch
 
+    from core.compiling import readiness
     from core.device import detect, plan_precision
     from core.hub import hub_offline_by_env, hub_reachable
     from core.setup import library_versions
@@ -18,6 +19,7 @@ def doctor() -> int:
         print(f"gpus        {device.count}; compute capability {device.capability}; bf16 {'yes' if device.bf16 else 'no'}")
     print(f"precision   auto -> {plan_precision('auto', device).describe()}")
     print(f"threads     {torch.get_num_threads()}")
+    print(f"compile     {readiness(device.kind)}")
     for name, version in library_versions().items():
         print(f"{name:<11} {version}")
     if hub_offline_by_env():

@@ -107,3 +107,18 @@ class CompileTimer:
         yield
         if _compiles_so_far() != before:
             self.seconds += time.perf_counter() - started
+
+
+def readiness(device_kind: str) -> str:
+    """One line for `sst2-tui doctor`: whether `--compile on` can work here, and how."""
+    import importlib.util
+    import shutil
+
+    if device_kind == "cuda":
+        if importlib.util.find_spec("triton") is None:
+            return "--compile on needs triton for CUDA (pip install triton); train with --compile off"
+        return "--compile on: inductor with CUDA graphs (reduce-overhead); the first run compiles for tens of seconds"
+    compiler = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
+    if not compiler:
+        return "--compile on needs a C++ compiler on a CPU (none found: install g++); train with --compile off"
+    return f"--compile on: inductor with {compiler}; on a CPU it measured slower than eager (meant for GPUs)"

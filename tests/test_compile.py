@@ -143,3 +143,15 @@ def test_results_table_says_how_much_of_an_epoch_was_compiling():
     eager = result_row("02-full", {"method": "full"}, {"seconds_per_epoch": 19.3, "compile_seconds": 0.0}, "cpu", "finished")
     assert compiled["s/epoch"] == "57.3 (45 compile)"
     assert eager["s/epoch"] == "19.3"
+
+
+def test_doctor_says_whether_compile_can_work_here(monkeypatch):
+    import shutil
+
+    from core.compiling import readiness
+
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert "needs a C++ compiler" in readiness("cpu")
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/g++" if name == "g++" else None)
+    assert "/usr/bin/g++" in readiness("cpu")
