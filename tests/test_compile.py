@@ -155,3 +155,10 @@ def test_doctor_says_whether_compile_can_work_here(monkeypatch):
     assert "needs a C++ compiler" in readiness("cpu")
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/g++" if name == "g++" else None)
     assert "/usr/bin/g++" in readiness("cpu")
+
+
+def test_evaluate_says_compile_does_not_apply(tmp_path: Path):
+    generator, _ = start(RunConfig(**{**DEMO, "method": "evaluate", "compile": "on"}), tmp_path / "run")
+    events = drain(generator)
+    assert any(isinstance(e, WarningEvent) and e.code == "compile_unused" for e in events)
+    assert next(e for e in events if isinstance(e, RunFinished)).summary["status"] == "finished"

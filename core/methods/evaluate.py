@@ -10,7 +10,7 @@ from core.controls import ControlChannel
 from core.device import peak_memory_mb
 from core.errors import UserError
 from core.evaluation import evaluate
-from core.events import Event, RunFinished
+from core.events import Event, RunFinished, WarningEvent
 from core.predictions import write_predictions
 from core.run_state import RunState
 from core.setup import prepare
@@ -21,8 +21,12 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
         raise UserError("--resume: an evaluate run has no training to continue; run it again")
     prep = prepare(config, run_dir)
     prep.effective["evaluation_only"] = True
+    prep.effective["compile"] = "off (evaluation runs eagerly)"
     started = prep.run_started()
-    yield [started]
+    first: list[Event] = [started]
+    if config.compile == "on":
+        first.append(WarningEvent(code="compile_unused", message="--compile on applies to training; evaluate runs eagerly"))
+    yield first
     state = RunState(total_steps=0, steps_per_epoch=prep.steps_per_epoch)
     if any(c.kind == "stop" for c in controls.drain()):
         state.stop_requested = True
