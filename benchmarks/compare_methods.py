@@ -111,7 +111,7 @@ def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
                                                     "compile_seconds")}
         result["method"] = method
         steady = (summary.get("train_seconds") or 0) - (summary.get("compile_seconds") or 0)
-        if compiled and steady > 0 and summary.get("train_samples_per_second"):
+        if compiled and steady >= 1.0 and summary.get("train_samples_per_second"):  # else too few steps to say
             samples = summary["train_samples_per_second"] * summary["train_seconds"]
             result["steady_samples_per_second"] = round(samples / steady, 2)
     result["peak_memory_mb"] = round(_peak_mb(), 1)
