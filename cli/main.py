@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="one headless run; the last stdout line is a JSON summary",
                               description="Run one method headless. The last line on stdout is a JSON summary.")
     add_run_arguments(run)
-    commands.add_parser("doctor", help="device, precision support, library versions, Hub reachability")
+    commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability")
     sessions = commands.add_parser("sessions", help="list saved sessions")
     sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", help=argparse.SUPPRESS)
     report = commands.add_parser("report", help="export a session report (md, html, json, csv)")
