@@ -82,8 +82,8 @@ def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
     precision = args.precision
     if method == "baseline":
         from benchmarks.baseline_recipe import run_baseline
-        from core.data import load_splits
-        from core.device import detect, plan_precision
+        from core.data.loading import load_splits
+        from core.model.device import detect, plan_precision
 
         splits = load_splits(args.data, seed=args.seed, train_subset=args.train_subset, eval_subset=args.eval_subset)
         resolved = plan_precision(precision, detect("auto")).name
@@ -91,8 +91,8 @@ def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
         result["precision"] = resolved
     else:
         from core.config import RunConfig
-        from core.runner import execute
-        from core.session import Session
+        from core.run.runner import execute
+        from core.storage.sessions import Session
 
         name, compiled = method.removesuffix(COMPILED_SUFFIX), method.endswith(COMPILED_SUFFIX)
         lr = args.lora_lr if name == "lora" and args.lora_lr else args.lr

@@ -19,8 +19,8 @@ from typing import Any
 from benchmarks.common import machine, versions, write_results
 from core.config import RunConfig
 from core.events import Nonfinite, RunStarted, Step, WarningEvent
-from core.runner import execute
-from core.session import Session
+from core.run.runner import execute
+from core.storage.sessions import Session
 
 
 def one(config: RunConfig) -> dict[str, Any]:

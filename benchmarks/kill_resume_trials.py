@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import machine, versions, write_results
-from core.checkpoints import latest_complete
-from core.storage import read_events
+from core.storage.checkpoints import latest_complete
+from core.storage.files import read_events
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

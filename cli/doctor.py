@@ -8,10 +8,10 @@ import sys
 def doctor() -> int:
     import torch
 
-    from core.compiling import readiness
-    from core.device import detect, plan_precision
     from core.hub import hub_offline_by_env, hub_reachable
-    from core.setup import library_versions
+    from core.methods.prepare import library_versions
+    from core.model.compiling import readiness
+    from core.model.device import detect, plan_precision
 
     device = detect("auto")
     print(f"device      {device.describe()}")

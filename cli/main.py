@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def sessions_dir_from(args: argparse.Namespace) -> Path:
-    from core.session import default_sessions_dir
+    from core.storage.sessions import default_sessions_dir
 
     chosen = getattr(args, "sub_sessions_dir", None) or args.sessions_dir
     return chosen if chosen is not None else default_sessions_dir()

@@ -8,7 +8,7 @@ from core.errors import UserError
 
 
 def report_command(args: argparse.Namespace) -> int:
-    from core.report_files import FORMATS, write_report
+    from core.report.files import FORMATS, write_report
 
     if not args.session_dir.is_dir():
         raise UserError(f"{args.session_dir}: no such session folder; see `sst2-tui sessions`")

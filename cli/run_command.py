@@ -10,7 +10,7 @@ from typing import Any
 
 from cli.args import config_from_args, flag_for
 from core.config import ConfigError
-from core.terminal import detach_from_dead_terminal
+from core.run.terminal import detach_from_dead_terminal
 
 
 def _install_signal_handlers(on_signal) -> None:
@@ -29,8 +29,8 @@ def _install_signal_handlers(on_signal) -> None:
 
 
 def resume_command(args: argparse.Namespace) -> int:
-    from core.resume import prepare_resume
-    from core.runner import RunHandle, execute
+    from core.run.resume import prepare_resume
+    from core.run.runner import RunHandle, execute
 
     config, session, folder, checkpoint, refused = prepare_resume(args.resume)
     for problem in refused:
@@ -55,8 +55,8 @@ def run_command(args: argparse.Namespace) -> int:
         sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
         return 2
 
-    from core.runner import RunHandle, execute
-    from core.session import Session, default_sessions_dir
+    from core.run.runner import RunHandle, execute
+    from core.storage.sessions import Session, default_sessions_dir
 
     sessions_dir = args.run_sessions_dir or args.sessions_dir or default_sessions_dir()
     label = f"{configs[0].method}-{configs[0].model.rstrip('/').split('/')[-1]}"

@@ -10,7 +10,7 @@ from rich.table import Table
 
 
 def session_rows(sessions_dir: Path) -> list[dict]:
-    from core.session import list_sessions
+    from core.storage.sessions import list_sessions
 
     rows = []
     for session in list_sessions(sessions_dir):

@@ -1,4 +1,4 @@
-"""A scripted stand-in for `core.runner.execute`: deterministic events, real control handling.
+"""A scripted stand-in for `core.run.runner.execute`: deterministic events, real control handling.
 
 It steers a real (one-parameter) optimizer through the engine's own `Steering`, so pauses, lr and
 eps changes behave exactly as in a real run, and it records every command it received.
@@ -14,11 +14,11 @@ import torch
 
 from core.config import RunConfig
 from core.events import Eval, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
-from core.nonfinite import diagnose
-from core.optim import current_eps, current_lr
-from core.run_state import RunState
-from core.runner import RunHandle, RunOutcome
-from core.steering import Steering
+from core.methods.nonfinite import diagnose
+from core.methods.run_state import RunState
+from core.methods.steering import Steering
+from core.model.optim import current_eps, current_lr
+from core.run.runner import RunHandle, RunOutcome
 
 EFFECTIVE = {
     "full": {"max_grad_norm": None, "batching": "length-grouped", "checkpoints": "each epoch end and on stop"},

@@ -31,9 +31,9 @@ def drain(generator) -> list[Event]:
 
 def inject_nan_at(monkeypatch, call: int) -> None:
     """Make the model's loss NaN on its `call`-th training forward pass."""
-    import core.setup
+    import core.methods.prepare
 
-    real = core.setup.load_model
+    real = core.methods.prepare.load_model
 
     def load(config):
         loaded = real(config)
@@ -49,16 +49,16 @@ def inject_nan_at(monkeypatch, call: int) -> None:
         loaded.model.register_forward_hook(hook)
         return loaded
 
-    monkeypatch.setattr(core.setup, "load_model", load)
+    monkeypatch.setattr(core.methods.prepare, "load_model", load)
 
 
 def run_interrupted_at(config: RunConfig, sessions: Path, step: int):
     """Run `config` in session `cut`, interrupted (as by a signal) after `step`; returns the outcome
     and `prepare_resume` of its run folder: (config, session, folder, checkpoint, refused)."""
     from core.events import Step
-    from core.resume import prepare_resume
-    from core.runner import RunHandle, execute
-    from core.session import Session
+    from core.run.resume import prepare_resume
+    from core.run.runner import RunHandle, execute
+    from core.storage.sessions import Session
 
     handle = RunHandle()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.config import RunConfig
 from core.events import Control, Paused
-from core.session import Session
+from core.storage.sessions import Session
 from tests.test_app import wait_for
 from tui.app import SST2App
 
@@ -33,7 +33,7 @@ async def test_real_demo_run_records_pause_and_lr_change(tmp_path):
 
 async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
     from core.events import RunStarted, Step
-    from core.runner import RunHandle, execute
+    from core.run.runner import RunHandle, execute
 
     sessions = tmp_path / "sessions"
     handle = RunHandle()
@@ -68,7 +68,7 @@ async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
 
 
 async def test_a_finished_run_is_not_resumed(tmp_path):
-    from core.runner import execute
+    from core.run.runner import execute
 
     sessions = tmp_path / "sessions"
     execute(RunConfig(model="demo", data="demo", epochs=0.05), Session.create(sessions, "done"))
@@ -89,11 +89,11 @@ async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch)
     import errno
     import threading
 
-    import core.checkpoints
-    import core.disk_watcher
+    import core.run.disk_watcher
+    import core.storage.checkpoints
     from tui.widgets.nan_banner import NanBanner
 
-    real_save = core.checkpoints.save_file
+    real_save = core.storage.checkpoints.save_file
     room = threading.Event()
 
     def save_file(tensors, filename):
@@ -101,8 +101,8 @@ async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch)
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_save(tensors, filename)
 
-    monkeypatch.setattr(core.checkpoints, "save_file", save_file)
-    monkeypatch.setattr(core.disk_watcher, "free_bytes", lambda path: 0)  # never frees by itself
+    monkeypatch.setattr(core.storage.checkpoints, "save_file", save_file)
+    monkeypatch.setattr(core.run.disk_watcher, "free_bytes", lambda path: 0)  # never frees by itself
 
     config = RunConfig(model="demo", data="demo", epochs=0.2, save_every=10)
     app = SST2App(tmp_path / "sessions", queue=[config], session_name="disk")

@@ -15,10 +15,10 @@ import torch
 from safetensors.torch import load_file
 from transformers import GPT2Config, GPT2ForSequenceClassification
 
-from core.batching import Encoded, collate, padded_width
-from core.compiling import BACKEND_ENV, compile_for_training
 from core.config import ConfigError, RunConfig
+from core.data.batching import Encoded, collate, padded_width
 from core.events import RunFinished, RunStarted, WarningEvent
+from core.model.compiling import BACKEND_ENV, compile_for_training
 from tests.helpers import DEMO, drain, run_interrupted_at, start
 
 
@@ -122,7 +122,7 @@ def test_cli_flag_and_app_form_both_reach_the_config():
 
 def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
     from core.events import Step
-    from core.runner import execute
+    from core.run.runner import execute
 
     config = RunConfig(**{**DEMO, "train_subset": 128, "epochs": 1, "save_every": 2, "compile": "on"})
     cut, (config_back, session, folder, checkpoint, refused) = run_interrupted_at(config, tmp_path, step=2)
@@ -137,7 +137,7 @@ def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
 
 
 def test_results_table_says_how_much_of_an_epoch_was_compiling():
-    from core.compare import result_row
+    from core.report.compare import result_row
 
     compiled = result_row("01-full", {"method": "full"}, {"seconds_per_epoch": 57.34, "compile_seconds": 45.2}, "cpu", "finished")
     eager = result_row("02-full", {"method": "full"}, {"seconds_per_epoch": 19.3, "compile_seconds": 0.0}, "cpu", "finished")
@@ -148,7 +148,7 @@ def test_results_table_says_how_much_of_an_epoch_was_compiling():
 def test_doctor_says_whether_compile_can_work_here(monkeypatch):
     import shutil
 
-    from core.compiling import readiness
+    from core.model.compiling import readiness
 
     monkeypatch.delenv("CXX", raising=False)
     monkeypatch.setattr(shutil, "which", lambda name: None)

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from core.data import load_splits
+from core.data.loading import load_splits
 from core.errors import DataError, HubUnreachable
 from tests.conftest import SHARED, needs_shared, write_tsv
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-import core.checkpoints
-import core.disk_watcher
-from core.checkpoints import verify
+import core.run.disk_watcher
+import core.storage.checkpoints
 from core.config import RunConfig
 from core.controls import STOP
 from core.events import Checkpoint, Control, DiskFull, Paused, Resumed, RunFinished, Step
-from core.runner import RunHandle, execute
-from core.session import Session
-from core.storage import read_events
+from core.run.runner import RunHandle, execute
+from core.storage.checkpoints import verify
+from core.storage.files import read_events
+from core.storage.sessions import Session
 from tests.helpers import DEMO
 
 
@@ -48,8 +48,8 @@ class FullDisk:
             return real_write(fd, data)
 
         monkeypatch.setattr(os, "write", write)
-        monkeypatch.setattr(core.disk_watcher, "free_bytes", lambda path: 0 if self.full.is_set() else 10**12)
-        monkeypatch.setattr(core.disk_watcher, "POLL_SECONDS", 0.05)
+        monkeypatch.setattr(core.run.disk_watcher, "free_bytes", lambda path: 0 if self.full.is_set() else 10**12)
+        monkeypatch.setattr(core.run.disk_watcher, "POLL_SECONDS", 0.05)
 
     def free_later(self, seconds: float = 0.3) -> None:
         threading.Timer(seconds, self.full.clear).start()
@@ -88,7 +88,7 @@ def test_event_log_disk_full_pauses_then_continues_with_nothing_lost(tmp_path, m
 
 @pytest.mark.parametrize("method", ["full", "lora", "trainer"])
 def test_checkpoint_disk_full_keeps_the_previous_one_and_retries_after_resume(tmp_path, monkeypatch, method):
-    real_save = core.checkpoints.save_file
+    real_save = core.storage.checkpoints.save_file
     full = threading.Event()
 
     def save_file(tensors, filename):
@@ -97,9 +97,9 @@ def test_checkpoint_disk_full_keeps_the_previous_one_and_retries_after_resume(tm
             raise no_space()
         return real_save(tensors, filename)
 
-    monkeypatch.setattr(core.checkpoints, "save_file", save_file)
-    monkeypatch.setattr(core.disk_watcher, "free_bytes", lambda path: 0 if full.is_set() else 10**12)
-    monkeypatch.setattr(core.disk_watcher, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(core.storage.checkpoints, "save_file", save_file)
+    monkeypatch.setattr(core.run.disk_watcher, "free_bytes", lambda path: 0 if full.is_set() else 10**12)
+    monkeypatch.setattr(core.run.disk_watcher, "POLL_SECONDS", 0.05)
     checkpoints = tmp_path / "s" / "runs" / f"01-{method}" / "checkpoints"
     seen: list = []
 
@@ -128,7 +128,7 @@ def test_checkpoint_disk_full_keeps_the_previous_one_and_retries_after_resume(tm
 
 
 def test_stopping_while_the_disk_stays_full_ends_the_run_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
-    real_save = core.checkpoints.save_file
+    real_save = core.storage.checkpoints.save_file
     full = threading.Event()
 
     def save_file(tensors, filename):
@@ -136,9 +136,9 @@ def test_stopping_while_the_disk_stays_full_ends_the_run_and_keeps_the_last_good
             raise no_space()
         return real_save(tensors, filename)
 
-    monkeypatch.setattr(core.checkpoints, "save_file", save_file)
-    monkeypatch.setattr(core.disk_watcher, "free_bytes", lambda path: 0)
-    monkeypatch.setattr(core.disk_watcher, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(core.storage.checkpoints, "save_file", save_file)
+    monkeypatch.setattr(core.run.disk_watcher, "free_bytes", lambda path: 0)
+    monkeypatch.setattr(core.run.disk_watcher, "POLL_SECONDS", 0.05)
     handle = RunHandle()
     seen: list = []
 
@@ -168,7 +168,7 @@ def test_report_on_a_full_disk_names_the_file_and_keeps_the_old_report(tmp_path)
     subprocess.run([sys.executable, "-m", "cli.main", "report", str(session)], check=True, capture_output=True)
     before = (session / "report.md").read_bytes()
     # a child process whose text writes fail as on a full disk
-    script = ("import errno, io, sys, core.storage as s\n"
+    script = ("import errno, io, sys, core.storage.files as s\n"
               "real = s.os.fdopen\n"
               "class Full(io.TextIOWrapper):\n"
               "    def write(self, text): raise OSError(errno.ENOSPC, 'No space left on device')\n"

@@ -165,7 +165,7 @@ def test_trainer_reports_its_hidden_defaults(tmp_path):
 def test_lora_on_gpt2_small_trains_exactly_296448_parameters():
     from transformers import GPT2Config, GPT2ForSequenceClassification
 
-    from core.model import lora_target_names, parameter_counts, wrap_lora
+    from core.model.loading import lora_target_names, parameter_counts, wrap_lora
 
     config = GPT2Config(num_labels=2, pad_token_id=50256)  # GPT-2 small's shape: 12 layers, 768 wide
     model = wrap_lora(GPT2ForSequenceClassification(config), RunConfig(method="lora"))
@@ -174,7 +174,7 @@ def test_lora_on_gpt2_small_trains_exactly_296448_parameters():
 
 
 def test_preflight_warning_matches_the_optimizer_in_use():
-    from core.nonfinite import preflight_eps_warning
+    from core.methods.nonfinite import preflight_eps_warning
 
     foreach = preflight_eps_warning("fp16-pure", 1e-8, "foreach")
     fused = preflight_eps_warning("fp16-pure", 1e-8, "fused")

@@ -9,7 +9,7 @@ from torch import nn
 from transformers import BertConfig, BertForSequenceClassification, GPT2Config, GPT2ForSequenceClassification
 from transformers.activations import NewGELUActivation
 
-from core.fast_ops import fuse_gelu
+from core.model.fast_ops import fuse_gelu
 
 
 def _tiny_gpt2() -> GPT2ForSequenceClassification:
@@ -48,7 +48,7 @@ def test_models_without_python_gelu_are_left_alone() -> None:
 
 def test_loaded_demo_model_runs_the_fused_gelu() -> None:
     from core.config import RunConfig
-    from core.model import load_model
+    from core.model.loading import load_model
 
     loaded = load_model(RunConfig(model="demo", data="demo"))
     assert loaded.fused_gelu == 4  # the demo GPT-2 has 4 blocks

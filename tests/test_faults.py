@@ -15,7 +15,7 @@ import pytest
 from core.config import RunConfig
 from core.controls import PAUSE, RESUME, set_lr
 from core.events import Control, RunFinished, Step
-from core.storage import read_events
+from core.storage.files import read_events
 from tests.helpers import DEMO, drain, start
 
 
@@ -78,11 +78,11 @@ def test_crafted_pickles_in_a_run_folder_are_never_loaded(tmp_path):
 def test_out_of_memory_fails_the_run_with_a_batch_size_hint(tmp_path, monkeypatch):
     import torch
 
-    import core.setup
-    from core.runner import execute
-    from core.session import Session
+    import core.methods.prepare
+    from core.run.runner import execute
+    from core.storage.sessions import Session
 
-    real = core.setup.load_model
+    real = core.methods.prepare.load_model
 
     def load(config):
         loaded = real(config)
@@ -93,7 +93,7 @@ def test_out_of_memory_fails_the_run_with_a_batch_size_hint(tmp_path, monkeypatc
         loaded.model.register_forward_pre_hook(explode)
         return loaded
 
-    monkeypatch.setattr(core.setup, "load_model", load)
+    monkeypatch.setattr(core.methods.prepare, "load_model", load)
     outcome = execute(RunConfig(**DEMO, epochs=0.2), Session.create(tmp_path, "oom"))
     assert outcome.exit_code == 1 and "out of memory" in outcome.error
     assert "--batch-size" in outcome.hint
@@ -105,7 +105,7 @@ def test_a_second_writer_on_the_same_session_is_refused(tmp_path):
     import pytest
 
     from core.errors import UserError
-    from core.session import Session
+    from core.storage.sessions import Session
 
     session = Session.create(tmp_path, "locked")
     holder = subprocess.Popen([sys.executable, "-c", (
@@ -131,11 +131,11 @@ def test_pause_sent_during_evaluation_and_checkpointing_applies_after_them_witho
     the step boundary; the run pauses there, resumes, and ends."""
     import threading
 
-    import core.loop
+    import core.methods.hand_loop
     from core.events import Checkpoint, Eval, Paused, Resumed
 
     controls_box = {}
-    real_evaluate, real_write = core.loop.evaluate, core.loop.write_checkpoint
+    real_evaluate, real_write = core.methods.hand_loop.evaluate, core.methods.hand_loop.write_checkpoint
 
     def evaluate(*args, **kwargs):
         controls_box["controls"].send(PAUSE)  # as if the user pressed space mid-evaluation
@@ -145,8 +145,8 @@ def test_pause_sent_during_evaluation_and_checkpointing_applies_after_them_witho
         controls_box["controls"].send(PAUSE)
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(core.loop, "evaluate", evaluate)
-    monkeypatch.setattr(core.loop, "write_checkpoint", write_checkpoint)
+    monkeypatch.setattr(core.methods.hand_loop, "evaluate", evaluate)
+    monkeypatch.setattr(core.methods.hand_loop, "write_checkpoint", write_checkpoint)
     generator, controls = start(RunConfig(**DEMO, epochs=0.2, eval_every=6, save_every=9), tmp_path / "run")
     controls_box["controls"] = controls
     events = []

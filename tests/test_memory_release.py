@@ -14,11 +14,11 @@ from tests.helpers import DEMO
 
 @pytest.mark.parametrize("method", ["full", "trainer"])
 def test_the_model_is_gone_when_execute_returns(tmp_path, monkeypatch, method):
-    import core.setup
-    from core.runner import execute
-    from core.session import Session
+    import core.methods.prepare
+    from core.run.runner import execute
+    from core.storage.sessions import Session
 
-    real = core.setup.load_model
+    real = core.methods.prepare.load_model
     models: list[weakref.ref] = []
 
     def load(config):
@@ -26,7 +26,7 @@ def test_the_model_is_gone_when_execute_returns(tmp_path, monkeypatch, method):
         models.append(weakref.ref(loaded.model))
         return loaded
 
-    monkeypatch.setattr(core.setup, "load_model", load)
+    monkeypatch.setattr(core.methods.prepare, "load_model", load)
     gc.disable()  # only the runner's own collection may free the generator's reference cycle
     try:
         outcome = execute(RunConfig(**{**DEMO, "method": method, "train_subset": 64, "epochs": 1}),

@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 
 from core.config import RunConfig
 from core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunFailed, RunFinished, RunStarted, Step
-from core.report_data import CSV_COLUMNS, mean_std, standard_error
-from core.report_files import write_report
-from core.session import Session
-from core.storage import EventLog
+from core.report.content import CSV_COLUMNS, mean_std, standard_error
+from core.report.files import write_report
+from core.storage.files import EventLog
+from core.storage.sessions import Session
 
 NASTY = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "[bold]x[/bold] *not bold* | pipe"]
 

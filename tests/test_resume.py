@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.storage import read_events
+from core.storage.files import read_events
 
 ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "3", "--save-every", "10", "--seed", "7",
         "--quiet"]
@@ -78,8 +78,8 @@ def test_trainer_resume_matches_the_uninterrupted_run_across_an_epoch_boundary(t
     """Through Trainer's own resume hooks, fed from our safetensors checkpoint: stopped at step 96
     (in the second epoch, 94 steps each), then resumed, it ends where the uninterrupted run ends."""
     from core.config import RunConfig
-    from core.runner import execute
-    from core.session import Session
+    from core.run.runner import execute
+    from core.storage.sessions import Session
     from tests.helpers import run_interrupted_at
 
     config = RunConfig(model="demo", data="demo", method="trainer", epochs=1.1, save_every=48, seed=3)
@@ -120,8 +120,8 @@ def test_kill_9_at_another_step_then_resume_matches_for(tmp_path, method, kill_a
 def test_grad_scaler_state_survives_a_checkpoint(tmp_path):
     import torch
 
-    from core.restore import restore_scaler
-    from core.storage import atomic_write_json
+    from core.methods.restore import restore_scaler
+    from core.storage.files import atomic_write_json
 
     scaler = torch.amp.GradScaler("cpu", init_scale=2.0**16)
     scaler.scale(torch.ones(()))  # the scale tensor is created lazily

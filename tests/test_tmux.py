@@ -77,7 +77,7 @@ def test_a_signal_to_the_app_stops_the_run_gracefully(tmp_path, how):
     interrupted, the queued runs do not start, and the app exits."""
     import signal
 
-    from core.storage import read_events
+    from core.storage.files import read_events
 
     sessions = tmp_path / "sessions"
     session = f"{SESSION}-signal"

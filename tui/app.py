@@ -20,10 +20,10 @@ from textual.worker import Worker, WorkerState
 from core.config import RunConfig
 from core.controls import PAUSE, RESUME, STOP, Command, set_eps, set_lr
 from core.errors import UserError
-from core.runner import RunHandle, RunOutcome, execute
-from core.session import Session
-from core.storage import read_events
-from core.terminal import detach_from_dead_terminal
+from core.run.runner import RunHandle, RunOutcome, execute
+from core.run.terminal import detach_from_dead_terminal
+from core.storage.files import read_events
+from core.storage.sessions import Session
 from tui.bridge import EventBridge
 from tui.messages import DeviceDetected, EngineEvent, QueueIdle, RunEnded, RunStarting, StepsAvailable
 from tui.run_queue import Queued, Resumption, RunQueue
@@ -47,8 +47,8 @@ DEMO_RUN = RunConfig(model="demo", data="demo", epochs=3, batch_size=16, eval_ev
 
 
 def probe_device() -> tuple[dict, str, dict[str, str]]:
-    from core.device import detect, plan_precision
-    from core.setup import library_versions
+    from core.methods.prepare import library_versions
+    from core.model.device import detect, plan_precision
 
     device = detect("auto")
     return device.to_dict(), plan_precision("auto", device).describe(), library_versions()
@@ -357,7 +357,7 @@ class SST2App(App):
 
     @work(thread=True, exit_on_error=False, group="export")
     def _export(self, session_dir: Path) -> None:
-        from core.report_files import write_report
+        from core.report.files import write_report
 
         try:
             written = write_report(session_dir)

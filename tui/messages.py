@@ -6,7 +6,7 @@ from textual.message import Message
 
 from core.config import RunConfig
 from core.events import Event
-from core.runner import RunHandle, RunOutcome
+from core.run.runner import RunHandle, RunOutcome
 
 
 class StepsAvailable(Message):

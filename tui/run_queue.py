@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import RunConfig
-from core.session import RunFolder
+from core.storage.sessions import RunFolder
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from core.config import RunConfig
 from core.controls import ControlChannel
-from core.device import peak_memory_mb
 from core.errors import UserError
-from core.evaluation import evaluate
 from core.events import Event, RunFinished, WarningEvent
-from core.predictions import write_predictions
-from core.run_state import RunState
-from core.setup import prepare
+from core.methods.evaluation import evaluate
+from core.methods.predictions import write_predictions
+from core.methods.prepare import prepare
+from core.methods.run_state import RunState
+from core.model.device import peak_memory_mb
 
 
 def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:

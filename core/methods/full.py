@@ -8,8 +8,8 @@ from pathlib import Path
 from core.config import RunConfig
 from core.controls import ControlChannel
 from core.events import Event
-from core.loop import fit
-from core.setup import prepare
+from core.methods.hand_loop import fit
+from core.methods.prepare import prepare
 
 
 def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:

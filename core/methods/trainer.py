@@ -28,25 +28,25 @@ from typing import Any
 
 import torch
 
-from core.batching import Encoded, length_grouped_batches, pad_rows
-from core.checkpoints import restore_rng, rotate, write_checkpoint
-from core.closing import close_run
-from core.compiling import CompileTimer, backend, compiling_notice, mark_step, pad_multiple, prepare_for_compile
-from core.compiling import describe as describe_compile
-from core.compiling import mode as compile_mode
 from core.config import RunConfig
 from core.controls import ControlChannel
-from core.device import memory_in_use_mb
-from core.evaluation import evaluate
+from core.data.batching import Encoded, length_grouped_batches, pad_rows
 from core.events import Checkpoint, Event, Nonfinite, Paused, Step, WarningEvent
-from core.loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS
-from core.nonfinite import diagnose
-from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
-from core.restore import restore_optimizer_and_schedule, restore_progress, restore_scaler, restore_weights
-from core.run_state import RunState
-from core.saving import retry_pending_save, save_or_pause
-from core.setup import Prepared, prepare
-from core.steering import Steering
+from core.methods.closing import close_run
+from core.methods.evaluation import evaluate
+from core.methods.hand_loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS
+from core.methods.nonfinite import diagnose
+from core.methods.prepare import Prepared, prepare
+from core.methods.restore import restore_optimizer_and_schedule, restore_progress, restore_scaler, restore_weights
+from core.methods.run_state import RunState
+from core.methods.saving import retry_pending_save, save_or_pause
+from core.methods.steering import Steering
+from core.model.compiling import CompileTimer, backend, compiling_notice, mark_step, pad_multiple, prepare_for_compile
+from core.model.compiling import describe as describe_compile
+from core.model.compiling import mode as compile_mode
+from core.model.device import memory_in_use_mb
+from core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
+from core.storage.checkpoints import restore_rng, rotate, write_checkpoint
 
 
 class _EncodedDataset(torch.utils.data.Dataset):

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
-from core.compare import COLUMNS, differing_settings, result_row
+from core.report.compare import COLUMNS, differing_settings, result_row
 from tui.run_view import RunView, fmt_value
 from tui.widgets.device_panel import describe_device
 

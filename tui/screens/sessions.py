@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Label
 
 from core.errors import UserError
 from core.events import RunStarted
-from core.session import Session, list_sessions
+from core.storage.sessions import Session, list_sessions
 from tui.run_view import RunView, view_from_events
 from tui.screens.results import ResultsTable
 from tui.widgets.curve import Curve
@@ -99,7 +99,7 @@ class SessionDetailScreen(Screen):
             self._show(event.cursor_row)
 
     def action_resume_run(self) -> None:
-        from core.resume import prepare_resume
+        from core.run.resume import prepare_resume
         from tui.run_queue import Resumption
 
         if not 0 <= self.highlighted < len(self.views):

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 
-from core.device import peak_memory_mb
-from core.disk_space import DiskFullError, disk_full_event
-from core.evaluation import evaluate
 from core.events import Checkpoint, Event, RunFinished, RunStarted
-from core.predictions import write_predictions
-from core.run_state import RunState
-from core.saving import retry_pending_save, save_or_pause
-from core.setup import Prepared
-from core.steering import Steering
+from core.methods.evaluation import evaluate
+from core.methods.predictions import write_predictions
+from core.methods.prepare import Prepared
+from core.methods.run_state import RunState
+from core.methods.saving import retry_pending_save, save_or_pause
+from core.methods.steering import Steering
+from core.model.device import peak_memory_mb
+from core.storage.disk_space import DiskFullError, disk_full_event
 
 
 def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: Callable[[str], Checkpoint],

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 
-from core.disk_space import DiskFullError, disk_full_event
 from core.events import Checkpoint, Event, Paused
-from core.run_state import RunState
-from core.steering import Steering
+from core.methods.run_state import RunState
+from core.methods.steering import Steering
+from core.storage.disk_space import DiskFullError, disk_full_event
 
 
 def save_or_pause(checkpoint: Callable[[str], Checkpoint], reason: str, state: RunState) -> list[Event]:

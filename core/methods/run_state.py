@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.evaluation import EvalResult
 from core.events import Eval
+from core.methods.evaluation import EvalResult
 
 
 class Stopwatch:

@@ -20,22 +20,22 @@ from pathlib import Path
 
 import torch
 
-from core.batching import collate, length_grouped_batches, to_device
-from core.checkpoints import rotate, write_checkpoint
-from core.closing import close_run
-from core.compiling import CompileTimer, compile_for_training, compiling_notice, mark_step, pad_multiple
-from core.compiling import describe as describe_compile
 from core.controls import ControlChannel
-from core.device import memory_in_use_mb
-from core.evaluation import evaluate
+from core.data.batching import collate, length_grouped_batches, to_device
 from core.events import Checkpoint, Event, Nonfinite, Paused, Step, WarningEvent
-from core.nonfinite import diagnose, preflight_eps_warning
-from core.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
-from core.restore import restore_all
-from core.run_state import RunState
-from core.saving import retry_pending_save, save_or_pause
-from core.setup import Prepared
-from core.steering import Steering
+from core.methods.closing import close_run
+from core.methods.evaluation import evaluate
+from core.methods.nonfinite import diagnose, preflight_eps_warning
+from core.methods.prepare import Prepared
+from core.methods.restore import restore_all
+from core.methods.run_state import RunState
+from core.methods.saving import retry_pending_save, save_or_pause
+from core.methods.steering import Steering
+from core.model.compiling import CompileTimer, compile_for_training, compiling_notice, mark_step, pad_multiple
+from core.model.compiling import describe as describe_compile
+from core.model.device import memory_in_use_mb
+from core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
+from core.storage.checkpoints import rotate, write_checkpoint
 
 GPU_LOG_EVERY = 25
 MIN_SECONDS_BETWEEN_READS = 0.25

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.compare import COLUMNS
-from core.svg_chart import text_sparkline
+from core.report.charts import text_sparkline
+from core.report.compare import COLUMNS
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 

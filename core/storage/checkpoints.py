@@ -18,8 +18,8 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from core.disk_space import MB, DiskFullError, is_disk_full
-from core.storage import atomic_write_json, atomic_write_text, fsync_dir
+from core.storage.disk_space import MB, DiskFullError, is_disk_full
+from core.storage.files import atomic_write_json, atomic_write_text, fsync_dir
 
 NAME = re.compile(r"^step-(\d+)$")
 

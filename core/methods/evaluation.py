@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from core.batching import Encoded, collate, sequential_batches, to_device
-from core.device import PrecisionPlan
+from core.data.batching import Encoded, collate, sequential_batches, to_device
+from core.model.device import PrecisionPlan
 
 
 @dataclass

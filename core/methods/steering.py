@@ -8,8 +8,8 @@ import torch
 
 from core.controls import Command, ControlChannel
 from core.events import Control, Event, Paused, Resumed, WarningEvent
-from core.optim import current_eps, current_lr, set_eps, set_lr
-from core.run_state import RunState
+from core.methods.run_state import RunState
+from core.model.optim import current_eps, current_lr, set_eps, set_lr
 
 
 class Steering:

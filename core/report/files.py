@@ -7,11 +7,11 @@ import io
 import json
 from pathlib import Path
 
-from core.report_data import CSV_COLUMNS, session_data
-from core.report_html import render_html
-from core.report_markdown import render_markdown
-from core.session import Session
-from core.storage import atomic_write_text
+from core.report.content import CSV_COLUMNS, session_data
+from core.report.html import render_html
+from core.report.markdown import render_markdown
+from core.storage.files import atomic_write_text
+from core.storage.sessions import Session
 
 FORMATS = ("md", "html", "json", "csv")
 

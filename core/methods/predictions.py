@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core.data import Split
-from core.evaluation import EvalResult
-from core.storage import atomic_write_text
+from core.data.loading import Split
+from core.methods.evaluation import EvalResult
+from core.storage.files import atomic_write_text
 
 FILE = "predictions.jsonl"
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import DataError
 
 if TYPE_CHECKING:
-    from core.data import Split
+    from core.data.loading import Split
 
 FILE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 TEXT_COLUMNS = ("sentence", "text")
@@ -47,7 +47,7 @@ def parse_label(value: Any, source: str, row: int) -> int:
 
 
 def check_rows(texts: list[Any], labels: list[Any], source: str, text_field: str, first_row: int) -> Split:
-    from core.data import Split
+    from core.data.loading import Split
 
     clean_texts: list[str] = []
     clean_labels: list[int] = []

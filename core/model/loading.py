@@ -25,7 +25,7 @@ class LoadedModel:
     """The config's model_type, e.g. `gpt2` or `bert`."""
     note: str = ""
     fused_gelu: int = 0
-    """How many `gelu_new` activations run as PyTorch's one-kernel tanh GELU (see core/fast_ops.py)."""
+    """How many `gelu_new` activations run as PyTorch's one-kernel tanh GELU (see core/model/fast_ops.py)."""
 
 
 def _load_kwargs(name: str) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def _load_kwargs(name: str) -> dict[str, Any]:
 
 
 def load_model(config: RunConfig) -> LoadedModel:
-    from core.fast_ops import fuse_gelu
+    from core.model.fast_ops import fuse_gelu
 
     loaded = _load_model(config)
     loaded.fused_gelu = fuse_gelu(loaded.model)
@@ -55,7 +55,7 @@ def load_model(config: RunConfig) -> LoadedModel:
 
 def _load_model(config: RunConfig) -> LoadedModel:
     if config.is_demo_model:
-        from core.demo_model import demo_model, demo_tokenizer
+        from core.model.demo import demo_model, demo_tokenizer
 
         tokenizer = demo_tokenizer()
         return LoadedModel(demo_model(tokenizer, config.seed), tokenizer, tokenizer.pad_token_id, "gpt2",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.checkpoints import latest_complete, rotate
 from core.config import RunConfig
 from core.errors import UserError
-from core.session import RunFolder, Session
-from core.storage import read_json
+from core.storage.checkpoints import latest_complete, rotate
+from core.storage.files import read_json
+from core.storage.sessions import RunFolder, Session
 
 
 def prepare_resume(run_dir: Path) -> tuple[RunConfig, Session, RunFolder, Path, list[str]]:

@@ -12,10 +12,10 @@ import math
 import statistics
 from typing import Any
 
-from core.compare import differing_settings, result_row
 from core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunStarted, Step
-from core.predictions import most_confident_mistakes, read_predictions
-from core.session import RunRecord, Session
+from core.methods.predictions import most_confident_mistakes, read_predictions
+from core.report.compare import differing_settings, result_row
+from core.storage.sessions import RunRecord, Session
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = ("run_id", "method", "model", "init", "seed", "lr", "eps", "precision", "epochs", "batch_size", "status",

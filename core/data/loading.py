@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.data_files import FILE_SUFFIXES, read_table_file
+from core.data.files import FILE_SUFFIXES, read_table_file
 from core.errors import DataError
 
 HUB_ALIASES = {"sst2": "stanfordnlp/sst2", "glue/sst2": "stanfordnlp/sst2", "sst-2": "stanfordnlp/sst2"}
@@ -62,7 +62,7 @@ def _seeded_subset(split: Split, size: int, seed: int) -> Split:
 
 def _load(spec: str, seed: int) -> Splits:
     if spec == "demo":
-        from core.demo_data import demo_splits
+        from core.data.demo import demo_splits
 
         return demo_splits(seed)
     path = Path(spec).expanduser()
@@ -141,7 +141,7 @@ def _load_saved_dataset(path: Path, seed: int) -> Splits:
 
 
 def _dataset_split(dataset, source: str) -> Split:
-    from core.data_files import check_rows, pick_text_column
+    from core.data.files import check_rows, pick_text_column
 
     text_column = pick_text_column(list(dataset.column_names), source)
     if "label" not in dataset.column_names:

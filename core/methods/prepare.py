@@ -15,13 +15,13 @@ from typing import Any
 
 import torch
 
-from core.batching import Encoded, encode, mega_batch_factor
 from core.config import RunConfig
-from core.data import Splits, load_splits
-from core.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
-from core.evaluation import EvalResult
+from core.data.batching import Encoded, encode, mega_batch_factor
+from core.data.loading import Splits, load_splits
 from core.events import RunStarted
-from core.model import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
+from core.methods.evaluation import EvalResult
+from core.model.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
+from core.model.loading import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
 
 
 def library_versions() -> dict[str, str]:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import torch
 
-from core.checkpoints import load_model_tensors, load_optimizer_state, restore_rng
 from core.errors import UserError
-from core.run_state import RunState
-from core.storage import read_json
+from core.methods.run_state import RunState
+from core.storage.checkpoints import load_model_tensors, load_optimizer_state, restore_rng
+from core.storage.files import read_json
 
 
 def restore_weights(path: Path, model: torch.nn.Module, full: bool) -> None:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.controls import Command, ControlChannel
-from core.disk_space import MB, DiskFullError, disk_full_event, free_bytes
 from core.events import DiskFull, Event
-from core.storage import EventLog
+from core.storage.disk_space import MB, DiskFullError, disk_full_event, free_bytes
+from core.storage.files import EventLog
 
 POLL_SECONDS = 3.0
 

@@ -21,7 +21,7 @@ from typing import Any
 from core.config import RunConfig
 from core.errors import UserError
 from core.events import Event, RunFailed, RunFinished, RunStarted
-from core.storage import atomic_write_json, read_events, read_json
+from core.storage.files import atomic_write_json, read_events, read_json
 
 SCHEMA = 1
 ENV_VAR = "SST2_TUI_SESSIONS"

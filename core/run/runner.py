@@ -14,14 +14,14 @@ from typing import Any
 
 from core.config import RunConfig
 from core.controls import STOP, ControlChannel
-from core.device import release_memory
-from core.disk_space import DiskFullError
-from core.disk_watcher import DiskWatcher
 from core.errors import UserError
 from core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted
 from core.methods import get_method
-from core.session import RunFolder, Session
-from core.storage import EventLog, atomic_write_json
+from core.model.device import release_memory
+from core.run.disk_watcher import DiskWatcher
+from core.storage.disk_space import DiskFullError
+from core.storage.files import EventLog, atomic_write_json
+from core.storage.sessions import RunFolder, Session
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 

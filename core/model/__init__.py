@@ -1,0 +1,2 @@
+"""The model side: loading (Hub, folder, demo), device and precision plans, the optimizer and its
+schedule, torch.compile, and same-math module swaps."""

@@ -1,0 +1,1 @@
+"""Session reports: the content as plain data, then rendered to Markdown, HTML, CSV and JSON."""
