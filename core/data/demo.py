@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from core.data.loading import Split, Splits
+from core.data.split import Split, Splits
 
 POSITIVE = ["wonderful", "brilliant", "moving", "delightful", "charming", "superb", "funny",
             "gripping", "beautiful", "clever", "touching", "great", "warm", "fresh"]

@@ -10,12 +10,10 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from core.data.split import Split
 from core.errors import DataError
-
-if TYPE_CHECKING:
-    from core.data.loading import Split
 
 FILE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 TEXT_COLUMNS = ("sentence", "text")
@@ -47,7 +45,6 @@ def parse_label(value: Any, source: str, row: int) -> int:
 
 
 def check_rows(texts: list[Any], labels: list[Any], source: str, text_field: str, first_row: int) -> Split:
-    from core.data.loading import Split
 
     clean_texts: list[str] = []
     clean_labels: list[int] = []

@@ -8,37 +8,15 @@ csv/tsv/jsonl/parquet file or folder, or a `datasets.save_to_disk` folder. Every
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from pathlib import Path
 
-from core.data.files import FILE_SUFFIXES, read_table_file
+from core.data.files import FILE_SUFFIXES, check_rows, pick_text_column, read_table_file
+from core.data.split import Split, Splits
 from core.errors import DataError
 
 HUB_ALIASES = {"sst2": "stanfordnlp/sst2", "glue/sst2": "stanfordnlp/sst2", "sst-2": "stanfordnlp/sst2"}
 VALIDATION_NAMES = ("dev", "validation", "valid", "val")
 HELD_OUT_FRACTION = 0.1
-
-
-@dataclass
-class Split:
-    texts: list[str]
-    labels: list[int]
-    source: str
-    """Where the split came from (a file path, a Hub id, `demo`), for messages and reports."""
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    def subset(self, indices: list[int]) -> Split:
-        return Split([self.texts[i] for i in indices], [self.labels[i] for i in indices], self.source)
-
-
-@dataclass
-class Splits:
-    train: Split
-    validation: Split
-    note: str = ""
-    """How the splits were formed, e.g. a held-out validation share of a single file."""
 
 
 def load_splits(spec: str, *, seed: int = 0, train_subset: int | None = None, eval_subset: int | None = None) -> Splits:
@@ -62,7 +40,7 @@ def _seeded_subset(split: Split, size: int, seed: int) -> Split:
 
 def _load(spec: str, seed: int) -> Splits:
     if spec == "demo":
-        from core.data.demo import demo_splits
+        from core.data.demo import demo_splits  # lazily: most runs never need it
 
         return demo_splits(seed)
     path = Path(spec).expanduser()
@@ -141,7 +119,6 @@ def _load_saved_dataset(path: Path, seed: int) -> Splits:
 
 
 def _dataset_split(dataset, source: str) -> Split:
-    from core.data.files import check_rows, pick_text_column
 
     text_column = pick_text_column(list(dataset.column_names), source)
     if "label" not in dataset.column_names:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core.data.loading import Split
+from core.data.split import Split
 from core.methods.evaluation import EvalResult
 from core.storage.files import atomic_write_text
 

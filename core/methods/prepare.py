@@ -17,7 +17,8 @@ import torch
 
 from core.config import RunConfig
 from core.data.batching import Encoded, encode, mega_batch_factor
-from core.data.loading import Splits, load_splits
+from core.data.loading import load_splits
+from core.data.split import Splits
 from core.events import RunStarted
 from core.methods.evaluation import EvalResult
 from core.model.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device

@@ -1,0 +1,66 @@
+"""The layers of core/ (ARCHITECTURE.md): each package imports only from its own layer or below,
+no import circles (lazy imports inside functions count too), and no Textual anywhere in core/."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parent.parent / "core"
+# Lower numbers are lower layers. A module may import from its own layer or any layer below.
+LAYERS = {"": 0, "errors": 0, "events": 0, "config": 0, "controls": 1, "hub": 1, "storage": 2, "data": 3,
+          "model": 4, "methods": 5, "report": 6, "run": 6}
+
+
+def _imports() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in CORE.rglob("*.py"):
+        parts = path.relative_to(CORE.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+        graph[module] = found
+    return graph
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    return LAYERS[parts[1] if len(parts) > 1 else ""]
+
+
+def test_every_core_module_has_a_layer():
+    assert all(_layer(module) >= 0 for module in _imports())
+
+
+def test_no_module_imports_from_a_layer_above_its_own():
+    upward = [f"{m} -> {d}" for m, deps in _imports().items() for d in deps
+              if d.startswith("core") and _layer(d) > _layer(m)]
+    assert upward == []
+
+
+def test_no_import_circles():
+    graph = {m: {d for d in deps if d.startswith("core")} for m, deps in _imports().items()}
+    circles: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            circles.append(path[path.index(module):] + [module])
+            return
+        if module in done:
+            return
+        for dependency in graph.get(module, ()):
+            visit(dependency, [*path, module])
+        done.add(module)
+
+    for module in graph:
+        visit(module, [])
+    assert circles == []
+
+
+def test_core_never_imports_textual():
+    assert not [m for m, deps in _imports().items() if any(d.split(".")[0] == "textual" for d in deps)]
