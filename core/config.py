@@ -163,6 +163,9 @@ class RunConfig:
             raise ConfigError("lora_dropout", f"lora_dropout must be in [0, 1), not {self.lora_dropout!r}")
         if not 0 <= self.weight_decay < 1:
             raise ConfigError("weight_decay", f"weight_decay must be in [0, 1), not {self.weight_decay!r}")
+        if self.method == "trainer" and self.nonfinite == "skip":
+            raise ConfigError("nonfinite", "Trainer applies every update and cannot skip a step; "
+                                           "use nonfinite pause or stop, or method full")
         if not self.lora_targets.strip():
             raise ConfigError("lora_targets", "lora_targets is empty; use `auto` or module names such as c_attn")
 

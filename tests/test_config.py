@@ -46,3 +46,11 @@ def test_parse_rate_refuses(text):
 def test_parse_rate_trims_and_accepts():
     assert parse_rate(" 2e-5 ") == 2e-5
     assert parse_rate("1") == 1.0
+
+
+def test_trainer_cannot_promise_to_skip_a_step():
+    """Trainer applies every update: a `skip` policy would report skips that never happened."""
+    with pytest.raises(ConfigError) as caught:
+        RunConfig(method="trainer", nonfinite="skip")
+    assert caught.value.field == "nonfinite" and "cannot skip" in str(caught.value)
+    assert RunConfig(method="full", nonfinite="skip").nonfinite == "skip"

@@ -21,32 +21,35 @@ import json
 import math
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
 
+# Imported at the top: this module itself is only imported when a trainer run starts
+# (`core.methods.get_method`), and Trainer pulls in much of transformers' training stack.
+from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
+
 from core.config import RunConfig
 from core.controls import ControlChannel
 from core.data.batching import Encoded, length_grouped_batches, pad_rows
-from core.events import Checkpoint, Event, Nonfinite, Paused, Step, WarningEvent
-from core.methods.closing import close_run
-from core.methods.evaluation import evaluate
-from core.methods.hand_loop import GPU_LOG_EVERY, MIN_SECONDS_BETWEEN_READS
-from core.methods.nonfinite import diagnose
+from core.events import Event
 from core.methods.prepare import Prepared, prepare
 from core.methods.restore import restore_optimizer_and_schedule, restore_progress, restore_scaler, restore_weights
-from core.methods.run_state import RunState
-from core.methods.saving import retry_pending_save, save_or_pause
-from core.methods.steering import Steering
-from core.model.compiling import CompileTimer, backend, compiling_notice, mark_step, pad_multiple, prepare_for_compile
-from core.model.compiling import describe as describe_compile
-from core.model.compiling import mode as compile_mode
-from core.model.device import memory_in_use_mb
-from core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
-from core.storage.checkpoints import restore_rng, rotate, write_checkpoint
+from core.methods.step_end import end_step, finish, step_boundary
+from core.methods.training_run import TrainingRun, first_events, start_training
+from core.model.compiling import (
+    CompileTimer,
+    compile_backend,
+    compile_mode,
+    compile_summary,
+    compiling_notice,
+    mark_step,
+    pad_multiple,
+    prepare_for_compile,
+)
+from core.storage.checkpoints import restore_rng
 
 
 class _EncodedDataset(torch.utils.data.Dataset):
@@ -89,8 +92,6 @@ def _collator(pad_id: int, seen: dict[str, int], width_multiple: int):
 
 
 def _training_arguments(prep: Prepared, output_dir: Path):
-    from transformers import TrainingArguments
-
     config, plan = prep.config, prep.plan
     return TrainingArguments(
         output_dir=str(output_dir),
@@ -110,7 +111,7 @@ def _training_arguments(prep: Prepared, output_dir: Path):
         remove_unused_columns=False,
         dataloader_pin_memory=prep.device.kind == "cuda",
         # Trainer compiles through accelerate (dynamic shapes after the first new shape).
-        **({"torch_compile": True, "torch_compile_backend": backend(),
+        **({"torch_compile": True, "torch_compile_backend": compile_backend(),
             "torch_compile_mode": compile_mode(prep.torch_device.type)} if config.compile == "on" else {}),
     )
 
@@ -128,197 +129,171 @@ def _effective(args) -> dict[str, Any]:
     }
 
 
-def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
-    from transformers import PrinterCallback, Trainer, TrainerCallback
+class _Handover:
+    """The two threads take turns. The trainer thread runs one step, posts its events and waits;
+    the generator applies commands while it waits (so nothing touches the optimizer concurrently),
+    then gives it the next turn."""
 
+    def __init__(self) -> None:
+        self._turn = threading.Semaphore(0)
+        self._posted: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def post(self, kind: str, payload: Any = None) -> None:
+        self._posted.put((kind, payload))
+
+    def take(self) -> tuple[str, Any]:
+        return self._posted.get()
+
+    def wait_for_turn(self) -> None:
+        self._turn.acquire()
+
+    def give_turn(self, times: int = 1) -> None:
+        for _ in range(times):
+            self._turn.release()
+
+
+class _SteppedTrainer(Trainer):
+    """Trainer on the hand loop's batches, adding each step's loss to the shared device totals, and
+    resuming from our checkpoints through its own resume hooks."""
+
+    def __init__(self, *args: Any, run: TrainingRun, batches: _HandLoopBatches, timer: CompileTimer, **kwargs: Any) -> None:
+        self.sst2_run, self.sst2_batches, self.sst2_timer = run, batches, timer
+        super().__init__(*args, **kwargs)
+
+    def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
+        run, timer = self.sst2_run, self.sst2_timer
+        with timer.step():
+            if timer.enabled:
+                mark_step(run.prep.torch_device.type)
+            loss = super().training_step(model, inputs, num_items_in_batch)
+        run.state.compile_seconds = timer.seconds
+        run.scaler = getattr(self.accelerator, "scaler", None)  # checkpoints keep its scale
+        value = loss.detach().float()
+        run.totals.add(value, ~torch.isfinite(value), run.state.step + 1)  # stays on the device: no sync
+        return loss
+
+    def get_train_dataloader(self):
+        loader = torch.utils.data.DataLoader(self.train_dataset, batch_sampler=self.sst2_batches,
+                                             collate_fn=self.data_collator, pin_memory=self.args.dataloader_pin_memory)
+        return self.accelerator.prepare(loader)
+
+    # Trainer's resume hooks, reading our checkpoint (called only when resuming).
+    def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
+        restore_weights(Path(resume_from_checkpoint), model or self.model, full=True)
+
+    def _load_optimizer_and_scheduler(self, checkpoint):
+        if checkpoint is not None:
+            restore_optimizer_and_schedule(Path(checkpoint), self.sst2_run.optimizer, self.sst2_run.scheduler)
+
+    def _load_rng_state(self, checkpoint):
+        if checkpoint is not None:
+            restore_rng(Path(checkpoint))
+
+    def _load_scaler(self, checkpoint):
+        if checkpoint is not None:
+            restore_scaler(Path(checkpoint), getattr(self.accelerator, "scaler", None))
+
+
+class _StepEnds(TrainerCallback):
+    """On the trainer thread: the shared step end (read, evaluate, save), then hand over."""
+
+    def __init__(self, run: TrainingRun, handover: _Handover, seen: dict[str, int]) -> None:
+        self.run, self.handover, self.seen = run, handover, seen
+
+    def on_train_begin(self, args, trainer_state, control, **kwargs):
+        self.run.prep.model.train()
+        self.run.state.clock.start()
+        with self.run.state.clock.stopped():
+            self.handover.wait_for_turn()  # the first `next()` after the start events
+
+    def on_step_end(self, args, trainer_state, control, **kwargs):
+        run, state = self.run, self.run.state
+        state.step = trainer_state.global_step
+        # Real samples and tokens, counted by the collator on the host (it may run a batch ahead).
+        run.account(self.seen["samples"] - state.samples, self.seen["tokens"] - state.tokens)
+        events = end_step(run)
+        with state.clock.stopped():
+            self.handover.post("events", events)
+            self.handover.wait_for_turn()
+        if state.stop_requested:
+            control.should_training_stop = True
+
+
+def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
+    # -- set up ------------------------------------------------------------------------------------
     prep = prepare(config, run_dir)
-    config, model, device = prep.config, prep.model, prep.torch_device
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = build_optimizer(params, config, device.type)
-    scheduler = build_scheduler(optimizer, config, prep.total_steps)
+    config = prep.config
+    run = start_training(prep, controls, saves_whole_model=True, watches="loss")
     compiled = config.compile == "on"
     if compiled:
-        prepare_for_compile(model)
-    compile_timer = CompileTimer(enabled=compiled)
-    prep.effective["compile"] = describe_compile(device.type) + " (through Trainer's torch_compile)" if compiled else "off (eager)"
+        prepare_for_compile(prep.model)
     args = _training_arguments(prep, run_dir / "trainer")
-    prep.effective.update(_effective(args))
-    prep.effective.update({"optimizer": f"{config.optimizer} ({optimizer_impl(optimizer)}), passed to Trainer",
-                           "nonfinite_policy": config.nonfinite})
-    state = RunState(prep.total_steps, prep.steps_per_epoch)
-    steering = Steering(controls, optimizer, scheduler, state)
-    log_every = config.log_every or (GPU_LOG_EVERY if device.type == "cuda" else 1)
-    checkpoint_dir = run_dir / "checkpoints"
-    started = prep.run_started()
+    _record_effective(run, args, compiled)
+    handover = _Handover()
+    trainer = _build_trainer(run, args, handover, compiled)
+    if resume_from is not None:
+        restore_progress(resume_from, run.state)
+        prep.effective["resumed_from_step"] = run.state.step
+    yield first_events(run, resume_from, compiling_notice(prep.torch_device.type) if compiled else None)
 
-    go = threading.Semaphore(0)
-    out: queue.Queue[tuple[str, Any]] = queue.Queue()
-    loss_sum = torch.zeros((), device=device)
-    loss_count = torch.zeros((), device=device)
-    since = {"steps": 0, "samples": 0, "tokens": 0, "seconds": 0.0, "wall": time.perf_counter()}
+    # -- the steps: Trainer's loop on its own thread, one step per `next()` ---------------------------
+    thread = threading.Thread(target=_train, args=(trainer, resume_from, handover), name="trainer-steps", daemon=True)
+    thread.start()
+    try:
+        yield from _steps(run, handover)
+    finally:
+        run.state.stop_requested = True
+        handover.give_turn(2)  # never leave the trainer thread waiting, even if the consumer quits early
+        thread.join(timeout=30)
+    yield from finish(run)
+
+
+def _steps(run: TrainingRun, handover: _Handover) -> Iterator[list[Event]]:
+    while True:
+        pending = yield from step_boundary(run)  # the trainer thread waits meanwhile
+        handover.give_turn()
+        kind, payload = handover.take()
+        if kind == "error":
+            raise payload
+        if kind == "done":
+            if pending:
+                yield pending
+            return
+        yield pending + payload
+
+
+def _train(trainer: Trainer, resume_from: Path | None, handover: _Handover) -> None:
+    try:
+        trainer.train(resume_from_checkpoint=str(resume_from) if resume_from is not None else None)
+        handover.post("done")
+    except BaseException as error:  # noqa: BLE001 - re-raised in the generator's thread
+        handover.post("error", error)
+
+
+def _build_trainer(run: TrainingRun, args: TrainingArguments, handover: _Handover, compiled: bool) -> Trainer:
+    prep, config = run.prep, run.config
     seen = {"samples": 0, "tokens": 0}
-
-    batches = _HandLoopBatches([len(x) for x in prep.train.ids], config.batch_size, config.seed)
-
-    class SteppedTrainer(Trainer):
-        def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
-            with compile_timer.step():
-                if compiled:
-                    mark_step(device.type)
-                loss = super().training_step(model, inputs, num_items_in_batch)
-            state.compile_seconds = compile_timer.seconds
-            loss_sum.add_(loss.detach().float())  # stays on the device: no sync
-            loss_count.add_(1.0)
-            return loss
-
-        def get_train_dataloader(self):
-            loader = torch.utils.data.DataLoader(self.train_dataset, batch_sampler=batches, collate_fn=self.data_collator,
-                                                 pin_memory=self.args.dataloader_pin_memory)
-            return self.accelerator.prepare(loader)
-
-        # Trainer's resume hooks, reading our checkpoint (called only when resuming).
-        def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
-            restore_weights(Path(resume_from_checkpoint), model or self.model, full=True)
-
-        def _load_optimizer_and_scheduler(self, checkpoint):
-            if checkpoint is not None:
-                restore_optimizer_and_schedule(Path(checkpoint), optimizer, scheduler)
-
-        def _load_rng_state(self, checkpoint):
-            if checkpoint is not None:
-                restore_rng(Path(checkpoint))
-
-        def _load_scaler(self, checkpoint):
-            if checkpoint is not None:
-                restore_scaler(Path(checkpoint), getattr(self.accelerator, "scaler", None))
-
-    def checkpoint(reason: str) -> Checkpoint:
-        scaler = getattr(trainer.accelerator, "scaler", None)
-        with state.clock.stopped():
-            path = write_checkpoint(checkpoint_dir, state.step, model, optimizer, full=True,
-                                    extra={"epoch": state.epoch, "lr": current_lr(optimizer), "eps": current_eps(optimizer),
-                                           "best_accuracy": state.best_accuracy, "best_step": state.best_step,
-                                           "seed": config.seed, "run_id": prep.run_id,
-                                           "scheduler_base_lrs": list(scheduler.base_lrs),
-                                           "grad_scaler": scaler.state_dict() if scaler is not None else None},
-                                    # what Trainer's resume reads (global step, epoch): plain JSON
-                                    extra_files={"trainer_state.json": json.dumps(dataclasses.asdict(trainer.state), indent=2)})
-            rotate(checkpoint_dir, config.keep_checkpoints, state.best_step)
-        return Checkpoint(step=state.step, path=str(path), reason=reason)
-
-    def read_back() -> list[Event]:
-        count, total = loss_count.item(), loss_sum.item()  # the sync point, every `log_every` steps
-        since["samples"], since["tokens"] = seen["samples"] - state.samples, seen["tokens"] - state.tokens
-        state.samples, state.tokens = seen["samples"], seen["tokens"]
-        now = state.clock.seconds
-        seconds = max(now - since["seconds"], 1e-9)
-        events: list[Event] = []
-        if since["steps"]:
-            loss = total / count if count else float("nan")
-            events.append(Step(step=state.step, epoch=round(state.epoch, 4), loss=loss, lr=current_lr(optimizer),
-                               eps=current_eps(optimizer), samples_per_second=round(since["samples"] / seconds, 2),
-                               tokens_per_second=round(since["tokens"] / seconds, 1), memory_mb=memory_in_use_mb(prep.device),
-                               steps_covered=since["steps"]))
-            if not torch.isfinite(torch.tensor(loss)):
-                events += on_nonfinite()
-        since.update(steps=0, samples=0, tokens=0, seconds=now, wall=time.perf_counter())
-        loss_sum.zero_()
-        loss_count.zero_()
-        return events
-
-    def on_nonfinite() -> list[Event]:
-        state.nonfinite_events += 1
-        diagnosis, suggestions = diagnose(what="loss", precision=prep.plan.name, eps=current_eps(optimizer),
-                                          lr=current_lr(optimizer), optimizer_impl=optimizer_impl(optimizer),
-                                          optimizer=config.optimizer)
-        if config.nonfinite == "skip":
-            return [Nonfinite(step=state.step, what="loss", diagnosis=diagnosis, suggestions=suggestions, action="skipped")]
-        if config.nonfinite == "stop":
-            state.stop_requested, state.stop_reason = True, "nonfinite"
-            return [Nonfinite(step=state.step, what="loss", diagnosis=diagnosis, suggestions=suggestions, action="stopped")]
-        state.paused, state.stop_reason = True, "nonfinite"
-        return [Nonfinite(step=state.step, what="loss", diagnosis=diagnosis, suggestions=suggestions, action="paused"),
-                Paused(step=state.step, reason="nonfinite")]
-
-    class Bridge(TrainerCallback):
-        def on_train_begin(self, args, trainer_state, control, **kwargs):
-            model.train()
-            state.clock.start()
-            with state.clock.stopped():
-                go.acquire()  # wait for the first `next()`
-
-        def on_step_end(self, args, trainer_state, control, **kwargs):
-            state.step = trainer_state.global_step
-            since["steps"] += 1
-            events: list[Event] = []
-            end_of_epoch = state.step % prep.steps_per_epoch == 0
-            due_eval = end_of_epoch or bool(config.eval_every and state.step % config.eval_every == 0)
-            if since["steps"] >= log_every or due_eval or state.step == prep.total_steps or \
-                    time.perf_counter() - since["wall"] >= MIN_SECONDS_BETWEEN_READS:
-                events += read_back()
-            if due_eval and not state.paused:
-                with state.clock.stopped():
-                    result = evaluate(model, prep.validation, prep.loaded.pad_id, config.eval_batch_size, device, prep.plan)
-                events.append(state.record_eval(result))
-            due_save = bool(config.save_every and state.step % config.save_every == 0) or (not config.save_every and end_of_epoch)
-            if due_save and not state.paused:
-                events += save_or_pause(checkpoint, "every" if config.save_every else "epoch_end", state)
-            with state.clock.stopped():
-                out.put(("events", events))
-                go.acquire()  # hand over; the generator applies controls, then lets us take the next step
-            if state.stop_requested:
-                control.should_training_stop = True
-
-    trainer = SteppedTrainer(model=model, args=args, train_dataset=_EncodedDataset(prep.train),
-                             data_collator=_collator(prep.loaded.pad_id, seen, pad_multiple(config.compile)),
-                             optimizers=(optimizer, scheduler), callbacks=[Bridge()])
+    trainer = _SteppedTrainer(
+        model=prep.model, args=args, train_dataset=_EncodedDataset(prep.train),
+        data_collator=_collator(prep.loaded.pad_id, seen, pad_multiple(config.compile)),
+        optimizers=(run.optimizer, run.scheduler), callbacks=[_StepEnds(run, handover, seen)],
+        run=run, batches=_HandLoopBatches([len(x) for x in prep.train.ids], config.batch_size, config.seed),
+        timer=CompileTimer(enabled=compiled))
     trainer.remove_callback(PrinterCallback)
+    # What Trainer's resume reads (global step, epoch) goes into every checkpoint as plain JSON.
+    run.extra_files = lambda: {"trainer_state.json": json.dumps(dataclasses.asdict(trainer.state), indent=2)}
     plugin = getattr(getattr(trainer.accelerator, "state", None), "dynamo_plugin", None)
     if compiled and plugin is not None:
         # Trainer leaves `dynamic` unset: a static compile, then a second one at the first new
         # width. Dynamic from the start compiles once, as the hand loop does.
         plugin.dynamic = True
+    return trainer
 
-    if resume_from is not None:
-        restore_progress(resume_from, state)
-        prep.effective["resumed_from_step"] = state.step
 
-    def work() -> None:
-        try:
-            trainer.train(resume_from_checkpoint=str(resume_from) if resume_from is not None else None)
-            out.put(("done", None))
-        except BaseException as error:  # noqa: BLE001 - re-raised in the generator's thread
-            out.put(("error", error))
-
-    first: list[Event] = [started]
-    if resume_from is not None:
-        first.append(WarningEvent(code="resumed", message=f"resumed from {resume_from} at step {state.step}"))
-    if compiled:
-        first.append(compiling_notice(device.type))
-    yield first
-    thread = threading.Thread(target=work, name="trainer-steps", daemon=True)
-    thread.start()
-    try:
-        while True:
-            pending = yield from steering.boundary()
-            pending += yield from retry_pending_save(checkpoint, state, steering)  # the trainer thread waits
-            go.release()
-            kind, payload = out.get()
-            if kind == "error":
-                raise payload
-            if kind == "done":
-                if pending:
-                    yield pending
-                break
-            yield pending + payload
-    finally:
-        state.stop_requested = True
-        for _ in range(2):
-            go.release()  # never leave the trainer thread waiting, even if the consumer quits early
-        thread.join(timeout=30)
-
-    state.clock.stop()
-    closing: list[Event] = []
-    if since["steps"]:
-        closing += read_back()
-    yield from close_run(prep, state, started, checkpoint, steering, closing)
+def _record_effective(run: TrainingRun, args: TrainingArguments, compiled: bool) -> None:
+    effective = run.prep.effective
+    effective["compile"] = (compile_summary(run.prep.torch_device.type) + " (through Trainer's torch_compile)"
+                            if compiled else "off (eager)")
+    effective.update(_effective(args))
+    effective.update({"optimizer": f"{run.config.optimizer} ({run.optimizer_impl}), passed to Trainer",
+                      "nonfinite_policy": run.config.nonfinite})

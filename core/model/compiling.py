@@ -32,17 +32,17 @@ BACKEND_ENV = "SST2_TUI_COMPILE_BACKEND"
 """Overrides the backend, e.g. `aot_eager` (no code generation) for fast tests and debugging."""
 
 
-def backend() -> str:
+def compile_backend() -> str:
     return os.environ.get(BACKEND_ENV, "inductor")
 
 
-def mode(device_type: str) -> str | None:
+def compile_mode(device_type: str) -> str | None:
     """CUDA graphs where they exist; other backends take no mode."""
-    return "reduce-overhead" if device_type == "cuda" and backend() == "inductor" else None
+    return "reduce-overhead" if device_type == "cuda" and compile_backend() == "inductor" else None
 
 
-def describe(device_type: str) -> str:
-    how = f"torch.compile ({backend()}, {mode(device_type) or 'default'} mode, dynamic shapes)"
+def compile_summary(device_type: str) -> str:
+    how = f"torch.compile ({compile_backend()}, {compile_mode(device_type) or 'default'} mode, dynamic shapes)"
     return f"{how}; batches padded to a multiple of {PAD_MULTIPLE} tokens; evaluation eager"
 
 
@@ -50,7 +50,7 @@ def compile_for_training(model: nn.Module, device_type: str) -> nn.Module:
     """A compiled view of `model` for training steps; `model` itself (weights, state_dict keys,
     eager evaluation) is unchanged."""
     prepare_for_compile(model)
-    return torch.compile(model, backend=backend(), mode=mode(device_type), dynamic=True)
+    return torch.compile(model, backend=compile_backend(), mode=compile_mode(device_type), dynamic=True)
 
 
 def prepare_for_compile(model: nn.Module) -> None:
@@ -80,7 +80,7 @@ def compiling_notice(device_type: str) -> WarningEvent:
 
 def mark_step(device_type: str) -> None:
     """Tell CUDA-graph trees that a new training iteration starts (outputs of the last may be reused)."""
-    if device_type == "cuda" and mode(device_type) == "reduce-overhead":
+    if device_type == "cuda" and compile_mode(device_type) == "reduce-overhead":
         torch.compiler.cudagraph_mark_step_begin()
 
 

@@ -1,0 +1,106 @@
+"""What happens between two optimizer steps, the same for the hand loop and `trainer`: apply the
+waiting commands, read the device totals when due, evaluate and save when due, report a
+non-finite loss with its diagnosis, and close the run after the last step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+
+from core.events import Event, Nonfinite, Paused, Step
+from core.methods.closing import close_run
+from core.methods.evaluation import evaluate
+from core.methods.nonfinite import diagnose
+from core.methods.saving import retry_pending_save, save_or_pause
+from core.methods.training_run import MIN_SECONDS_BETWEEN_READS, TrainingRun
+from core.model.device import memory_in_use_mb
+from core.model.optim import current_eps, current_lr
+
+
+def step_boundary(run: TrainingRun) -> Generator[list[Event], None, list[Event]]:
+    """Apply waiting commands (blocking while paused) and retry a checkpoint the full disk refused.
+    Returns the events to report with the next step."""
+    pending = yield from run.steering.boundary()
+    pending += yield from retry_pending_save(run.checkpoint, run.state, run.steering)
+    return pending
+
+
+def end_step(run: TrainingRun) -> list[Event]:
+    """After an optimizer step (already accounted): read, evaluate and save, each when due."""
+    state, config = run.state, run.config
+    end_of_epoch = state.step % run.prep.steps_per_epoch == 0
+    due_eval = end_of_epoch or bool(config.eval_every and state.step % config.eval_every == 0)
+    due_read = (run.window.steps >= run.log_every or due_eval or state.step == run.prep.total_steps
+                or time.perf_counter() - run.window.wall >= MIN_SECONDS_BETWEEN_READS)
+    events: list[Event] = read_back(run) if due_read else []
+    if due_eval and not state.paused:
+        events.append(evaluate_now(run))
+    due_save = bool(config.save_every and state.step % config.save_every == 0) or (not config.save_every and end_of_epoch)
+    if due_save and not state.paused:
+        events += save_or_pause(run.checkpoint, "every" if config.save_every else "epoch_end", state)
+    return events
+
+
+def evaluate_now(run: TrainingRun) -> Event:
+    prep = run.prep
+    with run.state.clock.stopped():
+        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size,
+                          prep.torch_device, prep.plan)
+    return run.state.record_eval(result)
+
+
+def read_back(run: TrainingRun) -> list[Event]:
+    """Read the device totals (the sync point) and report the steps since the last read."""
+    state, window = run.state, run.window
+    totals = run.totals.read()
+    state.skipped_steps = totals.skipped_total
+    params_bad = run.guard is not None and not run.guard.params_finite()
+    now = state.clock.seconds
+    seconds = max(now - window.clock_seconds, 1e-9)
+    events: list[Event] = []
+    if window.steps:
+        events.append(Step(step=state.step, epoch=round(state.epoch, 4), loss=totals.mean_loss,
+                           lr=current_lr(run.optimizer), eps=current_eps(run.optimizer),
+                           samples_per_second=round(window.samples / seconds, 2),
+                           tokens_per_second=round(window.tokens / seconds, 1),
+                           memory_mb=memory_in_use_mb(run.prep.device), steps_covered=window.steps,
+                           skipped_steps=totals.skipped_total))
+    run.window = type(window)(clock_seconds=now)
+    if totals.bad_steps or params_bad:
+        step = totals.first_bad_step or state.step
+        events += on_nonfinite(run, step, "parameters" if params_bad else run.watches, params_bad)
+    elif run.guard is not None:
+        run.guard.take(state.step, run.optimizer)
+    return events
+
+
+def on_nonfinite(run: TrainingRun, step: int, what: str, params_bad: bool) -> list[Event]:
+    """Diagnose, then apply the run's policy: pause (with fixes), skip the step, or stop."""
+    state, config = run.state, run.config
+    state.nonfinite_events += 1
+    restored = run.guard.restore(run.optimizer) if params_bad and run.guard is not None else None
+    diagnosis, suggestions = diagnose(what=what, precision=run.prep.plan.name, eps=current_eps(run.optimizer),
+                                      lr=current_lr(run.optimizer), optimizer_impl=run.optimizer_impl,
+                                      optimizer=config.optimizer)
+    if params_bad and restored is None:
+        diagnosis += " The weights are no longer finite and no finite copy exists; stop and rerun with the fix."
+
+    def report(action: str) -> Nonfinite:
+        return Nonfinite(step=step, what=what, diagnosis=diagnosis, suggestions=suggestions, action=action,
+                         restored_step=restored)
+
+    if config.nonfinite == "skip" and not params_bad:
+        return [report("skipped")]
+    if config.nonfinite == "stop" or (params_bad and restored is None):
+        state.stop_requested, state.stop_reason = True, "nonfinite"
+        return [report("stopped")]
+    state.paused, state.stop_reason = True, "nonfinite"
+    return [report("paused"), Paused(step=state.step, reason="nonfinite")]
+
+
+def finish(run: TrainingRun) -> Generator[list[Event], None, None]:
+    """After the last step (or a stop): report the last steps, evaluate, save and summarize."""
+    run.state.clock.stop()
+    closing = read_back(run) if run.window.steps else []
+    yield from close_run(run.prep, run.state, run.started, run.checkpoint, run.steering, closing)

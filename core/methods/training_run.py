@@ -1,0 +1,120 @@
+"""The small state object both training loops share: the hand loop of `full` and `lora`, and
+`trainer`. It holds what a step end needs (optimizer, schedule, progress, the device totals, the
+read window) and writes checkpoints, so both loops save the same contents the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from core.config import RunConfig
+from core.controls import ControlChannel
+from core.events import Checkpoint, Event, RunStarted, WarningEvent
+from core.methods.device_totals import DeviceTotals
+from core.methods.finite_copy import FiniteCopy
+from core.methods.prepare import Prepared
+from core.methods.run_state import RunState
+from core.methods.steering import Steering
+from core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
+from core.storage.checkpoints import rotate, write_checkpoint
+
+# Reading values back from a GPU stalls it (see device_totals), so a GPU run reads every 25 steps;
+# on a CPU a read costs nothing and every step is shown. Whatever the count, at most every 0.25 s.
+GPU_LOG_EVERY = 25
+MIN_SECONDS_BETWEEN_READS = 0.25
+
+
+@dataclass
+class ReadWindow:
+    """Host-side counts since the last read of the device totals (known without a sync)."""
+
+    steps: int = 0
+    samples: int = 0
+    tokens: int = 0
+    clock_seconds: float = 0.0
+    """The training clock at the last read."""
+    wall: float = field(default_factory=time.perf_counter)
+    """The wall clock at the last read."""
+
+
+@dataclass
+class TrainingRun:
+    prep: Prepared
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    state: RunState
+    steering: Steering
+    totals: DeviceTotals
+    log_every: int
+    saves_whole_model: bool
+    """False for LoRA: its checkpoints hold the adapter and the head only."""
+    watches: str
+    """What the non-finite check looks at, for the diagnosis ("loss or gradients", or "loss")."""
+    window: ReadWindow = field(default_factory=ReadWindow)
+    guard: FiniteCopy | None = None
+    scaler: Any = None
+    """The GradScaler (fp16 autocast), whose scale is part of every checkpoint."""
+    extra_files: Callable[[], dict[str, str]] | None = None
+    """More files for each checkpoint (Trainer's own progress record)."""
+    started: RunStarted | None = None
+    """The run's first event, once yielded (its parameter counts go into the summary)."""
+
+    @property
+    def config(self) -> RunConfig:
+        return self.prep.config
+
+    @property
+    def optimizer_impl(self) -> str:
+        return optimizer_impl(self.optimizer)
+
+    def account(self, samples: int, tokens: int) -> None:
+        """One optimizer step done on `samples` examples holding `tokens` real tokens."""
+        self.state.samples += samples
+        self.state.tokens += tokens
+        self.window.steps += 1
+        self.window.samples += samples
+        self.window.tokens += tokens
+
+    def checkpoint(self, reason: str) -> Checkpoint:
+        state, config = self.state, self.config
+        extra = {"epoch": state.epoch, "lr": current_lr(self.optimizer), "eps": current_eps(self.optimizer),
+                 "best_accuracy": state.best_accuracy, "best_step": state.best_step, "seed": config.seed,
+                 "scheduler_base_lrs": list(self.scheduler.base_lrs), "run_id": self.prep.run_id,
+                 "grad_scaler": self.scaler.state_dict() if self.scaler is not None else None}
+        directory = self.prep.run_dir / "checkpoints"
+        with state.clock.stopped():
+            path = write_checkpoint(directory, state.step, self.prep.model, self.optimizer, full=self.saves_whole_model,
+                                    extra=extra, extra_files=self.extra_files() if self.extra_files else None)
+            rotate(directory, config.keep_checkpoints, state.best_step)
+        return Checkpoint(step=state.step, path=str(path), reason=reason)
+
+
+def start_training(prep: Prepared, controls: ControlChannel, *, saves_whole_model: bool, watches: str) -> TrainingRun:
+    """The optimizer and schedule over the trainable parameters, and the run's progress."""
+    config, device = prep.config, prep.torch_device
+    params = [p for p in prep.model.parameters() if p.requires_grad]
+    optimizer = build_optimizer(params, config, device.type)
+    scheduler = build_scheduler(optimizer, config, prep.total_steps)
+    state = RunState(prep.total_steps, prep.steps_per_epoch)
+    run = TrainingRun(prep=prep, optimizer=optimizer, scheduler=scheduler, state=state,
+                      steering=Steering(controls, optimizer, scheduler, state), totals=DeviceTotals(device),
+                      log_every=config.log_every or (GPU_LOG_EVERY if device.type == "cuda" else 1),
+                      saves_whole_model=saves_whole_model, watches=watches)
+    if prep.plan.name == "fp16-pure":
+        run.guard = FiniteCopy(params)
+    return run
+
+
+def first_events(run: TrainingRun, resume_from: Path | None, *notices: Event | None) -> list[Event]:
+    """What the first `next()` yields: the run's start, whether it resumed, and any warnings."""
+    run.started = run.prep.run_started()
+    events: list[Event] = [run.started]
+    if resume_from is not None:
+        events.append(WarningEvent(code="resumed", message=f"resumed from {resume_from} at step {run.state.step}"))
+    return events + [notice for notice in notices if notice is not None]
