@@ -49,7 +49,7 @@ def test_no_import_circles():
 
     def visit(module: str, path: list[str]) -> None:
         if module in path:
-            circles.append(path[path.index(module):] + [module])
+            circles.append([*path[path.index(module):], module])
             return
         if module in done:
             return
