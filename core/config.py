@@ -23,6 +23,10 @@ NONFINITE_POLICIES = ("pause", "skip", "stop")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 COMPILE_CHOICES = ("off", "on")
 
+# The app's new-run form: which fields, in this order (choices first, then typed fields).
+FORM_FIELDS = ("method", "init", "precision", "compile", "model", "data", "lr", "eps", "batch_size", "epochs",
+               "train_subset", "eval_subset", "seed", "lora_r", "lora_alpha", "lora_dropout")
+
 # Learning rates of the reference experiment (GPT-2 small on SST-2), and for the tiny demo model,
 # which starts from random weights and needs a much larger step to learn in a few hundred steps.
 REFERENCE_LR = {"full": 1e-5, "trainer": 1e-5, "lora": 1e-4, "evaluate": 1e-5}
@@ -30,6 +34,37 @@ DEMO_LR = {"full": 1e-3, "trainer": 1e-3, "lora": 3e-3, "evaluate": 1e-3}
 # AdamW's own default; `fp16-pure` gets the reference experiment's 1e-4, because 1e-8 is 0 in float16.
 DEFAULT_EPS = 1e-8
 FP16_PURE_EPS = 1e-4
+
+
+def option(default: Any, summary: str, *, choices: tuple[str, ...] | None = None, metavar: str | None = None,
+           minimum: int = 1, form: str | None = None, placeholder: str | None = None) -> Any:
+    """A `RunConfig` field with what the CLI and the app's form need to offer it: the one source of
+    each flag's default, help text (`summary`) and choices, and of each form field's label and placeholder.
+
+    `minimum` bounds whole numbers; `form` is the field's label in the app's new-run form (fields
+    without one are CLI only); `placeholder` is shown in an empty form field (default: the default).
+    """
+    return field(default=default, metadata={"help": summary, "choices": choices, "metavar": metavar, "minimum": minimum,
+                                            "form": form, "placeholder": placeholder})
+
+
+def options() -> list[dataclasses.Field]:
+    """The `RunConfig` fields a person sets (flags and form fields), in declaration order."""
+    return [f for f in dataclasses.fields(RunConfig) if "help" in f.metadata]
+
+
+def value_type(option_field: dataclasses.Field) -> type:
+    """`int`, `float` or `str`: what a typed value of this field is parsed as (None aside)."""
+    names = str(option_field.type).replace(" ", "").split("|")
+    return {"int": int, "float": float}.get(names[0], str)
+
+
+def shown_default(option_field: dataclasses.Field) -> str | None:
+    """The default as a person reads it (`1`, not `1.0`), or None where there is none."""
+    default = option_field.default
+    if default is None:
+        return None
+    return f"{default:g}" if isinstance(default, float) else str(default)
 
 
 class ConfigError(UserError, ValueError):
@@ -65,67 +100,80 @@ def parse_rate(text: str | float, what: str = "learning rate") -> float:
 class RunConfig:
     """Everything that decides what a run does. Saved as the run's `config.json`."""
 
-    method: str = "full"
+    method: str = option("full", "full (hand-written loop), trainer (Hugging Face Trainer), lora, or evaluate only",
+                         choices=METHODS, form="method")
     """Which method: `full` (hand-written loop), `trainer` (Hugging Face Trainer), `lora`, or `evaluate`."""
-    model: str = "gpt2"
+    model: str = option("gpt2", "Hub id, local model folder, or demo", form="model (Hub id, folder, demo)")
     """A Hub id, a local model folder, or `demo` (a tiny GPT-2 built locally)."""
-    data: str = "sst2"
+    data: str = option("sst2", "sst2 (Hub), a GLUE-style folder, csv/tsv/jsonl/parquet, a saved dataset, or demo",
+                       form="data (sst2, folder/file, demo)")
     """`sst2` (Hub), a GLUE-style folder, a csv/tsv/jsonl/parquet file or folder, a saved dataset, or `demo`."""
-    init: str = "pretrained"
+    init: str = option("pretrained", "pretrained weights or random init", choices=INITS, form="init")
     """`pretrained` loads the model's weights; `random` builds the same architecture with fresh weights."""
-    train_subset: int | None = None
+    train_subset: int | None = option(None, "seeded random subset of N training examples", metavar="N",
+                                      form="train subset", placeholder="all")
     """Train on a seeded random subset of this many examples (None: all)."""
-    eval_subset: int | None = None
+    eval_subset: int | None = option(None, "seeded random subset of N validation examples", metavar="N",
+                                     form="eval subset", placeholder="all")
     """Evaluate on a seeded random subset of this many validation examples (None: all)."""
-    epochs: float = 1.0
+    epochs: float = option(1.0, "passes over the training data", metavar="E", form="epochs")
     """Passes over the training data; a fraction trains on part of an epoch."""
-    batch_size: int = 32
+    batch_size: int = option(32, "examples per step", metavar="B", form="batch size")
     """Examples per optimizer step."""
-    lr: float | None = None
+    lr: float | None = option(None, "learning rate (default: 1e-5 full/trainer, 1e-4 lora; demo: 1e-3/3e-3)",
+                              metavar="LR", form="learning rate", placeholder="default: 1e-5 (lora 1e-4; demo 1e-3)")
     """Peak learning rate (None: the method's reference default, see `REFERENCE_LR`)."""
-    eps: float | None = None
+    eps: float | None = option(None, "AdamW eps (default 1e-8; 1e-4 with fp16-pure, where 1e-8 rounds to 0)", metavar="EPS",
+                               form="AdamW eps", placeholder="default: 1e-8 (fp16-pure 1e-4)")
     """AdamW's eps (None: 1e-8, or 1e-4 under `fp16-pure` where 1e-8 rounds to zero)."""
-    weight_decay: float = 0.01
+    weight_decay: float = option(0.01, "AdamW weight decay", metavar="WD")
     """AdamW weight decay (torch's default)."""
-    optimizer: str = "adamw"
+    optimizer: str = option("adamw", "adamw, or sgd (momentum 0.9)", choices=OPTIMIZERS)
     """`adamw` or `sgd` (plain SGD with momentum 0.9)."""
-    schedule: str = "constant"
+    schedule: str = option("constant", "learning-rate schedule (linear and cosine decay to 0)", choices=SCHEDULES)
     """Learning-rate schedule: `constant`, `linear` decay to 0, or `cosine` decay to 0."""
-    precision: str = "auto"
+    precision: str = option("auto", "auto: bf16 autocast where supported, fp16+GradScaler on older GPUs, fp32 on CPU",
+                            choices=PRECISIONS, form="precision")
     """`auto` (bf16 autocast where supported, fp16 autocast + GradScaler on older GPUs, fp32 on CPU),
     `fp32`, `fp16`, `bf16`, or `fp16-pure` (the model itself cast to float16)."""
-    max_length: int = 128
+    max_length: int = option(128, "truncate sentences to L tokens", metavar="L")
     """Longest tokenized sentence; longer ones are truncated."""
-    seed: int = 0
+    seed: int = option(0, "seeds the subsets, the data order, dropout and fresh weights", metavar="S", minimum=0,
+                       form="seed")
     """Seeds the subsets, the data order, dropout and fresh weights."""
-    eval_every: int | None = None
+    eval_every: int | None = option(None, "also evaluate every STEPS steps (always at epoch ends)", metavar="STEPS")
     """Evaluate every this many optimizer steps, besides each epoch end (None: epoch ends only)."""
-    save_every: int | None = None
+    save_every: int | None = option(None, "checkpoint every STEPS steps (default: epoch ends and stop)", metavar="STEPS")
     """Write a checkpoint every this many steps (None: at each epoch end and on stop)."""
-    lora_r: int = 8
+    lora_r: int = option(8, "LoRA rank", metavar="R", form="LoRA r")
     """LoRA rank."""
-    lora_alpha: int = 16
+    lora_alpha: int = option(16, "LoRA scaling numerator: updates are scaled by alpha/r", metavar="ALPHA",
+                             form="LoRA alpha")
     """LoRA scaling numerator (the update is scaled by alpha / r)."""
-    lora_dropout: float = 0.05
+    lora_dropout: float = option(0.05, "dropout on the LoRA branch, in [0, 1)", metavar="P", form="LoRA dropout")
     """Dropout on the LoRA branch."""
-    lora_targets: str = "auto"
+    lora_targets: str = option("auto", "modules LoRA wraps: auto (peft's choice; GPT-2: c_attn) or NAME,...",
+                               metavar="auto|NAME,...")
     """`auto` (peft's choice for the architecture; GPT-2: `c_attn`) or comma-separated module names."""
-    nonfinite: str = "pause"
+    nonfinite: str = option("pause", "on NaN/Inf: pause (headless: stop with the diagnosis), skip the step, or stop",
+                            choices=NONFINITE_POLICIES)
     """On a NaN/Inf loss or gradient: `pause` (with a diagnosis and fixes), `skip` the step, or `stop`."""
-    device: str = "auto"
+    device: str = option("auto", "where to train", choices=DEVICES)
     """`auto`, `cpu`, `cuda` or `mps`."""
-    eval_batch_size: int | None = None
+    eval_batch_size: int | None = option(None, "evaluation batch size (default 4x --batch-size)", metavar="B")
     """Examples per evaluation batch (None: 4x the training batch; evaluation keeps no gradients)."""
-    log_every: int | None = None
+    log_every: int | None = option(None, "read the loss from the device every STEPS steps (default: 1 CPU, 25 GPU)",
+                                   metavar="STEPS")
     """Read loss values back from the device every this many steps (None: 1 on CPU, 25 on a GPU).
     Reading a value from a GPU is a sync point that stalls the pipeline, so it is never done per step."""
-    keep_checkpoints: int = 2
+    keep_checkpoints: int = option(2, "newest checkpoints to keep; the best one is kept too", metavar="N")
     """How many of the newest checkpoints to keep (the best one is kept as well)."""
-    compile: str = "off"
+    compile: str = option("off", "on: torch.compile the training step (CUDA graphs on a GPU; one-time compile, then faster)",
+                          choices=COMPILE_CHOICES, form="compile")
     """`on`: the training step runs through torch.compile (CUDA graphs on a GPU), batches padded to a
     multiple of 8 tokens; a one-time compile of tens of seconds pays back on long GPU runs. `off`: eager."""
     extra: dict[str, Any] = field(default_factory=dict)
-    """Free-form labels carried into reports (e.g. a repeat group); never changes training."""
+    """Free-form labels carried into reports (e.g. a repeat group); never changes training. Not a flag."""
 
     def __post_init__(self) -> None:
         self._check_choice("method", METHODS)

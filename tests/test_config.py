@@ -54,3 +54,38 @@ def test_trainer_cannot_promise_to_skip_a_step():
         RunConfig(method="trainer", nonfinite="skip")
     assert caught.value.field == "nonfinite" and "cannot skip" in str(caught.value)
     assert RunConfig(method="full", nonfinite="skip").nonfinite == "skip"
+
+
+def test_every_setting_is_a_flag_with_its_default_and_help():
+    """RunConfig is the one source: each field a person sets is a `run` flag with the field's
+    default, a help text, and its choices; the parsed flags give back the default config."""
+    import argparse
+    import dataclasses
+
+    from cli.args import add_run_arguments, config_from_args, flag_for
+    from core.config import options
+
+    parser = argparse.ArgumentParser()
+    add_run_arguments(parser)
+    actions = {action.dest: action for action in parser._actions}
+    names = {f.name for f in dataclasses.fields(RunConfig)} - {"extra"}
+    assert {option.name for option in options()} == names
+    for option in options():
+        action = actions[option.name]
+        assert flag_for(option.name) in action.option_strings
+        assert action.default == option.default and action.help
+        assert action.choices == option.metadata["choices"]
+    assert config_from_args(parser.parse_args([])) == RunConfig()
+    assert config_from_args(parser.parse_args(["--keep-checkpoints", "5"])).keep_checkpoints == 5
+
+
+def test_the_form_fields_come_from_the_config():
+    from tui.screens.new_run import SELECTS, TEXT_FIELDS, parse_form
+
+    assert [name for name, _ in SELECTS] == ["method", "init", "precision", "compile"]
+    labels = dict((name, label) for name, label, _ in TEXT_FIELDS)
+    assert labels["lr"] == "learning rate" and labels["lora_dropout"] == "LoRA dropout"
+    assert parse_form({"batch_size": " 8 ", "lr": "2e-5", "model": "demo"}) == RunConfig(batch_size=8, lr=2e-5, model="demo")
+    with pytest.raises(ConfigError) as caught:
+        parse_form({"batch_size": "8.5"})
+    assert caught.value.field == "batch_size" and "whole number" in str(caught.value)

@@ -13,8 +13,9 @@ from typing import Any
 
 import torch
 
+from core.config import FP16_PURE_EPS
+
 FLOAT16_TINY = float(torch.finfo(torch.float16).smallest_normal)
-SAFE_FP16_EPS = 1e-4
 
 
 def rounds_to_zero_in_fp16(eps: float) -> bool:
@@ -29,12 +30,12 @@ def preflight_eps_warning(precision: str, eps: float | None, optimizer_impl: str
         if optimizer_impl == "fused":
             return (f"eps={eps:g} is 0 in float16; the fused AdamW in use computes in float32 so eps survives, "
                     "but v is stored in float16 and underflows, so updates m/(sqrt(v)+eps) can overflow float16. "
-                    f"Use --eps {SAFE_FP16_EPS:g} or --precision auto (float32 weights).")
+                    f"Use --eps {FP16_PURE_EPS:g} or --precision auto (float32 weights).")
         return (f"eps={eps:g} rounds to 0 in float16 (anything below ~6e-8 does): once v underflows, AdamW divides by "
-                f"zero and the loss turns NaN. Use --eps {SAFE_FP16_EPS:g} or --precision auto (float32 weights).")
+                f"zero and the loss turns NaN. Use --eps {FP16_PURE_EPS:g} or --precision auto (float32 weights).")
     if eps < FLOAT16_TINY:
         return (f"eps={eps:g} is below float16's smallest normal number ({FLOAT16_TINY:.1e}) and loses precision; "
-                f"consider --eps {SAFE_FP16_EPS:g}.")
+                f"consider --eps {FP16_PURE_EPS:g}.")
     return None
 
 
@@ -46,15 +47,15 @@ def diagnose(*, what: str, precision: str, eps: float | None, lr: float, optimiz
              optimizer: str) -> tuple[str, list[dict[str, Any]]]:
     """A sentence naming the most likely cause, and numbered fixes that are control commands."""
     suggestions: list[dict[str, Any]] = []
-    if precision == "fp16-pure" and optimizer == "adamw" and eps is not None and eps < SAFE_FP16_EPS:
+    if precision == "fp16-pure" and optimizer == "adamw" and eps is not None and eps < FP16_PURE_EPS:
         if rounds_to_zero_in_fp16(eps) and optimizer_impl != "fused":
             diagnosis = (f"Pure fp16: eps={eps:g} rounds to 0 in float16 and sqrt(v) underflows to 0 for small "
                          "gradients, so AdamW's update m/(sqrt(v)+eps) divides by zero.")
         else:
             diagnosis = (f"Pure fp16: v is stored in float16 and underflows for small gradients; with eps={eps:g} "
                          "the update m/(sqrt(v)+eps) overflows float16.")
-        suggestions.append({"key": "1", "label": f"set eps {SAFE_FP16_EPS:g} and resume",
-                            "commands": [_command("set_eps", SAFE_FP16_EPS), _command("resume")]})
+        suggestions.append({"key": "1", "label": f"set eps {FP16_PURE_EPS:g} and resume",
+                            "commands": [_command("set_eps", FP16_PURE_EPS), _command("resume")]})
         suggestions.append({"key": "2", "label": "halve the learning rate and resume",
                             "commands": [_command("set_lr", lr / 2), _command("resume")]})
         suggestions.append({"key": "3", "label": "stop; rerun with --precision auto (float32 weights, autocast)",

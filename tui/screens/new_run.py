@@ -12,25 +12,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from core.config import COMPILE_CHOICES, INITS, METHODS, PRECISIONS, ConfigError, RunConfig
+from core.config import FORM_FIELDS, ConfigError, RunConfig, options, shown_default, value_type
 
+# Built from RunConfig's fields: their labels, placeholders, choices and value types.
+_OPTIONS = {option.name: option for option in options()}
+SELECTS = [(name, _OPTIONS[name].metadata["choices"]) for name in FORM_FIELDS if _OPTIONS[name].metadata["choices"]]
 TEXT_FIELDS = [  # (field, label, placeholder)
-    ("model", "model (Hub id, folder, demo)", "gpt2"),
-    ("data", "data (sst2, folder/file, demo)", "sst2"),
-    ("lr", "learning rate", "default: 1e-5 (lora 1e-4; demo 1e-3)"),
-    ("eps", "AdamW eps", "default: 1e-8 (fp16-pure 1e-4)"),
-    ("batch_size", "batch size", "32"),
-    ("epochs", "epochs", "1"),
-    ("train_subset", "train subset", "all"),
-    ("eval_subset", "eval subset", "all"),
-    ("seed", "seed", "0"),
-    ("lora_r", "LoRA r", "8"),
-    ("lora_alpha", "LoRA alpha", "16"),
-    ("lora_dropout", "LoRA dropout", "0.05"),
+    (name, _OPTIONS[name].metadata["form"], _OPTIONS[name].metadata["placeholder"] or shown_default(_OPTIONS[name]))
+    for name in FORM_FIELDS if not _OPTIONS[name].metadata["choices"]
 ]
-SELECTS = [("method", METHODS), ("init", INITS), ("precision", PRECISIONS), ("compile", COMPILE_CHOICES)]
-INTS = {"batch_size", "train_subset", "eval_subset", "seed", "lora_r", "lora_alpha"}
-FLOATS = {"lr", "eps", "epochs", "lora_dropout"}
 
 
 def parse_form(values: dict[str, str]) -> RunConfig:
@@ -40,18 +30,12 @@ def parse_form(values: dict[str, str]) -> RunConfig:
         text = text.strip()
         if not text:
             continue
-        if name in INTS:
-            try:
-                kwargs[name] = int(text)
-            except ValueError:
-                raise ConfigError(name, f"{name.replace('_', ' ')}: {text!r} is not a whole number") from None
-        elif name in FLOATS:
-            try:
-                kwargs[name] = float(text)
-            except ValueError:
-                raise ConfigError(name, f"{name.replace('_', ' ')}: {text!r} is not a number") from None
-        else:
-            kwargs[name] = text
+        kind = value_type(_OPTIONS[name])
+        try:
+            kwargs[name] = kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigError(name, f"{name.replace('_', ' ')}: {text!r} is not {what}") from None
     return RunConfig(**kwargs)
 
 
@@ -68,7 +52,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
             with VerticalScroll(id="fields"):
                 for name, choices in SELECTS:
                     with Horizontal(classes="field"):
-                        yield Label(name, classes="field-label")
+                        yield Label(_OPTIONS[name].metadata["form"], classes="field-label")
                         yield Select([(c, c) for c in choices], value=getattr(self.initial, name), allow_blank=False,
                                      id=f"f-{name}")
                 for name, label, placeholder in TEXT_FIELDS:
