@@ -1,0 +1,108 @@
+"""What a report says and in which order, written once: a list of blocks (headings, paragraphs,
+tables, charts) that the Markdown and HTML renderers turn into their own markup.
+
+Texts are templates of our own with `{}` slots for values from data or models; each renderer
+escapes the values for its format (and, in HTML, the template too). Table cells are all values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.report.compare import COLUMNS
+
+NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
+              "at 90% on SST-2's 872. Differences smaller than two standard errors are not evidence.")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    values: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    values: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Short `name: text` lines about the session; each text a template with its values."""
+
+    items: list[tuple[str, str, tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    emphasized_from_column: int | None = None
+    """Cells from this column on are emphasized (settings that differ between runs)."""
+
+
+@dataclass(frozen=True)
+class Charts:
+    loss: list[list[float]] = field(default_factory=list)
+    accuracy: list[list[float]] = field(default_factory=list)
+
+
+Block = Heading | Paragraph | Facts | Table | Charts
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
+def _mean_std(mean: float | None, std: float | None) -> str:
+    return "-" if mean is None else f"{100 * mean:.2f} ± {100 * std:.2f}"
+
+
+def document(data: dict[str, Any]) -> list[Block]:
+    device = data.get("device") or {}
+    versions = ", ".join(f"{k} {v}" for k, v in (data.get("versions") or {}).items())
+    blocks: list[Block] = [
+        Heading(1, "Session {}", (data["session"],)),
+        Facts([("created", "{}; host: {}", (data.get("created") or "-", data.get("host") or "-")),
+               ("device", "{} ({})", (device.get("name", "-"), device.get("kind", "-"))), ("versions", "{}", (versions or "-",))]),
+        Heading(2, "Results (validation accuracy)"),
+        Table(list(COLUMNS), [[str(run["row"][c]) for c in COLUMNS] for run in data["runs"]]),
+        Heading(2, "Repeated configurations (mean ± std over seeds)"),
+        Table(["group", "method", "model", "runs", "seeds", "best acc %", "final acc %"],
+              [[str(g["id"]), str(g["method"]), str(g["model"]), str(g["n"]), ",".join(str(s) for s in g["seeds"]),
+                _mean_std(g["best_mean"], g["best_std"]), _mean_std(g["final_mean"], g["final_std"])]
+               for g in data["groups"]]),
+        Heading(2, "Effective settings that differ between runs"),
+    ]
+    if data["differing_settings"]:
+        blocks.append(Table(["setting", *(str(r["run_id"]) for r in data["runs"])],
+                            [[key, *(str(r["effective"].get(key)) for r in data["runs"])] for key in data["differing_settings"]],
+                            emphasized_from_column=1))
+    else:
+        blocks.append(Paragraph("No differences."))
+    blocks += [Heading(2, "Noise"), Paragraph(NOISE_NOTE)]
+    for run in data["runs"]:
+        blocks += run_blocks(run)
+    return blocks
+
+
+def run_blocks(run: dict[str, Any]) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Run {}: {} ({})", (run["run_id"], run["config"].get("method"), run["status"]))]
+    if run["evaluation_only"]:
+        blocks.append(Paragraph("Evaluation only: no training."))
+    final, se = run["summary"].get("final_val_accuracy"), run.get("standard_error")
+    if final is not None:
+        noise = f" ± {100 * se:.2f} (standard error, n={run['validation_n']})" if se is not None else ""
+        blocks.append(Paragraph(f"Final validation accuracy {_pct(final)}%{noise}."))  # numbers only
+    blocks.append(Charts(run["loss_curve"], run["accuracy_curve"]))
+    if run["timeline"]:
+        blocks.append(Table(["step", "event"], [[str(item["step"]), str(item["detail"])] for item in run["timeline"]]))
+    if run["misclassified"]:
+        blocks += [Paragraph("Most confidently misclassified validation sentences:"),
+                   Table(["confidence", "label", "sentence"],
+                         [[f"{m['confidence']:.3f}", str(m["label"]), str(m["text"])] for m in run["misclassified"]])]
+    if run["bad_log_lines"]:
+        blocks.append(Paragraph("{} unreadable line(s) in this run's log were skipped.", (run["bad_log_lines"],)))
+    return blocks
