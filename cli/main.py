@@ -75,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return launch(sessions_dir=sessions_dir_from(args), demo=args.demo)
     except KeyboardInterrupt:
+        from core.errors import EXIT_INTERRUPTED
+
         sys.stderr.write(f"{PROG}: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:
         from core.errors import UserError
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from cli.args import config_from_args, flag_for
 from core.config import ConfigError
+from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 from core.run.terminal import detach_from_dead_terminal
 
 
@@ -53,7 +54,7 @@ def run_command(args: argparse.Namespace) -> int:
         configs = [config_from_args(args, seed=seed) for seed in seeds]
     except ConfigError as error:
         sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
-        return 2
+        return EXIT_BAD_INPUT
 
     from core.run.runner import RunHandle, execute
     from core.storage.sessions import Session, default_sessions_dir
@@ -61,7 +62,7 @@ def run_command(args: argparse.Namespace) -> int:
     sessions_dir = args.run_sessions_dir or args.sessions_dir or default_sessions_dir()
     label = f"{configs[0].method}-{configs[0].model.rstrip('/').split('/')[-1]}"
     session = Session.create(sessions_dir, args.session, label=label)
-    exit_code = 0
+    exit_code = EXIT_OK
     for config in configs:
         if len(configs) > 1:
             config = config.replace(extra={"repeat_group": f"seeds {','.join(map(str, seeds))}"})
@@ -72,11 +73,11 @@ def run_command(args: argparse.Namespace) -> int:
             outcome = execute(config, session, handle, on_event=show.on_event, headless=True)
         if outcome.error:
             sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
-            if outcome.exit_code != 2 and outcome.hint:
+            if outcome.exit_code != EXIT_BAD_INPUT and outcome.hint:
                 sys.stderr.write(f"hint: {outcome.hint}\n")
         print(json.dumps(_public_summary(outcome.summary)), flush=True)
-        exit_code = max(exit_code, outcome.exit_code) if exit_code != 130 else 130
-        if outcome.exit_code in (2, 130):
+        exit_code = max(exit_code, outcome.exit_code) if exit_code != EXIT_INTERRUPTED else EXIT_INTERRUPTED
+        if outcome.exit_code in (EXIT_BAD_INPUT, EXIT_INTERRUPTED):
             return outcome.exit_code
     return exit_code
 

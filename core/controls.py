@@ -45,11 +45,11 @@ def make_command(kind: str, value: float | str | None = None) -> Command:
     return Command(kind)
 
 
-def set_lr(value: float | str) -> Command:
+def lr_command(value: float | str) -> Command:
     return make_command("set_lr", value)
 
 
-def set_eps(value: float | str) -> Command:
+def eps_command(value: float | str) -> Command:
     return make_command("set_eps", value)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+# The exit codes of every command: done; failed (a bug or a fault: the error and a hint); bad input
+# (one line naming what to fix); interrupted by a signal or a stop (saved, can be resumed).
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
 
 class UserError(Exception):
     """Bad input from the user: a flag, a file, a model name. Never shown with a traceback."""
 
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 class DataError(UserError):

@@ -12,7 +12,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.error_modal import ErrorModal
 from tui.screens.rate_dialog import RateDialog
 from tui.screens.results import ResultsScreen
-from tui.widgets.nan_banner import NanBanner
+from tui.widgets.pause_banner import PauseBanner
 
 FIXED_DEVICE = ({"kind": "cpu", "name": "Test CPU", "threads": 2}, "fp32", {"sst2-tui": "test", "torch": "test"})
 CONFIG = RunConfig(model="demo", data="demo")
@@ -94,13 +94,13 @@ async def test_nan_banner_and_one_key_fix(tmp_path):
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.nonfinite is not None)
         await pilot.pause(0.1)
-        banner = app.screen.query_one(NanBanner)
+        banner = app.screen.query_one(PauseBanner)
         assert banner.display
         text = str(banner.render())
         assert "step 6" in text and "rounds to 0 in float16" in text and "set eps 0.0001 and resume" in text
         await pilot.press("1")
         await wait_for(pilot, lambda: app.current.status == "finished")
-        assert not app.screen.query_one(NanBanner).display
+        assert not app.screen.query_one(PauseBanner).display
     assert engine.received[:2] == [{"kind": "set_eps", "value": 1e-4}, {"kind": "resume"}]
 
 

@@ -91,7 +91,7 @@ async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch)
 
     import core.run.disk_watcher
     import core.storage.checkpoints
-    from tui.widgets.nan_banner import NanBanner
+    from tui.widgets.pause_banner import PauseBanner
 
     real_save = core.storage.checkpoints.save_file
     room = threading.Event()
@@ -108,7 +108,7 @@ async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch)
     app = SST2App(tmp_path / "sessions", queue=[config], session_name="disk")
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.status == "paused", timeout=90)
-        banner = app.screen.query_one(NanBanner)
+        banner = app.screen.query_one(PauseBanner)
         text = str(banner.render())
         assert banner.display and "Disk full" in text and "step-0000010.tmp" in text
         room.set()

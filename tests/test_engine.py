@@ -7,7 +7,7 @@ import time
 import pytest
 
 from core.config import RunConfig
-from core.controls import PAUSE, RESUME, STOP, Command, set_eps, set_lr
+from core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
 from core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunFinished, RunStarted, Step, WarningEvent
 from tests.helpers import DEMO, drain, inject_nan_at, start
 
@@ -30,7 +30,7 @@ def test_lr_change_applies_at_the_next_step(tmp_path):
     generator, controls = start(demo(schedule="linear"), tmp_path / "run")
     next(generator)
     next(generator)
-    controls.send(set_lr("2e-3"))
+    controls.send(lr_command("2e-3"))
     events = next(generator)
     control = next(e for e in events if isinstance(e, Control))
     step = next(e for e in events if isinstance(e, Step))
@@ -40,7 +40,7 @@ def test_lr_change_applies_at_the_next_step(tmp_path):
     # the linear schedule keeps decaying from the new value: one step later, by one 1/47 slope of the new base
     base = 2e-3 / (1 - 1 / 47)
     assert math.isclose(step.lr, base * (1 - 2 / 47), rel_tol=1e-6)
-    controls.send(set_eps("1e-6"))
+    controls.send(eps_command("1e-6"))
     events = next(generator)
     assert next(e for e in events if isinstance(e, Step)).eps == 1e-6
     generator.close()

@@ -1,7 +1,7 @@
 import json
 import math
 
-from core.controls import PAUSE, ControlChannel, make_command, set_lr
+from core.controls import PAUSE, ControlChannel, lr_command, make_command
 from core.events import EVENT_TYPES, DiskFull, Eval, Event, Nonfinite, RunStarted, Step, Unknown, event_from_json
 
 
@@ -50,7 +50,7 @@ def test_every_event_class_reads_back_as_itself():
 
 def test_control_channel_preserves_order_and_validates():
     channel = ControlChannel()
-    channel.send(set_lr("2e-5"))
+    channel.send(lr_command("2e-5"))
     channel.send(PAUSE)
     assert [c.kind for c in channel.drain()] == ["set_lr", "pause"]
     assert channel.drain() == []

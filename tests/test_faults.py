@@ -13,7 +13,7 @@ import time
 import pytest
 
 from core.config import RunConfig
-from core.controls import PAUSE, RESUME, set_lr
+from core.controls import PAUSE, RESUME, lr_command
 from core.events import Control, RunFinished, Step
 from core.storage.files import read_events
 from tests.helpers import DEMO, drain, start
@@ -25,7 +25,7 @@ def test_a_burst_of_100_lr_changes_and_pauses_keeps_order_and_the_last_value(tmp
     next(generator)
     values = [1e-4 + i * 1e-6 for i in range(100)]
     for value in values:
-        controls.send(set_lr(value))
+        controls.send(lr_command(value))
     for _ in range(10):
         controls.send(PAUSE)
         controls.send(RESUME)

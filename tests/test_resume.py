@@ -39,9 +39,13 @@ def test_kill_9_then_resume_matches_the_uninterrupted_run(tmp_path):
             break
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    assert process.wait() == -signal.SIGKILL, "the run was killed, not finished before the kill"
     log = read_events(events)
     assert log.bad_lines <= 1, "every line but possibly the last parses"
+    killed_at = max(e.step for e in log.events if e.type == "step")
+    assert 25 <= killed_at < reference["steps"]
+    assert not (events.parent / "summary.json").exists() or \
+        json.loads((events.parent / "summary.json").read_text()).get("status") != "finished"
 
     resumed = cli("--resume", str(events.parent), sessions=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
@@ -49,6 +53,10 @@ def test_kill_9_then_resume_matches_the_uninterrupted_run(tmp_path):
     assert result["steps"] == reference["steps"]
     assert result["final_val_accuracy"] == reference["final_val_accuracy"]
     assert result["run_dir"] == str(events.parent)
+    resumed_from = [e for e in read_events(events).events if e.type == "warning" and e.code == "resumed"]
+    assert len(resumed_from) == 1
+    resumed_at = int(resumed_from[0].message.rsplit(" ", 1)[-1])
+    assert resumed_at % 10 == 0 and 10 <= resumed_at <= killed_at, "from a checkpoint written before the kill"
 
 
 def test_damaged_and_partial_checkpoints_are_skipped(tmp_path):

@@ -11,12 +11,14 @@ SIZE = (100, 30)
 
 def finished_app(tmp_path, configs=None, **engine_args):
     engine = FakeEngine(steps=20, **engine_args)
-    return make_app(tmp_path, engine, configs if configs is not None else [CONFIG]), engine
+    app = make_app(tmp_path, engine, configs if configs is not None else [CONFIG])
+    app.charts_every = 0.0  # every repaint draws the charts too: nothing waits for their timer
+    return app, engine
 
 
 async def settle(pilot, app, runs: int = 1) -> None:
     await wait_for(pilot, lambda: len(app.views) == runs and app.views[-1].status in ("finished", "stopped"))
-    await pilot.pause(2.6)  # charts repaint on their own timer (every 2 s)
+    await pilot.pause()
 
 
 def test_dashboard_after_a_run(snap_compare, tmp_path):
@@ -29,7 +31,7 @@ def test_nan_banner(snap_compare, tmp_path):
 
     async def before(pilot):
         await wait_for(pilot, lambda: app.current is not None and app.current.nonfinite is not None)
-        await pilot.pause(2.6)
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
     engine.release()

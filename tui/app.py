@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import signal
 import sys
 import threading
 import time
@@ -18,10 +14,9 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from core.config import RunConfig
-from core.controls import PAUSE, RESUME, STOP, Command, set_eps, set_lr
-from core.errors import UserError
+from core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
+from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UserError
 from core.run.runner import RunHandle, RunOutcome, execute
-from core.run.terminal import detach_from_dead_terminal
 from core.storage.files import read_events
 from core.storage.sessions import Session
 from tui.bridge import EventBridge
@@ -36,13 +31,13 @@ from tui.screens.new_run import NewRunScreen
 from tui.screens.rate_dialog import RateDialog
 from tui.screens.results import ResultsScreen
 from tui.screens.sessions import SessionsScreen
+from tui.signals import handle_signals, survive_hangup
 
 Runner = Callable[..., RunOutcome]
 # Repaints cost the training thread time (the GIL, and on small machines a core): numbers repaint
 # at most twice a second, charts every 2 seconds. Pauses, NaN reports and the end repaint at once.
 NUMBERS_EVERY_SECONDS = 0.5
 CHARTS_EVERY_SECONDS = 2.0
-HANGUP_EXIT_GRACE_SECONDS = 5.0
 DEMO_RUN = RunConfig(model="demo", data="demo", epochs=3, batch_size=16, eval_every=25)
 
 
@@ -99,52 +94,28 @@ class SST2App(App):
         self.interrupted_by: str | None = None
         self.worker_busy = False
         self.worker_done = threading.Event()
+        self.numbers_every = NUMBERS_EVERY_SECONDS
+        self.charts_every = CHARTS_EVERY_SECONDS
         self._dirty = False
         self._charts_stale = False
         self._charts_due = 0.0
 
     # -- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self._handle_signals()
+        handle_signals(self.interrupt_by_signal)
         self.push_screen(DashboardScreen())
-        self.set_interval(NUMBERS_EVERY_SECONDS, self._repaint_if_dirty)
+        self.set_interval(self.numbers_every, self._repaint_if_dirty)
         self.worker_busy = True
         self._run_queue()
-
-    def _handle_signals(self) -> None:
-        """SIGTERM, SIGHUP (the SSH connection dropped) and SIGINT from outside: the run finishes its
-        step, evaluates, saves and is marked interrupted; then the app exits. Handled on the event
-        loop, between messages; the training thread is never interrupted mid-step."""
-        loop = asyncio.get_running_loop()
-        for name in ("SIGTERM", "SIGHUP", "SIGINT"):
-            if hasattr(signal, name):
-                # event loops without Unix signal support (Windows) refuse: the default handling stays
-                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                    loop.add_signal_handler(getattr(signal, name), self.interrupt_by_signal, name)
 
     def interrupt_by_signal(self, name: str) -> None:
         self.interrupted_by = name
         if name == "SIGHUP":
-            # The terminal is gone. Textual restarts its terminal mode on the SIGCONT that comes with
-            # a hang-up and its writer thread may have died on EIO, so restoring the terminal could
-            # block: once the run is saved, leave even if the normal exit does not get through.
-            with contextlib.suppress(ValueError, OSError):
-                signal.signal(signal.SIGCONT, signal.SIG_DFL)
-            detach_from_dead_terminal()
-            threading.Thread(target=self._leave_after_hangup, name="hangup-exit", daemon=True).start()
-        self.quitting = True
-        self.queue.clear()
-        if self.handle is not None:
-            self.handle.interrupt()
+            survive_hangup(self.worker_done, lambda: self.worker_busy)
+        self._stop_everything(interrupt=True)
         if not self.worker_busy:
             self.exit()
         # else: the worker ends the run; QueueIdle then exits the app
-
-    def _leave_after_hangup(self) -> None:
-        if self.worker_busy:
-            self.worker_done.wait()  # the run has finished its step, evaluated, saved and closed its log
-        time.sleep(HANGUP_EXIT_GRACE_SECONDS)
-        os._exit(130)  # only reached when the normal exit hung on the dead terminal
 
     def on_device_detected(self, message: DeviceDetected) -> None:
         self.device, self.versions = message.device, message.versions
@@ -190,12 +161,12 @@ class SST2App(App):
             return self.runner(item, self.session, handle, on_event=self.bridge)
         except UserError as error:
             # the session could not be opened or locked (another sst2-tui writes it, or it is gone)
-            return RunOutcome({"status": "failed"}, 2, str(error), "Fix what the message names, then start the run again.")
+            return RunOutcome({"status": "failed"}, EXIT_BAD_INPUT, str(error), "Fix what the message names, then start the run again.")
 
     def queue_resumption(self, item: Resumption) -> None:
         """From the sessions browser: continue an interrupted run after what is queued now."""
         self.queue.add(item)
-        self.notify(f"Queued: {item.describe()}.", markup=False)
+        self.notify(f"Queued: {item.label()}.", markup=False)
         self._refresh()
         self._start_worker_if_needed()
 
@@ -263,13 +234,17 @@ class SST2App(App):
             error = event.worker.error
             self.push_screen(ErrorModal("Unexpected error", f"{type(error).__name__}: {error}", None))
 
-    def _stop_everything(self) -> None:
+    def _stop_everything(self, interrupt: bool = False) -> None:
         """Leaving the app by any way: no new runs, and the current one stops gracefully (a paused
-        run is woken by the stop), so the worker thread ends and the session stays complete."""
+        run is woken by the stop), so the worker thread ends and the session stays complete. A
+        signal marks the run interrupted."""
         self.quitting = True
         self.queue.clear()
         if self.handle is not None:
-            self.handle.controls.send(STOP)
+            if interrupt:
+                self.handle.interrupt()
+            else:
+                self.handle.controls.send(STOP)
 
     def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
         self._stop_everything()
@@ -292,7 +267,7 @@ class SST2App(App):
         if not charts and now >= self._charts_due:
             charts = True
         if charts:
-            self._charts_due = now + CHARTS_EVERY_SECONDS
+            self._charts_due = now + self.charts_every
             self._charts_stale = False
         if self.current is not None and self.device.get("kind") == "cuda" and self.current.memory_mb is not None:
             dashboard.show_device({**self.device, "memory_in_use_mb": self.current.memory_mb}, "")
@@ -320,7 +295,7 @@ class SST2App(App):
 
         def apply(value: float | None) -> None:
             if value is not None:
-                self._send(set_lr(value) if what == "learning rate" else set_eps(value))
+                self._send(lr_command(value) if what == "learning rate" else eps_command(value))
 
         self.push_screen(RateDialog(what, current), apply)
 
@@ -377,17 +352,12 @@ class SST2App(App):
 
     def action_quit_app(self) -> None:
         if self.current is None or not self.current.active:
-            self.quitting = True
-            self.queue.clear()
-            self.exit()
+            self.exit()  # which stops everything first
             return
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.quitting = True
-                self.queue.clear()
-                if self.handle is not None:
-                    self.handle.controls.send(STOP)
+                self._stop_everything()
                 self.notify("Stopping the run gracefully, then quitting.")
 
         self.push_screen(ConfirmScreen("A run is active. Stop it gracefully and quit? (its session stays complete)"), answer)
@@ -400,4 +370,4 @@ def launch(sessions_dir: Path, demo: bool = False) -> int:
         # The app was closed while a run was stopping: let it finish its step and save.
         sys.stderr.write("sst2-tui: stopping the run (finishing the step, evaluating, saving)...\n")
         app.worker_done.wait()
-    return 130 if app.interrupted_by else 0
+    return EXIT_INTERRUPTED if app.interrupted_by else EXIT_OK

@@ -28,15 +28,16 @@ class Resumption:
     def method(self) -> str:
         return self.config.method
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return f"resume {self.folder.run_id} ({self.session_dir.name})"
 
 
 Queued = RunConfig | Resumption
 
 
-def describe(item: Queued) -> str:
-    return item.describe() if isinstance(item, Resumption) else f"{item.method} on {item.model}"
+def queue_label(item: Queued) -> str:
+    """One line naming a queued item, for the queue list and notices."""
+    return item.label() if isinstance(item, Resumption) else f"{item.method} on {item.model}"
 
 
 class RunQueue:

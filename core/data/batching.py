@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -36,10 +35,6 @@ class Encoded:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    @property
-    def token_count(self) -> int:
-        return sum(len(x) for x in self.ids)
 
 
 def encode(tokenizer, texts: list[str], labels: list[int], max_length: int) -> Encoded:
@@ -95,7 +90,3 @@ def to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str,
         return {k: v.pin_memory().to(device, non_blocking=True) for k, v in batch.items()}
     return {k: v.to(device) for k, v in batch.items()}
 
-
-def iterate(batches: list[list[int]], start: int = 0) -> Iterator[tuple[int, list[int]]]:
-    for index in range(start, len(batches)):
-        yield index, batches[index]

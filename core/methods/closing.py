@@ -35,7 +35,6 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
             events = yield from retry_pending_save(checkpoint, state, steering)
             if not this_step.exists():
                 events += save_or_pause(checkpoint, "stop", state)  # stopped while waiting: one last try
-    prep.last_eval = state.last_eval
     try:
         write_predictions(prep.run_dir, prep.splits.validation, state.last_eval)
     except DiskFullError as error:

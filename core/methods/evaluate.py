@@ -33,7 +33,6 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     else:
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size,
                           prep.torch_device, prep.plan)
-        prep.last_eval = result
         write_predictions(prep.run_dir, prep.splits.validation, result)
         yield [state.record_eval(result)]
     summary = state.summary(run_id=prep.run_id, method="evaluate", model=config.model, device=prep.device.describe(),

@@ -20,7 +20,6 @@ from core.data.batching import Encoded, encode, mega_batch_factor
 from core.data.loading import load_splits
 from core.data.split import Splits
 from core.events import RunStarted
-from core.methods.evaluation import EvalResult
 from core.model.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
 from core.model.loading import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
 
@@ -54,7 +53,6 @@ class Prepared:
     steps_per_epoch: int
     total_steps: int
     effective: dict[str, Any] = field(default_factory=dict)
-    last_eval: EvalResult | None = None
     """The final evaluation, with per-example probabilities (for misclassification reports)."""
 
     @property

@@ -21,7 +21,6 @@ class LoadedModel:
     model: nn.Module
     tokenizer: Any
     pad_id: int
-    family: str
     """The config's model_type, e.g. `gpt2` or `bert`."""
     note: str = ""
     fused_gelu: int = 0
@@ -58,7 +57,7 @@ def _load_model(config: RunConfig) -> LoadedModel:
         from core.model.demo import demo_model, demo_tokenizer
 
         tokenizer = demo_tokenizer()
-        return LoadedModel(demo_model(tokenizer, config.seed), tokenizer, tokenizer.pad_token_id, "gpt2",
+        return LoadedModel(demo_model(tokenizer, config.seed), tokenizer, tokenizer.pad_token_id,
                            "demo: a tiny 4-layer GPT-2 with fresh weights")
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
@@ -89,7 +88,7 @@ def _load_model(config: RunConfig) -> LoadedModel:
     except (OSError, ValueError) as error:
         hint = " (this folder has no weights: add --init random)" if config.init == "pretrained" and Path(name).exists() else ""
         raise ModelError(f"--model {config.model}: cannot load the model{hint} ({_first_line(error)})") from None
-    return LoadedModel(model, tokenizer, tokenizer.pad_token_id, model_config.model_type, note)
+    return LoadedModel(model, tokenizer, tokenizer.pad_token_id, note)
 
 
 def _first_line(error: BaseException) -> str:

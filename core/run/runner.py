@@ -14,7 +14,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.controls import STOP, ControlChannel
-from core.errors import UserError
+from core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
 from core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted
 from core.methods import get_method
 from core.model.device import release_memory
@@ -22,8 +22,6 @@ from core.run.disk_watcher import DiskWatcher
 from core.storage.disk_space import DiskFullError
 from core.storage.files import EventLog, atomic_write_json
 from core.storage.sessions import RunFolder, Session
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @dataclass

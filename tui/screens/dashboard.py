@@ -12,7 +12,7 @@ from tui.run_view import RunView
 from tui.widgets.curve import Curve
 from tui.widgets.device_panel import DevicePanel
 from tui.widgets.intervention_log import InterventionLog
-from tui.widgets.nan_banner import NanBanner
+from tui.widgets.pause_banner import PauseBanner
 from tui.widgets.queue_list import QueueList
 from tui.widgets.run_status import RunNumbers, RunTitle
 
@@ -24,7 +24,7 @@ class DashboardScreen(Screen):
             yield RunTitle(id="title")
             yield ProgressBar(id="progress", show_eta=False)
             yield RunNumbers(id="numbers")
-        yield NanBanner(id="nan")
+        yield PauseBanner(id="pause-banner")
         with Horizontal(id="charts"):
             yield Curve("training loss", id="loss-chart")
             yield Curve("validation accuracy", id="accuracy-chart", y_range=(0.0, 1.0))
@@ -34,7 +34,7 @@ class DashboardScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(NanBanner).display = False
+        self.query_one(PauseBanner).display = False
         self.show_run(None, [])
 
     def show_device(self, device: dict, precision: str) -> None:
@@ -52,7 +52,7 @@ class DashboardScreen(Screen):
             progress.update(total=view.total_steps, progress=view.step)
         else:
             progress.update(total=None, progress=0)  # running, length unknown (evaluate)
-        self.query_one(NanBanner).show(view.nonfinite if view else None, view.disk_full if view else None)
+        self.query_one(PauseBanner).show(view.nonfinite if view else None, view.disk_full if view else None)
         if charts:
             self.query_one("#loss-chart", Curve).show(view.losses if view else [])
             self.query_one("#accuracy-chart", Curve).show(view.accuracies if view else [])

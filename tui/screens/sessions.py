@@ -22,10 +22,6 @@ from tui.widgets.curve import Curve
 RESUMABLE = ("interrupted", "stopped")
 
 
-def load_views(session: Session) -> list[RunView]:
-    return [view for view, _ in load_runs(session)]
-
-
 def load_runs(session: Session) -> list[tuple[RunView, Path]]:
     views = []
     for record in session.runs():

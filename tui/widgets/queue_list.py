@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.run_queue import Queued, describe
+from tui.run_queue import Queued, queue_label
 
 
 class QueueList(Static):
@@ -14,5 +14,5 @@ class QueueList(Static):
         if not queued:
             text.append("nothing queued")
         for index, item in enumerate(queued, start=1):
-            text.append(f"{index}. {describe(item)}\n")
+            text.append(f"{index}. {queue_label(item)}\n")
         self.update(text)

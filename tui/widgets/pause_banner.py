@@ -9,7 +9,7 @@ from textual.widgets import Static
 from core.events import DiskFull, Nonfinite
 
 
-class NanBanner(Static):
+class PauseBanner(Static):
     def show(self, report: Nonfinite | None, disk_full: DiskFull | None = None) -> None:
         self.display = report is not None or disk_full is not None
         if disk_full is not None:
