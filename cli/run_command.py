@@ -30,16 +30,14 @@ def _install_signal_handlers(on_signal) -> None:
 
 
 def resume_command(args: argparse.Namespace) -> int:
-    from core.run.resume import prepare_resume
+    from core.run.resume import plan_resume
     from core.run.runner import RunHandle, execute
 
-    config, session, folder, checkpoint, refused = prepare_resume(args.resume)
-    for problem in refused:
-        sys.stderr.write(f"sst2-tui run: skipped damaged checkpoint: {problem}\n")
+    plan = plan_resume(args.resume)
     handle = RunHandle()
     _install_signal_handlers(handle.interrupt)
     with _progress_printer(args.quiet) as show:
-        outcome = execute(config, session, handle, on_event=show.on_event, headless=True, resume=(folder, checkpoint))
+        outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=True, resume=plan.folder)
     if outcome.error:
         sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
     print(json.dumps(_public_summary(outcome.summary)), flush=True)

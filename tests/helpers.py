@@ -54,9 +54,9 @@ def inject_nan_at(monkeypatch, call: int) -> None:
 
 def run_interrupted_at(config: RunConfig, sessions: Path, step: int):
     """Run `config` in session `cut`, interrupted (as by a signal) after `step`; returns the outcome
-    and `prepare_resume` of its run folder: (config, session, folder, checkpoint, refused)."""
+    and `plan_resume` of its run folder (config, session, folder)."""
     from core.events import Step
-    from core.run.resume import prepare_resume
+    from core.run.resume import plan_resume
     from core.run.runner import RunHandle, execute
     from core.storage.sessions import Session
 
@@ -67,4 +67,4 @@ def run_interrupted_at(config: RunConfig, sessions: Path, step: int):
             handle.interrupt()
 
     cut = execute(config, Session.create(sessions, "cut"), handle, on_event=interrupt)
-    return cut, prepare_resume(sessions / "cut" / "runs" / f"01-{config.method}")
+    return cut, plan_resume(sessions / "cut" / "runs" / f"01-{config.method}")

@@ -125,11 +125,11 @@ def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
     from core.run.runner import execute
 
     config = RunConfig(**{**DEMO, "train_subset": 128, "epochs": 1, "save_every": 2, "compile": "on"})
-    cut, (config_back, session, folder, checkpoint, refused) = run_interrupted_at(config, tmp_path, step=2)
+    cut, plan = run_interrupted_at(config, tmp_path, step=2)
     assert cut.summary["status"] == "interrupted" and cut.summary["steps"] == 2
-    assert config_back.compile == "on" and checkpoint.name == "step-0000002" and not refused
+    assert plan.config.compile == "on" and (plan.folder.checkpoints / "step-0000002" / "manifest.json").exists()
     seen: list[int] = []
-    resumed = execute(config_back, session, resume=(folder, checkpoint),
+    resumed = execute(plan.config, plan.session, resume=plan.folder,
                       on_event=lambda e: seen.append(e.step) if isinstance(e, Step) else None)
     assert resumed.exit_code == 0 and resumed.summary["status"] == "finished"
     assert resumed.summary["steps"] == 4 and seen == [3, 4]

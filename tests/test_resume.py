@@ -92,10 +92,11 @@ def test_trainer_resume_matches_the_uninterrupted_run_across_an_epoch_boundary(t
 
     config = RunConfig(model="demo", data="demo", method="trainer", epochs=1.1, save_every=48, seed=3)
     whole = execute(config, Session.create(tmp_path, "whole"))
-    cut, (config_back, session, folder, checkpoint, refused) = run_interrupted_at(config, tmp_path, step=96)
+    cut, plan = run_interrupted_at(config, tmp_path, step=96)
     assert cut.summary["status"] == "interrupted" and cut.summary["steps"] == 96
-    assert checkpoint.name == "step-0000096" and not refused
-    resumed = execute(config_back, session, resume=(folder, checkpoint))
+    seen: list[str] = []
+    resumed = execute(plan.config, plan.session, resume=plan.folder, on_event=lambda e: seen.append(getattr(e, "message", "")))
+    assert any(m.endswith("at step 96") for m in seen) and not any("skipped damaged" in m for m in seen)
     assert resumed.exit_code == 0
     assert resumed.summary["steps"] == whole.summary["steps"] == 104
     assert resumed.summary["final_val_accuracy"] == whole.summary["final_val_accuracy"]

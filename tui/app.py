@@ -155,7 +155,7 @@ class SST2App(App):
         try:
             if isinstance(item, Resumption):
                 session = Session.open(item.session_dir)  # its own session folder, appending to its own log
-                return self.runner(item.config, session, handle, on_event=self.bridge, resume=(item.folder, item.checkpoint))
+                return self.runner(item.config, session, handle, on_event=self.bridge, resume=item.folder)
             if self.session is None:
                 self.session = Session.create(self.sessions_dir, self.session_name, label="app")
             return self.runner(item, self.session, handle, on_event=self.bridge)

@@ -17,12 +17,12 @@ from core.storage.sessions import RunFolder
 
 @dataclass(frozen=True)
 class Resumption:
-    """Continue `folder` (in the session at `session_dir`) from its complete checkpoint `checkpoint`."""
+    """Continue `folder` (in the session at `session_dir`) from its newest complete checkpoint,
+    chosen (and the run checked again) when the resume starts."""
 
     config: RunConfig
     session_dir: Path
     folder: RunFolder
-    checkpoint: Path
 
     @property
     def method(self) -> str:

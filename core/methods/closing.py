@@ -24,7 +24,8 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
     config = prep.config
     events = list(events)
     failed = state.stop_reason == "nonfinite"
-    if state.last_eval_step != state.step and not failed:
+    # No step trained (stopped while loading): nothing to evaluate or save, no accuracy to record.
+    if state.step and state.last_eval_step != state.step and not failed:
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, config.eval_batch_size, prep.torch_device, prep.plan)
         events.append(state.record_eval(result))
     this_step = prep.run_dir / "checkpoints" / f"step-{state.step:07d}"

@@ -36,7 +36,9 @@ def restore_progress(path: Path, state: RunState) -> None:
     info = read_json(path / "state.json")
     state.step = int(info["step"])
     state.best_accuracy, state.best_step = info.get("best_accuracy"), info.get("best_step")
-    state.last_eval_step = state.step
+    state.restore_progress(info)
+    # last_eval_step stays None: the run closes with an evaluation of its own (a run killed right
+    # after its last checkpoint still gets its final accuracy and predictions).
 
 
 def restore_scaler(path: Path, scaler) -> None:

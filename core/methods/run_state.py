@@ -18,6 +18,10 @@ class Stopwatch:
         self._total = 0.0
         self._since: float | None = None
 
+    def add(self, seconds: float) -> None:
+        """Time spent before this process (a resumed run carries its earlier training time)."""
+        self._total += seconds
+
     def start(self) -> None:
         if self._since is None:
             self._since = time.perf_counter()
@@ -61,11 +65,30 @@ class RunState:
     tokens: int = 0
     eval_seconds: float = 0.0
     compile_seconds: float = 0.0
-    """Training time spent in steps that compiled (`--compile on`); included in the training time."""
+    """Training time spent in steps that compiled (`--compile on`) in this process; included in the training time."""
+    earlier_compile_seconds: float = 0.0
+    """The same, from before a resume."""
     clock: Stopwatch = field(default_factory=Stopwatch)
     last_eval: EvalResult | None = None
     pending_save: str = ""
     """A checkpoint that failed for lack of disk space, retried (by its reason) after resuming."""
+
+    def progress(self) -> dict[str, Any]:
+        """What a checkpoint keeps so that a resumed run's summary covers the whole run."""
+        return {"train_seconds": self.clock.seconds, "eval_seconds": self.eval_seconds,
+                "compile_seconds": self.earlier_compile_seconds + self.compile_seconds, "samples": self.samples,
+                "tokens": self.tokens, "nonfinite_events": self.nonfinite_events}
+
+    def restore_progress(self, saved: dict[str, Any]) -> None:
+        def number(key: str) -> float:
+            value = saved.get(key)
+            return float(value) if isinstance(value, int | float) and value >= 0 else 0.0
+
+        self.clock.add(number("train_seconds"))
+        self.eval_seconds = number("eval_seconds")
+        self.earlier_compile_seconds = number("compile_seconds")
+        self.samples, self.tokens = int(number("samples")), int(number("tokens"))
+        self.nonfinite_events = int(number("nonfinite_events"))
 
     @property
     def epoch(self) -> float:
@@ -94,7 +117,7 @@ class RunState:
             "train_seconds": round(seconds, 3),
             "seconds_per_epoch": round(seconds / epochs_done, 3) if epochs_done > 0 else None,
             "eval_seconds": round(self.eval_seconds, 3),
-            "compile_seconds": round(self.compile_seconds, 3),
+            "compile_seconds": round(self.earlier_compile_seconds + self.compile_seconds, 3),
             "trainable_params": trainable, "total_params": total,
             "nonfinite_events": self.nonfinite_events, "skipped_steps": self.skipped_steps,
             "peak_memory_mb": round(peak_memory_mb, 1) if peak_memory_mb is not None else None,

@@ -86,7 +86,7 @@ class TrainingRun:
         extra = {"epoch": state.epoch, "lr": current_lr(self.optimizer), "eps": current_eps(self.optimizer),
                  "best_accuracy": state.best_accuracy, "best_step": state.best_step, "seed": config.seed,
                  "scheduler_base_lrs": list(self.scheduler.base_lrs), "run_id": self.prep.run_id,
-                 "grad_scaler": self.scaler.state_dict() if self.scaler is not None else None}
+                 "grad_scaler": self.scaler.state_dict() if self.scaler is not None else None, **state.progress()}
         directory = self.prep.run_dir / "checkpoints"
         with state.clock.stopped():
             path = write_checkpoint(directory, state.step, self.prep.model, self.optimizer, full=self.saves_whole_model,

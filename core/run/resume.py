@@ -1,29 +1,87 @@
-"""Find what `--resume RUN_DIR` continues: the run's own config and its newest complete checkpoint."""
+"""What `--resume RUN_DIR` continues, and whether it may.
+
+Two steps, because a run folder may be live: `plan_resume` only reads (the run's config, its
+session, whether it finished, whether config.json still matches what the run trained with);
+`resume_point` runs with the session's write lock held (a live run holds it, so a refused resume
+touches nothing) and only then cleans up checkpoints cut short by a kill and picks the newest
+complete one.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import RunConfig
 from core.errors import UserError
+from core.events import RunStarted
 from core.storage.checkpoints import latest_complete, rotate
 from core.storage.files import read_json
-from core.storage.sessions import RunFolder, Session
+from core.storage.sessions import RunFolder, Session, load_run
+
+# What a checkpoint's weights, optimizer state and data position depend on: resuming with any of
+# these changed would continue a different run.
+MUST_MATCH = ("method", "model", "data", "init", "train_subset", "batch_size", "max_length", "seed",
+              "lora_r", "lora_alpha", "lora_targets")
 
 
-def prepare_resume(run_dir: Path) -> tuple[RunConfig, Session, RunFolder, Path, list[str]]:
-    folder = RunFolder(run_dir)
+@dataclass(frozen=True)
+class ResumePlan:
+    config: RunConfig
+    session: Session
+    folder: RunFolder
+
+
+def plan_resume(run_dir: Path) -> ResumePlan:
+    """Read-only checks; raises UserError with one line naming the run and what to do."""
+    folder = RunFolder(Path(run_dir))
     if not folder.config_path.is_file():
         raise UserError(f"--resume {run_dir}: no config.json there; give a run folder such as sessions/NAME/runs/01-full")
     try:
-        config = RunConfig.from_dict(read_json(folder.config_path))
+        saved = read_json(folder.config_path)
+        if not isinstance(saved, dict):
+            raise ValueError("not a JSON object")
+        config = RunConfig.from_dict(saved)
     except (ValueError, TypeError) as error:
-        raise UserError(f"{folder.config_path}: unreadable ({error})") from None
-    rotate(folder.checkpoints, keep=10**6, best_step=None)  # clean up checkpoints cut short by a kill
+        raise UserError(f"{folder.config_path}: unreadable ({error}); restore it or start a new run") from None
+    if config.method == "evaluate":
+        raise UserError(f"--resume {run_dir}: an evaluate run has nothing to resume; run it again")
+    session = Session.open(folder.path.parent.parent)
+    check_resumable(folder, config)
+    return ResumePlan(config, session, folder)
+
+
+def check_resumable(folder: RunFolder, config: RunConfig) -> None:
+    """Refuse a finished run (its result would be overwritten) and a config.json edited since the
+    run started (its checkpoints belong to the settings it started with)."""
+    record = load_run(folder)
+    if record.status == "finished":
+        best = (record.summary or {}).get("best_val_accuracy")
+        result = f" (best validation accuracy {best:.4f})" if isinstance(best, int | float) else ""
+        raise UserError(f"--resume {folder.path}: this run already finished{result}; nothing to resume. "
+                        "Start a new run to train more.")
+    started = record.started
+    if isinstance(started, RunStarted) and isinstance(started.config, dict):
+        for name in MUST_MATCH:
+            then, now = started.config.get(name), getattr(config, name)
+            if name in started.config and then != now:
+                raise UserError(f"{folder.config_path}: {name} is {_quote(now)} but the run's checkpoints were trained "
+                                f"with {name} {_quote(then)}; put it back or start a new run")
+
+
+def resume_point(folder: RunFolder, config: RunConfig) -> tuple[Path, list[str]]:
+    """With the session's write lock held: check again (the run may have finished meanwhile),
+    drop checkpoint folders cut short by a kill, and return the newest complete checkpoint and
+    why newer ones were refused."""
+    check_resumable(folder, config)
+    rotate(folder.checkpoints, keep=10**6, best_step=None)
     try:
-        step, checkpoint, refused = latest_complete(folder.checkpoints)
+        _, checkpoint, refused = latest_complete(folder.checkpoints)
     except FileNotFoundError as error:
-        raise UserError(f"--resume {run_dir}: no complete checkpoint to resume from ({error})") from None
-    del step
-    session = Session.open(run_dir.parent.parent)
-    return config, session, folder, checkpoint, refused
+        raise UserError(f"--resume {folder.path}: no complete checkpoint to resume from ({error})") from None
+    return checkpoint, refused
+
+
+def _quote(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -15,10 +15,11 @@ from typing import Any
 from core.config import RunConfig
 from core.controls import STOP, ControlChannel
 from core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
-from core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted
+from core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
 from core.methods import get_method
 from core.model.device import release_memory
 from core.run.disk_watcher import DiskWatcher
+from core.run.resume import resume_point
 from core.storage.disk_space import DiskFullError
 from core.storage.files import EventLog, atomic_write_json
 from core.storage.sessions import RunFolder, Session
@@ -57,15 +58,19 @@ def _hint_for(error: BaseException) -> str:
 
 def execute(config: RunConfig, session: Session, handle: RunHandle | None = None,
             on_event: Callable[[Event], None] | None = None, headless: bool = False,
-            resume: tuple[RunFolder, Path] | None = None) -> RunOutcome:
-    """Run `config` in a new run folder, or with `resume=(folder, checkpoint)` continue that run
-    in its own folder, appending to its log."""
+            resume: RunFolder | None = None) -> RunOutcome:
+    """Run `config` in a new run folder, or with `resume=folder` continue that run in its own
+    folder from its newest complete checkpoint, appending to its log. Nothing in a run folder is
+    touched before the session's write lock is held; a refused resume raises UserError and leaves
+    the folder as it was."""
     with session.write_lock():
-        return _execute(config, session, handle or RunHandle(), on_event, headless, resume)
+        start = resume_point(resume, config) if resume is not None else None
+        return _execute(config, session, handle or RunHandle(), on_event, headless,
+                        (resume, *start) if resume is not None and start is not None else None)
 
 
 def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: Callable[[Event], None] | None,
-             headless: bool, resume: tuple[RunFolder, Path] | None) -> RunOutcome:
+             headless: bool, resume: tuple[RunFolder, Path, list[str]] | None) -> RunOutcome:
     folder = resume[0] if resume else session.new_run(config)
     handle.folder = folder
     log = EventLog(folder.events_path)
@@ -88,6 +93,8 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
         notify(event)
 
     try:
+        for problem in resume[2] if resume else []:
+            emit(WarningEvent(code="checkpoint_skipped", message=f"skipped damaged checkpoint: {problem}"))
         method = get_method(config.method)
         for events in method(config, handle.controls, folder.path, resume[1] if resume else None):
             for event in events:
@@ -95,7 +102,7 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
                     atomic_write_json(folder.config_path, event.config)  # the resolved config
                 if isinstance(event, RunFinished):
                     summary = dict(event.summary)
-                    if handle.interrupted.is_set():
+                    if handle.interrupted.is_set() and summary.get("status") != "finished":
                         summary["status"] = event.summary["status"] = "interrupted"
                 emit(event)
                 if headless and isinstance(event, Nonfinite) and event.action == "paused":

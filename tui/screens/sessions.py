@@ -95,7 +95,7 @@ class SessionDetailScreen(Screen):
             self._show(event.cursor_row)
 
     def action_resume_run(self) -> None:
-        from core.run.resume import prepare_resume
+        from core.run.resume import plan_resume
         from tui.run_queue import Resumption
 
         if not 0 <= self.highlighted < len(self.views):
@@ -106,13 +106,12 @@ class SessionDetailScreen(Screen):
                         severity="warning", markup=False)
             return
         try:
-            config, _, folder, checkpoint, refused = prepare_resume(run_dir)
+            plan = plan_resume(run_dir)
         except UserError as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        for problem in refused:
-            self.notify(f"skipped damaged checkpoint: {problem}", severity="warning", markup=False)
-        self.app.queue_resumption(Resumption(config, self.session.path, folder, checkpoint))
+        # The checkpoint is chosen when the resume starts, with the session locked: checked again then.
+        self.app.queue_resumption(Resumption(plan.config, self.session.path, plan.folder))
         while len(self.app.screen_stack) > 2:  # back to the dashboard to watch it
             self.app.pop_screen()
 
