@@ -30,12 +30,13 @@ def _install_signal_handlers(on_signal) -> None:
 
 
 def resume_command(args: argparse.Namespace) -> int:
+    from core.controls import RunHandle
     from core.run.resume import plan_resume
-    from core.run.runner import RunHandle, execute
+    from core.run.runner import execute
 
-    plan = plan_resume(args.resume)
     handle = RunHandle()
     _install_signal_handlers(handle.interrupt)
+    plan = plan_resume(args.resume)
     with _progress_printer(args.quiet) as show:
         outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=True, resume=plan.folder)
     if outcome.error:
@@ -47,6 +48,11 @@ def resume_command(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return resume_command(args)
+    from core.controls import RunHandle
+
+    # First, before the slow imports: a signal while torch loads still ends the run cleanly (130).
+    handle = RunHandle()
+    _install_signal_handlers(handle.interrupt)
     seeds = args.seeds or [args.seed]
     try:
         configs = [config_from_args(args, seed=seed) for seed in seeds]
@@ -54,7 +60,7 @@ def run_command(args: argparse.Namespace) -> int:
         sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
         return EXIT_BAD_INPUT
 
-    from core.run.runner import RunHandle, execute
+    from core.run.runner import execute
     from core.storage.sessions import Session, default_sessions_dir
 
     sessions_dir = args.run_sessions_dir or args.sessions_dir or default_sessions_dir()
@@ -64,8 +70,6 @@ def run_command(args: argparse.Namespace) -> int:
     for config in configs:
         if len(configs) > 1:
             config = config.replace(extra={"repeat_group": f"seeds {','.join(map(str, seeds))}"})
-        handle = RunHandle()
-        _install_signal_handlers(handle.interrupt)
         show = _progress_printer(args.quiet)
         with show:
             outcome = execute(config, session, handle, on_event=show.on_event, headless=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.config import parse_rate
@@ -88,3 +88,18 @@ class ControlChannel:
             if not self._queue:
                 self._cond.wait(timeout)
             return self._queue.popleft() if self._queue else None
+
+
+@dataclass
+class RunHandle:
+    """What the caller keeps to steer a run from another thread (or a signal handler)."""
+
+    controls: ControlChannel = field(default_factory=ControlChannel)
+    interrupted: threading.Event = field(default_factory=threading.Event)
+    folder: Any = None
+    """The run's folder once it exists (a `RunFolder`)."""
+
+    def interrupt(self) -> None:
+        """A signal (Ctrl-C, SIGTERM, SIGHUP): finish the step, evaluate, save, mark interrupted."""
+        self.interrupted.set()
+        self.controls.send(STOP)

@@ -13,12 +13,13 @@ from typing import Any
 import torch
 
 from core.config import RunConfig
+from core.controls import RunHandle
 from core.events import Eval, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
 from core.methods.nonfinite import diagnose
 from core.methods.run_state import RunState
 from core.methods.steering import Steering
 from core.model.optim import current_eps, current_lr
-from core.run.runner import RunHandle, RunOutcome
+from core.run.runner import RunOutcome
 
 EFFECTIVE = {
     "full": {"max_grad_norm": None, "batching": "length-grouped", "checkpoints": "each epoch end and on stop"},

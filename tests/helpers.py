@@ -55,9 +55,10 @@ def inject_nan_at(monkeypatch, call: int) -> None:
 def run_interrupted_at(config: RunConfig, sessions: Path, step: int):
     """Run `config` in session `cut`, interrupted (as by a signal) after `step`; returns the outcome
     and `plan_resume` of its run folder (config, session, folder)."""
+    from core.controls import RunHandle
     from core.events import Step
     from core.run.resume import plan_resume
-    from core.run.runner import RunHandle, execute
+    from core.run.runner import execute
     from core.storage.sessions import Session
 
     handle = RunHandle()

@@ -32,8 +32,9 @@ async def test_real_demo_run_records_pause_and_lr_change(tmp_path):
 
 
 async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
+    from core.controls import RunHandle
     from core.events import RunStarted, Step
-    from core.run.runner import RunHandle, execute
+    from core.run.runner import execute
 
     sessions = tmp_path / "sessions"
     handle = RunHandle()

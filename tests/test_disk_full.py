@@ -16,9 +16,9 @@ import pytest
 import core.run.disk_watcher
 import core.storage.checkpoints
 from core.config import RunConfig
-from core.controls import STOP
+from core.controls import STOP, RunHandle
 from core.events import Checkpoint, Control, DiskFull, Paused, Resumed, RunFinished, Step
-from core.run.runner import RunHandle, execute
+from core.run.runner import execute
 from core.storage.checkpoints import verify
 from core.storage.files import read_events
 from core.storage.sessions import Session

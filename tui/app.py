@@ -14,9 +14,9 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from core.config import RunConfig
-from core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
+from core.controls import PAUSE, RESUME, STOP, Command, RunHandle, eps_command, lr_command
 from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UserError
-from core.run.runner import RunHandle, RunOutcome, execute
+from core.run.runner import RunOutcome, execute
 from core.storage.files import read_events
 from core.storage.sessions import Session
 from tui.bridge import EventBridge

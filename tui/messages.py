@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.message import Message
 
 from core.config import RunConfig
+from core.controls import RunHandle
 from core.events import Event
-from core.run.runner import RunHandle, RunOutcome
+from core.run.runner import RunOutcome
 
 
 class StepsAvailable(Message):

@@ -194,6 +194,10 @@ class _SteppedTrainer(Trainer):
             restore_scaler(Path(checkpoint), getattr(self.accelerator, "scaler", None))
 
 
+class _StoppedBeforeFirstStep(Exception):
+    """Raised out of Trainer's loop: a callback cannot stop Trainer before its first step."""
+
+
 class _StepEnds(TrainerCallback):
     """On the trainer thread: the shared step end (read, evaluate, save), then hand over."""
 
@@ -205,6 +209,8 @@ class _StepEnds(TrainerCallback):
         self.run.state.clock.start()
         with self.run.state.clock.stopped():
             self.handover.wait_for_turn()  # the first `next()` after the start events
+        if self.run.state.stop_requested:  # stopped while the model loaded: not one step
+            raise _StoppedBeforeFirstStep
 
     def on_step_end(self, args, trainer_state, control, **kwargs):
         run, state = self.run, self.run.state
@@ -265,6 +271,8 @@ def _steps(run: TrainingRun, handover: _Handover) -> Iterator[list[Event]]:
 def _train(trainer: Trainer, resume_from: Path | None, handover: _Handover) -> None:
     try:
         trainer.train(resume_from_checkpoint=str(resume_from) if resume_from is not None else None)
+        handover.post("done")
+    except _StoppedBeforeFirstStep:
         handover.post("done")
     except BaseException as error:  # noqa: BLE001 - re-raised in the generator's thread
         handover.post("error", error)

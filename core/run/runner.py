@@ -5,15 +5,14 @@ Used by the headless CLI and by the app's worker thread alike, so both leave the
 
 from __future__ import annotations
 
-import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
-from core.controls import STOP, ControlChannel
+from core.controls import STOP, RunHandle
 from core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
 from core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
 from core.methods import get_method
@@ -23,20 +22,6 @@ from core.run.resume import resume_point
 from core.storage.disk_space import DiskFullError
 from core.storage.files import EventLog, atomic_write_json
 from core.storage.sessions import RunFolder, Session
-
-
-@dataclass
-class RunHandle:
-    """What the caller keeps to steer a run from another thread (or a signal handler)."""
-
-    controls: ControlChannel = field(default_factory=ControlChannel)
-    interrupted: threading.Event = field(default_factory=threading.Event)
-    folder: RunFolder | None = None
-
-    def interrupt(self) -> None:
-        """A signal (Ctrl-C, SIGTERM, SIGHUP): finish the step, evaluate, save, mark interrupted."""
-        self.interrupted.set()
-        self.controls.send(STOP)
 
 
 @dataclass
@@ -69,6 +54,26 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
                         (resume, *start) if resume is not None and start is not None else None)
 
 
+def _pull(config: RunConfig, handle: RunHandle, folder: RunFolder, checkpoint: Path | None,
+          emit: Callable[[Event], None], headless: bool) -> dict[str, Any] | None:
+    """Pull the method's generator to its end, emitting every event; returns the final summary."""
+    summary = None
+    method = get_method(config.method)
+    for events in method(config, handle.controls, folder.path, checkpoint):
+        for event in events:
+            if isinstance(event, RunStarted):
+                atomic_write_json(folder.config_path, event.config)  # the resolved config
+            if isinstance(event, RunFinished):
+                summary = dict(event.summary)
+                if handle.interrupted.is_set() and summary.get("status") != "finished":
+                    summary["status"] = event.summary["status"] = "interrupted"
+            emit(event)
+            if headless and isinstance(event, Nonfinite) and event.action == "paused":
+                # Nobody can press a key in a headless run: pausing means stopping, with the diagnosis shown.
+                handle.controls.send(STOP)
+    return summary
+
+
 def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: Callable[[Event], None] | None,
              headless: bool, resume: tuple[RunFolder, Path, list[str]] | None) -> RunOutcome:
     folder = resume[0] if resume else session.new_run(config)
@@ -95,19 +100,11 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
     try:
         for problem in resume[2] if resume else []:
             emit(WarningEvent(code="checkpoint_skipped", message=f"skipped damaged checkpoint: {problem}"))
-        method = get_method(config.method)
-        for events in method(config, handle.controls, folder.path, resume[1] if resume else None):
-            for event in events:
-                if isinstance(event, RunStarted):
-                    atomic_write_json(folder.config_path, event.config)  # the resolved config
-                if isinstance(event, RunFinished):
-                    summary = dict(event.summary)
-                    if handle.interrupted.is_set() and summary.get("status") != "finished":
-                        summary["status"] = event.summary["status"] = "interrupted"
-                emit(event)
-                if headless and isinstance(event, Nonfinite) and event.action == "paused":
-                    # Nobody can press a key in a headless run: pausing means stopping, with the diagnosis shown.
-                    handle.controls.send(STOP)
+        if handle.interrupted.is_set():  # a signal before anything loaded: end now, nothing trained
+            summary.update(steps=0, best_val_accuracy=None, final_val_accuracy=None, status="interrupted")
+            emit(RunFinished(summary=dict(summary)))
+        else:
+            summary = _pull(config, handle, folder, resume[1] if resume else None, emit, headless) or summary
     except Exception as error:  # noqa: BLE001 - every failure is recorded, the caller decides what to show
         outcome_error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         hint = _hint_for(error)
