@@ -69,3 +69,10 @@ def run_interrupted_at(config: RunConfig, sessions: Path, step: int):
 
     cut = execute(config, Session.create(sessions, "cut"), handle, on_event=interrupt)
     return cut, plan_resume(sessions / "cut" / "runs" / f"01-{config.method}")
+
+
+def unfinish(run_dir: Path) -> None:
+    """As if the run's process died after its last checkpoint: no run_finished line, no summary."""
+    (run_dir / "summary.json").unlink()
+    lines = (run_dir / "events.jsonl").read_text().splitlines()
+    (run_dir / "events.jsonl").write_text("\n".join(line for line in lines if '"type":"run_finished"' not in line) + "\n")

@@ -16,7 +16,7 @@ from core.config import RunConfig
 from core.controls import PAUSE, RESUME, lr_command
 from core.events import Control, RunFinished, Step
 from core.storage.files import read_events
-from tests.helpers import DEMO, drain, start
+from tests.helpers import DEMO, drain, start, unfinish
 
 
 def test_a_burst_of_100_lr_changes_and_pauses_keeps_order_and_the_last_value(tmp_path):
@@ -65,6 +65,7 @@ def test_crafted_pickles_in_a_run_folder_are_never_loaded(tmp_path):
                              "--quiet", "--sessions-dir", str(tmp_path), "--session", "p"], capture_output=True, text=True)
     assert result.returncode == 0
     run_dir = tmp_path / "p" / "runs" / "01-full"
+    unfinish(run_dir)  # a finished run is not resumed at all
     checkpoint = next((run_dir / "checkpoints").glob("step-*"))
     for name in ("optimizer.pt", "pytorch_model.bin", "training_args.bin", "rng_state.pth"):
         (checkpoint / name).write_bytes(pickle.dumps(_Evil()))
@@ -131,11 +132,12 @@ def test_pause_sent_during_evaluation_and_checkpointing_applies_after_them_witho
     the step boundary; the run pauses there, resumes, and ends."""
     import threading
 
-    import core.methods.hand_loop
+    import core.methods.step_end
+    import core.methods.training_run
     from core.events import Checkpoint, Eval, Paused, Resumed
 
     controls_box = {}
-    real_evaluate, real_write = core.methods.hand_loop.evaluate, core.methods.hand_loop.write_checkpoint
+    real_evaluate, real_write = core.methods.step_end.evaluate, core.methods.training_run.write_checkpoint
 
     def evaluate(*args, **kwargs):
         controls_box["controls"].send(PAUSE)  # as if the user pressed space mid-evaluation
@@ -145,8 +147,8 @@ def test_pause_sent_during_evaluation_and_checkpointing_applies_after_them_witho
         controls_box["controls"].send(PAUSE)
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(core.methods.hand_loop, "evaluate", evaluate)
-    monkeypatch.setattr(core.methods.hand_loop, "write_checkpoint", write_checkpoint)
+    monkeypatch.setattr(core.methods.step_end, "evaluate", evaluate)
+    monkeypatch.setattr(core.methods.training_run, "write_checkpoint", write_checkpoint)
     generator, controls = start(RunConfig(**DEMO, epochs=0.2, eval_every=6, save_every=9), tmp_path / "run")
     controls_box["controls"] = controls
     events = []

@@ -11,6 +11,7 @@ from pathlib import Path
 from core.config import RunConfig
 from core.run.runner import execute
 from core.storage.sessions import Session
+from tests.helpers import unfinish
 
 SMALL = RunConfig(model="demo", data="demo", train_subset=96, eval_subset=48, epochs=1, batch_size=16, save_every=2)
 
@@ -23,13 +24,6 @@ def finished_run(tmp_path: Path) -> Path:
     outcome = execute(SMALL, Session.create(tmp_path / "sessions", "s"))
     assert outcome.exit_code == 0 and outcome.summary["status"] == "finished"
     return Path(outcome.summary["run_dir"])
-
-
-def unfinish(run_dir: Path) -> None:
-    """As if the process died after its last checkpoint: no run_finished line, no summary."""
-    (run_dir / "summary.json").unlink()
-    lines = (run_dir / "events.jsonl").read_text().splitlines()
-    (run_dir / "events.jsonl").write_text("\n".join(line for line in lines if '"type":"run_finished"' not in line) + "\n")
 
 
 def test_a_refused_resume_touches_nothing_of_a_live_run(tmp_path):
