@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from core.errors import UserError
+from core.errors import UserError, why_not_written
 
 
 def report_command(args: argparse.Namespace) -> int:
@@ -14,10 +15,13 @@ def report_command(args: argparse.Namespace) -> int:
         raise UserError(f"{args.session_dir}: no such session folder; see `sst2-tui sessions`")
     formats = FORMATS if args.format == "all" else (args.format,)
     try:
-        written = write_report(args.session_dir, formats, args.out)
+        written, skipped = write_report(args.session_dir, formats, args.out)
     except OSError as error:
         raise UserError(f"cannot write the report to {error.filename or args.out or args.session_dir}: "
-                        f"{error.strerror or error}; free some space or choose --out") from None
+                        f"{why_not_written(error)}; or choose another folder with --out") from None
     for path in written:
         print(path)
+    for problem in skipped:
+        sys.stderr.write(f"sst2-tui report: warning: {problem}\n")
     return 0
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 # The exit codes of every command: done; failed (a bug or a fault: the error and a hint); bad input
 # (one line naming what to fix); interrupted by a signal or a stop (saved, can be resumed).
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -23,3 +25,28 @@ class ModelError(UserError):
 
 class HubUnreachable(UserError):
     """The Hugging Face Hub is needed but cannot be reached (offline, or HF_HUB_OFFLINE=1)."""
+
+
+def quote(value: object, limit: int = 80) -> str:
+    """A user's value inside a message: repr'd and cut to about `limit` characters, so a 10 MB
+    field never becomes a 10 MB error message (nor a 5,000-digit number a crash)."""
+    if isinstance(value, str):
+        value = value[: limit + 1]
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's digit limit for text conversion
+        return "a number too long to show"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def why_not_written(error: OSError) -> str:
+    """The reason a file could not be written and what to do, by the kind of failure: not every
+    write error is a full disk."""
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{reason}: free some space"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{reason}: the folder is not writable for you"
+    if error.errno == errno.EEXIST:
+        return f"{reason}: something else is in the way; remove it"
+    return reason

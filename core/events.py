@@ -7,9 +7,12 @@ Every event has a `type` (its JSON tag) and `time` (wall clock, seconds since th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import time
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -187,13 +190,44 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
+def value_matches(value: Any, hint: Any) -> bool:
+    """Whether a value read back from JSON has the type a field declares (lists item by item,
+    dicts by their own type only). Booleans are not numbers here."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(value_matches(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is list or hint is list:
+        return isinstance(value, list) and all(value_matches(item, args[0]) for item in value) if args else isinstance(value, list)
+    if origin is dict or hint is dict:
+        return isinstance(value, dict)
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
 def event_from_dict(data: dict[str, Any]) -> Event:
+    """Raises ValueError when a field of a known event type holds the wrong type of value."""
     cls = EVENT_TYPES.get(data.get("type", ""))
     if cls is None:
-        return Unknown(raw=data, time=data.get("time", 0.0))
-    names = {f.name for f in dataclasses.fields(cls)}
-    kwargs = {k: _restore(v) for k, v in data.items() if k in names}
+        return Unknown(raw=data, time=data.get("time", 0.0) if isinstance(data.get("time"), int | float) else 0.0)
+    hints = _field_types(cls)
+    kwargs = {k: _restore(v) for k, v in data.items() if k in hints}
+    for name, value in kwargs.items():
+        if not value_matches(value, hints[name]):
+            raise ValueError(f"{cls.type} event: field {name!r} has a {type(value).__name__}")
     return cls(**kwargs)
+
+
+@functools.cache
+def _field_types(cls: type[Event]) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
 
 def event_from_json(line: str) -> Event:

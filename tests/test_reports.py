@@ -75,7 +75,7 @@ class Collector(HTMLParser):
 
 def test_all_formats_and_escaping(tmp_path):
     session = build_session(tmp_path)
-    written = write_report(session.path)
+    written, _ = write_report(session.path)
     assert {p.name for p in written} == {"report.md", "report.html", "session.json", "results.csv"}
 
     html = (session.path / "report.html").read_text()

@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from core.config import RunConfig
 from core.controls import PAUSE, RESUME, STOP, Command, RunHandle, eps_command, lr_command
-from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UserError
+from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
 from core.run.runner import RunOutcome, execute
 from core.storage.files import read_events
 from core.storage.sessions import Session
@@ -335,11 +335,11 @@ class SST2App(App):
         from core.report.files import write_report
 
         try:
-            written = write_report(session_dir)
+            written, _ = write_report(session_dir)
         except OSError as error:
             where = error.filename or session_dir
-            self.call_from_thread(self.notify, f"Export failed writing {where}: {error.strerror or error}. "
-                                  "Free some space and press x again; earlier report files are unchanged.",
+            self.call_from_thread(self.notify, f"Export failed writing {where}: {why_not_written(error)}. "
+                                  "Then press x again; earlier report files are unchanged.",
                                   severity="error", markup=False)
             return
         self.call_from_thread(self.notify, f"Report written: {written[0].parent}/report.html (and .md, .csv, .json)")

@@ -106,7 +106,8 @@ def groups_of(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def session_data(session: Session) -> dict[str, Any]:
-    runs = [run_data(record) for record in session.runs()]
+    records = session.runs()
+    runs = [run_data(record) for record in records]
     groups = groups_of(runs)
     for index, group in enumerate(groups, start=1):
         for run in runs:
@@ -124,4 +125,5 @@ def session_data(session: Session) -> dict[str, Any]:
         "runs": runs,
         "groups": groups,
         "differing_settings": differing_settings([r["effective"] for r in runs]),
+        "skipped_files": session.problems + [problem for record in records for problem in record.problems],
     }

@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+from core.errors import UserError
 from core.report.content import CSV_COLUMNS, session_data
 from core.report.html import render_html
 from core.report.markdown import render_markdown
@@ -36,7 +37,11 @@ def render_csv(data: dict) -> str:
     return buffer.getvalue()
 
 
-def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS, out: Path | None = None) -> list[Path]:
+def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS,
+                 out: Path | None = None) -> tuple[list[Path], list[str]]:
+    """The files written, and the session's files that were skipped as unreadable (each naming its path)."""
+    if not ((session_dir / "session.json").is_file() or (session_dir / "runs").is_dir()):
+        raise UserError(f"{session_dir}: not a session folder (no session.json or runs/); see `sst2-tui sessions`")
     session = Session.open(session_dir)
     data = session_data(session)
     target = out or session_dir
@@ -51,4 +56,4 @@ def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS, out: Pat
         path = target / filename
         atomic_write_text(path, render(data))  # a full disk leaves the previous report whole
         written.append(path)
-    return written
+    return written, data["skipped_files"]

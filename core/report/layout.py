@@ -83,6 +83,8 @@ def document(data: dict[str, Any]) -> list[Block]:
     else:
         blocks.append(Paragraph("No differences."))
     blocks += [Heading(2, "Noise"), Paragraph(NOISE_NOTE)]
+    if data.get("skipped_files"):
+        blocks += [Heading(2, "Skipped files"), Table(["why"], [[problem] for problem in data["skipped_files"]])]
     for run in data["runs"]:
         blocks += run_blocks(run)
     return blocks

@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
-from core.errors import UserError
+from core.errors import UserError, quote
 from core.events import Event, RunFailed, RunFinished, RunStarted
-from core.storage.files import atomic_write_json, read_events, read_json
+from core.storage.files import atomic_write_json, read_events
+from core.storage.validated import read_config, read_object, read_summary, summary_problem
 
 SCHEMA = 1
 ENV_VAR = "SST2_TUI_SESSIONS"
 RUN_NAME = re.compile(r"^(\d+)-")
+MAX_NAME_BYTES = 255  # a folder name, on every common file system
 
 
 def default_sessions_dir() -> Path:
@@ -71,6 +73,8 @@ class RunRecord:
     summary: dict[str, Any] | None
     bad_lines: int = 0
     status: str = "interrupted"
+    problems: list[str] = field(default_factory=list)
+    """Files of this run that were unreadable or held the wrong types, each naming its path."""
 
     @property
     def run_id(self) -> str:
@@ -88,6 +92,8 @@ class RunRecord:
 class Session:
     path: Path
     meta: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    """Unreadable session files (session.json), each naming its path."""
 
     @property
     def name(self) -> str:
@@ -101,8 +107,12 @@ class Session:
     def create(cls, sessions_dir: Path, name: str | None = None, label: str = "") -> Session:
         """`name` is used exactly (an existing session is reopened); otherwise a timestamp plus a slug."""
         if name is not None:
-            if not name.strip() or "/" in name or name in (".", ".."):
-                raise UserError(f"--session {name!r}: a session name must be a plain folder name")
+            if not name.strip() or "/" in name or name in (".", "..") or not name.isprintable():
+                raise UserError(f"--session {quote(name)}: a session name must be a plain folder name "
+                                "(no slashes, newlines or other control characters)")
+            if len(name.encode()) > MAX_NAME_BYTES:
+                raise UserError(f"--session: the name is {len(name.encode())} bytes long; "
+                                f"folder names can be at most {MAX_NAME_BYTES}")
             path = sessions_dir / name
         else:
             path = sessions_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(label)}"
@@ -111,11 +121,12 @@ class Session:
         try:
             (path / "runs").mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise UserError(f"--sessions-dir {sessions_dir}: cannot create {path} ({error.strerror})") from None
+            raise UserError(f"cannot create {path} ({error.strerror}); choose another --sessions-dir") from None
         session = cls(path)
         meta_path = path / "session.json"
         if meta_path.exists():
-            session.meta = read_json(meta_path)
+            meta, problem = read_object(meta_path)
+            session.meta, session.problems = meta or {}, [problem] if problem else []
         else:
             session.meta = {"schema": SCHEMA, "name": path.name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                             "host": socket.gethostname()}
@@ -126,14 +137,10 @@ class Session:
     def open(cls, path: Path) -> Session:
         if not path.is_dir():
             raise UserError(f"{path}: no such session folder")
-        meta_path = path / "session.json"
-        meta: dict[str, Any] = {}
-        if meta_path.exists():
-            try:
-                meta = read_json(meta_path)
-            except (OSError, ValueError):
-                meta = {}
-        return cls(path, meta)
+        meta, problem = read_object(path / "session.json")
+        if meta is not None and not all(isinstance(meta.get(k, ""), str) for k in ("name", "created", "host")):
+            meta, problem = None, f"{path / 'session.json'}: its name, created or host is not text; skipped"
+        return cls(path, meta or {}, [problem] if problem else [])
 
     @contextlib.contextmanager
     def write_lock(self):
@@ -178,22 +185,34 @@ class Session:
         return [RunFolder(p) for p in sorted(found, key=lambda p: int(RUN_NAME.match(p.name).group(1)))]
 
     def runs(self) -> list[RunRecord]:
-        return [load_run(folder) for folder in self.run_folders()]
+        records = [load_run(folder) for folder in self.run_folders()]
+        if self.is_being_written():
+            # The newest run with no ending is the live one, not an interrupted one.
+            open_runs = [r for r in records if r.status == "interrupted" and r.summary is None]
+            if open_runs:
+                open_runs[-1].status = "running"
+        return records
+
+    def is_being_written(self) -> bool:
+        """Whether a process (this one included) holds the session's write lock right now."""
+        path = self.path / ".lock"
+        if not path.exists():
+            return False
+        try:
+            with path.open("rb") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        return False
 
 
 def load_run(folder: RunFolder) -> RunRecord:
-    try:
-        config = read_json(folder.config_path)
-    except (OSError, ValueError):
-        config = {}
+    config, config_problem = read_config(folder.config_path)
+    summary, summary_problem_ = read_summary(folder.summary_path)
     log = read_events(folder.events_path)
-    summary = None
-    if folder.summary_path.exists():
-        try:
-            summary = read_json(folder.summary_path)
-        except (OSError, ValueError):
-            summary = None
-    record = RunRecord(folder, config, log.events, summary, log.bad_lines)
+    events = [e for e in log.events if not (isinstance(e, RunFinished) and summary_problem(e.summary))]
+    record = RunRecord(folder, config, events, summary, log.bad_lines + len(log.events) - len(events),
+                       problems=[p for p in (config_problem, summary_problem_) if p])
     record.status = run_status(record)
     return record
 
@@ -214,3 +233,24 @@ def list_sessions(sessions_dir: Path) -> list[Session]:
         return []
     found = [p for p in sessions_dir.iterdir() if p.is_dir() and ((p / "session.json").exists() or (p / "runs").is_dir())]
     return [Session.open(p) for p in sorted(found, key=lambda p: p.name, reverse=True)]
+
+
+@dataclass(frozen=True)
+class SessionOverview:
+    """One line of a session list, for `sst2-tui sessions` and the app's sessions browser."""
+
+    name: str
+    path: Path
+    created: str
+    runs: int
+    best_accuracy: float | None
+    statuses: str
+    problems: list[str]
+
+
+def overview(session: Session) -> SessionOverview:
+    records = session.runs()
+    best = [r.summary["best_val_accuracy"] for r in records if r.summary and r.summary.get("best_val_accuracy") is not None]
+    return SessionOverview(session.name, session.path, str(session.meta.get("created", "")), len(records),
+                           max(best) if best else None, ", ".join(sorted({r.status for r in records})) or "empty",
+                           session.problems + [p for r in records for p in r.problems])

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Label
 
 from core.errors import UserError
 from core.events import RunStarted
-from core.storage.sessions import Session, list_sessions
+from core.storage.sessions import Session, list_sessions, overview
 from tui.run_view import RunView, view_from_events
 from tui.screens.results import ResultsTable
 from tui.widgets.curve import Curve
@@ -51,12 +51,15 @@ class SessionsScreen(Screen):
         table = self.query_one(DataTable)
         table.add_columns("session", "created", "runs", "best acc", "status")
         self.sessions = list_sessions(self.sessions_dir)
+        problems: list[str] = []
         for session in self.sessions:
-            runs = session.runs()
-            best = [r.summary["best_val_accuracy"] for r in runs if r.summary and r.summary.get("best_val_accuracy") is not None]
-            statuses = ", ".join(sorted({r.status for r in runs})) or "empty"
-            table.add_row(Text(session.name), Text(str(session.meta.get("created", ""))), Text(str(len(runs))),
-                          Text(f"{max(best):.4f}" if best else "-"), Text(statuses))
+            row = overview(session)
+            problems += row.problems
+            table.add_row(Text(row.name), Text(row.created), Text(str(row.runs)),
+                          Text(f"{row.best_accuracy:.4f}" if row.best_accuracy is not None else "-"), Text(row.statuses))
+        if problems:
+            self.notify(f"{len(problems)} unreadable file(s) skipped, e.g. {problems[0]}", severity="warning",
+                        markup=False, timeout=10)
         if not self.sessions:
             table.add_row(Text("no sessions yet"), Text(""), Text(""), Text(""), Text(""))
 
