@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import machine, versions, write_results
-from core.storage.checkpoints import latest_complete
+from core.storage.checkpoints import complete_checkpoints
 from core.storage.files import read_events
 
 
@@ -63,7 +63,7 @@ def trial(index: int, target: int, run_args: list[str], sessions: Path, referenc
     log = read_events(events)
     partial = sorted(p.name for p in (run_dir / "checkpoints").glob("*.tmp")) if (run_dir / "checkpoints").exists() else []
     try:
-        resumable_step = latest_complete(run_dir / "checkpoints")[0]
+        resumable_step = int(complete_checkpoints(run_dir / "checkpoints")[0][0].name.split("-")[1])
     except FileNotFoundError:
         resumable_step = None
     resumed = cli("--resume", str(run_dir))

@@ -20,6 +20,7 @@ class ProgressPrinter:
         self.task = None
         self.accuracy = "-"
         self.loss = "-"
+        self.speed = ""
 
     def __enter__(self) -> ProgressPrinter:
         return self
@@ -29,9 +30,11 @@ class ProgressPrinter:
             self.progress.stop()
             self.progress = None
 
-    def note(self, text: str) -> None:
-        if self.notes_enabled:
-            self.console.print(text)
+    def note(self, text: str, always: bool = False) -> None:
+        """A line on stderr; warnings and faults (`always`) are printed even with --quiet. Never
+        wrapped, so a path in a message stays one piece."""
+        if self.notes_enabled or always:
+            self.console.print(text, soft_wrap=True)
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -46,24 +49,26 @@ class ProgressPrinter:
                 self.task = self.progress.add_task(event.method, total=event.total_steps, info="")
                 self.progress.start()
         elif isinstance(event, Step):
-            self.loss = f"{event.loss:.4f}"
-            self._update(event.step, f"loss {self.loss} acc {self.accuracy} {event.samples_per_second:.0f} samples/s")
+            self.loss, self.speed = f"{event.loss:.4f}", f"{event.samples_per_second:.0f} samples/s"
+            self._update(event.step)
         elif isinstance(event, Eval):
             self.accuracy = f"{event.accuracy:.4f}"
+            self._update(event.step)  # the accuracy shows at once, not from the next step on
             self.note(f"step {event.step}: validation accuracy {event.accuracy:.4f} (best {event.best_accuracy:.4f}, n={event.n})")
         elif isinstance(event, WarningEvent):
-            self.note(f"[yellow]warning:[/] {escape(event.message)}")
+            self.note(f"[yellow]warning:[/] {escape(event.message)}", always=True)
         elif isinstance(event, Nonfinite):
-            self.note(f"[red]non-finite {escape(event.what)} at step {event.step}:[/] {escape(event.diagnosis)}")
+            self.note(f"[red]non-finite {escape(event.what)} at step {event.step}:[/] {escape(event.diagnosis)}", always=True)
             for suggestion in event.suggestions:
-                self.note(f"  fix {suggestion['key']}: {escape(suggestion['label'])}")
+                self.note(f"  fix {suggestion['key']}: {escape(suggestion['label'])}", always=True)
         elif isinstance(event, DiskFull):
-            self.note(f"[red]disk full:[/] {escape(event.message)}")
+            self.note(f"[red]disk full:[/] {escape(event.message)}", always=True)
         elif isinstance(event, Resumed):
             self.note(f"step {event.step}: resumed")
         elif isinstance(event, RunFailed):
             pass  # the command prints the one-line error itself
 
-    def _update(self, step: int, info: str) -> None:
+    def _update(self, step: int) -> None:
         if self.progress is not None and self.task is not None:
+            info = f"loss {self.loss} acc {self.accuracy} {self.speed}"
             self.progress.update(self.task, completed=step, info=info)

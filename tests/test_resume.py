@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.storage.files import read_events
+from tests.helpers import unfinish
 
 ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "3", "--save-every", "10", "--seed", "7",
         "--quiet"]
@@ -64,6 +65,7 @@ def test_damaged_and_partial_checkpoints_are_skipped(tmp_path):
                 sessions=tmp_path)
     assert first.returncode == 0
     run_dir = tmp_path / "d" / "runs" / "01-full"
+    unfinish(run_dir)  # killed after its last checkpoint (a finished run is not resumed)
     checkpoints = sorted((run_dir / "checkpoints").iterdir())
     newest = checkpoints[-1]
     model = newest / "model.safetensors"

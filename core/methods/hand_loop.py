@@ -14,7 +14,6 @@ skips the update on the device without a sync.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import torch
 
@@ -24,14 +23,14 @@ from core.events import Event, WarningEvent
 from core.methods.device_totals import grads_not_finite
 from core.methods.nonfinite import preflight_eps_warning
 from core.methods.prepare import Prepared
-from core.methods.restore import restore_all
+from core.methods.restore import ResumeFrom, pick_checkpoint, restore_all
 from core.methods.step_end import end_step, finish, step_boundary
-from core.methods.training_run import TrainingRun, first_events, start_training
+from core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
 from core.model.compiling import CompileTimer, compile_for_training, compile_summary, compiling_notice, mark_step, pad_multiple
 from core.model.optim import optimizer_impl
 
 
-def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = None) -> Iterator[list[Event]]:
+def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None = None) -> Iterator[list[Event]]:
     # -- set up --------------------------------------------------------------------------------------
     config, model, device = prep.config, prep.model, prep.torch_device
     run = start_training(prep, controls, saves_whole_model=config.method != "lora", watches="loss or gradients")
@@ -41,13 +40,16 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: Path | None = Non
     train_model = compile_for_training(model, device.type) if compiled else model
     timer = CompileTimer(enabled=compiled)
     _record_effective(run, compiled)
+    skipped: list[str] = []
     if resume_from is not None:
+        resume_from, skipped = pick_checkpoint(resume_from, model, run.optimizer, full=run.saves_whole_model)
         restore_all(resume_from, model, run.optimizer, run.scheduler, run.state, full=run.saves_whole_model,
                     scaler=run.scaler)
         prep.effective["resumed_from_step"] = run.state.step
     eps = config.eps if config.optimizer == "adamw" else None
     eps_warning = preflight_eps_warning(prep.plan.name, eps, run.optimizer_impl)
-    yield first_events(run, resume_from, WarningEvent(code="fp16_eps", message=eps_warning) if eps_warning else None,
+    yield first_events(run, resume_from, *skipped_notices(skipped),
+                       WarningEvent(code="fp16_eps", message=eps_warning) if eps_warning else None,
                        compiling_notice(device.type) if compiled else None)
 
     model.train()  # explicit: dropout on while training (the reference saw results depend on the mode)

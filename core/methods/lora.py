@@ -15,8 +15,9 @@ from core.controls import ControlChannel
 from core.events import Event
 from core.methods.hand_loop import fit
 from core.methods.prepare import prepare
+from core.methods.restore import ResumeFrom
 
 
-def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
+def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: ResumeFrom | None = None) -> Iterator[list[Event]]:
     prep = prepare(config, run_dir, lora=True)
     yield from fit(prep, controls, resume_from)

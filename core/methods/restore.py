@@ -7,6 +7,7 @@ to Trainer's own resume hooks, which call them at its chosen moments.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -15,6 +16,48 @@ from core.errors import UserError
 from core.methods.run_state import RunState
 from core.storage.checkpoints import load_model_tensors, load_optimizer_state, restore_rng
 from core.storage.files import read_json
+
+ResumeFrom = Path | Sequence[Path]
+"""A checkpoint to resume from, or several, newest first: the first that fits the model is used."""
+
+
+def pick_checkpoint(resume_from: ResumeFrom, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                    full: bool) -> tuple[Path, list[str]]:
+    """The newest checkpoint whose tensors and optimizer state fit this model and optimizer, and why
+    newer ones did not (each naming its file). Nothing is changed until one fits."""
+    candidates = [resume_from] if isinstance(resume_from, Path) else list(resume_from)
+    problems: list[str] = []
+    for path in candidates:
+        problem = _misfit(path, model, optimizer, full)
+        if problem is None:
+            return path, problems
+        problems.append(problem)
+    raise UserError(f"no checkpoint fits this run's model: {'; '.join(problems)}")
+
+
+def _misfit(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, full: bool) -> str | None:
+    file = path / "model.safetensors"
+    try:
+        tensors = load_model_tensors(path)
+    except Exception as error:  # noqa: BLE001 - safetensors raises several types for a bad file
+        return f"{file}: unreadable ({str(error)[:80]})"
+    named = dict(model.named_parameters())
+    for name, tensor in tensors.items():
+        if name not in named:
+            return f"{file}: holds {name[:60]!r}, which this model does not have"
+        if tuple(tensor.shape) != tuple(named[name].shape):
+            return f"{file}: {name[:60]!r} has shape {tuple(tensor.shape)}, the model's is {tuple(named[name].shape)}"
+    if full and (missing := [n for n in named if n not in tensors]):
+        return f"{file}: lacks {len(missing)} of the model's weights, e.g. {missing[0][:60]!r}"
+    try:
+        saved = load_optimizer_state(path)
+    except Exception as error:  # noqa: BLE001 - a bad file of any kind is a reason to skip the checkpoint
+        return f"{path / 'optimizer.json'}: unreadable ({str(error)[:80]})"
+    groups = optimizer.state_dict()["param_groups"]
+    saved_sizes = [len(g.get("params", [])) if isinstance(g, dict) else -1 for g in saved["param_groups"]]
+    if saved_sizes != [len(g["params"]) for g in groups]:
+        return f"{path / 'optimizer.json'}: its parameter groups do not match this run's optimizer"
+    return None
 
 
 def restore_weights(path: Path, model: torch.nn.Module, full: bool) -> None:

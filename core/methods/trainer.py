@@ -36,9 +36,16 @@ from core.controls import ControlChannel
 from core.data.batching import Encoded, length_grouped_batches, pad_rows
 from core.events import Event
 from core.methods.prepare import Prepared, prepare
-from core.methods.restore import restore_optimizer_and_schedule, restore_progress, restore_scaler, restore_weights
+from core.methods.restore import (
+    ResumeFrom,
+    pick_checkpoint,
+    restore_optimizer_and_schedule,
+    restore_progress,
+    restore_scaler,
+    restore_weights,
+)
 from core.methods.step_end import end_step, finish, step_boundary
-from core.methods.training_run import TrainingRun, first_events, start_training
+from core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
 from core.model.compiling import (
     CompileTimer,
     compile_backend,
@@ -225,7 +232,7 @@ class _StepEnds(TrainerCallback):
             control.should_training_stop = True
 
 
-def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
+def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: ResumeFrom | None = None) -> Iterator[list[Event]]:
     # -- set up ------------------------------------------------------------------------------------
     prep = prepare(config, run_dir)
     config = prep.config
@@ -237,10 +244,12 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     _record_effective(run, args, compiled)
     handover = _Handover()
     trainer = _build_trainer(run, args, handover, compiled)
+    skipped: list[str] = []
     if resume_from is not None:
+        resume_from, skipped = pick_checkpoint(resume_from, prep.model, run.optimizer, full=True)
         restore_progress(resume_from, run.state)
         prep.effective["resumed_from_step"] = run.state.step
-    yield first_events(run, resume_from, compiling_notice(prep.torch_device.type) if compiled else None)
+    yield first_events(run, resume_from, *skipped_notices(skipped), compiling_notice(prep.torch_device.type) if compiled else None)
 
     # -- the steps: Trainer's loop on its own thread, one step per `next()` ---------------------------
     thread = threading.Thread(target=_train, args=(trainer, resume_from, handover), name="trainer-steps", daemon=True)

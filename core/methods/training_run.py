@@ -111,6 +111,10 @@ def start_training(prep: Prepared, controls: ControlChannel, *, saves_whole_mode
     return run
 
 
+def skipped_notices(problems: list[str]) -> list[Event]:
+    return [WarningEvent(code="checkpoint_skipped", message=f"skipped damaged checkpoint: {p}") for p in problems]
+
+
 def first_events(run: TrainingRun, resume_from: Path | None, *notices: Event | None) -> list[Event]:
     """What the first `next()` yields: the run's start, whether it resumed, and any warnings."""
     run.started = run.prep.run_started()

@@ -15,7 +15,7 @@ from pathlib import Path
 from core.config import RunConfig
 from core.errors import UserError
 from core.events import RunStarted
-from core.storage.checkpoints import latest_complete, rotate
+from core.storage.checkpoints import complete_checkpoints, rotate
 from core.storage.files import read_json
 from core.storage.sessions import RunFolder, Session, load_run
 
@@ -69,17 +69,16 @@ def check_resumable(folder: RunFolder, config: RunConfig) -> None:
                                 f"with {name} {_quote(then)}; put it back or start a new run")
 
 
-def resume_point(folder: RunFolder, config: RunConfig) -> tuple[Path, list[str]]:
+def resume_point(folder: RunFolder, config: RunConfig) -> tuple[list[Path], list[str]]:
     """With the session's write lock held: check again (the run may have finished meanwhile),
-    drop checkpoint folders cut short by a kill, and return the newest complete checkpoint and
-    why newer ones were refused."""
+    drop checkpoint folders cut short by a kill, and return the complete checkpoints, newest
+    first (the method uses the newest that fits its model), and why others were refused."""
     check_resumable(folder, config)
     rotate(folder.checkpoints, keep=10**6, best_step=None)
     try:
-        _, checkpoint, refused = latest_complete(folder.checkpoints)
+        return complete_checkpoints(folder.checkpoints)
     except FileNotFoundError as error:
         raise UserError(f"--resume {folder.path}: no complete checkpoint to resume from ({error})") from None
-    return checkpoint, refused
 
 
 def _quote(value: object, limit: int = 80) -> str:

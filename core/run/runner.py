@@ -54,7 +54,7 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
                         (resume, *start) if resume is not None and start is not None else None)
 
 
-def _pull(config: RunConfig, handle: RunHandle, folder: RunFolder, checkpoint: Path | None,
+def _pull(config: RunConfig, handle: RunHandle, folder: RunFolder, checkpoint: list[Path] | None,
           emit: Callable[[Event], None], headless: bool) -> dict[str, Any] | None:
     """Pull the method's generator to its end, emitting every event; returns the final summary."""
     summary = None
@@ -75,7 +75,7 @@ def _pull(config: RunConfig, handle: RunHandle, folder: RunFolder, checkpoint: P
 
 
 def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: Callable[[Event], None] | None,
-             headless: bool, resume: tuple[RunFolder, Path, list[str]] | None) -> RunOutcome:
+             headless: bool, resume: tuple[RunFolder, list[Path], list[str]] | None) -> RunOutcome:
     folder = resume[0] if resume else session.new_run(config)
     handle.folder = folder
     log = EventLog(folder.events_path)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from core.storage.disk_space import MB, DiskFullError, is_disk_full
@@ -98,13 +99,46 @@ def verify(path: Path) -> str | None:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return f"{manifest_path}: unreadable"
-    for name, digest in manifest.get("files", {}).items():
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return f"{manifest_path}: 'files' is not a table of file names and checksums"
+    for name, digest in files.items():
         file = path / name
-        if not file.is_file():
+        if "/" in name or name.startswith(".") or not file.is_file():
             return f"{file}: missing"
         if _sha256(file) != digest:
             return f"{file}: checksum mismatch (truncated or altered)"
+    return _contents_problem(path)
+
+
+def _contents_problem(path: Path) -> str | None:
+    """Files whose checksums match can still hold the wrong things (a manifest rewritten to match):
+    every tensor file must parse, and the JSON files must be what a resume reads."""
+    for name in ("model.safetensors", "optimizer.safetensors", "rng.safetensors"):
+        file = path / name
+        if not file.exists() and name == "optimizer.safetensors":
+            continue
+        try:
+            with safe_open(str(file), framework="pt") as handle:
+                handle.keys()
+        except Exception as error:  # noqa: BLE001 - safetensors raises several types for a bad file
+            return f"{file}: not a readable safetensors file ({str(error)[:80]})"
+    state = _json_object(path / "state.json")
+    if state is None or not isinstance(state.get("step"), int):
+        return f"{path / 'state.json'}: not an object with a whole-number step"
+    if (path / "optimizer.json").exists():
+        optimizer = _json_object(path / "optimizer.json")
+        if optimizer is None or not isinstance(optimizer.get("state"), dict) or not isinstance(optimizer.get("param_groups"), list):
+            return f"{path / 'optimizer.json'}: not an optimizer state (an object with 'state' and 'param_groups')"
     return None
+
+
+def _json_object(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
@@ -163,12 +197,17 @@ def load_optimizer_state(path: Path) -> dict[str, Any]:
     return {"state": state, "param_groups": plain["param_groups"]}
 
 
-def latest_complete(folder: Path) -> tuple[int, Path, list[str]]:
-    """The newest checkpoint that verifies, and why newer ones were refused (each naming its file)."""
+def complete_checkpoints(folder: Path) -> tuple[list[Path], list[str]]:
+    """The checkpoints that verify, newest first, and why the others were refused (each naming
+    its file). Raises FileNotFoundError when none verifies."""
+    usable: list[Path] = []
     refused: list[str] = []
-    for step, path in reversed(list_checkpoints(folder)):
+    for _, path in reversed(list_checkpoints(folder)):
         problem = verify(path)
         if problem is None:
-            return step, path, refused
-        refused.append(problem)
-    raise FileNotFoundError("; ".join(refused) or f"{folder}: no checkpoint")
+            usable.append(path)
+        else:
+            refused.append(problem)
+    if not usable:
+        raise FileNotFoundError("; ".join(refused) or f"{folder}: no checkpoint")
+    return usable, refused

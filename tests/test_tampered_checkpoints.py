@@ -1,0 +1,78 @@
+"""A checkpoint whose manifest was rewritten to match tampered files is still refused, by the
+file at fault, and the run resumes from the previous complete checkpoint."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file, save_file
+
+from core.config import RunConfig
+from core.run.runner import execute
+from core.storage.sessions import Session
+from tests.helpers import unfinish
+
+SMALL = RunConfig(model="demo", data="demo", train_subset=64, eval_subset=16, epochs=1, batch_size=16, save_every=2,
+                  keep_checkpoints=5)
+
+
+@pytest.fixture(scope="module")
+def unfinished_run(tmp_path_factory) -> Path:
+    outcome = execute(SMALL, Session.create(tmp_path_factory.mktemp("t") / "sessions", "s"))
+    run_dir = Path(outcome.summary["run_dir"])
+    unfinish(run_dir)
+    return run_dir
+
+
+def rewrite_manifest(checkpoint: Path) -> None:
+    manifest = json.loads((checkpoint / "manifest.json").read_text())
+    manifest["files"] = {name: hashlib.sha256((checkpoint / name).read_bytes()).hexdigest() for name in manifest["files"]}
+    (checkpoint / "manifest.json").write_text(json.dumps(manifest))
+
+
+def garbage_weights(checkpoint: Path) -> str:
+    (checkpoint / "model.safetensors").write_bytes(b"\xff" * 64)
+    rewrite_manifest(checkpoint)
+    return "model.safetensors"
+
+
+def wrong_shape(checkpoint: Path) -> str:
+    tensors = load_file(str(checkpoint / "model.safetensors"))
+    name = next(iter(tensors))
+    tensors[name] = tensors[name].flatten()[:3].clone()
+    save_file(tensors, str(checkpoint / "model.safetensors"))
+    rewrite_manifest(checkpoint)
+    return "model.safetensors"
+
+
+def optimizer_not_an_object(checkpoint: Path) -> str:
+    (checkpoint / "optimizer.json").write_text("[1, 2]")
+    rewrite_manifest(checkpoint)
+    return "optimizer.json"
+
+
+def files_as_a_list(checkpoint: Path) -> str:
+    (checkpoint / "manifest.json").write_text(json.dumps({"step": 4, "files": ["model.safetensors"]}))
+    return "manifest.json"
+
+
+@pytest.mark.parametrize("tamper", [garbage_weights, wrong_shape, optimizer_not_an_object, files_as_a_list])
+def test_a_tampered_checkpoint_is_skipped_for_the_previous_one(unfinished_run, tmp_path, tamper):
+    import shutil
+
+    run_dir = tmp_path / "s" / "runs" / "01-full"
+    shutil.copytree(unfinished_run.parent.parent, tmp_path / "s")
+    newest = sorted((run_dir / "checkpoints").glob("step-*"))[-1]
+    culprit = tamper(newest)
+    result = subprocess.run([sys.executable, "-m", "cli.main", "run", "--resume", str(run_dir), "--quiet"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "skipped damaged checkpoint" in result.stderr and str(newest / culprit) in result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "finished"
+    assert "resumed from" in (run_dir / "events.jsonl").read_text()
