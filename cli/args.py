@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.config import RunConfig, options, shown_default, value_type
+from core.config import MAX_SEED, RunConfig, options, shown_default, value_type
+from core.errors import quote
 
 
 def _int_at_least(minimum: int):
@@ -16,7 +17,7 @@ def _int_at_least(minimum: int):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{quote(text)} is not a whole number") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
         return value
@@ -28,16 +29,16 @@ def _number(text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{quote(text)} is not a number") from None
 
 
 def _seeds(text: str) -> list[int]:
     try:
         seeds = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of whole numbers, e.g. 0,1,2") from None
-    if not seeds or any(s < 0 for s in seeds):
-        raise argparse.ArgumentTypeError(f"{text!r}: give seeds of at least 0, e.g. 0,1,2")
+        raise argparse.ArgumentTypeError(f"{quote(text)} is not a comma-separated list of whole numbers, e.g. 0,1,2") from None
+    if not seeds or any(not 0 <= s <= MAX_SEED for s in seeds):
+        raise argparse.ArgumentTypeError(f"{quote(text)}: give seeds from 0 to {MAX_SEED}, e.g. 0,1,2")
     return seeds
 
 

@@ -25,7 +25,7 @@ def doctor() -> int:
     if hub_offline_by_env():
         hub = "offline (HF_HUB_OFFLINE is set): use local folders or demo"
     else:
-        hub = "reachable" if hub_reachable() else "unreachable: use local folders (e.g. --data ../shared/data/sst2) or demo"
+        hub = "reachable" if hub_reachable() else "unreachable: use local folders (a model folder, a GLUE-style data folder) or demo"
     print(f"hub         {hub}")
     sys.stdout.flush()
     return 0

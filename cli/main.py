@@ -12,12 +12,17 @@ from pathlib import Path
 from cli.args import add_run_arguments
 
 PROG = "sst2-tui"
+MAX_MESSAGE = 300
 
 
 class OneLineParser(argparse.ArgumentParser):
     """Bad flags get one line on stderr (naming the flag) and exit 2, not a usage dump."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse quotes the offending value whole: a pasted 10 MB value must not come back whole.
+        message = " ".join(message.split())
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 3] + "..."
         sys.stderr.write(f"{self.prog}: {message} (see {self.prog} --help)\n")
         raise SystemExit(2)
 

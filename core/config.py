@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.errors import UserError
+from core.errors import UserError, quote
 
 METHODS = ("full", "trainer", "lora", "evaluate")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "fp16-pure")
@@ -33,6 +33,7 @@ REFERENCE_LR = {"full": 1e-5, "trainer": 1e-5, "lora": 1e-4, "evaluate": 1e-5}
 DEMO_LR = {"full": 1e-3, "trainer": 1e-3, "lora": 3e-3, "evaluate": 1e-3}
 # AdamW's own default; `fp16-pure` gets the reference experiment's 1e-4, because 1e-8 is 0 in float16.
 DEFAULT_EPS = 1e-8
+MAX_SEED = 2**32 - 1  # what every generator we seed accepts (numpy's limit)
 FP16_PURE_EPS = 1e-4
 
 
@@ -84,7 +85,7 @@ def parse_rate(text: str | float, what: str = "learning rate") -> float:
         try:
             value = float(stripped)
         except ValueError:
-            raise ValueError(f"{what} {stripped!r} is not a number; type one such as 2e-5") from None
+            raise ValueError(f"{what} {quote(stripped)} is not a number; type one such as 2e-5") from None
     else:
         value = float(text)
     if not math.isfinite(value):
@@ -191,15 +192,15 @@ class RunConfig:
         for name in ("train_subset", "eval_subset", "eval_every", "save_every", "eval_batch_size", "log_every"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
-                raise ConfigError(name, f"{name} must be a whole number of at least 1, not {value!r}")
+                raise ConfigError(name, f"{name} must be a whole number of at least 1, not {quote(value)}")
         for name in ("batch_size", "max_length", "lora_r", "lora_alpha", "keep_checkpoints"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ConfigError(name, f"{name} must be a whole number of at least 1, not {value!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError("seed", f"seed must be a whole number of at least 0, not {self.seed!r}")
+                raise ConfigError(name, f"{name} must be a whole number of at least 1, not {quote(value)}")
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError("seed", f"seed must be a whole number from 0 to {MAX_SEED}, not {quote(self.seed)}")
         if not (isinstance(self.epochs, int | float) and math.isfinite(self.epochs) and self.epochs > 0):
-            raise ConfigError("epochs", f"epochs must be a number greater than 0, not {self.epochs!r}")
+            raise ConfigError("epochs", f"epochs must be a number greater than 0, not {quote(self.epochs)}")
         for name, what in (("lr", "learning rate"), ("eps", "eps")):
             value = getattr(self, name)
             if value is not None:
@@ -208,9 +209,9 @@ class RunConfig:
                 except ValueError as error:
                     raise ConfigError(name, str(error)) from None
         if not 0 <= self.lora_dropout < 1:
-            raise ConfigError("lora_dropout", f"lora_dropout must be in [0, 1), not {self.lora_dropout!r}")
+            raise ConfigError("lora_dropout", f"lora_dropout must be in [0, 1), not {quote(self.lora_dropout)}")
         if not 0 <= self.weight_decay < 1:
-            raise ConfigError("weight_decay", f"weight_decay must be in [0, 1), not {self.weight_decay!r}")
+            raise ConfigError("weight_decay", f"weight_decay must be in [0, 1), not {quote(self.weight_decay)}")
         if self.method == "trainer" and self.nonfinite == "skip":
             raise ConfigError("nonfinite", "Trainer applies every update and cannot skip a step; "
                                            "use nonfinite pause or stop, or method full")
@@ -220,7 +221,7 @@ class RunConfig:
     def _check_choice(self, name: str, choices: tuple[str, ...]) -> None:
         value = getattr(self, name)
         if value not in choices:
-            raise ConfigError(name, f"{name} must be one of {', '.join(choices)}; got {value!r}")
+            raise ConfigError(name, f"{name} must be one of {', '.join(choices)}; got {quote(value)}")
 
     # Derived values -----------------------------------------------------------------------------
 

@@ -41,10 +41,19 @@ def hub_reachable(timeout: float = PROBE_SECONDS) -> bool:
     return bool(result and result[0])
 
 
+LOCAL_FOLDER = {"model": "a local model folder (config.json and tokenizer files, from save_pretrained)",
+                "dataset": "a local GLUE-style folder (train.tsv, dev.tsv) or a datasets.save_to_disk folder"}
+
+
+def looks_like_hub_id(spec: str) -> bool:
+    """`gpt2` or `org/name`; anything with more slashes, or starting with `.`, `/` or `~`, is a path."""
+    parts = spec.split("/")
+    return len(parts) <= 2 and all(parts) and not spec.startswith((".", "~", "/")) and "\\" not in spec
+
+
 def require_hub(name: str, kind: str, flag: str) -> None:
     if hub_reachable():
         return
     why = "HF_HUB_OFFLINE is set" if hub_offline_by_env() else "the Hugging Face Hub cannot be reached"
-    local = "../shared/models/gpt2 with --init random" if kind == "model" else "../shared/data/sst2"
     cached = " and the model is not in the local cache" if kind == "model" else ""
-    raise HubUnreachable(f"{flag} {name}: {why}{cached}; give a local folder (e.g. {local}) or `demo`")
+    raise HubUnreachable(f"{flag} {name}: {why}{cached}; give {LOCAL_FOLDER[kind]}, or `demo`")

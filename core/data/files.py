@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from core.data.split import Split
-from core.errors import DataError
+from core.errors import DataError, quote
 
 FILE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 TEXT_COLUMNS = ("sentence", "text")
@@ -26,21 +27,30 @@ def pick_text_column(columns: list[str], source: str) -> str:
     for name in TEXT_COLUMNS:
         if name in columns:
             return name
-    shown = ", ".join(repr(c) for c in columns) or "none"
+    shown = _columns(columns)
     raise DataError(f"{source}: no text column; name it `sentence` or `text` (columns found: {shown})")
 
 
+def _columns(columns: list[Any], most: int = 8) -> str:
+    shown = ", ".join(quote(c, 40) for c in columns[:most])
+    return (shown + f", ... ({len(columns)} in all)" if len(columns) > most else shown) or "none"
+
+
+LABEL_TEXT = re.compile(r"^[01](\.0*)?$")
+
+
 def parse_label(value: Any, source: str, row: int) -> int:
-    """Labels must be 0 or 1 (ints, or strings/floats that are exactly 0 or 1)."""
+    """Labels must be 0 or 1, the same in every format: whole numbers, or numbers written as 0,
+    1, 0.0 or 1.0 (a float column, or a file saved from a spreadsheet)."""
     if isinstance(value, bool):
         value = int(value)
     if isinstance(value, int) and value in (0, 1):
         return value
     if isinstance(value, float) and value in (0.0, 1.0):
         return int(value)
-    if isinstance(value, str) and value.strip() in ("0", "1"):
-        return int(value.strip())
-    shown = "empty" if value is None or (isinstance(value, str) and not value.strip()) else repr(value)
+    if isinstance(value, str) and LABEL_TEXT.match(value.strip()):
+        return int(float(value.strip()))
+    shown = "empty" if value is None or (isinstance(value, str) and not value.strip()) else quote(value)
     raise DataError(f"{source} row {row}: field 'label' is {shown}; labels must be 0 (negative) or 1 (positive)")
 
 
@@ -51,7 +61,7 @@ def check_rows(texts: list[Any], labels: list[Any], source: str, text_field: str
     for offset, (text, label) in enumerate(zip(texts, labels, strict=True)):
         row = first_row + offset
         if not isinstance(text, str) or not text.strip():
-            shown = "empty" if text is None or isinstance(text, str) else f"not text ({text!r})"
+            shown = "empty" if text is None or isinstance(text, str) else f"not text ({quote(text)})"
             raise DataError(f"{source} row {row}: field '{text_field}' is {shown}; every row needs a sentence")
         clean_texts.append(text.strip())
         clean_labels.append(parse_label(label, source, row))
@@ -87,7 +97,7 @@ def _read_delimited(path: Path, delimiter: str) -> Split:
         header = [h.strip() for h in header]
         text_field = pick_text_column(header, str(path))
         if "label" not in header:
-            raise DataError(f"{path} row 1: no 'label' column in the header ({', '.join(header)}); add one with 0 or 1")
+            raise DataError(f"{path} row 1: no 'label' column in the header ({_columns(header)}); add one with 0 or 1")
         text_at, label_at = header.index(text_field), header.index("label")
         texts: list[Any] = []
         labels: list[Any] = []
@@ -120,6 +130,8 @@ def _read_jsonl(path: Path) -> Split:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
                 raise DataError(f"{path} row {line_number}: not valid JSON ({error.msg}); one JSON object per line") from None
+            except ValueError:  # e.g. a number of more than 4,300 digits
+                raise DataError(f"{path} row {line_number}: holds a number too long to read; labels must be 0 or 1") from None
             if not isinstance(record, dict):
                 raise DataError(f"{path} row {line_number}: expected a JSON object with a text field and 'label'")
             if text_field is None:
@@ -143,11 +155,11 @@ def _read_parquet(path: Path) -> Split:
     try:
         table = pq.read_table(path)
     except Exception as error:  # noqa: BLE001 - pyarrow raises several types for damaged files
-        raise DataError(f"{path}: not a readable parquet file ({error})") from None
+        raise DataError(f"{path}: not a readable parquet file ({str(error)[:80]})") from None
     columns = table.column_names
     text_field = pick_text_column(columns, str(path))
     if "label" not in columns:
-        raise DataError(f"{path}: no 'label' column (columns: {', '.join(columns)}); add one with 0 or 1")
+        raise DataError(f"{path}: no 'label' column (columns: {_columns(columns)}); add one with 0 or 1")
     if table.num_rows == 0:
         raise DataError(f"{path}: has no rows; add labelled rows")
     return check_rows(table.column(text_field).to_pylist(), table.column("label").to_pylist(), str(path), text_field, first_row=1)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from core.data.files import FILE_SUFFIXES, check_rows, pick_text_column, read_table_file
 from core.data.split import Split, Splits
-from core.errors import DataError
+from core.errors import DataError, quote
+from core.hub import LOCAL_FOLDER, looks_like_hub_id
 
 HUB_ALIASES = {"sst2": "stanfordnlp/sst2", "glue/sst2": "stanfordnlp/sst2", "sst-2": "stanfordnlp/sst2"}
 VALIDATION_NAMES = ("dev", "validation", "valid", "val")
@@ -48,12 +49,12 @@ def _load(spec: str, seed: int) -> Splits:
         return _load_path(path, seed)
     if spec.lower() in HUB_ALIASES or _looks_like_hub_id(spec):
         return _load_hub(HUB_ALIASES.get(spec.lower(), spec))
-    raise DataError(f"--data {spec}: no such file or folder; give `sst2`, a local path such as ../shared/data/sst2, or `demo`")
+    raise DataError(f"--data {quote(spec)}: no such file or folder; give `sst2`, {LOCAL_FOLDER['dataset']}, a data file, "
+                    "or `demo`")
 
 
 def _looks_like_hub_id(spec: str) -> bool:
-    parts = spec.split("/")
-    return len(parts) <= 2 and all(parts) and not spec.startswith((".", "~")) and Path(spec).suffix.lower() not in FILE_SUFFIXES
+    return looks_like_hub_id(spec) and Path(spec).suffix.lower() not in FILE_SUFFIXES
 
 
 def _load_path(path: Path, seed: int) -> Splits:
@@ -68,6 +69,9 @@ def _load_path(path: Path, seed: int) -> Splits:
     validation = _find_split_file(path, VALIDATION_NAMES)
     if train is None:
         files = [p for p in sorted(path.iterdir()) if p.suffix.lower() in FILE_SUFFIXES]
+        if validation is not None:
+            raise DataError(f"{path}: has {validation.name} but no train file; add train{validation.suffix} beside it, "
+                            f"or give --data {validation} to train on 90% of it and validate on the rest")
         if len(files) == 1:
             return _hold_out(read_table_file(files[0]), seed)
         raise DataError(
@@ -135,8 +139,8 @@ def _load_hub(name: str) -> Splits:
     try:
         loaded = datasets.load_dataset(name)
     except Exception as error:  # noqa: BLE001 - any loader failure becomes one line
-        raise DataError(f"--data {name}: could not load it from the Hub ({type(error).__name__}: {error}); "
-                        "use a local folder such as ../shared/data/sst2, or `demo`") from None
+        raise DataError(f"--data {name}: could not load it from the Hub ({type(error).__name__}: {str(error)[:80]}); "
+                        f"use {LOCAL_FOLDER['dataset']}, or `demo`") from None
     validation_name = next((n for n in ("validation", "dev", "valid", "val") if n in loaded), None)
     if "train" not in loaded or validation_name is None:
         raise DataError(f"--data {name}: needs `train` and `validation` splits (it has: {', '.join(loaded)})")

@@ -53,7 +53,9 @@ class Prepared:
     steps_per_epoch: int
     total_steps: int
     effective: dict[str, Any] = field(default_factory=dict)
-    """The final evaluation, with per-example probabilities (for misclassification reports)."""
+    """Settings that actually apply, including the libraries' hidden defaults."""
+    warnings: list[str] = field(default_factory=list)
+    """What the user should know before the first step (e.g. training data of a single class)."""
 
     @property
     def run_id(self) -> str:
@@ -124,4 +126,14 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
         effective["activation"] = f"gelu_new computed by PyTorch's one-kernel tanh GELU (same formula; {loaded.fused_gelu} modules)"
     if lora:
         effective["lora_targets"] = ",".join(lora_target_names(loaded.model))
-    return Prepared(config, run_dir, device, plan, splits, train, validation, loaded, steps_per_epoch, total_steps, effective)
+    return Prepared(config, run_dir, device, plan, splits, train, validation, loaded, steps_per_epoch, total_steps, effective,
+                    data_warnings(splits))
+
+
+def data_warnings(splits: Splits) -> list[str]:
+    classes = sorted(set(splits.train.labels))
+    if len(classes) == 1:
+        name = "positive" if classes[0] == 1 else "negative"
+        return [f"all {len(splits.train)} training examples of {splits.train.source} are labelled {classes[0]} ({name}): "
+                f"the model can only learn to answer {name}; add examples of the other class"]
+    return []

@@ -118,7 +118,7 @@ def skipped_notices(problems: list[str]) -> list[Event]:
 def first_events(run: TrainingRun, resume_from: Path | None, *notices: Event | None) -> list[Event]:
     """What the first `next()` yields: the run's start, whether it resumed, and any warnings."""
     run.started = run.prep.run_started()
-    events: list[Event] = [run.started]
+    events: list[Event] = [run.started, *(WarningEvent(code="data", message=m) for m in run.prep.warnings)]
     if resume_from is not None:
         events.append(WarningEvent(code="resumed", message=f"resumed from {resume_from} at step {run.state.step}"))
     return events + [notice for notice in notices if notice is not None]

@@ -5,6 +5,8 @@ Used by the headless CLI and by the app's worker thread alike, so both leave the
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.controls import STOP, RunHandle
-from core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
+from core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
 from core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
 from core.methods import get_method
 from core.model.device import release_memory
@@ -48,10 +50,17 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
     folder from its newest complete checkpoint, appending to its log. Nothing in a run folder is
     touched before the session's write lock is held; a refused resume raises UserError and leaves
     the folder as it was."""
-    with session.write_lock():
-        start = resume_point(resume, config) if resume is not None else None
-        return _execute(config, session, handle or RunHandle(), on_event, headless,
-                        (resume, *start) if resume is not None and start is not None else None)
+    try:
+        with session.write_lock():
+            start = resume_point(resume, config) if resume is not None else None
+            return _execute(config, session, handle or RunHandle(), on_event, headless,
+                            (resume, *start) if resume is not None and start is not None else None)
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        # a read-only session or run folder: the user's to fix, one line naming the path
+        raise UserError(f"{error.filename or session.path}: {why_not_written(error)}; "
+                        "choose another --sessions-dir or make it writable") from None
 
 
 def _pull(config: RunConfig, handle: RunHandle, folder: RunFolder, checkpoint: list[Path] | None,
@@ -109,7 +118,8 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
         outcome_error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         hint = _hint_for(error)
         if not isinstance(error, UserError):
-            (folder.path / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+            with contextlib.suppress(OSError):  # a read-only folder must not hide the real error
+                (folder.path / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         emit(RunFailed(error=outcome_error, hint=hint))
         summary["status"] = "failed"
         exit_code = EXIT_BAD_INPUT if isinstance(error, UserError) else EXIT_FAILED

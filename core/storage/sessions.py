@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
-from core.errors import UserError, quote
+from core.errors import UserError, quote, why_not_written
 from core.events import Event, RunFailed, RunFinished, RunStarted
 from core.storage.files import atomic_write_json, read_events
 from core.storage.validated import read_config, read_object, read_summary, summary_problem
@@ -130,7 +130,10 @@ class Session:
         else:
             session.meta = {"schema": SCHEMA, "name": path.name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                             "host": socket.gethostname()}
-            atomic_write_json(meta_path, session.meta)
+            try:
+                atomic_write_json(meta_path, session.meta)
+            except PermissionError as error:
+                raise UserError(f"{meta_path}: {why_not_written(error)}; choose another --sessions-dir") from None
         return session
 
     @classmethod
