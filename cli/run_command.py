@@ -6,6 +6,7 @@ import argparse
 import json
 import signal
 import sys
+import warnings
 from typing import Any
 
 from cli.args import config_from_args, flag_for
@@ -45,7 +46,15 @@ def resume_command(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
+def _quiet_library_deprecations() -> None:
+    """Libraries' FutureWarnings (e.g. peft calling a renamed transformers property) are notes for
+    developers, not for the person running a fine-tune; PYTHONWARNINGS still shows them."""
+    if not sys.warnoptions:
+        warnings.filterwarnings("ignore", category=FutureWarning)
+
+
 def run_command(args: argparse.Namespace) -> int:
+    _quiet_library_deprecations()
     if args.resume is not None:
         return resume_command(args)
     from core.controls import RunHandle
