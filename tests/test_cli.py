@@ -78,3 +78,20 @@ def test_sessions_listing(tmp_path, capsys):
     assert main(["sessions", "--sessions-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "listed" in out and "finished" in out
+
+
+def test_a_quiet_lora_run_prints_no_library_deprecation_warnings(tmp_path):
+    result = run_cli("run", "--method", "lora", "--model", "demo", "--data", "demo", "--epochs", "0.05", "--quiet",
+                     "--sessions-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "FutureWarning" not in result.stderr and "Warning" not in result.stderr
+
+
+def test_sessions_at_80_columns_keeps_names_apart_and_says_where_they_are(tmp_path):
+    for name in ("experiment-with-a-long-name-alpha-1", "experiment-with-a-long-name-alpha-2"):
+        (tmp_path / name / "runs").mkdir(parents=True)
+    result = run_cli("sessions", "--sessions-dir", str(tmp_path), env={"COLUMNS": "80"})
+    assert result.returncode == 0 and max(len(line) for line in result.stdout.splitlines()) <= 80
+    cells = "".join(line.split("│")[1].strip() for line in result.stdout.splitlines() if line.count("│") > 2)
+    assert "experiment-with-a-long-name-alpha-1" in cells and "experiment-with-a-long-name-alpha-2" in cells
+    assert str(tmp_path) in "".join(result.stdout.split()) and "sst2-tui report" in result.stdout

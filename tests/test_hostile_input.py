@@ -134,3 +134,35 @@ def test_a_missing_local_model_folder_is_not_called_a_hub_name(spec):
     with pytest.raises(ModelError) as caught:
         load_model(RunConfig(model=spec, data="demo"))
     assert "no such folder" in str(caught.value) and "cannot be reached" not in str(caught.value)
+
+
+def test_user_facing_code_never_points_at_our_shared_folder():
+    """Users have no ../shared: messages, help texts and the app must not send them there."""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    offenders = [str(p.relative_to(root)) for folder in ("core", "cli", "tui") for p in (root / folder).rglob("*.py")
+                 if "../shared" in p.read_text() or "shared/data" in p.read_text()]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(("code", "says"), [(errno.ENOSPC, "free some space"), (errno.EACCES, "not writable"),
+                                            (errno.EROFS, "not writable"), (errno.EEXIST, "in the way")])
+def test_a_failed_write_says_what_to_do_by_its_cause(code, says):
+    from core.errors import why_not_written
+
+    text = why_not_written(OSError(code, "boom", "/x/report.md"))
+    assert says in text
+    assert ("space" in text) == (code == errno.ENOSPC)
+
+
+def test_the_progress_line_shows_an_accuracy_as_soon_as_it_is_evaluated():
+    from cli.progress import ProgressPrinter
+    from core.events import Eval, Step
+
+    printer = ProgressPrinter(enabled=True)
+    printer.bar_enabled = False
+    shown: list[str] = []
+    printer._update = lambda step: shown.append(f"loss {printer.loss} acc {printer.accuracy}")  # type: ignore[method-assign]
+    printer.on_event(Step(step=5, epoch=0.1, loss=0.5, lr=1e-3, eps=1e-8, samples_per_second=10, tokens_per_second=100,
+                          memory_mb=None))
+    printer.on_event(Eval(step=5, epoch=0.1, accuracy=0.8125, loss=0.4, n=16, best_accuracy=0.8125, seconds=0.1))
+    assert shown[-1] == "loss 0.5000 acc 0.8125"
