@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from cli.args import add_run_arguments
+from cli.ctl_command import add_ctl_arguments
 
 PROG = "sst2-tui"
 MAX_MESSAGE = 300
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="one headless run; the last stdout line is a JSON summary",
                               description="Run one method headless. The last line on stdout is a JSON summary.")
     add_run_arguments(run)
+    ctl = commands.add_parser("ctl", help="steer a live run from any shell: pause, resume, stop, lr VALUE, eps VALUE",
+                              description="Send a command to a live run through its folder and wait until it applies.")
+    add_ctl_arguments(ctl)
     commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability")
     sessions = commands.add_parser("sessions", help="list saved sessions")
     sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", help=argparse.SUPPRESS)
@@ -64,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             from cli.run_command import run_command
 
             return run_command(args)
+        if args.command == "ctl":
+            from cli.ctl_command import ctl_command
+
+            return ctl_command(args)
         if args.command == "doctor":
             from cli.doctor import doctor
 

@@ -8,6 +8,7 @@ While paused the generator blocks in `wait` on a condition variable: no busy loo
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +21,11 @@ class Command:
     kind: str
     value: float | None = None
     source: str = "user"
-    """Who sent it: "user", or the engine's own watchers (e.g. "disk_full" resumes a run once
-    space is free again). Shown in the event, not part of the command itself."""
+    """Who sent it: "user" (the app in this process), "app" or "cli" (through the run folder's
+    control file), or the engine's own watchers (e.g. "disk_full" resumes a run once space is
+    free again). Shown in the event, not part of the command itself."""
+    id: str | None = None
+    """The command's id when it came through the control file; its `control` event carries it back."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind} if self.value is None else {"kind": self.kind, "value": self.value}
@@ -29,6 +33,9 @@ class Command:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Command:
         return make_command(data["kind"], data.get("value"))
+
+    def with_origin(self, source: str, command_id: str | None) -> Command:
+        return Command(self.kind, self.value, source, command_id)
 
 
 KINDS = ("set_lr", "set_eps", "pause", "resume", "stop")
@@ -59,11 +66,35 @@ STOP = Command("stop")
 
 
 class ControlChannel:
-    """A queue of commands with a condition variable, shared by the UI thread and the trainer."""
+    """A queue of commands with a condition variable, shared by the UI thread and the trainer.
+
+    Other processes reach a run through its control file: `follow(source)` adds a poll that is
+    called at every drain (one `stat` per step when nothing was written) and, while paused, every
+    quarter second. Lines the source could not use come back through `take_problems`."""
+
+    POLL_SECONDS = 0.25
 
     def __init__(self) -> None:
         self._queue: deque[Command] = deque()
         self._cond = threading.Condition()
+        self._sources: list[Any] = []
+        self._problems: list[str] = []
+
+    def follow(self, source: Any) -> None:
+        """`source.poll()` returns (commands, problems); see `core.storage.control_file`."""
+        self._sources.append(source)
+
+    def _poll_sources(self) -> None:
+        for source in self._sources:
+            commands, problems = source.poll()
+            with self._cond:
+                self._queue.extend(commands)
+                self._problems.extend(problems)
+
+    def take_problems(self) -> list[str]:
+        with self._cond:
+            problems, self._problems = self._problems, []
+            return problems
 
     def send(self, command: Command) -> None:
         with self._cond:
@@ -77,17 +108,32 @@ class ControlChannel:
 
     def drain(self) -> list[Command]:
         """Take every waiting command without blocking."""
+        self._poll_sources()
         with self._cond:
             items = list(self._queue)
             self._queue.clear()
             return items
 
     def wait(self, timeout: float | None = None) -> Command | None:
-        """Block until a command arrives (or the timeout passes) and return it."""
-        with self._cond:
-            if not self._queue:
-                self._cond.wait(timeout)
-            return self._queue.popleft() if self._queue else None
+        """Block until a command arrives (or the timeout passes) and return it. With a control
+        file to follow, wake every POLL_SECONDS to look at it."""
+        if not self._sources:
+            with self._cond:
+                if not self._queue:
+                    self._cond.wait(timeout)
+                return self._queue.popleft() if self._queue else None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self._poll_sources()
+            with self._cond:
+                if self._queue:
+                    return self._queue.popleft()
+                if self._problems:
+                    return None  # let the caller report them
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return None
+                self._cond.wait(self.POLL_SECONDS if left is None else min(left, self.POLL_SECONDS))
 
 
 @dataclass

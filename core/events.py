@@ -126,6 +126,8 @@ class Control(Event):
     old: Any = None
     new: Any = None
     source: str = "user"
+    command_id: str | None = None
+    """The id a command sent through the run's control file had (its sender waits for this event)."""
 
 
 @dataclass

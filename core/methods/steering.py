@@ -21,31 +21,34 @@ class Steering:
 
     def apply(self, command: Command, source: str = "user") -> list[Event]:
         state, step = self.state, self.state.step
+
+        def echo(**values) -> Control:
+            return Control(step=step, command=command.to_dict(), source=source, command_id=command.id, **values)
+
         if command.kind == "set_lr":
             old = current_lr(self.optimizer)
             set_lr(self.optimizer, self.scheduler, float(command.value))
-            return [Control(step=step, command=command.to_dict(), old=old, new=current_lr(self.optimizer), source=source)]
+            return [echo(old=old, new=current_lr(self.optimizer))]
         if command.kind == "set_eps":
             old = current_eps(self.optimizer)
             if old is None:
                 return [WarningEvent(code="eps_not_applicable", message="this optimizer has no eps; nothing changed")]
             set_eps(self.optimizer, float(command.value))
-            return [Control(step=step, command=command.to_dict(), old=old, new=current_eps(self.optimizer), source=source)]
+            return [echo(old=old, new=current_eps(self.optimizer))]
+        if command.kind in ("pause", "resume") and state.paused == (command.kind == "pause"):
+            # already so: nothing changes, but a sender waiting for its command id hears back
+            return [echo()] if command.id else []
         if command.kind == "pause":
-            if state.paused:
-                return []
             state.paused = True
-            return [Control(step=step, command=command.to_dict(), source=source), Paused(step=step, reason=source)]
+            return [echo(), Paused(step=step, reason=source)]
         if command.kind == "resume":
-            if not state.paused:
-                return []
             state.paused = False
             state.stop_reason = ""  # a fixed nonfinite pause is no longer a reason to call the run failed
-            return [Control(step=step, command=command.to_dict(), source=source), Resumed(step=step)]
+            return [echo(), Resumed(step=step)]
         if command.kind == "stop":
             state.stop_requested = True
             state.stop_reason = state.stop_reason or "stopped"
-            return [Control(step=step, command=command.to_dict(), source=source)]
+            return [echo()]
         return []
 
     def boundary(self) -> Generator[list[Event], None, list[Event]]:
@@ -55,6 +58,7 @@ class Steering:
         pending: list[Event] = []
         for command in self.controls.drain():
             pending += self.apply(command, command.source)
+        pending += self._problems()
         while self.state.paused and not self.state.stop_requested:
             with self.state.clock.stopped():
                 if pending:
@@ -63,4 +67,9 @@ class Steering:
                 command = self.controls.wait()
             if command is not None:
                 pending += self.apply(command, command.source)
+            pending += self._problems()
         return pending
+
+    def _problems(self) -> list[Event]:
+        """Control-file lines that were not valid commands: named, never applied, never fatal."""
+        return [WarningEvent(code="control_ignored", message=problem) for problem in self.controls.take_problems()]

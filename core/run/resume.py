@@ -55,6 +55,9 @@ def check_resumable(folder: RunFolder, config: RunConfig) -> None:
     """Refuse a finished run (its result would be overwritten) and a config.json edited since the
     run started (its checkpoints belong to the settings it started with)."""
     record = load_run(folder)
+    if record.status in ("live", "paused"):
+        raise UserError(f"--resume {folder.path}: this run is {record.status} ({folder.holder() or 'another process'}); "
+                        "attach to it, or stop it first")
     if record.status == "finished":
         best = (record.summary or {}).get("best_val_accuracy")
         result = f" (best validation accuracy {best:.4f})" if isinstance(best, int | float) else ""

@@ -21,6 +21,7 @@ from core.methods import get_method
 from core.model.device import release_memory
 from core.run.disk_watcher import DiskWatcher
 from core.run.resume import resume_point
+from core.storage.control_file import ControlFileReader
 from core.storage.disk_space import DiskFullError
 from core.storage.files import EventLog, atomic_write_json
 from core.storage.sessions import RunFolder, Session
@@ -87,6 +88,16 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
              headless: bool, resume: tuple[RunFolder, list[Path], list[str]] | None) -> RunOutcome:
     folder = resume[0] if resume else session.new_run(config)
     handle.folder = folder
+    # Follow the control file from its current end before taking the lock: whoever sees the run
+    # live and appends a command is then sure to be read.
+    handle.controls.follow(ControlFileReader(folder.control_path))
+    with folder.hold_lock():
+        return _run_in(folder, config, session, handle, on_event, headless, resume)
+
+
+def _run_in(folder: RunFolder, config: RunConfig, session: Session, handle: RunHandle,
+            on_event: Callable[[Event], None] | None, headless: bool,
+            resume: tuple[RunFolder, list[Path], list[str]] | None) -> RunOutcome:
     log = EventLog(folder.events_path)
     summary: dict[str, Any] = {"run_id": folder.run_id, "method": config.method, "model": config.model, "status": "failed"}
     outcome_error: str | None = None

@@ -20,7 +20,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.errors import UserError, quote, why_not_written
-from core.events import Event, RunFailed, RunFinished, RunStarted
+from core.events import Event, Paused, Resumed, RunFailed, RunFinished, RunStarted
 from core.storage.files import atomic_write_json, read_events
 from core.storage.validated import read_config, read_object, read_summary, summary_problem
 
@@ -61,6 +61,46 @@ class RunFolder:
     @property
     def checkpoints(self) -> Path:
         return self.path / "checkpoints"
+
+    @property
+    def control_path(self) -> Path:
+        return self.path / "control.jsonl"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / ".lock"
+
+    @contextlib.contextmanager
+    def hold_lock(self):
+        """Held by the run's process for its whole life: "live" is "this lock is held". An OS lock
+        (flock) dies with its process, so a run killed -9 is never mistaken for a live one, and a
+        reused PID cannot fake one."""
+        descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise UserError(f"run {self.path} is live in another process ({self.holder() or 'pid unknown'}); "
+                                "attach to it or wait for it to end") from None
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"sst2-tui pid {os.getpid()}".encode())
+            yield
+        finally:
+            os.close(descriptor)
+
+    def is_live(self) -> bool:
+        """Whether a process (this one included) holds the run's lock right now."""
+        return _lock_is_held(self.lock_path)
+
+    def holder(self) -> str:
+        try:
+            return self.lock_path.read_text(encoding="utf-8", errors="replace").strip()[:40]
+        except OSError:
+            return ""
+
+    def holder_pid(self) -> int | None:
+        text = self.holder()
+        return int(text.rsplit(" ", 1)[-1]) if text.rsplit(" ", 1)[-1].isdigit() else None
 
 
 @dataclass
@@ -188,25 +228,11 @@ class Session:
         return [RunFolder(p) for p in sorted(found, key=lambda p: int(RUN_NAME.match(p.name).group(1)))]
 
     def runs(self) -> list[RunRecord]:
-        records = [load_run(folder) for folder in self.run_folders()]
-        if self.is_being_written():
-            # The newest run with no ending is the live one, not an interrupted one.
-            open_runs = [r for r in records if r.status == "interrupted" and r.summary is None]
-            if open_runs:
-                open_runs[-1].status = "running"
-        return records
+        return [load_run(folder) for folder in self.run_folders()]
 
     def is_being_written(self) -> bool:
         """Whether a process (this one included) holds the session's write lock right now."""
-        path = self.path / ".lock"
-        if not path.exists():
-            return False
-        try:
-            with path.open("rb") as handle:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        return False
+        return _lock_is_held(self.path / ".lock")
 
 
 def load_run(folder: RunFolder) -> RunRecord:
@@ -221,6 +247,9 @@ def load_run(folder: RunFolder) -> RunRecord:
 
 
 def run_status(record: RunRecord) -> str:
+    """finished, stopped, interrupted or failed once a run has ended; before that `live` or
+    `paused` while its process holds the run's lock, and `died` when nothing holds it (killed -9,
+    out of memory, a reboot): resumable from its last checkpoint."""
     if record.summary and record.summary.get("status"):
         return str(record.summary["status"])
     if any(isinstance(e, RunFailed) for e in record.events):
@@ -228,7 +257,10 @@ def run_status(record: RunRecord) -> str:
     finished = [e for e in record.events if isinstance(e, RunFinished)]
     if finished:
         return str(finished[-1].summary.get("status", "finished"))
-    return "interrupted"
+    if record.folder.is_live():
+        pauses = [e for e in record.events if isinstance(e, Paused | Resumed)]
+        return "paused" if pauses and isinstance(pauses[-1], Paused) else "live"
+    return "died"
 
 
 def list_sessions(sessions_dir: Path) -> list[Session]:
@@ -257,3 +289,15 @@ def overview(session: Session) -> SessionOverview:
     return SessionOverview(session.name, session.path, str(session.meta.get("created", "")), len(records),
                            max(best) if best else None, ", ".join(sorted({r.status for r in records})) or "empty",
                            session.problems + [p for r in records for p in r.problems])
+
+
+def _lock_is_held(path: Path) -> bool:
+    """Test an flock without taking it for longer than the test (a shared lock, dropped at once)."""
+    if not path.exists():
+        return False
+    try:
+        with path.open("rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    return False

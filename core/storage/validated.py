@@ -26,7 +26,7 @@ SUMMARY_TYPES: dict[str, Any] = {
     "total_params": int | None, "nonfinite_events": int | None, "skipped_steps": int | None, "peak_memory_mb": Number,
     "run_dir": str, "session_dir": str,
 }
-STATUSES = ("finished", "stopped", "interrupted", "failed", "running")
+STATUSES = ("finished", "stopped", "interrupted", "failed", "live", "paused", "died")
 
 
 def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:

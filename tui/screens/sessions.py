@@ -19,7 +19,7 @@ from tui.run_view import RunView, view_from_events
 from tui.screens.results import ResultsTable
 from tui.widgets.curve import Curve
 
-RESUMABLE = ("interrupted", "stopped")
+RESUMABLE = ("interrupted", "stopped", "died")
 
 
 def load_runs(session: Session) -> list[tuple[RunView, Path]]:

@@ -1,0 +1,102 @@
+"""A run's control file: commands from other processes, one JSON object per line, appended.
+
+    {"id": "c-3f2a9c1e", "kind": "set_lr", "value": 2e-05, "source": "cli", "time": 1795702046.1}
+
+A file needs no port, survives restarts and is an audit trail. Writers append a whole line with
+one `write` on an O_APPEND descriptor, so lines from several writers never interleave. The run
+reads only the new bytes from where it stopped, at each step boundary (one `stat` when nothing
+changed); a torn last line waits for its newline; a line that is not a valid command is skipped
+and reported as a warning naming the file and line. Commands written before the run started
+are never applied (a resumed run does not replay its predecessor's commands).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+
+from core.controls import KINDS, Command, make_command
+from core.errors import quote
+
+MAX_LINE_BYTES = 4096
+SOURCES = ("app", "cli")
+
+
+def append_command(path: Path, command: Command, source: str) -> str:
+    """Append `command` for the run that owns `path`; returns its id. Owner-only permissions."""
+    command_id = "c-" + secrets.token_hex(4)
+    record = {"id": command_id, **command.to_dict(), "source": source, "time": round(time.time(), 3)}
+    line = (json.dumps(record, separators=(",", ":")) + "\n").encode()
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, line)
+    finally:
+        os.close(descriptor)
+    return command_id
+
+
+class ControlFileReader:
+    """The run's side: `poll()` returns the commands appended since the last call, and problems."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # exists, owner-only
+        os.close(descriptor)
+        self._offset = path.stat().st_size  # what was written before this run is history
+        self._line = path.read_bytes().count(b"\n") if self._offset else 0
+
+    def poll(self) -> tuple[list[Command], list[str]]:
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return [], []
+        if size <= self._offset:
+            return [], []
+        with self.path.open("rb") as handle:
+            handle.seek(self._offset)
+            chunk = handle.read(size - self._offset)
+        commands: list[Command] = []
+        problems: list[str] = []
+        *lines, tail = chunk.split(b"\n")
+        self._offset += sum(len(line) + 1 for line in lines)
+        if len(tail) > MAX_LINE_BYTES:  # a line that never ends: skip what is there
+            self._offset += len(tail)
+            problems.append(f"{self.path}: an unterminated line of {len(tail)} bytes; ignored")
+        for raw in lines:
+            self._line += 1
+            if not raw.strip():
+                continue
+            command, problem = self._parse(raw)
+            if command is not None:
+                commands.append(command)
+            else:
+                problems.append(f"{self.path} line {self._line}: {problem}; ignored")
+        return commands, problems
+
+    @staticmethod
+    def _parse(raw: bytes) -> tuple[Command | None, str]:
+        if len(raw) > MAX_LINE_BYTES:
+            return None, f"a line of {len(raw)} bytes (at most {MAX_LINE_BYTES})"
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return None, "not a JSON object"
+        if not isinstance(record, dict):
+            return None, "not a JSON object"
+        kind, command_id = record.get("kind"), record.get("id")
+        if kind not in KINDS:
+            return None, f"unknown command {quote(kind, 40)} (known: {', '.join(KINDS)})"
+        if not isinstance(command_id, str) or not 0 < len(command_id) <= 64:
+            return None, "no command id"
+        value = record.get("value")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float | str)):
+            return None, f"value {quote(value, 40)} is not a number"
+        try:
+            command = make_command(kind, value)
+        except ValueError as error:
+            return None, str(error)
+        source = record.get("source") if record.get("source") in SOURCES else "cli"
+        return command.with_origin(source, command_id), ""
