@@ -69,6 +69,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     a("--resume", type=Path, metavar="RUN_DIR",
       help="continue an interrupted or stopped full, lora or trainer run from its newest complete checkpoint")
     a("--quiet", action="store_true", help="no progress bar")
+    a("--detach", action="store_true",
+      help="train in the background, away from this terminal: print {run_dir, session_dir, pid} and return")
 
 
 def config_from_args(args: argparse.Namespace, seed: int | None = None) -> RunConfig:

@@ -6,6 +6,7 @@ Only argparse is imported at the top: `sst2-tui --help` answers without loading 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability")
     sessions = commands.add_parser("sessions", help="list saved sessions")
     sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", help=argparse.SUPPRESS)
+    sessions.add_argument("--json", action="store_true", help="print every session and run as one JSON document")
     report = commands.add_parser("report", help="export a session report (md, html, json, csv)")
     report.add_argument("session_dir", type=Path, help="the session folder")
     report.add_argument("--format", default="all", choices=["md", "html", "json", "csv", "all"])
@@ -63,6 +65,7 @@ def sessions_dir_from(args: argparse.Namespace) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # `run --detach` runs the same line again
     try:
         if args.command == "run":
             from cli.run_command import run_command
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sessions":
             from cli.sessions_command import sessions_command
 
-            return sessions_command(sessions_dir_from(args))
+            return sessions_command(sessions_dir_from(args), as_json=args.json)
         if args.command == "report":
             from cli.report_command import report_command
 
@@ -87,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         from tui.app import launch
 
         return launch(sessions_dir=sessions_dir_from(args), demo=args.demo)
+    except BrokenPipeError:  # `sst2-tui sessions --json | head`: the reader left; so do we, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         from core.errors import EXIT_INTERRUPTED
 

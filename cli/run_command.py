@@ -68,6 +68,13 @@ def run_command(args: argparse.Namespace) -> int:
     except ConfigError as error:
         sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
         return EXIT_BAD_INPUT
+    if args.detach:
+        from cli.detach import launch_detached
+        from core.data.loading import load_splits
+
+        first = configs[0]  # its data is checked here, in the foreground: a typo is one line now
+        load_splits(first.data, seed=first.seed, train_subset=first.train_subset, eval_subset=first.eval_subset)
+        return launch_detached(args.argv)
 
     from core.run.runner import execute
     from core.storage.sessions import Session, default_sessions_dir
@@ -75,6 +82,9 @@ def run_command(args: argparse.Namespace) -> int:
     sessions_dir = args.run_sessions_dir or args.sessions_dir or default_sessions_dir()
     label = f"{configs[0].method}-{configs[0].model.rstrip('/').split('/')[-1]}"
     session = Session.create(sessions_dir, args.session, label=label)
+    from cli.detach import announce_and_leave_the_terminal
+
+    handle.on_folder = lambda folder: announce_and_leave_the_terminal(folder, session.path)
     exit_code = EXIT_OK
     for config in configs:
         if len(configs) > 1:

@@ -1,7 +1,10 @@
-"""`sst2-tui sessions`: a table of saved sessions; unreadable files are named on stderr and skipped."""
+"""`sst2-tui sessions [--json]`: saved sessions and the state of each run (live runs with their pid,
+step and how long since their last event; died runs with their last checkpoint). Unreadable
+files are named on stderr and skipped."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -10,23 +13,48 @@ from rich.markup import escape
 from rich.table import Table
 
 
-def sessions_command(sessions_dir: Path) -> int:
-    from core.storage.sessions import list_sessions, overview
+def sessions_data(sessions_dir: Path) -> list[dict]:
+    from core.storage.sessions import list_sessions, run_overview
 
+    data = []
+    for session in list_sessions(sessions_dir):
+        records = session.runs()
+        for problem in session.problems + [p for r in records for p in r.problems]:
+            sys.stderr.write(f"sst2-tui sessions: warning: {problem}\n")
+        data.append({"name": session.name, "path": str(session.path), "created": str(session.meta.get("created", "")),
+                     "runs": [run_overview(record) for record in records]})
+    return data
+
+
+def _detail(run: dict) -> str:
+    if run["status"] in ("live", "paused"):
+        return f"pid {run['pid']}, last event {run['seconds_since_last_event']:.0f} s ago"
+    if run["status"] in ("died", "interrupted", "stopped") and run["last_checkpoint_step"] is not None:
+        return f"resumable from step {run['last_checkpoint_step']}"
+    return ""
+
+
+def sessions_command(sessions_dir: Path, as_json: bool = False) -> int:
+    data = sessions_data(sessions_dir)
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return 0
     console = Console()
-    rows = [overview(session) for session in list_sessions(sessions_dir)]
-    for problem in (p for row in rows for p in row.problems):
-        sys.stderr.write(f"sst2-tui sessions: warning: {problem}\n")
-    if not rows:
+    if not data:
         console.print(f"no sessions in {escape(str(sessions_dir))}")
         return 0
     table = Table(title=f"sessions in {escape(str(sessions_dir))}",
                   caption=f"a report: sst2-tui report {escape(str(sessions_dir))}/NAME")
-    for column in ("name", "date", "runs", "best accuracy", "status"):
-        table.add_column(column, justify="right" if column in ("runs", "best accuracy") else "left",
-                         overflow="fold" if column == "name" else "ellipsis")
-    for row in rows:
-        best = f"{row.best_accuracy:.4f}" if row.best_accuracy is not None else "-"
-        table.add_row(escape(row.name), escape(row.created), str(row.runs), best, escape(row.statuses))
+    for column in ("session / run", "status", "step", "best acc", ""):
+        table.add_column(column, justify="right" if column in ("step", "best acc") else "left",
+                         overflow="fold" if column == "session / run" else "ellipsis")
+    for session in data:
+        table.add_row(f"[bold]{escape(session['name'])}[/]", "", "", "", escape(session["created"][:16]))
+        for run in session["runs"]:
+            step = f"{run['step']}/{run['total_steps']}" if run["total_steps"] else str(run["step"])
+            best = f"{run['best_val_accuracy']:.4f}" if run["best_val_accuracy"] is not None else "-"
+            table.add_row("  " + escape(run["run_id"]), run["status"], step, best, escape(_detail(run)))
+        if not session["runs"]:
+            table.add_row("  (no runs)", "", "", "", "")
     console.print(table)
     return 0

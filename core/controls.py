@@ -144,6 +144,8 @@ class RunHandle:
     interrupted: threading.Event = field(default_factory=threading.Event)
     folder: Any = None
     """The run's folder once it exists (a `RunFolder`)."""
+    on_folder: Any = None
+    """Called with the run's folder once it is locked (a detached run announces itself then)."""
 
     def interrupt(self) -> None:
         """A signal (Ctrl-C, SIGTERM, SIGHUP): finish the step, evaluate, save, mark interrupted."""

@@ -3,6 +3,8 @@ rest still listed and reported, and nothing prints a traceback."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -91,18 +93,22 @@ def test_bad_session_names_are_one_line_errors(tmp_path, name):
     assert len(result.stderr) < 400
 
 
-def test_a_live_run_is_listed_as_running(two_runs, tmp_path):
+def test_a_live_run_is_listed_as_live_and_a_dead_one_as_died(two_runs, tmp_path):
+    from core.storage.sessions import RunFolder
+
     sessions = copy_of(two_runs, tmp_path)
     run = sessions / "s" / "runs" / "02-full"
     (run / "summary.json").unlink()
     lines = (run / "events.jsonl").read_text().splitlines()
     (run / "events.jsonl").write_text("\n".join(line for line in lines if "run_finished" not in line) + "\n")
     session = Session.open(sessions / "s")
-    assert [r.status for r in session.runs()] == ["finished", "interrupted"]
-    with session.write_lock():
-        assert [r.status for r in session.runs()] == ["finished", "running"]
-        listed = cli("sessions", "--sessions-dir", str(sessions))
-        assert "running" in listed.stdout and "interrupted" not in listed.stdout
+    assert [r.status for r in session.runs()] == ["finished", "died"]
+    with RunFolder(run).hold_lock():
+        assert [r.status for r in session.runs()] == ["finished", "live"]
+        listed = cli("sessions", "--sessions-dir", str(sessions), "--json")
+        runs = json.loads(listed.stdout)[0]["runs"]
+        assert [r["status"] for r in runs] == ["finished", "live"] and runs[1]["pid"] == os.getpid()
+        assert runs[1]["last_checkpoint_step"] is not None and runs[1]["total_steps"] == runs[1]["step"]
 
 
 def test_the_app_lists_sessions_with_bad_files_and_stays_up(two_runs, tmp_path):

@@ -92,6 +92,8 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
     # live and appends a command is then sure to be read.
     handle.controls.follow(ControlFileReader(folder.control_path))
     with folder.hold_lock():
+        if handle.on_folder is not None:
+            handle.on_folder(folder)
         return _run_in(folder, config, session, handle, on_event, headless, resume)
 
 

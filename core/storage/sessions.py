@@ -301,3 +301,27 @@ def _lock_is_held(path: Path) -> bool:
     except OSError:
         return True
     return False
+
+
+def run_overview(record: RunRecord) -> dict[str, Any]:
+    """One run as `sst2-tui sessions` shows it (and prints with --json)."""
+    started = record.started
+    steps = [e.step for e in record.events if hasattr(e, "step") and isinstance(e.step, int)]
+    summary = record.summary or {}
+    live = record.status in ("live", "paused")
+    checkpoints = sorted(int(p.parent.name.split("-")[1]) for p in record.folder.checkpoints.glob("step-*/manifest.json")
+                         if p.parent.name.split("-")[1].isdigit())
+    try:
+        quiet_for = round(time.time() - record.folder.events_path.stat().st_mtime, 1)
+    except OSError:
+        quiet_for = None
+    return {
+        "run_id": record.run_id, "run_dir": str(record.folder.path),
+        "method": started.method if started else record.config.get("method"), "status": record.status,
+        "pid": record.folder.holder_pid() if live else None,
+        "step": summary.get("steps", max(steps, default=0)),
+        "total_steps": started.total_steps if started else None,
+        "last_checkpoint_step": checkpoints[-1] if checkpoints else None,
+        "best_val_accuracy": summary.get("best_val_accuracy"),
+        "seconds_since_last_event": quiet_for if live else None,
+    }

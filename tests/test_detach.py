@@ -1,0 +1,72 @@
+"""`sst2-tui run --detach`: the run is its own process in its own session, steered and watched
+through its folder from any shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def wait_until(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.1)
+
+
+def test_a_detached_run_trains_in_its_own_session_and_is_steered_from_a_shell(tmp_path):
+    started = time.monotonic()
+    launched = cli("run", "--detach", "--model", "demo", "--data", "demo", "--epochs", "30", "--sessions-dir", str(tmp_path))
+    assert launched.returncode == 0, launched.stderr
+    assert time.monotonic() - started < 30, "returns once the run has its folder, not when it ends"
+    where = json.loads(launched.stdout.strip())
+    pid, run_dir = where["pid"], Path(where["run_dir"])
+    try:
+        assert os.getsid(pid) == pid != os.getsid(0), "its own session: no terminal's hang-up reaches it"
+        wait_until(lambda: '"type":"step"' in (run_dir / "events.jsonl").read_text())
+        paused = cli("ctl", str(run_dir), "pause")
+        assert paused.returncode == 0, paused.stderr
+        listed = json.loads(cli("sessions", "--sessions-dir", str(tmp_path), "--json").stdout)
+        run = listed[0]["runs"][0]
+        assert run["status"] == "paused" and run["pid"] == pid and run["total_steps"] > run["step"] > 0
+        stopped = cli("ctl", str(run_dir), "stop")
+        assert stopped.returncode == 0, stopped.stderr
+        wait_until(lambda: (run_dir / "summary.json").exists())
+        wait_until(lambda: not _alive(pid), timeout=30)
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "stopped" and summary["final_val_accuracy"] is not None
+    log = run_dir / "run.log"
+    assert '"status": "stopped"' in log.read_text() and stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert cli("ctl", str(run_dir), "pause").returncode == 2, "no longer live"
+
+
+def test_detach_refuses_bad_data_in_the_foreground(tmp_path):
+    result = cli("run", "--detach", "--model", "demo", "--data", str(tmp_path / "missing.tsv"), "--sessions-dir", str(tmp_path))
+    assert result.returncode == 2 and "no such file or folder" in result.stderr and not list(tmp_path.glob("*/runs"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        finished = 0
+    if finished:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
