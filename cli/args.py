@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.config import MAX_SEED, RunConfig, options, shown_default, value_type
+from core.config import MAX_SEED, RunConfig, flag_for, options, shown_default, value_type
 from core.errors import quote
 
 
@@ -40,10 +40,6 @@ def _seeds(text: str) -> list[int]:
     if not seeds or any(not 0 <= s <= MAX_SEED for s in seeds):
         raise argparse.ArgumentTypeError(f"{quote(text)}: give seeds from 0 to {MAX_SEED}, e.g. 0,1,2")
     return seeds
-
-
-def flag_for(field_name: str) -> str:
-    return "--" + field_name.replace("_", "-")
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:

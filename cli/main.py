@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     ctl = commands.add_parser("ctl", help="steer a live run from any shell: pause, resume, stop, lr VALUE, eps VALUE",
                               description="Send a command to a live run through its folder and wait until it applies.")
     add_ctl_arguments(ctl)
+    attach = commands.add_parser("attach", help="open the app on a live run (the newest, or the one given)",
+                                 description="Watch and steer a run that trains in the background.")
+    attach.add_argument("path", nargs="?", type=Path, help="a run folder, a session folder, or a sessions folder")
     commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability")
     sessions = commands.add_parser("sessions", help="list saved sessions")
     sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", help=argparse.SUPPRESS)
@@ -61,6 +64,28 @@ def sessions_dir_from(args: argparse.Namespace) -> Path:
 
     chosen = getattr(args, "sub_sessions_dir", None) or args.sessions_dir
     return chosen if chosen is not None else default_sessions_dir()
+
+
+def _attachment(path: Path | None, sessions_dir: Path, required: bool):
+    """The newest live run under `path` (or the sessions folder) as an app queue item."""
+    from core.config import RunConfig
+    from core.errors import UserError
+    from core.run.launch import live_runs
+    from core.storage.validated import read_config
+    from tui.run_queue import Attachment
+
+    where = path or sessions_dir
+    live = live_runs(where)
+    if not live:
+        if required:
+            raise UserError(f"attach: no live run under {where}; see `sst2-tui sessions` (start one with `run --detach`)")
+        return None
+    saved, _ = read_config(live[0].config_path)
+    try:
+        config = RunConfig.from_dict(saved)
+    except (ValueError, TypeError):
+        config = RunConfig()
+    return Attachment(config, live[0])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
             return report_command(args)
         from tui.app import launch
 
+        if args.command == "attach" or not args.demo:
+            attachment = _attachment(args.path if args.command == "attach" else None, sessions_dir_from(args),
+                                     required=args.command == "attach")
+            if attachment is not None:
+                return launch(sessions_dir=sessions_dir_from(args), queue=[attachment])
         return launch(sessions_dir=sessions_dir_from(args), demo=args.demo)
     except BrokenPipeError:  # `sst2-tui sessions --json | head`: the reader left; so do we, quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -32,12 +32,14 @@ def _install_signal_handlers(on_signal) -> None:
 
 def resume_command(args: argparse.Namespace) -> int:
     from core.controls import RunHandle
+    from core.run.launch import announce_and_leave_the_terminal
     from core.run.resume import plan_resume
     from core.run.runner import execute
 
     handle = RunHandle()
     _install_signal_handlers(handle.interrupt)
     plan = plan_resume(args.resume)
+    handle.on_folder = lambda folder: announce_and_leave_the_terminal(folder, plan.session.path)
     with _progress_printer(args.quiet) as show:
         outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=True, resume=plan.folder)
     if outcome.error:
@@ -82,7 +84,7 @@ def run_command(args: argparse.Namespace) -> int:
     sessions_dir = args.run_sessions_dir or args.sessions_dir or default_sessions_dir()
     label = f"{configs[0].method}-{configs[0].model.rstrip('/').split('/')[-1]}"
     session = Session.create(sessions_dir, args.session, label=label)
-    from cli.detach import announce_and_leave_the_terminal
+    from core.run.launch import announce_and_leave_the_terminal
 
     handle.on_folder = lambda folder: announce_and_leave_the_terminal(folder, session.path)
     exit_code = EXIT_OK

@@ -60,6 +60,21 @@ def value_type(option_field: dataclasses.Field) -> type:
     return {"int": int, "float": float}.get(names[0], str)
 
 
+def flag_for(field_name: str) -> str:
+    """The `sst2-tui run` flag of a field: `batch_size` is `--batch-size`."""
+    return "--" + field_name.replace("_", "-")
+
+
+def run_argv(config: RunConfig) -> list[str]:
+    """The `sst2-tui run` flags that reproduce `config` (defaults left out)."""
+    argv: list[str] = []
+    for option in options():
+        value = getattr(config, option.name)
+        if value is not None and value != option.default:
+            argv += [flag_for(option.name), repr(value) if isinstance(value, float) else str(value)]
+    return argv
+
+
 def shown_default(option_field: dataclasses.Field) -> str | None:
     """The default as a person reads it (`1`, not `1.0`), or None where there is none."""
     default = option_field.default

@@ -146,6 +146,8 @@ class RunHandle:
     """The run's folder once it exists (a `RunFolder`)."""
     on_folder: Any = None
     """Called with the run's folder once it is locked (a detached run announces itself then)."""
+    leave: threading.Event = field(default_factory=threading.Event)
+    """Set when a window onto a run in another process closes: stop following, the run goes on."""
 
     def interrupt(self) -> None:
         """A signal (Ctrl-C, SIGTERM, SIGHUP): finish the step, evaluate, save, mark interrupted."""

@@ -7,6 +7,7 @@ eps changes behave exactly as in a real run, and it records every command it rec
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,12 +40,14 @@ class FakeEngine:
     received: list[dict[str, Any]] = field(default_factory=list)
     hold: threading.Event = field(default_factory=threading.Event)
     runs: int = 0
+    handles: list = field(default_factory=list)
 
     def release(self) -> None:
         self.hold.set()
 
     def __call__(self, config: RunConfig, session, handle: RunHandle, on_event=None, headless: bool = False) -> RunOutcome:
         self.runs += 1
+        self.handles.append(handle)
         run_id = f"{self.runs:02d}-{config.method}"
         emit = on_event or (lambda event: None)
         config = config.resolved()
@@ -91,7 +94,11 @@ class FakeEngine:
                                time=0.0))
                 emit(Paused(step=state.step, reason="nonfinite", time=0.0))
             if self.hold_at == state.step:
-                self.hold.wait(30)
+                deadline = time.monotonic() + 30
+                while not self.hold.wait(0.05) and not handle.leave.is_set() and time.monotonic() < deadline:
+                    pass
+            if handle.leave.is_set():  # the window closed; a real run would train on in its process
+                return RunOutcome({"run_id": run_id, "status": "live"}, 0)
         status = "stopped" if state.stop_requested else "finished"
         summary = {"run_id": run_id, "method": config.method, "model": config.model, "status": status, "steps": state.step,
                    "best_val_accuracy": state.best_accuracy, "final_val_accuracy": state.final_accuracy,

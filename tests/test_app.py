@@ -8,8 +8,8 @@ from textual.widgets import DataTable, Input
 from core.config import RunConfig
 from tests.fake_engine import FakeEngine
 from tui.app import SST2App
-from tui.screens.confirm import ConfirmScreen
 from tui.screens.error_modal import ErrorModal
+from tui.screens.leave import LeaveScreen
 from tui.screens.rate_dialog import RateDialog
 from tui.screens.results import ResultsScreen
 from tui.widgets.pause_banner import PauseBanner
@@ -127,12 +127,28 @@ async def test_quit_while_running_asks_then_stops_gracefully(tmp_path):
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
         await pilot.press("q")
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("y")
+        assert isinstance(app.screen, LeaveScreen)
+        await pilot.press("s")
         engine.release()
         await wait_for(pilot, lambda: not app.is_running, timeout=15)
     assert {"kind": "stop"} in engine.received
     assert app.views[0].status == "stopped"
+
+
+async def test_quit_leaves_a_run_training_by_default_when_runs_outlive_the_app(tmp_path):
+    engine = FakeEngine(steps=10_000, hold_at=3)
+    app = make_app(tmp_path, engine)
+    app.runs_outlive_app = True  # as with the real runner: every run is its own process
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.press("q")
+        assert isinstance(app.screen, LeaveScreen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.is_running, timeout=15)
+        handle = engine.handles[-1]
+    engine.release()
+    assert handle.leave.is_set() and {"kind": "stop"} not in engine.received
+    assert app.left_running == [app.views[0]]
 
 
 async def test_a_failed_run_shows_a_modal_and_the_app_keeps_working(tmp_path):

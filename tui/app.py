@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -16,17 +17,18 @@ from textual.worker import Worker, WorkerState
 from core.config import RunConfig
 from core.controls import PAUSE, RESUME, STOP, Command, RunHandle, eps_command, lr_command
 from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
-from core.run.runner import RunOutcome, execute
+from core.run.launch import ProcessRunner
+from core.run.runner import RunOutcome
 from core.storage.files import read_events
 from core.storage.sessions import Session
 from tui.bridge import EventBridge
 from tui.messages import DeviceDetected, EngineEvent, QueueIdle, RunEnded, RunStarting, StepsAvailable
-from tui.run_queue import Queued, Resumption, RunQueue
+from tui.run_queue import Attachment, Queued, Resumption, RunQueue
 from tui.run_view import RunView, view_from_events
-from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.error_modal import ErrorModal
 from tui.screens.help import HelpScreen
+from tui.screens.leave import LeaveScreen
 from tui.screens.new_run import NewRunScreen
 from tui.screens.rate_dialog import RateDialog
 from tui.screens.results import ResultsScreen
@@ -73,12 +75,16 @@ class SST2App(App):
         Binding("3", "fix('3')", "fix 3", show=False),
     ]
 
-    def __init__(self, sessions_dir: Path, runner: Runner = execute, queue: list[RunConfig] | None = None,
+    def __init__(self, sessions_dir: Path, runner: Runner | None = None, queue: list[Queued] | None = None,
                  device_probe: Callable[[], tuple[dict, str, dict[str, str]]] | None = None,
                  session_name: str | None = None) -> None:
         super().__init__()
         self.sessions_dir = sessions_dir
-        self.runner = runner
+        self.runner = runner or ProcessRunner()
+        # Runs in their own processes go on when the app closes; an injected in-process runner
+        # (tests) cannot, so leaving stops its run.
+        self.runs_outlive_app = isinstance(self.runner, ProcessRunner)
+        self.left_running: list[RunView] = []
         self.queue = RunQueue()
         self.queue.add(*(queue or []))
         self.device_probe = device_probe or probe_device
@@ -109,13 +115,15 @@ class SST2App(App):
         self._run_queue()
 
     def interrupt_by_signal(self, name: str) -> None:
+        """A signal closes the window: runs in their own processes keep training (a dropped SSH
+        connection must not cost the run); an in-process run stops gracefully, marked interrupted."""
         self.interrupted_by = name
         if name == "SIGHUP":
             survive_hangup(self.worker_done, lambda: self.worker_busy)
-        self._stop_everything(interrupt=True)
+        self._stop_everything("leave" if self.runs_outlive_app else "interrupt")
         if not self.worker_busy:
             self.exit()
-        # else: the worker ends the run; QueueIdle then exits the app
+        # else: the worker lets go of (or ends) the run; QueueIdle then exits the app
 
     def on_device_detected(self, message: DeviceDetected) -> None:
         self.device, self.versions = message.device, message.versions
@@ -140,7 +148,7 @@ class SST2App(App):
             self.handle = handle  # set here too, so leaving the app can stop a run whose start is still queued
             if self.quitting:
                 break
-            config = item.config if isinstance(item, Resumption) else item
+            config = item.config if isinstance(item, Resumption | Attachment) else item
             history = read_events(item.folder.events_path).events if isinstance(item, Resumption) else []
             self.post_message(RunStarting(config, handle, history))
             outcome = self._start(item, handle)
@@ -153,6 +161,9 @@ class SST2App(App):
         """One queued run on the worker thread; a session that cannot be written (locked by another
         sst2-tui, removed) is an error shown in the app, not a crash of the worker."""
         try:
+            if isinstance(item, Attachment):
+                self.session = self.session or Session.open(item.folder.path.parent.parent)
+                return self.runner.attach(item.folder, handle, on_event=self.bridge)
             if isinstance(item, Resumption):
                 session = Session.open(item.session_dir)  # its own session folder, appending to its own log
                 return self.runner(item.config, session, handle, on_event=self.bridge, resume=item.folder)
@@ -210,6 +221,9 @@ class SST2App(App):
 
     def on_run_ended(self, message: RunEnded) -> None:
         view, outcome = self.current, message.outcome
+        if outcome.summary.get("status") == "live":  # left training in its own process
+            self.handle = None
+            return
         if view is not None:
             view.summary = view.summary or outcome.summary
             if outcome.error:
@@ -234,24 +248,31 @@ class SST2App(App):
             error = event.worker.error
             self.push_screen(ErrorModal("Unexpected error", f"{type(error).__name__}: {error}", None))
 
-    def _stop_everything(self, interrupt: bool = False) -> None:
-        """Leaving the app by any way: no new runs, and the current one stops gracefully (a paused
-        run is woken by the stop), so the worker thread ends and the session stays complete. A
-        signal marks the run interrupted."""
+    def _stop_everything(self, how: str | None = None) -> None:
+        """Leaving the app by any way: no new runs start, and the current one is left training in
+        its own process (`leave`), stopped gracefully (`stop`: a paused run is woken by it), or
+        stopped and marked interrupted (`interrupt`, a signal to an in-process run)."""
+        how = how or ("leave" if self.runs_outlive_app else "stop")
         self.quitting = True
         self.queue.clear()
         if self.handle is not None:
-            if interrupt:
+            if how == "leave":
+                if self.current is not None and self.current.active and self.current not in self.left_running:
+                    self.left_running.append(self.current)
+                self.handle.leave.set()
+            elif how == "interrupt":
                 self.handle.interrupt()
             else:
                 self.handle.controls.send(STOP)
 
     def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
-        self._stop_everything()
+        if not self.quitting:  # a way out that did not choose: the default (leave, or stop in-process runs)
+            self._stop_everything()
         super().exit(*args, **kwargs)
 
     def on_unmount(self) -> None:
-        self._stop_everything()
+        if not self.quitting:
+            self._stop_everything()
 
     # -- showing -----------------------------------------------------------------------------------
     def _dashboard(self) -> DashboardScreen:
@@ -355,19 +376,28 @@ class SST2App(App):
             self.exit()  # which stops everything first
             return
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self._stop_everything()
+        def answer(choice: str | None) -> None:
+            if choice == "leave":
+                self._stop_everything("leave")
+                self.exit()
+            elif choice == "stop":
+                self._stop_everything("stop")
                 self.notify("Stopping the run gracefully, then quitting.")
 
-        self.push_screen(ConfirmScreen("A run is active. Stop it gracefully and quit? (its session stays complete)"), answer)
+        self.push_screen(LeaveScreen(self.runs_outlive_app), answer)
 
 
-def launch(sessions_dir: Path, demo: bool = False) -> int:
-    app = SST2App(sessions_dir=sessions_dir, queue=demo_queue() if demo else None)
+def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = None) -> int:
+    app = SST2App(sessions_dir=sessions_dir, queue=demo_queue() if demo else queue)
     app.run()
-    if app.worker_busy and not app.worker_done.is_set():
+    if app.worker_busy and not app.worker_done.is_set() and not app.left_running:
         # The app was closed while a run was stopping: let it finish its step and save.
         sys.stderr.write("sst2-tui: stopping the run (finishing the step, evaluating, saving)...\n")
         app.worker_done.wait()
+    for view in app.left_running:
+        folder = app.handle.folder if app.handle is not None and app.handle.folder is not None else None
+        where = f" ({folder.path})" if folder is not None else ""
+        with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
+            sys.stderr.write(f"sst2-tui: {view.run_id} keeps training in the background{where}.\n"
+                             f"  Watch it again:  sst2-tui attach{' ' + str(folder.path) if folder else ''}\n")
     return EXIT_INTERRUPTED if app.interrupted_by else EXIT_OK

@@ -32,12 +32,23 @@ class Resumption:
         return f"resume {self.folder.run_id} ({self.session_dir.name})"
 
 
-Queued = RunConfig | Resumption
+@dataclass(frozen=True)
+class Attachment:
+    """Watch and steer a run that is already training in its own process (`sst2-tui attach`)."""
+
+    config: RunConfig
+    folder: RunFolder
+
+    def label(self) -> str:
+        return f"attach {self.folder.run_id}"
+
+
+Queued = RunConfig | Resumption | Attachment
 
 
 def queue_label(item: Queued) -> str:
     """One line naming a queued item, for the queue list and notices."""
-    return item.label() if isinstance(item, Resumption) else f"{item.method} on {item.model}"
+    return item.label() if isinstance(item, Resumption | Attachment) else f"{item.method} on {item.model}"
 
 
 class RunQueue:

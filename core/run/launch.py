@@ -1,0 +1,188 @@
+"""A run as its own process, and a window onto it.
+
+`start_detached` launches `sst2-tui run ...` in a new session (no controlling terminal: a dropped
+SSH connection or a closed app never signals it) and returns where it runs once the child holds
+its run folder. `follow` watches a run through its folder only: new lines of `events.jsonl` are
+read from where it stopped (a torn last line waits for its newline), commands go into the run's
+control file, and the run's lock says whether its process is alive. `ProcessRunner` puts the two
+together behind the same call as `execute`, so the app drives a separate process exactly as it
+drove a thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.config import RunConfig, run_argv
+from core.controls import RunHandle
+from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
+from core.events import Event, RunFailed, RunFinished, event_from_json
+from core.run.runner import RunOutcome
+from core.storage.control_file import append_command
+from core.storage.sessions import RunFolder, Session
+from core.storage.validated import read_summary
+
+ANNOUNCE_ENV = "SST2_TUI_ANNOUNCE_RUN"
+LOG_NAME = "run.log"
+POLL_SECONDS = 0.1
+DIED_AFTER_SECONDS = 1.0  # the lock is gone and no end event came within this: the process died
+
+
+@dataclass(frozen=True)
+class Launched:
+    run_dir: Path
+    session_dir: Path
+    pid: int
+
+
+def start_detached(argv: list[str]) -> Launched:
+    """`sst2-tui` with `argv`, detached; returns once its run folder exists and is locked. A run
+    that fails before that (bad data, a locked session) raises UserError with its one line."""
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", *argv], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                               env={**os.environ, ANNOUNCE_ENV: "1"}, text=True)
+    line = process.stdout.readline()
+    if not line.strip():
+        _, err = process.communicate()
+        lines = [x for x in err.strip().splitlines() if x.strip()]
+        raise UserError(lines[-1].removeprefix("sst2-tui run: ").removeprefix("sst2-tui: ") if lines
+                        else f"the run's process ended at once (exit {process.returncode})")
+    where = json.loads(line)
+    return Launched(Path(where["run_dir"]), Path(where["session_dir"]), int(where["pid"]))
+
+
+def announce_and_leave_the_terminal(folder: RunFolder, session_path: Path) -> None:
+    """In a detached child, once its run folder is locked: tell the parent where, then write
+    everything else to the run's log. Only the first run of a `--seeds` series announces."""
+    if not os.environ.pop(ANNOUNCE_ENV, None):
+        return
+    print(json.dumps({"run_dir": str(folder.path), "session_dir": str(session_path), "pid": os.getpid()}), flush=True)
+    log = os.open(folder.path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, sys.stdout.fileno())
+    os.dup2(log, sys.stderr.fileno())
+    os.close(log)
+
+
+class EventFollower:
+    """New events of a run's log since the last call, read incrementally (never re-parsed)."""
+
+    def __init__(self, path: Path, offset: int = 0) -> None:
+        self.path, self.offset, self._pending = path, offset, b""
+
+    def poll(self) -> list[Event]:
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read()
+        except OSError:
+            return []
+        self.offset += len(chunk)
+        *lines, self._pending = (self._pending + chunk).split(b"\n")
+        events = []
+        for line in lines:
+            try:
+                events.append(event_from_json(line.decode("utf-8")))
+            except (UnicodeDecodeError, ValueError, TypeError):
+                continue  # a bad line is the log's problem to report, not the window's
+        return events
+
+
+def follow(folder: RunFolder, handle: RunHandle, on_event: Callable[[Event], None] | None = None,
+           offset: int = 0, pid: int | None = None) -> RunOutcome:
+    """Watch a run until it ends, dies, or `handle.leave` is set (the window closes; the run goes
+    on). Commands sent on `handle.controls` are written to the run's control file as from `app`."""
+    follower = EventFollower(folder.events_path, offset)
+    ended: Event | None = None
+    lock_gone_at: float | None = None
+    while ended is None:
+        for command in handle.controls.drain():
+            append_command(folder.control_path, command, "app")
+        for event in follower.poll():
+            if on_event is not None:
+                on_event(event)
+            if isinstance(event, RunFinished | RunFailed):
+                ended = event
+        if ended is not None or handle.leave.is_set():
+            break
+        if folder.is_live():
+            lock_gone_at = None
+        elif lock_gone_at is None:
+            lock_gone_at = time.monotonic()
+        elif time.monotonic() - lock_gone_at > DIED_AFTER_SECONDS:
+            return _died(folder, pid)
+        time.sleep(POLL_SECONDS)
+    if ended is None:
+        return RunOutcome({"run_id": folder.run_id, "run_dir": str(folder.path), "status": "live", "pid": pid}, EXIT_OK)
+    return _ended(folder, ended)
+
+
+def _ended(folder: RunFolder, event: Event) -> RunOutcome:
+    # The summary is written after the last event and before the run lets go of its lock (a
+    # resumed run's folder still holds the previous one until then).
+    deadline = time.monotonic() + 10
+    while folder.is_live() and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+    summary, _ = read_summary(folder.summary_path)
+    if isinstance(event, RunFailed):
+        summary = summary or {"run_id": folder.run_id, "status": "failed"}
+        return RunOutcome(summary, EXIT_FAILED, event.error, event.hint)
+    summary = summary or dict(event.summary)
+    status = summary.get("status")
+    code = {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(str(status), EXIT_OK)
+    return RunOutcome(summary, code)
+
+
+def _died(folder: RunFolder, pid: int | None) -> RunOutcome:
+    who = f" (pid {pid})" if pid else ""
+    return RunOutcome({"run_id": folder.run_id, "run_dir": str(folder.path), "status": "died"}, EXIT_FAILED,
+                      f"the run's process{who} ended without finishing: killed, out of memory, or a reboot",
+                      "Resume it from its last checkpoint: b, open the session, u on the run.")
+
+
+class ProcessRunner:
+    """The app's runner: every run in its own detached `sst2-tui run` process, followed through its
+    folder. Same call as `execute`; returns when the run ends, dies, or the app leaves it."""
+
+    def __call__(self, config: RunConfig, session: Session, handle: RunHandle | None = None,
+                 on_event: Callable[[Event], None] | None = None, headless: bool = False,
+                 resume: RunFolder | None = None) -> RunOutcome:
+        handle = handle or RunHandle()
+        if resume is not None:
+            offset = resume.events_path.stat().st_size if resume.events_path.exists() else 0
+            launched = start_detached(["run", "--resume", str(resume.path), "--quiet"])
+        else:
+            offset = 0
+            launched = start_detached(["run", *run_argv(config), "--session", session.name,
+                                       "--sessions-dir", str(session.path.parent), "--quiet"])
+        folder = RunFolder(launched.run_dir)
+        handle.folder = folder
+        return follow(folder, handle, on_event, offset, launched.pid)
+
+    def attach(self, folder: RunFolder, handle: RunHandle, on_event: Callable[[Event], None] | None = None) -> RunOutcome:
+        """Follow a run that is already live, from its first event."""
+        handle.folder = folder
+        return follow(folder, handle, on_event, 0, folder.holder_pid())
+
+
+def live_runs(path: Path) -> list[RunFolder]:
+    """Live runs under a run folder, a session folder, or a sessions folder; newest first."""
+    if (path / "events.jsonl").is_file():
+        candidates = [path]
+    elif (path / "runs").is_dir():
+        candidates = sorted((path / "runs").iterdir())
+    else:
+        candidates = sorted(path.glob("*/runs/*")) if path.is_dir() else []
+    live = [RunFolder(p) for p in candidates if p.is_dir() and RunFolder(p).is_live()]
+    return sorted(live, key=lambda f: f.events_path.stat().st_mtime if f.events_path.exists() else 0, reverse=True)
+
+
+def describe_launch(launched: Launched) -> dict[str, Any]:
+    return {"run_dir": str(launched.run_dir), "session_dir": str(launched.session_dir), "pid": launched.pid}
