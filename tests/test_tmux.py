@@ -5,6 +5,7 @@ This is the issue's acceptance path. It takes about a minute and a half; it skip
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -22,18 +23,18 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
 
 
-def screen() -> str:
-    return tmux("capture-pane", "-p", "-t", SESSION)
+def screen(session: str = SESSION) -> str:
+    return tmux("capture-pane", "-p", "-t", session)
 
 
-def wait_for_text(predicate, timeout: float) -> tuple[str, float]:
+def wait_for_text(predicate, timeout: float, session: str = SESSION) -> tuple[str, float]:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        text = screen()
+        text = screen(session)
         if predicate(text):
             return text, time.monotonic() - started
         time.sleep(0.2)
-    raise AssertionError(f"screen never matched; last screen:\n{screen()}")
+    raise AssertionError(f"screen never matched; last screen:\n{screen(session)}")
 
 
 def test_demo_in_a_real_terminal(tmp_path):
@@ -71,13 +72,22 @@ def process_alive(pid: int) -> bool:
         return False
 
 
+def ctl(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli.main", "ctl", *args], capture_output=True, text=True, timeout=120)
+
+
+def steps_in(events: Path) -> int:
+    return events.read_bytes().count(b'"type":"step"')
+
+
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "SIGHUP (tmux session killed)"])
-def test_a_signal_to_the_app_stops_the_run_gracefully(tmp_path, how):
-    """The step finishes, a checkpoint is written, events are flushed, the run is marked
-    interrupted, the queued runs do not start, and the app exits."""
+def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
+    """The app is a window: closing it by a signal (a dropped SSH connection is a SIGHUP) ends the
+    app within seconds and the run trains on in its own process, steerable from a shell."""
     import signal
 
     from core.storage.files import read_events
+    from core.storage.sessions import RunFolder
 
     sessions = tmp_path / "sessions"
     session = f"{SESSION}-signal"
@@ -85,30 +95,76 @@ def test_a_signal_to_the_app_stops_the_run_gracefully(tmp_path, how):
     env = {**os.environ, "TERM": "xterm-256color"}
     tmux("kill-session", "-t", session)
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "36", command], check=True, env=env)
+    run_dir = None
     try:
         pid = int(tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip())
         deadline = time.monotonic() + 90
-        events = None
         while time.monotonic() < deadline:
             found = list(sessions.glob("*/runs/01-full/events.jsonl"))
-            if found and found[0].read_bytes().count(b'"type":"step"') >= 3:
-                events = found[0]
+            if found and steps_in(found[0]) >= 3:
+                run_dir = found[0].parent
                 break
             time.sleep(0.1)
-        assert events is not None, "the demo run never logged steps"
+        assert run_dir is not None, "the demo run never logged steps"
         if how.startswith("SIGHUP"):
             tmux("kill-session", "-t", session)  # what a dropped SSH connection does to the terminal
         else:
             os.kill(pid, getattr(signal, how))
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 10
         while process_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not process_alive(pid), "the app did not exit"
+        before = steps_in(run_dir / "events.jsonl")
+        time.sleep(2)
+        assert RunFolder(run_dir).is_live() and steps_in(run_dir / "events.jsonl") > before, "the run trains on"
     finally:
         tmux("kill-session", "-t", session)
-    run_dir = events.parent
-    log = read_events(events)
+        if run_dir is not None and RunFolder(run_dir).is_live():
+            stopped = ctl(str(run_dir), "stop")
+            assert stopped.returncode == 0, stopped.stderr
+    deadline = time.monotonic() + 60
+    while RunFolder(run_dir).is_live() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = read_events(run_dir / "events.jsonl")
     assert log.bad_lines == 0 and log.events[-1].type == "run_finished"
-    assert log.events[-1].summary["status"] == "interrupted"
+    assert log.events[-1].summary["status"] == "stopped"
     assert any((run_dir / "checkpoints").glob("step-*/manifest.json"))
-    assert sorted(p.name for p in run_dir.parent.iterdir()) == ["01-full"], "queued runs did not start"
+
+
+def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
+    """Start detached, attach in tmux, pause with a key, change lr from a shell, see it in the app;
+    a second app attached sees the same; kill -9 of the run makes both apps say it died."""
+    import json
+    import signal
+
+    sessions = tmp_path / "sessions"
+    launched = subprocess.run([sys.executable, "-m", "cli.main", "run", "--detach", "--model", "demo", "--data", "demo",
+                               "--epochs", "40", "--sessions-dir", str(sessions)], capture_output=True, text=True, timeout=120)
+    assert launched.returncode == 0, launched.stderr
+    where = json.loads(launched.stdout)
+    run_dir, run_pid = Path(where["run_dir"]), where["pid"]
+    app = f"{Path(sys.executable).parent / 'sst2-tui'} attach {sessions}"
+    env = {**os.environ, "TERM": "xterm-256color"}
+    windows = [f"{SESSION}-attach-1", f"{SESSION}-attach-2"]
+    try:
+        for window in windows:
+            tmux("kill-session", "-t", window)
+            subprocess.run(["tmux", "new-session", "-d", "-s", window, "-x", "120", "-y", "36", app], check=True, env=env)
+        for window in windows:
+            wait_for_text(lambda s: "01-full" in s and "loss 0." in s, timeout=60, session=window)
+        tmux("send-keys", "-t", windows[0], "space")
+        for window in windows:
+            wait_for_text(lambda s: "PAUSED" in s, timeout=10, session=window)
+        assert '"type":"paused"' in (run_dir / "events.jsonl").read_text()
+        changed = ctl(str(run_dir), "lr", "2e-5")
+        assert changed.returncode == 0, changed.stderr
+        for window in windows:
+            wait_for_text(lambda s: "lr 2e-5" in s, timeout=2.5, session=window)
+        os.kill(run_pid, signal.SIGKILL)
+        for window in windows:
+            wait_for_text(lambda s: "died" in s, timeout=10, session=window)
+    finally:
+        for window in windows:
+            tmux("kill-session", "-t", window)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(run_pid, signal.SIGKILL)

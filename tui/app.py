@@ -224,14 +224,16 @@ class SST2App(App):
         if outcome.summary.get("status") == "live":  # left training in its own process
             self.handle = None
             return
+        ending = "died" if outcome.summary.get("status") == "died" else "failed"  # died: its process vanished
         if view is not None:
             view.summary = view.summary or outcome.summary
             if outcome.error:
-                view.status, view.error, view.hint = "failed", outcome.error, outcome.hint
+                view.status, view.error, view.hint = ending, outcome.error, outcome.hint
         self.handle = None
         self._refresh()
         if outcome.error:
-            self.push_screen(ErrorModal(f"Run {outcome.summary.get('run_id', '')} failed", outcome.error, outcome.hint))
+            run_id = view.run_id if view is not None else outcome.summary.get("run_id", "")
+            self.push_screen(ErrorModal(f"Run {run_id} {ending}", outcome.error, outcome.hint))
 
     def on_queue_idle(self, message: QueueIdle) -> None:
         self.worker_busy = False
