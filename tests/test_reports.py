@@ -58,7 +58,7 @@ def build_session(tmp_path) -> Session:
     record_run(session, "full", 1, 0.8)
     record_run(session, "trainer", 0, 0.7)
     record_run(session, "lora", 0, None, status="failed")
-    record_run(session, "lora", 1, 0.6, status="interrupted", torn=True)
+    record_run(session, "lora", 1, 0.6, status="died", torn=True)
     return session
 
 
@@ -95,14 +95,14 @@ def test_all_formats_and_escaping(tmp_path):
                         "## Repeated configurations (mean ± std over seeds)", "## Effective settings that differ between runs",
                         "## Noise", "## Run 01\\-full: full (finished)", "## Run 02\\-full: full (finished)",
                         "## Run 03\\-trainer: trainer (finished)", "## Run 04\\-lora: lora (failed)",
-                        "## Run 05\\-lora: lora (interrupted)"]
+                        "## Run 05\\-lora: lora (died)"]
     assert "85.00 ± 7.07" in markdown, "mean ± std of the two seeded full runs"
     assert "set lr 0.001 \\-&gt; 2e\\-05" in markdown or "lr 0.001 \\-&gt; 2e\\-05" in markdown
     assert "unreadable line(s)" in markdown
 
     rows = list(csv.DictReader(io.StringIO((session.path / "results.csv").read_text())))
     assert tuple(rows[0].keys()) == CSV_COLUMNS
-    assert [r["status"] for r in rows] == ["finished", "finished", "finished", "failed", "interrupted"]
+    assert [r["status"] for r in rows] == ["finished", "finished", "finished", "failed", "died"]
     assert rows[0]["group"] == rows[1]["group"] != rows[2]["group"]
 
     data = json.loads((session.path / "session.json").read_text())

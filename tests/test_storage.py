@@ -66,7 +66,7 @@ def test_session_layout_and_status(tmp_path):
     log.append(RunFinished(summary={"status": "finished", "best_val_accuracy": 0.9}))
     log.close()
     assert load_run(first).status == "finished"
-    assert load_run(second).status == "interrupted"  # started, never finished
+    assert load_run(second).status == "died"  # started, never finished, and no process holds its lock
     assert Session.create(tmp_path, "exact-name").path == session.path  # reopened, not renamed
     assert [s.name for s in list_sessions(tmp_path)] == ["exact-name"]
 

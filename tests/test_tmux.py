@@ -139,7 +139,8 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
 
     sessions = tmp_path / "sessions"
     launched = subprocess.run([sys.executable, "-m", "cli.main", "run", "--detach", "--model", "demo", "--data", "demo",
-                               "--epochs", "40", "--sessions-dir", str(sessions)], capture_output=True, text=True, timeout=120)
+                               "--epochs", "40", "--save-every", "10", "--sessions-dir", str(sessions)],
+                              capture_output=True, text=True, timeout=120)
     assert launched.returncode == 0, launched.stderr
     where = json.loads(launched.stdout)
     run_dir, run_pid = Path(where["run_dir"]), where["pid"]
@@ -162,7 +163,15 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
             wait_for_text(lambda s: "lr 2e-5" in s, timeout=2.5, session=window)
         os.kill(run_pid, signal.SIGKILL)
         for window in windows:
-            wait_for_text(lambda s: "died" in s, timeout=10, session=window)
+            wait_for_text(lambda s: "died" in s and "u: resume" in s, timeout=10, session=window)
+        tmux("send-keys", "-t", windows[0], "u")  # resume it from the app: a new run process, detached too
+        wait_for_text(lambda s: "RUNNING" in s or "PAUSED" in s, timeout=60, session=windows[0])
+        wait_for_text(lambda s: "resumed from" in (run_dir / "events.jsonl").read_text(), timeout=60, session=windows[0])
+        from core.storage.sessions import RunFolder
+
+        resumed_pid = RunFolder(run_dir).holder_pid()
+        assert resumed_pid and resumed_pid != run_pid and os.getsid(resumed_pid) == resumed_pid
+        assert ctl(str(run_dir), "stop").returncode == 0
     finally:
         for window in windows:
             tmux("kill-session", "-t", window)

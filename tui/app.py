@@ -153,7 +153,7 @@ class SST2App(App):
             self.post_message(RunStarting(config, handle, history))
             outcome = self._start(item, handle)
             self.bridge.flush()
-            self.post_message(RunEnded(config, outcome))
+            self.post_message(RunEnded(config, outcome, handle.folder))
         self.worker_done.set()
         self.post_message(QueueIdle())
 
@@ -233,7 +233,16 @@ class SST2App(App):
         self._refresh()
         if outcome.error:
             run_id = view.run_id if view is not None else outcome.summary.get("run_id", "")
-            self.push_screen(ErrorModal(f"Run {run_id} {ending}", outcome.error, outcome.hint))
+            folder = message.folder
+            died = ending == "died" and folder is not None
+
+            def resume(yes: bool | None) -> None:
+                if yes and folder is not None:
+                    self.queue_resumption(Resumption(message.config, folder.path.parent.parent, folder))
+
+            self.push_screen(ErrorModal(f"Run {run_id} {ending}", outcome.error,
+                                        "Press u to resume it from its last checkpoint." if died else outcome.hint,
+                                        offer_resume=died), resume)
 
     def on_queue_idle(self, message: QueueIdle) -> None:
         self.worker_busy = False

@@ -36,10 +36,12 @@ class RunStarting(Message):
 
 
 class RunEnded(Message):
-    def __init__(self, config: RunConfig, outcome: RunOutcome) -> None:
+    def __init__(self, config: RunConfig, outcome: RunOutcome, folder=None) -> None:
         super().__init__()
         self.config = config
         self.outcome = outcome
+        self.folder = folder
+        """The run's folder, when it got one (a run that died can be resumed from it)."""
 
 
 class QueueIdle(Message):

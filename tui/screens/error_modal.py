@@ -10,12 +10,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 
-class ErrorModal(ModalScreen[None]):
-    BINDINGS = [Binding("escape,enter,space", "close", "Close")]
+class ErrorModal(ModalScreen[bool]):
+    """Dismissed with True when the user takes the offered way on (`u`: resume a run that died)."""
 
-    def __init__(self, title: str, message: str, hint: str | None) -> None:
+    BINDINGS = [Binding("escape,enter,space", "close", "Close"), Binding("u", "resume", "Resume", show=False)]
+
+    def __init__(self, title: str, message: str, hint: str | None, offer_resume: bool = False) -> None:
         super().__init__()
-        self.title_text, self.message, self.hint = title, message, hint
+        self.title_text, self.message, self.hint, self.offer_resume = title, message, hint, offer_resume
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="error"):
@@ -23,7 +25,12 @@ class ErrorModal(ModalScreen[None]):
             yield Static(Text(self.message))  # Text, not markup: the message may quote user data
             if self.hint:
                 yield Static(Text("hint: " + self.hint))
-            yield Label("Enter or Escape: close")
+            yield Label("u: resume it from its last checkpoint   Enter or Escape: close" if self.offer_resume
+                        else "Enter or Escape: close")
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.dismiss(False)
+
+    def action_resume(self) -> None:
+        if self.offer_resume:
+            self.dismiss(True)
