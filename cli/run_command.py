@@ -39,6 +39,10 @@ def resume_command(args: argparse.Namespace) -> int:
     handle = RunHandle()
     _install_signal_handlers(handle.interrupt)
     plan = plan_resume(args.resume)
+    if args.detach:  # checked above, in the foreground; the resumed run trains in the background
+        from cli.detach import launch_detached
+
+        return launch_detached(args.argv)
     handle.on_folder = lambda folder: announce_and_leave_the_terminal(folder, plan.session.path)
     with _progress_printer(args.quiet) as show:
         outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=True, resume=plan.folder)

@@ -70,3 +70,26 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_a_died_run_resumes_detached(tmp_path):
+    launched = cli("run", "--detach", "--model", "demo", "--data", "demo", "--epochs", "30", "--save-every", "5",
+                   "--sessions-dir", str(tmp_path))
+    where = json.loads(launched.stdout)
+    run_dir = Path(where["run_dir"])
+    wait_until(lambda: list((run_dir / "checkpoints").glob("step-*/manifest.json")))
+    os.kill(where["pid"], signal.SIGKILL)
+    wait_until(lambda: not _alive(where["pid"]), timeout=30)
+    assert json.loads(cli("sessions", "--sessions-dir", str(tmp_path), "--json").stdout)[0]["runs"][0]["status"] == "died"
+    resumed = cli("run", "--resume", str(run_dir), "--detach")
+    assert resumed.returncode == 0, resumed.stderr
+    again = json.loads(resumed.stdout)
+    try:
+        assert again["run_dir"] == str(run_dir) and again["pid"] != where["pid"]
+        wait_until(lambda: "resumed from" in (run_dir / "events.jsonl").read_text())
+        assert cli("ctl", str(run_dir), "stop").returncode == 0
+        wait_until(lambda: not _alive(again["pid"]), timeout=60)
+    finally:
+        if _alive(again["pid"]):
+            os.kill(again["pid"], signal.SIGKILL)
+    assert json.loads((run_dir / "summary.json").read_text())["status"] == "stopped"

@@ -32,7 +32,7 @@ from core.storage.validated import read_summary
 
 ANNOUNCE_ENV = "SST2_TUI_ANNOUNCE_RUN"
 LOG_NAME = "run.log"
-POLL_SECONDS = 0.1
+POLL_SECONDS = 0.25  # a window need not be faster than the eye; each poll is a stat and a read
 DIED_AFTER_SECONDS = 1.0  # the lock is gone and no end event came within this: the process died
 
 

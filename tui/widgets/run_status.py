@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from tui.run_view import RunView, fmt_rate
+from tui.widgets.changed_only import ChangedOnly
 
 STATUS_STYLE = {"running": "bold green", "paused": "bold yellow reverse", "failed": "bold red",
                 "finished": "bold", "stopped": "bold", "interrupted": "bold yellow", "starting": "italic"}
@@ -52,11 +52,11 @@ def run_numbers(view: RunView | None) -> Text:
     return text
 
 
-class RunTitle(Static):
+class RunTitle(ChangedOnly):
     def show(self, view: RunView | None) -> None:
-        self.update(run_title(view))
+        self.show_content(run_title(view))
 
 
-class RunNumbers(Static):
+class RunNumbers(ChangedOnly):
     def show(self, view: RunView | None) -> None:
-        self.update(run_numbers(view))
+        self.show_content(run_numbers(view))
