@@ -19,10 +19,10 @@ KEYS = [
     ("n", "new run (or run all three methods)"),
     ("r", "results table of this session"),
     ("x", "export the session report (md, html, csv, json) into the session folder"),
-    ("b", "browse past sessions (Enter opens one; u there resumes an interrupted run)"),
+    ("b", "browse past sessions (Enter opens one; u there resumes an interrupted or died run)"),
     ("1 2 3", "apply a fix offered by the NaN banner"),
     ("?", "this help"),
-    ("q", "quit (asks first while a run is active, then stops it gracefully)"),
+    ("q", "quit (while a run is active: leave it training, come back with sst2-tui attach; or stop it)"),
 ]
 METHODS = [
     ("full", "full fine-tuning in a hand-written PyTorch loop: every weight trains"),
