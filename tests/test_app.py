@@ -135,6 +135,40 @@ async def test_quit_while_running_asks_then_stops_gracefully(tmp_path):
     assert app.views[0].status == "stopped"
 
 
+@pytest.mark.parametrize("key", ["ctrl+c", "ctrl+q"])
+async def test_ctrl_c_and_ctrl_q_ask_like_q_while_a_run_is_active(tmp_path, key):
+    engine = FakeEngine(steps=10_000, hold_at=3)
+    app = make_app(tmp_path, engine)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, LeaveScreen) and app.is_running
+        await pilot.press(key)  # pressed again: still the one question
+        assert len([s for s in app.screen_stack if isinstance(s, LeaveScreen)]) == 1
+        await pilot.press("s")
+        engine.release()
+        await wait_for(pilot, lambda: not app.is_running, timeout=15)
+    assert {"kind": "stop"} in engine.received and app.views[0].status == "stopped"
+
+
+async def test_x_in_a_past_session_exports_that_session(tmp_path):
+    from core.run.runner import execute
+    from core.storage.sessions import Session
+
+    sessions = tmp_path / "sessions"
+    execute(RunConfig(model="demo", data="demo", train_subset=16, eval_subset=8, epochs=1, batch_size=16),
+            Session.create(sessions, "earlier"))
+    app = SST2App(sessions, runner=FakeEngine(), queue=[], device_probe=lambda: FIXED_DEVICE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("b")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: (sessions / "earlier" / "report.md").exists(), timeout=15)
+
+
 async def test_quit_leaves_a_run_training_by_default_when_runs_outlive_the_app(tmp_path):
     engine = FakeEngine(steps=10_000, hold_at=3)
     app = make_app(tmp_path, engine)

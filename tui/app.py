@@ -70,6 +70,9 @@ class SST2App(App):
         Binding("b", "sessions", "Sessions"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit_app", "Quit"),
+        # Ctrl-C and Ctrl-Q are ways out too: they ask like q while a run is active (never Textual's
+        # "press ctrl+q" hint, never an instant exit that leaves the user unsure what happened).
+        Binding("ctrl+c,ctrl+q", "quit_app", "Quit", show=False, priority=True),
         Binding("1", "fix('1')", "fix 1", show=False),
         Binding("2", "fix('2')", "fix 2", show=False),
         Binding("3", "fix('3')", "fix 3", show=False),
@@ -357,10 +360,12 @@ class SST2App(App):
         self.push_screen(ResultsScreen(list(self.views), title))
 
     def action_export(self) -> None:
-        if self.session is None:
+        on_screen = getattr(self.screen, "session", None)  # a past session opened from `b`
+        session = on_screen if isinstance(on_screen, Session) else self.session
+        if session is None:
             self.notify("Nothing to export yet: no run in this session.", severity="warning")
             return
-        self._export(self.session.path)
+        self._export(session.path)
 
     @work(thread=True, exit_on_error=False, group="export")
     def _export(self, session_dir: Path) -> None:
@@ -383,6 +388,8 @@ class SST2App(App):
         self.push_screen(HelpScreen(self.sessions_dir, self.versions))
 
     def action_quit_app(self) -> None:
+        if isinstance(self.screen, LeaveScreen):
+            return  # already asking
         if self.current is None or not self.current.active:
             self.exit()  # which stops everything first
             return
