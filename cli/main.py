@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     attach = commands.add_parser("attach", help="open the app on a live run (the newest, or the one given)",
                                  description="Watch and steer a run that trains in the background.")
     attach.add_argument("path", nargs="?", type=Path, help="a run folder, a session folder, or a sessions folder")
+    runner = commands.add_parser("queue-runner", help="start a session's queued runs one by one (the app starts it)")
+    runner.add_argument("session_dir", type=Path)
     commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability")
     sessions = commands.add_parser("sessions", help="list saved sessions")
     sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", help=argparse.SUPPRESS)
@@ -96,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             from cli.run_command import run_command
 
             return run_command(args)
+        if args.command == "queue-runner":
+            from core.run.queue_runner import run_queue
+
+            return run_queue(args.session_dir)
         if args.command == "ctl":
             from cli.ctl_command import ctl_command
 

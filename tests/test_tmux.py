@@ -87,6 +87,7 @@ def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
     import signal
 
     from core.storage.files import read_events
+    from core.storage.queue_file import SessionQueue
     from core.storage.sessions import RunFolder
 
     sessions = tmp_path / "sessions"
@@ -117,11 +118,15 @@ def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
         before = steps_in(run_dir / "events.jsonl")
         time.sleep(2)
         assert RunFolder(run_dir).is_live() and steps_in(run_dir / "events.jsonl") > before, "the run trains on"
+        queued = SessionQueue(run_dir.parent.parent).items()
+        assert [item["config"]["method"] for item in queued] == ["trainer", "lora"], "the rest of the demo waits its turn"
     finally:
         tmux("kill-session", "-t", session)
-        if run_dir is not None and RunFolder(run_dir).is_live():
-            stopped = ctl(str(run_dir), "stop")
-            assert stopped.returncode == 0, stopped.stderr
+        if run_dir is not None:
+            SessionQueue(run_dir.parent.parent).clear()  # this test is about one run: nothing more starts
+            if RunFolder(run_dir).is_live():
+                stopped = ctl(str(run_dir), "stop")
+                assert stopped.returncode == 0, stopped.stderr
     deadline = time.monotonic() + 60
     while RunFolder(run_dir).is_live() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -139,7 +144,7 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
 
     sessions = tmp_path / "sessions"
     launched = subprocess.run([sys.executable, "-m", "cli.main", "run", "--detach", "--model", "demo", "--data", "demo",
-                               "--epochs", "40", "--save-every", "10", "--sessions-dir", str(sessions)],
+                               "--epochs", "40", "--save-every", "2", "--sessions-dir", str(sessions)],
                               capture_output=True, text=True, timeout=120)
     assert launched.returncode == 0, launched.stderr
     where = json.loads(launched.stdout)
@@ -152,7 +157,8 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
             tmux("kill-session", "-t", window)
             subprocess.run(["tmux", "new-session", "-d", "-s", window, "-x", "120", "-y", "36", app], check=True, env=env)
         for window in windows:
-            wait_for_text(lambda s: "01-full" in s and "loss 0." in s, timeout=60, session=window)
+            wait_for_text(lambda s: "01-full" in s and "loss " in s, timeout=60, session=window)
+        wait_for_text(lambda s: any(run_dir.glob("checkpoints/step-*/manifest.json")), timeout=60)  # one to resume from
         tmux("send-keys", "-t", windows[0], "space")
         for window in windows:
             wait_for_text(lambda s: "PAUSED" in s, timeout=10, session=window)
@@ -177,3 +183,28 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
             tmux("kill-session", "-t", window)
         with contextlib.suppress(ProcessLookupError):
             os.kill(run_pid, signal.SIGKILL)
+
+
+def test_the_queue_keeps_going_with_no_app_open(tmp_path):
+    """`sst2-tui --demo`, then the terminal goes away: all three demo runs still train, one after
+    the other, each in its own process, started by the session's queue runner."""
+    import json
+
+    sessions = tmp_path / "sessions"
+    session = f"{SESSION}-queue"
+    command = f"exec {Path(sys.executable).parent / 'sst2-tui'} --demo --sessions-dir {sessions}"
+    tmux("kill-session", "-t", session)
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True,
+                   env={**os.environ, "TERM": "xterm-256color"})
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not any(steps_in(p) >= 3 for p in sessions.glob("*/runs/01-full/events.jsonl")):
+            time.sleep(0.1)
+    finally:
+        tmux("kill-session", "-t", session)  # the SSH connection drops: no app is open from here on
+    summaries = lambda: sorted(sessions.glob("*/runs/*/summary.json"))  # noqa: E731
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(summaries()) < 3:
+        time.sleep(0.5)
+    runs = {p.parent.name: json.loads(p.read_text())["status"] for p in summaries()}
+    assert runs == {"01-full": "finished", "02-trainer": "finished", "03-lora": "finished"}

@@ -90,7 +90,7 @@ class RunFolder:
 
     def is_live(self) -> bool:
         """Whether a process (this one included) holds the run's lock right now."""
-        return _lock_is_held(self.lock_path)
+        return lock_is_held(self.lock_path)
 
     def holder(self) -> str:
         try:
@@ -232,7 +232,7 @@ class Session:
 
     def is_being_written(self) -> bool:
         """Whether a process (this one included) holds the session's write lock right now."""
-        return _lock_is_held(self.path / ".lock")
+        return lock_is_held(self.path / ".lock")
 
 
 def load_run(folder: RunFolder) -> RunRecord:
@@ -291,7 +291,7 @@ def overview(session: Session) -> SessionOverview:
                            session.problems + [p for r in records for p in r.problems])
 
 
-def _lock_is_held(path: Path) -> bool:
+def lock_is_held(path: Path) -> bool:
     """Test an flock without taking it for longer than the test (a shared lock, dropped at once)."""
     if not path.exists():
         return False

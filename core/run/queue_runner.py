@@ -1,0 +1,74 @@
+"""A session's queue runner: one detached process per session that starts the queued runs one
+after the other, whether or not any app is open. Each run is its own `sst2-tui run` process.
+
+It holds `.queue-runner.lock` in the session while it lives (so there is never a second one),
+waits while a run of the session is live (a run holds the session's write lock), takes the next
+item from `queue.json`, runs it, and exits when the queue is empty.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from core.config import RunConfig, run_argv
+from core.storage.queue_file import SessionQueue
+from core.storage.sessions import Session, lock_is_held
+
+LOCK_NAME = ".queue-runner.lock"
+LOG_NAME = "queue-runner.log"
+WAIT_SECONDS = 0.5
+
+
+def runner_is_live(session_path: Path) -> bool:
+    return lock_is_held(session_path / LOCK_NAME)
+
+
+def ensure_queue_runner(session_path: Path) -> None:
+    """Start the session's queue runner, detached, unless one is already running."""
+    if runner_is_live(session_path):
+        return
+    log = os.open(session_path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        subprocess.Popen([sys.executable, "-m", "cli.main", "queue-runner", str(session_path)], stdin=subprocess.DEVNULL,
+                         stdout=log, stderr=log, start_new_session=True)
+    finally:
+        os.close(log)
+    deadline = time.monotonic() + 10  # until it holds its lock: a second call must not start another
+    while not runner_is_live(session_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def run_queue(session_path: Path) -> int:
+    descriptor = os.open(session_path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return 0  # another runner has this session's queue
+        session, queue = Session.open(session_path), SessionQueue(session_path)
+        while True:
+            while session.is_being_written():  # a run of this session is live: the next one waits
+                time.sleep(WAIT_SECONDS)
+            item = queue.take()
+            if item is None:
+                return 0
+            try:
+                argv = _argv(item, session)
+            except (ValueError, TypeError) as error:  # a hand-edited item: skipped, said in the log
+                print(f"queue item {item.get('id')} skipped: {error}", flush=True)
+                continue
+            subprocess.run([sys.executable, "-m", "cli.main", *argv], stdin=subprocess.DEVNULL, check=False)
+    finally:
+        os.close(descriptor)
+
+
+def _argv(item: dict, session: Session) -> list[str]:
+    if "resume" in item:
+        return ["run", "--resume", item["resume"], "--quiet"]
+    config = RunConfig.from_dict(item["config"])
+    return ["run", *run_argv(config), "--session", session.name, "--sessions-dir", str(session.path.parent), "--quiet"]
