@@ -18,12 +18,10 @@ from core.config import RunConfig
 from core.controls import PAUSE, RESUME, STOP, Command, RunHandle, eps_command, lr_command
 from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
 from core.run.launch import ProcessRunner
-from core.run.queue_runner import ensure_queue_runner, runner_is_live
 from core.run.runner import RunOutcome
 from core.storage.files import read_events
 from core.storage.queue_file import SessionQueue
-from core.storage.sessions import RunFolder, Session
-from core.storage.validated import read_config
+from core.storage.sessions import Session
 from tui.bridge import EventBridge
 from tui.messages import DeviceDetected, EngineEvent, QueueIdle, RunEnded, RunStarting, StepsAvailable
 from tui.run_queue import Attachment, Queued, Resumption, RunQueue
@@ -36,6 +34,7 @@ from tui.screens.new_run import NewRunScreen
 from tui.screens.rate_dialog import RateDialog
 from tui.screens.results import ResultsScreen
 from tui.screens.sessions import SessionsScreen
+from tui.session_watching import SessionWatching
 from tui.signals import handle_signals, survive_hangup
 
 Runner = Callable[..., RunOutcome]
@@ -43,7 +42,6 @@ Runner = Callable[..., RunOutcome]
 # at most twice a second, charts every 2 seconds. Pauses, NaN reports and the end repaint at once.
 NUMBERS_EVERY_SECONDS = 0.5
 CHARTS_EVERY_SECONDS = 2.0
-SESSION_POLL_SECONDS = 0.25  # how often a window looks for its session's next run
 DEMO_RUN = RunConfig(model="demo", data="demo", epochs=3, batch_size=16, eval_every=25)
 
 
@@ -55,18 +53,11 @@ def probe_device() -> tuple[dict, str, dict[str, str]]:
     return device.to_dict(), plan_precision("auto", device).describe(), library_versions()
 
 
-def _config_or_default(saved: dict) -> RunConfig:
-    try:
-        return RunConfig.from_dict(saved)
-    except (ValueError, TypeError):
-        return RunConfig()
-
-
 def demo_queue() -> list[RunConfig]:
     return [DEMO_RUN.replace(method=m) for m in ("full", "trainer", "lora")]
 
 
-class SST2App(App):
+class SST2App(SessionWatching, App):
     CSS_PATH = "sst2.tcss"
     TITLE = "sst2-tui"
     ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
@@ -179,60 +170,6 @@ class SST2App(App):
             self.bridge.flush()
             self.post_message(RunEnded(config, outcome, handle.folder))
 
-    def _watch_session(self) -> None:
-        """Runs in their own processes: new runs go to the session's queue on disk, which its queue
-        runner starts one by one whether or not an app is open; this window follows each run of
-        the session as it appears (and an attached or resumed run directly)."""
-        followed: set[Path] = set()
-        while not self.quitting:
-            item = self.queue.take()
-            if isinstance(item, Attachment | Resumption):
-                followed.add(item.folder.path)
-                self._follow(item)
-                continue
-            if item is not None:
-                self._session_for_new_runs()
-                SessionQueue(self.session.path).add({"config": item.to_dict()})
-                ensure_queue_runner(self.session.path)
-                continue
-            folder = self._next_run(followed)
-            if folder is not None:
-                followed.add(folder.path)
-                saved, _ = read_config(folder.config_path)
-                self._follow(Attachment(_config_or_default(saved), folder))
-            elif not self._session_busy():
-                return
-            else:
-                time.sleep(SESSION_POLL_SECONDS)
-
-    def _follow(self, item: Attachment | Resumption) -> None:
-        handle = RunHandle()
-        self.handle = handle
-        history = read_events(item.folder.events_path).events if isinstance(item, Resumption) else []
-        self.post_message(RunStarting(item.config, handle, history))
-        outcome = self._start(item, handle)
-        self.bridge.flush()
-        self.post_message(RunEnded(item.config, outcome, handle.folder))
-
-    def _session_for_new_runs(self) -> None:
-        if self.session is None:
-            self.session = Session.create(self.sessions_dir, self.session_name, label="app")
-            self._runs_before = {f.path for f in self.session.run_folders()}
-
-    def _next_run(self, followed: set[Path]) -> RunFolder | None:
-        """The oldest run of this session that started after the app began watching it."""
-        if self.session is None:
-            return None
-        before = getattr(self, "_runs_before", set())
-        fresh = [f for f in self.session.run_folders() if f.path not in followed and f.path not in before]
-        return fresh[0] if fresh else None
-
-    def _session_busy(self) -> bool:
-        if self.session is None:
-            return False
-        path = self.session.path
-        return bool(SessionQueue(path).items()) or runner_is_live(path) or self.session.is_being_written()
-
     def _start(self, item: Queued, handle: RunHandle) -> RunOutcome:
         """One queued run on the worker thread; a session that cannot be written (locked by another
         sst2-tui, removed) is an error shown in the app, not a crash of the worker."""
@@ -336,15 +273,6 @@ class SST2App(App):
                 self.worker_busy = False
             error = event.worker.error
             self.push_screen(ErrorModal("Unexpected error", f"{type(error).__name__}: {error}", None))
-
-    def _queued_items(self) -> list[Queued]:
-        """What waits to start: here, and in the session's queue on disk (shared by every window)."""
-        waiting: list[Queued] = self.queue.snapshot()
-        if self.runs_in_processes and self.session is not None:
-            for entry in SessionQueue(self.session.path).items():
-                with contextlib.suppress(ValueError, TypeError):
-                    waiting.append(RunConfig.from_dict(entry["config"]) if "config" in entry else entry["resume"])
-        return [w for w in waiting if not isinstance(w, str)]
 
     def _stop_everything(self, how: str | None = None) -> None:
         """Leaving the app by any way: no new runs start, and the current one is left training in
