@@ -3,15 +3,14 @@ file at fault, and the run resumes from the previous complete checkpoint."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from safetensors.torch import load_file, save_file
 
+from benchmarks.fault_probes import garbage_weights, manifest_files_a_list, optimizer_a_list, wrong_shape
 from core.config import RunConfig
 from core.run.runner import execute
 from core.storage.sessions import Session
@@ -29,39 +28,7 @@ def unfinished_run(tmp_path_factory) -> Path:
     return run_dir
 
 
-def rewrite_manifest(checkpoint: Path) -> None:
-    manifest = json.loads((checkpoint / "manifest.json").read_text())
-    manifest["files"] = {name: hashlib.sha256((checkpoint / name).read_bytes()).hexdigest() for name in manifest["files"]}
-    (checkpoint / "manifest.json").write_text(json.dumps(manifest))
-
-
-def garbage_weights(checkpoint: Path) -> str:
-    (checkpoint / "model.safetensors").write_bytes(b"\xff" * 64)
-    rewrite_manifest(checkpoint)
-    return "model.safetensors"
-
-
-def wrong_shape(checkpoint: Path) -> str:
-    tensors = load_file(str(checkpoint / "model.safetensors"))
-    name = next(iter(tensors))
-    tensors[name] = tensors[name].flatten()[:3].clone()
-    save_file(tensors, str(checkpoint / "model.safetensors"))
-    rewrite_manifest(checkpoint)
-    return "model.safetensors"
-
-
-def optimizer_not_an_object(checkpoint: Path) -> str:
-    (checkpoint / "optimizer.json").write_text("[1, 2]")
-    rewrite_manifest(checkpoint)
-    return "optimizer.json"
-
-
-def files_as_a_list(checkpoint: Path) -> str:
-    (checkpoint / "manifest.json").write_text(json.dumps({"step": 4, "files": ["model.safetensors"]}))
-    return "manifest.json"
-
-
-@pytest.mark.parametrize("tamper", [garbage_weights, wrong_shape, optimizer_not_an_object, files_as_a_list])
+@pytest.mark.parametrize("tamper", [garbage_weights, wrong_shape, optimizer_a_list, manifest_files_a_list])
 def test_a_tampered_checkpoint_is_skipped_for_the_previous_one(unfinished_run, tmp_path, tamper):
     import shutil
 
