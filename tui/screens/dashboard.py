@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar
+from textual.widgets import Footer
 
-from core.config import RunConfig
+from tui.run_queue import Waiting
 from tui.run_view import RunView
 from tui.widgets.curve import Curve
 from tui.widgets.device_panel import DevicePanel
@@ -15,6 +15,19 @@ from tui.widgets.intervention_log import InterventionLog
 from tui.widgets.pause_banner import PauseBanner
 from tui.widgets.queue_list import QueueList
 from tui.widgets.run_status import RunNumbers, RunTitle
+from tui.widgets.step_bar import StepBar
+
+TALL_ENOUGH_FOR_CHARTS_AND_BANNER = 36
+LEAVING_HINT = "q leaves it training · back: sst2-tui attach"
+
+
+def progress_note(view: RunView) -> str:
+    """What the bar says when the run's length is not known (yet, or at all)."""
+    if view.status == "starting":
+        return "starting..."
+    if view.active:
+        return f"step {view.step}" if view.step else "evaluating..."
+    return f"{view.status}: no steps" if not view.step else ""
 
 
 class DashboardScreen(Screen):
@@ -22,7 +35,7 @@ class DashboardScreen(Screen):
         yield DevicePanel(id="device")
         with Vertical(id="run"):
             yield RunTitle(id="title")
-            yield ProgressBar(id="progress", show_eta=False)
+            yield StepBar(id="progress")
             yield RunNumbers(id="numbers")
         yield PauseBanner(id="pause-banner")
         with Horizontal(id="charts"):
@@ -31,7 +44,7 @@ class DashboardScreen(Screen):
         with Horizontal(id="bottom"):
             yield InterventionLog(id="log")
             yield QueueList(id="queue")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(PauseBanner).display = False
@@ -42,21 +55,26 @@ class DashboardScreen(Screen):
         panel.device = device
         panel.precision = precision
 
-    def show_run(self, view: RunView | None, queued: list[RunConfig], charts: bool = True) -> None:
+    def show_run(self, view: RunView | None, queued: list[Waiting], charts: bool = True,
+                 outlives_app: bool = False) -> None:
         self.query_one(RunTitle).show(view)
         self.query_one(RunNumbers).show(view)
-        progress = self.query_one(ProgressBar)
         if view is None:
-            progress.update(total=1, progress=0)  # idle: an empty bar, not the animated "working" one
-        elif view.total_steps:
-            progress.update(total=view.total_steps, progress=view.step)
+            self.query_one(StepBar).show(0, None, "")
         else:
-            progress.update(total=None, progress=0)  # running, length unknown (evaluate)
-        self.query_one(PauseBanner).show(view.nonfinite if view else None, view.disk_full if view else None)
+            self.query_one(StepBar).show(view.step, view.total_steps, progress_note(view))
+        banner = self.query_one(PauseBanner)
+        banner.show(view.nonfinite if view else None, view.disk_full if view else None,
+                    view.fix_did_not_help if view else None)
+        # A banner on a short terminal: it and the log matter now, the charts give way.
+        self.set_class(banner.display and self.size.height < TALL_ENOUGH_FOR_CHARTS_AND_BANNER, "-alert")
         if charts:
             self.query_one("#loss-chart", Curve).show(view.losses if view else [])
             self.query_one("#accuracy-chart", Curve).show(view.accuracies if view else [])
-        self.query_one(InterventionLog).show(view.run_id if view else None, view.log if view else [])
+        log = self.query_one(InterventionLog)
+        log.show(view.run_id if view else None, view.log if view else [])
+        # Said where the eye is while a run trains: closing this window does not stop it.
+        log.border_subtitle = LEAVING_HINT if outlives_app and view is not None and view.active else ""
         self.query_one(QueueList).show(queued)
         if view is not None and view.precision:
             self.query_one(DevicePanel).precision = view.precision
