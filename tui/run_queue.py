@@ -51,6 +51,15 @@ def queue_label(item: Queued) -> str:
     return item.label() if isinstance(item, Resumption | Attachment) else f"{item.method} on {item.model}"
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """One line of the queue as a window shows it: what waits, and where to take it out from."""
+
+    label: str
+    item: Queued | None = None  # waits in this window (not yet handed to the session's queue.json)
+    disk_id: str | None = None  # waits in the session's queue.json, shared by every window
+
+
 class RunQueue:
     def __init__(self) -> None:
         self._items: deque[Queued] = deque()
@@ -67,6 +76,15 @@ class RunQueue:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    def remove(self, item: Queued) -> bool:
+        """Take `item` (this very object) out; False when it already left (the worker took it)."""
+        with self._lock:
+            for index, waiting in enumerate(self._items):
+                if waiting is item:
+                    del self._items[index]
+                    return True
+            return False
 
     def snapshot(self) -> list[Queued]:
         with self._lock:

@@ -4,7 +4,6 @@ session as it appears. Mixed into `SST2App`; it uses the app's queue, session, b
 
 from __future__ import annotations
 
-import contextlib
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from core.storage.queue_file import SessionQueue
 from core.storage.sessions import RunFolder, Session
 from core.storage.validated import read_config
 from tui.messages import RunEnded, RunStarting
-from tui.run_queue import Attachment, Queued, Resumption
+from tui.run_queue import Attachment, Resumption, Waiting, queue_label
 
 SESSION_POLL_SECONDS = 0.25  # how often a window looks for its session's next run
 
@@ -59,7 +58,7 @@ class SessionWatching:
         handle = RunHandle()
         self.handle = handle
         history = read_events(item.folder.events_path).events if isinstance(item, Resumption) else []
-        self.post_message(RunStarting(item.config, handle, history))
+        self.post_message(RunStarting(item.config, handle, history, self.bridge.start_run()))
         outcome = self._start(item, handle)
         self.bridge.flush()
         self.post_message(RunEnded(item.config, outcome, handle.folder))
@@ -83,11 +82,25 @@ class SessionWatching:
         path = self.session.path
         return bool(SessionQueue(path).items()) or runner_is_live(path) or self.session.is_being_written()
 
-    def _queued_items(self) -> list[Queued]:
+    def _waiting(self) -> list[Waiting]:
         """What waits to start: here, and in the session's queue on disk (shared by every window)."""
-        waiting: list[Queued] = self.queue.snapshot()
+        waiting = [Waiting(queue_label(item), item=item) for item in self.queue.snapshot()]
         if self.runs_in_processes and self.session is not None:
             for entry in SessionQueue(self.session.path).items():
-                with contextlib.suppress(ValueError, TypeError):
-                    waiting.append(RunConfig.from_dict(entry["config"]) if "config" in entry else entry["resume"])
-        return [w for w in waiting if not isinstance(w, str)]
+                waiting.append(Waiting(disk_label(entry), disk_id=entry["id"]))
+        return waiting
+
+    def remove_waiting(self, waiting: Waiting) -> bool:
+        """Take one item out of the queue; False when it has started (or gone) meanwhile."""
+        if waiting.disk_id is not None:
+            return self.session is not None and SessionQueue(self.session.path).remove(waiting.disk_id)
+        return waiting.item is not None and self.queue.remove(waiting.item)
+
+
+def disk_label(entry: dict) -> str:
+    if "resume" in entry:
+        return f"resume {Path(entry['resume']).name}"
+    try:
+        return queue_label(RunConfig.from_dict(entry["config"]))
+    except (ValueError, TypeError):
+        return f"{entry['id']} (unreadable: the queue runner will skip it)"

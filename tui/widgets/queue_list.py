@@ -1,18 +1,26 @@
-"""Runs waiting to start."""
+"""Runs waiting to start, one line each (cut with an ellipsis, never wrapped out of the box)."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
-from tui.run_queue import Queued, queue_label
+from tui.run_queue import Waiting
 from tui.widgets.changed_only import ChangedOnly
+
+SHOWN = 4  # the box has room for a heading and five lines: four items and "+N more"
 
 
 class QueueList(ChangedOnly):
-    def show(self, queued: list[Queued]) -> None:
-        text = Text("Queued\n", style="bold")
+    def show(self, queued: list[Waiting]) -> None:
+        text = Text("Queued", style="bold", no_wrap=True, overflow="ellipsis")
+        if queued:
+            text.append(" (d removes one)", style="dim")
+        text.append("\n")
         if not queued:
             text.append("nothing queued")
-        for index, item in enumerate(queued, start=1):
-            text.append(f"{index}. {queue_label(item)}\n")
+        shown = queued if len(queued) <= SHOWN + 1 else queued[:SHOWN]
+        for index, item in enumerate(shown, start=1):
+            text.append(f"{index}. {item.label}\n")
+        if len(shown) < len(queued):
+            text.append(f"+{len(queued) - len(shown)} more\n", style="italic")
         self.show_content(text)

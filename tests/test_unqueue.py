@@ -1,0 +1,61 @@
+"""Taking a run out of the queue: in the window (`d`) and in the session's queue on disk."""
+
+from __future__ import annotations
+
+from core.storage.queue_file import SessionQueue
+from core.storage.sessions import Session
+from tests.fake_engine import FakeEngine
+from tests.test_app import CONFIG, make_app, wait_for
+from tui.app import SST2App
+from tui.screens.queue import QueueScreen
+
+
+def footer_keys(app: SST2App) -> set[str]:
+    return {key for key, active in app.screen.active_bindings.items() if active.enabled and active.binding.show}
+
+
+async def test_d_removes_the_highlighted_queued_run_and_the_rest_still_run(tmp_path):
+    engine = FakeEngine(steps=30, hold_at=2)
+    configs = [CONFIG, CONFIG.replace(model="second"), CONFIG.replace(model="third")]
+    app = make_app(tmp_path, engine, configs)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 2)
+        await pilot.pause(0.6)
+        assert "d" in footer_keys(app), "Unqueue is offered while runs wait"
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await pilot.press("down", "enter")  # the second waiting one: "third"
+        await wait_for(pilot, lambda: not isinstance(app.screen, QueueScreen))
+        assert [w.label for w in app._waiting()] == ["full on second"]
+        engine.release()
+        await wait_for(pilot, lambda: len(app.views) == 2 and app.views[-1].status == "finished")
+        await pilot.pause(0.6)
+        assert "d" not in footer_keys(app), "nothing waits: no Unqueue in the footer"
+    assert [v.model for v in app.views] == ["demo", "second"]
+
+
+async def test_escape_keeps_the_queue(tmp_path):
+    engine = FakeEngine(steps=30, hold_at=2)
+    app = make_app(tmp_path, engine, [CONFIG, CONFIG.replace(model="second")])
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 2)
+        await pilot.pause(0.6)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await pilot.press("escape")
+        assert [w.label for w in app._waiting()] == ["full on second"]
+        engine.release()
+
+
+def test_a_run_waiting_in_the_sessions_queue_file_is_listed_and_removed(tmp_path):
+    app = SST2App(tmp_path / "sessions", session_name="s")
+    assert app.runs_in_processes
+    app.session = Session.create(tmp_path / "sessions", "s", label="app")
+    queue = SessionQueue(app.session.path)
+    first, second = queue.add({"config": CONFIG.to_dict()}, {"config": CONFIG.replace(model="other").to_dict()})
+    waiting = app._waiting()
+    assert [(w.label, w.disk_id) for w in waiting] == [("full on demo", first), ("full on other", second)]
+    assert app.remove_waiting(waiting[1])
+    assert [i["id"] for i in queue.items()] == [first]
+    queue.take()  # the queue runner started it meanwhile
+    assert not app.remove_waiting(waiting[0]), "an item that already started cannot be removed"
