@@ -75,6 +75,17 @@ def run_argv(config: RunConfig) -> list[str]:
     return argv
 
 
+def format_rate(value: object) -> str:
+    """A learning rate or eps the same way everywhere: `1e-3`, `2.5e-4`, `1e-8` (`-` when unknown)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "-"
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def shown_default(option_field: dataclasses.Field) -> str | None:
     """The default as a person reads it (`1`, not `1.0`), or None where there is none."""
     default = option_field.default

@@ -33,7 +33,8 @@ EFFECTIVE = {
 @dataclass
 class FakeEngine:
     steps: int = 40
-    nan_at: int | None = None
+    nan_at: int | tuple[int, ...] | None = None
+    """The step (or steps) whose loss is non-finite: the run pauses there with the engine's diagnosis."""
     fail_with: str | None = None
     hold_at: int | None = None
     """Block after this step until `release()` (lets a test look at a run mid-way)."""
@@ -86,7 +87,7 @@ class FakeEngine:
                 state.final_accuracy = accuracy
                 emit(Eval(step=state.step, epoch=state.epoch, accuracy=accuracy, loss=0.5, n=100,
                           best_accuracy=state.best_accuracy, seconds=0.0, time=0.0))
-            if self.nan_at == state.step:
+            if state.step in (self.nan_at if isinstance(self.nan_at, tuple) else (self.nan_at,)):
                 diagnosis, suggestions = diagnose(what="loss", precision="fp16-pure", eps=1e-8, lr=current_lr(optimizer),
                                                   optimizer_impl="foreach", optimizer="adamw")
                 state.paused, state.stop_reason = True, "nonfinite"
@@ -103,7 +104,7 @@ class FakeEngine:
         summary = {"run_id": run_id, "method": config.method, "model": config.model, "status": status, "steps": state.step,
                    "best_val_accuracy": state.best_accuracy, "final_val_accuracy": state.final_accuracy,
                    "precision": "fp32", "trainable_params": trainable, "seconds_per_epoch": None,
-                   "train_samples_per_second": None}
+                   "train_samples_per_second": None, "final_lr": current_lr(optimizer), "final_eps": current_eps(optimizer)}
         emit(RunFinished(summary=summary, time=0.0))
         return RunOutcome(summary, 0)
 

@@ -65,7 +65,7 @@ async def test_lr_dialog_applies_a_valid_value(tmp_path):
         assert not isinstance(app.screen, RateDialog)
         engine.release()
         await wait_for(pilot, lambda: app.current.status == "finished")
-        assert any("lr 0.001 -> 2e-05" in line for line in app.current.log)
+        assert any("lr 1e-3 -> 2e-5" in line for line in app.current.log)
     assert {"kind": "set_lr", "value": 2e-5} in engine.received
 
 
@@ -97,7 +97,7 @@ async def test_nan_banner_and_one_key_fix(tmp_path):
         banner = app.screen.query_one(PauseBanner)
         assert banner.display
         text = str(banner.render())
-        assert "step 6" in text and "rounds to 0 in float16" in text and "set eps 0.0001 and resume" in text
+        assert "step 6" in text and "rounds to 0 in float16" in text and "set eps 1e-4 and resume" in text
         await pilot.press("1")
         await wait_for(pilot, lambda: app.current.status == "finished")
         assert not app.screen.query_one(PauseBanner).display
@@ -208,10 +208,11 @@ async def test_markup_in_data_shows_literally(tmp_path):
 
 
 async def test_idle_dashboard_shows_an_empty_bar_not_a_busy_one(tmp_path):
-    from textual.widgets import ProgressBar
+    from tui.widgets.step_bar import StepBar
 
     app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
     async with app.run_test() as pilot:
         await pilot.pause(0.3)
-        bar = app.screen.query_one(ProgressBar)
-        assert bar.total is not None and bar.progress == 0  # total None is Textual's animated "busy" bar
+        bar = app.screen.query_one(StepBar)
+        assert str(bar.render()).strip() == ""  # nothing to show, and nothing animating
+        assert bar.auto_refresh is None

@@ -127,7 +127,7 @@ def test_fp16_pure_tiny_eps_warns_before_training_and_diagnoses_the_nan(tmp_path
     while not any(isinstance(e, Paused) for e in events):
         events += next(generator)
     report = next(e for e in events if isinstance(e, Nonfinite))
-    assert "eps=1e-08 rounds to 0 in float16" in report.diagnosis
+    assert "eps=1e-8 rounds to 0 in float16" in report.diagnosis
     assert report.restored_step is not None, "weights are restored to the last finite copy"
     fix = report.suggestions[0]
     assert fix["commands"][0] == {"kind": "set_eps", "value": 1e-4}

@@ -97,7 +97,7 @@ def test_all_formats_and_escaping(tmp_path):
                         "## Run 03\\-trainer: trainer (finished)", "## Run 04\\-lora: lora (failed)",
                         "## Run 05\\-lora: lora (died)"]
     assert "85.00 ± 7.07" in markdown, "mean ± std of the two seeded full runs"
-    assert "set lr 0.001 \\-&gt; 2e\\-05" in markdown or "lr 0.001 \\-&gt; 2e\\-05" in markdown
+    assert "lr 1e\\-3 \\-&gt; 2e\\-5" in markdown
     assert "unreadable line(s)" in markdown
 
     rows = list(csv.DictReader(io.StringIO((session.path / "results.csv").read_text())))

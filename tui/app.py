@@ -12,6 +12,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from core.config import RunConfig
@@ -24,24 +25,27 @@ from core.storage.queue_file import SessionQueue
 from core.storage.sessions import Session
 from tui.bridge import EventBridge
 from tui.messages import DeviceDetected, EngineEvent, QueueIdle, RunEnded, RunStarting, StepsAvailable
-from tui.run_queue import Attachment, Queued, Resumption, RunQueue
+from tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting
 from tui.run_view import RunView, view_from_events
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.error_modal import ErrorModal
 from tui.screens.help import HelpScreen
 from tui.screens.leave import LeaveScreen
 from tui.screens.new_run import NewRunScreen
+from tui.screens.queue import QueueScreen
 from tui.screens.rate_dialog import RateDialog
 from tui.screens.results import ResultsScreen
 from tui.screens.sessions import SessionsScreen
 from tui.session_watching import SessionWatching
 from tui.signals import handle_signals, survive_hangup
+from tui.widgets.pause_banner import rerun_flags
 
 Runner = Callable[..., RunOutcome]
 # Repaints cost the training thread time (the GIL, and on small machines a core): numbers repaint
 # at most twice a second, charts every 2 seconds. Pauses, NaN reports and the end repaint at once.
 NUMBERS_EVERY_SECONDS = 0.5
 CHARTS_EVERY_SECONDS = 2.0
+RUN_KEYS = {"toggle_pause", "set_rate", "stop_run", "fix"}
 DEMO_RUN = RunConfig(model="demo", data="demo", epochs=3, batch_size=16, eval_every=25)
 
 
@@ -61,17 +65,20 @@ class SST2App(SessionWatching, App):
     CSS_PATH = "sst2.tcss"
     TITLE = "sst2-tui"
     ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
+    # Help and Quit first: at 80 columns the footer cuts what does not fit, and these two must show.
+    # Keys that do nothing now (no run active, nothing queued) leave the footer (check_action).
     BINDINGS = [
-        Binding("space", "toggle_pause", "Pause/Resume"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit_app", "Quit"),
+        Binding("space", "toggle_pause", "Pause"),
         Binding("l", "set_rate('learning rate')", "LR"),
         Binding("e", "set_rate('eps')", "eps"),
         Binding("s", "stop_run", "Stop"),
         Binding("n", "new_run", "New run"),
+        Binding("d", "unqueue", "Unqueue"),
         Binding("r", "results", "Results"),
         Binding("x", "export", "Export"),
         Binding("b", "sessions", "Sessions"),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit_app", "Quit"),
         # Ctrl-C and Ctrl-Q are ways out too: they ask like q while a run is active (never Textual's
         # "press ctrl+q" hint, never an instant exit that leaves the user unsure what happened).
         Binding("ctrl+c,ctrl+q", "quit_app", "Quit", show=False, priority=True),
@@ -111,6 +118,8 @@ class SST2App(SessionWatching, App):
         self._dirty = False
         self._charts_stale = False
         self._charts_due = 0.0
+        self._bridge_run = 0  # whose steps the UI takes from the bridge (the current run's)
+        self._footer_state = (False, False)  # (something waits, a run takes keys): what the footer offers
 
     # -- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -165,7 +174,7 @@ class SST2App(SessionWatching, App):
                 break
             config = item.config if isinstance(item, Resumption | Attachment) else item
             history = read_events(item.folder.events_path).events if isinstance(item, Resumption) else []
-            self.post_message(RunStarting(config, handle, history))
+            self.post_message(RunStarting(config, handle, history, self.bridge.start_run()))
             outcome = self._start(item, handle)
             self.bridge.flush()
             self.post_message(RunEnded(config, outcome, handle.folder))
@@ -198,6 +207,7 @@ class SST2App(SessionWatching, App):
 
     def on_run_starting(self, message: RunStarting) -> None:
         self.handle = message.handle
+        self._bridge_run = message.bridge_run
         if message.history:
             self.current = view_from_events("(resuming)", message.config.method, message.history, message.config.to_dict(),
                                             status="starting")
@@ -213,7 +223,7 @@ class SST2App(SessionWatching, App):
     def _take_steps(self) -> None:
         if self.current is None:
             return
-        steps = self.bridge.take_steps()
+        steps = self.bridge.take_steps(self._bridge_run)
         for step in steps:
             self.current.apply(step)
         if steps:
@@ -228,7 +238,7 @@ class SST2App(SessionWatching, App):
 
     def on_engine_event(self, message: EngineEvent) -> None:
         if self.current is not None:
-            for step in self.bridge.take_steps():  # keep order: steps before this event first
+            for step in self.bridge.take_steps(self._bridge_run):  # keep order: steps before this event first
                 self.current.apply(step)
             self.current.apply(message.event)
             self._charts_stale = True
@@ -320,11 +330,22 @@ class SST2App(SessionWatching, App):
             self._charts_stale = False
         if self.current is not None and self.device.get("kind") == "cuda" and self.current.memory_mb is not None:
             dashboard.show_device({**self.device, "memory_in_use_mb": self.current.memory_mb}, "")
-        dashboard.show_run(self.current, self._queued_items(), charts=charts)
+        waiting = self._waiting()
+        try:
+            dashboard.show_run(self.current, waiting, charts=charts, outlives_app=self.runs_outlive_app)
+        except NoMatches:  # the app is closing and the dashboard's widgets are already gone
+            return
+        footer_state = (bool(waiting), self._run_is_active())
+        if footer_state != self._footer_state:
+            self._footer_state = footer_state
+            self.refresh_bindings()
 
     # -- keys ----------------------------------------------------------------------------------------
+    def _run_is_active(self) -> bool:
+        return self.handle is not None and self.current is not None and self.current.active
+
     def _send(self, *commands: Command) -> bool:
-        if self.handle is None or self.current is None or not self.current.active:
+        if not self._run_is_active():
             self.notify("No run is active.", severity="warning")
             return False
         self.handle.controls.send_all(list(commands))
@@ -337,7 +358,7 @@ class SST2App(SessionWatching, App):
             self.notify("Pausing at the next step boundary.")
 
     def action_set_rate(self, what: str) -> None:
-        if self.current is None or not self.current.active:
+        if not self._run_is_active():
             self.notify("No run is active.", severity="warning")
             return
         current = self.current.lr if what == "learning rate" else self.current.eps
@@ -357,8 +378,22 @@ class SST2App(SessionWatching, App):
         if report is None:
             return
         for suggestion in report.suggestions:
-            if suggestion["key"] == key:
-                self._send(*(Command.from_dict(c) for c in suggestion["commands"]))
+            if suggestion["key"] == key and self._send(*(Command.from_dict(c) for c in suggestion["commands"])):
+                self.current.applied_fix = suggestion["label"]
+                if "rerun" in suggestion:
+                    self._queue_rerun(self.current, suggestion["rerun"])
+
+    def _queue_rerun(self, view: RunView, changes: dict) -> None:
+        """NaN fix 3: the same run again with what the fix changes (e.g. --precision auto)."""
+        try:
+            config = RunConfig.from_dict({**view.config, **changes})
+        except (ValueError, TypeError) as error:
+            self.notify(f"Could not queue the rerun: {error}", severity="error", markup=False)
+            return
+        self.queue.add(config)
+        self.notify(f"Stopping {view.run_id}; queued a rerun with {rerun_flags(changes)}.", markup=False)
+        self._refresh()
+        self._start_worker_if_needed()
 
     def action_new_run(self) -> None:
         def queue(configs: list[RunConfig] | None) -> None:
@@ -368,6 +403,30 @@ class SST2App(SessionWatching, App):
                 self._start_worker_if_needed()
 
         self.push_screen(NewRunScreen(), queue)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unqueue":
+            return self._footer_state[0]  # in the footer only while something waits
+        if action in RUN_KEYS:
+            return self._footer_state[1]  # only while a run can take them
+        return True
+
+    def action_unqueue(self) -> None:
+        waiting = self._waiting()
+        if not waiting:
+            self.notify("Nothing is queued.", severity="warning")
+            return
+
+        def remove(chosen: Waiting | None) -> None:
+            if chosen is None:
+                return
+            if self.remove_waiting(chosen):
+                self.notify(f"Removed from the queue: {chosen.label}.", markup=False)
+            else:
+                self.notify(f"{chosen.label} is no longer queued (it has started).", severity="warning", markup=False)
+            self._refresh()
+
+        self.push_screen(QueueScreen(waiting), remove)
 
     def action_results(self) -> None:
         title = f"Session {self.session.name}" if self.session else "This session"

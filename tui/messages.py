@@ -27,10 +27,12 @@ class EngineEvent(Message):
 
 
 class RunStarting(Message):
-    def __init__(self, config: RunConfig, handle: RunHandle, history: list | None = None) -> None:
+    def __init__(self, config: RunConfig, handle: RunHandle, history: list | None = None, bridge_run: int = 0) -> None:
         super().__init__()
         self.config = config
         self.handle = handle
+        self.bridge_run = bridge_run
+        """The bridge's number for this run (`EventBridge.start_run`): whose steps the UI takes."""
         self.history = history or []
         """A resumed run's earlier events, so its curves and log continue where they stopped."""
 

@@ -20,12 +20,12 @@ from core.events import (
     Step,
     WarningEvent,
 )
+from core.report.compare import format_rate
 
 ACTIVE = ("starting", "running", "paused")
 
 
-def fmt_rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e+")
+fmt_rate = format_rate
 
 
 def fmt_value(value: Any) -> str:
@@ -67,6 +67,10 @@ class RunView:
     """The NaN report waiting for a fix (cleared on resume)."""
     disk_full: DiskFull | None = None
     """The full-disk pause waiting for space (cleared on resume)."""
+    applied_fix: str | None = None
+    """The label of the NaN fix last applied from the banner (until the next NaN, or the end)."""
+    fix_did_not_help: str | None = None
+    """That fix, when the run went non-finite again after it: the banner says so."""
     summary: dict[str, Any] | None = None
     error: str | None = None
     hint: str | None = None
@@ -117,6 +121,7 @@ class RunView:
             self.log.append(f"step {event.step}: resumed")
         elif isinstance(event, Nonfinite):
             self.nonfinite = event if event.action == "paused" else None
+            self.fix_did_not_help, self.applied_fix = self.applied_fix, None
             restored = f"; weights restored from step {event.restored_step}" if event.restored_step is not None else ""
             self.log.append(f"step {event.step}: non-finite {event.what}, {event.action}{restored}")
         elif isinstance(event, Checkpoint):
@@ -125,7 +130,7 @@ class RunView:
             self.disk_full = event
             self.log.append(f"step {event.step}: {event.message}")
         elif isinstance(event, WarningEvent):
-            self.log.append(f"warning: {event.message}")
+            self.log.append(event.message if event.code == "resumed" else f"warning: {event.message}")
         elif isinstance(event, RunFinished):
             self.summary = event.summary
             self.status = str(event.summary.get("status", "finished"))
@@ -136,12 +141,11 @@ class RunView:
 
     def _log_control(self, event: Control) -> None:
         kind = event.command.get("kind")
-        if kind == "set_lr":
-            self.lr = event.new
-            self.log.append(f"step {event.step}: lr {fmt_value(event.old)} -> {fmt_value(event.new)}")
-        elif kind == "set_eps":
-            self.eps = event.new
-            self.log.append(f"step {event.step}: eps {fmt_value(event.old)} -> {fmt_value(event.new)}")
+        if kind in ("set_lr", "set_eps"):
+            name = "lr" if kind == "set_lr" else "eps"
+            setattr(self, name, event.new)
+            old, new = fmt_rate(event.old), fmt_rate(event.new)
+            self.log.append(f"step {event.step}: {name} {old} -> {new}" if old != new else f"step {event.step}: {name} stays {new}")
         elif kind == "stop":
             self.log.append(f"step {event.step}: stop requested")
 

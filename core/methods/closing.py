@@ -12,6 +12,7 @@ from core.methods.run_state import RunState
 from core.methods.saving import retry_pending_save, save_or_pause
 from core.methods.steering import Steering
 from core.model.device import peak_memory_mb
+from core.model.optim import current_eps, current_lr
 from core.storage.disk_space import DiskFullError, disk_full_event
 
 
@@ -45,5 +46,7 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
                             precision=prep.plan.name, seed=config.seed, epochs=config.epochs,
                             trainable=started.trainable_params, total=started.total_params, status=status,
                             peak_memory_mb=peak_memory_mb(prep.device))
+    # What the run ended with: lr and eps may have been changed mid-run (keys, ctl, a NaN fix).
+    summary["final_lr"], summary["final_eps"] = current_lr(steering.optimizer), current_eps(steering.optimizer)
     events.append(RunFinished(summary=summary))
     yield events

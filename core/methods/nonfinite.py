@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from core.config import FP16_PURE_EPS
+from core.config import FP16_PURE_EPS, format_rate
 
 FLOAT16_TINY = float(torch.finfo(torch.float16).smallest_normal)
 
@@ -49,23 +49,25 @@ def diagnose(*, what: str, precision: str, eps: float | None, lr: float, optimiz
     suggestions: list[dict[str, Any]] = []
     if precision == "fp16-pure" and optimizer == "adamw" and eps is not None and eps < FP16_PURE_EPS:
         if rounds_to_zero_in_fp16(eps) and optimizer_impl != "fused":
-            diagnosis = (f"Pure fp16: eps={eps:g} rounds to 0 in float16 and sqrt(v) underflows to 0 for small "
+            diagnosis = (f"Pure fp16: eps={format_rate(eps)} rounds to 0 in float16 and sqrt(v) underflows to 0 for small "
                          "gradients, so AdamW's update m/(sqrt(v)+eps) divides by zero.")
         else:
-            diagnosis = (f"Pure fp16: v is stored in float16 and underflows for small gradients; with eps={eps:g} "
+            diagnosis = (f"Pure fp16: v is stored in float16 and underflows for small gradients; with eps={format_rate(eps)} "
                          "the update m/(sqrt(v)+eps) overflows float16.")
-        suggestions.append({"key": "1", "label": f"set eps {FP16_PURE_EPS:g} and resume",
+        suggestions.append({"key": "1", "label": f"set eps {format_rate(FP16_PURE_EPS)} and resume",
                             "commands": [_command("set_eps", FP16_PURE_EPS), _command("resume")]})
         suggestions.append({"key": "2", "label": "halve the learning rate and resume",
                             "commands": [_command("set_lr", lr / 2), _command("resume")]})
+        # A stop alone cannot change the precision of a run: the app queues the rerun ("rerun" holds
+        # what changes); from a shell it is `sst2-tui run ... --precision auto`.
         suggestions.append({"key": "3", "label": "stop; rerun with --precision auto (float32 weights, autocast)",
-                            "commands": [_command("stop")]})
+                            "commands": [_command("stop")], "rerun": {"precision": "auto"}})
         return diagnosis, suggestions
     if precision in ("fp16", "fp16-pure"):
         diagnosis = (f"Non-finite {what} in float16: activations or gradients overflowed float16's range "
                      f"(max 65504). A lower learning rate usually helps; bf16 or fp32 avoid the overflow.")
     else:
-        diagnosis = (f"Non-finite {what} with {precision} precision: the learning rate ({lr:g}) is most likely too high "
+        diagnosis = (f"Non-finite {what} with {precision} precision: the learning rate ({format_rate(lr)}) is most likely too high "
                      "for this model, or the data produced an extreme value.")
     suggestions.append({"key": "1", "label": "halve the learning rate and resume",
                         "commands": [_command("set_lr", lr / 2), _command("resume")]})

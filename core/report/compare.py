@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.config import format_rate
+
 COLUMNS = ("run", "method", "model", "init", "lr", "eps", "precision", "epochs", "best acc", "final acc",
            "s/epoch", "samples/s", "trainable", "device", "status")
+
+
+def rate_change(start: Any, end: Any) -> str:
+    """`1e-3`, or `1e-3 -> 5e-4` when the run ended with another value than it started with."""
+    if isinstance(end, int | float) and isinstance(start, int | float) and format_rate(end) != format_rate(start):
+        return f"{format_rate(start)} -> {format_rate(end)}"
+    return format_rate(start)
 
 
 def _acc(value: Any) -> str:
@@ -40,8 +49,8 @@ def result_row(run_id: str, config: dict[str, Any], summary: dict[str, Any] | No
         "method": method + (" (eval only)" if method == "evaluate" else ""),
         "model": str(config.get("model", "?")),
         "init": str(config.get("init", "?")),
-        "lr": _num(config.get("lr"), "g"),
-        "eps": _num(config.get("eps"), "g"),
+        "lr": rate_change(config.get("lr"), summary.get("final_lr")),
+        "eps": rate_change(config.get("eps"), summary.get("final_eps")),
         "precision": str(summary.get("precision") or config.get("precision", "?")),
         "epochs": _num(config.get("epochs"), "g") if method != "evaluate" else "-",
         "best acc": _acc(summary.get("best_val_accuracy")),

@@ -14,11 +14,12 @@ from typing import Any
 
 from core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunStarted, Step
 from core.methods.predictions import most_confident_mistakes, read_predictions
-from core.report.compare import differing_settings, result_row
+from core.report.compare import differing_settings, format_rate, result_row
 from core.storage.sessions import RunRecord, Session
 
 SCHEMA_VERSION = 1
-CSV_COLUMNS = ("run_id", "method", "model", "init", "seed", "lr", "eps", "precision", "epochs", "batch_size", "status",
+CSV_COLUMNS = ("run_id", "method", "model", "init", "seed", "lr", "eps", "final_lr", "final_eps",
+               "precision", "epochs", "batch_size", "status",
                "steps", "best_val_accuracy", "final_val_accuracy", "seconds_per_epoch", "train_samples_per_second",
                "trainable_params", "total_params", "nonfinite_events", "group")
 GROUP_IGNORES = ("seed", "extra")
@@ -46,7 +47,8 @@ def _timeline(record: RunRecord) -> list[dict[str, Any]]:
     for event in record.events:
         if isinstance(event, Control) and event.command.get("kind") in ("set_lr", "set_eps"):
             what = "lr" if event.command["kind"] == "set_lr" else "eps"
-            items.append({"step": event.step, "kind": f"set {what}", "detail": f"{what} {event.old} -> {event.new}"})
+            change = f"{what} {format_rate(event.old)} -> {format_rate(event.new)}"
+            items.append({"step": event.step, "kind": f"set {what}", "detail": change})
         elif isinstance(event, Paused):
             items.append({"step": event.step, "kind": "paused", "detail": f"paused ({event.reason})"})
         elif isinstance(event, Resumed):

@@ -26,6 +26,7 @@ def render_csv(data: dict) -> str:
         writer.writerow({
             "run_id": run["run_id"], "method": config.get("method"), "model": config.get("model"), "init": config.get("init"),
             "seed": config.get("seed"), "lr": config.get("lr"), "eps": config.get("eps"),
+            "final_lr": summary.get("final_lr"), "final_eps": summary.get("final_eps"),
             "precision": summary.get("precision") or config.get("precision"), "epochs": config.get("epochs"),
             "batch_size": config.get("batch_size"), "status": run["status"], "steps": summary.get("steps"),
             "best_val_accuracy": summary.get("best_val_accuracy"), "final_val_accuracy": summary.get("final_val_accuracy"),

@@ -58,4 +58,4 @@ class HelpScreen(Screen):
             text.append(f"  {name:<13}{version}\n")
         with VerticalScroll():
             yield Static(text)
-        yield Footer()
+        yield Footer(compact=True)

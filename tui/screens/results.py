@@ -66,4 +66,4 @@ class ResultsScreen(Screen):
         if not self.views:
             yield Label("No runs in this session yet.")
         yield ResultsTable(self.views)
-        yield Footer()
+        yield Footer(compact=True)

@@ -45,7 +45,7 @@ class SessionsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Label(Text(f"Sessions in {self.sessions_dir} (Enter opens one)", style="bold"))
         yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -86,7 +86,7 @@ class SessionDetailScreen(Screen):
         with Horizontal(id="charts"):
             yield Curve("training loss", id="loss-chart")
             yield Curve("validation accuracy", id="accuracy-chart", y_range=(0.0, 1.0))
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self.views:

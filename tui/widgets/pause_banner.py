@@ -9,8 +9,13 @@ from textual.widgets import Static
 from core.events import DiskFull, Nonfinite
 
 
+def rerun_flags(changes: dict) -> str:
+    """`{"precision": "auto"}` as the flags a user would type: `--precision auto`."""
+    return " ".join(f"--{name.replace('_', '-')} {value}" for name, value in changes.items())
+
+
 class PauseBanner(Static):
-    def show(self, report: Nonfinite | None, disk_full: DiskFull | None = None) -> None:
+    def show(self, report: Nonfinite | None, disk_full: DiskFull | None = None, did_not_help: str | None = None) -> None:
         self.display = report is not None or disk_full is not None
         if disk_full is not None:
             text = Text()
@@ -24,10 +29,14 @@ class PauseBanner(Static):
             return
         text = Text()
         text.append(f"Non-finite {report.what} at step {report.step}: the run is paused.\n", style="bold")
+        if did_not_help:
+            text.append(f"The previous fix ({did_not_help}) did not help: try another.\n", style="bold")
         text.append(report.diagnosis + "\n")
         if report.restored_step is not None:
             text.append(f"Weights were restored to their last finite copy (step {report.restored_step}).\n")
-        for suggestion in report.suggestions:
+        for suggestion in report.suggestions:  # one per line: none is ever cut off by the width
             text.append(f" {suggestion['key']} ", style="bold reverse")
-            text.append(f" {suggestion['label']}   ")
+            label = f"stop, and queue a rerun with {rerun_flags(suggestion['rerun'])}" if "rerun" in suggestion else suggestion["label"]
+            text.append(f" {label}\n")
+        text.rstrip()
         self.update(text)

@@ -20,12 +20,13 @@ def _eta(seconds: float | None) -> str:
 
 
 def run_title(view: RunView | None) -> Text:
+    """Run id and state first: a long model path is cut with an ellipsis, never the state."""
     if view is None:
         return Text("No run yet: press n for a new run", style="italic")
-    text = Text()
+    text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{view.run_id} ", style="bold")
-    text.append(f"{view.method} on {view.model}  ")
     text.append(view.status.upper(), style=STATUS_STYLE.get(view.status, "bold"))
+    text.append(f"  {view.method} on {view.model}")
     return text
 
 
