@@ -130,12 +130,12 @@ class RunConfig:
     method: str = option("full", "full (hand-written loop), trainer (Hugging Face Trainer), lora, or evaluate only",
                          choices=METHODS, form="method")
     """Which method: `full` (hand-written loop), `trainer` (Hugging Face Trainer), `lora`, or `evaluate`."""
-    model: str = option("gpt2", "Hub id, local model folder, or demo", form="model (Hub id, folder, demo)")
+    model: str = option("gpt2", "Hub id, local model folder, or demo", form="model", placeholder="Hub id, model folder or demo")
     """A Hub id, a local model folder, or `demo` (a tiny GPT-2 built locally)."""
     data: str = option("sst2", "sst2 (Hub), a GLUE-style folder, csv/tsv/jsonl/parquet, a saved dataset, or demo",
-                       form="data (sst2, folder/file, demo)")
+                       form="data", placeholder="sst2, a folder or file, or demo")
     """`sst2` (Hub), a GLUE-style folder, a csv/tsv/jsonl/parquet file or folder, a saved dataset, or `demo`."""
-    init: str = option("pretrained", "pretrained weights or random init", choices=INITS, form="init")
+    init: str = option("pretrained", "pretrained weights or random init", choices=INITS, form="init (demo: random)")
     """`pretrained` loads the model's weights; `random` builds the same architecture with fresh weights."""
     train_subset: int | None = option(None, "seeded random subset of N training examples", metavar="N",
                                       form="train subset", placeholder="all")

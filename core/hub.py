@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from pathlib import Path
 from urllib.parse import urlparse
 
-from core.errors import HubUnreachable
+from core.errors import HubUnreachable, quote
 
 PROBE_SECONDS = 4.0
 
@@ -57,3 +58,16 @@ def require_hub(name: str, kind: str, flag: str) -> None:
     why = "HF_HUB_OFFLINE is set" if hub_offline_by_env() else "the Hugging Face Hub cannot be reached"
     cached = " and the model is not in the local cache" if kind == "model" else ""
     raise HubUnreachable(f"{flag} {name}: {why}{cached}; give {LOCAL_FOLDER[kind]}, or `demo`")
+
+
+def model_path_problem(spec: str) -> str | None:
+    """Why `--model spec` cannot name a model, judged from the disk alone (no Hub, no loading): a
+    path that does not exist, or a folder that is not a model. Checked when a run is queued too."""
+    if spec == "demo":
+        return None
+    path = Path(spec).expanduser()
+    if path.exists() and not (path / "config.json").is_file():
+        return f"--model {quote(spec)}: the folder has no config.json; point at a Hugging Face model folder"
+    if not path.exists() and not looks_like_hub_id(spec):
+        return f"--model {quote(spec)}: no such folder; give {LOCAL_FOLDER['model']}, a Hub id such as gpt2, or `demo`"
+    return None

@@ -191,11 +191,21 @@ async def test_a_failed_run_shows_a_modal_and_the_app_keeps_working(tmp_path):
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
         await pilot.press("escape")
+        await pilot.pause(0.6)
+        # a run that failed to start is named like its folder, and nothing on screen keeps "working"
+        assert title_text(app).startswith("01-full FAILED")
+        assert str(app.screen.query_one("#progress").render()) == "failed: no steps"
+        assert app.views[0].run_id == "01-full"
         engine.fail_with = None
         app.queue.add(CONFIG)
         app._start_worker_if_needed()
         await wait_for(pilot, lambda: len(app.views) == 2 and app.views[1].status == "finished")
         assert app.views[0].status == "failed"
+        assert app.views[1].log[0] == "(previous run 01-full: failed; r shows all results)"
+        await pilot.press("r")
+        table = app.screen.query_one("#results-table", DataTable)
+        first = [str(cell) for cell in table.get_row_at(0)]
+        assert first[0] == "01-full" and "detecting" not in " ".join(first)
 
 
 async def test_markup_in_data_shows_literally(tmp_path):
@@ -216,3 +226,18 @@ async def test_idle_dashboard_shows_an_empty_bar_not_a_busy_one(tmp_path):
         bar = app.screen.query_one(StepBar)
         assert str(bar.render()).strip() == ""  # nothing to show, and nothing animating
         assert bar.auto_refresh is None
+
+
+async def test_pages_replace_each_other_so_one_escape_is_back_to_the_dashboard(tmp_path):
+    from tui.screens.dashboard import DashboardScreen
+    from tui.screens.help import HelpScreen
+
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        for key in ("r", "b", "r", "b", "question_mark"):
+            await pilot.press(key)
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, HelpScreen) and len(app.screen_stack) == 3
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)

@@ -208,3 +208,34 @@ def test_the_queue_keeps_going_with_no_app_open(tmp_path):
         time.sleep(0.5)
     runs = {p.parent.name: json.loads(p.read_text())["status"] for p in summaries()}
     assert runs == {"01-full": "finished", "02-trainer": "finished", "03-lora": "finished"}
+
+
+def test_a_burst_of_keys_in_the_form_reaches_the_runs_config(tmp_path):
+    """Keys sent in one write, as SSH delivers a paste or a fast typist (#18 item 2): each lands in
+    the field focused when its turn comes, and the queued run's config.json holds exactly them."""
+    import json
+
+    from core.config import FORM_FIELDS
+
+    sessions = tmp_path / "sessions"
+    session = f"{SESSION}-form"
+    command = f"exec {Path(sys.executable).parent / 'sst2-tui'} --sessions-dir {sessions}"
+    tmux("kill-session", "-t", session)
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True,
+                   env={**os.environ, "TERM": "xterm-256color"})
+    configs = lambda: sorted(sessions.glob("*/runs/*/config.json"))  # noqa: E731
+    try:
+        wait_for_text(lambda s: "No run yet" in s, timeout=60, session=session)
+        tmux("send-keys", "-t", session, "n")
+        wait_for_text(lambda s: "New run" in s and "Start" in s, timeout=10, session=session)
+        to_lr = ["Tab"] * FORM_FIELDS.index("lr")
+        tmux("send-keys", "-t", session, *to_lr, "1e-3", "Tab", "1e-4", "Tab", "64", "Enter")  # one write
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not configs():
+            time.sleep(0.2)
+        assert configs(), f"no run started; screen:\n{screen(session)}"
+        config = json.loads(configs()[0].read_text())
+        assert (config["lr"], config["eps"], config["batch_size"]) == (1e-3, 1e-4, 64)
+        assert ctl(str(configs()[0].parent), "stop").returncode == 0
+    finally:
+        tmux("kill-session", "-t", session)

@@ -13,6 +13,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from core.config import RunConfig
@@ -26,7 +27,7 @@ from core.storage.sessions import Session
 from tui.bridge import EventBridge
 from tui.messages import DeviceDetected, EngineEvent, QueueIdle, RunEnded, RunStarting, StepsAvailable
 from tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting
-from tui.run_view import RunView, view_from_events
+from tui.run_view import RunView, closing_line, view_from_events
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.error_modal import ErrorModal
 from tui.screens.help import HelpScreen
@@ -82,6 +83,11 @@ class SST2App(SessionWatching, App):
         # Ctrl-C and Ctrl-Q are ways out too: they ask like q while a run is active (never Textual's
         # "press ctrl+q" hint, never an instant exit that leaves the user unsure what happened).
         Binding("ctrl+c,ctrl+q", "quit_app", "Quit", show=False, priority=True),
+        # Tab moves focus when the key arrives, before the keys after it are handed out: without
+        # priority it moves only when the focused field has declined it, and keys typed in one burst
+        # (a paste, a fast typist over SSH) landed in the field that had focus before the Tab.
+        Binding("tab", "focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True),
         Binding("1", "fix('1')", "fix 1", show=False),
         Binding("2", "fix('2')", "fix 2", show=False),
         Binding("3", "fix('3')", "fix 3", show=False),
@@ -98,6 +104,7 @@ class SST2App(SessionWatching, App):
         self.runs_outlive_app = isinstance(self.runner, ProcessRunner)
         self.runs_in_processes = isinstance(self.runner, ProcessRunner)
         self.left_running: list[RunView] = []
+        self.last_form: RunConfig | None = None
         self.queue = RunQueue()
         self.queue.add(*(queue or []))
         self.device_probe = device_probe or probe_device
@@ -208,12 +215,15 @@ class SST2App(SessionWatching, App):
     def on_run_starting(self, message: RunStarting) -> None:
         self.handle = message.handle
         self._bridge_run = message.bridge_run
+        previous = self.current
         if message.history:
             self.current = view_from_events("(resuming)", message.config.method, message.history, message.config.to_dict(),
                                             status="starting")
             self.current.summary = self.current.error = self.current.nonfinite = None  # the earlier ending is over
         else:
             self.current = RunView(run_id="(starting)", method=message.config.method, config=message.config.to_dict())
+        if previous is not None and not previous.active:
+            self.current.log.insert(0, closing_line(previous))  # the log changes runs: say how the last one ended
         self.views.append(self.current)
         self._refresh()
 
@@ -251,6 +261,11 @@ class SST2App(SessionWatching, App):
             return
         ending = "died" if outcome.summary.get("status") == "died" else "failed"  # died: its process vanished
         if view is not None:
+            if not view.summary and view.status == "starting":
+                # It never reached its first event (bad input, a session that cannot be written): it
+                # is a run that failed to start, named as its folder is, with no animated anything.
+                named = outcome.summary.get("run_id") or (message.folder.run_id if message.folder else None)
+                view.run_id = str(named or "(not started)")
             view.summary = view.summary or outcome.summary
             if outcome.error:
                 view.status, view.error, view.hint = ending, outcome.error, outcome.hint
@@ -398,11 +413,12 @@ class SST2App(SessionWatching, App):
     def action_new_run(self) -> None:
         def queue(configs: list[RunConfig] | None) -> None:
             if configs:
+                self.last_form = configs[0]  # the next form starts from what was typed, even if the run fails
                 self.queue.add(*configs)
                 self._refresh()
                 self._start_worker_if_needed()
 
-        self.push_screen(NewRunScreen(), queue)
+        self.push_screen(NewRunScreen(self.last_form), queue)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "unqueue":
@@ -430,7 +446,7 @@ class SST2App(SessionWatching, App):
 
     def action_results(self) -> None:
         title = f"Session {self.session.name}" if self.session else "This session"
-        self.push_screen(ResultsScreen(list(self.views), title))
+        self._open_page(ResultsScreen(list(self.views), title))
 
     def action_export(self) -> None:
         on_screen = getattr(self.screen, "session", None)  # a past session opened from `b`
@@ -454,11 +470,18 @@ class SST2App(SessionWatching, App):
             return
         self.call_from_thread(self.notify, f"Report written: {written[0].parent}/report.html (and .md, .csv, .json)")
 
+    def _open_page(self, page: Screen) -> None:
+        """Results, sessions and help replace each other instead of piling up: one Escape is
+        always back to the dashboard (`r b r b ?` once took five)."""
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        self.push_screen(page)
+
     def action_sessions(self) -> None:
-        self.push_screen(SessionsScreen(self.sessions_dir))
+        self._open_page(SessionsScreen(self.sessions_dir))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.sessions_dir, self.versions))
+        self._open_page(HelpScreen(self.sessions_dir, self.versions))
 
     def action_quit_app(self) -> None:
         if isinstance(self.screen, LeaveScreen):
@@ -485,6 +508,10 @@ def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = 
         # The app was closed while a run was stopping: let it finish its step and save.
         sys.stderr.write("sst2-tui: stopping the run (finishing the step, evaluating, saving)...\n")
         app.worker_done.wait()
+    if app.session is not None:
+        with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
+            sys.stderr.write(f"sst2-tui: this session is in {app.session.path}\n"
+                             f"  Its report:  sst2-tui report {app.session.path}\n")
     for view in app.left_running:
         folder = app.handle.folder if app.handle is not None and app.handle.folder is not None else None
         where = f" ({folder.path})" if folder is not None else ""

@@ -158,3 +158,9 @@ def view_from_events(run_id: str, method: str, events: list[Event], config: dict
     if status is not None:
         view.status = status
     return view
+
+
+def closing_line(view: RunView) -> str:
+    """One line saying how a run ended, for the top of the next run's log."""
+    best = f", best val acc {view.best_accuracy:.4f}" if view.best_accuracy is not None else ""
+    return f"(previous run {view.run_id}: {view.status}{best}; r shows all results)"

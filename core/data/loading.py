@@ -47,10 +47,19 @@ def _load(spec: str, seed: int) -> Splits:
     path = Path(spec).expanduser()
     if path.exists():
         return _load_path(path, seed)
-    if spec.lower() in HUB_ALIASES or _looks_like_hub_id(spec):
-        return _load_hub(HUB_ALIASES.get(spec.lower(), spec))
-    raise DataError(f"--data {quote(spec)}: no such file or folder; give `sst2`, {LOCAL_FOLDER['dataset']}, a data file, "
-                    "or `demo`")
+    problem = data_path_problem(spec)
+    if problem:
+        raise DataError(problem)
+    return _load_hub(HUB_ALIASES.get(spec.lower(), spec))
+
+
+def data_path_problem(spec: str) -> str | None:
+    """Why `--data spec` cannot name data, judged from the disk alone: a path that does not exist
+    (a Hub name is left to loading). Checked when a run is queued too."""
+    if spec == "demo" or Path(spec).expanduser().exists() or spec.lower() in HUB_ALIASES or _looks_like_hub_id(spec):
+        return None
+    return (f"--data {quote(spec)}: no such file or folder; give `sst2`, {LOCAL_FOLDER['dataset']}, a data file, "
+            "or `demo`")
 
 
 def _looks_like_hub_id(spec: str) -> bool:

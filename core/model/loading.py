@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 from core.config import RunConfig
-from core.errors import ModelError, quote
-from core.hub import LOCAL_FOLDER, looks_like_hub_id
+from core.errors import ModelError
+from core.hub import model_path_problem
 
 
 @dataclass
@@ -63,11 +63,9 @@ def _load_model(config: RunConfig) -> LoadedModel:
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     name = str(Path(config.model).expanduser()) if Path(config.model).expanduser().exists() else config.model
-    if Path(name).exists() and not (Path(name) / "config.json").is_file():
-        raise ModelError(f"--model {config.model}: the folder has no config.json; point at a Hugging Face model folder")
-    if not Path(name).exists() and not looks_like_hub_id(name):
-        raise ModelError(f"--model {quote(config.model)}: no such folder; give {LOCAL_FOLDER['model']}, a Hub id "
-                         "such as gpt2, or `demo`")
+    problem = model_path_problem(config.model)
+    if problem:
+        raise ModelError(problem)
     kwargs = _load_kwargs(name)
     try:
         tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False, **kwargs)

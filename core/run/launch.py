@@ -65,7 +65,7 @@ def announce_and_leave_the_terminal(folder: RunFolder, session_path: Path) -> No
     if not os.environ.pop(ANNOUNCE_ENV, None):
         return
     print(json.dumps({"run_dir": str(folder.path), "session_dir": str(session_path), "pid": os.getpid()}), flush=True)
-    log = os.open(folder.path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log = os.open(folder.path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)  # a log to read: the umask decides
     os.dup2(log, sys.stdout.fileno())
     os.dup2(log, sys.stderr.fileno())
     os.close(log)

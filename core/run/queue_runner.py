@@ -32,7 +32,7 @@ def ensure_queue_runner(session_path: Path) -> None:
     """Start the session's queue runner, detached, unless one is already running."""
     if runner_is_live(session_path):
         return
-    log = os.open(session_path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log = os.open(session_path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)  # a log to read: the umask decides
     try:
         subprocess.Popen([sys.executable, "-m", "cli.main", "queue-runner", str(session_path)], stdin=subprocess.DEVNULL,
                          stdout=log, stderr=log, start_new_session=True)

@@ -26,11 +26,38 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def readable_mode() -> int:
+    """The mode a plain `open()` gives a new file: 0o666 less the umask (0o644 under umask 022).
+
+    mkstemp creates its file 0o600; reports, summaries and configs are for the user (and whoever
+    they share the session with) to read, as events.jsonl is. Read from /proc, because asking
+    os.umask means setting it, which races with other threads creating files."""
+    global _READABLE_MODE
+    if _READABLE_MODE is None:
+        umask = None
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("Umask:"):
+                    umask = int(line.split()[1], 8)
+        except (OSError, ValueError):
+            pass
+        if umask is None:
+            umask = os.umask(0o022)
+            os.umask(umask)
+        _READABLE_MODE = 0o666 & ~umask
+    return _READABLE_MODE
+
+
+_READABLE_MODE: int | None = None
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Temp file in the same folder, fsync, rename: readers see the old file or the new one, never half."""
+    """Temp file in the same folder, fsync, rename: readers see the old file or the new one, never half.
+    The file gets the mode a plain write would give it (the umask's), not mkstemp's owner-only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, readable_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -64,7 +91,7 @@ class EventLog:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._repair_final_newline()
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # less the umask, as open() does
 
     def _repair_final_newline(self) -> None:
         """A torn last line (no newline) must not swallow the next event: end it first."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,12 +18,15 @@ KEYS = [
     ("e", "set AdamW's eps"),
     ("s", "stop the run gracefully (finish the step, evaluate, save)"),
     ("n", "new run (or run all three methods)"),
+    ("d", "take a run out of the queue (shown while runs wait)"),
     ("r", "results table of this session"),
     ("x", "export the session report (md, html, csv, json) into the session folder"),
     ("b", "browse past sessions (Enter opens one; u there resumes an interrupted or died run)"),
     ("1 2 3", "apply a fix offered by the NaN banner"),
     ("?", "this help"),
-    ("q", "quit (while a run is active: leave it training, come back with sst2-tui attach; or stop it)"),
+    ("q", "quit (while a run is active: leave it training, come back with sst2-tui attach; or stop it); "
+          "Ctrl-C and Ctrl-Q ask the same"),
+    ("Tab", "next field in a form (Shift-Tab: previous); Escape closes a dialog or page"),
 ]
 METHODS = [
     ("full", "full fine-tuning in a hand-written PyTorch loop: every weight trains"),
@@ -41,21 +45,27 @@ class HelpScreen(Screen):
         self.versions = versions
 
     def compose(self) -> ComposeResult:
-        text = Text()
-        text.append("Keys\n", style="bold")
-        for key, meaning in KEYS:
-            text.append(f"  {key:<7}", style="bold")
-            text.append(meaning + "\n")
-        text.append("\nMethods\n", style="bold")
-        for name, meaning in METHODS:
-            text.append(f"  {name:<9}", style="bold")
-            text.append(meaning + "\n")
-        text.append("\nSessions are stored in ", style="bold")
-        text.append(f"{self.sessions_dir}\n")
-        text.append("  (change with --sessions-dir or $SST2_TUI_SESSIONS)\n")
-        text.append("\nLibrary versions\n", style="bold")
-        for name, version in (self.versions or {"": "loading..."}).items():
-            text.append(f"  {name:<13}{version}\n")
         with VerticalScroll():
+            yield Static(Text("Keys", style="bold"))
+            yield Static(two_columns(KEYS, 8))
+            yield Static(Text("Methods", style="bold"), classes="heading")
+            yield Static(two_columns(METHODS, 10))
+            text = Text()
+            text.append("\nSessions are stored in ", style="bold")
+            text.append(f"{self.sessions_dir}\n")
+            text.append("  (change with --sessions-dir or $SST2_TUI_SESSIONS)\n")
+            text.append("\nLibrary versions\n", style="bold")
+            for name, version in (self.versions or {"": "loading..."}).items():
+                text.append(f"  {name:<13}{version}\n")
             yield Static(text)
         yield Footer(compact=True)
+
+
+def two_columns(rows: list[tuple[str, str]], width: int) -> Table:
+    """Name and meaning; a long meaning wraps inside its own column, never back to column 0."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(width=width, style="bold", no_wrap=True)
+    table.add_column(ratio=1)
+    for name, meaning in rows:
+        table.add_row(f"  {name}", meaning)
+    return table

@@ -1,7 +1,9 @@
 """The new-run form. Every field goes through `RunConfig`, so the form, the CLI and config.json agree.
 
-A bad value is marked and explained inline and the run cannot start. Leaving lr or eps empty
-uses the per-method defaults of the reference experiment.
+Each bad field is marked and explained inline, each message naming its field once, and the run
+cannot start; a local model or data path that does not exist is refused here, when the run is
+queued, not minutes later when its turn comes. Leaving lr or eps empty uses the per-method
+defaults of the reference experiment. One row per field, so all of them fit at 80x24.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Input, Label, Select, Static
 
-from core.config import FORM_FIELDS, ConfigError, RunConfig, options, shown_default, value_type
+from core.config import FORM_FIELDS, ConfigError, RunConfig, format_rate, options, shown_default, value_type
+from core.data.loading import data_path_problem
+from core.hub import model_path_problem
 
 # Built from RunConfig's fields: their labels, placeholders, choices and value types.
 _OPTIONS = {option.name: option for option in options()}
@@ -21,22 +25,48 @@ TEXT_FIELDS = [  # (field, label, placeholder)
     (name, _OPTIONS[name].metadata["form"], _OPTIONS[name].metadata["placeholder"] or shown_default(_OPTIONS[name]))
     for name in FORM_FIELDS if not _OPTIONS[name].metadata["choices"]
 ]
+DEMO_FORM = RunConfig(model="demo", data="demo", epochs=3, init="random")  # the demo model has no pretrained weights
+
+
+def shown_value(name: str, value: object) -> str:
+    """A value as a person types it: `3e-4` for rates, `2` for 2.0 epochs."""
+    if value is None:
+        return ""
+    if name in ("lr", "eps"):
+        return format_rate(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def field_errors(values: dict[str, str]) -> dict[str, str]:
+    """Every field whose text is not a value of its type, each with one message naming it once."""
+    errors: dict[str, str] = {}
+    for name, text in values.items():
+        text = text.strip()
+        kind = value_type(_OPTIONS[name])
+        if not text or kind is str:
+            continue
+        try:
+            kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            errors[name] = f"{name.replace('_', ' ')}: {text!r} is not {what}"
+    return errors
 
 
 def parse_form(values: dict[str, str]) -> RunConfig:
-    """Strings from the form to a config; raises ConfigError naming the field."""
-    kwargs: dict[str, object] = {}
-    for name, text in values.items():
-        text = text.strip()
-        if not text:
-            continue
-        kind = value_type(_OPTIONS[name])
-        try:
-            kwargs[name] = kind(text)
-        except ValueError:
-            what = "a whole number" if kind is int else "a number"
-            raise ConfigError(name, f"{name.replace('_', ' ')}: {text!r} is not {what}") from None
+    """Strings from the form to a config; raises ConfigError naming the (first) bad field."""
+    errors = field_errors(values)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise ConfigError(name, message)
+    kwargs = {name: value_type(_OPTIONS[name])(text.strip()) for name, text in values.items() if text.strip()}
     return RunConfig(**kwargs)
+
+
+def path_errors(config: RunConfig) -> dict[str, str]:
+    """Local paths that do not exist (from the disk only: a Hub name is checked when the run loads it)."""
+    problems = {"model": model_path_problem(config.model), "data": data_path_problem(config.data)}
+    return {name: problem for name, problem in problems.items() if problem}
 
 
 class NewRunScreen(ModalScreen[list[RunConfig] | None]):
@@ -44,54 +74,62 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
 
     def __init__(self, initial: RunConfig | None = None) -> None:
         super().__init__()
-        self.initial = initial or RunConfig(model="demo", data="demo", epochs=3)
+        self.initial = initial or DEMO_FORM
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
-            yield Label("New run: Enter in a field or Start queues it; all three queues full, trainer and lora")
+            yield Label("New run: Enter or Start queues it; Run all three queues full, trainer and lora with these "
+                        "settings; Escape cancels.")
             with VerticalScroll(id="fields"):
                 for name, choices in SELECTS:
                     with Horizontal(classes="field"):
                         yield Label(_OPTIONS[name].metadata["form"], classes="field-label")
                         yield Select([(c, c) for c in choices], value=getattr(self.initial, name), allow_blank=False,
-                                     id=f"f-{name}")
+                                     id=f"f-{name}", compact=True)
                 for name, label, placeholder in TEXT_FIELDS:
                     value = getattr(self.initial, name)
-                    shown = "" if value is None else value
                     with Horizontal(classes="field"):
                         yield Label(label, classes="field-label")
-                        yield Input(value="" if shown is None else str(shown), placeholder=placeholder, id=f"f-{name}")
-            yield Label("", id="form-error")
+                        yield Input(value=shown_value(name, value), placeholder=placeholder, id=f"f-{name}", compact=True)
+            yield Static("", id="form-error", markup=False)
             with Horizontal(id="buttons"):
-                yield Button("Start", id="start", variant="primary")
-                yield Button("Run all three", id="all-three")
-                yield Button("Cancel", id="cancel")
+                yield Button("Start", id="start", variant="primary", compact=True)
+                yield Button("Run all three", id="all-three", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def _values(self) -> dict[str, str]:
         values = {name: str(self.query_one(f"#f-{name}", Select).value) for name, _ in SELECTS}
         values.update({name: self.query_one(f"#f-{name}", Input).value for name, _, _ in TEXT_FIELDS})
         return values
 
-    def validate(self) -> RunConfig | None:
+    def validate(self, check_paths: bool = False) -> RunConfig | None:
+        """The config, or None with every problem shown: each bad field marked, one line each."""
+        values = self._values()
+        errors = field_errors(values)
+        config: RunConfig | None = None
+        if not errors:
+            try:
+                config = parse_form(values)
+            except ConfigError as error:
+                errors[error.field] = str(error)
+        blocking = bool(errors)  # a value the form can see is wrong: Start stays disabled until it is fixed
+        if config is not None and check_paths:
+            errors.update(path_errors(config))
         for widget in self.query(".-invalid"):
             widget.remove_class("-invalid")
-        error_label = self.query_one("#form-error", Label)
-        try:
-            config = parse_form(self._values())
-        except ConfigError as error:
-            error_label.update(f"{error.field}: {error}")
-            invalid = self.query_one(f"#f-{error.field}")
-            invalid.add_class("-invalid")
-            invalid.scroll_visible(animate=False)  # at once: the error line and the field stay in step
-            self.query_one("#start", Button).disabled = True
-            self.query_one("#all-three", Button).disabled = True
+        for name in errors:
+            self.query_one(f"#f-{name}").add_class("-invalid")
+        self.query_one("#form-error", Static).update("\n".join(errors.values()))
+        for button in self.query(Button).filter("#start, #all-three"):
+            button.disabled = blocking
+        if errors:
+            self.query_one(f"#f-{next(iter(errors))}").scroll_visible(animate=False)
             return None
-        error_label.update("")
-        self.query_one("#start", Button).disabled = False
-        self.query_one("#all-three", Button).disabled = False
         return config
 
     def on_mount(self) -> None:
+        self.query_one("#fields").can_focus = False  # Tab goes field to field, not to the scroll box
+        self.query_one(f"#f-{FORM_FIELDS[0]}").focus()  # typing starts in the first field
         self.validate()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -111,7 +149,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
             self._start(all_three=event.button.id == "all-three")
 
     def _start(self, all_three: bool) -> None:
-        config = self.validate()
+        config = self.validate(check_paths=True)
         if config is None:
             return
         if all_three:

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from core.config import parse_rate
+from core.config import format_rate, parse_rate
 
 
 class RateDialog(ModalScreen[float | None]):
@@ -21,7 +21,7 @@ class RateDialog(ModalScreen[float | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            shown = "-" if self.current is None else f"{self.current:g}"
+            shown = format_rate(self.current)
             yield Label(f"New {self.what} (now {shown}); Enter applies it at the next step, Escape cancels")
             yield Input(placeholder="e.g. 2e-5", id="value")
             yield Label("", id="error")

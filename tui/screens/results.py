@@ -15,8 +15,8 @@ from tui.widgets.device_panel import describe_device
 
 
 def rows_for(views: list[RunView]) -> list[dict[str, str]]:
-    return [result_row(v.run_id, v.config, v.summary or _live_summary(v), describe_device(v.device), v.status,
-                       v.trainable_params, v.total_params) for v in views]
+    return [result_row(v.run_id, v.config, v.summary or _live_summary(v), describe_device(v.device) if v.device else "-",
+                       v.status, v.trainable_params, v.total_params) for v in views]
 
 
 def _live_summary(view: RunView) -> dict:

@@ -49,7 +49,8 @@ def run_numbers(view: RunView | None) -> Text:
     text.append(f"{fmt_rate(view.lr)}   ")
     text.append("eps ", style="bold")
     text.append(f"{fmt_rate(view.eps)}   ")
-    text.append(f"{sps} samples/s  {tps} tokens/s   mem {mem}")
+    text.append("mem ", style="bold")
+    text.append(f"{mem}   {sps} samples/s  {tps} tokens/s")  # on a narrow terminal the end is cut first
     return text
 
 

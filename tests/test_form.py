@@ -1,0 +1,68 @@
+"""The new-run form: every bad field marked with one message naming it once, local paths checked
+when the run is queued, and the next form starting from what was typed (#18 items 3 and rough edges)."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from tests.fake_engine import FakeEngine
+from tests.test_app import make_app, wait_for
+from tui.screens.new_run import NewRunScreen
+
+
+async def open_form(pilot, app) -> NewRunScreen:
+    await pilot.pause(0.3)
+    await pilot.press("n")
+    await wait_for(pilot, lambda: isinstance(app.screen, NewRunScreen))
+    return app.screen
+
+
+def error_lines(form: NewRunScreen) -> list[str]:
+    return [line for line in str(form.query_one("#form-error", Static).render()).splitlines() if line.strip()]
+
+
+async def test_every_bad_field_is_marked_with_its_own_message(tmp_path):
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-lr", Input).value = "abc"
+        form.query_one("#f-batch_size", Input).value = "8.5"
+        await pilot.pause(0.1)
+        assert error_lines(form) == ["lr: 'abc' is not a number", "batch size: '8.5' is not a whole number"]
+        assert {w.id for w in form.query(".-invalid")} == {"f-lr", "f-batch_size"}
+        assert form.query_one("#start").disabled
+        form.query_one("#f-lr", Input).value = "2e-5"
+        form.query_one("#f-batch_size", Input).value = "8"
+        await pilot.pause(0.1)
+        assert error_lines(form) == [] and not form.query(".-invalid") and not form.query_one("#start").disabled
+
+
+async def test_a_local_model_path_that_does_not_exist_is_refused_when_queued(tmp_path):
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-model", Input).value = "/no/such/model"
+        form.query_one("#f-data", Input).value = "./no-such-data.tsv"
+        form.query_one("#f-model", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, NewRunScreen), "the form stays open"
+        lines = error_lines(form)
+        assert lines[0].startswith("--model '/no/such/model': no such folder")
+        assert lines[1].startswith("--data './no-such-data.tsv': no such file or folder")
+        assert "Hub cannot be reached" not in " ".join(lines)
+        assert not app.views and not len(app.queue), "nothing queued"
+
+
+async def test_the_next_form_starts_from_what_was_queued(tmp_path):
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-lr", Input).value = "3e-4"
+        form.query_one("#f-epochs", Input).value = "2"
+        form.query_one("#f-lr", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.views) == 1 and app.views[0].status == "finished")
+        form = await open_form(pilot, app)
+        assert form.query_one("#f-lr", Input).value == "3e-4"
+        assert form.query_one("#f-epochs", Input).value == "2"
