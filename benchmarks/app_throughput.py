@@ -76,7 +76,8 @@ def main() -> None:
     config = RunConfig(model="demo", data="demo", epochs=args.epochs, batch_size=16, eval_every=25, method=args.method)
     results: dict[str, list[float]] = {"headless": [], "app": []}
     cpu_shares: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    # ignore_cleanup_errors: a run's detached queue runner may still be letting go of its files
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         for repeat in range(args.repeats):
             order = (("headless", headless), ("app", lambda c, r: in_app(c, r, cpu_shares)))
             for name, fn in order if repeat % 2 == 0 else order[::-1]:

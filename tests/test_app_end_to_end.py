@@ -122,3 +122,30 @@ async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch)
         assert app.current.status == "finished" and not banner.display
     run = Session.open(tmp_path / "sessions" / "disk").runs()[0]
     assert (run.folder.path / "checkpoints" / "step-0000010" / "manifest.json").exists()
+
+
+async def test_a_live_run_is_shown_live_and_never_resumed_from_the_browser(tmp_path):
+    """#18 item 1: a run training in another process is `live` in the browser, and `u` refuses it
+    (a queued resume of it once overwrote its finished result)."""
+    from core.run.runner import execute
+    from core.storage.sessions import RunFolder
+
+    sessions = tmp_path / "sessions"
+    outcome = execute(RunConfig(model="demo", data="demo", epochs=0.05), Session.create(sessions, "busy"))
+    run_dir = sessions / "busy" / "runs" / outcome.summary["run_id"]
+    (run_dir / "summary.json").unlink()  # as it is while it trains: no summary, no end event yet
+    lines = (run_dir / "events.jsonl").read_text().splitlines()
+    (run_dir / "events.jsonl").write_text("\n".join(line for line in lines if "run_finished" not in line) + "\n")
+    app = SST2App(sessions)
+    with RunFolder(run_dir).hold_lock():  # its process holds the lock while it lives
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_for(pilot, lambda: bool(app.device), timeout=60)
+            await pilot.press("b")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen.views[0].status == "live"
+            await pilot.press("u")
+            await pilot.pause()
+            assert len(app.queue) == 0 and app.current is None
+    assert not (run_dir / "summary.json").exists(), "nothing was written into the live run"
