@@ -1,0 +1,58 @@
+"""The app at 80x24 and 60x20: the keys that matter stay visible, dialog texts wrap whole words,
+and the numbers a user reads are never pushed off screen (#18 rough edges, #15 item 3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.events import Control, WarningEvent
+from tests.fake_engine import FakeEngine
+from tests.screen_text import screen_lines
+from tests.test_app import CONFIG, make_app, wait_for
+from tui.run_view import RunView
+from tui.screens.leave import LeaveScreen
+from tui.screens.queue import QueueScreen
+from tui.screens.rate_dialog import RateDialog
+
+
+def words_on_screen(app) -> set[str]:
+    return {word.strip("│┃█▊▎▌") for line in screen_lines(app) for word in line.split()}
+
+
+@pytest.mark.parametrize(("key", "screen"), [("q", LeaveScreen), ("l", RateDialog), ("d", QueueScreen)])
+async def test_dialog_texts_wrap_with_every_word_whole_at_80x24(tmp_path, key, screen):
+    engine = FakeEngine(steps=50, hold_at=3)
+    app = make_app(tmp_path, engine, [CONFIG, CONFIG.replace(model="second")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.pause(0.6)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: isinstance(app.screen, screen))
+        await pilot.pause(0.1)
+        shown = words_on_screen(app)
+        texts = [str(label.render()) for label in app.screen.query("Label, Static")]
+        missing = [word for text in texts for word in text.split() if word not in shown]
+        assert not missing, f"cut from the dialog: {missing}"
+        await pilot.press("escape")
+        engine.release()
+
+
+async def test_at_60x20_the_numbers_and_the_way_out_stay_on_screen(tmp_path):
+    engine = FakeEngine(steps=50, hold_at=3)
+    app = make_app(tmp_path, engine)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.pause(0.6)
+        lines = screen_lines(app)
+        assert any("mem 512 MB" in line for line in lines), "memory is not pushed off by the throughput"
+        assert lines[-1].startswith("? Help q Quit")
+        assert not any("▇" in line or "▃" in line for line in lines), "no scrollbar: everything fits"
+        engine.release()
+
+
+def test_the_log_says_when_a_value_did_not_change_and_a_resume_is_not_a_warning():
+    view = RunView(run_id="01-full", method="full")
+    view.apply(Control(step=5, command={"kind": "set_lr", "value": 1e-3}, old=1e-3, new=1e-3, source="app"))
+    view.apply(Control(step=6, command={"kind": "set_eps", "value": 1e-4}, old=1e-8, new=1e-4, source="cli"))
+    view.apply(WarningEvent(code="resumed", message="resumed from step-0000010 at step 10"))
+    assert view.log == ["step 5: lr stays 1e-3", "step 6: eps 1e-8 -> 1e-4", "resumed from step-0000010 at step 10"]
