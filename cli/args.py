@@ -46,9 +46,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     for option in options():
         meta, kind = option.metadata, value_type(option)
         shown = shown_default(option)
-        help_text = meta["help"] + ("" if shown is None else f" (default {shown})")
+        help_text = meta["help"] + ("" if shown is None or kind is bool else f" (default {shown})")
         kwargs: dict = {"default": option.default, "help": help_text, "dest": option.name}
-        if meta["choices"]:
+        if kind is bool:
+            kwargs["action"] = "store_true"
+        elif meta["choices"]:
             kwargs["choices"] = meta["choices"]
         elif kind is int:
             kwargs.update(type=_int_at_least(meta["minimum"]), metavar=meta["metavar"])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cli.args import add_run_arguments
 from cli.ctl_command import add_ctl_arguments
+from cli.predict_command import add_predict_arguments
 
 PROG = "sst2-tui"
 MAX_MESSAGE = 300
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = commands.add_parser("sessions", help="list saved sessions")
     sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", help=argparse.SUPPRESS)
     sessions.add_argument("--json", action="store_true", help="print every session and run as one JSON document")
+    predict = commands.add_parser("predict", help="classify sentences with a trained model: one JSON line each",
+                                  description="Classify sentences with a run's exported model (or a folder, Hub name, demo).")
+    add_predict_arguments(predict)
     report = commands.add_parser("report", help="export a session report (md, html, json, csv)")
     report.add_argument("session_dir", type=Path, help="the session folder")
     report.add_argument("--format", default="all", choices=["md", "html", "json", "csv", "all"])
@@ -114,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             from cli.sessions_command import sessions_command
 
             return sessions_command(sessions_dir_from(args), as_json=args.json)
+        if args.command == "predict":
+            from cli.predict_command import predict_command
+
+            return predict_command(args)
         if args.command == "report":
             from cli.report_command import report_command
 

@@ -33,6 +33,7 @@ REFERENCE_LR = {"full": 1e-5, "trainer": 1e-5, "lora": 1e-4, "evaluate": 1e-5}
 DEMO_LR = {"full": 1e-3, "trainer": 1e-3, "lora": 3e-3, "evaluate": 1e-3}
 # AdamW's own default; `fp16-pure` gets the reference experiment's 1e-4, because 1e-8 is 0 in float16.
 DEFAULT_EPS = 1e-8
+EXPORTS = ("best", "last", "none")
 MAX_SEED = 2**32 - 1  # what every generator we seed accepts (numpy's limit)
 FP16_PURE_EPS = 1e-4
 
@@ -57,7 +58,7 @@ def options() -> list[dataclasses.Field]:
 def value_type(option_field: dataclasses.Field) -> type:
     """`int`, `float` or `str`: what a typed value of this field is parsed as (None aside)."""
     names = str(option_field.type).replace(" ", "").split("|")
-    return {"int": int, "float": float}.get(names[0], str)
+    return {"int": int, "float": float, "bool": bool}.get(names[0], str)
 
 
 def flag_for(field_name: str) -> str:
@@ -70,7 +71,9 @@ def run_argv(config: RunConfig) -> list[str]:
     argv: list[str] = []
     for option in options():
         value = getattr(config, option.name)
-        if value is not None and value != option.default:
+        if isinstance(value, bool):
+            argv += [flag_for(option.name)] if value else []
+        elif value is not None and value != option.default:
             argv += [flag_for(option.name), repr(value) if isinstance(value, float) else str(value)]
     return argv
 
@@ -199,6 +202,15 @@ class RunConfig:
                           choices=COMPILE_CHOICES, form="compile")
     """`on`: the training step runs through torch.compile (CUDA graphs on a GPU), batches padded to a
     multiple of 8 tokens; a one-time compile of tens of seconds pays back on long GPU runs. `off`: eager."""
+    export: str = option("best", "after the run, RUN_DIR/model (lora: RUN_DIR/adapter) holds the best "
+                         "validation step's model, the last step's, or none", choices=EXPORTS)
+    """`best`: a Hugging Face model folder (lora: a peft adapter) of the best validation step, rewritten
+    at each new best; `last`: of the last step, written at the end; `none`: nothing beyond checkpoints."""
+    merge: bool = option(False, "lora: also write RUN_DIR/model, the adapter merged into its base")
+    """For `lora`: besides `adapter/`, a full `model/` with the adapter folded into the base weights."""
+    patience: int | None = option(None, "early stopping: stop after N evaluations without a better validation "
+                                  "accuracy", metavar="N")
+    """Stop (status finished, stop reason `early_stop`) after this many evaluations without a better accuracy."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form labels carried into reports (e.g. a repeat group); never changes training. Not a flag."""
 
@@ -211,11 +223,16 @@ class RunConfig:
         self._check_choice("nonfinite", NONFINITE_POLICIES)
         self._check_choice("device", DEVICES)
         self._check_choice("compile", COMPILE_CHOICES)
+        self._check_choice("export", EXPORTS)
+        if self.merge not in (True, False):
+            raise ConfigError("merge", f"merge must be true or false, not {quote(self.merge)}")
+        if self.merge and self.method != "lora":
+            raise ConfigError("merge", "--merge folds a LoRA adapter into its base: it applies to --method lora only")
         if not self.model.strip():
             raise ConfigError("model", "model is empty; give a Hub id, a local folder or `demo`")
         if not self.data.strip():
             raise ConfigError("data", "data is empty; give `sst2`, a local file or folder, or `demo`")
-        for name in ("train_subset", "eval_subset", "eval_every", "save_every", "eval_batch_size", "log_every"):
+        for name in ("train_subset", "eval_subset", "eval_every", "save_every", "eval_batch_size", "log_every", "patience"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ConfigError(name, f"{name} must be a whole number of at least 1, not {quote(value)}")

@@ -26,25 +26,39 @@ class Command:
     free again). Shown in the event, not part of the command itself."""
     id: str | None = None
     """The command's id when it came through the control file; its `control` event carries it back."""
+    text: str | None = None
+    """The sentence of a `predict` command."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind} if self.value is None else {"kind": self.kind, "value": self.value}
+        data: dict[str, Any] = {"kind": self.kind}
+        if self.value is not None:
+            data["value"] = self.value
+        if self.text is not None:
+            data["text"] = self.text
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Command:
-        return make_command(data["kind"], data.get("value"))
+        return make_command(data["kind"], data.get("value"), data.get("text"))
 
     def with_origin(self, source: str, command_id: str | None) -> Command:
-        return Command(self.kind, self.value, source, command_id)
+        return Command(self.kind, self.value, source, command_id, self.text)
 
 
-KINDS = ("set_lr", "set_eps", "pause", "resume", "stop")
+KINDS = ("set_lr", "set_eps", "pause", "resume", "stop", "predict")
+MAX_PREDICT_CHARS = 2000
 
 
-def make_command(kind: str, value: float | str | None = None) -> Command:
+def make_command(kind: str, value: float | str | None = None, text: object = None) -> Command:
     """Build a command, refusing values the optimizer must never see (not finite, <= 0, > 1)."""
     if kind not in KINDS:
         raise ValueError(f"unknown control command {kind!r}; use one of {', '.join(KINDS)}")
+    if kind == "predict":
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("predict needs a sentence")
+        if len(text) > MAX_PREDICT_CHARS:
+            raise ValueError(f"predict: a sentence of {len(text)} characters (at most {MAX_PREDICT_CHARS})")
+        return Command(kind, text=text)
     if kind in ("set_lr", "set_eps"):
         if value is None:
             raise ValueError(f"{kind} needs a value")
@@ -63,6 +77,10 @@ def eps_command(value: float | str) -> Command:
 PAUSE = Command("pause")
 RESUME = Command("resume")
 STOP = Command("stop")
+
+
+def predict_command(text: str) -> Command:
+    return make_command("predict", text=text)
 
 
 class ControlChannel:

@@ -152,6 +152,31 @@ class Checkpoint(Event):
 
 
 @dataclass
+class Exported(Event):
+    """A Hugging Face model folder (or peft adapter) written for use outside sst2-tui."""
+
+    type: ClassVar[str] = "exported"
+    step: int
+    path: str
+    what: str
+    """model | adapter | merged model"""
+    accuracy: float | None = None
+    """The validation accuracy of that step (None for `--export last` before any evaluation)."""
+
+
+@dataclass
+class Prediction(Event):
+    """The run's answer to a `predict` command, from the weights of this step."""
+
+    type: ClassVar[str] = "prediction"
+    step: int
+    text: str
+    label: str
+    positive_probability: float
+    command_id: str | None = None
+
+
+@dataclass
 class DiskFull(Event):
     """A write failed for lack of space (ENOSPC/EDQUOT). The run pauses; it continues once
     `needed_mb` are free again (checked every few seconds) or when the user resumes it."""
@@ -187,8 +212,8 @@ class Unknown(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
-    for cls in (RunStarted, WarningEvent, Step, Eval, Nonfinite, Control, Paused, Resumed, Checkpoint, DiskFull, RunFinished,
-                RunFailed)
+    for cls in (RunStarted, WarningEvent, Step, Eval, Nonfinite, Control, Paused, Resumed, Checkpoint, Exported, Prediction,
+                DiskFull, RunFinished, RunFailed)
 }
 
 

@@ -66,6 +66,8 @@ def model_path_problem(spec: str) -> str | None:
     if spec == "demo":
         return None
     path = Path(spec).expanduser()
+    if (path / "events.jsonl").is_file() or (path / "adapter_config.json").is_file():
+        return None  # a run folder (its export is found when it loads) or a peft adapter
     if path.exists() and not (path / "config.json").is_file():
         return f"--model {quote(spec)}: the folder has no config.json; point at a Hugging Face model folder"
     if not path.exists() and not looks_like_hub_id(spec):

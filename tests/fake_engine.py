@@ -57,6 +57,7 @@ class FakeEngine:
         optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=config.lr, eps=config.eps)
         state = RunState(total_steps=self.steps, steps_per_epoch=self.steps // 2)
         steering = Steering(handle.controls, optimizer, None, state)
+        steering.answer = lambda text: ("positive", 0.9) if "good" in text else ("negative", 0.2)
         trainable = 296_448 if config.method == "lora" else 124_441_344
         emit(RunStarted(run_id=run_id, method=config.method, config=config.to_dict(), effective=EFFECTIVE[config.method],
                         device={"kind": "cpu", "name": "Test CPU", "threads": 2}, precision="fp32",

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from core.config import RunConfig
 from core.controls import PAUSE, RESUME, STOP, Command, RunHandle, eps_command, lr_command
 from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
+from core.events import Prediction
 from core.run.launch import ProcessRunner
 from core.run.runner import RunOutcome
 from core.storage.files import read_events
@@ -37,6 +38,7 @@ from tui.screens.queue import QueueScreen
 from tui.screens.rate_dialog import RateDialog
 from tui.screens.results import ResultsScreen
 from tui.screens.sessions import SessionsScreen
+from tui.sentence_trying import SentenceTrying
 from tui.session_watching import SessionWatching
 from tui.signals import handle_signals, survive_hangup
 from tui.widgets.pause_banner import rerun_flags
@@ -62,7 +64,7 @@ def demo_queue() -> list[RunConfig]:
     return [DEMO_RUN.replace(method=m) for m in ("full", "trainer", "lora")]
 
 
-class SST2App(SessionWatching, App):
+class SST2App(SessionWatching, SentenceTrying, App):
     CSS_PATH = "sst2.tcss"
     TITLE = "sst2-tui"
     ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
@@ -80,6 +82,7 @@ class SST2App(SessionWatching, App):
         Binding("r", "results", "Results"),
         Binding("x", "export", "Export"),
         Binding("b", "sessions", "Sessions"),
+        Binding("t", "try_sentence", "Try a sentence"),
         # Ctrl-C and Ctrl-Q are ways out too: they ask like q while a run is active (never Textual's
         # "press ctrl+q" hint, never an instant exit that leaves the user unsure what happened).
         Binding("ctrl+c,ctrl+q", "quit_app", "Quit", show=False, priority=True),
@@ -105,6 +108,7 @@ class SST2App(SessionWatching, App):
         self.runs_in_processes = isinstance(self.runner, ProcessRunner)
         self.left_running: list[RunView] = []
         self.last_form: RunConfig | None = None
+        self._predictors: dict[str, object] = {}  # run folder -> its loaded export (t on a finished run)
         self.queue = RunQueue()
         self.queue.add(*(queue or []))
         self.device_probe = device_probe or probe_device
@@ -251,6 +255,8 @@ class SST2App(SessionWatching, App):
             for step in self.bridge.take_steps(self._bridge_run):  # keep order: steps before this event first
                 self.current.apply(step)
             self.current.apply(message.event)
+            if isinstance(message.event, Prediction):
+                self.deliver_prediction(message.event)
             self._charts_stale = True
             self._refresh(charts=False)  # numbers now; charts when due
 
@@ -267,6 +273,9 @@ class SST2App(SessionWatching, App):
                 named = outcome.summary.get("run_id") or (message.folder.run_id if message.folder else None)
                 view.run_id = str(named or "(not started)")
             view.summary = view.summary or outcome.summary
+            for key in ("run_dir", "session_dir"):  # where it lives: known to the runner, not to the run's last event
+                if outcome.summary.get(key) and not view.summary.get(key):
+                    view.summary[key] = outcome.summary[key]
             if outcome.error:
                 view.status, view.error, view.hint = ending, outcome.error, outcome.hint
         self.handle = None

@@ -11,8 +11,10 @@ from core.events import (
     DiskFull,
     Eval,
     Event,
+    Exported,
     Nonfinite,
     Paused,
+    Prediction,
     Resumed,
     RunFailed,
     RunFinished,
@@ -67,6 +69,8 @@ class RunView:
     """The NaN report waiting for a fix (cleared on resume)."""
     disk_full: DiskFull | None = None
     """The full-disk pause waiting for space (cleared on resume)."""
+    predictions: list[Prediction] = field(default_factory=list)
+    """The run's answers to `t` (a sentence tried on the model of that step), oldest first."""
     applied_fix: str | None = None
     """The label of the NaN fix last applied from the banner (until the next NaN, or the end)."""
     fix_did_not_help: str | None = None
@@ -126,6 +130,11 @@ class RunView:
             self.log.append(f"step {event.step}: non-finite {event.what}, {event.action}{restored}")
         elif isinstance(event, Checkpoint):
             self.log.append(f"step {event.step}: checkpoint ({event.reason})")
+        elif isinstance(event, Exported):
+            accuracy = f" (val acc {event.accuracy:.4f})" if event.accuracy is not None else ""
+            self.log.append(f"step {event.step}: exported {event.what}{accuracy}")
+        elif isinstance(event, Prediction):
+            self.predictions.append(event)
         elif isinstance(event, DiskFull):
             self.disk_full = event
             self.log.append(f"step {event.step}: {event.message}")

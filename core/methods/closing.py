@@ -6,6 +6,7 @@ from collections.abc import Callable, Generator
 
 from core.events import Checkpoint, Event, RunFinished, RunStarted
 from core.methods.evaluation import evaluate
+from core.methods.exporting import export_after_eval, export_at_close, export_record
 from core.methods.predictions import write_predictions
 from core.methods.prepare import Prepared
 from core.methods.run_state import RunState
@@ -29,6 +30,9 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
     if state.step and state.last_eval_step != state.step and not failed:
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, config.eval_batch_size, prep.torch_device, prep.plan)
         events.append(state.record_eval(result))
+        events += export_after_eval(prep, state)
+    if not failed:
+        events += export_at_close(prep, state)
     this_step = prep.run_dir / "checkpoints" / f"step-{state.step:07d}"
     if state.step and not failed and not this_step.exists():
         events += save_or_pause(checkpoint, "final" if state.step >= prep.total_steps else "stop", state)
@@ -41,12 +45,14 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
         write_predictions(prep.run_dir, prep.splits.validation, state.last_eval)
     except DiskFullError as error:
         events.append(disk_full_event(state.step, error, "predictions", stopping=True))
-    status = "failed" if failed else ("finished" if state.step >= prep.total_steps else "stopped")
+    done = state.step >= prep.total_steps or state.stop_reason == "early_stop"
+    status = "failed" if failed else ("finished" if done else "stopped")
     summary = state.summary(run_id=prep.run_id, method=config.method, model=config.model, device=prep.device.describe(),
                             precision=prep.plan.name, seed=config.seed, epochs=config.epochs,
                             trainable=started.trainable_params, total=started.total_params, status=status,
                             peak_memory_mb=peak_memory_mb(prep.device))
     # What the run ended with: lr and eps may have been changed mid-run (keys, ctl, a NaN fix).
     summary["final_lr"], summary["final_eps"] = current_lr(steering.optimizer), current_eps(steering.optimizer)
+    summary.update(export_record(prep.run_dir) or {"export_path": None, "export_step": None})
     events.append(RunFinished(summary=summary))
     yield events

@@ -70,6 +70,8 @@ class RunState:
     """The same, from before a resume."""
     clock: Stopwatch = field(default_factory=Stopwatch)
     last_eval: EvalResult | None = None
+    evals_without_better: int = 0
+    """Evaluations since the best accuracy improved (early stopping counts these)."""
     pending_save: str = ""
     """A checkpoint that failed for lack of disk space, retried (by its reason) after resuming."""
 
@@ -77,7 +79,8 @@ class RunState:
         """What a checkpoint keeps so that a resumed run's summary covers the whole run."""
         return {"train_seconds": self.clock.seconds, "eval_seconds": self.eval_seconds,
                 "compile_seconds": self.earlier_compile_seconds + self.compile_seconds, "samples": self.samples,
-                "tokens": self.tokens, "nonfinite_events": self.nonfinite_events}
+                "tokens": self.tokens, "nonfinite_events": self.nonfinite_events,
+                "evals_without_better": self.evals_without_better}
 
     def restore_progress(self, saved: dict[str, Any]) -> None:
         def number(key: str) -> float:
@@ -89,6 +92,7 @@ class RunState:
         self.earlier_compile_seconds = number("compile_seconds")
         self.samples, self.tokens = int(number("samples")), int(number("tokens"))
         self.nonfinite_events = int(number("nonfinite_events"))
+        self.evals_without_better = int(number("evals_without_better"))
 
     @property
     def epoch(self) -> float:
@@ -101,6 +105,9 @@ class RunState:
         self.eval_seconds += result.seconds
         if self.best_accuracy is None or result.accuracy > self.best_accuracy:
             self.best_accuracy, self.best_step = result.accuracy, self.step
+            self.evals_without_better = 0
+        else:
+            self.evals_without_better += 1
         return Eval(step=self.step, epoch=round(self.epoch, 4), accuracy=result.accuracy, loss=result.loss,
                     n=result.n, best_accuracy=self.best_accuracy, seconds=round(result.seconds, 3))
 
@@ -121,5 +128,5 @@ class RunState:
             "trainable_params": trainable, "total_params": total,
             "nonfinite_events": self.nonfinite_events, "skipped_steps": self.skipped_steps,
             "peak_memory_mb": round(peak_memory_mb, 1) if peak_memory_mb is not None else None,
-            "status": status,
+            "status": status, "stop_reason": self.stop_reason or None,
         }

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import torch
 
 from core.controls import Command, ControlChannel
-from core.events import Control, Event, Paused, Resumed, WarningEvent
+from core.events import Control, Event, Paused, Prediction, Resumed, WarningEvent
 from core.methods.run_state import RunState
 from core.model.optim import current_eps, current_lr, set_eps, set_lr
 
@@ -18,6 +18,8 @@ class Steering:
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.state = state
+        self.answer: Callable[[str], tuple[str, float]] | None = None
+        """Classifies one sentence with the model as it is now (set by the training run)."""
 
     def apply(self, command: Command, source: str = "user") -> list[Event]:
         state, step = self.state, self.state.step
@@ -25,6 +27,12 @@ class Steering:
         def echo(**values) -> Control:
             return Control(step=step, command=command.to_dict(), source=source, command_id=command.id, **values)
 
+        if command.kind == "predict":
+            if self.answer is None or command.text is None:
+                return [WarningEvent(code="predict_unavailable", message="this run cannot classify sentences")]
+            label, probability = self.answer(command.text)
+            return [Prediction(step=step, text=command.text, label=label, positive_probability=round(probability, 4),
+                               command_id=command.id)]
         if command.kind == "set_lr":
             old = current_lr(self.optimizer)
             set_lr(self.optimizer, self.scheduler, float(command.value))

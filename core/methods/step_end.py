@@ -11,6 +11,7 @@ from collections.abc import Generator
 from core.events import Event, Nonfinite, Paused, Step
 from core.methods.closing import close_run
 from core.methods.evaluation import evaluate
+from core.methods.exporting import export_after_eval
 from core.methods.nonfinite import diagnose
 from core.methods.saving import retry_pending_save, save_or_pause
 from core.methods.training_run import MIN_SECONDS_BETWEEN_READS, TrainingRun
@@ -36,6 +37,10 @@ def end_step(run: TrainingRun) -> list[Event]:
     events: list[Event] = read_back(run) if due_read else []
     if due_eval and not state.paused:
         events.append(evaluate_now(run))
+        events += export_after_eval(run.prep, state)
+        if config.patience and state.evals_without_better >= config.patience and state.step < run.prep.total_steps:
+            # Early stopping: the run ends here as finished, its best step exported.
+            state.stop_requested, state.stop_reason = True, "early_stop"
     due_save = bool(config.save_every and state.step % config.save_every == 0) or (not config.save_every and end_of_epoch)
     if due_save and not state.paused:
         events += save_or_pause(run.checkpoint, "every" if config.save_every else "epoch_end", state)

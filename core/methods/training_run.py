@@ -15,8 +15,10 @@ import torch
 
 from core.config import RunConfig
 from core.controls import ControlChannel
+from core.data.batching import encode
 from core.events import Checkpoint, Event, RunStarted, WarningEvent
 from core.methods.device_totals import DeviceTotals
+from core.methods.evaluation import evaluate
 from core.methods.finite_copy import FiniteCopy
 from core.methods.prepare import Prepared
 from core.methods.run_state import RunState
@@ -108,7 +110,16 @@ def start_training(prep: Prepared, controls: ControlChannel, *, saves_whole_mode
                       saves_whole_model=saves_whole_model, watches=watches)
     if prep.plan.name == "fp16-pure":
         run.guard = FiniteCopy(params)
+    run.steering.answer = lambda text: classify(prep, text)
     return run
+
+
+def classify(prep: Prepared, text: str) -> tuple[str, float]:
+    """One sentence through the model of this step (a `predict` command): eval mode, no
+    gradients, the training mode restored; the label and P(positive)."""
+    encoded = encode(prep.loaded.tokenizer, [text], [0], prep.config.max_length)
+    probability = evaluate(prep.model, encoded, prep.loaded.pad_id, 1, prep.torch_device, prep.plan).positive_probability[0]
+    return ("positive" if probability >= 0.5 else "negative"), probability
 
 
 def skipped_notices(problems: list[str]) -> list[Event]:

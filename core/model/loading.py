@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from core.config import RunConfig
-from core.errors import ModelError
+from core.errors import ModelError, quote
 from core.hub import model_path_problem
 
 
@@ -53,7 +53,25 @@ def load_model(config: RunConfig) -> LoadedModel:
     return loaded
 
 
+def exported_folder(spec: str) -> Path | None:
+    """A run folder stands for what it exported: `model/` (full, trainer, or lora --merge), else
+    `adapter/`. A run without an export is an error that says why; anything else is None."""
+    path = Path(spec).expanduser()
+    if not (path / "events.jsonl").is_file():
+        return None
+    for name, marker in (("model", "config.json"), ("adapter", "adapter_config.json")):
+        if (path / name / marker).is_file():
+            return path / name
+    raise ModelError(f"--model {quote(spec)}: this run folder has no exported model (it ran with --export none, or "
+                     "ended before its first evaluation); export one by running it again, or give its model/ folder")
+
+
 def _load_model(config: RunConfig) -> LoadedModel:
+    exported = exported_folder(config.model)
+    if exported is not None:
+        config = config.replace(model=str(exported), init="pretrained")
+    if (Path(config.model).expanduser() / "adapter_config.json").is_file():
+        return _load_adapter(config)
     if config.is_demo_model:
         from core.model.demo import demo_model, demo_tokenizer
 
@@ -91,6 +109,31 @@ def _load_model(config: RunConfig) -> LoadedModel:
         hint = " (this folder has no weights: add --init random)" if config.init == "pretrained" and Path(name).exists() else ""
         raise ModelError(f"--model {config.model}: cannot load the model{hint} ({_first_line(error)})") from None
     return LoadedModel(model, tokenizer, tokenizer.pad_token_id, note)
+
+
+def _load_adapter(config: RunConfig) -> LoadedModel:
+    """A peft adapter folder: its base rebuilt as the run built it (`sst2_tui_base.json`: a demo
+    or random-init base has no Hub name), or from the adapter's own base_model_name_or_path."""
+    import json
+
+    from peft import PeftModel
+
+    folder = Path(config.model).expanduser()
+    try:
+        base = json.loads((folder / "sst2_tui_base.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        adapter = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+        base = {"model": adapter.get("base_model_name_or_path"), "init": "pretrained", "seed": config.seed}
+    if not isinstance(base, dict) or not isinstance(base.get("model"), str):
+        raise ModelError(f"--model {quote(config.model)}: the adapter does not say which base model it belongs to")
+    base_config = config.replace(model=base["model"], init=str(base.get("init", "pretrained")),
+                                 seed=int(base.get("seed", config.seed)))
+    loaded = _load_model(base_config)
+    try:
+        model = PeftModel.from_pretrained(loaded.model, str(folder))
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        raise ModelError(f"--model {quote(config.model)}: cannot load the adapter ({_first_line(error)})") from None
+    return LoadedModel(model, loaded.tokenizer, loaded.pad_id, f"LoRA adapter on {base['model']}")
 
 
 def _first_line(error: BaseException) -> str:

@@ -59,7 +59,7 @@ def result_row(run_id: str, config: dict[str, Any], summary: dict[str, Any] | No
         "samples/s": _num(summary.get("train_samples_per_second"), ",.0f"),
         "trainable": trainable_text(summary.get("trainable_params", trainable), summary.get("total_params", total)),
         "device": device or str(summary.get("device", "?")),
-        "status": status,
+        "status": status + (" (early stop)" if summary.get("stop_reason") == "early_stop" else ""),
     }
 
 

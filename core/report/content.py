@@ -12,7 +12,7 @@ import math
 import statistics
 from typing import Any
 
-from core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunStarted, Step
+from core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunStarted, Step
 from core.methods.predictions import most_confident_mistakes, read_predictions
 from core.report.compare import differing_settings, format_rate, result_row
 from core.storage.sessions import RunRecord, Session
@@ -55,6 +55,8 @@ def _timeline(record: RunRecord) -> list[dict[str, Any]]:
             items.append({"step": event.step, "kind": "resumed", "detail": "resumed"})
         elif isinstance(event, Nonfinite):
             items.append({"step": event.step, "kind": "nonfinite", "detail": f"non-finite {event.what}, {event.action}: {event.diagnosis}"})
+        elif isinstance(event, Exported):
+            items.append({"step": event.step, "kind": "exported", "detail": f"exported {event.what}"})
         elif isinstance(event, Checkpoint):
             items.append({"step": event.step, "kind": "checkpoint", "detail": f"checkpoint ({event.reason})"})
         elif isinstance(event, Control) and event.command.get("kind") == "stop":

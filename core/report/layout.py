@@ -98,6 +98,13 @@ def run_blocks(run: dict[str, Any]) -> list[Block]:
     if final is not None:
         noise = f" ± {100 * se:.2f} (standard error, n={run['validation_n']})" if se is not None else ""
         blocks.append(Paragraph(f"Final validation accuracy {_pct(final)}%{noise}."))  # numbers only
+    summary = run["summary"]
+    if summary.get("stop_reason") == "early_stop":
+        blocks.append(Paragraph("Stopped early: {} evaluations without a better validation accuracy (--patience).",
+                                (run["config"].get("patience"),)))
+    if summary.get("export_path"):
+        blocks.append(Paragraph("Exported model (step {}): {} (load it with from_pretrained, or `sst2-tui predict`).",
+                                (summary.get("export_step"), summary["export_path"])))
     blocks.append(Charts(run["loss_curve"], run["accuracy_curve"]))
     if run["timeline"]:
         blocks.append(Table(["step", "event"], [[str(item["step"]), str(item["detail"])] for item in run["timeline"]]))

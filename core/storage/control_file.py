@@ -95,7 +95,7 @@ class ControlFileReader:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float | str)):
             return None, f"value {quote(value, 40)} is not a number"
         try:
-            command = make_command(kind, value)
+            command = make_command(kind, value, record.get("text"))
         except ValueError as error:
             return None, str(error)
         source = record.get("source") if record.get("source") in SOURCES else "cli"

@@ -24,7 +24,8 @@ SUMMARY_TYPES: dict[str, Any] = {
     "train_samples_per_second": Number, "train_tokens_per_second": Number, "train_seconds": Number,
     "seconds_per_epoch": Number, "eval_seconds": Number, "compile_seconds": Number, "trainable_params": int | None,
     "total_params": int | None, "nonfinite_events": int | None, "skipped_steps": int | None, "peak_memory_mb": Number,
-    "final_lr": Number, "final_eps": Number, "run_dir": str, "session_dir": str,
+    "final_lr": Number, "final_eps": Number, "stop_reason": str | None, "export_path": str | None,
+    "export_step": int | None, "run_dir": str, "session_dir": str,
 }
 STATUSES = ("finished", "stopped", "interrupted", "failed", "live", "paused", "died")
 

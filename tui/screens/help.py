@@ -22,6 +22,7 @@ KEYS = [
     ("r", "results table of this session"),
     ("x", "export the session report (md, html, csv, json) into the session folder"),
     ("b", "browse past sessions (Enter opens one; u there resumes an interrupted or died run)"),
+    ("t", "try a sentence: a live run answers at its next step; a finished run's exported model answers"),
     ("1 2 3", "apply a fix offered by the NaN banner"),
     ("?", "this help"),
     ("q", "quit (while a run is active: leave it training, come back with sst2-tui attach; or stop it); "

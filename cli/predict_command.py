@@ -1,0 +1,81 @@
+"""`sst2-tui predict MODEL [TEXT ...]`: classify sentences, one JSON line each.
+
+MODEL is a run folder (its exported model), an exported `model/` or `adapter/` folder, a Hub name
+or `demo`. Sentences come from the arguments, `--file PATH` (one per line, or `.jsonl` with a
+`sentence` or `text` field) or stdin. Batched; the device is detected as for a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from core.errors import EXIT_OK, UserError, quote
+
+TEXT_FIELDS = ("sentence", "text")
+
+
+def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="a run folder, an exported model/ or adapter/ folder, a Hub name, or demo")
+    parser.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to classify (else --file, else stdin)")
+    parser.add_argument("--file", type=Path, help="one sentence per line, or .jsonl with a sentence or text field")
+    parser.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass (default 32)")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+
+
+def read_sentences(args: argparse.Namespace) -> list[str]:
+    if args.texts and args.file:
+        raise UserError("give sentences as arguments or --file PATH, not both")
+    if args.texts:
+        return list(args.texts)
+    if args.file is not None:
+        return sentences_from_file(args.file)
+    if sys.stdin.isatty():
+        raise UserError("no sentences: give them as arguments, with --file PATH, or on stdin "
+                        "(e.g. echo 'a fine film' | sst2-tui predict RUN_DIR)")
+    return sentences_from_lines(sys.stdin.read().splitlines(), "stdin", jsonl=False)
+
+
+def sentences_from_file(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UserError(f"--file {quote(str(path))}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"--file {quote(str(path))}: cannot read it ({error.__class__.__name__}); give a UTF-8 text file") from None
+    return sentences_from_lines(lines, str(path), jsonl=path.suffix.lower() == ".jsonl")
+
+
+def sentences_from_lines(lines: list[str], where: str, jsonl: bool) -> list[str]:
+    sentences: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if not jsonl:
+            sentences.append(line.strip())
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise UserError(f"{where} line {number}: not a JSON object; each line needs a sentence or text field") from None
+        text = next((row.get(name) for name in TEXT_FIELDS if isinstance(row, dict) and isinstance(row.get(name), str)), None)
+        if text is None:
+            raise UserError(f"{where} line {number}: no sentence or text field holding text")
+        sentences.append(text)
+    if not sentences:
+        raise UserError(f"{where}: no sentences in it; give one per line")
+    return sentences
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    if args.batch_size < 1:
+        raise UserError(f"--batch-size {args.batch_size}: give a whole number of at least 1")
+    sentences = read_sentences(args)  # before the model loads: a bad input fails in a second
+    from core.methods.predicting import Predictor
+
+    predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size)
+    for row in predictor.predict(sentences):
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return EXIT_OK

@@ -1,0 +1,133 @@
+"""What a run leaves for use outside sst2-tui: a Hugging Face model folder any `from_pretrained`
+loads (`RUN_DIR/model/`: config with id2label, safetensors weights, tokenizer files), or for
+`lora` a peft adapter (`RUN_DIR/adapter/`, and with `--merge` also the merged `model/`).
+
+`--export best` rewrites it at each new best validation accuracy, from the weights of that very
+step (so a run killed later, or resumed, still has its best model); `--export last` writes it once
+at the end. Each folder is written beside its final name and renamed into place: it is complete or
+absent, never half written. `export.json` inside says which step and accuracy it holds.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from core.errors import why_not_written
+from core.events import Event, Exported, WarningEvent
+from core.methods.prepare import Prepared
+from core.methods.run_state import RunState
+from core.storage.files import atomic_write_json, fsync_dir
+
+LABELS = {0: "negative", 1: "positive"}
+INFO = "export.json"
+BASE = "sst2_tui_base.json"
+"""In an adapter: how sst2-tui rebuilds its base (a demo or random-init base has no Hub name)."""
+
+
+def is_lora(model: Any) -> bool:
+    return hasattr(model, "peft_config")
+
+
+def export_after_eval(prep: Prepared, state: RunState) -> list[Event]:
+    """`--export best`: after an evaluation that set a new best, write that step's model (not
+    training time: the clock is stopped)."""
+    if prep.config.export != "best" or state.best_step != state.step or state.last_eval_step != state.step:
+        return []
+    with state.clock.stopped():
+        return write_exports(prep, state.step, state.best_accuracy)
+
+
+def export_at_close(prep: Prepared, state: RunState) -> list[Event]:
+    """`--export last`: the weights the run ended with."""
+    if prep.config.export != "last" or not state.step:
+        return []
+    accuracy = state.final_accuracy if state.last_eval_step == state.step else None
+    with state.clock.stopped():
+        return write_exports(prep, state.step, accuracy)
+
+
+def write_exports(prep: Prepared, step: int, accuracy: float | None) -> list[Event]:
+    """The export of this step, or a warning when it could not be written (the run goes on; its
+    checkpoints are untouched, and the previous export, if any, is still whole)."""
+    try:
+        return _write_exports(prep, step, accuracy)
+    except OSError as error:
+        where = getattr(error, "filename", None) or prep.run_dir
+        return [WarningEvent(code="export_failed",
+                             message=f"could not export step {step} to {where}: {why_not_written(error)}")]
+
+
+def _write_exports(prep: Prepared, step: int, accuracy: float | None) -> list[Event]:
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Writing model shards" bars: not on a run's terminal
+    model, tokenizer, run_dir = prep.model, prep.loaded.tokenizer, prep.run_dir
+    info = {"step": step, "accuracy": accuracy, "run_id": prep.run_id, "method": prep.config.method,
+            "model": prep.config.model, "precision": prep.plan.name}
+    events: list[Event] = []
+    if is_lora(model):
+        base = {"model": prep.config.model, "init": prep.config.resolved().init, "seed": prep.config.seed}
+        _write_folder(run_dir / "adapter", lambda path: _save_adapter(model, tokenizer, path, base), info)
+        events.append(Exported(step=step, path=str(run_dir / "adapter"), what="adapter", accuracy=accuracy))
+        if prep.config.merge:
+            # A copy on the host: merging folds the adapter into the weights in place, and the run
+            # goes on training the adapter.
+            merged = copy.deepcopy(model).to("cpu").merge_and_unload()
+            _write_folder(run_dir / "model", lambda path: _save_model(merged, tokenizer, path), info)
+            events.append(Exported(step=step, path=str(run_dir / "model"), what="merged model", accuracy=accuracy))
+    else:
+        _write_folder(run_dir / "model", lambda path: _save_model(model, tokenizer, path), info)
+        events.append(Exported(step=step, path=str(run_dir / "model"), what="model", accuracy=accuracy))
+    return events
+
+
+def export_record(run_dir: Path) -> dict[str, Any] | None:
+    """Where the run's export is and which step it holds, from the folder itself (it outlives resumes)."""
+    for name in ("model", "adapter"):
+        try:
+            info = json.loads((run_dir / name / INFO).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(info, dict) and isinstance(info.get("step"), int):
+            return {"export_path": str(run_dir / name), "export_step": info["step"]}
+    return None
+
+
+def _label(config: Any) -> None:
+    config.id2label, config.label2id = dict(LABELS), {name: index for index, name in LABELS.items()}
+
+
+def _save_model(model: Any, tokenizer: Any, path: Path) -> None:
+    _label(model.config)
+    model.save_pretrained(path, safe_serialization=True)
+    tokenizer.save_pretrained(path)
+
+
+def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, Any]) -> None:
+    _label(model.config)
+    model.save_pretrained(path)  # adapter_config.json + adapter_model.safetensors (LoRA and the head)
+    tokenizer.save_pretrained(path)
+    atomic_write_json(path / BASE, base)
+
+
+def _write_folder(final: Path, write, info: dict[str, Any]) -> None:
+    """Write into a sibling folder, then swap it in: `final` is the old export or the new one."""
+    temporary = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    try:
+        write(temporary)
+        atomic_write_json(temporary / INFO, info)
+        fsync_dir(temporary)
+        if final.exists():
+            final.rename(old)
+        temporary.rename(final)
+        fsync_dir(final.parent)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,49 @@
+"""Classify sentences with a trained model: a run folder (its export), an exported folder, a peft
+adapter, a Hub name or `demo`. The same tokenization and forward as the run's own evaluation, so
+a sentence from the validation set gets the probability the run recorded for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.config import RunConfig
+from core.data.batching import encode
+from core.methods.evaluation import evaluate
+from core.model.device import detect, plan_precision, torch_device
+from core.model.loading import LoadedModel, load_model
+
+LABELS = ("negative", "positive")
+
+
+@dataclass
+class Predictor:
+    loaded: LoadedModel
+    config: RunConfig
+
+    @classmethod
+    def load(cls, model: str, device: str = "auto", batch_size: int = 32, max_length: int = 128) -> Predictor:
+        import warnings
+
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars: the output is JSON lines
+        config = RunConfig(model=model, data="demo", method="evaluate", device=device, eval_batch_size=batch_size,
+                           max_length=max_length)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # libraries' deprecation notes, not the user's concern
+            loaded = load_model(config)
+        info = detect(device)
+        loaded.model.to(torch_device(info))
+        return cls(loaded, config)
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        """One dict per text: the text, its label and P(positive), in the order given."""
+        if not texts:
+            return []
+        info = detect(self.config.device)
+        plan = plan_precision("auto", info)
+        encoded = encode(self.loaded.tokenizer, texts, [0] * len(texts), self.config.max_length)
+        result = evaluate(self.loaded.model, encoded, self.loaded.pad_id, self.config.eval_batch_size or 32,
+                          torch_device(info), plan)
+        return [{"text": text, "label": LABELS[int(p >= 0.5)], "positive_probability": round(p, 4)}
+                for text, p in zip(texts, result.positive_probability, strict=True)]

@@ -1,0 +1,144 @@
+"""Using what was trained (#14): every run exports a model anyone can load, `evaluate` and `predict`
+read it back, and early stopping ends a run that stopped improving."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.config import RunConfig
+from core.data.demo import demo_splits
+from core.run.runner import execute
+from core.storage.sessions import Session
+
+DEMO = RunConfig(model="demo", data="demo", epochs=0.5, eval_every=10)
+
+
+def run(tmp_path, name: str, config: RunConfig) -> dict:
+    outcome = execute(config, Session.create(tmp_path / "sessions", name))
+    assert outcome.exit_code == 0, outcome.error
+    return outcome.summary
+
+
+def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, input=stdin,
+                          timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory) -> dict:
+    return run(tmp_path_factory.mktemp("full"), "full", DEMO)
+
+
+@pytest.fixture(scope="module")
+def lora_run(tmp_path_factory) -> dict:
+    return run(tmp_path_factory.mktemp("lora"), "lora", DEMO.replace(method="lora", merge=True))
+
+
+def test_a_full_run_exports_a_model_that_the_transformers_pipeline_loads_offline(full_run):
+    from transformers import pipeline
+
+    model_dir = f"{full_run['run_dir']}/model"
+    assert full_run["export_path"] == model_dir
+    info = json.loads(Path(model_dir, "export.json").read_text())
+    assert info["step"] == full_run["export_step"] and info["accuracy"] == full_run["best_val_accuracy"]
+    config = json.loads(Path(model_dir, "config.json").read_text())
+    assert config["id2label"] == {"0": "negative", "1": "positive"}
+    classify = pipeline("text-classification", model=model_dir, device="cpu")
+    validation = demo_splits(0).validation
+    predicted = [row["label"] for row in classify(validation.texts)]
+    accuracy = sum(p == ("positive" if y else "negative") for p, y in zip(predicted, validation.labels, strict=True))
+    assert accuracy / len(validation) == pytest.approx(full_run["best_val_accuracy"], abs=1 / len(validation))
+
+
+def test_a_lora_run_exports_an_adapter_peft_loads_and_a_merged_model_that_agrees(lora_run):
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from core.model.demo import demo_model, demo_tokenizer
+
+    adapter_dir, model_dir = f"{lora_run['run_dir']}/adapter", f"{lora_run['run_dir']}/model"
+    base = demo_model(demo_tokenizer(), seed=0)  # the demo base: rebuilt from its seed
+    adapted = PeftModel.from_pretrained(base, adapter_dir).eval()
+    merged = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(adapter_dir)
+    texts = demo_splits(0).validation.texts[:16]
+    with torch.inference_mode():
+        for text in texts:  # one at a time: no padding, the same logits either way
+            ids = tokenizer(text, return_tensors="pt")
+            assert torch.allclose(adapted(**ids).logits, merged(**ids).logits, atol=1e-4)
+
+
+@pytest.mark.parametrize("which", ["run", "adapter"])
+def test_evaluate_on_an_export_gives_the_runs_best_accuracy(tmp_path, full_run, lora_run, which):
+    source = full_run if which == "run" else lora_run
+    model = source["run_dir"] if which == "run" else f"{source['run_dir']}/adapter"
+    summary = run(tmp_path, "evaluate", RunConfig(model=model, data="demo", method="evaluate"))
+    assert summary["best_val_accuracy"] == source["best_val_accuracy"]
+
+
+def test_predict_reads_arguments_files_jsonl_and_stdin(tmp_path, full_run):
+    lines = tmp_path / "lines.txt"
+    lines.write_text("a warm score .\n\nso awful , so bland , this ending\n")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"sentence": "a warm score ."}\n{"text": "so awful , so bland , this ending"}\n')
+    outputs = [cli("predict", full_run["run_dir"], "a warm score .", "so awful , so bland , this ending"),
+               cli("predict", full_run["run_dir"], "--file", str(lines)),
+               cli("predict", full_run["run_dir"], "--file", str(rows)),
+               cli("predict", full_run["run_dir"], stdin="a warm score .\nso awful , so bland , this ending\n")]
+    recorded = {json.loads(line)["text"]: json.loads(line)["p_positive"]
+                for line in Path(full_run["run_dir"], "predictions.jsonl").read_text().splitlines()}
+    for result in outputs:
+        assert result.returncode == 0, result.stderr
+        answers = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [a["text"] for a in answers] == ["a warm score .", "so awful , so bland , this ending"]
+        assert [a["label"] for a in answers] == ["positive", "negative"]
+        assert answers[0]["positive_probability"] == pytest.approx(recorded["a warm score ."], abs=1e-3)
+
+
+def test_predict_refuses_bad_input_in_one_line(tmp_path, full_run):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    no_export = run(tmp_path, "none", DEMO.replace(epochs=0.05, export="none"))
+    bad_rows = tmp_path / "bad.jsonl"
+    bad_rows.write_text('{"label": 1}\n')
+    cases = [(("--file", str(empty)), "no sentences"), (("--file", str(tmp_path / "missing.txt")), "no such file"),
+             (("--file", str(bad_rows)), "line 1: no sentence or text field")]
+    for args, message in cases:
+        result = cli("predict", full_run["run_dir"], *args)
+        assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    result = cli("predict", no_export["run_dir"], "fine")
+    assert result.returncode == 2 and "no exported model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_last_and_none(tmp_path):
+    last = run(tmp_path, "last", DEMO.replace(export="last"))
+    assert last["export_step"] == last["steps"]
+    none = run(tmp_path, "none", DEMO.replace(export="none"))
+    assert none["export_path"] is None and not (tmp_path / "sessions" / "none" / "runs" / "01-full" / "model").exists()
+
+
+def test_patience_stops_a_run_that_stopped_improving(tmp_path):
+    # eval every step with a learning rate far too high: accuracy stalls at once
+    summary = run(tmp_path, "patience", DEMO.replace(epochs=2, eval_every=1, lr=0.5, patience=2, eval_subset=50))
+    assert summary["status"] == "finished" and summary["stop_reason"] == "early_stop"
+    assert summary["steps"] < 2 * 94 and summary["export_step"] is not None
+    events = [json.loads(line) for line in Path(summary["run_dir"], "events.jsonl").read_text().splitlines()]
+    accuracies = [e["accuracy"] for e in events if e["type"] == "eval"]
+    improved = [i for i, a in enumerate(accuracies) if a > max(accuracies[:i], default=-1.0)]
+    assert len(accuracies) - 1 - improved[-1] == 2, "stopped at the second evaluation without a better accuracy"
+    assert summary["export_step"] == summary["steps"] - 2, "the best step is the one exported (eval every step)"
+
+
+def test_merge_is_refused_for_other_methods():
+    from core.config import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        RunConfig(model="demo", merge=True)
+    assert caught.value.field == "merge"

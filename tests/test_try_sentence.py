@@ -1,0 +1,73 @@
+"""`t`: a sentence tried on the model of this moment (#14 item 5)."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from core.config import RunConfig
+from core.controls import RunHandle, predict_command
+from core.events import Prediction, Step
+from core.run.runner import execute
+from core.storage.files import read_events
+from core.storage.sessions import Session
+from tests.fake_engine import FakeEngine
+from tests.test_app import make_app, wait_for
+from tui.screens.try_sentence import TrySentenceScreen
+
+
+def answer_text(app) -> str:
+    return str(app.screen.query_one("#answer", Static).render())
+
+
+async def test_t_on_a_live_run_sends_predict_and_shows_the_runs_answer_literally(tmp_path):
+    engine = FakeEngine(steps=200, hold_at=5)
+    app = make_app(tmp_path, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 5)
+        await pilot.pause(0.6)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TrySentenceScreen))
+        app.screen.query_one(Input).value = "a good [bold]film[/bold]"
+        await pilot.press("enter")
+        engine.release()
+        await wait_for(pilot, lambda: "P(positive)" in answer_text(app))
+        text = answer_text(app)
+        assert text.startswith("positive  P(positive) 0.900  from 01-full at step")
+        assert "a good [bold]film[/bold]" in text, "markup in the sentence is shown as typed"
+        await pilot.press("escape")
+        assert [p.text for p in app.current.predictions] == ["a good [bold]film[/bold]"]
+
+
+def test_a_real_run_answers_predict_at_its_next_step_boundary(tmp_path):
+    handle = RunHandle()
+    asked = []
+
+    def ask_at_step_3(event):
+        if isinstance(event, Step) and event.step == 3 and not asked:
+            asked.append(True)
+            handle.controls.send(predict_command("a warm score ."))
+
+    outcome = execute(RunConfig(model="demo", data="demo", epochs=0.1), Session.create(tmp_path / "s", "p"), handle,
+                      on_event=ask_at_step_3)
+    assert outcome.exit_code == 0, outcome.error
+    events = read_events(tmp_path / "s" / "p" / "runs" / "01-full" / "events.jsonl").events
+    answers = [e for e in events if isinstance(e, Prediction)]
+    assert len(answers) == 1 and answers[0].text == "a warm score ." and answers[0].step >= 3
+    assert answers[0].label in ("positive", "negative") and 0.0 <= answers[0].positive_probability <= 1.0
+
+
+async def test_t_on_a_finished_run_asks_its_exported_model(tmp_path):
+    from tui.app import SST2App
+
+    app = SST2App(tmp_path / "sessions", runner=execute, queue=[RunConfig(model="demo", data="demo", epochs=0.2)],
+                  session_name="done")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.status == "finished", timeout=120)
+        await pilot.pause(0.6)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TrySentenceScreen))
+        app.screen.query_one(Input).value = "a warm score ."
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "P(positive)" in answer_text(app), timeout=60)
+        step = app.current.summary["export_step"]
+        assert f"from 01-full's export (step {step})" in answer_text(app)
