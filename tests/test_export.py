@@ -142,3 +142,12 @@ def test_merge_is_refused_for_other_methods():
     with pytest.raises(ConfigError) as caught:
         RunConfig(model="demo", merge=True)
     assert caught.value.field == "merge"
+
+
+def test_a_trainer_run_exports_its_best_step_too(tmp_path):
+    summary = run(tmp_path, "trainer", DEMO.replace(method="trainer"))
+    assert summary["export_path"] == f"{summary['run_dir']}/model"
+    info = json.loads(Path(summary["export_path"], "export.json").read_text())
+    assert info["accuracy"] == summary["best_val_accuracy"] and info["method"] == "trainer"
+    evaluated = run(tmp_path, "evaluate-trainer", RunConfig(model=summary["run_dir"], data="demo", method="evaluate"))
+    assert evaluated["best_val_accuracy"] == summary["best_val_accuracy"]

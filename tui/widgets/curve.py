@@ -20,6 +20,14 @@ def downsample(points: list[tuple[int, float]], limit: int) -> list[tuple[int, f
     return [points[round(i * stride)] for i in range(limit)]
 
 
+def step_ticks(first: int, last: int, count: int) -> list[int]:
+    """At most `count` whole, distinct step numbers from `first` to `last`, both included."""
+    if last <= first:
+        return [int(first)]
+    spread = last - first
+    return sorted({int(round(first + spread * i / (count - 1))) for i in range(count)})
+
+
 class Curve(PlotextPlot):
     def __init__(self, title: str, *, id: str | None = None, y_range: tuple[float, float] | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
@@ -50,7 +58,14 @@ class Curve(PlotextPlot):
         plt.title(self._title)
         finite = [(x, y) for x, y in self._points if y == y and abs(y) != float("inf")]
         finite = downsample(finite, max(2, 2 * self.size.width))
-        if self._y_range:
-            plt.ylim(*self._y_range)
         if finite:
-            plt.plot([x for x, _ in finite], [y for _, y in finite], marker="braille")
+            xs, ys = [x for x, _ in finite], [y for _, y in finite]
+            if self._y_range:
+                # from the lowest value seen (a 0.80-0.90 climb stays visible), never past the range
+                low, high = self._y_range
+                plt.ylim(max(low, min(ys) - 0.02), min(high, max(ys) + 0.02) if max(ys) > min(ys) else high)
+            ticks = step_ticks(xs[0], xs[-1], max(2, self.size.width // 12))
+            plt.xticks(ticks, [str(t) for t in ticks])  # steps are whole numbers: never "131.8"
+            plt.plot(xs, ys, marker="braille")
+        elif self._y_range:
+            plt.ylim(*self._y_range)
