@@ -25,7 +25,7 @@ def step_ticks(first: int, last: int, count: int) -> list[int]:
     if last <= first:
         return [int(first)]
     spread = last - first
-    return sorted({int(round(first + spread * i / (count - 1))) for i in range(count)})
+    return sorted({round(first + spread * i / (count - 1)) for i in range(count)})
 
 
 class Curve(PlotextPlot):
