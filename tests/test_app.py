@@ -115,9 +115,9 @@ async def test_results_rows_and_highlighted_differences(tmp_path):
         assert results.row_count == 2
         methods = [str(results.get_row_at(i)[1]) for i in range(2)]
         assert methods == ["full", "trainer"]
-        diff = app.screen.query_one("#diff-table", DataTable)
-        rows = {str(diff.get_row_at(i)[0]): [str(c) for c in diff.get_row_at(i)[1:]] for i in range(diff.row_count)}
-        assert rows["max_grad_norm"] == ["* none", "* 1.0"]
+        diff = str(app.screen.query_one("#diff").render())
+        rows = {line.split(": ", 1)[0]: line.split(": ", 1)[1] for line in diff.splitlines()}
+        assert rows["max_grad_norm"] == "01-full none   02-trainer 1.0"
         assert "checkpoints" in rows and "lora_targets" not in rows
 
 

@@ -56,3 +56,32 @@ def test_the_log_says_when_a_value_did_not_change_and_a_resume_is_not_a_warning(
     view.apply(Control(step=6, command={"kind": "set_eps", "value": 1e-4}, old=1e-8, new=1e-4, source="cli"))
     view.apply(WarningEvent(code="resumed", message="resumed from step-0000010 at step 10"))
     assert view.log == ["step 5: lr stays 1e-3", "step 6: eps 1e-8 -> 1e-4", "resumed from step-0000010 at step 10"]
+
+
+@pytest.mark.parametrize("width", [80, 200])
+async def test_results_fit_the_width_and_the_rest_shows_for_the_highlighted_run(tmp_path, width):
+    from textual.widgets import DataTable
+
+    from core.report.compare import COLUMNS
+    from tui.screens.results import NARROW_COLUMNS
+
+    configs = [CONFIG.replace(method=m) for m in ("full", "trainer", "lora", "full")]
+    app = make_app(tmp_path, FakeEngine(steps=10), configs)
+    async with app.run_test(size=(width, 24 if width == 80 else 50)) as pilot:
+        await wait_for(pilot, lambda: len(app.views) == 4 and app.views[-1].status == "finished")
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#results-table", DataTable)
+        shown = [str(c.label) for c in table.columns.values()]
+        text = "\n".join(screen_lines(app))
+        if width == 80:
+            assert tuple(shown) == NARROW_COLUMNS
+            assert all(name in text for name in NARROW_COLUMNS), "every column on screen"
+            detail = str(app.screen.query_one("#row-detail").render())
+            assert detail.startswith("01-full: ") and "lr 1e-3" in detail and "model demo" in detail
+            await pilot.press("down")
+            assert str(app.screen.query_one("#row-detail").render()).startswith("02-trainer: ")
+        else:
+            assert tuple(shown) == COLUMNS and not app.screen.query_one("#row-detail").display
+        diff = str(app.screen.query_one("#diff").render())
+        assert "max_grad_norm: 01-full none   02-trainer 1.0   03-lora none   04-full none" in diff.splitlines()

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Footer, Label, Static
 
 from core.report.compare import COLUMNS, differing_settings, result_row
 from tui.run_view import RunView, fmt_value
@@ -24,32 +24,65 @@ def _live_summary(view: RunView) -> dict:
             "train_samples_per_second": view.samples_per_second}
 
 
+# What matters most fits 80 columns; the rest shows for the highlighted run below the table, or as
+# columns on a terminal wide enough for all of them.
+NARROW_COLUMNS = ("run", "method", "best acc", "final acc", "s/epoch", "samples/s", "status")
+ALL_COLUMNS_FROM_WIDTH = 150
+
+
+def settings_lines(views: list[RunView]) -> Text:
+    """One setting per line with each run's value: it wraps, it never runs off the screen."""
+    keys = differing_settings([v.effective for v in views])
+    text = Text()
+    if not keys:
+        text.append("no differences" if len(views) > 1 else "one run: nothing to compare", style="italic")
+    for key in keys:
+        text.append(f"{key}: ", style="bold")
+        text.append("   ".join(f"{v.run_id} {fmt_value(v.effective.get(key))}" for v in views) + "\n")
+    text.rstrip()
+    return text
+
+
 class ResultsTable(Vertical):
-    """The table pair, reusable by the sessions browser."""
+    """The results table and the settings that differ, reusable by the sessions browser."""
 
     def __init__(self, views: list[RunView], **kwargs) -> None:
         super().__init__(**kwargs)
         self.views = views
+        self.rows = rows_for(views)
+        self.columns: tuple[str, ...] = COLUMNS
 
     def compose(self) -> ComposeResult:
         yield Label(Text("Results (validation accuracy)", style="bold"))
         yield DataTable(id="results-table", zebra_stripes=True, cursor_type="row")
-        yield Label(Text("Effective settings that differ between runs (* marks a difference)", style="bold"), id="diff-title")
-        yield DataTable(id="diff-table", cursor_type="row")
+        yield Static("", id="row-detail")
+        yield Label(Text("Effective settings that differ between runs", style="bold"), id="diff-title")
+        yield Static(settings_lines(self.views), id="diff")
 
     def on_mount(self) -> None:
+        narrow = self.app.size.width < ALL_COLUMNS_FROM_WIDTH
+        self.columns = NARROW_COLUMNS if narrow else COLUMNS
         table = self.query_one("#results-table", DataTable)
-        table.add_columns(*COLUMNS)
-        for row in rows_for(self.views):
-            table.add_row(*(Text(row[c]) for c in COLUMNS))
-        diff = self.query_one("#diff-table", DataTable)
-        keys = differing_settings([v.effective for v in self.views])
-        diff.add_columns("setting", *(v.run_id for v in self.views))
-        for key in keys:
-            diff.add_row(Text(key), *(Text("* " + fmt_value(v.effective.get(key)), style="bold") for v in self.views))
-        if not keys:
-            diff.add_row(Text("no differences" if len(self.views) > 1 else "one run: nothing to compare"),
-                         *(Text("") for _ in self.views))
+        table.add_columns(*self.columns)
+        for row in self.rows:
+            table.add_row(*(Text(row[c]) for c in self.columns))
+        self.query_one("#row-detail").display = narrow and bool(self.rows)
+        if self.rows:
+            self.show_detail(0)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "results-table":
+            self.show_detail(event.cursor_row)
+
+    def show_detail(self, index: int) -> None:
+        """The highlighted run's other columns, as `name value` pairs that wrap."""
+        if not 0 <= index < len(self.rows):
+            return
+        row = self.rows[index]
+        text = Text()
+        text.append(f"{row['run']}: ", style="bold")
+        text.append("  ".join(f"{name} {row[name]}" for name in COLUMNS if name not in self.columns))
+        self.query_one("#row-detail", Static).update(text)
 
 
 class ResultsScreen(Screen):
