@@ -26,7 +26,7 @@ from core.storage.files import read_events
 from core.storage.queue_file import SessionQueue
 from core.storage.sessions import Session
 from tui.bridge import EventBridge
-from tui.messages import DeviceDetected, EngineEvent, QueueIdle, RunEnded, RunStarting, StepsAvailable
+from tui.messages import DeviceDetected, EngineEvent, HubChecked, QueueIdle, RunEnded, RunStarting, StepsAvailable
 from tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting
 from tui.run_view import RunView, closing_line, view_from_events
 from tui.screens.dashboard import DashboardScreen
@@ -58,6 +58,14 @@ def probe_device() -> tuple[dict, str, dict[str, str]]:
 
     device = detect("auto")
     return device.to_dict(), plan_precision("auto", device).describe(), library_versions()
+
+
+def describe_hub() -> str:
+    from core.hub import hub_offline_by_env, hub_reachable
+
+    if hub_offline_by_env():
+        return "offline (HF_HUB_OFFLINE): local or demo"
+    return "reachable" if hub_reachable() else "unreachable: local folders or demo"
 
 
 def demo_queue() -> list[RunConfig]:
@@ -108,6 +116,8 @@ class SST2App(SessionWatching, SentenceTrying, App):
         self.runs_in_processes = isinstance(self.runner, ProcessRunner)
         self.left_running: list[RunView] = []
         self.last_form: RunConfig | None = None
+        self.hub = "checking..."
+        self.precision_note = ""
         self._predictors: dict[str, object] = {}  # run folder -> its loaded export (t on a finished run)
         self.queue = RunQueue()
         self.queue.add(*(queue or []))
@@ -130,7 +140,7 @@ class SST2App(SessionWatching, SentenceTrying, App):
         self._charts_stale = False
         self._charts_due = 0.0
         self._bridge_run = 0  # whose steps the UI takes from the bridge (the current run's)
-        self._footer_state = (False, False)  # (something waits, a run takes keys): what the footer offers
+        self._footer_state = (False, False, False)  # (something waits, a run takes keys, a run exists): what the footer offers
 
     # -- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -153,7 +163,13 @@ class SST2App(SessionWatching, SentenceTrying, App):
 
     def on_device_detected(self, message: DeviceDetected) -> None:
         self.device, self.versions = message.device, message.versions
-        self._dashboard().show_device(message.device, "auto: " + message.precision)
+        self.precision_note = "auto: " + message.precision
+        self._dashboard().show_device(message.device, self.precision_note)
+        self._refresh()
+
+    def on_hub_checked(self, message: HubChecked) -> None:
+        self.hub = message.hub
+        self._refresh()
 
     # -- the worker ---------------------------------------------------------------------------------
     def _start_worker_if_needed(self) -> None:
@@ -169,6 +185,7 @@ class SST2App(SessionWatching, SentenceTrying, App):
             # appears at once; and one thread does all heavy imports (transformers' lazy imports are
             # not safe to race from two threads).
             self.post_message(DeviceDetected(*self.device_probe()))
+            self.post_message(HubChecked(describe_hub()))  # a second at most; offline at once when HF_HUB_OFFLINE is set
         if self.runs_in_processes:
             self._watch_session()
         else:
@@ -356,13 +373,23 @@ class SST2App(SessionWatching, SentenceTrying, App):
             dashboard.show_device({**self.device, "memory_in_use_mb": self.current.memory_mb}, "")
         waiting = self._waiting()
         try:
-            dashboard.show_run(self.current, waiting, charts=charts, outlives_app=self.runs_outlive_app)
+            dashboard.show_run(self.current, waiting, charts=charts, outlives_app=self.runs_outlive_app,
+                               welcome=self._welcome_lines())
         except NoMatches:  # the app is closing and the dashboard's widgets are already gone
             return
-        footer_state = (bool(waiting), self._run_is_active())
+        footer_state = (bool(waiting), self._run_is_active(), self.current is not None)
         if footer_state != self._footer_state:
             self._footer_state = footer_state
             self.refresh_bindings()
+
+    def _welcome_lines(self) -> list[str]:
+        """What the first start without --demo shows in the log box, until a run starts."""
+        from tui.widgets.device_panel import describe_device
+
+        return ["sst2-tui: SST-2 with full, trainer and lora",
+                f"Device: {describe_device(self.device)}" + (f" ({self.precision_note})" if self.precision_note else ""),
+                f"Hub: {self.hub}",
+                "Start: n (a new run), or sst2-tui --demo"]
 
     # -- keys ----------------------------------------------------------------------------------------
     def _run_is_active(self) -> bool:
@@ -434,6 +461,8 @@ class SST2App(SessionWatching, SentenceTrying, App):
             return self._footer_state[0]  # in the footer only while something waits
         if action in RUN_KEYS:
             return self._footer_state[1]  # only while a run can take them
+        if action == "try_sentence":
+            return self._footer_state[2]  # once there is a run to ask
         return True
 
     def action_unqueue(self) -> None:

@@ -56,3 +56,11 @@ class DeviceDetected(Message):
         self.device = device
         self.precision = precision
         self.versions = versions
+
+
+class HubChecked(Message):
+    """Whether the Hugging Face Hub can be reached, in words, for the welcome panel."""
+
+    def __init__(self, hub: str) -> None:
+        super().__init__()
+        self.hub = hub

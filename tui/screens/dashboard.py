@@ -56,7 +56,7 @@ class DashboardScreen(Screen):
         panel.precision = precision
 
     def show_run(self, view: RunView | None, queued: list[Waiting], charts: bool = True,
-                 outlives_app: bool = False) -> None:
+                 outlives_app: bool = False, welcome: list[str] | None = None) -> None:
         self.query_one(RunTitle).show(view)
         self.query_one(RunNumbers).show(view)
         if view is None:
@@ -72,7 +72,8 @@ class DashboardScreen(Screen):
             self.query_one("#loss-chart", Curve).show(view.losses if view else [])
             self.query_one("#accuracy-chart", Curve).show(view.accuracies if view else [])
         log = self.query_one(InterventionLog)
-        log.show(view.run_id if view else None, view.log if view else [])
+        # Before the first run (and with nothing queued), the log box welcomes: device, Hub, how to start.
+        log.show(view.run_id if view else None, view.log if view else ([] if queued else welcome or []))
         # Said where the eye is while a run trains: closing this window does not stop it.
         log.border_subtitle = LEAVING_HINT if outlives_app and view is not None and view.active else ""
         self.query_one(QueueList).show(queued)

@@ -1,0 +1,26 @@
+"""The first start without --demo (#15 item 6): the log box welcomes with the device, whether the
+Hub is reachable, and how to start, each line whole at 80x24; a run replaces it."""
+
+from __future__ import annotations
+
+from tests.fake_engine import FakeEngine
+from tests.screen_text import screen_lines
+from tests.test_app import CONFIG, make_app, wait_for
+
+
+async def test_the_first_start_says_device_hub_and_how_to_start(tmp_path):
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.hub != "checking...")
+        await pilot.pause(0.6)
+        lines = [line.split("│")[1].strip() if line.startswith("│") else line for line in screen_lines(app)]
+        assert "Device: CPU, 2 threads (auto: fp32)" in lines
+        assert "Hub: offline (HF_HUB_OFFLINE): local or demo" in lines  # tests run offline
+        assert "Start: n (a new run), or sst2-tui --demo" in lines
+        assert "t Try a sentence" not in lines[-1], "nothing to try before a run"
+        app.queue.add(CONFIG)
+        app._start_worker_if_needed()
+        await wait_for(pilot, lambda: app.current is not None and app.current.status == "finished")
+        await pilot.pause(0.6)
+        text = "\n".join(screen_lines(app))
+        assert "Hub: offline" not in text and "t Try a sentence" in text
