@@ -91,13 +91,17 @@ def test_hostile_control_lines_are_warnings_and_the_run_goes_on(live):
         handle.write(b"not json\n[1,2]\n" + b'{"id":"x","kind":"explode"}\n' + b'{"id":"y","kind":"set_lr","value":"inf"}\n'
                      + b'{"kind":"pause"}\n' + b"\xff\xfe\n" + b"z" * 5000 + b"\n")
     append_command(live.folder.control_path, make_command("set_eps", "1e-6"), "app")
-    deadline = time.monotonic() + 30
-    while not any(isinstance(e, Control) and e.command.get("kind") == "set_eps"
-                  for e in read_events(live.folder.events_path).events):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    warnings = [e.message for e in read_events(live.folder.events_path).events
+    def ignored() -> list[str]:
+        return [e.message for e in read_events(live.folder.events_path).events
                 if isinstance(e, WarningEvent) and e.code == "control_ignored"]
+
+    deadline = time.monotonic() + 30
+    # The events of one step boundary are written one by one: wait for all of them, not the first.
+    while not (any(isinstance(e, Control) and e.command.get("kind") == "set_eps"
+                   for e in read_events(live.folder.events_path).events) and len(ignored()) >= 7):
+        assert time.monotonic() < deadline, ignored()
+        time.sleep(0.05)
+    warnings = ignored()
     assert len(warnings) == 7 and all("control.jsonl line" in w and "ignored" in w for w in warnings)
     assert load_run(live.folder).status == "live"
 

@@ -80,7 +80,8 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
         with Vertical(id="form"):
             yield Label("New run: Enter or Start queues it; Run all three queues full, trainer and lora with these "
                         "settings; Escape cancels.")
-            with VerticalScroll(id="fields"):
+            # not focusable: the screen's first focus (AUTO_FOCUS) lands on the first field, at once
+            with VerticalScroll(id="fields", can_focus=False):
                 for name, choices in SELECTS:
                     with Horizontal(classes="field"):
                         yield Label(_OPTIONS[name].metadata["form"], classes="field-label")
@@ -128,8 +129,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
         return config
 
     def on_mount(self) -> None:
-        self.query_one("#fields").can_focus = False  # Tab goes field to field, not to the scroll box
-        self.query_one(f"#f-{FORM_FIELDS[0]}").focus()  # typing starts in the first field
+        # No focus() here: it is applied later, and a Tab typed before it would be undone by it.
         self.validate()
 
     def on_input_changed(self, event: Input.Changed) -> None:
