@@ -97,6 +97,10 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
         loaded.model = wrap_lora(loaded.model, config)
     target = torch_device(device)
     loaded.model.to(device=target, dtype=plan.param_dtype)
+    if device.kind == "cpu" and plan.param_dtype == torch.float16:
+        from core.model.cpu_half import float32_gemms_for_cpu_half
+
+        float32_gemms_for_cpu_half(loaded.model)
     if device.kind == "cuda":
         # TF32 matmuls for whatever still runs in float32 (Ampere and later); same accuracy class as bf16 autocast.
         torch.backends.cuda.matmul.allow_tf32 = True
