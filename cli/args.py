@@ -69,6 +69,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     a("--quiet", action="store_true", help="no progress bar")
     a("--detach", action="store_true",
       help="train in the background, away from this terminal: print {run_dir, session_dir, pid} and return")
+    # Set on every run started away from a terminal (--detach, the app, the queue runner): someone
+    # may attach later, so a NaN pause waits for a fix (`sst2-tui attach`, or `ctl`) instead of
+    # stopping as a foreground run does, where no one can press a key.
+    a("--attachable", action="store_true", help=argparse.SUPPRESS)
 
 
 def config_from_args(args: argparse.Namespace, seed: int | None = None) -> RunConfig:

@@ -45,7 +45,7 @@ def resume_command(args: argparse.Namespace) -> int:
         return launch_detached(args.argv)
     handle.on_folder = lambda folder: announce_and_leave_the_terminal(folder, plan.session.path)
     with _progress_printer(args.quiet) as show:
-        outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=True, resume=plan.folder)
+        outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=not args.attachable, resume=plan.folder)
     if outcome.error:
         sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
     print(json.dumps(_public_summary(outcome.summary)), flush=True)
@@ -97,7 +97,7 @@ def run_command(args: argparse.Namespace) -> int:
             config = config.replace(extra={"repeat_group": f"seeds {','.join(map(str, seeds))}"})
         show = _progress_printer(args.quiet)
         with show:
-            outcome = execute(config, session, handle, on_event=show.on_event, headless=True)
+            outcome = execute(config, session, handle, on_event=show.on_event, headless=not args.attachable)
         if outcome.error:
             sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
             if outcome.exit_code != EXIT_BAD_INPUT and outcome.hint:

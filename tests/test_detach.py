@@ -97,3 +97,27 @@ def test_a_died_run_resumes_detached(tmp_path):
         if _alive(again["pid"]):
             os.kill(again["pid"], signal.SIGKILL)
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "stopped"
+
+
+def test_a_detached_run_waits_at_a_nan_for_a_fix_from_a_shell(tmp_path):
+    """Away from a terminal, `--nonfinite pause` really pauses (someone may attach): the reference's
+    NaN (pure fp16, eps 1e-8) waits for a fix, and eps 1e-4 then resume lets it finish. A foreground
+    run stops instead (tests/test_cli.py), since no one could press a key there."""
+    launched = cli("run", "--detach", "--model", "demo", "--data", "demo", "--precision", "fp16-pure", "--eps", "1e-8",
+                   "--epochs", "0.2", "--sessions-dir", str(tmp_path))
+    assert launched.returncode == 0, launched.stderr
+    where = json.loads(launched.stdout.strip())
+    pid, run_dir = where["pid"], Path(where["run_dir"])
+    try:
+        wait_until(lambda: '"reason":"nonfinite"' in (run_dir / "events.jsonl").read_text())
+        time.sleep(1)
+        assert _alive(pid) and not (run_dir / "summary.json").exists(), "it waits, it does not stop"
+        for command in (("eps", "1e-4"), ("resume",)):
+            sent = cli("ctl", str(run_dir), *command)
+            assert sent.returncode == 0, sent.stderr
+        wait_until(lambda: (run_dir / "summary.json").exists())
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["final_eps"] == 1e-4

@@ -28,14 +28,14 @@ def preflight_eps_warning(precision: str, eps: float | None, optimizer_impl: str
         return None
     if rounds_to_zero_in_fp16(eps):
         if optimizer_impl == "fused":
-            return (f"eps={eps:g} is 0 in float16; the fused AdamW in use computes in float32 so eps survives, "
+            return (f"eps={format_rate(eps)} is 0 in float16; the fused AdamW in use computes in float32 so eps survives, "
                     "but v is stored in float16 and underflows, so updates m/(sqrt(v)+eps) can overflow float16. "
-                    f"Use --eps {FP16_PURE_EPS:g} or --precision auto (float32 weights).")
-        return (f"eps={eps:g} rounds to 0 in float16 (anything below ~6e-8 does): once v underflows, AdamW divides by "
-                f"zero and the loss turns NaN. Use --eps {FP16_PURE_EPS:g} or --precision auto (float32 weights).")
+                    f"Use --eps {format_rate(FP16_PURE_EPS)} or --precision auto (float32 weights).")
+        return (f"eps={format_rate(eps)} rounds to 0 in float16 (anything below ~6e-8 does): once v underflows, AdamW divides by "
+                f"zero and the loss turns NaN. Use --eps {format_rate(FP16_PURE_EPS)} or --precision auto (float32 weights).")
     if eps < FLOAT16_TINY:
-        return (f"eps={eps:g} is below float16's smallest normal number ({FLOAT16_TINY:.1e}) and loses precision; "
-                f"consider --eps {FP16_PURE_EPS:g}.")
+        return (f"eps={format_rate(eps)} is below float16's smallest normal number ({FLOAT16_TINY:.1e}) and loses precision; "
+                f"consider --eps {format_rate(FP16_PURE_EPS)}.")
     return None
 
 

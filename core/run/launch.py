@@ -46,7 +46,7 @@ class Launched:
 def start_detached(argv: list[str]) -> Launched:
     """`sst2-tui` with `argv`, detached; returns once its run folder exists and is locked. A run
     that fails before that (bad data, a locked session) raises UserError with its one line."""
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", *argv], stdin=subprocess.DEVNULL,
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", *argv, "--attachable"], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                                env={**os.environ, ANNOUNCE_ENV: "1"}, text=True)
     line = process.stdout.readline()

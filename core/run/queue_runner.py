@@ -69,6 +69,7 @@ def run_queue(session_path: Path) -> int:
 
 def _argv(item: dict, session: Session) -> list[str]:
     if "resume" in item:
-        return ["run", "--resume", item["resume"], "--quiet"]
+        return ["run", "--resume", item["resume"], "--quiet", "--attachable"]
     config = RunConfig.from_dict(item["config"])
-    return ["run", *run_argv(config), "--session", session.name, "--sessions-dir", str(session.path.parent), "--quiet"]
+    return ["run", *run_argv(config), "--session", session.name, "--sessions-dir", str(session.path.parent), "--quiet",
+            "--attachable"]
