@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fine-tune a transformer on SST-2 with full fine-tuning, the HF Trainer and LoRA, and compare them. "
                     "With no command, opens the terminal app.",
     )
-    parser.add_argument("--demo", action="store_true", help="open the app and queue the offline demo (full, trainer, lora)")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the app and queue the offline demo (full, trainer, lora, and a pure-fp16 run that turns NaN)")
     parser.add_argument("--sessions-dir", type=Path, default=None,
                         help="where sessions are stored (default: $SST2_TUI_SESSIONS or ./sessions)")
     commands = parser.add_subparsers(dest="command", parser_class=OneLineParser)
@@ -95,7 +96,14 @@ def _attachment(path: Path | None, sessions_dir: Path, required: bool):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, stray = parser.parse_known_args(argv)
+    if stray and args.command == "predict" and not any(word.startswith("-") for word in stray):
+        # `predict MODEL --batch-size 8 "a fine film"`: argparse leaves sentences after an option
+        # unmatched (the TEXT list was already closed); they are sentences, in the order typed.
+        args.texts = [*args.texts, *stray]
+    elif stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `run --detach` runs the same line again
     try:
         if args.command == "run":

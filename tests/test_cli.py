@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from cli.main import main
 from tests.conftest import write_tsv
 
@@ -43,6 +45,13 @@ def test_bad_flag_is_one_line_exit_2():
     result = run_cli("run", "--batch-size", "zero")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "--batch-size" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("line", [("run", "--bogus"), ("run", "stray"), ("predict", "demo", "a film", "--bogus")])
+def test_unknown_words_are_one_line_exit_2(line):
+    result = run_cli(*line)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "unrecognized arguments" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_bad_data_label_is_refused_naming_the_file(tmp_path, glue_folder):
