@@ -30,7 +30,7 @@ FORM_FIELDS = ("method", "init", "precision", "compile", "model", "data", "lr", 
 # Learning rates of the reference experiment (GPT-2 small on SST-2), and for the tiny demo model,
 # which starts from random weights and needs a much larger step to learn in a few hundred steps.
 REFERENCE_LR = {"full": 1e-5, "trainer": 1e-5, "lora": 1e-4, "evaluate": 1e-5}
-DEMO_LR = {"full": 1e-3, "trainer": 1e-3, "lora": 3e-3, "evaluate": 1e-3}
+DEMO_LR = {"full": 5e-4, "trainer": 5e-4, "lora": 3e-3, "evaluate": 1e-3}
 # AdamW's own default; `fp16-pure` gets the reference experiment's 1e-4, because 1e-8 is 0 in float16.
 DEFAULT_EPS = 1e-8
 EXPORTS = ("best", "last", "none")
@@ -185,9 +185,10 @@ class RunConfig:
     lora_targets: str = option("auto", "modules LoRA wraps: auto (peft's choice; GPT-2: c_attn) or NAME,...",
                                metavar="auto|NAME,...")
     """`auto` (peft's choice for the architecture; GPT-2: `c_attn`) or comma-separated module names."""
-    nonfinite: str = option("pause", "on NaN/Inf: pause (headless: stop with the diagnosis), skip the step, or stop",
+    nonfinite: str = option("pause", "on NaN/Inf: pause for a fix (a foreground `run`: stop with the diagnosis), skip the step, or stop",
                             choices=NONFINITE_POLICIES)
-    """On a NaN/Inf loss or gradient: `pause` (with a diagnosis and fixes), `skip` the step, or `stop`."""
+    """On a NaN/Inf loss or gradient: `pause` (with a diagnosis and fixes; it waits for one in a run
+    started by the app, the queue or --detach, and stops in a foreground `run`), `skip` the step, or `stop`."""
     device: str = option("auto", "where to train", choices=DEVICES)
     """`auto`, `cpu`, `cuda` or `mps`."""
     eval_batch_size: int | None = option(None, "evaluation batch size (default 4x --batch-size)", metavar="B")

@@ -65,7 +65,7 @@ async def test_lr_dialog_applies_a_valid_value(tmp_path):
         assert not isinstance(app.screen, RateDialog)
         engine.release()
         await wait_for(pilot, lambda: app.current.status == "finished")
-        assert any("lr 1e-3 -> 2e-5" in line for line in app.current.log)
+        assert any("lr 5e-4 -> 2e-5" in line for line in app.current.log)
     assert {"kind": "set_lr", "value": 2e-5} in engine.received
 
 

@@ -78,7 +78,7 @@ async def test_results_fit_the_width_and_the_rest_shows_for_the_highlighted_run(
             assert tuple(shown) == NARROW_COLUMNS
             assert all(name in text for name in NARROW_COLUMNS), "every column on screen"
             detail = str(app.screen.query_one("#row-detail").render())
-            assert detail.startswith("01-full: ") and "lr 1e-3" in detail and "model demo" in detail
+            assert detail.startswith("01-full: ") and "lr 5e-4" in detail and "model demo" in detail
             await pilot.press("down")
             assert str(app.screen.query_one("#row-detail").render()).startswith("02-trainer: ")
         else:

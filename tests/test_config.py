@@ -8,7 +8,7 @@ def test_defaults_resolve_to_reference_values():
     assert (full.lr, full.eps, full.batch_size, full.schedule) == (1e-5, 1e-8, 32, "constant")
     assert RunConfig(method="lora").resolved().lr == 1e-4
     assert RunConfig(precision="fp16-pure").resolved().eps == 1e-4
-    assert RunConfig(model="demo").resolved().lr == 1e-3
+    assert RunConfig(model="demo").resolved().lr == 5e-4
     assert RunConfig(batch_size=8).resolved().eval_batch_size == 32
 
 

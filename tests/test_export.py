@@ -16,7 +16,7 @@ from core.data.demo import demo_splits
 from core.run.runner import execute
 from core.storage.sessions import Session
 
-DEMO = RunConfig(model="demo", data="demo", epochs=0.5, eval_every=10)
+DEMO = RunConfig(model="demo", data="demo", epochs=1, eval_every=20)
 
 
 def run(tmp_path, name: str, config: RunConfig) -> dict:
@@ -84,22 +84,28 @@ def test_evaluate_on_an_export_gives_the_runs_best_accuracy(tmp_path, full_run, 
 
 
 def test_predict_reads_arguments_files_jsonl_and_stdin(tmp_path, full_run):
-    lines = tmp_path / "lines.txt"
-    lines.write_text("a warm score .\n\nso awful , so bland , this ending\n")
-    rows = tmp_path / "rows.jsonl"
-    rows.write_text('{"sentence": "a warm score ."}\n{"text": "so awful , so bland , this ending"}\n')
-    outputs = [cli("predict", full_run["run_dir"], "a warm score .", "so awful , so bland , this ending"),
-               cli("predict", full_run["run_dir"], "--file", str(lines)),
-               cli("predict", full_run["run_dir"], "--file", str(rows)),
-               cli("predict", full_run["run_dir"], stdin="a warm score .\nso awful , so bland , this ending\n")]
+    # Two validation sentences the run itself called positive and negative (its predictions.jsonl,
+    # written from the exported best weights): predict must give the same answers, whatever the input form.
     recorded = {json.loads(line)["text"]: json.loads(line)["p_positive"]
                 for line in Path(full_run["run_dir"], "predictions.jsonl").read_text().splitlines()}
+    positive = max(recorded, key=recorded.get)
+    negative = min(recorded, key=recorded.get)
+    assert recorded[positive] > 0.5 > recorded[negative]
+    lines = tmp_path / "lines.txt"
+    lines.write_text(f"{positive}\n\n{negative}\n")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"sentence": positive}) + "\n" + json.dumps({"text": negative}) + "\n")
+    outputs = [cli("predict", full_run["run_dir"], positive, negative),
+               cli("predict", full_run["run_dir"], "--file", str(lines)),
+               cli("predict", full_run["run_dir"], "--file", str(rows)),
+               cli("predict", full_run["run_dir"], stdin=f"{positive}\n{negative}\n"),
+               cli("predict", full_run["run_dir"], positive, "--batch-size", "8", negative)]  # options between
     for result in outputs:
         assert result.returncode == 0, result.stderr
         answers = [json.loads(line) for line in result.stdout.splitlines()]
-        assert [a["text"] for a in answers] == ["a warm score .", "so awful , so bland , this ending"]
+        assert [a["text"] for a in answers] == [positive, negative]
         assert [a["label"] for a in answers] == ["positive", "negative"]
-        assert answers[0]["positive_probability"] == pytest.approx(recorded["a warm score ."], abs=1e-3)
+        assert answers[0]["positive_probability"] == pytest.approx(recorded[positive], abs=1e-3)
 
 
 def test_predict_refuses_bad_input_in_one_line(tmp_path, full_run):

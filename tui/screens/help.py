@@ -32,8 +32,19 @@ KEYS = [
 METHODS = [
     ("full", "full fine-tuning in a hand-written PyTorch loop: every weight trains"),
     ("trainer", "the same full fine-tuning through Hugging Face's Trainer (note its max_grad_norm=1.0)"),
-    ("lora", "LoRA via peft (r=8, alpha=16, dropout 0.05): small adapters and the head train"),
+    ("lora", "LoRA via peft (r=8, alpha=16, dropout 0.05): small adapters and the head train. It adapts what a "
+             "pretrained model already knows; on a model with random weights (the demo) there is nothing to adapt, so "
+             "it trails full fine-tuning there"),
     ("evaluate", "validation accuracy of an already fine-tuned model, no training"),
+]
+
+
+# The demo's fourth run, in two lines: what the user saw and why.
+NAN_STORY = [
+    ("NaN run", "pure fp16 (weights and AdamW's state in float16) with AdamW's default eps=1e-8: float16 cannot "
+                "hold 1e-8 (it rounds to 0), so when v underflows AdamW divides by zero and the loss turns NaN."),
+    ("the fix", "eps 1e-4 (fix 1) is representable in float16: the run resumes from its last finite weights and "
+                "learns; the reference experiment used the same eps. Mixed precision (--precision auto) avoids it."),
 ]
 
 
@@ -51,6 +62,8 @@ class HelpScreen(Screen):
             yield Static(two_columns(KEYS, 8))
             yield Static(Text("Methods", style="bold"), classes="heading")
             yield Static(two_columns(METHODS, 10))
+            yield Static(Text("Why the demo's fourth run turns NaN", style="bold"), classes="heading")
+            yield Static(two_columns(NAN_STORY, 10))
             text = Text()
             text.append("\nSessions are stored in ", style="bold")
             text.append(f"{self.sessions_dir}\n")
