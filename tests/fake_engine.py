@@ -38,6 +38,8 @@ class FakeEngine:
     fail_with: str | None = None
     hold_at: int | None = None
     """Block after this step until `release()` (lets a test look at a run mid-way)."""
+    spread: bool = False
+    """Each later run climbs a little slower (different curves on a compare chart)."""
     received: list[dict[str, Any]] = field(default_factory=list)
     hold: threading.Event = field(default_factory=threading.Event)
     runs: int = 0
@@ -83,7 +85,8 @@ class FakeEngine:
                       lr=current_lr(optimizer), eps=current_eps(optimizer), samples_per_second=100.0,
                       tokens_per_second=1000.0, memory_mb=512.0, time=0.0))
             if state.step % 10 == 0:
-                accuracy = round(min(0.95, accuracy + 0.1), 4)
+                gain = 0.1 - (0.015 * (self.runs - 1) if self.spread else 0.0)
+                accuracy = round(min(0.95, accuracy + gain), 4)
                 state.best_accuracy = max(state.best_accuracy or 0, accuracy)
                 state.final_accuracy = accuracy
                 emit(Eval(step=state.step, epoch=state.epoch, accuracy=accuracy, loss=0.5, n=100,

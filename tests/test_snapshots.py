@@ -1,12 +1,18 @@
-"""Snapshots of the main screens at 100x30, from scripted events (no clocks, no timings)."""
+"""Snapshots of the main screens at 80x24 and 120x36, from scripted events (no clocks, no timings)."""
 
 from __future__ import annotations
+
+import pytest
 
 from core.config import RunConfig
 from tests.fake_engine import FakeEngine
 from tests.test_app import CONFIG, make_app, wait_for
 
 SIZE = (100, 30)
+# The issue's sizes: the 80x24 terminal everything must fit, and a comfortable one.
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+FOUR_RUNS = [CONFIG.replace(method=m) for m in ("full", "trainer", "lora")] + [
+    CONFIG.replace(precision="fp16-pure", eps=1e-8)]
 
 
 def finished_app(tmp_path, configs=None, **engine_args):
@@ -21,35 +27,51 @@ async def settle(pilot, app, runs: int = 1) -> None:
     await pilot.pause()
 
 
-def test_dashboard_after_a_run(snap_compare, tmp_path):
+@SIZES
+def test_dashboard_after_a_run(snap_compare, tmp_path, size):
     app, _ = finished_app(tmp_path)
-    assert snap_compare(app, terminal_size=SIZE, run_before=lambda pilot: settle(pilot, app))
+    assert snap_compare(app, terminal_size=size, run_before=lambda pilot: settle(pilot, app))
 
 
-def test_nan_banner(snap_compare, tmp_path):
+@SIZES
+def test_nan_banner(snap_compare, tmp_path, size):
     app, engine = finished_app(tmp_path, nan_at=8)
 
     async def before(pilot):
         await wait_for(pilot, lambda: app.current is not None and app.current.nonfinite is not None)
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+    assert snap_compare(app, terminal_size=size, run_before=before)
     engine.release()
 
 
-def test_results_screen(snap_compare, tmp_path):
-    configs = [CONFIG.replace(method=m) for m in ("full", "trainer", "lora")]
-    app, _ = finished_app(tmp_path, configs)
+def results_after_four_runs(tmp_path, *keys: str):
+    app, _ = finished_app(tmp_path, FOUR_RUNS, spread=True)
 
     async def before(pilot):
-        await settle(pilot, app, runs=3)
-        await pilot.press("r")
+        await settle(pilot, app, runs=4)
+        for key in ("r", *keys):
+            await pilot.press(key)
         await pilot.pause(0.2)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+    return app, before
 
 
-def test_help_screen(snap_compare, tmp_path):
+@SIZES
+def test_results_of_four_runs(snap_compare, tmp_path, size):
+    """The table, then the accuracy of every run on one chart (and at 120x36 the settings below)."""
+    app, before = results_after_four_runs(tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+def test_settings_diff_at_80x24(snap_compare, tmp_path):
+    """At 80x24 the chart and the settings take turns: `c` shows the settings, one per line."""
+    app, before = results_after_four_runs(tmp_path, "c")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+@SIZES
+def test_help_screen(snap_compare, tmp_path, size):
     app, _ = finished_app(tmp_path, [])
     app.sessions_dir = type(app.sessions_dir)("sessions")
 
@@ -58,7 +80,7 @@ def test_help_screen(snap_compare, tmp_path):
         await pilot.press("question_mark")
         await pilot.pause(0.2)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+    assert snap_compare(app, terminal_size=size, run_before=before)
 
 
 def test_new_run_form_with_a_bad_value(snap_compare, tmp_path):

@@ -71,3 +71,12 @@ def differing_settings(effectives: list[dict[str, Any]]) -> list[str]:
     for effective in effectives:
         keys.extend(k for k in effective if k not in keys)
     return [k for k in keys if len({repr(e.get(k)) for e in effectives}) > 1]
+
+
+def run_notes(run_id: str, config: dict[str, Any]) -> list[str]:
+    """What a reader of the results should know to read a row right (one line each)."""
+    notes = []
+    if config.get("method") == "lora" and (config.get("init") == "random" or config.get("model") == "demo"):
+        notes.append(f"{run_id}: LoRA adapts what a pretrained model knows; these weights are random, so it trails "
+                     "full fine-tuning here (on pretrained GPT-2 the reference got 90.7% vs 91.5%).")
+    return notes

@@ -9,8 +9,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from core.report.compare import COLUMNS, differing_settings, result_row
+from core.report.compare import COLUMNS, differing_settings, result_row, run_notes
 from tui.run_view import RunView, fmt_value
+from tui.widgets.curve import Curve
 from tui.widgets.device_panel import describe_device
 
 
@@ -43,21 +44,34 @@ def settings_lines(views: list[RunView]) -> Text:
     return text
 
 
-class ResultsTable(Vertical):
-    """The results table and the settings that differ, reusable by the sessions browser."""
+def accuracy_series(views: list[RunView]) -> dict[str, list[tuple[int, float]]]:
+    """Each run's validation accuracy by step, labelled `01-full`: the methods compared on one chart."""
+    return {v.run_id: v.accuracies for v in views if v.accuracies}
 
-    def __init__(self, views: list[RunView], **kwargs) -> None:
+
+class ResultsTable(Vertical):
+    """The results table and the settings that differ, reusable by the sessions browser; with
+    `compare_chart`, one accuracy chart with a line per run between the two."""
+
+    def __init__(self, views: list[RunView], *, compare_chart: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.views = views
         self.rows = rows_for(views)
         self.columns: tuple[str, ...] = COLUMNS
+        self.compare_chart = compare_chart
 
     def compose(self) -> ComposeResult:
         yield Label(Text("Results (validation accuracy)", style="bold"))
         yield DataTable(id="results-table", zebra_stripes=True, cursor_type="row")
         yield Static("", id="row-detail")
-        yield Label(Text("Effective settings that differ between runs", style="bold"), id="diff-title")
-        yield Static(settings_lines(self.views), id="diff")
+        notes = [note for v in self.views for note in run_notes(v.run_id, v.config)]
+        if notes:
+            yield Static(Text("\n".join(notes), style="italic"), id="result-notes")
+        if self.compare_chart:
+            yield Curve("validation accuracy by step, one line per run", id="compare-chart", y_range=(0.0, 1.0))
+        with Vertical(id="diff-box"):
+            yield Label(Text("Effective settings that differ between runs", style="bold"), id="diff-title")
+            yield Static(settings_lines(self.views), id="diff")
 
     def on_mount(self) -> None:
         narrow = self.app.size.width < ALL_COLUMNS_FROM_WIDTH
@@ -69,6 +83,11 @@ class ResultsTable(Vertical):
         self.query_one("#row-detail").display = narrow and bool(self.rows)
         if self.rows:
             self.show_detail(0)
+        if self.compare_chart:
+            chart = self.query_one("#compare-chart", Curve)
+            chart.show_series(accuracy_series(self.views))
+            if not accuracy_series(self.views):  # (an inline display would override the stylesheet's turns)
+                chart.display = False
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "results-table":
@@ -85,8 +104,13 @@ class ResultsTable(Vertical):
         self.query_one("#row-detail", Static).update(text)
 
 
+# Below this height the chart and the settings take turns under the table (`c`); above, both show.
+BOTH_FROM_HEIGHT = 36
+
+
 class ResultsScreen(Screen):
-    BINDINGS = [Binding("escape,r,q", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape,r,q", "app.pop_screen", "Back"),
+                Binding("c", "toggle_compare", "Chart/settings")]
 
     def __init__(self, views: list[RunView], title: str = "") -> None:
         super().__init__()
@@ -98,5 +122,24 @@ class ResultsScreen(Screen):
             yield Label(Text(self.title_text, style="bold"))
         if not self.views:
             yield Label("No runs in this session yet.")
-        yield ResultsTable(self.views)
+        yield ResultsTable(self.views, compare_chart=True, id="results")
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._layout()
+
+    def on_resize(self) -> None:
+        self._layout()
+
+    def _takes_turns(self) -> bool:
+        return self.size.height < BOTH_FROM_HEIGHT and bool(accuracy_series(self.views))
+
+    def _layout(self) -> None:
+        self.set_class(self._takes_turns(), "-turns")
+        self.refresh_bindings()
+
+    def action_toggle_compare(self) -> None:
+        self.toggle_class("-settings")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._takes_turns() if action == "toggle_compare" else True

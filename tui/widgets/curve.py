@@ -28,23 +28,36 @@ def step_ticks(first: int, last: int, count: int) -> list[int]:
     return sorted({round(first + spread * i / (count - 1)) for i in range(count)})
 
 
+Series = list[tuple[int, float]]
+
+
+def finite_points(points: Series) -> Series:
+    return [(x, y) for x, y in points if y == y and abs(y) != float("inf")]
+
+
 class Curve(PlotextPlot):
+    """One series (`show`), or several labelled ones compared on one chart (`show_series`)."""
+
     def __init__(self, title: str, *, id: str | None = None, y_range: tuple[float, float] | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self._title = title
         self._y_range = y_range
-        self._points: list[tuple[int, float]] = []
+        self._series: dict[str, Series] = {}
         self._cache_key: tuple | None = None
         self._cache: Text | None = None
 
-    def show(self, points: list[tuple[int, float]]) -> None:
-        if len(points) == len(self._points) and points[-1:] == self._points[-1:]:
+    def show(self, points: Series) -> None:
+        self.show_series({"": points})
+
+    def show_series(self, series: dict[str, Series]) -> None:
+        if {k: (len(v), v[-1:]) for k, v in series.items()} == {k: (len(v), v[-1:]) for k, v in self._series.items()}:
             return
-        self._points = list(points)
+        self._series = {label: list(points) for label, points in series.items()}
         self.refresh()
 
     def render(self) -> RenderResult:
-        key = (self.size.width, self.size.height, len(self._points), self._points[-1:] , self.app.theme)
+        shape = tuple((label, len(points), tuple(points[-1:])) for label, points in self._series.items())
+        key = (self.size.width, self.size.height, shape, self.app.theme)
         if key != self._cache_key or self._cache is None:
             self._draw()
             self._cache = super().render()  # type: ignore[assignment]
@@ -56,16 +69,25 @@ class Curve(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.title(self._title)
-        finite = [(x, y) for x, y in self._points if y == y and abs(y) != float("inf")]
-        finite = downsample(finite, max(2, 2 * self.size.width))
-        if finite:
-            xs, ys = [x for x, _ in finite], [y for _, y in finite]
+        limit = max(2, 2 * self.size.width // max(1, len(self._series)))
+        drawn = {label: downsample(finite_points(points), limit) for label, points in self._series.items()}
+        drawn = {label: points for label, points in drawn.items() if points}
+        if not drawn:
             if self._y_range:
-                # from the lowest value seen (a 0.80-0.90 climb stays visible), never past the range
-                low, high = self._y_range
-                plt.ylim(max(low, min(ys) - 0.02), min(high, max(ys) + 0.02) if max(ys) > min(ys) else high)
-            ticks = step_ticks(xs[0], xs[-1], max(2, self.size.width // 12))
-            plt.xticks(ticks, [str(t) for t in ticks])  # steps are whole numbers: never "131.8"
-            plt.plot(xs, ys, marker="braille")
-        elif self._y_range:
-            plt.ylim(*self._y_range)
+                plt.ylim(*self._y_range)
+            return
+        xs = [x for points in drawn.values() for x, _ in points]
+        ys = [y for points in drawn.values() for _, y in points]
+        if self._y_range:
+            # from the lowest value seen (a 0.80-0.90 climb stays visible), never past the range
+            low, high = self._y_range
+            plt.ylim(max(low, min(ys) - 0.02), min(high, max(ys) + 0.02) if max(ys) > min(ys) else high)
+        ticks = step_ticks(min(xs), max(xs), max(2, self.size.width // 12))
+        plt.xticks(ticks, [str(t) for t in ticks])  # steps are whole numbers: never "131.8"
+        for label, points in drawn.items():
+            px, py = [x for x, _ in points], [y for _, y in points]
+            name = label or None  # one unlabelled series: no legend
+            if len(points) == 1:  # a single evaluation (the `evaluate` method): a visible dot
+                plt.scatter(px, py, marker="dot", label=name)
+            else:
+                plt.plot(px, py, marker="braille", label=name)
