@@ -83,7 +83,7 @@ def test_all_formats_and_escaping(tmp_path):
     parser.feed(html)
     assert "script" not in parser.tags and "img" not in parser.tags, "no element comes from the data"
     assert not [a for a in parser.attributes if a[0] in ("src", "href", "onerror")], "no network references"
-    assert parser.tags.count("svg") == 2 * 5, "a loss and an accuracy chart per run"
+    assert parser.tags.count("svg") == 2 + 2 * 5, "the two compare charts, then a loss and an accuracy chart per run"
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
 
     markdown = (session.path / "report.md").read_text()

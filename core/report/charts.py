@@ -1,37 +1,90 @@
-"""A self-contained inline SVG line chart (no scripts, no fonts from the network)."""
+"""Self-contained inline SVG line charts (no scripts, no fonts from the network), and a text
+sparkline for Markdown.
+
+One chart compares runs: a labelled line per run, colours that stay apart for colour-blind
+readers (Okabe-Ito), a run with a single value (an `evaluate` run) drawn as a dot with its value.
+"""
 
 from __future__ import annotations
 
 import math
 from html import escape
 
-WIDTH, HEIGHT, PAD = 360, 160, 28
+PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#999999")
+Series = list[list[float]]
 
 
-def svg_line_chart(points: list[list[float]], title: str, y_range: tuple[float, float] | None = None) -> str:
-    finite = [(float(x), float(y)) for x, y in points if isinstance(y, int | float) and math.isfinite(y)]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
-             f'role="img" aria-label="{escape(title)}">',
-             f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff" stroke="#ccc"/>',
-             f'<text x="{WIDTH / 2}" y="14" text-anchor="middle" font-family="sans-serif" font-size="11">{escape(title)}</text>']
-    if finite:
-        xs, ys = [p[0] for p in finite], [p[1] for p in finite]
-        x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
-        y0, y1 = y_range if y_range else (min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 1)
+def finite(points: Series) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y in points if isinstance(y, int | float) and math.isfinite(y)]
 
-        def sx(x: float) -> float:
-            return PAD + (x - x0) / (x1 - x0) * (WIDTH - 2 * PAD)
 
-        def sy(y: float) -> float:
-            return HEIGHT - PAD + (y0 - y) / (y1 - y0) * (HEIGHT - 2 * PAD)
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About `count` round values (1, 2 or 5 times a power of ten) from `low` to `high`."""
+    if high <= low:
+        return [low]
+    raw = (high - low) / max(1, count - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(low / step - 1e-9) * step
+    return [round(first + i * step, 10) for i in range(int((high - first) / step + 1e-9) + 1)]
 
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in finite)
-        parts.append(f'<polyline fill="none" stroke="#3366cc" stroke-width="1.5" points="{path}"/>')
-        for value, y in ((y1, sy(y1)), (y0, sy(y0))):
-            parts.append(f'<text x="2" y="{y + 4:.1f}" font-family="sans-serif" font-size="9">{value:.3g}</text>')
-        parts.append(f'<text x="{PAD}" y="{HEIGHT - 8}" font-family="sans-serif" font-size="9">step {x0:.0f}</text>')
-        parts.append(f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" text-anchor="end" font-family="sans-serif" font-size="9">'
-                     f'step {x1:.0f}</text>')
+
+def _label(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
+
+
+def svg_chart(series: dict[str, Series], title: str, *, y_range: tuple[float, float] | None = None,
+              width: int = 520, height: int = 240) -> str:
+    """Lines of several runs on one chart. With `y_range`, the axis starts at the lowest value
+    seen (a 0.80-0.90 climb stays visible), never outside the range."""
+    left, right, top, bottom = 44, 12, 22, 30
+    legend = [(label, finite(points)) for label, points in series.items()]
+    legend_width = max((len(label) for label, _ in legend if label), default=0) * 7 + 24
+    plot_right = width - right - (legend_width if len(legend) > 1 or any(label for label, _ in legend) else 0)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+             f'role="img" aria-label="{escape(title)}" font-family="sans-serif">',
+             f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff" stroke="#ccc"/>',
+             f'<text x="{width / 2}" y="15" text-anchor="middle" font-size="12">{escape(title)}</text>']
+    values = [p for _, points in legend for p in points]
+    if not values:
+        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="11" fill="#666">'
+                     "no values yet</text></svg>")
+        return "".join(parts)
+    xs, ys = [x for x, _ in values], [y for _, y in values]
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y0, y1 = min(ys), max(ys)
+    if y_range:
+        y0, y1 = max(y_range[0], y0 - 0.02), min(y_range[1], y1 + 0.02)
+    if y1 <= y0:
+        y0, y1 = y0 - 0.5, y1 + 0.5
+
+    def sx(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * (plot_right - left)
+
+    def sy(y: float) -> float:
+        return height - bottom - (y - y0) / (y1 - y0) * (height - bottom - top)
+
+    for tick in nice_ticks(y0, y1):
+        parts.append(f'<line x1="{left}" x2="{plot_right}" y1="{sy(tick):.1f}" y2="{sy(tick):.1f}" stroke="#eee"/>'
+                     f'<text x="{left - 4}" y="{sy(tick) + 3:.1f}" text-anchor="end" font-size="10">{_label(tick)}</text>')
+    for tick in nice_ticks(x0, x1):
+        if float(tick).is_integer():  # steps are whole numbers
+            parts.append(f'<text x="{sx(tick):.1f}" y="{height - bottom + 13}" text-anchor="middle" font-size="10">'
+                         f"{tick:.0f}</text>")
+    parts.append(f'<text x="{(left + plot_right) / 2}" y="{height - 4}" text-anchor="middle" font-size="10">step</text>')
+    for index, (label, points) in enumerate(legend):
+        color = PALETTE[index % len(PALETTE)]
+        if len(points) == 1:
+            (x, y), = points
+            parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="4" fill="{color}"/>'
+                         f'<text x="{sx(x) + 6:.1f}" y="{sy(y) - 6:.1f}" font-size="10" fill="{color}">{_label(y)}</text>')
+        elif points:
+            path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
+            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}"/>')
+        if label:
+            row = top + 6 + 16 * index
+            parts.append(f'<line x1="{plot_right + 8}" x2="{plot_right + 20}" y1="{row}" y2="{row}" stroke="{color}" '
+                         f'stroke-width="3"/><text x="{plot_right + 24}" y="{row + 4}" font-size="11">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -39,9 +92,9 @@ def svg_line_chart(points: list[list[float]], title: str, y_range: tuple[float, 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
-def text_sparkline(points: list[list[float]], width: int = 60) -> str:
+def text_sparkline(points: Series, width: int = 60) -> str:
     """For Markdown: a one-line chart of the series, left to right."""
-    values = [float(y) for _, y in points if isinstance(y, int | float) and math.isfinite(y)]
+    values = [y for _, y in finite(points)]
     if not values:
         return ""
     if len(values) > width:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from core.report.charts import svg_line_chart
-from core.report.layout import Block, Charts, Facts, Heading, Paragraph, Table, document
+from core.report.charts import svg_chart
+from core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table, document
 
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
          "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}th{background:#f4f4f4}.diff{font-weight:bold;"
@@ -39,9 +39,15 @@ def _render(block: Block) -> str:
         return "<p>" + "<br>".join(f"{_e(name)}: {_fill(text, values)}" for name, text, values in block.items) + "</p>"
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, CompareCharts):
+        if not block.accuracy and not block.loss:
+            return ""
+        return ('<div class="charts">' + svg_chart(block.accuracy, "validation accuracy by step", y_range=(0.0, 1.0))
+                + svg_chart(block.loss, "training loss by step") + "</div>")
     if isinstance(block, Charts):
-        return ('<div class="charts">' + svg_line_chart(block.loss, "training loss")
-                + svg_line_chart(block.accuracy, "validation accuracy", (0.0, 1.0)) + "</div>")
+        small = {"width": 360, "height": 160}
+        return ('<div class="charts">' + svg_chart({"": block.loss}, "training loss", **small)
+                + svg_chart({"": block.accuracy}, "validation accuracy", y_range=(0.0, 1.0), **small) + "</div>")
     raise TypeError(f"unknown report block {block!r}")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.report.compare import COLUMNS
+from core.report.compare import COLUMNS, run_notes
 
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
               "at 90% on SST-2's 872. Differences smaller than two standard errors are not evidence.")
@@ -49,7 +49,28 @@ class Charts:
     accuracy: list[list[float]] = field(default_factory=list)
 
 
-Block = Heading | Paragraph | Facts | Table | Charts
+@dataclass(frozen=True)
+class CompareCharts:
+    """Every run's curves on one accuracy chart and one loss chart, a labelled line per run."""
+
+    loss: dict[str, list[list[float]]] = field(default_factory=dict)
+    accuracy: dict[str, list[list[float]]] = field(default_factory=dict)
+
+
+Block = Heading | Paragraph | Facts | Table | Charts | CompareCharts
+
+SHORT_PATH = 32
+
+
+def short_path(text: str, limit: int = SHORT_PATH) -> str:
+    """`…/checkpoints/gpt2-medium` for a long path: the last parts that fit, the last one always whole."""
+    if len(text) <= limit or "/" not in text:
+        return text
+    parts = text.rstrip("/").split("/")
+    kept = parts.pop()
+    while parts and len(parts[-1]) + len(kept) + 3 <= limit:
+        kept = f"{parts.pop()}/{kept}"
+    return "…/" + kept
 
 
 def _pct(value: float | None) -> str:
@@ -68,10 +89,14 @@ def document(data: dict[str, Any]) -> list[Block]:
         Facts([("created", "{}; host: {}", (data.get("created") or "-", data.get("host") or "-")),
                ("device", "{} ({})", (device.get("name", "-"), device.get("kind", "-"))), ("versions", "{}", (versions or "-",))]),
         Heading(2, "Results (validation accuracy)"),
-        Table(list(COLUMNS), [[str(run["row"][c]) for c in COLUMNS] for run in data["runs"]]),
+        Table(list(COLUMNS), [[_cell(c, run["row"][c]) for c in COLUMNS] for run in data["runs"]]),
+        *_full_paths(data["runs"]),
+        *(Paragraph("{}", (note,)) for run in data["runs"] for note in run_notes(run["run_id"], run["config"])),
+        CompareCharts({r["run_id"]: r["loss_curve"] for r in data["runs"] if r["loss_curve"]},
+                      {r["run_id"]: r["accuracy_curve"] for r in data["runs"] if r["accuracy_curve"]}),
         Heading(2, "Repeated configurations (mean ± std over seeds)"),
         Table(["group", "method", "model", "runs", "seeds", "best acc %", "final acc %"],
-              [[str(g["id"]), str(g["method"]), str(g["model"]), str(g["n"]), ",".join(str(s) for s in g["seeds"]),
+              [[str(g["id"]), str(g["method"]), short_path(str(g["model"])), str(g["n"]), ",".join(str(s) for s in g["seeds"]),
                 _mean_std(g["best_mean"], g["best_std"]), _mean_std(g["final_mean"], g["final_std"])]
                for g in data["groups"]]),
         Heading(2, "Effective settings that differ between runs"),
@@ -88,6 +113,18 @@ def document(data: dict[str, Any]) -> list[Block]:
     for run in data["runs"]:
         blocks += run_blocks(run)
     return blocks
+
+
+def _cell(column: str, value: Any) -> str:
+    return short_path(str(value)) if column == "model" else str(value)
+
+
+def _full_paths(runs: list[dict[str, Any]]) -> list[Block]:
+    """The footnote for shortened model paths: each in full, once."""
+    long = [(r["run_id"], str(r["row"]["model"])) for r in runs if short_path(str(r["row"]["model"])) != str(r["row"]["model"])]
+    if not long:
+        return []
+    return [Facts([("model of " + run_id, "{}", (path,)) for run_id, path in long])]
 
 
 def run_blocks(run: dict[str, Any]) -> list[Block]:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from core.report.charts import text_sparkline
-from core.report.layout import Block, Charts, Facts, Heading, Paragraph, Table, document
+from core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table, document
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
@@ -36,11 +36,18 @@ def _render(block: Block) -> list[str]:
         return [f"- {name}: {_fill(text, values)}" for name, text, values in block.items] + [""]
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, CompareCharts):
+        lines = [f"- {md_escape(run_id)}: `{text_sparkline(points)}` {_last(points)}" for run_id, points in block.accuracy.items()]
+        return ["Validation accuracy by run, left to right:", "", *lines, ""] if lines else []
     if isinstance(block, Charts):
         lines = [f"Loss: `{text_sparkline(block.loss)}`"] if block.loss else []
         lines += [f"Validation accuracy: `{text_sparkline(block.accuracy)}`"] if block.accuracy else []
         return [*lines, ""] if lines else []
     raise TypeError(f"unknown report block {block!r}")
+
+
+def _last(points: list[list[float]]) -> str:
+    return f"(last {points[-1][1]:.4f})" if points else ""
 
 
 def _table(table: Table) -> list[str]:
