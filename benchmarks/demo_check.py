@@ -25,7 +25,7 @@ from core.controls import Command, RunHandle
 from core.events import Eval, Event, Nonfinite
 from core.run.runner import execute
 from core.storage.sessions import Session
-from tui.app import demo_queue
+from tui.demo import demo_queue
 
 
 def run_one(config, session: Session) -> dict:

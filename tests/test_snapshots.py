@@ -116,4 +116,4 @@ def test_new_run_form_queues_three_methods(tmp_path):
     assert [v.method for v in app.views] == ["full", "trainer", "lora"]
     assert {v.config["lr"] for v in app.views} == {3e-5}
     assert {v.config["model"] for v in app.views} == {"demo"}
-    assert RunConfig.from_dict(app.views[0].config).epochs == 3
+    assert RunConfig.from_dict(app.views[0].config).epochs == 4

@@ -25,7 +25,7 @@ TEXT_FIELDS = [  # (field, label, placeholder)
     (name, _OPTIONS[name].metadata["form"], _OPTIONS[name].metadata["placeholder"] or shown_default(_OPTIONS[name]))
     for name in FORM_FIELDS if not _OPTIONS[name].metadata["choices"]
 ]
-DEMO_FORM = RunConfig(model="demo", data="demo", epochs=3, init="random")  # the demo model has no pretrained weights
+DEMO_FORM = RunConfig(model="demo", data="demo", epochs=4, init="random")  # the demo model has no pretrained weights
 
 
 def shown_value(name: str, value: object) -> str:

@@ -1,0 +1,20 @@
+"""What the app learns about this machine on a worker thread at start: the device, its precision
+plan, library versions, and whether the Hugging Face Hub can be reached."""
+
+from __future__ import annotations
+
+
+def probe_device() -> tuple[dict, str, dict[str, str]]:
+    from core.methods.prepare import library_versions
+    from core.model.device import detect, plan_precision
+
+    device = detect("auto")
+    return device.to_dict(), plan_precision("auto", device).describe(), library_versions()
+
+
+def describe_hub() -> str:
+    from core.hub import hub_offline_by_env, hub_reachable
+
+    if hub_offline_by_env():
+        return "offline (HF_HUB_OFFLINE): local or demo"
+    return "reachable" if hub_reachable() else "unreachable: local folders or demo"
