@@ -80,7 +80,7 @@ def test_the_report_opens_with_one_chart_per_metric_and_a_labelled_line_per_run(
     html = report(four_runs).read_text()
     parser = Svgs()
     parser.feed(html)
-    assert parser.labels[:2] == ["validation accuracy by step", "training loss by step"]
+    assert parser.labels[:2] == ["validation accuracy by step", "training loss by step (smoothed)"]
     assert parser.strokes[:3] == list(PALETTE[:3]), "the accuracy chart: a line per trained run, each its colour"
     assert parser.circles >= 1, "the one-evaluation run is a dot"
     top = html[:html.index("training loss by step")]
@@ -104,3 +104,13 @@ def test_headless_chromium_renders_every_run_in_its_colour(four_runs, tmp_path):
         rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
         pixels = count_colour(data, rgb)
         assert pixels >= (40 if index == 3 else 400), f"run {index + 1} ({colour}): {pixels} pixels on screen"
+
+
+def test_the_compare_loss_chart_shows_the_trend_not_every_step():
+    from core.report.layout import bucket_means
+
+    points = [[step, 1.0 if step % 2 else 0.0] for step in range(1, 1001)]
+    smoothed = bucket_means(points, buckets=100)
+    assert len(smoothed) == 100 and smoothed[-1][0] == 1000
+    assert all(abs(y - 0.5) < 1e-9 for _, y in smoothed), "each point the mean of its span"
+    assert bucket_means([[1, 0.5], [2, float("nan")]]) == [[1, 0.5]], "short series as they are, NaN left out"

@@ -59,3 +59,11 @@ def test_a_run_waiting_in_the_sessions_queue_file_is_listed_and_removed(tmp_path
     assert [i["id"] for i in queue.items()] == [first]
     queue.take()  # the queue runner started it meanwhile
     assert not app.remove_waiting(waiting[0]), "an item that already started cannot be removed"
+
+
+def test_a_queued_run_is_named_by_what_sets_it_apart():
+    from tui.demo import demo_queue
+    from tui.run_queue import queue_label
+
+    assert [queue_label(c) for c in demo_queue()] == ["full on demo", "trainer on demo", "lora on demo",
+                                                       "full on demo (fp16-pure, eps 1e-8)"]

@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.config import RunConfig
+from core.config import RunConfig, format_rate
 from core.storage.sessions import RunFolder
 
 
@@ -48,7 +48,12 @@ Queued = RunConfig | Resumption | Attachment
 
 def queue_label(item: Queued) -> str:
     """One line naming a queued item, for the queue list and notices."""
-    return item.label() if isinstance(item, Resumption | Attachment) else f"{item.method} on {item.model}"
+    if isinstance(item, Resumption | Attachment):
+        return item.label()
+    # A precision or eps the user chose says which run this is (the demo's fourth: pure fp16, eps 1e-8).
+    extras = [item.precision] if item.precision != "auto" else []
+    extras += [f"eps {format_rate(item.eps)}"] if item.eps is not None else []
+    return f"{item.method} on {item.model}" + (f" ({', '.join(extras)})" if extras else "")
 
 
 @dataclass(frozen=True)

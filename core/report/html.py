@@ -43,7 +43,7 @@ def _render(block: Block) -> str:
         if not block.accuracy and not block.loss:
             return ""
         return ('<div class="charts">' + svg_chart(block.accuracy, "validation accuracy by step", y_range=(0.0, 1.0))
-                + svg_chart(block.loss, "training loss by step") + "</div>")
+                + svg_chart(block.loss, "training loss by step (smoothed)") + "</div>")
     if isinstance(block, Charts):
         small = {"width": 360, "height": 160}
         return ('<div class="charts">' + svg_chart({"": block.loss}, "training loss", **small)

@@ -92,7 +92,7 @@ def document(data: dict[str, Any]) -> list[Block]:
         Table(list(COLUMNS), [[_cell(c, run["row"][c]) for c in COLUMNS] for run in data["runs"]]),
         *_full_paths(data["runs"]),
         *(Paragraph("{}", (note,)) for run in data["runs"] for note in run_notes(run["run_id"], run["config"])),
-        CompareCharts({r["run_id"]: r["loss_curve"] for r in data["runs"] if r["loss_curve"]},
+        CompareCharts({r["run_id"]: bucket_means(r["loss_curve"]) for r in data["runs"] if r["loss_curve"]},
                       {r["run_id"]: r["accuracy_curve"] for r in data["runs"] if r["accuracy_curve"]}),
         Heading(2, "Repeated configurations (mean ± std over seeds)"),
         Table(["group", "method", "model", "runs", "seeds", "best acc %", "final acc %"],
@@ -113,6 +113,17 @@ def document(data: dict[str, Any]) -> list[Block]:
     for run in data["runs"]:
         blocks += run_blocks(run)
     return blocks
+
+
+def bucket_means(points: list[list[float]], buckets: int = 40) -> list[list[float]]:
+    """At most `buckets` points, each the mean of its span's finite values at the span's last step:
+    per-step losses of several runs on one chart are noise; their trend is what compares."""
+    finite = [(x, y) for x, y in points if isinstance(y, int | float) and y == y and abs(y) != float("inf")]
+    if len(finite) <= buckets:
+        return [list(p) for p in finite]
+    size = len(finite) / buckets
+    spans = [finite[round(i * size):round((i + 1) * size)] for i in range(buckets)]
+    return [[span[-1][0], sum(y for _, y in span) / len(span)] for span in spans if span]
 
 
 def _cell(column: str, value: Any) -> str:
