@@ -10,6 +10,9 @@ GPU (in one process; CUDA peak memory is reset per run):
     python3 -m benchmarks.compare_methods --model ../shared/models/gpt2 --init random \
         --data ../shared/data/sst2 --in-process --repeats 2 --name gpu-gpt2
 
+`METHOD@PRECISION` pins a method's precision (CPU, #17: `--methods baseline@fp32,full,full@fp32`:
+the course recipe at its fp32 default, ours at `auto`, and ours at equal precision).
+
 A method name may end in `+compile` (e.g. `full+compile`): the same method with `--compile on`;
 its compile time is part of its training time and also reported apart (`compile_seconds`), with
 the samples/s of the steps that compiled nothing (`steady_samples_per_second`).
@@ -79,7 +82,10 @@ def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
         at_start = round(torch.cuda.memory_allocated() / 2**20, 1)
-    precision = args.precision
+    # `METHOD@PRECISION` runs that method at that precision (e.g. `baseline@fp32`, the course recipe
+    # with its own default, next to `full` at `auto`), else at --precision.
+    method, _, forced = method.partition("@")
+    precision = forced or args.precision
     if method == "baseline":
         from benchmarks.baseline_recipe import run_baseline
         from core.data.loading import load_splits
@@ -161,7 +167,7 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]
         row["steps"] = good[0].get("steps") if good else None
         row["precision"] = good[0].get("precision") if good else None
         table[method] = row
-    base = table.get("baseline", {}).get("train_samples_per_second")
+    base = next((row.get("train_samples_per_second") for name, row in table.items() if name.startswith("baseline")), None)
     for row in table.values():
         sps = row.get("train_samples_per_second")
         row["speedup_vs_baseline"] = round(sps / base, 3) if base and sps else None

@@ -17,6 +17,8 @@ def doctor() -> int:
     print(f"device      {device.describe()}")
     if device.kind == "cuda":
         print(f"gpus        {device.count}; compute capability {device.capability}; bf16 {'yes' if device.bf16 else 'no'}")
+    if device.kind == "cpu":
+        print(f"bf16        {'native (AVX512-BF16 or AMX)' if device.native_bf16 else 'emulated: slower than fp32'}")
     print(f"precision   auto -> {plan_precision('auto', device).describe()}")
     print(f"threads     {torch.get_num_threads()}")
     print(f"compile     {readiness(device.kind)}")
