@@ -85,3 +85,35 @@ async def test_results_fit_the_width_and_the_rest_shows_for_the_highlighted_run(
             assert tuple(shown) == COLUMNS and not app.screen.query_one("#row-detail").display
         diff = str(app.screen.query_one("#diff").render())
         assert "max_grad_norm: 01-full none   02-trainer 1.0   03-lora none   04-full none" in diff.splitlines()
+
+
+async def test_a_long_queued_label_wraps_in_the_queue_box_at_80x24(tmp_path):
+    """The demo's fourth run differs from the first only by its end ("(fp16-pure, eps 1e-8)"): at
+    80 columns that end wraps onto a second line instead of being cut."""
+    from tui.widgets.queue_list import wrap_words
+
+    assert wrap_words("full on demo (fp16-pure, eps 1e-8)", 20) == ["full on demo", "(fp16-pure, eps", "1e-8)"]
+    fourth = CONFIG.replace(precision="fp16-pure", eps=1e-8)
+    engine = FakeEngine(steps=20, hold_at=3)
+    app = make_app(tmp_path, engine, [CONFIG, CONFIG.replace(method="lora"), fourth])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.pause(0.3)
+        text = "\n".join(screen_lines(app))
+        box = [line.split("││", 1)[1].strip(" │") for line in text.splitlines() if "││" in line]
+        assert box[-4:] == ["1. lora on demo", "2. full on demo", "(fp16-pure, eps", "1e-8)"], box
+        engine.release()
+
+
+def test_the_queue_box_counts_what_does_not_fit():
+    from tui.run_queue import Waiting
+    from tui.widgets.queue_list import QueueList
+
+    box = QueueList()
+    shown = []
+    box.show_content = shown.append  # no app: the text it would show
+    box.show([Waiting(f"run {i}") for i in range(6)])
+    lines = str(shown[-1]).splitlines()
+    assert lines[1:] == ["1. run 0", "2. run 1", "3. run 2", "+3 more"], "four lines: three runs and the count"
+    box.show([Waiting(f"run {i}") for i in range(4)])
+    assert str(shown[-1]).splitlines()[-1] == "4. run 3", "four fit without a +N line"
