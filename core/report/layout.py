@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.report.charts import finite
 from core.report.compare import COLUMNS, run_notes
 
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
@@ -118,11 +119,11 @@ def document(data: dict[str, Any]) -> list[Block]:
 def bucket_means(points: list[list[float]], buckets: int = 40) -> list[list[float]]:
     """At most `buckets` points, each the mean of its span's finite values at the span's last step:
     per-step losses of several runs on one chart are noise; their trend is what compares."""
-    finite = [(x, y) for x, y in points if isinstance(y, int | float) and y == y and abs(y) != float("inf")]
-    if len(finite) <= buckets:
-        return [list(p) for p in finite]
-    size = len(finite) / buckets
-    spans = [finite[round(i * size):round((i + 1) * size)] for i in range(buckets)]
+    kept = finite(points)
+    if len(kept) <= buckets:
+        return [list(p) for p in kept]
+    size = len(kept) / buckets
+    spans = [kept[round(i * size):round((i + 1) * size)] for i in range(buckets)]
     return [[span[-1][0], sum(y for _, y in span) / len(span)] for span in spans if span]
 
 
