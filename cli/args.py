@@ -42,6 +42,12 @@ def _seeds(text: str) -> list[int]:
     return seeds
 
 
+def _processes(text: str) -> int | str:
+    if text == "gpu":
+        return text
+    return _int_at_least(1)(text)
+
+
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     for option in options():
         meta, kind = option.metadata, value_type(option)
@@ -69,6 +75,15 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     a("--quiet", action="store_true", help="no progress bar")
     a("--detach", action="store_true",
       help="train in the background, away from this terminal: print {run_dir, session_dir, pid} and return")
+    parallel = parser.add_argument_group("data-parallel (torchrun)")
+    p = parallel.add_argument
+    p("--nproc-per-node", type=_processes, metavar="N|gpu",
+      help="train on N processes of this machine through torchrun (gpu: one per visible GPU); full and lora only; "
+           "--batch-size stays the global batch")
+    p("--nnodes", type=_int_at_least(1), default=1, metavar="M", help="machines taking part (default 1); with --node-rank "
+      "and --rdzv-endpoint")
+    p("--node-rank", type=_int_at_least(0), default=0, metavar="R", help="this machine's number, 0 to M-1 (default 0)")
+    p("--rdzv-endpoint", metavar="HOST:PORT", help="where the machines meet: node 0's address and a free port")
     # Set on every run started away from a terminal (--detach, the app, the queue runner): someone
     # may attach later, so a NaN pause waits for a fix (`sst2-tui attach`, or `ctl`) instead of
     # stopping as a foreground run does, where no one can press a key.

@@ -39,6 +39,8 @@ class ProgressPrinter:
     def on_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             device = event.device.get("name", "?")
+            if (event.device.get("world_size") or 1) > 1:
+                device = f"{event.device['world_size']} x {device} ({event.device.get('backend') or '?'})"
             self.note(f"[bold]{escape(event.run_id)}[/]: {escape(event.method)} on {escape(str(device))} ({event.precision}), "
                       f"{event.trainable_params:,} of {event.total_params:,} parameters trainable, "
                       f"{event.train_examples:,} train / {event.eval_examples:,} validation examples")

@@ -32,18 +32,25 @@ def _install_signal_handlers(on_signal) -> None:
 
 def resume_command(args: argparse.Namespace) -> int:
     from core.controls import RunHandle
-    from core.run.launch import announce_and_leave_the_terminal
     from core.run.resume import plan_resume
     from core.run.runner import execute
 
     handle = RunHandle()
     _install_signal_handlers(handle.interrupt)
     plan = plan_resume(args.resume)
+    if args.nproc_per_node is not None:
+        from cli.parallel_launch import check_launch
+
+        check_launch(args, plan.config)
     if args.detach:  # checked above, in the foreground; the resumed run trains in the background
         from cli.detach import launch_detached
 
         return launch_detached(args.argv)
-    handle.on_folder = lambda folder: announce_and_leave_the_terminal(folder, plan.session.path)
+    if args.nproc_per_node is not None:
+        from cli.parallel_launch import launch_parallel
+
+        return launch_parallel(args, plan.config)
+    handle.on_folder = lambda folder: _on_folder(folder, plan.session.path, plan.config)
     with _progress_printer(args.quiet) as show:
         outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=not args.attachable, resume=plan.folder)
     if outcome.error:
@@ -59,8 +66,48 @@ def _quiet_library_deprecations() -> None:
         warnings.filterwarnings("ignore", category=FutureWarning)
 
 
+def _on_folder(folder, session_path, config) -> None:
+    """The run folder exists and is locked: a detached run tells its parent where; rank 0 of a
+    data-parallel run tells the other ranks what to run and where."""
+    from core.parallel.world import current
+    from core.run.data_parallel import share_setup
+    from core.run.launch import announce_and_leave_the_terminal
+
+    announce_and_leave_the_terminal(folder, session_path)
+    share_setup(current(), config, folder.path)
+
+
+def _join_torchrun() -> int | None:
+    """Under torchrun: join the process group; a rank other than 0 follows rank 0 and returns its
+    exit code here. None: this process runs the run (alone, or as rank 0)."""
+    from core.parallel.world import from_env, join
+
+    world = from_env()
+    if not world.parallel:
+        return None
+    world = join(world)
+    if world.leader:
+        return None
+    from core.run.data_parallel import follow_leader
+
+    return follow_leader(world)
+
+
 def run_command(args: argparse.Namespace) -> int:
     _quiet_library_deprecations()
+    if args.nproc_per_node is None:
+        code = _join_torchrun()
+        if code is not None:
+            return code
+    try:
+        return _run_command(args)
+    finally:
+        from core.parallel.world import leave
+
+        leave()
+
+
+def _run_command(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return resume_command(args)
     from core.controls import RunHandle
@@ -74,13 +121,28 @@ def run_command(args: argparse.Namespace) -> int:
     except ConfigError as error:
         sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
         return EXIT_BAD_INPUT
-    if args.detach:
-        from cli.detach import launch_detached
+    if args.nproc_per_node is not None:
+        from cli.parallel_launch import check_launch
+
+        check_launch(args, configs[0])
+    if args.detach or args.nproc_per_node is not None:
         from core.data.loading import load_splits
 
         first = configs[0]  # its data is checked here, in the foreground: a typo is one line now
         load_splits(first.data, seed=first.seed, train_subset=first.train_subset, eval_subset=first.eval_subset)
+    if args.detach:
+        from cli.detach import launch_detached
+
         return launch_detached(args.argv)
+    if args.nproc_per_node is not None:
+        from cli.parallel_launch import launch_parallel
+
+        return launch_parallel(args, configs[0])
+    from core.parallel.world import current
+
+    if current().parallel and len(configs) > 1:
+        sys.stderr.write("sst2-tui run: --seeds under torchrun: start one data-parallel run per seed\n")
+        return EXIT_BAD_INPUT
 
     from core.run.runner import execute
     from core.storage.sessions import Session, default_sessions_dir
@@ -88,9 +150,7 @@ def run_command(args: argparse.Namespace) -> int:
     sessions_dir = args.run_sessions_dir or args.sessions_dir or default_sessions_dir()
     label = f"{configs[0].method}-{configs[0].model.rstrip('/').split('/')[-1]}"
     session = Session.create(sessions_dir, args.session, label=label)
-    from core.run.launch import announce_and_leave_the_terminal
-
-    handle.on_folder = lambda folder: announce_and_leave_the_terminal(folder, session.path)
+    handle.on_folder = lambda folder: _on_folder(folder, session.path, configs[0])
     exit_code = EXIT_OK
     for config in configs:
         if len(configs) > 1:

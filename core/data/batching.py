@@ -90,3 +90,20 @@ def to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str,
         return {k: v.pin_memory().to(device, non_blocking=True) for k, v in batch.items()}
     return {k: v.to(device) for k, v in batch.items()}
 
+
+
+class BatchOrder:
+    """The global batch of any step: the length-grouped order of its epoch (kept for the epoch).
+    Every rank of a data-parallel run computes the same one and takes its share."""
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int, steps_per_epoch: int) -> None:
+        self.lengths, self.batch_size, self.seed, self.steps_per_epoch = lengths, batch_size, seed, steps_per_epoch
+        self._epoch: int | None = None
+        self._batches: list[list[int]] = []
+
+    def at(self, step: int) -> list[int]:
+        """The indices of the batch trained on by step `step` + 1 (`step` steps done before it)."""
+        epoch, index = divmod(step, self.steps_per_epoch)
+        if epoch != self._epoch:
+            self._batches, self._epoch = length_grouped_batches(self.lengths, self.batch_size, self.seed, epoch), epoch
+        return self._batches[index]

@@ -53,6 +53,8 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
                             peak_memory_mb=peak_memory_mb(prep.device))
     # What the run ended with: lr and eps may have been changed mid-run (keys, ctl, a NaN fix).
     summary["final_lr"], summary["final_eps"] = current_lr(steering.optimizer), current_eps(steering.optimizer)
+    # Data-parallel runs: samples/s above already counts every rank (the leader accounts whole batches).
+    summary["world_size"], summary["per_device_batch_size"] = prep.world.size, config.batch_size // prep.world.size
     summary.update(export_record(prep.run_dir) or {"export_path": None, "export_step": None})
     events.append(RunFinished(summary=summary))
     yield events

@@ -18,9 +18,10 @@ from collections.abc import Iterator
 import torch
 
 from core.controls import ControlChannel
-from core.data.batching import collate, length_grouped_batches, to_device
+from core.data.batching import BatchOrder, collate, to_device
 from core.events import Event, WarningEvent
 from core.methods.device_totals import grads_not_finite
+from core.methods.leading import Leading
 from core.methods.nonfinite import preflight_eps_warning
 from core.methods.prepare import Prepared
 from core.methods.restore import ResumeFrom, pick_checkpoint, restore_all
@@ -28,6 +29,8 @@ from core.methods.step_end import end_step, finish, step_boundary
 from core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
 from core.model.compiling import CompileTimer, compile_for_training, compile_summary, compiling_notice, mark_step, pad_multiple
 from core.model.optim import optimizer_impl
+from core.parallel.ddp import data_parallel
+from core.parallel.sharding import mean_over_ranks, shard
 
 
 def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None = None) -> Iterator[list[Event]]:
@@ -36,8 +39,10 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None
     run = start_training(prep, controls, saves_whole_model=config.method != "lora", watches="loss or gradients")
     run.scaler = torch.amp.GradScaler(device.type) if prep.plan.use_grad_scaler else None
     compiled = config.compile == "on"
-    # Training steps go through `train_model`; evaluation and checkpoints use `model` itself.
-    train_model = compile_for_training(model, device.type) if compiled else model
+    # Training steps go through `train_model` (DDP in a data-parallel run, compiled with --compile on);
+    # evaluation and checkpoints use `model` itself.
+    train_model = data_parallel(model, prep.world, device)
+    train_model = compile_for_training(train_model, device.type) if compiled else train_model
     timer = CompileTimer(enabled=compiled)
     _record_effective(run, compiled)
     skipped: list[str] = []
@@ -46,6 +51,7 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None
         restore_all(resume_from, model, run.optimizer, run.scheduler, run.state, full=run.saves_whole_model,
                     scaler=run.scaler)
         prep.effective["resumed_from_step"] = run.state.step
+        run.resync_due = prep.world.parallel  # the other ranks start from these weights and this optimizer state
     eps = config.eps if config.optimizer == "adamw" else None
     eps_warning = preflight_eps_warning(prep.plan.name, eps, run.optimizer_impl)
     yield first_events(run, resume_from, *skipped_notices(skipped),
@@ -55,8 +61,9 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None
     model.train()  # explicit: dropout on while training (the reference saw results depend on the mode)
     if run.guard is not None:
         run.guard.take(run.state.step, run.optimizer)
-    state, lengths = run.state, [len(x) for x in prep.train.ids]
-    batches: list[list[int]] = []
+    state, lengths, world = run.state, [len(x) for x in prep.train.ids], prep.world
+    order = BatchOrder(lengths, config.batch_size, config.seed, prep.steps_per_epoch)
+    leading = Leading(run)
     state.clock.start()
     while state.step < prep.total_steps:
         # -- commands, at the step boundary ------------------------------------------------------------
@@ -65,19 +72,18 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None
             if pending:
                 yield pending
             break
+        leading.step()  # data-parallel: the other ranks take this step with these rates
         # -- one step --------------------------------------------------------------------------------------
-        epoch_index, batch_index = divmod(state.step, prep.steps_per_epoch)
-        if batch_index == 0 or not batches:
-            batches = length_grouped_batches(lengths, config.batch_size, config.seed, epoch_index)
-        indices = batches[batch_index]
-        batch = to_device(collate(prep.train, indices, prep.loaded.pad_id, pad_multiple(config.compile)), device)
-        train_step(run, train_model, batch, timer)
+        indices = order.at(state.step)
+        share = shard(indices, world.rank, world.size)
+        batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile)), device)
+        train_step(run, train_model, batch, timer, share.weight)
         # -- account (host-side numbers only: no sync), then read/evaluate/save when due ----------------
         state.step += 1
-        run.account(len(indices), sum(lengths[i] for i in indices))
+        run.account(len(indices), sum(lengths[i] for i in indices))  # the whole batch: every rank's share
         yield pending + end_step(run)
 
-    yield from finish(run)
+    yield from finish(run, leading.release())
 
 
 def _record_effective(run: TrainingRun, compiled: bool) -> None:
@@ -90,9 +96,12 @@ def _record_effective(run: TrainingRun, compiled: bool) -> None:
     })
 
 
-def train_step(run: TrainingRun, train_model: torch.nn.Module, batch: dict[str, torch.Tensor], timer: CompileTimer) -> None:
+def train_step(run: TrainingRun, train_model: torch.nn.Module, batch: dict[str, torch.Tensor], timer: CompileTimer,
+               weight: float = 1.0) -> None:
     """Forward, backward and the update. Every value stays on the device: nothing here syncs,
-    except skipping a bad step on a device without the fused AdamW (free on a CPU)."""
+    except skipping a bad step on a device without the fused AdamW (free on a CPU). In a
+    data-parallel run `weight` scales this rank's mean loss to its share of the batch's mean
+    (core/parallel/sharding.py), and the loss is averaged over the ranks before it is judged."""
     prep, optimizer, scaler = run.prep, run.optimizer, run.scaler
     device = prep.torch_device
     with timer.step():
@@ -100,7 +109,11 @@ def train_step(run: TrainingRun, train_model: torch.nn.Module, batch: dict[str, 
             mark_step(device.type)
         with prep.plan.autocast(device.type):
             loss = train_model(**batch).loss
+        if weight != 1.0:
+            loss = loss * weight
         loss_value = loss.detach().float()
+        if prep.world.parallel:
+            loss_value = mean_over_ranks(loss_value, prep.world.size)  # every rank judges the same number
         loss_bad = ~torch.isfinite(loss_value)
         if scaler is not None:
             scaler.scale(loss).backward()

@@ -6,6 +6,7 @@ data file fails in a second, not after a minute of loading weights.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import platform
 import random
@@ -19,9 +20,11 @@ from core.config import RunConfig
 from core.data.batching import Encoded, encode, mega_batch_factor
 from core.data.loading import load_splits
 from core.data.split import Splits
+from core.errors import UserError
 from core.events import RunStarted
 from core.model.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
 from core.model.loading import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
+from core.parallel.world import World, current
 
 
 def library_versions() -> dict[str, str]:
@@ -56,6 +59,8 @@ class Prepared:
     """Settings that actually apply, including the libraries' hidden defaults."""
     warnings: list[str] = field(default_factory=list)
     """What the user should know before the first step (e.g. training data of a single class)."""
+    world: World = field(default_factory=World)
+    """The data-parallel processes this one trains with (one process unless under torchrun)."""
 
     @property
     def run_id(self) -> str:
@@ -88,8 +93,16 @@ def seed_everything(seed: int) -> None:
 
 def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared:
     config = config.resolved()
+    world = current()
+    if world.parallel and config.method not in ("full", "lora"):
+        raise UserError(f"--method {config.method} runs in one process; data-parallel runs are full and lora")
+    if world.parallel and config.batch_size % world.size:
+        raise UserError(f"--batch-size {config.batch_size} does not split evenly over {world.size} processes: "
+                        f"use a multiple of {world.size}")
     seed_everything(config.seed)
     device = detect(config.device)
+    if world.parallel:
+        device = dataclasses.replace(device, world_size=world.size, backend=world.backend)
     plan = plan_precision(config.precision, device)
     splits = load_splits(config.data, seed=config.seed, train_subset=config.train_subset, eval_subset=config.eval_subset)
     loaded = load_model(config)
@@ -130,8 +143,12 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
         effective["activation"] = f"gelu_new computed by PyTorch's one-kernel tanh GELU (same formula; {loaded.fused_gelu} modules)"
     if lora:
         effective["lora_targets"] = ",".join(lora_target_names(loaded.model))
+    if world.parallel:
+        effective["data_parallel"] = (
+            f"{world.size} processes ({world.backend}, DistributedDataParallel): each takes {config.batch_size // world.size} "
+            f"of every batch of {config.batch_size}, gradients averaged; rank 0 alone reads commands, evaluates and saves")
     return Prepared(config, run_dir, device, plan, splits, train, validation, loaded, steps_per_epoch, total_steps, effective,
-                    data_warnings(splits))
+                    data_warnings(splits), world)
 
 
 def data_warnings(splits: Splits) -> list[str]:

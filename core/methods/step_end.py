@@ -85,6 +85,7 @@ def on_nonfinite(run: TrainingRun, step: int, what: str, params_bad: bool) -> li
     state, config = run.state, run.config
     state.nonfinite_events += 1
     restored = run.guard.restore(run.optimizer) if params_bad and run.guard is not None else None
+    run.resync_due = run.resync_due or (restored is not None and run.prep.world.parallel)  # the other ranks restore too
     diagnosis, suggestions = diagnose(what=what, precision=run.prep.plan.name, eps=current_eps(run.optimizer),
                                       lr=current_lr(run.optimizer), optimizer_impl=run.optimizer_impl,
                                       optimizer=config.optimizer)
@@ -104,8 +105,8 @@ def on_nonfinite(run: TrainingRun, step: int, what: str, params_bad: bool) -> li
     return [report("paused"), Paused(step=state.step, reason="nonfinite")]
 
 
-def finish(run: TrainingRun) -> Generator[list[Event], None, None]:
+def finish(run: TrainingRun, notices: list[Event] | None = None) -> Generator[list[Event], None, None]:
     """After the last step (or a stop): report the last steps, evaluate, save and summarize."""
     run.state.clock.stop()
-    closing = read_back(run) if run.window.steps else []
+    closing = (read_back(run) if run.window.steps else []) + list(notices or [])
     yield from close_run(run.prep, run.state, run.started, run.checkpoint, run.steering, closing)

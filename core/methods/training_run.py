@@ -66,6 +66,9 @@ class TrainingRun:
     """More files for each checkpoint (Trainer's own progress record)."""
     started: RunStarted | None = None
     """The run's first event, once yielded (its parameter counts go into the summary)."""
+    resync_due: bool = False
+    """Data-parallel: the other ranks must copy this rank's weights and optimizer state before the
+    next step (after a resume, or after the pure-fp16 guard put finite weights back)."""
 
     @property
     def config(self) -> RunConfig:

@@ -25,18 +25,34 @@ class DeviceInfo:
     """Whether bf16 autocast is supported (Ampere and later on CUDA; always on CPU)."""
     native_bf16: bool = False
     """CPU only: bf16 matrix instructions (AVX512-BF16 or AMX), where bf16 autocast is faster than fp32."""
+    world_size: int = 1
+    """Processes of a data-parallel run, each on a device like this one."""
+    backend: str = ""
+    """The data-parallel backend (`nccl`, `gloo`); empty for one process."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def describe(self) -> str:
+        one = self._describe_one(show_count=self.world_size <= 1)
+        if self.world_size <= 1:
+            return one
+        if self.kind == "cpu":
+            return f"{self.world_size} x CPU ({self.backend}, {_threads(self.threads)} each)"
+        return f"{self.world_size} x {one.replace(' (', f' ({self.backend}, ', 1)}"
+
+    def _describe_one(self, show_count: bool) -> str:
         if self.kind == "cuda":
             memory = f", {self.memory_total_mb / 1024:.0f} GiB" if self.memory_total_mb else ""
-            more = f" x{self.count}" if self.count > 1 else ""
+            more = f" x{self.count}" if self.count > 1 and show_count else ""
             return f"{self.name}{more} (cuda, sm {self.capability}{memory})"
         if self.kind == "mps":
             return "Apple GPU (mps)"
-        return f"CPU ({self.threads} threads)"
+        return f"CPU ({_threads(self.threads)})"
+
+
+def _threads(count: int | None) -> str:
+    return f"{count} thread" + ("" if count == 1 else "s")
 
 
 def _cpu_name() -> str:
@@ -61,7 +77,7 @@ def detect(requested: str = "auto") -> DeviceInfo:
     if requested == "mps" and not has_mps:
         raise UserError("--device mps: Apple's MPS backend is not available here; use --device auto or cpu")
     if requested in ("auto", "cuda") and has_cuda:
-        props = torch.cuda.get_device_properties(0)
+        props = torch.cuda.get_device_properties(torch.cuda.current_device())  # a data-parallel rank's own GPU
         return DeviceInfo(
             kind="cuda",
             name=props.name,

@@ -82,13 +82,20 @@ def _mean_std(mean: float | None, std: float | None) -> str:
     return "-" if mean is None else f"{100 * mean:.2f} ± {100 * std:.2f}"
 
 
+def _world(device: dict[str, Any]) -> str:
+    """", 2 processes (gloo)" for a data-parallel run's device; nothing for one process."""
+    world = device.get("world_size") or 1
+    return f", {world} processes ({device.get('backend') or '?'})" if world > 1 else ""
+
+
 def document(data: dict[str, Any]) -> list[Block]:
     device = data.get("device") or {}
     versions = ", ".join(f"{k} {v}" for k, v in (data.get("versions") or {}).items())
     blocks: list[Block] = [
         Heading(1, "Session {}", (data["session"],)),
         Facts([("created", "{}; host: {}", (data.get("created") or "-", data.get("host") or "-")),
-               ("device", "{} ({})", (device.get("name", "-"), device.get("kind", "-"))), ("versions", "{}", (versions or "-",))]),
+               ("device", "{} ({}){}", (device.get("name", "-"), device.get("kind", "-"), _world(device))),
+               ("versions", "{}", (versions or "-",))]),
         Heading(2, "Results (validation accuracy)"),
         Table(list(COLUMNS), [[_cell(c, run["row"][c]) for c in COLUMNS] for run in data["runs"]]),
         *_full_paths(data["runs"]),

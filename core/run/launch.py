@@ -26,6 +26,7 @@ from core.controls import RunHandle
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
 from core.events import Event, RunFailed, RunFinished, event_from_json
 from core.run.runner import RunOutcome
+from core.run.terminal import redirect_output_to
 from core.storage.control_file import append_command
 from core.storage.sessions import RunFolder, Session
 from core.storage.validated import read_summary
@@ -65,10 +66,7 @@ def announce_and_leave_the_terminal(folder: RunFolder, session_path: Path) -> No
     if not os.environ.pop(ANNOUNCE_ENV, None):
         return
     print(json.dumps({"run_dir": str(folder.path), "session_dir": str(session_path), "pid": os.getpid()}), flush=True)
-    log = os.open(folder.path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)  # a log to read: the umask decides
-    os.dup2(log, sys.stdout.fileno())
-    os.dup2(log, sys.stderr.fileno())
-    os.close(log)
+    redirect_output_to(folder.path / LOG_NAME)
 
 
 class EventFollower:

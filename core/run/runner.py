@@ -19,6 +19,8 @@ from core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, 
 from core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
 from core.methods import get_method
 from core.model.device import release_memory
+from core.parallel.peers import is_collective_error, lost_peer_message
+from core.parallel.world import current as current_world
 from core.run.disk_watcher import DiskWatcher
 from core.run.resume import resume_point
 from core.storage.control_file import ControlFileReader
@@ -130,6 +132,11 @@ def _run_in(folder: RunFolder, config: RunConfig, session: Session, handle: RunH
     except Exception as error:  # noqa: BLE001 - every failure is recorded, the caller decides what to show
         outcome_error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         hint = _hint_for(error)
+        world = current_world()
+        if world.parallel and is_collective_error(error):
+            outcome_error = lost_peer_message(world, error)
+            hint = (f"Its last complete checkpoint is intact: `sst2-tui run --resume {folder.path}` continues it "
+                    "(with any --nproc-per-node, or none).")
         if not isinstance(error, UserError):
             with contextlib.suppress(OSError):  # a read-only folder must not hide the real error
                 (folder.path / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")

@@ -32,3 +32,13 @@ def detach_from_dead_terminal() -> None:
                 pass
     finally:
         os.close(devnull)
+
+
+def redirect_output_to(path) -> None:
+    """This process's stdout and stderr (and its children's) append to the log at `path`."""
+    log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)  # a log to read: the umask decides
+    try:
+        os.dup2(log, sys.stdout.fileno())
+        os.dup2(log, sys.stderr.fileno())
+    finally:
+        os.close(log)

@@ -8,8 +8,19 @@ from textual.widgets import Static
 
 
 def describe_device(device: dict) -> str:
+    """One device, or a data-parallel run's ("2 x CPU (gloo), 1 threads each", "2 x GPU H100 ... (nccl)")."""
     if not device:
         return "detecting device..."
+    world = device.get("world_size") or 1
+    if world > 1:
+        one = _describe_one({**device, "count": 1})
+        if device.get("kind") == "cpu":
+            return f"{world} x CPU ({device.get('backend') or '?'}), {device.get('threads', '?')} threads each"
+        return f"{world} x {one} ({device.get('backend') or '?'})"
+    return _describe_one(device)
+
+
+def _describe_one(device: dict) -> str:
     if device.get("kind") == "cuda":
         memory = device.get("memory_total_mb")
         in_use = device.get("memory_in_use_mb")

@@ -1,0 +1,151 @@
+"""`sst2-tui run --nproc-per-node N ...`: the same run on N processes, through PyTorch's torchrun.
+
+This process checks the flags and the data (one line each, before anything starts), then runs
+`python -m torch.distributed.run ... -m cli.main run ...` with the same settings and waits. Rank 0
+is the run as a one-process run would be (the run folder, events, checkpoints, the summary on
+stdout); the other ranks follow it (`core/methods/following.py`). Running torchrun by hand with
+`-m cli.main run ...` works the same. torchrun's own chatter is kept back unless the run failed
+before it could say why itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from core.config import RunConfig, run_argv
+from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
+from core.run.terminal import redirect_output_to
+
+# torch.distributed.elastic logs glog-style: "W1126 22:51:03.123000 1234 torch/distributed/...".
+TORCHRUN_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d")
+
+
+def processes_per_node(requested: int | str) -> int:
+    if requested != "gpu":
+        return int(requested)
+    import torch
+
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count == 0:
+        raise UserError("--nproc-per-node gpu: no CUDA GPU is visible to PyTorch; give a number of processes instead")
+    return count
+
+
+def check_launch(args: argparse.Namespace, config: RunConfig) -> int:
+    """The world size, or a UserError naming the flag."""
+    nproc = processes_per_node(args.nproc_per_node)
+    world = nproc * args.nnodes
+    if args.nnodes > 1 and not args.rdzv_endpoint:
+        raise UserError(f"--nnodes {args.nnodes}: give --rdzv-endpoint HOST:PORT (node 0's address and a free port) "
+                        "and each machine's --node-rank")
+    if args.node_rank >= args.nnodes:
+        raise UserError(f"--node-rank {args.node_rank}: must be below --nnodes {args.nnodes} (machines are numbered from 0)")
+    if world > 1 and config.method not in ("full", "lora"):
+        raise UserError(f"--nproc-per-node: --method {config.method} runs in one process; data-parallel runs are full and lora")
+    if config.batch_size % world:
+        raise UserError(f"--batch-size {config.batch_size} does not split evenly over {world} processes: "
+                        f"use a multiple of {world}")
+    if args.seeds and len(args.seeds) > 1:
+        raise UserError("--seeds with --nproc-per-node: start one data-parallel run per seed")
+    return nproc
+
+
+def child_argv(args: argparse.Namespace, config: RunConfig) -> list[str]:
+    """The `run` line every rank runs: the same settings, without the launch flags."""
+    argv = ["run", "--resume", str(args.resume)] if args.resume is not None else ["run", *run_argv(config)]
+    if args.session:
+        argv += ["--session", args.session]
+    sessions_dir = args.run_sessions_dir or args.sessions_dir
+    if sessions_dir is not None:
+        argv += ["--sessions-dir", str(sessions_dir)]
+    argv += [flag for flag, on in (("--quiet", args.quiet), ("--attachable", args.attachable)) if on]
+    return argv
+
+
+def torchrun_argv(args: argparse.Namespace, nproc: int, child: list[str]) -> list[str]:
+    argv = [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={nproc}", "--max-restarts=0"]
+    if args.rdzv_endpoint:
+        argv += [f"--nnodes={args.nnodes}", f"--node-rank={args.node_rank}", f"--rdzv-endpoint={args.rdzv_endpoint}"]
+    else:
+        argv.append("--standalone")  # one machine: a free local port, no endpoint to agree on
+    return [*argv, "-m", "cli.main", *child]
+
+
+def launch_parallel(args: argparse.Namespace, config: RunConfig) -> int:
+    nproc = check_launch(args, config)
+    env = dict(os.environ)
+    # CPU threads shared fairly between the processes of this machine (torchrun's own default is 1).
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
+    return supervise(torchrun_argv(args, nproc, child_argv(args, config)), env)
+
+
+def supervise(argv: list[str], env: dict[str, str]) -> int:
+    """Run torchrun, passing rank 0's output through; the exit code follows rank 0's summary."""
+    from core.run.launch import ANNOUNCE_ENV, LOG_NAME
+
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                               text=True, bufsize=1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches torchrun and the ranks themselves
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _on_hangup)
+    signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
+    held: list[str] = []
+    state: dict[str, object] = {"summary": None, "announce": bool(env.get(ANNOUNCE_ENV))}
+
+    def pass_stdout() -> None:
+        for line in process.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            found = _json_object(line)
+            if found is None:
+                continue
+            if state["announce"] and "run_dir" in found and "pid" in found and "status" not in found:
+                state["announce"] = False  # detached: from now on everything goes to the run's log
+                redirect_output_to(Path(found["run_dir"]) / LOG_NAME)
+            elif "status" in found:
+                state["summary"] = found
+
+    reader = threading.Thread(target=pass_stdout, daemon=True)
+    reader.start()
+    in_traceback = False
+    for line in process.stderr:
+        in_traceback = in_traceback or line.startswith("Traceback (most recent call last)")
+        if in_traceback or TORCHRUN_LINE.match(line):
+            held.append(line)  # torchrun's log lines, and its report on exit (a traceback and a table)
+        else:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+    code = process.wait()
+    reader.join(timeout=10)
+    summary = state["summary"]
+    if isinstance(summary, dict):
+        status = summary.get("status")
+        return {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(str(status), EXIT_OK)
+    sys.stderr.write("".join(held))
+    sys.stderr.write(f"sst2-tui run: the data-parallel run ended without a summary (torchrun exit {code})\n")
+    return EXIT_FAILED if code == 0 else code
+
+
+def _json_object(line: str) -> dict | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        found = json.loads(line)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+
+def _on_hangup(signum, frame) -> None:
+    from core.run.terminal import detach_from_dead_terminal
+
+    detach_from_dead_terminal()  # the ranks stop and save on their own hang-up

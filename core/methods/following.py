@@ -1,0 +1,62 @@
+"""A data-parallel rank other than 0: the hand loop's steps, as the leader directs.
+
+It loads the same data and model, builds DDP at the same point as the leader, then, before
+each step, waits for the leader's directive (`core/parallel/lockstep.py`): the step number
+(so its share of the same global batch), the rates, whether to copy the leader's weights first,
+or the stop. It reads no commands, evaluates nothing and writes nothing under the session but
+its own log: its updates equal the leader's because DDP averages the gradients and every rank
+judges the same averaged loss.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from core.config import RunConfig, format_rate
+from core.controls import ControlChannel
+from core.data.batching import BatchOrder, collate, to_device
+from core.errors import UserError
+from core.methods.hand_loop import train_step
+from core.methods.prepare import prepare
+from core.methods.training_run import start_training
+from core.model.compiling import CompileTimer, compile_for_training, pad_multiple
+from core.parallel.ddp import data_parallel
+from core.parallel.lockstep import apply_rates, follow, resync, weights_agree
+from core.parallel.sharding import shard
+from core.parallel.world import World
+
+
+def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
+    """Train as directed until the leader says stop; returns the number of steps taken."""
+    if config.method not in ("full", "lora"):
+        raise UserError(f"method {config.method} does not run data-parallel (full and lora do)")
+    prep = prepare(config, run_dir, lora=config.method == "lora")
+    config, device = prep.config, prep.torch_device
+    run = start_training(prep, ControlChannel(), saves_whole_model=config.method != "lora", watches="loss or gradients")
+    run.guard = None  # the leader keeps the finite copy; after a restore it sends its weights
+    run.scaler = torch.amp.GradScaler(device.type) if prep.plan.use_grad_scaler else None
+    compiled = config.compile == "on"
+    train_model = data_parallel(prep.model, world, device)  # a collective: the leader builds its DDP now too
+    train_model = compile_for_training(train_model, device.type) if compiled else train_model
+    timer = CompileTimer(enabled=compiled)
+    prep.model.train()
+    order = BatchOrder([len(x) for x in prep.train.ids], config.batch_size, config.seed, prep.steps_per_epoch)
+    steps = 0
+    while True:
+        directive = follow(world)
+        if directive.resync:
+            resync(world, prep.model, run.optimizer, run.scaler)
+        if directive.stop:
+            weights_agree(world, prep.model)  # the leader compares and reports
+            return steps
+        apply_rates(run.optimizer, directive)
+        if directive.changed:
+            print(f"rank {world.rank}: after step {directive.step}: lr {format_rate(directive.lrs[0])}, "
+                  f"eps {format_rate(directive.eps)}", flush=True)
+        run.state.step = directive.step
+        share = shard(order.at(directive.step), world.rank, world.size)
+        batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile)), device)
+        train_step(run, train_model, batch, timer, share.weight)
+        steps += 1
