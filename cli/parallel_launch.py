@@ -4,8 +4,7 @@ This process checks the flags and the data (one line each, before anything start
 `python -m torch.distributed.run ... -m cli.main run ...` with the same settings and waits. Rank 0
 is the run as a one-process run would be (the run folder, events, checkpoints, the summary on
 stdout); the other ranks follow it (`core/methods/following.py`). Running torchrun by hand with
-`-m cli.main run ...` works the same. torchrun's own chatter is kept back unless the run failed
-before it could say why itself.
+`-m cli.main run ...` works the same.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -23,9 +21,6 @@ from pathlib import Path
 from core.config import RunConfig, run_argv
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
 from core.run.terminal import redirect_output_to
-
-# torch.distributed.elastic logs glog-style: "W1126 22:51:03.123000 1234 torch/distributed/...".
-TORCHRUN_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d")
 
 
 def processes_per_node(requested: int | str) -> int:
@@ -88,17 +83,19 @@ def launch_parallel(args: argparse.Namespace, config: RunConfig) -> int:
 
 
 def supervise(argv: list[str], env: dict[str, str]) -> int:
-    """Run torchrun, passing rank 0's output through; the exit code follows rank 0's summary."""
+    """Run torchrun, passing rank 0's output through; the exit code follows rank 0's summary.
+    On a terminal, stderr is the terminal itself (rank 0's progress bar draws there); detached,
+    it is a pipe to the parent until rank 0 announces its folder, then the run's log."""
     from core.run.launch import ANNOUNCE_ENV, LOG_NAME
 
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                               text=True, bufsize=1)
+    detached = bool(env.get(ANNOUNCE_ENV))
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE if detached else None, env=env, text=True, bufsize=1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches torchrun and the ranks themselves
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, _on_hangup)
     signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
-    held: list[str] = []
-    state: dict[str, object] = {"summary": None, "announce": bool(env.get(ANNOUNCE_ENV))}
+    seen: dict[str, object] = {"summary": None, "run_dir": None}
 
     def pass_stdout() -> None:
         for line in process.stdout:
@@ -107,29 +104,27 @@ def supervise(argv: list[str], env: dict[str, str]) -> int:
             found = _json_object(line)
             if found is None:
                 continue
-            if state["announce"] and "run_dir" in found and "pid" in found and "status" not in found:
-                state["announce"] = False  # detached: from now on everything goes to the run's log
-                redirect_output_to(Path(found["run_dir"]) / LOG_NAME)
-            elif "status" in found:
-                state["summary"] = found
+            if "status" in found:
+                seen["summary"] = found
+            elif detached and seen["run_dir"] is None and "run_dir" in found and "pid" in found:
+                seen["run_dir"] = Path(found["run_dir"])  # from now on everything goes to the run's log
+                redirect_output_to(seen["run_dir"] / LOG_NAME)
 
     reader = threading.Thread(target=pass_stdout, daemon=True)
     reader.start()
-    in_traceback = False
-    for line in process.stderr:
-        in_traceback = in_traceback or line.startswith("Traceback (most recent call last)")
-        if in_traceback or TORCHRUN_LINE.match(line):
-            held.append(line)  # torchrun's log lines, and its report on exit (a traceback and a table)
-        else:
+    if process.stderr is not None:
+        for line in process.stderr:
             sys.stderr.write(line)
             sys.stderr.flush()
     code = process.wait()
     reader.join(timeout=10)
-    summary = state["summary"]
+    summary = seen["summary"]
+    if summary is None and isinstance(seen["run_dir"], Path):  # detached: rank 0 wrote it to its log
+        from core.storage.validated import read_summary
+
+        summary, _ = read_summary(seen["run_dir"] / "summary.json")
     if isinstance(summary, dict):
-        status = summary.get("status")
-        return {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(str(status), EXIT_OK)
-    sys.stderr.write("".join(held))
+        return {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(str(summary.get("status")), EXIT_OK)
     sys.stderr.write(f"sst2-tui run: the data-parallel run ended without a summary (torchrun exit {code})\n")
     return EXIT_FAILED if code == 0 else code
 
