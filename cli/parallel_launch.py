@@ -43,8 +43,8 @@ def check_launch(args: argparse.Namespace, config: RunConfig) -> int:
                         "and each machine's --node-rank")
     if args.node_rank >= args.nnodes:
         raise UserError(f"--node-rank {args.node_rank}: must be below --nnodes {args.nnodes} (machines are numbered from 0)")
-    if world > 1 and config.method not in ("full", "lora"):
-        raise UserError(f"--nproc-per-node: --method {config.method} runs in one process; data-parallel runs are full and lora")
+    if world > 1 and config.method not in ("full", "lora", "trainer"):
+        raise UserError(f"--nproc-per-node: --method {config.method} runs in one process; data-parallel runs are full, lora and trainer")
     if config.batch_size % world:
         raise UserError(f"--batch-size {config.batch_size} does not split evenly over {world} processes: "
                         f"use a multiple of {world}")

@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check core tui cli tests benchmarks scripts
-HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q "$@"
+HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q --durations=12 "$@"

@@ -66,9 +66,12 @@ def summary_of(result: subprocess.CompletedProcess) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_two_processes_take_the_steps_of_one_with_the_same_losses(still_model, tmp_path):
-    one = summary_of(cli("run", "--model", str(still_model), *SMALL, "--sessions-dir", str(tmp_path / "one"), "--quiet"))
-    two = summary_of(cli("run", "--nproc-per-node", "2", "--model", str(still_model), *SMALL,
+@pytest.mark.parametrize("method", ["full", "trainer"])
+def test_two_processes_take_the_steps_of_one_with_the_same_losses(method, still_model, tmp_path):
+    """`trainer` runs on Trainer's own DDP (through accelerate), fed each rank's share."""
+    one = summary_of(cli("run", "--method", method, "--model", str(still_model), *SMALL,
+                         "--sessions-dir", str(tmp_path / "one"), "--quiet"))
+    two = summary_of(cli("run", "--method", method, "--nproc-per-node", "2", "--model", str(still_model), *SMALL,
                          "--sessions-dir", str(tmp_path / "two"), "--quiet"))
     assert (one["world_size"], one["per_device_batch_size"]) == (1, 16)
     assert (two["world_size"], two["per_device_batch_size"], two["status"]) == (2, 8, "finished")
@@ -83,9 +86,9 @@ def test_two_processes_take_the_steps_of_one_with_the_same_losses(still_model, t
     assert two_losses == pytest.approx(one_losses, rel=1e-4), "same global batches, averaged gradients"
     assert two["final_val_accuracy"] == pytest.approx(one["final_val_accuracy"], abs=1 / 64)
     assert not [e for e in two_events if e.get("code") == "ranks_diverged"]
-    # Rank 1 writes its own log and nothing else.
+    # Rank 1 writes its own log and nothing else (Trainer's output folder stays rank 0's too).
     assert {p.name for p in two_dir.iterdir()} - {p.name for p in one_dir.iterdir()} == {"rank-1.log"}
-    assert "stopped as rank 0 directed" in (two_dir / "rank-1.log").read_text()
+    assert f"stopped at step {STEPS}, as rank 0 directed" in (two_dir / "rank-1.log").read_text()
 
 
 def test_commands_reach_both_ranks_and_a_run_moves_between_two_and_one_processes(still_model, tmp_path):

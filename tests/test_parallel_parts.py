@@ -64,7 +64,7 @@ def _args(**given) -> argparse.Namespace:
 @pytest.mark.parametrize(("given", "config", "says"), [
     ({"nproc_per_node": 3}, {}, "--batch-size 32 does not split evenly over 3 processes"),
     ({"nnodes": 2, "rdzv_endpoint": "node0:29500"}, {"batch_size": 6}, "does not split evenly over 4 processes"),
-    ({}, {"method": "trainer"}, "--method trainer runs in one process"),
+    ({}, {"method": "evaluate"}, "--method evaluate runs in one process"),
     ({"nnodes": 2}, {}, "--nnodes 2: give --rdzv-endpoint HOST:PORT"),
     ({"nnodes": 2, "node_rank": 2, "rdzv_endpoint": "node0:29500"}, {}, "--node-rank 2: must be below --nnodes 2"),
     ({"seeds": [0, 1]}, {}, "--seeds with --nproc-per-node"),
@@ -91,7 +91,7 @@ def test_every_rank_runs_the_same_settings_without_the_launch_flags(tmp_path):
 
 @pytest.mark.parametrize(("argv", "says"), [
     (["--nproc-per-node", "3"], "--batch-size 32 does not split evenly over 3 processes: use a multiple of 3"),
-    (["--nproc-per-node", "2", "--method", "trainer"], "--method trainer runs in one process"),
+    (["--nproc-per-node", "2", "--method", "evaluate"], "--method evaluate runs in one process"),
     (["--nproc-per-node", "2", "--seeds", "0,1"], "--seeds with --nproc-per-node"),
 ])
 def test_the_command_line_refuses_in_one_line(argv, says, capsys, tmp_path):

@@ -29,9 +29,13 @@ from core.parallel.world import World
 
 
 def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
-    """Train as directed until the leader says stop; returns the number of steps taken."""
+    """Train as directed until the leader says stop; returns the step it stopped at."""
+    if config.method == "trainer":
+        from core.methods.trainer import follow_trainer
+
+        return follow_trainer(config, run_dir, world)
     if config.method not in ("full", "lora"):
-        raise UserError(f"method {config.method} does not run data-parallel (full and lora do)")
+        raise UserError(f"method {config.method} does not run data-parallel (full, lora and trainer do)")
     prep = prepare(config, run_dir, lora=config.method == "lora")
     config, device = prep.config, prep.torch_device
     run = start_training(prep, ControlChannel(), saves_whole_model=config.method != "lora", watches="loss or gradients")
@@ -43,14 +47,13 @@ def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
     timer = CompileTimer(enabled=compiled)
     prep.model.train()
     order = BatchOrder([len(x) for x in prep.train.ids], config.batch_size, config.seed, prep.steps_per_epoch)
-    steps = 0
     while True:
         directive = follow(world)
         if directive.resync:
             resync(world, prep.model, run.optimizer, run.scaler)
         if directive.stop:
             weights_agree(world, prep.model)  # the leader compares and reports
-            return steps
+            return directive.step
         apply_rates(run.optimizer, directive)
         if directive.changed:
             print(f"rank {world.rank}: after step {directive.step}: lr {format_rate(directive.lrs[0])}, "
@@ -59,4 +62,3 @@ def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
         share = shard(order.at(directive.step), world.rank, world.size)
         batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile)), device)
         train_step(run, train_model, batch, timer, share.weight)
-        steps += 1

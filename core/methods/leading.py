@@ -18,15 +18,17 @@ class Leading:
         self.world = run.prep.world
         self._rates: tuple | None = None
 
-    def step(self) -> None:
-        """Before a step: the directive, and the weights too when the other ranks must copy them."""
+    def step(self, stop: bool = False) -> None:
+        """Before a step: the directive, and the weights too when the other ranks must copy them.
+        `stop`: no step follows (Trainer's ranks leave their loop together; the hand loop's stop
+        is `release`)."""
         run = self.run
         if not self.world.parallel:
             return
         # A command (or a NaN fix) changes the schedule's base rates or the eps; the schedule alone does not.
         rates = (tuple(run.scheduler.base_lrs), run.optimizer.param_groups[0].get("eps"))
         changed, self._rates = self._rates is not None and rates != self._rates, rates
-        lead(self.world, directive_for(run.state.step, run.optimizer, resync=run.resync_due, changed=changed))
+        lead(self.world, directive_for(run.state.step, run.optimizer, resync=run.resync_due, changed=changed, stop=stop))
         if run.resync_due:
             resync(self.world, run.prep.model, run.optimizer, run.scaler)
             run.resync_due = False

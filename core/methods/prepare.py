@@ -94,8 +94,8 @@ def seed_everything(seed: int) -> None:
 def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared:
     config = config.resolved()
     world = current()
-    if world.parallel and config.method not in ("full", "lora"):
-        raise UserError(f"--method {config.method} runs in one process; data-parallel runs are full and lora")
+    if world.parallel and config.method not in ("full", "lora", "trainer"):
+        raise UserError(f"--method {config.method} runs in one process; data-parallel runs are full, lora and trainer")
     if world.parallel and config.batch_size % world.size:
         raise UserError(f"--batch-size {config.batch_size} does not split evenly over {world.size} processes: "
                         f"use a multiple of {world.size}")

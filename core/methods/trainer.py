@@ -31,10 +31,11 @@ import torch
 # (`core.methods.get_method`), and Trainer pulls in much of transformers' training stack.
 from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
-from core.config import RunConfig
+from core.config import RunConfig, format_rate
 from core.controls import ControlChannel
 from core.data.batching import Encoded, length_grouped_batches, pad_rows
 from core.events import Event
+from core.methods.leading import Leading
 from core.methods.prepare import Prepared, prepare
 from core.methods.restore import (
     ResumeFrom,
@@ -56,11 +57,15 @@ from core.model.compiling import (
     pad_multiple,
     prepare_for_compile,
 )
+from core.parallel.lockstep import apply_rates, broadcast_object, follow, resync, weights_agree
+from core.parallel.sharding import mean_over_ranks, shard
+from core.parallel.world import World
 from core.storage.checkpoints import restore_rng
 
 
 class _EncodedDataset(torch.utils.data.Dataset):
-    """The pre-tokenized examples as Trainer sees them."""
+    """The pre-tokenized examples as Trainer sees them. In a data-parallel run the sampler hands
+    out (index, weight) pairs: the weight of this rank's share of the batch (sharding.py)."""
 
     def __init__(self, data: Encoded) -> None:
         self.data = data
@@ -68,15 +73,20 @@ class _EncodedDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.data)
 
-    def __getitem__(self, index: int) -> dict[str, Any]:
-        return {"input_ids": self.data.ids[index], "labels": self.data.labels[index]}
+    def __getitem__(self, key: int | tuple[int, tuple[float, int, int]]) -> dict[str, Any]:
+        index, share = key if isinstance(key, tuple) else (key, None)
+        item = {"input_ids": self.data.ids[index], "labels": self.data.labels[index]}
+        return item if share is None else {**item, "share": share}
 
 
 class _HandLoopBatches(torch.utils.data.Sampler):
-    """The hand loop's batches for each epoch; Trainer (through accelerate) calls `set_epoch`."""
+    """The hand loop's batches for each epoch (Trainer calls `set_epoch`); in a data-parallel run,
+    this rank's share of each, every index with (the share's weight, the whole batch's samples
+    and real tokens), so the collator can count every rank's work."""
 
-    def __init__(self, lengths: list[int], batch_size: int, seed: int) -> None:
+    def __init__(self, lengths: list[int], batch_size: int, seed: int, rank: int = 0, size: int = 1) -> None:
         self.lengths, self.batch_size, self.seed, self.epoch = lengths, batch_size, seed, 0
+        self.rank, self.size = rank, size
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -85,17 +95,41 @@ class _HandLoopBatches(torch.utils.data.Sampler):
         return math.ceil(len(self.lengths) / self.batch_size)
 
     def __iter__(self):
-        return iter(length_grouped_batches(self.lengths, self.batch_size, self.seed, self.epoch))
+        for batch in length_grouped_batches(self.lengths, self.batch_size, self.seed, self.epoch):
+            if self.size == 1:
+                yield batch
+            else:
+                share = shard(batch, self.rank, self.size)
+                whole = (share.weight, len(batch), sum(self.lengths[i] for i in batch))
+                yield [(i, whole) for i in share.indices]
+
+
+class _EpochLoader(torch.utils.data.DataLoader):
+    """A data-parallel rank's loader: already its own share, so accelerate must not split it again;
+    Trainer finds `set_epoch` here."""
+
+    def set_epoch(self, epoch: int) -> None:
+        self.batch_sampler.set_epoch(epoch)
 
 
 def _collator(pad_id: int, seen: dict[str, int], width_multiple: int):
-    def collate(rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        # Real tokens are counted here, on the host, so throughput needs no device read.
-        seen["samples"] += len(rows)
-        seen["tokens"] += sum(len(r["input_ids"]) for r in rows)
-        return pad_rows([r["input_ids"] for r in rows], [r["labels"] for r in rows], pad_id, width_multiple)
+    def collate(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        batch: dict[str, Any] = pad_rows([r["input_ids"] for r in rows], [r["labels"] for r in rows], pad_id, width_multiple)
+        # Real samples and tokens, counted here on the host, so throughput needs no device read
+        # (a data-parallel rank counts the whole batch: samples/s covers every rank).
+        if "share" in rows[0]:
+            weight, samples, tokens = rows[0]["share"]
+            batch[WEIGHT_KEY] = weight
+        else:
+            samples, tokens = len(rows), sum(len(r["input_ids"]) for r in rows)
+        seen["samples"] += samples
+        seen["tokens"] += tokens
+        return batch
 
     return collate
+
+
+WEIGHT_KEY = "sst2_share_weight"
 
 
 def _training_arguments(prep: Prepared, output_dir: Path):
@@ -117,6 +151,13 @@ def _training_arguments(prep: Prepared, output_dir: Path):
         data_seed=config.seed,
         remove_unused_columns=False,
         dataloader_pin_memory=prep.device.kind == "cuda",
+        # On, Trainer multiplies the loss by the number of processes for any model whose forward
+        # takes **kwargs, assuming the model divided by the tokens of every rank; a sequence
+        # classifier's loss is a plain mean, so its gradients would come out N times too large.
+        average_tokens_across_devices=False,
+        # Trainer's DDP default looks for unused parameters (an extra pass over the autograd graph
+        # every step); every weight of these models gets a gradient.
+        ddp_find_unused_parameters=False,
         # Trainer compiles through accelerate (dynamic shapes after the first new shape).
         **({"torch_compile": True, "torch_compile_backend": compile_backend(),
             "torch_compile_mode": compile_mode(prep.torch_device.type)} if config.compile == "on" else {}),
@@ -133,6 +174,10 @@ def _effective(args) -> dict[str, Any]:
         "drop_last": args.dataloader_drop_last,
         "grad_scaler": bool(args.fp16),
         "nonfinite_detection": "at loss reads; Trainer cannot skip a step whose gradients are not finite",
+        **({"data_parallel_trainer": "Trainer's DDP (through accelerate) on each rank's share of the same batches; "
+                                     "average_tokens_across_devices off (on, it multiplies a classifier's mean loss by the "
+                                     "number of processes), ddp_find_unused_parameters off (Trainer's default: on)"}
+           if args.world_size > 1 else {}),
     }
 
 
@@ -167,6 +212,15 @@ class _SteppedTrainer(Trainer):
         self.sst2_run, self.sst2_batches, self.sst2_timer = run, batches, timer
         super().__init__(*args, **kwargs)
 
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # type: ignore[override]
+        weight = inputs.pop(WEIGHT_KEY, None)  # data-parallel: this rank's share of the batch mean
+        result = super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+        if weight is None or weight == 1.0:
+            return result
+        if return_outputs:
+            return result[0] * weight, result[1]
+        return result * weight
+
     def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
         run, timer = self.sst2_run, self.sst2_timer
         with timer.step():
@@ -176,10 +230,15 @@ class _SteppedTrainer(Trainer):
         run.state.compile_seconds = timer.seconds
         run.scaler = getattr(self.accelerator, "scaler", None)  # checkpoints keep its scale
         value = loss.detach().float()
+        if run.prep.world.parallel:
+            value = mean_over_ranks(value, run.prep.world.size)  # the batch's mean loss, judged alike by every rank
         run.totals.add(value, ~torch.isfinite(value), run.state.step + 1)  # stays on the device: no sync
         return loss
 
     def get_train_dataloader(self):
+        if self.sst2_run.prep.world.parallel:
+            return _EpochLoader(self.train_dataset, batch_sampler=self.sst2_batches, collate_fn=self.data_collator,
+                                pin_memory=self.args.dataloader_pin_memory)
         loader = torch.utils.data.DataLoader(self.train_dataset, batch_sampler=self.sst2_batches,
                                              collate_fn=self.data_collator, pin_memory=self.args.dataloader_pin_memory)
         return self.accelerator.prepare(loader)
@@ -206,16 +265,19 @@ class _StoppedBeforeFirstStep(Exception):
 
 
 class _StepEnds(TrainerCallback):
-    """On the trainer thread: the shared step end (read, evaluate, save), then hand over."""
+    """On the trainer thread: the shared step end (read, evaluate, save), then hand over. In a
+    data-parallel run, rank 0 then tells the other ranks how the next step goes (or that none
+    comes), so every Trainer leaves its loop after the same step."""
 
-    def __init__(self, run: TrainingRun, handover: _Handover, seen: dict[str, int]) -> None:
-        self.run, self.handover, self.seen = run, handover, seen
+    def __init__(self, run: TrainingRun, handover: _Handover, seen: dict[str, int], leading: Leading) -> None:
+        self.run, self.handover, self.seen, self.leading = run, handover, seen, leading
 
     def on_train_begin(self, args, trainer_state, control, **kwargs):
         self.run.prep.model.train()
         self.run.state.clock.start()
         with self.run.state.clock.stopped():
             self.handover.wait_for_turn()  # the first `next()` after the start events
+        self.leading.step(stop=self.run.state.stop_requested)
         if self.run.state.stop_requested:  # stopped while the model loaded: not one step
             raise _StoppedBeforeFirstStep
 
@@ -228,7 +290,37 @@ class _StepEnds(TrainerCallback):
         with state.clock.stopped():
             self.handover.post("events", events)
             self.handover.wait_for_turn()
+        self.leading.step(stop=state.stop_requested or state.step >= run.prep.total_steps)
         if state.stop_requested:
+            control.should_training_stop = True
+
+
+class _FollowSteps(TrainerCallback):
+    """A data-parallel rank other than 0: before its first step and after each, rank 0's directive
+    (rates, a weight copy, or the stop)."""
+
+    def __init__(self, run: TrainingRun, world: World) -> None:
+        self.run, self.world = run, world
+
+    def _directed(self) -> bool:
+        """Apply rank 0's directive; True when no step follows."""
+        run, world = self.run, self.world
+        directive = follow(world)
+        if directive.resync:
+            resync(world, run.prep.model, run.optimizer, run.scaler)
+        apply_rates(run.optimizer, directive)
+        if directive.changed:
+            print(f"rank {world.rank}: after step {directive.step}: lr {format_rate(directive.lrs[0])}, "
+                  f"eps {format_rate(directive.eps)}", flush=True)
+        return directive.stop
+
+    def on_train_begin(self, args, trainer_state, control, **kwargs):
+        self.run.prep.model.train()
+        if self._directed():
+            raise _StoppedBeforeFirstStep
+
+    def on_step_end(self, args, trainer_state, control, **kwargs):
+        if self._directed():
             control.should_training_stop = True
 
 
@@ -243,12 +335,15 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     args = _training_arguments(prep, run_dir / "trainer")
     _record_effective(run, args, compiled)
     handover = _Handover()
-    trainer = _build_trainer(run, args, handover, compiled)
+    leading, seen = Leading(run), {"samples": 0, "tokens": 0}
+    trainer = _build_trainer(run, args, [_StepEnds(run, handover, seen, leading)], compiled, seen)
     skipped: list[str] = []
     if resume_from is not None:
         resume_from, skipped = pick_checkpoint(resume_from, prep.model, run.optimizer, full=True)
         restore_progress(resume_from, run.state)
         prep.effective["resumed_from_step"] = run.state.step
+    if prep.world.parallel:  # the other ranks resume through Trainer's hooks from the same checkpoint
+        broadcast_object(prep.world, str(resume_from) if resume_from is not None else None)
     yield first_events(run, resume_from, *skipped_notices(skipped), compiling_notice(prep.torch_device.type) if compiled else None)
 
     # -- the steps: Trainer's loop on its own thread, one step per `next()` ---------------------------
@@ -260,7 +355,29 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
         run.state.stop_requested = True
         handover.give_turn(2)  # never leave the trainer thread waiting, even if the consumer quits early
         thread.join(timeout=30)
-    yield from finish(run)
+    yield from finish(run, leading.release())
+
+
+def follow_trainer(config: RunConfig, run_dir: Path, world: World) -> int:
+    """A data-parallel rank other than 0 of a `trainer` run: its own Trainer (its DDP through
+    accelerate) on its shares of the same batches, directed by rank 0 at every step end; it
+    resumes from the checkpoint rank 0 picked (a folder both can read). Returns the step it stopped at."""
+    prep = prepare(config, run_dir)
+    run = start_training(prep, ControlChannel(), saves_whole_model=True, watches="loss")
+    run.guard = None  # rank 0 keeps the finite copy; after a restore it sends its weights
+    compiled = config.compile == "on"
+    if compiled:
+        prepare_for_compile(prep.model)
+    trainer = _build_trainer(run, _training_arguments(prep, run_dir / "trainer"), [_FollowSteps(run, world)], compiled,
+                             {"samples": 0, "tokens": 0})
+    resume_from = broadcast_object(world)
+    try:
+        trainer.train(resume_from_checkpoint=resume_from)
+    except _StoppedBeforeFirstStep:
+        pass
+    follow(world)  # rank 0's closing stop
+    weights_agree(world, prep.model)
+    return trainer.state.global_step
 
 
 def _steps(run: TrainingRun, handover: _Handover) -> Iterator[list[Event]]:
@@ -287,14 +404,14 @@ def _train(trainer: Trainer, resume_from: Path | None, handover: _Handover) -> N
         handover.post("error", error)
 
 
-def _build_trainer(run: TrainingRun, args: TrainingArguments, handover: _Handover, compiled: bool) -> Trainer:
-    prep, config = run.prep, run.config
-    seen = {"samples": 0, "tokens": 0}
+def _build_trainer(run: TrainingRun, args: TrainingArguments, callbacks: list[TrainerCallback], compiled: bool,
+                   seen: dict[str, int]) -> Trainer:
+    prep, config, world = run.prep, run.config, run.prep.world
     trainer = _SteppedTrainer(
         model=prep.model, args=args, train_dataset=_EncodedDataset(prep.train),
         data_collator=_collator(prep.loaded.pad_id, seen, pad_multiple(config.compile)),
-        optimizers=(run.optimizer, run.scheduler), callbacks=[_StepEnds(run, handover, seen)],
-        run=run, batches=_HandLoopBatches([len(x) for x in prep.train.ids], config.batch_size, config.seed),
+        optimizers=(run.optimizer, run.scheduler), callbacks=callbacks, run=run,
+        batches=_HandLoopBatches([len(x) for x in prep.train.ids], config.batch_size, config.seed, world.rank, world.size),
         timer=CompileTimer(enabled=compiled))
     trainer.remove_callback(PrinterCallback)
     # What Trainer's resume reads (global step, epoch) goes into every checkpoint as plain JSON.

@@ -47,8 +47,8 @@ def follow_leader(world: World) -> int:
               f"following rank 0 in {run_dir}", flush=True)
         from core.methods.following import follow_run
 
-        steps = follow_run(setup["config"], run_dir, world)
-        print(f"rank {world.rank}: {steps} steps, stopped as rank 0 directed", flush=True)
+        step = follow_run(setup["config"], run_dir, world)
+        print(f"rank {world.rank}: stopped at step {step}, as rank 0 directed", flush=True)
         return 0
     except Exception as error:  # noqa: BLE001 - a follower's failure is told in its log; rank 0 reports the run
         traceback.print_exc()
