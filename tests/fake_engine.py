@@ -42,6 +42,8 @@ class FakeEngine:
     """Each later run climbs a little slower (different curves on a compare chart)."""
     received: list[dict[str, Any]] = field(default_factory=list)
     hold: threading.Event = field(default_factory=threading.Event)
+    device: dict[str, Any] = field(default_factory=lambda: {"kind": "cpu", "name": "Test CPU", "threads": 2})
+    """What the run reports as its device (a data-parallel run's has world_size and backend)."""
     runs: int = 0
     handles: list = field(default_factory=list)
 
@@ -62,7 +64,7 @@ class FakeEngine:
         steering.answer = lambda text: ("positive", 0.9) if "good" in text else ("negative", 0.2)
         trainable = 296_448 if config.method == "lora" else 124_441_344
         emit(RunStarted(run_id=run_id, method=config.method, config=config.to_dict(), effective=EFFECTIVE[config.method],
-                        device={"kind": "cpu", "name": "Test CPU", "threads": 2}, precision="fp32",
+                        device=self.device, precision="fp32",
                         trainable_params=trainable, total_params=124_737_792 if config.method == "lora" else 124_441_344,
                         versions={}, train_examples=640, eval_examples=100, total_steps=self.steps,
                         steps_per_epoch=self.steps // 2, time=0.0))

@@ -241,3 +241,14 @@ async def test_pages_replace_each_other_so_one_escape_is_back_to_the_dashboard(t
         assert isinstance(app.screen, HelpScreen) and len(app.screen_stack) == 3
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_a_data_parallel_runs_world_is_the_device_shown_while_it_runs(tmp_path):
+    world = {"kind": "cpu", "name": "Test CPU", "threads": 1, "world_size": 2, "backend": "gloo"}
+    engine = FakeEngine(steps=60, hold_at=5, device=world)
+    app = make_app(tmp_path, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 5)
+        await pilot.pause(0.3)
+        assert "device 2 x CPU (gloo), 1 thread each   precision fp32" in str(app.screen.query_one("#device").render())
+        engine.release()

@@ -109,6 +109,7 @@ def test_commands_reach_both_ranks_and_a_run_moves_between_two_and_one_processes
     lr_step = next(e["step"] for e in first if e["type"] == "control" and e["command"]["kind"] == "set_lr")
     assert f"rank 1: after step {lr_step}: lr 2e-3, eps 1e-6" in (run_dir / "rank-1.log").read_text()
     stopped_at = json.loads((run_dir / "summary.json").read_text())["steps"]
+    assert f"rank 1: stopped at step {stopped_at}, as rank 0 directed" in (run_dir / "rank-1.log").read_text()
     assert not [e for e in first if e.get("code") == "ranks_diverged"], "both ranks applied the same updates"
 
     # 2 -> 1: continues at the step it stopped at, then stops again.

@@ -109,6 +109,7 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         self.handle: RunHandle | None = None
         self.bridge = EventBridge(self.post_message)
         self.device: dict = {}
+        self._showing_world = False
         self.versions: dict[str, str] = {}
         self.quitting = False
         self.interrupted_by: str | None = None
@@ -144,7 +145,8 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
     def on_device_detected(self, message: DeviceDetected) -> None:
         self.device, self.versions = message.device, message.versions
         self.precision_note = "auto: " + message.precision
-        self._dashboard().show_device(message.device, self.precision_note)
+        if not self._showing_world:  # a data-parallel run's world stays shown while it runs
+            self._dashboard().show_device(message.device, self.precision_note)
         self._refresh()
 
     def on_hub_checked(self, message: HubChecked) -> None:
@@ -349,10 +351,9 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         if charts:
             self._charts_due = now + self.charts_every
             self._charts_stale = False
-        if self.current is not None and self.device.get("kind") == "cuda" and self.current.memory_mb is not None:
-            dashboard.show_device({**self.device, "memory_in_use_mb": self.current.memory_mb}, "")
         waiting = self._waiting()
         try:
+            self._show_device(dashboard)
             dashboard.show_run(self.current, waiting, charts=charts, outlives_app=self.runs_outlive_app,
                                welcome=self._welcome_lines())
         except NoMatches:  # the app is closing and the dashboard's widgets are already gone
@@ -361,6 +362,19 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         if footer_state != self._footer_state:
             self._footer_state = footer_state
             self.refresh_bindings()
+
+    def _show_device(self, dashboard) -> None:
+        """This machine's device; a data-parallel run's world ("2 x CPU (gloo)") while it is shown;
+        GPU memory in use while a run trains."""
+        run = self.current
+        if run is not None and (run.device or {}).get("world_size", 1) > 1:
+            self._showing_world = True
+            dashboard.show_device({**run.device, "memory_in_use_mb": run.memory_mb}, run.precision or "")
+        elif run is not None and self.device.get("kind") == "cuda" and run.memory_mb is not None:
+            dashboard.show_device({**self.device, "memory_in_use_mb": run.memory_mb}, "")
+        elif self._showing_world:
+            self._showing_world = False
+            dashboard.show_device(self.device, self.precision_note)
 
     def _welcome_lines(self) -> list[str]:
         """What the first start without --demo shows in the log box, until a run starts."""

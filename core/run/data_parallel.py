@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.config import RunConfig
 from core.parallel.lockstep import broadcast_object
+from core.parallel.peers import is_collective_error, lost_peer_message
 from core.parallel.world import World, leave
 from core.run.terminal import redirect_output_to
 
@@ -52,8 +53,9 @@ def follow_leader(world: World) -> int:
         return 0
     except Exception as error:  # noqa: BLE001 - a follower's failure is told in its log; rank 0 reports the run
         traceback.print_exc()
-        print(f"rank {world.rank}: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}",
-              file=sys.stderr, flush=True)
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        said = lost_peer_message(world, error) if is_collective_error(error) else first
+        print(f"rank {world.rank}: {said}", file=sys.stderr, flush=True)
         return 1
     finally:
         leave()

@@ -15,7 +15,8 @@ def describe_device(device: dict) -> str:
     if world > 1:
         one = _describe_one({**device, "count": 1})
         if device.get("kind") == "cpu":
-            return f"{world} x CPU ({device.get('backend') or '?'}), {device.get('threads', '?')} threads each"
+            threads = device.get("threads", "?")
+            return f"{world} x CPU ({device.get('backend') or '?'}), {threads} thread{'' if threads == 1 else 's'} each"
         return f"{world} x {one} ({device.get('backend') or '?'})"
     return _describe_one(device)
 
