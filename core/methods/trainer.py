@@ -65,7 +65,8 @@ from core.storage.checkpoints import restore_rng
 
 class _EncodedDataset(torch.utils.data.Dataset):
     """The pre-tokenized examples as Trainer sees them. In a data-parallel run the sampler hands
-    out (index, weight) pairs: the weight of this rank's share of the batch (sharding.py)."""
+    out (index, share) pairs, the share being (this rank's loss weight, the whole batch's samples
+    and real tokens); see `_HandLoopBatches`."""
 
     def __init__(self, data: Encoded) -> None:
         self.data = data
