@@ -79,11 +79,17 @@ def launch_parallel(args: argparse.Namespace, config: RunConfig) -> int:
     env = dict(os.environ)
     # CPU threads shared fairly between the processes of this machine (torchrun's own default is 1).
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-    return supervise(torchrun_argv(args, nproc, child_argv(args, config)), env)
+    code = supervise(torchrun_argv(args, nproc, child_argv(args, config)), env, expect_summary=args.node_rank == 0)
+    if args.node_rank > 0 and code == EXIT_OK:
+        who = "process" if nproc == 1 else f"{nproc} processes"
+        sys.stderr.write(f"sst2-tui run: this machine's {who} followed rank 0 to the end; "
+                         "the run's folder and summary are on node 0\n")
+    return code
 
 
-def supervise(argv: list[str], env: dict[str, str]) -> int:
-    """Run torchrun, passing rank 0's output through; the exit code follows rank 0's summary.
+def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True) -> int:
+    """Run torchrun, passing rank 0's output through; the exit code follows rank 0's summary
+    (on a machine without rank 0, torchrun's own).
     On a terminal, stderr is the terminal itself (rank 0's progress bar draws there); detached,
     it is a pipe to the parent until rank 0 announces its folder, then the run's log."""
     from core.run.launch import ANNOUNCE_ENV, LOG_NAME
@@ -125,6 +131,8 @@ def supervise(argv: list[str], env: dict[str, str]) -> int:
         summary, _ = read_summary(seen["run_dir"] / "summary.json")
     if isinstance(summary, dict):
         return {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(str(summary.get("status")), EXIT_OK)
+    if not expect_summary:
+        return EXIT_OK if code == 0 else EXIT_FAILED
     sys.stderr.write(f"sst2-tui run: the data-parallel run ended without a summary (torchrun exit {code})\n")
     return EXIT_FAILED if code == 0 else code
 

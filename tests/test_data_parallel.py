@@ -89,6 +89,9 @@ def test_two_processes_take_the_steps_of_one_with_the_same_losses(method, still_
     # Rank 1 writes its own log and nothing else (Trainer's output folder stays rank 0's too).
     assert {p.name for p in two_dir.iterdir()} - {p.name for p in one_dir.iterdir()} == {"rank-1.log"}
     assert f"stopped at step {STEPS}, as rank 0 directed" in (two_dir / "rank-1.log").read_text()
+    if method == "full":  # the session report names the world too
+        assert cli("report", two["session_dir"], "--format", "md").returncode == 0
+        assert "(cpu), 2 processes" in (Path(two["session_dir"]) / "report.md").read_text()  # "(gloo)", escaped
 
 
 def test_commands_reach_both_ranks_and_a_run_moves_between_two_and_one_processes(still_model, tmp_path):
@@ -173,3 +176,22 @@ def _live(run_dir: Path) -> bool:
     from core.storage.sessions import RunFolder
 
     return RunFolder(run_dir).is_live()
+
+
+def test_two_machines_meet_at_an_endpoint(still_model, tmp_path):
+    """--nnodes, --node-rank and --rdzv-endpoint reach torchrun: two 'machines' on this one."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    line = ["run", "--nproc-per-node", "1", "--nnodes", "2", "--rdzv-endpoint", f"127.0.0.1:{port}",
+            "--model", str(still_model), *SMALL, "--sessions-dir", str(tmp_path), "--quiet"]
+    second = subprocess.Popen([sys.executable, "-m", "cli.main", *line, "--node-rank", "1"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = summary_of(cli(*line, "--node-rank", "0"))
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0 and out == "", err
+    assert "this machine's process followed rank 0 to the end" in err
+    assert (first["world_size"], first["steps"], first["status"]) == (2, STEPS, "finished")
+    assert f"stopped at step {STEPS}" in (Path(first["run_dir"]) / "rank-1.log").read_text()
