@@ -78,7 +78,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parallel = parser.add_argument_group("data-parallel (torchrun)")
     p = parallel.add_argument
     p("--nproc-per-node", type=_processes, metavar="N|gpu",
-      help="train on N processes of this machine through torchrun (gpu: one per visible GPU); full and lora only; "
+      help="train on N processes of this machine through torchrun (gpu: one per visible GPU); full, lora and trainer; "
            "--batch-size stays the global batch")
     p("--nnodes", type=_int_at_least(1), default=1, metavar="M", help="machines taking part (default 1); with --node-rank "
       "and --rdzv-endpoint")
