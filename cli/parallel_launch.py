@@ -22,6 +22,10 @@ from core.config import RunConfig, run_argv
 from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
 from core.run.terminal import redirect_output_to
 
+LAUNCHED_ENV = "SST2_TUI_TORCHRUN_LAUNCHER"
+"""Set for the ranks this launcher starts: rank 0 then exits 0 once its summary is out (the
+launcher reads the status from it), so torchrun has no failure to report for a stopped run."""
+
 
 def processes_per_node(requested: int | str) -> int:
     if requested != "gpu":
@@ -50,6 +54,12 @@ def check_launch(args: argparse.Namespace, config: RunConfig) -> int:
                         f"use a multiple of {world}")
     if args.seeds and len(args.seeds) > 1:
         raise UserError("--seeds with --nproc-per-node: start one data-parallel run per seed")
+    from core.model.device import detect
+
+    device = detect(config.device)  # a missing --device cuda is one line here, not one per rank
+    if device.kind == "cuda" and nproc > device.count:
+        raise UserError(f"--nproc-per-node {nproc}: this machine shows {device.count} GPU(s) to PyTorch; "
+                        f"use at most {device.count} (or gpu), one process per GPU")
     return nproc
 
 
@@ -95,12 +105,30 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
     from core.run.launch import ANNOUNCE_ENV, LOG_NAME
 
     detached = bool(env.get(ANNOUNCE_ENV))
+    # torchrun in a session of its own: a Ctrl-C or hang-up reaches only this process, which asks
+    # rank 0 to stop (it finishes the step, evaluates, saves and tells the others). torchrun itself,
+    # signalled, would tear the ranks down and print a traceback.
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE if detached else None, env=env, text=True, bufsize=1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches torchrun and the ranks themselves
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, _on_hangup)
-    signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signal.SIGTERM))
+                               stderr=subprocess.PIPE if detached else None, env={**env, LAUNCHED_ENV: "1"},
+                               text=True, bufsize=1, start_new_session=True)
+
+    def stop(signum, frame) -> None:
+        if signum == getattr(signal, "SIGHUP", None):
+            from core.run.terminal import detach_from_dead_terminal
+
+            detach_from_dead_terminal()
+        leader = rank0_pid(process.pid)
+        try:
+            if leader is not None:
+                os.kill(leader, signal.SIGINT)
+            else:  # rank 0 runs on another machine (or has not started): end this machine's part
+                process.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
     seen: dict[str, object] = {"summary": None, "run_dir": None}
 
     def pass_stdout() -> None:
@@ -148,7 +176,21 @@ def _json_object(line: str) -> dict | None:
 
 
 
-def _on_hangup(signum, frame) -> None:
-    from core.run.terminal import detach_from_dead_terminal
-
-    detach_from_dead_terminal()  # the ranks stop and save on their own hang-up
+def rank0_pid(torchrun_pid: int) -> int | None:
+    """The process torchrun started as rank 0 on this machine, or None (Linux: /proc)."""
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            if parent != torchrun_pid:
+                continue
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if b"\0RANK=0\0" in b"\0" + handle.read():
+                    return int(entry)
+        except (OSError, ValueError, IndexError):
+            continue
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import warnings
@@ -100,11 +101,16 @@ def run_command(args: argparse.Namespace) -> int:
         if code is not None:
             return code
     try:
-        return _run_command(args)
+        code = _run_command(args)
     finally:
         from core.parallel.world import leave
 
         leave()
+    if code != EXIT_BAD_INPUT and os.environ.get("SST2_TUI_TORCHRUN_LAUNCHER"):
+        # Rank 0 under our launcher: its summary is out and the launcher exits with the code it
+        # implies; torchrun, seeing a non-zero exit, would print a report and a traceback.
+        return EXIT_OK
+    return code
 
 
 def _run_command(args: argparse.Namespace) -> int:

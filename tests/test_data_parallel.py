@@ -195,3 +195,23 @@ def test_two_machines_meet_at_an_endpoint(still_model, tmp_path):
     assert "this machine's process followed rank 0 to the end" in err
     assert (first["world_size"], first["steps"], first["status"]) == (2, STEPS, "finished")
     assert f"stopped at step {STEPS}" in (Path(first["run_dir"]) / "rank-1.log").read_text()
+
+
+def test_ctrl_c_stops_a_data_parallel_run_cleanly(still_model, tmp_path):
+    """A Ctrl-C reaches the launcher, which asks rank 0 to stop: it evaluates, saves and reports
+    `interrupted` (exit 130), and torchrun has nothing to complain about (no traceback)."""
+    launcher = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--nproc-per-node", "2", "--model", str(still_model),
+                                 *SMALL, "--epochs", "200", "--sessions-dir", str(tmp_path), "--quiet"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: any(last_step(p.parent) >= 3 for p in tmp_path.glob("*/runs/*/events.jsonl")))
+        launcher.send_signal(signal.SIGINT)
+        out, err = launcher.communicate(timeout=60)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+    assert launcher.returncode == 130, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert (summary["status"], summary["world_size"]) == ("interrupted", 2)
+    assert "Traceback" not in err and "SignalException" not in err, err
+    assert verify(Path(summary["run_dir"]) / "checkpoints" / f"step-{summary['steps']:07d}") is None

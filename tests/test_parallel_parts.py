@@ -93,6 +93,8 @@ def test_every_rank_runs_the_same_settings_without_the_launch_flags(tmp_path):
     (["--nproc-per-node", "3"], "--batch-size 32 does not split evenly over 3 processes: use a multiple of 3"),
     (["--nproc-per-node", "2", "--method", "evaluate"], "--method evaluate runs in one process"),
     (["--nproc-per-node", "2", "--seeds", "0,1"], "--seeds with --nproc-per-node"),
+    pytest.param(["--nproc-per-node", "2", "--device", "cuda"], "--device cuda: no CUDA GPU is visible",
+                 marks=pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is visible here")),
 ])
 def test_the_command_line_refuses_in_one_line(argv, says, capsys, tmp_path):
     sessions = tmp_path / "sessions"
