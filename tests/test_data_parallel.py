@@ -179,13 +179,14 @@ def _live(run_dir: Path) -> bool:
 
 
 def test_two_machines_meet_at_an_endpoint(still_model, tmp_path):
-    """--nnodes, --node-rank and --rdzv-endpoint reach torchrun: two 'machines' on this one."""
+    """--nnodes, --node-rank and --rdzv-endpoint reach torchrun: two 'machines' on this one, training
+    lora (DDP over the adapter's and the head's gradients only)."""
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    line = ["run", "--nproc-per-node", "1", "--nnodes", "2", "--rdzv-endpoint", f"127.0.0.1:{port}",
+    line = ["run", "--method", "lora", "--nproc-per-node", "1", "--nnodes", "2", "--rdzv-endpoint", f"127.0.0.1:{port}",
             "--model", str(still_model), *SMALL, "--sessions-dir", str(tmp_path), "--quiet"]
     second = subprocess.Popen([sys.executable, "-m", "cli.main", *line, "--node-rank", "1"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -195,6 +196,8 @@ def test_two_machines_meet_at_an_endpoint(still_model, tmp_path):
     assert "this machine's process followed rank 0 to the end" in err
     assert (first["world_size"], first["steps"], first["status"]) == (2, STEPS, "finished")
     assert f"stopped at step {STEPS}" in (Path(first["run_dir"]) / "rank-1.log").read_text()
+    assert first["trainable_params"] < first["total_params"] / 2
+    assert not [e for e in events(Path(first["run_dir"])) if e.get("code") == "ranks_diverged"]
 
 
 def test_ctrl_c_stops_a_data_parallel_run_cleanly(still_model, tmp_path):
