@@ -30,6 +30,10 @@ def step_boundary(run: TrainingRun) -> Generator[list[Event], None, list[Event]]
 def end_step(run: TrainingRun) -> list[Event]:
     """After an optimizer step (already accounted): read, evaluate and save, each when due."""
     state, config = run.state, run.config
+    if state.step >= run.prep.total_steps:
+        # Training is over: the last checkpoint then records the run's whole training time, so a
+        # run resumed from it (killed before its summary) ends with the same time as if never killed.
+        state.clock.stop()
     end_of_epoch = state.step % run.prep.steps_per_epoch == 0
     due_eval = end_of_epoch or bool(config.eval_every and state.step % config.eval_every == 0)
     due_read = (run.window.steps >= run.log_every or due_eval or state.step == run.prep.total_steps
