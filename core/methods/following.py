@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from core.config import RunConfig, format_rate
+from core.config import RunConfig
 from core.controls import ControlChannel
 from core.data.batching import BatchOrder, collate, to_device
 from core.errors import UserError
@@ -23,7 +23,7 @@ from core.methods.prepare import prepare
 from core.methods.training_run import start_training
 from core.model.compiling import CompileTimer, compile_for_training, pad_multiple
 from core.parallel.ddp import data_parallel
-from core.parallel.lockstep import apply_rates, follow, resync, weights_agree
+from core.parallel.lockstep import obey, weights_agree
 from core.parallel.sharding import shard
 from core.parallel.world import World
 
@@ -48,16 +48,10 @@ def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
     prep.model.train()
     order = BatchOrder([len(x) for x in prep.train.ids], config.batch_size, config.seed, prep.steps_per_epoch)
     while True:
-        directive = follow(world)
-        if directive.resync:
-            resync(world, prep.model, run.optimizer, run.scaler)
+        directive = obey(world, prep.model, run.optimizer, run.scaler)
         if directive.stop:
             weights_agree(world, prep.model)  # the leader compares and reports
             return directive.step
-        apply_rates(run.optimizer, directive)
-        if directive.changed:
-            print(f"rank {world.rank}: after step {directive.step}: lr {format_rate(directive.lrs[0])}, "
-                  f"eps {format_rate(directive.eps)}", flush=True)
         run.state.step = directive.step
         share = shard(order.at(directive.step), world.rank, world.size)
         batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile)), device)

@@ -31,7 +31,7 @@ import torch
 # (`core.methods.get_method`), and Trainer pulls in much of transformers' training stack.
 from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
-from core.config import RunConfig, format_rate
+from core.config import RunConfig
 from core.controls import ControlChannel
 from core.data.batching import Encoded, length_grouped_batches, pad_rows
 from core.events import Event
@@ -57,7 +57,7 @@ from core.model.compiling import (
     pad_multiple,
     prepare_for_compile,
 )
-from core.parallel.lockstep import apply_rates, broadcast_object, follow, resync, weights_agree
+from core.parallel.lockstep import broadcast_object, follow, obey, weights_agree
 from core.parallel.sharding import mean_over_ranks, shard
 from core.parallel.world import World
 from core.storage.checkpoints import restore_rng
@@ -305,15 +305,8 @@ class _FollowSteps(TrainerCallback):
 
     def _directed(self) -> bool:
         """Apply rank 0's directive; True when no step follows."""
-        run, world = self.run, self.world
-        directive = follow(world)
-        if directive.resync:
-            resync(world, run.prep.model, run.optimizer, run.scaler)
-        apply_rates(run.optimizer, directive)
-        if directive.changed:
-            print(f"rank {world.rank}: after step {directive.step}: lr {format_rate(directive.lrs[0])}, "
-                  f"eps {format_rate(directive.eps)}", flush=True)
-        return directive.stop
+        run = self.run
+        return obey(self.world, run.prep.model, run.optimizer, run.scaler).stop
 
     def on_train_begin(self, args, trainer_state, control, **kwargs):
         self.run.prep.model.train()

@@ -59,6 +59,22 @@ def directive_for(step: int, optimizer: torch.optim.Optimizer, *, stop: bool = F
                      resync=resync, changed=changed)
 
 
+def obey(world: World, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scaler: Any = None) -> Directive:
+    """A rank other than 0: wait for the leader's directive, copy its weights if asked, take its
+    rates (noting a command's change in this rank's log), and return it (its `stop` says whether
+    a step follows)."""
+    from core.config import format_rate
+
+    directive = follow(world)
+    if directive.resync:
+        resync(world, model, optimizer, scaler)
+    apply_rates(optimizer, directive)
+    if directive.changed:
+        print(f"rank {world.rank}: after step {directive.step}: lr {format_rate(directive.lrs[0])}, "
+              f"eps {format_rate(directive.eps)}", flush=True)
+    return directive
+
+
 def apply_rates(optimizer: torch.optim.Optimizer, directive: Directive) -> None:
     """The leader's learning rates and eps, as they are for this step (the schedule included)."""
     for group, lr in zip(optimizer.param_groups, directive.lrs, strict=False):
