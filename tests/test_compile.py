@@ -94,16 +94,55 @@ def test_each_method_trains_compiled_and_saves_plain_checkpoints(tmp_path: Path,
     summary = next(e for e in events if isinstance(e, RunFinished)).summary
     assert summary["status"] == "finished" and summary["steps"] == 3
     assert 0 < summary["compile_seconds"] <= summary["train_seconds"]
+    # The whole step is one graph: no break, no part left eager (what CUDA graphs need to hold).
+    assert (summary["compile_graphs"], summary["compile_graph_breaks"], summary["compile_fallbacks"]) == (1, 0, 0)
+    assert not any(isinstance(e, WarningEvent) and e.code.startswith("compile_") for e in events)
     checkpoint = sorted((tmp_path / "run" / "checkpoints").glob("step-*"))[-1]
     keys = load_file(str(checkpoint / "model.safetensors")).keys()
     assert keys and not any("_orig_mod" in k for k in keys)
+
+
+def test_a_graph_break_is_told_once_and_counted():
+    """A step that cannot be captured whole (here an explicit break, as a `.item()` or an unsupported
+    library call would make) still computes the same thing, and the watch says so once, not per step."""
+    from core.methods.run_state import RunState
+    from core.model.compile_watch import CompileWatch
+    from core.model.compiling import compile_backend
+
+    class Broken(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = torch.nn.Linear(4, 4), torch.nn.Linear(4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            hidden = self.a(x).relu()
+            torch._dynamo.graph_break()
+            return self.b(hidden).sum()
+
+    torch._dynamo.reset()
+    model = Broken()
+    compiled = torch.compile(model, backend=compile_backend(), dynamic=True)
+    watch, state, told = CompileWatch(enabled=True), RunState(total_steps=3, steps_per_epoch=3), []
+    for rows in (3, 5, 7):
+        x = torch.randn(rows, 4)
+        with watch.step():
+            got = compiled(x)
+        got.backward()
+        torch.testing.assert_close(got, model(x))
+        watch.record(state)
+        told += watch.news()
+    assert [w.code for w in told] == ["compile_graph_break"]
+    assert "graph_break" in told[0].message and "results are unchanged" in told[0].message
+    assert state.compile_counts["compile_graph_breaks"] >= 1 and state.compile_counts["compile_graphs"] == 2
+    assert state.compile_seconds > 0
 
 
 def test_eager_runs_report_no_compile_time(tmp_path: Path):
     generator, _ = start(RunConfig(**{**DEMO, "train_subset": 64, "epochs": 1}), tmp_path / "run")
     events = drain(generator)
     assert next(e for e in events if isinstance(e, RunStarted)).effective["compile"] == "off (eager)"
-    assert next(e for e in events if isinstance(e, RunFinished)).summary["compile_seconds"] == 0
+    summary = next(e for e in events if isinstance(e, RunFinished)).summary
+    assert summary["compile_seconds"] == 0 and "compile_graphs" not in summary
 
 
 def test_cli_flag_and_app_form_both_reach_the_config():

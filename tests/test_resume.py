@@ -15,7 +15,7 @@ import pytest
 from core.storage.files import read_events
 from tests.helpers import unfinish
 
-ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "3", "--save-every", "10", "--seed", "7",
+ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "1.5", "--save-every", "10", "--seed", "7",
         "--quiet"]
 
 

@@ -21,7 +21,8 @@ from core.errors import UserError
 from core.methods.hand_loop import train_step
 from core.methods.prepare import prepare
 from core.methods.training_run import start_training
-from core.model.compiling import CompileTimer, compile_for_training, pad_multiple
+from core.model.compile_watch import CompileWatch
+from core.model.compiling import compile_for_training, pad_multiple
 from core.parallel.ddp import data_parallel
 from core.parallel.lockstep import obey, weights_agree
 from core.parallel.sharding import shard
@@ -44,7 +45,7 @@ def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
     compiled = config.compile == "on"
     train_model = data_parallel(prep.model, world, device)  # a collective: the leader builds its DDP now too
     train_model = compile_for_training(train_model, device.type) if compiled else train_model
-    timer = CompileTimer(enabled=compiled)
+    run.compile_watch = CompileWatch(compiled, device.type)
     prep.model.train()
     order = BatchOrder([len(x) for x in prep.train.ids], config.batch_size, config.seed, prep.steps_per_epoch)
     while True:
@@ -55,4 +56,4 @@ def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
         run.state.step = directive.step
         share = shard(order.at(directive.step), world.rank, world.size)
         batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile)), device)
-        train_step(run, train_model, batch, timer, share.weight)
+        train_step(run, train_model, batch, share.weight)

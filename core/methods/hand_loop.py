@@ -27,7 +27,8 @@ from core.methods.prepare import Prepared
 from core.methods.restore import ResumeFrom, pick_checkpoint, restore_all
 from core.methods.step_end import end_step, finish, step_boundary
 from core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
-from core.model.compiling import CompileTimer, compile_for_training, compile_summary, compiling_notice, mark_step, pad_multiple
+from core.model.compile_watch import CompileWatch
+from core.model.compiling import compile_for_training, compile_summary, compiling_notice, mark_step, pad_multiple
 from core.model.optim import optimizer_impl
 from core.parallel.ddp import data_parallel
 from core.parallel.sharding import mean_over_ranks, shard
@@ -43,7 +44,7 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None
     # evaluation and checkpoints use `model` itself.
     train_model = data_parallel(model, prep.world, device)
     train_model = compile_for_training(train_model, device.type) if compiled else train_model
-    timer = CompileTimer(enabled=compiled)
+    run.compile_watch = CompileWatch(compiled, device.type)
     _record_effective(run, compiled)
     skipped: list[str] = []
     if resume_from is not None:
@@ -77,7 +78,7 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None
         indices = order.at(state.step)
         share = shard(indices, world.rank, world.size)
         batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile)), device)
-        train_step(run, train_model, batch, timer, share.weight)
+        train_step(run, train_model, batch, share.weight)
         # -- account (host-side numbers only: no sync), then read/evaluate/save when due ----------------
         state.step += 1
         run.account(len(indices), sum(lengths[i] for i in indices))  # the whole batch: every rank's share
@@ -96,16 +97,15 @@ def _record_effective(run: TrainingRun, compiled: bool) -> None:
     })
 
 
-def train_step(run: TrainingRun, train_model: torch.nn.Module, batch: dict[str, torch.Tensor], timer: CompileTimer,
-               weight: float = 1.0) -> None:
+def train_step(run: TrainingRun, train_model: torch.nn.Module, batch: dict[str, torch.Tensor], weight: float = 1.0) -> None:
     """Forward, backward and the update. Every value stays on the device: nothing here syncs,
     except skipping a bad step on a device without the fused AdamW (free on a CPU). In a
     data-parallel run `weight` scales this rank's mean loss to its share of the batch's mean
     (core/parallel/sharding.py), and the loss is averaged over the ranks before it is judged."""
     prep, optimizer, scaler = run.prep, run.optimizer, run.scaler
-    device = prep.torch_device
-    with timer.step():
-        if timer.enabled:
+    device, watch = prep.torch_device, run.compile_watch
+    with watch.step():
+        if watch.enabled:
             mark_step(device.type)
         with prep.plan.autocast(device.type):
             loss = train_model(**batch).loss
@@ -120,7 +120,7 @@ def train_step(run: TrainingRun, train_model: torch.nn.Module, batch: dict[str, 
             scaler.unscale_(optimizer)
         else:
             loss.backward()
-    run.state.compile_seconds = timer.seconds
+    watch.record(run.state)
     grad_bad = grads_not_finite([p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None],
                                 device)
     if scaler is not None:

@@ -68,6 +68,8 @@ class RunState:
     """Training time spent in steps that compiled (`--compile on`) in this process; included in the training time."""
     earlier_compile_seconds: float = 0.0
     """The same, from before a resume."""
+    compile_counts: dict[str, int] = field(default_factory=dict)
+    """`--compile on`: graphs, graph breaks, fallbacks and CUDA-graph skips in this process (compile_watch.py)."""
     clock: Stopwatch = field(default_factory=Stopwatch)
     last_eval: EvalResult | None = None
     evals_without_better: int = 0
@@ -129,4 +131,5 @@ class RunState:
             "nonfinite_events": self.nonfinite_events, "skipped_steps": self.skipped_steps,
             "peak_memory_mb": round(peak_memory_mb, 1) if peak_memory_mb is not None else None,
             "status": status, "stop_reason": self.stop_reason or None,
+            **self.compile_counts,
         }

@@ -38,7 +38,7 @@ def end_step(run: TrainingRun) -> list[Event]:
     due_eval = end_of_epoch or bool(config.eval_every and state.step % config.eval_every == 0)
     due_read = (run.window.steps >= run.log_every or due_eval or state.step == run.prep.total_steps
                 or time.perf_counter() - run.window.wall >= MIN_SECONDS_BETWEEN_READS)
-    events: list[Event] = read_back(run) if due_read else []
+    events: list[Event] = [*run.compile_watch.news(), *(read_back(run) if due_read else [])]
     if due_eval and not state.paused:
         events.append(evaluate_now(run))
         events += export_after_eval(run.prep, state)

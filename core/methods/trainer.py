@@ -47,8 +47,8 @@ from core.methods.restore import (
 )
 from core.methods.step_end import end_step, finish, step_boundary
 from core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
+from core.model.compile_watch import CompileWatch
 from core.model.compiling import (
-    CompileTimer,
     compile_backend,
     compile_mode,
     compile_summary,
@@ -209,8 +209,8 @@ class _SteppedTrainer(Trainer):
     """Trainer on the hand loop's batches, adding each step's loss to the shared device totals, and
     resuming from our checkpoints through its own resume hooks."""
 
-    def __init__(self, *args: Any, run: TrainingRun, batches: _HandLoopBatches, timer: CompileTimer, **kwargs: Any) -> None:
-        self.sst2_run, self.sst2_batches, self.sst2_timer = run, batches, timer
+    def __init__(self, *args: Any, run: TrainingRun, batches: _HandLoopBatches, **kwargs: Any) -> None:
+        self.sst2_run, self.sst2_batches = run, batches
         super().__init__(*args, **kwargs)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # type: ignore[override]
@@ -223,12 +223,13 @@ class _SteppedTrainer(Trainer):
         return result * weight
 
     def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
-        run, timer = self.sst2_run, self.sst2_timer
-        with timer.step():
-            if timer.enabled:
+        run = self.sst2_run
+        watch = run.compile_watch
+        with watch.step():
+            if watch.enabled:
                 mark_step(run.prep.torch_device.type)
             loss = super().training_step(model, inputs, num_items_in_batch)
-        run.state.compile_seconds = timer.seconds
+        watch.record(run.state)
         run.scaler = getattr(self.accelerator, "scaler", None)  # checkpoints keep its scale
         value = loss.detach().float()
         if run.prep.world.parallel:
@@ -405,8 +406,8 @@ def _build_trainer(run: TrainingRun, args: TrainingArguments, callbacks: list[Tr
         model=prep.model, args=args, train_dataset=_EncodedDataset(prep.train),
         data_collator=_collator(prep.loaded.pad_id, seen, pad_multiple(config.compile)),
         optimizers=(run.optimizer, run.scheduler), callbacks=callbacks, run=run,
-        batches=_HandLoopBatches([len(x) for x in prep.train.ids], config.batch_size, config.seed, world.rank, world.size),
-        timer=CompileTimer(enabled=compiled))
+        batches=_HandLoopBatches([len(x) for x in prep.train.ids], config.batch_size, config.seed, world.rank, world.size))
+    run.compile_watch = CompileWatch(compiled, prep.torch_device.type)
     trainer.remove_callback(PrinterCallback)
     # What Trainer's resume reads (global step, epoch) goes into every checkpoint as plain JSON.
     run.extra_files = lambda: {"trainer_state.json": json.dumps(dataclasses.asdict(trainer.state), indent=2)}

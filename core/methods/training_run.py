@@ -23,6 +23,7 @@ from core.methods.finite_copy import FiniteCopy
 from core.methods.prepare import Prepared
 from core.methods.run_state import RunState
 from core.methods.steering import Steering
+from core.model.compile_watch import CompileWatch
 from core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
 from core.storage.checkpoints import rotate, write_checkpoint
 
@@ -66,6 +67,8 @@ class TrainingRun:
     """More files for each checkpoint (Trainer's own progress record)."""
     started: RunStarted | None = None
     """The run's first event, once yielded (its parameter counts go into the summary)."""
+    compile_watch: CompileWatch = field(default_factory=lambda: CompileWatch(enabled=False))
+    """`--compile on`: times the steps that compiled and says what kept the step from compiling whole."""
     resync_due: bool = False
     """Data-parallel: the other ranks must copy this rank's weights and optimizer state before the
     next step (after a resume, or after the pure-fp16 guard put finite weights back)."""

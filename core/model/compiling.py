@@ -19,8 +19,6 @@ in the run's training time and reported apart as `compile_seconds`. Evaluation r
 from __future__ import annotations
 
 import os
-import time
-from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -82,32 +80,6 @@ def mark_step(device_type: str) -> None:
     """Tell CUDA-graph trees that a new training iteration starts (outputs of the last may be reused)."""
     if device_type == "cuda" and compile_mode(device_type) == "reduce-overhead":
         torch.compiler.cudagraph_mark_step_begin()
-
-
-def _compiles_so_far() -> int:
-    try:
-        from torch._dynamo.utils import counters
-    except ImportError:  # pragma: no cover - a torch without dynamo
-        return 0
-    return int(counters["stats"]["unique_graphs"]) + int(counters["aot_autograd"]["total"])
-
-
-class CompileTimer:
-    """Host seconds of the steps in which torch compiled something (first step, new shapes)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled  # eager runs never import dynamo for this
-        self.seconds = 0.0
-
-    @contextmanager
-    def step(self):
-        if not self.enabled:
-            yield
-            return
-        before, started = _compiles_so_far(), time.perf_counter()
-        yield
-        if _compiles_so_far() != before:
-            self.seconds += time.perf_counter() - started
 
 
 def readiness(device_kind: str) -> str:

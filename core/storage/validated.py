@@ -25,7 +25,8 @@ SUMMARY_TYPES: dict[str, Any] = {
     "seconds_per_epoch": Number, "eval_seconds": Number, "compile_seconds": Number, "trainable_params": int | None,
     "total_params": int | None, "nonfinite_events": int | None, "skipped_steps": int | None, "peak_memory_mb": Number,
     "final_lr": Number, "final_eps": Number, "stop_reason": str | None, "export_path": str | None,
-    "export_step": int | None, "run_dir": str, "session_dir": str,
+    "export_step": int | None, "run_dir": str, "session_dir": str, "compile_graphs": int | None,
+    "compile_graph_breaks": int | None, "compile_fallbacks": int | None, "cudagraph_skips": int | None,
 }
 STATUSES = ("finished", "stopped", "interrupted", "failed", "live", "paused", "died")
 
