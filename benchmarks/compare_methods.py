@@ -114,7 +114,8 @@ def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
         result = {key: summary.get(key) for key in ("steps", "train_seconds", "train_samples_per_second",
                                                     "train_tokens_per_second", "eval_seconds", "best_val_accuracy",
                                                     "final_val_accuracy", "precision", "trainable_params", "total_params",
-                                                    "compile_seconds")}
+                                                    "compile_seconds", "compile_graphs", "compile_graph_breaks",
+                                                    "compile_fallbacks", "cudagraph_skips")}
         result["method"] = method
         steady = (summary.get("train_seconds") or 0) - (summary.get("compile_seconds") or 0)
         if compiled and steady >= 1.0 and summary.get("train_samples_per_second"):  # else too few steps to say
