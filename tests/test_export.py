@@ -84,10 +84,12 @@ def test_evaluate_on_an_export_gives_the_runs_best_accuracy(tmp_path, full_run, 
 
 
 def test_predict_reads_arguments_files_jsonl_and_stdin(tmp_path, full_run):
-    # Two validation sentences the run itself called positive and negative (its predictions.jsonl,
-    # written from the exported best weights): predict must give the same answers, whatever the input form.
+    # Two validation sentences that `evaluate` of the run's export called positive and negative (its
+    # predictions.jsonl; the training run's own file is from its last evaluation, which need not be
+    # the best step it exported): predict must give the same answers, whatever the input form.
+    evaluated = run(tmp_path, "evaluate", RunConfig(model=full_run["run_dir"], data="demo", method="evaluate"))
     recorded = {json.loads(line)["text"]: json.loads(line)["p_positive"]
-                for line in Path(full_run["run_dir"], "predictions.jsonl").read_text().splitlines()}
+                for line in Path(evaluated["run_dir"], "predictions.jsonl").read_text().splitlines()}
     positive = max(recorded, key=recorded.get)
     negative = min(recorded, key=recorded.get)
     assert recorded[positive] > 0.5 > recorded[negative]

@@ -53,3 +53,41 @@ def test_loaded_demo_model_runs_the_fused_gelu() -> None:
     loaded = load_model(RunConfig(model="demo", data="demo"))
     assert loaded.fused_gelu == 4  # the demo GPT-2 has 4 blocks
     assert not any(isinstance(m, NewGELUActivation) for m in loaded.model.modules())
+
+
+def test_a_causal_model_on_right_padded_batches_needs_no_mask() -> None:
+    """Same loss, logits and gradients with and without the padding mask, on rows of different
+    lengths padded on the right (a real token never sees a later position)."""
+    from core.data.batching import Encoded, collate
+    from core.model.fast_ops import needs_attention_mask
+
+    with_mask = _tiny_gpt2().train()
+    for module in with_mask.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = 0.0  # the two forwards must draw no different dropout masks
+    without = copy.deepcopy(with_mask)
+    assert not needs_attention_mask(with_mask)
+    data = Encoded(ids=[[5, 6, 7], [9] * 11, [4, 8], [3] * 6], labels=[0, 1, 0, 1])
+    masked = collate(data, [0, 1, 2, 3], pad_id=0)
+    bare = collate(data, [0, 1, 2, 3], pad_id=0, attention_mask=False)
+    assert "attention_mask" not in bare and torch.equal(bare["input_ids"], masked["input_ids"])
+    out_masked, out_bare = with_mask(**masked), without(**bare)
+    torch.testing.assert_close(out_bare.logits, out_masked.logits, atol=1e-5, rtol=1e-5)
+    out_masked.loss.backward()
+    out_bare.loss.backward()
+    for (name, p_masked), p_bare in zip(with_mask.named_parameters(), without.parameters(), strict=True):
+        torch.testing.assert_close(p_bare.grad, p_masked.grad, atol=1e-5, rtol=1e-4, msg=name)
+
+
+def test_bidirectional_models_keep_their_mask_and_nothing_keeps_a_kv_cache() -> None:
+    from core.config import RunConfig
+    from core.model.fast_ops import needs_attention_mask
+    from core.model.loading import load_model, wrap_lora
+
+    bert = BertForSequenceClassification(BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=1,
+                                                    num_attention_heads=2, intermediate_size=64, num_labels=2))
+    assert needs_attention_mask(bert), "an encoder's real tokens would otherwise attend to padding"
+    config = RunConfig(model="demo", data="demo", method="lora")
+    loaded = load_model(config)
+    assert loaded.model.config.use_cache is False and loaded.attention_mask is False
+    assert not needs_attention_mask(wrap_lora(loaded.model, config)), "LoRA keeps the base model's answer"

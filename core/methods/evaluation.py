@@ -9,6 +9,7 @@ import torch
 
 from core.data.batching import Encoded, collate, sequential_batches, to_device
 from core.model.device import PrecisionPlan
+from core.model.fast_ops import needs_attention_mask
 
 
 @dataclass
@@ -31,11 +32,12 @@ def evaluate(model: torch.nn.Module, data: Encoded, pad_id: int, batch_size: int
     loss_sum = torch.zeros((), device=device, dtype=torch.float32)
     correct = torch.zeros((), device=device, dtype=torch.long)
     probabilities = torch.empty(len(data), dtype=torch.float32, device=device)
+    mask = needs_attention_mask(model)
     try:
         for indices in sequential_batches([len(x) for x in data.ids], batch_size):
-            batch = to_device(collate(data, indices, pad_id), device)
+            batch = to_device(collate(data, indices, pad_id, attention_mask=mask), device)
             with plan.autocast(device.type):
-                logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.float()
+                logits = model(input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask")).logits.float()
             loss_sum += torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="sum")
             correct += (logits.argmax(-1) == batch["labels"]).sum()
             probabilities[torch.tensor(indices, device=device)] = logits.softmax(-1)[:, 1]

@@ -55,5 +55,6 @@ def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
             return directive.step
         run.state.step = directive.step
         share = shard(order.at(directive.step), world.rank, world.size)
-        batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile)), device)
+        batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile),
+                                 prep.loaded.attention_mask), device)
         train_step(run, train_model, batch, share.weight)

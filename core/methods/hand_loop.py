@@ -77,7 +77,8 @@ def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None
         # -- one step --------------------------------------------------------------------------------------
         indices = order.at(state.step)
         share = shard(indices, world.rank, world.size)
-        batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile)), device)
+        batch = to_device(collate(prep.train, share.indices, prep.loaded.pad_id, pad_multiple(config.compile),
+                                 prep.loaded.attention_mask), device)
         train_step(run, train_model, batch, share.weight)
         # -- account (host-side numbers only: no sync), then read/evaluate/save when due ----------------
         state.step += 1

@@ -141,6 +141,8 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
         effective["model_note"] = loaded.note
     if loaded.fused_gelu:
         effective["activation"] = f"gelu_new computed by PyTorch's one-kernel tanh GELU (same formula; {loaded.fused_gelu} modules)"
+    effective["attention_mask"] = ("padding mask" if loaded.attention_mask else
+                                   "none: causal attention on right-padded batches never sees padding (same result)")
     if lora:
         effective["lora_targets"] = ",".join(lora_target_names(loaded.model))
     if world.parallel:

@@ -113,9 +113,10 @@ class _EpochLoader(torch.utils.data.DataLoader):
         self.batch_sampler.set_epoch(epoch)
 
 
-def _collator(pad_id: int, seen: dict[str, int], width_multiple: int):
+def _collator(pad_id: int, seen: dict[str, int], width_multiple: int, attention_mask: bool):
     def collate(rows: list[dict[str, Any]]) -> dict[str, Any]:
-        batch: dict[str, Any] = pad_rows([r["input_ids"] for r in rows], [r["labels"] for r in rows], pad_id, width_multiple)
+        batch: dict[str, Any] = pad_rows([r["input_ids"] for r in rows], [r["labels"] for r in rows], pad_id, width_multiple,
+                                           attention_mask)
         # Real samples and tokens, counted here on the host, so throughput needs no device read
         # (a data-parallel rank counts the whole batch: samples/s covers every rank).
         if "share" in rows[0]:
@@ -404,7 +405,7 @@ def _build_trainer(run: TrainingRun, args: TrainingArguments, callbacks: list[Tr
     prep, config, world = run.prep, run.config, run.prep.world
     trainer = _SteppedTrainer(
         model=prep.model, args=args, train_dataset=_EncodedDataset(prep.train),
-        data_collator=_collator(prep.loaded.pad_id, seen, pad_multiple(config.compile)),
+        data_collator=_collator(prep.loaded.pad_id, seen, pad_multiple(config.compile), prep.loaded.attention_mask),
         optimizers=(run.optimizer, run.scheduler), callbacks=callbacks, run=run,
         batches=_HandLoopBatches([len(x) for x in prep.train.ids], config.batch_size, config.seed, world.rank, world.size))
     run.compile_watch = CompileWatch(compiled, prep.torch_device.type)

@@ -22,10 +22,11 @@ class LoadedModel:
     model: nn.Module
     tokenizer: Any
     pad_id: int
-    """The config's model_type, e.g. `gpt2` or `bert`."""
     note: str = ""
     fused_gelu: int = 0
     """How many `gelu_new` activations run as PyTorch's one-kernel tanh GELU (see core/model/fast_ops.py)."""
+    attention_mask: bool = True
+    """Whether batches carry an attention mask (False for causal models: fast_ops.needs_attention_mask)."""
 
 
 def _load_kwargs(name: str) -> dict[str, Any]:
@@ -46,10 +47,14 @@ def _load_kwargs(name: str) -> dict[str, Any]:
 
 
 def load_model(config: RunConfig) -> LoadedModel:
-    from core.model.fast_ops import fuse_gelu
+    from core.model.fast_ops import fuse_gelu, needs_attention_mask, no_kv_cache, skip_padding_warning_check
 
     loaded = _load_model(config)
     loaded.fused_gelu = fuse_gelu(loaded.model)
+    no_kv_cache(loaded.model)
+    loaded.attention_mask = needs_attention_mask(loaded.model)
+    if not loaded.attention_mask:
+        skip_padding_warning_check(loaded.model)
     return loaded
 
 
