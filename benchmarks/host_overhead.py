@@ -104,6 +104,8 @@ def time_bare(config, run_dir: Path, *, optimizer_too: bool) -> tuple[float, int
             ops, counter = counter.ops, OpCounter()
         if not optimizer_too:
             model.zero_grad(set_to_none=True)
+    if device.type == "cuda":
+        torch.cuda.synchronize()  # the queued steps must finish inside the timing
     return (time.perf_counter() - started) / prep.total_steps, ops
 
 
@@ -129,6 +131,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--label", default="", help="names the code measured (e.g. a commit) in the results file")
     args = parser.parse_args()
+    if args.steps < COUNTED_STEP + 2:
+        parser.error(f"--steps must be at least {COUNTED_STEP + 2}: ops are counted at step {COUNTED_STEP}")
     timings: dict[str, list[float]] = {"model": [], "bare": [], "ours": []}
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = narrow_gpt2(Path(args.tokenizer), Path(tmp) / "gpt2-narrow")
@@ -144,7 +148,8 @@ def main() -> None:
             print(json.dumps({k: round(v[-1] * 1000, 3) for k, v in timings.items()}), flush=True)
         ops["ours"] = ops_of_ours(config, Path(tmp) / "ops")
     ms = {k: round(median(v) * 1000, 3) for k, v in timings.items()}
-    result = {"label": args.label, "machine": machine(), "versions": versions(), "steps": args.steps, "precision": config.resolved().precision,
+    result = {"label": args.label, "machine": machine(), "versions": versions(), "steps": args.steps,
+              "precision": config.resolved().precision,
               "ms_per_step": ms, "ms_per_step_runs": {k: [round(x * 1000, 3) for x in v] for k, v in timings.items()},
               "bookkeeping_ms_per_step": round(ms["ours"] - ms["bare"], 3), "ops_per_step": ops,
               "ops_outside_forward_backward": ops["ours"] - ops["model"]}

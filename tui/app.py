@@ -364,17 +364,11 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
             self.refresh_bindings()
 
     def _show_device(self, dashboard) -> None:
-        """This machine's device; a data-parallel run's world ("2 x CPU (gloo)") while it is shown;
-        GPU memory in use while a run trains."""
-        run = self.current
-        if run is not None and (run.device or {}).get("world_size", 1) > 1:
-            self._showing_world = True
-            dashboard.show_device({**run.device, "memory_in_use_mb": run.memory_mb}, run.precision or "")
-        elif run is not None and self.device.get("kind") == "cuda" and run.memory_mb is not None:
-            dashboard.show_device({**self.device, "memory_in_use_mb": run.memory_mb}, "")
-        elif self._showing_world:
-            self._showing_world = False
-            dashboard.show_device(self.device, self.precision_note)
+        from tui.widgets.device_panel import device_to_show
+
+        shown, self._showing_world = device_to_show(self.current, self.device, self.precision_note, self._showing_world)
+        if shown is not None:
+            dashboard.show_device(*shown)
 
     def _welcome_lines(self) -> list[str]:
         """What the first start without --demo shows in the log box, until a run starts."""

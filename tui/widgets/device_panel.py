@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -33,6 +35,19 @@ def _describe_one(device: dict) -> str:
     if device.get("kind") == "mps":
         return "Apple GPU (mps)"
     return f"CPU, {device.get('threads', '?')} threads"
+
+
+def device_to_show(run: Any, machine: dict, precision_note: str, showing_world: bool) -> tuple[tuple[dict, str] | None, bool]:
+    """What the panel shows now ((device, precision), or None to leave it) and whether that is a run's
+    world: a data-parallel run's processes ("2 x CPU (gloo)") while it is the current run, GPU memory
+    in use while a run trains, else this machine."""
+    if run is not None and (run.device or {}).get("world_size", 1) > 1:
+        return ({**run.device, "memory_in_use_mb": run.memory_mb}, run.precision or ""), True
+    if run is not None and machine.get("kind") == "cuda" and run.memory_mb is not None:
+        return ({**machine, "memory_in_use_mb": run.memory_mb}, ""), False
+    if showing_world:
+        return (machine, precision_note), False
+    return None, False
 
 
 class DevicePanel(Static):
