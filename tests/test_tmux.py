@@ -217,9 +217,10 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
 
 
 def test_the_queue_keeps_going_with_no_app_open(tmp_path):
-    """`sst2-tui --demo`, then the terminal goes away: the first run trains to its end and the
-    session's queue runner starts the next one, each in its own process, with no app open.
-    (A detached run waiting at its NaN for a fix: tests/test_detach.py.)"""
+    """`sst2-tui --demo`, then the terminal goes away: the session's queue runner starts the next
+    run when the first ends (here stopped from a shell, not to wait out its training), each in its
+    own process, with no app open. (A run training on after its app died: the signal test above;
+    a detached run waiting at its NaN for a fix: tests/test_detach.py.)"""
     import json
 
     sessions = tmp_path / "sessions"
@@ -233,12 +234,14 @@ def test_the_queue_keeps_going_with_no_app_open(tmp_path):
         while time.monotonic() < deadline and not any(steps_in(p) >= 3 for p in sessions.glob("*/runs/01-full/events.jsonl")):
             time.sleep(0.1)
         tmux("kill-session", "-t", session)  # the SSH connection drops: no app is open from here on
+        stopped = ctl(str(next(sessions.glob("*/runs/01-full"))), "stop")
+        assert stopped.returncode == 0, stopped.stderr
         second = lambda: list(sessions.glob("*/runs/02-trainer/events.jsonl"))  # noqa: E731
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline and not (second() and steps_in(second()[0]) >= 3):
             time.sleep(0.5)
         first = json.loads(next(sessions.glob("*/runs/01-full/summary.json")).read_text())
-        assert first["status"] == "finished"
+        assert first["status"] == "stopped"
         assert second() and steps_in(second()[0]) >= 3, "the queue runner started the next run"
     finally:
         tmux("kill-session", "-t", session)
