@@ -158,6 +158,8 @@ def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
             if RunFolder(run_dir).is_live():
                 stopped = ctl(str(run_dir), "stop")
                 assert stopped.returncode == 0, stopped.stderr
+        else:
+            stop_everything(sessions)  # failed before its run showed up: leave nothing training behind
     deadline = time.monotonic() + 60
     while RunFolder(run_dir).is_live() and time.monotonic() < deadline:
         time.sleep(0.1)
