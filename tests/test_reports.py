@@ -39,7 +39,7 @@ def record_run(session: Session, method: str, seed: int, accuracy: float | None,
         log.append(Checkpoint(step=3, path="x", reason="final", time=0.0))
     if status == "finished":
         summary = {"status": "finished", "best_val_accuracy": accuracy, "final_val_accuracy": accuracy, "steps": 3,
-                   "precision": "fp32"}
+                   "precision": "fp32", "export_step": 2 if seed == 0 else 3}
         log.append(RunFinished(summary=summary, time=0.0))
         folder.summary_path.write_text(json.dumps(summary))
     elif status == "failed":
@@ -99,6 +99,9 @@ def test_all_formats_and_escaping(tmp_path):
     assert "85.00 ± 7.07" in markdown, "mean ± std of the two seeded full runs"
     assert "lr 1e\\-3 \\-&gt; 2e\\-5" in markdown
     assert "unreadable line(s)" in markdown
+    mistakes = [line for line in markdown.splitlines() if line.startswith("Most confidently misclassified")]
+    assert mistakes[0].endswith("by the final weights (step 3; the exported model is step 2):")
+    assert mistakes[1].endswith("by the final weights (step 3):"), "no second step named when the export is the last"
 
     rows = list(csv.DictReader(io.StringIO((session.path / "results.csv").read_text())))
     assert tuple(rows[0].keys()) == CSV_COLUMNS

@@ -165,7 +165,12 @@ def run_blocks(run: dict[str, Any]) -> list[Block]:
     if run["timeline"]:
         blocks.append(Table(["step", "event"], [[str(item["step"]), str(item["detail"])] for item in run["timeline"]]))
     if run["misclassified"]:
-        blocks += [Paragraph("Most confidently misclassified validation sentences:"),
+        steps, exported = summary.get("steps"), summary.get("export_step")
+        # predictions.jsonl is the final evaluation's; the export may be an earlier, better step.
+        blocks += [Paragraph("Most confidently misclassified validation sentences, by the final weights (step {}):", (steps,))
+                   if exported in (None, steps) else
+                   Paragraph("Most confidently misclassified validation sentences, by the final weights (step {}; the "
+                             "exported model is step {}):", (steps, exported)),
                    Table(["confidence", "label", "sentence"],
                          [[f"{m['confidence']:.3f}", str(m["label"]), str(m["text"])] for m in run["misclassified"]])]
     if run["bad_log_lines"]:
