@@ -101,11 +101,15 @@ def test_predict_reads_arguments_files_jsonl_and_stdin(tmp_path, full_run, evalu
     lines.write_text(f"{positive}\n\n{negative}\n")
     rows = tmp_path / "rows.jsonl"
     rows.write_text(json.dumps({"sentence": positive}) + "\n" + json.dumps({"text": negative}) + "\n")
-    outputs = [cli("predict", full_run["run_dir"], positive, negative),
-               cli("predict", full_run["run_dir"], "--file", str(lines)),
-               cli("predict", full_run["run_dir"], "--file", str(rows)),
-               cli("predict", full_run["run_dir"], stdin=f"{positive}\n{negative}\n"),
-               cli("predict", full_run["run_dir"], positive, "--batch-size", "8", negative)]  # options between
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = [(("predict", full_run["run_dir"], positive, negative), None),
+             (("predict", full_run["run_dir"], "--file", str(lines)), None),
+             (("predict", full_run["run_dir"], "--file", str(rows)), None),
+             (("predict", full_run["run_dir"]), f"{positive}\n{negative}\n"),
+             (("predict", full_run["run_dir"], positive, "--batch-size", "8", negative), None)]  # options between
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two at a time: each is mostly importing torch (CI time)
+        outputs = list(pool.map(lambda call: cli(*call[0], stdin=call[1]), calls))
     for result in outputs:
         assert result.returncode == 0, result.stderr
         answers = [json.loads(line) for line in result.stdout.splitlines()]
