@@ -28,13 +28,16 @@ def test_fused_gelu_gives_the_same_outputs_and_gradients() -> None:
 
     ids = torch.randint(1, 50, (4, 9))
     labels = torch.tensor([0, 1, 1, 0])
-    out_before = before(input_ids=ids, labels=labels)
-    out_after = after(input_ids=ids, labels=labels)
-    torch.testing.assert_close(out_after.logits, out_before.logits, atol=1e-5, rtol=1e-5)
-    out_before.loss.backward()
-    out_after.loss.backward()
-    for (name, p_before), p_after in zip(before.named_parameters(), after.parameters(), strict=True):
-        torch.testing.assert_close(p_after.grad, p_before.grad, atol=1e-5, rtol=1e-4, msg=name)
+    assert_same_logits_and_gradients(before, before(input_ids=ids, labels=labels), after, after(input_ids=ids, labels=labels))
+
+
+def assert_same_logits_and_gradients(reference: nn.Module, expected, model: nn.Module, got) -> None:
+    """`got` (an output of `model`) has `expected`'s logits, and its loss gives `reference`'s gradients."""
+    torch.testing.assert_close(got.logits, expected.logits, atol=1e-5, rtol=1e-5)
+    expected.loss.backward()
+    got.loss.backward()
+    for (name, p_reference), p_model in zip(reference.named_parameters(), model.parameters(), strict=True):
+        torch.testing.assert_close(p_model.grad, p_reference.grad, atol=1e-5, rtol=1e-4, msg=name)
 
 
 def test_models_without_python_gelu_are_left_alone() -> None:
@@ -71,12 +74,7 @@ def test_a_causal_model_on_right_padded_batches_needs_no_mask() -> None:
     masked = collate(data, [0, 1, 2, 3], pad_id=0)
     bare = collate(data, [0, 1, 2, 3], pad_id=0, attention_mask=False)
     assert "attention_mask" not in bare and torch.equal(bare["input_ids"], masked["input_ids"])
-    out_masked, out_bare = with_mask(**masked), without(**bare)
-    torch.testing.assert_close(out_bare.logits, out_masked.logits, atol=1e-5, rtol=1e-5)
-    out_masked.loss.backward()
-    out_bare.loss.backward()
-    for (name, p_masked), p_bare in zip(with_mask.named_parameters(), without.parameters(), strict=True):
-        torch.testing.assert_close(p_bare.grad, p_masked.grad, atol=1e-5, rtol=1e-4, msg=name)
+    assert_same_logits_and_gradients(with_mask, with_mask(**masked), without, without(**bare))
 
 
 def test_bidirectional_models_keep_their_mask_and_nothing_keeps_a_kv_cache() -> None:
