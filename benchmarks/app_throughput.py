@@ -20,13 +20,14 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import machine, median, versions, write_results
-from core.config import RunConfig
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.run.self_command import sst2_command
 
 APP_DRIVER = r"""
 import asyncio, json, resource, sys, time
 from pathlib import Path
-from core.config import RunConfig
-from tui.app import SST2App
+from sst2_tui.core.config import RunConfig
+from sst2_tui.tui.app import SST2App
 
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)  # this process only: the run is another one
@@ -52,7 +53,7 @@ asyncio.run(drive())
 
 
 def headless(config: RunConfig, root: Path) -> float:
-    command = [sys.executable, "-m", "cli.main", "run", "--quiet", "--sessions-dir", str(root), "--model", config.model,
+    command = [*sst2_command(), "run", "--quiet", "--sessions-dir", str(root), "--model", config.model,
                "--data", config.data, "--epochs", str(config.epochs), "--batch-size", str(config.batch_size),
                "--eval-every", str(config.eval_every), "--method", config.method]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout

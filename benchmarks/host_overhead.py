@@ -57,7 +57,7 @@ def narrow_gpt2(tokenizer_dir: Path, into: Path) -> Path:
 
 
 def run_config(args: argparse.Namespace, model: Path):
-    from core.config import RunConfig
+    from sst2_tui.core.config import RunConfig
 
     return RunConfig(method="full", model=str(model), init="random", data=args.data, train_subset=32 * args.steps,
                      eval_subset=32, batch_size=32, epochs=1, log_every=25, seed=0, keep_checkpoints=1,
@@ -65,9 +65,9 @@ def run_config(args: argparse.Namespace, model: Path):
 
 
 def time_ours(config, run_dir: Path) -> tuple[float, int]:
-    from core.controls import ControlChannel
-    from core.events import RunFinished
-    from core.methods import get_method
+    from sst2_tui.core.controls import ControlChannel
+    from sst2_tui.core.events import RunFinished
+    from sst2_tui.core.methods import get_method
 
     summary: dict[str, Any] = {}
     for events in get_method("full")(config, ControlChannel(), run_dir):
@@ -77,8 +77,8 @@ def time_ours(config, run_dir: Path) -> tuple[float, int]:
 
 def time_bare(config, run_dir: Path, *, optimizer_too: bool) -> tuple[float, int]:
     """Seconds per step of a minimal loop (or of forward and backward alone), and the ops of one steady step."""
-    from core.data.batching import BatchOrder, collate, to_device
-    from core.methods.prepare import prepare
+    from sst2_tui.core.data.batching import BatchOrder, collate, to_device
+    from sst2_tui.core.methods.prepare import prepare
 
     prep = prepare(config, run_dir)
     model, device, plan = prep.model.train(), prep.torch_device, prep.plan
@@ -111,8 +111,8 @@ def time_bare(config, run_dir: Path, *, optimizer_too: bool) -> tuple[float, int
 
 def ops_of_ours(config, run_dir: Path) -> int:
     """Dispatched ops in one steady step of `full` (its generator's seventh `next()`: step 6)."""
-    from core.controls import ControlChannel
-    from core.methods import get_method
+    from sst2_tui.core.controls import ControlChannel
+    from sst2_tui.core.methods import get_method
 
     generator = get_method("full")(config, ControlChannel(), run_dir)
     for _ in range(COUNTED_STEP + 1):  # the first `next()` yields the run's first events, before any step

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import machine, versions, write_results
-from core.storage.checkpoints import complete_checkpoints
-from core.storage.files import read_events
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.checkpoints import complete_checkpoints
+from sst2_tui.core.storage.files import read_events
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", "run", *args], capture_output=True, text=True, timeout=900)
+    return subprocess.run([*sst2_command(), "run", *args], capture_output=True, text=True, timeout=900)
 
 
 def last_json(text: str) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def wait_for_steps(events: Path, count: int, process: subprocess.Popen, timeout:
 def trial(index: int, target: int, run_args: list[str], sessions: Path, reference: dict[str, Any]) -> dict[str, Any]:
     session = f"trial-{index:02d}"
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *run_args, "--session", session,
+    process = subprocess.Popen([*sst2_command(), "run", *run_args, "--session", session,
                                 "--sessions-dir", str(sessions)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     run_dir = sessions / session / "runs" / f"01-{reference['method']}"
     events = run_dir / "events.jsonl"

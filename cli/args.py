@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.config import MAX_SEED, RunConfig, flag_for, options, shown_default, value_type
-from core.errors import quote
+from sst2_tui.core.config import MAX_SEED, RunConfig, flag_for, options, shown_default, value_type
+from sst2_tui.core.errors import quote
 
 
 def _int_at_least(minimum: int):

@@ -11,7 +11,7 @@ import argparse
 import json
 import time
 
-from core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
+from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
 
 ACTIONS = {"pause": "pause", "resume": "resume", "stop": "stop", "lr": "set_lr", "eps": "set_eps"}
 POLL_SECONDS = 0.1
@@ -28,9 +28,9 @@ def add_ctl_arguments(parser: argparse.ArgumentParser) -> None:
 def ctl_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from core.controls import make_command
-    from core.storage.control_file import append_command
-    from core.storage.sessions import RunFolder, load_run
+    from sst2_tui.core.controls import make_command
+    from sst2_tui.core.storage.control_file import append_command
+    from sst2_tui.core.storage.sessions import RunFolder, load_run
 
     folder = RunFolder(Path(args.run_dir))
     kind = ACTIONS.get(args.action)
@@ -61,7 +61,7 @@ def _wait_for(folder, command, command_id: str, start: int, timeout: float) -> i
     """Follow the run's log from where it was for the `control` event with this id."""
     import sys
 
-    from core.events import Control, RunFailed, RunFinished, event_from_json
+    from sst2_tui.core.events import Control, RunFailed, RunFinished, event_from_json
 
     offset, pending = start, b""
     deadline = time.monotonic() + timeout

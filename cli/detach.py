@@ -11,7 +11,7 @@ import json
 
 
 def launch_detached(argv: list[str]) -> int:
-    from core.run.launch import describe_launch, start_detached
+    from sst2_tui.core.run.launch import describe_launch, start_detached
 
     launched = start_detached([a for a in argv if a != "--detach"])
     print(json.dumps(describe_launch(launched)), flush=True)

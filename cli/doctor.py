@@ -8,10 +8,10 @@ import sys
 def doctor() -> int:
     import torch
 
-    from core.hub import hub_offline_by_env, hub_reachable
-    from core.methods.prepare import library_versions
-    from core.model.compiling import readiness
-    from core.model.device import detect, plan_precision
+    from sst2_tui.core.hub import hub_offline_by_env, hub_reachable
+    from sst2_tui.core.methods.prepare import library_versions
+    from sst2_tui.core.model.compiling import readiness
+    from sst2_tui.core.model.device import detect, plan_precision
 
     device = detect("auto")
     print(f"device      {device.describe()}")

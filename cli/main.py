@@ -10,9 +10,9 @@ import os
 import sys
 from pathlib import Path
 
-from cli.args import add_run_arguments
-from cli.ctl_command import add_ctl_arguments
-from cli.predict_command import add_predict_arguments
+from sst2_tui.cli.args import add_run_arguments
+from sst2_tui.cli.ctl_command import add_ctl_arguments
+from sst2_tui.cli.predict_command import add_predict_arguments
 
 PROG = "sst2-tui"
 MAX_MESSAGE = 300
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def sessions_dir_from(args: argparse.Namespace) -> Path:
-    from core.storage.sessions import default_sessions_dir
+    from sst2_tui.core.storage.sessions import default_sessions_dir
 
     chosen = getattr(args, "sub_sessions_dir", None) or args.sessions_dir
     return chosen if chosen is not None else default_sessions_dir()
@@ -75,11 +75,11 @@ def sessions_dir_from(args: argparse.Namespace) -> Path:
 
 def _attachment(path: Path | None, sessions_dir: Path, required: bool):
     """The newest live run under `path` (or the sessions folder) as an app queue item."""
-    from core.config import RunConfig
-    from core.errors import UserError
-    from core.run.launch import live_runs
-    from core.storage.validated import read_config
-    from tui.run_queue import Attachment
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.errors import UserError
+    from sst2_tui.core.run.launch import live_runs
+    from sst2_tui.core.storage.validated import read_config
+    from sst2_tui.tui.run_queue import Attachment
 
     where = path or sessions_dir
     live = live_runs(where)
@@ -107,34 +107,34 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `run --detach` runs the same line again
     try:
         if args.command == "run":
-            from cli.run_command import run_command
+            from sst2_tui.cli.run_command import run_command
 
             return run_command(args)
         if args.command == "queue-runner":
-            from core.run.queue_runner import run_queue
+            from sst2_tui.core.run.queue_runner import run_queue
 
             return run_queue(args.session_dir)
         if args.command == "ctl":
-            from cli.ctl_command import ctl_command
+            from sst2_tui.cli.ctl_command import ctl_command
 
             return ctl_command(args)
         if args.command == "doctor":
-            from cli.doctor import doctor
+            from sst2_tui.cli.doctor import doctor
 
             return doctor()
         if args.command == "sessions":
-            from cli.sessions_command import sessions_command
+            from sst2_tui.cli.sessions_command import sessions_command
 
             return sessions_command(sessions_dir_from(args), as_json=args.json)
         if args.command == "predict":
-            from cli.predict_command import predict_command
+            from sst2_tui.cli.predict_command import predict_command
 
             return predict_command(args)
         if args.command == "report":
-            from cli.report_command import report_command
+            from sst2_tui.cli.report_command import report_command
 
             return report_command(args)
-        from tui.app import launch
+        from sst2_tui.tui.app import launch
 
         if args.command == "attach" or not args.demo:
             attachment = _attachment(args.path if args.command == "attach" else None, sessions_dir_from(args),
@@ -146,12 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        from core.errors import EXIT_INTERRUPTED
+        from sst2_tui.core.errors import EXIT_INTERRUPTED
 
         sys.stderr.write(f"{PROG}: interrupted\n")
         return EXIT_INTERRUPTED
     except Exception as error:
-        from core.errors import UserError
+        from sst2_tui.core.errors import UserError
 
         if isinstance(error, UserError):
             sys.stderr.write(f"{PROG}: {error}\n")

@@ -1,10 +1,11 @@
 """`sst2-tui run --nproc-per-node N ...`: the same run on N processes, through PyTorch's torchrun.
 
 This process checks the flags and the data (one line each, before anything starts), then runs
-`python -m torch.distributed.run ... -m cli.main run ...` with the same settings and waits. Rank 0
+`python -P -m torch.distributed.run ... --no-python python -P -m sst2_tui run ...` with the same settings
+and waits (`-P`: a user's folder with its own `core/` cannot shadow ours, `core/run/self_command.py`). Rank 0
 is the run as a one-process run would be (the run folder, events, checkpoints, the summary on
 stdout); the other ranks follow it (`core/methods/following.py`). Running torchrun by hand with
-`-m cli.main run ...` works the same.
+`-m sst2_tui run ...` works the same.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import sys
 import threading
 from pathlib import Path
 
-from core.config import RunConfig, run_argv
-from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
-from core.run.terminal import redirect_output_to
+from sst2_tui.core.config import RunConfig, run_argv
+from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
+from sst2_tui.core.run.self_command import python_command, sst2_command
+from sst2_tui.core.run.terminal import redirect_output_to
 
 LAUNCHED_ENV = "SST2_TUI_TORCHRUN_LAUNCHER"
 """Set for the ranks this launcher starts: rank 0 then exits 0 once its summary is out (the
@@ -54,7 +56,7 @@ def check_launch(args: argparse.Namespace, config: RunConfig) -> int:
                         f"use a multiple of {world}")
     if args.seeds and len(args.seeds) > 1:
         raise UserError("--seeds with --nproc-per-node: start one data-parallel run per seed")
-    from core.model.device import detect
+    from sst2_tui.core.model.device import detect
 
     device = detect(config.device)  # a missing --device cuda is one line here, not one per rank
     if device.kind == "cuda" and nproc > device.count:
@@ -76,12 +78,12 @@ def child_argv(args: argparse.Namespace, config: RunConfig) -> list[str]:
 
 
 def torchrun_argv(args: argparse.Namespace, nproc: int, child: list[str]) -> list[str]:
-    argv = [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={nproc}", "--max-restarts=0"]
+    argv = [*python_command(), "-m", "torch.distributed.run", f"--nproc-per-node={nproc}", "--max-restarts=0"]
     if args.rdzv_endpoint:
         argv += [f"--nnodes={args.nnodes}", f"--node-rank={args.node_rank}", f"--rdzv-endpoint={args.rdzv_endpoint}"]
     else:
         argv.append("--standalone")  # one machine: a free local port, no endpoint to agree on
-    return [*argv, "-m", "cli.main", *child]
+    return [*argv, "--no-python", *sst2_command(), *child]  # each rank: this interpreter, never the user's folder first
 
 
 def launch_parallel(args: argparse.Namespace, config: RunConfig) -> int:
@@ -102,7 +104,7 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
     (on a machine without rank 0, torchrun's own).
     On a terminal, stderr is the terminal itself (rank 0's progress bar draws there); detached,
     it is a pipe to the parent until rank 0 announces its folder, then the run's log."""
-    from core.run.launch import ANNOUNCE_ENV, LOG_NAME
+    from sst2_tui.core.run.launch import ANNOUNCE_ENV, LOG_NAME
 
     detached = bool(env.get(ANNOUNCE_ENV))
     # torchrun in a session of its own: a Ctrl-C or hang-up reaches only this process, which asks
@@ -114,7 +116,7 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
 
     def stop(signum, frame) -> None:
         if signum == getattr(signal, "SIGHUP", None):
-            from core.run.terminal import detach_from_dead_terminal
+            from sst2_tui.core.run.terminal import detach_from_dead_terminal
 
             detach_from_dead_terminal()
         leader = rank0_pid(process.pid)
@@ -154,7 +156,7 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
     reader.join(timeout=10)
     summary = seen["summary"]
     if summary is None and isinstance(seen["run_dir"], Path):  # detached: rank 0 wrote it to its log
-        from core.storage.validated import read_summary
+        from sst2_tui.core.storage.validated import read_summary
 
         summary, _ = read_summary(seen["run_dir"] / "summary.json")
     if isinstance(summary, dict):

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from core.errors import EXIT_OK, UserError, quote
+from sst2_tui.core.errors import EXIT_OK, UserError, quote
 
 TEXT_FIELDS = ("sentence", "text")
 
@@ -73,7 +73,7 @@ def predict_command(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise UserError(f"--batch-size {args.batch_size}: give a whole number of at least 1")
     sentences = read_sentences(args)  # before the model loads: a bad input fails in a second
-    from core.methods.predicting import Predictor
+    from sst2_tui.core.methods.predicting import Predictor
 
     predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size)
     for row in predictor.predict(sentences):

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from core.events import DiskFull, Eval, Event, Nonfinite, Resumed, RunFailed, RunStarted, Step, WarningEvent
+from sst2_tui.core.events import DiskFull, Eval, Event, Nonfinite, Resumed, RunFailed, RunStarted, Step, WarningEvent
 
 
 class ProgressPrinter:

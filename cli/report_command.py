@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.errors import UserError, why_not_written
+from sst2_tui.core.errors import UserError, why_not_written
 
 
 def report_command(args: argparse.Namespace) -> int:
-    from core.report.files import FORMATS, write_report
+    from sst2_tui.core.report.files import FORMATS, write_report
 
     if not args.session_dir.is_dir():
         raise UserError(f"{args.session_dir}: no such session folder; see `sst2-tui sessions`")

@@ -10,10 +10,10 @@ import sys
 import warnings
 from typing import Any
 
-from cli.args import config_from_args, flag_for
-from core.config import ConfigError
-from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
-from core.run.terminal import detach_from_dead_terminal
+from sst2_tui.cli.args import config_from_args, flag_for
+from sst2_tui.core.config import ConfigError
+from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
+from sst2_tui.core.run.terminal import detach_from_dead_terminal
 
 
 def _install_signal_handlers(on_signal) -> None:
@@ -32,23 +32,23 @@ def _install_signal_handlers(on_signal) -> None:
 
 
 def resume_command(args: argparse.Namespace) -> int:
-    from core.controls import RunHandle
-    from core.run.resume import plan_resume
-    from core.run.runner import execute
+    from sst2_tui.core.controls import RunHandle
+    from sst2_tui.core.run.resume import plan_resume
+    from sst2_tui.core.run.runner import execute
 
     handle = RunHandle()
     _install_signal_handlers(handle.interrupt)
     plan = plan_resume(args.resume)
     if args.nproc_per_node is not None:
-        from cli.parallel_launch import check_launch
+        from sst2_tui.cli.parallel_launch import check_launch
 
         check_launch(args, plan.config)
     if args.detach:  # checked above, in the foreground; the resumed run trains in the background
-        from cli.detach import launch_detached
+        from sst2_tui.cli.detach import launch_detached
 
         return launch_detached(args.argv)
     if args.nproc_per_node is not None:
-        from cli.parallel_launch import launch_parallel
+        from sst2_tui.cli.parallel_launch import launch_parallel
 
         return launch_parallel(args, plan.config)
     handle.on_folder = lambda folder: _on_folder(folder, plan.session.path, plan.config)
@@ -70,9 +70,9 @@ def _quiet_library_deprecations() -> None:
 def _on_folder(folder, session_path, config) -> None:
     """The run folder exists and is locked: a detached run tells its parent where; rank 0 of a
     data-parallel run tells the other ranks what to run and where."""
-    from core.parallel.world import current
-    from core.run.data_parallel import share_setup
-    from core.run.launch import announce_and_leave_the_terminal
+    from sst2_tui.core.parallel.world import current
+    from sst2_tui.core.run.data_parallel import share_setup
+    from sst2_tui.core.run.launch import announce_and_leave_the_terminal
 
     announce_and_leave_the_terminal(folder, session_path)
     share_setup(current(), config, folder.path)
@@ -81,7 +81,7 @@ def _on_folder(folder, session_path, config) -> None:
 def _join_torchrun() -> int | None:
     """Under torchrun: join the process group; a rank other than 0 follows rank 0 and returns its
     exit code here. None: this process runs the run (alone, or as rank 0)."""
-    from core.parallel.world import from_env, join
+    from sst2_tui.core.parallel.world import from_env, join
 
     world = from_env()
     if not world.parallel:
@@ -89,7 +89,7 @@ def _join_torchrun() -> int | None:
     world = join(world)
     if world.leader:
         return None
-    from core.run.data_parallel import follow_leader
+    from sst2_tui.core.run.data_parallel import follow_leader
 
     return follow_leader(world)
 
@@ -103,7 +103,7 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         code = _run_command(args)
     finally:
-        from core.parallel.world import leave
+        from sst2_tui.core.parallel.world import leave
 
         leave()
     if code != EXIT_BAD_INPUT and os.environ.get("SST2_TUI_TORCHRUN_LAUNCHER"):
@@ -116,7 +116,7 @@ def run_command(args: argparse.Namespace) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return resume_command(args)
-    from core.controls import RunHandle
+    from sst2_tui.core.controls import RunHandle
 
     # First, before the slow imports: a signal while torch loads still ends the run cleanly (130).
     handle = RunHandle()
@@ -128,30 +128,30 @@ def _run_command(args: argparse.Namespace) -> int:
         sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
         return EXIT_BAD_INPUT
     if args.nproc_per_node is not None:
-        from cli.parallel_launch import check_launch
+        from sst2_tui.cli.parallel_launch import check_launch
 
         check_launch(args, configs[0])
     if args.detach or args.nproc_per_node is not None:
-        from core.data.loading import load_splits
+        from sst2_tui.core.data.loading import load_splits
 
         first = configs[0]  # its data is checked here, in the foreground: a typo is one line now
         load_splits(first.data, seed=first.seed, train_subset=first.train_subset, eval_subset=first.eval_subset)
     if args.detach:
-        from cli.detach import launch_detached
+        from sst2_tui.cli.detach import launch_detached
 
         return launch_detached(args.argv)
     if args.nproc_per_node is not None:
-        from cli.parallel_launch import launch_parallel
+        from sst2_tui.cli.parallel_launch import launch_parallel
 
         return launch_parallel(args, configs[0])
-    from core.parallel.world import current
+    from sst2_tui.core.parallel.world import current
 
     if current().parallel and len(configs) > 1:
         sys.stderr.write("sst2-tui run: --seeds under torchrun: start one data-parallel run per seed\n")
         return EXIT_BAD_INPUT
 
-    from core.run.runner import execute
-    from core.storage.sessions import Session, default_sessions_dir
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import Session, default_sessions_dir
 
     sessions_dir = args.run_sessions_dir or args.sessions_dir or default_sessions_dir()
     label = f"{configs[0].method}-{configs[0].model.rstrip('/').split('/')[-1]}"
@@ -188,6 +188,6 @@ def _public_summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _progress_printer(quiet: bool):
-    from cli.progress import ProgressPrinter
+    from sst2_tui.cli.progress import ProgressPrinter
 
     return ProgressPrinter(enabled=not quiet)

@@ -14,7 +14,7 @@ from rich.table import Table
 
 
 def sessions_data(sessions_dir: Path) -> list[dict]:
-    from core.storage.sessions import list_sessions, run_overview
+    from sst2_tui.core.storage.sessions import list_sessions, run_overview
 
     data = []
     for session in list_sessions(sessions_dir):

@@ -2,5 +2,3 @@
 
 Nothing in this package imports Textual; the app in `tui/` drives it from a worker thread.
 """
-
-__version__ = "0.1.0"

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.errors import UserError, quote
+from sst2_tui.core.errors import UserError, quote
 
 METHODS = ("full", "trainer", "lora", "evaluate")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "fp16-pure")

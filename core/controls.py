@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.config import parse_rate
+from sst2_tui.core.config import parse_rate
 
 
 @dataclass(frozen=True)

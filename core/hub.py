@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
-from core.errors import HubUnreachable, quote
+from sst2_tui.core.errors import HubUnreachable, quote
 
 PROBE_SECONDS = 4.0
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import torch
 
-from core.config import RunConfig
-from core.controls import RunHandle
-from core.events import Eval, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
-from core.methods.nonfinite import diagnose
-from core.methods.run_state import RunState
-from core.methods.steering import Steering
-from core.model.optim import current_eps, current_lr
-from core.run.runner import RunOutcome
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import RunHandle
+from sst2_tui.core.events import Eval, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
+from sst2_tui.core.methods.nonfinite import diagnose
+from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.methods.steering import Steering
+from sst2_tui.core.model.optim import current_eps, current_lr
+from sst2_tui.core.run.runner import RunOutcome
 
 EFFECTIVE = {
     "full": {"max_grad_norm": None, "batching": "length-grouped", "checkpoints": "each epoch end and on stop"},

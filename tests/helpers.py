@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from core.config import RunConfig
-from core.controls import ControlChannel
-from core.events import Event
-from core.methods import get_method
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import ControlChannel
+from sst2_tui.core.events import Event
+from sst2_tui.core.methods import get_method
 
 DEMO = {"model": "demo", "data": "demo"}
 
@@ -31,9 +31,9 @@ def drain(generator) -> list[Event]:
 
 def inject_nan_at(monkeypatch, call: int) -> None:
     """Make the model's loss NaN on its `call`-th training forward pass."""
-    import core.methods.prepare
+    import sst2_tui.core.methods.prepare
 
-    real = core.methods.prepare.load_model
+    real = sst2_tui.core.methods.prepare.load_model
 
     def load(config):
         loaded = real(config)
@@ -49,17 +49,17 @@ def inject_nan_at(monkeypatch, call: int) -> None:
         loaded.model.register_forward_hook(hook)
         return loaded
 
-    monkeypatch.setattr(core.methods.prepare, "load_model", load)
+    monkeypatch.setattr(sst2_tui.core.methods.prepare, "load_model", load)
 
 
 def run_interrupted_at(config: RunConfig, sessions: Path, step: int):
     """Run `config` in session `cut`, interrupted (as by a signal) after `step`; returns the outcome
     and `plan_resume` of its run folder (config, session, folder)."""
-    from core.controls import RunHandle
-    from core.events import Step
-    from core.run.resume import plan_resume
-    from core.run.runner import execute
-    from core.storage.sessions import Session
+    from sst2_tui.core.controls import RunHandle
+    from sst2_tui.core.events import Step
+    from sst2_tui.core.run.resume import plan_resume
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import Session
 
     handle = RunHandle()
 

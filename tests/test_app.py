@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input
 
-from core.config import RunConfig
+from sst2_tui.core.config import RunConfig
+from sst2_tui.tui.app import SST2App
+from sst2_tui.tui.screens.error_modal import ErrorModal
+from sst2_tui.tui.screens.leave import LeaveScreen
+from sst2_tui.tui.screens.rate_dialog import RateDialog
+from sst2_tui.tui.screens.results import ResultsScreen
+from sst2_tui.tui.widgets.pause_banner import PauseBanner
 from tests.fake_engine import FakeEngine
-from tui.app import SST2App
-from tui.screens.error_modal import ErrorModal
-from tui.screens.leave import LeaveScreen
-from tui.screens.rate_dialog import RateDialog
-from tui.screens.results import ResultsScreen
-from tui.widgets.pause_banner import PauseBanner
 
 FIXED_DEVICE = ({"kind": "cpu", "name": "Test CPU", "threads": 2}, "fp32", {"sst2-tui": "test", "torch": "test"})
 CONFIG = RunConfig(model="demo", data="demo")
@@ -153,8 +153,8 @@ async def test_ctrl_c_and_ctrl_q_ask_like_q_while_a_run_is_active(tmp_path, key)
 
 
 async def test_x_in_a_past_session_exports_that_session(tmp_path):
-    from core.run.runner import execute
-    from core.storage.sessions import Session
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import Session
 
     sessions = tmp_path / "sessions"
     execute(RunConfig(model="demo", data="demo", train_subset=16, eval_subset=8, epochs=1, batch_size=16),
@@ -218,7 +218,7 @@ async def test_markup_in_data_shows_literally(tmp_path):
 
 
 async def test_idle_dashboard_shows_an_empty_bar_not_a_busy_one(tmp_path):
-    from tui.widgets.step_bar import StepBar
+    from sst2_tui.tui.widgets.step_bar import StepBar
 
     app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
     async with app.run_test() as pilot:
@@ -229,8 +229,8 @@ async def test_idle_dashboard_shows_an_empty_bar_not_a_busy_one(tmp_path):
 
 
 async def test_pages_replace_each_other_so_one_escape_is_back_to_the_dashboard(tmp_path):
-    from tui.screens.dashboard import DashboardScreen
-    from tui.screens.help import HelpScreen
+    from sst2_tui.tui.screens.dashboard import DashboardScreen
+    from sst2_tui.tui.screens.help import HelpScreen
 
     app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
     async with app.run_test(size=(80, 24)) as pilot:

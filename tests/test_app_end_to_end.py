@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from core.config import RunConfig
-from core.events import Control, Paused
-from core.storage.sessions import Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.events import Control, Paused
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.tui.app import SST2App
 from tests.test_app import wait_for
-from tui.app import SST2App
 
 
 async def test_real_demo_run_records_pause_and_lr_change(tmp_path):
@@ -33,9 +33,9 @@ async def test_real_demo_run_records_pause_and_lr_change(tmp_path):
 
 
 async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
-    from core.controls import RunHandle
-    from core.events import RunStarted, Step
-    from core.run.runner import execute
+    from sst2_tui.core.controls import RunHandle
+    from sst2_tui.core.events import RunStarted, Step
+    from sst2_tui.core.run.runner import execute
 
     sessions = tmp_path / "sessions"
     handle = RunHandle()
@@ -70,7 +70,7 @@ async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
 
 
 async def test_a_finished_run_is_not_resumed(tmp_path):
-    from core.run.runner import execute
+    from sst2_tui.core.run.runner import execute
 
     sessions = tmp_path / "sessions"
     execute(RunConfig(model="demo", data="demo", epochs=0.05), Session.create(sessions, "done"))
@@ -91,11 +91,11 @@ async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch)
     import errno
     import threading
 
-    import core.run.disk_watcher
-    import core.storage.checkpoints
-    from tui.widgets.pause_banner import PauseBanner
+    import sst2_tui.core.run.disk_watcher
+    import sst2_tui.core.storage.checkpoints
+    from sst2_tui.tui.widgets.pause_banner import PauseBanner
 
-    real_save = core.storage.checkpoints.save_file
+    real_save = sst2_tui.core.storage.checkpoints.save_file
     room = threading.Event()
 
     def save_file(tensors, filename):
@@ -103,11 +103,11 @@ async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch)
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_save(tensors, filename)
 
-    monkeypatch.setattr(core.storage.checkpoints, "save_file", save_file)
-    monkeypatch.setattr(core.run.disk_watcher, "free_bytes", lambda path: 0)  # never frees by itself
+    monkeypatch.setattr(sst2_tui.core.storage.checkpoints, "save_file", save_file)
+    monkeypatch.setattr(sst2_tui.core.run.disk_watcher, "free_bytes", lambda path: 0)  # never frees by itself
 
     config = RunConfig(model="demo", data="demo", epochs=0.2, save_every=10)
-    from core.run.runner import execute
+    from sst2_tui.core.run.runner import execute
 
     # in-process (the disk is made full by patching this process), not a run process of its own
     app = SST2App(tmp_path / "sessions", runner=execute, queue=[config], session_name="disk")
@@ -127,8 +127,8 @@ async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch)
 async def test_a_live_run_is_shown_live_and_never_resumed_from_the_browser(tmp_path):
     """#18 item 1: a run training in another process is `live` in the browser, and `u` refuses it
     (a queued resume of it once overwrote its finished result)."""
-    from core.run.runner import execute
-    from core.storage.sessions import RunFolder
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import RunFolder
 
     sessions = tmp_path / "sessions"
     outcome = execute(RunConfig(model="demo", data="demo", epochs=0.05), Session.create(sessions, "busy"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from sst2_tui.tui.widgets.pause_banner import PauseBanner
 from tests.fake_engine import FakeEngine
 from tests.screen_text import screen_lines
 from tests.test_app import CONFIG, make_app, wait_for
-from tui.widgets.pause_banner import PauseBanner
 
 
 async def wait_for_nan(pilot, app, step: int) -> None:

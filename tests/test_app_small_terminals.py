@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.events import Control, WarningEvent
+from sst2_tui.core.events import Control, WarningEvent
+from sst2_tui.tui.run_view import RunView
+from sst2_tui.tui.screens.leave import LeaveScreen
+from sst2_tui.tui.screens.queue import QueueScreen
+from sst2_tui.tui.screens.rate_dialog import RateDialog
 from tests.fake_engine import FakeEngine
 from tests.screen_text import screen_lines
 from tests.test_app import CONFIG, make_app, wait_for
-from tui.run_view import RunView
-from tui.screens.leave import LeaveScreen
-from tui.screens.queue import QueueScreen
-from tui.screens.rate_dialog import RateDialog
 
 
 def words_on_screen(app) -> set[str]:
@@ -62,8 +62,8 @@ def test_the_log_says_when_a_value_did_not_change_and_a_resume_is_not_a_warning(
 async def test_results_fit_the_width_and_the_rest_shows_for_the_highlighted_run(tmp_path, width):
     from textual.widgets import DataTable
 
-    from core.report.compare import COLUMNS
-    from tui.screens.results import NARROW_COLUMNS
+    from sst2_tui.core.report.compare import COLUMNS
+    from sst2_tui.tui.screens.results import NARROW_COLUMNS
 
     configs = [CONFIG.replace(method=m) for m in ("full", "trainer", "lora", "full")]
     app = make_app(tmp_path, FakeEngine(steps=10), configs)
@@ -90,7 +90,7 @@ async def test_results_fit_the_width_and_the_rest_shows_for_the_highlighted_run(
 async def test_a_long_queued_label_wraps_in_the_queue_box_at_80x24(tmp_path):
     """The demo's fourth run differs from the first only by its end ("(fp16-pure, eps 1e-8)"): at
     80 columns that end wraps onto a second line instead of being cut."""
-    from tui.widgets.queue_list import wrap_words
+    from sst2_tui.tui.widgets.queue_list import wrap_words
 
     assert wrap_words("full on demo (fp16-pure, eps 1e-8)", 20) == ["full on demo", "(fp16-pure, eps", "1e-8)"]
     fourth = CONFIG.replace(precision="fp16-pure", eps=1e-8)
@@ -106,8 +106,8 @@ async def test_a_long_queued_label_wraps_in_the_queue_box_at_80x24(tmp_path):
 
 
 def test_the_queue_box_counts_what_does_not_fit():
-    from tui.run_queue import Waiting
-    from tui.widgets.queue_list import QueueList
+    from sst2_tui.tui.run_queue import Waiting
+    from sst2_tui.tui.widgets.queue_list import QueueList
 
     box = QueueList()
     shown = []

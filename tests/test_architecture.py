@@ -20,9 +20,9 @@ def _imports() -> dict[str, set[str]]:
         found: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
-                found.add(node.module)
+                found.add(node.module.removeprefix("sst2_tui."))
             elif isinstance(node, ast.Import):
-                found |= {alias.name for alias in node.names}
+                found |= {alias.name.removeprefix("sst2_tui.") for alias in node.names}
         graph[module] = found
     return graph
 
@@ -60,6 +60,14 @@ def test_no_import_circles():
     for module in graph:
         visit(module, [])
     assert circles == []
+
+
+def test_core_imports_itself_only_by_its_installed_name():
+    """`from core...` would import whatever `core` comes first on sys.path: a user's own package."""
+    bare = [f"{path}: {line.strip()}" for folder in ("core", "cli", "tui", "tests", "benchmarks")
+            for path in (CORE.parent / folder).rglob("*.py") for line in path.read_text().splitlines()
+            if line.strip().startswith(tuple(f"{word} {name}" for word in ("from", "import") for name in ("core", "cli", "tui")))]
+    assert bare == []
 
 
 def test_core_never_imports_textual():

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from core.config import RunConfig
-from core.run.runner import execute
-from core.storage.sessions import Session, list_sessions, overview
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.sessions import Session, list_sessions, overview
 
 SMALL = RunConfig(model="demo", data="demo", train_subset=32, eval_subset=16, epochs=1, batch_size=16)
 
@@ -28,7 +28,7 @@ def two_runs(tmp_path_factory) -> Path:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=120)
 
 
 def copy_of(sessions: Path, tmp_path: Path) -> Path:
@@ -94,7 +94,7 @@ def test_bad_session_names_are_one_line_errors(tmp_path, name):
 
 
 def test_a_live_run_is_listed_as_live_and_a_dead_one_as_died(two_runs, tmp_path):
-    from core.storage.sessions import RunFolder
+    from sst2_tui.core.storage.sessions import RunFolder
 
     sessions = copy_of(two_runs, tmp_path)
     run = sessions / "s" / "runs" / "02-full"

@@ -2,7 +2,7 @@
 
 import random
 
-from core.data.batching import length_grouped_batches, mega_batch_factor
+from sst2_tui.core.data.batching import length_grouped_batches, mega_batch_factor
 
 
 def lengths_like_sst2(count: int, seed: int = 3) -> list[int]:

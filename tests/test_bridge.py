@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.events import RunStarted, Step
-from tui.bridge import EventBridge
-from tui.messages import EngineEvent, StepsAvailable
+from sst2_tui.core.events import RunStarted, Step
+from sst2_tui.tui.bridge import EventBridge
+from sst2_tui.tui.messages import EngineEvent, StepsAvailable
 
 
 def step(n: int) -> Step:

@@ -8,17 +8,18 @@ import time
 
 import pytest
 
-from cli.main import main
+from sst2_tui.cli.main import main
+from sst2_tui.core.run.self_command import sst2_command
 from tests.conftest import write_tsv
 
 
 def run_cli(*args, env=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
 
 
 def test_help_does_not_import_torch():
-    code = "import sys; from cli.main import build_parser; build_parser().format_help(); print('torch' in sys.modules)"
+    code = "import sys; from sst2_tui.cli.main import build_parser; build_parser().format_help(); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -33,7 +34,7 @@ def test_demo_run_prints_json_last_line(tmp_path, capsys):
     # the documented keys hold this run's values, not placeholders
     assert (summary["run_id"], summary["run_dir"], summary["session_dir"]) == ("01-full", str(run_dir), str(tmp_path / "s1"))
     assert (summary["method"], summary["model"], summary["seed"], summary["epochs"]) == ("full", "demo", 0, 0.5)
-    from core.model.device import cpu_has_native_bf16
+    from sst2_tui.core.model.device import cpu_has_native_bf16
 
     # auto: bf16 autocast on a CPU with bf16 instructions (this project's CI machine has them), else fp32
     assert summary["device"].startswith("CPU") and summary["precision"] == ("bf16" if cpu_has_native_bf16() else "fp32")

@@ -15,10 +15,10 @@ import torch
 from safetensors.torch import load_file
 from transformers import GPT2Config, GPT2ForSequenceClassification
 
-from core.config import ConfigError, RunConfig
-from core.data.batching import Encoded, collate, padded_width
-from core.events import RunFinished, RunStarted, WarningEvent
-from core.model.compiling import BACKEND_ENV, compile_for_training
+from sst2_tui.core.config import ConfigError, RunConfig
+from sst2_tui.core.data.batching import Encoded, collate, padded_width
+from sst2_tui.core.events import RunFinished, RunStarted, WarningEvent
+from sst2_tui.core.model.compiling import BACKEND_ENV, compile_for_training
 from tests.helpers import DEMO, drain, run_interrupted_at, start
 
 
@@ -105,9 +105,9 @@ def test_each_method_trains_compiled_and_saves_plain_checkpoints(tmp_path: Path,
 def test_a_graph_break_is_told_once_and_counted():
     """A step that cannot be captured whole (here an explicit break, as a `.item()` or an unsupported
     library call would make) still computes the same thing, and the watch says so once, not per step."""
-    from core.methods.run_state import RunState
-    from core.model.compile_watch import CompileWatch
-    from core.model.compiling import compile_backend
+    from sst2_tui.core.methods.run_state import RunState
+    from sst2_tui.core.model.compile_watch import CompileWatch
+    from sst2_tui.core.model.compiling import compile_backend
 
     class Broken(torch.nn.Module):
         def __init__(self) -> None:
@@ -148,8 +148,8 @@ def test_eager_runs_report_no_compile_time(tmp_path: Path):
 def test_cli_flag_and_app_form_both_reach_the_config():
     import argparse
 
-    from cli.args import add_run_arguments, config_from_args
-    from tui.screens.new_run import SELECTS, parse_form
+    from sst2_tui.cli.args import add_run_arguments, config_from_args
+    from sst2_tui.tui.screens.new_run import SELECTS, parse_form
 
     parser = argparse.ArgumentParser()
     add_run_arguments(parser)
@@ -160,8 +160,8 @@ def test_cli_flag_and_app_form_both_reach_the_config():
 
 
 def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
-    from core.events import Step
-    from core.run.runner import execute
+    from sst2_tui.core.events import Step
+    from sst2_tui.core.run.runner import execute
 
     config = RunConfig(**{**DEMO, "train_subset": 128, "epochs": 1, "save_every": 2, "compile": "on"})
     cut, plan = run_interrupted_at(config, tmp_path, step=2)
@@ -176,7 +176,7 @@ def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
 
 
 def test_results_table_says_how_much_of_an_epoch_was_compiling():
-    from core.report.compare import result_row
+    from sst2_tui.core.report.compare import result_row
 
     compiled = result_row("01-full", {"method": "full"}, {"seconds_per_epoch": 57.34, "compile_seconds": 45.2}, "cpu", "finished")
     eager = result_row("02-full", {"method": "full"}, {"seconds_per_epoch": 19.3, "compile_seconds": 0.0}, "cpu", "finished")
@@ -187,7 +187,7 @@ def test_results_table_says_how_much_of_an_epoch_was_compiling():
 def test_doctor_says_whether_compile_can_work_here(monkeypatch):
     import shutil
 
-    from core.model.compiling import readiness
+    from sst2_tui.core.model.compiling import readiness
 
     monkeypatch.delenv("CXX", raising=False)
     monkeypatch.setattr(shutil, "which", lambda name: None)

@@ -1,6 +1,6 @@
 import pytest
 
-from core.config import ConfigError, RunConfig, parse_rate
+from sst2_tui.core.config import ConfigError, RunConfig, parse_rate
 
 
 def test_defaults_resolve_to_reference_values():
@@ -62,8 +62,8 @@ def test_every_setting_is_a_flag_with_its_default_and_help():
     import argparse
     import dataclasses
 
-    from cli.args import add_run_arguments, config_from_args, flag_for
-    from core.config import options
+    from sst2_tui.cli.args import add_run_arguments, config_from_args, flag_for
+    from sst2_tui.core.config import options
 
     parser = argparse.ArgumentParser()
     add_run_arguments(parser)
@@ -80,7 +80,7 @@ def test_every_setting_is_a_flag_with_its_default_and_help():
 
 
 def test_the_form_fields_come_from_the_config():
-    from tui.screens.new_run import SELECTS, TEXT_FIELDS, parse_form
+    from sst2_tui.tui.screens.new_run import SELECTS, TEXT_FIELDS, parse_form
 
     assert [name for name, _ in SELECTS] == ["method", "init", "precision", "compile"]
     labels = dict((name, label) for name, label, _ in TEXT_FIELDS)

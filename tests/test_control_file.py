@@ -7,26 +7,26 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from core.config import RunConfig
-from core.controls import RunHandle, make_command
-from core.events import Control, Paused, WarningEvent
-from core.run.runner import execute
-from core.storage.control_file import ControlFileReader, append_command
-from core.storage.files import read_events
-from core.storage.sessions import RunFolder, Session, load_run
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import RunHandle, make_command
+from sst2_tui.core.events import Control, Paused, WarningEvent
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.control_file import ControlFileReader, append_command
+from sst2_tui.core.storage.files import read_events
+from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
 
 LONG = RunConfig(model="demo", data="demo", epochs=50, batch_size=16)
 
 
 def ctl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", "ctl", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([*sst2_command(), "ctl", *args], capture_output=True, text=True, timeout=120)
 
 
 class LiveRun:

@@ -9,7 +9,7 @@ import torch
 from transformers import GPT2Config, GPT2ForSequenceClassification
 from transformers.pytorch_utils import Conv1D
 
-from core.model.cpu_half import Float32GemmLinear, float32_gemms_for_cpu_half
+from sst2_tui.core.model.cpu_half import Float32GemmLinear, float32_gemms_for_cpu_half
 
 
 def tiny_gpt2() -> GPT2ForSequenceClassification:
@@ -48,8 +48,8 @@ def test_float32_models_are_left_alone():
 
 @pytest.mark.parametrize("lora", [False, True])
 def test_a_pure_fp16_run_on_cpu_uses_the_float32_products(tmp_path, lora):
-    from core.config import RunConfig
-    from core.methods.prepare import prepare
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.methods.prepare import prepare
 
     prep = prepare(RunConfig(model="demo", data="demo", precision="fp16-pure", method="lora" if lora else "full",
                              train_subset=32, eval_subset=16), tmp_path, lora=lora)

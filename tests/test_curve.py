@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
+from sst2_tui.tui.widgets.curve import Curve, step_ticks
 from tests.screen_text import screen_lines
-from tui.widgets.curve import Curve, step_ticks
 
 
 def test_step_ticks_are_whole_distinct_and_span_the_run():

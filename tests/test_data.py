@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from core.data.loading import load_splits
-from core.errors import DataError, HubUnreachable
+from sst2_tui.core.data.loading import load_splits
+from sst2_tui.core.errors import DataError, HubUnreachable
 from tests.conftest import SHARED, needs_shared, write_tsv
 
 

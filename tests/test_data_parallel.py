@@ -10,13 +10,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from core.storage.checkpoints import verify
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.checkpoints import verify
 
 STEPS = 20  # 320 sentences, batch 16
 SMALL = ["--data", "demo", "--train-subset", "320", "--eval-subset", "64", "--batch-size", "16", "--precision", "fp32"]
@@ -25,7 +25,7 @@ SMALL = ["--data", "demo", "--train-subset", "320", "--eval-subset", "64", "--ba
 @pytest.fixture(scope="module")
 def still_model(tmp_path_factory) -> Path:
     """The demo's tiny GPT-2 saved as a model folder, dropout off (so two runs can be compared step by step)."""
-    from core.model.demo import demo_model, demo_tokenizer
+    from sst2_tui.core.model.demo import demo_model, demo_tokenizer
 
     folder = tmp_path_factory.mktemp("still-gpt2")
     tokenizer = demo_tokenizer()
@@ -37,7 +37,7 @@ def still_model(tmp_path_factory) -> Path:
 
 
 def cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=timeout)
 
 
 def events(run_dir: Path) -> list[dict]:
@@ -173,7 +173,7 @@ def _alive(pid: int) -> bool:
 
 
 def _live(run_dir: Path) -> bool:
-    from core.storage.sessions import RunFolder
+    from sst2_tui.core.storage.sessions import RunFolder
 
     return RunFolder(run_dir).is_live()
 
@@ -188,7 +188,7 @@ def test_two_machines_meet_at_an_endpoint(still_model, tmp_path):
         port = probe.getsockname()[1]
     line = ["run", "--method", "lora", "--nproc-per-node", "1", "--nnodes", "2", "--rdzv-endpoint", f"127.0.0.1:{port}",
             "--model", str(still_model), *SMALL, "--sessions-dir", str(tmp_path), "--quiet"]
-    second = subprocess.Popen([sys.executable, "-m", "cli.main", *line, "--node-rank", "1"],
+    second = subprocess.Popen([*sst2_command(), *line, "--node-rank", "1"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = summary_of(cli(*line, "--node-rank", "0"))
     out, err = second.communicate(timeout=120)
@@ -203,7 +203,7 @@ def test_two_machines_meet_at_an_endpoint(still_model, tmp_path):
 def test_ctrl_c_stops_a_data_parallel_run_cleanly(still_model, tmp_path):
     """A Ctrl-C reaches the launcher, which asks rank 0 to stop: it evaluates, saves and reports
     `interrupted` (exit 130), and torchrun has nothing to complain about (no traceback)."""
-    launcher = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--nproc-per-node", "2", "--model", str(still_model),
+    launcher = subprocess.Popen([*sst2_command(), "run", "--nproc-per-node", "2", "--model", str(still_model),
                                  *SMALL, "--epochs", "200", "--sessions-dir", str(tmp_path), "--quiet"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

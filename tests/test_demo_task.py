@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from core.data.demo import LABEL_NOISE, TRAIN_SIZE, VALIDATION_SIZE, demo_splits
+from sst2_tui.core.data.demo import LABEL_NOISE, TRAIN_SIZE, VALIDATION_SIZE, demo_splits
 
 
 def naive_bayes_accuracy(train_texts, train_labels, test_texts, test_labels) -> float:

@@ -8,15 +8,15 @@ import os
 import signal
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from core.storage.files import readable_mode
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.files import readable_mode
 
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=timeout)
 
 
 def wait_until(condition, timeout: float = 60) -> None:

@@ -13,15 +13,16 @@ from pathlib import Path
 
 import pytest
 
-import core.run.disk_watcher
-import core.storage.checkpoints
-from core.config import RunConfig
-from core.controls import STOP, RunHandle
-from core.events import Checkpoint, Control, DiskFull, Paused, Resumed, RunFinished, Step
-from core.run.runner import execute
-from core.storage.checkpoints import verify
-from core.storage.files import read_events
-from core.storage.sessions import Session
+import sst2_tui.core.run.disk_watcher
+import sst2_tui.core.storage.checkpoints
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import STOP, RunHandle
+from sst2_tui.core.events import Checkpoint, Control, DiskFull, Paused, Resumed, RunFinished, Step
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.checkpoints import verify
+from sst2_tui.core.storage.files import read_events
+from sst2_tui.core.storage.sessions import Session
 from tests.helpers import DEMO
 
 
@@ -48,8 +49,8 @@ class FullDisk:
             return real_write(fd, data)
 
         monkeypatch.setattr(os, "write", write)
-        monkeypatch.setattr(core.run.disk_watcher, "free_bytes", lambda path: 0 if self.full.is_set() else 10**12)
-        monkeypatch.setattr(core.run.disk_watcher, "POLL_SECONDS", 0.05)
+        monkeypatch.setattr(sst2_tui.core.run.disk_watcher, "free_bytes", lambda path: 0 if self.full.is_set() else 10**12)
+        monkeypatch.setattr(sst2_tui.core.run.disk_watcher, "POLL_SECONDS", 0.05)
 
     def free_later(self, seconds: float = 0.3) -> None:
         threading.Timer(seconds, self.full.clear).start()
@@ -88,7 +89,7 @@ def test_event_log_disk_full_pauses_then_continues_with_nothing_lost(tmp_path, m
 
 @pytest.mark.parametrize("method", ["full", "lora", "trainer"])
 def test_checkpoint_disk_full_keeps_the_previous_one_and_retries_after_resume(tmp_path, monkeypatch, method):
-    real_save = core.storage.checkpoints.save_file
+    real_save = sst2_tui.core.storage.checkpoints.save_file
     full = threading.Event()
 
     def save_file(tensors, filename):
@@ -97,9 +98,9 @@ def test_checkpoint_disk_full_keeps_the_previous_one_and_retries_after_resume(tm
             raise no_space()
         return real_save(tensors, filename)
 
-    monkeypatch.setattr(core.storage.checkpoints, "save_file", save_file)
-    monkeypatch.setattr(core.run.disk_watcher, "free_bytes", lambda path: 0 if full.is_set() else 10**12)
-    monkeypatch.setattr(core.run.disk_watcher, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(sst2_tui.core.storage.checkpoints, "save_file", save_file)
+    monkeypatch.setattr(sst2_tui.core.run.disk_watcher, "free_bytes", lambda path: 0 if full.is_set() else 10**12)
+    monkeypatch.setattr(sst2_tui.core.run.disk_watcher, "POLL_SECONDS", 0.05)
     checkpoints = tmp_path / "s" / "runs" / f"01-{method}" / "checkpoints"
     seen: list = []
 
@@ -128,7 +129,7 @@ def test_checkpoint_disk_full_keeps_the_previous_one_and_retries_after_resume(tm
 
 
 def test_stopping_while_the_disk_stays_full_ends_the_run_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
-    real_save = core.storage.checkpoints.save_file
+    real_save = sst2_tui.core.storage.checkpoints.save_file
     full = threading.Event()
 
     def save_file(tensors, filename):
@@ -136,9 +137,9 @@ def test_stopping_while_the_disk_stays_full_ends_the_run_and_keeps_the_last_good
             raise no_space()
         return real_save(tensors, filename)
 
-    monkeypatch.setattr(core.storage.checkpoints, "save_file", save_file)
-    monkeypatch.setattr(core.run.disk_watcher, "free_bytes", lambda path: 0)
-    monkeypatch.setattr(core.run.disk_watcher, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(sst2_tui.core.storage.checkpoints, "save_file", save_file)
+    monkeypatch.setattr(sst2_tui.core.run.disk_watcher, "free_bytes", lambda path: 0)
+    monkeypatch.setattr(sst2_tui.core.run.disk_watcher, "POLL_SECONDS", 0.05)
     handle = RunHandle()
     seen: list = []
 
@@ -162,18 +163,18 @@ def test_stopping_while_the_disk_stays_full_ends_the_run_and_keeps_the_last_good
 
 
 def test_report_on_a_full_disk_names_the_file_and_keeps_the_old_report(tmp_path):
-    subprocess.run([sys.executable, "-m", "cli.main", "run", "--model", "demo", "--data", "demo", "--epochs", "0.1",
+    subprocess.run([*sst2_command(), "run", "--model", "demo", "--data", "demo", "--epochs", "0.1",
                     "--quiet", "--sessions-dir", str(tmp_path), "--session", "r"], check=True, capture_output=True)
     session = tmp_path / "r"
-    subprocess.run([sys.executable, "-m", "cli.main", "report", str(session)], check=True, capture_output=True)
+    subprocess.run([*sst2_command(), "report", str(session)], check=True, capture_output=True)
     before = (session / "report.md").read_bytes()
     # a child process whose text writes fail as on a full disk
-    script = ("import errno, io, sys, core.storage.files as s\n"
+    script = ("import errno, io, sys, sst2_tui.core.storage.files as s\n"
               "real = s.os.fdopen\n"
               "class Full(io.TextIOWrapper):\n"
               "    def write(self, text): raise OSError(errno.ENOSPC, 'No space left on device')\n"
               "s.os.fdopen = lambda fd, mode='r', **k: Full(io.FileIO(fd, 'w'), encoding='utf-8')\n"
-              "from cli.main import main\n"
+              "from sst2_tui.cli.main import main\n"
               "sys.exit(main(['report', sys.argv[1]]))\n")
     result = subprocess.run([sys.executable, "-c", script, str(session)], capture_output=True, text=True)
     assert result.returncode == 2, result.stderr

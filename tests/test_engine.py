@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from core.config import RunConfig
-from core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
-from core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunFinished, RunStarted, Step, WarningEvent
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
+from sst2_tui.core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunFinished, RunStarted, Step, WarningEvent
 from tests.helpers import DEMO, drain, inject_nan_at, start
 
 
@@ -167,7 +167,7 @@ def test_trainer_reports_its_hidden_defaults(tmp_path):
 def test_lora_on_gpt2_small_trains_exactly_296448_parameters():
     from transformers import GPT2Config, GPT2ForSequenceClassification
 
-    from core.model.loading import lora_target_names, parameter_counts, wrap_lora
+    from sst2_tui.core.model.loading import lora_target_names, parameter_counts, wrap_lora
 
     config = GPT2Config(num_labels=2, pad_token_id=50256)  # GPT-2 small's shape: 12 layers, 768 wide
     model = wrap_lora(GPT2ForSequenceClassification(config), RunConfig(method="lora"))
@@ -176,7 +176,7 @@ def test_lora_on_gpt2_small_trains_exactly_296448_parameters():
 
 
 def test_preflight_warning_matches_the_optimizer_in_use():
-    from core.methods.nonfinite import preflight_eps_warning
+    from sst2_tui.core.methods.nonfinite import preflight_eps_warning
 
     foreach = preflight_eps_warning("fp16-pure", 1e-8, "foreach")
     fused = preflight_eps_warning("fp16-pure", 1e-8, "fused")

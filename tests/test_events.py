@@ -1,8 +1,8 @@
 import json
 import math
 
-from core.controls import PAUSE, ControlChannel, lr_command, make_command
-from core.events import EVENT_TYPES, DiskFull, Eval, Event, Nonfinite, RunStarted, Step, Unknown, event_from_json
+from sst2_tui.core.controls import PAUSE, ControlChannel, lr_command, make_command
+from sst2_tui.core.events import EVENT_TYPES, DiskFull, Eval, Event, Nonfinite, RunStarted, Step, Unknown, event_from_json
 
 
 def sample_events():

@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from core.config import RunConfig
-from core.data.demo import demo_splits
-from core.run.runner import execute
-from core.storage.sessions import Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.data.demo import demo_splits
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.sessions import Session
 
 DEMO = RunConfig(model="demo", data="demo", epochs=1, eval_every=20)
 
@@ -26,7 +26,7 @@ def run(tmp_path, name: str, config: RunConfig) -> dict:
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, input=stdin,
+    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, input=stdin,
                           timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
 
 
@@ -68,7 +68,7 @@ def test_a_lora_run_exports_an_adapter_peft_loads_and_a_merged_model_that_agrees
     from peft import PeftModel
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from core.model.demo import demo_model, demo_tokenizer
+    from sst2_tui.core.model.demo import demo_model, demo_tokenizer
 
     adapter_dir, model_dir = f"{lora_run['run_dir']}/adapter", f"{lora_run['run_dir']}/model"
     base = demo_model(demo_tokenizer(), seed=0)  # the demo base: rebuilt from its seed
@@ -153,7 +153,7 @@ def test_patience_stops_a_run_that_stopped_improving(tmp_path):
 
 
 def test_merge_is_refused_for_other_methods():
-    from core.config import ConfigError
+    from sst2_tui.core.config import ConfigError
 
     with pytest.raises(ConfigError) as caught:
         RunConfig(model="demo", merge=True)

@@ -9,7 +9,7 @@ from torch import nn
 from transformers import BertConfig, BertForSequenceClassification, GPT2Config, GPT2ForSequenceClassification
 from transformers.activations import NewGELUActivation
 
-from core.model.fast_ops import fuse_gelu
+from sst2_tui.core.model.fast_ops import fuse_gelu
 
 
 def _tiny_gpt2() -> GPT2ForSequenceClassification:
@@ -50,8 +50,8 @@ def test_models_without_python_gelu_are_left_alone() -> None:
 
 
 def test_loaded_demo_model_runs_the_fused_gelu() -> None:
-    from core.config import RunConfig
-    from core.model.loading import load_model
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.model.loading import load_model
 
     loaded = load_model(RunConfig(model="demo", data="demo"))
     assert loaded.fused_gelu == 4  # the demo GPT-2 has 4 blocks
@@ -61,8 +61,8 @@ def test_loaded_demo_model_runs_the_fused_gelu() -> None:
 def test_a_causal_model_on_right_padded_batches_needs_no_mask() -> None:
     """Same loss, logits and gradients with and without the padding mask, on rows of different
     lengths padded on the right (a real token never sees a later position)."""
-    from core.data.batching import Encoded, collate
-    from core.model.fast_ops import needs_attention_mask
+    from sst2_tui.core.data.batching import Encoded, collate
+    from sst2_tui.core.model.fast_ops import needs_attention_mask
 
     with_mask = _tiny_gpt2().train()
     for module in with_mask.modules():
@@ -78,9 +78,9 @@ def test_a_causal_model_on_right_padded_batches_needs_no_mask() -> None:
 
 
 def test_bidirectional_models_keep_their_mask_and_nothing_keeps_a_kv_cache() -> None:
-    from core.config import RunConfig
-    from core.model.fast_ops import needs_attention_mask
-    from core.model.loading import load_model, wrap_lora
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.model.fast_ops import needs_attention_mask
+    from sst2_tui.core.model.loading import load_model, wrap_lora
 
     bert = BertForSequenceClassification(BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=1,
                                                     num_attention_heads=2, intermediate_size=64, num_labels=2))

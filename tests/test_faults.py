@@ -12,10 +12,11 @@ import time
 
 import pytest
 
-from core.config import RunConfig
-from core.controls import PAUSE, RESUME, lr_command
-from core.events import Control, RunFinished, Step
-from core.storage.files import read_events
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import PAUSE, RESUME, lr_command
+from sst2_tui.core.events import Control, RunFinished, Step
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.files import read_events
 from tests.helpers import DEMO, drain, start, unfinish
 
 
@@ -38,7 +39,7 @@ def test_a_burst_of_100_lr_changes_and_pauses_keeps_order_and_the_last_value(tmp
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"])
 def test_a_signal_finishes_the_step_saves_and_marks_interrupted(tmp_path, signal_number):
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--model", "demo", "--data", "demo", "--epochs", "20",
+    process = subprocess.Popen([*sst2_command(), "run", "--model", "demo", "--data", "demo", "--epochs", "20",
                                 "--quiet", "--sessions-dir", str(tmp_path), "--session", "t"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     events = tmp_path / "t" / "runs" / "01-full" / "events.jsonl"
@@ -61,7 +62,7 @@ class _Evil:
 
 
 def test_crafted_pickles_in_a_run_folder_are_never_loaded(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "cli.main", "run", "--model", "demo", "--data", "demo", "--epochs", "0.2",
+    result = subprocess.run([*sst2_command(), "run", "--model", "demo", "--data", "demo", "--epochs", "0.2",
                              "--quiet", "--sessions-dir", str(tmp_path), "--session", "p"], capture_output=True, text=True)
     assert result.returncode == 0
     run_dir = tmp_path / "p" / "runs" / "01-full"
@@ -70,7 +71,7 @@ def test_crafted_pickles_in_a_run_folder_are_never_loaded(tmp_path):
     for name in ("optimizer.pt", "pytorch_model.bin", "training_args.bin", "rng_state.pth"):
         (checkpoint / name).write_bytes(pickle.dumps(_Evil()))
         (run_dir / name).write_bytes(pickle.dumps(_Evil()))
-    resumed = subprocess.run([sys.executable, "-m", "cli.main", "run", "--resume", str(run_dir), "--quiet"],
+    resumed = subprocess.run([*sst2_command(), "run", "--resume", str(run_dir), "--quiet"],
                              capture_output=True, text=True, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert not (tmp_path / "PWNED").exists()
@@ -79,11 +80,11 @@ def test_crafted_pickles_in_a_run_folder_are_never_loaded(tmp_path):
 def test_out_of_memory_fails_the_run_with_a_batch_size_hint(tmp_path, monkeypatch):
     import torch
 
-    import core.methods.prepare
-    from core.run.runner import execute
-    from core.storage.sessions import Session
+    import sst2_tui.core.methods.prepare
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import Session
 
-    real = core.methods.prepare.load_model
+    real = sst2_tui.core.methods.prepare.load_model
 
     def load(config):
         loaded = real(config)
@@ -94,7 +95,7 @@ def test_out_of_memory_fails_the_run_with_a_batch_size_hint(tmp_path, monkeypatc
         loaded.model.register_forward_pre_hook(explode)
         return loaded
 
-    monkeypatch.setattr(core.methods.prepare, "load_model", load)
+    monkeypatch.setattr(sst2_tui.core.methods.prepare, "load_model", load)
     outcome = execute(RunConfig(**DEMO, epochs=0.2), Session.create(tmp_path, "oom"))
     assert outcome.exit_code == 1 and "out of memory" in outcome.error
     assert "--batch-size" in outcome.hint
@@ -105,8 +106,8 @@ def test_out_of_memory_fails_the_run_with_a_batch_size_hint(tmp_path, monkeypatc
 def test_a_second_writer_on_the_same_session_is_refused(tmp_path):
     import pytest
 
-    from core.errors import UserError
-    from core.storage.sessions import Session
+    from sst2_tui.core.errors import UserError
+    from sst2_tui.core.storage.sessions import Session
 
     session = Session.create(tmp_path, "locked")
     holder = subprocess.Popen([sys.executable, "-c", (
@@ -117,7 +118,7 @@ def test_a_second_writer_on_the_same_session_is_refused(tmp_path):
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(UserError, match="is being written by sst2-tui pid 4242"), session.write_lock():
             pass
-        result = subprocess.run([sys.executable, "-m", "cli.main", "run", "--model", "demo", "--data", "demo", "--quiet",
+        result = subprocess.run([*sst2_command(), "run", "--model", "demo", "--data", "demo", "--quiet",
                                  "--sessions-dir", str(tmp_path), "--session", "locked"], capture_output=True, text=True)
         assert result.returncode == 2 and "is being written by" in result.stderr and "Traceback" not in result.stderr
     finally:
@@ -132,12 +133,12 @@ def test_pause_sent_during_evaluation_and_checkpointing_applies_after_them_witho
     the step boundary; the run pauses there, resumes, and ends."""
     import threading
 
-    import core.methods.step_end
-    import core.methods.training_run
-    from core.events import Checkpoint, Eval, Paused, Resumed
+    import sst2_tui.core.methods.step_end
+    import sst2_tui.core.methods.training_run
+    from sst2_tui.core.events import Checkpoint, Eval, Paused, Resumed
 
     controls_box = {}
-    real_evaluate, real_write = core.methods.step_end.evaluate, core.methods.training_run.write_checkpoint
+    real_evaluate, real_write = sst2_tui.core.methods.step_end.evaluate, sst2_tui.core.methods.training_run.write_checkpoint
 
     def evaluate(*args, **kwargs):
         controls_box["controls"].send(PAUSE)  # as if the user pressed space mid-evaluation
@@ -147,8 +148,8 @@ def test_pause_sent_during_evaluation_and_checkpointing_applies_after_them_witho
         controls_box["controls"].send(PAUSE)
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(core.methods.step_end, "evaluate", evaluate)
-    monkeypatch.setattr(core.methods.training_run, "write_checkpoint", write_checkpoint)
+    monkeypatch.setattr(sst2_tui.core.methods.step_end, "evaluate", evaluate)
+    monkeypatch.setattr(sst2_tui.core.methods.training_run, "write_checkpoint", write_checkpoint)
     generator, controls = start(RunConfig(**DEMO, epochs=0.2, eval_every=6, save_every=9), tmp_path / "run")
     controls_box["controls"] = controls
     events = []

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
+from sst2_tui.tui.screens.new_run import NewRunScreen
 from tests.fake_engine import FakeEngine
 from tests.test_app import make_app, wait_for
-from tui.screens.new_run import NewRunScreen
 
 
 async def open_form(pilot, app) -> NewRunScreen:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
-from core.config import FORM_FIELDS
+from sst2_tui.core.config import FORM_FIELDS
+from sst2_tui.tui.screens.new_run import NewRunScreen
 from tests.fake_engine import FakeEngine
 from tests.test_app import make_app, wait_for
-from tui.screens.new_run import NewRunScreen
 
 CHARACTERS = {"minus": "-", "full_stop": "."}
 

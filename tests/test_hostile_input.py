@@ -9,10 +9,10 @@ import pathlib
 
 import pytest
 
-from cli.main import main
-from core.data.files import parse_label
-from core.data.loading import load_splits
-from core.errors import DataError
+from sst2_tui.cli.main import main
+from sst2_tui.core.data.files import parse_label
+from sst2_tui.core.data.loading import load_splits
+from sst2_tui.core.errors import DataError
 
 
 def one_line_exit_2(capsys, argv: list[str]) -> str:
@@ -112,8 +112,8 @@ def test_a_folder_with_only_dev_tsv_is_refused(tmp_path):
 
 
 def test_one_class_training_data_is_warned_about(tmp_path):
-    from core.config import RunConfig
-    from core.events import WarningEvent
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.events import WarningEvent
     from tests.helpers import start
 
     data = tmp_path / "one.tsv"
@@ -127,9 +127,9 @@ def test_one_class_training_data_is_warned_about(tmp_path):
 
 @pytest.mark.parametrize("spec", ["/no/such/model", "./models/mine", "~/nothing/here"])
 def test_a_missing_local_model_folder_is_not_called_a_hub_name(spec):
-    from core.config import RunConfig
-    from core.errors import ModelError
-    from core.model.loading import load_model
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.errors import ModelError
+    from sst2_tui.core.model.loading import load_model
 
     with pytest.raises(ModelError) as caught:
         load_model(RunConfig(model=spec, data="demo"))
@@ -147,7 +147,7 @@ def test_user_facing_code_never_points_at_our_shared_folder():
 @pytest.mark.parametrize(("code", "says"), [(errno.ENOSPC, "free some space"), (errno.EACCES, "not writable"),
                                             (errno.EROFS, "not writable"), (errno.EEXIST, "in the way")])
 def test_a_failed_write_says_what_to_do_by_its_cause(code, says):
-    from core.errors import why_not_written
+    from sst2_tui.core.errors import why_not_written
 
     text = why_not_written(OSError(code, "boom", "/x/report.md"))
     assert says in text
@@ -155,8 +155,8 @@ def test_a_failed_write_says_what_to_do_by_its_cause(code, says):
 
 
 def test_the_progress_line_shows_an_accuracy_as_soon_as_it_is_evaluated():
-    from cli.progress import ProgressPrinter
-    from core.events import Eval, Step
+    from sst2_tui.cli.progress import ProgressPrinter
+    from sst2_tui.core.events import Eval, Step
 
     printer = ProgressPrinter(enabled=True)
     printer.bar_enabled = False

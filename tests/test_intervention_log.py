@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
+from sst2_tui.tui.widgets.intervention_log import InterventionLog
 from tests.screen_text import screen_lines
-from tui.widgets.intervention_log import InterventionLog
 
 LONG = ("failed: --model Z: the Hugging Face Hub cannot be reached and the model is not in the local cache; "
         "Use --eps 0.0001 or --precision auto")

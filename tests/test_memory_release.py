@@ -8,17 +8,17 @@ import weakref
 
 import pytest
 
-from core.config import RunConfig
+from sst2_tui.core.config import RunConfig
 from tests.helpers import DEMO
 
 
 @pytest.mark.parametrize("method", ["full", "trainer"])
 def test_the_model_is_gone_when_execute_returns(tmp_path, monkeypatch, method):
-    import core.methods.prepare
-    from core.run.runner import execute
-    from core.storage.sessions import Session
+    import sst2_tui.core.methods.prepare
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import Session
 
-    real = core.methods.prepare.load_model
+    real = sst2_tui.core.methods.prepare.load_model
     models: list[weakref.ref] = []
 
     def load(config):
@@ -26,7 +26,7 @@ def test_the_model_is_gone_when_execute_returns(tmp_path, monkeypatch, method):
         models.append(weakref.ref(loaded.model))
         return loaded
 
-    monkeypatch.setattr(core.methods.prepare, "load_model", load)
+    monkeypatch.setattr(sst2_tui.core.methods.prepare, "load_model", load)
     gc.disable()  # only the runner's own collection may free the generator's reference cycle
     try:
         outcome = execute(RunConfig(**{**DEMO, "method": method, "train_subset": 64, "epochs": 1}),

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 
 import pytest
 
-from cli.main import main
-from cli.parallel_launch import check_launch, child_argv, torchrun_argv
-from core.config import RunConfig
-from core.errors import UserError
-from core.model.device import DeviceInfo
-from core.parallel.lockstep import Directive, apply_rates, sums_agree
-from core.parallel.sharding import shard
-from core.parallel.world import from_env
-from tui.widgets.device_panel import describe_device
+from sst2_tui.cli.main import main
+from sst2_tui.cli.parallel_launch import check_launch, child_argv, torchrun_argv
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.model.device import DeviceInfo
+from sst2_tui.core.parallel.lockstep import Directive, apply_rates, sums_agree
+from sst2_tui.core.parallel.sharding import shard
+from sst2_tui.core.parallel.world import from_env
+from sst2_tui.tui.widgets.device_panel import describe_device
 
 
 @pytest.mark.parametrize("size", [2, 3, 4])
@@ -82,8 +83,8 @@ def test_every_rank_runs_the_same_settings_without_the_launch_flags(tmp_path):
     assert child[-5:] == ["--session", "s1", "--sessions-dir", str(tmp_path), "--quiet"]
     assert child_argv(_args(resume=tmp_path / "r"), config)[:3] == ["run", "--resume", str(tmp_path / "r")]
     one_machine = torchrun_argv(_args(), 2, child)
-    assert one_machine[1:3] == ["-m", "torch.distributed.run"] and "--standalone" in one_machine
-    assert one_machine[one_machine.index("-m", 3):][:2] == ["-m", "cli.main"]
+    assert one_machine[2:4] == ["-m", "torch.distributed.run"] and "--standalone" in one_machine
+    assert one_machine[one_machine.index("--no-python") + 1:][:4] == [sys.executable, "-P", "-m", "sst2_tui"]
     two_machines = torchrun_argv(_args(nnodes=2, node_rank=1, rdzv_endpoint="node0:29500"), 4, child)
     assert {"--nproc-per-node=4", "--nnodes=2", "--node-rank=1", "--rdzv-endpoint=node0:29500"} <= set(two_machines)
     assert "--standalone" not in two_machines

@@ -8,12 +8,12 @@ import stat
 
 import pytest
 
-from core.config import RunConfig
-from core.controls import PAUSE
-from core.storage import files
-from core.storage.control_file import append_command
-from core.storage.files import EventLog, atomic_write_json
-from core.storage.sessions import Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import PAUSE
+from sst2_tui.core.storage import files
+from sst2_tui.core.storage.control_file import append_command
+from sst2_tui.core.storage.files import EventLog, atomic_write_json
+from sst2_tui.core.storage.sessions import Session
 
 
 def mode(path) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.model.device import DeviceInfo, plan_precision
+from sst2_tui.core.model.device import DeviceInfo, plan_precision
 
 
 @pytest.mark.parametrize(("device", "expected"), [

@@ -9,12 +9,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from core.config import RunConfig
-from core.events import Eval, RunFinished, RunStarted, Step
-from core.report.charts import PALETTE
-from core.report.files import write_report
-from core.storage.files import EventLog
-from core.storage.sessions import Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.events import Eval, RunFinished, RunStarted, Step
+from sst2_tui.core.report.charts import PALETTE
+from sst2_tui.core.report.files import write_report
+from sst2_tui.core.storage.files import EventLog
+from sst2_tui.core.storage.sessions import Session
 from tests.png_pixels import count_colour
 
 LONG_MODEL = "/home/someone/experiments/2026-11/checkpoints/gpt2-medium-sst2-finetuned-long-name"
@@ -107,7 +107,7 @@ def test_headless_chromium_renders_every_run_in_its_colour(four_runs, tmp_path):
 
 
 def test_the_compare_loss_chart_shows_the_trend_not_every_step():
-    from core.report.layout import bucket_means
+    from sst2_tui.core.report.layout import bucket_means
 
     points = [[step, 1.0 if step % 2 else 0.0] for step in range(1, 1001)]
     smoothed = bucket_means(points, buckets=100)

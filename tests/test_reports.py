@@ -8,12 +8,12 @@ import json
 import math
 from html.parser import HTMLParser
 
-from core.config import RunConfig
-from core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunFailed, RunFinished, RunStarted, Step
-from core.report.content import CSV_COLUMNS, mean_std, standard_error
-from core.report.files import write_report
-from core.storage.files import EventLog
-from core.storage.sessions import Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunFailed, RunFinished, RunStarted, Step
+from sst2_tui.core.report.content import CSV_COLUMNS, mean_std, standard_error
+from sst2_tui.core.report.files import write_report
+from sst2_tui.core.storage.files import EventLog
+from sst2_tui.core.storage.sessions import Session
 
 NASTY = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "[bold]x[/bold] *not bold* | pipe"]
 
@@ -126,7 +126,7 @@ def test_statistics_on_known_numbers():
 
 
 def test_report_command_on_a_damaged_log(tmp_path, capsys):
-    from cli.main import main
+    from sst2_tui.cli.main import main
 
     session = build_session(tmp_path)
     assert main(["report", str(session.path), "--format", "md", "--out", str(tmp_path / "out")]) == 0

@@ -6,13 +6,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from core.storage.files import read_events
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.files import read_events
 from tests.helpers import unfinish
 
 ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "1.5", "--save-every", "10", "--seed", "7",
@@ -20,7 +20,7 @@ ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "1.
 
 
 def cli(*args: str, sessions: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", "run", *args, "--sessions-dir", str(sessions)],
+    return subprocess.run([*sst2_command(), "run", *args, "--sessions-dir", str(sessions)],
                           capture_output=True, text=True, timeout=300)
 
 
@@ -31,7 +31,7 @@ def last_json(out: str) -> dict:
 def test_kill_9_then_resume_matches_the_uninterrupted_run(tmp_path):
     reference = last_json(cli(*ARGS, "--session", "whole", sessions=tmp_path).stdout)
 
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *ARGS, "--session", "killed",
+    process = subprocess.Popen([*sst2_command(), "run", *ARGS, "--session", "killed",
                                 "--sessions-dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     events = tmp_path / "killed" / "runs" / "01-full" / "events.jsonl"
     deadline = time.monotonic() + 120
@@ -87,9 +87,9 @@ def test_resume_without_checkpoints_is_a_one_line_error(tmp_path):
 def test_trainer_resume_matches_the_uninterrupted_run_across_an_epoch_boundary(tmp_path):
     """Through Trainer's own resume hooks, fed from our safetensors checkpoint: stopped at step 96
     (in the second epoch, 94 steps each), then resumed, it ends where the uninterrupted run ends."""
-    from core.config import RunConfig
-    from core.run.runner import execute
-    from core.storage.sessions import Session
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import Session
     from tests.helpers import run_interrupted_at
 
     config = RunConfig(model="demo", data="demo", method="trainer", epochs=1.1, save_every=48, seed=3)
@@ -109,7 +109,7 @@ def test_kill_9_at_another_step_then_resume_matches_for(tmp_path, method, kill_a
     args = ["--model", "demo", "--data", "demo", "--method", method, "--epochs", "0.4", "--save-every", "5", "--seed", "11",
             "--quiet"]
     reference = last_json(cli(*args, "--session", "whole", sessions=tmp_path).stdout)
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", *args, "--session", "killed",
+    process = subprocess.Popen([*sst2_command(), "run", *args, "--session", "killed",
                                 "--sessions-dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     events = tmp_path / "killed" / "runs" / f"01-{method}" / "events.jsonl"
     deadline = time.monotonic() + 120
@@ -131,8 +131,8 @@ def test_kill_9_at_another_step_then_resume_matches_for(tmp_path, method, kill_a
 def test_grad_scaler_state_survives_a_checkpoint(tmp_path):
     import torch
 
-    from core.methods.restore import restore_scaler
-    from core.storage.files import atomic_write_json
+    from sst2_tui.core.methods.restore import restore_scaler
+    from sst2_tui.core.storage.files import atomic_write_json
 
     scaler = torch.amp.GradScaler("cpu", init_scale=2.0**16)
     scaler.scale(torch.ones(()))  # the scale tensor is created lazily

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from core.config import RunConfig
-from core.run.runner import execute
-from core.storage.sessions import Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.sessions import Session
 from tests.helpers import unfinish
 
 SMALL = RunConfig(model="demo", data="demo", train_subset=96, eval_subset=48, epochs=1, batch_size=16, save_every=2)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", "run", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([*sst2_command(), "run", *args], capture_output=True, text=True, timeout=300)
 
 
 def finished_run(tmp_path: Path) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import RunConfig
+from sst2_tui.core.config import RunConfig
 from tests.fake_engine import FakeEngine
 from tests.test_app import CONFIG, make_app, wait_for
 

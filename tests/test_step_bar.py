@@ -1,6 +1,6 @@
 """The dashboard's progress line: proportional, never animated, honest when the length is unknown."""
 
-from tui.widgets.step_bar import EMPTY, FILLED, bar_text
+from sst2_tui.tui.widgets.step_bar import EMPTY, FILLED, bar_text
 
 
 def test_bar_fills_in_proportion_and_fits_the_width():

@@ -6,18 +6,18 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-import core.methods.prepare
-import core.methods.step_end
-from core.config import RunConfig
-from core.controls import RunHandle
-from core.events import Checkpoint, Step
-from core.run.runner import execute
-from core.storage.sessions import Session
+import sst2_tui.core.methods.prepare
+import sst2_tui.core.methods.step_end
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import RunHandle
+from sst2_tui.core.events import Checkpoint, Step
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.sessions import Session
 
 SMALL = RunConfig(model="demo", data="demo", train_subset=96, eval_subset=32, epochs=1, batch_size=16, eval_every=1,
                   save_every=1)
@@ -26,13 +26,13 @@ SMALL = RunConfig(model="demo", data="demo", train_subset=96, eval_subset=32, ep
 @pytest.mark.parametrize("method", ["full", "trainer"])
 def test_a_stop_during_an_evaluation_takes_no_further_step(tmp_path, monkeypatch, method):
     handle = RunHandle()
-    real = core.methods.step_end.evaluate
+    real = sst2_tui.core.methods.step_end.evaluate
 
     def evaluate_and_get_a_signal(*args, **kwargs):
         handle.interrupt()  # as a SIGTERM arriving while step 1 is evaluated
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(core.methods.step_end, "evaluate", evaluate_and_get_a_signal)
+    monkeypatch.setattr(sst2_tui.core.methods.step_end, "evaluate", evaluate_and_get_a_signal)
     steps: list[int] = []
     checkpoints: list[int] = []
 
@@ -49,7 +49,7 @@ def test_a_stop_during_an_evaluation_takes_no_further_step(tmp_path, monkeypatch
 
 def test_a_signal_during_the_last_evaluation_leaves_a_finished_run_finished(tmp_path, monkeypatch):
     handle = RunHandle()
-    real = core.methods.step_end.evaluate
+    real = sst2_tui.core.methods.step_end.evaluate
     config = SMALL.replace(train_subset=32)  # two steps
 
     def evaluate(*args, **kwargs):
@@ -59,7 +59,7 @@ def test_a_signal_during_the_last_evaluation_leaves_a_finished_run_finished(tmp_
         return real(*args, **kwargs)
 
     calls: list[int] = []
-    monkeypatch.setattr(core.methods.step_end, "evaluate", evaluate)
+    monkeypatch.setattr(sst2_tui.core.methods.step_end, "evaluate", evaluate)
     outcome = execute(config, Session.create(tmp_path, "s"), handle)
     assert outcome.summary["steps"] == 2 and outcome.summary["status"] == "finished" and outcome.exit_code == 0
 
@@ -67,13 +67,13 @@ def test_a_signal_during_the_last_evaluation_leaves_a_finished_run_finished(tmp_
 @pytest.mark.parametrize("method", ["full", "lora", "trainer"])
 def test_a_stop_while_the_model_loads_ends_the_run_before_its_first_step(tmp_path, monkeypatch, method):
     handle = RunHandle()
-    real = core.methods.prepare.load_model
+    real = sst2_tui.core.methods.prepare.load_model
 
     def load(config):
         handle.interrupt()
         return real(config)
 
-    monkeypatch.setattr(core.methods.prepare, "load_model", load)
+    monkeypatch.setattr(sst2_tui.core.methods.prepare, "load_model", load)
     seen: list = []
     outcome = execute(SMALL.replace(method=method), Session.create(tmp_path, "s"), handle, on_event=seen.append)
     assert outcome.exit_code == 130 and outcome.summary["status"] == "interrupted"
@@ -83,7 +83,7 @@ def test_a_stop_while_the_model_loads_ends_the_run_before_its_first_step(tmp_pat
 
 
 def test_sigterm_in_the_first_second_exits_130_with_no_accuracy(tmp_path):
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--model", "demo", "--data", "demo", "--quiet",
+    process = subprocess.Popen([*sst2_command(), "run", "--model", "demo", "--data", "demo", "--quiet",
                                 "--sessions-dir", str(tmp_path), "--session", "s"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(0.5)  # still importing torch

@@ -3,11 +3,11 @@ import os
 
 import pytest
 
-from core.config import RunConfig
-from core.events import Eval, RunFinished, Step
-from core.storage.checkpoints import list_checkpoints, rotate, verify, write_checkpoint
-from core.storage.files import EventLog, atomic_write_json, read_events
-from core.storage.sessions import Session, list_sessions, load_run
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.events import Eval, RunFinished, Step
+from sst2_tui.core.storage.checkpoints import list_checkpoints, rotate, verify, write_checkpoint
+from sst2_tui.core.storage.files import EventLog, atomic_write_json, read_events
+from sst2_tui.core.storage.sessions import Session, list_sessions, load_run
 
 
 def step(n):

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from benchmarks.fault_probes import garbage_weights, manifest_files_a_list, optimizer_a_list, wrong_shape
-from core.config import RunConfig
-from core.run.runner import execute
-from core.storage.sessions import Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.sessions import Session
 from tests.helpers import unfinish
 
 SMALL = RunConfig(model="demo", data="demo", train_subset=64, eval_subset=16, epochs=1, batch_size=16, save_every=2,
@@ -36,7 +36,7 @@ def test_a_tampered_checkpoint_is_skipped_for_the_previous_one(unfinished_run, t
     shutil.copytree(unfinished_run.parent.parent, tmp_path / "s")
     newest = sorted((run_dir / "checkpoints").glob("step-*"))[-1]
     culprit = tamper(newest)
-    result = subprocess.run([sys.executable, "-m", "cli.main", "run", "--resume", str(run_dir), "--quiet"],
+    result = subprocess.run([*sst2_command(), "run", "--resume", str(run_dir), "--quiet"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from sst2_tui.core.run.self_command import sst2_command
+
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 SESSION = "sst2-tui-test"
 
@@ -82,8 +84,8 @@ def test_the_whole_demo_at_80x24(tmp_path):
 def stop_everything(sessions: Path) -> None:
     """What a test started keeps running without a window (that is the design): clear the queue,
     stop every live run, and wait until none is left."""
-    from core.storage.queue_file import SessionQueue
-    from core.storage.sessions import RunFolder
+    from sst2_tui.core.storage.queue_file import SessionQueue
+    from sst2_tui.core.storage.sessions import RunFolder
 
     for folder in sessions.glob("*/"):
         SessionQueue(folder).clear()
@@ -103,7 +105,7 @@ def process_alive(pid: int) -> bool:
 
 
 def ctl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", "ctl", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([*sst2_command(), "ctl", *args], capture_output=True, text=True, timeout=120)
 
 
 def steps_in(events: Path) -> int:
@@ -116,9 +118,9 @@ def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
     app within seconds and the run trains on in its own process, steerable from a shell."""
     import signal
 
-    from core.storage.files import read_events
-    from core.storage.queue_file import SessionQueue
-    from core.storage.sessions import RunFolder
+    from sst2_tui.core.storage.files import read_events
+    from sst2_tui.core.storage.queue_file import SessionQueue
+    from sst2_tui.core.storage.sessions import RunFolder
 
     sessions = tmp_path / "sessions"
     session = f"{SESSION}-signal"
@@ -176,7 +178,7 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
     import signal
 
     sessions = tmp_path / "sessions"
-    launched = subprocess.run([sys.executable, "-m", "cli.main", "run", "--detach", "--model", "demo", "--data", "demo",
+    launched = subprocess.run([*sst2_command(), "run", "--detach", "--model", "demo", "--data", "demo",
                                "--epochs", "40", "--save-every", "2", "--sessions-dir", str(sessions)],
                               capture_output=True, text=True, timeout=120)
     assert launched.returncode == 0, launched.stderr
@@ -206,7 +208,7 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
         tmux("send-keys", "-t", windows[0], "u")  # resume it from the app: a new run process, detached too
         wait_for_text(lambda s: "RUNNING" in s or "PAUSED" in s, timeout=60, session=windows[0])
         wait_for_text(lambda s: "resumed from" in (run_dir / "events.jsonl").read_text(), timeout=60, session=windows[0])
-        from core.storage.sessions import RunFolder
+        from sst2_tui.core.storage.sessions import RunFolder
 
         resumed_pid = RunFolder(run_dir).holder_pid()
         assert resumed_pid and resumed_pid != run_pid and os.getsid(resumed_pid) == resumed_pid
@@ -255,7 +257,7 @@ def test_a_burst_of_keys_in_the_form_reaches_the_runs_config(tmp_path):
     the field focused when its turn comes, and the queued run's config.json holds exactly them."""
     import json
 
-    from core.config import FORM_FIELDS
+    from sst2_tui.core.config import FORM_FIELDS
 
     sessions = tmp_path / "sessions"
     session = f"{SESSION}-form"

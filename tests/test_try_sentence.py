@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
-from core.config import RunConfig
-from core.controls import RunHandle, predict_command
-from core.events import Prediction, Step
-from core.run.runner import execute
-from core.storage.files import read_events
-from core.storage.sessions import Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import RunHandle, predict_command
+from sst2_tui.core.events import Prediction, Step
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.storage.files import read_events
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.tui.screens.try_sentence import TrySentenceScreen
 from tests.fake_engine import FakeEngine
 from tests.test_app import make_app, wait_for
-from tui.screens.try_sentence import TrySentenceScreen
 
 
 def answer_text(app) -> str:
@@ -57,7 +57,7 @@ def test_a_real_run_answers_predict_at_its_next_step_boundary(tmp_path):
 
 
 async def test_t_on_a_finished_run_asks_its_exported_model(tmp_path):
-    from tui.app import SST2App
+    from sst2_tui.tui.app import SST2App
 
     app = SST2App(tmp_path / "sessions", runner=execute, queue=[RunConfig(model="demo", data="demo", epochs=0.2)],
                   session_name="done")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.storage.queue_file import SessionQueue
-from core.storage.sessions import Session
+from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.tui.app import SST2App
+from sst2_tui.tui.screens.queue import QueueScreen
 from tests.fake_engine import FakeEngine
 from tests.test_app import CONFIG, make_app, wait_for
-from tui.app import SST2App
-from tui.screens.queue import QueueScreen
 
 
 def footer_keys(app: SST2App) -> set[str]:
@@ -62,8 +62,8 @@ def test_a_run_waiting_in_the_sessions_queue_file_is_listed_and_removed(tmp_path
 
 
 def test_a_queued_run_is_named_by_what_sets_it_apart():
-    from tui.demo import demo_queue
-    from tui.run_queue import queue_label
+    from sst2_tui.tui.demo import demo_queue
+    from sst2_tui.tui.run_queue import queue_label
 
     assert [queue_label(c) for c in demo_queue()] == ["full on demo", "trainer on demo", "lora on demo",
                                                        "full on demo (fp16-pure, eps 1e-8)"]

@@ -16,33 +16,33 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from core.config import RunConfig
-from core.controls import STOP, RunHandle
-from core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
-from core.events import Prediction
-from core.run.launch import ProcessRunner
-from core.run.runner import RunOutcome
-from core.storage.files import read_events
-from core.storage.queue_file import SessionQueue
-from core.storage.sessions import Session
-from tui.bridge import EventBridge
-from tui.demo import demo_queue
-from tui.messages import DeviceDetected, EngineEvent, HubChecked, QueueIdle, RunEnded, RunStarting, StepsAvailable
-from tui.probes import describe_hub, probe_device
-from tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting
-from tui.run_steering import RunSteering
-from tui.run_view import RunView, closing_line, view_from_events
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.error_modal import ErrorModal
-from tui.screens.help import HelpScreen
-from tui.screens.leave import LeaveScreen
-from tui.screens.new_run import NewRunScreen
-from tui.screens.queue import QueueScreen
-from tui.screens.results import ResultsScreen
-from tui.screens.sessions import SessionsScreen
-from tui.sentence_trying import SentenceTrying
-from tui.session_watching import SessionWatching
-from tui.signals import handle_signals, survive_hangup
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import STOP, RunHandle
+from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
+from sst2_tui.core.events import Prediction
+from sst2_tui.core.run.launch import ProcessRunner
+from sst2_tui.core.run.runner import RunOutcome
+from sst2_tui.core.storage.files import read_events
+from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.tui.bridge import EventBridge
+from sst2_tui.tui.demo import demo_queue
+from sst2_tui.tui.messages import DeviceDetected, EngineEvent, HubChecked, QueueIdle, RunEnded, RunStarting, StepsAvailable
+from sst2_tui.tui.probes import describe_hub, probe_device
+from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting
+from sst2_tui.tui.run_steering import RunSteering
+from sst2_tui.tui.run_view import RunView, closing_line, view_from_events
+from sst2_tui.tui.screens.dashboard import DashboardScreen
+from sst2_tui.tui.screens.error_modal import ErrorModal
+from sst2_tui.tui.screens.help import HelpScreen
+from sst2_tui.tui.screens.leave import LeaveScreen
+from sst2_tui.tui.screens.new_run import NewRunScreen
+from sst2_tui.tui.screens.queue import QueueScreen
+from sst2_tui.tui.screens.results import ResultsScreen
+from sst2_tui.tui.screens.sessions import SessionsScreen
+from sst2_tui.tui.sentence_trying import SentenceTrying
+from sst2_tui.tui.session_watching import SessionWatching
+from sst2_tui.tui.signals import handle_signals, survive_hangup
 
 Runner = Callable[..., RunOutcome]
 # Repaints cost the training thread time (the GIL, and on small machines a core): numbers repaint
@@ -364,7 +364,7 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
             self.refresh_bindings()
 
     def _show_device(self, dashboard) -> None:
-        from tui.widgets.device_panel import device_to_show
+        from sst2_tui.tui.widgets.device_panel import device_to_show
 
         shown, self._showing_world = device_to_show(self.current, self.device, self.precision_note, self._showing_world)
         if shown is not None:
@@ -372,7 +372,7 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
 
     def _welcome_lines(self) -> list[str]:
         """What the first start without --demo shows in the log box, until a run starts."""
-        from tui.widgets.device_panel import describe_device
+        from sst2_tui.tui.widgets.device_panel import describe_device
 
         return ["sst2-tui: SST-2 with full, trainer and lora",
                 f"Device: {describe_device(self.device)}" + (f" ({self.precision_note})" if self.precision_note else ""),
@@ -430,7 +430,7 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
 
     @work(thread=True, exit_on_error=False, group="export")
     def _export(self, session_dir: Path) -> None:
-        from core.report.files import write_report
+        from sst2_tui.core.report.files import write_report
 
         try:
             written, _ = write_report(session_dir)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from textual.message import Message
 
-from core.events import Event, Step
-from tui.messages import EngineEvent, StepsAvailable
+from sst2_tui.core.events import Event, Step
+from sst2_tui.tui.messages import EngineEvent, StepsAvailable
 
 MIN_SECONDS_BETWEEN_STEP_MESSAGES = 0.1  # about 10 updates a second at most
 

@@ -4,7 +4,7 @@ climbs for most of the run (benchmarks/demo_check.py)."""
 
 from __future__ import annotations
 
-from core.config import RunConfig
+from sst2_tui.core.config import RunConfig
 
 DEMO_RUN = RunConfig(model="demo", data="demo", epochs=4, batch_size=16, eval_every=50)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from core.config import RunConfig
-from core.controls import RunHandle
-from core.events import Event
-from core.run.runner import RunOutcome
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import RunHandle
+from sst2_tui.core.events import Event
+from sst2_tui.core.run.runner import RunOutcome
 
 
 class StepsAvailable(Message):

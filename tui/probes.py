@@ -5,15 +5,15 @@ from __future__ import annotations
 
 
 def probe_device() -> tuple[dict, str, dict[str, str]]:
-    from core.methods.prepare import library_versions
-    from core.model.device import detect, plan_precision
+    from sst2_tui.core.methods.prepare import library_versions
+    from sst2_tui.core.model.device import detect, plan_precision
 
     device = detect("auto")
     return device.to_dict(), plan_precision("auto", device).describe(), library_versions()
 
 
 def describe_hub() -> str:
-    from core.hub import hub_offline_by_env, hub_reachable
+    from sst2_tui.core.hub import hub_offline_by_env, hub_reachable
 
     if hub_offline_by_env():
         return "offline (HF_HUB_OFFLINE): local or demo"

@@ -11,8 +11,8 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.config import RunConfig, format_rate
-from core.storage.sessions import RunFolder
+from sst2_tui.core.config import RunConfig, format_rate
+from sst2_tui.core.storage.sessions import RunFolder
 
 
 @dataclass(frozen=True)

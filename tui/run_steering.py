@@ -4,11 +4,11 @@ handle, its queue (a NaN fix may queue a rerun), `notify` and `push_screen`."""
 
 from __future__ import annotations
 
-from core.config import RunConfig
-from core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
-from tui.run_view import RunView
-from tui.screens.rate_dialog import RateDialog
-from tui.widgets.pause_banner import rerun_flags
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
+from sst2_tui.tui.run_view import RunView
+from sst2_tui.tui.screens.rate_dialog import RateDialog
+from sst2_tui.tui.widgets.pause_banner import rerun_flags
 
 
 class RunSteering:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.events import (
+from sst2_tui.core.events import (
     Checkpoint,
     Control,
     DiskFull,
@@ -22,7 +22,7 @@ from core.events import (
     Step,
     WarningEvent,
 )
-from core.report.compare import format_rate
+from sst2_tui.core.report.compare import format_rate
 
 ACTIVE = ("starting", "running", "paused")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from textual import work
 
-from core.controls import predict_command
-from core.errors import UserError
-from core.events import Prediction
-from tui.screens.try_sentence import Answered, TrySentenceScreen
+from sst2_tui.core.controls import predict_command
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.events import Prediction
+from sst2_tui.tui.screens.try_sentence import Answered, TrySentenceScreen
 
 
 class SentenceTrying:
@@ -46,8 +46,8 @@ class SentenceTrying:
 
     @work(thread=True, exit_on_error=False, group="predict", exclusive=True)
     def _ask_export(self, run_dir: str, run_id: str, text: str, screen: TrySentenceScreen) -> None:
-        from core.methods.exporting import export_record
-        from core.methods.predicting import Predictor
+        from sst2_tui.core.methods.exporting import export_record
+        from sst2_tui.core.methods.predicting import Predictor
 
         try:
             predictor = self._predictors.get(run_dir)

@@ -7,15 +7,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from core.config import RunConfig
-from core.controls import RunHandle
-from core.run.queue_runner import ensure_queue_runner, runner_is_live
-from core.storage.files import read_events
-from core.storage.queue_file import SessionQueue
-from core.storage.sessions import RunFolder, Session
-from core.storage.validated import read_config
-from tui.messages import RunEnded, RunStarting
-from tui.run_queue import Attachment, Resumption, Waiting, queue_label
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import RunHandle
+from sst2_tui.core.run.queue_runner import ensure_queue_runner, runner_is_live
+from sst2_tui.core.storage.files import read_events
+from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.sessions import RunFolder, Session
+from sst2_tui.core.storage.validated import read_config
+from sst2_tui.tui.messages import RunEnded, RunStarting
+from sst2_tui.tui.run_queue import Attachment, Resumption, Waiting, queue_label
 
 SESSION_POLL_SECONDS = 0.25  # how often a window looks for its session's next run
 

@@ -15,8 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from core.errors import EXIT_INTERRUPTED
-from core.run.terminal import detach_from_dead_terminal
+from sst2_tui.core.errors import EXIT_INTERRUPTED
+from sst2_tui.core.run.terminal import detach_from_dead_terminal
 
 HANGUP_EXIT_GRACE_SECONDS = 5.0
 

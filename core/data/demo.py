@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 
-from core.data.split import Split, Splits
+from sst2_tui.core.data.split import Split, Splits
 
 POSITIVE = ["wonderful", "brilliant", "moving", "delightful", "charming", "superb", "funny", "gripping",
             "beautiful", "clever", "touching", "great", "warm", "fresh", "lovely", "witty", "stunning",

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.data.split import Split
-from core.errors import DataError, quote
+from sst2_tui.core.data.split import Split
+from sst2_tui.core.errors import DataError, quote
 
 FILE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 TEXT_COLUMNS = ("sentence", "text")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from core.data.files import FILE_SUFFIXES, check_rows, pick_text_column, read_table_file
-from core.data.split import Split, Splits
-from core.errors import DataError, quote
-from core.hub import LOCAL_FOLDER, looks_like_hub_id
+from sst2_tui.core.data.files import FILE_SUFFIXES, check_rows, pick_text_column, read_table_file
+from sst2_tui.core.data.split import Split, Splits
+from sst2_tui.core.errors import DataError, quote
+from sst2_tui.core.hub import LOCAL_FOLDER, looks_like_hub_id
 
 HUB_ALIASES = {"sst2": "stanfordnlp/sst2", "glue/sst2": "stanfordnlp/sst2", "sst-2": "stanfordnlp/sst2"}
 VALIDATION_NAMES = ("dev", "validation", "valid", "val")
@@ -41,7 +41,7 @@ def _seeded_subset(split: Split, size: int, seed: int) -> Split:
 
 def _load(spec: str, seed: int) -> Splits:
     if spec == "demo":
-        from core.data.demo import demo_splits  # lazily: most runs never need it
+        from sst2_tui.core.data.demo import demo_splits  # lazily: most runs never need it
 
         return demo_splits(seed)
     path = Path(spec).expanduser()
@@ -140,7 +140,7 @@ def _dataset_split(dataset, source: str) -> Split:
 
 
 def _load_hub(name: str) -> Splits:
-    from core.hub import require_hub
+    from sst2_tui.core.hub import require_hub
 
     require_hub(name, "dataset", flag="--data")
     import datasets

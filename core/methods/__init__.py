@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from core.config import RunConfig
-from core.controls import ControlChannel
-from core.events import Event
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import ControlChannel
+from sst2_tui.core.events import Event
 
 MethodFn = Callable[[RunConfig, ControlChannel, Path, Path | None], Iterator[list[Event]]]
 
@@ -21,13 +21,13 @@ MethodFn = Callable[[RunConfig, ControlChannel, Path, Path | None], Iterator[lis
 def get_method(name: str) -> MethodFn:
     """Imported lazily: `trainer` pulls in much of transformers' training stack."""
     if name == "full":
-        from core.methods.full import run
+        from sst2_tui.core.methods.full import run
     elif name == "lora":
-        from core.methods.lora import run
+        from sst2_tui.core.methods.lora import run
     elif name == "trainer":
-        from core.methods.trainer import run
+        from sst2_tui.core.methods.trainer import run
     elif name == "evaluate":
-        from core.methods.evaluate import run
+        from sst2_tui.core.methods.evaluate import run
     else:
         raise ValueError(f"unknown method {name!r}")
     return run

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 
-from core.events import Checkpoint, Event, RunFinished, RunStarted
-from core.methods.evaluation import evaluate
-from core.methods.exporting import export_after_eval, export_at_close, export_record
-from core.methods.predictions import write_predictions
-from core.methods.prepare import Prepared
-from core.methods.run_state import RunState
-from core.methods.saving import retry_pending_save, save_or_pause
-from core.methods.steering import Steering
-from core.model.device import peak_memory_mb
-from core.model.optim import current_eps, current_lr
-from core.storage.disk_space import DiskFullError, disk_full_event
+from sst2_tui.core.events import Checkpoint, Event, RunFinished, RunStarted
+from sst2_tui.core.methods.evaluation import evaluate
+from sst2_tui.core.methods.exporting import export_after_eval, export_at_close, export_record
+from sst2_tui.core.methods.predictions import write_predictions
+from sst2_tui.core.methods.prepare import Prepared
+from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.methods.saving import retry_pending_save, save_or_pause
+from sst2_tui.core.methods.steering import Steering
+from sst2_tui.core.model.device import peak_memory_mb
+from sst2_tui.core.model.optim import current_eps, current_lr
+from sst2_tui.core.storage.disk_space import DiskFullError, disk_full_event
 
 
 def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: Callable[[str], Checkpoint],

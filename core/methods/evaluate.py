@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.config import RunConfig
-from core.controls import ControlChannel
-from core.errors import UserError
-from core.events import Event, RunFinished, WarningEvent
-from core.methods.evaluation import evaluate
-from core.methods.predictions import write_predictions
-from core.methods.prepare import prepare
-from core.methods.run_state import RunState
-from core.model.device import peak_memory_mb
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import ControlChannel
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.events import Event, RunFinished, WarningEvent
+from sst2_tui.core.methods.evaluation import evaluate
+from sst2_tui.core.methods.predictions import write_predictions
+from sst2_tui.core.methods.prepare import prepare
+from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.model.device import peak_memory_mb
 
 
 def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from core.data.batching import Encoded, collate, sequential_batches, to_device
-from core.model.device import PrecisionPlan
-from core.model.fast_ops import needs_attention_mask
+from sst2_tui.core.data.batching import Encoded, collate, sequential_batches, to_device
+from sst2_tui.core.model.device import PrecisionPlan
+from sst2_tui.core.model.fast_ops import needs_attention_mask
 
 
 @dataclass

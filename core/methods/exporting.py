@@ -17,11 +17,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from core.errors import why_not_written
-from core.events import Event, Exported, WarningEvent
-from core.methods.prepare import Prepared
-from core.methods.run_state import RunState
-from core.storage.files import atomic_write_json, fsync_dir
+from sst2_tui.core.errors import why_not_written
+from sst2_tui.core.events import Event, Exported, WarningEvent
+from sst2_tui.core.methods.prepare import Prepared
+from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.storage.files import atomic_write_json, fsync_dir
 
 LABELS = {0: "negative", 1: "positive"}
 INFO = "export.json"

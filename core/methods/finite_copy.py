@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from core.methods.device_totals import all_finite
+from sst2_tui.core.methods.device_totals import all_finite
 
 
 class FiniteCopy:

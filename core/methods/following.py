@@ -14,25 +14,25 @@ from pathlib import Path
 
 import torch
 
-from core.config import RunConfig
-from core.controls import ControlChannel
-from core.data.batching import BatchOrder, collate, to_device
-from core.errors import UserError
-from core.methods.hand_loop import train_step
-from core.methods.prepare import prepare
-from core.methods.training_run import start_training
-from core.model.compile_watch import CompileWatch
-from core.model.compiling import compile_for_training, pad_multiple
-from core.parallel.ddp import data_parallel
-from core.parallel.lockstep import obey, weights_agree
-from core.parallel.sharding import shard
-from core.parallel.world import World
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import ControlChannel
+from sst2_tui.core.data.batching import BatchOrder, collate, to_device
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.methods.hand_loop import train_step
+from sst2_tui.core.methods.prepare import prepare
+from sst2_tui.core.methods.training_run import start_training
+from sst2_tui.core.model.compile_watch import CompileWatch
+from sst2_tui.core.model.compiling import compile_for_training, pad_multiple
+from sst2_tui.core.parallel.ddp import data_parallel
+from sst2_tui.core.parallel.lockstep import obey, weights_agree
+from sst2_tui.core.parallel.sharding import shard
+from sst2_tui.core.parallel.world import World
 
 
 def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
     """Train as directed until the leader says stop; returns the step it stopped at."""
     if config.method == "trainer":
-        from core.methods.trainer import follow_trainer
+        from sst2_tui.core.methods.trainer import follow_trainer
 
         return follow_trainer(config, run_dir, world)
     if config.method not in ("full", "lora"):

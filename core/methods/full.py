@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.config import RunConfig
-from core.controls import ControlChannel
-from core.events import Event
-from core.methods.hand_loop import fit
-from core.methods.prepare import prepare
-from core.methods.restore import ResumeFrom
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import ControlChannel
+from sst2_tui.core.events import Event
+from sst2_tui.core.methods.hand_loop import fit
+from sst2_tui.core.methods.prepare import prepare
+from sst2_tui.core.methods.restore import ResumeFrom
 
 
 def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: ResumeFrom | None = None) -> Iterator[list[Event]]:

@@ -17,21 +17,21 @@ from collections.abc import Iterator
 
 import torch
 
-from core.controls import ControlChannel
-from core.data.batching import BatchOrder, collate, to_device
-from core.events import Event, WarningEvent
-from core.methods.device_totals import grads_not_finite
-from core.methods.leading import Leading
-from core.methods.nonfinite import preflight_eps_warning
-from core.methods.prepare import Prepared
-from core.methods.restore import ResumeFrom, pick_checkpoint, restore_all
-from core.methods.step_end import end_step, finish, step_boundary
-from core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
-from core.model.compile_watch import CompileWatch
-from core.model.compiling import compile_for_training, compile_summary, compiling_notice, mark_step, pad_multiple
-from core.model.optim import optimizer_impl
-from core.parallel.ddp import data_parallel
-from core.parallel.sharding import mean_over_ranks, shard
+from sst2_tui.core.controls import ControlChannel
+from sst2_tui.core.data.batching import BatchOrder, collate, to_device
+from sst2_tui.core.events import Event, WarningEvent
+from sst2_tui.core.methods.device_totals import grads_not_finite
+from sst2_tui.core.methods.leading import Leading
+from sst2_tui.core.methods.nonfinite import preflight_eps_warning
+from sst2_tui.core.methods.prepare import Prepared
+from sst2_tui.core.methods.restore import ResumeFrom, pick_checkpoint, restore_all
+from sst2_tui.core.methods.step_end import end_step, finish, step_boundary
+from sst2_tui.core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
+from sst2_tui.core.model.compile_watch import CompileWatch
+from sst2_tui.core.model.compiling import compile_for_training, compile_summary, compiling_notice, mark_step, pad_multiple
+from sst2_tui.core.model.optim import optimizer_impl
+from sst2_tui.core.parallel.ddp import data_parallel
+from sst2_tui.core.parallel.sharding import mean_over_ranks, shard
 
 
 def fit(prep: Prepared, controls: ControlChannel, resume_from: ResumeFrom | None = None) -> Iterator[list[Event]]:

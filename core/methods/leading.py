@@ -7,9 +7,9 @@ tells them to stop and checks that every rank ended with the same weights.
 
 from __future__ import annotations
 
-from core.events import Event, WarningEvent
-from core.methods.training_run import TrainingRun
-from core.parallel.lockstep import directive_for, lead, resync, weights_agree
+from sst2_tui.core.events import Event, WarningEvent
+from sst2_tui.core.methods.training_run import TrainingRun
+from sst2_tui.core.parallel.lockstep import directive_for, lead, resync, weights_agree
 
 
 class Leading:

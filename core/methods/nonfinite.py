@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from core.config import FP16_PURE_EPS, format_rate
+from sst2_tui.core.config import FP16_PURE_EPS, format_rate
 
 FLOAT16_TINY = float(torch.finfo(torch.float16).smallest_normal)
 

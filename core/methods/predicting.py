@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.config import RunConfig
-from core.data.batching import encode
-from core.methods.evaluation import evaluate
-from core.model.device import detect, plan_precision, torch_device
-from core.model.loading import LoadedModel, load_model
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.data.batching import encode
+from sst2_tui.core.methods.evaluation import evaluate
+from sst2_tui.core.model.device import detect, plan_precision, torch_device
+from sst2_tui.core.model.loading import LoadedModel, load_model
 
 LABELS = ("negative", "positive")
 

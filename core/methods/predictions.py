@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core.data.split import Split
-from core.methods.evaluation import EvalResult
-from core.storage.files import atomic_write_text
+from sst2_tui.core.data.split import Split
+from sst2_tui.core.methods.evaluation import EvalResult
+from sst2_tui.core.storage.files import atomic_write_text
 
 FILE = "predictions.jsonl"
 

@@ -16,21 +16,21 @@ from typing import Any
 
 import torch
 
-from core.config import RunConfig
-from core.data.batching import Encoded, encode, mega_batch_factor
-from core.data.loading import load_splits
-from core.data.split import Splits
-from core.errors import UserError
-from core.events import RunStarted
-from core.model.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
-from core.model.loading import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
-from core.parallel.world import World, current
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.data.batching import Encoded, encode, mega_batch_factor
+from sst2_tui.core.data.loading import load_splits
+from sst2_tui.core.data.split import Splits
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.events import RunStarted
+from sst2_tui.core.model.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
+from sst2_tui.core.model.loading import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
+from sst2_tui.core.parallel.world import World, current
 
 
 def library_versions() -> dict[str, str]:
     from importlib import metadata
 
-    from core import __version__
+    from sst2_tui import __version__
 
     found = {"sst2-tui": __version__, "python": platform.python_version(), "torch": torch.__version__}
     for name in ("transformers", "peft", "datasets", "accelerate", "textual"):
@@ -111,7 +111,7 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
     target = torch_device(device)
     loaded.model.to(device=target, dtype=plan.param_dtype)
     if device.kind == "cpu" and plan.param_dtype == torch.float16:
-        from core.model.cpu_half import float32_gemms_for_cpu_half
+        from sst2_tui.core.model.cpu_half import float32_gemms_for_cpu_half
 
         float32_gemms_for_cpu_half(loaded.model)
     if device.kind == "cuda":

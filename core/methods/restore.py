@@ -12,10 +12,10 @@ from pathlib import Path
 
 import torch
 
-from core.errors import UserError
-from core.methods.run_state import RunState
-from core.storage.checkpoints import load_model_tensors, load_optimizer_state, restore_rng
-from core.storage.files import read_json
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.storage.checkpoints import load_model_tensors, load_optimizer_state, restore_rng
+from sst2_tui.core.storage.files import read_json
 
 ResumeFrom = Path | Sequence[Path]
 """A checkpoint to resume from, or several, newest first: the first that fits the model is used."""

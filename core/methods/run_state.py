@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.events import Eval
-from core.methods.evaluation import EvalResult
+from sst2_tui.core.events import Eval
+from sst2_tui.core.methods.evaluation import EvalResult
 
 
 class Stopwatch:

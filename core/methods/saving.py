@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 
-from core.events import Checkpoint, Event, Paused
-from core.methods.run_state import RunState
-from core.methods.steering import Steering
-from core.storage.disk_space import DiskFullError, disk_full_event
+from sst2_tui.core.events import Checkpoint, Event, Paused
+from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.methods.steering import Steering
+from sst2_tui.core.storage.disk_space import DiskFullError, disk_full_event
 
 
 def save_or_pause(checkpoint: Callable[[str], Checkpoint], reason: str, state: RunState) -> list[Event]:

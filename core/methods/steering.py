@@ -6,10 +6,10 @@ from collections.abc import Callable, Generator
 
 import torch
 
-from core.controls import Command, ControlChannel
-from core.events import Control, Event, Paused, Prediction, Resumed, WarningEvent
-from core.methods.run_state import RunState
-from core.model.optim import current_eps, current_lr, set_eps, set_lr
+from sst2_tui.core.controls import Command, ControlChannel
+from sst2_tui.core.events import Control, Event, Paused, Prediction, Resumed, WarningEvent
+from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.model.optim import current_eps, current_lr, set_eps, set_lr
 
 
 class Steering:

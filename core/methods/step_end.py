@@ -8,15 +8,15 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 
-from core.events import Event, Nonfinite, Paused, Step
-from core.methods.closing import close_run
-from core.methods.evaluation import evaluate
-from core.methods.exporting import export_after_eval
-from core.methods.nonfinite import diagnose
-from core.methods.saving import retry_pending_save, save_or_pause
-from core.methods.training_run import MIN_SECONDS_BETWEEN_READS, TrainingRun
-from core.model.device import memory_in_use_mb
-from core.model.optim import current_eps, current_lr
+from sst2_tui.core.events import Event, Nonfinite, Paused, Step
+from sst2_tui.core.methods.closing import close_run
+from sst2_tui.core.methods.evaluation import evaluate
+from sst2_tui.core.methods.exporting import export_after_eval
+from sst2_tui.core.methods.nonfinite import diagnose
+from sst2_tui.core.methods.saving import retry_pending_save, save_or_pause
+from sst2_tui.core.methods.training_run import MIN_SECONDS_BETWEEN_READS, TrainingRun
+from sst2_tui.core.model.device import memory_in_use_mb
+from sst2_tui.core.model.optim import current_eps, current_lr
 
 
 def step_boundary(run: TrainingRun) -> Generator[list[Event], None, list[Event]]:

@@ -31,13 +31,13 @@ import torch
 # (`core.methods.get_method`), and Trainer pulls in much of transformers' training stack.
 from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
-from core.config import RunConfig
-from core.controls import ControlChannel
-from core.data.batching import Encoded, length_grouped_batches, pad_rows
-from core.events import Event
-from core.methods.leading import Leading
-from core.methods.prepare import Prepared, prepare
-from core.methods.restore import (
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import ControlChannel
+from sst2_tui.core.data.batching import Encoded, length_grouped_batches, pad_rows
+from sst2_tui.core.events import Event
+from sst2_tui.core.methods.leading import Leading
+from sst2_tui.core.methods.prepare import Prepared, prepare
+from sst2_tui.core.methods.restore import (
     ResumeFrom,
     pick_checkpoint,
     restore_optimizer_and_schedule,
@@ -45,10 +45,10 @@ from core.methods.restore import (
     restore_scaler,
     restore_weights,
 )
-from core.methods.step_end import end_step, finish, step_boundary
-from core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
-from core.model.compile_watch import CompileWatch
-from core.model.compiling import (
+from sst2_tui.core.methods.step_end import end_step, finish, step_boundary
+from sst2_tui.core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
+from sst2_tui.core.model.compile_watch import CompileWatch
+from sst2_tui.core.model.compiling import (
     compile_backend,
     compile_mode,
     compile_summary,
@@ -57,10 +57,10 @@ from core.model.compiling import (
     pad_multiple,
     prepare_for_compile,
 )
-from core.parallel.lockstep import broadcast_object, follow, obey, weights_agree
-from core.parallel.sharding import mean_over_ranks, shard
-from core.parallel.world import World
-from core.storage.checkpoints import restore_rng
+from sst2_tui.core.parallel.lockstep import broadcast_object, follow, obey, weights_agree
+from sst2_tui.core.parallel.sharding import mean_over_ranks, shard
+from sst2_tui.core.parallel.world import World
+from sst2_tui.core.storage.checkpoints import restore_rng
 
 
 class _EncodedDataset(torch.utils.data.Dataset):

@@ -13,19 +13,19 @@ from typing import Any
 
 import torch
 
-from core.config import RunConfig
-from core.controls import ControlChannel
-from core.data.batching import encode
-from core.events import Checkpoint, Event, RunStarted, WarningEvent
-from core.methods.device_totals import DeviceTotals
-from core.methods.evaluation import evaluate
-from core.methods.finite_copy import FiniteCopy
-from core.methods.prepare import Prepared
-from core.methods.run_state import RunState
-from core.methods.steering import Steering
-from core.model.compile_watch import CompileWatch
-from core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
-from core.storage.checkpoints import rotate, write_checkpoint
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import ControlChannel
+from sst2_tui.core.data.batching import encode
+from sst2_tui.core.events import Checkpoint, Event, RunStarted, WarningEvent
+from sst2_tui.core.methods.device_totals import DeviceTotals
+from sst2_tui.core.methods.evaluation import evaluate
+from sst2_tui.core.methods.finite_copy import FiniteCopy
+from sst2_tui.core.methods.prepare import Prepared
+from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.methods.steering import Steering
+from sst2_tui.core.model.compile_watch import CompileWatch
+from sst2_tui.core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
+from sst2_tui.core.storage.checkpoints import rotate, write_checkpoint
 
 # Reading values back from a GPU stalls it (see device_totals), so a GPU run reads every 25 steps;
 # on a CPU a read costs nothing and every step is shown. Whatever the count, at most every 0.25 s.

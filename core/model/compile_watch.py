@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from core.events import WarningEvent
+from sst2_tui.core.events import WarningEvent
 
 
 @dataclass(frozen=True)

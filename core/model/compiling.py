@@ -23,7 +23,7 @@ import os
 import torch
 from torch import nn
 
-from core.events import WarningEvent
+from sst2_tui.core.events import WarningEvent
 
 PAD_MULTIPLE = 8
 BACKEND_ENV = "SST2_TUI_COMPILE_BACKEND"

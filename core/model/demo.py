@@ -6,7 +6,7 @@ import torch
 from tokenizers import ByteLevelBPETokenizer
 from transformers import GPT2Config, GPT2ForSequenceClassification, PreTrainedTokenizerFast
 
-from core.data.demo import demo_corpus
+from sst2_tui.core.data.demo import demo_corpus
 
 EOT = "<|endoftext|>"
 DEMO_VOCAB = 400

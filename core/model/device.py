@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from core.errors import UserError
+from sst2_tui.core.errors import UserError
 
 
 @dataclass(frozen=True)

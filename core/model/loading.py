@@ -12,9 +12,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from core.config import RunConfig
-from core.errors import ModelError, quote
-from core.hub import model_path_problem
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import ModelError, quote
+from sst2_tui.core.hub import model_path_problem
 
 
 @dataclass
@@ -40,14 +40,14 @@ def _load_kwargs(name: str) -> dict[str, Any]:
         return {"local_files_only": True}
     except (OSError, ValueError):
         pass
-    from core.hub import require_hub
+    from sst2_tui.core.hub import require_hub
 
     require_hub(name, "model", flag="--model")
     return {}
 
 
 def load_model(config: RunConfig) -> LoadedModel:
-    from core.model.fast_ops import fuse_gelu, needs_attention_mask, no_kv_cache, skip_padding_warning_check
+    from sst2_tui.core.model.fast_ops import fuse_gelu, needs_attention_mask, no_kv_cache, skip_padding_warning_check
 
     loaded = _load_model(config)
     loaded.fused_gelu = fuse_gelu(loaded.model)
@@ -78,7 +78,7 @@ def _load_model(config: RunConfig) -> LoadedModel:
     if (Path(config.model).expanduser() / "adapter_config.json").is_file():
         return _load_adapter(config)
     if config.is_demo_model:
-        from core.model.demo import demo_model, demo_tokenizer
+        from sst2_tui.core.model.demo import demo_model, demo_tokenizer
 
         tokenizer = demo_tokenizer()
         return LoadedModel(demo_model(tokenizer, config.seed), tokenizer, tokenizer.pad_token_id,

@@ -7,7 +7,7 @@ import math
 import torch
 from torch.optim.lr_scheduler import LambdaLR
 
-from core.config import RunConfig
+from sst2_tui.core.config import RunConfig
 
 
 def build_optimizer(params: list[torch.nn.Parameter], config: RunConfig, device_kind: str) -> torch.optim.Optimizer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from core.parallel.world import World
+from sst2_tui.core.parallel.world import World
 
 
 def data_parallel(model: torch.nn.Module, world: World, device: torch.device) -> torch.nn.Module:

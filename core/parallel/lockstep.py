@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from core.parallel.world import World
+from sst2_tui.core.parallel.world import World
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def obey(world: World, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
     """A rank other than 0: wait for the leader's directive, copy its weights if asked, take its
     rates (noting a command's change in this rank's log), and return it (its `stop` says whether
     a step follows)."""
-    from core.config import format_rate
+    from sst2_tui.core.config import format_rate
 
     directive = follow(world)
     if directive.resync:

@@ -6,7 +6,7 @@ import os
 import socket
 import time
 
-from core.parallel.world import World
+from sst2_tui.core.parallel.world import World
 
 
 def is_collective_error(error: BaseException) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.config import format_rate
+from sst2_tui.core.config import format_rate
 
 COLUMNS = ("run", "method", "model", "init", "lr", "eps", "precision", "epochs", "best acc", "final acc",
            "s/epoch", "samples/s", "trainable", "device", "status")

@@ -12,10 +12,10 @@ import math
 import statistics
 from typing import Any
 
-from core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunStarted, Step
-from core.methods.predictions import most_confident_mistakes, read_predictions
-from core.report.compare import differing_settings, format_rate, result_row
-from core.storage.sessions import RunRecord, Session
+from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunStarted, Step
+from sst2_tui.core.methods.predictions import most_confident_mistakes, read_predictions
+from sst2_tui.core.report.compare import differing_settings, format_rate, result_row
+from sst2_tui.core.storage.sessions import RunRecord, Session
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = ("run_id", "method", "model", "init", "seed", "lr", "eps", "final_lr", "final_eps",

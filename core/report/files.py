@@ -7,12 +7,12 @@ import io
 import json
 from pathlib import Path
 
-from core.errors import UserError
-from core.report.content import CSV_COLUMNS, session_data
-from core.report.html import render_html
-from core.report.markdown import render_markdown
-from core.storage.files import atomic_write_text
-from core.storage.sessions import Session
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.report.content import CSV_COLUMNS, session_data
+from sst2_tui.core.report.html import render_html
+from sst2_tui.core.report.markdown import render_markdown
+from sst2_tui.core.storage.files import atomic_write_text
+from sst2_tui.core.storage.sessions import Session
 
 FORMATS = ("md", "html", "json", "csv")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from core.report.charts import svg_chart
-from core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table, document
+from sst2_tui.core.report.charts import svg_chart
+from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table, document
 
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
          "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}th{background:#f4f4f4}.diff{font-weight:bold;"

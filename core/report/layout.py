@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.report.charts import finite
-from core.report.compare import COLUMNS, run_notes
+from sst2_tui.core.report.charts import finite
+from sst2_tui.core.report.compare import COLUMNS, run_notes
 
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
               "at 90% on SST-2's 872. Differences smaller than two standard errors are not evidence.")

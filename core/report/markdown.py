@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.report.charts import text_sparkline
-from core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table, document
+from sst2_tui.core.report.charts import text_sparkline
+from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table, document
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 

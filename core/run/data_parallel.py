@@ -16,11 +16,11 @@ import sys
 import traceback
 from pathlib import Path
 
-from core.config import RunConfig
-from core.parallel.lockstep import broadcast_object
-from core.parallel.peers import is_collective_error, lost_peer_message
-from core.parallel.world import World, leave
-from core.run.terminal import redirect_output_to
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.parallel.lockstep import broadcast_object
+from sst2_tui.core.parallel.peers import is_collective_error, lost_peer_message
+from sst2_tui.core.parallel.world import World, leave
+from sst2_tui.core.run.terminal import redirect_output_to
 
 
 def share_setup(world: World, config: RunConfig, run_dir: Path) -> None:
@@ -46,7 +46,7 @@ def follow_leader(world: World) -> int:
             redirect_output_to(rank_log(run_dir, world.rank))
         print(f"rank {world.rank} of {world.size} ({world.backend}), pid {os.getpid()} on {socket.gethostname()}, "
               f"following rank 0 in {run_dir}", flush=True)
-        from core.methods.following import follow_run
+        from sst2_tui.core.methods.following import follow_run
 
         step = follow_run(setup["config"], run_dir, world)
         print(f"rank {world.rank}: stopped at step {step}, as rank 0 directed", flush=True)

@@ -13,10 +13,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from core.controls import Command, ControlChannel
-from core.events import DiskFull, Event
-from core.storage.disk_space import MB, DiskFullError, disk_full_event, free_bytes
-from core.storage.files import EventLog
+from sst2_tui.core.controls import Command, ControlChannel
+from sst2_tui.core.events import DiskFull, Event
+from sst2_tui.core.storage.disk_space import MB, DiskFullError, disk_full_event, free_bytes
+from sst2_tui.core.storage.files import EventLog
 
 POLL_SECONDS = 3.0
 

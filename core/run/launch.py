@@ -14,22 +14,22 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.config import RunConfig, run_argv
-from core.controls import RunHandle
-from core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
-from core.events import Event, RunFailed, RunFinished, event_from_json
-from core.run.runner import RunOutcome
-from core.run.terminal import redirect_output_to
-from core.storage.control_file import append_command
-from core.storage.sessions import RunFolder, Session
-from core.storage.validated import read_summary
+from sst2_tui.core.config import RunConfig, run_argv
+from sst2_tui.core.controls import RunHandle
+from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
+from sst2_tui.core.events import Event, RunFailed, RunFinished, event_from_json
+from sst2_tui.core.run.runner import RunOutcome
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.run.terminal import redirect_output_to
+from sst2_tui.core.storage.control_file import append_command
+from sst2_tui.core.storage.sessions import RunFolder, Session
+from sst2_tui.core.storage.validated import read_summary
 
 ANNOUNCE_ENV = "SST2_TUI_ANNOUNCE_RUN"
 LOG_NAME = "run.log"
@@ -47,7 +47,7 @@ class Launched:
 def start_detached(argv: list[str]) -> Launched:
     """`sst2-tui` with `argv`, detached; returns once its run folder exists and is locked. A run
     that fails before that (bad data, a locked session) raises UserError with its one line."""
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", *argv, "--attachable"], stdin=subprocess.DEVNULL,
+    process = subprocess.Popen([*sst2_command(), *argv, "--attachable"], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                                env={**os.environ, ANNOUNCE_ENV: "1"}, text=True)
     line = process.stdout.readline()

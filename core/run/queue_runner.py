@@ -11,13 +11,13 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from core.config import RunConfig, run_argv
-from core.storage.queue_file import SessionQueue
-from core.storage.sessions import Session, lock_is_held
+from sst2_tui.core.config import RunConfig, run_argv
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.sessions import Session, lock_is_held
 
 LOCK_NAME = ".queue-runner.lock"
 LOG_NAME = "queue-runner.log"
@@ -34,7 +34,7 @@ def ensure_queue_runner(session_path: Path) -> None:
         return
     log = os.open(session_path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)  # a log to read: the umask decides
     try:
-        subprocess.Popen([sys.executable, "-m", "cli.main", "queue-runner", str(session_path)], stdin=subprocess.DEVNULL,
+        subprocess.Popen([*sst2_command(), "queue-runner", str(session_path)], stdin=subprocess.DEVNULL,
                          stdout=log, stderr=log, start_new_session=True)
     finally:
         os.close(log)
@@ -62,7 +62,7 @@ def run_queue(session_path: Path) -> int:
             except (ValueError, TypeError) as error:  # a hand-edited item: skipped, said in the log
                 print(f"queue item {item.get('id')} skipped: {error}", flush=True)
                 continue
-            subprocess.run([sys.executable, "-m", "cli.main", *argv], stdin=subprocess.DEVNULL, check=False)
+            subprocess.run([*sst2_command(), *argv], stdin=subprocess.DEVNULL, check=False)
     finally:
         os.close(descriptor)
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.config import RunConfig
-from core.errors import UserError
-from core.events import RunStarted
-from core.storage.checkpoints import complete_checkpoints, rotate
-from core.storage.files import read_json
-from core.storage.sessions import RunFolder, Session, load_run
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.events import RunStarted
+from sst2_tui.core.storage.checkpoints import complete_checkpoints, rotate
+from sst2_tui.core.storage.files import read_json
+from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
 
 # What a checkpoint's weights, optimizer state and data position depend on: resuming with any of
 # these changed would continue a different run.

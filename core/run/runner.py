@@ -13,20 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.config import RunConfig
-from core.controls import STOP, RunHandle
-from core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
-from core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
-from core.methods import get_method
-from core.model.device import release_memory
-from core.parallel.peers import is_collective_error, lost_peer_message
-from core.parallel.world import current as current_world
-from core.run.disk_watcher import DiskWatcher
-from core.run.resume import resume_point
-from core.storage.control_file import ControlFileReader
-from core.storage.disk_space import DiskFullError
-from core.storage.files import EventLog, atomic_write_json
-from core.storage.sessions import RunFolder, Session
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import STOP, RunHandle
+from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
+from sst2_tui.core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
+from sst2_tui.core.methods import get_method
+from sst2_tui.core.model.device import release_memory
+from sst2_tui.core.parallel.peers import is_collective_error, lost_peer_message
+from sst2_tui.core.parallel.world import current as current_world
+from sst2_tui.core.run.disk_watcher import DiskWatcher
+from sst2_tui.core.run.resume import resume_point
+from sst2_tui.core.storage.control_file import ControlFileReader
+from sst2_tui.core.storage.disk_space import DiskFullError
+from sst2_tui.core.storage.files import EventLog, atomic_write_json
+from sst2_tui.core.storage.sessions import RunFolder, Session
 
 
 @dataclass

@@ -19,8 +19,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from core.storage.disk_space import MB, DiskFullError, is_disk_full
-from core.storage.files import atomic_write_json, atomic_write_text, fsync_dir
+from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
+from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, fsync_dir
 
 NAME = re.compile(r"^step-(\d+)$")
 

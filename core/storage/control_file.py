@@ -18,8 +18,8 @@ import secrets
 import time
 from pathlib import Path
 
-from core.controls import KINDS, Command, make_command
-from core.errors import quote
+from sst2_tui.core.controls import KINDS, Command, make_command
+from sst2_tui.core.errors import quote
 
 MAX_LINE_BYTES = 4096
 SOURCES = ("app", "cli")

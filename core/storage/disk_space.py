@@ -11,7 +11,7 @@ import errno
 import shutil
 from pathlib import Path
 
-from core.events import DiskFull
+from sst2_tui.core.events import DiskFull
 
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 MB = 1_000_000

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.events import Event, event_from_json
-from core.storage.disk_space import MB, DiskFullError, is_disk_full
+from sst2_tui.core.events import Event, event_from_json
+from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
 
 
 def fsync_dir(path: Path) -> None:

@@ -16,8 +16,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from core.storage.files import atomic_write_json
-from core.storage.validated import read_object
+from sst2_tui.core.storage.files import atomic_write_json
+from sst2_tui.core.storage.validated import read_object
 
 QUEUE_FILE = "queue.json"
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.config import RunConfig
-from core.errors import UserError, quote, why_not_written
-from core.events import Event, Paused, Resumed, RunFailed, RunFinished, RunStarted
-from core.storage.files import atomic_write_json, read_events
-from core.storage.validated import read_config, read_object, read_summary, summary_problem
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import UserError, quote, why_not_written
+from sst2_tui.core.events import Event, Paused, Resumed, RunFailed, RunFinished, RunStarted
+from sst2_tui.core.storage.files import atomic_write_json, read_events
+from sst2_tui.core.storage.validated import read_config, read_object, read_summary, summary_problem
 
 SCHEMA = 1
 ENV_VAR = "SST2_TUI_SESSIONS"

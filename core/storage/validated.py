@@ -13,9 +13,9 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from core.config import RunConfig
-from core.errors import quote
-from core.events import value_matches
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import quote
+from sst2_tui.core.events import value_matches
 
 Number = float | None
 SUMMARY_TYPES: dict[str, Any] = {

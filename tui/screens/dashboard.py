@@ -7,15 +7,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from tui.run_queue import Waiting
-from tui.run_view import RunView
-from tui.widgets.curve import Curve
-from tui.widgets.device_panel import DevicePanel
-from tui.widgets.intervention_log import InterventionLog
-from tui.widgets.pause_banner import PauseBanner
-from tui.widgets.queue_list import QueueList
-from tui.widgets.run_status import RunNumbers, RunTitle
-from tui.widgets.step_bar import StepBar
+from sst2_tui.tui.run_queue import Waiting
+from sst2_tui.tui.run_view import RunView
+from sst2_tui.tui.widgets.curve import Curve
+from sst2_tui.tui.widgets.device_panel import DevicePanel
+from sst2_tui.tui.widgets.intervention_log import InterventionLog
+from sst2_tui.tui.widgets.pause_banner import PauseBanner
+from sst2_tui.tui.widgets.queue_list import QueueList
+from sst2_tui.tui.widgets.run_status import RunNumbers, RunTitle
+from sst2_tui.tui.widgets.step_bar import StepBar
 
 TALL_ENOUGH_FOR_CHARTS_AND_BANNER = 36
 LEAVING_HINT = "q leaves it training · back: sst2-tui attach"

@@ -14,9 +14,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from core.config import FORM_FIELDS, ConfigError, RunConfig, format_rate, options, shown_default, value_type
-from core.data.loading import data_path_problem
-from core.hub import model_path_problem
+from sst2_tui.core.config import FORM_FIELDS, ConfigError, RunConfig, format_rate, options, shown_default, value_type
+from sst2_tui.core.data.loading import data_path_problem
+from sst2_tui.core.hub import model_path_problem
 
 # Built from RunConfig's fields: their labels, placeholders, choices and value types.
 _OPTIONS = {option.name: option for option in options()}

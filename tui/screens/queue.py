@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.run_queue import Waiting
+from sst2_tui.tui.run_queue import Waiting
 
 
 class QueueScreen(ModalScreen[Waiting | None]):

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from core.config import format_rate, parse_rate
+from sst2_tui.core.config import format_rate, parse_rate
 
 
 class RateDialog(ModalScreen[float | None]):

@@ -9,10 +9,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from core.report.compare import COLUMNS, differing_settings, result_row, run_notes
-from tui.run_view import RunView, fmt_value
-from tui.widgets.curve import Curve
-from tui.widgets.device_panel import describe_device
+from sst2_tui.core.report.compare import COLUMNS, differing_settings, result_row, run_notes
+from sst2_tui.tui.run_view import RunView, fmt_value
+from sst2_tui.tui.widgets.curve import Curve
+from sst2_tui.tui.widgets.device_panel import describe_device
 
 
 def rows_for(views: list[RunView]) -> list[dict[str, str]]:

@@ -12,12 +12,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
-from core.errors import UserError
-from core.events import RunStarted
-from core.storage.sessions import Session, list_sessions, overview
-from tui.run_view import RunView, view_from_events
-from tui.screens.results import ResultsTable
-from tui.widgets.curve import Curve
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.events import RunStarted
+from sst2_tui.core.storage.sessions import Session, list_sessions, overview
+from sst2_tui.tui.run_view import RunView, view_from_events
+from sst2_tui.tui.screens.results import ResultsTable
+from sst2_tui.tui.widgets.curve import Curve
 
 RESUMABLE = ("interrupted", "stopped", "died")
 
@@ -98,8 +98,8 @@ class SessionDetailScreen(Screen):
             self._show(event.cursor_row)
 
     def action_resume_run(self) -> None:
-        from core.run.resume import plan_resume
-        from tui.run_queue import Resumption
+        from sst2_tui.core.run.resume import plan_resume
+        from sst2_tui.tui.run_queue import Resumption
 
         if not 0 <= self.highlighted < len(self.views):
             return

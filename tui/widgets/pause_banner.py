@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from core.events import DiskFull, Nonfinite
+from sst2_tui.core.events import DiskFull, Nonfinite
 
 
 def rerun_flags(changes: dict) -> str:

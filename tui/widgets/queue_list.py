@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tui.run_queue import Waiting
-from tui.widgets.changed_only import ChangedOnly
+from sst2_tui.tui.run_queue import Waiting
+from sst2_tui.tui.widgets.changed_only import ChangedOnly
 
 ROWS = 4  # lines under the heading before the box knows its size (80x24 has room for four)
 

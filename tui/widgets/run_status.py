@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tui.run_view import RunView, fmt_rate
-from tui.widgets.changed_only import ChangedOnly
+from sst2_tui.tui.run_view import RunView, fmt_rate
+from sst2_tui.tui.widgets.changed_only import ChangedOnly
 
 STATUS_STYLE = {"running": "bold green", "paused": "bold yellow reverse", "failed": "bold red",
                 "finished": "bold", "stopped": "bold", "interrupted": "bold yellow", "starting": "italic"}

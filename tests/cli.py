@@ -1,0 +1,54 @@
+"""The one way tests start `sst2-tui` as its own process: the route production uses for its children
+(`sst2_command`: `python -P -m sst2_tui`), so a test sees what a user's shell would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sst2_tui.core.run.self_command import sst2_command
+
+
+def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None, stdin: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`sst2-tui ARGS` to its end; stdout and stderr captured as text."""
+    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          input=stdin, env=env)
+
+
+def start_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, **popen) -> subprocess.Popen:
+    """`sst2-tui ARGS` in the background; the caller waits for it or kills it."""
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen([*sst2_command(), *args], text=True, cwd=cwd, env=env, **popen)
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 60, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} not reached in {timeout:.0f} s"
+        time.sleep(0.1)
+
+
+def steps_logged(run_dir: Path) -> int:
+    events = run_dir / "events.jsonl"
+    return events.read_text().count('"type":"step"') if events.exists() else 0
+
+
+def kill_after_steps(process: subprocess.Popen, run_dir: Callable[[], Path | None], steps: int, timeout: float = 120) -> None:
+    """SIGKILL `process` once its run folder has logged `steps` steps, and check it really died by it."""
+    wait_until(lambda: (folder := run_dir()) is not None and steps_logged(folder) >= steps, timeout, f"{steps} steps")
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL, "the run was not killed by SIGKILL"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
