@@ -8,7 +8,7 @@ import sys
 def doctor() -> int:
     import torch
 
-    from sst2_tui.core.hub import hub_offline_by_env, hub_reachable
+    from sst2_tui.core.hub import hub_offline_by_env, hub_reachable, offline_variable
     from sst2_tui.core.methods.prepare import library_versions
     from sst2_tui.core.model.compiling import readiness
     from sst2_tui.core.model.device import detect, plan_precision
@@ -25,9 +25,10 @@ def doctor() -> int:
     for name, version in library_versions().items():
         print(f"{name:<11} {version}")
     if hub_offline_by_env():
-        hub = "offline (HF_HUB_OFFLINE is set): use local folders or demo"
+        hub = f"offline ({offline_variable()} is set): use local folders, cached models or demo"
     else:
-        hub = "reachable" if hub_reachable() else "unreachable: use local folders (a model folder, a GLUE-style data folder) or demo"
+        hub = ("reachable" if hub_reachable()
+               else "unreachable: use local folders (a model folder, a GLUE-style data folder), cached models or demo")
     print(f"hub         {hub}")
     sys.stdout.flush()
     return 0

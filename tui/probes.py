@@ -13,8 +13,8 @@ def probe_device() -> tuple[dict, str, dict[str, str]]:
 
 
 def describe_hub() -> str:
-    from sst2_tui.core.hub import hub_offline_by_env, hub_reachable
+    from sst2_tui.core.hub import hub_offline_by_env, hub_reachable, offline_variable
 
     if hub_offline_by_env():
-        return "offline (HF_HUB_OFFLINE): local or demo"
+        return f"offline ({offline_variable()}): local or demo"
     return "reachable" if hub_reachable() else "unreachable: local folders or demo"

@@ -30,20 +30,23 @@ class LoadedModel:
 
 
 def _load_kwargs(name: str) -> dict[str, Any]:
-    """Local folders load with local_files_only; Hub ids use the cache first, else need the Hub."""
+    """Local folders load with local_files_only; a Hub id in the local cache loads from it, offline
+    at once when the Hub does not answer (the HF libraries would retry each file); otherwise the
+    Hub is needed."""
     if name == "demo" or Path(name).expanduser().exists():
         return {"local_files_only": True}
     from transformers import AutoConfig
 
+    from sst2_tui.core.hub import go_offline, hub_reachable, require_hub
+
     try:
         AutoConfig.from_pretrained(name, local_files_only=True)
-        return {"local_files_only": True}
     except (OSError, ValueError):
-        pass
-    from sst2_tui.core.hub import require_hub
-
-    require_hub(name, "model", flag="--model")
-    return {}
+        require_hub(name, "model", flag="--model")
+        return {}
+    if not hub_reachable():
+        go_offline()
+    return {"local_files_only": True}
 
 
 def load_model(config: RunConfig) -> LoadedModel:
