@@ -19,9 +19,10 @@ from typing import Any
 
 from sst2_tui.core.errors import why_not_written
 from sst2_tui.core.events import Event, Exported, WarningEvent
+from sst2_tui.core.methods.model_card import card_settings, card_text, hub_id
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
-from sst2_tui.core.storage.files import atomic_write_json, fsync_dir
+from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, fsync_dir, readable_mode
 
 LABELS = {0: "negative", 1: "positive"}
 INFO = "export.json"
@@ -39,7 +40,7 @@ def export_after_eval(prep: Prepared, state: RunState) -> list[Event]:
     if prep.config.export != "best" or state.best_step != state.step or state.last_eval_step != state.step:
         return []
     with state.clock.stopped():
-        return write_exports(prep, state.step, state.best_accuracy)
+        return write_exports(prep, state, state.best_accuracy)
 
 
 def export_at_close(prep: Prepared, state: RunState) -> list[Event]:
@@ -48,40 +49,49 @@ def export_at_close(prep: Prepared, state: RunState) -> list[Event]:
         return []
     accuracy = state.final_accuracy if state.last_eval_step == state.step else None
     with state.clock.stopped():
-        return write_exports(prep, state.step, accuracy)
+        return write_exports(prep, state, accuracy)
 
 
-def write_exports(prep: Prepared, step: int, accuracy: float | None) -> list[Event]:
+def write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> list[Event]:
     """The export of this step, or a warning when it could not be written (the run goes on; its
     checkpoints are untouched, and the previous export, if any, is still whole)."""
+    step = state.step
     try:
-        return _write_exports(prep, step, accuracy)
+        return _write_exports(prep, state, accuracy)
     except OSError as error:
         where = getattr(error, "filename", None) or prep.run_dir
         return [WarningEvent(code="export_failed",
                              message=f"could not export step {step} to {where}: {why_not_written(error)}")]
 
 
-def _write_exports(prep: Prepared, step: int, accuracy: float | None) -> list[Event]:
+def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> list[Event]:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # "Writing model shards" bars: not on a run's terminal
-    model, tokenizer, run_dir = prep.model, prep.loaded.tokenizer, prep.run_dir
+    model, tokenizer, run_dir, step = prep.model, prep.loaded.tokenizer, prep.run_dir, state.step
+    local = Path(prep.config.model).expanduser()
     info = {"step": step, "accuracy": accuracy, "run_id": prep.run_id, "method": prep.config.method,
-            "model": prep.config.model, "precision": prep.plan.name}
+            "model": prep.config.model, "base_model_hub_id": hub_id(prep.config.model),
+            "base_model_path": str(local.resolve()) if local.exists() else None, "precision": prep.plan.name}
+
+    def card(what: str) -> str:
+        return card_text(what=what, config=prep.config, info=info, examples=len(prep.validation.labels),
+                         hardware=prep.device.describe(), train_seconds=state.clock.seconds,
+                         settings=card_settings(prep.config, prep.effective))
+
     events: list[Event] = []
     if is_lora(model):
         base = {"model": prep.config.model, "init": prep.config.resolved().init, "seed": prep.config.seed}
-        _write_folder(run_dir / "adapter", lambda path: _save_adapter(model, tokenizer, path, base), info)
+        _write_folder(run_dir / "adapter", lambda path: _save_adapter(model, tokenizer, path, base, card("adapter")), info)
         events.append(Exported(step=step, path=str(run_dir / "adapter"), what="adapter", accuracy=accuracy))
         if prep.config.merge:
             # A copy on the host: merging folds the adapter into the weights in place, and the run
             # goes on training the adapter.
             merged = copy.deepcopy(model).to("cpu").merge_and_unload()
-            _write_folder(run_dir / "model", lambda path: _save_model(merged, tokenizer, path), info)
+            _write_folder(run_dir / "model", lambda path: _save_model(merged, tokenizer, path, card("model")), info)
             events.append(Exported(step=step, path=str(run_dir / "model"), what="merged model", accuracy=accuracy))
     else:
-        _write_folder(run_dir / "model", lambda path: _save_model(model, tokenizer, path), info)
+        _write_folder(run_dir / "model", lambda path: _save_model(model, tokenizer, path, card("model")), info)
         events.append(Exported(step=step, path=str(run_dir / "model"), what="model", accuracy=accuracy))
     return events
 
@@ -102,17 +112,34 @@ def _label(config: Any) -> None:
     config.id2label, config.label2id = dict(LABELS), {name: index for index, name in LABELS.items()}
 
 
-def _save_model(model: Any, tokenizer: Any, path: Path) -> None:
+def _save_model(model: Any, tokenizer: Any, path: Path, card: str) -> None:
     _label(model.config)
     model.save_pretrained(path, safe_serialization=True)
     tokenizer.save_pretrained(path)
+    atomic_write_text(path / "README.md", card)
 
 
-def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, Any]) -> None:
+def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, Any], card: str) -> None:
     _label(model.config)
     model.save_pretrained(path)  # adapter_config.json + adapter_model.safetensors (LoRA and the head)
     tokenizer.save_pretrained(path)
     atomic_write_json(path / BASE, base)
+    # peft names the base by the path it was loaded from (a cache or venv folder on this machine):
+    # name it by its Hub id, so the adapter loads anywhere; the local path stays in export.json.
+    adapter_config = path / "adapter_config.json"
+    settings = json.loads(adapter_config.read_text(encoding="utf-8"))
+    settings["base_model_name_or_path"] = hub_id(base["model"]) or settings.get("base_model_name_or_path")
+    atomic_write_json(adapter_config, settings)
+    atomic_write_text(path / "README.md", card)  # in place of peft's blank template
+
+
+def _readable_tree(folder: Path) -> None:
+    """Files as any file this tool writes (the umask decides; safetensors wrote its weights 0600),
+    so whoever may read the JSON beside them may read the weights too."""
+    for item in folder.rglob("*"):
+        if item.is_file() and not item.is_symlink():
+            os.chmod(item, readable_mode())
+    os.chmod(folder, readable_mode() | ((readable_mode() & 0o444) >> 2))  # r -> x for folders
 
 
 def _write_folder(final: Path, write, info: dict[str, Any]) -> None:
@@ -123,6 +150,7 @@ def _write_folder(final: Path, write, info: dict[str, Any]) -> None:
     try:
         write(temporary)
         atomic_write_json(temporary / INFO, info)
+        _readable_tree(temporary)
         fsync_dir(temporary)
         if final.exists():
             final.rename(old)
