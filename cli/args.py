@@ -69,10 +69,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     a("--seeds", type=_seeds, metavar="S,S,...", help="repeat the run once per seed in the same session, e.g. 0,1,2")
     a("--session", metavar="NAME", help="session folder name (default: timestamp and a short slug)")
     a("--sessions-dir", type=Path, dest="run_sessions_dir", metavar="DIR",
-      help="where sessions are stored (default: $SST2_TUI_SESSIONS or ./sessions)")
+      help="where sessions are stored (default: $SST2_TUI_SESSIONS; else ./sessions if the current folder has one; "
+           "else ~/.local/share/sst2-tui/sessions)")
     a("--resume", type=Path, metavar="RUN_DIR",
       help="continue an interrupted or stopped full, lora or trainer run from its newest complete checkpoint")
     a("--quiet", action="store_true", help="no progress bar")
+    a("--verbose", action="store_true", help="also the libraries' own output: transformers' loading bars and load report, "
+                                             "deprecation warnings")
     a("--detach", action="store_true",
       help="train in the background, away from this terminal: print {run_dir, session_dir, pid} and return")
     parallel = parser.add_argument_group("data-parallel (torchrun)")

@@ -10,12 +10,17 @@ import os
 import sys
 from pathlib import Path
 
+import shtab
+
+from sst2_tui import __version__
 from sst2_tui.cli.args import add_run_arguments
 from sst2_tui.cli.ctl_command import add_ctl_arguments
 from sst2_tui.cli.predict_command import add_predict_arguments
 
 PROG = "sst2-tui"
 MAX_MESSAGE = 300
+SESSIONS_DIR_HELP = ("where sessions are stored (default: $SST2_TUI_SESSIONS; else ./sessions if the current folder "
+                     "has one; else $XDG_DATA_HOME/sst2-tui/sessions, i.e. ~/.local/share/sst2-tui/sessions)")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -38,9 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo", action="store_true",
                         help="open the app and queue the offline demo (full, trainer, lora, and a pure-fp16 run that turns NaN)")
-    parser.add_argument("--sessions-dir", type=Path, default=None,
-                        help="where sessions are stored (default: $SST2_TUI_SESSIONS or ./sessions)")
-    commands = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+    parser.add_argument("--sessions-dir", type=Path, default=None, help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    shtab.add_argument_to(parser, ["--print-completion"], help="print a completion script for bash, zsh or tcsh "
+                          "(e.g. sst2-tui --print-completion bash > ~/.local/share/bash-completion/completions/sst2-tui)")
+    commands = parser.add_subparsers(dest="command", parser_class=OneLineParser, metavar="COMMAND")
     run = commands.add_parser("run", help="one headless run; the last stdout line is a JSON summary",
                               description="Run one method headless. The last line on stdout is a JSON summary.")
     add_run_arguments(run)
@@ -49,20 +56,29 @@ def build_parser() -> argparse.ArgumentParser:
     add_ctl_arguments(ctl)
     attach = commands.add_parser("attach", help="open the app on a live run (the newest, or the one given)",
                                  description="Watch and steer a run that trains in the background.")
-    attach.add_argument("path", nargs="?", type=Path, help="a run folder, a session folder, or a sessions folder")
-    runner = commands.add_parser("queue-runner", help="start a session's queued runs one by one (the app starts it)")
-    runner.add_argument("session_dir", type=Path)
-    commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability")
-    sessions = commands.add_parser("sessions", help="list saved sessions")
-    sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", help=argparse.SUPPRESS)
+    attach.add_argument("path", nargs="?", type=Path,
+                        help="a run folder, a session folder, or a sessions folder").complete = shtab.DIRECTORY
+    runner = commands.add_parser("queue-runner", help="start a session's queued runs one by one (the app starts it)",
+                                 description="Start a session's queued runs one by one; the app and --demo start it.")
+    runner.add_argument("session_dir", type=Path, help="the session folder whose queue.json to run").complete = shtab.DIRECTORY
+    commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability",
+                        description="Say what this machine offers: device, precision, --compile, versions, the Hub.")
+    sessions = commands.add_parser("sessions", help="list saved sessions",
+                                   description="List the saved sessions and each run's state (live, paused, died, finished...).")
+    sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", metavar="DIR",
+                          help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY
     sessions.add_argument("--json", action="store_true", help="print every session and run as one JSON document")
     predict = commands.add_parser("predict", help="classify sentences with a trained model: one JSON line each",
                                   description="Classify sentences with a run's exported model (or a folder, Hub name, demo).")
     add_predict_arguments(predict)
-    report = commands.add_parser("report", help="export a session report (md, html, json, csv)")
-    report.add_argument("session_dir", type=Path, help="the session folder")
-    report.add_argument("--format", default="all", choices=["md", "html", "json", "csv", "all"])
-    report.add_argument("--out", type=Path, default=None, help="output folder (default: the session folder)")
+    report = commands.add_parser("report", help="export a session report (md, html, json, csv)",
+                                 description="Write a session's report: report.md, report.html, results.csv, session.json.")
+    report.add_argument("session_dir", type=Path, help="the session folder").complete = shtab.DIRECTORY
+    report.add_argument("--format", default="all", choices=["md", "html", "json", "csv", "all"],
+                        help="which files: md (report.md), html (report.html), json (session.json), csv (results.csv), "
+                             "or all (default all)")
+    report.add_argument("--out", type=Path, default=None,
+                        help="the folder to write them to (default: the session folder)").complete = shtab.DIRECTORY
     return parser
 
 

@@ -12,7 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from sst2_tui.core.errors import EXIT_OK, UserError, quote
+from sst2_tui.cli.library_noise import quiet_libraries
+from sst2_tui.core.errors import EXIT_OK, ModelError, UserError, quote
 
 TEXT_FIELDS = ("sentence", "text")
 
@@ -22,7 +23,9 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to classify (else --file, else stdin)")
     parser.add_argument("--file", type=Path, help="one sentence per line, or .jsonl with a sentence or text field")
     parser.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass (default 32)")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
+                        help="where the model runs: auto (a GPU when there is one), cpu, cuda or mps (default auto)")
+    parser.add_argument("--verbose", action="store_true", help="also the libraries' own output (loading bars, load report)")
 
 
 def read_sentences(args: argparse.Namespace) -> list[str]:
@@ -72,10 +75,14 @@ def sentences_from_lines(lines: list[str], where: str, jsonl: bool) -> list[str]
 def predict_command(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise UserError(f"--batch-size {args.batch_size}: give a whole number of at least 1")
+    quiet_libraries(args.verbose)
     sentences = read_sentences(args)  # before the model loads: a bad input fails in a second
     from sst2_tui.core.methods.predicting import Predictor
 
-    predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size)
+    try:
+        predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size)
+    except ModelError as error:  # the loaders speak of `run --model`; here the model is predict's MODEL
+        raise ModelError(f"predict {str(error).removeprefix('--model ')}") from None
     for row in predictor.predict(sentences):
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     return EXIT_OK

@@ -7,10 +7,10 @@ import json
 import os
 import signal
 import sys
-import warnings
 from typing import Any
 
 from sst2_tui.cli.args import config_from_args, flag_for
+from sst2_tui.cli.library_noise import quiet_libraries
 from sst2_tui.core.config import ConfigError
 from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 from sst2_tui.core.run.terminal import detach_from_dead_terminal
@@ -60,13 +60,6 @@ def resume_command(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
-def _quiet_library_deprecations() -> None:
-    """Libraries' FutureWarnings (e.g. peft calling a renamed transformers property) are notes for
-    developers, not for the person running a fine-tune; PYTHONWARNINGS still shows them."""
-    if not sys.warnoptions:
-        warnings.filterwarnings("ignore", category=FutureWarning)
-
-
 def _on_folder(folder, session_path, config) -> None:
     """The run folder exists and is locked: a detached run tells its parent where; rank 0 of a
     data-parallel run tells the other ranks what to run and where."""
@@ -95,7 +88,7 @@ def _join_torchrun() -> int | None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    _quiet_library_deprecations()
+    quiet_libraries(args.verbose)
     if args.nproc_per_node is None:
         code = _join_torchrun()
         if code is not None:

@@ -162,9 +162,10 @@ class RunConfig:
     """`adamw` or `sgd` (plain SGD with momentum 0.9)."""
     schedule: str = option("constant", "learning-rate schedule (linear and cosine decay to 0)", choices=SCHEDULES)
     """Learning-rate schedule: `constant`, `linear` decay to 0, or `cosine` decay to 0."""
-    precision: str = option("auto", "auto: bf16 autocast where supported, fp16+GradScaler on older GPUs, fp32 on CPU",
+    precision: str = option("auto", "auto: bf16 autocast on GPUs and CPUs with bf16 instructions, fp16+GradScaler on "
+                                    "older GPUs, fp32 elsewhere (sst2-tui doctor says which)",
                             choices=PRECISIONS, form="precision")
-    """`auto` (bf16 autocast where supported, fp16 autocast + GradScaler on older GPUs, fp32 on CPU),
+    """`auto` (bf16 autocast on GPUs and CPUs with bf16 instructions, fp16 autocast + GradScaler on older GPUs, fp32 elsewhere),
     `fp32`, `fp16`, `bf16`, or `fp16-pure` (the model itself cast to float16)."""
     max_length: int = option(128, "truncate sentences to L tokens", metavar="L")
     """Longest tokenized sentence; longer ones are truncated."""

@@ -51,3 +51,20 @@ def glue_folder(tmp_path: Path) -> Path:
     write_tsv(folder / "train.tsv", train)
     write_tsv(folder / "dev.tsv", [("a great film", "1"), ("a boring film", "0"), ("quite lovely", "1")])
     return folder
+
+
+@pytest.fixture
+def hf_cache(tmp_path: Path) -> Path:
+    """An HF cache holding `someorg/tiny` (the demo's tiny GPT-2) as `hf download` leaves it."""
+    from sst2_tui.core.model.demo import demo_model, demo_tokenizer
+
+    home = tmp_path / "hf-home"
+    repo = home / "hub" / "models--someorg--tiny"
+    snapshot = repo / "snapshots" / ("0123456789abcdef" * 3)[:40]
+    snapshot.mkdir(parents=True)
+    tokenizer = demo_tokenizer()
+    demo_model(tokenizer, seed=0).save_pretrained(snapshot)
+    tokenizer.save_pretrained(snapshot)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(snapshot.name)
+    return home

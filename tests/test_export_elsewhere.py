@@ -15,15 +15,14 @@ import pytest
 
 from sst2_tui.core.run.self_command import python_command
 from sst2_tui.core.storage.files import readable_mode
-from tests.cli import run_cli
-from tests.test_hub_conventions import _closed_port, _env, hf_cache  # noqa: F401 - a fixture
+from tests.cli import closed_port, hubless_env, run_cli
 
 pytestmark = pytest.mark.slow
 TRAIN = ["--data", "demo", "--epochs", "0.2", "--eval-every", "5", "--quiet"]
 
 
 def _trained(tmp_path: Path, home: Path, *args: str) -> dict:
-    env = _env(HF_HOME=str(home), HF_ENDPOINT=f"http://127.0.0.1:{_closed_port()}")
+    env = hubless_env(HF_HOME=str(home), HF_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
     result = run_cli("run", *args, *TRAIN, "--sessions-dir", str(tmp_path / "s"), env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -49,7 +48,7 @@ def test_a_lora_adapter_loads_through_peft_auto_class_from_another_path_with_its
         print(model.config.id2label[0], model.config.id2label[1], model.peft_config["default"].base_model_name_or_path)
     """)
     loaded = subprocess.run([*python_command(), "-c", script, str(elsewhere)], capture_output=True, text=True, timeout=300,
-                            cwd=tmp_path, env=_env(HF_HOME=str(hf_cache), HF_HUB_OFFLINE="1"))
+                            cwd=tmp_path, env=hubless_env(HF_HOME=str(hf_cache), HF_HUB_OFFLINE="1"))
     assert loaded.returncode == 0, loaded.stderr[-2000:]
     assert loaded.stdout.split() == ["negative", "positive", "someorg/tiny"]
 

@@ -5,31 +5,15 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
-import socket
 import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 
 from sst2_tui.core.run.self_command import python_command
-from tests.cli import run_cli
+from tests.cli import closed_port, hubless_env, run_cli
 
 PROBE = "from sst2_tui.core.hub import hub_reachable; print(hub_reachable(timeout=3))"
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
-                        "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")}
-    return {**env, **extra}
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -66,8 +50,8 @@ def test_the_probe_goes_through_the_users_proxy(proxy):
     """On a proxy-only network the Hub is reachable the way the HF libraries reach it."""
     url, seen = proxy
     endpoint = "http://hub.invalid"  # resolves nowhere: only the proxy can answer for it
-    assert _probe(_env(HF_ENDPOINT=endpoint)) == "False"
-    assert _probe(_env(HF_ENDPOINT=endpoint, HTTP_PROXY=url, http_proxy=url)) == "True"
+    assert _probe(hubless_env(HF_ENDPOINT=endpoint)) == "False"
+    assert _probe(hubless_env(HF_ENDPOINT=endpoint, HTTP_PROXY=url, http_proxy=url)) == "True"
     assert seen and seen[0].startswith(endpoint), "the request went through the proxy to the endpoint"
 
 
@@ -75,42 +59,29 @@ def test_the_probe_goes_through_the_users_proxy(proxy):
 @pytest.mark.parametrize("variable", ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"])
 def test_either_offline_variable_means_offline_without_a_request(proxy, variable):
     url, seen = proxy
-    assert _probe(_env(HF_ENDPOINT="http://hub.invalid", HTTP_PROXY=url, http_proxy=url, **{variable: "1"})) == "False"
+    assert _probe(hubless_env(HF_ENDPOINT="http://hub.invalid", HTTP_PROXY=url, http_proxy=url, **{variable: "1"})) == "False"
     assert seen == []
-
-
-@pytest.fixture
-def hf_cache(tmp_path: Path) -> Path:
-    """An HF cache holding `someorg/tiny` (the demo's tiny GPT-2) as `hf download` leaves it."""
-    from sst2_tui.core.model.demo import demo_model, demo_tokenizer
-
-    home = tmp_path / "hf-home"
-    repo = home / "hub" / "models--someorg--tiny"
-    snapshot = repo / "snapshots" / ("0123456789abcdef" * 3)[:40]
-    snapshot.mkdir(parents=True)
-    tokenizer = demo_tokenizer()
-    demo_model(tokenizer, seed=0).save_pretrained(snapshot)
-    tokenizer.save_pretrained(snapshot)
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(snapshot.name)
-    return home
 
 
 @pytest.mark.slow
 def test_a_cached_hub_model_loads_at_once_when_the_hub_does_not_answer(hf_cache, tmp_path):
     """No HF_HUB_OFFLINE set: once the Hub is known unreachable, no file is retried (it took ~30 s
     and printed a dozen retry lines)."""
-    env = _env(HF_HOME=str(hf_cache), HF_ENDPOINT=f"http://127.0.0.1:{_closed_port()}")
+    env = hubless_env(HF_HOME=str(hf_cache), HF_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
     result = run_cli("run", "--model", "someorg/tiny", "--data", "demo", "--epochs", "0.02", "--quiet",
                      "--sessions-dir", str(tmp_path / "s"), env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "finished"
     assert "Retry" not in result.stderr and "thrown while requesting" not in result.stderr, result.stderr[-2000:]
+    assert "Loading weights" not in result.stderr, "transformers' bars are for --verbose"
+    verbose = run_cli("run", "--model", "someorg/tiny", "--data", "demo", "--epochs", "0.02", "--verbose",
+                      "--sessions-dir", str(tmp_path / "s"), env=env)
+    assert verbose.returncode == 0 and "Loading weights" in verbose.stderr
 
 
 @pytest.mark.slow
 def test_a_hub_model_not_in_the_cache_fails_in_one_line_when_offline(tmp_path):
-    env = _env(HF_HOME=str(tmp_path / "empty-cache"), HF_ENDPOINT=f"http://127.0.0.1:{_closed_port()}")
+    env = hubless_env(HF_HOME=str(tmp_path / "empty-cache"), HF_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
     result = run_cli("run", "--model", "someorg/absent", "--data", "demo", "--sessions-dir", str(tmp_path / "s"), env=env)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("sst2-tui run: --model someorg/absent: the Hugging Face Hub "

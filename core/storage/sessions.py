@@ -31,7 +31,16 @@ MAX_NAME_BYTES = 255  # a folder name, on every common file system
 
 
 def default_sessions_dir() -> Path:
-    return Path(os.environ.get(ENV_VAR) or "sessions")
+    """$SST2_TUI_SESSIONS; else `./sessions` where the current folder has one (a project that keeps
+    its sessions beside it, as this repository does); else a per-user folder,
+    `$XDG_DATA_HOME/sst2-tui/sessions` (`~/.local/share/sst2-tui/sessions`), so running the tool
+    from any folder never leaves a `sessions/` there."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    if Path("sessions").is_dir():
+        return Path("sessions")
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "sst2-tui" / "sessions"
 
 
 def _slug(text: str) -> str:
