@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# CI's minimum-versions job: a venv with exactly the lowest version of every dependency that
+# pyproject.toml declares (torch excepted: pinned as in setup.sh), then the tests that exercise
+# each library: every method on the demo, a trainer kill -9 + resume, export + predict, the app.
+# pip keeps an installed version that satisfies a floor, so users with older packages run these.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+VENV=${MIN_VENV:-.venv-min}
+log="$VENV.install.log"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+echo "minimum versions: installing into $VENV (log: $log)"
+{
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q "${TORCH_SPEC:-torch==2.13.0}"
+  "$VENV/bin/python" scripts/min_versions.py > "$VENV/min-versions.txt"
+  "$VENV/bin/python" -m pip install -q -r "$VENV/min-versions.txt"
+  "$VENV/bin/python" -m pip install -q --no-deps -e .
+  "$VENV/bin/python" -m pip install -q "pytest>=8" "pytest-asyncio>=0.23" "pytest-textual-snapshot>=1.1" "hypothesis>=6"
+} > "$log" 2>&1 || { tail -20 "$log"; exit 1; }
+"$VENV/bin/python" scripts/min_versions.py --check
+HF_HUB_OFFLINE=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
+  "tests/test_engine.py::test_each_method_learns_the_demo" \
+  "tests/test_resume.py::test_kill_9_at_another_step_then_resume_matches_for" \
+  tests/test_trainer_hooks.py tests/test_export.py tests/test_export_elsewhere.py \
+  tests/test_app.py tests/test_app_fixes.py tests/test_app_small_terminals.py tests/test_form.py tests/test_form_keys.py \
+  tests/test_try_sentence.py tests/test_unqueue.py tests/test_welcome.py tests/test_app_end_to_end.py "$@"
