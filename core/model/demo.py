@@ -15,7 +15,11 @@ DEMO_VOCAB = 400
 def demo_tokenizer() -> PreTrainedTokenizerFast:
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(demo_corpus(), vocab_size=DEMO_VOCAB, min_frequency=1, special_tokens=[EOT], show_progress=False)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token=EOT, bos_token=EOT, unk_token=EOT)
+    # GPT-2 takes no token_type_ids: a tokenizer that returns them (transformers 4.x's default for a
+    # bare fast tokenizer) makes `model(**tokenizer(text))` add a token-type embedding that training
+    # never saw, so an export's pipeline disagreed with the run (12 of 300 sentences on 4.49).
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token=EOT, bos_token=EOT, unk_token=EOT,
+                                        model_input_names=["input_ids", "attention_mask"])
     tokenizer.pad_token = EOT  # GPT-2 has no pad token: pad with end-of-text, as for the real model
     return tokenizer
 
