@@ -30,6 +30,8 @@ FORM_FIELDS = ("method", "init", "precision", "compile", "model", "data", "lr", 
 # Learning rates of the reference experiment (GPT-2 small on SST-2), and for the tiny demo model,
 # which starts from random weights and needs a much larger step to learn in a few hundred steps.
 REFERENCE_LR = {"full": 1e-5, "trainer": 1e-5, "lora": 1e-4, "evaluate": 1e-5}
+LABEL_NAMES = ("negative", "positive")
+"""What labels 0 and 1 mean, everywhere: data validation, exports' id2label, predictions, reports."""
 DEMO_LR = {"full": 5e-4, "trainer": 5e-4, "lora": 3e-3, "evaluate": 1e-3}
 # AdamW's own default; `fp16-pure` gets the reference experiment's 1e-4, because 1e-8 is 0 in float16.
 DEFAULT_EPS = 1e-8
@@ -150,7 +152,7 @@ class RunConfig:
     """Passes over the training data; a fraction trains on part of an epoch."""
     batch_size: int = option(32, "examples per step", metavar="B", form="batch size")
     """Examples per optimizer step."""
-    lr: float | None = option(None, "learning rate (default: 1e-5 full/trainer, 1e-4 lora; demo: 1e-3/3e-3)",
+    lr: float | None = option(None, "learning rate (default: 1e-5 full/trainer, 1e-4 lora; demo model: 5e-4 full/trainer, 3e-3 lora)",
                               metavar="LR", form="learning rate", placeholder="default: 1e-5 (lora 1e-4; demo 1e-3)")
     """Peak learning rate (None: the method's reference default, see `REFERENCE_LR`)."""
     eps: float | None = option(None, "AdamW eps (default 1e-8; 1e-4 with fp16-pure, where 1e-8 rounds to 0)", metavar="EPS",

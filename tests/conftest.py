@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
+import signal
 import socket
 from pathlib import Path
 
@@ -31,6 +34,48 @@ def _guarded_connect(self, address):  # type: ignore[no-untyped-def]
 def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setenv("SST2_TUI_SESSIONS", str(tmp_path / "sessions"))
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """`main(["run", ...])` in this process installs the run's SIGTERM/SIGINT/SIGHUP handlers; left
+    behind they made pytest itself ignore SIGTERM."""
+    saved = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    yield
+    for number, handler in saved.items():
+        signal.signal(number, handler)
+
+
+# What starts another process: a test that (through its module's helpers or its fixtures) does is
+# `slow`, and `scripts/test.sh --fast` leaves it out.
+SPAWNS = re.compile(r"\b(subprocess|Popen|run_cli|start_cli|sst2_command|python_command|tmux|ensure_queue_runner|"
+                    r"ProcessRunner|start_detached)\b")
+
+
+def _spawns(function, module_functions: dict, seen: set) -> bool:
+    if function in seen:
+        return False
+    seen.add(function)
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    if SPAWNS.search(source.split("\n", 1)[-1]):  # the body, not the def line's name
+        return True
+    return any(_spawns(helper, module_functions, seen) for name, helper in module_functions.items()
+               if re.search(rf"\b{re.escape(name)}\(", source))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("slow") or not isinstance(item, pytest.Function):
+            continue
+        module_functions = {name: value for name, value in vars(item.module).items()
+                            if inspect.isfunction(value) and value.__module__ == item.module.__name__}
+        fixtures = [definitions[-1].func for name, definitions in item._fixtureinfo.name2fixturedefs.items()
+                    if name in item.fixturenames]
+        if any(_spawns(function, module_functions, set()) for function in [item.function, *fixtures]):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.files import read_events
+from tests.cli import kill_after_steps, start_cli
 from tests.helpers import unfinish
 
 ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "1.5", "--save-every", "10", "--seed", "7",
@@ -31,16 +29,10 @@ def last_json(out: str) -> dict:
 def test_kill_9_then_resume_matches_the_uninterrupted_run(tmp_path):
     reference = last_json(cli(*ARGS, "--session", "whole", sessions=tmp_path).stdout)
 
-    process = subprocess.Popen([*sst2_command(), "run", *ARGS, "--session", "killed",
-                                "--sessions-dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_cli("run", *ARGS, "--session", "killed", "--sessions-dir", str(tmp_path),
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     events = tmp_path / "killed" / "runs" / "01-full" / "events.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if events.exists() and events.read_text(errors="replace").count('"type":"step"') >= 25:
-            break
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    assert process.wait() == -signal.SIGKILL, "the run was killed, not finished before the kill"
+    kill_after_steps(process, lambda: events.parent, 25)
     log = read_events(events)
     assert log.bad_lines <= 1, "every line but possibly the last parses"
     killed_at = max(e.step for e in log.events if e.type == "step")
@@ -109,16 +101,10 @@ def test_kill_9_at_another_step_then_resume_matches_for(tmp_path, method, kill_a
     args = ["--model", "demo", "--data", "demo", "--method", method, "--epochs", "0.4", "--save-every", "5", "--seed", "11",
             "--quiet"]
     reference = last_json(cli(*args, "--session", "whole", sessions=tmp_path).stdout)
-    process = subprocess.Popen([*sst2_command(), "run", *args, "--session", "killed",
-                                "--sessions-dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_cli("run", *args, "--session", "killed", "--sessions-dir", str(tmp_path),
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     events = tmp_path / "killed" / "runs" / f"01-{method}" / "events.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if events.exists() and events.read_bytes().count(b'"type":"step"') >= kill_after:
-            break
-        time.sleep(0.01)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_after_steps(process, lambda: events.parent, kill_after)  # asserts it died by the kill, not finished
     log = read_events(events)
     assert log.bad_lines == 0 or (log.bad_lines == 1 and log.torn_tail)
 

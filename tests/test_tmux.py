@@ -18,7 +18,7 @@ import pytest
 from sst2_tui.core.run.self_command import sst2_command
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-SESSION = "sst2-tui-test"
+SESSION = f"sst2-tui-test-{os.getpid()}"  # one per test process: two checkouts on one machine never meet
 
 
 def tmux(*args: str) -> str:

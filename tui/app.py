@@ -240,7 +240,7 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         for step in steps:
             self.current.apply(step)
         if steps:
-            self._dirty = self._charts_stale = True  # repainted by the timer, at most 4 times a second
+            self._dirty = self._charts_stale = True  # repainted by the timer, at most twice a second
 
     def _repaint_if_dirty(self) -> None:
         # The worker posts at most 10 step messages a second, so the newest steps can wait in the

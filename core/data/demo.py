@@ -4,7 +4,7 @@ gradually and imperfectly, as it does real sentiment.
 Word spotting is not enough: a negation flips a clause ("not bad" is positive), a contrast is
 decided by its second clause ("good but far too long" is negative), both classes share their
 nouns, fillers and intensifiers, and many sentiment words are rare, so the model still meets new
-ones in its third epoch. About 8% of the labels are flipped, as annotators disagree on real
+ones in its third epoch. About 5% of the labels are flipped, as annotators disagree on real
 reviews: no model reaches 1.0, and a bag-of-words model stays well below what a sequence model
 learns (tests/test_demo_task.py).
 """

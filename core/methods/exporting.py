@@ -17,17 +17,18 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from sst2_tui.core.config import LABEL_NAMES
 from sst2_tui.core.errors import why_not_written
 from sst2_tui.core.events import Event, Exported, WarningEvent
 from sst2_tui.core.methods.model_card import card_settings, card_text, hub_id
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.model.loading import ADAPTER_BASE_FILE
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, fsync_dir, readable_mode
 
-LABELS = {0: "negative", 1: "positive"}
+LABELS = dict(enumerate(LABEL_NAMES))
 INFO = "export.json"
-BASE = "sst2_tui_base.json"
-"""In an adapter: how sst2-tui rebuilds its base (a demo or random-init base has no Hub name)."""
+BASE = ADAPTER_BASE_FILE
 
 
 def is_lora(model: Any) -> bool:

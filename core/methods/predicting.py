@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sst2_tui.core.config import RunConfig
+from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.methods.evaluation import evaluate
 from sst2_tui.core.model.device import detect, plan_precision, torch_device
 from sst2_tui.core.model.loading import LoadedModel, load_model
 
-LABELS = ("negative", "positive")
+LABELS = LABEL_NAMES
 
 
 @dataclass

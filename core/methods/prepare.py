@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from sst2_tui.core.config import RunConfig
+from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.data.batching import Encoded, encode, mega_batch_factor
 from sst2_tui.core.data.loading import load_splits
 from sst2_tui.core.data.split import Splits
@@ -156,7 +156,7 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
 def data_warnings(splits: Splits) -> list[str]:
     classes = sorted(set(splits.train.labels))
     if len(classes) == 1:
-        name = "positive" if classes[0] == 1 else "negative"
+        name = LABEL_NAMES[int(classes[0])]
         return [f"all {len(splits.train)} training examples of {splits.train.source} are labelled {classes[0]} ({name}): "
                 f"the model can only learn to answer {name}; add examples of the other class"]
     return []

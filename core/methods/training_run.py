@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from sst2_tui.core.config import RunConfig
+from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.events import Checkpoint, Event, RunStarted, WarningEvent
@@ -125,7 +125,7 @@ def classify(prep: Prepared, text: str) -> tuple[str, float]:
     gradients, the training mode restored; the label and P(positive)."""
     encoded = encode(prep.loaded.tokenizer, [text], [0], prep.config.max_length)
     probability = evaluate(prep.model, encoded, prep.loaded.pad_id, 1, prep.torch_device, prep.plan).positive_probability[0]
-    return ("positive" if probability >= 0.5 else "negative"), probability
+    return LABEL_NAMES[int(probability >= 0.5)], probability
 
 
 def skipped_notices(problems: list[str]) -> list[Event]:

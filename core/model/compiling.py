@@ -70,9 +70,8 @@ def compiling_notice(device_type: str) -> WarningEvent:
     message = ("compiling the training step (torch.compile): the first steps wait for it, tens of seconds for "
                "GPT-2 small; later runs reuse inductor's cache. --compile off trains eagerly")
     if device_type != "cuda":
-        # benchmarks/results/cpu-minilm-compile-cpu-*.json: 49 s compile, then 83 vs 103 samples/s eager.
-        message += ("; on a CPU it measured slower than eager (MiniLM, 2 cores: a 49 s compile, then 0.8x the "
-                    "eager speed), it is meant for GPUs")
+        # Measured: benchmarks/results/cpu-minilm-compile-cpu-*.json (a 49 s compile, then 0.8x eager speed).
+        message += "; on a CPU it is usually slower than eager (it is meant for GPUs)"
     return WarningEvent(code="compiling", message=message)
 
 

@@ -16,6 +16,9 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import ModelError, quote
 from sst2_tui.core.hub import model_path_problem
 
+ADAPTER_BASE_FILE = "sst2_tui_base.json"
+"""In an exported adapter: how sst2-tui rebuilds its base (a demo or random-init base has no Hub name)."""
+
 
 @dataclass
 class LoadedModel:
@@ -128,7 +131,7 @@ def _load_adapter(config: RunConfig) -> LoadedModel:
 
     folder = Path(config.model).expanduser()
     try:
-        base = json.loads((folder / "sst2_tui_base.json").read_text(encoding="utf-8"))
+        base = json.loads((folder / ADAPTER_BASE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         adapter = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
         base = {"model": adapter.get("base_model_name_or_path"), "init": "pretrained", "seed": config.seed}
