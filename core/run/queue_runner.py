@@ -8,7 +8,6 @@ item from `queue.json`, runs it, and exits when the queue is empty.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from sst2_tui.core.config import RunConfig, run_argv
 from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.locks import held
 from sst2_tui.core.storage.queue_file import SessionQueue
 from sst2_tui.core.storage.sessions import Session, lock_is_held
 
@@ -44,11 +44,8 @@ def ensure_queue_runner(session_path: Path) -> None:
 
 
 def run_queue(session_path: Path) -> int:
-    descriptor = os.open(session_path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+    with held(session_path / LOCK_NAME) as mine:
+        if not mine:
             return 0  # another runner has this session's queue
         session, queue = Session.open(session_path), SessionQueue(session_path)
         while True:
@@ -63,8 +60,6 @@ def run_queue(session_path: Path) -> int:
                 print(f"queue item {item.get('id')} skipped: {error}", flush=True)
                 continue
             subprocess.run([*sst2_command(), *argv], stdin=subprocess.DEVNULL, check=False)
-    finally:
-        os.close(descriptor)
 
 
 def _argv(item: dict, session: Session) -> list[str]:

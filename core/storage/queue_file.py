@@ -10,13 +10,12 @@ flock on `.queue.lock` and an atomic replace, so readers always see a whole file
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.storage.files import atomic_write_json
+from sst2_tui.core.storage.locks import held
 from sst2_tui.core.storage.validated import read_object
 
 QUEUE_FILE = "queue.json"
@@ -29,12 +28,8 @@ class SessionQueue:
 
     @contextlib.contextmanager
     def _locked(self):
-        descriptor = os.open(self.session_path / ".queue.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)  # held for a read-modify-write: milliseconds
+        with held(self.session_path / ".queue.lock", wait=True):  # for a read-modify-write: milliseconds
             yield
-        finally:
-            os.close(descriptor)
 
     def items(self) -> list[dict[str, Any]]:
         """The waiting items, oldest first; a damaged file reads as empty (never a crash)."""

@@ -9,7 +9,6 @@ A session groups the runs a person compares. Runs are numbered in the order they
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import socket
@@ -22,6 +21,7 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError, quote, why_not_written
 from sst2_tui.core.events import Event, Paused, Resumed, RunFailed, RunFinished, RunStarted
 from sst2_tui.core.storage.files import atomic_write_json, read_events
+from sst2_tui.core.storage.locks import held, holder, is_held
 from sst2_tui.core.storage.validated import read_config, read_object, read_summary, summary_problem
 
 SCHEMA = 1
@@ -84,28 +84,18 @@ class RunFolder:
         """Held by the run's process for its whole life: "live" is "this lock is held". An OS lock
         (flock) dies with its process, so a run killed -9 is never mistaken for a live one, and a
         reused PID cannot fake one."""
-        descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+        with held(self.lock_path) as mine:
+            if not mine:
                 raise UserError(f"run {self.path} is live in another process ({self.holder() or 'pid unknown'}); "
-                                "attach to it or wait for it to end") from None
-            os.ftruncate(descriptor, 0)
-            os.write(descriptor, f"sst2-tui pid {os.getpid()}".encode())
+                                "attach to it or wait for it to end")
             yield
-        finally:
-            os.close(descriptor)
 
     def is_live(self) -> bool:
         """Whether a process (this one included) holds the run's lock right now."""
         return lock_is_held(self.lock_path)
 
     def holder(self) -> str:
-        try:
-            return self.lock_path.read_text(encoding="utf-8", errors="replace").strip()[:40]
-        except OSError:
-            return ""
+        return holder(self.lock_path)
 
     def holder_pid(self) -> int | None:
         text = self.holder()
@@ -199,22 +189,11 @@ class Session:
         """Held while a run writes into this session: a second writer is refused, not interleaved.
         An OS lock (flock) dies with its process, so a killed run never leaves a stale lock."""
         path = self.path / ".lock"
-        handle = path.open("a+", encoding="utf-8")
-        try:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                raise UserError(f"session {self.path} is being written by {holder}; "
-                                "wait for it to finish or use another --session") from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"sst2-tui pid {os.getpid()}")
-            handle.flush()
+        with held(path) as mine:
+            if not mine:
+                raise UserError(f"session {self.path} is being written by {holder(path) or 'another process'}; "
+                                "wait for it to finish or use another --session")
             yield
-        finally:
-            handle.close()
 
     def new_run(self, config: RunConfig) -> RunFolder:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
@@ -301,15 +280,7 @@ def overview(session: Session) -> SessionOverview:
 
 
 def lock_is_held(path: Path) -> bool:
-    """Test an flock without taking it for longer than the test (a shared lock, dropped at once)."""
-    if not path.exists():
-        return False
-    try:
-        with path.open("rb") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    return False
+    return is_held(path)
 
 
 def run_overview(record: RunRecord) -> dict[str, Any]:

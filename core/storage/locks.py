@@ -1,0 +1,106 @@
+"""Locks that die with their holder: an `flock` on a file in a session or run folder ("live" is
+"this lock is held"; a kill -9 frees it, a reused PID cannot fake it).
+
+Every lock file is opened without following a symlink and must be a regular file of ours in a
+folder of ours: another local user who plants `SESSION/.lock -> ~/.bashrc` gets a one-line
+refusal, never a truncated file."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from sst2_tui.core.errors import UserError
+
+
+def _refuse_foreign(path: Path, info: os.stat_result, what: str) -> None:
+    if info.st_uid != os.geteuid():
+        raise UserError(f"{path}: this {what} belongs to another user (uid {info.st_uid}); sst2-tui writes only into "
+                        "its own folders: use your own --sessions-dir")
+
+
+def open_lock_file(path: Path) -> int:
+    """`path` opened read-write (created 0600 if absent), refusing symlinks and others' files."""
+    _refuse_foreign(path.parent, os.lstat(path.parent), "folder")
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UserError(f"{path} is a symbolic link; a lock file must be a plain file (someone may have planted it): "
+                            "remove the link and try again") from None
+        raise
+    info = os.fstat(descriptor)
+    try:
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(f"{path} is not a plain file; remove it and try again")
+        _refuse_foreign(path, info, "lock file")
+    except UserError:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+@contextlib.contextmanager
+def held(path: Path, wait: bool = False) -> Iterator[bool]:
+    """An exclusive lock on `path` for the block, its holder written in it. Yields False, holding
+    nothing, when another process has it and `wait` is False."""
+    descriptor = open_lock_file(path)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"sst2-tui pid {os.getpid()}".encode())
+        yield True
+    finally:
+        os.close(descriptor)
+
+
+def holder(path: Path) -> str:
+    """Who holds the lock, as its holder wrote it ("sst2-tui pid N"); empty when unknown."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return ""
+    try:
+        return os.read(descriptor, 64).decode("utf-8", "replace").strip()[:40]
+    finally:
+        os.close(descriptor)
+
+
+def is_held(path: Path) -> bool:
+    """Whether a process holds the lock now (tested with a shared lock, dropped at once). A lock
+    file this user may not open (another user's run) is looked up in /proc/locks instead."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    except PermissionError:
+        return _held_by_anyone(path)
+    except OSError:
+        return False  # a symlink or worse: not a lock of a live run
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def _held_by_anyone(path: Path) -> bool:
+    try:
+        info = os.stat(path, follow_symlinks=False)
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return False
+    suffix = f":{info.st_ino}"
+    return any(line.split()[1] == "FLOCK" and line.split()[5].endswith(suffix)
+               for line in table.splitlines() if len(line.split()) > 5)
