@@ -12,8 +12,8 @@ import pytest
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.run.runner import execute
-from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.sessions import Session, list_sessions, overview
+from tests.cli import run_cli
 
 SMALL = RunConfig(model="demo", data="demo", train_subset=32, eval_subset=16, epochs=1, batch_size=16)
 
@@ -28,7 +28,7 @@ def two_runs(tmp_path_factory) -> Path:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=120)
+    return run_cli(*args, timeout=120)
 
 
 def copy_of(sessions: Path, tmp_path: Path) -> Path:

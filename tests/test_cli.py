@@ -9,13 +9,12 @@ import time
 import pytest
 
 from sst2_tui.cli.main import main
-from sst2_tui.core.run.self_command import sst2_command
+from tests import cli
 from tests.conftest import write_tsv
 
 
 def run_cli(*args, env=None, timeout=120):
-    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return cli.run_cli(*args, timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def test_help_does_not_import_torch():

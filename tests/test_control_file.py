@@ -17,16 +17,16 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import RunHandle, make_command
 from sst2_tui.core.events import Control, Paused, WarningEvent
 from sst2_tui.core.run.runner import execute
-from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.control_file import ControlFileReader, append_command
 from sst2_tui.core.storage.files import read_events
 from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
+from tests.cli import run_cli
 
 LONG = RunConfig(model="demo", data="demo", epochs=50, batch_size=16)
 
 
 def ctl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*sst2_command(), "ctl", *args], capture_output=True, text=True, timeout=120)
+    return run_cli("ctl", *args, timeout=120)
 
 
 class LiveRun:

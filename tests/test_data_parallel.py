@@ -17,6 +17,7 @@ import pytest
 
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.checkpoints import verify
+from tests.cli import run_cli
 
 STEPS = 20  # 320 sentences, batch 16
 SMALL = ["--data", "demo", "--train-subset", "320", "--eval-subset", "64", "--batch-size", "16", "--precision", "fp32"]
@@ -37,7 +38,7 @@ def still_model(tmp_path_factory) -> Path:
 
 
 def cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=timeout)
+    return run_cli(*args, timeout=timeout)
 
 
 def events(run_dir: Path) -> list[dict]:

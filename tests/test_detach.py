@@ -11,12 +11,12 @@ import subprocess
 import time
 from pathlib import Path
 
-from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.files import readable_mode
+from tests.cli import run_cli
 
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=timeout)
+    return run_cli(*args, timeout=timeout)
 
 
 def wait_until(condition, timeout: float = 60) -> None:

@@ -13,8 +13,8 @@ import pytest
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.data.demo import demo_splits
 from sst2_tui.core.run.runner import execute
-from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.sessions import Session
+from tests.cli import run_cli
 
 DEMO = RunConfig(model="demo", data="demo", epochs=1, eval_every=20)
 
@@ -26,8 +26,7 @@ def run(tmp_path, name: str, config: RunConfig) -> dict:
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, input=stdin,
-                          timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    return run_cli(*args, stdin=stdin, env={**os.environ, "HF_HUB_OFFLINE": "1"})
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.files import read_events
-from tests.cli import kill_after_steps, start_cli
+from tests.cli import kill_after_steps, run_cli, start_cli
 from tests.helpers import unfinish
 
 ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "1.5", "--save-every", "10", "--seed", "7",
@@ -18,8 +17,7 @@ ARGS = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "1.
 
 
 def cli(*args: str, sessions: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*sst2_command(), "run", *args, "--sessions-dir", str(sessions)],
-                          capture_output=True, text=True, timeout=300)
+    return run_cli("run", *args, "--sessions-dir", str(sessions))
 
 
 def last_json(out: str) -> dict:

@@ -9,15 +9,15 @@ from pathlib import Path
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.run.runner import execute
-from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.sessions import Session
+from tests.cli import run_cli
 from tests.helpers import unfinish
 
 SMALL = RunConfig(model="demo", data="demo", train_subset=96, eval_subset=48, epochs=1, batch_size=16, save_every=2)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*sst2_command(), "run", *args], capture_output=True, text=True, timeout=300)
+    return run_cli("run", *args)
 
 
 def finished_run(tmp_path: Path) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from sst2_tui.core.run.self_command import sst2_command
+from tests.cli import run_cli
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 SESSION = f"sst2-tui-test-{os.getpid()}"  # one per test process: two checkouts on one machine never meet
@@ -105,7 +106,7 @@ def process_alive(pid: int) -> bool:
 
 
 def ctl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*sst2_command(), "ctl", *args], capture_output=True, text=True, timeout=120)
+    return run_cli("ctl", *args, timeout=120)
 
 
 def steps_in(events: Path) -> int:
