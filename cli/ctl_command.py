@@ -58,28 +58,23 @@ def ctl_command(args: argparse.Namespace) -> int:
 
 
 def _wait_for(folder, command, command_id: str, start: int, timeout: float) -> int:
-    """Follow the run's log from where it was for the `control` event with this id."""
+    """Follow the run's log from where it was for its answer to this command: the `control` event
+    with this id (applied), or a warning with it (refused, said at once)."""
     import sys
 
-    from sst2_tui.core.events import Control, RunFailed, RunFinished, event_from_json
+    from sst2_tui.core.events import Control, RunFailed, RunFinished, WarningEvent
+    from sst2_tui.core.run.launch import EventFollower
 
-    offset, pending = start, b""
+    follower = EventFollower(folder.events_path, start)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with folder.events_path.open("rb") as handle:
-            handle.seek(offset)
-            chunk = handle.read()
-        offset += len(chunk)
-        *lines, pending = (pending + chunk).split(b"\n")
-        for line in lines:
-            try:
-                event = event_from_json(line.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError, TypeError):
-                continue
+        for event in follower.poll():
             if isinstance(event, Control) and event.command_id == command_id:
                 print(json.dumps({"command": command.to_dict(), "id": command_id, "step": event.step, "applied": True,
                                   "old": event.old, "new": event.new}), flush=True)
                 return EXIT_OK
+            if isinstance(event, WarningEvent) and event.command_id == command_id:
+                raise UserError(f"ctl: the run refused {command.kind} (id {command_id}): {event.message}")
             if isinstance(event, RunFinished | RunFailed):
                 raise UserError(f"ctl: the run ended before applying {command.kind} (id {command_id})")
         if not folder.is_live():

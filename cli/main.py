@@ -89,28 +89,6 @@ def sessions_dir_from(args: argparse.Namespace) -> Path:
     return chosen if chosen is not None else default_sessions_dir()
 
 
-def _attachment(path: Path | None, sessions_dir: Path, required: bool):
-    """The newest live run under `path` (or the sessions folder) as an app queue item."""
-    from sst2_tui.core.config import RunConfig
-    from sst2_tui.core.errors import UserError
-    from sst2_tui.core.run.launch import live_runs
-    from sst2_tui.core.storage.validated import read_config
-    from sst2_tui.tui.run_queue import Attachment
-
-    where = path or sessions_dir
-    live = live_runs(where)
-    if not live:
-        if required:
-            raise UserError(f"attach: no live run under {where}; see `sst2-tui sessions` (start one with `run --detach`)")
-        return None
-    saved, _ = read_config(live[0].config_path)
-    try:
-        config = RunConfig.from_dict(saved)
-    except (ValueError, TypeError):
-        config = RunConfig()
-    return Attachment(config, live[0])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, stray = parser.parse_known_args(argv)
@@ -153,8 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         from sst2_tui.tui.app import launch
 
         if args.command == "attach" or not args.demo:
-            attachment = _attachment(args.path if args.command == "attach" else None, sessions_dir_from(args),
-                                     required=args.command == "attach")
+            from sst2_tui.tui.run_queue import newest_live_attachment
+
+            attachment = newest_live_attachment(args.path if args.command == "attach" else None, sessions_dir_from(args),
+                                                required=args.command == "attach")
             if attachment is not None:
                 return launch(sessions_dir=sessions_dir_from(args), queue=[attachment])
         return launch(sessions_dir=sessions_dir_from(args), demo=args.demo)

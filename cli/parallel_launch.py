@@ -19,7 +19,7 @@ import sys
 import threading
 from pathlib import Path
 
-from sst2_tui.core.config import RunConfig, run_argv
+from sst2_tui.core.config import RunConfig, check_data_parallel, run_argv
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
 from sst2_tui.core.run.self_command import python_command, sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
@@ -49,11 +49,11 @@ def check_launch(args: argparse.Namespace, config: RunConfig) -> int:
                         "and each machine's --node-rank")
     if args.node_rank >= args.nnodes:
         raise UserError(f"--node-rank {args.node_rank}: must be below --nnodes {args.nnodes} (machines are numbered from 0)")
-    if world > 1 and config.method not in ("full", "lora", "trainer"):
-        raise UserError(f"--nproc-per-node: --method {config.method} runs in one process; data-parallel runs are full, lora and trainer")
-    if config.batch_size % world:
-        raise UserError(f"--batch-size {config.batch_size} does not split evenly over {world} processes: "
-                        f"use a multiple of {world}")
+    if world > 1:
+        try:
+            check_data_parallel(config, world)
+        except UserError as error:
+            raise UserError(f"--nproc-per-node: {error}" if str(error).startswith("--method") else str(error)) from None
     if args.seeds and len(args.seeds) > 1:
         raise UserError("--seeds with --nproc-per-node: start one data-parallel run per seed")
     from sst2_tui.core.model.device import detect

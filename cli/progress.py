@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from sst2_tui.core.events import DiskFull, Eval, Event, Nonfinite, Resumed, RunFailed, RunStarted, Step, WarningEvent
+from sst2_tui.core.words import device_line, event_line
 
 
 class ProgressPrinter:
@@ -38,9 +39,7 @@ class ProgressPrinter:
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):
-            device = event.device.get("name", "?")
-            if (event.device.get("world_size") or 1) > 1:
-                device = f"{event.device['world_size']} x {device} ({event.device.get('backend') or '?'})"
+            device = device_line(event.device)
             self.note(f"[bold]{escape(event.run_id)}[/]: {escape(event.method)} on {escape(str(device))} ({event.precision}), "
                       f"{event.trainable_params:,} of {event.total_params:,} parameters trainable, "
                       f"{event.train_examples:,} train / {event.eval_examples:,} validation examples")
@@ -56,17 +55,17 @@ class ProgressPrinter:
         elif isinstance(event, Eval):
             self.accuracy = f"{event.accuracy:.4f}"
             self._update(event.step)  # the accuracy shows at once, not from the next step on
-            self.note(f"step {event.step}: validation accuracy {event.accuracy:.4f} (best {event.best_accuracy:.4f}, n={event.n})")
+            self.note(escape(event_line(event)))
         elif isinstance(event, WarningEvent):
-            self.note(f"[yellow]warning:[/] {escape(event.message)}", always=True)
+            self.note(f"[yellow]{escape(event_line(event))}[/]", always=True)
         elif isinstance(event, Nonfinite):
-            self.note(f"[red]non-finite {escape(event.what)} at step {event.step}:[/] {escape(event.diagnosis)}", always=True)
+            self.note(f"[red]{escape(event_line(event, detail=True))}[/]", always=True)
             for suggestion in event.suggestions:
                 self.note(f"  fix {suggestion['key']}: {escape(suggestion['label'])}", always=True)
         elif isinstance(event, DiskFull):
-            self.note(f"[red]disk full:[/] {escape(event.message)}", always=True)
+            self.note(f"[red]{escape(event_line(event))}[/]", always=True)
         elif isinstance(event, Resumed):
-            self.note(f"step {event.step}: resumed")
+            self.note(escape(event_line(event)))
         elif isinstance(event, RunFailed):
             pass  # the command prints the one-line error itself
 

@@ -80,6 +80,16 @@ def run_argv(config: RunConfig) -> list[str]:
     return argv
 
 
+def check_data_parallel(config: RunConfig, processes: int) -> None:
+    """What a run on `processes` data-parallel processes needs, checked before torchrun starts and
+    again by every rank (a hand-started torchrun gets the same one line)."""
+    if config.method not in ("full", "lora", "trainer"):
+        raise UserError(f"--method {config.method} runs in one process; data-parallel runs are full, lora and trainer")
+    if config.batch_size % processes:
+        raise UserError(f"--batch-size {config.batch_size} does not split evenly over {processes} processes: "
+                        f"use a multiple of {processes}")
+
+
 def format_rate(value: object) -> str:
     """A learning rate or eps the same way everywhere: `1e-3`, `2.5e-4`, `1e-8` (`-` when unknown)."""
     if not isinstance(value, int | float) or isinstance(value, bool):

@@ -70,6 +70,8 @@ class WarningEvent(Event):
     type: ClassVar[str] = "warning"
     code: str
     message: str
+    command_id: str | None = None
+    """Set when the warning is a run's answer to a command it refused (`ctl` reports it at once)."""
 
 
 @dataclass

@@ -250,5 +250,5 @@ async def test_a_data_parallel_runs_world_is_the_device_shown_while_it_runs(tmp_
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.step >= 5)
         await pilot.pause(0.3)
-        assert "device 2 x CPU (gloo), 1 thread each   precision fp32" in str(app.screen.query_one("#device").render())
+        assert "device 2 x CPU (gloo, 1 thread each)   precision fp32" in str(app.screen.query_one("#device").render())
         engine.release()

@@ -32,8 +32,8 @@ def ctl(*args: str) -> subprocess.CompletedProcess:
 class LiveRun:
     """A run training in a background thread of this process, as a detached run would."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.handle = RunHandle()
+    def __init__(self, tmp_path: Path, config: RunConfig = LONG) -> None:
+        self.handle, self.config = RunHandle(), config
         self.session = Session.create(tmp_path, "s")
         self.outcome = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -46,7 +46,7 @@ class LiveRun:
         self.folder = RunFolder(self.folder_path())
 
     def _run(self) -> None:
-        self.outcome = execute(LONG, self.session, self.handle)
+        self.outcome = execute(self.config, self.session, self.handle)
 
     def folder_path(self) -> Path:
         return self.session.runs_dir / "01-full"
@@ -84,6 +84,18 @@ def test_ctl_steers_a_live_run_and_prints_where_it_applied(live):
     assert load_run(live.folder).status == "live"
     mode = stat.S_IMODE(os.stat(live.folder.control_path).st_mode)
     assert mode == 0o600 and stat.S_IMODE(os.stat(live.folder.lock_path).st_mode) == 0o600
+
+
+def test_ctl_reports_a_refused_command_at_once(tmp_path):
+    """`ctl eps` on an SGD run: the run refuses it at its next step; ctl says so then, not after
+    waiting out its timeout as if the change were still pending."""
+    run = LiveRun(tmp_path, LONG.replace(optimizer="sgd"))
+    try:
+        # a --timeout past the helper's own 120 s: waiting it out would fail this test
+        refused = ctl(str(run.folder.path), "eps", "1e-4", "--timeout", "600")
+        assert refused.returncode == 2 and "refused set_eps" in refused.stderr and "has no eps" in refused.stderr
+    finally:
+        run.stop()
 
 
 def test_hostile_control_lines_are_warnings_and_the_run_goes_on(live):

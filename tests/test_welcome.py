@@ -14,7 +14,7 @@ async def test_the_first_start_says_device_hub_and_how_to_start(tmp_path):
         await wait_for(pilot, lambda: app.hub != "checking...")
         await pilot.pause(0.6)
         lines = [line.split("│")[1].strip() if line.startswith("│") else line for line in screen_lines(app)]
-        assert "Device: CPU, 2 threads (auto: fp32)" in lines
+        assert "Device: CPU (2 threads) (auto: fp32)" in lines
         assert "Hub: offline (HF_HUB_OFFLINE): local or demo" in lines  # tests run offline
         assert "Start: n (a new run), or sst2-tui --demo" in lines
         assert "t Try a sentence" not in lines[-1], "nothing to try before a run"

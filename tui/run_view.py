@@ -6,12 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sst2_tui.core.events import (
-    Checkpoint,
     Control,
     DiskFull,
     Eval,
     Event,
-    Exported,
     Nonfinite,
     Paused,
     Prediction,
@@ -20,14 +18,12 @@ from sst2_tui.core.events import (
     RunFinished,
     RunStarted,
     Step,
-    WarningEvent,
 )
-from sst2_tui.core.report.compare import format_rate
+from sst2_tui.core.words import event_line
 
 ACTIVE = ("starting", "running", "paused")
 
 
-fmt_rate = format_rate
 
 
 def fmt_value(value: Any) -> str:
@@ -111,52 +107,30 @@ class RunView:
         elif isinstance(event, Eval):
             self.accuracy, self.best_accuracy = event.accuracy, event.best_accuracy
             self.accuracies.append((event.step, event.accuracy))
-            self.log.append(f"step {event.step}: validation accuracy {event.accuracy:.4f} (n={event.n})")
-        elif isinstance(event, Control):
-            self._log_control(event)
+        elif isinstance(event, Control) and event.command.get("kind") in ("set_lr", "set_eps"):
+            setattr(self, "lr" if event.command["kind"] == "set_lr" else "eps", event.new)
         elif isinstance(event, Paused):
             self.status = "paused"
-            why = {"nonfinite": " (NaN)", "disk_full": " (disk full)"}.get(event.reason, "")
-            self.log.append(f"step {event.step}: paused{why}")
         elif isinstance(event, Resumed):
             self.status = "running"
             self.nonfinite = None
             self.disk_full = None
-            self.log.append(f"step {event.step}: resumed")
         elif isinstance(event, Nonfinite):
             self.nonfinite = event if event.action == "paused" else None
             self.fix_did_not_help, self.applied_fix = self.applied_fix, None
-            restored = f"; weights restored from step {event.restored_step}" if event.restored_step is not None else ""
-            self.log.append(f"step {event.step}: non-finite {event.what}, {event.action}{restored}")
-        elif isinstance(event, Checkpoint):
-            self.log.append(f"step {event.step}: checkpoint ({event.reason})")
-        elif isinstance(event, Exported):
-            accuracy = f" (val acc {event.accuracy:.4f})" if event.accuracy is not None else ""
-            self.log.append(f"step {event.step}: exported {event.what}{accuracy}")
         elif isinstance(event, Prediction):
             self.predictions.append(event)
         elif isinstance(event, DiskFull):
             self.disk_full = event
-            self.log.append(f"step {event.step}: {event.message}")
-        elif isinstance(event, WarningEvent):
-            self.log.append(event.message if event.code == "resumed" else f"warning: {event.message}")
         elif isinstance(event, RunFinished):
             self.summary = event.summary
             self.status = str(event.summary.get("status", "finished"))
             self.nonfinite = None
         elif isinstance(event, RunFailed):
             self.status, self.error, self.hint = "failed", event.error, event.hint
-            self.log.append(f"failed: {event.error}")
-
-    def _log_control(self, event: Control) -> None:
-        kind = event.command.get("kind")
-        if kind in ("set_lr", "set_eps"):
-            name = "lr" if kind == "set_lr" else "eps"
-            setattr(self, name, event.new)
-            old, new = fmt_rate(event.old), fmt_rate(event.new)
-            self.log.append(f"step {event.step}: {name} {old} -> {new}" if old != new else f"step {event.step}: {name} stays {new}")
-        elif kind == "stop":
-            self.log.append(f"step {event.step}: stop requested")
+        line = event_line(event)
+        if line is not None:
+            self.log.append(line)
 
 
 def view_from_events(run_id: str, method: str, events: list[Event], config: dict[str, Any] | None = None,

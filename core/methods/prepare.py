@@ -16,11 +16,10 @@ from typing import Any
 
 import torch
 
-from sst2_tui.core.config import LABEL_NAMES, RunConfig
+from sst2_tui.core.config import LABEL_NAMES, RunConfig, check_data_parallel
 from sst2_tui.core.data.batching import Encoded, encode, mega_batch_factor
 from sst2_tui.core.data.loading import load_splits
 from sst2_tui.core.data.split import Splits
-from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import RunStarted
 from sst2_tui.core.model.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
 from sst2_tui.core.model.loading import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
@@ -94,11 +93,8 @@ def seed_everything(seed: int) -> None:
 def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared:
     config = config.resolved()
     world = current()
-    if world.parallel and config.method not in ("full", "lora", "trainer"):
-        raise UserError(f"--method {config.method} runs in one process; data-parallel runs are full, lora and trainer")
-    if world.parallel and config.batch_size % world.size:
-        raise UserError(f"--batch-size {config.batch_size} does not split evenly over {world.size} processes: "
-                        f"use a multiple of {world.size}")
+    if world.parallel:
+        check_data_parallel(config, world.size)
     seed_everything(config.seed)
     device = detect(config.device)
     if world.parallel:

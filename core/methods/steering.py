@@ -29,7 +29,8 @@ class Steering:
 
         if command.kind == "predict":
             if self.answer is None or command.text is None:
-                return [WarningEvent(code="predict_unavailable", message="this run cannot classify sentences")]
+                return [WarningEvent(code="predict_unavailable", message="this run cannot classify sentences",
+                                     command_id=command.id)]
             label, probability = self.answer(command.text)
             return [Prediction(step=step, text=command.text, label=label, positive_probability=round(probability, 4),
                                command_id=command.id)]
@@ -40,7 +41,8 @@ class Steering:
         if command.kind == "set_eps":
             old = current_eps(self.optimizer)
             if old is None:
-                return [WarningEvent(code="eps_not_applicable", message="this optimizer has no eps; nothing changed")]
+                return [WarningEvent(code="eps_not_applicable", message="this optimizer has no eps; nothing changed",
+                                     command_id=command.id)]
             set_eps(self.optimizer, float(command.value))
             return [echo(old=old, new=current_eps(self.optimizer))]
         if command.kind in ("pause", "resume") and state.paused == (command.kind == "pause"):

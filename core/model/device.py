@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from sst2_tui.core.errors import UserError
+from sst2_tui.core.words import device_line
 
 
 @dataclass(frozen=True)
@@ -34,25 +35,7 @@ class DeviceInfo:
         return asdict(self)
 
     def describe(self) -> str:
-        one = self._describe_one(show_count=self.world_size <= 1)
-        if self.world_size <= 1:
-            return one
-        if self.kind == "cpu":
-            return f"{self.world_size} x CPU ({self.backend}, {_threads(self.threads)} each)"
-        return f"{self.world_size} x {one.replace(' (', f' ({self.backend}, ', 1)}"
-
-    def _describe_one(self, show_count: bool) -> str:
-        if self.kind == "cuda":
-            memory = f", {self.memory_total_mb / 1024:.0f} GiB" if self.memory_total_mb else ""
-            more = f" x{self.count}" if self.count > 1 and show_count else ""
-            return f"{self.name}{more} (cuda, sm {self.capability}{memory})"
-        if self.kind == "mps":
-            return "Apple GPU (mps)"
-        return f"CPU ({_threads(self.threads)})"
-
-
-def _threads(count: int | None) -> str:
-    return f"{count} thread" + ("" if count == 1 else "s")
+        return device_line(self.to_dict())
 
 
 def _cpu_name() -> str:

@@ -14,8 +14,9 @@ from typing import Any
 
 from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunStarted, Step
 from sst2_tui.core.methods.predictions import most_confident_mistakes, read_predictions
-from sst2_tui.core.report.compare import differing_settings, format_rate, result_row
+from sst2_tui.core.report.compare import differing_settings, result_row
 from sst2_tui.core.storage.sessions import RunRecord, Session
+from sst2_tui.core.words import event_line
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = ("run_id", "method", "model", "init", "seed", "lr", "eps", "final_lr", "final_eps",
@@ -42,25 +43,19 @@ def group_key(config: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in sorted(config.items()) if k not in GROUP_IGNORES}, sort_keys=True, default=str)
 
 
+TIMELINE = {Control: "control", Paused: "paused", Resumed: "resumed", Nonfinite: "nonfinite", Exported: "exported",
+            Checkpoint: "checkpoint"}
+
+
 def _timeline(record: RunRecord) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for event in record.events:
-        if isinstance(event, Control) and event.command.get("kind") in ("set_lr", "set_eps"):
-            what = "lr" if event.command["kind"] == "set_lr" else "eps"
-            change = f"{what} {format_rate(event.old)} -> {format_rate(event.new)}"
-            items.append({"step": event.step, "kind": f"set {what}", "detail": change})
-        elif isinstance(event, Paused):
-            items.append({"step": event.step, "kind": "paused", "detail": f"paused ({event.reason})"})
-        elif isinstance(event, Resumed):
-            items.append({"step": event.step, "kind": "resumed", "detail": "resumed"})
-        elif isinstance(event, Nonfinite):
-            items.append({"step": event.step, "kind": "nonfinite", "detail": f"non-finite {event.what}, {event.action}: {event.diagnosis}"})
-        elif isinstance(event, Exported):
-            items.append({"step": event.step, "kind": "exported", "detail": f"exported {event.what}"})
-        elif isinstance(event, Checkpoint):
-            items.append({"step": event.step, "kind": "checkpoint", "detail": f"checkpoint ({event.reason})"})
-        elif isinstance(event, Control) and event.command.get("kind") == "stop":
-            items.append({"step": event.step, "kind": "stop", "detail": "stop requested"})
+        kind = TIMELINE.get(type(event))
+        line = event_line(event, detail=True) if kind else None
+        if line is not None:
+            if isinstance(event, Control):
+                kind = {"set_lr": "set lr", "set_eps": "set eps"}.get(event.command.get("kind"), "stop")
+            items.append({"step": event.step, "kind": kind, "detail": line.split(": ", 1)[1]})
     return items
 
 

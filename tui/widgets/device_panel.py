@@ -8,33 +8,11 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from sst2_tui.core.words import device_line
+
 
 def describe_device(device: dict) -> str:
-    """One device, or a data-parallel run's ("2 x CPU (gloo), 1 threads each", "2 x GPU H100 ... (nccl)")."""
-    if not device:
-        return "detecting device..."
-    world = device.get("world_size") or 1
-    if world > 1:
-        one = _describe_one({**device, "count": 1})
-        if device.get("kind") == "cpu":
-            threads = device.get("threads", "?")
-            return f"{world} x CPU ({device.get('backend') or '?'}), {threads} thread{'' if threads == 1 else 's'} each"
-        return f"{world} x {one} ({device.get('backend') or '?'})"
-    return _describe_one(device)
-
-
-def _describe_one(device: dict) -> str:
-    if device.get("kind") == "cuda":
-        memory = device.get("memory_total_mb")
-        in_use = device.get("memory_in_use_mb")
-        mem = ""
-        if memory:
-            mem = f", {in_use / 1024:.1f}/{memory / 1024:.0f} GiB" if in_use is not None else f", {memory / 1024:.0f} GiB"
-        count = f" x{device['count']}" if device.get("count", 1) > 1 else ""
-        return f"GPU {device.get('name', '?')}{count} (sm {device.get('capability', '?')}{mem})"
-    if device.get("kind") == "mps":
-        return "Apple GPU (mps)"
-    return f"CPU, {device.get('threads', '?')} threads"
+    return device_line(device)
 
 
 def device_to_show(run: Any, machine: dict, precision_note: str, showing_world: bool) -> tuple[tuple[dict, str] | None, bool]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from sst2_tui.tui.run_view import RunView, fmt_rate
+from sst2_tui.core.config import format_rate
+from sst2_tui.tui.run_view import RunView
 from sst2_tui.tui.widgets.changed_only import ChangedOnly
 
 STATUS_STYLE = {"running": "bold green", "paused": "bold yellow reverse", "failed": "bold red",
@@ -46,9 +47,9 @@ def run_numbers(view: RunView | None) -> Text:
     text.append("val acc ", style="bold")
     text.append(f"{acc} (best {best})\n")
     text.append("lr ", style="bold")
-    text.append(f"{fmt_rate(view.lr)}   ")
+    text.append(f"{format_rate(view.lr)}   ")
     text.append("eps ", style="bold")
-    text.append(f"{fmt_rate(view.eps)}   ")
+    text.append(f"{format_rate(view.eps)}   ")
     text.append("mem ", style="bold")
     text.append(f"{mem}   {sps} samples/s  {tps} tokens/s")  # on a narrow terminal the end is cut first
     return text

@@ -1,0 +1,95 @@
+"""How each event and each device is worded, once, for every front end: the app's log and device
+panel, the command line's progress lines, the report's timeline, summaries and model cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sst2_tui.core.config import format_rate
+from sst2_tui.core.events import (
+    Checkpoint,
+    Control,
+    DiskFull,
+    Eval,
+    Event,
+    Exported,
+    Nonfinite,
+    Paused,
+    Resumed,
+    RunFailed,
+    WarningEvent,
+)
+
+PAUSE_REASONS = {"nonfinite": " (NaN)", "disk_full": " (disk full)"}
+
+
+def event_line(event: Event, detail: bool = False) -> str | None:
+    """The event as one line ("step 12: non-finite loss, paused"); `detail` adds the diagnosis a
+    record keeps (the report). None for events that are not lines (steps, predictions, the start)."""
+    step = f"step {getattr(event, 'step', '?')}: "
+    if isinstance(event, Eval):
+        return step + f"validation accuracy {event.accuracy:.4f} (best {event.best_accuracy:.4f}, n={event.n})"
+    if isinstance(event, Control):
+        return _control_line(event, step)
+    if isinstance(event, Paused):
+        return step + "paused" + PAUSE_REASONS.get(event.reason, "")
+    if isinstance(event, Resumed):
+        return step + "resumed"
+    if isinstance(event, Nonfinite):
+        restored = f"; weights restored from step {event.restored_step}" if event.restored_step is not None else ""
+        return step + f"non-finite {event.what}, {event.action}{restored}" + (f": {event.diagnosis}" if detail else "")
+    if isinstance(event, Checkpoint):
+        return step + f"checkpoint ({event.reason})"
+    if isinstance(event, Exported):
+        accuracy = f" (val acc {event.accuracy:.4f})" if event.accuracy is not None else ""
+        return step + f"exported {event.what}{accuracy}"
+    if isinstance(event, DiskFull):
+        return step + event.message
+    if isinstance(event, WarningEvent):
+        return event.message if event.code == "resumed" else f"warning: {event.message}"
+    if isinstance(event, RunFailed):
+        return f"failed: {event.error}"
+    return None
+
+
+def _control_line(event: Control, step: str) -> str | None:
+    kind = event.command.get("kind")
+    if kind in ("set_lr", "set_eps"):
+        name = "lr" if kind == "set_lr" else "eps"
+        old, new = format_rate(event.old), format_rate(event.new)
+        return step + (f"{name} {old} -> {new}" if old != new else f"{name} stays {new}")
+    if kind == "stop":
+        return step + "stop requested"
+    return None
+
+
+def device_line(device: dict[str, Any]) -> str:
+    """One device ("CPU (2 threads)", "NVIDIA H100 (cuda, sm 9.0, 12.3/80 GiB)") or a data-parallel
+    world ("2 x CPU (gloo, 1 thread each)", "8 x NVIDIA H100 (nccl, cuda, sm 9.0, 80 GiB)")."""
+    if not device:
+        return "detecting device..."
+    world = device.get("world_size") or 1
+    if world <= 1:
+        return _one_device(device, show_count=True)
+    backend = device.get("backend") or "?"
+    if device.get("kind") == "cpu":
+        return f"{world} x CPU ({backend}, {_threads(device.get('threads'))} each)"
+    return f"{world} x {_one_device(device, show_count=False).replace(' (', f' ({backend}, ', 1)}"
+
+
+def _one_device(device: dict[str, Any], show_count: bool) -> str:
+    if device.get("kind") == "cuda":
+        total, in_use = device.get("memory_total_mb"), device.get("memory_in_use_mb")
+        memory = ""
+        if total:
+            memory = f", {in_use / 1024:.1f}/{total / 1024:.0f} GiB" if in_use is not None else f", {total / 1024:.0f} GiB"
+        count = device.get("count") or 1
+        more = f" x{count}" if count > 1 and show_count else ""
+        return f"{device.get('name', '?')}{more} (cuda, sm {device.get('capability', '?')}{memory})"
+    if device.get("kind") == "mps":
+        return "Apple GPU (mps)"
+    return f"CPU ({_threads(device.get('threads'))})"
+
+
+def _threads(count: Any) -> str:
+    return f"{count if count is not None else '?'} thread" + ("" if count == 1 else "s")
