@@ -28,7 +28,7 @@ def event_line(event: Event, detail: bool = False) -> str | None:
     record keeps (the report). None for events that are not lines (steps, predictions, the start)."""
     step = f"step {getattr(event, 'step', '?')}: "
     if isinstance(event, Eval):
-        return step + f"validation accuracy {event.accuracy:.4f} (best {event.best_accuracy:.4f}, n={event.n})"
+        return step + f"val acc {event.accuracy:.4f} (best {event.best_accuracy:.4f}, n={event.n})"
     if isinstance(event, Control):
         return _control_line(event, step)
     if isinstance(event, Paused):
