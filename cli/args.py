@@ -10,16 +10,16 @@ from sst2_tui.core.config import MAX_SEED, RunConfig, flag_for, options, shown_d
 from sst2_tui.core.errors import quote
 
 
-def _int_at_least(minimum: int):
-    """An argparse type: a whole number of at least `minimum`, refused with the reason otherwise."""
+def _int_at_least(minimum: int, maximum: int = 10**9):
+    """An argparse type: a whole number from `minimum` to `maximum`, refused with the reason otherwise."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{quote(text)} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be from {minimum:,} to {maximum:,}, not {quote(value, 30)}")
         return value
 
     return parse
@@ -59,7 +59,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         elif meta["choices"]:
             kwargs["choices"] = meta["choices"]
         elif kind is int:
-            kwargs.update(type=_int_at_least(meta["minimum"]), metavar=meta["metavar"])
+            kwargs.update(type=_int_at_least(meta["minimum"], meta["maximum"]), metavar=meta["metavar"])
         elif kind is float:
             kwargs.update(type=_number, metavar=meta["metavar"])
         else:
@@ -83,9 +83,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     p("--nproc-per-node", type=_processes, metavar="N|gpu",
       help="train on N processes of this machine through torchrun (gpu: one per visible GPU); full, lora and trainer; "
            "--batch-size stays the global batch")
-    p("--nnodes", type=_int_at_least(1), default=1, metavar="M", help="machines taking part (default 1); with --node-rank "
+    p("--nnodes", type=_int_at_least(1, 100_000), default=1, metavar="M", help="machines taking part (default 1); with --node-rank "
       "and --rdzv-endpoint")
-    p("--node-rank", type=_int_at_least(0), default=0, metavar="R", help="this machine's number, 0 to M-1 (default 0)")
+    p("--node-rank", type=_int_at_least(0, 100_000), default=0, metavar="R", help="this machine's number, 0 to M-1 (default 0)")
     p("--rdzv-endpoint", metavar="HOST:PORT", help="where the machines meet: node 0's address and a free port")
     # Set on every run started away from a terminal (--detach, the app, the queue runner): someone
     # may attach later, so a NaN pause waits for a fix (`sst2-tui attach`, or `ctl`) instead of

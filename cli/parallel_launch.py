@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 from sst2_tui.core.config import RunConfig, check_data_parallel, run_argv
-from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
+from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError, quote
 from sst2_tui.core.run.self_command import python_command, sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
 
@@ -47,6 +47,11 @@ def check_launch(args: argparse.Namespace, config: RunConfig) -> int:
     if args.nnodes > 1 and not args.rdzv_endpoint:
         raise UserError(f"--nnodes {args.nnodes}: give --rdzv-endpoint HOST:PORT (node 0's address and a free port) "
                         "and each machine's --node-rank")
+    if args.rdzv_endpoint:
+        host, _, port = args.rdzv_endpoint.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise UserError(f"--rdzv-endpoint {quote(args.rdzv_endpoint, 60)}: give HOST:PORT with a port from 1 to 65535 "
+                            "(node 0's address and a free port)")
     if args.node_rank >= args.nnodes:
         raise UserError(f"--node-rank {args.node_rank}: must be below --nnodes {args.nnodes} (machines are numbered from 0)")
     if world > 1:

@@ -37,18 +37,20 @@ DEMO_LR = {"full": 5e-4, "trainer": 5e-4, "lora": 3e-3, "evaluate": 1e-3}
 DEFAULT_EPS = 1e-8
 EXPORTS = ("best", "last", "none")
 MAX_SEED = 2**32 - 1  # what every generator we seed accepts (numpy's limit)
+MAX_EPOCHS = 1_000_000
 FP16_PURE_EPS = 1e-4
 
 
 def option(default: Any, summary: str, *, choices: tuple[str, ...] | None = None, metavar: str | None = None,
-           minimum: int = 1, form: str | None = None, placeholder: str | None = None) -> Any:
+           minimum: int = 1, maximum: int = 10**9, form: str | None = None, placeholder: str | None = None) -> Any:
     """A `RunConfig` field with what the CLI and the app's form need to offer it: the one source of
     each flag's default, help text (`summary`) and choices, and of each form field's label and placeholder.
 
-    `minimum` bounds whole numbers; `form` is the field's label in the app's new-run form (fields
+    `minimum` and `maximum` bound whole numbers (every one has both: a 20-digit value is one line,
+    never an overflow deep in torch); `form` is the field's label in the app's new-run form (fields
     without one are CLI only); `placeholder` is shown in an empty form field (default: the default).
     """
-    return field(default=default, metadata={"help": summary, "choices": choices, "metavar": metavar, "minimum": minimum,
+    return field(default=default, metadata={"help": summary, "choices": choices, "metavar": metavar, "minimum": minimum, "maximum": maximum,
                                             "form": form, "placeholder": placeholder})
 
 
@@ -160,7 +162,7 @@ class RunConfig:
     """Evaluate on a seeded random subset of this many validation examples (None: all)."""
     epochs: float = option(1.0, "passes over the training data", metavar="E", form="epochs")
     """Passes over the training data; a fraction trains on part of an epoch."""
-    batch_size: int = option(32, "examples per step", metavar="B", form="batch size")
+    batch_size: int = option(32, "examples per step", metavar="B", form="batch size", maximum=1_000_000)
     """Examples per optimizer step."""
     lr: float | None = option(None, "learning rate (default: 1e-5 full/trainer, 1e-4 lora; demo model: 5e-4 full/trainer, 3e-3 lora)",
                               metavar="LR", form="learning rate", placeholder="default: 1e-5 (lora 1e-4; demo 1e-3)")
@@ -179,16 +181,16 @@ class RunConfig:
                             choices=PRECISIONS, form="precision")
     """`auto` (bf16 autocast on GPUs and CPUs with bf16 instructions, fp16 autocast + GradScaler on older GPUs, fp32 elsewhere),
     `fp32`, `fp16`, `bf16`, or `fp16-pure` (the model itself cast to float16)."""
-    max_length: int = option(128, "truncate sentences to L tokens", metavar="L")
+    max_length: int = option(128, "truncate sentences to L tokens", metavar="L", maximum=1_000_000)
     """Longest tokenized sentence; longer ones are truncated."""
-    seed: int = option(0, "seeds the subsets, the data order, dropout and fresh weights", metavar="S", minimum=0,
+    seed: int = option(0, "seeds the subsets, the data order, dropout and fresh weights", metavar="S", minimum=0, maximum=MAX_SEED,
                        form="seed")
     """Seeds the subsets, the data order, dropout and fresh weights."""
     eval_every: int | None = option(None, "also evaluate every STEPS steps (always at epoch ends)", metavar="STEPS")
     """Evaluate every this many optimizer steps, besides each epoch end (None: epoch ends only)."""
     save_every: int | None = option(None, "checkpoint every STEPS steps (default: epoch ends and stop)", metavar="STEPS")
     """Write a checkpoint every this many steps (None: at each epoch end and on stop)."""
-    lora_r: int = option(8, "LoRA rank", metavar="R", form="LoRA r")
+    lora_r: int = option(8, "LoRA rank", metavar="R", form="LoRA r", maximum=65_536)
     """LoRA rank."""
     lora_alpha: int = option(16, "LoRA scaling numerator: updates are scaled by alpha/r", metavar="ALPHA",
                              form="LoRA alpha")
@@ -246,18 +248,13 @@ class RunConfig:
             raise ConfigError("model", "model is empty; give a Hub id, a local folder or `demo`")
         if not self.data.strip():
             raise ConfigError("data", "data is empty; give `sst2`, a local file or folder, or `demo`")
-        for name in ("train_subset", "eval_subset", "eval_every", "save_every", "eval_batch_size", "log_every", "patience"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ConfigError(name, f"{name} must be a whole number of at least 1, not {quote(value)}")
-        for name in ("batch_size", "max_length", "lora_r", "lora_alpha", "keep_checkpoints"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ConfigError(name, f"{name} must be a whole number of at least 1, not {quote(value)}")
-        if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
-            raise ConfigError("seed", f"seed must be a whole number from 0 to {MAX_SEED}, not {quote(self.seed)}")
-        if not (isinstance(self.epochs, int | float) and math.isfinite(self.epochs) and self.epochs > 0):
-            raise ConfigError("epochs", f"epochs must be a number greater than 0, not {quote(self.epochs)}")
+        for option_field in options():  # one range check for every whole-number field
+            if value_type(option_field) is int:
+                self._check_whole(option_field)
+        if not (isinstance(self.epochs, int | float) and not isinstance(self.epochs, bool) and math.isfinite(self.epochs)
+                and 0 < self.epochs <= MAX_EPOCHS):
+            raise ConfigError("epochs", f"epochs must be a number greater than 0 and at most {MAX_EPOCHS:,}, "
+                                        f"not {quote(self.epochs)}")
         for name, what in (("lr", "learning rate"), ("eps", "eps")):
             value = getattr(self, name)
             if value is not None:
@@ -274,6 +271,14 @@ class RunConfig:
                                            "use nonfinite pause or stop, or method full")
         if not self.lora_targets.strip():
             raise ConfigError("lora_targets", "lora_targets is empty; use `auto` or module names such as c_attn")
+
+    def _check_whole(self, option_field: dataclasses.Field) -> None:
+        name, value = option_field.name, getattr(self, option_field.name)
+        if value is None and option_field.default is None:
+            return  # an optional setting left to its default
+        low, high = option_field.metadata["minimum"], option_field.metadata["maximum"]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(name, f"{name} must be a whole number from {low:,} to {high:,}, not {quote(value)}")
 
     def _check_choice(self, name: str, choices: tuple[str, ...]) -> None:
         value = getattr(self, name)

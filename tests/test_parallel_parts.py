@@ -105,7 +105,7 @@ def test_the_command_line_refuses_in_one_line(argv, says, capsys, tmp_path):
     assert not sessions.exists(), "nothing started"
 
 
-@pytest.mark.parametrize(("value", "says"), [("0", "must be at least 1, not 0"), ("two", "'two' is not a whole number")])
+@pytest.mark.parametrize(("value", "says"), [("0", "must be from 1 to 1,000,000,000, not 0"), ("two", "'two' is not a whole number")])
 def test_a_bad_process_count_is_one_line(value, says, capsys):
     with pytest.raises(SystemExit) as ended:
         main(["run", "--nproc-per-node", value])
