@@ -6,6 +6,7 @@ Only argparse is imported at the top: `sst2-tui --help` answers without loading 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,9 @@ from sst2_tui.cli.predict_command import add_predict_arguments
 
 PROG = "sst2-tui"
 MAX_MESSAGE = 300
+PATH_ERRORS = {errno.ENAMETOOLONG: "give a shorter path (at most 255 bytes a name, 4,096 in all)",
+               errno.ELOOP: "a symbolic link loops; give the real path",
+               errno.ENOTDIR: "a part of the path is a file, not a folder"}
 SESSIONS_DIR_HELP = ("where sessions are stored (default: $SST2_TUI_SESSIONS; else ./sessions if the current folder "
                      "has one; else $XDG_DATA_HOME/sst2-tui/sessions, i.e. ~/.local/share/sst2-tui/sessions)")
 
@@ -152,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(error, UserError):
             sys.stderr.write(f"{PROG}: {error}\n")
             return error.exit_code
+        if isinstance(error, OSError) and error.errno in PATH_ERRORS:  # a path the user typed (every command)
+            from sst2_tui.core.errors import EXIT_BAD_INPUT, quote
+
+            where = quote(str(error.filename), 80) if error.filename else "a path"
+            sys.stderr.write(f"{PROG}: {where}: {error.strerror}; {PATH_ERRORS[error.errno]}\n")
+            return EXIT_BAD_INPUT
         raise
 
 

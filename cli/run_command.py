@@ -126,8 +126,13 @@ def _run_command(args: argparse.Namespace) -> int:
         check_launch(args, configs[0])
     if args.detach or args.nproc_per_node is not None:
         from sst2_tui.core.data.loading import load_splits
+        from sst2_tui.core.errors import ModelError
+        from sst2_tui.core.hub import model_path_problem
 
-        first = configs[0]  # its data is checked here, in the foreground: a typo is one line now
+        first = configs[0]  # its model path and data are checked here, in the foreground: a typo is one line now
+        problem = model_path_problem(first.model)
+        if problem:
+            raise ModelError(problem)
         load_splits(first.data, seed=first.seed, train_subset=first.train_subset, eval_subset=first.eval_subset)
     if args.detach:
         from sst2_tui.cli.detach import launch_detached

@@ -75,3 +75,13 @@ def test_the_default_sessions_folder(tmp_path, monkeypatch):
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
     assert default_sessions_dir() == Path.home() / ".local" / "share" / "sst2-tui" / "sessions"
+
+
+@pytest.mark.parametrize("command", [["report", "{long}"], ["sessions", "--sessions-dir", "{long}"], ["ctl", "{long}", "pause"],
+                                     ["run", "--resume", "{long}"], ["predict", "{long}", "a fine film"],
+                                     ["run", "--model", "demo", "--data", "demo", "--sessions-dir", "{long}"]])
+def test_a_path_too_long_is_one_line_in_every_command(tmp_path, command, capsys):
+    long = str(tmp_path / ("a" * 300))
+    code = main([part.replace("{long}", long) for part in command])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "give a shorter path" in err and len(err) < 300

@@ -62,6 +62,13 @@ def test_detach_refuses_bad_data_in_the_foreground(tmp_path):
     assert result.returncode == 2 and "no such file or folder" in result.stderr and not list(tmp_path.glob("*/runs"))
 
 
+def test_detach_refuses_a_missing_model_folder_in_the_foreground(tmp_path):
+    """It once printed the detached run's folder, exited 0, and failed in the background."""
+    result = cli("run", "--detach", "--model", str(tmp_path / "no-such-model"), "--data", "demo", "--sessions-dir", str(tmp_path))
+    assert result.returncode == 2 and "no such folder" in result.stderr and not result.stdout
+    assert not list(tmp_path.glob("*/runs")), "nothing started, no session left behind"
+
+
 def _alive(pid: int) -> bool:
     try:
         finished, _ = os.waitpid(pid, os.WNOHANG)
