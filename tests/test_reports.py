@@ -132,3 +132,17 @@ def test_report_command_on_a_damaged_log(tmp_path, capsys):
     assert main(["report", str(session.path), "--format", "md", "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "report.md").exists()
     assert main(["report", str(tmp_path / "missing")]) == 2
+
+
+def test_results_csv_neutralises_spreadsheet_formulas_and_keeps_numbers():
+    from sst2_tui.core.report.files import render_csv
+
+    data = {"runs": [{"run_id": "=HYPERLINK(\"http://x\")", "status": "finished", "group": "@SUM(A1)",
+                      "config": {"model": "+cmd|' /C calc'!A0", "method": "full", "lr": -1e-5},
+                      "summary": {"best_val_accuracy": 0.9}}]}
+    import csv
+    import io
+
+    row = next(csv.DictReader(io.StringIO(render_csv(data))))
+    assert row["run_id"].startswith("'=") and row["model"].startswith("'+") and row["group"].startswith("'@")
+    assert row["lr"] == "-1e-05" and row["best_val_accuracy"] == "0.9", "numbers are not text"

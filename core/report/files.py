@@ -23,7 +23,7 @@ def render_csv(data: dict) -> str:
     writer.writeheader()
     for run in data["runs"]:
         config, summary = run["config"], run["summary"]
-        writer.writerow({
+        writer.writerow({name: _cell(value) for name, value in {
             "run_id": run["run_id"], "method": config.get("method"), "model": config.get("model"), "init": config.get("init"),
             "seed": config.get("seed"), "lr": config.get("lr"), "eps": config.get("eps"),
             "final_lr": summary.get("final_lr"), "final_eps": summary.get("final_eps"),
@@ -34,8 +34,19 @@ def render_csv(data: dict) -> str:
             "train_samples_per_second": summary.get("train_samples_per_second"),
             "trainable_params": summary.get("trainable_params"), "total_params": summary.get("total_params"),
             "nonfinite_events": summary.get("nonfinite_events"), "group": run.get("group"),
-        })
+        }.items()})
     return buffer.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (a model path or run name starting with `=`,
+    `+`, `-`, `@`) gets a leading apostrophe, OWASP's advice; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS,
