@@ -9,8 +9,16 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.table import Table
+
+from sst2_tui.core.words import printable
+
+
+def escape(text: str) -> str:
+    """Text from disk (a folder name, a model path) shown in a terminal: markup escaped and control
+    characters made visible, so a name holding escape codes cannot retitle or recolour the terminal."""
+    return escape_markup(printable(text))
 
 
 def sessions_data(sessions_dir: Path) -> list[dict]:

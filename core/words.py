@@ -63,6 +63,12 @@ def _control_line(event: Control, step: str) -> str | None:
     return None
 
 
+def printable(text: str) -> str:
+    """`text` with every control or unprintable character shown as its escape (`\\x1b`), for a
+    terminal: a name from disk must not move the cursor, retitle the window or ring the bell."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def device_line(device: dict[str, Any]) -> str:
     """One device ("CPU (2 threads)", "NVIDIA H100 (cuda, sm 9.0, 12.3/80 GiB)") or a data-parallel
     world ("2 x CPU (gloo, 1 thread each)", "8 x NVIDIA H100 (nccl, cuda, sm 9.0, 80 GiB)")."""

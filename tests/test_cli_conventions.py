@@ -85,3 +85,13 @@ def test_a_path_too_long_is_one_line_in_every_command(tmp_path, command, capsys)
     code = main([part.replace("{long}", long) for part in command])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "give a shorter path" in err and len(err) < 300
+
+
+def test_a_session_name_with_terminal_escapes_cannot_reach_the_terminal(tmp_path, capsys):
+    from sst2_tui.core.storage.sessions import Session
+
+    session = Session.create(tmp_path, "plain")
+    session.path.rename(tmp_path / "evil\x1b]0;pwned\x07\x1b[31mred")
+    assert main(["sessions", "--sessions-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "evil\\x1b]0;pwned" in out
