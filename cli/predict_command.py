@@ -83,6 +83,9 @@ def predict_command(args: argparse.Namespace) -> int:
         predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size)
     except ModelError as error:  # the loaders speak of `run --model`; here the model is predict's MODEL
         raise ModelError(f"predict {str(error).removeprefix('--model ')}") from None
+    if predictor.loaded.untrained_head:  # only `demo` gets this far untrained
+        sys.stderr.write("sst2-tui predict: demo is a tiny untrained model; its labels are arbitrary (the same on every "
+                         "call): predict a run folder for real answers\n")
     for row in predictor.predict(sentences):
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     return EXIT_OK

@@ -71,3 +71,21 @@ def test_a_local_base_keeps_its_path_in_export_json_and_says_it_has_no_hub_id(tm
     adapter = Path(json.loads(result.stdout.strip().splitlines()[-1])["run_dir"]) / "adapter"
     assert json.loads((adapter / "export.json").read_text())["base_model_hub_id"] is None
     assert "no Hub id" in (adapter / "README.md").read_text()
+
+
+def test_predict_refuses_a_model_whose_sentiment_head_was_never_trained(tmp_path):
+    """A base model (here the tiny GPT-2 as a language model) once got random labels that changed on
+    every call, exit 0."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from sst2_tui.core.model.demo import demo_tokenizer
+
+    tokenizer = demo_tokenizer()
+    GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=64, n_embd=32, n_layer=1, n_head=2)).save_pretrained(
+        tmp_path / "base")
+    tokenizer.save_pretrained(tmp_path / "base")
+    result = run_cli("predict", str(tmp_path / "base"), "a fine film")
+    assert result.returncode == 2 and "never trained" in result.stderr and "score.weight" in result.stderr
+    assert not result.stdout and len(result.stderr.strip().splitlines()) == 1
+    demo = run_cli("predict", "demo", "a fine film")
+    assert demo.returncode == 0 and "arbitrary" in demo.stderr and json.loads(demo.stdout)["label"] in ("negative", "positive")

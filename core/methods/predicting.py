@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.data.batching import encode
+from sst2_tui.core.errors import ModelError, quote
 from sst2_tui.core.methods.evaluation import evaluate
 from sst2_tui.core.model.device import detect, plan_precision, torch_device
 from sst2_tui.core.model.loading import LoadedModel, load_model
@@ -32,6 +33,10 @@ class Predictor:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # libraries' deprecation notes, not the user's concern
             loaded = load_model(config)
+        if loaded.untrained_head and model != "demo":
+            raise ModelError(f"--model {quote(model)}: its sentiment head was never trained ({', '.join(loaded.untrained_head[:2])} "
+                             "newly initialized), so its labels would be random; give a run folder or its model/ or adapter/, "
+                             "or a model fine-tuned for sentiment")
         info = detect(device)
         loaded.model.to(torch_device(info))
         return cls(loaded, config)

@@ -5,7 +5,7 @@ Never `trust_remote_code`: a model folder cannot run its own Python here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,9 @@ class LoadedModel:
     """How many `gelu_new` activations run as PyTorch's one-kernel tanh GELU (see core/model/fast_ops.py)."""
     attention_mask: bool = True
     """Whether batches carry an attention mask (False for causal models: fast_ops.needs_attention_mask)."""
+    untrained_head: list[str] = field(default_factory=list)
+    """The classification head's weights that the folder did not hold (newly initialized): a base
+    model, not a sentiment classifier. Training is what fills them; `predict` refuses them."""
 
 
 def _load_kwargs(name: str) -> dict[str, Any]:
@@ -88,7 +91,7 @@ def _load_model(config: RunConfig) -> LoadedModel:
 
         tokenizer = demo_tokenizer()
         return LoadedModel(demo_model(tokenizer, config.seed), tokenizer, tokenizer.pad_token_id,
-                           "demo: a tiny 4-layer GPT-2 with fresh weights")
+                           "demo: a tiny 4-layer GPT-2 with fresh weights", untrained_head=["every weight (the demo model)"])
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     name = str(Path(config.model).expanduser()) if Path(config.model).expanduser().exists() else config.model
@@ -107,19 +110,26 @@ def _load_model(config: RunConfig) -> LoadedModel:
             raise ModelError(f"--model {config.model}: the tokenizer has neither a pad nor an end-of-text token")
         tokenizer.pad_token = tokenizer.eos_token
     model_config.pad_token_id = tokenizer.pad_token_id
-    note = ""
+    note, untrained = "", []
     try:
         if config.init == "random":
             torch.manual_seed(config.seed)
             model = AutoModelForSequenceClassification.from_config(model_config, trust_remote_code=False)
             note = "random init: the architecture with fresh weights"
         else:
-            model = AutoModelForSequenceClassification.from_pretrained(
-                name, config=model_config, trust_remote_code=False, use_safetensors=None, **kwargs)
+            model, loading_info = AutoModelForSequenceClassification.from_pretrained(
+                name, config=model_config, trust_remote_code=False, use_safetensors=None, output_loading_info=True, **kwargs)
+            untrained = [key for key in loading_info.get("missing_keys", ()) if key.split(".")[0] in HEAD_NAMES]
     except (OSError, ValueError) as error:
         hint = " (this folder has no weights: add --init random)" if config.init == "pretrained" and Path(name).exists() else ""
         raise ModelError(f"--model {config.model}: cannot load the model{hint} ({_first_line(error)})") from None
-    return LoadedModel(model, tokenizer, tokenizer.pad_token_id, note)
+    if config.init == "random":
+        untrained = ["every weight (--init random)"]
+    return LoadedModel(model, tokenizer, tokenizer.pad_token_id, note, untrained_head=untrained)
+
+
+HEAD_NAMES = frozenset({"score", "classifier", "pre_classifier", "classification_head", "cls", "head", "logits_proj"})
+"""First parts of the names of sequence-classification heads in transformers' models."""
 
 
 def _load_adapter(config: RunConfig) -> LoadedModel:
