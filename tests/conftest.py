@@ -37,13 +37,18 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _signal_handlers_restored():
-    """`main(["run", ...])` in this process installs the run's SIGTERM/SIGINT/SIGHUP handlers; left
-    behind they made pytest itself ignore SIGTERM."""
+def _process_state_restored():
+    """`main(["run", ...])` in this process installs the run's SIGTERM/SIGINT/SIGHUP handlers (left
+    behind, pytest itself ignored SIGTERM) and sets the libraries' quiet variables (left behind,
+    every later subprocess inherited them): both are put back after each test."""
     saved = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    environment = dict(os.environ)
     yield
     for number, handler in saved.items():
         signal.signal(number, handler)
+    for name in set(os.environ) - set(environment):
+        del os.environ[name]
+    os.environ.update(environment)
 
 
 # What starts another process: a test that (through its module's helpers or its fixtures) does is
