@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import os
-import re
 import signal
 import socket
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,13 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-needs_shared = pytest.mark.skipif(not (SHARED / "data" / "sst2" / "dev.tsv").exists(),
+_SHARED_SKIP = pytest.mark.skipif(not (SHARED / "data" / "sst2" / "dev.tsv").exists(),
                                   reason="../shared (real SST-2 and GPT-2 config) is not beside this checkout")
+
+
+def needs_shared(test):
+    """Marked `shared` (run them alone with -m shared), skipped with the reason where ../shared is absent."""
+    return pytest.mark.shared(_SHARED_SKIP(test))
 
 _real_connect = socket.socket.connect
 
@@ -51,24 +57,29 @@ def _process_state_restored():
     os.environ.update(environment)
 
 
-# What starts another process: a test that (through its module's helpers or its fixtures) does is
-# `slow`, and `scripts/test.sh --fast` leaves it out.
-SPAWNS = re.compile(r"\b(subprocess|Popen|run_cli|start_cli|sst2_command|python_command|tmux|ensure_queue_runner|"
-                    r"ProcessRunner|start_detached)\b")
+# What starts another process: a test that (through its module's helpers or its fixtures) uses one
+# of these names is `slow`, and `scripts/test.sh --fast` leaves it out. Names in the code, not words
+# in docstrings or comments.
+SPAWNS = frozenset({"subprocess", "Popen", "run_cli", "start_cli", "sst2_command", "python_command", "tmux",
+                    "ensure_queue_runner", "ProcessRunner", "start_detached"})
+
+
+def _names(function) -> set[str]:
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    return {node.id if isinstance(node, ast.Name) else node.attr for node in ast.walk(tree)
+            if isinstance(node, ast.Name | ast.Attribute)}
 
 
 def _spawns(function, module_functions: dict, seen: set) -> bool:
     if function in seen:
         return False
     seen.add(function)
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        return False
-    if SPAWNS.search(source.split("\n", 1)[-1]):  # the body, not the def line's name
-        return True
-    return any(_spawns(helper, module_functions, seen) for name, helper in module_functions.items()
-               if re.search(rf"\b{re.escape(name)}\(", source))
+    names = _names(function)
+    return bool(names & SPAWNS) or any(_spawns(module_functions[name], module_functions, seen)
+                                       for name in names & module_functions.keys())
 
 
 def pytest_collection_modifyitems(config, items):

@@ -33,7 +33,9 @@ def _layer(module: str) -> int:
 
 
 def test_every_core_module_has_a_layer():
-    assert all(_layer(module) >= 0 for module in _imports())
+    """A new module or package under core/ must be given a place in LAYERS (and ARCHITECTURE.md)."""
+    unplaced = [module for module in _imports() if (module.split(".")[1] if "." in module else "") not in LAYERS]
+    assert unplaced == []
 
 
 def test_no_module_imports_from_a_layer_above_its_own():

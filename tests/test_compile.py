@@ -82,6 +82,7 @@ def test_compile_choice_is_checked():
     assert error.value.field == "compile"
 
 
+@pytest.mark.slow  # whole compiled runs: tens of seconds each
 @pytest.mark.parametrize("method", ["full", "lora", "trainer"])
 def test_each_method_trains_compiled_and_saves_plain_checkpoints(tmp_path: Path, method: str):
     config = RunConfig(**{**DEMO, "method": method, "train_subset": 96, "epochs": 1, "compile": "on"})
@@ -159,6 +160,7 @@ def test_cli_flag_and_app_form_both_reach_the_config():
     assert parse_form({"compile": "on", "model": "demo"}).compile == "on"
 
 
+@pytest.mark.slow
 def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
     from sst2_tui.core.events import Step
     from sst2_tui.core.run.runner import execute

@@ -74,6 +74,7 @@ def test_resume_without_checkpoints_is_a_one_line_error(tmp_path):
     assert result.returncode == 2 and "no complete checkpoint" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # two whole trainer runs
 def test_trainer_resume_matches_the_uninterrupted_run_across_an_epoch_boundary(tmp_path):
     """Through Trainer's own resume hooks, fed from our safetensors checkpoint: stopped at step 96
     (in the second epoch, 94 steps each), then resumed, it ends where the uninterrupted run ends."""
