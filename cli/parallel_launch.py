@@ -11,7 +11,6 @@ stdout); the other ranks follow it (`core/methods/following.py`). Running torchr
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from sst2_tui.core.config import RunConfig, check_data_parallel, run_argv
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError, quote
+from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.run.self_command import python_command, sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
 
@@ -176,7 +176,7 @@ def _json_object(line: str) -> dict | None:
     if not line.startswith("{"):
         return None
     try:
-        found = json.loads(line)
+        found = parse_json(line)
     except ValueError:
         return None
     return found if isinstance(found, dict) else None

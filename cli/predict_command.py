@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sst2_tui.cli.library_noise import quiet_libraries
 from sst2_tui.core.errors import EXIT_OK, ModelError, UserError, quote
+from sst2_tui.core.json_text import parse_json
 
 TEXT_FIELDS = ("sentence", "text")
 
@@ -32,13 +33,28 @@ def read_sentences(args: argparse.Namespace) -> list[str]:
     if args.texts and args.file:
         raise UserError("give sentences as arguments or --file PATH, not both")
     if args.texts:
+        for number, text in enumerate(args.texts, start=1):
+            if not _is_text(text):  # bytes that are not UTF-8 reach argv as lone surrogates
+                raise UserError(f"sentence {number} of the arguments is not valid UTF-8; give text")
         return list(args.texts)
     if args.file is not None:
         return sentences_from_file(args.file)
     if sys.stdin.isatty():
         raise UserError("no sentences: give them as arguments, with --file PATH, or on stdin "
                         "(e.g. echo 'a fine film' | sst2-tui predict RUN_DIR)")
-    return sentences_from_lines(sys.stdin.read().splitlines(), "stdin", jsonl=False)
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UserError(f"stdin: not valid UTF-8 (byte {error.start}); give UTF-8 text, one sentence per line") from None
+    return sentences_from_lines(text.splitlines(), "stdin", jsonl=False)
+
+
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def sentences_from_file(path: Path) -> list[str]:
@@ -60,9 +76,9 @@ def sentences_from_lines(lines: list[str], where: str, jsonl: bool) -> list[str]
             sentences.append(line.strip())
             continue
         try:
-            row = json.loads(line)
-        except ValueError:
-            raise UserError(f"{where} line {number}: not a JSON object; each line needs a sentence or text field") from None
+            row = parse_json(line)
+        except ValueError as error:
+            raise UserError(f"{where} line {number}: not a JSON object ({error}); each line needs a sentence or text field") from None
         text = next((row.get(name) for name in TEXT_FIELDS if isinstance(row, dict) and isinstance(row.get(name), str)), None)
         if text is None:
             raise UserError(f"{where} line {number}: no sentence or text field holding text")

@@ -129,8 +129,13 @@ def parse_rate(text: str | float, what: str = "learning rate") -> float:
             value = float(stripped)
         except ValueError:
             raise ValueError(f"{what} {quote(stripped)} is not a number; type one such as 2e-5") from None
+    elif isinstance(text, bool) or not isinstance(text, int | float):
+        raise ValueError(f"{what} must be a number, not {quote(text)}")
     else:
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # a whole number past float range (10**400)
+            raise ValueError(f"{what} must be at most 1, not {quote(text, 20)}") from None
     if not math.isfinite(value):
         raise ValueError(f"{what} must be a finite number, not {value}")
     if value <= 0:
@@ -231,6 +236,10 @@ class RunConfig:
     """Free-form labels carried into reports (e.g. a repeat group); never changes training. Not a flag."""
 
     def __post_init__(self) -> None:
+        for option_field in options():  # one type (and, for whole numbers, range) check for every field
+            self._check_type(option_field)
+            if value_type(option_field) is int:
+                self._check_whole(option_field)
         self._check_choice("method", METHODS)
         self._check_choice("precision", PRECISIONS)
         self._check_choice("schedule", SCHEDULES)
@@ -248,9 +257,6 @@ class RunConfig:
             raise ConfigError("model", "model is empty; give a Hub id, a local folder or `demo`")
         if not self.data.strip():
             raise ConfigError("data", "data is empty; give `sst2`, a local file or folder, or `demo`")
-        for option_field in options():  # one range check for every whole-number field
-            if value_type(option_field) is int:
-                self._check_whole(option_field)
         if not (isinstance(self.epochs, int | float) and not isinstance(self.epochs, bool) and math.isfinite(self.epochs)
                 and 0 < self.epochs <= MAX_EPOCHS):
             raise ConfigError("epochs", f"epochs must be a number greater than 0 and at most {MAX_EPOCHS:,}, "
@@ -271,6 +277,18 @@ class RunConfig:
                                            "use nonfinite pause or stop, or method full")
         if not self.lora_targets.strip():
             raise ConfigError("lora_targets", "lora_targets is empty; use `auto` or module names such as c_attn")
+
+    def _check_type(self, option_field: dataclasses.Field) -> None:
+        """Text fields hold text, number fields finite numbers (a queue item or config.json may hold
+        anything: `"model": 5` once crashed the queue runner)."""
+        name, value, kind = option_field.name, getattr(self, option_field.name), value_type(option_field)
+        if value is None and option_field.default is None:
+            return
+        if kind is str and not isinstance(value, str):
+            raise ConfigError(name, f"{name} must be text, not {quote(value)}")
+        if kind is float and name not in ("lr", "eps") and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)):
+            raise ConfigError(name, f"{name} must be a finite number, not {quote(value)}")
 
     def _check_whole(self, option_field: dataclasses.Field) -> None:
         name, value = option_field.name, getattr(self, option_field.name)

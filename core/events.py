@@ -16,6 +16,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from sst2_tui.core.json_text import parse_json
+
 
 def _clean(value: Any) -> Any:
     """JSON has no NaN/Inf: write them as strings so every line stays valid JSON."""
@@ -260,7 +262,7 @@ def _field_types(cls: type[Event]) -> dict[str, Any]:
 
 
 def event_from_json(line: str) -> Event:
-    data = json.loads(line)
+    data = parse_json(line)
     if not isinstance(data, dict):
         raise ValueError("an event line must be a JSON object")
     return event_from_dict(data)

@@ -113,7 +113,7 @@ def test_invalid_utf8_and_bad_json(tmp_path):
     with pytest.raises(DataError, match="bad.tsv: not valid UTF-8"):
         load_splits(str(tmp_path / "bad.tsv"))
     (tmp_path / "bad.jsonl").write_text('{"text": "a", "label": 1}\n{not json}\n')
-    with pytest.raises(DataError, match=r"bad.jsonl row 2: not valid JSON"):
+    with pytest.raises(DataError, match=r"bad.jsonl row 2: not JSON"):
         load_splits(str(tmp_path / "bad.jsonl"))
 
 
@@ -128,3 +128,13 @@ def test_missing_path_and_offline_hub(tmp_path):
 def test_real_sst2_folder_loads_all_rows():
     splits = load_splits(str(SHARED / "data" / "sst2"))
     assert len(splits.train) == 67_349 and len(splits.validation) == 872
+
+
+def test_a_lone_surrogate_in_a_data_file_is_refused_before_the_model_loads(tmp_path):
+    (tmp_path / "s.jsonl").write_text('{"text": "fine", "label": 1}\n{"text": "bad \\ud800", "label": 0}\n')
+    with pytest.raises(DataError, match=r"s.jsonl row 2: .*lone surrogate"):
+        load_splits(str(tmp_path / "s.jsonl"))
+    from sst2_tui.core.data.files import check_rows
+
+    with pytest.raises(DataError, match=r"t.parquet row 3: field 'sentence' is not valid text"):
+        check_rows(["ok", "fine", "bad \ud800"], [1, 0, 1], "t.parquet", "sentence", first_row=1)

@@ -169,3 +169,15 @@ def test_a_trainer_run_exports_its_best_step_too(tmp_path):
     assert info["accuracy"] == summary["best_val_accuracy"] and info["method"] == "trainer"
     evaluated = run(tmp_path, "evaluate-trainer", RunConfig(model=summary["run_dir"], data="demo", method="evaluate"))
     assert evaluated["best_val_accuracy"] == summary["best_val_accuracy"]
+
+
+def test_predict_refuses_text_that_is_not_utf8_in_one_line(tmp_path):
+    from tests.cli import run_cli
+
+    (tmp_path / "bad.txt").write_bytes(b"a fine film\n\xff\xfe oops\n")
+    for args in (["--file", str(tmp_path / "bad.txt")], ["ok \udcff"]):  # \udcff: the byte 0xff in argv
+        result = run_cli("predict", "demo", *args)
+        assert result.returncode == 2 and "UTF-8" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    (tmp_path / "s.jsonl").write_text('{"text": "\\ud800"}\n')
+    result = run_cli("predict", "demo", "--file", str(tmp_path / "s.jsonl"))
+    assert result.returncode == 2 and "s.jsonl line 1" in result.stderr and "lone surrogate" in result.stderr

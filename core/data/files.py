@@ -7,7 +7,6 @@ for jsonl the line number, for parquet the 1-based data row.
 from __future__ import annotations
 
 import csv
-import json
 import re
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from sst2_tui.core.data.split import Split
 from sst2_tui.core.errors import DataError, quote
+from sst2_tui.core.json_text import parse_json
 
 FILE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 TEXT_COLUMNS = ("sentence", "text")
@@ -63,6 +63,10 @@ def check_rows(texts: list[Any], labels: list[Any], source: str, text_field: str
         if not isinstance(text, str) or not text.strip():
             shown = "empty" if text is None or isinstance(text, str) else f"not text ({quote(text)})"
             raise DataError(f"{source} row {row}: field '{text_field}' is {shown}; every row needs a sentence")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (from JSON's \ud800 or a parquet string): no tokenizer takes it
+            raise DataError(f"{source} row {row}: field '{text_field}' is not valid text (a lone surrogate); fix that row") from None
         clean_texts.append(text.strip())
         clean_labels.append(parse_label(label, source, row))
     return Split(clean_texts, clean_labels, source)
@@ -127,11 +131,9 @@ def _read_jsonl(path: Path) -> Split:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(f"{path} row {line_number}: not valid JSON ({error.msg}); one JSON object per line") from None
-            except ValueError:  # e.g. a number of more than 4,300 digits
-                raise DataError(f"{path} row {line_number}: holds a number too long to read; labels must be 0 or 1") from None
+                record = parse_json(line)
+            except ValueError as error:
+                raise DataError(f"{path} row {line_number}: {error}; one JSON object per line") from None
             if not isinstance(record, dict):
                 raise DataError(f"{path} row {line_number}: expected a JSON object with a text field and 'label'")
             if text_field is None:

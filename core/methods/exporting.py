@@ -11,7 +11,6 @@ absent, never half written. `export.json` inside says which step and accuracy it
 from __future__ import annotations
 
 import copy
-import json
 import os
 import shutil
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from sst2_tui.core.config import LABEL_NAMES
 from sst2_tui.core.errors import why_not_written
 from sst2_tui.core.events import Event, Exported, WarningEvent
+from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.model_card import card_settings, card_text, hub_id
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
@@ -101,7 +101,7 @@ def export_record(run_dir: Path) -> dict[str, Any] | None:
     """Where the run's export is and which step it holds, from the folder itself (it outlives resumes)."""
     for name in ("model", "adapter"):
         try:
-            info = json.loads((run_dir / name / INFO).read_text(encoding="utf-8"))
+            info = parse_json((run_dir / name / INFO).read_bytes())
         except (OSError, ValueError):
             continue
         if isinstance(info, dict) and isinstance(info.get("step"), int):
@@ -128,7 +128,7 @@ def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, Any], 
     # peft names the base by the path it was loaded from (a cache or venv folder on this machine):
     # name it by its Hub id, so the adapter loads anywhere; the local path stays in export.json.
     adapter_config = path / "adapter_config.json"
-    settings = json.loads(adapter_config.read_text(encoding="utf-8"))
+    settings = parse_json(adapter_config.read_bytes())
     settings["base_model_name_or_path"] = hub_id(base["model"]) or settings.get("base_model_name_or_path")
     atomic_write_json(adapter_config, settings)
     atomic_write_text(path / "README.md", card)  # in place of peft's blank template

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.data.split import Split
+from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.evaluation import EvalResult
 from sst2_tui.core.storage.files import atomic_write_text
 
@@ -28,7 +29,7 @@ def read_predictions(run_dir: Path) -> list[dict[str, Any]]:
         return rows
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
-            row = json.loads(line)
+            row = parse_json(line)
         except ValueError:
             continue
         if isinstance(row, dict) and {"text", "label", "p_positive"} <= set(row):

@@ -15,6 +15,7 @@ from torch import nn
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import ModelError, quote
 from sst2_tui.core.hub import model_path_problem
+from sst2_tui.core.json_text import parse_json
 
 ADAPTER_BASE_FILE = "sst2_tui_base.json"
 """In an exported adapter: how sst2-tui rebuilds its base (a demo or random-init base has no Hub name)."""
@@ -135,15 +136,14 @@ HEAD_NAMES = frozenset({"score", "classifier", "pre_classifier", "classification
 def _load_adapter(config: RunConfig) -> LoadedModel:
     """A peft adapter folder: its base rebuilt as the run built it (`sst2_tui_base.json`: a demo
     or random-init base has no Hub name), or from the adapter's own base_model_name_or_path."""
-    import json
 
     from peft import PeftModel
 
     folder = Path(config.model).expanduser()
     try:
-        base = json.loads((folder / ADAPTER_BASE_FILE).read_text(encoding="utf-8"))
+        base = parse_json((folder / ADAPTER_BASE_FILE).read_bytes())
     except (OSError, ValueError):
-        adapter = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+        adapter = parse_json((folder / "adapter_config.json").read_bytes())
         base = {"model": adapter.get("base_model_name_or_path"), "init": "pretrained", "seed": config.seed}
     if not isinstance(base, dict) or not isinstance(base.get("model"), str):
         raise ModelError(f"--model {quote(config.model)}: the adapter does not say which base model it belongs to")

@@ -24,6 +24,7 @@ from sst2_tui.core.config import RunConfig, run_argv
 from sst2_tui.core.controls import RunHandle
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
 from sst2_tui.core.events import Event, RunFailed, RunFinished, event_from_json
+from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.run.runner import RunOutcome
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
@@ -56,7 +57,7 @@ def start_detached(argv: list[str]) -> Launched:
         lines = [x for x in err.strip().splitlines() if x.strip()]
         raise UserError(lines[-1].removeprefix("sst2-tui run: ").removeprefix("sst2-tui: ") if lines
                         else f"the run's process ended at once (exit {process.returncode})")
-    where = json.loads(line)
+    where = parse_json(line)
     return Launched(Path(where["run_dir"]), Path(where["session_dir"]), int(where["pid"]))
 
 

@@ -8,7 +8,6 @@ checksums match are ever loaded. Nothing here is a pickle: tensors go to safeten
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -19,6 +18,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, fsync_dir
 
@@ -96,7 +96,7 @@ def verify(path: Path) -> str | None:
     if not manifest_path.is_file():
         return f"{manifest_path}: missing; the checkpoint was not finished"
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = parse_json(manifest_path.read_bytes())
     except (OSError, ValueError):
         return f"{manifest_path}: unreadable"
     files = manifest.get("files") if isinstance(manifest, dict) else None
@@ -135,7 +135,7 @@ def _contents_problem(path: Path) -> str | None:
 
 def _json_object(path: Path) -> dict[str, Any] | None:
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = parse_json(path.read_bytes())
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
@@ -186,7 +186,7 @@ def load_model_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 def load_optimizer_state(path: Path) -> dict[str, Any]:
     """Rebuild an optimizer state_dict from optimizer.json and optimizer.safetensors (no pickle)."""
-    plain = json.loads((path / "optimizer.json").read_text(encoding="utf-8"))
+    plain = parse_json((path / "optimizer.json").read_bytes())
     tensors = load_file(str(path / "optimizer.safetensors"))
     state: dict[int, dict[str, Any]] = {int(k): dict(v) for k, v in plain["state"].items()}
     for name, tensor in tensors.items():

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sst2_tui.core.controls import KINDS, Command, make_command
 from sst2_tui.core.errors import quote
+from sst2_tui.core.json_text import parse_json
 
 MAX_LINE_BYTES = 4096
 SOURCES = ("app", "cli")
@@ -81,9 +82,9 @@ class ControlFileReader:
         if len(raw) > MAX_LINE_BYTES:
             return None, f"a line of {len(raw)} bytes (at most {MAX_LINE_BYTES})"
         try:
-            record = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return None, "not a JSON object"
+            record = parse_json(raw)
+        except ValueError as error:
+            return None, f"not a JSON object: {error}"
         if not isinstance(record, dict):
             return None, "not a JSON object"
         kind, command_id = record.get("kind"), record.get("id")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.events import Event, event_from_json
+from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
 
 
@@ -79,7 +80,7 @@ def atomic_write_json(path: Path, data: Any) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return parse_json(path.read_bytes())
 
 
 class EventLog:

@@ -7,7 +7,6 @@ Each reader returns the value (or None) and a problem (or None) that names the f
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import typing
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import quote
 from sst2_tui.core.events import value_matches
+from sst2_tui.core.json_text import parse_json
 
 Number = float | None
 SUMMARY_TYPES: dict[str, Any] = {
@@ -36,8 +36,8 @@ def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     if not path.exists():
         return None, None
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+        value = parse_json(path.read_bytes())
+    except (OSError, ValueError) as error:
         return None, f"{path}: unreadable ({str(error)[:80]}); skipped"
     if not isinstance(value, dict):
         return None, f"{path}: holds a JSON {type(value).__name__}, not an object; skipped"
