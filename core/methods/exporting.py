@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +22,12 @@ from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.model_card import card_settings, card_text, hub_id
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
-from sst2_tui.core.model.loading import ADAPTER_BASE_FILE
-from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, fsync_dir, readable_mode
+from sst2_tui.core.model.loading import ADAPTER_BASE_FILE, EXPORT_INFO
+from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, readable_mode
+from sst2_tui.core.storage.swap import recover, swap_in
 
 LABELS = dict(enumerate(LABEL_NAMES))
-INFO = "export.json"
+INFO = EXPORT_INFO
 BASE = ADAPTER_BASE_FILE
 
 
@@ -100,6 +100,7 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
 def export_record(run_dir: Path) -> dict[str, Any] | None:
     """Where the run's export is and which step it holds, from the folder itself (it outlives resumes)."""
     for name in ("model", "adapter"):
+        recover(run_dir / name, INFO)
         try:
             info = parse_json((run_dir / name / INFO).read_bytes())
         except (OSError, ValueError):
@@ -144,19 +145,11 @@ def _readable_tree(folder: Path) -> None:
 
 
 def _write_folder(final: Path, write, info: dict[str, Any]) -> None:
-    """Write into a sibling folder, then swap it in: `final` is the old export or the new one."""
-    temporary = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    shutil.rmtree(temporary, ignore_errors=True)
-    try:
-        write(temporary)
-        atomic_write_json(temporary / INFO, info)
-        _readable_tree(temporary)
-        fsync_dir(temporary)
-        if final.exists():
-            final.rename(old)
-        temporary.rename(final)
-        fsync_dir(final.parent)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+    """Write into a sibling folder, then swap it in: readers see the old export or the new one."""
+
+    def fill(folder: Path) -> None:
+        write(folder)
+        _readable_tree(folder)
+        atomic_write_json(folder / INFO, info)  # last: its presence says the folder is complete
+
+    swap_in(final, fill, INFO)

@@ -16,7 +16,10 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import ModelError, quote
 from sst2_tui.core.hub import model_path_problem
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.storage.swap import recover
 
+EXPORT_INFO = "export.json"
+"""Written last into an export folder: which step it holds; its presence says the folder is complete."""
 ADAPTER_BASE_FILE = "sst2_tui_base.json"
 """In an exported adapter: how sst2-tui rebuilds its base (a demo or random-init base has no Hub name)."""
 
@@ -75,6 +78,7 @@ def exported_folder(spec: str) -> Path | None:
     if not (path / "events.jsonl").is_file():
         return None
     for name, marker in (("model", "config.json"), ("adapter", "adapter_config.json")):
+        recover(path / name, EXPORT_INFO)  # a kill between an export's two renames left it hidden
         if (path / name / marker).is_file():
             return path / name
     raise ModelError(f"--model {quote(spec)}: this run folder has no exported model (it ran with --export none, or "
