@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     runner = commands.add_parser("queue-runner", help="start a session's queued runs one by one (the app starts it)",
                                  description="Start a session's queued runs one by one; the app and --demo start it.")
     runner.add_argument("session_dir", type=Path, help="the session folder whose queue.json to run").complete = shtab.DIRECTORY
+    runner.add_argument("--start", action="store_true",
+                        help="start it detached and return (restarts a stalled queue; nothing happens if one runs)")
     commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability",
                         description="Say what this machine offers: device, precision, --compile, versions, the Hub.")
     sessions = commands.add_parser("sessions", help="list saved sessions",
@@ -109,9 +111,14 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_command(args)
         if args.command == "queue-runner":
-            from sst2_tui.core.run.queue_runner import run_queue
+            from sst2_tui.core.run.queue_runner import ensure_queue_runner, run_queue
+            from sst2_tui.core.storage.sessions import Session
 
-            return run_queue(args.session_dir)
+            session = Session.open(args.session_dir)  # a missing folder is one line
+            if args.start:
+                ensure_queue_runner(session.path)
+                return 0
+            return run_queue(session.path)
         if args.command == "ctl":
             from sst2_tui.cli.ctl_command import ctl_command
 

@@ -22,6 +22,7 @@ def escape(text: str) -> str:
 
 
 def sessions_data(sessions_dir: Path) -> list[dict]:
+    from sst2_tui.core.storage.queue_file import queue_state
     from sst2_tui.core.storage.sessions import list_sessions, run_overview
 
     data = []
@@ -30,7 +31,7 @@ def sessions_data(sessions_dir: Path) -> list[dict]:
         for problem in session.problems + [p for r in records for p in r.problems]:
             sys.stderr.write(f"sst2-tui sessions: warning: {problem}\n")
         data.append({"name": session.name, "path": str(session.path), "created": str(session.meta.get("created", "")),
-                     "runs": [run_overview(record) for record in records]})
+                     "runs": [run_overview(record) for record in records], "queue": queue_state(session.path)})
     return data
 
 
@@ -64,5 +65,11 @@ def sessions_command(sessions_dir: Path, as_json: bool = False) -> int:
             table.add_row("  " + escape(run["run_id"]), run["status"], step, best, escape(_detail(run)))
         if not session["runs"]:
             table.add_row("  (no runs)", "", "", "", "")
+        queue = session["queue"]
+        if queue["stalled"]:
+            table.add_row(f"  queue: {queue['waiting']} waiting", "[red]stalled[/]", "", "",
+                          f"its runner was killed; restart it: sst2-tui queue-runner {escape(session['path'])} --start")
+        elif queue["waiting"]:
+            table.add_row(f"  queue: {queue['waiting']} waiting", "queued", "", "", "the session's queue runner starts them")
     console.print(table)
     return 0

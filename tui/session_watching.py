@@ -80,7 +80,10 @@ class SessionWatching:
         if self.session is None:
             return False
         path = self.session.path
-        return bool(SessionQueue(path).items()) or runner_is_live(path) or self.session.is_being_written()
+        waiting = bool(SessionQueue(path).items())
+        if waiting and not runner_is_live(path):
+            ensure_queue_runner(path)  # its runner died (kill -9): without one the queue would stall
+        return waiting or runner_is_live(path) or self.session.is_being_written()
 
     def _waiting(self) -> list[Waiting]:
         """What waits to start: here, and in the session's queue on disk (shared by every window)."""

@@ -16,10 +16,10 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig, run_argv
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.locks import held
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.queue_file import RUNNER_LOCK, SessionQueue
 from sst2_tui.core.storage.sessions import Session, lock_is_held
 
-LOCK_NAME = ".queue-runner.lock"
+LOCK_NAME = RUNNER_LOCK
 LOG_NAME = "queue-runner.log"
 WAIT_SECONDS = 0.5
 

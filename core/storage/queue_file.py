@@ -15,10 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.storage.files import atomic_write_json
-from sst2_tui.core.storage.locks import held
+from sst2_tui.core.storage.locks import held, is_held
 from sst2_tui.core.storage.validated import read_object
 
 QUEUE_FILE = "queue.json"
+
+
+RUNNER_LOCK = ".queue-runner.lock"
+"""Held by the session's queue runner while it lives (core/run/queue_runner.py)."""
+
+
+def queue_state(session_path: Path) -> dict[str, Any]:
+    """How many runs wait, whether the runner that starts them lives, and so whether the queue is
+    stalled (runs wait and no runner will start them: it was killed)."""
+    waiting = len(SessionQueue(session_path).items())
+    runner_live = is_held(session_path / RUNNER_LOCK)
+    return {"waiting": waiting, "runner_live": runner_live, "stalled": bool(waiting) and not runner_live}
 
 
 class SessionQueue:
