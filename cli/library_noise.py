@@ -16,5 +16,6 @@ def quiet_libraries(verbose: bool) -> None:
     if not sys.warnoptions:  # PYTHONWARNINGS / -W still show them
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=UserWarning, module=r"peft\.")  # e.g. "Could not find a config file"
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"torch\._weights_only_unpickler")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' bars follow huggingface_hub's switch
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

@@ -107,8 +107,8 @@ def _load_model(config: RunConfig) -> LoadedModel:
     try:
         tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False, **kwargs)
         model_config = AutoConfig.from_pretrained(name, num_labels=2, trust_remote_code=False, **kwargs)
-    except (OSError, ValueError, KeyError) as error:
-        raise ModelError(f"--model {config.model}: cannot load its tokenizer or config ({_first_line(error)})") from None
+    except Exception as error:  # noqa: BLE001 - a damaged folder raises anything; no code from it ever runs
+        raise ModelError(f"--model {quote(config.model)}: cannot load its tokenizer or config ({_first_line(error)})") from None
     if tokenizer.pad_token is None:
         # GPT-2 family: no pad token; pad with end-of-text. The classifier reads the last real token.
         if tokenizer.eos_token is None:
@@ -125,8 +125,10 @@ def _load_model(config: RunConfig) -> LoadedModel:
             model, loading_info = AutoModelForSequenceClassification.from_pretrained(
                 name, config=model_config, trust_remote_code=False, use_safetensors=None, output_loading_info=True, **kwargs)
             untrained = [key for key in loading_info.get("missing_keys", ()) if key.split(".")[0] in HEAD_NAMES]
-    except (OSError, ValueError) as error:
-        hint = " (this folder has no weights: add --init random)" if config.init == "pretrained" and Path(name).exists() else ""
+    except Exception as error:  # noqa: BLE001 - truncated or mismatched weights, a refused pickle: one line each
+        folder = Path(name)
+        weights = not folder.is_dir() or any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
+        hint = " (this folder has no weights: add --init random)" if config.init == "pretrained" and not weights else ""
         raise ModelError(f"--model {config.model}: cannot load the model{hint} ({_first_line(error)})") from None
     if config.init == "random":
         untrained = ["every weight (--init random)"]
@@ -147,16 +149,26 @@ def _load_adapter(config: RunConfig) -> LoadedModel:
     try:
         base = parse_json((folder / ADAPTER_BASE_FILE).read_bytes())
     except (OSError, ValueError):
-        adapter = parse_json((folder / "adapter_config.json").read_bytes())
-        base = {"model": adapter.get("base_model_name_or_path"), "init": "pretrained", "seed": config.seed}
+        try:
+            adapter = parse_json((folder / "adapter_config.json").read_bytes())
+        except (OSError, ValueError) as error:
+            raise ModelError(f"--model {quote(config.model)}: adapter_config.json is unreadable ({error})") from None
+        base = {"model": adapter.get("base_model_name_or_path") if isinstance(adapter, dict) else None,
+                "init": "pretrained", "seed": config.seed}
     if not isinstance(base, dict) or not isinstance(base.get("model"), str):
         raise ModelError(f"--model {quote(config.model)}: the adapter does not say which base model it belongs to")
-    base_config = config.replace(model=base["model"], init=str(base.get("init", "pretrained")),
-                                 seed=int(base.get("seed", config.seed)))
+    base_path = Path(base["model"]).expanduser()
+    if (base_path / "adapter_config.json").is_file() or (base_path / ADAPTER_BASE_FILE).is_file():
+        raise ModelError(f"--model {quote(config.model)}: its base {quote(base['model'])} is itself an adapter; "
+                         "an adapter's base must be a model")
+    try:
+        base_config = config.replace(model=base["model"], init=base.get("init", "pretrained"), seed=base.get("seed", config.seed))
+    except ValueError as error:
+        raise ModelError(f"--model {quote(config.model)}: {ADAPTER_BASE_FILE} is damaged ({error})") from None
     loaded = _load_model(base_config)
     try:
         model = PeftModel.from_pretrained(loaded.model, str(folder))
-    except (OSError, ValueError, KeyError, RuntimeError) as error:
+    except Exception as error:  # noqa: BLE001 - peft and safetensors raise many types for a damaged folder
         raise ModelError(f"--model {quote(config.model)}: cannot load the adapter ({_first_line(error)})") from None
     return LoadedModel(model, loaded.tokenizer, loaded.pad_id, f"LoRA adapter on {base['model']}")
 
