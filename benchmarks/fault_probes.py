@@ -154,6 +154,72 @@ def optimizer_a_list(checkpoint: Path) -> str:
     return "optimizer.json"
 
 
+def _edit_state(checkpoint: Path, **changes) -> str:
+    state = json.loads((checkpoint / "state.json").read_text())
+    state.update(changes)
+    (checkpoint / "state.json").write_text(json.dumps(state))
+    rewrite_manifest(checkpoint)
+    return "state.json"
+
+
+def best_accuracy_as_text(checkpoint: Path) -> str:
+    return _edit_state(checkpoint, best_accuracy="0.9")
+
+
+def scheduler_rates_as_text(checkpoint: Path) -> str:
+    return _edit_state(checkpoint, scheduler_base_lrs=["1e-5"])
+
+
+def negative_step(checkpoint: Path) -> str:
+    return _edit_state(checkpoint, step=-4)
+
+
+def huge_step(checkpoint: Path) -> str:
+    return _edit_state(checkpoint, step=10**30)
+
+
+def optimizer_lr_as_text(checkpoint: Path) -> str:
+    optimizer = json.loads((checkpoint / "optimizer.json").read_text())
+    optimizer["param_groups"][0]["lr"] = "1e-5"
+    (checkpoint / "optimizer.json").write_text(json.dumps(optimizer))
+    rewrite_manifest(checkpoint)
+    return "optimizer.json"
+
+
+def rng_of_the_wrong_dtype(checkpoint: Path) -> str:
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(checkpoint / "rng.safetensors"))
+    tensors["cpu"] = tensors["cpu"].float()
+    save_file(tensors, str(checkpoint / "rng.safetensors"))
+    rewrite_manifest(checkpoint)
+    return "rng.safetensors"
+
+
+def rng_of_the_wrong_key(checkpoint: Path) -> str:
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(checkpoint / "rng.safetensors"))
+    save_file({"elsewhere": tensors["cpu"]}, str(checkpoint / "rng.safetensors"))
+    rewrite_manifest(checkpoint)
+    return "rng.safetensors"
+
+
+def moment_of_the_wrong_shape(checkpoint: Path) -> str:
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(checkpoint / "optimizer.safetensors"))
+    name = next(n for n in tensors if n.endswith(".exp_avg"))
+    tensors[name] = tensors[name].flatten()[:3].clone()
+    save_file(tensors, str(checkpoint / "optimizer.safetensors"))
+    rewrite_manifest(checkpoint)
+    return "optimizer.safetensors"
+
+
+SEVEN_TAMPERINGS = [rng_of_the_wrong_dtype, rng_of_the_wrong_key, best_accuracy_as_text, optimizer_lr_as_text,
+                    scheduler_rates_as_text, moment_of_the_wrong_shape, negative_step, huge_step]
+
+
 def manifest_files_a_list(checkpoint: Path) -> str:
     (checkpoint / "manifest.json").write_text('{"step": 4, "files": ["model.safetensors"]}')
     return "manifest.json"
@@ -251,6 +317,8 @@ def main() -> int:
         ("tampered checkpoints", "a tensor of another shape", tampered("shape", wrong_shape)),
         ("tampered checkpoints", "optimizer.json is a list", tampered("optimizer", optimizer_a_list)),
         ("tampered checkpoints", "the manifest's files is a list", tampered("manifest", manifest_files_a_list)),
+        *[("tampered checkpoints", tamper.__name__.replace("_", " "), tampered(tamper.__name__, tamper))
+          for tamper in SEVEN_TAMPERINGS],
         ("resume", "a finished run", resume_finished),
         ("resume", "config.json edited to other data", resume_edited_config),
         ("resume", "a live run writing a checkpoint every step", resume_a_live_run),

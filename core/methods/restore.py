@@ -57,6 +57,15 @@ def _misfit(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer
     saved_sizes = [len(g.get("params", [])) if isinstance(g, dict) else -1 for g in saved["param_groups"]]
     if saved_sizes != [len(g["params"]) for g in groups]:
         return f"{path / 'optimizer.json'}: its parameter groups do not match this run's optimizer"
+    # Each saved moment must have its parameter's shape (state is keyed by position across groups).
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for index, values in saved["state"].items():
+        if not 0 <= index < len(params):
+            return f"{path / 'optimizer.json'}: state for parameter {index}, this optimizer has {len(params)}"
+        for key, value in values.items():
+            if isinstance(value, torch.Tensor) and value.dim() > 0 and tuple(value.shape) != tuple(params[index].shape):
+                return (f"{path / 'optimizer.safetensors'}: {index}.{key} has shape {tuple(value.shape)}, "
+                        f"its parameter's is {tuple(params[index].shape)}")
     return None
 
 

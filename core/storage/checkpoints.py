@@ -8,6 +8,7 @@ checksums match are ever loaded. Nothing here is a pickle: tensors go to safeten
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from sst2_tui.core.errors import quote
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, fsync_dir
@@ -124,12 +126,74 @@ def _contents_problem(path: Path) -> str | None:
         except Exception as error:  # noqa: BLE001 - safetensors raises several types for a bad file
             return f"{file}: not a readable safetensors file ({str(error)[:80]})"
     state = _json_object(path / "state.json")
-    if state is None or not isinstance(state.get("step"), int):
-        return f"{path / 'state.json'}: not an object with a whole-number step"
+    if state is None or (why := _state_problem(state, path)):
+        return f"{path / 'state.json'}: {why if state is not None else 'not a JSON object'}"
+    if (why := _rng_problem(path / "rng.safetensors")) is not None:
+        return f"{path / 'rng.safetensors'}: {why}"
     if (path / "optimizer.json").exists():
         optimizer = _json_object(path / "optimizer.json")
-        if optimizer is None or not isinstance(optimizer.get("state"), dict) or not isinstance(optimizer.get("param_groups"), list):
-            return f"{path / 'optimizer.json'}: not an optimizer state (an object with 'state' and 'param_groups')"
+        if optimizer is None or (why := _optimizer_problem(optimizer)):
+            return f"{path / 'optimizer.json'}: {why if optimizer is not None else 'not a JSON object'}"
+    return None
+
+
+MAX_STEP = 10**12
+
+
+def _number(value: Any, low: float = 0.0, high: float = math.inf) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+
+
+def _state_problem(state: dict[str, Any], path: Path) -> str | None:
+    """What a resume reads from state.json, each value of the type and range it was written with."""
+    step = state.get("step")
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP:
+        return f"step is {quote(step, 30)}, not a whole number from 0 to {MAX_STEP:,}"
+    if path.name.startswith("step-") and path.name[5:].isdigit() and int(path.name[5:]) != step:
+        return f"step {step} is not the folder's step {int(path.name[5:])}"
+    if state.get("best_accuracy") is not None and not _number(state["best_accuracy"], 0.0, 1.0):
+        return f"best_accuracy is {quote(state['best_accuracy'], 30)}, not an accuracy from 0 to 1"
+    if state.get("best_step") is not None and (isinstance(state["best_step"], bool) or not isinstance(state["best_step"], int)
+                                                or not 0 <= state["best_step"] <= step):
+        return f"best_step is {quote(state['best_step'], 30)}, not a step from 0 to {step}"
+    for name in ("lr", "eps", "epoch", "train_seconds", "eval_seconds", "compile_seconds", "samples", "tokens"):
+        if state.get(name) is not None and not _number(state[name]):
+            return f"{name} is {quote(state[name], 30)}, not a number of at least 0"
+    lrs = state.get("scheduler_base_lrs")
+    if lrs is not None and not (isinstance(lrs, list) and lrs and all(_number(v) for v in lrs)):
+        return f"scheduler_base_lrs is {quote(lrs, 40)}, not a list of learning rates"
+    if state.get("grad_scaler") is not None and not isinstance(state["grad_scaler"], dict):
+        return "grad_scaler is not an object"
+    return None
+
+
+def _optimizer_problem(optimizer: dict[str, Any]) -> str | None:
+    groups, saved = optimizer.get("param_groups"), optimizer.get("state")
+    if not isinstance(saved, dict) or not isinstance(groups, list) or not groups:
+        return "not an optimizer state (an object with 'state' and 'param_groups')"
+    for number, group in enumerate(groups):
+        if not isinstance(group, dict) or not isinstance(group.get("params"), list):
+            return f"parameter group {number} is not an object with a list of params"
+        for name in ("lr", "eps", "weight_decay", "momentum"):
+            if name in group and not _number(group[name]):
+                return f"parameter group {number}: {name} is {quote(group[name], 30)}, not a number of at least 0"
+    if not all(isinstance(k, str) and k.isdigit() and isinstance(v, dict) for k, v in saved.items()):
+        return "its state is not a table of parameter numbers"
+    return None
+
+
+def _rng_problem(file: Path) -> str | None:
+    try:
+        with safe_open(str(file), framework="pt") as handle:
+            keys = list(handle.keys())
+            if "cpu" not in keys or any(k != "cpu" and not (k.startswith("cuda") and k[4:].isdigit()) for k in keys):
+                return f"holds {quote(keys, 40)}, not the generators' states (cpu, cuda0...)"
+            for key in keys:
+                tensor = handle.get_tensor(key)
+                if tensor.dtype != torch.uint8 or tensor.dim() != 1:
+                    return f"{key} is a {tensor.dtype} tensor of {tensor.dim()} dimensions, not a generator state (uint8)"
+    except Exception as error:  # noqa: BLE001 - safetensors raises several types for a bad file
+        return f"not a readable safetensors file ({str(error)[:80]})"
     return None
 
 
