@@ -17,12 +17,13 @@ from typing import Any
 
 from sst2_tui.core.config import LABEL_NAMES
 from sst2_tui.core.errors import why_not_written
-from sst2_tui.core.events import Event, Exported, WarningEvent
+from sst2_tui.core.events import Event, Exported, Paused, WarningEvent
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.model_card import card_settings, card_text, hub_id
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.model.loading import ADAPTER_BASE_FILE, EXPORT_INFO
+from sst2_tui.core.storage.disk_space import MB, DiskFullError, disk_full_event, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, readable_mode
 from sst2_tui.core.storage.swap import recover, swap_in
 
@@ -59,10 +60,27 @@ def write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> li
     step = state.step
     try:
         return _write_exports(prep, state, accuracy)
-    except OSError as error:
+    except Exception as error:
+        if is_disk_full(error):  # safetensors reports it as its own error type, not an OSError
+            return _disk_full(prep, state, error)
+        if not isinstance(error, OSError):
+            raise
         where = getattr(error, "filename", None) or prep.run_dir
         return [WarningEvent(code="export_failed",
                              message=f"could not export step {step} to {where}: {why_not_written(error)}")]
+
+
+def _disk_full(prep: Prepared, state: RunState, error: BaseException) -> list[Event]:
+    """A full disk pauses the run like a checkpoint's (the previous export is still whole); the disk
+    watcher resumes it once the export's size is free. While stopping, it is only said."""
+    needed = sum(p.numel() * p.element_size() for p in prep.model.parameters()) + MB  # what the next export writes
+    where = getattr(error, "filename", None) or prep.run_dir / ("adapter" if is_lora(prep.model) else "model")
+    event = disk_full_event(state.step, DiskFullError(where, "export", needed_bytes=needed), "export",
+                            stopping=state.stop_requested)
+    if state.stop_requested:
+        return [event]
+    state.paused = True
+    return [event, Paused(step=state.step, reason="disk_full")]
 
 
 def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> list[Event]:

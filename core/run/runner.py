@@ -117,7 +117,7 @@ def _run_in(folder: RunFolder, config: RunConfig, session: Session, handle: RunH
     def emit(event: Event) -> None:
         # Checkpoints, NaN reports and the end are fsynced: they are what a crash must not lose.
         disk.write(event, durable=isinstance(event, Checkpoint | Nonfinite | DiskFull | RunFinished | RunFailed))
-        if isinstance(event, DiskFull) and event.what == "checkpoint":
+        if isinstance(event, DiskFull) and event.what in ("checkpoint", "export"):  # a method paused for room
             disk.watch(event)
         notify(event)
 

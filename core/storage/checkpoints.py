@@ -81,8 +81,9 @@ def write_checkpoint(folder: Path, step: int, model: torch.nn.Module, optimizer:
         atomic_write_json(temporary / "manifest.json", {"step": step, "files": files})
     except Exception as error:
         shutil.rmtree(temporary, ignore_errors=True)
-        if is_disk_full(error):
-            needed = sum(t.numel() * t.element_size() for t in model_state.values()) * 3 + 16 * MB
+        if is_disk_full(error):  # what this checkpoint writes (weights, moments), not a guess that may exceed the disk
+            moments = optimizer_tensors(optimizer)[0] if optimizer is not None else {}
+            needed = sum(t.numel() * t.element_size() for t in (*model_state.values(), *moments.values())) + MB
             raise DiskFullError(temporary, "checkpoint", needed_bytes=needed) from error
         raise
     if final.exists():
