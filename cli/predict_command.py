@@ -88,6 +88,9 @@ def sentences_from_lines(lines: list[str], where: str, jsonl: bool) -> list[str]
     return sentences
 
 
+STREAM_BATCHES = 4
+
+
 def predict_command(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise UserError(f"--batch-size {args.batch_size}: give a whole number of at least 1")
@@ -102,6 +105,10 @@ def predict_command(args: argparse.Namespace) -> int:
     if predictor.loaded.untrained_head:  # only `demo` gets this far untrained
         sys.stderr.write("sst2-tui predict: demo is a tiny untrained model; its labels are arbitrary (the same on every "
                          "call): predict a run folder for real answers\n")
-    for row in predictor.predict(sentences):
-        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    # Answers stream out a few batches at a time, in order: 100,000 lines are not 10 silent minutes.
+    chunk = args.batch_size * STREAM_BATCHES
+    for start in range(0, len(sentences), chunk):
+        for row in predictor.predict(sentences[start:start + chunk]):
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
     return EXIT_OK

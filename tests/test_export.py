@@ -181,3 +181,21 @@ def test_predict_refuses_text_that_is_not_utf8_in_one_line(tmp_path):
     (tmp_path / "s.jsonl").write_text('{"text": "\\ud800"}\n')
     result = run_cli("predict", "demo", "--file", str(tmp_path / "s.jsonl"))
     assert result.returncode == 2 and "s.jsonl line 1" in result.stderr and "lone surrogate" in result.stderr
+
+
+def test_predict_streams_its_answers_as_it_goes(tmp_path):
+    """The first answers are out before the last sentences are classified (it once printed nothing
+    until the end)."""
+    import subprocess
+
+    from tests.cli import start_cli
+
+    lines = "".join(f"sentence number {i} is fine\n" for i in range(4000))
+    process = start_cli("predict", "demo", "--batch-size", "8", stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process.stdin.write(lines)
+    process.stdin.close()
+    first = process.stdout.readline()
+    assert json.loads(first)["text"] == "sentence number 0 is fine"
+    assert process.poll() is None, "still classifying the rest while the first answer is out"
+    rest = process.stdout.read().splitlines()
+    assert process.wait(timeout=300) == 0 and len(rest) == 3999
