@@ -96,7 +96,7 @@ def predict_command(args: argparse.Namespace) -> int:
         raise UserError(f"--batch-size {args.batch_size}: give a whole number of at least 1")
     quiet_libraries(args.verbose)
     sentences = read_sentences(args)  # before the model loads: a bad input fails in a second
-    from sst2_tui.core.methods.predicting import Predictor
+    from sst2_tui.core.inference.predictor import Predictor
 
     try:
         predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size)

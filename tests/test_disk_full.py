@@ -132,7 +132,7 @@ def test_checkpoint_disk_full_keeps_the_previous_one_and_retries_after_resume(tm
 
 def test_a_full_disk_during_an_export_pauses_the_run_instead_of_ending_it(tmp_path, monkeypatch):
     """safetensors reports ENOSPC as its own error type: it once ended the run as an unexpected error."""
-    import sst2_tui.core.methods.exporting as exporting
+    import sst2_tui.core.export.writing as exporting
 
     real_save = exporting._save_model
     full = threading.Event()

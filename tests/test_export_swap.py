@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sst2_tui.core.methods.exporting import export_record
+from sst2_tui.core.export.writing import export_record
 from sst2_tui.core.model.loading import exported_folder
 from sst2_tui.core.storage.swap import swap_in
 

@@ -46,8 +46,8 @@ class SentenceTrying:
 
     @work(thread=True, exit_on_error=False, group="predict", exclusive=True)
     def _ask_export(self, run_dir: str, run_id: str, text: str, screen: TrySentenceScreen) -> None:
-        from sst2_tui.core.methods.exporting import export_record
-        from sst2_tui.core.methods.predicting import Predictor
+        from sst2_tui.core.export.writing import export_record
+        from sst2_tui.core.inference.predictor import Predictor
 
         try:
             predictor = self._predictors.get(run_dir)

@@ -9,8 +9,8 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import Event, RunFinished, WarningEvent
-from sst2_tui.core.methods.evaluation import evaluate
-from sst2_tui.core.methods.predictions import write_predictions
+from sst2_tui.core.inference.evaluation import evaluate
+from sst2_tui.core.inference.saved_predictions import write_predictions
 from sst2_tui.core.methods.prepare import prepare
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.model.device import peak_memory_mb

@@ -6,6 +6,10 @@ each step, waits for the leader's directive (`core/parallel/lockstep.py`): the s
 or the stop. It reads no commands, evaluates nothing and writes nothing under the session but
 its own log: its updates equal the leader's because DDP averages the gradients and every rank
 judges the same averaged loss.
+
+Not one module with `leading.py`: the leader's side is part of every step end (`training_run`,
+`step_end` import it), while this loop imports the hand loop's pieces; together they would import
+each other in a circle.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from sst2_tui.core.parallel.world import World
 def follow_run(config: RunConfig, run_dir: Path, world: World) -> int:
     """Train as directed until the leader says stop; returns the step it stopped at."""
     if config.method == "trainer":
-        from sst2_tui.core.methods.trainer import follow_trainer
+        from sst2_tui.core.methods.trainer_following import follow_trainer
 
         return follow_trainer(config, run_dir, world)
     if config.method not in ("full", "lora"):

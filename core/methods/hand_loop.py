@@ -20,9 +20,8 @@ import torch
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.data.batching import BatchOrder, collate, to_device
 from sst2_tui.core.events import Event, WarningEvent
-from sst2_tui.core.methods.device_totals import grads_not_finite
 from sst2_tui.core.methods.leading import Leading
-from sst2_tui.core.methods.nonfinite import preflight_eps_warning
+from sst2_tui.core.methods.nonfinite import grads_not_finite, preflight_eps_warning
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.restore import ResumeFrom, pick_checkpoint, restore_all
 from sst2_tui.core.methods.step_end import end_step, finish, step_boundary

@@ -1,4 +1,6 @@
-"""Why a loss or gradient became NaN/Inf, and which control commands would fix it.
+"""Non-finite values, end to end: what the step leaves on the device between reads (the loss
+total, the bad steps, the skipped updates), the last finite weights in pure fp16, and why a loss or
+gradient became NaN/Inf with the control commands that would fix it.
 
 The classic case (the reference experiment): the model cast to float16 ("pure fp16") with AdamW's
 default eps=1e-8. float16's smallest positive value is ~6e-8, so eps rounds to 0; the second-moment
@@ -9,6 +11,8 @@ in float16, so the update m / (sqrt(v) + 1e-8) can still overflow float16 when w
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -75,3 +79,109 @@ def diagnose(*, what: str, precision: str, eps: float | None, lr: float, optimiz
                         "commands": [_command("set_lr", lr / 10), _command("resume")]})
     suggestions.append({"key": "3", "label": "stop the run", "commands": [_command("stop")]})
     return diagnosis, suggestions
+
+
+# -- on the device between reads ----------------------------------------------------------------------
+# What the training step leaves on the device between reads: the loss total, the bad steps and
+# the skipped updates. Adding to them is asynchronous; `read` is the one sync point.
+#
+# Why not read the loss every step: on a GPU, `.item()` waits for every queued kernel to finish, so
+# the host stops feeding the GPU; for a small model the wait can cost more than the step itself.
+
+@dataclass(frozen=True)
+class Totals:
+    """The values read back from the device, covering every step since the previous read."""
+
+    mean_loss: float
+    """Mean of the finite losses (NaN when none was finite)."""
+    bad_steps: int
+    """Steps whose loss (or, where watched, gradients) was not finite."""
+    first_bad_step: int | None
+    """The first of those steps, numbered from 1, or None."""
+    skipped_total: int
+    """Updates skipped since the run began (bad steps, or GradScaler overflows)."""
+
+
+class DeviceTotals:
+    def __init__(self, device: torch.device) -> None:
+        self._loss_sum = torch.zeros((), device=device)
+        self._loss_count = torch.zeros((), device=device)
+        self._bad_steps = torch.zeros((), device=device)
+        self._first_bad = torch.full((), -1, device=device, dtype=torch.long)
+        self._skipped = torch.zeros((), device=device)
+
+    def add(self, loss: torch.Tensor, step_bad: torch.Tensor, step_number: int,
+            skipped: torch.Tensor | float = 0.0) -> None:
+        """One step's values, all on the device (no sync). A non-finite loss stays out of the mean."""
+        loss_bad = ~torch.isfinite(loss)
+        self._loss_sum.add_(torch.where(loss_bad, torch.zeros_like(loss), loss))
+        self._loss_count.add_((~loss_bad).float())
+        self._bad_steps.add_(step_bad.float())
+        first = (self._first_bad < 0) & step_bad
+        self._first_bad.copy_(torch.where(first, torch.full_like(self._first_bad, step_number), self._first_bad))
+        self._skipped.add_(skipped)
+
+    def read(self) -> Totals:
+        """The sync point: waits for the device, then starts a new window (the skipped count runs on)."""
+        # One transfer for the five numbers (a step number is exact in float32 up to 16.7 million).
+        count, total, bad, first, skipped = torch.stack([
+            self._loss_count, self._loss_sum, self._bad_steps, self._first_bad.float(), self._skipped]).tolist()
+        bad, first, skipped = int(bad), int(first), int(skipped)
+        self._loss_sum.zero_()
+        self._loss_count.zero_()
+        self._bad_steps.zero_()
+        self._first_bad.fill_(-1)
+        return Totals(total / count if count else math.nan, bad, first if first >= 0 else None, skipped)
+
+
+def grads_not_finite(grads: list[torch.Tensor], device: torch.device) -> torch.Tensor:
+    """One pass over the gradients, on the device (no sync). Norms are taken in float32: float16
+    gradients that are finite could otherwise overflow in their own sum of squares."""
+    if not grads:
+        return torch.zeros((), dtype=torch.bool, device=device)
+    norms = torch._foreach_norm(grads, 2, dtype=torch.float32)
+    return ~torch.isfinite(torch.stack(norms).sum())
+
+
+def all_finite(tensors: list[torch.Tensor]) -> bool:
+    """Whether every value is finite. A sync point: called at reads only."""
+    norms = torch._foreach_norm(tensors)
+    return bool(torch.isfinite(torch.stack([n.float() for n in norms])).all())
+
+
+# -- the last finite weights (pure fp16) -------------------------------------------------------------
+# The last weights and optimizer state known to be finite, for pure fp16 only: there AdamW itself
+# can overflow the float16 weights from finite gradients, and a bad step cannot be undone by
+# skipping it. A device-side copy taken at each clean read: cheap next to a step.
+
+class FiniteCopy:
+    def __init__(self, params: list[torch.nn.Parameter]) -> None:
+        self.params = params
+        self.step: int | None = None
+        self._values: list[torch.Tensor] = []
+        self._optimizer: dict | None = None
+
+    def take(self, step: int, optimizer: torch.optim.Optimizer) -> None:
+        self.step = step
+        self._values = [p.detach().clone() for p in self.params]
+        state = optimizer.state_dict()
+        self._optimizer = {
+            "state": {k: {n: (v.clone() if isinstance(v, torch.Tensor) else v) for n, v in s.items()}
+                      for k, s in state["state"].items()},
+            "param_groups": [dict(g) for g in state["param_groups"]],
+        }
+
+    def restore(self, optimizer: torch.optim.Optimizer) -> int | None:
+        """Put the copy back (keeping the current lr/eps); the step it was taken at, or None."""
+        if self.step is None:
+            return None
+        with torch.no_grad():
+            for param, saved in zip(self.params, self._values, strict=True):
+                param.copy_(saved)
+        groups = [dict(g) for g in optimizer.state_dict()["param_groups"]]
+        optimizer.load_state_dict({"state": self._optimizer["state"], "param_groups": groups})
+        return self.step
+
+    def params_finite(self) -> bool:
+        """Whether every weight is still finite. A sync point: called at reads only."""
+        return all_finite(self.params)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sst2_tui.core.events import Eval
-from sst2_tui.core.methods.evaluation import EvalResult
+from sst2_tui.core.inference.evaluation import EvalResult
 
 
 class Stopwatch:

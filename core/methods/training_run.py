@@ -1,6 +1,10 @@
 """The small state object both training loops share: the hand loop of `full` and `lora`, and
 `trainer`. It holds what a step end needs (optimizer, schedule, progress, the device totals, the
 read window) and writes checkpoints, so both loops save the same contents the same way.
+
+Not merged into `run_state.py`: the run state is what evaluation, resume and the summary read
+(and `export` imports it), while this object imports the steering, the non-finite guard and the
+checkpoint writer, which themselves read the run state; one module would import itself in a circle.
 """
 
 from __future__ import annotations
@@ -17,9 +21,8 @@ from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.events import Checkpoint, Event, RunStarted, WarningEvent
-from sst2_tui.core.methods.device_totals import DeviceTotals
-from sst2_tui.core.methods.evaluation import evaluate
-from sst2_tui.core.methods.finite_copy import FiniteCopy
+from sst2_tui.core.inference.evaluation import evaluate
+from sst2_tui.core.methods.nonfinite import DeviceTotals, FiniteCopy
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.methods.steering import Steering

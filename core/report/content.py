@@ -13,7 +13,7 @@ import statistics
 from typing import Any
 
 from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunStarted, Step
-from sst2_tui.core.methods.predictions import most_confident_mistakes, read_predictions
+from sst2_tui.core.inference.saved_predictions import most_confident_mistakes, read_predictions
 from sst2_tui.core.report.compare import differing_settings, result_row
 from sst2_tui.core.storage.sessions import RunRecord, Session
 from sst2_tui.core.words import event_line

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.data.split import Split
+from sst2_tui.core.inference.evaluation import EvalResult
 from sst2_tui.core.json_text import parse_json
-from sst2_tui.core.methods.evaluation import EvalResult
 from sst2_tui.core.storage.files import atomic_write_text
 
 FILE = "predictions.jsonl"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.errors import ModelError, quote
-from sst2_tui.core.methods.evaluation import evaluate
+from sst2_tui.core.inference.evaluation import evaluate
 from sst2_tui.core.model.device import detect, plan_precision, torch_device
 from sst2_tui.core.model.loading import LoadedModel, load_model
 

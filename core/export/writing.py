@@ -18,8 +18,8 @@ from typing import Any
 from sst2_tui.core.config import LABEL_NAMES
 from sst2_tui.core.errors import why_not_written
 from sst2_tui.core.events import Event, Exported, Paused, WarningEvent
+from sst2_tui.core.export.model_card import card_settings, card_text, hub_id
 from sst2_tui.core.json_text import parse_json
-from sst2_tui.core.methods.model_card import card_settings, card_text, hub_id
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.model.loading import ADAPTER_BASE_FILE, EXPORT_INFO
