@@ -173,16 +173,11 @@ def _run_command(args: argparse.Namespace) -> int:
     return exit_code
 
 
-SUMMARY_KEYS = ("run_id", "run_dir", "session_dir", "method", "model", "device", "precision", "seed", "epochs", "steps",
-                "best_val_accuracy", "final_val_accuracy", "train_samples_per_second", "train_seconds",
-                "trainable_params", "total_params", "nonfinite_events", "status")
-
-
 def _public_summary(summary: dict[str, Any]) -> dict[str, Any]:
     """The documented keys first and always present (null when unknown), then the rest."""
-    ordered = {key: summary.get(key) for key in SUMMARY_KEYS}
-    ordered.update({k: v for k, v in summary.items() if k not in ordered})
-    return ordered
+    from sst2_tui.core.summary import summary_dict
+
+    return summary_dict(summary)
 
 
 def _progress_printer(quiet: bool):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.summary import restore_numbers
 
 
 def _clean(value: Any) -> Any:
@@ -30,9 +31,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _restore(value: Any) -> Any:
-    if value in ("nan", "inf", "-inf"):
+def _restore(value: Any, hint: Any) -> Any:
+    """NaN and infinities come back as numbers where the field is a number (a text field that holds
+    "nan", a sentence say, stays text); a summary's numbers by the summary's own schema."""
+    if isinstance(value, str) and value in ("nan", "inf", "-inf") and value_matches(0.5, hint):
         return float(value)
+    if isinstance(value, dict) and value.get("run_id") is not None and "status" in value:
+        return restore_numbers(value)
     return value
 
 
@@ -248,7 +253,7 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     if cls is None:
         return Unknown(raw=data, time=data.get("time", 0.0) if isinstance(data.get("time"), int | float) else 0.0)
     hints = _field_types(cls)
-    kwargs = {k: _restore(v) for k, v in data.items() if k in hints}
+    kwargs = {k: _restore(v, hints[k]) for k, v in data.items() if k in hints}
     for name, value in kwargs.items():
         if not value_matches(value, hints[name]):
             raise ValueError(f"{cls.type} event: field {name!r} has a {type(value).__name__}")

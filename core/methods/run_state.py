@@ -9,6 +9,7 @@ from typing import Any
 
 from sst2_tui.core.events import Eval
 from sst2_tui.core.inference.evaluation import EvalResult
+from sst2_tui.core.summary import summary_dict
 
 
 class Stopwatch:
@@ -117,7 +118,7 @@ class RunState:
                 epochs: float, trainable: int, total: int, status: str, peak_memory_mb: float | None) -> dict[str, Any]:
         seconds = self.clock.seconds
         epochs_done = self.step / self.steps_per_epoch if self.steps_per_epoch else 0.0
-        return {
+        return summary_dict({
             "run_id": run_id, "method": method, "model": model, "device": device, "precision": precision,
             "seed": seed, "epochs": epochs, "steps": self.step,
             "best_val_accuracy": self.best_accuracy, "final_val_accuracy": self.final_accuracy,
@@ -132,4 +133,4 @@ class RunState:
             "peak_memory_mb": round(peak_memory_mb, 1) if peak_memory_mb is not None else None,
             "status": status, "stop_reason": self.stop_reason or None,
             **self.compile_counts,
-        }
+        })

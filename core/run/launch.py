@@ -22,7 +22,7 @@ from typing import Any
 
 from sst2_tui.core.config import RunConfig, run_argv
 from sst2_tui.core.controls import RunHandle
-from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
+from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError
 from sst2_tui.core.events import Event, RunFailed, RunFinished, event_from_json
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.run.runner import RunOutcome
@@ -31,6 +31,7 @@ from sst2_tui.core.run.terminal import redirect_output_to
 from sst2_tui.core.storage.control_file import append_command
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.validated import read_summary
+from sst2_tui.core.summary import exit_code
 
 ANNOUNCE_ENV = "SST2_TUI_ANNOUNCE_RUN"
 LOG_NAME = "run.log"
@@ -135,7 +136,7 @@ def _ended(folder: RunFolder, event: Event) -> RunOutcome:
         return RunOutcome(summary, EXIT_FAILED, event.error, event.hint)
     summary = summary or dict(event.summary)
     status = summary.get("status")
-    code = {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(str(status), EXIT_OK)
+    code = exit_code(status)
     return RunOutcome(summary, code)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import STOP, RunHandle
-from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError, why_not_written
+from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError, why_not_written
 from sst2_tui.core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
 from sst2_tui.core.methods import get_method
 from sst2_tui.core.model.device import release_memory
@@ -27,6 +27,7 @@ from sst2_tui.core.storage.control_file import ControlFileReader
 from sst2_tui.core.storage.disk_space import DiskFullError
 from sst2_tui.core.storage.files import EventLog, atomic_write_json
 from sst2_tui.core.storage.sessions import RunFolder, Session
+from sst2_tui.core.summary import exit_code as status_exit_code
 
 
 @dataclass
@@ -150,7 +151,7 @@ def _run_in(folder: RunFolder, config: RunConfig, session: Session, handle: RunH
     summary.update(run_dir=str(folder.path), session_dir=str(session.path))
     if exit_code == EXIT_OK:
         status = summary.get("status")
-        exit_code = {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(status, EXIT_OK)
+        exit_code = status_exit_code(status)
     lost = len(disk.backlog)
     try:
         atomic_write_json(folder.summary_path, summary)

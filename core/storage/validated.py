@@ -16,19 +16,12 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import quote
 from sst2_tui.core.events import value_matches
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.summary import STATUSES, summary_types
 
-Number = float | None
-SUMMARY_TYPES: dict[str, Any] = {
-    "run_id": str, "method": str, "model": str, "device": str, "precision": str, "status": str, "seed": int | None,
-    "epochs": Number, "steps": int | None, "best_val_accuracy": Number, "final_val_accuracy": Number,
-    "train_samples_per_second": Number, "train_tokens_per_second": Number, "train_seconds": Number,
-    "seconds_per_epoch": Number, "eval_seconds": Number, "compile_seconds": Number, "trainable_params": int | None,
-    "total_params": int | None, "nonfinite_events": int | None, "skipped_steps": int | None, "peak_memory_mb": Number,
-    "final_lr": Number, "final_eps": Number, "stop_reason": str | None, "export_path": str | None,
-    "export_step": int | None, "run_dir": str, "session_dir": str, "compile_graphs": int | None,
-    "compile_graph_breaks": int | None, "compile_fallbacks": int | None, "cudagraph_skips": int | None,
-}
-STATUSES = ("finished", "stopped", "interrupted", "failed", "live", "paused", "died")
+SUMMARY_TYPES: dict[str, Any] = {name: hint for name, hint in summary_types().items()
+                                  if name not in ("run_dir", "session_dir", "status")} | {
+    "run_dir": str, "session_dir": str, "status": str}
+"""A summary read back: each known field of the type `core/summary.Summary` declares."""
 
 
 def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:

@@ -15,11 +15,10 @@ from textual.widgets import DataTable, Footer, Label
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import RunStarted
 from sst2_tui.core.storage.sessions import Session, list_sessions, overview
+from sst2_tui.core.summary import RESUMABLE
 from sst2_tui.tui.run_view import RunView, view_from_events
 from sst2_tui.tui.screens.results import ResultsTable
 from sst2_tui.tui.widgets.curve import Curve
-
-RESUMABLE = ("interrupted", "stopped", "died")
 
 
 def load_runs(session: Session) -> list[tuple[RunView, Path]]:
