@@ -170,7 +170,7 @@ class RunConfig:
     batch_size: int = option(32, "examples per step", metavar="B", form="batch size", maximum=1_000_000)
     """Examples per optimizer step."""
     lr: float | None = option(None, "learning rate (default: 1e-5 full/trainer, 1e-4 lora; demo model: 5e-4 full/trainer, 3e-3 lora)",
-                              metavar="LR", form="learning rate", placeholder="default: 1e-5 (lora 1e-4; demo 1e-3)")
+                              metavar="LR", form="learning rate", placeholder="default: 1e-5 (lora 1e-4; demo 5e-4, lora 3e-3)")
     """Peak learning rate (None: the method's reference default, see `REFERENCE_LR`)."""
     eps: float | None = option(None, "AdamW eps (default 1e-8; 1e-4 with fp16-pure, where 1e-8 rounds to 0)", metavar="EPS",
                                form="AdamW eps", placeholder="default: 1e-8 (fp16-pure 1e-4)")

@@ -66,3 +66,13 @@ async def test_the_next_form_starts_from_what_was_queued(tmp_path):
         form = await open_form(pilot, app)
         assert form.query_one("#f-lr", Input).value == "3e-4"
         assert form.query_one("#f-epochs", Input).value == "2"
+
+
+def test_the_lr_placeholder_says_the_demo_rates_that_runs_get():
+    """It said 'demo 1e-3' while demo runs got 5e-4 (full, trainer) and 3e-3 (lora)."""
+    import dataclasses
+
+    from sst2_tui.core.config import DEMO_LR, RunConfig, format_rate
+
+    placeholder = next(f for f in dataclasses.fields(RunConfig) if f.name == "lr").metadata["placeholder"]
+    assert f"demo {format_rate(DEMO_LR['full'])}" in placeholder and f"lora {format_rate(DEMO_LR['lora'])}" in placeholder
