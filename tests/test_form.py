@@ -30,6 +30,8 @@ async def test_every_bad_field_is_marked_with_its_own_message(tmp_path):
         await pilot.pause(0.1)
         assert error_lines(form) == ["lr: 'abc' is not a number", "batch size: '8.5' is not a whole number"]
         assert {w.id for w in form.query(".-invalid")} == {"f-lr", "f-batch_size"}
+        bad = form.query_one("#f-lr", Input)
+        assert bad.content_region.height == 1 and bad.content_region.width > 3, "its own text and cursor stay visible"
         assert form.query_one("#start").disabled
         form.query_one("#f-lr", Input).value = "2e-5"
         form.query_one("#f-batch_size", Input).value = "8"
