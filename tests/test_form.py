@@ -28,7 +28,7 @@ async def test_every_bad_field_is_marked_with_its_own_message(tmp_path):
         form.query_one("#f-lr", Input).value = "abc"
         form.query_one("#f-batch_size", Input).value = "8.5"
         await pilot.pause(0.1)
-        assert error_lines(form) == ["lr: 'abc' is not a number", "batch size: '8.5' is not a whole number"]
+        assert error_lines(form) == ["learning rate: 'abc' is not a number", "batch size: '8.5' is not a whole number"]
         assert {w.id for w in form.query(".-invalid")} == {"f-lr", "f-batch_size"}
         bad = form.query_one("#f-lr", Input)
         assert bad.content_region.height == 1 and bad.content_region.width > 3, "its own text and cursor stay visible"
@@ -78,3 +78,17 @@ def test_the_lr_placeholder_says_the_demo_rates_that_runs_get():
 
     placeholder = next(f for f in dataclasses.fields(RunConfig) if f.name == "lr").metadata["placeholder"]
     assert f"demo {format_rate(DEMO_LR['full'])}" in placeholder and f"lora {format_rate(DEMO_LR['lora'])}" in placeholder
+
+
+async def test_range_errors_come_all_at_once_in_the_forms_words_and_all_means_all(tmp_path):
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-batch_size", Input).value = "0"
+        form.query_one("#f-lora_r", Input).value = "99999999999999999999"
+        form.query_one("#f-train_subset", Input).value = "all"
+        await pilot.pause(0.1)
+        lines = error_lines(form)
+        assert len(lines) == 2 and lines[0].startswith("batch size: must be a whole number from 1")
+        assert lines[1].startswith("LoRA r: must be a whole number from 1") and "lora_r" not in " ".join(lines)
+        assert "f-train_subset" not in {w.id for w in form.query(".-invalid")}, "its own placeholder is accepted"

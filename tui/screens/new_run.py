@@ -37,19 +37,36 @@ def shown_value(name: str, value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def label(name: str) -> str:
+    """The field's name as the form shows it ("batch size", "LoRA r"), never the internal one."""
+    return _OPTIONS[name].metadata["form"] or name.replace("_", " ")
+
+
+def _typed(name: str, text: str) -> str:
+    """The text a field means: its own placeholder `all` typed in is the same as leaving it empty."""
+    text = text.strip()
+    return "" if text.lower() == "all" and _OPTIONS[name].default is None else text
+
+
 def field_errors(values: dict[str, str]) -> dict[str, str]:
-    """Every field whose text is not a value of its type, each with one message naming it once."""
+    """Every field whose text is not a value of its type or out of its range, all of them at once,
+    each with one message naming the field as the form shows it."""
     errors: dict[str, str] = {}
     for name, text in values.items():
-        text = text.strip()
+        text = _typed(name, text)
         kind = value_type(_OPTIONS[name])
         if not text or kind is str:
             continue
         try:
-            kind(text)
+            value = kind(text)
         except ValueError:
             what = "a whole number" if kind is int else "a number"
-            errors[name] = f"{name.replace('_', ' ')}: {text!r} is not {what}"
+            errors[name] = f"{label(name)}: {text!r} is not {what}"
+            continue
+        try:
+            RunConfig(**{"model": "demo", "data": "demo", name: value})  # this field's own range, alone
+        except ConfigError as error:
+            errors[name] = f"{label(name)}: {str(error).removeprefix(name).strip()}"
     return errors
 
 
@@ -59,7 +76,7 @@ def parse_form(values: dict[str, str]) -> RunConfig:
     if errors:
         name, message = next(iter(errors.items()))
         raise ConfigError(name, message)
-    kwargs = {name: value_type(_OPTIONS[name])(text.strip()) for name, text in values.items() if text.strip()}
+    kwargs = {name: value_type(_OPTIONS[name])(_typed(name, text)) for name, text in values.items() if _typed(name, text)}
     return RunConfig(**kwargs)
 
 
@@ -111,8 +128,8 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
         if not errors:
             try:
                 config = parse_form(values)
-            except ConfigError as error:
-                errors[error.field] = str(error)
+            except ConfigError as error:  # a rule across fields (e.g. --merge is for lora)
+                errors[error.field] = f"{label(error.field)}: {str(error).removeprefix(error.field).strip()}"
         blocking = bool(errors)  # a value the form can see is wrong: Start stays disabled until it is fixed
         if config is not None and check_paths:
             errors.update(path_errors(config))
