@@ -22,7 +22,9 @@ PROG = "sst2-tui"
 MAX_MESSAGE = 300
 PATH_ERRORS = {errno.ENAMETOOLONG: "give a shorter path (at most 255 bytes a name, 4,096 in all)",
                errno.ELOOP: "a symbolic link loops; give the real path",
-               errno.ENOTDIR: "a part of the path is a file, not a folder"}
+               errno.ENOTDIR: "a part of the path is a file, not a folder",
+               errno.EACCES: "you may not use it (another user's run or folder, or its permissions)",
+               errno.EPERM: "you may not use it (another user's run or folder, or its permissions)"}
 SESSIONS_DIR_HELP = ("where sessions are stored (default: $SST2_TUI_SESSIONS; else ./sessions if the current folder "
                      "has one; else $XDG_DATA_HOME/sst2-tui/sessions, i.e. ~/.local/share/sst2-tui/sessions)")
 

@@ -95,3 +95,21 @@ def test_a_session_name_with_terminal_escapes_cannot_reach_the_terminal(tmp_path
     assert main(["sessions", "--sessions-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "evil\\x1b]0;pwned" in out
+
+
+def test_a_run_folder_this_user_may_not_write_is_one_line_for_ctl(tmp_path, capsys, monkeypatch):
+    """Another user's live run: ctl once printed a PermissionError traceback."""
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.storage.sessions import Session
+
+    run = Session.create(tmp_path, "theirs").new_run(RunConfig(model="demo", data="demo"))
+    run.events_path.write_text("")
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(run.control_path))
+
+    monkeypatch.setattr("sst2_tui.core.storage.control_file.append_command", refused)
+    with run.hold_lock():
+        code = main(["ctl", str(run.path), "pause"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "you may not use it" in err
