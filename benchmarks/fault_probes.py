@@ -255,7 +255,7 @@ def resume_a_live_run(probe: Probe, folder: Path) -> tuple[bool, str]:
     refusals = [sst2("run", "--resume", str(run)) for _ in range(3)]
     out, _ = live.communicate(timeout=300)
     summary = json.loads(out.strip().splitlines()[-1])
-    ok = all(one_line(r) and "being written" in r.stderr for r in refusals) and live.returncode == 0 \
+    ok = all(one_line(r) and "is live" in r.stderr for r in refusals) and live.returncode == 0 \
         and summary["status"] == "finished"
     return ok, f"refusals {[r.returncode for r in refusals]}, live run {summary['status']} (exit {live.returncode})"
 
