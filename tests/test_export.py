@@ -199,3 +199,14 @@ def test_predict_streams_its_answers_as_it_goes(tmp_path):
     assert process.poll() is None, "still classifying the rest while the first answer is out"
     rest = process.stdout.read().splitlines()
     assert process.wait(timeout=300) == 0 and len(rest) == 3999
+
+
+def test_a_run_keeps_its_best_steps_predictions_sentence_by_sentence(full_run):
+    """What a sweep's verdict pairs: every validation sentence's prediction at the best step."""
+    from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
+
+    rows = read_predictions(Path(full_run["run_dir"]), BEST_FILE)
+    validation = demo_splits(0).validation
+    assert [row["text"] for row in rows] == validation.texts and {row["step"] for row in rows} == {full_run["export_step"]}
+    correct = sum((row["p_positive"] >= 0.5) == bool(row["label"]) for row in rows)
+    assert correct / len(rows) == pytest.approx(full_run["best_val_accuracy"])

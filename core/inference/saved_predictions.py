@@ -1,4 +1,6 @@
-"""Per-example validation predictions of a run's final evaluation, for misclassification reports."""
+"""Per-example validation predictions: of a run's final evaluation (`predictions.jsonl`, for the
+report's most confident mistakes) and of its best evaluation (`best_predictions.jsonl`, rewritten
+at each new best, so a killed run keeps it: what a sweep's verdict compares sentence by sentence)."""
 
 from __future__ import annotations
 
@@ -12,18 +14,21 @@ from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.files import atomic_write_text
 
 FILE = "predictions.jsonl"
+BEST_FILE = "best_predictions.jsonl"
 
 
-def write_predictions(run_dir: Path, validation: Split, result: EvalResult | None) -> None:
+def write_predictions(run_dir: Path, validation: Split, result: EvalResult | None, step: int | None = None,
+                      file: str = FILE) -> None:
     if result is None or len(result.positive_probability) != len(validation):
         return
-    lines = [json.dumps({"text": text, "label": label, "p_positive": round(p, 6)}, ensure_ascii=False)
+    at = {} if step is None else {"step": step}
+    lines = [json.dumps({"text": text, "label": label, "p_positive": round(p, 6), **at}, ensure_ascii=False)
              for text, label, p in zip(validation.texts, validation.labels, result.positive_probability, strict=True)]
-    atomic_write_text(run_dir / FILE, "\n".join(lines) + "\n")
+    atomic_write_text(run_dir / file, "\n".join(lines) + "\n")
 
 
-def read_predictions(run_dir: Path) -> list[dict[str, Any]]:
-    path = run_dir / FILE
+def read_predictions(run_dir: Path, file: str = FILE) -> list[dict[str, Any]]:
+    path = run_dir / file
     rows: list[dict[str, Any]] = []
     if not path.exists():
         return rows

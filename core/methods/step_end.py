@@ -11,8 +11,8 @@ from collections.abc import Callable, Generator
 
 from sst2_tui.core.events import Checkpoint, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
 from sst2_tui.core.export.writing import export_after_eval, export_at_close, export_record
-from sst2_tui.core.inference.evaluation import evaluate
-from sst2_tui.core.inference.saved_predictions import write_predictions
+from sst2_tui.core.inference.evaluation import EvalResult, evaluate
+from sst2_tui.core.inference.saved_predictions import BEST_FILE, write_predictions
 from sst2_tui.core.methods.nonfinite import diagnose
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
@@ -60,7 +60,19 @@ def evaluate_now(run: TrainingRun) -> Event:
     with run.state.clock.stopped():
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size,
                           prep.torch_device, prep.plan)
-    return run.state.record_eval(result)
+    return record_eval(run.prep, run.state, result)
+
+
+def record_eval(prep: Prepared, state: RunState, result: EvalResult) -> Event:
+    """The evaluation's event; at a new best its per-sentence predictions are kept too (a sweep's
+    verdict pairs runs sentence by sentence at their best step)."""
+    event = state.record_eval(result)
+    if state.best_step == state.step:
+        try:
+            write_predictions(prep.run_dir, prep.splits.validation, result, step=state.step, file=BEST_FILE)
+        except DiskFullError:  # the next checkpoint pauses for room; these are rewritten at the next best
+            pass
+    return event
 
 
 def read_back(run: TrainingRun) -> list[Event]:
@@ -172,7 +184,7 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
     # No step trained (stopped while loading): nothing to evaluate or save, no accuracy to record.
     if state.step and state.last_eval_step != state.step and not failed:
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, config.eval_batch_size, prep.torch_device, prep.plan)
-        events.append(state.record_eval(result))
+        events.append(record_eval(prep, state, result))
         events += export_after_eval(prep, state)
     if not failed:
         events += export_at_close(prep, state)
