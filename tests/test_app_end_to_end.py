@@ -61,6 +61,11 @@ async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
         await wait_for(pilot, lambda: app.current.summary is not None and app.handle is None, timeout=120)
         assert app.current.status == "finished"
         assert type(app.screen).__name__ == "DashboardScreen"
+        # #28 item 7: the resumed run's session is this window's session (x said "no run in this session")
+        assert app.session is not None and app.session.path == sessions / "earlier"
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.screen.title_text == "Session earlier"
     run = Session.open(sessions / "earlier").runs()[0]
     assert run.status == "finished" and run.summary["steps"] == first.summary["steps"] + 12
     assert len(run.of_type(RunStarted)) == 2, "the same run folder, its log appended to"

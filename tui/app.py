@@ -200,6 +200,8 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
                 return self.runner.attach(item.folder, handle, on_event=self.bridge)
             if isinstance(item, Resumption):
                 session = Session.open(item.session_dir)  # its own session folder, appending to its own log
+                if self.session is None:  # the window's session now: r, x and t speak of it
+                    self.session = session
                 return self.runner(item.config, session, handle, on_event=self.bridge, resume=item.folder)
             if self.session is None:
                 self.session = Session.create(self.sessions_dir, self.session_name, label="app")
