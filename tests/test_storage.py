@@ -90,3 +90,28 @@ def test_checkpoints_are_complete_or_ignored(tmp_path):
     rotate(folder, keep=1, best_step=5)
     assert [s for s, _ in list_checkpoints(folder)] == [5, 100]  # newest and best, sorted by number
     assert not (folder / "step-0000200.tmp").exists()
+
+
+def test_a_resumed_live_run_reads_live_not_its_earlier_summary(tmp_path):
+    """#28 item 3: it read `stopped ... resumable`, so `u` queued a second resume that failed."""
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.controls import RunHandle
+    from sst2_tui.core.events import Eval, Step
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import Session, load_run, run_overview
+
+    handle = RunHandle()
+
+    def stop_at_step_12(event):
+        if isinstance(event, Step) and event.step == 12:
+            handle.interrupt()
+
+    execute(RunConfig(model="demo", data="demo", epochs=0.3, eval_every=5), Session.create(tmp_path, "s"), handle,
+            on_event=stop_at_step_12)
+    folder = Session.open(tmp_path / "s").run_folders()[0]
+    assert load_run(folder).status == "interrupted"
+    with folder.hold_lock():  # its resumed process holds the lock; the old summary is still on disk
+        record = load_run(folder)
+        assert record.status == "live"
+        best = max(e.accuracy for e in record.events if isinstance(e, Eval))
+        assert run_overview(record)["best_val_accuracy"] == best

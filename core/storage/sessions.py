@@ -19,7 +19,7 @@ from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError, quote, why_not_written
-from sst2_tui.core.events import Event, Paused, Resumed, RunFailed, RunFinished, RunStarted
+from sst2_tui.core.events import Eval, Event, Paused, Resumed, RunFailed, RunFinished, RunStarted
 from sst2_tui.core.storage.files import atomic_write_json, read_events
 from sst2_tui.core.storage.locks import held, holder, is_held
 from sst2_tui.core.storage.validated import read_config, read_object, read_summary, summary_problem
@@ -238,17 +238,19 @@ def run_status(record: RunRecord) -> str:
     """finished, stopped, interrupted or failed once a run has ended; before that `live` or
     `paused` while its process holds the run's lock, and `died` when nothing holds it (killed -9,
     out of memory, a reboot): resumable from its last checkpoint."""
-    if record.summary and record.summary.get("status"):
-        return str(record.summary["status"])
-    if any(isinstance(e, RunFailed) for e in record.events):
+    if record.folder.is_live():  # first: a resumed run keeps its earlier summary until it ends again
+        marks = [e for e in record.events if isinstance(e, Paused | Resumed | RunStarted)]
+        return "paused" if marks and isinstance(marks[-1], Paused) else "live"
+    starts = [index for index, e in enumerate(record.events) if isinstance(e, RunStarted)]
+    latest = record.events[starts[-1]:] if starts else record.events  # this attempt's events
+    if any(isinstance(e, RunFailed) for e in latest):
         return "failed"
-    finished = [e for e in record.events if isinstance(e, RunFinished)]
+    finished = [e for e in latest if isinstance(e, RunFinished)]
     if finished:
-        return str(finished[-1].summary.get("status", "finished"))
-    if record.folder.is_live():
-        pauses = [e for e in record.events if isinstance(e, Paused | Resumed)]
-        return "paused" if pauses and isinstance(pauses[-1], Paused) else "live"
-    return "died"
+        return str((record.summary or {}).get("status") or finished[-1].summary.get("status", "finished"))
+    if record.summary and record.summary.get("status") and len(starts) <= 1:
+        return str(record.summary["status"])  # its end event was not logged (a full disk), its summary was
+    return "died"  # nothing holds its lock and this attempt never ended: resumable from its checkpoint
 
 
 def list_sessions(sessions_dir: Path) -> list[Session]:
@@ -283,6 +285,12 @@ def lock_is_held(path: Path) -> bool:
     return is_held(path)
 
 
+def best_so_far(record: RunRecord) -> float | None:
+    """A live run's best validation accuracy until now (its summary, if any, is an earlier attempt's)."""
+    accuracies = [e.accuracy for e in record.events if isinstance(e, Eval)]
+    return max(accuracies) if accuracies else None
+
+
 def run_overview(record: RunRecord) -> dict[str, Any]:
     """One run as `sst2-tui sessions` shows it (and prints with --json)."""
     started = record.started
@@ -302,6 +310,6 @@ def run_overview(record: RunRecord) -> dict[str, Any]:
         "step": summary.get("steps", max(steps, default=0)),
         "total_steps": started.total_steps if started else None,
         "last_checkpoint_step": checkpoints[-1] if checkpoints else None,
-        "best_val_accuracy": summary.get("best_val_accuracy"),
+        "best_val_accuracy": summary.get("best_val_accuracy") if not live else best_so_far(record),
         "seconds_since_last_event": quiet_for if live else None,
     }

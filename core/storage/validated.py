@@ -18,9 +18,7 @@ from sst2_tui.core.events import value_matches
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.summary import STATUSES, summary_types
 
-SUMMARY_TYPES: dict[str, Any] = {name: hint for name, hint in summary_types().items()
-                                  if name not in ("run_dir", "session_dir", "status")} | {
-    "run_dir": str, "session_dir": str, "status": str}
+SUMMARY_TYPES: dict[str, Any] = {**summary_types(), "run_id": str, "status": str}
 """A summary read back: each known field of the type `core/summary.Summary` declares."""
 
 
