@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             from sst2_tui.cli.report_command import report_command
 
             return report_command(args)
-        from sst2_tui.tui.app import launch
+        from sst2_tui.tui.launching import launch
 
         if args.command == "attach" or not args.demo:
             from sst2_tui.tui.run_queue import newest_live_attachment

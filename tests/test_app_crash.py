@@ -11,7 +11,7 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.run.self_command import python_command
 from sst2_tui.core.storage.queue_file import SessionQueue
 from sst2_tui.core.storage.sessions import Session
-from sst2_tui.tui.app import after_a_crash
+from sst2_tui.tui.launching import after_a_crash
 
 
 def test_after_a_crash_names_the_session_its_live_runs_and_its_queue(tmp_path):
@@ -35,14 +35,14 @@ def test_a_crashed_app_exits_non_zero_and_says_where_its_session_is(tmp_path):
         import sys
         from pathlib import Path
         from sst2_tui.core.storage.sessions import Session
-        from sst2_tui.tui import app as app_module
+        from sst2_tui.tui import app as app_module, launching
 
         def crash(self):
             self.session = Session.create(self.sessions_dir, "boom", label="app")
             raise RuntimeError("a bug in the app")
 
         app_module.SST2App.on_mount = crash
-        sys.exit(app_module.launch(Path(sys.argv[1]), headless=True))
+        sys.exit(launching.launch(Path(sys.argv[1]), headless=True))
     """)
     result = subprocess.run([*python_command(), "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr[-2000:]

@@ -1,0 +1,61 @@
+"""`sst2-tui` with no command (or `attach`): open the app, and say afterwards what goes on without
+it (runs are their own processes), or, if the app crashed, where the session and its runs are."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.tui.app import SST2App
+from sst2_tui.tui.demo import demo_queue
+from sst2_tui.tui.run_queue import Queued
+
+
+def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = None, headless: bool = False) -> int:
+    app = SST2App(sessions_dir=sessions_dir, queue=demo_queue() if demo else queue)
+    app.run(headless=headless)
+    if app.return_code:  # the app crashed (Textual printed the traceback): its runs did not
+        with contextlib.suppress(OSError):
+            sys.stderr.write(after_a_crash(app.session))
+        return EXIT_FAILED
+    if app.worker_busy and not app.worker_done.is_set() and not app.left_running:
+        # The app was closed while a run was stopping: let it finish its step and save.
+        sys.stderr.write("sst2-tui: stopping the run (finishing the step, evaluating, saving)...\n")
+        app.worker_done.wait()
+    if app.session is not None:
+        with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
+            sys.stderr.write(f"sst2-tui: this session is in {app.session.path}\n"
+                             f"  Its report:  sst2-tui report {app.session.path}\n")
+    for view in app.left_running:
+        folder = app.handle.folder if app.handle is not None and app.handle.folder is not None else None
+        where = f" ({folder.path})" if folder is not None else ""
+        with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
+            sys.stderr.write(f"sst2-tui: {view.run_id} keeps training in the background{where}.\n"
+                             f"  Watch it again:  sst2-tui attach{' ' + str(folder.path) if folder else ''}\n")
+    return EXIT_INTERRUPTED if app.interrupted_by else EXIT_OK
+
+
+def after_a_crash(session: Session | None) -> str:
+    """What a crashed window leaves behind, said on stderr: runs and the queue live in their own
+    processes, so they go on; the user must know where, and how to look at them again."""
+    lines = ["sst2-tui: the app crashed (the traceback is above); runs it started are their own processes."]
+    if session is None:
+        return "\n".join([*lines, "  No session was opened, so nothing was started.", ""])
+    path = session.path.resolve()
+    live = [folder.run_id for folder in session.run_folders() if folder.is_live()]
+    queued = len(SessionQueue(path).items())
+    lines.append(f"  Session: {path}")
+    if live:
+        lines.append(f"  Still training in the background: {', '.join(live)}"
+                     + (f"; {queued} more queued (the queue runner starts them)" if queued else ""))
+        lines.append(f"  Watch them again:  sst2-tui attach {path}")
+    elif queued:
+        lines.append(f"  {queued} run(s) queued: the session's queue runner starts them; sst2-tui attach {path}")
+    else:
+        lines.append("  Nothing is training now.")
+    lines.append(f"  Its report:  sst2-tui report {path}")
+    return "\n".join([*lines, ""])
