@@ -1,7 +1,8 @@
 """Control commands going into a running method, and the thread-safe channel that carries them.
 
-The app's UI thread (or a signal handler) calls `ControlChannel.send`; the training generator
-drains the channel between optimizer steps, so a command always applies at a step boundary.
+A `ControlChannel` is a run's inbox, inside the run's process: it reads the run folder's
+`control.jsonl` (where `sst2-tui ctl` and the app append), and a signal handler sends on it. The
+training generator drains it between optimizer steps, so a command always applies at a step boundary.
 While paused the generator blocks in `wait` on a condition variable: no busy loop.
 """
 

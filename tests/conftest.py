@@ -57,11 +57,28 @@ def _process_state_restored():
     os.environ.update(environment)
 
 
+@pytest.fixture(autouse=True)
+def _test_launchers_closed():
+    """Runs a test started on threads (tests/thread_launcher.py) are stopped and joined after it,
+    as a user's would go on in their own processes: none outlives its test."""
+    from tests.thread_launcher import ThreadLauncher
+
+    yield
+    while ThreadLauncher.made:
+        ThreadLauncher.made.pop().close()
+
+
 # What starts another process: a test that (through its module's helpers or its fixtures) uses one
 # of these names is `slow`, and `scripts/test.sh --fast` leaves it out. Names in the code, not words
 # in docstrings or comments.
 SPAWNS = frozenset({"subprocess", "Popen", "run_cli", "start_cli", "sst2_command", "python_command", "tmux",
-                    "ensure_queue_runner", "ProcessRunner", "start_detached"})
+                    "ensure_queue_runner", "DetachedLauncher", "start_detached"})
+
+
+def _app_without_launcher(node: ast.AST) -> bool:
+    """`SST2App(...)` with no `launcher=`: the users' launcher, which starts detached processes."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "SST2App"
+            and not any(keyword.arg == "launcher" for keyword in node.keywords))
 
 
 def _names(function) -> set[str]:
@@ -69,8 +86,9 @@ def _names(function) -> set[str]:
         tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     except (OSError, TypeError, SyntaxError):
         return set()
-    return {node.id if isinstance(node, ast.Name) else node.attr for node in ast.walk(tree)
-            if isinstance(node, ast.Name | ast.Attribute)}
+    names = {node.id if isinstance(node, ast.Name) else node.attr for node in ast.walk(tree)
+             if isinstance(node, ast.Name | ast.Attribute)}
+    return names | ({"DetachedLauncher"} if any(_app_without_launcher(node) for node in ast.walk(tree)) else set())
 
 
 def _spawns(function, module_functions: dict, seen: set) -> bool:

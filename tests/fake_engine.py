@@ -1,33 +1,40 @@
-"""A scripted stand-in for `core.run.runner.execute`: deterministic events, real control handling.
+"""A scripted method generator: deterministic events, real control handling, no model.
 
-It steers a real (one-parameter) optimizer through the engine's own `Steering`, so pauses, lr and
-eps changes behave exactly as in a real run, and it records every command it received.
+It has the methods' contract (`core.methods`): one optimizer step per `next()`, events out,
+commands in through the `ControlChannel` the real runner fills from the run's control file. It
+steers a real (one-parameter) optimizer through the engine's own `Steering`, so pauses, lr and eps
+changes behave exactly as in a real run, and it records every command it received. Run through
+`tests.thread_launcher.ThreadLauncher`, everything around it is the real thing: `execute` writes
+the run folder, the app follows it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.controls import RunHandle
+from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.events import Eval, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
 from sst2_tui.core.methods.nonfinite import diagnose
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.methods.steering import Steering
 from sst2_tui.core.model.optim import current_eps, current_lr
-from sst2_tui.core.run.runner import RunOutcome
 
 EFFECTIVE = {
     "full": {"max_grad_norm": None, "batching": "length-grouped", "checkpoints": "each epoch end and on stop"},
     "trainer": {"max_grad_norm": 1.0, "batching": "Trainer sampler: group_by_length", "checkpoints": "ours"},
     "lora": {"max_grad_norm": None, "batching": "length-grouped", "checkpoints": "each epoch end and on stop",
              "lora_targets": "c_attn"},
+    "evaluate": {},
 }
+HOLD_AT_MOST_SECONDS = 30
 
 
 @dataclass
@@ -36,6 +43,7 @@ class FakeEngine:
     nan_at: int | tuple[int, ...] | None = None
     """The step (or steps) whose loss is non-finite: the run pauses there with the engine's diagnosis."""
     fail_with: str | None = None
+    """The run fails as it starts, with this error."""
     hold_at: int | None = None
     """Block after this step until `release()` (lets a test look at a run mid-way)."""
     spread: bool = False
@@ -45,76 +53,77 @@ class FakeEngine:
     device: dict[str, Any] = field(default_factory=lambda: {"kind": "cpu", "name": "Test CPU", "threads": 2})
     """What the run reports as its device (a data-parallel run's has world_size and backend)."""
     runs: int = 0
-    handles: list = field(default_factory=list)
+    step_seconds: float = 0.0
+    """How long each step takes (a test that must catch a run mid-way)."""
 
     def release(self) -> None:
         self.hold.set()
 
-    def __call__(self, config: RunConfig, session, handle: RunHandle, on_event=None, headless: bool = False) -> RunOutcome:
+    def __call__(self, config: RunConfig, controls: ControlChannel, run_dir: Path,
+                 resume_from: object = None) -> Iterator[list[Event]]:
         self.runs += 1
-        self.handles.append(handle)
-        run_id = f"{self.runs:02d}-{config.method}"
-        emit = on_event or (lambda event: None)
         config = config.resolved()
         if self.fail_with:
-            return RunOutcome({"run_id": run_id, "status": "failed"}, 1, self.fail_with, "lower --batch-size")
+            raise RuntimeError(self.fail_with)
         optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=config.lr, eps=config.eps)
         state = RunState(total_steps=self.steps, steps_per_epoch=self.steps // 2)
-        steering = Steering(handle.controls, optimizer, None, state)
+        steering = Steering(controls, optimizer, None, state)
         steering.answer = lambda text: ("positive", 0.9) if "good" in text else ("negative", 0.2)
         trainable = 296_448 if config.method == "lora" else 124_441_344
-        emit(RunStarted(run_id=run_id, method=config.method, config=config.to_dict(), effective=EFFECTIVE[config.method],
-                        device=self.device, precision="fp32",
-                        trainable_params=trainable, total_params=124_737_792 if config.method == "lora" else 124_441_344,
-                        versions={}, train_examples=640, eval_examples=100, total_steps=self.steps,
-                        steps_per_epoch=self.steps // 2, time=0.0))
+        yield [RunStarted(run_id=Path(run_dir).name, method=config.method, config=config.to_dict(),
+                          effective=EFFECTIVE[config.method], device=self.device, precision="fp32",
+                          trainable_params=trainable, total_params=124_737_792 if config.method == "lora" else 124_441_344,
+                          versions={}, train_examples=640, eval_examples=100, total_steps=self.steps,
+                          steps_per_epoch=self.steps // 2, time=time.time())]
         accuracy = 0.5
         while state.step < self.steps:
-            generator = steering.boundary()
-            try:
-                while True:
-                    for event in next(generator):
-                        self._record(event)
-                        emit(event)
-            except StopIteration as done:
-                for event in done.value:
-                    self._record(event)
-                    emit(event)
+            yield from self._boundary(steering)
             if state.stop_requested:
                 break
             state.step += 1
-            emit(Step(step=state.step, epoch=state.step / (self.steps // 2), loss=round(0.7 - 0.01 * state.step, 4),
-                      lr=current_lr(optimizer), eps=current_eps(optimizer), samples_per_second=100.0,
-                      tokens_per_second=1000.0, memory_mb=512.0, time=0.0))
+            if self.step_seconds:
+                time.sleep(self.step_seconds)
+            events: list[Event] = [Step(step=state.step, epoch=state.step / (self.steps // 2), loss=round(0.7 - 0.01 * state.step, 4),
+                                        lr=current_lr(optimizer), eps=current_eps(optimizer), samples_per_second=100.0,
+                                        tokens_per_second=1000.0, memory_mb=512.0, time=time.time())]
             if state.step % 10 == 0:
                 gain = 0.1 - (0.015 * (self.runs - 1) if self.spread else 0.0)
                 accuracy = round(min(0.95, accuracy + gain), 4)
                 state.best_accuracy = max(state.best_accuracy or 0, accuracy)
                 state.final_accuracy = accuracy
-                emit(Eval(step=state.step, epoch=state.epoch, accuracy=accuracy, loss=0.5, n=100,
-                          best_accuracy=state.best_accuracy, seconds=0.0, time=0.0))
+                events.append(Eval(step=state.step, epoch=state.epoch, accuracy=accuracy, loss=0.5, n=100,
+                                   best_accuracy=state.best_accuracy, seconds=0.0, time=time.time()))
             if state.step in (self.nan_at if isinstance(self.nan_at, tuple) else (self.nan_at,)):
                 diagnosis, suggestions = diagnose(what="loss", precision="fp16-pure", eps=1e-8, lr=current_lr(optimizer),
                                                   optimizer_impl="foreach", optimizer="adamw")
                 state.paused, state.stop_reason = True, "nonfinite"
-                emit(Nonfinite(step=state.step, what="loss", diagnosis=diagnosis, suggestions=suggestions, action="paused",
-                               time=0.0))
-                emit(Paused(step=state.step, reason="nonfinite", time=0.0))
+                events.append(Nonfinite(step=state.step, what="loss", diagnosis=diagnosis, suggestions=suggestions,
+                                        action="paused", time=time.time()))
+                events.append(Paused(step=state.step, reason="nonfinite", time=time.time()))
+            yield events
             if self.hold_at == state.step:
-                deadline = time.monotonic() + 30
-                while not self.hold.wait(0.05) and not handle.leave.is_set() and time.monotonic() < deadline:
-                    pass
-            if handle.leave.is_set():  # the window closed; a real run would train on in its process
-                return RunOutcome({"run_id": run_id, "status": "live"}, 0)
+                self.hold.wait(HOLD_AT_MOST_SECONDS)
         status = "stopped" if state.stop_requested else "finished"
-        summary = {"run_id": run_id, "method": config.method, "model": config.model, "status": status, "steps": state.step,
-                   "best_val_accuracy": state.best_accuracy, "final_val_accuracy": state.final_accuracy,
+        summary = {"run_id": Path(run_dir).name, "method": config.method, "model": config.model, "status": status,
+                   "steps": state.step, "best_val_accuracy": state.best_accuracy, "final_val_accuracy": state.final_accuracy,
                    "precision": "fp32", "trainable_params": trainable, "seconds_per_epoch": None,
                    "train_samples_per_second": None, "final_lr": current_lr(optimizer), "final_eps": current_eps(optimizer)}
-        emit(RunFinished(summary=summary, time=0.0))
-        return RunOutcome(summary, 0)
+        yield [RunFinished(summary=summary, time=time.time())]
 
-    def _record(self, event: Event) -> None:
-        command = getattr(event, "command", None)
-        if command is not None:
-            self.received.append(command)
+    def _boundary(self, steering: Steering) -> Iterator[list[Event]]:
+        """The step boundary: commands apply here; while paused it blocks in the channel."""
+        generator = steering.boundary()
+        try:
+            while True:
+                events = next(generator)
+                self._record(events)
+                yield events
+        except StopIteration as done:
+            self._record(done.value)
+            yield done.value
+
+    def _record(self, events: list[Event]) -> None:
+        for event in events:
+            command = getattr(event, "command", None)
+            if command is not None:
+                self.received.append(command)

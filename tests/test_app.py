@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from textual.widgets import DataTable, Input
 
@@ -13,13 +15,16 @@ from sst2_tui.tui.screens.rate_dialog import RateDialog
 from sst2_tui.tui.screens.results import ResultsScreen
 from sst2_tui.tui.widgets.pause_banner import PauseBanner
 from tests.fake_engine import FakeEngine
+from tests.thread_launcher import ThreadLauncher
 
 FIXED_DEVICE = ({"kind": "cpu", "name": "Test CPU", "threads": 2}, "fp32", {"sst2-tui": "test", "torch": "test"})
 CONFIG = RunConfig(model="demo", data="demo")
 
 
 def make_app(tmp_path, engine: FakeEngine, configs: list[RunConfig] | None = None) -> SST2App:
-    return SST2App(tmp_path / "sessions", runner=engine, queue=configs if configs is not None else [CONFIG],
+    """The app as users get it, following run folders, with its runs on threads of this process
+    (the real queue runner and `execute`, pulling the scripted engine)."""
+    return SST2App(tmp_path / "sessions", launcher=ThreadLauncher(engine), queue=configs if configs is not None else [CONFIG],
                    device_probe=lambda: FIXED_DEVICE, session_name="test")
 
 
@@ -52,6 +57,9 @@ async def test_pause_and_resume_reach_the_engine(tmp_path):
         await pilot.press("space")
         await wait_for(pilot, lambda: app.current.status in ("running", "finished"))
     assert [c["kind"] for c in engine.received][:2] == ["pause", "resume"]
+    # the keys reached the run the way `sst2-tui ctl` does: appended to its control file
+    control = (tmp_path / "sessions" / "test" / "runs" / "01-full" / "control.jsonl").read_text().splitlines()
+    assert [(json.loads(line)["kind"], json.loads(line)["source"]) for line in control][:2] == [("pause", "app"), ("resume", "app")]
 
 
 async def test_lr_dialog_applies_a_valid_value(tmp_path):
@@ -159,7 +167,7 @@ async def test_x_in_a_past_session_exports_that_session(tmp_path):
     sessions = tmp_path / "sessions"
     execute(RunConfig(model="demo", data="demo", train_subset=16, eval_subset=8, epochs=1, batch_size=16),
             Session.create(sessions, "earlier"))
-    app = SST2App(sessions, runner=FakeEngine(), queue=[], device_probe=lambda: FIXED_DEVICE)
+    app = SST2App(sessions, launcher=ThreadLauncher(FakeEngine()), queue=[], device_probe=lambda: FIXED_DEVICE)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("b")
         await pilot.pause(0.3)
@@ -169,20 +177,22 @@ async def test_x_in_a_past_session_exports_that_session(tmp_path):
         await wait_for(pilot, lambda: (sessions / "earlier" / "report.md").exists(), timeout=15)
 
 
-async def test_quit_leaves_a_run_training_by_default_when_runs_outlive_the_app(tmp_path):
+async def test_quit_leaves_a_run_training_by_default(tmp_path):
+    from sst2_tui.core.storage.sessions import RunFolder
+
     engine = FakeEngine(steps=10_000, hold_at=3)
     app = make_app(tmp_path, engine)
-    app.runs_outlive_app = True  # as with the real runner: every run is its own process
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
         await pilot.press("q")
         assert isinstance(app.screen, LeaveScreen)
         await pilot.press("enter")
         await wait_for(pilot, lambda: not app.is_running, timeout=15)
-        handle = engine.handles[-1]
-    engine.release()
-    assert handle.leave.is_set() and {"kind": "stop"} not in engine.received
-    assert app.left_running == [app.views[0]]
+    [(view, folder)] = app.left_running
+    assert view is app.views[0] and folder == tmp_path / "sessions" / "test" / "runs" / "01-full"
+    assert RunFolder(folder).is_live(), "the run trains on without its window"
+    assert {"kind": "stop"} not in engine.received
+    assert not (folder / "control.jsonl").read_text(), "the window sent it nothing on leaving"
 
 
 async def test_a_failed_run_shows_a_modal_and_the_app_keeps_working(tmp_path):
@@ -197,7 +207,7 @@ async def test_a_failed_run_shows_a_modal_and_the_app_keeps_working(tmp_path):
         assert str(app.screen.query_one("#progress").render()) == "failed: no steps"
         assert app.views[0].run_id == "01-full"
         engine.fail_with = None
-        app.queue.add(CONFIG)
+        app.watcher.add(CONFIG)
         app._start_worker_if_needed()
         await wait_for(pilot, lambda: len(app.views) == 2 and app.views[1].status == "finished")
         assert app.views[0].status == "failed"

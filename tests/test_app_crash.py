@@ -38,7 +38,7 @@ def test_a_crashed_app_exits_non_zero_and_says_where_its_session_is(tmp_path):
         from sst2_tui.tui import app as app_module, launching
 
         def crash(self):
-            self.session = Session.create(self.sessions_dir, "boom", label="app")
+            self.watcher.session = Session.create(self.sessions_dir, "boom", label="app")
             raise RuntimeError("a bug in the app")
 
         app_module.SST2App.on_mount = crash

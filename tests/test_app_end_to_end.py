@@ -23,7 +23,7 @@ async def test_real_demo_run_records_pause_and_lr_change(tmp_path):
         await wait_for(pilot, lambda: app.current.status == "running", timeout=10)
         await pilot.press("s")
         # the run trains in its own process: the app hears its end, then the summary it wrote
-        await wait_for(pilot, lambda: app.current.summary is not None and app.handle is None, timeout=60)
+        await wait_for(pilot, lambda: app.current.summary is not None and app.following is None, timeout=60)
     run = Session.open(tmp_path / "sessions" / "e2e").runs()[0]
     assert run.status == "stopped"
     assert any(isinstance(e, Paused) for e in run.events)
@@ -58,7 +58,7 @@ async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
         await pilot.press("u")  # resume its highlighted (only) run
         await wait_for(pilot, lambda: app.current is not None, timeout=30)
         assert app.current.losses[0][0] == 1, "the curve continues from the run's earlier steps"
-        await wait_for(pilot, lambda: app.current.summary is not None and app.handle is None, timeout=120)
+        await wait_for(pilot, lambda: app.current.summary is not None and app.following is None, timeout=120)
         assert app.current.status == "finished"
         assert type(app.screen).__name__ == "DashboardScreen"
         # #28 item 7: the resumed run's session is this window's session (x said "no run in this session")
@@ -88,7 +88,7 @@ async def test_a_finished_run_is_not_resumed(tmp_path):
         await pilot.pause()
         await pilot.press("u")
         await pilot.pause()
-        assert len(app.queue) == 0 and app.current is None
+        assert len(app.watcher.queue) == 0 and app.current is None
         assert type(app.screen).__name__ == "SessionDetailScreen"
 
 
@@ -112,10 +112,10 @@ async def test_disk_full_shows_the_path_and_space_retries(tmp_path, monkeypatch)
     monkeypatch.setattr(sst2_tui.core.run.disk_watcher, "free_bytes", lambda path: 0)  # never frees by itself
 
     config = RunConfig(model="demo", data="demo", epochs=0.2, save_every=10)
-    from sst2_tui.core.run.runner import execute
+    from tests.thread_launcher import ThreadLauncher
 
-    # in-process (the disk is made full by patching this process), not a run process of its own
-    app = SST2App(tmp_path / "sessions", runner=execute, queue=[config], session_name="disk")
+    # the run on a thread of this process (the disk is made full by patching this process)
+    app = SST2App(tmp_path / "sessions", launcher=ThreadLauncher(), queue=[config], session_name="disk")
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.status == "paused", timeout=90)
         banner = app.screen.query_one(PauseBanner)
@@ -152,5 +152,5 @@ async def test_a_live_run_is_shown_live_and_never_resumed_from_the_browser(tmp_p
             assert app.screen.views[0].status == "live"
             await pilot.press("u")
             await pilot.pause()
-            assert len(app.queue) == 0 and app.current is None
+            assert len(app.watcher.queue) == 0 and app.current is None
     assert not (run_dir / "summary.json").exists(), "nothing was written into the live run"

@@ -13,6 +13,7 @@ from sst2_tui.core.storage.sessions import Session
 from sst2_tui.tui.screens.try_sentence import TrySentenceScreen
 from tests.fake_engine import FakeEngine
 from tests.test_app import make_app, wait_for
+from tests.thread_launcher import ThreadLauncher
 
 
 def answer_text(app) -> str:
@@ -59,7 +60,7 @@ def test_a_real_run_answers_predict_at_its_next_step_boundary(tmp_path):
 async def test_t_on_a_finished_run_asks_its_exported_model(tmp_path):
     from sst2_tui.tui.app import SST2App
 
-    app = SST2App(tmp_path / "sessions", runner=execute, queue=[RunConfig(model="demo", data="demo", epochs=0.2)],
+    app = SST2App(tmp_path / "sessions", launcher=ThreadLauncher(), queue=[RunConfig(model="demo", data="demo", epochs=0.2)],
                   session_name="done")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.status == "finished", timeout=120)

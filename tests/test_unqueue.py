@@ -8,6 +8,7 @@ from sst2_tui.tui.app import SST2App
 from sst2_tui.tui.screens.queue import QueueScreen
 from tests.fake_engine import FakeEngine
 from tests.test_app import CONFIG, make_app, wait_for
+from tests.thread_launcher import ThreadLauncher
 
 
 def footer_keys(app: SST2App) -> set[str]:
@@ -26,7 +27,7 @@ async def test_d_removes_the_highlighted_queued_run_and_the_rest_still_run(tmp_p
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
         await pilot.press("down", "enter")  # the second waiting one: "third"
         await wait_for(pilot, lambda: not isinstance(app.screen, QueueScreen))
-        assert [w.label for w in app._waiting()] == ["full on second"]
+        assert [w.label for w in app.watcher.waiting()] == ["full on second"]
         engine.release()
         await wait_for(pilot, lambda: len(app.views) == 2 and app.views[-1].status == "finished")
         await pilot.pause(0.6)
@@ -43,22 +44,21 @@ async def test_escape_keeps_the_queue(tmp_path):
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
         await pilot.press("escape")
-        assert [w.label for w in app._waiting()] == ["full on second"]
+        assert [w.label for w in app.watcher.waiting()] == ["full on second"]
         engine.release()
 
 
 def test_a_run_waiting_in_the_sessions_queue_file_is_listed_and_removed(tmp_path):
-    app = SST2App(tmp_path / "sessions", session_name="s")
-    assert app.runs_in_processes
-    app.session = Session.create(tmp_path / "sessions", "s", label="app")
+    app = SST2App(tmp_path / "sessions", launcher=ThreadLauncher(), session_name="s")
+    app.watcher.session = Session.create(tmp_path / "sessions", "s", label="app")
     queue = SessionQueue(app.session.path)
     first, second = queue.add({"config": CONFIG.to_dict()}, {"config": CONFIG.replace(model="other").to_dict()})
-    waiting = app._waiting()
+    waiting = app.watcher.waiting()
     assert [(w.label, w.disk_id) for w in waiting] == [("full on demo", first), ("full on other", second)]
-    assert app.remove_waiting(waiting[1])
+    assert app.watcher.remove_waiting(waiting[1])
     assert [i["id"] for i in queue.items()] == [first]
     queue.take()  # the queue runner started it meanwhile
-    assert not app.remove_waiting(waiting[0]), "an item that already started cannot be removed"
+    assert not app.watcher.remove_waiting(waiting[0]), "an item that already started cannot be removed"
 
 
 def test_a_queued_run_is_named_by_what_sets_it_apart():

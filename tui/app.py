@@ -15,19 +15,24 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.controls import STOP, RunHandle
-from sst2_tui.core.errors import EXIT_BAD_INPUT, UserError, why_not_written
 from sst2_tui.core.events import Prediction
-from sst2_tui.core.run.launch import ProcessRunner
-from sst2_tui.core.run.runner import RunOutcome
-from sst2_tui.core.storage.files import read_events
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.run.launch import Following
+from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.tui.bridge import EventBridge
-from sst2_tui.tui.messages import DeviceDetected, EngineEvent, HubChecked, QueueIdle, RunEnded, RunStarting, StepsAvailable
+from sst2_tui.tui.messages import (
+    DeviceDetected,
+    EngineEvent,
+    HubChecked,
+    QueueIdle,
+    ResumeRun,
+    RunEnded,
+    RunStarting,
+    Steer,
+    StepsAvailable,
+)
 from sst2_tui.tui.probes import describe_hub, probe_device
-from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting
-from sst2_tui.tui.run_steering import RunSteering
+from sst2_tui.tui.run_queue import Queued, Resumption, Waiting
 from sst2_tui.tui.run_view import RunView, closing_line, view_from_events
 from sst2_tui.tui.screens.dashboard import DashboardScreen
 from sst2_tui.tui.screens.error_modal import ErrorModal
@@ -37,31 +42,27 @@ from sst2_tui.tui.screens.new_run import NewRunScreen
 from sst2_tui.tui.screens.queue import QueueScreen
 from sst2_tui.tui.screens.results import ResultsScreen
 from sst2_tui.tui.screens.sessions import SessionsScreen
-from sst2_tui.tui.sentence_trying import SentenceTrying
-from sst2_tui.tui.session_watching import SessionWatching
+from sst2_tui.tui.sentence_asking import answer_open_dialog, dialog_for
+from sst2_tui.tui.session_watcher import SessionWatcher
 from sst2_tui.tui.signals import handle_signals, survive_hangup
+from sst2_tui.tui.widgets.device_panel import device_to_show, welcome_lines
 
-Runner = Callable[..., RunOutcome]
 # Repaints cost the training thread time (the GIL, and on small machines a core): numbers repaint
 # at most twice a second, charts every 2 seconds. Pauses, NaN reports and the end repaint at once.
 NUMBERS_EVERY_SECONDS = 0.5
 CHARTS_EVERY_SECONDS = 2.0
-RUN_KEYS = {"toggle_pause", "set_rate", "stop_run", "fix"}
 
 
-class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
+class SST2App(App):
     CSS_PATH = "sst2.tcss"
     TITLE = "sst2-tui"
     ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
-    # Help and Quit first: at 80 columns the footer cuts what does not fit, and these two must show.
-    # Keys that do nothing now (no run active, nothing queued) leave the footer (check_action).
+    # Help and Quit first: at 80 columns the footer cuts what does not fit, and these two must show
+    # (the dashboard puts its run keys right after them). Keys that do nothing now (nothing queued,
+    # no run yet) leave the footer (check_action).
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit_app", "Quit"),
-        Binding("space", "toggle_pause", "Pause"),
-        Binding("l", "set_rate('learning rate')", "LR"),
-        Binding("e", "set_rate('eps')", "eps"),
-        Binding("s", "stop_run", "Stop"),
         Binding("n", "new_run", "New run"),
         Binding("d", "unqueue", "Unqueue"),
         Binding("r", "results", "Results"),
@@ -76,35 +77,29 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         # (a paste, a fast typist over SSH) landed in the field that had focus before the Tab.
         Binding("tab", "focus_next", "Next field", show=False, priority=True),
         Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True),
-        Binding("1", "fix('1')", "fix 1", show=False),
-        Binding("2", "fix('2')", "fix 2", show=False),
-        Binding("3", "fix('3')", "fix 3", show=False),
     ]
 
-    def __init__(self, sessions_dir: Path, runner: Runner | None = None, queue: list[Queued] | None = None,
+    def __init__(self, sessions_dir: Path, launcher: Launcher | None = None, queue: list[Queued] | None = None,
                  device_probe: Callable[[], tuple[dict, str, dict[str, str]]] | None = None,
                  session_name: str | None = None) -> None:
         super().__init__()
         self.sessions_dir = sessions_dir
-        self.runner = runner or ProcessRunner()
-        # Runs in their own processes go on when the app closes; an injected in-process runner
-        # (tests) cannot, so leaving stops its run.
-        self.runs_outlive_app = isinstance(self.runner, ProcessRunner)
-        self.runs_in_processes = isinstance(self.runner, ProcessRunner)
-        self.left_running: list[RunView] = []
+        self.bridge = EventBridge(self.post_message)
+        # Runs are their own processes (or, in tests, threads of the given launcher); the window
+        # only follows their folders, so closing it never stops one.
+        self.watcher = SessionWatcher(sessions_dir, session_name, launcher or DetachedLauncher(), self.bridge,
+                                      self.post_message)
+        self.watcher.add(*(queue or []))
+        self.following: Following | None = None
+        """The run this window follows now (set when it starts, cleared when it ends or is left)."""
+        self.left_running: list[tuple[RunView, Path]] = []
         self.last_form: RunConfig | None = None
         self.hub = "checking..."
         self.precision_note = ""
-        self._predictors: dict[str, object] = {}  # run folder -> its loaded export (t on a finished run)
-        self.queue = RunQueue()
-        self.queue.add(*(queue or []))
+        self.loaded_exports: dict[str, object] = {}  # run folder -> its loaded export (t on a finished run)
         self.device_probe = device_probe or probe_device
-        self.session_name = session_name
-        self.session: Session | None = None
         self.views: list[RunView] = []
         self.current: RunView | None = None
-        self.handle: RunHandle | None = None
-        self.bridge = EventBridge(self.post_message)
         self.device: dict = {}
         self._showing_world = False
         self.versions: dict[str, str] = {}
@@ -120,6 +115,11 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         self._bridge_run = 0  # whose steps the UI takes from the bridge (the current run's)
         self._footer_state = (False, False, False)  # (something waits, a run takes keys, a run exists): what the footer offers
 
+    @property
+    def session(self) -> Session | None:
+        """The window's session: where its new runs go, what r and x speak of."""
+        return self.watcher.session
+
     # -- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
         handle_signals(self.interrupt_by_signal)
@@ -129,15 +129,15 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         self._run_queue()
 
     def interrupt_by_signal(self, name: str) -> None:
-        """A signal closes the window: runs in their own processes keep training (a dropped SSH
-        connection must not cost the run); an in-process run stops gracefully, marked interrupted."""
+        """A signal closes the window; its runs keep training in their own processes (a dropped SSH
+        connection must not cost a run)."""
         self.interrupted_by = name
         if name == "SIGHUP":
             survive_hangup(self.worker_done, lambda: self.worker_busy)
-        self._stop_everything("leave" if self.runs_outlive_app else "interrupt")
+        self._stop_everything("leave")
         if not self.worker_busy:
             self.exit()
-        # else: the worker lets go of (or ends) the run; QueueIdle then exits the app
+        # else: the worker lets go of the run; QueueIdle then exits the app
 
     def on_device_detected(self, message: DeviceDetected) -> None:
         self.device, self.versions = message.device, message.versions
@@ -152,7 +152,7 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
 
     # -- the worker ---------------------------------------------------------------------------------
     def _start_worker_if_needed(self) -> None:
-        if not self.worker_busy and len(self.queue) and not self.quitting:
+        if not self.worker_busy and len(self.watcher.queue) and not self.quitting:
             self.worker_busy = True
             self.worker_done.clear()
             self._run_queue()
@@ -165,65 +165,31 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
             # not safe to race from two threads).
             self.post_message(DeviceDetected(*self.device_probe()))
             self.post_message(HubChecked(describe_hub()))  # a second at most; offline at once when HF_HUB_OFFLINE is set
-        if self.runs_in_processes:
-            self._watch_session()
-        else:
-            self._run_in_this_process()
+        self.watcher.watch()
         self.worker_done.set()
         self.post_message(QueueIdle())
 
-    def _run_in_this_process(self) -> None:
-        """An injected in-process runner (tests): the queue lives here, runs start one by one."""
-        while not self.quitting and (item := self.queue.take()) is not None:
-            handle = RunHandle()
-            self.handle = handle  # set here too, so leaving the app can stop a run whose start is still queued
-            if self.quitting:
-                break
-            config = item.config if isinstance(item, Resumption | Attachment) else item
-            history = read_events(item.folder.events_path).events if isinstance(item, Resumption) else []
-            self.post_message(RunStarting(config, handle, history, self.bridge.start_run()))
-            outcome = self._start(item, handle)
-            self.bridge.flush()
-            self.post_message(RunEnded(config, outcome, handle.folder))
-
-    def _start(self, item: Queued, handle: RunHandle) -> RunOutcome:
-        """One queued run on the worker thread; a session that cannot be written (locked by another
-        sst2-tui, removed) is an error shown in the app, not a crash of the worker."""
-        try:
-            if isinstance(item, Attachment):
-                if self.session is None:
-                    self.session = Session.open(item.folder.path.parent.parent)
-                    self._runs_before = {f.path for f in self.session.run_folders()}
-                return self.runner.attach(item.folder, handle, on_event=self.bridge)
-            if isinstance(item, Resumption):
-                session = Session.open(item.session_dir)  # its own session folder, appending to its own log
-                if self.session is None:  # the window's session now: r, x and t speak of it
-                    self.session = session
-                return self.runner(item.config, session, handle, on_event=self.bridge, resume=item.folder)
-            if self.session is None:
-                self.session = Session.create(self.sessions_dir, self.session_name, label="app")
-            return self.runner(item, self.session, handle, on_event=self.bridge)
-        except UserError as error:
-            # the session could not be opened or locked (another sst2-tui writes it, or it is gone)
-            return RunOutcome({"status": "failed"}, EXIT_BAD_INPUT, str(error), "Fix what the message names, then start the run again.")
-
     def queue_resumption(self, item: Resumption) -> None:
         """From the sessions browser: continue an interrupted run after what is queued now."""
-        self.queue.add(item)
+        self.watcher.add(item)
         self.notify(f"Queued: {item.label()}.", markup=False)
         self._refresh()
         self._start_worker_if_needed()
 
+    def on_resume_run(self, message: ResumeRun) -> None:
+        self.queue_resumption(message.resumption)
+
     def on_run_starting(self, message: RunStarting) -> None:
-        self.handle = message.handle
+        self.following = message.following
         self._bridge_run = message.bridge_run
         previous = self.current
+        run_id = message.following.folder.run_id  # a window follows a folder: the run is named from the start
         if message.history:
-            self.current = view_from_events("(resuming)", message.config.method, message.history, message.config.to_dict(),
+            self.current = view_from_events(run_id, message.config.method, message.history, message.config.to_dict(),
                                             status="starting")
             self.current.summary = self.current.error = self.current.nonfinite = None  # the earlier ending is over
         else:
-            self.current = RunView(run_id="(starting)", method=message.config.method, config=message.config.to_dict())
+            self.current = RunView(run_id=run_id, method=message.config.method, config=message.config.to_dict())
         if previous is not None and not previous.active:
             self.current.log.insert(0, closing_line(previous))  # the log changes runs: say how the last one ended
         self.views.append(self.current)
@@ -254,29 +220,24 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
                 self.current.apply(step)
             self.current.apply(message.event)
             if isinstance(message.event, Prediction):
-                self.deliver_prediction(message.event)
+                answer_open_dialog(self.screen_stack, message.event, self.current.run_id)
             self._charts_stale = True
             self._refresh(charts=False)  # numbers now; charts when due
 
     def on_run_ended(self, message: RunEnded) -> None:
         view, outcome = self.current, message.outcome
         if outcome.summary.get("status") == "live":  # left training in its own process
-            self.handle = None
+            self.following = None
             return
         ending = "died" if outcome.summary.get("status") == "died" else "failed"  # died: its process vanished
         if view is not None:
-            if not view.summary and view.status == "starting":
-                # It never reached its first event (bad input, a session that cannot be written): it
-                # is a run that failed to start, named as its folder is, with no animated anything.
-                named = outcome.summary.get("run_id") or (message.folder.run_id if message.folder else None)
-                view.run_id = str(named or "(not started)")
             view.summary = view.summary or outcome.summary
             for key in ("run_dir", "session_dir"):  # where it lives: known to the runner, not to the run's last event
                 if outcome.summary.get(key) and not view.summary.get(key):
                     view.summary[key] = outcome.summary[key]
             if outcome.error:
                 view.status, view.error, view.hint = ending, outcome.error, outcome.hint
-        self.handle = None
+        self.following = None
         self._refresh()
         if outcome.error:
             run_id = view.run_id if view is not None else outcome.summary.get("run_id", "")
@@ -306,27 +267,22 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
             error = event.worker.error
             self.push_screen(ErrorModal("Unexpected error", f"{type(error).__name__}: {error}", None))
 
-    def _stop_everything(self, how: str | None = None) -> None:
-        """Leaving the app by any way: no new runs start, and the current one is left training in
-        its own process (`leave`), stopped gracefully (`stop`: a paused run is woken by it), or
-        stopped and marked interrupted (`interrupt`, a signal to an in-process run)."""
-        how = how or ("leave" if self.runs_outlive_app else "stop")
+    def _stop_everything(self, how: str = "leave") -> None:
+        """Leaving the app by any way: no new runs start from this window, and the followed run is
+        left training in its own process (`leave`) or stopped gracefully with the session's queue
+        (`stop`: a paused run is woken by it)."""
         self.quitting = True
-        self.queue.clear()
-        if self.handle is not None:
-            if how == "leave":
-                if self.current is not None and self.current.active and self.current not in self.left_running:
-                    self.left_running.append(self.current)
-                self.handle.leave.set()
-            elif how == "interrupt":
-                self.handle.interrupt()
-            else:
-                self.handle.controls.send(STOP)
-        if how == "stop" and self.runs_in_processes and self.session is not None:
-            SessionQueue(self.session.path).clear()  # stopping means nothing more starts either
+        following = self.watcher.following
+        if how == "leave":
+            if following is not None and self.current is not None and self.current.active \
+                    and all(view is not self.current for view, _ in self.left_running):
+                self.left_running.append((self.current, following.folder.path))
+            self.watcher.leave()
+        else:
+            self.watcher.stop()
 
     def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
-        if not self.quitting:  # a way out that did not choose: the default (leave, or stop in-process runs)
+        if not self.quitting:  # a way out that did not choose: the default, leave the run training
             self._stop_everything()
         super().exit(*args, **kwargs)
 
@@ -350,11 +306,11 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         if charts:
             self._charts_due = now + self.charts_every
             self._charts_stale = False
-        waiting = self._waiting()
+        waiting = self.watcher.waiting()
         try:
             self._show_device(dashboard)
-            dashboard.show_run(self.current, waiting, charts=charts, outlives_app=self.runs_outlive_app,
-                               welcome=self._welcome_lines())
+            dashboard.show_run(self.current, waiting, charts=charts, steerable=self._run_is_active(),
+                               welcome=welcome_lines(self.device, self.precision_note, self.hub))
         except NoMatches:  # the app is closing and the dashboard's widgets are already gone
             return
         footer_state = (bool(waiting), self._run_is_active(), self.current is not None)
@@ -363,27 +319,16 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
             self.refresh_bindings()
 
     def _show_device(self, dashboard) -> None:
-        from sst2_tui.tui.widgets.device_panel import device_to_show
-
         shown, self._showing_world = device_to_show(self.current, self.device, self.precision_note, self._showing_world)
         if shown is not None:
             dashboard.show_device(*shown)
-
-    def _welcome_lines(self) -> list[str]:
-        """What the first start without --demo shows in the log box, until a run starts."""
-        from sst2_tui.tui.widgets.device_panel import describe_device
-
-        return ["sst2-tui: SST-2 with full, trainer and lora",
-                f"Device: {describe_device(self.device)}" + (f" ({self.precision_note})" if self.precision_note else ""),
-                f"Hub: {self.hub}",
-                "Start: n (a new run), or sst2-tui --demo"]
 
     # -- keys ----------------------------------------------------------------------------------------
     def action_new_run(self) -> None:
         def queue(configs: list[RunConfig] | None) -> None:
             if configs:
                 self.last_form = configs[0]  # the next form starts from what was typed, even if the run fails
-                self.queue.add(*configs)
+                self.watcher.add(*configs)
                 self._refresh()
                 self._start_worker_if_needed()
 
@@ -392,14 +337,12 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "unqueue":
             return self._footer_state[0]  # in the footer only while something waits
-        if action in RUN_KEYS:
-            return self._footer_state[1]  # only while a run can take them
         if action == "try_sentence":
             return self._footer_state[2]  # once there is a run to ask
         return True
 
     def action_unqueue(self) -> None:
-        waiting = self._waiting()
+        waiting = self.watcher.waiting()
         if not waiting:
             self.notify("Nothing is queued.", severity="warning")
             return
@@ -407,7 +350,7 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         def remove(chosen: Waiting | None) -> None:
             if chosen is None:
                 return
-            if self.remove_waiting(chosen):
+            if self.watcher.remove_waiting(chosen):
                 self.notify(f"Removed from the queue: {chosen.label}.", markup=False)
             else:
                 self.notify(f"{chosen.label} is no longer queued (it has started).", severity="warning", markup=False)
@@ -425,21 +368,12 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
         if session is None:
             self.notify("Nothing to export yet: no run in this session.", severity="warning")
             return
-        self._export(session.path)
+        from sst2_tui.tui.report_writing import write_and_tell
 
-    @work(thread=True, exit_on_error=False, group="export")
-    def _export(self, session_dir: Path) -> None:
-        from sst2_tui.core.report.files import write_report
+        def tell(text: str, severity: str) -> None:
+            self.call_from_thread(self.notify, text, severity=severity, markup=False)
 
-        try:
-            written, _ = write_report(session_dir)
-        except OSError as error:
-            where = error.filename or session_dir
-            self.call_from_thread(self.notify, f"Export failed writing {where}: {why_not_written(error)}. "
-                                  "Then press x again; earlier report files are unchanged.",
-                                  severity="error", markup=False)
-            return
-        self.call_from_thread(self.notify, f"Report written: {written[0].parent}/report.html (and .md, .csv, .json)")
+        self.run_worker(lambda: write_and_tell(session.path, tell), thread=True, group="export", exit_on_error=False)
 
     def _open_page(self, page: Screen) -> None:
         """Results, sessions and help replace each other instead of piling up: one Escape is
@@ -469,4 +403,41 @@ class SST2App(RunSteering, SessionWatching, SentenceTrying, App):
                 self._stop_everything("stop")
                 self.notify("Stopping the run gracefully, then quitting.")
 
-        self.push_screen(LeaveScreen(self.runs_outlive_app), answer)
+        self.push_screen(LeaveScreen(), answer)
+
+    # -- steering and asking the run ----------------------------------------------------------------
+    def _run_is_active(self) -> bool:
+        return self.following is not None and self.current is not None and self.current.active
+
+    def on_steer(self, message: Steer) -> None:
+        """From the dashboard's keys: the commands go to the followed run's control file."""
+        if not self._run_is_active() or not self.watcher.send(*message.commands):
+            self.notify("No run is active.", severity="warning")
+            return
+        if message.notice:
+            self.notify(message.notice)
+        if message.fix and self.current is not None:
+            self.current.applied_fix = message.fix
+        if message.rerun is not None and self.current is not None:
+            self._queue_rerun(self.current, message.rerun)
+
+    def _queue_rerun(self, view: RunView, changes: dict) -> None:
+        """NaN fix 3: the same run again with what the fix changes (e.g. --precision auto)."""
+        from sst2_tui.tui.widgets.pause_banner import rerun_flags
+
+        try:
+            config = RunConfig.from_dict({**view.config, **changes})
+        except (ValueError, TypeError) as error:
+            self.notify(f"Could not queue the rerun: {error}", severity="error", markup=False)
+            return
+        self.watcher.add(config)
+        self.notify(f"Stopping {view.run_id}; queued a rerun with {rerun_flags(changes)}.", markup=False)
+        self._refresh()
+        self._start_worker_if_needed()
+
+    def action_try_sentence(self) -> None:
+        chosen = dialog_for(self.current, self._run_is_active(), self.watcher.send, self.loaded_exports)
+        if isinstance(chosen, str):
+            self.notify(chosen, severity="warning", markup=False)
+        else:
+            self.push_screen(chosen)

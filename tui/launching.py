@@ -30,12 +30,10 @@ def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = 
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
             sys.stderr.write(f"sst2-tui: this session is in {app.session.path}\n"
                              f"  Its report:  sst2-tui report {app.session.path}\n")
-    for view in app.left_running:
-        folder = app.handle.folder if app.handle is not None and app.handle.folder is not None else None
-        where = f" ({folder.path})" if folder is not None else ""
+    for view, folder in app.left_running:
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
-            sys.stderr.write(f"sst2-tui: {view.run_id} keeps training in the background{where}.\n"
-                             f"  Watch it again:  sst2-tui attach{' ' + str(folder.path) if folder else ''}\n")
+            sys.stderr.write(f"sst2-tui: {view.run_id} keeps training in the background ({folder}).\n"
+                             f"  Watch it again:  sst2-tui attach {folder}\n")
     return EXIT_INTERRUPTED if app.interrupted_by else EXIT_OK
 
 

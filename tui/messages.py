@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.message import Message
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.controls import RunHandle
+from sst2_tui.core.controls import Command
 from sst2_tui.core.events import Event
+from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.runner import RunOutcome
 
 
@@ -27,10 +28,10 @@ class EngineEvent(Message):
 
 
 class RunStarting(Message):
-    def __init__(self, config: RunConfig, handle: RunHandle, history: list | None = None, bridge_run: int = 0) -> None:
+    def __init__(self, config: RunConfig, following: Following, history: list | None = None, bridge_run: int = 0) -> None:
         super().__init__()
         self.config = config
-        self.handle = handle
+        self.following = following
         self.bridge_run = bridge_run
         """The bridge's number for this run (`EventBridge.start_run`): whose steps the UI takes."""
         self.history = history or []
@@ -64,3 +65,25 @@ class HubChecked(Message):
     def __init__(self, hub: str) -> None:
         super().__init__()
         self.hub = hub
+
+
+class Steer(Message):
+    """Up from the dashboard: send these commands to the followed run, and say `notice` once sent."""
+
+    def __init__(self, commands: list[Command], notice: str | None = None, fix: str | None = None,
+                 rerun: dict | None = None) -> None:
+        super().__init__()
+        self.commands = commands
+        self.notice = notice
+        self.fix = fix
+        """The NaN fix these commands apply (its label), shown on the banner once sent."""
+        self.rerun = rerun
+        """NaN fix 3: once sent, queue the same run again with these changes (e.g. precision auto)."""
+
+
+class ResumeRun(Message):
+    """Up from the sessions browser: continue an interrupted run after what is queued now."""
+
+    def __init__(self, resumption) -> None:
+        super().__init__()
+        self.resumption = resumption

@@ -1,8 +1,8 @@
 """Signals from outside the app: SIGTERM, SIGINT, and SIGHUP (the SSH connection dropped).
 
-Each is handled on the event loop, between messages; the training thread is never interrupted
-mid-step. The run finishes its step, evaluates, saves and is marked interrupted; then the app
-exits. After a hang-up the terminal is gone, so the app also makes sure it can leave without it.
+Each is handled on the event loop, between messages. Runs are their own processes: the window
+lets go of the run it follows (which trains on; `sst2-tui attach` finds it again) and exits.
+After a hang-up the terminal is gone, so the app also makes sure it can leave without it.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def survive_hangup(worker_done: threading.Event, worker_busy: Callable[[], bool]
 
     def leave() -> None:
         if worker_busy():
-            worker_done.wait()  # the run has finished its step, evaluated, saved and closed its log
+            worker_done.wait()  # the window has let go of its run (or a stopping run has saved)
         time.sleep(HANGUP_EXIT_GRACE_SECONDS)
         os._exit(EXIT_INTERRUPTED)  # only reached when the normal exit hung on the dead terminal
 

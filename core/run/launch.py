@@ -3,10 +3,9 @@
 `start_detached` launches `sst2-tui run ...` in a new session (no controlling terminal: a dropped
 SSH connection or a closed app never signals it) and returns where it runs once the child holds
 its run folder. `follow` watches a run through its folder only: new lines of `events.jsonl` are
-read from where it stopped (a torn last line waits for its newline), commands go into the run's
-control file, and the run's lock says whether its process is alive. `ProcessRunner` puts the two
-together behind the same call as `execute`, so the app drives a separate process exactly as it
-drove a thread.
+read from where it stopped (a torn last line waits for its newline), and the run's lock says
+whether its process is alive. Whoever steers the run appends to its control file
+(`storage.control_file.append_command`), the app's keys exactly as `sst2-tui ctl`.
 """
 
 from __future__ import annotations
@@ -14,22 +13,20 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sst2_tui.core.config import RunConfig, run_argv
-from sst2_tui.core.controls import RunHandle
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError
 from sst2_tui.core.events import Event, RunFailed, RunFinished, event_from_json
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.run.runner import RunOutcome
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
-from sst2_tui.core.storage.control_file import append_command
-from sst2_tui.core.storage.sessions import RunFolder, Session
+from sst2_tui.core.storage.sessions import RunFolder
 from sst2_tui.core.storage.validated import read_summary
 from sst2_tui.core.summary import exit_code
 
@@ -95,22 +92,29 @@ class EventFollower:
         return events
 
 
-def follow(folder: RunFolder, handle: RunHandle, on_event: Callable[[Event], None] | None = None,
-           offset: int = 0, pid: int | None = None) -> RunOutcome:
-    """Watch a run until it ends, dies, or `handle.leave` is set (the window closes; the run goes
-    on). Commands sent on `handle.controls` are written to the run's control file as from `app`."""
+@dataclass
+class Following:
+    """A window's hold on a run it follows: the run's folder, and `leave`, set when the window lets
+    go (it closes; the run goes on)."""
+
+    folder: RunFolder
+    leave: threading.Event = field(default_factory=threading.Event)
+    pid: int | None = None
+
+
+def follow(following: Following, on_event: Callable[[Event], None] | None = None, offset: int = 0) -> RunOutcome:
+    """Watch a run from `offset` in its log until it ends, dies, or the window lets go."""
+    folder, pid = following.folder, following.pid
     follower = EventFollower(folder.events_path, offset)
     ended: Event | None = None
     lock_gone_at: float | None = None
     while ended is None:
-        for command in handle.controls.drain():
-            append_command(folder.control_path, command, "app")
         for event in follower.poll():
             if on_event is not None:
                 on_event(event)
             if isinstance(event, RunFinished | RunFailed):
                 ended = event
-        if ended is not None or handle.leave.is_set():
+        if ended is not None or following.leave.is_set():
             break
         if folder.is_live():
             lock_gone_at = None
@@ -145,31 +149,6 @@ def _died(folder: RunFolder, pid: int | None) -> RunOutcome:
     return RunOutcome({"run_id": folder.run_id, "run_dir": str(folder.path), "status": "died"}, EXIT_FAILED,
                       f"the run's process{who} ended without finishing: killed, out of memory, or a reboot",
                       "Resume it from its last checkpoint: b, open the session, u on the run.")
-
-
-class ProcessRunner:
-    """The app's runner: every run in its own detached `sst2-tui run` process, followed through its
-    folder. Same call as `execute`; returns when the run ends, dies, or the app leaves it."""
-
-    def __call__(self, config: RunConfig, session: Session, handle: RunHandle | None = None,
-                 on_event: Callable[[Event], None] | None = None, headless: bool = False,
-                 resume: RunFolder | None = None) -> RunOutcome:
-        handle = handle or RunHandle()
-        if resume is not None:
-            offset = resume.events_path.stat().st_size if resume.events_path.exists() else 0
-            launched = start_detached(["run", "--resume", str(resume.path), "--quiet"])
-        else:
-            offset = 0
-            launched = start_detached(["run", *run_argv(config), "--session", session.name,
-                                       "--sessions-dir", str(session.path.parent), "--quiet"])
-        folder = RunFolder(launched.run_dir)
-        handle.folder = folder
-        return follow(folder, handle, on_event, offset, launched.pid)
-
-    def attach(self, folder: RunFolder, handle: RunHandle, on_event: Callable[[Event], None] | None = None) -> RunOutcome:
-        """Follow a run that is already live, from its first event."""
-        handle.folder = folder
-        return follow(folder, handle, on_event, 0, folder.holder_pid())
 
 
 def live_runs(path: Path) -> list[RunFolder]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sst2_tui.core.config import RunConfig, run_argv
@@ -43,7 +44,15 @@ def ensure_queue_runner(session_path: Path) -> None:
         time.sleep(0.05)
 
 
-def run_queue(session_path: Path) -> int:
+def run_in_its_own_process(item: dict, session: Session) -> None:
+    """How a queue runner starts each item: `sst2-tui run ...` in its own process, waited for.
+    A hand-edited item that is not a run raises ValueError or TypeError."""
+    subprocess.run([*sst2_command(), *_argv(item, session)], stdin=subprocess.DEVNULL, check=False)
+
+
+def run_queue(session_path: Path, start: Callable[[dict, Session], None] = run_in_its_own_process) -> int:
+    """Start the session's queued items one by one with `start`: users get each in its own process;
+    tests pass one that runs the same `execute` on this thread with a scripted method."""
     with held(session_path / LOCK_NAME) as mine:
         if not mine:
             return 0  # another runner has this session's queue
@@ -55,11 +64,9 @@ def run_queue(session_path: Path) -> int:
             if item is None:
                 return 0
             try:
-                argv = _argv(item, session)
-            except (ValueError, TypeError) as error:  # a hand-edited item: skipped, said in the log
+                start(item, session)
+            except (ValueError, TypeError, KeyError) as error:  # a hand-edited item: skipped, said in the log
                 print(f"queue item {item.get('id')} skipped: {error}", flush=True)
-                continue
-            subprocess.run([*sst2_command(), *argv], stdin=subprocess.DEVNULL, check=False)
 
 
 def _argv(item: dict, session: Session) -> list[str]:

@@ -17,7 +17,7 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import STOP, RunHandle
 from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError, why_not_written
 from sst2_tui.core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
-from sst2_tui.core.methods import get_method
+from sst2_tui.core.methods import MethodFn, get_method
 from sst2_tui.core.model.device import release_memory
 from sst2_tui.core.parallel.peers import is_collective_error, lost_peer_message
 from sst2_tui.core.parallel.world import current as current_world
@@ -49,16 +49,18 @@ def _hint_for(error: BaseException) -> str:
 
 def execute(config: RunConfig, session: Session, handle: RunHandle | None = None,
             on_event: Callable[[Event], None] | None = None, headless: bool = False,
-            resume: RunFolder | None = None) -> RunOutcome:
+            resume: RunFolder | None = None, method: MethodFn | None = None) -> RunOutcome:
     """Run `config` in a new run folder, or with `resume=folder` continue that run in its own
     folder from its newest complete checkpoint, appending to its log. Nothing in a run folder is
     touched before the session's write lock is held; a refused resume raises UserError and leaves
-    the folder as it was."""
+    the folder as it was. `method` is the generator to pull, by default the one `config.method`
+    names (tests pass a scripted one, so that everything around it is the real thing)."""
     try:
         with session.write_lock():
             start = resume_point(resume, config) if resume is not None else None
             return _execute(config, session, handle or RunHandle(), on_event, headless,
-                            (resume, *start) if resume is not None and start is not None else None)
+                            (resume, *start) if resume is not None and start is not None else None,
+                            method or get_method(config.method))
     except OSError as error:
         if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise
@@ -67,11 +69,10 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
                         "choose another --sessions-dir or make it writable") from None
 
 
-def _pull(config: RunConfig, handle: RunHandle, folder: RunFolder, checkpoint: list[Path] | None,
+def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFolder, checkpoint: list[Path] | None,
           emit: Callable[[Event], None], headless: bool) -> dict[str, Any] | None:
     """Pull the method's generator to its end, emitting every event; returns the final summary."""
     summary = None
-    method = get_method(config.method)
     for events in method(config, handle.controls, folder.path, checkpoint):
         for event in events:
             if isinstance(event, RunStarted):
@@ -88,7 +89,7 @@ def _pull(config: RunConfig, handle: RunHandle, folder: RunFolder, checkpoint: l
 
 
 def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: Callable[[Event], None] | None,
-             headless: bool, resume: tuple[RunFolder, list[Path], list[str]] | None) -> RunOutcome:
+             headless: bool, resume: tuple[RunFolder, list[Path], list[str]] | None, method: MethodFn) -> RunOutcome:
     folder = resume[0] if resume else session.new_run(config)
     handle.folder = folder
     # Follow the control file from its current end before taking the lock: whoever sees the run
@@ -97,10 +98,10 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
     with folder.hold_lock():
         if handle.on_folder is not None:
             handle.on_folder(folder)
-        return _run_in(folder, config, session, handle, on_event, headless, resume)
+        return _run_in(folder, config, method, session, handle, on_event, headless, resume)
 
 
-def _run_in(folder: RunFolder, config: RunConfig, session: Session, handle: RunHandle,
+def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Session, handle: RunHandle,
             on_event: Callable[[Event], None] | None, headless: bool,
             resume: tuple[RunFolder, list[Path], list[str]] | None) -> RunOutcome:
     log = EventLog(folder.events_path)
@@ -129,7 +130,7 @@ def _run_in(folder: RunFolder, config: RunConfig, session: Session, handle: RunH
             summary.update(steps=0, best_val_accuracy=None, final_val_accuracy=None, status="interrupted")
             emit(RunFinished(summary=dict(summary)))
         else:
-            summary = _pull(config, handle, folder, resume[1] if resume else None, emit, headless) or summary
+            summary = _pull(config, method, handle, folder, resume[1] if resume else None, emit, headless) or summary
     except Exception as error:  # noqa: BLE001 - every failure is recorded, the caller decides what to show
         outcome_error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         hint = _hint_for(error)

@@ -1,14 +1,22 @@
-"""The live dashboard: device, the running run's progress, curves, interventions and the queue."""
+"""The live dashboard: device, the running run's progress, curves, interventions and the queue.
+
+Its keys steer the followed run (space, l, e, s, and the NaN banner's 1 2 3): each posts a `Steer`
+message up to the app, which appends the commands to the run's control file. The app sets `view`
+and `steerable` down when it shows a run."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from sst2_tui.core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
+from sst2_tui.tui.messages import Steer
 from sst2_tui.tui.run_queue import Waiting
 from sst2_tui.tui.run_view import RunView
+from sst2_tui.tui.screens.rate_dialog import RateDialog
 from sst2_tui.tui.widgets.curve import Curve
 from sst2_tui.tui.widgets.device_panel import DevicePanel
 from sst2_tui.tui.widgets.intervention_log import InterventionLog
@@ -30,7 +38,62 @@ def progress_note(view: RunView) -> str:
     return f"{view.status}: no steps" if not view.step else ""
 
 
+STEERING = {"toggle_pause", "set_rate", "stop_run", "fix"}
+
+
 class DashboardScreen(Screen):
+    # Help and Quit first: at 80 columns the footer cuts what does not fit, and these two must show;
+    # then the keys that steer the run, then the app's own. Steering keys leave the footer while no
+    # run can take them (check_action).
+    BINDINGS = [
+        Binding("question_mark", "app.help", "Help"),
+        Binding("q", "app.quit_app", "Quit"),
+        Binding("space", "toggle_pause", "Pause"),
+        Binding("l", "set_rate('learning rate')", "LR"),
+        Binding("e", "set_rate('eps')", "eps"),
+        Binding("s", "stop_run", "Stop"),
+        Binding("1", "fix('1')", "fix 1", show=False),
+        Binding("2", "fix('2')", "fix 2", show=False),
+        Binding("3", "fix('3')", "fix 3", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: RunView | None = None
+        """The run shown (set by the app)."""
+        self.steerable = False
+        """Whether that run is live and followed: only then do the steering keys act."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.steerable if action in STEERING else True
+
+    def action_toggle_pause(self) -> None:
+        if self.view is not None and self.view.status == "paused":
+            self.post_message(Steer([RESUME]))
+        else:
+            self.post_message(Steer([PAUSE], "Pausing at the next step boundary."))
+
+    def action_set_rate(self, what: str) -> None:
+        if self.view is None:
+            return
+        current = self.view.lr if what == "learning rate" else self.view.eps
+
+        def apply(value: float | None) -> None:
+            if value is not None:
+                self.post_message(Steer([lr_command(value) if what == "learning rate" else eps_command(value)]))
+
+        self.app.push_screen(RateDialog(what, current), apply)
+
+    def action_stop_run(self) -> None:
+        self.post_message(Steer([STOP], "Stopping: finishing the step, evaluating and saving."))
+
+    def action_fix(self, key: str) -> None:
+        report = self.view.nonfinite if self.view is not None else None
+        for suggestion in report.suggestions if report is not None else []:
+            if suggestion["key"] == key:
+                self.post_message(Steer([Command.from_dict(c) for c in suggestion["commands"]], fix=suggestion["label"],
+                                        rerun=suggestion.get("rerun")))
+
     def compose(self) -> ComposeResult:
         yield DevicePanel(id="device")
         with Vertical(id="run"):
@@ -55,8 +118,9 @@ class DashboardScreen(Screen):
         panel.device = device
         panel.precision = precision
 
-    def show_run(self, view: RunView | None, queued: list[Waiting], charts: bool = True,
-                 outlives_app: bool = False, welcome: list[str] | None = None) -> None:
+    def show_run(self, view: RunView | None, queued: list[Waiting], charts: bool = True, steerable: bool = False,
+                 welcome: list[str] | None = None) -> None:
+        self.view, self.steerable = view, steerable
         self.query_one(RunTitle).show(view)
         self.query_one(RunNumbers).show(view)
         if view is None:
@@ -75,7 +139,7 @@ class DashboardScreen(Screen):
         # Before the first run (and with nothing queued), the log box welcomes: device, Hub, how to start.
         log.show(view.run_id if view else None, view.log if view else ([] if queued else welcome or []))
         # Said where the eye is while a run trains: closing this window does not stop it.
-        log.border_subtitle = LEAVING_HINT if outlives_app and view is not None and view.active else ""
+        log.border_subtitle = LEAVING_HINT if view is not None and view.active else ""
         self.query_one(QueueList).show(queued)
         if view is not None and view.precision:
             self.query_one(DevicePanel).precision = view.precision

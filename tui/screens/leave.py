@@ -14,19 +14,12 @@ class LeaveScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("enter,l", "answer('leave')", "Leave it training"), Binding("s", "answer('stop')", "Stop it"),
                 Binding("escape,c,n", "answer(None)", "Cancel")]
 
-    def __init__(self, runs_outlive_the_app: bool = True) -> None:
-        super().__init__()
-        self.runs_outlive_the_app = runs_outlive_the_app
-
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("A run is active. Quit the app and:")
-            if self.runs_outlive_the_app:
-                yield Label("Enter/l: leave it training in the background (come back with `sst2-tui attach`)")
+            yield Label("Enter/l: leave it training in the background (come back with `sst2-tui attach`)")
             yield Label("s: stop it gracefully (it evaluates and saves; its session stays complete)")
             yield Label("Esc: cancel, keep watching")
 
     def action_answer(self, answer: str | None) -> None:
-        if answer == "leave" and not self.runs_outlive_the_app:
-            return
         self.dismiss(answer)

@@ -98,6 +98,7 @@ class SessionDetailScreen(Screen):
 
     def action_resume_run(self) -> None:
         from sst2_tui.core.run.resume import plan_resume
+        from sst2_tui.tui.messages import ResumeRun
         from sst2_tui.tui.run_queue import Resumption
 
         if not 0 <= self.highlighted < len(self.views):
@@ -113,7 +114,7 @@ class SessionDetailScreen(Screen):
             self.notify(str(error), severity="error", markup=False)
             return
         # The checkpoint is chosen when the resume starts, with the session locked: checked again then.
-        self.app.queue_resumption(Resumption(plan.config, self.session.path, plan.folder))
+        self.post_message(ResumeRun(Resumption(plan.config, self.session.path, plan.folder)))
         while len(self.app.screen_stack) > 2:  # back to the dashboard to watch it
             self.app.pop_screen()
 

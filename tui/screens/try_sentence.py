@@ -24,6 +24,14 @@ class Answered(Message):
         self.text, self.label, self.probability, self.source = text, label, probability, source
 
 
+class Unanswered(Message):
+    """Why the sentence could not be answered, in one line."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
+
+
 class TrySentenceScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close")]
 
@@ -31,7 +39,8 @@ class TrySentenceScreen(ModalScreen[None]):
         super().__init__()
         self.where = where
         self.ask = ask
-        """Called with the sentence; the answer comes back as an `Answered` message to this screen."""
+        """Called on a worker thread with the sentence and this screen; the answer comes back as an
+        `Answered` (or `Unanswered`) message to this screen."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -48,7 +57,7 @@ class TrySentenceScreen(ModalScreen[None]):
         if not text:
             return
         self.query_one("#answer", Static).update(Text("asking...", style="italic"))
-        self.ask(text, self)
+        self.run_worker(lambda: self.ask(text, self), thread=True, group="predict", exclusive=True, exit_on_error=False)
 
     def on_answered(self, message: Answered) -> None:
         answer = Text()
@@ -57,8 +66,8 @@ class TrySentenceScreen(ModalScreen[None]):
         answer.append(message.text, style="italic")  # a Text: the sentence's brackets are never markup
         self.query_one("#answer", Static).update(answer)
 
-    def show_problem(self, problem: str) -> None:
-        self.query_one("#answer", Static).update(Text(problem, style="bold red"))
+    def on_unanswered(self, message: Unanswered) -> None:
+        self.query_one("#answer", Static).update(Text(message.problem, style="bold red"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -39,3 +39,11 @@ class DevicePanel(Static):
             text.append("   precision ", style="bold")
             text.append(self.precision)
         return text
+
+
+def welcome_lines(device: dict, precision_note: str, hub: str) -> list[str]:
+    """What the first start without --demo shows in the log box, until a run starts."""
+    return ["sst2-tui: SST-2 with full, trainer and lora",
+            f"Device: {describe_device(device)}" + (f" ({precision_note})" if precision_note else ""),
+            f"Hub: {hub}",
+            "Start: n (a new run), or sst2-tui --demo"]

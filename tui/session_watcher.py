@@ -1,0 +1,186 @@
+"""The window's hold on its session, owned by the app and driven by its worker thread.
+
+A window never trains: new runs go to the session's queue on disk (its queue runner starts them
+one by one, app or no app), a resumption is started by the launcher, and the window follows each
+run of the session through its folder as it appears. Keys reach a run the way `sst2-tui ctl`
+does: appended to its control file. Messages go up to the app (`post`); the app reads `waiting()`
+and calls `send`, `leave` and `stop` down.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.message import Message
+
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.controls import STOP, Command
+from sst2_tui.core.errors import EXIT_BAD_INPUT, UserError
+from sst2_tui.core.run.launch import Following, follow
+from sst2_tui.core.run.launcher import Launcher
+from sst2_tui.core.run.runner import RunOutcome
+from sst2_tui.core.storage.control_file import append_command
+from sst2_tui.core.storage.files import read_events
+from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.sessions import RunFolder, Session
+from sst2_tui.core.storage.validated import read_config
+from sst2_tui.tui.bridge import EventBridge
+from sst2_tui.tui.messages import RunEnded, RunStarting
+from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting, queue_label
+
+SESSION_POLL_SECONDS = 0.25  # how often a window looks for its session's next run
+
+
+def config_or_default(saved: dict) -> RunConfig:
+    try:
+        return RunConfig.from_dict(saved)
+    except (ValueError, TypeError):
+        return RunConfig()
+
+
+class SessionWatcher:
+    def __init__(self, sessions_dir: Path, session_name: str | None, launcher: Launcher, bridge: EventBridge,
+                 post: Callable[[Message], object]) -> None:
+        self.sessions_dir = sessions_dir
+        self.session_name = session_name
+        self.launcher = launcher
+        self.bridge = bridge
+        """Takes the followed run's events to the app, throttled."""
+        self.post = post
+        self.queue = RunQueue()
+        """What this window was asked to start, until the worker hands it on (to disk, or to follow)."""
+        self.session: Session | None = None
+        self.following: Following | None = None
+        self.quitting = False
+        self._runs_before: set[Path] = set()
+        self._followed: set[Path] = set()
+        """Runs this window has followed: a later `watch` (new runs queued after an idle spell) must
+        not follow them again."""
+
+    # -- the worker thread ---------------------------------------------------------------------------
+    def watch(self) -> None:
+        """Hand queued items on and follow the session's runs until nothing is left to follow."""
+        followed = self._followed
+        while not self.quitting:
+            item = self.queue.take()
+            if isinstance(item, Attachment | Resumption):
+                followed.add(item.folder.path)
+                self._follow(item)
+                continue
+            if item is not None:
+                self._session_for_new_runs()
+                SessionQueue(self.session.path).add({"config": item.to_dict()})
+                self.launcher.start_queue(self.session.path)
+                continue
+            folder = self._next_run(followed)
+            if folder is not None:
+                followed.add(folder.path)
+                saved, _ = read_config(folder.config_path)
+                self._follow(Attachment(config_or_default(saved), folder))
+            elif not self._session_busy():
+                return
+            else:
+                time.sleep(SESSION_POLL_SECONDS)
+
+    def _follow(self, item: Attachment | Resumption) -> None:
+        following = Following(item.folder)
+        history, offset = [], 0
+        try:
+            if isinstance(item, Resumption):
+                self._adopt(Session.open(item.session_dir))  # the window's session now, when it had none
+                history = read_events(item.folder.events_path).events
+                offset = item.folder.events_path.stat().st_size if item.folder.events_path.exists() else 0
+                following.pid = self.launcher.resume(item.folder)
+            else:
+                self._adopt(Session.open(item.folder.path.parent.parent))
+                following.pid = item.folder.holder_pid()
+        except (UserError, OSError) as error:
+            # the run could not be resumed (refused, its session gone or locked): said in the app
+            self.post(RunStarting(item.config, following, history, self.bridge.start_run()))
+            self.post(RunEnded(item.config, RunOutcome({"status": "failed"}, EXIT_BAD_INPUT, str(error),
+                                                       "Fix what the message names, then start the run again."), item.folder))
+            return
+        self.following = following
+        self.post(RunStarting(item.config, following, history, self.bridge.start_run()))
+        outcome = follow(following, self.bridge, offset)
+        self.bridge.flush()
+        self.post(RunEnded(item.config, outcome, item.folder))
+        self.following = None
+
+    def _adopt(self, session: Session) -> None:
+        if self.session is None:  # r, x and t speak of it
+            self.session = session
+            self._runs_before = {f.path for f in session.run_folders()}
+
+    def _session_for_new_runs(self) -> None:
+        if self.session is None:
+            self._adopt(Session.create(self.sessions_dir, self.session_name, label="app"))
+
+    def _next_run(self, followed: set[Path]) -> RunFolder | None:
+        """The oldest run of this session that started after the window began watching it."""
+        if self.session is None:
+            return None
+        fresh = [f for f in self.session.run_folders() if f.path not in followed and f.path not in self._runs_before]
+        return fresh[0] if fresh else None
+
+    def _session_busy(self) -> bool:
+        if self.session is None:
+            return False
+        path = self.session.path
+        waiting = bool(SessionQueue(path).items())
+        if waiting and not self.launcher.queue_is_live(path):
+            self.launcher.start_queue(path)  # its runner died (kill -9): without one the queue would stall
+        return waiting or self.launcher.queue_is_live(path) or self.session.is_being_written()
+
+    # -- the UI thread ---------------------------------------------------------------------------------
+    def add(self, *items: Queued) -> None:
+        self.queue.add(*items)
+
+    def send(self, *commands: Command) -> bool:
+        """Append commands to the followed run's control file (as `ctl` does); False if none is followed."""
+        following = self.following
+        if following is None:
+            return False
+        for command in commands:
+            append_command(following.folder.control_path, command, "app")
+        return True
+
+    def leave(self) -> None:
+        """The window closes: nothing more is handed on; the followed run trains on."""
+        self.quitting = True
+        self.queue.clear()
+        if self.following is not None:
+            self.following.leave.set()
+
+    def stop(self) -> None:
+        """Stop the followed run gracefully and start nothing more (the session's queue too)."""
+        self.quitting = True
+        self.queue.clear()
+        self.send(STOP)
+        if self.session is not None:
+            SessionQueue(self.session.path).clear()
+
+    def waiting(self) -> list[Waiting]:
+        """What waits to start: here, and in the session's queue on disk (shared by every window)."""
+        waiting = [Waiting(queue_label(item), item=item) for item in self.queue.snapshot()]
+        if self.session is not None:
+            for entry in SessionQueue(self.session.path).items():
+                waiting.append(Waiting(disk_label(entry), disk_id=entry["id"]))
+        return waiting
+
+    def remove_waiting(self, waiting: Waiting) -> bool:
+        """Take one item out of the queue; False when it has started (or gone) meanwhile."""
+        if waiting.disk_id is not None:
+            return self.session is not None and SessionQueue(self.session.path).remove(waiting.disk_id)
+        return waiting.item is not None and self.queue.remove(waiting.item)
+
+
+def disk_label(entry: dict) -> str:
+    if "resume" in entry:
+        return f"resume {Path(entry['resume']).name}"
+    try:
+        return queue_label(RunConfig.from_dict(entry["config"]))
+    except (ValueError, TypeError):
+        return f"{entry['id']} (unreadable: the queue runner will skip it)"
