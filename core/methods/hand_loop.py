@@ -22,7 +22,7 @@ from sst2_tui.core.data.batching import BatchOrder, collate, to_device
 from sst2_tui.core.events import Event, WarningEvent
 from sst2_tui.core.methods.leading import Leading
 from sst2_tui.core.methods.nonfinite import grads_not_finite, preflight_eps_warning
-from sst2_tui.core.methods.prepare import Prepared
+from sst2_tui.core.methods.prepare import Prepared, seed_step
 from sst2_tui.core.methods.restore import ResumeFrom, pick_checkpoint, restore_all
 from sst2_tui.core.methods.step_end import end_step, finish, step_boundary
 from sst2_tui.core.methods.training_run import TrainingRun, first_events, skipped_notices, start_training
@@ -104,6 +104,7 @@ def train_step(run: TrainingRun, train_model: torch.nn.Module, batch: dict[str, 
     (core/parallel/sharding.py), and the loss is averaged over the ranks before it is judged."""
     prep, optimizer, scaler = run.prep, run.optimizer, run.scaler
     device, watch = prep.torch_device, run.compile_watch
+    seed_step(prep.config.seed, prep.world.rank, run.state.step)
     with watch.step():
         if watch.enabled:
             mark_step(device.type)

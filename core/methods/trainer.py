@@ -36,7 +36,7 @@ from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.data.batching import Encoded, length_grouped_batches, pad_rows
 from sst2_tui.core.events import Event
 from sst2_tui.core.methods.leading import Leading
-from sst2_tui.core.methods.prepare import Prepared, prepare
+from sst2_tui.core.methods.prepare import Prepared, prepare, seed_step
 from sst2_tui.core.methods.restore import (
     ResumeFrom,
     pick_checkpoint,
@@ -225,6 +225,7 @@ class _SteppedTrainer(Trainer):
     def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
         run = self.sst2_run
         watch = run.compile_watch
+        seed_step(run.prep.config.seed, run.prep.world.rank, self.state.global_step)  # steps done, on every rank
         with watch.step():
             if watch.enabled:
                 mark_step(run.prep.torch_device.type)
