@@ -1,7 +1,7 @@
 """`sst2-tui run --nproc-per-node N ...`: the same run on N processes, through PyTorch's torchrun.
 
 This process checks the flags and the data (one line each, before anything starts), then runs
-`python -P -m torch.distributed.run ... --no-python python -P -m sst2_tui run ...` with the same settings
+`python -P -m sst2_tui.cli.torchrun_quietly ... --no-python python -P -m sst2_tui run ...` with the same settings
 and waits (`-P`: a user's folder with its own `core/` cannot shadow ours, `core/run/self_command.py`). Rank 0
 is the run as a one-process run would be (the run folder, events, checkpoints, the summary on
 stdout); the other ranks follow it (`core/methods/following.py`). Running torchrun by hand with
@@ -84,7 +84,7 @@ def child_argv(args: argparse.Namespace, config: RunConfig) -> list[str]:
 
 
 def torchrun_argv(args: argparse.Namespace, nproc: int, child: list[str]) -> list[str]:
-    argv = [*python_command(), "-m", "torch.distributed.run", f"--nproc-per-node={nproc}", "--max-restarts=0"]
+    argv = [*python_command(), "-m", "sst2_tui.cli.torchrun_quietly", f"--nproc-per-node={nproc}", "--max-restarts=0"]
     if args.rdzv_endpoint:
         argv += [f"--nnodes={args.nnodes}", f"--node-rank={args.node_rank}", f"--rdzv-endpoint={args.rdzv_endpoint}"]
     else:

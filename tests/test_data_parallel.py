@@ -160,6 +160,9 @@ def test_a_dead_rank_ends_the_run_as_failed_at_once_naming_it(still_model, tmp_p
     assert "--resume" in failed[0]["hint"]
     last_checkpoint = [e for e in events(run_dir) if e["type"] == "checkpoint"][-1]
     assert verify(Path(last_checkpoint["path"])) is None, "the last complete checkpoint is intact"
+    # torchrun's own report of the dead worker (warnings, a traceback, a 20-line box) is not shown
+    told = (run_dir / "run.log").read_text()
+    assert "Traceback" not in told and "ChildFailedError" not in told and "exitcode" not in told, told[-2000:]
 
 
 def _alive(pid: int) -> bool:

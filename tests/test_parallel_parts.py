@@ -83,7 +83,7 @@ def test_every_rank_runs_the_same_settings_without_the_launch_flags(tmp_path):
     assert child[-5:] == ["--session", "s1", "--sessions-dir", str(tmp_path), "--quiet"]
     assert child_argv(_args(resume=tmp_path / "r"), config)[:3] == ["run", "--resume", str(tmp_path / "r")]
     one_machine = torchrun_argv(_args(), 2, child)
-    assert one_machine[2:4] == ["-m", "torch.distributed.run"] and "--standalone" in one_machine
+    assert one_machine[2:4] == ["-m", "sst2_tui.cli.torchrun_quietly"] and "--standalone" in one_machine
     assert one_machine[one_machine.index("--no-python") + 1:][:4] == [sys.executable, "-P", "-m", "sst2_tui"]
     two_machines = torchrun_argv(_args(nnodes=2, node_rank=1, rdzv_endpoint="node0:29500"), 4, child)
     assert {"--nproc-per-node=4", "--nnodes=2", "--node-rank=1", "--rdzv-endpoint=node0:29500"} <= set(two_machines)
