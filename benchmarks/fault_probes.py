@@ -295,9 +295,9 @@ def signal_after_an_evaluation(probe: Probe, folder: Path) -> tuple[bool, str]:
 
 
 # -- the 17 faults of #27 that a probe from outside can provoke ----------------------------------------
-# (2, a disk full during an export, 13, another local user, and 15, a kill between the export's two
-# renames, need a filled disk, a second user or a kill timed to a microsecond: tests/test_disk_full.py,
-# tests/test_lock_files.py and tests/test_export_swap.py provoke them from inside.)
+# (2, a disk full during an export, needs a filled disk: tests/test_disk_full.py fills one from inside.
+# 15, a kill between the export's two renames, cannot be timed from outside: the probe leaves the
+# folder as that kill leaves it.)
 
 def symlinked_lock(probe: Probe, folder: Path) -> tuple[bool, str]:
     """1: a planted `SESSION/.lock -> victim` is refused and the victim untouched."""
@@ -456,6 +456,35 @@ def ctl_eps_on_sgd(probe: Probe, folder: Path) -> tuple[bool, str]:
         f"exit {result.returncode} after {took:.1f} s: {result.stderr.strip()[:80]}"
 
 
+def killed_between_the_export_renames(probe: Probe, folder: Path) -> tuple[bool, str]:
+    """15: the export folder as a kill between its two renames leaves it (no `model/`, the complete
+    copy hidden beside it): predict still answers and `model/` is back."""
+    run = probe.copy_session(folder)
+    (run / "model").rename(run / ".model.old-12345")
+    result = sst2("predict", str(run), "a fine film")
+    return result.returncode == 0 and (run / "model").is_dir(), f"exit {result.returncode}: {result.stderr.strip()[:80]}"
+
+
+def another_user_sees_a_killed_run(probe: Probe, folder: Path) -> tuple[bool, str]:
+    """13: another local user (nobody, through setpriv; needs root) sees a killed run as not live."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return False, "not run: needs root and setpriv to act as a second user"
+    run = probe.copy_session(folder, unfinished=True)
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o755)
+    (run / ".lock").write_text("sst2-tui pid 999999")
+    (run / ".lock").chmod(0o600)  # the killed run's own lock file: the other user may not open it
+    probe.root.chmod(0o755)
+    result = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", *sst2_command(),
+                             "sessions", "--sessions-dir", str(folder), "--json"], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1", "HOME": "/tmp"})
+    listed = json.loads(result.stdout) if result.returncode == 0 and result.stdout.strip() else None
+    statuses = [r["status"] for s in listed or [] for r in s.get("runs", [])] if isinstance(listed, list) else []
+    ok = result.returncode == 0 and bool(statuses) and "live" not in statuses
+    return ok, f"exit {result.returncode}: {statuses} {result.stderr.strip()[:80]}"
+
+
 def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="fault-probes-"))
     probe = Probe(root)
@@ -493,7 +522,9 @@ def main() -> int:
         ("#27", "8: invalid UTF-8 to predict", invalid_utf8_to_predict),
         ("#27", "9: a tampered export", tampered_export),
         ("#27", "10: predict on an untrained head", untrained_head),
+        ("#27", "13: another user sees a killed run", another_user_sees_a_killed_run),
         ("#27", "14: kill -9 of the queue runner", killed_queue_runner),
+        ("#27", "15: killed between the export's two renames", killed_between_the_export_renames),
         ("#27", "16: a data-parallel run killed and resumed", resumed_data_parallel),
         ("#27", "17: ctl eps on an SGD run", ctl_eps_on_sgd),
     ]
