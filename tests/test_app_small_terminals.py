@@ -101,7 +101,7 @@ async def test_a_long_queued_label_wraps_in_the_queue_box_at_80x24(tmp_path):
         await pilot.pause(0.3)
         text = "\n".join(screen_lines(app))
         box = [line.split("││", 1)[1].strip(" │") for line in text.splitlines() if "││" in line]
-        assert box[-4:] == ["1. lora on demo", "2. full on demo", "(fp16-pure, eps", "1e-8)"], box
+        assert box[-4:] == ["1. lora on demo, demo", "2. full on demo, demo", "(fp16-pure, eps", "1e-8)"], box
         engine.release()
 
 

@@ -53,7 +53,7 @@ async def test_a_local_model_path_that_does_not_exist_is_refused_when_queued(tmp
         assert lines[0].startswith("--model '/no/such/model': no such folder")
         assert lines[1].startswith("--data './no-such-data.tsv': no such file or folder")
         assert "Hub cannot be reached" not in " ".join(lines)
-        assert not app.views and not len(app.watcher.queue), "nothing queued"
+        assert not app.views and not app.watcher.waiting(), "nothing queued"
 
 
 async def test_the_next_form_starts_from_what_was_queued(tmp_path):

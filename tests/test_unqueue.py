@@ -27,7 +27,7 @@ async def test_d_removes_the_highlighted_queued_run_and_the_rest_still_run(tmp_p
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
         await pilot.press("down", "enter")  # the second waiting one: "third"
         await wait_for(pilot, lambda: not isinstance(app.screen, QueueScreen))
-        assert [w.label for w in app.watcher.waiting()] == ["full on second"]
+        assert [w.label for w in app.watcher.waiting()] == ["full on second, demo"]
         engine.release()
         await wait_for(pilot, lambda: len(app.views) == 2 and app.views[-1].status == "finished")
         await pilot.pause(0.6)
@@ -44,7 +44,7 @@ async def test_escape_keeps_the_queue(tmp_path):
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
         await pilot.press("escape")
-        assert [w.label for w in app.watcher.waiting()] == ["full on second"]
+        assert [w.label for w in app.watcher.waiting()] == ["full on second, demo"]
         engine.release()
 
 
@@ -54,7 +54,7 @@ def test_a_run_waiting_in_the_sessions_queue_file_is_listed_and_removed(tmp_path
     queue = SessionQueue(app.session.path)
     first, second = queue.add({"config": CONFIG.to_dict()}, {"config": CONFIG.replace(model="other").to_dict()})
     waiting = app.watcher.waiting()
-    assert [(w.label, w.disk_id) for w in waiting] == [("full on demo", first), ("full on other", second)]
+    assert [(w.label, w.disk_id) for w in waiting] == [("full on demo, demo", first), ("full on other, demo", second)]
     assert app.watcher.remove_waiting(waiting[1])
     assert [i["id"] for i in queue.items()] == [first]
     queue.take()  # the queue runner started it meanwhile
@@ -65,5 +65,6 @@ def test_a_queued_run_is_named_by_what_sets_it_apart():
     from sst2_tui.tui.demo import demo_queue
     from sst2_tui.tui.run_queue import queue_label
 
-    assert [queue_label(c) for c in demo_queue()] == ["full on demo", "trainer on demo", "lora on demo",
-                                                       "full on demo (fp16-pure, eps 1e-8)"]
+    assert [queue_label(c) for c in demo_queue()] == ["full on demo, demo", "trainer on demo, demo",
+                                                       "lora on demo, demo",
+                                                       "full on demo, demo (fp16-pure, eps 1e-8)"]

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import Prediction
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
@@ -89,7 +90,7 @@ class SST2App(App):
         # only follows their folders, so closing it never stops one.
         self.watcher = SessionWatcher(sessions_dir, session_name, launcher or DetachedLauncher(), self.bridge,
                                       self.post_message)
-        self.watcher.add(*(queue or []))
+        self._asked = list(queue or [])  # handed to the watcher (the queue on disk) once mounted
         self.following: Following | None = None
         """The run this window follows now (set when it starts, cleared when it ends or is left)."""
         self.left_running: list[tuple[RunView, Path]] = []
@@ -122,6 +123,7 @@ class SST2App(App):
 
     # -- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self._add(*self._asked)
         handle_signals(self.interrupt_by_signal)
         self.push_screen(DashboardScreen())
         self.set_interval(self.numbers_every, self._repaint_if_dirty)
@@ -152,7 +154,7 @@ class SST2App(App):
 
     # -- the worker ---------------------------------------------------------------------------------
     def _start_worker_if_needed(self) -> None:
-        if not self.worker_busy and len(self.watcher.queue) and not self.quitting:
+        if not self.worker_busy and self.watcher.has_work() and not self.quitting:
             self.worker_busy = True
             self.worker_done.clear()
             self._run_queue()
@@ -171,10 +173,21 @@ class SST2App(App):
 
     def queue_resumption(self, item: Resumption) -> None:
         """From the sessions browser: continue an interrupted run after what is queued now."""
-        self.watcher.add(item)
+        if not self._add(item):
+            return
         self.notify(f"Queued: {item.label()}.", markup=False)
         self._refresh()
         self._start_worker_if_needed()
+
+    def _add(self, *items: Queued) -> bool:
+        """Into the session's queue on disk (or, for another session's run, to follow); a session
+        that cannot be written is said, and nothing is queued."""
+        try:
+            self.watcher.add(*items)
+        except (UserError, OSError) as error:
+            self.notify(f"Not queued: {error}", severity="error", markup=False)
+            return False
+        return True
 
     def on_resume_run(self, message: ResumeRun) -> None:
         self.queue_resumption(message.resumption)
@@ -190,6 +203,8 @@ class SST2App(App):
             self.current.summary = self.current.error = self.current.nonfinite = None  # the earlier ending is over
         else:
             self.current = RunView(run_id=run_id, method=message.config.method, config=message.config.to_dict())
+        if not self._showing_world:  # the machine's precision until this run says its own
+            self._dashboard().show_device(self.device, self.precision_note)
         if previous is not None and not previous.active:
             self.current.log.insert(0, closing_line(previous))  # the log changes runs: say how the last one ended
         self.views.append(self.current)
@@ -269,8 +284,8 @@ class SST2App(App):
 
     def _stop_everything(self, how: str = "leave") -> None:
         """Leaving the app by any way: no new runs start from this window, and the followed run is
-        left training in its own process (`leave`) or stopped gracefully with the session's queue
-        (`stop`: a paused run is woken by it)."""
+        left training in its own process (`leave`) or stopped gracefully (`stop`: a paused run is
+        woken by it; the session's queue goes on; `stop_all`: the queue is emptied too)."""
         self.quitting = True
         following = self.watcher.following
         if how == "leave":
@@ -279,7 +294,7 @@ class SST2App(App):
                 self.left_running.append((self.current, following.folder.path))
             self.watcher.leave()
         else:
-            self.watcher.stop()
+            self.watcher.stop(empty_queue=how == "stop_all")
 
     def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
         if not self.quitting:  # a way out that did not choose: the default, leave the run training
@@ -328,7 +343,7 @@ class SST2App(App):
         def queue(configs: list[RunConfig] | None) -> None:
             if configs:
                 self.last_form = configs[0]  # the next form starts from what was typed, even if the run fails
-                self.watcher.add(*configs)
+                self._add(*configs)
                 self._refresh()
                 self._start_worker_if_needed()
 
@@ -399,11 +414,12 @@ class SST2App(App):
             if choice == "leave":
                 self._stop_everything("leave")
                 self.exit()
-            elif choice == "stop":
-                self._stop_everything("stop")
+            elif choice in ("stop", "stop_all"):
+                self._stop_everything(choice)
                 self.notify("Stopping the run gracefully, then quitting.")
 
-        self.push_screen(LeaveScreen(), answer)
+        queued = len(self.watcher.waiting())
+        self.push_screen(LeaveScreen(queued, paused=self.current.status == "paused"), answer)
 
     # -- steering and asking the run ----------------------------------------------------------------
     def _run_is_active(self) -> bool:
@@ -430,7 +446,8 @@ class SST2App(App):
         except (ValueError, TypeError) as error:
             self.notify(f"Could not queue the rerun: {error}", severity="error", markup=False)
             return
-        self.watcher.add(config)
+        if not self._add(config):
+            return
         self.notify(f"Stopping {view.run_id}; queued a rerun with {rerun_flags(changes)}.", markup=False)
         self._refresh()
         self._start_worker_if_needed()

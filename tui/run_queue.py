@@ -53,7 +53,7 @@ def queue_label(item: Queued) -> str:
     # A precision or eps the user chose says which run this is (the demo's fourth: pure fp16, eps 1e-8).
     extras = [item.precision] if item.precision != "auto" else []
     extras += [f"eps {format_rate(item.eps)}"] if item.eps is not None else []
-    return f"{item.method} on {item.model}" + (f" ({', '.join(extras)})" if extras else "")
+    return f"{item.method} on {item.model}, {item.data}" + (f" ({', '.join(extras)})" if extras else "")
 
 
 @dataclass(frozen=True)

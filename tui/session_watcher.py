@@ -1,8 +1,10 @@
 """The window's hold on its session, owned by the app and driven by its worker thread.
 
-A window never trains: new runs go to the session's queue on disk (its queue runner starts them
-one by one, app or no app), a resumption is started by the launcher, and the window follows each
-run of the session through its folder as it appears. Keys reach a run the way `sst2-tui ctl`
+A window never trains. New runs and resumptions of the session's runs go to the session's queue
+on disk the moment they are asked for (`add`, on the UI thread): one queue, which every window
+shows and the session's queue runner starts one by one, app or no app. The window follows each run
+of the session through its folder as it starts (a resumption: when its folder comes alive again);
+a run of another session (`attach`, or a resume from another session) is followed directly. Keys reach a run the way `sst2-tui ctl`
 does: appended to its control file. Messages go up to the app (`post`); the app reads `waiting()`
 and calls `send`, `leave` and `stop` down.
 """
@@ -50,11 +52,14 @@ class SessionWatcher:
         """Takes the followed run's events to the app, throttled."""
         self.post = post
         self.queue = RunQueue()
-        """What this window was asked to start, until the worker hands it on (to disk, or to follow)."""
+        """Runs of another session this window was asked to follow (an attachment, or a resumption
+        the launcher starts), until the worker takes them."""
         self.session: Session | None = None
         self.following: Following | None = None
         self.quitting = False
         self._runs_before: set[Path] = set()
+        self._resuming: dict[Path, tuple[Resumption, int]] = {}
+        """Resumptions queued on disk: the run, and where its log ended when it was queued."""
         self._followed: set[Path] = set()
         """Runs this window has followed: a later `watch` (new runs queued after an idle spell) must
         not follow them again."""
@@ -65,14 +70,13 @@ class SessionWatcher:
         followed = self._followed
         while not self.quitting:
             item = self.queue.take()
-            if isinstance(item, Attachment | Resumption):
+            if item is not None:
                 followed.add(item.folder.path)
                 self._follow(item)
                 continue
-            if item is not None:
-                self._session_for_new_runs()
-                SessionQueue(self.session.path).add({"config": item.to_dict()})
-                self.launcher.start_queue(self.session.path)
+            resumed = self._resumed_run()
+            if resumed is not None:
+                self._follow(*resumed)
                 continue
             folder = self._next_run(followed)
             if folder is not None:
@@ -84,11 +88,16 @@ class SessionWatcher:
             else:
                 time.sleep(SESSION_POLL_SECONDS)
 
-    def _follow(self, item: Attachment | Resumption) -> None:
+    def _follow(self, item: Attachment | Resumption, started_at: int | None = None) -> None:
+        """Follow one run to its end; a resumption the queue runner started is followed from
+        `started_at` (where its log ended when it was queued)."""
         following = Following(item.folder)
         history, offset = [], 0
         try:
-            if isinstance(item, Resumption):
+            if started_at is not None:
+                history, offset = read_events(item.folder.events_path, upto=started_at).events, started_at
+                following.pid = item.folder.holder_pid()
+            elif isinstance(item, Resumption):
                 self._adopt(Session.open(item.session_dir))  # the window's session now, when it had none
                 history = read_events(item.folder.events_path).events
                 offset = item.folder.events_path.stat().st_size if item.folder.events_path.exists() else 0
@@ -114,6 +123,24 @@ class SessionWatcher:
             self.session = session
             self._runs_before = {f.path for f in session.run_folders()}
 
+    def _resumed_run(self) -> tuple[Resumption, int] | None:
+        """A queued resumption whose run has started again (its folder is live, or its log grew);
+        one the queue runner dropped (refused) is forgotten, and said."""
+        for path, (item, offset) in list(self._resuming.items()):
+            size = item.folder.events_path.stat().st_size if item.folder.events_path.exists() else 0
+            if item.folder.is_live() or size > offset:
+                del self._resuming[path]
+                return item, offset
+            queued = self.session is not None and any(e.get("resume") == str(path) for e in SessionQueue(self.session.path).items())
+            if not queued and not self.launcher.queue_is_live(item.session_dir):
+                del self._resuming[path]
+                self.post(RunStarting(item.config, Following(item.folder), [], self.bridge.start_run()))
+                self.post(RunEnded(item.config, RunOutcome({"status": "failed"}, EXIT_BAD_INPUT,
+                                                           f"the resume of {item.folder.run_id} did not start",
+                                                           f"Its reason is in {item.session_dir / 'queue-runner.log'}."),
+                                   item.folder))
+        return None
+
     def _session_for_new_runs(self) -> None:
         if self.session is None:
             self._adopt(Session.create(self.sessions_dir, self.session_name, label="app"))
@@ -132,11 +159,31 @@ class SessionWatcher:
         waiting = bool(SessionQueue(path).items())
         if waiting and not self.launcher.queue_is_live(path):
             self.launcher.start_queue(path)  # its runner died (kill -9): without one the queue would stall
-        return waiting or self.launcher.queue_is_live(path) or self.session.is_being_written()
+        return waiting or bool(self._resuming) or self.launcher.queue_is_live(path) or self.session.is_being_written()
 
     # -- the UI thread ---------------------------------------------------------------------------------
     def add(self, *items: Queued) -> None:
-        self.queue.add(*items)
+        """New runs and resumptions of this session's runs go to the session's queue on disk now;
+        a run of another session waits here for the worker to follow it."""
+        for item in items:
+            if isinstance(item, RunConfig):
+                self._session_for_new_runs()
+                SessionQueue(self.session.path).add({"config": item.to_dict()})
+            elif isinstance(item, Resumption) and (self.session is None or self.session.path == item.session_dir):
+                self._adopt(Session.open(item.session_dir))
+                events = item.folder.events_path
+                self._resuming[item.folder.path] = (item, events.stat().st_size if events.exists() else 0)
+                SessionQueue(item.session_dir).add({"resume": str(item.folder.path)})
+            else:
+                self.queue.add(item)
+        # the worker starts the session's queue runner when none runs (`_session_busy`): a process
+        # to spawn, never on the UI thread
+
+    def has_work(self) -> bool:
+        """Something to follow now or soon: a run of another session, a queued resumption, or runs
+        waiting in the session's queue."""
+        return bool(len(self.queue)) or bool(self._resuming) or (
+            self.session is not None and bool(SessionQueue(self.session.path).items()))
 
     def send(self, *commands: Command) -> bool:
         """Append commands to the followed run's control file (as `ctl` does); False if none is followed."""
@@ -154,12 +201,13 @@ class SessionWatcher:
         if self.following is not None:
             self.following.leave.set()
 
-    def stop(self) -> None:
-        """Stop the followed run gracefully and start nothing more (the session's queue too)."""
+    def stop(self, empty_queue: bool = False) -> None:
+        """Stop the followed run gracefully; with `empty_queue`, the session's queued runs never start
+        (else its queue runner starts them, window or not)."""
         self.quitting = True
         self.queue.clear()
         self.send(STOP)
-        if self.session is not None:
+        if empty_queue and self.session is not None:
             SessionQueue(self.session.path).clear()
 
     def waiting(self) -> list[Waiting]:

@@ -141,11 +141,12 @@ class LogRead:
     """The last line had no newline and did not parse: the writer was killed mid-line."""
 
 
-def read_events(path: Path) -> LogRead:
-    """Read every line that parses; count (and skip) torn, garbage or non-UTF-8 lines."""
+def read_events(path: Path, upto: int | None = None) -> LogRead:
+    """Read every line that parses (of the first `upto` bytes, if given); count (and skip) torn,
+    garbage or non-UTF-8 lines."""
     result = LogRead()
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes()[:upto]
     except OSError:
         return result
     lines = raw.split(b"\n")

@@ -21,8 +21,9 @@ def rows_for(views: list[RunView]) -> list[dict[str, str]]:
 
 
 def _live_summary(view: RunView) -> dict:
+    # the rates it trains with now (`l` and `e` change them mid-run), shown as "start -> now"
     return {"best_val_accuracy": view.best_accuracy, "final_val_accuracy": view.accuracy, "precision": view.precision,
-            "train_samples_per_second": view.samples_per_second}
+            "train_samples_per_second": view.samples_per_second, "final_lr": view.lr, "final_eps": view.eps}
 
 
 # What matters most fits 80 columns; the rest shows for the highlighted run below the table, or as
