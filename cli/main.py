@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="open the app and queue the offline demo (full, trainer, lora, and a pure-fp16 run that turns NaN)")
     parser.add_argument("--sessions-dir", type=Path, default=None, help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY
+    parser.add_argument("--notify", metavar="CMD", default=None,
+                        help="every run this window queues runs CMD when it needs you (finished, NaN or full-disk pause, "
+                             "failed, died), with the event as one JSON line on stdin (see `run --notify`)")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     shtab.add_argument_to(parser, ["--print-completion"], help="print a completion script for bash, zsh or tcsh "
                           "(e.g. sst2-tui --print-completion bash > ~/.local/share/bash-completion/completions/sst2-tui)")
@@ -149,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             attachment = newest_live_attachment(args.path if args.command == "attach" else None, sessions_dir_from(args),
                                                 required=args.command == "attach")
             if attachment is not None:
-                return launch(sessions_dir=sessions_dir_from(args), queue=[attachment])
-        return launch(sessions_dir=sessions_dir_from(args), demo=args.demo)
+                return launch(sessions_dir=sessions_dir_from(args), queue=[attachment], notify=args.notify)
+        return launch(sessions_dir=sessions_dir_from(args), demo=args.demo, notify=args.notify)
     except BrokenPipeError:  # `sst2-tui sessions --json | head`: the reader left; so do we, quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -232,6 +232,10 @@ class RunConfig:
     patience: int | None = option(None, "early stopping: stop after N evaluations without a better validation "
                                   "accuracy", metavar="N")
     """Stop (status finished, stop reason `early_stop`) after this many evaluations without a better accuracy."""
+    notify: str | None = option(None, "a shell command run when the run needs you (finished, paused at a NaN or for a full "
+                                "disk, failed, died), with the event as one JSON line on stdin", metavar="CMD")
+    """E.g. `curl -s -H 'Content-Type: application/json' -d @- $SLACK_WEBHOOK`. Run in the background,
+    never waited for: a slow or failing hook never stalls or fails the run. Never changes training."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form labels carried into reports (e.g. a repeat group); never changes training. Not a flag."""
 

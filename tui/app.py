@@ -19,8 +19,10 @@ from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import Prediction
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
+from sst2_tui.core.run.needs_you import needs_you
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.tui.bridge import EventBridge
+from sst2_tui.tui.desktop_notice import in_tmux, notice_sequences
 from sst2_tui.tui.messages import (
     DeviceDetected,
     EngineEvent,
@@ -82,8 +84,10 @@ class SST2App(App):
 
     def __init__(self, sessions_dir: Path, launcher: Launcher | None = None, queue: list[Queued] | None = None,
                  device_probe: Callable[[], tuple[dict, str, dict[str, str]]] | None = None,
-                 session_name: str | None = None) -> None:
+                 session_name: str | None = None, notify: str | None = None) -> None:
         super().__init__()
+        self.notify_command = notify
+        """`sst2-tui --notify CMD`: the hook of every run this window queues (a run's own wins)."""
         self.sessions_dir = sessions_dir
         self.bridge = EventBridge(self.post_message)
         # Runs are their own processes (or, in tests, threads of the given launcher); the window
@@ -91,6 +95,8 @@ class SST2App(App):
         self.watcher = SessionWatcher(sessions_dir, session_name, launcher or DetachedLauncher(), self.bridge,
                                       self.post_message)
         self._asked = list(queue or [])  # handed to the watcher (the queue on disk) once mounted
+        self.rung: list[str] = []
+        """What `ring` said, newest last (what the terminal was sent)."""
         self.following: Following | None = None
         """The run this window follows now (set when it starts, cleared when it ends or is left)."""
         self.left_running: list[tuple[RunView, Path]] = []
@@ -182,6 +188,9 @@ class SST2App(App):
     def _add(self, *items: Queued) -> bool:
         """Into the session's queue on disk (or, for another session's run, to follow); a session
         that cannot be written is said, and nothing is queued."""
+        if self.notify_command:
+            items = tuple(item.replace(notify=item.notify or self.notify_command) if isinstance(item, RunConfig) else item
+                          for item in items)
         try:
             self.watcher.add(*items)
         except (UserError, OSError) as error:
@@ -234,6 +243,8 @@ class SST2App(App):
             for step in self.bridge.take_steps(self._bridge_run):  # keep order: steps before this event first
                 self.current.apply(step)
             self.current.apply(message.event)
+            if (said := needs_you(message.event)) is not None:
+                self.ring(f"{self.current.run_id} {said[1]}")
             if isinstance(message.event, Prediction):
                 answer_open_dialog(self.screen_stack, message.event, self.current.run_id)
             self._charts_stale = True
@@ -254,6 +265,8 @@ class SST2App(App):
                 view.status, view.error, view.hint = ending, outcome.error, outcome.hint
         self.following = None
         self._refresh()
+        if ending == "died" and outcome.error:
+            self.ring(f"{view.run_id if view is not None else 'a run'} died: {outcome.error}")
         if outcome.error:
             run_id = view.run_id if view is not None else outcome.summary.get("run_id", "")
             folder = message.folder
@@ -420,6 +433,12 @@ class SST2App(App):
 
         queued = len(self.watcher.waiting())
         self.push_screen(LeaveScreen(queued, paused=self.current.status == "paused"), answer)
+
+    def ring(self, message: str) -> None:
+        """A run needs the user: the bell and a desktop notification, through the terminal."""
+        self.rung.append(message)
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(notice_sequences(message, in_tmux()))
 
     # -- steering and asking the run ----------------------------------------------------------------
     def _run_is_active(self) -> bool:

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sst2_tui.core.config import RunConfig, run_argv
+from sst2_tui.core.run.needs_you import payload, run_hook
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.locks import held
 from sst2_tui.core.storage.queue_file import RUNNER_LOCK, SessionQueue
 from sst2_tui.core.storage.sessions import Session, lock_is_held
+from sst2_tui.core.storage.validated import read_config
 
 LOCK_NAME = RUNNER_LOCK
 LOG_NAME = "queue-runner.log"
@@ -46,8 +48,19 @@ def ensure_queue_runner(session_path: Path) -> None:
 
 def run_in_its_own_process(item: dict, session: Session) -> None:
     """How a queue runner starts each item: `sst2-tui run ...` in its own process, waited for.
-    A hand-edited item that is not a run raises ValueError or TypeError."""
-    subprocess.run([*sst2_command(), *_argv(item, session)], stdin=subprocess.DEVNULL, check=False)
+    A hand-edited item that is not a run raises ValueError or TypeError. A run killed by a signal
+    (kill -9, out of memory) cannot say so itself: its `--notify` hook is run from here."""
+    argv = _argv(item, session)
+    before = {f.path for f in session.run_folders()}
+    finished = subprocess.run([*sst2_command(), *argv], stdin=subprocess.DEVNULL, check=False)
+    if finished.returncode >= 0:
+        return
+    folder = Path(item["resume"]) if "resume" in item else next(
+        (f.path for f in session.run_folders() if f.path not in before), None)
+    saved, _ = read_config(folder / "config.json") if folder is not None else (None, None)
+    if isinstance(saved, dict) and isinstance(saved.get("notify"), str):
+        message = f"died: its process was killed (signal {-finished.returncode}); resume it from its last checkpoint"
+        run_hook(saved["notify"], payload("died", message, folder, saved), folder / "notify.log")
 
 
 def run_queue(session_path: Path, start: Callable[[dict, Session], None] = run_in_its_own_process) -> int:

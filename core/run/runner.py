@@ -22,6 +22,7 @@ from sst2_tui.core.model.device import release_memory
 from sst2_tui.core.parallel.peers import is_collective_error, lost_peer_message
 from sst2_tui.core.parallel.world import current as current_world
 from sst2_tui.core.run.disk_watcher import DiskWatcher
+from sst2_tui.core.run.needs_you import needs_you, payload, run_hook
 from sst2_tui.core.run.resume import resume_point
 from sst2_tui.core.storage.control_file import ControlFileReader
 from sst2_tui.core.storage.disk_space import DiskFullError
@@ -122,6 +123,8 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
         if isinstance(event, DiskFull) and event.what in ("checkpoint", "export"):  # a method paused for room
             disk.watch(event)
         notify(event)
+        if config.notify and (said := needs_you(event)) is not None:  # --notify: the user's own command
+            run_hook(config.notify, payload(*said, folder.path, config.to_dict()), folder.path / "notify.log")
 
     try:
         for problem in resume[2] if resume else []:

@@ -1,0 +1,22 @@
+"""A run that needs you, heard from an attached window: the terminal bell and a desktop
+notification through the terminal itself (OSC 9, and OSC 777 for the terminals that read that one;
+inside tmux both wrapped in its passthrough), so it reaches a laptop over SSH with nothing installed."""
+
+from __future__ import annotations
+
+import os
+
+TITLE = "sst2-tui"
+
+
+def notice_sequences(message: str, in_tmux: bool) -> str:
+    """The escape sequences that raise `message` as a desktop notification."""
+    text = "".join(ch for ch in message if ch.isprintable() and ch not in "\x1b\x07;")[:200]  # nothing that ends the sequence
+    sequences = [f"\x1b]9;{TITLE}: {text}\x07", f"\x1b]777;notify;{TITLE};{text}\x07"]
+    if in_tmux:  # tmux passes a sequence on only inside its passthrough, with every ESC doubled
+        sequences = ["\x1bPtmux;" + s.replace("\x1b", "\x1b\x1b") + "\x1b\\" for s in sequences]
+    return "\x07" + "".join(sequences)  # the bell first: a terminal that shows no notification still rings
+
+
+def in_tmux() -> bool:
+    return bool(os.environ.get("TMUX"))
