@@ -36,7 +36,8 @@ async def test_every_bad_field_is_marked_with_its_own_message(tmp_path):
         form.query_one("#f-lr", Input).value = "2e-5"
         form.query_one("#f-batch_size", Input).value = "8"
         await pilot.pause(0.1)
-        assert error_lines(form) == [] and not form.query(".-invalid") and not form.query_one("#start").disabled
+        assert error_lines(form) == ["Queues: full on demo, demo all examples, lr 2e-5, 4 epochs, batch 8, auto"]
+        assert not form.query(".-invalid") and not form.query_one("#start").disabled
 
 
 async def test_a_local_model_path_that_does_not_exist_is_refused_when_queued(tmp_path):
@@ -92,3 +93,17 @@ async def test_range_errors_come_all_at_once_in_the_forms_words_and_all_means_al
         assert len(lines) == 2 and lines[0].startswith("batch size: must be a whole number from 1")
         assert lines[1].startswith("LoRA r: must be a whole number from 1") and "lora_r" not in " ".join(lines)
         assert "f-train_subset" not in {w.id for w in form.query(".-invalid")}, "its own placeholder is accepted"
+
+
+async def test_the_form_shows_the_final_settings_before_enter_queues_them(tmp_path):
+    """#28 item 4: keys pasted in one burst can be lost (upstream); what will run is shown in one line."""
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-train_subset", Input).value = "2000"
+        form.query_one("#f-epochs", Input).value = "3"
+        await pilot.pause(0.1)
+        assert error_lines(form) == ["Queues: full on demo, demo 2,000 examples, lr 5e-4, 3 epochs, batch 32, auto"]
+        form.query_one("#f-lr", Input).value = "x"
+        await pilot.pause(0.1)
+        assert error_lines(form) == ["learning rate: 'x' is not a number"], "a problem replaces the summary"

@@ -56,6 +56,15 @@ def queue_label(item: Queued) -> str:
     return f"{item.method} on {item.model}, {item.data}" + (f" ({', '.join(extras)})" if extras else "")
 
 
+def settings_line(config: RunConfig) -> str:
+    """The final settings of a run about to be queued, in one line, defaults resolved: what the
+    form shows above Start, so a field a fast paste left unchanged is seen before the run starts."""
+    final = config.resolved()
+    examples = f"{final.train_subset:,} examples" if final.train_subset else "all examples"
+    return (f"Queues: {final.method} on {final.model}, {final.data} {examples}, lr {format_rate(final.lr)}, "
+            f"{final.epochs:g} epoch{'s' if final.epochs != 1 else ''}, batch {final.batch_size}, {final.precision}")
+
+
 @dataclass(frozen=True)
 class Waiting:
     """One line of the queue as a window shows it: what waits, and where to take it out from."""

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from sst2_tui.core.config import FORM_FIELDS, ConfigError, RunConfig, format_rate, options, shown_default, value_type
 from sst2_tui.core.data.loading import data_path_problem
 from sst2_tui.core.hub import model_path_problem
+from sst2_tui.tui.run_queue import settings_line
 
 # Built from RunConfig's fields: their labels, placeholders, choices and value types.
 _OPTIONS = {option.name: option for option in options()}
@@ -137,7 +138,11 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
             widget.remove_class("-invalid")
         for name in errors:
             self.query_one(f"#f-{name}").add_class("-invalid")
-        self.query_one("#form-error", Static).update("\n".join(errors.values()))
+        # no problem: the final settings in one line, read before Enter queues them (keys pasted in a
+        # burst can be lost upstream in Textual; README, known issues)
+        self.query_one("#form-error", Static).update("\n".join(errors.values()) if errors or config is None
+                                                     else settings_line(config))
+        self.query_one("#form-error", Static).set_class(not errors and config is not None, "-summary")
         for button in self.query(Button).filter("#start, #all-three"):
             button.disabled = blocking
         if errors:
