@@ -55,7 +55,7 @@ async def test_pause_and_resume_reach_the_engine(tmp_path):
         await pilot.pause(0.3)
         assert app.current.step == paused_at, "no steps while paused"
         await pilot.press("space")
-        await wait_for(pilot, lambda: app.current.status in ("running", "finished"))
+        await wait_for(pilot, lambda: app.current.status in ("live", "finished"))
     assert [c["kind"] for c in engine.received][:2] == ["pause", "resume"]
     # the keys reached the run the way `sst2-tui ctl` does: appended to its control file
     control = (tmp_path / "sessions" / "test" / "runs" / "01-full" / "control.jsonl").read_text().splitlines()

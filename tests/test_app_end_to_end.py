@@ -20,7 +20,7 @@ async def test_real_demo_run_records_pause_and_lr_change(tmp_path):
         await pilot.press("l", *"2e-5", "enter")
         await wait_for(pilot, lambda: any("2e-5" in line for line in app.current.log), timeout=10)
         await pilot.press("space")
-        await wait_for(pilot, lambda: app.current.status == "running", timeout=10)
+        await wait_for(pilot, lambda: app.current.status == "live", timeout=10)
         await pilot.press("s")
         # the run trains in its own process: the app hears its end, then the summary it wrote
         await wait_for(pilot, lambda: app.current.summary is not None and app.following is None, timeout=60)

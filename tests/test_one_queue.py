@@ -110,3 +110,17 @@ async def test_results_of_a_live_run_show_the_rate_it_trains_with_now(tmp_path):
         table = app.screen.query_one("#results-table", DataTable)
         row = [str(cell) for cell in table.get_row_at(0)]
         assert any("->" in cell and cell.endswith("2e-5") for cell in row), row
+
+
+async def test_a_training_run_is_live_on_the_dashboard_as_in_the_browser_and_sessions(tmp_path):
+    """#28 item 3: the dashboard said RUNNING where the browser and `sessions` say live."""
+    from sst2_tui.core.storage.sessions import load_run
+
+    engine = FakeEngine(steps=200, hold_at=3)
+    app = make_app(tmp_path, engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.pause(0.6)
+        assert str(app.screen.query_one("#title").render()).startswith("01-full LIVE")
+        assert load_run(app.following.folder).status == "live"
+        engine.release()

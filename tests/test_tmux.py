@@ -61,7 +61,7 @@ def test_the_whole_demo_at_80x24(tmp_path):
         tmux("send-keys", "-t", SESSION, "1e-3", "Enter")
         wait_for_text(lambda s: "lr 1e-3" in s, timeout=10)
         tmux("send-keys", "-t", SESSION, "space")
-        wait_for_text(lambda s: "RUNNING" in s, timeout=10)
+        wait_for_text(lambda s: "LIVE" in s, timeout=10)
         banner, _ = wait_for_text(lambda s: "04-full" in s and "set eps 1e-4 and resume" in s, timeout=300)
         assert "rounds to 0 in float16" in banner and "queue a rerun with --precision auto" in banner, \
             "the diagnosis and all three fixes fit"
@@ -207,7 +207,7 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
         for window in windows:
             wait_for_text(lambda s: "died" in s and "u: resume" in s, timeout=10, session=window)
         tmux("send-keys", "-t", windows[0], "u")  # resume it from the app: a new run process, detached too
-        wait_for_text(lambda s: "RUNNING" in s or "PAUSED" in s, timeout=60, session=windows[0])
+        wait_for_text(lambda s: "LIVE" in s or "PAUSED" in s, timeout=60, session=windows[0])
         wait_for_text(lambda s: "resumed from" in (run_dir / "events.jsonl").read_text(), timeout=60, session=windows[0])
         from sst2_tui.core.storage.sessions import RunFolder
 

@@ -21,7 +21,7 @@ from sst2_tui.core.events import (
 )
 from sst2_tui.core.words import event_line
 
-ACTIVE = ("starting", "running", "paused")
+ACTIVE = ("starting", "live", "paused")
 
 
 
@@ -98,7 +98,7 @@ class RunView:
             self.trainable_params, self.total_params = event.trainable_params, event.total_params
             self.total_steps, self.steps_per_epoch = event.total_steps, event.steps_per_epoch
             self.lr, self.eps = event.config.get("lr"), event.config.get("eps")
-            self.status = "running"
+            self.status = "live"
         elif isinstance(event, Step):
             self.step, self.epoch, self.loss, self.lr, self.eps = event.step, event.epoch, event.loss, event.lr, event.eps
             self.samples_per_second, self.tokens_per_second = event.samples_per_second, event.tokens_per_second
@@ -112,7 +112,7 @@ class RunView:
         elif isinstance(event, Paused):
             self.status = "paused"
         elif isinstance(event, Resumed):
-            self.status = "running"
+            self.status = "live"
             self.nonfinite = None
             self.disk_full = None
         elif isinstance(event, Nonfinite):

@@ -8,7 +8,7 @@ from sst2_tui.core.config import format_rate
 from sst2_tui.tui.run_view import RunView
 from sst2_tui.tui.widgets.changed_only import ChangedOnly
 
-STATUS_STYLE = {"running": "bold green", "paused": "bold yellow reverse", "failed": "bold red",
+STATUS_STYLE = {"live": "bold green", "paused": "bold yellow reverse", "failed": "bold red",
                 "finished": "bold", "stopped": "bold", "interrupted": "bold yellow", "starting": "italic"}
 
 
