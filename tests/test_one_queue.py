@@ -124,3 +124,15 @@ async def test_a_training_run_is_live_on_the_dashboard_as_in_the_browser_and_ses
         assert str(app.screen.query_one("#title").render()).startswith("01-full LIVE")
         assert load_run(app.following.folder).status == "live"
         engine.release()
+
+
+async def test_a_run_another_window_queues_shows_here_while_the_run_is_paused(tmp_path):
+    """A paused run sends no events: the queue panel once showed what it showed at the pause."""
+    engine = FakeEngine(steps=200, nan_at=3)
+    app = make_app(tmp_path, engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.status == "paused")
+        await pilot.pause(0.6)
+        SessionQueue(app.session.path).add({"config": CONFIG.replace(model="elsewhere").to_dict()})  # another window's n
+        await wait_for(pilot, lambda: "full on elsewhere, demo" in str(app.screen.query_one("#queue").render()), timeout=3)
+        await pilot.press("s")

@@ -285,3 +285,58 @@ def test_a_burst_of_keys_in_the_form_reaches_the_runs_config(tmp_path):
         assert ctl(str(configs()[0].parent), "stop").returncode == 0
     finally:
         tmux("kill-session", "-t", session)
+
+
+def test_two_windows_share_one_queue_through_leaving_and_attaching(tmp_path):
+    """#28: two windows on one session add and remove queued runs while a run trains; both leave
+    with the run training; `attach` then shows the same queue: nothing lost, order kept."""
+    import json
+
+    from sst2_tui.core.storage.queue_file import SessionQueue
+
+    sessions = tmp_path / "sessions"
+    binary = Path(sys.executable).parent / "sst2-tui"
+    env = {**os.environ, "TERM": "xterm-256color"}
+    first, second, third = (f"{SESSION}-queue-{n}" for n in (1, 2, 3))
+    try:
+        tmux("kill-session", "-t", first)
+        subprocess.run(["tmux", "new-session", "-d", "-s", first, "-x", "100", "-y", "30",
+                        f"{binary} --demo --sessions-dir {sessions}"], check=True, env=env)
+        wait_for_text(lambda s: "loss 0." in s, timeout=60, session=first)
+        [session] = list(sessions.iterdir())
+        tmux("send-keys", "-t", first, "space")  # keep the first run live while the windows work
+        wait_for_text(lambda s: "PAUSED" in s, timeout=15, session=first)
+        subprocess.run(["tmux", "new-session", "-d", "-s", second, "-x", "100", "-y", "30",
+                        f"{binary} attach {session}"], check=True, env=env)
+        wait_for_text(lambda s: "3. full on demo, demo" in s, timeout=60, session=second)  # the same three queued
+        tmux("send-keys", "-t", second, "d")
+        wait_for_text(lambda s: "Take a run out" in s or "Enter removes" in s or "remove" in s.lower(), timeout=10,
+                      session=second)
+        tmux("send-keys", "-t", second, "Down", "Enter")  # the second waiting one: lora
+        wait_for_text(lambda s: "lora on demo" not in s, timeout=10, session=first)  # gone in the other window too
+        tmux("send-keys", "-t", first, "n")
+        wait_for_text(lambda s: "Queues: full on demo" in s, timeout=10, session=first)
+        from sst2_tui.tui.screens.new_run import SELECTS
+
+        # from the first field (a select, where Enter opens its list) to the model field, where Enter queues
+        tmux("send-keys", "-t", first, *["Tab"] * len(SELECTS), "Enter")
+        wait_for_text(lambda s: "3. full on demo, demo" in s and "(fp16-pure" in s, timeout=10, session=second)
+        order = [json.dumps(item["config"].get("precision")) + item["config"]["method"]
+                 for item in SessionQueue(session).items()]
+        assert order == ['"auto"trainer', '"fp16-pure"full', '"auto"full'], order
+        for window in (first, second):
+            tmux("send-keys", "-t", window, "q")
+            wait_for_text(lambda s: "Leave it" in s or "leave it" in s, timeout=10, session=window)
+            tmux("send-keys", "-t", window, "Enter")
+        time.sleep(2)
+        assert [json.dumps(item["config"].get("precision")) + item["config"]["method"]
+                for item in SessionQueue(session).items()] == order, "nothing lost by leaving"
+        subprocess.run(["tmux", "new-session", "-d", "-s", third, "-x", "100", "-y", "30",
+                        f"{binary} attach {session}"], check=True, env=env)
+        text, _ = wait_for_text(lambda s: "PAUSED" in s and "3. full on demo, demo" in s, timeout=60, session=third)
+        assert text.index("1. trainer on demo") < text.index("2. full on demo") < text.index("(fp16-pure") \
+            < text.index("3. full on demo"), text
+    finally:
+        for window in (first, second, third):
+            tmux("kill-session", "-t", window)
+        stop_everything(sessions)

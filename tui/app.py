@@ -119,6 +119,7 @@ class SST2App(App):
         self._dirty = False
         self._charts_stale = False
         self._charts_due = 0.0
+        self._shown_queue: list[str] = []  # the queue's labels as last shown
         self._bridge_run = 0  # whose steps the UI takes from the bridge (the current run's)
         self._footer_state = (False, False, False)  # (something waits, a run takes keys, a run exists): what the footer offers
 
@@ -235,7 +236,10 @@ class SST2App(App):
         # The worker posts at most 10 step messages a second, so the newest steps can wait in the
         # bridge when training stalls (a slow step): the timer collects them too.
         self._take_steps()
-        if self._dirty or (self._charts_stale and time.monotonic() >= self._charts_due):
+        # The queue is a file other windows change too (n, d): a paused run sends no events, so
+        # the timer looks at it (a small JSON read twice a second).
+        queue_changed = [w.label for w in self.watcher.waiting()] != self._shown_queue
+        if self._dirty or queue_changed or (self._charts_stale and time.monotonic() >= self._charts_due):
             self._refresh(charts=False)
 
     def on_engine_event(self, message: EngineEvent) -> None:
@@ -335,6 +339,7 @@ class SST2App(App):
             self._charts_due = now + self.charts_every
             self._charts_stale = False
         waiting = self.watcher.waiting()
+        self._shown_queue = [w.label for w in waiting]
         try:
             self._show_device(dashboard)
             dashboard.show_run(self.current, waiting, charts=charts, steerable=self._run_is_active(),
