@@ -85,7 +85,7 @@ def test_a_run_killed_under_its_queue_runner_tells_the_hook_it_died(tmp_path):
     runner.start()
     run = session.path / "runs" / "01-full"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (run / "events.jsonl").exists() or '"type":"step"' not in (
+    while (time.monotonic() < deadline and not (run / "events.jsonl").exists()) or '"type":"step"' not in (
             run / "events.jsonl").read_text():
         time.sleep(0.1)
     os.kill(int((run / ".lock").read_text().split("pid ")[-1]), signal.SIGKILL)
