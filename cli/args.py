@@ -42,6 +42,18 @@ def _seeds(text: str) -> list[int]:
     return seeds
 
 
+def _labels(text: str) -> dict:
+    from sst2_tui.core.json_text import parse_json
+
+    try:
+        value = parse_json(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or len(text) > 10_000:
+        raise argparse.ArgumentTypeError(f"{quote(text, 60)} is not a JSON object (at most 10,000 characters)")
+    return value
+
+
 def _processes(text: str) -> int | str:
     if text == "gpu":
         return text
@@ -66,6 +78,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
             kwargs["metavar"] = meta["metavar"]
         parser.add_argument(flag_for(option.name), **kwargs)
     a = parser.add_argument
+    a("--labels", type=_labels, default=None, metavar="JSON",
+      help="a JSON object of labels carried into reports (a sweep's point; never changes training)")
     a("--seeds", type=_seeds, metavar="S,S,...", help="repeat the run once per seed in the same session, e.g. 0,1,2")
     a("--session", metavar="NAME", help="session folder name (default: timestamp and a short slug)")
     a("--sessions-dir", type=Path, dest="run_sessions_dir", metavar="DIR",
@@ -97,4 +111,4 @@ def config_from_args(args: argparse.Namespace, seed: int | None = None) -> RunCo
     values = {option.name: getattr(args, option.name) for option in options()}
     if seed is not None:
         values["seed"] = seed
-    return RunConfig(**values)
+    return RunConfig(**values, extra=getattr(args, "labels", None) or {})

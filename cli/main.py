@@ -17,6 +17,7 @@ from sst2_tui import __version__
 from sst2_tui.cli.args import add_run_arguments
 from sst2_tui.cli.ctl_command import add_ctl_arguments
 from sst2_tui.cli.predict_command import add_predict_arguments
+from sst2_tui.cli.sweep_command import add_sweep_arguments
 
 PROG = "sst2-tui"
 MAX_MESSAGE = 300
@@ -60,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="one headless run; the last stdout line is a JSON summary",
                               description="Run one method headless. The last line on stdout is a JSON summary.")
     add_run_arguments(run)
+    sweep = commands.add_parser("sweep", help="a grid of runs (comma lists, seeds), several at once, and which method is "
+                                "better", description="Run a grid of runs in one session and say which method is better, "
+                                "with paired 95% intervals. Every run flag takes a comma list, or METHOD=V,V for one method.")
+    add_sweep_arguments(sweep)
     ctl = commands.add_parser("ctl", help="steer a live run from any shell: pause, resume, stop, lr VALUE, eps VALUE",
                               description="Send a command to a live run through its folder and wait until it applies.")
     add_ctl_arguments(ctl)
@@ -115,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
             from sst2_tui.cli.run_command import run_command
 
             return run_command(args)
+        if args.command == "sweep":
+            from sst2_tui.cli.sweep_command import sweep_command
+
+            return sweep_command(args, sessions_dir_from(args))
         if args.command == "queue-runner":
             from sst2_tui.core.run.queue_runner import ensure_queue_runner, run_queue
             from sst2_tui.core.storage.sessions import Session

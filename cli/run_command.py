@@ -158,7 +158,7 @@ def _run_command(args: argparse.Namespace) -> int:
     exit_code = EXIT_OK
     for config in configs:
         if len(configs) > 1:
-            config = config.replace(extra={"repeat_group": f"seeds {','.join(map(str, seeds))}"})
+            config = config.replace(extra={**config.extra, "repeat_group": f"seeds {','.join(map(str, seeds))}"})
         show = _progress_printer(args.quiet)
         with show:
             outcome = execute(config, session, handle, on_event=show.on_event, headless=not args.attachable)

@@ -8,6 +8,7 @@ that into a one-line error naming the flag).
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +80,8 @@ def run_argv(config: RunConfig) -> list[str]:
             argv += [flag_for(option.name)] if value else []
         elif value is not None and value != option.default:
             argv += [flag_for(option.name), repr(value) if isinstance(value, float) else str(value)]
+    if config.extra:  # labels (a sweep's point, a repeat group) travel with the run: `--labels JSON`
+        argv += ["--labels", json.dumps(config.extra, separators=(",", ":"), sort_keys=True)]
     return argv
 
 

@@ -104,6 +104,17 @@ def groups_of(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
+def _sweep_verdict(session: Session) -> dict[str, Any] | None:
+    """A sweep's session (it has sweep.json): its verdict; any other session: None."""
+    from sst2_tui.core.run.queue_runner import SWEEP_FILE
+
+    if not (session.path / SWEEP_FILE).is_file():
+        return None
+    from sst2_tui.core.sweep.verdict_data import sweep_verdict
+
+    return sweep_verdict(session)
+
+
 def session_data(session: Session) -> dict[str, Any]:
     records = session.runs()
     runs = [run_data(record) for record in records]
@@ -123,6 +134,7 @@ def session_data(session: Session) -> dict[str, Any]:
         "versions": first_started["versions"] if first_started else {},
         "runs": runs,
         "groups": groups,
+        "sweep": _sweep_verdict(session),
         "differing_settings": differing_settings([r["effective"] for r in runs]),
         "skipped_files": session.problems + [problem for record in records for problem in record.problems],
     }

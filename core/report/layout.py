@@ -102,6 +102,7 @@ def document(data: dict[str, Any]) -> list[Block]:
         *(Paragraph("{}", (note,)) for run in data["runs"] for note in run_notes(run["run_id"], run["config"])),
         CompareCharts({r["run_id"]: bucket_means(r["loss_curve"]) for r in data["runs"] if r["loss_curve"]},
                       {r["run_id"]: r["accuracy_curve"] for r in data["runs"] if r["accuracy_curve"]}),
+        *_sweep(data),
         Heading(2, "Repeated configurations (mean ± std over seeds)"),
         Table(["group", "method", "model", "runs", "seeds", "best acc %", "final acc %"],
               [[str(g["id"]), str(g["method"]), short_path(str(g["model"])), str(g["n"]), ",".join(str(s) for s in g["seeds"]),
@@ -121,6 +122,15 @@ def document(data: dict[str, Any]) -> list[Block]:
     for run in data["runs"]:
         blocks += run_blocks(run)
     return blocks
+
+
+def _sweep(data: dict[str, Any]) -> list[Block]:
+    """A sweep's verdict right after the results (not imported at the top: it builds on these blocks)."""
+    if not data.get("sweep"):
+        return []
+    from sst2_tui.core.report.sweep_layout import sweep_blocks
+
+    return sweep_blocks(data["sweep"], data["runs"])
 
 
 def bucket_means(points: list[list[float]], buckets: int = 40) -> list[list[float]]:

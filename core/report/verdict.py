@@ -27,6 +27,7 @@ import numpy as np
 
 RESAMPLES = 2000
 GAP_POINTS = 0.5
+MANY_SEEDS = 50
 
 
 def split_halves(sentences: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -56,6 +57,8 @@ class Difference:
     low: float
     high: float
     seeds: int
+    sentences: int = 0
+    """Judging sentences the interval rests on."""
 
     @property
     def real(self) -> bool:
@@ -67,7 +70,11 @@ class Difference:
             return f"{self.a} beats {self.b} by {self.points:.1f} points ({interval})"
         if self.high < 0:
             return f"{self.b} beats {self.a} by {-self.points:.1f} points ({interval})"
-        return (f"no real difference between {self.a} and {self.b} ({interval}); about {self.seeds_for(GAP_POINTS)} seeds "
+        needed = self.seeds_for(GAP_POINTS)
+        if needed > MANY_SEEDS:  # the sentences, not the seeds, set the width: say so instead of a silly count
+            return (f"no real difference between {self.a} and {self.b} ({interval}); on {self.sentences or 'these'} "
+                    f"judging sentences no number of seeds would resolve a {GAP_POINTS:.1f}-point gap")
+        return (f"no real difference between {self.a} and {self.b} ({interval}); about {needed} seeds "
                 f"would resolve a {GAP_POINTS:.1f}-point gap")
 
     def seeds_for(self, gap: float) -> int:
@@ -89,4 +96,4 @@ def paired_bootstrap(a_name: str, a_runs: Sequence[np.ndarray], b_name: str, b_r
         seeds_b = rng.integers(0, len(b), len(b))
         differences[index] = a[np.ix_(seeds_a, sentences)].mean() - b[np.ix_(seeds_b, sentences)].mean()
     low, high = np.percentile(100 * differences, [2.5, 97.5])
-    return Difference(a_name, b_name, float(observed), float(low), float(high), min(len(a), len(b)))
+    return Difference(a_name, b_name, float(observed), float(low), float(high), min(len(a), len(b)), len(judging))

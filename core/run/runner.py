@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
     the folder as it was. `method` is the generator to pull, by default the one `config.method`
     names (tests pass a scripted one, so that everything around it is the real thing)."""
     try:
-        with session.write_lock():
+        with _session_lock(session):
             start = resume_point(resume, config) if resume is not None else None
             return _execute(config, session, handle or RunHandle(), on_event, headless,
                             (resume, *start) if resume is not None and start is not None else None,
@@ -68,6 +69,16 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
         # a read-only session or run folder: the user's to fix, one line naming the path
         raise UserError(f"{error.filename or session.path}: {why_not_written(error)}; "
                         "choose another --sessions-dir or make it writable") from None
+
+
+def _session_lock(session: Session):
+    """The session's write lock, or nothing when a sweep's scheduler holds it for this run (it says
+    so in the environment, and the lock must really be held)."""
+    from sst2_tui.core.run.queue_runner import SCHEDULED_ENV
+
+    if os.environ.get(SCHEDULED_ENV) == str(session.path) and session.is_being_written():
+        return contextlib.nullcontext()
+    return session.write_lock()
 
 
 def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFolder, checkpoint: list[Path] | None,

@@ -1,0 +1,140 @@
+"""`sst2-tui sweep`: a grid of runs in one session, every run flag a comma list, seeds innermost.
+
+    sst2-tui sweep --model gpt2 --data sst2 --method full,lora --lr full=1e-5,3e-5 lora=1e-4,3e-4 \\
+                   --seeds 0,1,2 --epochs 3 --parallel gpus
+
+Each point is an ordinary run folder of the sweep's session, queued in its queue.json and started
+by its scheduler (the session's queue runner, with `--parallel` slots). In the foreground it prints
+one line as each point ends and then the verdict; Ctrl-C leaves it (the scheduler goes on: attach,
+sessions, report work on it; `sweep --resume SESSION_DIR` re-queues what did not finish).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import time
+from pathlib import Path
+
+from sst2_tui.core.config import flag_for, options, run_argv
+from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
+
+SWEEP_ONLY = ("seeds", "parallel", "yes", "print_commands", "resume", "session", "detach")
+
+
+def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    for option in options():
+        meta = option.metadata
+        parser.add_argument(flag_for(option.name), nargs="+", dest=option.name, metavar=meta["metavar"] or "V,V",
+                            help=f"{meta['help']}; a comma list, or METHOD=V,V for one method")
+    a = parser.add_argument
+    a("--seeds", default="0", metavar="S,S,...", help="the seeds of every setting, innermost (default 0)")
+    a("--parallel", default="1", metavar="N|gpus",
+      help="points at once: N sharing this machine's cores, or gpus: one per visible GPU (default 1)")
+    a("--yes", action="store_true", help="start a grid of more than 500 runs")
+    a("--print-commands", action="store_true",
+      help="print one `sst2-tui run ...` line per point and start nothing (for GNU parallel, a cluster's own scheduler)")
+    a("--resume", type=Path, metavar="SESSION_DIR", help="re-queue the points of a sweep that did not finish "
+      "(interrupted or died ones continue from their checkpoint) and start its scheduler")
+    a("--session", metavar="NAME", help="the sweep's session folder name (default: timestamp and sweep)")
+    a("--sessions-dir", type=Path, dest="sub_sessions_dir", metavar="DIR", help="where sessions are stored")
+    a("--detach", action="store_true", help="print the session and return; the scheduler runs on")
+
+
+def _parallel(text: str) -> int | str:
+    if text == "gpus":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 1024:
+        raise UserError(f"--parallel {quote(text)}: give a whole number from 1 to 1024, or gpus")
+    return value
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds or any(s < 0 for s in seeds):
+        raise UserError(f"--seeds {quote(text)}: give a comma list of whole numbers, e.g. 0,1,2")
+    return list(dict.fromkeys(seeds))
+
+
+def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
+    from sst2_tui.core.run.queue_runner import ensure_queue_runner
+    from sst2_tui.core.storage.queue_file import SessionQueue
+    from sst2_tui.core.storage.sessions import Session
+    from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
+    from sst2_tui.core.sweep.state import requeue_unfinished, write_sweep_file
+
+    parallel = _parallel(args.parallel)
+    if args.resume is not None:
+        session = Session.open(args.resume)
+        queued = requeue_unfinished(session)
+        print(f"sst2-tui sweep: {queued} point(s) re-queued in {session.path}", flush=True)
+        ensure_queue_runner(session.path)
+        return EXIT_OK if args.detach else follow_sweep(session.path)
+    listed = {o.name: parse_listed(flag_for(o.name), getattr(args, o.name)) for o in options() if getattr(args, o.name)}
+    if "seed" in listed:
+        raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
+    points = build_grid(listed, _seeds(args.seeds))
+    if len(points) > MAX_POINTS and not args.yes:
+        raise UserError(f"sweep: {len(points):,} runs; a grid over {MAX_POINTS} runs needs --yes")
+    if args.print_commands:
+        for config in points:
+            print(shlex.join(["sst2-tui", "run", *run_argv(config)]))
+        return EXIT_OK
+    session = Session.create(sessions_dir, args.session, label="sweep")
+    if SessionQueue(session.path).items() or session.run_folders():
+        raise UserError(f"sweep: {session.path} already holds runs; a sweep gets a session of its own "
+                        f"(another --session, or `sweep --resume {session.path}`)")
+    write_sweep_file(session.path, points, parallel)
+    SessionQueue(session.path).add(*({"config": config.to_dict()} for config in points))
+    methods = sorted({c.method for c in points})
+    settings = len({(c.method, c.extra["sweep"]["setting"]) for c in points})
+    print(f"sst2-tui sweep: {len(points)} runs ({settings} settings of {', '.join(methods)} x {len(_seeds(args.seeds))} "
+          f"seed(s)), {parallel} at once, in {session.path}", flush=True)
+    ensure_queue_runner(session.path)
+    if args.detach:
+        print(json.dumps({"session_dir": str(session.path), "runs": len(points)}), flush=True)
+        return EXIT_OK
+    return follow_sweep(session.path)
+
+
+def follow_sweep(session_path: Path) -> int:
+    """One line per point as it ends; then the verdict. Returns 1 if a point did not finish."""
+    from sst2_tui.core.run.queue_runner import runner_is_live
+    from sst2_tui.core.storage.queue_file import SessionQueue
+    from sst2_tui.core.storage.sessions import Session, load_run
+    from sst2_tui.core.sweep.verdict_data import sweep_verdict
+
+    session, told = Session.open(session_path), set()
+    try:
+        while True:
+            for folder in session.run_folders():
+                record = load_run(folder)
+                if folder.path in told or record.status in ("live", "paused"):
+                    continue
+                if not (folder.summary_path.exists() or record.status == "died"):
+                    continue
+                told.add(folder.path)
+                best = (record.summary or {}).get("best_val_accuracy")
+                accuracy = f"  best {best:.4f}" if isinstance(best, float) else ""
+                print(f"{folder.run_id:>10}  {record.status:<11}{accuracy}", flush=True)
+            if not runner_is_live(session_path) and not SessionQueue(session_path).items() and not any(
+                    f.is_live() for f in session.run_folders()):
+                break
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        print(f"\nsst2-tui sweep: left it running; follow it with `sst2-tui sessions`, "
+              f"`sst2-tui report {session_path}`", flush=True)
+        return EXIT_OK
+    verdict = sweep_verdict(session)
+    for line in verdict["lines"]:
+        print(line, flush=True)
+    print(f"Report: sst2-tui report {session_path}", flush=True)
+    return EXIT_OK if verdict["all_finished"] else EXIT_FAILED

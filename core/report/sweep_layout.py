@@ -1,0 +1,76 @@
+"""A sweep's part of a report: the table per method and setting, the settings chosen on one half
+of the validation sentences and judged on the other, the paired intervals and their verdict in
+plain words, the cost, and each method's best setting as a mean curve with ±1 std over seeds."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from sst2_tui.core.report.layout import Block, CompareCharts, Heading, Paragraph, Table
+
+N1_NOTE = "n=1: no spread"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
+
+
+def _mean_std(mean: float | None, std: float | None, n: int) -> str:
+    if mean is None:
+        return "-"
+    return f"{100 * mean:.1f} ± {100 * std:.1f}" if std is not None else f"{100 * mean:.1f} ({N1_NOTE})"
+
+
+def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, list[list[float]]]:
+    """Per method, its chosen setting's validation curve: mean, mean + std and mean - std at each
+    step every seed evaluated (three lines: the band between the outer two)."""
+    lines: dict[str, list[list[float]]] = {}
+    for chosen in sweep.get("chosen", []):
+        curves = [dict((int(step), acc) for step, acc in run["accuracy_curve"]) for run in runs
+                  if (s := (run["config"].get("extra") or {}).get("sweep")) and s.get("method") == chosen["method"]
+                  and s.get("setting") == chosen["setting"] and run["accuracy_curve"]]
+        steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
+        if not steps:
+            continue
+        means = [statistics.fmean(c[step] for c in curves) for step in steps]
+        stds = [statistics.stdev(c[step] for c in curves) if len(curves) > 1 else 0.0 for step in steps]
+        name = f"{chosen['method']} ({chosen['setting']})"
+        lines[f"{name} mean"] = [[s, m] for s, m in zip(steps, means, strict=True)]
+        lines[f"{name} +1 std"] = [[s, m + d] for s, m, d in zip(steps, means, stds, strict=True)]
+        lines[f"{name} -1 std"] = [[s, m - d] for s, m, d in zip(steps, means, stds, strict=True)]
+    return lines
+
+
+def sweep_blocks(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[Block]:
+    blocks: list[Block] = [
+        Heading(2, "Sweep: which method is better"),
+        Paragraph("{} of {} runs finished.{}", (sweep["finished"], sweep["runs"],
+                                                 f" Not finished: {', '.join(sweep['not_finished'])}."
+                                                 if sweep["not_finished"] else "")),
+        Table(["method", "setting", "runs", "seeds", "best acc % (mean ± std)", "s/epoch"],
+              [[row["method"], row["setting"], str(row["n"]), ",".join(map(str, row["seeds"])),
+                _mean_std(row["best_mean"], row["best_std"], row["n"]),
+                "-" if row["seconds_per_epoch"] is None else f"{row['seconds_per_epoch']:.1f}"] for row in sweep["table"]]),
+    ]
+    if sweep["problem"]:
+        return [*blocks, Paragraph("No verdict: {}.", (sweep["problem"],))]
+    halves = sweep["sentences"]
+    blocks += [
+        Heading(3, "Each method's best setting"),
+        Paragraph("{} (Tuning half: {} sentences; judging half: {}.)", (sweep["note"], halves["tuning"], halves["judging"])),
+        Table(["method", "chosen setting", "runs", "tuning half acc %", "judging half acc %"],
+              [[c["method"], c["setting"], str(c["n"]), _pct(c["tuning_accuracy"]), _pct(c["judged_accuracy"])]
+               for c in sweep["chosen"]]),
+        Heading(3, "Verdict (paired bootstrap over seeds and sentences, 95% intervals)"),
+        *(Paragraph("{}.", (pair["sentence"][0].upper() + pair["sentence"][1:],)) for pair in sweep["pairs"]),
+        Heading(3, "Cost"),
+        Table(["method", "device", "seconds, all its runs", "seconds per run (best setting)", "judged acc points per hour"],
+              [[c["method"], c["unit"], f"{c['seconds_all_runs']:.0f}", f"{c['seconds_per_run']:.1f}",
+                "-" if c["points_per_hour"] is None else f"{c['points_per_hour']:,.0f}"] for c in sweep["cost"]]),
+    ]
+    bands = seed_bands(sweep, runs)
+    if bands:
+        blocks += [Heading(3, "Best settings: validation accuracy, mean and ±1 std over seeds"),
+                   CompareCharts({}, bands)]
+    return blocks
