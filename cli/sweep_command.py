@@ -84,9 +84,11 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     points = build_grid(listed, _seeds(args.seeds))
     if len(points) > MAX_POINTS and not args.yes:
         raise UserError(f"sweep: {len(points):,} runs; a grid over {MAX_POINTS} runs needs --yes")
-    if args.print_commands:
+    if args.print_commands:  # every line into one session (points share it), for any scheduler
+        name = args.session or time.strftime("sweep-%Y%m%d-%H%M%S")
+        where = ["--sessions-dir", str(args.sub_sessions_dir)] if args.sub_sessions_dir else []
         for config in points:
-            print(shlex.join(["sst2-tui", "run", *run_argv(config)]))
+            print(shlex.join(["sst2-tui", "run", *run_argv(config), "--session", name, *where, "--quiet"]))
         return EXIT_OK
     session = Session.create(sessions_dir, args.session, label="sweep")
     if SessionQueue(session.path).items() or session.run_folders():

@@ -58,7 +58,7 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
     the folder as it was. `method` is the generator to pull, by default the one `config.method`
     names (tests pass a scripted one, so that everything around it is the real thing)."""
     try:
-        with _session_lock(session):
+        with _session_lock(session, config):
             start = resume_point(resume, config) if resume is not None else None
             return _execute(config, session, handle or RunHandle(), on_event, headless,
                             (resume, *start) if resume is not None and start is not None else None,
@@ -71,14 +71,15 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
                         "choose another --sessions-dir or make it writable") from None
 
 
-def _session_lock(session: Session):
-    """The session's write lock, or nothing when a sweep's scheduler holds it for this run (it says
-    so in the environment, and the lock must really be held)."""
+def _session_lock(session: Session, config: RunConfig):
+    """The session's write lock: nothing when a sweep's scheduler holds it for this run (it says so
+    in the environment, and the lock must really be held); shared by a sweep's points started by
+    another scheduler (`sweep --print-commands`); else exclusive."""
     from sst2_tui.core.run.queue_runner import SCHEDULED_ENV
 
     if os.environ.get(SCHEDULED_ENV) == str(session.path) and session.is_being_written():
         return contextlib.nullcontext()
-    return session.write_lock()
+    return session.write_lock(shared="sweep" in config.extra)
 
 
 def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFolder, checkpoint: list[Path] | None,

@@ -46,18 +46,20 @@ def open_lock_file(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def held(path: Path, wait: bool = False) -> Iterator[bool]:
-    """An exclusive lock on `path` for the block, its holder written in it. Yields False, holding
-    nothing, when another process has it and `wait` is False."""
+def held(path: Path, wait: bool = False, shared: bool = False) -> Iterator[bool]:
+    """An exclusive lock on `path` for the block, its holder written in it (`shared`: one of many
+    holders, written by none). Yields False, holding nothing, when another process has it and
+    `wait` is False."""
     descriptor = open_lock_file(path)
     try:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             yield False
             return
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"sst2-tui pid {os.getpid()}".encode())
+        if not shared:
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"sst2-tui pid {os.getpid()}".encode())
         yield True
     finally:
         os.close(descriptor)

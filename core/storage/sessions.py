@@ -185,11 +185,13 @@ class Session:
         return cls(path, meta or {}, [problem] if problem else [])
 
     @contextlib.contextmanager
-    def write_lock(self):
+    def write_lock(self, shared: bool = False):
         """Held while a run writes into this session: a second writer is refused, not interleaved.
-        An OS lock (flock) dies with its process, so a killed run never leaves a stale lock."""
+        A sweep's points share it (`shared`: each writes only its own run folder), so a cluster's
+        scheduler may run them at once; an ordinary run is refused while they hold it, and they
+        while it does. An OS lock (flock) dies with its process: a killed run never leaves it stale."""
         path = self.path / ".lock"
-        with held(path) as mine:
+        with held(path, shared=shared) as mine:
             if not mine:
                 raise UserError(f"session {self.path} is being written by {holder(path) or 'another process'}; "
                                 "wait for it to finish or use another --session")

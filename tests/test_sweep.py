@@ -1,0 +1,99 @@
+"""#29 end to end: a demo sweep on this CPU, two at once, to a verdict; and a sweep that loses a
+running point and its scheduler to kill -9, then `sweep --resume`: every point finished once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
+from tests.cli import run_cli, wait_until
+
+SMALL = ["--model", "demo", "--data", "demo", "--train-subset", "96", "--eval-subset", "64", "--batch-size", "16"]
+
+
+def test_a_demo_sweep_two_at_once_ends_with_a_verdict(tmp_path):
+    line = ["sweep", *SMALL, "--method", "full,lora", "--lr", "3e-4,1e-3", "--seeds", "0,1,2", "--epochs", "2",
+            "--parallel", "2", "--sessions-dir", str(tmp_path), "--session", "grid"]
+    printed = run_cli(*line, "--print-commands", timeout=60)
+    assert printed.returncode == 0 and len(printed.stdout.splitlines()) == 12
+    assert all(command.startswith("sst2-tui run ") for command in printed.stdout.splitlines())
+    assert not (tmp_path / "grid").exists(), "--print-commands starts nothing"
+    done = run_cli(*line, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("sst2-tui sweep: 12 runs (4 settings of full, lora x 3 seed(s)), 2 at once")
+    assert "Verdict: " in done.stdout and "best full: lr=" in done.stdout
+    listed = json.loads(run_cli("sessions", "--sessions-dir", str(tmp_path), "--json").stdout)
+    [session] = listed
+    assert [run["status"] for run in session["runs"]] == ["finished"] * 12
+    events = [json.loads(x) for x in (tmp_path / "grid" / "runs" / "01-full" / "events.jsonl").read_text().splitlines()]
+    assert events[0]["device"].get("threads") == 1, "two at once on two cores: one thread each"
+    assert run_cli("report", str(tmp_path / "grid"), "--format", "all").returncode == 0
+    report = (tmp_path / "grid" / "report.md").read_text()
+    for said in ("## Sweep: which method is better", "### Each method's best setting", "scored on the other half",
+                 "### Verdict (paired bootstrap", "95% CI", "### Cost", "mean and ±1 std over seeds"):
+        assert said in report, said
+    html = (tmp_path / "grid" / "report.html").read_text()
+    assert "+1 std" in html and "-1 std" in html and "Sweep: which method is better" in html
+    data = json.loads((tmp_path / "grid" / "session.json").read_text())
+    assert data["sweep"]["finished"] == 12 and len(data["sweep"]["pairs"]) == 1
+
+
+def test_a_grid_over_500_runs_needs_yes(tmp_path):
+    refused = run_cli("sweep", *SMALL, "--lr", ",".join(f"{n}e-4" for n in range(1, 10)), "--seeds",
+                      ",".join(map(str, range(60))), "--sessions-dir", str(tmp_path), timeout=60)
+    assert refused.returncode == 2 and "540 runs; a grid over 500 runs needs --yes" in refused.stderr
+    assert not list(tmp_path.iterdir()), "nothing started"
+
+
+def test_kill_9_of_a_point_and_of_the_scheduler_then_resume_finishes_every_point_once(tmp_path):
+    started = run_cli("sweep", *SMALL, "--method", "full", "--lr", "3e-4,1e-3", "--seeds", "0,1", "--epochs", "30",
+                      "--save-every", "4", "--parallel", "2", "--sessions-dir", str(tmp_path), "--session", "k",
+                      "--detach", timeout=60)
+    assert started.returncode == 0, started.stderr
+    session_dir = tmp_path / "k"
+    first = RunFolder(session_dir / "runs" / "01-full")
+
+    def has_checkpoint(folder: RunFolder) -> bool:
+        return folder.events_path.exists() and '"type":"checkpoint"' in folder.events_path.read_text()
+
+    wait_until(lambda: has_checkpoint(first) and (session_dir / "runs" / "02-full").exists(), timeout=120)
+    scheduler = int((session_dir / ".queue-runner.lock").read_text().split("pid ")[-1])
+    os.kill(scheduler, signal.SIGKILL)
+    os.kill(first.holder_pid(), signal.SIGKILL)
+    wait_until(lambda: not first.is_live(), timeout=30)
+    for folder in Session.open(session_dir).run_folders():  # what still trains: stopped from a shell, to save time
+        if folder.is_live():
+            assert run_cli("ctl", str(folder.path), "stop", timeout=60).returncode == 0
+    resumed = run_cli("sweep", "--resume", str(session_dir), timeout=600)
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    records = [load_run(f) for f in Session.open(session_dir).run_folders()]
+    points = [r.config["extra"]["sweep"]["point"] for r in records]
+    assert sorted(points) == ["p001", "p002", "p003", "p004"], "one folder per point: none trained twice from scratch"
+    assert [r.status for r in records] == ["finished"] * 4
+    killed = next(r for r in records if r.folder.path == first.path)
+    assert sum(1 for e in killed.events if type(e).__name__ == "RunStarted") == 2, "it continued from its checkpoint"
+    steps = [e.step for e in killed.events if type(e).__name__ == "Step"]
+    assert steps[-1] == killed.summary["steps"] and len(set(steps)) == killed.summary["steps"]
+
+
+def test_printed_commands_run_at_once_by_another_scheduler_share_one_session(tmp_path):
+    """`--print-commands` for GNU parallel or a cluster: the lines may run at the same time into one
+    session (a sweep's points share its lock), and its report has the verdict."""
+    import shlex
+    import subprocess
+
+    from sst2_tui.core.run.self_command import sst2_command
+
+    printed = run_cli("sweep", *SMALL, "--method", "full,lora", "--lr", "1e-3", "--epochs", "1", "--session", "ext",
+                      "--sessions-dir", str(tmp_path), "--print-commands", timeout=60)
+    lines = [shlex.split(line) for line in printed.stdout.splitlines()]
+    assert len(lines) == 2 and all(line[:2] == ["sst2-tui", "run"] for line in lines)
+    processes = [subprocess.Popen([*sst2_command(), *line[1:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for line in lines]
+    results = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], [err[-500:] for _, err in results]
+    assert sorted(json.loads(out.splitlines()[-1])["status"] for out, _ in results) == ["finished", "finished"]
+    assert run_cli("report", str(tmp_path / "ext"), "--format", "md").returncode == 0
+    assert "## Sweep: which method is better" in (tmp_path / "ext" / "report.md").read_text()
