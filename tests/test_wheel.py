@@ -35,6 +35,11 @@ def test_the_wheel_installs_one_top_level_package(wheel):
     assert {"sst2_tui/__main__.py", "sst2_tui/core/config.py", "sst2_tui/cli/main.py", "sst2_tui/tui/app.py",
             "sst2_tui/tui/sst2.tcss", "sst2_tui/core/methods/trainer.py"} <= names
     assert not [n for n in names if n.startswith(("sst2_tui/tests", "tests/", "benchmarks/"))]
+    # every module of the three folders: a package missing from pyproject's list once left
+    # core/inference, core/export and core/sweep out of the wheel (an installed sst2-tui could not import them)
+    modules = {f"sst2_tui/{path.relative_to(REPO).as_posix()}" for top in ("core", "tui", "cli")
+               for path in (REPO / top).rglob("*.py") if "__pycache__" not in path.parts}
+    assert modules - names == set()
 
 
 @pytest.mark.slow
