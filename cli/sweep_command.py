@@ -112,7 +112,7 @@ def follow_sweep(session_path: Path) -> int:
     from sst2_tui.core.run.queue_runner import runner_is_live
     from sst2_tui.core.storage.queue_file import SessionQueue
     from sst2_tui.core.storage.sessions import Session, load_run
-    from sst2_tui.core.sweep.verdict_data import sweep_verdict
+    from sst2_tui.core.report.sweep_verdict import sweep_verdict
 
     session, told = Session.open(session_path), set()
     try:

@@ -88,7 +88,7 @@ async def test_a_failed_start_shows_its_folder_and_the_machines_precision(tmp_pa
         engine.fail_with = "CUDA out of memory"
         app._add(CONFIG)
         app._start_worker_if_needed()
-        await wait_for(pilot, lambda: len(app.views) == 2 and app.views[1].status == "failed")
+        await wait_for(pilot, lambda: len(app.views) == 2 and type(app.screen).__name__ == "ErrorModal")
         await pilot.press("escape")
         await pilot.pause(0.6)
         assert str(app.screen.query_one("#title").render()).startswith("02-full FAILED")

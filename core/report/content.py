@@ -107,12 +107,12 @@ def groups_of(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _sweep_verdict(session: Session) -> dict[str, Any] | None:
     """A sweep's session (sweep.json, or runs labelled as points: `--print-commands` lines run by
     another scheduler): its verdict; any other session: None."""
-    from sst2_tui.core.run.queue_runner import SWEEP_FILE
+    from sst2_tui.core.storage.queue_file import SWEEP_FILE
 
     if not (session.path / SWEEP_FILE).is_file() and not any(
             "sweep" in ((record.config or {}).get("extra") or {}) for record in session.runs()):
         return None
-    from sst2_tui.core.sweep.verdict_data import sweep_verdict
+    from sst2_tui.core.report.sweep_verdict import sweep_verdict
 
     return sweep_verdict(session)
 

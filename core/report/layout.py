@@ -6,59 +6,17 @@ escapes the values for its format (and, in HTML, the template too). Table cells 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table
 from sst2_tui.core.report.charts import finite
 from sst2_tui.core.report.compare import COLUMNS, run_notes
+from sst2_tui.core.report.sweep_layout import sweep_blocks
 
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
               "at 90% on SST-2's 872. Differences smaller than two standard errors are not evidence.")
 
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-    values: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-    values: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True)
-class Facts:
-    """Short `name: text` lines about the session; each text a template with its values."""
-
-    items: list[tuple[str, str, tuple[Any, ...]]]
-
-
-@dataclass(frozen=True)
-class Table:
-    header: list[str]
-    rows: list[list[str]]
-    emphasized_from_column: int | None = None
-    """Cells from this column on are emphasized (settings that differ between runs)."""
-
-
-@dataclass(frozen=True)
-class Charts:
-    loss: list[list[float]] = field(default_factory=list)
-    accuracy: list[list[float]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CompareCharts:
-    """Every run's curves on one accuracy chart and one loss chart, a labelled line per run."""
-
-    loss: dict[str, list[list[float]]] = field(default_factory=dict)
-    accuracy: dict[str, list[list[float]]] = field(default_factory=dict)
-
-
-Block = Heading | Paragraph | Facts | Table | Charts | CompareCharts
+__all__ = ["Block", "Charts", "CompareCharts", "Facts", "Heading", "Paragraph", "Table"]  # the renderers import them here
 
 SHORT_PATH = 32
 
@@ -125,11 +83,9 @@ def document(data: dict[str, Any]) -> list[Block]:
 
 
 def _sweep(data: dict[str, Any]) -> list[Block]:
-    """A sweep's verdict right after the results (not imported at the top: it builds on these blocks)."""
+    """A sweep's verdict right after the results."""
     if not data.get("sweep"):
         return []
-    from sst2_tui.core.report.sweep_layout import sweep_blocks
-
     return sweep_blocks(data["sweep"], data["runs"])
 
 

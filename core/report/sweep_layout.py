@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from sst2_tui.core.report.layout import Block, CompareCharts, Heading, Paragraph, Table
+from sst2_tui.core.report.blocks import Block, CompareCharts, Heading, Paragraph, Table
 
 N1_NOTE = "n=1: no spread"
 

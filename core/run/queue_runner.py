@@ -23,7 +23,7 @@ from sst2_tui.core.config import RunConfig, run_argv
 from sst2_tui.core.run.needs_you import payload, run_hook
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.locks import held
-from sst2_tui.core.storage.queue_file import RUNNER_LOCK, SessionQueue
+from sst2_tui.core.storage.queue_file import RUNNER_LOCK, SWEEP_FILE, SessionQueue
 from sst2_tui.core.storage.sessions import Session, lock_is_held
 from sst2_tui.core.storage.validated import read_config
 
@@ -53,7 +53,6 @@ def ensure_queue_runner(session_path: Path) -> None:
 
 SCHEDULED_ENV = "SST2_TUI_SCHEDULED_SESSION"
 """Set for a sweep's runs: the session whose write lock their scheduler holds for them."""
-SWEEP_FILE = "sweep.json"
 
 
 def slots_of(session_path: Path) -> tuple[int, bool]:

@@ -21,6 +21,8 @@ from sst2_tui.core.storage.validated import read_object
 QUEUE_FILE = "queue.json"
 
 
+SWEEP_FILE = "sweep.json"
+"""A sweep's session: its points and how many run at once (core/sweep/state.py)."""
 RUNNER_LOCK = ".queue-runner.lock"
 """Held by the session's queue runner while it lives (core/run/queue_runner.py)."""
 

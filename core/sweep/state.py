@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.run.queue_runner import SWEEP_FILE
 from sst2_tui.core.storage.files import atomic_write_json
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.queue_file import SWEEP_FILE, SessionQueue
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.storage.validated import read_object
 from sst2_tui.core.summary import LIVE, RESUMABLE

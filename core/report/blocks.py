@@ -1,0 +1,53 @@
+"""The blocks a report is made of (headings, paragraphs, facts, tables, charts): what
+`layout.py` and `sweep_layout.py` put in order and the Markdown and HTML renderers mark up.
+Texts are templates of our own with `{}` slots for values; table cells are all values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    values: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    values: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Short `name: text` lines about the session; each text a template with its values."""
+
+    items: list[tuple[str, str, tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    emphasized_from_column: int | None = None
+    """Cells from this column on are emphasized (settings that differ between runs)."""
+
+
+@dataclass(frozen=True)
+class Charts:
+    loss: list[list[float]] = field(default_factory=list)
+    accuracy: list[list[float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CompareCharts:
+    """Every run's curves on one accuracy chart and one loss chart, a labelled line per run."""
+
+    loss: dict[str, list[list[float]]] = field(default_factory=dict)
+    accuracy: dict[str, list[list[float]]] = field(default_factory=dict)
+
+
+Block = Heading | Paragraph | Facts | Table | Charts | CompareCharts
