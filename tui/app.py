@@ -35,7 +35,7 @@ from sst2_tui.tui.messages import (
     StepsAvailable,
 )
 from sst2_tui.tui.probes import describe_hub, probe_device
-from sst2_tui.tui.run_queue import Queued, Resumption, Waiting
+from sst2_tui.tui.run_queue import Queued, Resumption, Waiting, rerun_of
 from sst2_tui.tui.run_view import RunView, closing_line, view_from_events
 from sst2_tui.tui.screens.dashboard import DashboardScreen
 from sst2_tui.tui.screens.error_modal import ErrorModal
@@ -259,14 +259,8 @@ class SST2App(App):
         if outcome.summary.get("status") == "live":  # left training in its own process
             self.following = None
             return
-        ending = "died" if outcome.summary.get("status") == "died" else "failed"  # died: its process vanished
-        if view is not None:
-            view.summary = view.summary or outcome.summary
-            for key in ("run_dir", "session_dir"):  # where it lives: known to the runner, not to the run's last event
-                if outcome.summary.get(key) and not view.summary.get(key):
-                    view.summary[key] = outcome.summary[key]
-            if outcome.error:
-                view.status, view.error, view.hint = ending, outcome.error, outcome.hint
+        ending = view.take_ending(outcome) if view is not None else ("died" if outcome.summary.get("status") == "died"
+                                                                        else "failed")
         self.following = None
         self._refresh()
         if ending == "died" and outcome.error:
@@ -280,9 +274,7 @@ class SST2App(App):
                 if yes and folder is not None:
                     self.queue_resumption(Resumption(message.config, folder.path.parent.parent, folder))
 
-            self.push_screen(ErrorModal(f"Run {run_id} {ending}", outcome.error,
-                                        "Press u to resume it from its last checkpoint." if died else outcome.hint,
-                                        offer_resume=died), resume)
+            self.push_screen(ErrorModal.for_run(run_id, ending, outcome.error, outcome.hint, died), resume)
 
     def on_queue_idle(self, message: QueueIdle) -> None:
         self.worker_busy = False
@@ -463,18 +455,13 @@ class SST2App(App):
 
     def _queue_rerun(self, view: RunView, changes: dict) -> None:
         """NaN fix 3: the same run again with what the fix changes (e.g. --precision auto)."""
-        from sst2_tui.tui.widgets.pause_banner import rerun_flags
-
-        try:
-            config = RunConfig.from_dict({**view.config, **changes})
-        except (ValueError, TypeError) as error:
-            self.notify(f"Could not queue the rerun: {error}", severity="error", markup=False)
-            return
-        if not self._add(config):
-            return
-        self.notify(f"Stopping {view.run_id}; queued a rerun with {rerun_flags(changes)}.", markup=False)
-        self._refresh()
-        self._start_worker_if_needed()
+        config, said = rerun_of(view, changes)
+        if config is None:
+            self.notify(said, severity="error", markup=False)
+        elif self._add(config):
+            self.notify(said, markup=False)
+            self._refresh()
+            self._start_worker_if_needed()
 
     def action_try_sentence(self) -> None:
         chosen = dialog_for(self.current, self._run_is_active(), self.watcher.send, self.loaded_exports)

@@ -56,6 +56,17 @@ def queue_label(item: Queued) -> str:
     return f"{item.method} on {item.model}, {item.data}" + (f" ({', '.join(extras)})" if extras else "")
 
 
+def rerun_of(view, changes: dict) -> tuple[RunConfig | None, str]:
+    """NaN fix 3: the run again with what the fix changes, and what to tell the user (or why not)."""
+    from sst2_tui.tui.widgets.pause_banner import rerun_flags
+
+    try:
+        config = RunConfig.from_dict({**view.config, **changes})
+    except (ValueError, TypeError) as error:
+        return None, f"Could not queue the rerun: {error}"
+    return config, f"Stopping {view.run_id}; queued a rerun with {rerun_flags(changes)}."
+
+
 def settings_line(config: RunConfig) -> str:
     """The final settings of a run about to be queued, in one line, defaults resolved: what the
     form shows above Start, so a field a fast paste left unchanged is seen before the run starts."""

@@ -91,6 +91,19 @@ class RunView:
         batch = int(self.config.get("batch_size") or 32)
         return max(0, self.total_steps - self.step) * batch / self.samples_per_second
 
+    def take_ending(self, outcome) -> str:
+        """The window stopped following this run (`RunOutcome`): keep what only the follower knows
+        (its summary if it wrote none, where it lives) and, on an error, how it ended: `died` (its
+        process vanished) or `failed`. Returns that word."""
+        ending = "died" if outcome.summary.get("status") == "died" else "failed"
+        self.summary = self.summary or outcome.summary
+        for key in ("run_dir", "session_dir"):  # known to the follower, not to the run's last event
+            if outcome.summary.get(key) and not self.summary.get(key):
+                self.summary[key] = outcome.summary[key]
+        if outcome.error:
+            self.status, self.error, self.hint = ending, outcome.error, outcome.hint
+        return ending
+
     def apply(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.run_id, self.method, self.config = event.run_id, event.method, event.config

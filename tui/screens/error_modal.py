@@ -19,6 +19,12 @@ class ErrorModal(ModalScreen[bool]):
         super().__init__()
         self.title_text, self.message, self.hint, self.offer_resume = title, message, hint, offer_resume
 
+    @classmethod
+    def for_run(cls, run_id: str, ending: str, error: str, hint: str | None, died: bool) -> ErrorModal:
+        """A run that failed or died; one that died (with a folder) offers `u` to resume it."""
+        return cls(f"Run {run_id} {ending}", error, "Press u to resume it from its last checkpoint." if died else hint,
+                   offer_resume=died)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="error"):
             yield Label(Text(self.title_text, style="bold"))
