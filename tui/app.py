@@ -20,7 +20,9 @@ from sst2_tui.core.events import Prediction
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
 from sst2_tui.core.run.needs_you import needs_you
-from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.storage.queue_file import SWEEP_FILE
+from sst2_tui.core.storage.sessions import RunFolder, Session
+from sst2_tui.core.storage.validated import read_config
 from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.desktop_notice import in_tmux, notice_sequences
 from sst2_tui.tui.messages import (
@@ -35,7 +37,7 @@ from sst2_tui.tui.messages import (
     StepsAvailable,
 )
 from sst2_tui.tui.probes import describe_hub, probe_device
-from sst2_tui.tui.run_queue import Queued, Resumption, Waiting, rerun_of
+from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, Waiting, rerun_of
 from sst2_tui.tui.run_view import RunView, closing_line, view_from_events
 from sst2_tui.tui.screens.dashboard import DashboardScreen
 from sst2_tui.tui.screens.error_modal import ErrorModal
@@ -45,8 +47,9 @@ from sst2_tui.tui.screens.new_run import NewRunScreen
 from sst2_tui.tui.screens.queue import QueueScreen
 from sst2_tui.tui.screens.results import ResultsScreen
 from sst2_tui.tui.screens.sessions import SessionsScreen
+from sst2_tui.tui.screens.sweep import FollowPoint, SweepScreen
 from sst2_tui.tui.sentence_asking import answer_open_dialog, dialog_for
-from sst2_tui.tui.session_watcher import SessionWatcher
+from sst2_tui.tui.session_watcher import SessionWatcher, config_or_default
 from sst2_tui.tui.signals import handle_signals, survive_hangup
 from sst2_tui.tui.widgets.device_panel import device_to_show, welcome_lines
 
@@ -72,6 +75,7 @@ class SST2App(App):
         Binding("x", "export", "Export"),
         Binding("b", "sessions", "Sessions"),
         Binding("t", "try_sentence", "Try a sentence"),
+        Binding("g", "sweep", "Sweep"),
         # Ctrl-C and Ctrl-Q are ways out too: they ask like q while a run is active (never Textual's
         # "press ctrl+q" hint, never an instant exit that leaves the user unsure what happened).
         Binding("ctrl+c,ctrl+q", "quit_app", "Quit", show=False, priority=True),
@@ -362,6 +366,8 @@ class SST2App(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "unqueue":
             return self._footer_state[0]  # in the footer only while something waits
+        if action == "sweep":
+            return self.session is not None and (self.session.path / SWEEP_FILE).is_file()  # a sweep's window only
         if action == "try_sentence":
             return self._footer_state[2]  # once there is a run to ask
         return True
@@ -406,6 +412,18 @@ class SST2App(App):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, ModalScreen):
             self.pop_screen()
         self.push_screen(page)
+
+    def action_sweep(self) -> None:
+        if self.session is not None and (self.session.path / SWEEP_FILE).is_file():
+            self._open_page(SweepScreen(self.session.path))
+
+    def on_follow_point(self, message: FollowPoint) -> None:
+        """Enter on a sweep's running point: the dashboard follows it (the one followed before trains on)."""
+        folder = RunFolder(message.run_dir)
+        self.watcher.follow_instead(Attachment(config_or_default(read_config(folder.config_path)[0]), folder))
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+        self._start_worker_if_needed()
 
     def action_sessions(self) -> None:
         self._open_page(SessionsScreen(self.sessions_dir))

@@ -179,6 +179,12 @@ class SessionWatcher:
         # the worker starts the session's queue runner when none runs (`_session_busy`): a process
         # to spawn, never on the UI thread
 
+    def follow_instead(self, item: Attachment) -> None:
+        """Let go of the followed run (it trains on) and follow this one (a sweep's running point)."""
+        self.queue.add(item)
+        if self.following is not None:
+            self.following.leave.set()
+
     def has_work(self) -> bool:
         """Something to follow now or soon: a run of another session, a queued resumption, or runs
         waiting in the session's queue."""

@@ -66,3 +66,47 @@ def requeue_unfinished(session: Session) -> int:
 def load_run_config(run_dir: Path) -> dict[str, Any] | None:
     data, _ = read_object(run_dir / "config.json")
     return data
+
+
+def grid_state(session: Session) -> dict[str, Any]:
+    """A sweep as the app shows it: per method and setting, its points' states and the mean best
+    accuracy of the finished ones; and one line per point that is going now."""
+    from statistics import fmean
+
+    from sst2_tui.core.events import Eval, Step
+
+    runs = runs_by_point(session)
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    going = []
+    for config in sweep_points(session):
+        sweep = config["extra"]["sweep"]
+        cell = cells.setdefault((sweep.get("method", "?"), sweep.get("setting", "?")),
+                                {"method": sweep.get("method", "?"), "setting": sweep.get("setting", "?"), "total": 0,
+                                 "finished": 0, "going": 0, "failed": 0, "accuracies": []})
+        cell["total"] += 1
+        records = runs.get(point_of(config), [])
+        latest = records[-1] if records else None
+        if latest is None:
+            continue
+        if latest.status == "finished":
+            cell["finished"] += 1
+            best = (latest.summary or {}).get("best_val_accuracy")
+            if isinstance(best, float):
+                cell["accuracies"].append(best)
+        elif latest.status in LIVE:
+            cell["going"] += 1
+            steps = [e for e in latest.events if isinstance(e, Step)]
+            evals = [e for e in latest.events if isinstance(e, Eval)]
+            going.append({"run_id": latest.folder.run_id, "run_dir": str(latest.folder.path), "point": point_of(config),
+                          "method": cell["method"], "setting": cell["setting"], "seed": sweep.get("seed"),
+                          "status": latest.status, "step": steps[-1].step if steps else 0,
+                          "loss": steps[-1].loss if steps else None, "accuracy": evals[-1].accuracy if evals else None})
+        else:
+            cell["failed"] += 1
+    rows = []
+    for cell in cells.values():
+        state = ("done" if cell["finished"] == cell["total"] else "going" if cell["going"]
+                 else "some failed" if cell["failed"] else "waiting" if not cell["finished"] else "partly done")
+        rows.append({**cell, "state": state, "mean_accuracy": fmean(cell["accuracies"]) if cell["accuracies"] else None})
+    return {"rows": rows, "going": going, "total": sum(c["total"] for c in cells.values()),
+            "finished": sum(c["finished"] for c in cells.values())}

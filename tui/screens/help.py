@@ -23,6 +23,8 @@ KEYS = [
     ("x", "export the session report (md, html, csv, json) into the session folder"),
     ("b", "browse past sessions (Enter opens one; u there resumes an interrupted or died run)"),
     ("t", "try a sentence: a live run answers at its next step; a finished run's exported model answers"),
+    ("g", "a sweep's grid (in a sweep's session): methods x settings, done of all, mean accuracy so far, "
+          "and the running points (Enter follows one)"),
     ("1 2 3", "apply a fix offered by the NaN banner"),
     ("?", "this help"),
     ("q", "quit (while a run is active: leave it training, come back with sst2-tui attach; or stop it); "

@@ -1,0 +1,82 @@
+"""`g`: a sweep as a grid (methods x settings: state, runs done of all, mean accuracy so far) and its
+running points, one line each with their last loss and accuracy; Enter on one follows it on the
+dashboard, where space, l, e and s steer it as any run. Read from the session on a worker thread
+once a second."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+
+class FollowPoint(Message):
+    """Up to the app: follow this running point's run folder on the dashboard."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__()
+        self.run_dir = run_dir
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
+
+
+class SweepScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, session_path: Path) -> None:
+        super().__init__()
+        self.session_path = session_path
+        self.going: list[dict] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"Sweep {self.session_path.name}: reading...", id="sweep-title")
+        yield DataTable(id="sweep-grid", cursor_type="none", zebra_stripes=True)
+        yield Label("Running now (Enter follows the highlighted one)", id="sweep-running-title")
+        yield DataTable(id="sweep-running", cursor_type="row")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#sweep-grid", DataTable).add_columns("method", "setting", "state", "done", "mean acc %")
+        self.query_one("#sweep-running", DataTable).add_columns("run", "point", "seed", "step", "loss", "acc %")
+        self.query_one("#sweep-running", DataTable).focus()
+        self.refresh_grid()
+        self.set_interval(1.0, self.refresh_grid)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sweep")
+    def refresh_grid(self) -> None:
+        from sst2_tui.core.storage.sessions import Session
+        from sst2_tui.core.sweep.state import grid_state
+
+        state = grid_state(Session.open(self.session_path))
+        self.app.call_from_thread(self._show, state)
+
+    def _show(self, state: dict) -> None:
+        self.query_one("#sweep-title", Label).update(
+            f"Sweep {self.session_path.name}: {state['finished']} of {state['total']} runs finished")
+        grid = self.query_one("#sweep-grid", DataTable)
+        grid.clear()
+        for row in state["rows"]:
+            grid.add_row(row["method"], row["setting"], row["state"], f"{row['finished']}/{row['total']}",
+                         _pct(row["mean_accuracy"]))
+        running = self.query_one("#sweep-running", DataTable)
+        highlighted = running.cursor_row
+        running.clear()
+        self.going = state["going"]
+        for point in self.going:
+            running.add_row(point["run_id"], point["point"], str(point["seed"]), str(point["step"]),
+                            "-" if point["loss"] is None else f"{point['loss']:.4f}", _pct(point["accuracy"]))
+        if self.going:
+            running.move_cursor(row=min(highlighted, len(self.going) - 1))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a running point."""
+        event.stop()
+        if 0 <= event.cursor_row < len(self.going):
+            self.post_message(FollowPoint(Path(self.going[event.cursor_row]["run_dir"])))
