@@ -109,10 +109,10 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
 
 def follow_sweep(session_path: Path) -> int:
     """One line per point as it ends; then the verdict. Returns 1 if a point did not finish."""
+    from sst2_tui.core.report.sweep_verdict import sweep_verdict
     from sst2_tui.core.run.queue_runner import runner_is_live
     from sst2_tui.core.storage.queue_file import SessionQueue
     from sst2_tui.core.storage.sessions import Session, load_run
-    from sst2_tui.core.report.sweep_verdict import sweep_verdict
 
     session, told = Session.open(session_path), set()
     try:
