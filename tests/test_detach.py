@@ -88,7 +88,7 @@ def test_a_died_run_resumes_detached(tmp_path):
                    "--sessions-dir", str(tmp_path))
     where = json.loads(launched.stdout)
     run_dir = Path(where["run_dir"])
-    wait_until(lambda: list((run_dir / "checkpoints").glob("step-*/manifest.json")))
+    wait_until(lambda: list((run_dir / "checkpoints").glob("step-[0-9]*[0-9]/manifest.json")))
     os.kill(where["pid"], signal.SIGKILL)
     wait_until(lambda: not _alive(where["pid"]), timeout=30)
     assert json.loads(cli("sessions", "--sessions-dir", str(tmp_path), "--json").stdout)[0]["runs"][0]["status"] == "died"

@@ -53,7 +53,7 @@ def test_a_signal_finishes_the_step_saves_and_marks_interrupted(tmp_path, signal
     assert summary["status"] == "interrupted"
     log = read_events(events)
     assert log.bad_lines == 0 and log.events[-1].type == "run_finished"
-    assert any((events.parent / "checkpoints").glob("step-*/manifest.json"))
+    assert any((events.parent / "checkpoints").glob("step-[0-9]*[0-9]/manifest.json"))
 
 
 class _Evil:

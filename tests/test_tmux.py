@@ -169,7 +169,7 @@ def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
     log = read_events(run_dir / "events.jsonl")
     assert log.bad_lines == 0 and log.events[-1].type == "run_finished"
     assert log.events[-1].summary["status"] == "stopped"
-    assert any((run_dir / "checkpoints").glob("step-*/manifest.json"))
+    assert any((run_dir / "checkpoints").glob("step-[0-9]*[0-9]/manifest.json"))
 
 
 def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
@@ -194,7 +194,7 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
             subprocess.run(["tmux", "new-session", "-d", "-s", window, "-x", "120", "-y", "36", app], check=True, env=env)
         for window in windows:
             wait_for_text(lambda s: "01-full" in s and "loss " in s, timeout=60, session=window)
-        wait_for_text(lambda s: any(run_dir.glob("checkpoints/step-*/manifest.json")), timeout=60)  # one to resume from
+        wait_for_text(lambda s: any(run_dir.glob("checkpoints/step-[0-9]*[0-9]/manifest.json")), timeout=60)  # one to resume from
         tmux("send-keys", "-t", windows[0], "space")
         for window in windows:
             wait_for_text(lambda s: "PAUSED" in s, timeout=10, session=window)
