@@ -105,6 +105,14 @@ def sessions_dir_from(args: argparse.Namespace) -> Path:
     return chosen if chosen is not None else default_sessions_dir()
 
 
+def session_with_work(path: Path) -> bool:
+    """A session folder with runs queued and none live yet (attach then watches the session)."""
+    from sst2_tui.core.run.launch import live_runs
+    from sst2_tui.core.storage.queue_file import queue_state
+
+    return (path / "runs").is_dir() and not live_runs(path) and queue_state(path)["waiting"] > 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, stray = parser.parse_known_args(argv)
@@ -155,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             return report_command(args)
         from sst2_tui.tui.launching import launch
 
+        if args.command == "attach" and args.path is not None and session_with_work(args.path):
+            # a session whose queue runner has runs to start (a sweep before its first point): watch it
+            return launch(sessions_dir=args.path.parent, watch=args.path, notify=args.notify)
         if args.command == "attach" or not args.demo:
             from sst2_tui.tui.run_queue import newest_live_attachment
 

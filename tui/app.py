@@ -88,8 +88,10 @@ class SST2App(App):
 
     def __init__(self, sessions_dir: Path, launcher: Launcher | None = None, queue: list[Queued] | None = None,
                  device_probe: Callable[[], tuple[dict, str, dict[str, str]]] | None = None,
-                 session_name: str | None = None, notify: str | None = None) -> None:
+                 session_name: str | None = None, notify: str | None = None, watch: Path | None = None) -> None:
         super().__init__()
+        self.watch_session = watch
+        """`attach SESSION_DIR` on a session whose runs are queued and none live yet: watch it."""
         self.notify_command = notify
         """`sst2-tui --notify CMD`: the hook of every run this window queues (a run's own wins)."""
         self.sessions_dir = sessions_dir
@@ -134,6 +136,8 @@ class SST2App(App):
 
     # -- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        if self.watch_session is not None:
+            self.watcher.watch_existing(self.watch_session)
         self._add(*self._asked)
         handle_signals(self.interrupt_by_signal)
         self.push_screen(DashboardScreen())

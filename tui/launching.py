@@ -16,8 +16,8 @@ from sst2_tui.tui.run_queue import Queued
 
 
 def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = None, headless: bool = False,
-           notify: str | None = None) -> int:
-    app = SST2App(sessions_dir=sessions_dir, queue=demo_queue() if demo else queue, notify=notify)
+           notify: str | None = None, watch: Path | None = None) -> int:
+    app = SST2App(sessions_dir=sessions_dir, queue=demo_queue() if demo else queue, notify=notify, watch=watch)
     app.run(headless=headless)
     if app.return_code:  # the app crashed (Textual printed the traceback): its runs did not
         with contextlib.suppress(OSError):

@@ -179,6 +179,10 @@ class SessionWatcher:
         # the worker starts the session's queue runner when none runs (`_session_busy`): a process
         # to spawn, never on the UI thread
 
+    def watch_existing(self, session_path: Path) -> None:
+        """Make an existing session the window's: it follows the runs that start there from now on."""
+        self._adopt(Session.open(session_path))
+
     def follow_instead(self, item: Attachment) -> None:
         """Let go of the followed run (it trains on) and follow this one (a sweep's running point)."""
         self.queue.add(item)
