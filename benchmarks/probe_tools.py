@@ -1,0 +1,73 @@
+"""What every fault probe shares: the real `sst2-tui` in a subprocess, the one-line-error check, a
+small finished session to copy, a live detached run, and waiting for a run's summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sst2_tui.core.run.self_command import sst2_command
+
+DEMO = ["--model", "demo", "--data", "demo", "--quiet"]
+SMALL = [*DEMO, "--train-subset", "64", "--eval-subset", "16", "--batch-size", "16", "--save-every", "2",
+         "--keep-checkpoints", "5"]
+
+
+def sst2(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=600,
+                          cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+def one_line(result: subprocess.CompletedProcess, code: int = 2) -> bool:
+    err = result.stderr.strip()
+    return result.returncode == code and len(err.splitlines()) == 1 and "Traceback" not in err and len(err) < 500
+
+
+class Probe:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cases: list[dict] = []
+        base = sst2("run", *SMALL, "--sessions-dir", str(root / "base"), "--session", "s")
+        assert base.returncode == 0, base.stderr
+        self.base_run = root / "base" / "s" / "runs" / "01-full"
+
+    def case(self, group: str, name: str, check: Callable[[Path], tuple[bool, str]]) -> None:
+        folder = self.root / f"case{len(self.cases):02d}"
+        started = time.monotonic()
+        try:
+            passed, detail = check(folder)
+        except Exception as error:  # noqa: BLE001 - a probe that crashes is a failed case, with the reason
+            passed, detail = False, f"{type(error).__name__}: {error}"
+        self.cases.append({"group": group, "case": name, "passed": passed, "detail": detail[:300],
+                           "seconds": round(time.monotonic() - started, 1)})
+        print(f"{'PASS' if passed else 'FAIL'}  {group}: {name}  {detail[:120]}", flush=True)
+
+    def copy_session(self, folder: Path, unfinished: bool = False) -> Path:
+        shutil.copytree(self.base_run.parent.parent, folder / "s")
+        run = folder / "s" / "runs" / "01-full"
+        if unfinished:
+            (run / "summary.json").unlink()
+            lines = (run / "events.jsonl").read_text().splitlines()
+            (run / "events.jsonl").write_text("\n".join(x for x in lines if '"run_finished"' not in x) + "\n")
+        return run
+
+def live_run(folder: Path, *extra: str) -> Path:
+    launched = sst2("run", *DEMO, "--epochs", "50", "--sessions-dir", str(folder), "--session", "s", "--detach", *extra)
+    assert launched.returncode == 0, launched.stderr
+    run = Path(json.loads(launched.stdout)["run_dir"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and '"type":"step"' not in (run / "events.jsonl").read_text():
+        time.sleep(0.1)
+    return run
+
+
+def wait_for_summary(run: Path, seconds: float = 120) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not (run / "summary.json").exists():
+        time.sleep(0.1)
+    return json.loads((run / "summary.json").read_text())
