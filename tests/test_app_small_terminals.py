@@ -117,3 +117,32 @@ def test_the_queue_box_counts_what_does_not_fit():
     assert lines[1:] == ["1. run 0", "2. run 1", "3. run 2", "+3 more"], "four lines: three runs and the count"
     box.show([Waiting(f"run {i}") for i in range(4)])
     assert str(shown[-1]).splitlines()[-1] == "4. run 3", "four fit without a +N line"
+
+
+async def test_every_setting_that_differs_can_be_scrolled_into_view_at_80x24(tmp_path):
+    """#28 item 6: many runs that differ in lr, eps, method and precision give more lines than 24 rows
+    hold; the settings box scrolls (it takes the focus on `c`), and every line shows at some point."""
+    from sst2_tui.core.report.compare import differing_settings, settings_of
+
+    configs = [CONFIG.replace(method=m, lr=lr, eps=eps, precision=p, seed=s, batch_size=b, max_length=32 * b,
+                              weight_decay=0.01 * s, eval_batch_size=2 * b)
+               for m, lr, eps, p, s, b in [("full", 1e-3, 1e-8, "fp32", 1, 8), ("trainer", 5e-4, 1e-6, "bf16", 2, 16),
+                                           ("lora", 3e-3, 1e-4, "fp32", 3, 32), ("full", 1e-4, 1e-7, "bf16", 4, 4)]]
+    app = make_app(tmp_path, FakeEngine(steps=10), configs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.views) == 4 and app.views[-1].status == "finished")
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert "lr: " not in "\n".join(screen_lines(app)), "the chart first, the settings on c"
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        keys = differing_settings([settings_of(v.config, v.effective) for v in app.views])
+        assert len(keys) >= 12 and {"lr", "eps"} <= set(keys), keys
+        box = app.screen.query_one("#diff-box")
+        assert box.has_focus and box.max_scroll_y > 0, "more lines than the screen holds, so it must scroll"
+        seen: set[str] = set()
+        for _ in range(40):
+            seen |= {line.strip(" │▐▌▊▎").split(":")[0] for line in screen_lines(app)}
+            await pilot.press("down")
+            await pilot.pause(0.02)
+        assert not [k for k in keys if k not in seen], "never shown"

@@ -92,7 +92,7 @@ def test_all_formats_and_escaping(tmp_path):
     assert "\\[bold\\]x\\[/bold\\] \\*not bold\\* \\| pipe" in markdown
     headings = [line for line in markdown.splitlines() if line.startswith("#")]
     assert headings == ["# Session report\\-test", "## Results (validation accuracy)",
-                        "## Repeated configurations (mean ± std over seeds)", "## Effective settings that differ between runs",
+                        "## Repeated configurations (mean ± std over seeds)", "## Settings that differ between runs",
                         "## Noise", "## Run 01\\-full: full (finished)", "## Run 02\\-full: full (finished)",
                         "## Run 03\\-trainer: trainer (finished)", "## Run 04\\-lora: lora (failed)",
                         "## Run 05\\-lora: lora (died)"]
@@ -110,7 +110,9 @@ def test_all_formats_and_escaping(tmp_path):
 
     data = json.loads((session.path / "session.json").read_text())
     assert data["schema_version"] == 1 and data["name"] == "report-test" and len(data["runs"]) == 5
-    assert data["differing_settings"] == ["max_grad_norm"]
+    # chosen (lora's lr, the seeds) and hidden (Trainer's clipping) settings; the failed lora run that
+    # never started has no settings, and does not make the ~30 others "differ"
+    assert data["differing_settings"] == ["lr", "seed", "max_grad_norm"]
     first = data["runs"][0]
     assert first["misclassified"][0]["text"] == NASTY[0] and first["misclassified"][0]["confidence"] == 0.99
     assert [item["kind"] for item in first["timeline"]] == ["set lr", "paused", "resumed", "nonfinite", "checkpoint"]
@@ -146,3 +148,14 @@ def test_results_csv_neutralises_spreadsheet_formulas_and_keeps_numbers():
     row = next(csv.DictReader(io.StringIO(render_csv(data))))
     assert row["run_id"].startswith("'=") and row["model"].startswith("'+") and row["group"].startswith("'@")
     assert row["lr"] == "-1e-05" and row["best_val_accuracy"] == "0.9", "numbers are not text"
+
+
+def test_a_run_that_never_started_makes_no_setting_differ():
+    from sst2_tui.core.report.compare import differing_settings, setting_text, settings_of
+
+    config = RunConfig(model="demo", data="demo").resolved().to_dict()
+    started = settings_of(config, {"max_grad_norm": None})
+    assert settings_of(config, {}) == {}, "no effective settings: it never started"
+    assert differing_settings([started, {}, dict(started)]) == []
+    assert differing_settings([started, {**started, "lr": 3e-4}, {}]) == ["lr"]
+    assert setting_text("lr", 3e-4) == "3e-4" and setting_text("max_grad_norm", None) == "none"

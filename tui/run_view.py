@@ -26,14 +26,6 @@ ACTIVE = ("starting", "live", "paused")
 
 
 
-def fmt_value(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, float):
-        return f"{value:.1f}" if value.is_integer() else f"{value:g}"
-    return str(value)
-
-
 @dataclass
 class RunView:
     run_id: str

@@ -63,14 +63,39 @@ def result_row(run_id: str, config: dict[str, Any], summary: dict[str, Any] | No
     }
 
 
-def differing_settings(effectives: list[dict[str, Any]]) -> list[str]:
-    """Keys whose value is not the same in every run (a missing key counts as `None`)."""
-    if len(effectives) < 2:
+# Chosen settings that are not about the result (each run's label says its method already).
+NOT_COMPARED = ("method", "notify", "extra")
+
+
+def settings_of(config: dict[str, Any], effective: dict[str, Any]) -> dict[str, Any]:
+    """What a run trained with: the settings chosen (lr, eps, seed...) and the effective ones that
+    no flag shows (max_grad_norm, batching...); empty for a run that never started."""
+    if not effective:
+        return {}
+    return {**{k: v for k, v in config.items() if k not in NOT_COMPARED}, **effective}
+
+
+def setting_text(key: str, value: Any) -> str:
+    """One setting's value as every screen and report shows it (`lr 1e-3`, not `0.001`)."""
+    if key in ("lr", "eps") and value is not None:
+        return format_rate(value)
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:.1f}" if value.is_integer() else f"{value:g}"
+    return str(value)
+
+
+def differing_settings(settings: list[dict[str, Any]]) -> list[str]:
+    """Keys whose value is not the same in every run that started (a missing key counts as `None`;
+    a run that never started has no settings and is left out, not counted as differing in all)."""
+    started = [s for s in settings if s]
+    if len(started) < 2:
         return []
     keys: list[str] = []
-    for effective in effectives:
-        keys.extend(k for k in effective if k not in keys)
-    return [k for k in keys if len({repr(e.get(k)) for e in effectives}) > 1]
+    for one in started:
+        keys.extend(k for k in one if k not in keys)
+    return [k for k in keys if len({repr(s.get(k)) for s in started}) > 1]
 
 
 def run_notes(run_id: str, config: dict[str, Any]) -> list[str]:

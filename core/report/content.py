@@ -14,7 +14,7 @@ from typing import Any
 
 from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunStarted, Step
 from sst2_tui.core.inference.saved_predictions import most_confident_mistakes, read_predictions
-from sst2_tui.core.report.compare import differing_settings, result_row
+from sst2_tui.core.report.compare import differing_settings, result_row, settings_of
 from sst2_tui.core.storage.sessions import RunRecord, Session
 from sst2_tui.core.words import event_line
 
@@ -137,6 +137,6 @@ def session_data(session: Session) -> dict[str, Any]:
         "runs": runs,
         "groups": groups,
         "sweep": _sweep_verdict(session),
-        "differing_settings": differing_settings([r["effective"] for r in runs]),
+        "differing_settings": differing_settings([settings_of(r["config"], r["effective"]) for r in runs]),
         "skipped_files": session.problems + [problem for record in records for problem in record.problems],
     }

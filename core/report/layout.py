@@ -10,7 +10,7 @@ from typing import Any
 
 from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table
 from sst2_tui.core.report.charts import finite
-from sst2_tui.core.report.compare import COLUMNS, run_notes
+from sst2_tui.core.report.compare import COLUMNS, run_notes, setting_text, settings_of
 from sst2_tui.core.report.sweep_layout import sweep_blocks
 
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
@@ -66,11 +66,11 @@ def document(data: dict[str, Any]) -> list[Block]:
               [[str(g["id"]), str(g["method"]), short_path(str(g["model"])), str(g["n"]), ",".join(str(s) for s in g["seeds"]),
                 _mean_std(g["best_mean"], g["best_std"]), _mean_std(g["final_mean"], g["final_std"])]
                for g in data["groups"]]),
-        Heading(2, "Effective settings that differ between runs"),
+        Heading(2, "Settings that differ between runs"),
     ]
     if data["differing_settings"]:
         blocks.append(Table(["setting", *(str(r["run_id"]) for r in data["runs"])],
-                            [[key, *(str(r["effective"].get(key)) for r in data["runs"])] for key in data["differing_settings"]],
+                            [[key, *(_setting(r, key) for r in data["runs"])] for key in data["differing_settings"]],
                             emphasized_from_column=1))
     else:
         blocks.append(Paragraph("No differences."))
@@ -142,3 +142,8 @@ def run_blocks(run: dict[str, Any]) -> list[Block]:
     if run["bad_log_lines"]:
         blocks.append(Paragraph("{} unreadable line(s) in this run's log were skipped.", (run["bad_log_lines"],)))
     return blocks
+
+
+def _setting(run: dict[str, Any], key: str) -> str:
+    settings = settings_of(run.get("config") or {}, run.get("effective") or {})
+    return setting_text(key, settings.get(key)) if settings else "- (never started)"

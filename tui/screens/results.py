@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from sst2_tui.core.report.compare import COLUMNS, differing_settings, result_row, run_notes
-from sst2_tui.tui.run_view import RunView, fmt_value
+from sst2_tui.core.report.compare import COLUMNS, differing_settings, result_row, run_notes, setting_text, settings_of
+from sst2_tui.tui.run_view import RunView
 from sst2_tui.tui.widgets.curve import Curve
 from sst2_tui.tui.widgets.device_panel import describe_device
 
@@ -34,13 +34,14 @@ ALL_COLUMNS_FROM_WIDTH = 150
 
 def settings_lines(views: list[RunView]) -> Text:
     """One setting per line with each run's value: it wraps, it never runs off the screen."""
-    keys = differing_settings([v.effective for v in views])
+    settings = [settings_of(v.config, v.effective) for v in views]
+    keys = differing_settings(settings)
     text = Text()
     if not keys:
         text.append("no differences" if len(views) > 1 else "one run: nothing to compare", style="italic")
     for key in keys:
         text.append(f"{key}: ", style="bold")
-        text.append("   ".join(f"{v.run_id} {fmt_value(v.effective.get(key))}" for v in views) + "\n")
+        text.append("   ".join(f"{v.run_id} {setting_text(key, s.get(key))}" for v, s in zip(views, settings, strict=True) if s) + "\n")
     text.rstrip()
     return text
 
@@ -70,8 +71,8 @@ class ResultsTable(Vertical):
             yield Static(Text("\n".join(notes), style="italic"), id="result-notes")
         if self.compare_chart:
             yield Curve("validation accuracy by step, one line per run", id="compare-chart", y_range=(0.0, 1.0))
-        with Vertical(id="diff-box"):
-            yield Label(Text("Effective settings that differ between runs", style="bold"), id="diff-title")
+        yield Label(Text("Settings that differ between runs", style="bold"), id="diff-title")
+        with VerticalScroll(id="diff-box"):  # more lines than a short terminal holds: it scrolls
             yield Static(settings_lines(self.views), id="diff")
 
     def on_mount(self) -> None:
@@ -141,6 +142,9 @@ class ResultsScreen(Screen):
 
     def action_toggle_compare(self) -> None:
         self.toggle_class("-settings")
+        # the arrow keys scroll the settings now (once shown: a hidden widget takes no focus)
+        shown = "#diff-box" if self.has_class("-settings") else "#results-table"
+        self.call_after_refresh(self.query_one(shown).focus)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self._takes_turns() if action == "toggle_compare" else True
