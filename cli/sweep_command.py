@@ -20,8 +20,6 @@ from pathlib import Path
 from sst2_tui.core.config import flag_for, options, run_argv
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
 
-SWEEP_ONLY = ("seeds", "parallel", "yes", "print_commands", "resume", "session", "detach")
-
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     for option in options():
@@ -40,6 +38,16 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     a("--session", metavar="NAME", help="the sweep's session folder name (default: timestamp and sweep)")
     a("--sessions-dir", type=Path, dest="sub_sessions_dir", metavar="DIR", help="where sessions are stored")
     a("--detach", action="store_true", help="print the session and return; the scheduler runs on")
+    a("--executor", choices=("local", "slurm"), default="local",
+      help="local: this machine's queue runner (--parallel); slurm: one SLURM job array through submitit, "
+           "one point per task, into this session on the shared filesystem")
+    a("--slurm-partition", metavar="NAME", help="the partition (default: the cluster's default)")
+    a("--slurm-gpus-per-task", metavar="N", help="GPUs for each point (default: none)")
+    a("--slurm-time", metavar="TIME", default="60",
+      help="each point's time limit: minutes, HH:MM:SS or D-HH:MM (default 60); a point cut off resumes on --resume")
+    a("--slurm-array-parallelism", metavar="N", help="points running at once (default: as many as SLURM allows)")
+    a("--slurm-param", action="append", default=[], metavar="KEY=VALUE",
+      help="any other submitit parameter, e.g. cpus_per_task=4, mem_gb=16, slurm_account=myproject (repeatable)")
 
 
 def _parallel(text: str) -> int | str:
@@ -64,16 +72,53 @@ def _seeds(text: str) -> list[int]:
     return list(dict.fromkeys(seeds))
 
 
+def _count(flag: str, text: str | None, low: int) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= 100_000:
+        raise UserError(f"{flag} {quote(text)}: give a whole number from {low} to 100000")
+    return value
+
+
+def slurm_options(args: argparse.Namespace):
+    """The `--slurm-*` flags, checked before anything is created or submitted."""
+    from sst2_tui.core.sweep.slurm import SlurmOptions, parse_params, parse_time
+
+    return SlurmOptions(partition=args.slurm_partition, gpus_per_task=_count("--slurm-gpus-per-task", args.slurm_gpus_per_task, 0),
+                        time_min=parse_time(args.slurm_time),
+                        array_parallelism=_count("--slurm-array-parallelism", args.slurm_array_parallelism, 1),
+                        extra=parse_params(args.slurm_param))
+
+
+def _check_executor(args: argparse.Namespace) -> None:
+    if args.executor == "slurm":
+        if args.parallel != "1":
+            raise UserError("sweep --executor slurm: SLURM decides how many points run at once; "
+                            "drop --parallel (use --slurm-array-parallelism N to cap it)")
+        if args.print_commands:
+            raise UserError("sweep: --print-commands prints the lines for another scheduler; drop --executor slurm")
+    elif any(getattr(args, name) for name in ("slurm_partition", "slurm_gpus_per_task", "slurm_array_parallelism",
+                                               "slurm_param")):
+        raise UserError("sweep: the --slurm-* flags need --executor slurm")
+
+
 def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     from sst2_tui.core.run.queue_runner import ensure_queue_runner
     from sst2_tui.core.storage.queue_file import SessionQueue
     from sst2_tui.core.storage.sessions import Session
     from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
-    from sst2_tui.core.sweep.state import requeue_unfinished, write_sweep_file
+    from sst2_tui.core.sweep.state import requeue_unfinished, sweep_settings, write_sweep_file
 
     parallel = _parallel(args.parallel)
+    _check_executor(args)
     if args.resume is not None:
         session = Session.open(args.resume)
+        if sweep_settings(session).get("executor") == "slurm":
+            return resume_on_slurm(session, args.detach)
         queued = requeue_unfinished(session)
         print(f"sst2-tui sweep: {queued} point(s) re-queued in {session.path}", flush=True)
         ensure_queue_runner(session.path)
@@ -82,6 +127,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     if "seed" in listed:
         raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
     points = build_grid(listed, _seeds(args.seeds))
+    slurm = slurm_options(args) if args.executor == "slurm" else None
     if len(points) > MAX_POINTS and not args.yes:
         raise UserError(f"sweep: {len(points):,} runs; a grid over {MAX_POINTS} runs needs --yes")
     if args.print_commands:  # every line into one session (points share it), for any scheduler
@@ -94,17 +140,55 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     if SessionQueue(session.path).items() or session.run_folders():
         raise UserError(f"sweep: {session.path} already holds runs; a sweep gets a session of its own "
                         f"(another --session, or `sweep --resume {session.path}`)")
-    write_sweep_file(session.path, points, parallel)
-    SessionQueue(session.path).add(*({"config": config.to_dict()} for config in points))
+    write_sweep_file(session.path, points, parallel, slurm.to_dict() if slurm else None)
     methods = sorted({c.method for c in points})
     settings = len({(c.method, c.extra["sweep"]["setting"]) for c in points})
+    where = "as a SLURM job array" if slurm else f"{parallel} at once"
     print(f"sst2-tui sweep: {len(points)} runs ({settings} settings of {', '.join(methods)} x {len(_seeds(args.seeds))} "
-          f"seed(s)), {parallel} at once, in {session.path}", flush=True)
-    ensure_queue_runner(session.path)
+          f"seed(s)), {where}, in {session.path}", flush=True)
+    if slurm:
+        _submit(session.path, [c.extra["sweep"]["point"] for c in points], slurm)
+    else:
+        SessionQueue(session.path).add(*({"config": config.to_dict()} for config in points))
+        ensure_queue_runner(session.path)
     if args.detach:
         print(json.dumps({"session_dir": str(session.path), "runs": len(points)}), flush=True)
         return EXIT_OK
     return follow_sweep(session.path)
+
+
+def _submit(session_path: Path, points: list[str], slurm) -> None:
+    from sst2_tui.core.sweep.slurm import SLURM_FOLDER, submit
+
+    job_id = submit(session_path, points, slurm)
+    print(f"sst2-tui sweep: submitted SLURM job array {job_id} ({len(points)} task(s)); "
+          f"each task's log in {session_path / SLURM_FOLDER}/{job_id}_<task>/", flush=True)
+
+
+def resume_on_slurm(session, detach: bool) -> int:
+    """Submit again, as a new array, only the points that neither finished nor are going; refused while
+    the sweep's last array still has tasks in SLURM (they would run the same points twice)."""
+    from sst2_tui.core.sweep.slurm import SlurmOptions, job_is_queued, last_submission
+    from sst2_tui.core.sweep.state import sweep_settings, unfinished_points
+
+    last = last_submission(session.path)
+    if last and last.get("cluster") == "slurm" and job_is_queued(last["job_id"]):
+        raise UserError(f"sweep --resume: SLURM job {last['job_id']} of this sweep still has tasks queued or running; "
+                        f"wait for it (squeue -j {last['job_id']}) or cancel it (scancel {last['job_id']})")
+    points = [point for point, _ in unfinished_points(session)]
+    print(f"sst2-tui sweep: {len(points)} point(s) to run again in {session.path}", flush=True)
+    if points:
+        _submit(session.path, points, SlurmOptions.from_dict(sweep_settings(session).get("slurm")))
+    return EXIT_OK if detach or not points else follow_sweep(session.path)
+
+
+def _slurm_busy(session_path: Path) -> bool:
+    """Whether the sweep's last SLURM array still has tasks pending or running (a point whose task has
+    not started yet has no run folder to follow)."""
+    from sst2_tui.core.sweep.slurm import job_is_queued, last_submission
+
+    last = last_submission(session_path)
+    return bool(last and last.get("cluster") == "slurm" and job_is_queued(last["job_id"]))
 
 
 def follow_sweep(session_path: Path) -> int:
@@ -128,7 +212,7 @@ def follow_sweep(session_path: Path) -> int:
                 accuracy = f"  best {best:.4f}" if isinstance(best, float) else ""
                 print(f"{folder.run_id:>10}  {record.status:<11}{accuracy}", flush=True)
             if not runner_is_live(session_path) and not SessionQueue(session_path).items() and not any(
-                    f.is_live() for f in session.run_folders()):
+                    f.is_live() for f in session.run_folders()) and not _slurm_busy(session_path):
                 break
             time.sleep(1.0)
     except KeyboardInterrupt:

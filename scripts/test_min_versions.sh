@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI's minimum-versions job: a venv with exactly the lowest version of every dependency that
 # pyproject.toml declares (torch excepted: pinned as in setup.sh), then the tests that exercise
-# each library: every method on the demo, a trainer kill -9 + resume, export + predict, the app.
+# each library: every method on the demo, a trainer kill -9 + resume, export + predict, the app,
+# a sweep submitted through submitit.
 # pip keeps an installed version that satisfies a floor, so users with older packages run these.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,4 +27,5 @@ HF_HUB_OFFLINE=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
   "tests/test_resume.py::test_kill_9_at_another_step_then_resume_matches_for" \
   tests/test_trainer_hooks.py tests/test_export.py tests/test_export_elsewhere.py \
   tests/test_app.py tests/test_app_fixes.py tests/test_app_small_terminals.py tests/test_form.py tests/test_form_keys.py \
-  tests/test_try_sentence.py tests/test_unqueue.py tests/test_welcome.py tests/test_app_end_to_end.py "$@"
+  tests/test_try_sentence.py tests/test_unqueue.py tests/test_welcome.py tests/test_app_end_to_end.py \
+  tests/test_sweep_slurm.py "$@"

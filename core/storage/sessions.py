@@ -202,9 +202,10 @@ class Session:
         numbers = [int(m.group(1)) for p in self.runs_dir.iterdir() if (m := RUN_NAME.match(p.name))]
         number = max(numbers, default=0) + 1
         while True:
-            folder = RunFolder(self.runs_dir / f"{number:02d}-{config.method}")
-            try:
-                folder.path.mkdir()  # mkdir is atomic: two writers never get the same run folder
+            try:  # mkdir is atomic: two writers (a sweep's points) never take the same number, whatever the method
+                (self.runs_dir / f".number-{number}").mkdir()
+                folder = RunFolder(self.runs_dir / f"{number:02d}-{config.method}")
+                folder.path.mkdir()
                 break
             except FileExistsError:
                 number += 1

@@ -14,8 +14,19 @@ from sst2_tui.core.storage.validated import read_object
 from sst2_tui.core.summary import LIVE, RESUMABLE
 
 
-def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int | str) -> None:
-    atomic_write_json(session_path / SWEEP_FILE, {"parallel": parallel, "points": [c.to_dict() for c in points]})
+def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int | str,
+                     slurm: dict[str, Any] | None = None) -> None:
+    """`parallel`: points at once on this machine; `slurm`: the sweep runs as SLURM job arrays instead
+    (its options, for `sweep --resume`)."""
+    executor = {"executor": "slurm", "slurm": slurm} if slurm is not None else {"executor": "local"}
+    atomic_write_json(session_path / SWEEP_FILE, {"parallel": parallel, **executor,
+                                                   "points": [c.to_dict() for c in points]})
+
+
+def sweep_settings(session: Session) -> dict[str, Any]:
+    """sweep.json's own settings (executor, slurm options, submissions), {} when unreadable."""
+    data, _ = read_object(session.path / SWEEP_FILE)
+    return {k: v for k, v in (data or {}).items() if k != "points"}
 
 
 def point_of(config: dict[str, Any] | None) -> str | None:
@@ -39,25 +50,37 @@ def runs_by_point(session: Session) -> dict[str, list[RunRecord]]:
     return found
 
 
-def requeue_unfinished(session: Session) -> int:
-    """Queue again every point that neither finished nor is going: an interrupted, stopped or died
-    run continues from its checkpoint in its own folder; a point that never started, or failed
-    before saving anything, starts again. Returns how many were queued."""
+def next_entry(config: dict[str, Any], records: list[RunRecord]) -> dict[str, Any] | None:
+    """What a point still needs: nothing once a run of it finished or is going; else its latest
+    interrupted, stopped or died run resumed from its checkpoint in its own folder; else (it never
+    started, or failed before saving anything) a fresh start."""
     from sst2_tui.core.storage.checkpoints import complete_checkpoints
 
+    if any(r.status == "finished" or r.status in LIVE for r in records):
+        return None
+    resumable = [r for r in records if r.status in RESUMABLE and complete_checkpoints(r.folder.path / "checkpoints")[0]]
+    return {"resume": str(resumable[-1].folder.path)} if resumable else {"config": config}
+
+
+def unfinished_points(session: Session) -> list[tuple[str, dict[str, Any]]]:
+    """Every point of the sweep that neither finished nor is going, with what it needs (`next_entry`)."""
+    runs = runs_by_point(session)
+    found = []
+    for config in sweep_points(session):
+        point = point_of(config)
+        entry = next_entry(config, runs.get(point, []))
+        if point is not None and entry is not None:
+            found.append((point, entry))
+    return found
+
+
+def requeue_unfinished(session: Session) -> int:
+    """Queue again every unfinished point that is not queued already. Returns how many were queued."""
     queue = SessionQueue(session.path)
     waiting = queue.items()
     queued_points = {point_of(i.get("config")) for i in waiting} | {
         point_of(load_run_config(Path(i["resume"]))) for i in waiting if "resume" in i}
-    runs = runs_by_point(session)
-    entries = []
-    for config in sweep_points(session):
-        point = point_of(config)
-        records = runs.get(point, [])
-        if point in queued_points or any(r.status == "finished" or r.status in LIVE for r in records):
-            continue
-        resumable = [r for r in records if r.status in RESUMABLE and complete_checkpoints(r.folder.path / "checkpoints")[0]]
-        entries.append({"resume": str(resumable[-1].folder.path)} if resumable else {"config": config})
+    entries = [entry for point, entry in unfinished_points(session) if point not in queued_points]
     if entries:
         queue.add(*entries)
     return len(entries)

@@ -1,0 +1,43 @@
+"""One grid point as a SLURM array task runs it (`sweep --executor slurm`): what the point still
+needs is decided when the task starts, from the session on the shared filesystem, so a task that
+SLURM requeues, or a point submitted again by `sweep --resume`, never trains a finished point twice
+and continues an interrupted one from its checkpoint."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from sst2_tui.core.config import RunConfig, run_argv
+from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.sweep.state import next_entry, point_of, runs_by_point, sweep_points
+
+
+def point_command(session_path: Path, point: str) -> list[str] | None:
+    """The `sst2-tui run` line the point needs now, or None (finished, going, or not in this sweep)."""
+    session = Session.open(session_path)
+    config = next((c for c in sweep_points(session) if point_of(c) == point), None)
+    if config is None:
+        return None
+    entry = next_entry(config, runs_by_point(session).get(point, []))
+    if entry is None:
+        return None
+    if "resume" in entry:
+        return [*sst2_command(), "run", "--resume", entry["resume"], "--quiet"]
+    return [*sst2_command(), "run", *run_argv(RunConfig.from_dict(entry["config"])), "--sessions-dir",
+            str(session.path.parent), "--session", session.path.name, "--quiet"]
+
+
+def run_point(session_dir: str, point: str) -> int:
+    """The array task's body (submitit pickles it by reference: this module must import on the
+    nodes, as the package is installed in the same environment there). Returns the run's exit code."""
+    command = point_command(Path(session_dir), point)
+    if command is None:
+        return 0
+    env = dict(os.environ)
+    cpus = env.get("SLURM_CPUS_PER_TASK")
+    if cpus and "OMP_NUM_THREADS" not in env:  # the cores SLURM gave this task, not every core of the node
+        env["OMP_NUM_THREADS"] = cpus
+    return subprocess.run(command, env=env).returncode

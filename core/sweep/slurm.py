@@ -1,0 +1,161 @@
+"""A sweep on a SLURM cluster, through submitit: the grid's points go out as one job array, one point
+per array task, and every task runs its point into the sweep's session on the shared filesystem,
+so the app, `attach`, `sessions` and `report` on the login node read the sweep live, as they read
+a local one. Nothing here schedules: SLURM does; submitit writes the sbatch script and submits it.
+
+The session keeps what was submitted in sweep.json (`submissions`: job id and points), and each
+task's log in `SESSION/slurm/<job>_<task>/` (submitit's folders)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sst2_tui.core.errors import UserError, quote
+from sst2_tui.core.storage.files import atomic_write_json
+from sst2_tui.core.storage.queue_file import SWEEP_FILE
+from sst2_tui.core.storage.validated import read_object
+
+SLURM_FOLDER = "slurm"
+# Generic submitit parameters that our own flags already set: `--slurm-param` may not set them twice.
+OWN = {"timeout_min": "--slurm-time", "slurm_partition": "--slurm-partition",
+       "slurm_gpus_per_task": "--slurm-gpus-per-task", "slurm_array_parallelism": "--slurm-array-parallelism"}
+
+
+@dataclass(frozen=True)
+class SlurmOptions:
+    """How each array task is asked for: the flags of `sweep --executor slurm`."""
+
+    partition: str | None = None
+    """--slurm-partition: the partition (default: the cluster's default one)."""
+    gpus_per_task: int | None = None
+    """--slurm-gpus-per-task: GPUs each point gets (SLURM sets its CUDA_VISIBLE_DEVICES)."""
+    time_min: int = 60
+    """--slurm-time: each task's time limit in minutes; a point cut off resumes on `sweep --resume`."""
+    array_parallelism: int | None = None
+    """--slurm-array-parallelism: array tasks running at once (default: as many as SLURM allows)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """--slurm-param KEY=VALUE: any other submitit parameter (cpus_per_task=4, mem_gb=16, slurm_account=x)."""
+
+    def parameters(self) -> dict[str, Any]:
+        chosen: dict[str, Any] = {"timeout_min": self.time_min}
+        for key, value in (("slurm_partition", self.partition), ("slurm_gpus_per_task", self.gpus_per_task),
+                           ("slurm_array_parallelism", self.array_parallelism)):
+            if value is not None:
+                chosen[key] = value
+        return {**chosen, **self.extra}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"partition": self.partition, "gpus_per_task": self.gpus_per_task, "time_min": self.time_min,
+                "array_parallelism": self.array_parallelism, "extra": self.extra}
+
+    @classmethod
+    def from_dict(cls, data: object) -> SlurmOptions:
+        data = data if isinstance(data, dict) else {}
+        known = {k: data[k] for k in ("partition", "gpus_per_task", "time_min", "array_parallelism") if k in data}
+        return cls(**known, extra=data.get("extra") if isinstance(data.get("extra"), dict) else {})
+
+
+def parse_time(text: str) -> int:
+    """`--slurm-time` as sbatch reads it: minutes (`90`), `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`,
+    `D-HH:MM:SS`; in whole minutes, rounded up."""
+    days, dash, rest = text.strip().rpartition("-")
+    parts = rest.split(":")
+    numbers = [days, *parts] if dash else parts
+    if all(n.isdigit() and len(n) <= 7 for n in numbers) and len(parts) <= 3:
+        values = [int(n) for n in parts]
+        if days:
+            hours, minutes, seconds = [*values, 0, 0][:3]
+            hours += 24 * int(days)
+        else:
+            hours, minutes, seconds = ([0, *values] if len(values) == 2 else [0, values[0], 0] if len(values) == 1
+                                       else values)
+        total = hours * 60 + minutes + (seconds > 0)
+        if 1 <= total <= 366 * 1440:
+            return total
+    raise UserError(f"--slurm-time {quote(text)}: give minutes (90), HH:MM:SS or D-HH:MM, at least one minute")
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """`--slurm-param KEY=VALUE`: a value that reads as JSON is taken as JSON (4, true, {"qos": "x"})."""
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+            raise UserError(f"--slurm-param {quote(item)}: give KEY=VALUE with a submitit parameter name, "
+                            "e.g. cpus_per_task=4 or slurm_account=myproject")
+        if key in OWN:
+            raise UserError(f"--slurm-param {quote(item)}: use {OWN[key]} for {key}")
+        try:
+            params[key] = json.loads(text)
+        except ValueError:
+            params[key] = text
+    return params
+
+
+def submit(session_path: Path, points: list[str], options: SlurmOptions, cluster: str = "slurm") -> str:
+    """Submits the points as one job array (`cluster="local"`: submitit's local executor, the same
+    road without a cluster). Returns the job id; records it in sweep.json."""
+    import submitit
+
+    from sst2_tui.core.sweep.point_task import run_point
+
+    if cluster == "slurm" and shutil.which("sbatch") is None:
+        raise UserError("sweep --executor slurm: no sbatch on this machine's PATH; run the sweep on the "
+                        "cluster's login node (or use --print-commands for another scheduler)")
+    folder = session_path / SLURM_FOLDER / "%j"
+    try:
+        executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
+        executor.update_parameters(name=f"sst2-sweep-{session_path.name}"[:60], **options.parameters())
+        jobs = executor.map_array(run_point, [str(session_path)] * len(points), points)
+    except (ValueError, TypeError) as error:  # an unknown or mistyped submitit parameter
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(f"sweep --executor slurm: submitit refused the parameters: {first[:300]}") from None
+    except (subprocess.CalledProcessError, submitit.core.utils.FailedJobError, OSError) as error:
+        said = getattr(error, "output", b"") or b""
+        said = said.decode(errors="replace") if isinstance(said, bytes) else str(said)
+        detail = (said.strip().splitlines() or [str(error)])[-1]
+        raise UserError(f"sweep --executor slurm: sbatch failed: {detail[:300]}") from None
+    job_id = str(jobs[0].job_id).split("_")[0] if jobs else ""
+    record_submission(session_path, job_id, points, cluster)
+    return job_id
+
+
+def record_submission(session_path: Path, job_id: str, points: list[str], cluster: str) -> None:
+    data, _ = read_object(session_path / SWEEP_FILE)
+    data = data or {}
+    submissions = data.get("submissions") if isinstance(data.get("submissions"), list) else []
+    submissions.append({"job_id": job_id, "points": points, "cluster": cluster, "time": time.time()})
+    atomic_write_json(session_path / SWEEP_FILE, {**data, "submissions": submissions})
+
+
+def last_submission(session_path: Path) -> dict[str, Any] | None:
+    data, _ = read_object(session_path / SWEEP_FILE)
+    submissions = (data or {}).get("submissions")
+    last = submissions[-1] if isinstance(submissions, list) and submissions else None
+    return last if isinstance(last, dict) and isinstance(last.get("job_id"), str) else None
+
+
+def job_is_queued(job_id: str) -> bool | None:
+    """True while any task of the array is pending or running in SLURM; False once none is; None when
+    squeue cannot tell (not on this machine, or the controller does not answer)."""
+    if not job_id or shutil.which("squeue") is None:
+        return None
+    try:
+        result = subprocess.run(["squeue", "-h", "-r", "-j", job_id, "-o", "%T"], capture_output=True, text=True,
+                                timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0:
+        # a job that ended long ago is no longer known to the controller: gone, not unknown
+        return False if "invalid job id" in result.stderr.lower() else None
+    states = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    return any(state in ("PENDING", "RUNNING", "CONFIGURING", "REQUEUED", "RESIZING", "SUSPENDED")
+               for state in states)

@@ -1,0 +1,125 @@
+"""#29 item 3: a sweep as one SLURM job array through submitit, on a real single-node SLURM cluster
+(munged + slurmctld + slurmd on localhost, started by the fixture); where that cluster cannot
+start, the skip says exactly why and the same submission goes through submitit's local executor.
+Plus the flags and the per-point decisions, without any cluster."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.sweep.grid import build_grid, parse_listed
+from sst2_tui.core.sweep.point_task import point_command
+from sst2_tui.core.sweep.slurm import SlurmOptions, parse_params, parse_time
+from sst2_tui.core.sweep.state import write_sweep_file
+from tests.cli import run_cli, wait_until
+from tests.slurm_cluster import start_cluster
+
+TINY = ["--model", "demo", "--data", "demo", "--train-subset", "64", "--eval-subset", "32", "--batch-size", "16",
+        "--epochs", "1"]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    started, why_not = start_cluster(tmp_path_factory.mktemp("slurm"))
+    yield started, why_not
+    if started:
+        started.stop()
+
+
+def test_a_4_point_demo_array_on_a_real_slurm_cluster(cluster, tmp_path):
+    started, why_not = cluster
+    if started is None:
+        pytest.skip(f"no real SLURM here: {why_not}")
+    line = ["sweep", *TINY, "--method", "full,lora", "--lr", "3e-3", "--seeds", "0,1", "--executor", "slurm",
+            "--slurm-time", "0:10:00", "--slurm-array-parallelism", "2", "--slurm-param", "cpus_per_task=1",
+            "--sessions-dir", str(tmp_path), "--session", "grid"]
+    done = run_cli(*line, timeout=300, env=started.env)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert "as a SLURM job array" in done.stdout and "submitted SLURM job array " in done.stdout
+    assert "Verdict: " in done.stdout
+    job = done.stdout.split("submitted SLURM job array ")[1].split()[0]
+    listed = json.loads(run_cli("sessions", "--sessions-dir", str(tmp_path), "--json").stdout)
+    [session] = listed
+    assert sorted(r["status"] for r in session["runs"]) == ["finished"] * 4
+    assert sorted(r["run_id"][:2] for r in session["runs"]) == ["01", "02", "03", "04"], "one number per run"
+    sweep = json.loads((tmp_path / "grid" / "sweep.json").read_text())
+    assert sweep["executor"] == "slurm" and sweep["submissions"][0]["job_id"] == job
+    assert sorted((tmp_path / "grid" / "slurm").glob(f"{job}_*/*_log.out")), "each task's log kept"
+    again = run_cli("sweep", "--resume", str(tmp_path / "grid"), env=started.env)
+    assert again.returncode == 0 and "0 point(s) to run again" in again.stdout, again.stderr
+    assert run_cli("report", str(tmp_path / "grid")).returncode == 0
+
+
+def test_without_a_real_cluster_the_same_submission_runs_through_submitits_local_executor(cluster, tmp_path):
+    started, _ = cluster
+    if started is not None:
+        pytest.skip("the real SLURM cluster ran the array (test_a_4_point_demo_array_on_a_real_slurm_cluster)")
+    from sst2_tui.core.sweep.slurm import submit
+
+    session = Session.create(tmp_path, "grid")
+    points = build_grid({"method": parse_listed("--method", ["full,lora"])}, [0])
+    points = [c.replace(train_subset=64, eval_subset=32, batch_size=16, epochs=1, model="demo", data="demo") for c in points]
+    write_sweep_file(session.path, points, 1, SlurmOptions().to_dict())
+    submit(session.path, [c.extra["sweep"]["point"] for c in points], SlurmOptions(time_min=10), cluster="local")
+    wait_until(lambda: len(list(session.path.glob("runs/*/summary.json"))) == 2, timeout=240, what="both points")
+    statuses = [json.loads(p.read_text())["status"] for p in sorted(session.path.glob("runs/*/summary.json"))]
+    assert statuses == ["finished", "finished"]
+
+
+@pytest.mark.parametrize(("text", "minutes"), [("90", 90), ("1:30", 2), ("02:00:00", 120), ("1-2", 1560),
+                                               ("1-02:30", 1590), ("0:00:01", 1)])
+def test_slurm_time_reads_as_sbatch_does(text, minutes):
+    assert parse_time(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "1:2:3:4", "abc", "", "99999999999", "1-"])
+def test_a_bad_slurm_time_is_refused(text):
+    with pytest.raises(UserError, match="--slurm-time"):
+        parse_time(text)
+
+
+def test_slurm_params_pass_anything_submitit_takes_but_not_our_own_flags_twice():
+    assert parse_params(["cpus_per_task=4", "slurm_account=proj", 'slurm_additional_parameters={"qos": "low"}']) == {
+        "cpus_per_task": 4, "slurm_account": "proj", "slurm_additional_parameters": {"qos": "low"}}
+    with pytest.raises(UserError, match="--slurm-partition"):
+        parse_params(["slurm_partition=gpu"])
+    with pytest.raises(UserError, match="KEY=VALUE"):
+        parse_params(["no-equals"])
+
+
+@pytest.mark.parametrize(("flags", "says"), [
+    (["--executor", "slurm", "--parallel", "2"], "drop --parallel"),
+    (["--executor", "slurm", "--print-commands"], "drop --executor slurm"),
+    (["--slurm-partition", "gpu"], "need --executor slurm"),
+    (["--executor", "slurm", "--slurm-time", "soon"], "--slurm-time 'soon'"),
+    (["--executor", "slurm", "--slurm-array-parallelism", "0"], "--slurm-array-parallelism '0'"),
+    (["--executor", "slurm", "--slurm-param", "timeout_min=5"], "use --slurm-time"),
+])
+def test_slurm_flags_that_make_no_sense_are_one_line_before_anything_is_created(tmp_path, flags, says):
+    result = run_cli("sweep", *TINY, "--method", "full,lora", *flags, "--sessions-dir", str(tmp_path), timeout=60)
+    assert result.returncode == 2 and says in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not list(tmp_path.iterdir()), "nothing created"
+
+
+def test_each_task_decides_from_the_session_what_its_point_needs(tmp_path):
+    """A task SLURM runs twice (requeued), or a point submitted again, never trains a finished point
+    again; one that failed before saving anything starts again; a new one starts in the sweep's
+    session. (An interrupted one resuming from its checkpoint: test_sweep's kill -9 test.)"""
+    session = Session.create(tmp_path, "grid")
+    [config] = build_grid({"method": parse_listed("--method", ["full"])}, [0])
+    config = config.replace(model="demo", data="demo")
+    write_sweep_file(session.path, [config], 1, SlurmOptions().to_dict())
+    point = config.extra["sweep"]["point"]
+    fresh = point_command(session.path, point)
+    assert fresh[fresh.index("--session") + 1] == "grid" and "--resume" not in fresh
+    assert point_command(session.path, "p999") is None, "not a point of this sweep"
+    failed = session.new_run(config)
+    (failed.path / "summary.json").write_text(json.dumps({"status": "failed"}))
+    assert point_command(session.path, point) == fresh, "failed with nothing saved: starts again"
+    finished = session.new_run(config)
+    (finished.path / "summary.json").write_text(json.dumps({"status": "finished"}))
+    assert point_command(session.path, point) is None, "finished: nothing to do"
