@@ -114,3 +114,26 @@ def test_the_compare_loss_chart_shows_the_trend_not_every_step():
     assert len(smoothed) == 100 and smoothed[-1][0] == 1000
     assert all(abs(y - 0.5) < 1e-9 for _, y in smoothed), "each point the mean of its span"
     assert bucket_means([[1, 0.5], [2, float("nan")]]) == [[1, 0.5]], "short series as they are, NaN left out"
+
+
+def test_headless_chromium_shows_each_methods_seed_band(tmp_path):
+    """#29: a sweep's report draws, per method, its chosen setting's mean curve inside a shaded ±1 std
+    band over seeds; in Chromium's picture the band is a visible area of the line's colour, lightened."""
+    from tests.sweep_session import recorded_sweep
+
+    chrome = browser()
+    if chrome is None:
+        pytest.skip("no Chromium here (Debian: apt-get install chromium)")
+    page = report(recorded_sweep(tmp_path / "sessions"))
+    html = page.read_text()
+    assert html.count('class="seed-band"') == 2, "one band per method"
+    assert "full (default), 3 seed(s): mean, ±1 std shaded" in html
+    picture = tmp_path / "sweep.png"
+    subprocess.run([chrome, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--screenshot={picture}",
+                    "--window-size=1100,2600", page.as_uri()], capture_output=True, timeout=120, check=False)
+    assert picture.is_file(), "Chromium wrote no screenshot"
+    line = tuple(int(PALETTE[0][i:i + 2], 16) for i in (1, 3, 5))
+    shade = tuple(round(255 + 0.22 * (c - 255)) for c in line)  # fill-opacity 0.22 over white
+    shaded = count_colour(picture.read_bytes(), shade, tolerance=12)
+    # each band spans ±8 points around its mean over 30 steps: thousands of pixels in both charts
+    assert shaded >= 3000, f"{shaded} shaded pixels"

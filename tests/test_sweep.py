@@ -35,7 +35,7 @@ def test_a_demo_sweep_two_at_once_ends_with_a_verdict(tmp_path):
                  "### Verdict (paired bootstrap", "95% CI", "### Cost", "mean and ±1 std over seeds"):
         assert said in report, said
     html = (tmp_path / "grid" / "report.html").read_text()
-    assert "+1 std" in html and "-1 std" in html and "Sweep: which method is better" in html
+    assert html.count('class="seed-band"') == 2 and "Sweep: which method is better" in html, "a seed band per method"
     data = json.loads((tmp_path / "grid" / "session.json").read_text())
     assert data["sweep"]["finished"] == 12 and len(data["sweep"]["pairs"]) == 1
 

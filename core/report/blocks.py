@@ -50,4 +50,22 @@ class CompareCharts:
     accuracy: dict[str, list[list[float]]] = field(default_factory=dict)
 
 
-Block = Heading | Paragraph | Facts | Table | Charts | CompareCharts
+@dataclass(frozen=True)
+class SeedBand:
+    """One method's chosen setting over its seeds: at each step every seed evaluated, the mean
+    validation accuracy and its standard deviation (0 with one seed)."""
+
+    label: str
+    seeds: int
+    points: list[tuple[float, float, float]]
+    """(step, mean, std)"""
+
+
+@dataclass(frozen=True)
+class SeedBands:
+    """One chart per method: the mean line inside a shaded ±1 std band."""
+
+    bands: list[SeedBand]
+
+
+Block = Heading | Paragraph | Facts | Table | Charts | CompareCharts | SeedBands

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from html import escape
 
+from sst2_tui.core.report.blocks import SeedBand
+
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#999999")
 Series = list[list[float]]
 
@@ -34,9 +36,11 @@ def _label(value: float) -> str:
 
 
 def svg_chart(series: dict[str, Series], title: str, *, y_range: tuple[float, float] | None = None,
-              width: int = 520, height: int = 240) -> str:
+              width: int = 520, height: int = 240, bands: dict[str, list[tuple[float, float, float]]] | None = None) -> str:
     """Lines of several runs on one chart. With `y_range`, the axis starts at the lowest value
-    seen (a 0.80-0.90 climb stays visible), never outside the range."""
+    seen (a 0.80-0.90 climb stays visible), never outside the range. `bands` shades, in a series'
+    colour, the area between a low and a high value at each step: `{label: [(step, low, high)]}`."""
+    bands = bands or {}
     left, right, top, bottom = 44, 12, 22, 30
     legend = [(label, finite(points)) for label, points in series.items()]
     legend_width = max((len(label) for label, _ in legend if label), default=0) * 7 + 24
@@ -46,20 +50,24 @@ def svg_chart(series: dict[str, Series], title: str, *, y_range: tuple[float, fl
              f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff" stroke="#ccc"/>',
              f'<text x="{width / 2}" y="15" text-anchor="middle" font-size="12">{escape(title)}</text>']
     values = [p for _, points in legend for p in points]
+    values += [(x, y) for edges in bands.values() for x, low, high in edges for y in (low, high)
+               if all(math.isfinite(v) for v in (x, low, high))]
     if not values:
         parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="11" fill="#666">'
                      "no values yet</text></svg>")
         return "".join(parts)
     xs, ys = [x for x, _ in values], [y for _, y in values]
-    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    x0, x1 = (min(xs), max(xs)) if max(xs) > min(xs) else (min(xs) - 0.5, min(xs) + 0.5)  # one step: centred
     y0, y1 = min(ys), max(ys)
     if y_range:
         y0, y1 = max(y_range[0], y0 - 0.02), min(y_range[1], y1 + 0.02)
     if y1 <= y0:
         y0, y1 = y0 - 0.5, y1 + 0.5
 
+    scale_x = (plot_right - left) / (x1 - x0)  # pixels per step
+
     def sx(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * (plot_right - left)
+        return left + (x - x0) * scale_x
 
     def sy(y: float) -> float:
         return height - bottom - (y - y0) / (y1 - y0) * (height - bottom - top)
@@ -74,6 +82,15 @@ def svg_chart(series: dict[str, Series], title: str, *, y_range: tuple[float, fl
     parts.append(f'<text x="{(left + plot_right) / 2}" y="{height - 4}" text-anchor="middle" font-size="10">step</text>')
     for index, (label, points) in enumerate(legend):
         color = PALETTE[index % len(PALETTE)]
+        edges = [e for e in bands.get(label, []) if all(math.isfinite(v) for v in e)]
+        if edges:  # up along the high edge, back along the low one (one step: a bar 8 pixels wide)
+            if len(edges) == 1:
+                (x, low, high), = edges
+                outline = [(x - 4 / scale_x, high), (x + 4 / scale_x, high), (x + 4 / scale_x, low), (x - 4 / scale_x, low)]
+            else:
+                outline = [(x, high) for x, _, high in edges] + [(x, low) for x, low, _ in reversed(edges)]
+            parts.append(f'<polygon class="seed-band" fill="{color}" fill-opacity="0.22" stroke="none" points="'
+                         + " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in outline) + '"/>')
         if len(points) == 1:
             (x, y), = points
             parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="4" fill="{color}"/>'
@@ -87,6 +104,13 @@ def svg_chart(series: dict[str, Series], title: str, *, y_range: tuple[float, fl
                          f'stroke-width="3"/><text x="{plot_right + 24}" y="{row + 4}" font-size="11">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def svg_band_chart(band: SeedBand) -> str:
+    """One method's chosen setting: its mean validation accuracy over seeds inside a ±1 std band."""
+    title = f"{band.label}, {band.seeds} seed(s): mean, ±1 std shaded"
+    return svg_chart({"": [(s, m) for s, m, _ in band.points]}, title, y_range=(0.0, 1.0), width=420, height=220,
+                     bands={"": [(s, m - d, m + d) for s, m, d in band.points]})
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from sst2_tui.core.report.charts import svg_chart
-from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table, document
+from sst2_tui.core.report.charts import svg_band_chart, svg_chart
+from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
 
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
          "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}th{background:#f4f4f4}.diff{font-weight:bold;"
@@ -44,6 +44,8 @@ def _render(block: Block) -> str:
             return ""
         return ('<div class="charts">' + svg_chart(block.accuracy, "validation accuracy by step", y_range=(0.0, 1.0))
                 + svg_chart(block.loss, "training loss by step (smoothed)") + "</div>")
+    if isinstance(block, SeedBands):
+        return '<div class="charts">' + "".join(svg_band_chart(band) for band in block.bands) + "</div>"
     if isinstance(block, Charts):
         small = {"width": 360, "height": 160}
         return ('<div class="charts">' + svg_chart({"": block.loss}, "training loss", **small)

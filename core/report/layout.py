@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table
+from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table
 from sst2_tui.core.report.charts import finite
 from sst2_tui.core.report.compare import COLUMNS, run_notes, setting_text, settings_of
 from sst2_tui.core.report.sweep_layout import sweep_blocks
@@ -16,7 +16,7 @@ from sst2_tui.core.report.sweep_layout import sweep_blocks
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
               "at 90% on SST-2's 872. Differences smaller than two standard errors are not evidence.")
 
-__all__ = ["Block", "Charts", "CompareCharts", "Facts", "Heading", "Paragraph", "Table"]  # the renderers import them here
+__all__ = ["Block", "Charts", "CompareCharts", "Facts", "Heading", "Paragraph", "SeedBands", "Table"]  # the renderers import them here
 
 SHORT_PATH = 32
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from sst2_tui.core.report.charts import text_sparkline
-from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Table, document
+from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
@@ -39,6 +39,10 @@ def _render(block: Block) -> list[str]:
     if isinstance(block, CompareCharts):
         lines = [f"- {md_escape(run_id)}: `{text_sparkline(points)}` {_last(points)}" for run_id, points in block.accuracy.items()]
         return ["Validation accuracy by run, left to right:", "", *lines, ""] if lines else []
+    if isinstance(block, SeedBands):
+        lines = [f"- {md_escape(band.label)}, {band.seeds} seed(s): `{text_sparkline([(s, m) for s, m, _ in band.points])}` "
+                 f"ends at {100 * band.points[-1][1]:.1f} ± {100 * band.points[-1][2]:.1f}" for band in block.bands]
+        return ["Mean validation accuracy over seeds, left to right (± one std at the end):", "", *lines, ""]
     if isinstance(block, Charts):
         lines = [f"Loss: `{text_sparkline(block.loss)}`"] if block.loss else []
         lines += [f"Validation accuracy: `{text_sparkline(block.accuracy)}`"] if block.accuracy else []

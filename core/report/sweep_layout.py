@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from sst2_tui.core.report.blocks import Block, CompareCharts, Heading, Paragraph, Table
+from sst2_tui.core.report.blocks import Block, Heading, Paragraph, SeedBand, SeedBands, Table
 
 N1_NOTE = "n=1: no spread"
 
@@ -22,10 +22,10 @@ def _mean_std(mean: float | None, std: float | None, n: int) -> str:
     return f"{100 * mean:.1f} ± {100 * std:.1f}" if std is not None else f"{100 * mean:.1f} ({N1_NOTE})"
 
 
-def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, list[list[float]]]:
-    """Per method, its chosen setting's validation curve: mean, mean + std and mean - std at each
-    step every seed evaluated (three lines: the band between the outer two)."""
-    lines: dict[str, list[list[float]]] = {}
+def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[SeedBand]:
+    """Per method, its chosen setting's validation curve over seeds: mean and std at each step that
+    every seed evaluated."""
+    bands = []
     for chosen in sweep.get("chosen", []):
         curves = [dict((int(step), acc) for step, acc in run["accuracy_curve"]) for run in runs
                   if (s := (run["config"].get("extra") or {}).get("sweep")) and s.get("method") == chosen["method"]
@@ -33,13 +33,10 @@ def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, l
         steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
         if not steps:
             continue
-        means = [statistics.fmean(c[step] for c in curves) for step in steps]
-        stds = [statistics.stdev(c[step] for c in curves) if len(curves) > 1 else 0.0 for step in steps]
-        name = f"{chosen['method']} ({chosen['setting']})"
-        lines[f"{name} mean"] = [[s, m] for s, m in zip(steps, means, strict=True)]
-        lines[f"{name} +1 std"] = [[s, m + d] for s, m, d in zip(steps, means, stds, strict=True)]
-        lines[f"{name} -1 std"] = [[s, m - d] for s, m, d in zip(steps, means, stds, strict=True)]
-    return lines
+        points = [(float(step), statistics.fmean(c[step] for c in curves),
+                   statistics.stdev(c[step] for c in curves) if len(curves) > 1 else 0.0) for step in steps]
+        bands.append(SeedBand(f"{chosen['method']} ({chosen['setting']})", len(curves), points))
+    return bands
 
 
 def sweep_blocks(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[Block]:
@@ -72,5 +69,5 @@ def sweep_blocks(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[Bloc
     bands = seed_bands(sweep, runs)
     if bands:
         blocks += [Heading(3, "Best settings: validation accuracy, mean and ±1 std over seeds"),
-                   CompareCharts({}, bands)]
+                   SeedBands(bands)]
     return blocks
