@@ -146,3 +146,15 @@ async def test_every_setting_that_differs_can_be_scrolled_into_view_at_80x24(tmp
             await pilot.press("down")
             await pilot.pause(0.02)
         assert not [k for k in keys if k not in seen], "never shown"
+
+
+async def test_without_colour_the_compare_chart_tells_runs_apart_by_marker(tmp_path, monkeypatch):
+    """#28 rough edge: with NO_COLOR every line was the same braille; now each run has its marker."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(tmp_path, FakeEngine(steps=20), [CONFIG, CONFIG.replace(method="lora")])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.views) == 2 and app.views[-1].status == "finished")
+        await pilot.press("r")
+        await pilot.pause(0.5)
+        legend = [line for line in screen_lines(app) if "01-full" in line or "02-lora" in line]
+        assert any("x 02-lora" in line for line in legend), legend

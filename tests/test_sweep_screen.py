@@ -43,3 +43,33 @@ async def test_g_shows_the_grid_and_enter_follows_a_running_point(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
         await wait_for(pilot, lambda: "of 4 runs finished" in str(app.screen.query_one("#sweep-title", Label).render())
                        and not str(app.screen.query_one("#sweep-title", Label).render()).startswith("Sweep sw: 0 "))
+
+
+async def test_c_shows_each_methods_best_setting_over_seeds_at_80x24(tmp_path):
+    """#29 item 4 in the app: one chart per method, its mean curve between dotted ±1 std edges."""
+    from sst2_tui.tui.widgets.curve import Curve
+    from tests.screen_text import screen_lines
+    from tests.sweep_session import recorded_sweep
+
+    sessions = tmp_path / "sessions"
+    sweep = recorded_sweep(sessions, "sw")
+    app = SST2App(sessions, launcher=ThreadLauncher(FakeEngine()), queue=[], device_probe=lambda: FIXED_DEVICE,
+                  watch=sweep.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: len(app.screen.query(Curve)) == 2)
+        full, lora = app.screen.query(Curve)
+        await wait_for(pilot, lambda: set(full._series) == set(lora._series) == {"mean", "+1 std", "-1 std"})
+        assert [round(y, 2) for _, y in full._series["mean"]] == [0.55, 0.65, 0.75, 0.8]
+        assert [round(y, 2) for _, y in lora._series["mean"]] == [0.5, 0.55, 0.6, 0.65]
+        assert [round(y, 2) for _, y in full._series["+1 std"]] == [0.63, 0.73, 0.83, 0.88], "±1 std of -8, 0, +8 points"
+        assert full._markers == {"+1 std": "dot", "-1 std": "dot"}
+        await pilot.pause(0.3)
+        text = "\n".join(screen_lines(app))
+        assert "full (default), 3 seed(s)" in text and "lora (default), 3 seed(s)" in text
+        assert "6 of 6 runs finished" in text and full.region.height >= 8, "grid and charts both fit 80x24"
+        await pilot.press("c")
+        await pilot.pause(0.1)
+        assert app.screen.query_one("#sweep-running").display and not app.screen.query_one("#sweep-curves").display

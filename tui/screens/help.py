@@ -24,7 +24,7 @@ KEYS = [
     ("b", "browse past sessions (Enter opens one; u there resumes an interrupted or died run)"),
     ("t", "try a sentence: a live run answers at its next step; a finished run's exported model answers"),
     ("g", "a sweep's grid (in a sweep's session): methods x settings, done of all, mean accuracy so far, "
-          "and the running points (Enter follows one)"),
+          "and the running points (Enter follows one); c there: each method's best setting over seeds, mean ±1 std"),
     ("1 2 3", "apply a fix offered by the NaN banner"),
     ("?", "this help"),
     ("q", "quit (while a run is active: leave it training, come back with sst2-tui attach; or stop it); "

@@ -1,7 +1,8 @@
 """`g`: a sweep as a grid (methods x settings: state, runs done of all, mean accuracy so far) and its
 running points, one line each with their last loss and accuracy; Enter on one follows it on the
-dashboard, where space, l, e and s steer it as any run. Read from the session on a worker thread
-once a second."""
+dashboard, where space, l, e and s steer it as any run. `c` shows instead one chart per method: its
+best setting's mean validation curve over seeds between dotted ±1 std edges (the report's bands).
+Read from the session on a worker thread once a second."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
+
+from sst2_tui.tui.widgets.curve import Curve
 
 
 class FollowPoint(Message):
@@ -28,18 +32,22 @@ def _pct(value: float | None) -> str:
 
 
 class SweepScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("c", "toggle_curves", "Curves/running")]
 
     def __init__(self, session_path: Path) -> None:
         super().__init__()
         self.session_path = session_path
         self.going: list[dict] = []
+        self.curves_shown = False
 
     def compose(self) -> ComposeResult:
         yield Label(f"Sweep {self.session_path.name}: reading...", id="sweep-title")
         yield DataTable(id="sweep-grid", cursor_type="none", zebra_stripes=True)
         yield Label("Running now (Enter follows the highlighted one)", id="sweep-running-title")
         yield DataTable(id="sweep-running", cursor_type="row")
+        yield Label("Best setting per method: mean validation accuracy over seeds, ±1 std dotted",
+                    id="sweep-curves-title")
+        yield Horizontal(id="sweep-curves")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -54,8 +62,39 @@ class SweepScreen(Screen):
         from sst2_tui.core.storage.sessions import Session
         from sst2_tui.core.sweep.state import grid_state
 
-        state = grid_state(Session.open(self.session_path))
+        session = Session.open(self.session_path)
+        state = grid_state(session)
         self.app.call_from_thread(self._show, state)
+        if self.curves_shown:
+            from sst2_tui.core.report.content import session_data
+            from sst2_tui.core.report.sweep_layout import seed_bands
+
+            data = session_data(session)
+            bands = seed_bands(data["sweep"], data["runs"]) if data.get("sweep") else []
+            self.app.call_from_thread(self._show_bands, bands)
+
+    def action_toggle_curves(self) -> None:
+        self.curves_shown = not self.curves_shown
+        self.set_class(self.curves_shown, "-curves")
+        if self.curves_shown:
+            self.refresh_grid()
+
+    def _show_bands(self, bands: list) -> None:
+        box = self.query_one("#sweep-curves", Horizontal)
+        title = self.query_one("#sweep-curves-title", Label)
+        if not bands:
+            title.update("Best setting per method: no point has finished yet")
+            return
+        title.update("Best setting per method: mean validation accuracy over seeds, ±1 std dotted")
+        charts = list(box.query(Curve))
+        for band, index in zip(bands, range(len(bands)), strict=True):
+            if index >= len(charts):
+                charts.append(Curve(f"{band.label}, {band.seeds} seed(s)", y_range=(0.0, 1.0)))
+                box.mount(charts[-1])
+            mean = [(int(s), m) for s, m, _ in band.points]
+            charts[index].show_series({"mean": mean, "+1 std": [(int(s), m + d) for s, m, d in band.points],
+                                       "-1 std": [(int(s), m - d) for s, m, d in band.points]},
+                                      markers={"+1 std": "dot", "-1 std": "dot"})
 
     def _show(self, state: dict) -> None:
         self.query_one("#sweep-title", Label).update(

@@ -7,6 +7,8 @@ changed, from at most ~2 points per column (the braille resolution), never on a 
 
 from __future__ import annotations
 
+import os
+
 from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
@@ -29,6 +31,8 @@ def step_ticks(first: int, last: int, count: int) -> list[int]:
 
 
 Series = list[tuple[int, float]]
+# Without colour (NO_COLOR) the lines of a compare chart differ by their marker, named in the legend.
+NO_COLOR_MARKERS = ("braille", "x", "o", "+", "*", "#", "@", "%")
 
 
 def finite_points(points: Series) -> Series:
@@ -43,16 +47,20 @@ class Curve(PlotextPlot):
         self._title = title
         self._y_range = y_range
         self._series: dict[str, Series] = {}
+        self._markers: dict[str, str] = {}
         self._cache_key: tuple | None = None
         self._cache: Text | None = None
 
     def show(self, points: Series) -> None:
         self.show_series({"": points})
 
-    def show_series(self, series: dict[str, Series]) -> None:
+    def show_series(self, series: dict[str, Series], markers: dict[str, str] | None = None) -> None:
+        """`markers`: a series' own plotext marker (a band's edges drawn dotted); by default braille
+        lines told apart by colour, or by marker where there is no colour (NO_COLOR)."""
         if {k: (len(v), v[-1:]) for k, v in series.items()} == {k: (len(v), v[-1:]) for k, v in self._series.items()}:
             return
         self._series = {label: list(points) for label, points in series.items()}
+        self._markers = dict(markers or {})
         self.refresh()
 
     def render(self) -> RenderResult:
@@ -84,10 +92,12 @@ class Curve(PlotextPlot):
             plt.ylim(max(low, min(ys) - 0.02), min(high, max(ys) + 0.02) if max(ys) > min(ys) else high)
         ticks = step_ticks(min(xs), max(xs), max(2, self.size.width // 12))
         plt.xticks(ticks, [str(t) for t in ticks])  # steps are whole numbers: never "131.8"
-        for label, points in drawn.items():
+        plain = "NO_COLOR" in os.environ and len(drawn) > 1
+        for index, (label, points) in enumerate(drawn.items()):
             px, py = [x for x, _ in points], [y for _, y in points]
             name = label or None  # one unlabelled series: no legend
+            marker = self._markers.get(label) or (NO_COLOR_MARKERS[index % len(NO_COLOR_MARKERS)] if plain else "braille")
             if len(points) == 1:  # a single evaluation (the `evaluate` method): a visible dot
-                plt.scatter(px, py, marker="dot", label=name)
+                plt.scatter(px, py, marker="dot" if marker == "braille" else marker, label=name)
             else:
-                plt.plot(px, py, marker="braille", label=name)
+                plt.plot(px, py, marker=marker, label=name)
