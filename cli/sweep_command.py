@@ -108,10 +108,10 @@ def _check_executor(args: argparse.Namespace) -> None:
 
 def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     from sst2_tui.core.run.queue_runner import ensure_queue_runner
-    from sst2_tui.core.storage.queue_file import SessionQueue
     from sst2_tui.core.storage.sessions import Session
     from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
-    from sst2_tui.core.sweep.state import requeue_unfinished, sweep_settings, write_sweep_file
+    from sst2_tui.core.sweep.start import create_sweep, describe_grid
+    from sst2_tui.core.sweep.state import requeue_unfinished, sweep_settings
 
     parallel = _parallel(args.parallel)
     _check_executor(args)
@@ -136,20 +136,12 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         for config in points:
             print(shlex.join(["sst2-tui", "run", *run_argv(config), "--session", name, *where, "--quiet"]))
         return EXIT_OK
-    session = Session.create(sessions_dir, args.session, label="sweep")
-    if SessionQueue(session.path).items() or session.run_folders():
-        raise UserError(f"sweep: {session.path} already holds runs; a sweep gets a session of its own "
-                        f"(another --session, or `sweep --resume {session.path}`)")
-    write_sweep_file(session.path, points, parallel, slurm.to_dict() if slurm else None)
-    methods = sorted({c.method for c in points})
-    settings = len({(c.method, c.extra["sweep"]["setting"]) for c in points})
+    session = create_sweep(sessions_dir, args.session, points, parallel, slurm.to_dict() if slurm else None)
     where = "as a SLURM job array" if slurm else f"{parallel} at once"
-    print(f"sst2-tui sweep: {len(points)} runs ({settings} settings of {', '.join(methods)} x {len(_seeds(args.seeds))} "
-          f"seed(s)), {where}, in {session.path}", flush=True)
+    print(f"sst2-tui sweep: {describe_grid(points)}, {where}, in {session.path}", flush=True)
     if slurm:
         _submit(session.path, [c.extra["sweep"]["point"] for c in points], slurm)
     else:
-        SessionQueue(session.path).add(*({"config": config.to_dict()} for config in points))
         ensure_queue_runner(session.path)
     if args.detach:
         print(json.dumps({"session_dir": str(session.path), "runs": len(points)}), flush=True)

@@ -25,6 +25,7 @@ from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.validated import read_config
 from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.desktop_notice import in_tmux, notice_sequences
+from sst2_tui.tui.form_sweep import SweepRequest
 from sst2_tui.tui.messages import (
     DeviceDetected,
     EngineEvent,
@@ -194,6 +195,19 @@ class SST2App(App):
         self._refresh()
         self._start_worker_if_needed()
 
+    def _start_sweep(self, request: SweepRequest) -> None:
+        """A sweep from the form: a session of its own, which becomes this window's."""
+        points = [p.replace(notify=p.notify or self.notify_command) for p in request.points] if self.notify_command \
+            else request.points
+        try:
+            session = self.watcher.add_sweep(points)
+        except (UserError, OSError) as error:
+            self.notify(f"Sweep not started: {error}", severity="error", markup=False)
+            return
+        self.notify(f"Sweep of {len(points)} runs in {session.path}; g shows its grid", markup=False)
+        self._refresh()
+        self._start_worker_if_needed()
+
     def _add(self, *items: Queued) -> bool:
         """Into the session's queue on disk (or, for another session's run, to follow); a session
         that cannot be written is said, and nothing is queued."""
@@ -358,8 +372,11 @@ class SST2App(App):
 
     # -- keys ----------------------------------------------------------------------------------------
     def action_new_run(self) -> None:
-        def queue(configs: list[RunConfig] | None) -> None:
-            if configs:
+        def queue(configs: list[RunConfig] | SweepRequest | None) -> None:
+            if isinstance(configs, SweepRequest):
+                self.last_form = configs.points[0]
+                self._start_sweep(configs)
+            elif configs:
                 self.last_form = configs[0]  # the next form starts from what was typed, even if the run fails
                 self._add(*configs)
                 self._refresh()

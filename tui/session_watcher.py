@@ -179,6 +179,15 @@ class SessionWatcher:
         # the worker starts the session's queue runner when none runs (`_session_busy`): a process
         # to spawn, never on the UI thread
 
+    def add_sweep(self, points: list[RunConfig]) -> Session:
+        """A sweep's session of its own, its points queued there; it becomes the window's session
+        (a run followed now trains on, in its own session)."""
+        from sst2_tui.core.sweep.start import create_sweep
+
+        session = create_sweep(self.sessions_dir, None, points, 1)
+        self.session, self._runs_before = session, set()
+        return session
+
     def watch_existing(self, session_path: Path) -> None:
         """Make an existing session the window's: it follows the runs that start there from now on."""
         self._adopt(Session.open(session_path))

@@ -16,7 +16,10 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from sst2_tui.core.config import FORM_FIELDS, ConfigError, RunConfig, format_rate, options, shown_default, value_type
 from sst2_tui.core.data.loading import data_path_problem
+from sst2_tui.core.errors import UserError
 from sst2_tui.core.hub import model_path_problem
+from sst2_tui.core.sweep.start import describe_grid
+from sst2_tui.tui.form_sweep import SweepRequest, form_grid, is_listed, list_items
 from sst2_tui.tui.run_queue import settings_line
 
 # Built from RunConfig's fields: their labels, placeholders, choices and value types.
@@ -87,7 +90,7 @@ def path_errors(config: RunConfig) -> dict[str, str]:
     return {name: problem for name, problem in problems.items() if problem}
 
 
-class NewRunScreen(ModalScreen[list[RunConfig] | None]):
+class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, initial: RunConfig | None = None) -> None:
@@ -97,7 +100,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Label("New run: Enter or Start queues it; Run all three queues full, trainer and lora with these "
-                        "settings; Escape cancels.")
+                        "settings; comma lists (lr 3e-4,1e-3; seed 0,1,2) make a sweep; Escape cancels.")
             # not focusable: the screen's first focus (AUTO_FOCUS) lands on the first field, at once
             with VerticalScroll(id="fields", can_focus=False):
                 for name, choices in SELECTS:
@@ -121,16 +124,32 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
         values.update({name: self.query_one(f"#f-{name}", Input).value for name, _, _ in TEXT_FIELDS})
         return values
 
-    def validate(self, check_paths: bool = False) -> RunConfig | None:
-        """The config, or None with every problem shown: each bad field marked, one line each."""
+    def validate(self, check_paths: bool = False, all_three: bool = False) -> RunConfig | SweepRequest | None:
+        """The config (or, with comma lists in fields, the sweep), or None with every problem shown:
+        each bad field marked, one line each."""
         values = self._values()
-        errors = field_errors(values)
+        listed = {name: text.strip() for name, text in values.items() if is_listed(text)}
+        plain = {name: text for name, text in values.items() if name not in listed}
+        errors = field_errors(plain)
+        for name, text in listed.items():  # each listed value checked as the field checks one
+            try:
+                problems = [field_errors({name: item}).get(name) for item in list_items(label(name), text)]
+            except UserError as error:
+                problems = [str(error)]
+            if any(problems):
+                errors[name] = next(p for p in problems if p)
         config: RunConfig | None = None
+        sweep: SweepRequest | None = None
         if not errors:
             try:
-                config = parse_form(values)
+                config = parse_form({**plain, **{name: list_items(name, text)[0] for name, text in listed.items()}})
+                if listed:
+                    methods = ["full", "trainer", "lora"] if all_three else [values["method"]]
+                    sweep = SweepRequest(form_grid({k: _typed(k, v) for k, v in plain.items()}, listed, methods))
             except ConfigError as error:  # a rule across fields (e.g. --merge is for lora)
                 errors[error.field] = f"{label(error.field)}: {str(error).removeprefix(error.field).strip()}"
+            except UserError as error:
+                errors[next(iter(listed))] = str(error)
         blocking = bool(errors)  # a value the form can see is wrong: Start stays disabled until it is fixed
         if config is not None and check_paths:
             errors.update(path_errors(config))
@@ -140,15 +159,16 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
             self.query_one(f"#f-{name}").add_class("-invalid")
         # no problem: the final settings in one line, read before Enter queues them (keys pasted in a
         # burst can be lost upstream in Textual; README, known issues)
-        self.query_one("#form-error", Static).update("\n".join(errors.values()) if errors or config is None
-                                                     else settings_line(config))
+        summary = (f"Sweep: {describe_grid(sweep.points)}, one at a time, in a session of its own (g shows it)"
+                   if sweep else settings_line(config) if config else "")
+        self.query_one("#form-error", Static).update("\n".join(errors.values()) if errors or config is None else summary)
         self.query_one("#form-error", Static).set_class(not errors and config is not None, "-summary")
         for button in self.query(Button).filter("#start, #all-three"):
             button.disabled = blocking
         if errors:
             self.query_one(f"#f-{next(iter(errors))}").scroll_visible(animate=False)
             return None
-        return config
+        return sweep or config
 
     def on_mount(self) -> None:
         # No focus() here: it is applied later, and a Tab typed before it would be undone by it.
@@ -171,10 +191,12 @@ class NewRunScreen(ModalScreen[list[RunConfig] | None]):
             self._start(all_three=event.button.id == "all-three")
 
     def _start(self, all_three: bool) -> None:
-        config = self.validate(check_paths=True)
+        config = self.validate(check_paths=True, all_three=all_three)
         if config is None:
             return
-        if all_three:
+        if isinstance(config, SweepRequest):
+            self.dismiss(config)
+        elif all_three:
             self.dismiss([config.replace(method=m) for m in ("full", "trainer", "lora")])
         else:
             self.dismiss([config])

@@ -1,0 +1,35 @@
+"""A sweep begins: a session of its own, its `sweep.json`, and (run here) its points in the queue.
+What `sst2-tui sweep` and the app's form (comma lists in its fields) both do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.sweep.state import write_sweep_file
+
+
+def create_sweep(sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
+                 slurm: dict[str, Any] | None = None) -> Session:
+    """The sweep's session, with its points queued for its queue runner (with `slurm`: none queued,
+    SLURM runs them). An existing session that holds runs is refused: a sweep is a session of its own."""
+    session = Session.create(sessions_dir, name, label="sweep")
+    if SessionQueue(session.path).items() or session.run_folders():
+        raise UserError(f"sweep: {session.path} already holds runs; a sweep gets a session of its own "
+                        f"(another --session, or `sweep --resume {session.path}`)")
+    write_sweep_file(session.path, points, parallel, slurm)
+    if slurm is None:
+        SessionQueue(session.path).add(*({"config": config.to_dict()} for config in points))
+    return session
+
+
+def describe_grid(points: list[RunConfig]) -> str:
+    """`12 runs (4 settings of full, lora x 3 seed(s))`."""
+    methods = sorted({c.method for c in points})
+    settings = len({(c.method, c.extra["sweep"]["setting"]) for c in points})
+    seeds = len({c.extra["sweep"]["seed"] for c in points})
+    return f"{len(points)} runs ({settings} settings of {', '.join(methods)} x {seeds} seed(s))"

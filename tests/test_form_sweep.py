@@ -1,0 +1,56 @@
+"""#29 item 5: `n` starts a sweep: comma lists in the form's fields (as `sst2-tui sweep` reads its
+flags), the seed field's list innermost, "Run all three" across the methods; a session of its own,
+which the window then shows (`g`)."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import Input
+
+from sst2_tui.tui.screens.new_run import NewRunScreen
+from sst2_tui.tui.screens.sweep import SweepScreen
+from tests.fake_engine import FakeEngine
+from tests.test_app import make_app, wait_for
+from tests.test_form import error_lines, open_form
+
+
+async def test_comma_lists_in_the_form_start_a_sweep_in_a_session_of_its_own(tmp_path):
+    app = make_app(tmp_path, FakeEngine(steps=10), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-lr", Input).value = "3e-4, 1e-3"
+        form.query_one("#f-seed", Input).value = "0,1"
+        await pilot.pause(0.1)
+        assert error_lines(form) == ["Sweep: 4 runs (2 settings of full x 2 seed(s)), one at a time, in a session of "
+                                     "its own (g shows it)"]
+        form.query_one("#f-lr", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NewRunScreen))
+        [session] = [p for p in (tmp_path / "sessions").iterdir() if p.is_dir()]
+        sweep = json.loads((session / "sweep.json").read_text())
+        assert [(p["lr"], p["seed"]) for p in sweep["points"]] == [(3e-4, 0), (3e-4, 1), (1e-3, 0), (1e-3, 1)]
+        assert {p["extra"]["sweep"]["setting"] for p in sweep["points"]} == {"lr=3e-4", "lr=1e-3"}
+        await wait_for(pilot, lambda: len(app.views) == 4 and all(v.status == "finished" for v in app.views), timeout=60)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        await wait_for(pilot, lambda: "4 of 4 runs finished" in str(app.screen.query_one("#sweep-title").render()))
+
+
+async def test_a_bad_value_in_a_list_names_the_field_and_run_all_three_sweeps_the_methods(tmp_path):
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-lr", Input).value = "3e-4,abc"
+        await pilot.pause(0.1)
+        assert error_lines(form) == ["learning rate: 'abc' is not a number"] and form.query_one("#start").disabled
+        form.query_one("#f-lr", Input).value = "full=1e-4,3e-4 lora=1e-3"
+        form.query_one("#f-epochs", Input).value = "1"
+        await pilot.pause(0.1)
+        assert not form.query_one("#start").disabled
+        await pilot.click("#all-three")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NewRunScreen))
+        [session] = [p for p in (tmp_path / "sessions").iterdir() if p.is_dir()]
+        points = json.loads((session / "sweep.json").read_text())["points"]
+        assert [(p["method"], p["lr"], p["epochs"]) for p in points] == [
+            ("full", 1e-4, 1), ("full", 3e-4, 1), ("trainer", None, 1), ("lora", 1e-3, 1)]

@@ -1,0 +1,44 @@
+"""A sweep from the new-run form: a field given as a comma list (`3e-4,1e-3`) or per method
+(`full=1e-5 lora=1e-4`) makes the form's settings a grid, as `sst2-tui sweep` reads its flags; the
+seed field's list is the innermost axis; "Run all three" sweeps the three methods. Each listed
+value is checked as the field checks one value, so a message names the field as the form shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.sweep.grid import Listed, build_grid, parse_listed
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """What the form hands the app for a sweep: every point, labelled (`extra["sweep"]`)."""
+
+    points: list[RunConfig]
+
+
+def is_listed(text: str) -> bool:
+    return "," in text or "=" in text
+
+
+def list_items(name: str, text: str) -> list[str]:
+    """Every value a listed field names (`full=1e-5,3e-5 lora=1e-4` gives three); UserError if none."""
+    listed = parse_listed(name, text.split())
+    return [*listed.general, *(v for values in listed.per_method.values() for v in values)]
+
+
+def form_grid(plain: dict[str, str], listed: dict[str, str], methods: list[str]) -> list[RunConfig]:
+    """The grid of the form's fields: `plain` one value each (empty ones left to their defaults),
+    `listed` the fields given as lists, `methods` the one chosen or all three. UserError if it makes
+    no sense (an empty grid, a rule across fields)."""
+    axes: dict[str, Listed] = {name: Listed([text], {}) for name, text in plain.items() if text and name != "seed"}
+    axes.update({name: parse_listed(name, text.split()) for name, text in listed.items() if name != "seed"})
+    axes["method"] = Listed(methods, {})
+    seed_text = listed.get("seed") or plain.get("seed") or "0"
+    try:
+        seeds = list(dict.fromkeys(int(s) for s in seed_text.split(",") if s.strip()))
+    except ValueError:
+        raise UserError(f"seed: {seed_text!r} is not a comma list of whole numbers") from None
+    return build_grid(axes, seeds or [0])
