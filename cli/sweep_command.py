@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import shutil
 import time
 from pathlib import Path
 
@@ -136,11 +137,19 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         for config in points:
             print(shlex.join(["sst2-tui", "run", *run_argv(config), "--session", name, *where, "--quiet"]))
         return EXIT_OK
+    if slurm:
+        from sst2_tui.core.sweep.slurm import check_cluster
+
+        check_cluster()
     session = create_sweep(sessions_dir, args.session, points, parallel, slurm.to_dict() if slurm else None)
     where = "as a SLURM job array" if slurm else f"{parallel} at once"
     print(f"sst2-tui sweep: {describe_grid(points)}, {where}, in {session.path}", flush=True)
     if slurm:
-        _submit(session.path, [c.extra["sweep"]["point"] for c in points], slurm)
+        try:
+            _submit(session.path, [c.extra["sweep"]["point"] for c in points], slurm)
+        except UserError:
+            shutil.rmtree(session.path, ignore_errors=True)  # nothing ran: leave no empty sweep behind
+            raise
     else:
         ensure_queue_runner(session.path)
     if args.detach:
@@ -160,9 +169,10 @@ def _submit(session_path: Path, points: list[str], slurm) -> None:
 def resume_on_slurm(session, detach: bool) -> int:
     """Submit again, as a new array, only the points that neither finished nor are going; refused while
     the sweep's last array still has tasks in SLURM (they would run the same points twice)."""
-    from sst2_tui.core.sweep.slurm import SlurmOptions, job_is_queued, last_submission
+    from sst2_tui.core.sweep.slurm import SlurmOptions, check_cluster, job_is_queued, last_submission
     from sst2_tui.core.sweep.state import sweep_settings, unfinished_points
 
+    check_cluster()
     last = last_submission(session.path)
     if last and last.get("cluster") == "slurm" and job_is_queued(last["job_id"]):
         raise UserError(f"sweep --resume: SLURM job {last['job_id']} of this sweep still has tasks queued or running; "

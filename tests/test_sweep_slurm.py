@@ -123,3 +123,17 @@ def test_each_task_decides_from_the_session_what_its_point_needs(tmp_path):
     finished = session.new_run(config)
     (finished.path / "summary.json").write_text(json.dumps({"status": "finished"}))
     assert point_command(session.path, point) is None, "finished: nothing to do"
+
+
+def test_where_slurm_does_not_answer_the_sweep_is_one_line_and_leaves_nothing(tmp_path):
+    import os
+    from pathlib import Path
+
+    if Path("/etc/slurm/slurm.conf").exists() or Path("/etc/slurm-llnl/slurm.conf").exists():
+        pytest.skip("this machine has a configured SLURM, which may answer")
+    env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
+    result = run_cli("sweep", *TINY, "--method", "full", "--executor", "slurm", "--sessions-dir", str(tmp_path / "s"),
+                     env=env, timeout=60)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "sweep --executor slurm: " in result.stderr and "login node" in result.stderr
+    assert not (tmp_path / "s").exists(), "no empty sweep session left behind"

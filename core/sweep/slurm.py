@@ -107,9 +107,6 @@ def submit(session_path: Path, points: list[str], options: SlurmOptions, cluster
 
     from sst2_tui.core.sweep.point_task import run_point
 
-    if cluster == "slurm" and shutil.which("sbatch") is None:
-        raise UserError("sweep --executor slurm: no sbatch on this machine's PATH; run the sweep on the "
-                        "cluster's login node (or use --print-commands for another scheduler)")
     folder = session_path / SLURM_FOLDER / "%j"
     try:
         executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
@@ -121,11 +118,31 @@ def submit(session_path: Path, points: list[str], options: SlurmOptions, cluster
     except (subprocess.CalledProcessError, submitit.core.utils.FailedJobError, OSError) as error:
         said = getattr(error, "output", b"") or b""
         said = said.decode(errors="replace") if isinstance(said, bytes) else str(said)
-        detail = (said.strip().splitlines() or [str(error)])[-1]
-        raise UserError(f"sweep --executor slurm: sbatch failed: {detail[:300]}") from None
+        raise UserError(f"sweep --executor slurm: sbatch failed: {last_line(said) or last_line(str(error))}") from None
     job_id = str(jobs[0].job_id).split("_")[0] if jobs else ""
     record_submission(session_path, job_id, points, cluster)
     return job_id
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def check_cluster() -> None:
+    """Before anything is created: SLURM's commands are here and its controller answers (else one
+    line, with SLURM's own last word on why)."""
+    if shutil.which("sbatch") is None or shutil.which("squeue") is None:
+        raise UserError("sweep --executor slurm: no sbatch/squeue on this machine's PATH; run the sweep on the "
+                        "cluster's login node (or use --print-commands for another scheduler)")
+    try:
+        answer = subprocess.run(["squeue", "-h", "-o", "%i", "-j", "0"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        raise UserError("sweep --executor slurm: the SLURM controller did not answer squeue in 20 s; "
+                        "run the sweep on the cluster's login node") from None
+    if answer.returncode != 0 and "invalid job id" not in answer.stderr.lower():
+        raise UserError(f"sweep --executor slurm: SLURM does not answer here ({last_line(answer.stderr) or 'squeue failed'}); "
+                        "run the sweep on the cluster's login node")
 
 
 def record_submission(session_path: Path, job_id: str, points: list[str], cluster: str) -> None:
