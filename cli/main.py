@@ -102,7 +102,8 @@ def sessions_dir_from(args: argparse.Namespace) -> Path:
     from sst2_tui.core.storage.sessions import default_sessions_dir
 
     chosen = getattr(args, "sub_sessions_dir", None) or args.sessions_dir
-    return chosen if chosen is not None else default_sessions_dir()
+    # absolute: every path the tool prints (sessions, run folders, reports) can be copied from any folder
+    return (chosen if chosen is not None else default_sessions_dir()).expanduser().absolute()
 
 
 def session_with_work(path: Path) -> bool:

@@ -148,10 +148,17 @@ def _run_command(args: argparse.Namespace) -> int:
         sys.stderr.write("sst2-tui run: --seeds under torchrun: start one data-parallel run per seed\n")
         return EXIT_BAD_INPUT
 
+    from sst2_tui.core.data.loading import data_path_problem
+    from sst2_tui.core.errors import ModelError, UserError
+    from sst2_tui.core.hub import model_path_problem
     from sst2_tui.core.run.runner import execute
     from sst2_tui.core.storage.sessions import Session, default_sessions_dir
 
-    sessions_dir = args.run_sessions_dir or args.sessions_dir or default_sessions_dir()
+    if problem := model_path_problem(configs[0].model):  # a typo is one line, and leaves no session behind
+        raise ModelError(problem)
+    if problem := data_path_problem(configs[0].data):
+        raise UserError(problem)
+    sessions_dir = (args.run_sessions_dir or args.sessions_dir or default_sessions_dir()).expanduser().absolute()
     label = f"{configs[0].method}-{configs[0].model.rstrip('/').split('/')[-1]}"
     session = Session.create(sessions_dir, args.session, label=label)
     handle.on_folder = lambda folder: _on_folder(folder, session.path, configs[0])

@@ -45,7 +45,7 @@ async def test_at_60x20_the_numbers_and_the_way_out_stay_on_screen(tmp_path):
         await pilot.pause(0.6)
         lines = screen_lines(app)
         assert any("mem 512 MB" in line for line in lines), "memory is not pushed off by the throughput"
-        assert lines[-1].startswith("? Help q Quit")
+        assert lines[-1].startswith("? Help space Pause") and any("q leaves it training" in line for line in lines)
         assert not any("▇" in line or "▃" in line for line in lines), "no scrollbar: everything fits"
         engine.release()
 
@@ -158,3 +158,41 @@ async def test_without_colour_the_compare_chart_tells_runs_apart_by_marker(tmp_p
         await pilot.pause(0.5)
         legend = [line for line in screen_lines(app) if "01-full" in line or "02-lora" in line]
         assert any("x 02-lora" in line for line in legend), legend
+
+
+def test_the_eta_is_steady_through_one_slow_step_and_says_paused_while_paused():
+    """#28 rough edge: the ETA from the last step's speed swung 0:01:41 -> 0:34:54 on one slow step."""
+    from sst2_tui.core.events import Paused, Step
+    from sst2_tui.tui.widgets.run_status import run_numbers
+
+    view = RunView(run_id="01-full", method="full", config={"batch_size": 32}, total_steps=1000)
+    for step in range(1, 21):
+        view.apply(Step(step=step, epoch=0.1, loss=0.5, lr=1e-3, eps=1e-8, samples_per_second=320.0,
+                        tokens_per_second=1.0, memory_mb=None, time=0.0))
+    steady = view.eta_seconds
+    view.apply(Step(step=21, epoch=0.1, loss=0.5, lr=1e-3, eps=1e-8, samples_per_second=10.0,  # an evaluation's step
+                    tokens_per_second=1.0, memory_mb=None, time=0.0))
+    assert steady == 98.0 and abs(view.eta_seconds - steady) < 1.0
+    view.apply(Paused(step=21, time=0.0))
+    assert "ETA paused" in str(run_numbers(view))
+
+
+async def test_at_80_columns_the_footer_holds_every_key_and_space_says_what_it_does(tmp_path):
+    """#28 rough edge: the footer ended at "x Expo"; it said Pause while paused."""
+    engine = FakeEngine(steps=400, step_seconds=0.02)
+    app = make_app(tmp_path, engine, [CONFIG, CONFIG.replace(method="lora")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.pause(0.6)
+        footer = screen_lines(app)[-1]
+        assert footer.rstrip().endswith("x Export b Sessions t Try") and "space Pause" in footer, footer
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.current.status == "paused")
+        await pilot.pause(0.6)
+        assert "space Resume" in screen_lines(app)[-1]
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.current.status != "paused")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.views and app.views[-1].status == "finished", timeout=60)
+        await pilot.pause(0.6)
+        assert screen_lines(app)[-1].startswith("? Help q Quit"), "no run to steer: q Quit in the footer"

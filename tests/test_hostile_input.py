@@ -166,3 +166,13 @@ def test_the_progress_line_shows_an_accuracy_as_soon_as_it_is_evaluated():
                           memory_mb=None))
     printer.on_event(Eval(step=5, epoch=0.1, accuracy=0.8125, loss=0.4, n=16, best_accuracy=0.8125, seconds=0.1))
     assert shown[-1] == "loss 0.5000 acc 0.8125"
+
+
+@pytest.mark.parametrize("flags", [["--model", "/no/such/model", "--data", "demo"], ["--model", "demo", "--data", "/no/such.tsv"]])
+def test_a_missing_local_path_is_one_line_and_leaves_no_session_behind(tmp_path, flags):
+    """#28 rough edge: `run --model /nope` exited 2 but left an empty failed session folder."""
+    from tests.cli import run_cli
+
+    result = run_cli("run", *flags, "--sessions-dir", str(tmp_path / "sessions"), timeout=120)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1 and "no such" in result.stderr
+    assert not (tmp_path / "sessions").exists()

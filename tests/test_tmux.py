@@ -53,7 +53,9 @@ def test_the_whole_demo_at_80x24(tmp_path):
     try:
         text, seconds = wait_for_text(lambda s: "CPU" in s and "loss 0." in s, timeout=60)
         print(f"device and a moving loss after {seconds:.1f} s")
-        assert "? Help" in text and "q Quit" in text, "help and quit always show at 80 columns"
+        footer = text.splitlines()[-1]
+        assert footer.startswith("? Help space Pause") and "x Export" in footer and "t Try" in footer, footer
+        assert "q leaves it training" in text, "the way out is said on the log's border while a run trains"
         tmux("send-keys", "-t", SESSION, "space")
         wait_for_text(lambda s: "PAUSED" in s, timeout=10)
         tmux("send-keys", "-t", SESSION, "l")

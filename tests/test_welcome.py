@@ -17,10 +17,10 @@ async def test_the_first_start_says_device_hub_and_how_to_start(tmp_path):
         assert "Device: CPU (2 threads) (auto: fp32)" in lines
         assert "Hub: offline (HF_HUB_OFFLINE): local or demo" in lines  # tests run offline
         assert "Start: n (a new run), or sst2-tui --demo" in lines
-        assert "t Try a sentence" not in lines[-1], "nothing to try before a run"
+        assert "t Try" not in lines[-1], "nothing to try before a run"
         app.watcher.add(CONFIG)
         app._start_worker_if_needed()
         await wait_for(pilot, lambda: app.current is not None and app.current.status == "finished")
         await pilot.pause(0.6)
         text = "\n".join(screen_lines(app))
-        assert "Hub: offline" not in text and "t Try a sentence" in text
+        assert "Hub: offline" not in text and "t Try" in text

@@ -70,13 +70,14 @@ class SST2App(App):
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit_app", "Quit"),
-        Binding("n", "new_run", "New run"),
-        Binding("d", "unqueue", "Unqueue"),
+        # Short words: at 80 columns the dashboard's footer holds them all (the help says each in full).
+        Binding("n", "new_run", "New"),
+        Binding("d", "unqueue", "Unqueue", show=False),  # the queue box's title says "d removes one"
         Binding("r", "results", "Results"),
         Binding("x", "export", "Export"),
-        Binding("b", "sessions", "Sessions"),
-        Binding("t", "try_sentence", "Try a sentence"),
         Binding("g", "sweep", "Sweep"),
+        Binding("b", "sessions", "Sessions"),
+        Binding("t", "try_sentence", "Try"),
         # Ctrl-C and Ctrl-Q are ways out too: they ask like q while a run is active (never Textual's
         # "press ctrl+q" hint, never an instant exit that leaves the user unsure what happened).
         Binding("ctrl+c,ctrl+q", "quit_app", "Quit", show=False, priority=True),
@@ -360,7 +361,8 @@ class SST2App(App):
                                welcome=welcome_lines(self.device, self.precision_note, self.hub))
         except NoMatches:  # the app is closing and the dashboard's widgets are already gone
             return
-        footer_state = (bool(waiting), self._run_is_active(), self.current is not None)
+        footer_state = (bool(waiting), self._run_is_active(), self.current is not None,
+                        self.current is not None and self.current.status == "paused")  # space: Pause or Resume
         if footer_state != self._footer_state:
             self._footer_state = footer_state
             self.refresh_bindings()
@@ -503,7 +505,7 @@ class SST2App(App):
             self._start_worker_if_needed()
 
     def action_try_sentence(self) -> None:
-        chosen = dialog_for(self.current, self._run_is_active(), self.watcher.send, self.loaded_exports)
+        chosen = dialog_for(self.current, self._run_is_active(), self.watcher.send, self.loaded_exports, self.views)
         if isinstance(chosen, str):
             self.notify(chosen, severity="warning", markup=False)
         else:

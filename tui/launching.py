@@ -33,9 +33,18 @@ def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = 
                              f"  Its report:  sst2-tui report {app.session.path}\n")
     for view, folder in app.left_running:
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
-            sys.stderr.write(f"sst2-tui: {view.run_id} keeps training in the background ({folder}).\n"
-                             f"  Watch it again:  sst2-tui attach {folder}\n")
+            sys.stderr.write(left_running_lines(view.run_id, view.status == "paused", Path(folder).resolve()))
     return EXIT_INTERRUPTED if app.interrupted_by else EXIT_OK
+
+
+def left_running_lines(run_id: str, paused: bool, folder: Path) -> str:
+    """What a window says of the run it leaves: training on, or paused and waiting for the user."""
+    if paused:
+        return (f"sst2-tui: {run_id} is paused, waiting in the background ({folder}).\n"
+                f"  Resume it:  sst2-tui ctl {folder} resume   (or attach and press space)\n"
+                f"  Watch it again:  sst2-tui attach {folder}\n")
+    return (f"sst2-tui: {run_id} keeps training in the background ({folder}).\n"
+            f"  Watch it again:  sst2-tui attach {folder}\n")
 
 
 def after_a_crash(session: Session | None) -> str:

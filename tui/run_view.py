@@ -26,6 +26,9 @@ ACTIVE = ("starting", "live", "paused")
 
 
 
+RECENT_RATES = 21
+
+
 @dataclass
 class RunView:
     run_id: str
@@ -45,6 +48,9 @@ class RunView:
     lr: float | None = None
     eps: float | None = None
     samples_per_second: float | None = None
+    recent_rates: list[float] = field(default_factory=list)
+    """The last steps' samples/s: the ETA uses their median, so one slow step (an evaluation, a
+    checkpoint) does not swing it from minutes to half an hour."""
     tokens_per_second: float | None = None
     memory_mb: float | None = None
     accuracy: float | None = None
@@ -78,10 +84,11 @@ class RunView:
     @property
     def eta_seconds(self) -> float | None:
         """Remaining steps at the latest measured throughput (derived from events, no clock)."""
-        if not self.samples_per_second or not self.total_steps:
+        rates = sorted(r for r in self.recent_rates if r > 0)
+        if not rates or not self.total_steps:
             return None
         batch = int(self.config.get("batch_size") or 32)
-        return max(0, self.total_steps - self.step) * batch / self.samples_per_second
+        return max(0, self.total_steps - self.step) * batch / rates[len(rates) // 2]
 
     def take_ending(self, outcome) -> str:
         """The window stopped following this run (`RunOutcome`): keep what only the follower knows
@@ -107,6 +114,8 @@ class RunView:
         elif isinstance(event, Step):
             self.step, self.epoch, self.loss, self.lr, self.eps = event.step, event.epoch, event.loss, event.lr, event.eps
             self.samples_per_second, self.tokens_per_second = event.samples_per_second, event.tokens_per_second
+            if event.samples_per_second:
+                self.recent_rates = [*self.recent_rates[-(RECENT_RATES - 1):], event.samples_per_second]
             self.memory_mb = event.memory_mb
             self.losses.append((event.step, event.loss))
         elif isinstance(event, Eval):

@@ -48,16 +48,20 @@ class AskExport:
 
 
 def dialog_for(view: RunView | None, live: bool, send: Callable[[Command], bool],
-               loaded: dict[str, object]) -> TrySentenceScreen | str:
-    """`t`: the dialog that asks the followed run (live) or its exported model; or why there is none."""
+               loaded: dict[str, object], earlier: list[RunView] | None = None) -> TrySentenceScreen | str:
+    """`t`: the dialog that asks the followed run (live) or its exported model; when that run has
+    none (a failed start), the newest earlier run of the window that has one; or why there is none."""
+    from sst2_tui.core.export.writing import export_record
+
     if view is None:
         return "No run yet: train one first (n)."
     if live:
         return TrySentenceScreen(f"{view.run_id} as it trains", AskLiveRun(send))
-    run_dir = (view.summary or {}).get("run_dir")
-    if not run_dir:
-        return f"{view.run_id} has no run folder to load a model from."
-    return TrySentenceScreen(f"{view.run_id}'s exported model", AskExport(str(run_dir), view.run_id, loaded))
+    for candidate in [view, *reversed(earlier or [])]:
+        run_dir = (candidate.summary or {}).get("run_dir")
+        if run_dir and export_record(Path(run_dir)):
+            return TrySentenceScreen(f"{candidate.run_id}'s exported model", AskExport(str(run_dir), candidate.run_id, loaded))
+    return f"{view.run_id} has no exported model to ask (nor has an earlier run of this window): train one first (n)."
 
 
 def answer_open_dialog(screens: list, event: Prediction, run_id: str) -> None:

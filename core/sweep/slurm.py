@@ -8,7 +8,6 @@ task's log in `SESSION/slurm/<job>_<task>/` (submitit's folders)."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.errors import UserError, quote
+from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.files import atomic_write_json
 from sst2_tui.core.storage.queue_file import SWEEP_FILE
 from sst2_tui.core.storage.validated import read_object
@@ -94,7 +94,7 @@ def parse_params(items: list[str]) -> dict[str, Any]:
         if key in OWN:
             raise UserError(f"--slurm-param {quote(item)}: use {OWN[key]} for {key}")
         try:
-            params[key] = json.loads(text)
+            params[key] = parse_json(text)
         except ValueError:
             params[key] = text
     return params

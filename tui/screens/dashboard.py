@@ -38,17 +38,21 @@ def progress_note(view: RunView) -> str:
     return f"{view.status}: no steps" if not view.step else ""
 
 
-STEERING = {"toggle_pause", "set_rate", "stop_run", "fix"}
+STEERING = {"pause", "resume", "set_rate", "stop_run", "fix"}
 
 
 class DashboardScreen(Screen):
-    # Help and Quit first: at 80 columns the footer cuts what does not fit, and these two must show;
-    # then the keys that steer the run, then the app's own. Steering keys leave the footer while no
-    # run can take them (check_action).
+    # Help first: at 80 columns the footer cuts what does not fit. Then the keys that steer the run
+    # (they leave the footer while no run can take them: check_action), then the app's own. While a
+    # run is steered, q is said on the log's border ("q leaves it training") instead of the footer,
+    # so Export, Sessions and Try still fit 80 columns. One key, two bindings: space says Pause or
+    # Resume, whichever it does now.
     BINDINGS = [
         Binding("question_mark", "app.help", "Help"),
-        Binding("q", "app.quit_app", "Quit"),
-        Binding("space", "toggle_pause", "Pause"),
+        Binding("q", "quit('steering')", "Quit", show=False),
+        Binding("q", "quit('idle')", "Quit"),
+        Binding("space", "pause", "Pause"),
+        Binding("space", "resume", "Resume"),
         Binding("l", "set_rate('learning rate')", "LR"),
         Binding("e", "set_rate('eps')", "eps"),
         Binding("s", "stop_run", "Stop"),
@@ -65,13 +69,21 @@ class DashboardScreen(Screen):
         """Whether that run is live and followed: only then do the steering keys act."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quit":
+            return self.steerable == (parameters == ("steering",))
+        if action in ("pause", "resume"):
+            paused = self.view is not None and self.view.status == "paused"
+            return self.steerable and paused == (action == "resume")
         return self.steerable if action in STEERING else True
 
-    def action_toggle_pause(self) -> None:
-        if self.view is not None and self.view.status == "paused":
-            self.post_message(Steer([RESUME]))
-        else:
-            self.post_message(Steer([PAUSE], "Pausing at the next step boundary."))
+    def action_quit(self, _when: str) -> None:
+        self.app.action_quit_app()
+
+    def action_pause(self) -> None:
+        self.post_message(Steer([PAUSE], "Pausing at the next step boundary."))
+
+    def action_resume(self) -> None:
+        self.post_message(Steer([RESUME]))
 
     def action_set_rate(self, what: str) -> None:
         if self.view is None:

@@ -41,7 +41,8 @@ def run_numbers(view: RunView | None) -> Text:
     tps = "-" if view.tokens_per_second is None else f"{view.tokens_per_second:,.0f}"
     mem = "-" if view.memory_mb is None else f"{view.memory_mb:,.0f} MB"
     text = Text()
-    text.append(f"step {view.step}/{view.total_steps}  epoch {view.epoch:.2f}  ETA {_eta(view.eta_seconds)}\n")
+    eta = "paused" if view.status == "paused" else _eta(view.eta_seconds)  # no clock runs while it waits
+    text.append(f"step {view.step}/{view.total_steps}  epoch {view.epoch:.2f}  ETA {eta}\n")
     text.append("loss ", style="bold")
     text.append(f"{loss}   ")
     text.append("val acc ", style="bold")
