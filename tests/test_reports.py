@@ -122,7 +122,7 @@ def test_all_formats_and_escaping(tmp_path):
 def test_statistics_on_known_numbers():
     mean, std = mean_std([0.9, 0.8])
     assert math.isclose(mean, 0.85) and math.isclose(std, 0.0707106781, rel_tol=1e-6)
-    assert mean_std([0.5]) == (0.5, 0.0)
+    assert mean_std([0.5]) == (0.5, None), "one run: no spread, not a spread of 0"
     assert mean_std([]) == (None, None)
     assert math.isclose(standard_error(0.9, 872), 0.01016, rel_tol=1e-3)
 
@@ -159,3 +159,18 @@ def test_a_run_that_never_started_makes_no_setting_differ():
     assert differing_settings([started, {}, dict(started)]) == []
     assert differing_settings([started, {**started, "lr": 3e-4}, {}]) == ["lr"]
     assert setting_text("lr", 3e-4) == "3e-4" and setting_text("max_grad_norm", None) == "none"
+
+
+def test_a_run_that_did_not_finish_says_why_and_one_run_has_no_spread(tmp_path):
+    """#28 rough edges: failed runs had no error text; "mean ± std" was shown for single runs."""
+    session = build_session(tmp_path)
+    write_report(session.path, ("md", "json"))
+    report = (session.path / "report.md").read_text()
+    failed = report[report.index("## Run 04\\-lora"):report.index("## Run 05\\-lora")]
+    assert "Why it ended: boom &lt;b&gt;. h" in failed
+    died = report[report.index("## Run 05\\-lora"):]
+    assert "Why it ended: its process ended without finishing" in died and "sst2\\-tui run \\-\\-resume" in died
+    trainer_row = next(line for line in report.splitlines() if line.startswith("| g") and "| trainer |" in line)
+    assert "70.00 \\(n=1: no spread\\)" in trainer_row and "±" not in trainer_row
+    groups = json.loads((session.path / "session.json").read_text())["groups"]
+    assert next(g for g in groups if g["method"] == "trainer")["best_std"] is None

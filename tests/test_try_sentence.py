@@ -66,6 +66,10 @@ async def test_t_on_a_finished_run_asks_its_exported_model(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: len(app.views) == 2 and app.views[1].status == "failed", timeout=120)
         await pilot.pause(0.6)
+        from sst2_tui.tui.screens.error_modal import ErrorModal
+
+        if isinstance(app.screen, ErrorModal):  # the failed start's message, read and closed
+            await pilot.press("escape")
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, TrySentenceScreen))
         app.screen.query_one(Input).value = "a warm score ."

@@ -57,6 +57,10 @@ class Steering:
             return [echo(), Resumed(step=step)]
         if command.kind == "stop":
             state.stop_requested = True
+            if state.stop_reason == "nonfinite" and source != "nonfinite":
+                # a person stopped it at the NaN pause (fix 3, s, ctl stop): stopped, not failed; its
+                # non-finite weights are still neither evaluated nor saved
+                state.stop_reason = "stopped_at_nonfinite"
             state.stop_reason = state.stop_reason or "stopped"
             return [echo()]
         return []

@@ -181,15 +181,16 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
     config = prep.config
     events = list(events)
     failed = state.stop_reason == "nonfinite"
+    unsound = failed or state.stop_reason == "stopped_at_nonfinite"  # weights not worth evaluating or keeping
     # No step trained (stopped while loading): nothing to evaluate or save, no accuracy to record.
-    if state.step and state.last_eval_step != state.step and not failed:
+    if state.step and state.last_eval_step != state.step and not unsound:
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, config.eval_batch_size, prep.torch_device, prep.plan)
         events.append(record_eval(prep, state, result))
         events += export_after_eval(prep, state)
-    if not failed:
+    if not unsound:
         events += export_at_close(prep, state)
     this_step = prep.run_dir / "checkpoints" / f"step-{state.step:07d}"
-    if state.step and not failed and not this_step.exists():
+    if state.step and not unsound and not this_step.exists():
         events += save_or_pause(checkpoint, "final" if state.step >= prep.total_steps else "stop", state)
         if state.pending_save:
             yield events

@@ -12,7 +12,7 @@ import math
 import statistics
 from typing import Any
 
-from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunStarted, Step
+from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunFailed, RunStarted, Step
 from sst2_tui.core.inference.saved_predictions import most_confident_mistakes, read_predictions
 from sst2_tui.core.report.compare import differing_settings, result_row, settings_of
 from sst2_tui.core.storage.sessions import RunRecord, Session
@@ -36,7 +36,7 @@ def mean_std(values: list[float]) -> tuple[float | None, float | None]:
     if not values:
         return None, None
     mean = statistics.fmean(values)
-    return mean, (statistics.stdev(values) if len(values) > 1 else 0.0)
+    return mean, (statistics.stdev(values) if len(values) > 1 else None)  # one run has no spread: None, not 0
 
 
 def group_key(config: dict[str, Any]) -> str:
@@ -57,6 +57,18 @@ def _timeline(record: RunRecord) -> list[dict[str, Any]]:
                 kind = {"set_lr": "set lr", "set_eps": "set eps"}.get(event.command.get("kind"), "stop")
             items.append({"step": event.step, "kind": kind, "detail": line.split(": ", 1)[1]})
     return items
+
+
+def _failure(record: RunRecord) -> dict[str, str] | None:
+    """Why a run that did not finish ended, in its own words (its `run_failed` event), or for a run
+    whose process vanished, what that means and how to go on."""
+    failed = next((e for e in reversed(record.events) if isinstance(e, RunFailed)), None)
+    if failed is not None:
+        return {"error": failed.error, "hint": failed.hint}
+    if record.status == "died":
+        return {"error": "its process ended without finishing: killed, out of memory, or a reboot",
+                "hint": f"Resume it from its last checkpoint: sst2-tui run --resume {record.folder.path}"}
+    return None
 
 
 def run_data(record: RunRecord) -> dict[str, Any]:
@@ -81,6 +93,7 @@ def run_data(record: RunRecord) -> dict[str, Any]:
         "timeline": _timeline(record),
         "misclassified": most_confident_mistakes(read_predictions(record.folder.path)),
         "bad_log_lines": record.bad_lines,
+        "failure": _failure(record),
         "row": result_row(record.run_id, config, summary, str(summary.get("device", "")), record.status,
                           started.trainable_params if isinstance(started, RunStarted) else None,
                           started.total_params if isinstance(started, RunStarted) else None),

@@ -37,7 +37,9 @@ def _pct(value: float | None) -> str:
 
 
 def _mean_std(mean: float | None, std: float | None) -> str:
-    return "-" if mean is None else f"{100 * mean:.2f} ± {100 * std:.2f}"
+    if mean is None:
+        return "-"
+    return f"{100 * mean:.2f} ± {100 * std:.2f}" if std is not None else f"{100 * mean:.2f} (n=1: no spread)"
 
 
 def _world(device: dict[str, Any]) -> str:
@@ -114,6 +116,8 @@ def _full_paths(runs: list[dict[str, Any]]) -> list[Block]:
 
 def run_blocks(run: dict[str, Any]) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Run {}: {} ({})", (run["run_id"], run["config"].get("method"), run["status"]))]
+    if run.get("failure"):
+        blocks.append(Paragraph("Why it ended: {}. {}", (run["failure"]["error"], run["failure"]["hint"] or "")))
     if run["evaluation_only"]:
         blocks.append(Paragraph("Evaluation only: no training."))
     final, se = run["summary"].get("final_val_accuracy"), run.get("standard_error")

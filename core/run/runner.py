@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.controls import STOP, RunHandle
+from sst2_tui.core.controls import Command, RunHandle
 from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError, why_not_written
 from sst2_tui.core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
 from sst2_tui.core.methods import MethodFn, get_method
@@ -97,7 +97,7 @@ def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFol
             emit(event)
             if headless and isinstance(event, Nonfinite) and event.action == "paused":
                 # Nobody can press a key in a headless run: pausing means stopping, with the diagnosis shown.
-                handle.controls.send(STOP)
+                handle.controls.send(Command("stop", source="nonfinite"))  # the NaN stops it: a failed run
     return summary
 
 
