@@ -118,6 +118,17 @@ def test_the_queue_box_counts_what_does_not_fit():
     box.show([Waiting(f"run {i}") for i in range(4)])
     assert str(shown[-1]).splitlines()[-1] == "4. run 3", "four fit without a +N line"
 
+    from textual.geometry import Size
+
+    class Narrow(QueueList):  # 20 columns, a heading and four rows, as at 80x24
+        content_size = Size(20, 5)
+
+    narrow = Narrow()
+    narrow.show_content = shown.append
+    narrow.show([Waiting("run 0"), Waiting("run 1"), Waiting("run 2"), Waiting("full on demo (fp16-pure)")])
+    assert str(shown[-1]).splitlines()[1:] == ["1. run 0", "2. run 1", "3. run 2", "4. full on demo …"], \
+        "the last one, a line too long for the row left: cut, never '+1 more' beside an empty row"
+
 
 async def test_every_setting_that_differs_can_be_scrolled_into_view_at_80x24(tmp_path):
     """#28 item 6: many runs that differ in lr, eps, method and precision give more lines than 24 rows

@@ -46,6 +46,9 @@ class QueueList(ChangedOnly):
             used, shown = used + len(lines), shown + 1
         for lines in items[:shown]:
             text.append("\n".join(lines) + "\n")
-        if shown < len(items):
+        if shown == len(items) - 1 and rows - used >= 1:
+            # one left that is a line too long for the rows left: its first line, cut, says more than "+1 more"
+            text.append(items[-1][0].rstrip() + " …\n")
+        elif shown < len(items):
             text.append(f"+{len(items) - shown} more\n", style="italic")
         self.show_content(text)
