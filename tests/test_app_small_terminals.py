@@ -207,3 +207,23 @@ async def test_at_80_columns_the_footer_holds_every_key_and_space_says_what_it_d
         await wait_for(pilot, lambda: app.views and app.views[-1].status == "finished", timeout=60)
         await pilot.pause(0.6)
         assert screen_lines(app)[-1].startswith("? Help q Quit"), "no run to steer: q Quit in the footer"
+
+
+async def test_the_loss_chart_labels_evenly_spaced_values_and_skips_none(tmp_path):
+    """#28 rough edge: plotext's own y ticks skipped one (0.653 then 0.617, 0.635 missing)."""
+    import itertools
+    import re
+
+    from sst2_tui.tui.widgets.curve import tick_count
+
+    assert all(tick_count(rows) == 2 or (rows - 1) / (tick_count(rows) - 1) >= 1.5 for rows in range(1, 40)), \
+        "ticks never share a row"
+    engine = FakeEngine(steps=50, hold_at=25)
+    app = make_app(tmp_path, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 25)
+        await pilot.pause(2.5)
+        labels = [float(m.group(1)) for line in screen_lines(app) if (m := re.match(r"^\s*(\d+\.\d+)┤", line))]
+        gaps = {round(a - b, 3) for a, b in itertools.pairwise(labels)}
+        assert len(labels) >= 3 and len(gaps) == 1, labels
+        engine.release()

@@ -24,3 +24,30 @@ async def test_the_first_start_says_device_hub_and_how_to_start(tmp_path):
         await pilot.pause(0.6)
         text = "\n".join(screen_lines(app))
         assert "Hub: offline" not in text and "t Try" in text
+
+
+class NotYetLauncher:
+    """A queue runner that has not started its first run yet (the demo's first seconds)."""
+
+    def start_queue(self, session_path):
+        pass
+
+    def queue_is_live(self, session_path):
+        return True
+
+    def resume(self, folder):
+        return None
+
+
+async def test_before_the_first_queued_run_starts_the_title_says_what_is_starting(tmp_path):
+    """#28 rough edge: "No run yet: press n" while the demo's four runs were queued."""
+    from sst2_tui.tui.app import SST2App
+    from tests.test_app import FIXED_DEVICE
+
+    app = SST2App(tmp_path / "sessions", launcher=NotYetLauncher(), queue=[CONFIG, CONFIG.replace(method="lora")],
+                  device_probe=lambda: FIXED_DEVICE, session_name="s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(1.0)
+        text = "\n".join(screen_lines(app))
+        assert "No run yet" not in text and "Starting: full on demo, demo" in text
+        app.watcher.leave()

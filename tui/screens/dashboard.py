@@ -133,7 +133,7 @@ class DashboardScreen(Screen):
     def show_run(self, view: RunView | None, queued: list[Waiting], charts: bool = True, steerable: bool = False,
                  welcome: list[str] | None = None) -> None:
         self.view, self.steerable = view, steerable
-        self.query_one(RunTitle).show(view)
+        self.query_one(RunTitle).show(view, queued[0].label if queued else None)
         self.query_one(RunNumbers).show(view)
         if view is None:
             self.query_one(StepBar).show(0, None, "")

@@ -30,6 +30,19 @@ def step_ticks(first: int, last: int, count: int) -> list[int]:
     return sorted({round(first + spread * i / (count - 1)) for i in range(count)})
 
 
+def value_ticks(low: float, high: float, count: int) -> list[float]:
+    """`count` evenly spaced values from `low` to `high`, both included."""
+    return [low + (high - low) * i / (count - 1) for i in range(count)]
+
+
+def tick_count(rows: int) -> int:
+    """How many y ticks a plot of `rows` rows gets: at least two rows apart (so none is lost to a
+    shared row), at most six; equally many rows apart where the rows allow it."""
+    candidates = list(range(2, max(2, min(6, rows // 2 + 1)) + 1))
+    exact = [n for n in candidates if (rows - 1) % (n - 1) == 0 and n >= 3]
+    return max(exact) if exact else max(candidates)
+
+
 Series = list[tuple[int, float]]
 # Without colour (NO_COLOR) the lines of a compare chart differ by their marker, named in the legend.
 NO_COLOR_MARKERS = ("braille", "x", "o", "+", "*", "#", "@", "%")
@@ -89,7 +102,13 @@ class Curve(PlotextPlot):
         if self._y_range:
             # from the lowest value seen (a 0.80-0.90 climb stays visible), never past the range
             low, high = self._y_range
-            plt.ylim(max(low, min(ys) - 0.02), min(high, max(ys) + 0.02) if max(ys) > min(ys) else high)
+            bottom, top = max(low, min(ys) - 0.02), min(high, max(ys) + 0.02) if max(ys) > min(ys) else high
+        else:
+            bottom, top = (min(ys), max(ys)) if max(ys) > min(ys) else (min(ys) - 0.5, max(ys) + 0.5)
+        plt.ylim(bottom, top)
+        # evenly spaced ticks of our own: plotext's own skip one where a tick falls between two rows
+        y_ticks = value_ticks(bottom, top, tick_count(self.size.height - 4))
+        plt.yticks(y_ticks, [f"{v:.3f}" if top - bottom < 10 else f"{v:.3g}" for v in y_ticks])
         ticks = step_ticks(min(xs), max(xs), max(2, self.size.width // 12))
         plt.xticks(ticks, [str(t) for t in ticks])  # steps are whole numbers: never "131.8"
         plain = "NO_COLOR" in os.environ and len(drawn) > 1

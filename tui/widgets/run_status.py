@@ -20,9 +20,13 @@ def _eta(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
-def run_title(view: RunView | None) -> Text:
-    """Run id and state first: a long model path is cut with an ellipsis, never the state."""
+def run_title(view: RunView | None, next_up: str | None = None) -> Text:
+    """Run id and state first: a long model path is cut with an ellipsis, never the state. Before
+    the first run: what starts next (the demo's four runs are queued at once), or how to start one."""
     if view is None:
+        if next_up:
+            return Text(f"Starting: {next_up} (loading the model and data takes a few seconds)", style="italic",
+                        no_wrap=True, overflow="ellipsis")
         return Text("No run yet: press n for a new run", style="italic")
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{view.run_id} ", style="bold")
@@ -57,8 +61,8 @@ def run_numbers(view: RunView | None) -> Text:
 
 
 class RunTitle(ChangedOnly):
-    def show(self, view: RunView | None) -> None:
-        self.show_content(run_title(view))
+    def show(self, view: RunView | None, next_up: str | None = None) -> None:
+        self.show_content(run_title(view, next_up))
 
 
 class RunNumbers(ChangedOnly):
