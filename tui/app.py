@@ -161,8 +161,7 @@ class SST2App(App):
     def on_device_detected(self, message: DeviceDetected) -> None:
         self.device, self.versions = message.device, message.versions
         self.precision_note = "auto: " + message.precision
-        if not self._showing_world:  # a data-parallel run's world stays shown while it runs
-            self._dashboard().show_device(message.device, self.precision_note)
+        self._show_machine_device()
         self._refresh()
 
     def on_hub_checked(self, message: HubChecked) -> None:
@@ -236,8 +235,7 @@ class SST2App(App):
             self.current.summary = self.current.error = self.current.nonfinite = None  # the earlier ending is over
         else:
             self.current = RunView(run_id=run_id, method=message.config.method, config=message.config.to_dict())
-        if not self._showing_world:  # the machine's precision until this run says its own
-            self._dashboard().show_device(self.device, self.precision_note)
+        self._show_machine_device()  # the machine's precision until this run says its own
         if previous is not None and not previous.active:
             self.current.log.insert(0, closing_line(previous))  # the log changes runs: say how the last one ended
         self.views.append(self.current)
@@ -338,13 +336,18 @@ class SST2App(App):
             self._stop_everything()
 
     # -- showing -----------------------------------------------------------------------------------
-    def _dashboard(self) -> DashboardScreen:
-        return next(s for s in self.screen_stack if isinstance(s, DashboardScreen))
+    def _dashboard(self) -> DashboardScreen | None:
+        """None while the app closes (its screens are gone, yet a run's messages still arrive)."""
+        return next((s for s in self.screen_stack if isinstance(s, DashboardScreen)), None)
+
+    def _show_machine_device(self) -> None:
+        dashboard = self._dashboard()
+        if dashboard is not None and not self._showing_world:  # a data-parallel run's world stays shown while it runs
+            dashboard.show_device(self.device, self.precision_note)
 
     def _refresh(self, charts: bool = True) -> None:
-        try:
-            dashboard = self._dashboard()
-        except StopIteration:
+        dashboard = self._dashboard()
+        if dashboard is None:
             return
         self._dirty = False
         now = time.monotonic()

@@ -203,7 +203,7 @@ class Session:
         number = max(numbers, default=0) + 1
         while True:
             try:  # mkdir is atomic: two writers (a sweep's points) never take the same number, whatever the method
-                (self.runs_dir / f".number-{number}").mkdir()
+                (self.path / ".run-numbers" / str(number)).mkdir(parents=True)
                 folder = RunFolder(self.runs_dir / f"{number:02d}-{config.method}")
                 folder.path.mkdir()
                 break
