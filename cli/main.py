@@ -107,11 +107,13 @@ def sessions_dir_from(args: argparse.Namespace) -> Path:
 
 
 def session_with_work(path: Path) -> bool:
-    """A session folder with runs queued and none live yet (attach then watches the session)."""
+    """A session folder with none live yet and runs queued, or a sweep (its SLURM tasks pending, or
+    all done: its grid and curves are still worth a look): attach then watches the session."""
     from sst2_tui.core.run.launch import live_runs
-    from sst2_tui.core.storage.queue_file import queue_state
+    from sst2_tui.core.storage.queue_file import SWEEP_FILE, queue_state
 
-    return (path / "runs").is_dir() and not live_runs(path) and queue_state(path)["waiting"] > 0
+    return (path / "runs").is_dir() and not live_runs(path) and (
+        queue_state(path)["waiting"] > 0 or (path / SWEEP_FILE).is_file())
 
 
 def main(argv: list[str] | None = None) -> int:

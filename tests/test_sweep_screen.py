@@ -73,3 +73,16 @@ async def test_c_shows_each_methods_best_setting_over_seeds_at_80x24(tmp_path):
         await pilot.press("c")
         await pilot.pause(0.1)
         assert app.screen.query_one("#sweep-running").display and not app.screen.query_one("#sweep-curves").display
+
+
+def test_attach_watches_a_sweep_with_nothing_live_or_queued(tmp_path):
+    """A SLURM sweep whose tasks are pending (no queue here, no live run yet), or a finished sweep:
+    `attach SESSION_DIR` opens the app on it (g shows the grid) instead of 'no live run'."""
+    from sst2_tui.cli.main import session_with_work
+    from tests.sweep_session import recorded_sweep
+
+    sweep = recorded_sweep(tmp_path, "sw")
+    assert session_with_work(sweep.path)
+    plain = Session.create(tmp_path, "plain")
+    (plain.path / "runs").mkdir(exist_ok=True)
+    assert not session_with_work(plain.path), "an ordinary session with nothing live or queued: not watched"
