@@ -99,9 +99,12 @@ def test_slurm_params_pass_anything_submitit_takes_but_not_our_own_flags_twice()
     (["--executor", "slurm", "--slurm-array-parallelism", "0"], "--slurm-array-parallelism '0'"),
     (["--executor", "slurm", "--slurm-param", "timeout_min=5"], "use --slurm-time"),
 ])
-def test_slurm_flags_that_make_no_sense_are_one_line_before_anything_is_created(tmp_path, flags, says):
-    result = run_cli("sweep", *TINY, "--method", "full,lora", *flags, "--sessions-dir", str(tmp_path), timeout=60)
-    assert result.returncode == 2 and says in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+def test_slurm_flags_that_make_no_sense_are_one_line_before_anything_is_created(tmp_path, capsys, flags, says):
+    from sst2_tui.cli.main import main
+
+    code = main(["sweep", *TINY, "--method", "full,lora", *flags, "--sessions-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and says in err and len(err.strip().splitlines()) == 1, err
     assert not list(tmp_path.iterdir()), "nothing created"
 
 
@@ -137,3 +140,29 @@ def test_where_slurm_does_not_answer_the_sweep_is_one_line_and_leaves_nothing(tm
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "sweep --executor slurm: " in result.stderr and "login node" in result.stderr
     assert not (tmp_path / "s").exists(), "no empty sweep session left behind"
+
+
+def test_a_task_warned_of_its_time_limit_leaves_its_point_resumable(tmp_path):
+    """SLURM's warning before the time limit (SIGUSR2, as submitit asks for) reaches the run: it saves
+    a checkpoint and ends interrupted, and the point's next task resumes it (never starts it afresh)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    session = Session.create(tmp_path, "grid")
+    [config] = build_grid({"method": parse_listed("--method", ["full"])}, [0])
+    config = config.replace(model="demo", data="demo", epochs=50, train_subset=64, eval_subset=16, batch_size=16)
+    write_sweep_file(session.path, [config], 1, SlurmOptions().to_dict())
+    point = config.extra["sweep"]["point"]
+    task = subprocess.Popen([sys.executable, "-c", "import sys; from sst2_tui.core.sweep.point_task import run_point; "
+                             f"sys.exit(run_point({str(session.path)!r}, {point!r}))"],
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    events = session.path / "runs" / "01-full" / "events.jsonl"
+    wait_until(lambda: events.exists() and events.read_text().count('"type":"step"') >= 3, timeout=120, what="training")
+    task.send_signal(signal.SIGUSR2)
+    assert task.wait(timeout=120) == 130, "the run ended interrupted"
+    summary = json.loads((session.path / "runs" / "01-full" / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    again = point_command(session.path, point)
+    assert again[again.index("run") + 1:again.index("run") + 3] == ["--resume", str(session.path / "runs" / "01-full")]

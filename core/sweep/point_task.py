@@ -6,6 +6,7 @@ and continues an interrupted one from its checkpoint."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -30,6 +31,12 @@ def point_command(session_path: Path, point: str) -> list[str] | None:
             str(session.path.parent), "--session", session.path.name, "--quiet"]
 
 
+# SLURM warns a task before its time limit (submitit asks for SIGUSR2 90 s ahead) and then sends
+# SIGTERM: either way the run is told to stop now, so it saves a checkpoint and ends `interrupted`,
+# and `sweep --resume` continues it from there.
+FORWARDED = (signal.SIGUSR2, signal.SIGTERM)
+
+
 def run_point(session_dir: str, point: str) -> int:
     """The array task's body (submitit pickles it by reference: this module must import on the
     nodes, as the package is installed in the same environment there). Returns the run's exit code."""
@@ -40,4 +47,15 @@ def run_point(session_dir: str, point: str) -> int:
     cpus = env.get("SLURM_CPUS_PER_TASK")
     if cpus and "OMP_NUM_THREADS" not in env:  # the cores SLURM gave this task, not every core of the node
         env["OMP_NUM_THREADS"] = cpus
-    return subprocess.run(command, env=env).returncode
+    child = subprocess.Popen(command, env=env)
+    previous = {}
+    try:
+        for number in FORWARDED:
+            previous[number] = signal.signal(number, lambda *_: child.send_signal(signal.SIGTERM))
+    except ValueError:  # not the main thread (a test's thread): no signals to forward
+        pass
+    try:
+        return child.wait()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
