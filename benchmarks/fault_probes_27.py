@@ -207,7 +207,7 @@ def disk_full_as_a_run_ends(probe: Probe, folder: Path) -> tuple[bool, str]:
 
 
 def _fill_while_training(sessions: Path, then: str) -> tuple[bool, str]:
-    launched = sst2("run", *DEMO, "--epochs", "1", "--sessions-dir", str(sessions), "--session", "s", "--detach")
+    launched = sst2("run", *DEMO, "--epochs", "3", "--sessions-dir", str(sessions), "--session", "s", "--detach")
     run = Path(json.loads(launched.stdout)["run_dir"])
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and '"type":"step"' not in (run / "events.jsonl").read_text():
