@@ -127,7 +127,8 @@ def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
 
     sessions = tmp_path / "sessions"
     session = f"{SESSION}-signal"
-    command = f"exec {Path(sys.executable).parent / 'sst2-tui'} --demo --sessions-dir {sessions}"
+    said = tmp_path / "stderr.txt"  # what the app says as it goes (the pane closes with it)
+    command = f"exec {Path(sys.executable).parent / 'sst2-tui'} --demo --sessions-dir {sessions} 2>{said}"
     env = {**os.environ, "TERM": "xterm-256color"}
     tmux("kill-session", "-t", session)
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "36", command], check=True, env=env)
@@ -150,6 +151,10 @@ def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
         while process_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not process_alive(pid), "the app did not exit"
+        if not how.startswith("SIGHUP"):  # (after a hang-up there is no terminal to tell)
+            text = said.read_text()
+            assert f"01-full keeps training in the background ({run_dir})" in text, text
+            assert f"sst2-tui attach {run_dir}" in text, "#28 rough edge: the folder was dropped after SIGTERM"
         before = steps_in(run_dir / "events.jsonl")
         time.sleep(2)
         assert RunFolder(run_dir).is_live() and steps_in(run_dir / "events.jsonl") > before, "the run trains on"

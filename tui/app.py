@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -343,7 +344,8 @@ class SST2App(App):
     def _show_machine_device(self) -> None:
         dashboard = self._dashboard()
         if dashboard is not None and not self._showing_world:  # a data-parallel run's world stays shown while it runs
-            dashboard.show_device(self.device, self.precision_note)
+            with contextlib.suppress(NoMatches):  # the app is closing: the dashboard's widgets are already gone
+                dashboard.show_device(self.device, self.precision_note)
 
     def _refresh(self, charts: bool = True) -> None:
         dashboard = self._dashboard()
