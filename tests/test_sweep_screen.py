@@ -86,3 +86,19 @@ def test_attach_watches_a_sweep_with_nothing_live_or_queued(tmp_path):
     plain = Session.create(tmp_path, "plain")
     (plain.path / "runs").mkdir(exist_ok=True)
     assert not session_with_work(plain.path), "an ordinary session with nothing live or queued: not watched"
+
+
+async def test_the_sweep_screens_footer_shows_every_key_at_80_columns(tmp_path):
+    from tests.screen_text import screen_lines
+    from tests.sweep_session import recorded_sweep
+
+    sweep = recorded_sweep(tmp_path / "sessions", "sw")
+    app = SST2App(tmp_path / "sessions", launcher=ThreadLauncher(FakeEngine()), queue=[], device_probe=lambda: FIXED_DEVICE,
+                  watch=sweep.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        await pilot.pause(0.3)
+        footer = screen_lines(app)[-1].rstrip()
+        assert footer.startswith("esc Back c Curves") and "g Sweep" not in footer
+        assert footer.endswith(("b Sessions", "t Try")), f"cut at 80 columns: {footer}"
