@@ -78,17 +78,28 @@ def test_stop_is_graceful(tmp_path):
     assert checkpoint.reason == "stop"
 
 
+# Where the learning tests train: the app's demo shape (batch 16), two epochs (376 steps). One epoch at
+# batch 32 (94 steps) was a knife edge (#34 item 1): the tiny random model predicts one class until,
+# at a seed-dependent step between about 50 and 130, it starts to read the sentences, so one seed
+# ended at 0.47 and another at 0.67, in fp32 and bf16 alike. Measured here over seeds 0-4, fp32 and
+# bf16 (AVX512-BF16 CPU): full 0.76-0.82, trainer 0.77-0.83, lora 0.65-0.73 (benchmarks/RESULTS.md).
+LEARNING_RUN = {**DEMO, "batch_size": 16, "epochs": 2}
+LEARNS_AT_LEAST = {"full": 0.70, "trainer": 0.70, "lora": 0.60}  # the majority class is 0.53
+
+
+@pytest.mark.slow  # trains 376 steps (about 13 s)
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])  # bf16 autocast runs on any CPU (emulated where it lacks bf16 units)
 @pytest.mark.parametrize("method", ["full", "trainer", "lora"])
-def test_each_method_learns_the_demo(tmp_path, method):
-    events = drain(start(RunConfig(**DEMO, method=method, epochs=1), tmp_path / method)[0])
+def test_each_method_learns_the_demo(tmp_path, method, precision):
+    events = drain(start(RunConfig(**LEARNING_RUN, method=method, precision=precision), tmp_path / method)[0])
+    assert next(e for e in events if isinstance(e, RunStarted)).precision.startswith(precision)
     losses = [e.loss for e in events if isinstance(e, Step)]
     finished = events[-1]
     assert isinstance(finished, RunFinished) and finished.summary["status"] == "finished"
-    assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5, "loss should go down"
-    accuracy = finished.summary["best_val_accuracy"]
-    # The demo is hard on purpose (negation, contrast, 5% noisy labels; 53% is the majority class):
-    # one epoch lifts full fine-tuning well above chance, LoRA on random weights less so.
-    assert accuracy >= (0.65 if method in ("full", "trainer") else 0.57)
+    assert sum(losses[-20:]) / 20 < sum(losses[:20]) / 20, "loss should go down"
+    # The demo is hard on purpose (negation, contrast, 5% noisy labels): full fine-tuning learns it
+    # well above chance in two epochs, LoRA on random weights less so.
+    assert finished.summary["best_val_accuracy"] >= LEARNS_AT_LEAST[method]
     files = {p.name for p in (tmp_path / method / "checkpoints").rglob("*") if p.is_file()}
     assert "model.safetensors" in files and "manifest.json" in files
     assert not {f for f in files if f.endswith((".pt", ".bin", ".pkl", ".pth"))}, "nothing saved is a pickle"
