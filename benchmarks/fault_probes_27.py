@@ -40,12 +40,14 @@ def hostile_control_line(probe: Probe, folder: Path) -> tuple[bool, str]:
 def mistyped_queue_item(probe: Probe, folder: Path) -> tuple[bool, str]:
     """5: `{"config": {"model": 5}}` in queue.json is skipped (said in the log); the next item runs."""
     from sst2_tui.core.config import RunConfig
-    from sst2_tui.core.storage.queue_file import SessionQueue
+    from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
     from sst2_tui.core.storage.sessions import Session
 
     session = Session.create(folder, "s")
     good = RunConfig(model="demo", data="demo", train_subset=32, eval_subset=16, batch_size=16, epochs=1)
-    SessionQueue(session.path).add({"config": {"model": 5}}, {"config": good.to_dict()})
+    SessionQueue(session.path).add(NewRun(good))
+    queued = json.loads((session.path / "queue.json").read_text())["items"]
+    (session.path / "queue.json").write_text(json.dumps({"items": [{"id": "q-bad", "config": {"model": 5}}, *queued]}))
     result = sst2("queue-runner", str(session.path))
     runs = [json.loads((r / "summary.json").read_text())["status"] for r in sorted((session.path / "runs").glob("*"))]
     return result.returncode == 0 and runs == ["finished"] and "skipped" in result.stdout, f"exit {result.returncode}, {runs}"
@@ -89,12 +91,12 @@ def killed_queue_runner(probe: Probe, folder: Path) -> tuple[bool, str]:
     it; `queue-runner DIR --start` drains it."""
     from sst2_tui.core.config import RunConfig
     from sst2_tui.core.run.queue_runner import runner_is_live
-    from sst2_tui.core.storage.queue_file import SessionQueue
+    from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
     from sst2_tui.core.storage.sessions import Session
 
     session = Session.create(folder, "s")
     quick = RunConfig(model="demo", data="demo", train_subset=32, eval_subset=16, batch_size=16, epochs=1)
-    SessionQueue(session.path).add({"config": quick.replace(epochs=30).to_dict()}, {"config": quick.to_dict()})
+    SessionQueue(session.path).add(NewRun(quick.replace(epochs=30)), NewRun(quick))
     assert sst2("queue-runner", str(session.path), "--start").returncode == 0
     holder = (session.path / ".queue-runner.lock").read_text().split("pid ")[-1]
     os.kill(int(holder), signal.SIGKILL)

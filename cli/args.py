@@ -4,10 +4,10 @@ their translation back into a `RunConfig`. Only the flags that are not run setti
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from sst2_tui.core.config import MAX_SEED, RunConfig, flag_for, options, shown_default, value_type
 from sst2_tui.core.errors import quote
+from sst2_tui.core.storage.paths import folder_path
 
 
 def _int_at_least(minimum: int, maximum: int = 10**9):
@@ -82,11 +82,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
       help="a JSON object of labels carried into reports (a sweep's point; never changes training)")
     a("--seeds", type=_seeds, metavar="S,S,...", help="repeat the run once per seed in the same session, e.g. 0,1,2")
     a("--session", metavar="NAME", help="session folder name (default: timestamp and a short slug)")
-    a("--sessions-dir", type=Path, dest="run_sessions_dir", metavar="DIR",
+    a("--sessions-dir", type=folder_path, dest="run_sessions_dir", metavar="DIR",
       help="where sessions are stored (default: $SST2_TUI_SESSIONS; else ./sessions if the current folder has one; "
            "else ~/.local/share/sst2-tui/sessions)")
-    a("--resume", type=Path, metavar="RUN_DIR",
+    a("--resume", type=folder_path, metavar="RUN_DIR",
       help="continue an interrupted or stopped full, lora or trainer run from its newest complete checkpoint")
+    a("--from-scratch", action="store_true",
+      help="with --resume: start a run that was stopped before its first checkpoint again from step 0, in its folder")
     a("--quiet", action="store_true", help="no progress bar")
     a("--verbose", action="store_true", help="also the libraries' own output: transformers' loading bars and load report, "
                                              "deprecation warnings")

@@ -18,6 +18,7 @@ from sst2_tui.cli.args import add_run_arguments
 from sst2_tui.cli.ctl_command import add_ctl_arguments
 from sst2_tui.cli.predict_command import add_predict_arguments
 from sst2_tui.cli.sweep_command import add_sweep_arguments
+from sst2_tui.core.storage.paths import folder_path
 
 PROG = "sst2-tui"
 MAX_MESSAGE = 300
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo", action="store_true",
                         help="open the app and queue the offline demo (full, trainer, lora, and a pure-fp16 run that turns NaN)")
-    parser.add_argument("--sessions-dir", type=Path, default=None, help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY
+    parser.add_argument("--sessions-dir", type=folder_path, default=None, help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY
     parser.add_argument("--notify", metavar="CMD", default=None,
                         help="every run this window queues runs CMD when it needs you (finished, NaN or full-disk pause, "
                              "failed, died), with the event as one JSON line on stdin (see `run --notify`)")
@@ -70,18 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_ctl_arguments(ctl)
     attach = commands.add_parser("attach", help="open the app on a live run (the newest, or the one given)",
                                  description="Watch and steer a run that trains in the background.")
-    attach.add_argument("path", nargs="?", type=Path,
+    attach.add_argument("path", nargs="?", type=folder_path,
                         help="a run folder, a session folder, or a sessions folder").complete = shtab.DIRECTORY
     runner = commands.add_parser("queue-runner", help="start a session's queued runs one by one (the app starts it)",
                                  description="Start a session's queued runs one by one; the app and --demo start it.")
-    runner.add_argument("session_dir", type=Path, help="the session folder whose queue.json to run").complete = shtab.DIRECTORY
+    runner.add_argument("session_dir", type=folder_path, help="the session folder whose queue.json to run").complete = shtab.DIRECTORY
     runner.add_argument("--start", action="store_true",
                         help="start it detached and return (restarts a stalled queue; nothing happens if one runs)")
     commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability",
                         description="Say what this machine offers: device, precision, --compile, versions, the Hub.")
     sessions = commands.add_parser("sessions", help="list saved sessions",
                                    description="List the saved sessions and each run's state (live, paused, died, finished...).")
-    sessions.add_argument("--sessions-dir", type=Path, default=None, dest="sub_sessions_dir", metavar="DIR",
+    sessions.add_argument("--sessions-dir", type=folder_path, default=None, dest="sub_sessions_dir", metavar="DIR",
                           help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY
     sessions.add_argument("--json", action="store_true", help="print every session and run as one JSON document")
     predict = commands.add_parser("predict", help="classify sentences with a trained model: one JSON line each",
@@ -89,11 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_predict_arguments(predict)
     report = commands.add_parser("report", help="export a session report (md, html, json, csv)",
                                  description="Write a session's report: report.md, report.html, results.csv, session.json.")
-    report.add_argument("session_dir", type=Path, help="the session folder").complete = shtab.DIRECTORY
+    report.add_argument("session_dir", type=folder_path, help="the session folder").complete = shtab.DIRECTORY
     report.add_argument("--format", default="all", choices=["md", "html", "json", "csv", "all"],
                         help="which files: md (report.md), html (report.html), json (session.json), csv (results.csv), "
                              "or all (default all)")
-    report.add_argument("--out", type=Path, default=None,
+    report.add_argument("--out", type=folder_path, default=None,
                         help="the folder to write them to (default: the session folder)").complete = shtab.DIRECTORY
     return parser
 
@@ -103,14 +104,15 @@ def sessions_dir_from(args: argparse.Namespace) -> Path:
 
     chosen = getattr(args, "sub_sessions_dir", None) or args.sessions_dir
     # absolute: every path the tool prints (sessions, run folders, reports) can be copied from any folder
-    return (chosen if chosen is not None else default_sessions_dir()).expanduser().absolute()
+    return folder_path(chosen) if chosen is not None else default_sessions_dir()
 
 
 def session_with_work(path: Path) -> bool:
     """A session folder with none live yet and runs queued, or a sweep (its SLURM tasks pending, or
     all done: its grid and curves are still worth a look): attach then watches the session."""
     from sst2_tui.core.run.launch import live_runs
-    from sst2_tui.core.storage.queue_file import SWEEP_FILE, queue_state
+    from sst2_tui.core.storage.queue_file import queue_state
+    from sst2_tui.core.storage.sweep_file import SWEEP_FILE
 
     return (path / "runs").is_dir() and not live_runs(path) and (
         queue_state(path)["waiting"] > 0 or (path / SWEEP_FILE).is_file())

@@ -53,7 +53,8 @@ def resume_command(args: argparse.Namespace) -> int:
         return launch_parallel(args, plan.config)
     handle.on_folder = lambda folder: _on_folder(folder, plan.session.path, plan.config)
     with _progress_printer(args.quiet) as show:
-        outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=not args.attachable, resume=plan.folder)
+        outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=not args.attachable,
+                          resume=plan.folder, from_scratch=args.from_scratch)
     if outcome.error:
         sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
     print(json.dumps(_public_summary(outcome.summary)), flush=True)
@@ -109,6 +110,9 @@ def run_command(args: argparse.Namespace) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return resume_command(args)
+    if args.from_scratch:
+        sys.stderr.write("sst2-tui run: --from-scratch goes with --resume RUN_DIR (a run to start again in its folder)\n")
+        return EXIT_BAD_INPUT
     from sst2_tui.core.controls import RunHandle
 
     # First, before the slow imports: a signal while torch loads still ends the run cleanly (130).
@@ -152,13 +156,15 @@ def _run_command(args: argparse.Namespace) -> int:
     from sst2_tui.core.errors import ModelError, UserError
     from sst2_tui.core.hub import model_path_problem
     from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.paths import folder_path
     from sst2_tui.core.storage.sessions import Session, default_sessions_dir
 
     if problem := model_path_problem(configs[0].model):  # a typo is one line, and leaves no session behind
         raise ModelError(problem)
     if problem := data_path_problem(configs[0].data):
         raise UserError(problem)
-    sessions_dir = (args.run_sessions_dir or args.sessions_dir or default_sessions_dir()).expanduser().absolute()
+    chosen = args.run_sessions_dir or args.sessions_dir
+    sessions_dir = folder_path(chosen) if chosen else default_sessions_dir()
     label = f"{configs[0].method}-{configs[0].model.rstrip('/').split('/')[-1]}"
     session = Session.create(sessions_dir, args.session, label=label)
     handle.on_folder = lambda folder: _on_folder(folder, session.path, configs[0])

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sst2_tui.core.config import flag_for, options, run_argv
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
+from sst2_tui.core.storage.paths import folder_path
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +35,10 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     a("--yes", action="store_true", help="start a grid of more than 500 runs")
     a("--print-commands", action="store_true",
       help="print one `sst2-tui run ...` line per point and start nothing (for GNU parallel, a cluster's own scheduler)")
-    a("--resume", type=Path, metavar="SESSION_DIR", help="re-queue the points of a sweep that did not finish "
+    a("--resume", type=folder_path, metavar="SESSION_DIR", help="re-queue the points of a sweep that did not finish "
       "(interrupted or died ones continue from their checkpoint) and start its scheduler")
     a("--session", metavar="NAME", help="the sweep's session folder name (default: timestamp and sweep)")
-    a("--sessions-dir", type=Path, dest="sub_sessions_dir", metavar="DIR", help="where sessions are stored")
+    a("--sessions-dir", type=folder_path, dest="sub_sessions_dir", metavar="DIR", help="where sessions are stored")
     a("--detach", action="store_true", help="print the session and return; the scheduler runs on")
     a("--executor", choices=("local", "slurm"), default="local",
       help="local: this machine's queue runner (--parallel); slurm: one SLURM job array through submitit, "
@@ -109,21 +110,13 @@ def _check_executor(args: argparse.Namespace) -> None:
 
 def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     from sst2_tui.core.run.queue_runner import ensure_queue_runner
-    from sst2_tui.core.storage.sessions import Session
     from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
     from sst2_tui.core.sweep.start import create_sweep, describe_grid
-    from sst2_tui.core.sweep.state import requeue_unfinished, sweep_settings
 
     parallel = _parallel(args.parallel)
     _check_executor(args)
     if args.resume is not None:
-        session = Session.open(args.resume)
-        if sweep_settings(session).get("executor") == "slurm":
-            return resume_on_slurm(session, args.detach)
-        queued = requeue_unfinished(session)
-        print(f"sst2-tui sweep: {queued} point(s) re-queued in {session.path}", flush=True)
-        ensure_queue_runner(session.path)
-        return EXIT_OK if args.detach else follow_sweep(session.path)
+        return resume_sweep(args.resume, args.detach)
     listed = {o.name: parse_listed(flag_for(o.name), getattr(args, o.name)) for o in options() if getattr(args, o.name)}
     if "seed" in listed:
         raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
@@ -146,7 +139,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     print(f"sst2-tui sweep: {describe_grid(points)}, {where}, in {session.path}", flush=True)
     if slurm:
         try:
-            _submit(session.path, [c.extra["sweep"]["point"] for c in points], slurm)
+            _submitted(session.path, submit_points(session.path, [c.extra["sweep"]["point"] for c in points], slurm), len(points))
         except UserError:
             shutil.rmtree(session.path, ignore_errors=True)  # nothing ran: leave no empty sweep behind
             raise
@@ -154,71 +147,74 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         ensure_queue_runner(session.path)
     if args.detach:
         print(json.dumps({"session_dir": str(session.path), "runs": len(points)}), flush=True)
+        print(f"sst2-tui sweep: it runs on; watch it with `sst2-tui attach {session.path}`", flush=True)
         return EXIT_OK
     return follow_sweep(session.path)
 
 
-def _submit(session_path: Path, points: list[str], slurm) -> None:
-    from sst2_tui.core.sweep.slurm import SLURM_FOLDER, submit
+def submit_points(session_path: Path, points: list[str], slurm) -> str:
+    from sst2_tui.core.sweep.slurm import submit
 
-    job_id = submit(session_path, points, slurm)
-    print(f"sst2-tui sweep: submitted SLURM job array {job_id} ({len(points)} task(s)); "
+    return submit(session_path, points, slurm)
+
+
+def _submitted(session_path: Path, job_id: str, count: int) -> None:
+    from sst2_tui.core.sweep.slurm import SLURM_FOLDER
+
+    print(f"sst2-tui sweep: submitted SLURM job array {job_id} ({count} task(s)); "
           f"each task's log in {session_path / SLURM_FOLDER}/{job_id}_<task>/", flush=True)
 
 
-def resume_on_slurm(session, detach: bool) -> int:
-    """Submit again, as a new array, only the points that neither finished nor are going; refused while
-    the sweep's last array still has tasks in SLURM (they would run the same points twice)."""
-    from sst2_tui.core.sweep.slurm import SlurmOptions, check_cluster, job_is_queued, last_submission
-    from sst2_tui.core.sweep.state import sweep_settings, unfinished_points
+def resume_sweep(path: Path, detach: bool) -> int:
+    """`sweep --resume SESSION_DIR`: each point that goes on said in one line (continued from its
+    checkpoint, started again from scratch, or started), each one left alone said with why."""
+    from sst2_tui.core.sweep.sweep import Sweep
 
-    check_cluster()
-    last = last_submission(session.path)
-    if last and last.get("cluster") == "slurm" and job_is_queued(last["job_id"]):
-        raise UserError(f"sweep --resume: SLURM job {last['job_id']} of this sweep still has tasks queued or running; "
-                        f"wait for it (squeue -j {last['job_id']}) or cancel it (scancel {last['job_id']})")
-    points = [point for point, _ in unfinished_points(session)]
-    print(f"sst2-tui sweep: {len(points)} point(s) to run again in {session.path}", flush=True)
-    if points:
-        _submit(session.path, points, SlurmOptions.from_dict(sweep_settings(session).get("slurm")))
-    return EXIT_OK if detach or not points else follow_sweep(session.path)
-
-
-def _slurm_busy(session_path: Path) -> bool:
-    """Whether the sweep's last SLURM array still has tasks pending or running (a point whose task has
-    not started yet has no run folder to follow)."""
-    from sst2_tui.core.sweep.slurm import job_is_queued, last_submission
-
-    last = last_submission(session_path)
-    return bool(last and last.get("cluster") == "slurm" and job_is_queued(last["job_id"]))
+    sweep = Sweep.open(path)
+    resumed = sweep.resume()
+    for refused in resumed.refused:
+        print(f"sst2-tui sweep: {refused.point} left alone: {refused.reason}", flush=True)
+    for requeued in resumed.requeued:
+        print(f"sst2-tui sweep: {requeued.line()}", flush=True)
+    where = f"submitted as SLURM job array {resumed.job_id}" if resumed.job_id else "queued"
+    print(f"sst2-tui sweep: {len(resumed.requeued)} point(s) {where} again in {sweep.path}", flush=True)
+    if resumed.job_id:
+        _submitted(sweep.path, resumed.job_id, len(resumed.requeued))
+    if detach:
+        print(f"sst2-tui sweep: it runs on; watch it with `sst2-tui attach {sweep.path}`", flush=True)
+        return EXIT_OK
+    return follow_sweep(sweep.path) if resumed.requeued or not resumed.job_id else EXIT_OK
 
 
 def follow_sweep(session_path: Path) -> int:
     """One line per point as it ends; then the verdict. Returns 1 if a point did not finish."""
     from sst2_tui.core.report.sweep_verdict import sweep_verdict
-    from sst2_tui.core.run.queue_runner import runner_is_live
-    from sst2_tui.core.storage.queue_file import SessionQueue
+    from sst2_tui.core.storage.queue_file import Resume, SessionQueue
     from sst2_tui.core.storage.sessions import Session, load_run
+    from sst2_tui.core.sweep.work import has_work_left
 
     session, told = Session.open(session_path), set()
     try:
         while True:
+            waiting = {entry.run_dir for entry in SessionQueue(session_path).entries() if isinstance(entry, Resume)}
             for folder in session.run_folders():
                 record = load_run(folder)
-                if folder.path in told or record.status in ("live", "paused"):
+                if record.status in ("live", "paused") or folder.path in waiting:  # going, or about to go on
                     continue
                 if not (folder.summary_path.exists() or record.status == "died"):
                     continue
-                told.add(folder.path)
+                said = (folder.path, folder.summary_path.stat().st_mtime if folder.summary_path.exists() else record.status)
+                if said in told:
+                    continue
+                told.add(said)
                 best = (record.summary or {}).get("best_val_accuracy")
                 accuracy = f"  best {best:.4f}" if isinstance(best, float) else ""
                 print(f"{folder.run_id:>10}  {record.status:<11}{accuracy}", flush=True)
-            if not runner_is_live(session_path) and not SessionQueue(session_path).items() and not any(
-                    f.is_live() for f in session.run_folders()) and not _slurm_busy(session_path):
+            if not has_work_left(session_path):
                 break
             time.sleep(1.0)
     except KeyboardInterrupt:
-        print(f"\nsst2-tui sweep: left it running; follow it with `sst2-tui sessions`, "
+        print(f"\nsst2-tui sweep: left it running; follow it with `sst2-tui attach {session_path}`, "
               f"`sst2-tui report {session_path}`", flush=True)
         return EXIT_OK
     verdict = sweep_verdict(session)

@@ -191,9 +191,15 @@ class RunConfig:
     `fp32`, `fp16`, `bf16`, or `fp16-pure` (the model itself cast to float16)."""
     max_length: int = option(128, "truncate sentences to L tokens", metavar="L", maximum=1_000_000)
     """Longest tokenized sentence; longer ones are truncated."""
-    seed: int = option(0, "seeds the subsets, the data order, dropout and fresh weights", metavar="S", minimum=0, maximum=MAX_SEED,
+    seed: int = option(0, "seeds the data order, dropout and fresh weights", metavar="S", minimum=0, maximum=MAX_SEED,
                        form="seed")
-    """Seeds the subsets, the data order, dropout and fresh weights."""
+    """Seeds the data order, dropout and fresh weights: what differs from one training run to the next."""
+    data_seed: int = option(0, "seeds which examples --train-subset and --eval-subset take and a single file's held-out "
+                               "validation share; the same for every --seed, so seeds are scored on the same sentences",
+                            metavar="S", minimum=0, maximum=MAX_SEED)
+    """Seeds the data itself: the subsets and a single file's held-out share. Independent of `seed`, so runs
+    that differ only in `seed` (a sweep's seeds, `--seeds 0,1,2`) train on the same examples and are scored
+    on the same validation sentences."""
     eval_every: int | None = option(None, "also evaluate every STEPS steps (always at epoch ends)", metavar="STEPS")
     """Evaluate every this many optimizer steps, besides each epoch end (None: epoch ends only)."""
     save_every: int | None = option(None, "checkpoint every STEPS steps (default: epoch ends and stop)", metavar="STEPS")
@@ -333,9 +339,13 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
-        """Build from saved JSON, ignoring keys written by a newer version."""
+        """Build from saved JSON, ignoring keys written by a newer version. A config written before
+        `data_seed` existed chose its subsets with `seed`: it keeps doing so (its checkpoints need it)."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        if "data_seed" not in data and "seed" in data:
+            values["data_seed"] = data["seed"]
+        return cls(**values)
 
     def replace(self, **changes: Any) -> RunConfig:
         return dataclasses.replace(self, **changes)

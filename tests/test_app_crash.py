@@ -9,7 +9,7 @@ import pytest
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.run.self_command import python_command
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.tui.launching import after_a_crash
 
@@ -18,7 +18,7 @@ def test_after_a_crash_names_the_session_its_live_runs_and_its_queue(tmp_path):
     session = Session.create(tmp_path, "crashed")
     live = session.new_run(RunConfig(model="demo", data="demo"))
     session.new_run(RunConfig(model="demo", data="demo", method="lora"))  # ended: no lock held
-    SessionQueue(session.path).add({"config": RunConfig(model="demo", data="demo").to_dict()})
+    SessionQueue(session.path).add(NewRun(RunConfig(model="demo", data="demo")))
     with live.hold_lock():
         told = after_a_crash(session)
     assert str(session.path.resolve()) in told

@@ -67,7 +67,7 @@ def test_the_default_sessions_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert default_sessions_dir() == tmp_path / "data" / "sst2-tui" / "sessions", "not a sessions/ in any folder"
     Path("sessions").mkdir()
-    assert default_sessions_dir() == Path("sessions"), "a folder that keeps its sessions beside it"
+    assert default_sessions_dir() == tmp_path / "sessions", "a folder that keeps its sessions beside it (absolute)"
     monkeypatch.setenv("SST2_TUI_SESSIONS", str(tmp_path / "chosen"))
     assert default_sessions_dir() == tmp_path / "chosen"
     monkeypatch.delenv("SST2_TUI_SESSIONS")

@@ -203,10 +203,12 @@ def test_predict_streams_its_answers_as_it_goes(tmp_path):
 
 def test_a_run_keeps_its_best_steps_predictions_sentence_by_sentence(full_run):
     """What a sweep's verdict pairs: every validation sentence's prediction at the best step."""
-    from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
+    from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions, sentence_ids
 
-    rows = read_predictions(Path(full_run["run_dir"]), BEST_FILE)
+    read = read_predictions(Path(full_run["run_dir"]), BEST_FILE)
+    rows = read.rows
     validation = demo_splits(0).validation
-    assert [row["text"] for row in rows] == validation.texts and {row["step"] for row in rows} == {full_run["export_step"]}
-    correct = sum((row["p_positive"] >= 0.5) == bool(row["label"]) for row in rows)
-    assert correct / len(rows) == pytest.approx(full_run["best_val_accuracy"])
+    assert read.problem is None and [row.text for row in rows] == validation.texts
+    assert {row.step for row in rows} == {full_run["export_step"]}
+    assert [row.id for row in rows] == sentence_ids(validation.texts), "each row carries its sentence's stable id"
+    assert sum(row.correct for row in rows) / len(rows) == pytest.approx(full_run["best_val_accuracy"])

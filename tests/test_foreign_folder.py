@@ -51,11 +51,11 @@ def test_the_queue_runner_and_its_runs_from_a_folder_with_its_own_core_package(p
             "from pathlib import Path\n"
             "from sst2_tui.core.config import RunConfig\n"
             "from sst2_tui.core.run.queue_runner import ensure_queue_runner\n"
-            "from sst2_tui.core.storage.queue_file import SessionQueue\n"
+            "from sst2_tui.core.storage.queue_file import NewRun, SessionQueue\n"
             "from sst2_tui.core.storage.sessions import Session\n"
             "session = Session.create(Path(sys.argv[1]), 'q')\n"
             "config = RunConfig(model='demo', data='demo', epochs=0.05, eval_every=5)\n"
-            "SessionQueue(session.path).add({'config': config.to_dict()}, {'config': config.to_dict()})\n"
+            "SessionQueue(session.path).add(NewRun(config), NewRun(config))\n"
             "ensure_queue_runner(session.path)\n")
     subprocess.run([*python_command(), "-c", code, str(session.parent)], cwd=project, check=True, timeout=120)
     wait_until(lambda: sum(_finished(r) for r in (session / "runs").glob("*") if r.is_dir()) == 2, timeout=240,

@@ -11,7 +11,7 @@ import pytest
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.storage.locks import held, is_held
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as a second local user")
@@ -34,7 +34,7 @@ def test_a_planted_symlink_lock_is_refused_and_its_target_untouched(tmp_path, wh
             with run.hold_lock():
                 pass
         else:
-            SessionQueue(session.path).add({"config": RunConfig(model="demo", data="demo").to_dict()})
+            SessionQueue(session.path).add(NewRun(RunConfig(model="demo", data="demo")))
     assert victim.read_text() == "do not touch"
     assert not is_held(lock)
 

@@ -73,14 +73,46 @@ def test_a_failed_run_tells_the_hook_and_a_broken_hook_never_fails_the_run(tmp_p
     assert broken.summary["status"] == "finished"
 
 
+def test_the_wording_agrees_with_what_was_not_finite():
+    from sst2_tui.core.run.needs_you import needs_you
+
+    said = {what: needs_you(Nonfinite(step=3, what=what, diagnosis="d", suggestions=[], action="paused"))[1]
+            for what in ("loss", "gradients", "parameters")}
+    assert said["loss"].startswith("paused at step 3: the loss is not finite")
+    assert "the parameters are not finite" in said["parameters"] and "the gradients are not finite" in said["gradients"]
+
+
+@pytest.mark.parametrize(("hook", "said"), [
+    ("echo boom >&2; exit 3", ["--notify exit 3", "  boom"]),
+    ("yes flood | head -c 5000000", ["--notify exit 0 (output cut)", "  flood"]),
+    ("sleep 30", ["--notify killed after 1 s"]),
+])
+def test_a_hook_that_fails_floods_or_hangs_is_said_capped_and_killed_in_notify_log(tmp_path, monkeypatch, hook, said):
+    import sst2_tui.core.run.needs_you as needs
+
+    monkeypatch.setattr(needs, "HOOK_SECONDS", 1.0)
+    log = tmp_path / "notify.log"
+    started = time.monotonic()
+    needs.run_hook(hook, {"event": "finished"}, log)
+    assert time.monotonic() - started < 0.5, "the run never waits for its hook"
+    deadline = time.monotonic() + 20
+    while not (log.exists() and "--notify" in log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lines = log.read_text().splitlines()
+    assert lines[0].endswith(f"finished: {said[0]}"), lines[0]
+    assert all(line in lines for line in said[1:])
+    assert log.stat().st_size < 6000, "a flood is capped"
+    assert time.monotonic() - started < 10
+
+
 @pytest.mark.slow
 def test_a_run_killed_under_its_queue_runner_tells_the_hook_it_died(tmp_path):
     from sst2_tui.core.run.queue_runner import run_queue
-    from sst2_tui.core.storage.queue_file import SessionQueue
+    from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 
     config, told = hooked(tmp_path)
     session = Session.create(tmp_path / "sessions", "s")
-    SessionQueue(session.path).add({"config": config.replace(epochs=50).to_dict()})
+    SessionQueue(session.path).add(NewRun(config.replace(epochs=50)))
     runner = threading.Thread(target=run_queue, args=(session.path,), daemon=True)
     runner.start()
     run = session.path / "runs" / "01-full"
@@ -99,7 +131,7 @@ async def test_an_attached_window_rings_when_a_run_pauses_at_a_nan_and_when_it_e
     app = make_app(tmp_path, engine)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.status == "paused")
-        assert app.rung == ["01-full paused at step 4: the loss is not finite; a fix is waiting for you"]
+        assert app.rung == ["01-full paused at step 4: the loss is not finite (NaN); a fix is waiting for you"]
         await pilot.press("1")  # a fix: eps 1e-4 and resume
         await wait_for(pilot, lambda: app.current.status == "finished")
         assert app.rung[-1].startswith("01-full finished after 12 steps") and len(app.rung) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Label
 
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.tui.screens.leave import LeaveScreen
 from sst2_tui.tui.screens.new_run import NewRunScreen
 from tests.fake_engine import FakeEngine
@@ -26,13 +26,13 @@ async def test_a_run_added_while_another_trains_is_on_disk_at_once_and_survives_
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, NewRunScreen))
         queued = SessionQueue(app.session.path).items()
-        assert [item["config"]["model"] for item in queued] == ["second"], "in queue.json while the first run trains"
+        assert [item.config.model for item in queued] == ["second"], "in queue.json while the first run trains"
         assert [w.label for w in app.watcher.waiting()] == ["full on second, demo"], "shown once, from the file"
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, LeaveScreen))
         await pilot.press("enter")  # leave it training
         await wait_for(pilot, lambda: not app.is_running, timeout=15)
-    assert [item["config"]["model"] for item in SessionQueue(app.session.path).items()] == ["second"], "nothing lost"
+    assert [item.config.model for item in SessionQueue(app.session.path).items()] == ["second"], "nothing lost"
 
 
 async def test_runs_queued_after_an_idle_spell_are_each_followed_once(tmp_path):
@@ -133,6 +133,6 @@ async def test_a_run_another_window_queues_shows_here_while_the_run_is_paused(tm
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.status == "paused")
         await pilot.pause(0.6)
-        SessionQueue(app.session.path).add({"config": CONFIG.replace(model="elsewhere").to_dict()})  # another window's n
+        SessionQueue(app.session.path).add(NewRun(CONFIG.replace(model="elsewhere")))  # another window's n
         await wait_for(pilot, lambda: "full on elsewhere, demo" in str(app.screen.query_one("#queue").render()), timeout=3)
         await pilot.press("s")

@@ -10,7 +10,7 @@ import signal
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.run.queue_runner import LOCK_NAME, ensure_queue_runner
 from sst2_tui.core.storage.locks import holder
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from tests.cli import run_cli, wait_until
 
@@ -29,7 +29,7 @@ def _listed(tmp_path) -> dict:
 
 def test_a_killed_queue_runner_is_reported_and_restarted(tmp_path):
     session = Session.create(tmp_path, "q")
-    SessionQueue(session.path).add({"config": QUICK.to_dict()}, {"config": QUICK.to_dict()})
+    SessionQueue(session.path).add(NewRun(QUICK), NewRun(QUICK))
     ensure_queue_runner(session.path)
     wait_until(lambda: session.run_folders() and session.is_being_written(), timeout=60, what="the first run started")
     os.kill(int(holder(session.path / LOCK_NAME).rsplit(" ", 1)[-1]), signal.SIGKILL)

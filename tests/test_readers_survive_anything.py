@@ -95,16 +95,21 @@ def test_control_line(tmp_path_factory, data):
 @example(b'{"items": [{"id": "q-1", "config": {"model": "demo", "epochs": 1e400}}]}')
 @example(b'{"items": [{"id": "q-1", "config": {"model": "demo", "batch_size": ' + b"9" * 30 + b"}}]}")
 def test_queue(tmp_path_factory, data):
-    from sst2_tui.core.run.queue_runner import _argv
+    from sst2_tui.core.run.queue_runner import runner_argv
+    from sst2_tui.core.storage.queue_file import Unreadable
 
     folder = tmp_path_factory.mktemp("q")
     (folder / "queue.json").write_bytes(data)
     session = Session(folder, {"name": "q"}, [])
     for item in SessionQueue(folder).items():
-        try:
-            _argv(item, session)
-        except (ValueError, TypeError):
-            pass  # the queue runner skips the item, saying why in its log
+        if isinstance(item, Unreadable):
+            assert item.reason  # the queue runner skips it, saying why in its log
+        else:
+            assert runner_argv(item, session)[0] == "run"
+    before = SessionQueue(folder).entries()
+    taken = SessionQueue(folder).take()
+    assert taken.entry == (before[0] if before else None)
+    assert SessionQueue(folder).entries() == before[1:]
 
 
 @CASES

@@ -159,7 +159,7 @@ def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
         time.sleep(2)
         assert RunFolder(run_dir).is_live() and steps_in(run_dir / "events.jsonl") > before, "the run trains on"
         queued = SessionQueue(run_dir.parent.parent).items()
-        waiting = [(item["config"]["method"], item["config"].get("precision")) for item in queued]
+        waiting = [(item.config.method, item.config.precision) for item in queued]
         assert waiting == [("trainer", "auto"), ("lora", "auto"), ("full", "fp16-pure")], "the rest of the demo waits"
     finally:
         tmux("kill-session", "-t", session)
@@ -328,7 +328,7 @@ def test_two_windows_share_one_queue_through_leaving_and_attaching(tmp_path):
         # from the first field (a select, where Enter opens its list) to the model field, where Enter queues
         tmux("send-keys", "-t", first, *["Tab"] * len(SELECTS), "Enter")
         wait_for_text(lambda s: "3. full on demo, demo" in s and "(fp16-pure" in s, timeout=10, session=second)
-        order = [json.dumps(item["config"].get("precision")) + item["config"]["method"]
+        order = [json.dumps(item.config.precision) + item.config.method
                  for item in SessionQueue(session).items()]
         assert order == ['"auto"trainer', '"fp16-pure"full', '"auto"full'], order
         for window in (first, second):
@@ -336,7 +336,7 @@ def test_two_windows_share_one_queue_through_leaving_and_attaching(tmp_path):
             wait_for_text(lambda s: "Leave it" in s or "leave it" in s, timeout=10, session=window)
             tmux("send-keys", "-t", window, "Enter")
         time.sleep(2)
-        assert [json.dumps(item["config"].get("precision")) + item["config"]["method"]
+        assert [json.dumps(item.config.precision) + item.config.method
                 for item in SessionQueue(session).items()] == order, "nothing lost by leaving"
         subprocess.run(["tmux", "new-session", "-d", "-s", third, "-x", "100", "-y", "30",
                         f"{binary} attach {session}"], check=True, env=env)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.tui.app import SST2App
 from sst2_tui.tui.screens.queue import QueueScreen
@@ -54,11 +54,11 @@ def test_a_run_waiting_in_the_sessions_queue_file_is_listed_and_removed(tmp_path
     app = SST2App(tmp_path / "sessions", launcher=ThreadLauncher(), session_name="s")
     app.watcher.session = Session.create(tmp_path / "sessions", "s", label="app")
     queue = SessionQueue(app.session.path)
-    first, second = queue.add({"config": CONFIG.to_dict()}, {"config": CONFIG.replace(model="other").to_dict()})
+    first, second = queue.add(NewRun(CONFIG), NewRun(CONFIG.replace(model="other")))
     waiting = app.watcher.waiting()
     assert [(w.label, w.disk_id) for w in waiting] == [("full on demo, demo", first), ("full on other, demo", second)]
     assert app.watcher.remove_waiting(waiting[1])
-    assert [i["id"] for i in queue.items()] == [first]
+    assert [i.id for i in queue.items()] == [first]
     queue.take()  # the queue runner started it meanwhile
     assert not app.watcher.remove_waiting(waiting[0]), "an item that already started cannot be removed"
 

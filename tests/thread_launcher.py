@@ -12,13 +12,13 @@ import threading
 from pathlib import Path
 from typing import ClassVar
 
-from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import STOP, RunHandle
 from sst2_tui.core.methods import MethodFn
 from sst2_tui.core.run.queue_runner import run_queue, runner_is_live
 from sst2_tui.core.run.resume import plan_resume
 from sst2_tui.core.run.runner import execute
 from sst2_tui.core.storage.control_file import append_command
+from sst2_tui.core.storage.queue_file import QueueEntry, Resume
 from sst2_tui.core.storage.sessions import RunFolder, Session
 
 STARTS_WITHIN_SECONDS = 10
@@ -62,12 +62,13 @@ class ThreadLauncher:
             raise failed[0]
         return None
 
-    def _start_item(self, item: dict, session: Session) -> None:
-        if "resume" in item:
-            folder = RunFolder(Path(item["resume"]))
-            execute(plan_resume(folder.path).config, session, self._handle(), resume=folder, method=self.method)
+    def _start_item(self, entry: QueueEntry, session: Session) -> None:
+        if isinstance(entry, Resume):
+            folder = RunFolder(entry.run_dir)
+            execute(plan_resume(folder.path).config, session, self._handle(), resume=folder, method=self.method,
+                    from_scratch=entry.from_scratch)
         else:
-            execute(RunConfig.from_dict(item["config"]), session, self._handle(), method=self.method)
+            execute(entry.config, session, self._handle(), method=self.method)
 
     def _handle(self, locked: threading.Event | None = None) -> RunHandle:
         def on_folder(folder: RunFolder) -> None:

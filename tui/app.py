@@ -21,8 +21,8 @@ from sst2_tui.core.events import Prediction
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
 from sst2_tui.core.run.needs_you import needs_you
-from sst2_tui.core.storage.queue_file import SWEEP_FILE
 from sst2_tui.core.storage.sessions import RunFolder, Session
+from sst2_tui.core.storage.sweep_file import SWEEP_FILE
 from sst2_tui.core.storage.validated import read_config
 from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.desktop_notice import in_tmux, notice_sequences
@@ -93,6 +93,7 @@ class SST2App(App):
                  device_probe: Callable[[], tuple[dict, str, dict[str, str]]] | None = None,
                  session_name: str | None = None, notify: str | None = None, watch: Path | None = None) -> None:
         super().__init__()
+        self.exit_asked = False
         self.watch_session = watch
         """`attach SESSION_DIR` on a session whose runs are queued and none live yet: watch it."""
         self.notify_command = notify
@@ -328,6 +329,9 @@ class SST2App(App):
             self.watcher.stop(empty_queue=how == "stop_all")
 
     def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
+        if self.exit_asked:  # already on its way out: a later call (the worker going idle) must not
+            return           # replace the first one's return value (a snapshot's screenshot was lost so)
+        self.exit_asked = True
         if not self.quitting:  # a way out that did not choose: the default, leave the run training
             self._stop_everything()
         super().exit(*args, **kwargs)

@@ -55,7 +55,7 @@ def after_a_crash(session: Session | None) -> str:
         return "\n".join([*lines, "  No session was opened, so nothing was started.", ""])
     path = session.path.resolve()
     live = [folder.run_id for folder in session.run_folders() if folder.is_live()]
-    queued = len(SessionQueue(path).items())
+    queued = len(SessionQueue(path).entries())
     lines.append(f"  Session: {path}")
     if live:
         lines.append(f"  Still training in the background: {', '.join(live)}"

@@ -25,7 +25,7 @@ from sst2_tui.core.run.launcher import Launcher
 from sst2_tui.core.run.runner import RunOutcome
 from sst2_tui.core.storage.control_file import append_command
 from sst2_tui.core.storage.files import read_events
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.queue_file import NewRun, Resume, SessionQueue, Unreadable
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.validated import read_config
 from sst2_tui.tui.bridge import EventBridge
@@ -131,7 +131,8 @@ class SessionWatcher:
             if item.folder.is_live() or size > offset:
                 del self._resuming[path]
                 return item, offset
-            queued = self.session is not None and any(e.get("resume") == str(path) for e in SessionQueue(self.session.path).items())
+            queued = self.session is not None and any(isinstance(e, Resume) and e.run_dir == path
+                                                      for e in SessionQueue(self.session.path).entries())
             if not queued and not self.launcher.queue_is_live(item.session_dir):
                 del self._resuming[path]
                 self.post(RunStarting(item.config, Following(item.folder), [], self.bridge.start_run()))
@@ -156,7 +157,7 @@ class SessionWatcher:
         if self.session is None:
             return False
         path = self.session.path
-        waiting = bool(SessionQueue(path).items())
+        waiting = bool(SessionQueue(path).entries())
         if waiting and not self.launcher.queue_is_live(path):
             self.launcher.start_queue(path)  # its runner died (kill -9): without one the queue would stall
         return waiting or bool(self._resuming) or self.launcher.queue_is_live(path) or self.session.is_being_written()
@@ -168,12 +169,12 @@ class SessionWatcher:
         for item in items:
             if isinstance(item, RunConfig):
                 self._session_for_new_runs()
-                SessionQueue(self.session.path).add({"config": item.to_dict()})
+                SessionQueue(self.session.path).add(NewRun(item))
             elif isinstance(item, Resumption) and (self.session is None or self.session.path == item.session_dir):
                 self._adopt(Session.open(item.session_dir))
                 events = item.folder.events_path
                 self._resuming[item.folder.path] = (item, events.stat().st_size if events.exists() else 0)
-                SessionQueue(item.session_dir).add({"resume": str(item.folder.path)})
+                SessionQueue(item.session_dir).add(Resume(item.folder.path))
             else:
                 self.queue.add(item)
         # the worker starts the session's queue runner when none runs (`_session_busy`): a process
@@ -202,7 +203,7 @@ class SessionWatcher:
         """Something to follow now or soon: a run of another session, a queued resumption, or runs
         waiting in the session's queue."""
         return bool(len(self.queue)) or bool(self._resuming) or (
-            self.session is not None and bool(SessionQueue(self.session.path).items()))
+            self.session is not None and bool(SessionQueue(self.session.path).entries()))
 
     def send(self, *commands: Command) -> bool:
         """Append commands to the followed run's control file (as `ctl` does); False if none is followed."""
@@ -234,7 +235,7 @@ class SessionWatcher:
         waiting = [Waiting(queue_label(item), item=item) for item in self.queue.snapshot()]
         if self.session is not None:
             for entry in SessionQueue(self.session.path).items():
-                waiting.append(Waiting(disk_label(entry), disk_id=entry["id"]))
+                waiting.append(Waiting(disk_label(entry), disk_id=entry.id))
         return waiting
 
     def remove_waiting(self, waiting: Waiting) -> bool:
@@ -244,10 +245,9 @@ class SessionWatcher:
         return waiting.item is not None and self.queue.remove(waiting.item)
 
 
-def disk_label(entry: dict) -> str:
-    if "resume" in entry:
-        return f"resume {Path(entry['resume']).name}"
-    try:
-        return queue_label(RunConfig.from_dict(entry["config"]))
-    except (ValueError, TypeError):
-        return f"{entry['id']} (unreadable: the queue runner will skip it)"
+def disk_label(entry: NewRun | Resume | Unreadable) -> str:
+    if isinstance(entry, Resume):
+        return f"{'restart' if entry.from_scratch else 'resume'} {entry.run_dir.name}"
+    if isinstance(entry, Unreadable):
+        return f"{entry.id} (unreadable: the queue runner will skip it)"
+    return queue_label(entry.config)

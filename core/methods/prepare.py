@@ -108,7 +108,7 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
     if world.parallel:
         device = dataclasses.replace(device, world_size=world.size, backend=world.backend)
     plan = plan_precision(config.precision, device)
-    splits = load_splits(config.data, seed=config.seed, train_subset=config.train_subset, eval_subset=config.eval_subset)
+    splits = load_splits(config.data, seed=config.data_seed, train_subset=config.train_subset, eval_subset=config.eval_subset)
     loaded = load_model(config)
     if lora:
         loaded.model = wrap_lora(loaded.model, config)

@@ -77,6 +77,7 @@ def run_data(record: RunRecord) -> dict[str, Any]:
     summary = record.summary or {}
     evals = [e for e in record.events if isinstance(e, Eval)]
     n = evals[-1].n if evals else None
+    predictions = read_predictions(record.folder.path)
     return {
         "run_id": record.run_id,
         "status": record.status,
@@ -91,7 +92,8 @@ def run_data(record: RunRecord) -> dict[str, Any]:
         "validation_n": n,
         "standard_error": standard_error(summary.get("final_val_accuracy"), n),
         "timeline": _timeline(record),
-        "misclassified": most_confident_mistakes(read_predictions(record.folder.path)),
+        "misclassified": most_confident_mistakes(predictions),
+        "unusable_files": [predictions.problem] if predictions.problem else [],
         "bad_log_lines": record.bad_lines,
         "failure": _failure(record),
         "row": result_row(record.run_id, config, summary, str(summary.get("device", "")), record.status,
@@ -120,7 +122,7 @@ def groups_of(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _sweep_verdict(session: Session) -> dict[str, Any] | None:
     """A sweep's session (sweep.json, or runs labelled as points: `--print-commands` lines run by
     another scheduler): its verdict; any other session: None."""
-    from sst2_tui.core.storage.queue_file import SWEEP_FILE
+    from sst2_tui.core.storage.sweep_file import SWEEP_FILE
 
     if not (session.path / SWEEP_FILE).is_file() and not any(
             "sweep" in ((record.config or {}).get("extra") or {}) for record in session.runs()):
@@ -151,5 +153,6 @@ def session_data(session: Session) -> dict[str, Any]:
         "groups": groups,
         "sweep": _sweep_verdict(session),
         "differing_settings": differing_settings([settings_of(r["config"], r["effective"]) for r in runs]),
-        "skipped_files": session.problems + [problem for record in records for problem in record.problems],
+        "skipped_files": session.problems + [problem for record in records for problem in record.problems]
+        + [problem for run in runs for problem in run["unusable_files"]],
     }

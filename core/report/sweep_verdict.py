@@ -25,11 +25,27 @@ def _sweep(record: RunRecord) -> dict[str, Any] | None:
     return sweep if isinstance(sweep, dict) and isinstance(sweep.get("setting"), str) else None
 
 
-def _correct(record: RunRecord) -> np.ndarray | None:
-    rows = read_predictions(record.folder.path, BEST_FILE)
-    if not rows:
-        return None
-    return np.asarray([(row["p_positive"] >= 0.5) == bool(row["label"]) for row in rows], dtype=float)
+def aligned_correctness(records: list[RunRecord]) -> tuple[dict[int, np.ndarray], str | None]:
+    """Each run's per-sentence correctness at its best step, all in one sentence order (by sentence
+    id, never by line position); or why there is none: a run without a usable predictions file, or
+    two runs that scored different sentences (named, with how many they share)."""
+    read = {id(r): read_predictions(r.folder.path, BEST_FILE) for r in records}
+    for record in records:
+        predictions = read[id(record)]
+        if predictions.problem:
+            return {}, f"{record.run_id}'s predictions cannot be used ({predictions.problem})"
+        if not predictions.rows:
+            return {}, f"{record.run_id} has no per-sentence predictions ({BEST_FILE})"
+    first = records[0]
+    order = sorted(read[id(first)].correctness())
+    for record in records[1:]:
+        theirs = read[id(record)].correctness()
+        if set(theirs) != set(order):
+            shared = len(set(theirs) & set(order))
+            return {}, (f"{first.run_id} and {record.run_id} scored different validation sentences ({shared} shared of "
+                        f"{len(order)} and {len(theirs)}); every point of a sweep needs the same validation set "
+                        "(the same --data, --eval-subset and --data-seed)")
+    return {id(r): np.asarray([read[id(r)].correctness()[key] for key in order], dtype=float) for r in records}, None
 
 
 def _mean_std(values: list[float]) -> tuple[float | None, float | None]:
@@ -56,14 +72,14 @@ def sweep_verdict(session: Session) -> dict[str, Any]:
                               "pairs": [], "cost": [], "note": HALVES_NOTE, "problem": None,
                               "all_finished": bool(records) and len(finished) == len(records),
                               "not_finished": [f"{r.folder.run_id} ({r.status})" for r in records if r.status != "finished"]}
-    correct = {id(r): _correct(r) for r in finished}
-    sizes = {len(c) for c in correct.values() if c is not None}
     if not finished:
         result["problem"] = "no point has finished yet"
-    elif any(c is None for c in correct.values()) or len(sizes) != 1:
-        result["problem"] = "some runs lack per-sentence predictions of one validation set: no paired verdict"
     else:
-        _judge(result, groups, correct, sizes.pop())
+        correct, problem = aligned_correctness(finished)
+        if problem:
+            result["problem"] = f"{problem}: no paired verdict"
+        else:
+            _judge(result, groups, correct, len(next(iter(correct.values()))))
     result["lines"] = _lines(result)
     return result
 

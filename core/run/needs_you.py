@@ -4,14 +4,17 @@ that hands each to a command of the user's (the event as one JSON line on its st
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import DiskFull, Event, Nonfinite, RunFailed, RunFinished
 
 
@@ -23,7 +26,8 @@ def needs_you(event: Event) -> tuple[str, str] | None:
         accuracy = f", best accuracy {best:.4f}" if isinstance(best, float) else ""
         return str(status), f"{status} after {event.summary.get('steps', '?')} steps{accuracy}"
     if isinstance(event, Nonfinite) and event.action == "paused":
-        return "nonfinite", f"paused at step {event.step}: the {event.what} is not finite; a fix is waiting for you"
+        verb = "is" if event.what == "loss" else "are"  # the loss is; the gradients, the parameters are
+        return "nonfinite", f"paused at step {event.step}: the {event.what} {verb} not finite (NaN); a fix is waiting for you"
     if isinstance(event, DiskFull):
         return "disk_full", f"paused: the disk is full writing {event.path}; free space, then it goes on"
     if isinstance(event, RunFailed):
@@ -37,24 +41,62 @@ def payload(kind: str, message: str, run_dir: Path, config: dict[str, Any]) -> d
             "time": round(time.time(), 3)}
 
 
+HOOK_SECONDS = 60.0
+"""A `--notify` hook still running after this long is killed (its whole process group), and said."""
+HOOK_OUTPUT_BYTES = 4096
+"""What notify.log keeps of a hook's output per call: its first bytes (the rest is read and dropped)."""
+
+
 def run_hook(command: str, data: dict[str, Any], log: Path | None = None) -> None:
-    """Start `command` (a shell line) with `data` as one JSON line on stdin; never wait for it. Its
-    output goes to `log` (the run folder's notify.log). A hook that cannot start is said there."""
-    out = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
+    """Start `command` (a shell line) with `data` as one JSON line on stdin; never wait for it: a
+    thread of its own sees it to its end. notify.log (`log`, the run folder's) then gets one line
+    with the event and the hook's exit code, and the first lines of its output: a hook that fails
+    says why there, one that floods is capped at HOOK_OUTPUT_BYTES, one that hangs is killed after
+    HOOK_SECONDS."""
     try:
-        process = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=out, stderr=out,
-                                   start_new_session=True, env={**os.environ, "SST2_TUI_EVENT": data["event"]})
+        process = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, start_new_session=True,
+                                   env={**os.environ, "SST2_TUI_EVENT": data["event"]})
     except OSError as error:
-        if log is not None:
-            with open(log, "a", encoding="utf-8") as handle:
-                handle.write(f"--notify could not start: {error}\n")
+        _log(log, f"{data['event']}: --notify could not start: {error}\n")
         return
-    finally:
-        if log is not None:
-            out.close()
+    threading.Thread(target=_see_to_its_end, args=(process, data, log), name="notify-hook", daemon=True).start()
+
+
+def _see_to_its_end(process: subprocess.Popen, data: dict[str, Any], log: Path | None) -> None:
     try:
         process.stdin.write((json.dumps(data) + "\n").encode())  # a few hundred bytes: never blocks on the pipe
         process.stdin.close()
     except OSError:
         pass
-    threading.Thread(target=process.wait, name="notify-reaper", daemon=True).start()
+    kept = bytearray()
+    reader = threading.Thread(target=_read_capped, args=(process.stdout, kept), daemon=True)
+    reader.start()
+    try:
+        ended = f"exit {process.wait(HOOK_SECONDS)}"
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)  # the shell and whatever it started
+        process.wait()
+        ended = f"killed after {HOOK_SECONDS:.0f} s"
+    reader.join(5)
+    said = kept.decode("utf-8", "replace")
+    cut = " (output cut)" if len(kept) >= HOOK_OUTPUT_BYTES else ""
+    lines = "".join(f"  {line}\n" for line in said.splitlines()[:20])
+    _log(log, f"{time.strftime('%Y-%m-%d %H:%M:%S')} {data['event']}: --notify {ended}{cut}\n{lines}")
+
+
+def _read_capped(stream, kept: bytearray) -> None:
+    """Keep the first HOOK_OUTPUT_BYTES of a hook's output, drain the rest (a full pipe would hang it)."""
+    with contextlib.suppress(OSError, ValueError):
+        while chunk := stream.read(65536):
+            kept += chunk[: max(0, HOOK_OUTPUT_BYTES - len(kept))]
+
+
+def _log(log: Path | None, text: str) -> None:
+    if log is None:
+        return
+    from sst2_tui.core.storage.own_files import append_own
+
+    with contextlib.suppress(OSError, UserError):
+        append_own(log, text.encode("utf-8", "replace"))

@@ -19,11 +19,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sst2_tui.core.config import RunConfig, run_argv
 from sst2_tui.core.run.needs_you import payload, run_hook
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.locks import held
-from sst2_tui.core.storage.queue_file import RUNNER_LOCK, SWEEP_FILE, SessionQueue
+from sst2_tui.core.storage.own_files import open_own
+from sst2_tui.core.storage.queue_file import RUNNER_LOCK, QueueEntry, Resume, SessionQueue, Taken
 from sst2_tui.core.storage.sessions import Session, lock_is_held
 from sst2_tui.core.storage.validated import read_config
 
@@ -40,7 +40,7 @@ def ensure_queue_runner(session_path: Path) -> None:
     """Start the session's queue runner, detached, unless one is already running."""
     if runner_is_live(session_path):
         return
-    log = os.open(session_path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)  # a log to read: the umask decides
+    log = open_own(session_path / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)  # a log to read: the umask decides
     try:
         subprocess.Popen([*sst2_command(), "queue-runner", str(session_path)], stdin=subprocess.DEVNULL,
                          stdout=log, stderr=log, start_new_session=True)
@@ -57,33 +57,41 @@ SCHEDULED_ENV = "SST2_TUI_SCHEDULED_SESSION"
 
 def slots_of(session_path: Path) -> tuple[int, bool]:
     """(slots, one GPU each) from the session's sweep.json; (1, False) for an ordinary session."""
-    from sst2_tui.core.storage.validated import read_object
+    from sst2_tui.core.storage.sweep_file import SweepFileError, is_sweep, read_sweep_file
 
-    sweep, _ = read_object(session_path / SWEEP_FILE)
-    parallel = (sweep or {}).get("parallel", 1)
+    try:
+        parallel = read_sweep_file(session_path).parallel if is_sweep(session_path) else 1
+    except SweepFileError as error:
+        print(f"{error}; running its queue one at a time", flush=True)
+        parallel = 1
     if parallel == "gpus":
         import torch
 
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         return max(count, 1), count > 0
-    return (parallel if isinstance(parallel, int) and 1 <= parallel <= 1024 else 1), False
+    return int(parallel), False
 
 
-def run_in_its_own_process(item: dict, session: Session) -> None:
-    """How a queue runner starts each item: `sst2-tui run ...` in its own process, waited for.
-    A hand-edited item that is not a run raises ValueError or TypeError. A run killed by a signal
-    (kill -9, out of memory) cannot say so itself: its `--notify` hook is run from here."""
-    argv = _argv(item, session)
+def run_in_its_own_process(entry: QueueEntry, session: Session) -> None:
+    """How a queue runner starts each entry: `sst2-tui run ...` in its own process, waited for.
+    A run killed by a signal (kill -9, out of memory) cannot say so itself: its `--notify` hook is
+    run from here."""
     before = {f.path for f in session.run_folders()}
-    finished = subprocess.run([*sst2_command(), *argv], stdin=subprocess.DEVNULL, check=False)
-    tell_if_killed(item, session, before, finished.returncode)
+    finished = subprocess.run([*sst2_command(), *runner_argv(entry, session)], stdin=subprocess.DEVNULL, check=False)
+    tell_if_killed(entry, session, before, finished.returncode)
 
 
-def tell_if_killed(item: dict, session: Session, before: set[Path], returncode: int) -> None:
+def runner_argv(entry: QueueEntry, session: Session) -> list[str]:
+    """The entry's own `run` line, started away from any terminal: `--attachable` (a NaN pause
+    waits for whoever attaches, where a foreground run would stop)."""
+    return [*entry.argv(session.path), "--attachable"]
+
+
+def tell_if_killed(entry: QueueEntry, session: Session, before: set[Path], returncode: int) -> None:
     """A run killed by a signal cannot run its own `--notify` hook: its runner does."""
     if returncode >= 0:
         return
-    folder = Path(item["resume"]) if "resume" in item else next(
+    folder = entry.run_dir if isinstance(entry, Resume) else next(
         (f.path for f in session.run_folders() if f.path not in before), None)
     saved, _ = read_config(folder / "config.json") if folder is not None else (None, None)
     if isinstance(saved, dict) and isinstance(saved.get("notify"), str):
@@ -91,8 +99,16 @@ def tell_if_killed(item: dict, session: Session, before: set[Path], returncode: 
         run_hook(saved["notify"], payload("died", message, folder, saved), folder / "notify.log")
 
 
-def run_queue(session_path: Path, start: Callable[[dict, Session], None] = run_in_its_own_process) -> int:
-    """Start the session's queued items one by one with `start`: users get each in its own process;
+def _next(queue: SessionQueue) -> QueueEntry | None:
+    """The next entry; unreadable items before it are said in the log (one line each) and dropped."""
+    taken: Taken = queue.take()
+    for bad in taken.skipped:
+        print(f"queue item {bad.id} skipped: {bad.reason}", flush=True)
+    return taken.entry
+
+
+def run_queue(session_path: Path, start: Callable[[QueueEntry, Session], None] = run_in_its_own_process) -> int:
+    """Start the session's queued entries one by one with `start`: users get each in its own process;
     tests pass one that runs the same `execute` on this thread with a scripted method."""
     with held(session_path / LOCK_NAME) as mine:
         if not mine:
@@ -104,47 +120,32 @@ def run_queue(session_path: Path, start: Callable[[dict, Session], None] = run_i
         while True:
             while session.is_being_written():  # a run of this session is live: the next one waits
                 time.sleep(WAIT_SECONDS)
-            item = queue.take()
-            if item is None:
+            entry = _next(queue)
+            if entry is None:
                 return 0
-            try:
-                start(item, session)
-            except (ValueError, TypeError, KeyError) as error:  # a hand-edited item: skipped, said in the log
-                print(f"queue item {item.get('id')} skipped: {error}", flush=True)
-
-
-def _argv(item: dict, session: Session) -> list[str]:
-    if "resume" in item:
-        return ["run", "--resume", item["resume"], "--quiet", "--attachable"]
-    config = RunConfig.from_dict(item["config"])
-    return ["run", *run_argv(config), "--session", session.name, "--sessions-dir", str(session.path.parent), "--quiet",
-            "--attachable"]
+            start(entry, session)
 
 
 def _run_slots(session: Session, queue: SessionQueue, slots: int, gpus: bool) -> int:
     """Up to `slots` runs at once, under the session's write lock held here for all of them. A run
     that fails or dies does not stop the others; the next item takes its slot."""
     with held(session.path / ".lock", wait=True):  # after any run of the session still going
-        running: dict[int, tuple[subprocess.Popen, dict, set[Path]]] = {}
+        running: dict[int, tuple[subprocess.Popen, QueueEntry, set[Path]]] = {}
         threads = max(1, (os.cpu_count() or 1) // slots)
         while True:
-            for slot, (process, item, before) in list(running.items()):
+            for slot, (process, started, before) in list(running.items()):
                 if process.poll() is not None:
                     del running[slot]
-                    tell_if_killed(item, session, before, process.returncode)
+                    tell_if_killed(started, session, before, process.returncode)
             free = [slot for slot in range(slots) if slot not in running]
-            item = queue.take() if free else None
-            if item is not None:
-                try:
-                    argv = _argv(item, session)
-                except (ValueError, TypeError, KeyError) as error:
-                    print(f"queue item {item.get('id')} skipped: {error}", flush=True)
-                    continue
+            entry = _next(queue) if free else None
+            if entry is not None:
+                argv = runner_argv(entry, session)
                 env = {**os.environ, SCHEDULED_ENV: str(session.path)}
                 env.update({"CUDA_VISIBLE_DEVICES": str(free[0])} if gpus else {"OMP_NUM_THREADS": str(threads)})
                 before = {f.path for f in session.run_folders()}
                 running[free[0]] = (subprocess.Popen([*sst2_command(), *argv], stdin=subprocess.DEVNULL, env=env),
-                                    item, before)
+                                    entry, before)
                 time.sleep(0.2)  # its run folder is made before the next one's: numbers follow the queue
                 continue
             if not running and not queue.items():

@@ -15,13 +15,13 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import RunStarted
-from sst2_tui.core.storage.checkpoints import complete_checkpoints, rotate
+from sst2_tui.core.storage.checkpoints import complete_checkpoints, has_complete_checkpoint, rotate
 from sst2_tui.core.storage.files import read_json
 from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
 
 # What a checkpoint's weights, optimizer state and data position depend on: resuming with any of
 # these changed would continue a different run.
-MUST_MATCH = ("method", "model", "data", "init", "train_subset", "batch_size", "max_length", "seed",
+MUST_MATCH = ("method", "model", "data", "init", "train_subset", "batch_size", "max_length", "seed", "data_seed",
               "lora_r", "lora_alpha", "lora_targets")
 
 
@@ -72,16 +72,24 @@ def check_resumable(folder: RunFolder, config: RunConfig) -> None:
                                 f"with {name} {_quote(then)}; put it back or start a new run")
 
 
-def resume_point(folder: RunFolder, config: RunConfig) -> tuple[list[Path], list[str]]:
+def resume_point(folder: RunFolder, config: RunConfig, from_scratch: bool = False) -> tuple[list[Path], list[str]]:
     """With the session's write lock held: check again (the run may have finished meanwhile),
     drop checkpoint folders cut short by a kill, and return the complete checkpoints, newest
-    first (the method uses the newest that fits its model), and why others were refused."""
+    first (the method uses the newest that fits its model), and why others were refused.
+    `from_scratch`: a run that never saved a checkpoint (killed early) starts again from step 0 in
+    its own folder; none is returned (one that has a checkpoint is refused: resume that instead)."""
     check_resumable(folder, config)
     rotate(folder.checkpoints, keep=10**6, best_step=None)
+    if from_scratch:
+        if has_complete_checkpoint(folder.checkpoints):
+            raise UserError(f"--resume {folder.path} --from-scratch: it has a complete checkpoint; "
+                            "drop --from-scratch to continue from it")
+        return [], []
     try:
         return complete_checkpoints(folder.checkpoints)
     except FileNotFoundError as error:
-        raise UserError(f"--resume {folder.path}: no complete checkpoint to resume from ({error})") from None
+        raise UserError(f"--resume {folder.path}: no complete checkpoint to resume from ({error}); "
+                        "add --from-scratch to start it again from step 0 in its folder") from None
 
 
 def _quote(value: object, limit: int = 80) -> str:

@@ -27,7 +27,7 @@ from sst2_tui.core.run.needs_you import needs_you, payload, run_hook
 from sst2_tui.core.run.resume import resume_point
 from sst2_tui.core.storage.control_file import ControlFileReader
 from sst2_tui.core.storage.disk_space import DiskFullError
-from sst2_tui.core.storage.files import EventLog, atomic_write_json
+from sst2_tui.core.storage.files import EventLog, atomic_write_json, atomic_write_text
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.summary import exit_code as status_exit_code
 
@@ -51,15 +51,16 @@ def _hint_for(error: BaseException) -> str:
 
 def execute(config: RunConfig, session: Session, handle: RunHandle | None = None,
             on_event: Callable[[Event], None] | None = None, headless: bool = False,
-            resume: RunFolder | None = None, method: MethodFn | None = None) -> RunOutcome:
+            resume: RunFolder | None = None, method: MethodFn | None = None, from_scratch: bool = False) -> RunOutcome:
     """Run `config` in a new run folder, or with `resume=folder` continue that run in its own
     folder from its newest complete checkpoint, appending to its log. Nothing in a run folder is
     touched before the session's write lock is held; a refused resume raises UserError and leaves
     the folder as it was. `method` is the generator to pull, by default the one `config.method`
-    names (tests pass a scripted one, so that everything around it is the real thing)."""
+    names (tests pass a scripted one, so that everything around it is the real thing).
+    `from_scratch` (with `resume`): a run killed before its first checkpoint starts again in its folder."""
     try:
         with _session_lock(session, config):
-            start = resume_point(resume, config) if resume is not None else None
+            start = resume_point(resume, config, from_scratch) if resume is not None else None
             return _execute(config, session, handle or RunHandle(), on_event, headless,
                             (resume, *start) if resume is not None and start is not None else None,
                             method or get_method(config.method))
@@ -145,7 +146,8 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
             summary.update(steps=0, best_val_accuracy=None, final_val_accuracy=None, status="interrupted")
             emit(RunFinished(summary=dict(summary)))
         else:
-            summary = _pull(config, method, handle, folder, resume[1] if resume else None, emit, headless) or summary
+            checkpoints = (resume[1] or None) if resume else None  # none: from scratch
+            summary = _pull(config, method, handle, folder, checkpoints, emit, headless) or summary
     except Exception as error:  # noqa: BLE001 - every failure is recorded, the caller decides what to show
         outcome_error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         hint = _hint_for(error)
@@ -156,7 +158,7 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
                     "(with any --nproc-per-node, or none).")
         if not isinstance(error, UserError):
             with contextlib.suppress(OSError):  # a read-only folder must not hide the real error
-                (folder.path / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+                atomic_write_text(folder.path / "error.txt", traceback.format_exc())
         emit(RunFailed(error=outcome_error, hint=hint))
         summary["status"] = "failed"
         exit_code = EXIT_BAD_INPUT if isinstance(error, UserError) else EXIT_FAILED

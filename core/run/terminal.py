@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import sys
 
+from sst2_tui.core.storage.own_files import open_own
+
 
 def _is_terminal(fd: int) -> bool:
     try:
@@ -36,7 +38,7 @@ def detach_from_dead_terminal() -> None:
 
 def redirect_output_to(path) -> None:
     """This process's stdout and stderr (and its children's) append to the log at `path`."""
-    log = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)  # a log to read: the umask decides
+    log = open_own(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)  # a log to read: the umask decides
     try:
         os.dup2(log, sys.stdout.fileno())
         os.dup2(log, sys.stderr.fileno())

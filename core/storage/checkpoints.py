@@ -262,6 +262,12 @@ def load_optimizer_state(path: Path) -> dict[str, Any]:
     return {"state": state, "param_groups": plain["param_groups"]}
 
 
+def has_complete_checkpoint(folder: Path) -> bool:
+    """Whether any checkpoint in `folder` verifies (False for a missing folder: a run killed before
+    its first save)."""
+    return any(verify(path) is None for _, path in list_checkpoints(folder))
+
+
 def complete_checkpoints(folder: Path) -> tuple[list[Path], list[str]]:
     """The checkpoints that verify, newest first, and why the others were refused (each naming
     its file). Raises FileNotFoundError when none verifies."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from sst2_tui.core.controls import KINDS, Command, make_command
 from sst2_tui.core.errors import quote
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.storage.own_files import append_own, open_own
 
 MAX_LINE_BYTES = 4096
 SOURCES = ("app", "cli")
@@ -30,12 +31,7 @@ def append_command(path: Path, command: Command, source: str) -> str:
     """Append `command` for the run that owns `path`; returns its id. Owner-only permissions."""
     command_id = "c-" + secrets.token_hex(4)
     record = {"id": command_id, **command.to_dict(), "source": source, "time": round(time.time(), 3)}
-    line = (json.dumps(record, separators=(",", ":")) + "\n").encode()
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(descriptor, line)
-    finally:
-        os.close(descriptor)
+    append_own(path, (json.dumps(record, separators=(",", ":")) + "\n").encode(), 0o600)
     return command_id
 
 
@@ -44,8 +40,7 @@ class ControlFileReader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # exists, owner-only
-        os.close(descriptor)
+        os.close(open_own(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))  # exists, owner-only
         self._offset = path.stat().st_size  # what was written before this run is history
         self._line = path.read_bytes().count(b"\n") if self._offset else 0
 

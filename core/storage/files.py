@@ -12,6 +12,7 @@ from typing import Any
 from sst2_tui.core.events import Event, event_from_json
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
+from sst2_tui.core.storage.own_files import check_own_folder, open_own
 
 
 def fsync_dir(path: Path) -> None:
@@ -54,8 +55,10 @@ _READABLE_MODE: int | None = None
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Temp file in the same folder, fsync, rename: readers see the old file or the new one, never half.
-    The file gets the mode a plain write would give it (the umask's), not mkstemp's owner-only."""
+    The file gets the mode a plain write would give it (the umask's), not mkstemp's owner-only. Only
+    in a folder of this user's; a symbolic link planted at `path` is replaced, never followed."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    check_own_folder(path.parent)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, readable_mode())
@@ -91,17 +94,15 @@ class EventLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._repair_final_newline()
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # less the umask, as open() does
+        self._fd: int | None = open_own(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)  # less the umask, as open() does
+        self._repair_final_newline(self._fd)
 
-    def _repair_final_newline(self) -> None:
+    @staticmethod
+    def _repair_final_newline(descriptor: int) -> None:
         """A torn last line (no newline) must not swallow the next event: end it first."""
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return
-        with self.path.open("rb+") as handle:
-            handle.seek(-1, os.SEEK_END)
-            if handle.read(1) != b"\n":
-                handle.write(b"\n")
+        size = os.fstat(descriptor).st_size
+        if size and os.pread(descriptor, 1, size - 1) != b"\n":
+            os.write(descriptor, b"\n")
 
     def append(self, event: Event, durable: bool = False) -> None:
         if self._fd is None:

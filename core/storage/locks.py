@@ -8,41 +8,17 @@ refusal, never a truncated file."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from sst2_tui.core.errors import UserError
-
-
-def _refuse_foreign(path: Path, info: os.stat_result, what: str) -> None:
-    if info.st_uid != os.geteuid():
-        raise UserError(f"{path}: this {what} belongs to another user (uid {info.st_uid}); sst2-tui writes only into "
-                        "its own folders: use your own --sessions-dir")
+from sst2_tui.core.storage.own_files import open_own
 
 
 def open_lock_file(path: Path) -> int:
     """`path` opened read-write (created 0600 if absent), refusing symlinks and others' files."""
-    _refuse_foreign(path.parent, os.lstat(path.parent), "folder")
-    try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise UserError(f"{path} is a symbolic link; a lock file must be a plain file (someone may have planted it): "
-                            "remove the link and try again") from None
-        raise
-    info = os.fstat(descriptor)
-    try:
-        if not stat.S_ISREG(info.st_mode):
-            raise UserError(f"{path} is not a plain file; remove it and try again")
-        _refuse_foreign(path, info, "lock file")
-    except UserError:
-        os.close(descriptor)
-        raise
-    return descriptor
+    return open_own(path, os.O_RDWR | os.O_CREAT, 0o600)
 
 
 @contextlib.contextmanager

@@ -22,6 +22,7 @@ from sst2_tui.core.errors import UserError, quote, why_not_written
 from sst2_tui.core.events import Eval, Event, Paused, Resumed, RunFailed, RunFinished, RunStarted
 from sst2_tui.core.storage.files import atomic_write_json, read_events
 from sst2_tui.core.storage.locks import held, holder, is_held
+from sst2_tui.core.storage.paths import folder_path
 from sst2_tui.core.storage.validated import read_config, read_object, read_summary, summary_problem
 
 SCHEMA = 1
@@ -36,11 +37,11 @@ def default_sessions_dir() -> Path:
     `$XDG_DATA_HOME/sst2-tui/sessions` (`~/.local/share/sst2-tui/sessions`), so running the tool
     from any folder never leaves a `sessions/` there."""
     if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
+        return folder_path(os.environ[ENV_VAR])
     if Path("sessions").is_dir():
-        return Path("sessions")
+        return folder_path("sessions")
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "sst2-tui" / "sessions"
+    return folder_path(Path(data_home) / "sst2-tui" / "sessions")
 
 
 def _slug(text: str) -> str:
@@ -50,6 +51,10 @@ def _slug(text: str) -> str:
 @dataclass
 class RunFolder:
     path: Path
+    """Absolute and normalized, however it was given (`folder_path`)."""
+
+    def __post_init__(self) -> None:
+        self.path = folder_path(self.path)
 
     @property
     def run_id(self) -> str:
@@ -134,6 +139,9 @@ class Session:
     problems: list[str] = field(default_factory=list)
     """Unreadable session files (session.json), each naming its path."""
 
+    def __post_init__(self) -> None:
+        self.path = folder_path(self.path)  # the one form every process compares and writes
+
     @property
     def name(self) -> str:
         return self.path.name
@@ -152,9 +160,9 @@ class Session:
             if len(name.encode()) > MAX_NAME_BYTES:
                 raise UserError(f"--session: the name is {len(name.encode())} bytes long; "
                                 f"folder names can be at most {MAX_NAME_BYTES}")
-            path = sessions_dir / name
+            path = folder_path(sessions_dir) / name
         else:
-            path = sessions_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(label)}"
+            path = folder_path(sessions_dir) / f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(label)}"
             while path.exists():
                 path = path.with_name(path.name + "-1")
         try:
@@ -176,7 +184,8 @@ class Session:
         return session
 
     @classmethod
-    def open(cls, path: Path) -> Session:
+    def open(cls, path: str | os.PathLike[str]) -> Session:
+        path = folder_path(path)
         if not path.is_dir():
             raise UserError(f"{path}: no such session folder")
         meta, problem = read_object(path / "session.json")

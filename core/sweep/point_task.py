@@ -10,25 +10,23 @@ import signal
 import subprocess
 from pathlib import Path
 
-from sst2_tui.core.config import RunConfig, run_argv
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.sessions import Session
-from sst2_tui.core.sweep.state import next_entry, point_of, runs_by_point, sweep_points
+from sst2_tui.core.storage.sweep_file import SweepFileError, read_sweep_file
+from sst2_tui.core.sweep.state import next_entry, runs_by_point
 
 
 def point_command(session_path: Path, point: str) -> list[str] | None:
     """The `sst2-tui run` line the point needs now, or None (finished, going, or not in this sweep)."""
     session = Session.open(session_path)
-    config = next((c for c in sweep_points(session) if point_of(c) == point), None)
+    try:
+        config = read_sweep_file(session.path).point(point)
+    except SweepFileError:
+        return None
     if config is None:
         return None
     entry = next_entry(config, runs_by_point(session).get(point, []))
-    if entry is None:
-        return None
-    if "resume" in entry:
-        return [*sst2_command(), "run", "--resume", entry["resume"], "--quiet"]
-    return [*sst2_command(), "run", *run_argv(RunConfig.from_dict(entry["config"])), "--sessions-dir",
-            str(session.path.parent), "--session", session.path.name, "--quiet"]
+    return None if entry is None else [*sst2_command(), *entry.argv(session.path)]
 
 
 # SLURM warns a task before its time limit (submitit asks for SIGUSR2 90 s ahead) and then sends

@@ -11,16 +11,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.errors import UserError, quote
 from sst2_tui.core.json_text import parse_json
-from sst2_tui.core.storage.files import atomic_write_json
-from sst2_tui.core.storage.queue_file import SWEEP_FILE
-from sst2_tui.core.storage.validated import read_object
+from sst2_tui.core.storage.sweep_file import Submission, read_sweep_file
 
 SLURM_FOLDER = "slurm"
 # Generic submitit parameters that our own flags already set: `--slurm-param` may not set them twice.
@@ -146,18 +143,12 @@ def check_cluster() -> None:
 
 
 def record_submission(session_path: Path, job_id: str, points: list[str], cluster: str) -> None:
-    data, _ = read_object(session_path / SWEEP_FILE)
-    data = data or {}
-    submissions = data.get("submissions") if isinstance(data.get("submissions"), list) else []
-    submissions.append({"job_id": job_id, "points": points, "cluster": cluster, "time": time.time()})
-    atomic_write_json(session_path / SWEEP_FILE, {**data, "submissions": submissions})
+    read_sweep_file(session_path).with_submission(job_id, points, cluster).write(session_path)
 
 
-def last_submission(session_path: Path) -> dict[str, Any] | None:
-    data, _ = read_object(session_path / SWEEP_FILE)
-    submissions = (data or {}).get("submissions")
-    last = submissions[-1] if isinstance(submissions, list) and submissions else None
-    return last if isinstance(last, dict) and isinstance(last.get("job_id"), str) else None
+def last_submission(session_path: Path) -> Submission | None:
+    submissions = read_sweep_file(session_path).submissions
+    return submissions[-1] if submissions else None
 
 
 def job_is_queued(job_id: str) -> bool | None:

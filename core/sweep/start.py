@@ -8,7 +8,7 @@ from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
-from sst2_tui.core.storage.queue_file import SessionQueue
+from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.sweep.state import write_sweep_file
 
@@ -23,7 +23,7 @@ def create_sweep(sessions_dir: Path, name: str | None, points: list[RunConfig], 
                         f"(another --session, or `sweep --resume {session.path}`)")
     write_sweep_file(session.path, points, parallel, slurm)
     if slurm is None:
-        SessionQueue(session.path).add(*({"config": config.to_dict()} for config in points))
+        SessionQueue(session.path).add(*(NewRun(config) for config in points))
     return session
 
 

@@ -1,5 +1,6 @@
-"""A sweep on disk: `sweep.json` in its session (the points and how many run at once), and which
-points are done, going, or to be queued again (`sweep --resume`)."""
+"""A sweep on disk: which of its points are done, going, or to be queued again (`sweep --resume`),
+and its grid as the app shows it. The points themselves are in `sweep.json`
+(`core/storage/sweep_file.py`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.storage.files import atomic_write_json
-from sst2_tui.core.storage.queue_file import SWEEP_FILE, SessionQueue
+from sst2_tui.core.storage.queue_file import NewRun, QueueEntry, Resume
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
+from sst2_tui.core.storage.sweep_file import SweepFile, SweepFileError, point_label, read_sweep_file
 from sst2_tui.core.storage.validated import read_object
 from sst2_tui.core.summary import LIVE, RESUMABLE
 
@@ -18,15 +19,7 @@ def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int 
                      slurm: dict[str, Any] | None = None) -> None:
     """`parallel`: points at once on this machine; `slurm`: the sweep runs as SLURM job arrays instead
     (its options, for `sweep --resume`)."""
-    executor = {"executor": "slurm", "slurm": slurm} if slurm is not None else {"executor": "local"}
-    atomic_write_json(session_path / SWEEP_FILE, {"parallel": parallel, **executor,
-                                                   "points": [c.to_dict() for c in points]})
-
-
-def sweep_settings(session: Session) -> dict[str, Any]:
-    """sweep.json's own settings (executor, slurm options, submissions), {} when unreadable."""
-    data, _ = read_object(session.path / SWEEP_FILE)
-    return {k: v for k, v in (data or {}).items() if k != "points"}
+    SweepFile(points, parallel, "slurm" if slurm is not None else "local", slurm).write(session_path)
 
 
 def point_of(config: dict[str, Any] | None) -> str | None:
@@ -34,10 +27,12 @@ def point_of(config: dict[str, Any] | None) -> str | None:
     return sweep.get("point") if isinstance(sweep, dict) and isinstance(sweep.get("point"), str) else None
 
 
-def sweep_points(session: Session) -> list[dict[str, Any]]:
-    data, _ = read_object(session.path / SWEEP_FILE)
-    points = (data or {}).get("points", [])
-    return [p for p in points if isinstance(p, dict) and point_of(p)] if isinstance(points, list) else []
+def sweep_points(session: Session) -> list[RunConfig]:
+    """The sweep's points; none where sweep.json is missing or damaged (the app shows what it can)."""
+    try:
+        return read_sweep_file(session.path).points
+    except SweepFileError:
+        return []
 
 
 def runs_by_point(session: Session) -> dict[str, list[RunRecord]]:
@@ -50,40 +45,38 @@ def runs_by_point(session: Session) -> dict[str, list[RunRecord]]:
     return found
 
 
-def next_entry(config: dict[str, Any], records: list[RunRecord]) -> dict[str, Any] | None:
+def next_entry(config: RunConfig, records: list[RunRecord]) -> QueueEntry | None:
     """What a point still needs: nothing once a run of it finished or is going; else its latest
-    interrupted, stopped or died run resumed from its checkpoint in its own folder; else (it never
-    started, or failed before saving anything) a fresh start."""
-    from sst2_tui.core.storage.checkpoints import complete_checkpoints
+    interrupted, stopped or died run continued in its own folder, from its newest complete
+    checkpoint, or from scratch when it was killed before it saved one; else (it never started, or
+    failed) a fresh run."""
+    from sst2_tui.core.storage.checkpoints import has_complete_checkpoint
 
     if any(r.status == "finished" or r.status in LIVE for r in records):
         return None
-    resumable = [r for r in records if r.status in RESUMABLE and complete_checkpoints(r.folder.path / "checkpoints")[0]]
-    return {"resume": str(resumable[-1].folder.path)} if resumable else {"config": config}
+    resumable = [r for r in records if r.status in RESUMABLE]
+    if resumable:
+        folder = resumable[-1].folder
+        return Resume(folder.path, from_scratch=not has_complete_checkpoint(folder.checkpoints))
+    return NewRun(config)
 
 
-def unfinished_points(session: Session) -> list[tuple[str, dict[str, Any]]]:
+def unfinished_points(session: Session, sweep: SweepFile | None = None) -> list[tuple[str, QueueEntry]]:
     """Every point of the sweep that neither finished nor is going, with what it needs (`next_entry`)."""
     runs = runs_by_point(session)
     found = []
-    for config in sweep_points(session):
-        point = point_of(config)
-        entry = next_entry(config, runs.get(point, []))
+    for config in (sweep or read_sweep_file(session.path)).points:
+        point = point_label(config)
+        entry = next_entry(config, runs.get(point, [])) if point is not None else None
         if point is not None and entry is not None:
             found.append((point, entry))
     return found
 
 
-def requeue_unfinished(session: Session) -> int:
-    """Queue again every unfinished point that is not queued already. Returns how many were queued."""
-    queue = SessionQueue(session.path)
-    waiting = queue.items()
-    queued_points = {point_of(i.get("config")) for i in waiting} | {
-        point_of(load_run_config(Path(i["resume"]))) for i in waiting if "resume" in i}
-    entries = [entry for point, entry in unfinished_points(session) if point not in queued_points]
-    if entries:
-        queue.add(*entries)
-    return len(entries)
+def point_of_entry(entry: QueueEntry) -> str | None:
+    if isinstance(entry, Resume):
+        return point_of(load_run_config(entry.run_dir))
+    return point_label(entry.config)
 
 
 def load_run_config(run_dir: Path) -> dict[str, Any] | None:
@@ -102,12 +95,12 @@ def grid_state(session: Session) -> dict[str, Any]:
     cells: dict[tuple[str, str], dict[str, Any]] = {}
     going = []
     for config in sweep_points(session):
-        sweep = config["extra"]["sweep"]
+        sweep = config.extra["sweep"]
         cell = cells.setdefault((sweep.get("method", "?"), sweep.get("setting", "?")),
                                 {"method": sweep.get("method", "?"), "setting": sweep.get("setting", "?"), "total": 0,
                                  "finished": 0, "going": 0, "failed": 0, "accuracies": []})
         cell["total"] += 1
-        records = runs.get(point_of(config), [])
+        records = runs.get(point_label(config), [])
         latest = records[-1] if records else None
         if latest is None:
             continue
@@ -120,7 +113,7 @@ def grid_state(session: Session) -> dict[str, Any]:
             cell["going"] += 1
             steps = [e for e in latest.events if isinstance(e, Step)]
             evals = [e for e in latest.events if isinstance(e, Eval)]
-            going.append({"run_id": latest.folder.run_id, "run_dir": str(latest.folder.path), "point": point_of(config),
+            going.append({"run_id": latest.folder.run_id, "run_dir": str(latest.folder.path), "point": point_label(config),
                           "method": cell["method"], "setting": cell["setting"], "seed": sweep.get("seed"),
                           "status": latest.status, "step": steps[-1].step if steps else 0,
                           "loss": steps[-1].loss if steps else None, "accuracy": evals[-1].accuracy if evals else None})

@@ -1,0 +1,129 @@
+"""A sweep's `sweep.json`, typed and read in one place.
+
+    {"parallel": 2, "executor": "local", "points": [{...RunConfig...}, ...],
+     "slurm": {...}, "submissions": [{"job_id": "123", "points": ["p001"], "cluster": "slurm", "time": 1.7e9}]}
+
+`parallel`: points at once on this machine (a number, or `gpus`: one per GPU); `executor`: `local`
+(the session's queue runner) or `slurm` (job arrays, `slurm` their options, `submissions` each
+array sent); `points`: every point's settings, its sweep label in `extra["sweep"]`. A file that
+does not read as this is refused naming the file and what is wrong (`SweepFileError`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.storage.files import atomic_write_json
+from sst2_tui.core.storage.validated import read_object
+
+SWEEP_FILE = "sweep.json"
+EXECUTORS = ("local", "slurm")
+
+
+class SweepFileError(UserError):
+    """sweep.json is missing where a sweep is expected, or damaged; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One SLURM job array sent for this sweep."""
+
+    job_id: str
+    points: list[str]
+    cluster: str = "slurm"
+    """`slurm`, or `local` (submitit's local executor, where no cluster answers)."""
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class SweepFile:
+    points: list[RunConfig]
+    parallel: int | str = 1
+    executor: str = "local"
+    slurm: dict[str, Any] | None = None
+    """The SLURM options (`core/sweep/slurm.SlurmOptions.to_dict`), for `sweep --resume`: an open mapping of submitit's."""
+    submissions: list[Submission] = field(default_factory=list)
+
+    def point(self, name: str) -> RunConfig | None:
+        return next((config for config in self.points if point_label(config) == name), None)
+
+    def write(self, session_path: Path) -> None:
+        data: dict[str, Any] = {"parallel": self.parallel, "executor": self.executor,
+                                "points": [config.to_dict() for config in self.points]}
+        if self.slurm is not None:
+            data["slurm"] = self.slurm
+        if self.submissions:
+            data["submissions"] = [dataclasses.asdict(s) for s in self.submissions]
+        atomic_write_json(session_path / SWEEP_FILE, data)
+
+    def with_submission(self, job_id: str, points: list[str], cluster: str) -> SweepFile:
+        return dataclasses.replace(self, submissions=[*self.submissions, Submission(job_id, points, cluster, time.time())])
+
+
+def point_label(config: RunConfig) -> str | None:
+    """The point's name in its sweep (`p003`), or None for a run that is not a sweep's point."""
+    sweep = config.extra.get("sweep") if isinstance(config.extra, dict) else None
+    return sweep.get("point") if isinstance(sweep, dict) and isinstance(sweep.get("point"), str) else None
+
+
+def is_sweep(session_path: Path) -> bool:
+    return (session_path / SWEEP_FILE).is_file()
+
+
+def read_sweep_file(session_path: Path) -> SweepFile:
+    """The session's sweep.json; SweepFileError (naming the file) when it is absent or damaged."""
+    path = session_path / SWEEP_FILE
+    data, problem = read_object(path)
+    if problem:
+        raise SweepFileError(f"{path}: {problem.removeprefix(f'{path}: ').removesuffix('; skipped')}; "
+                             "the sweep cannot be read (restore the file from a backup, or start the sweep again)")
+    if data is None:
+        raise SweepFileError(f"{session_path}: not a sweep (it has no {SWEEP_FILE}); "
+                             "resume one of its runs with `sst2-tui run --resume RUN_DIR`")
+    return _parse(path, data)
+
+
+def _bad(path: Path, what: str) -> SweepFileError:
+    return SweepFileError(f"{path}: {what}; the sweep cannot be read (restore the file, or start the sweep again)")
+
+
+def _parse(path: Path, data: dict[str, Any]) -> SweepFile:
+    parallel = data.get("parallel", 1)
+    if not (parallel == "gpus" or (isinstance(parallel, int) and not isinstance(parallel, bool) and 1 <= parallel <= 1024)):
+        raise _bad(path, f"'parallel' is {parallel!r}, not a number from 1 to 1024 or \"gpus\"")
+    executor = data.get("executor", "local")
+    if executor not in EXECUTORS:
+        raise _bad(path, f"'executor' is {executor!r}, not local or slurm")
+    slurm = data.get("slurm")
+    if slurm is not None and not isinstance(slurm, dict):
+        raise _bad(path, "'slurm' is not an object")
+    raw_points = data.get("points")
+    if not isinstance(raw_points, list) or not raw_points:
+        raise _bad(path, "'points' is not a list of the sweep's runs")
+    points = []
+    for index, raw in enumerate(raw_points):
+        try:
+            if not isinstance(raw, dict):
+                raise TypeError("not an object")
+            config = RunConfig.from_dict(raw)
+        except (TypeError, ValueError) as error:
+            raise _bad(path, f"point {index + 1} does not read ({str(error)[:100]})") from None
+        if point_label(config) is None:
+            raise _bad(path, f"point {index + 1} has no sweep label (extra.sweep.point)")
+        points.append(config)
+    names = [point_label(c) for c in points]
+    if len(set(names)) != len(names):
+        raise _bad(path, "two points share a name")
+    submissions = []
+    for raw in data.get("submissions") or []:
+        if isinstance(raw, dict) and isinstance(raw.get("job_id"), str) and isinstance(raw.get("points"), list):
+            submissions.append(Submission(raw["job_id"], [p for p in raw["points"] if isinstance(p, str)],
+                                          str(raw.get("cluster", "slurm")), float(raw.get("time") or 0)
+                                          if isinstance(raw.get("time"), int | float) else 0.0))
+    return SweepFile(points, parallel, executor, slurm, submissions)

@@ -1,0 +1,137 @@
+"""A sweep, as one object: it begins (a session of its own, its points queued or submitted), it is
+resumed (what did not finish is queued or submitted again), and it says whether it still has work.
+The CLI parses and prints; the app and `attach` ask the same questions here.
+
+Locally a session's queue runner schedules the points (`--parallel` slots); on SLURM each point is
+an array task (`core/sweep/slurm.py`) that decides what its point needs when it starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.run.resume import plan_resume
+from sst2_tui.core.storage.queue_file import QueueEntry, Resume, SessionQueue
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.storage.sweep_file import SweepFile, point_label, read_sweep_file
+from sst2_tui.core.sweep.state import point_of_entry, runs_by_point, unfinished_points
+from sst2_tui.core.sweep.work import slurm_array_queued
+
+
+@dataclass(frozen=True)
+class Requeued:
+    """A point `resume` queued (or submitted) again, and how it goes on."""
+
+    point: str
+    entry: QueueEntry
+
+    def line(self) -> str:
+        entry = self.entry
+        if isinstance(entry, Resume) and entry.from_scratch:
+            return (f"{self.point}: {entry.run_dir.name} was stopped before its first checkpoint; "
+                    "it starts again from scratch in its folder")
+        if isinstance(entry, Resume):
+            return f"{self.point}: {entry.run_dir.name} continues from its last checkpoint"
+        return f"{self.point}: starts"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A point `resume` left alone: its run folder no longer fits it (edited), said with what to do."""
+
+    point: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resumed:
+    requeued: list[Requeued]
+    refused: list[Refused]
+    job_id: str | None = None
+    """The SLURM job array the points went to (None: the local queue runner)."""
+
+
+class Sweep:
+    def __init__(self, session: Session, file: SweepFile) -> None:
+        self.session = session
+        self.file = file
+
+    @property
+    def path(self) -> Path:
+        return self.session.path
+
+    @classmethod
+    def open(cls, path: Path) -> Sweep:
+        """An existing sweep; one line (UserError) when the folder is not a session, not a sweep, or
+        its sweep.json is damaged."""
+        session = Session.open(path)
+        return cls(session, read_sweep_file(session.path))
+
+    # -- resume ----------------------------------------------------------------------------------------
+    def resume(self) -> Resumed:
+        """Queue (locally) or submit (SLURM) again every point that neither finished nor is going.
+        Locally the session's queue runner is started; on SLURM a sweep whose last array still has
+        tasks is refused (they would run the same points twice)."""
+        from sst2_tui.core.run.queue_runner import ensure_queue_runner
+
+        if self.file.executor == "slurm":
+            return self._resume_on_slurm()
+        queue = SessionQueue(self.path)
+        queued = {point_of_entry(entry) for entry in queue.entries()}
+        requeued, refused = self._needed(skip=queued)
+        if requeued:
+            queue.add(*(r.entry for r in requeued))
+        ensure_queue_runner(self.path)
+        return Resumed(requeued, refused)
+
+    def _needed(self, skip: set[str | None] = frozenset()) -> tuple[list[Requeued], list[Refused]]:
+        requeued, refused = [], []
+        for point, entry in unfinished_points(self.session, self.file):
+            if point in skip:
+                continue
+            reason = self._misfit(point, entry)
+            if reason:
+                refused.append(Refused(point, reason))
+            else:
+                requeued.append(Requeued(point, entry))
+        return requeued, refused
+
+    def _misfit(self, point: str, entry: QueueEntry) -> str | None:
+        """Why a point's run folder cannot go on as this point: its config.json was edited since."""
+        if not isinstance(entry, Resume):
+            return None
+        try:
+            plan = plan_resume(entry.run_dir)
+        except UserError as error:
+            return str(error)
+        wanted = self.file.point(point)
+        ignored = {"extra": {}, "notify": None}  # labels and the hook do not change what trains
+        if wanted is not None and wanted.resolved().replace(**ignored) != plan.config.resolved().replace(**ignored):
+            saved = plan.config.resolved().to_dict()
+            changed = [name for name, value in wanted.resolved().to_dict().items()
+                       if name not in ignored and saved.get(name) != value]
+            return (f"{entry.run_dir / 'config.json'} no longer matches the point in sweep.json "
+                    f"({', '.join(changed[:4])} differ); put it back, or move the run folder away to train the point anew")
+        return None
+
+    def _resume_on_slurm(self) -> Resumed:
+        from sst2_tui.core.sweep.slurm import SlurmOptions, check_cluster, submit
+
+        check_cluster()
+        last = slurm_array_queued(self.path)
+        if last:
+            raise UserError(f"sweep --resume: SLURM job {last} of this sweep still has tasks queued or running; "
+                            f"wait for it (squeue -j {last}) or cancel it (scancel {last})")
+        requeued, refused = self._needed()
+        job_id = None
+        if requeued:
+            job_id = submit(self.path, [r.point for r in requeued], SlurmOptions.from_dict(self.file.slurm))
+        return Resumed(requeued, refused, job_id)
+
+    # -- what is left ----------------------------------------------------------------------------------
+    def finished_points(self) -> int:
+        runs = runs_by_point(self.session)
+        return sum(1 for config in self.file.points
+                   if any(r.status == "finished" for r in runs.get(point_label(config) or "", [])))
+
