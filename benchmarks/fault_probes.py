@@ -174,8 +174,30 @@ def moment_of_the_wrong_shape(checkpoint: Path) -> str:
     return "optimizer.safetensors"
 
 
-SEVEN_TAMPERINGS = [rng_of_the_wrong_dtype, rng_of_the_wrong_key, best_accuracy_as_text, optimizer_lr_as_text,
-                    scheduler_rates_as_text, moment_of_the_wrong_shape, negative_step, huge_step]
+def optimizer_betas_edited(checkpoint: Path) -> str:
+    """#34 item 13: betas [7, "x"] with the checksums rewritten failed the run after it resumed."""
+    optimizer = json.loads((checkpoint / "optimizer.json").read_text())
+    optimizer["param_groups"][0]["betas"] = [7, "x"]
+    (checkpoint / "optimizer.json").write_text(json.dumps(optimizer))
+    rewrite_manifest(checkpoint)
+    return "optimizer.json"
+
+
+def nan_weights(checkpoint: Path) -> str:
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(checkpoint / "model.safetensors"))
+    name = next(n for n, t in tensors.items() if t.is_floating_point())
+    tensors[name] = torch.full_like(tensors[name], float("nan"))
+    save_file(tensors, str(checkpoint / "model.safetensors"))
+    rewrite_manifest(checkpoint)
+    return "model.safetensors"
+
+
+STATE_TAMPERINGS = [rng_of_the_wrong_dtype, rng_of_the_wrong_key, best_accuracy_as_text, optimizer_lr_as_text,
+                    scheduler_rates_as_text, moment_of_the_wrong_shape, negative_step, huge_step, optimizer_betas_edited,
+                    nan_weights]
 
 
 def manifest_files_a_list(checkpoint: Path) -> str:
@@ -276,7 +298,7 @@ def main() -> int:
         ("tampered checkpoints", "optimizer.json is a list", tampered("optimizer", optimizer_a_list)),
         ("tampered checkpoints", "the manifest's files is a list", tampered("manifest", manifest_files_a_list)),
         *[("tampered checkpoints", tamper.__name__.replace("_", " "), tampered(tamper.__name__, tamper))
-          for tamper in SEVEN_TAMPERINGS],
+          for tamper in STATE_TAMPERINGS],
         ("resume", "a finished run", resume_finished),
         ("resume", "config.json edited to other data", resume_edited_config),
         ("resume", "a live run writing a checkpoint every step", resume_a_live_run),

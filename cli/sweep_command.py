@@ -120,10 +120,8 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     listed = {o.name: parse_listed(flag_for(o.name), getattr(args, o.name)) for o in options() if getattr(args, o.name)}
     if "seed" in listed:
         raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
-    points = build_grid(listed, _seeds(args.seeds))
+    points = build_grid(listed, _seeds(args.seeds), limit=None if args.yes else MAX_POINTS)
     slurm = slurm_options(args) if args.executor == "slurm" else None
-    if len(points) > MAX_POINTS and not args.yes:
-        raise UserError(f"sweep: {len(points):,} runs; a grid over {MAX_POINTS} runs needs --yes")
     if args.print_commands:  # every line into one session (points share it), for any scheduler
         name = args.session or time.strftime("sweep-%Y%m%d-%H%M%S")
         where = ["--sessions-dir", str(args.sub_sessions_dir)] if args.sub_sessions_dir else []

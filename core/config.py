@@ -299,6 +299,9 @@ class RunConfig:
             return
         if kind is str and not isinstance(value, str):
             raise ConfigError(name, f"{name} must be text, not {quote(value)}")
+        if kind is str and (bad := next((ch for ch in value if not ch.isprintable()), None)) is not None:
+            raise ConfigError(name, f"{name} holds a control character ({bad!r}); give it on one line, "
+                                    "without tabs, newlines or other control characters")
         if kind is float and name not in ("lr", "eps") and (
                 isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)):
             raise ConfigError(name, f"{name} must be a finite number, not {quote(value)}")

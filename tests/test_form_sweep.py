@@ -22,8 +22,9 @@ async def test_comma_lists_in_the_form_start_a_sweep_in_a_session_of_its_own(tmp
         form.query_one("#f-lr", Input).value = "3e-4, 1e-3"
         form.query_one("#f-seed", Input).value = "0,1"
         await pilot.pause(0.1)
-        assert error_lines(form) == ["Sweep: 4 runs (2 settings of full x 2 seed(s)), one at a time, in a session of "
-                                     "its own (g shows it)"]
+        said = " ".join(error_lines(form))
+        assert said.startswith("Start: sweep of 4 runs (2 settings of full x 2 seed(s)); Run all three: sweep of 12 runs "
+                               "(6 settings of full, lora, trainer x 2 seed(s))"), said
         form.query_one("#f-lr", Input).focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, NewRunScreen))
@@ -47,7 +48,11 @@ async def test_a_bad_value_in_a_list_names_the_field_and_run_all_three_sweeps_th
         form.query_one("#f-lr", Input).value = "full=1e-4,3e-4 lora=1e-3"
         form.query_one("#f-epochs", Input).value = "1"
         await pilot.pause(0.1)
-        assert not form.query_one("#start").disabled
+        # Start (method full) would drop lora's value: it says so and stays off; Run all three queues them all
+        assert form.query_one("#start").disabled and not form.query_one("#all-three").disabled
+        said = " ".join(error_lines(form))
+        assert "Start: --lr lora=...: lora is not among the sweep's methods (full)" in said, said
+        assert "Run all three: sweep of 4 runs (4 settings of full, lora, trainer x 1 seed(s))" in said, said
         await pilot.click("#all-three")
         await wait_for(pilot, lambda: not isinstance(app.screen, NewRunScreen))
         [session] = [p for p in (tmp_path / "sessions").iterdir() if p.is_dir()]

@@ -41,3 +41,47 @@ def test_nonsense_is_one_line_naming_the_flag(flags, says):
     with pytest.raises(UserError, match=None) as caught:
         grid(**flags)
     assert says in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_only_values_meant_as_a_grid_split_and_a_value_can_hold_a_comma():
+    """#34 item 7: a --notify hook with a comma was two hooks and two points; a comma in a value
+    (`\\,`) keeps it one setting."""
+    hook = "curl -d '{\"a\": 1, \"b\": 2}' http://x"
+    points = grid(model=["demo"], data=["demo"], notify=[hook], lora_targets=["c_attn\\,c_proj"], method=["lora"])
+    assert len(points) == 1 and points[0].notify == hook and points[0].lora_targets == "c_attn,c_proj"
+    two = grid(model=["demo"], data=["demo"], lora_targets=["c_attn,c_proj"], method=["lora"])
+    assert [p.lora_targets for p in two] == ["c_attn", "c_proj"]
+    paths = grid(model=["demo"], data=["/data/a\\,b.tsv,/data/c=d.tsv"])
+    assert [p.data for p in paths] == ["/data/a,b.tsv", "/data/c=d.tsv"], "an '=' in a path is not a METHOD= prefix"
+
+
+def test_the_same_value_written_twice_is_one_setting():
+    """#34 item 11: `--lr 1e-3,0.001` trained one setting twice and counted it as two seeds."""
+    points = grid(seeds=(0, 1), lr=["1e-3,0.001,1E-3"], model=["demo"], data=["demo"])
+    assert [(p.lr, p.seed) for p in points] == [(1e-3, 0), (1e-3, 1)]
+
+
+def test_a_method_value_for_a_method_not_in_the_sweep_is_refused():
+    with pytest.raises(UserError, match=r"--lr lora=\.\.\.: lora is not among the sweep's methods \(full\)"):
+        grid(method=["full"], lr=["full=1e-4", "lora=1e-3"])
+
+
+def test_a_huge_grid_is_refused_before_one_point_is_built(monkeypatch):
+    """#34 item 9: a 1,000,000-point grid printed nothing for 120 s: every point was built first."""
+    from sst2_tui.core.sweep import grid as grid_module
+
+    built = []
+    monkeypatch.setattr(grid_module, "RunConfig", lambda **kw: built.append(kw))
+    listed = {"lr": parse_listed("--lr", [",".join(f"{n}e-6" for n in range(1, 1001))]),
+              "batch_size": parse_listed("--batch-size", [",".join(str(n) for n in range(1, 101))])}
+    with pytest.raises(UserError, match="1,000,000 runs; a grid over 500 runs needs --yes"):
+        build_grid(listed, list(range(10)), limit=500)
+    assert not built
+
+
+@pytest.mark.parametrize("value", ["demo\nx", "a\tb", "x\x1b[31m"])
+def test_a_control_character_in_any_value_is_refused_before_anything_is_printed(value):
+    """#34 item 8: a value holding a newline printed one point over two lines."""
+    with pytest.raises(UserError, match="holds a control character") as caught:
+        grid(model=["demo", value], data=["demo"])
+    assert "\n" not in str(caught.value)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.fault_probes import SEVEN_TAMPERINGS, garbage_weights, manifest_files_a_list, optimizer_a_list, wrong_shape
+from benchmarks.fault_probes import STATE_TAMPERINGS, garbage_weights, manifest_files_a_list, optimizer_a_list, wrong_shape
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.run.runner import execute
 from sst2_tui.core.run.self_command import sst2_command
@@ -28,7 +28,7 @@ def unfinished_run(tmp_path_factory) -> Path:
     return run_dir
 
 
-@pytest.mark.parametrize("tamper", [garbage_weights, wrong_shape, optimizer_a_list, manifest_files_a_list, *SEVEN_TAMPERINGS],
+@pytest.mark.parametrize("tamper", [garbage_weights, wrong_shape, optimizer_a_list, manifest_files_a_list, *STATE_TAMPERINGS],
                          ids=lambda tamper: tamper.__name__)
 def test_a_tampered_checkpoint_is_skipped_for_the_previous_one(unfinished_run, tmp_path, tamper):
     import shutil

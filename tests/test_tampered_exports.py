@@ -47,6 +47,9 @@ TAMPERING = {
     "base_is_itself": ("adapter", lambda f: _edit_json(f / "sst2_tui_base.json", model=str(f))),
     "seed_text": ("adapter", lambda f: _edit_json(f / "sst2_tui_base.json", seed="abc")),
     "seed_huge": ("adapter", lambda f: (f / "sst2_tui_base.json").write_text('{"model": "demo", "init": "random", "seed": 1e400}')),
+    # #34 item 13: these answered differently with exit 0; export.json recorded what the adapter was
+    "lora_alpha_edited": ("adapter", lambda f: _edit_json(f / "adapter_config.json", lora_alpha=64)),
+    "use_dora_edited": ("adapter", lambda f: _edit_json(f / "adapter_config.json", use_dora=True)),
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.hub import looks_like_hub_id
+from sst2_tui.core.markdown_text import md_escape
 
 SST2_ON_THE_HUB = "stanfordnlp/sst2"
 
@@ -41,18 +42,20 @@ def card_text(*, what: str, config: Any, info: dict[str, Any], examples: int, ha
     data = ModelCardData(
         base_model=base, datasets=[SST2_ON_THE_HUB] if on_hub else None, library_name="peft" if what == "adapter" else "transformers",
         pipeline_tag="text-classification", tags=["sst2-tui", "sentiment-analysis", config.method], metrics=["accuracy"])
-    title = f"{config.method} fine-tune of {base or 'a local model'} for binary sentiment (SST-2)"
+    # Every value from the run (paths, names, the libraries' settings) is escaped: a backtick, HTML or a
+    # newline in a model or data path shows as the text it is, never as markup (#34 item 12).
+    title = f"{config.method} fine-tune of {md_escape(base or 'a local model')} for binary sentiment (SST-2)"
     loading = _how_to_load(what)
-    rows = "\n".join(f"| {name} | {value} |" for name, value in settings.items())
+    rows = "\n".join(f"| {md_escape(name)} | {md_escape(value)} |" for name, value in settings.items())
     body = f"""
 # {title}
 
-Made with [sst2-tui](https://pypi.org/project/sst2-tui/): run `{info.get('run_id', '')}`, method **{config.method}**.
+Made with [sst2-tui](https://pypi.org/project/sst2-tui/): run {md_escape(info.get('run_id', ''))}, method **{md_escape(config.method)}**.
 
-- **Base model:** {base or f"a local folder, `{config.model}` (no Hub id)"}
-- **Data:** {"SST-2 (GLUE)" if on_hub else f"`{config.data}`"}; labels 0 = negative, 1 = positive
+- **Base model:** {md_escape(base) if base else f"a local folder, {md_escape(config.model)} (no Hub id)"}
+- **Data:** {"SST-2 (GLUE)" if on_hub else md_escape(config.data)}; labels 0 = negative, 1 = positive
 - **Validation accuracy:** {accuracy_line(info.get('accuracy'), int(info.get('step') or 0), examples)}
-- **Training:** {train_seconds:,.0f} s on {hardware}, precision {info.get('precision', '')}
+- **Training:** {train_seconds:,.0f} s on {md_escape(hardware)}, precision {md_escape(info.get('precision', ''))}
 
 ## Hyperparameters
 

@@ -22,7 +22,7 @@ from sst2_tui.core.export.model_card import card_settings, card_text, hub_id
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
-from sst2_tui.core.model.loading import ADAPTER_BASE_FILE, EXPORT_INFO
+from sst2_tui.core.model.loading import ADAPTER_BASE_FILE, ADAPTER_CONFIG, EXPORT_INFO, adapter_settings
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, disk_full_event, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, readable_mode
 from sst2_tui.core.storage.swap import recover, swap_in
@@ -168,6 +168,9 @@ def _write_folder(final: Path, write, info: dict[str, Any]) -> None:
     def fill(folder: Path) -> None:
         write(folder)
         _readable_tree(folder)
-        atomic_write_json(folder / INFO, info)  # last: its presence says the folder is complete
+        recorded = dict(info)
+        if (folder / ADAPTER_CONFIG).is_file():  # what the adapter answers with: checked when it loads
+            recorded["adapter_config"] = adapter_settings(parse_json((folder / ADAPTER_CONFIG).read_bytes()))
+        atomic_write_json(folder / INFO, recorded)  # last: its presence says the folder is complete
 
     swap_in(final, fill, INFO)

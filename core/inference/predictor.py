@@ -14,6 +14,10 @@ from sst2_tui.core.model.device import detect, plan_precision, torch_device
 from sst2_tui.core.model.loading import LoadedModel, load_model
 
 LABELS = LABEL_NAMES
+MAX_SENTENCE_CHARS = 10_000
+"""A sentence is cut at this many characters before it is tokenized: the model reads max_length
+(128) tokens at most, far fewer than 10,000 characters hold, and a tokenizer given one 300 MB line
+first tokenizes all of it (11.6 GB of memory, measured). The answer says `"cut": true`."""
 
 
 @dataclass
@@ -47,8 +51,10 @@ class Predictor:
             return []
         info = detect(self.config.device)
         plan = plan_precision("auto", info)
-        encoded = encode(self.loaded.tokenizer, texts, [0] * len(texts), self.config.max_length)
+        read = [text[:MAX_SENTENCE_CHARS] for text in texts]
+        encoded = encode(self.loaded.tokenizer, read, [0] * len(texts), self.config.max_length)
         result = evaluate(self.loaded.model, encoded, self.loaded.pad_id, self.config.eval_batch_size or 32,
                           torch_device(info), plan)
-        return [{"text": text, "label": LABELS[int(p >= 0.5)], "positive_probability": round(p, 4)}
-                for text, p in zip(texts, result.positive_probability, strict=True)]
+        return [{"text": text, "label": LABELS[int(p >= 0.5)], "positive_probability": round(p, 4),
+                 **({"cut": True} if len(whole) > MAX_SENTENCE_CHARS else {})}
+                for whole, text, p in zip(texts, read, result.positive_probability, strict=True)]

@@ -47,6 +47,8 @@ def _misfit(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer
             return f"{file}: holds {name[:60]!r}, which this model does not have"
         if tuple(tensor.shape) != tuple(named[name].shape):
             return f"{file}: {name[:60]!r} has shape {tuple(tensor.shape)}, the model's is {tuple(named[name].shape)}"
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            return f"{file}: {name[:60]!r} holds NaN or infinite values"
     if full and (missing := [n for n in named if n not in tensors]):
         return f"{file}: lacks {len(missing)} of the model's weights, e.g. {missing[0][:60]!r}"
     try:
@@ -66,6 +68,8 @@ def _misfit(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer
             if isinstance(value, torch.Tensor) and value.dim() > 0 and tuple(value.shape) != tuple(params[index].shape):
                 return (f"{path / 'optimizer.safetensors'}: {index}.{key} has shape {tuple(value.shape)}, "
                         f"its parameter's is {tuple(params[index].shape)}")
+            if isinstance(value, torch.Tensor) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                return f"{path / 'optimizer.safetensors'}: {index}.{key} holds NaN or infinite values"
     return None
 
 

@@ -19,6 +19,29 @@ from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.swap import recover
 
 EXPORT_INFO = "export.json"
+ADAPTER_CONFIG = "adapter_config.json"
+
+
+def adapter_settings(adapter_config: object) -> dict[str, Any]:
+    """What decides an adapter's answers in its adapter_config.json: everything but where its base
+    is (which may be moved or named anew). The export records it in export.json; loading checks it."""
+    return {k: v for k, v in adapter_config.items() if k != "base_model_name_or_path"} if isinstance(adapter_config, dict) else {}
+
+
+def _edited_settings(folder: Path, spec: str) -> str | None:
+    """Why an adapter cannot be trusted: its adapter_config.json differs from what its export
+    recorded (lora_alpha, use_dora... edited since). None when it matches or nothing was recorded."""
+    try:
+        recorded = parse_json((folder / EXPORT_INFO).read_bytes()).get("adapter_config")
+        now = adapter_settings(parse_json((folder / ADAPTER_CONFIG).read_bytes()))
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(recorded, dict) or recorded == now:
+        return None
+    changed = sorted(k for k in set(recorded) | set(now) if recorded.get(k) != now.get(k))
+    shown = ", ".join(f"{k} {quote(recorded.get(k), 20)} -> {quote(now.get(k), 20)}" for k in changed[:3])
+    return (f"--model {quote(spec)}: {ADAPTER_CONFIG} was edited after the export ({shown}); its answers would not be "
+            "the run's: restore the file, or export the run again")
 """Written last into an export folder: which step it holds; its presence says the folder is complete."""
 ADAPTER_BASE_FILE = "sst2_tui_base.json"
 """In an exported adapter: how sst2-tui rebuilds its base (a demo or random-init base has no Hub name)."""
@@ -157,6 +180,8 @@ def _load_adapter(config: RunConfig) -> LoadedModel:
                 "init": "pretrained", "seed": config.seed}
     if not isinstance(base, dict) or not isinstance(base.get("model"), str):
         raise ModelError(f"--model {quote(config.model)}: the adapter does not say which base model it belongs to")
+    if (edited := _edited_settings(folder, config.model)) is not None:
+        raise ModelError(edited)
     base_path = Path(base["model"]).expanduser()
     if (base_path / "adapter_config.json").is_file() or (base_path / ADAPTER_BASE_FILE).is_file():
         raise ModelError(f"--model {quote(config.model)}: its base {quote(base['model'])} is itself an adapter; "

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from sst2_tui.core.markdown_text import md_escape
 from sst2_tui.core.report.charts import text_sparkline
 from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
-
-
-def md_escape(text: Any) -> str:
-    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", value).replace("\n", " ")
 
 
 def render_markdown(data: dict[str, Any]) -> str:

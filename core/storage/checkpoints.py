@@ -175,11 +175,33 @@ def _optimizer_problem(optimizer: dict[str, Any]) -> str | None:
     for number, group in enumerate(groups):
         if not isinstance(group, dict) or not isinstance(group.get("params"), list):
             return f"parameter group {number} is not an object with a list of params"
-        for name in ("lr", "eps", "weight_decay", "momentum"):
-            if name in group and not _number(group[name]):
-                return f"parameter group {number}: {name} is {quote(group[name], 30)}, not a number of at least 0"
+        if (why := _group_problem(group)) is not None:
+            return f"parameter group {number}: {why}"
     if not all(isinstance(k, str) and k.isdigit() and isinstance(v, dict) for k, v in saved.items()):
         return "its state is not a table of parameter numbers"
+    return None
+
+
+# What each optimizer setting may be, as torch's AdamW and SGD write them; anything else in a group
+# must be a flag (true/false/null) or a finite number. Checked so that an edited group is a damaged
+# checkpoint, skipped for an older one, never a run that fails (or trains nonsense) after resuming.
+GROUP_RANGES = {"lr": (0.0, 10.0), "eps": (0.0, 1.0), "weight_decay": (0.0, 1.0), "momentum": (0.0, 1.0),
+                "dampening": (0.0, 1.0)}
+
+
+def _group_problem(group: dict[str, Any]) -> str | None:
+    for name, value in group.items():
+        if name in ("params", "param_names"):
+            continue
+        if name == "betas":
+            if not (isinstance(value, list) and len(value) == 2 and all(_number(b, 0.0, 0.999999) for b in value)):
+                return f"betas is {quote(value, 30)}, not two numbers from 0 to below 1"
+        elif name in GROUP_RANGES:
+            low, high = GROUP_RANGES[name]
+            if not _number(value, low, high):
+                return f"{name} is {quote(value, 30)}, not a number from {low:g} to {high:g}"
+        elif not (value is None or isinstance(value, bool) or _number(value, -math.inf)):
+            return f"{name} is {quote(value, 30)}, not a flag or a number"
     return None
 
 

@@ -3,11 +3,20 @@ range (`--lr full=1e-5,3e-5 lora=1e-4,3e-4`), and the grid is the product, seeds
 
 Each point is an ordinary `RunConfig` whose `extra["sweep"]` names the point (`p001`), its setting
 (the values that vary apart from method and seed, e.g. `lr=3e-5`) and its seed: what the verdict
-groups by, and what `sweep --resume` matches run folders with."""
+groups by, and what `sweep --resume` matches run folders with.
+
+What splits: a comma separates values, except one written `\\,`, which is a comma inside a value
+(`--lora-targets c_attn\\,c_proj` is one setting, `c_attn,c_proj` two). `--notify` is one shell
+command for every point and never splits. `METHOD=` before a list gives it to that method only;
+before a text value it is read as such only when METHOD is a method. Values are compared as values:
+`--lr 1e-3,0.001` is one setting. The grid is counted before any point is built, so a grid too
+large is refused at once."""
 
 from __future__ import annotations
 
 import itertools
+import math
+import re
 from dataclasses import dataclass
 
 from sst2_tui.core.config import METHODS, ConfigError, RunConfig, format_rate, options, value_type
@@ -16,6 +25,9 @@ from sst2_tui.core.errors import UserError, quote
 MAX_POINTS = 500
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 _OPTIONS = {option.name: option for option in options()}
+ONE_VALUE = frozenset({"notify"})
+"""Fields that are never a grid axis: one value for every point, commas and all."""
+_SEPARATOR = re.compile(r"(?<!\\),")
 
 
 @dataclass(frozen=True)
@@ -26,13 +38,30 @@ class Listed:
     per_method: dict[str, list[str]]
 
 
+def _field(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
+def split_values(text: str) -> list[str]:
+    """`a,b\\,c` -> ['a', 'b,c']: commas separate, `\\,` is a comma inside a value; blanks dropped."""
+    return [part.replace("\\,", ",").strip() for part in _SEPARATOR.split(text) if part.strip()]
+
+
 def parse_listed(flag: str, tokens: list[str]) -> Listed:
     """`['1e-5,3e-5']` or `['full=1e-5,3e-5', 'lora=1e-4']` (or both: a general list and overrides)."""
+    name = _field(flag)
+    if name in ONE_VALUE:
+        if len(tokens) != 1 or not tokens[0].strip():
+            raise UserError(f"{flag}: give one value (quote a command with spaces), not {len(tokens)}")
+        return Listed([tokens[0]], {})
+    free_text = name in _OPTIONS and value_type(_OPTIONS[name]) is str and not _OPTIONS[name].metadata["choices"]
     general: list[str] = []
     per_method: dict[str, list[str]] = {}
     for token in tokens:
-        method, _, values = token.rpartition("=") if "=" in token else ("", "", token)
-        items = [v.strip() for v in values.split(",") if v.strip()]
+        method, equals, values = token.partition("=")
+        if not equals or (free_text and method not in METHODS):
+            method, values = "", token  # a path or id may hold '='
+        items = split_values(values)
         if not items:
             raise UserError(f"{flag} {quote(token)}: no values; give a comma list such as 1e-5,3e-5")
         if method:
@@ -53,9 +82,18 @@ def _value(name: str, text: str) -> object:
                 raise ValueError
             return text.lower() in TRUE
         return kind(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         what = {int: "a whole number", float: "a number", bool: "true or false"}.get(kind, "a value")
         raise UserError(f"{flag}: {quote(text)} is not {what}") from None
+
+
+def _distinct(values: list[object]) -> list[object]:
+    """Each value once, by value (`1e-3` and `0.001` are one), in the order first given."""
+    seen: list[object] = []
+    for value in values:
+        if not any(type(value) is type(other) and value == other for other in seen):
+            seen.append(value)
+    return seen
 
 
 def setting_label(values: dict[str, object]) -> str:
@@ -64,22 +102,48 @@ def setting_label(values: dict[str, object]) -> str:
     return ", ".join(shown) or "default"
 
 
-def build_grid(listed: dict[str, Listed], seeds: list[int]) -> list[RunConfig]:
-    """Every point of the grid, in order: methods, then each listed setting, then seeds. A bad value
-    is refused naming its flag (through `RunConfig`'s own checks), before anything starts."""
-    methods = listed.pop("method").general if "method" in listed else ["full"]
+def _methods(listed: dict[str, Listed]) -> list[str]:
+    methods = list(dict.fromkeys(listed["method"].general)) if "method" in listed else ["full"]
     for method in methods:
         if method not in METHODS or method == "evaluate":
             raise UserError(f"--method: {quote(method)} cannot be swept; use full, trainer or lora")
+    for name, values in listed.items():
+        for method in values.per_method:
+            if method not in methods:
+                flag = "--" + name.replace("_", "-")
+                raise UserError(f"{flag} {method}=...: {method} is not among the sweep's methods ({', '.join(methods)}); "
+                                f"add it to --method or drop its values")
+    return methods
+
+
+def _axes(listed: dict[str, Listed], method: str) -> dict[str, list[object]]:
+    axes = {}
+    for name, values in listed.items():
+        chosen = values.per_method.get(method, values.general)
+        if chosen:
+            axes[name] = _distinct([_value(name, text) for text in chosen])
+    return axes
+
+
+def count_grid(listed: dict[str, Listed], seeds: list[int]) -> int:
+    """How many points the grid has, without building any (a million is counted at once)."""
+    rest = {k: v for k, v in listed.items() if k != "method"}
+    return sum(math.prod(len(v) for v in _axes(rest, method).values()) for method in _methods(listed)) * len(seeds)
+
+
+def build_grid(listed: dict[str, Listed], seeds: list[int], limit: int | None = None) -> list[RunConfig]:
+    """Every point of the grid, in order: methods, then each listed setting, then seeds. A bad value
+    is refused naming its flag (through `RunConfig`'s own checks), before anything starts; with
+    `limit`, a grid of more points is refused before one is built."""
+    methods = _methods(listed)
+    rest = {k: v for k, v in listed.items() if k != "method"}
+    if limit is not None and (total := count_grid(listed, seeds)) > limit:
+        raise UserError(f"sweep: {total:,} runs; a grid over {limit} runs needs --yes")
     points: list[RunConfig] = []
-    for method in dict.fromkeys(methods):
-        axes = {}
-        for name, values in listed.items():
-            chosen = values.per_method.get(method, values.general)
-            if chosen:
-                axes[name] = [_value(name, text) for text in dict.fromkeys(chosen)]
+    for method in methods:
+        axes = _axes(rest, method)
         varying = [name for name, values in axes.items() if len(values) > 1 or any(
-            listed[name].per_method.get(m) for m in methods)]
+            rest[name].per_method.get(m) for m in methods)]
         for combination in itertools.product(*axes.values()):
             values = dict(zip(axes, combination, strict=True))
             setting = setting_label({k: v for k, v in values.items() if k in varying})

@@ -29,6 +29,7 @@ TEXT_FIELDS = [  # (field, label, placeholder)
     (name, _OPTIONS[name].metadata["form"], _OPTIONS[name].metadata["placeholder"] or shown_default(_OPTIONS[name]))
     for name in FORM_FIELDS if not _OPTIONS[name].metadata["choices"]
 ]
+ALL_THREE = ("full", "trainer", "lora")
 DEMO_FORM = RunConfig(model="demo", data="demo", epochs=4, init="random")  # the demo model has no pretrained weights
 
 
@@ -90,6 +91,15 @@ def path_errors(config: RunConfig) -> dict[str, str]:
     return {name: problem for name, problem in problems.items() if problem}
 
 
+def _sweep_line(sweeps: dict[bool, SweepRequest | str]) -> str:
+    """`Start: sweep of 4 runs (...); Run all three: 12 runs (...)`, or why a button cannot start."""
+    said = []
+    for three, name in ((False, "Start"), (True, "Run all three")):
+        sweep = sweeps[three]
+        said.append(f"{name}: {sweep}" if isinstance(sweep, str) else f"{name}: sweep of {describe_grid(sweep.points)}")
+    return "; ".join(said) + " (a session of its own; g shows it)"
+
+
 class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -125,8 +135,9 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         return values
 
     def validate(self, check_paths: bool = False, all_three: bool = False) -> RunConfig | SweepRequest | None:
-        """The config (or, with comma lists in fields, the sweep), or None with every problem shown:
-        each bad field marked, one line each."""
+        """The config (or, with comma lists in fields, the sweep) that the button pressed queues
+        (`all_three`: Run all three), or None with every problem shown: each bad field marked, one
+        line each. The line above the buttons says what each of them queues."""
         values = self._values()
         listed = {name: text.strip() for name, text in values.items() if is_listed(text)}
         plain = {name: text for name, text in values.items() if name not in listed}
@@ -139,36 +150,44 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
             if any(problems):
                 errors[name] = next(p for p in problems if p)
         config: RunConfig | None = None
-        sweep: SweepRequest | None = None
+        sweeps: dict[bool, SweepRequest | str] = {}
+        """Per button (Run all three or not): its sweep, or why it cannot start."""
         if not errors:
             try:
                 config = parse_form({**plain, **{name: list_items(name, text)[0] for name, text in listed.items()}})
-                if listed:
-                    methods = ["full", "trainer", "lora"] if all_three else [values["method"]]
-                    sweep = SweepRequest(form_grid({k: _typed(k, v) for k, v in plain.items()}, listed, methods))
             except ConfigError as error:  # a rule across fields (e.g. --merge is for lora)
                 errors[error.field] = f"{label(error.field)}: {str(error).removeprefix(error.field).strip()}"
-            except UserError as error:
-                errors[next(iter(listed))] = str(error)
-        blocking = bool(errors)  # a value the form can see is wrong: Start stays disabled until it is fixed
+            if config is not None and listed:
+                for three in (False, True):
+                    try:
+                        sweeps[three] = SweepRequest(form_grid({k: _typed(k, v) for k, v in plain.items()}, listed,
+                                                               list(ALL_THREE) if three else [values["method"]]))
+                    except UserError as error:
+                        sweeps[three] = str(error)
+                if all(isinstance(s, str) for s in sweeps.values()):
+                    errors[next(iter(listed))] = str(sweeps[False])
+        blocking = bool(errors)  # a value the form can see is wrong: no button starts until it is fixed
         if config is not None and check_paths:
             errors.update(path_errors(config))
         for widget in self.query(".-invalid"):
             widget.remove_class("-invalid")
         for name in errors:
             self.query_one(f"#f-{name}").add_class("-invalid")
-        # no problem: the final settings in one line, read before Enter queues them (keys pasted in a
-        # burst can be lost upstream in Textual; README, known issues)
-        summary = (f"Sweep: {describe_grid(sweep.points)}, one at a time, in a session of its own (g shows it)"
-                   if sweep else settings_line(config) if config else "")
-        self.query_one("#form-error", Static).update("\n".join(errors.values()) if errors or config is None else summary)
+        # no problem: what each button queues, read before Enter queues it (keys pasted in a burst can
+        # be lost upstream in Textual; README, known issues)
+        shown = "\n".join(errors.values()) if errors or config is None else (
+            _sweep_line(sweeps) if sweeps else settings_line(config))
+        self.query_one("#form-error", Static).update(shown)
         self.query_one("#form-error", Static).set_class(not errors and config is not None, "-summary")
-        for button in self.query(Button).filter("#start, #all-three"):
-            button.disabled = blocking
+        self.query_one("#start", Button).disabled = blocking or isinstance(sweeps.get(False), str)
+        self.query_one("#all-three", Button).disabled = blocking or isinstance(sweeps.get(True), str)
         if errors:
             self.query_one(f"#f-{next(iter(errors))}").scroll_visible(animate=False)
             return None
-        return sweep or config
+        chosen = sweeps.get(all_three)
+        if isinstance(chosen, str):
+            return None
+        return chosen or config
 
     def on_mount(self) -> None:
         # No focus() here: it is applied later, and a Tab typed before it would be undone by it.
@@ -197,7 +216,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         if isinstance(config, SweepRequest):
             self.dismiss(config)
         elif all_three:
-            self.dismiss([config.replace(method=m) for m in ("full", "trainer", "lora")])
+            self.dismiss([config.replace(method=m) for m in ALL_THREE])
         else:
             self.dismiss([config])
 
