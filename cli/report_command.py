@@ -5,20 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sst2_tui.core.errors import UserError, why_not_written
+from sst2_tui.core.errors import UserError, shown_path, why_not_written
 
 
 def report_command(args: argparse.Namespace) -> int:
     from sst2_tui.core.report.files import FORMATS, write_report
 
     if not args.session_dir.is_dir():
-        raise UserError(f"{args.session_dir}: no such session folder; see `sst2-tui sessions`")
+        raise UserError(f"{shown_path(args.session_dir)}: no such session folder; see `sst2-tui sessions`")
     formats = FORMATS if args.format == "all" else (args.format,)
     try:
         written, skipped = write_report(args.session_dir, formats, args.out)
     except OSError as error:
-        raise UserError(f"cannot write the report to {error.filename or args.out or args.session_dir}: "
-                        f"{why_not_written(error)}; or choose another folder with --out") from None
+        where = shown_path(error.filename or args.out or args.session_dir)
+        raise UserError(f"cannot write the report to {where}: {why_not_written(error)}; "
+                        "or choose another folder with --out") from None
     for path in written:
         print(path)
     for problem in skipped:

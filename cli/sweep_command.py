@@ -53,7 +53,17 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _parallel(text: str) -> int | str:
+    """`--parallel`: `gpus` only where a GPU is visible; a number above the cores is said (the points
+    would share them and each go slower), not refused."""
+    import os
+    import sys
+
     if text == "gpus":
+        import torch
+
+        if not torch.cuda.is_available() or torch.cuda.device_count() == 0:
+            raise UserError("--parallel gpus: no GPU is visible here; give how many points run at once "
+                            "on this machine's cores instead, e.g. --parallel 2")
         return text
     try:
         value = int(text)
@@ -61,6 +71,10 @@ def _parallel(text: str) -> int | str:
         value = 0
     if not 1 <= value <= 1024:
         raise UserError(f"--parallel {quote(text)}: give a whole number from 1 to 1024, or gpus")
+    cores = os.cpu_count() or 1
+    if value > cores:
+        sys.stderr.write(f"sst2-tui sweep: warning: --parallel {value} on {cores} core(s): the points share them, one thread "
+                         f"each, and every one goes slower; --parallel {cores} finishes about as soon\n")
     return value
 
 
@@ -181,33 +195,39 @@ def resume_sweep(path: Path, detach: bool) -> int:
     if detach:
         print(f"sst2-tui sweep: it runs on; watch it with `sst2-tui attach {sweep.path}`", flush=True)
         return EXIT_OK
-    return follow_sweep(sweep.path) if resumed.requeued or not resumed.job_id else EXIT_OK
+    return follow_sweep(sweep.path, only_changes=True) if resumed.requeued or not resumed.job_id else EXIT_OK
 
 
-def follow_sweep(session_path: Path) -> int:
-    """One line per point as it ends; then the verdict. Returns 1 if a point did not finish."""
+def follow_sweep(session_path: Path, only_changes: bool = False) -> int:
+    """One line per point as it ends (again, when a resumed point ends anew); then the verdict.
+    `only_changes` (after a resume): what had ended before is not said again. Returns 1 if a point
+    did not finish."""
     from sst2_tui.core.report.sweep_verdict import sweep_verdict
-    from sst2_tui.core.storage.queue_file import Resume, SessionQueue
     from sst2_tui.core.storage.sessions import Session, load_run
     from sst2_tui.core.sweep.work import has_work_left
 
-    session, told = Session.open(session_path), set()
+    session = Session.open(session_path)
+
+    def ended() -> dict[tuple[Path, object], str]:
+        """Each ended run, keyed by its folder and its summary's time (a resumed run ends anew)."""
+        found = {}
+        for folder in session.run_folders():
+            record = load_run(folder)
+            if record.status in ("live", "paused") or not (folder.summary_path.exists() or record.status == "died"):
+                continue
+            best = (record.summary or {}).get("best_val_accuracy")
+            accuracy = f"  best {best:.4f}" if isinstance(best, float) else ""
+            when = folder.summary_path.stat().st_mtime if folder.summary_path.exists() else "died"
+            found[(folder.path, when)] = f"{folder.run_id:>10}  {record.status:<11}{accuracy}"
+        return found
+
+    told = set(ended()) if only_changes else set()
     try:
         while True:
-            waiting = {entry.run_dir for entry in SessionQueue(session_path).entries() if isinstance(entry, Resume)}
-            for folder in session.run_folders():
-                record = load_run(folder)
-                if record.status in ("live", "paused") or folder.path in waiting:  # going, or about to go on
-                    continue
-                if not (folder.summary_path.exists() or record.status == "died"):
-                    continue
-                said = (folder.path, folder.summary_path.stat().st_mtime if folder.summary_path.exists() else record.status)
-                if said in told:
-                    continue
-                told.add(said)
-                best = (record.summary or {}).get("best_val_accuracy")
-                accuracy = f"  best {best:.4f}" if isinstance(best, float) else ""
-                print(f"{folder.run_id:>10}  {record.status:<11}{accuracy}", flush=True)
+            for key, line in ended().items():
+                if key not in told:
+                    told.add(key)
+                    print(line, flush=True)
             if not has_work_left(session_path):
                 break
             time.sleep(1.0)

@@ -39,6 +39,16 @@ def quote(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def shown_path(path: object, limit: int = 120) -> str:
+    """A path inside a message, its middle cut (`/tmp/a…/report.md`) when longer than `limit`: the
+    start says where, the end says what, and a 4,000-character path never floods a terminal."""
+    text = str(path)
+    if len(text) <= limit:
+        return text
+    head = limit // 3
+    return f"{text[:head]}…{text[-(limit - head - 1):]}"
+
+
 def why_not_written(error: OSError) -> str:
     """The reason a file could not be written and what to do, by the kind of failure: not every
     write error is a full disk."""

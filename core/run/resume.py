@@ -15,9 +15,11 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import RunStarted
+from sst2_tui.core.model.loading import EXPORT_INFO
 from sst2_tui.core.storage.checkpoints import complete_checkpoints, has_complete_checkpoint, rotate
 from sst2_tui.core.storage.files import read_json
 from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
+from sst2_tui.core.storage.swap import tidy
 
 # What a checkpoint's weights, optimizer state and data position depend on: resuming with any of
 # these changed would continue a different run.
@@ -80,6 +82,8 @@ def resume_point(folder: RunFolder, config: RunConfig, from_scratch: bool = Fals
     its own folder; none is returned (one that has a checkpoint is refused: resume that instead)."""
     check_resumable(folder, config)
     rotate(folder.checkpoints, keep=10**6, best_step=None)
+    for export in ("model", "adapter"):  # an export the kill cut short: its hidden copies go now
+        tidy(folder.path / export, EXPORT_INFO)
     if from_scratch:
         if has_complete_checkpoint(folder.checkpoints):
             raise UserError(f"--resume {folder.path} --from-scratch: it has a complete checkpoint; "

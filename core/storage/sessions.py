@@ -22,6 +22,7 @@ from sst2_tui.core.errors import UserError, quote, why_not_written
 from sst2_tui.core.events import Eval, Event, Paused, Resumed, RunFailed, RunFinished, RunStarted
 from sst2_tui.core.storage.files import atomic_write_json, read_events
 from sst2_tui.core.storage.locks import held, holder, is_held
+from sst2_tui.core.storage.own_files import check_own_folder
 from sst2_tui.core.storage.paths import folder_path
 from sst2_tui.core.storage.validated import read_config, read_object, read_summary, summary_problem
 
@@ -165,6 +166,8 @@ class Session:
             path = folder_path(sessions_dir) / f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(label)}"
             while path.exists():
                 path = path.with_name(path.name + "-1")
+        if path.is_dir():  # another user's session gets no file of ours, not even runs/
+            check_own_folder(path)
         try:
             (path / "runs").mkdir(parents=True, exist_ok=True)
         except OSError as error:

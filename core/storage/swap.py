@@ -50,6 +50,14 @@ def recover(final: Path, marker: str) -> bool:
     return final.is_dir()
 
 
+def tidy(final: Path, marker: str) -> None:
+    """After a writer died (a killed export): put back the newest complete copy if `final` is
+    missing, then remove every hidden sibling left (`.model.tmp-123`), complete or not."""
+    recover(final, marker)
+    for stale in _siblings(final):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def _siblings(final: Path) -> list[Path]:
     return [p for p in final.parent.glob(f".{final.name}.*-*") if p.is_dir() and not p.is_symlink()]
 
