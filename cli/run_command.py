@@ -17,8 +17,9 @@ from sst2_tui.core.run.terminal import detach_from_dead_terminal
 
 
 def _install_signal_handlers(on_signal) -> None:
-    """SIGINT, SIGTERM, SIGHUP (a dropped SSH connection): finish the step, evaluate, save, exit 130.
-    A second Ctrl-C kills at once."""
+    """SIGINT, SIGTERM, SIGHUP (a dropped SSH connection), SIGUSR2 (a cluster's warning before a
+    time limit or a preemption: SLURM signals the task's whole process group, this run included):
+    finish the step, evaluate, save, exit 130. A second Ctrl-C kills at once."""
 
     def handler(signum, frame) -> None:
         if signum == getattr(signal, "SIGHUP", None):
@@ -26,7 +27,7 @@ def _install_signal_handlers(on_signal) -> None:
         on_signal()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGUSR2"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), handler)
 

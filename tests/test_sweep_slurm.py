@@ -142,9 +142,11 @@ def test_where_slurm_does_not_answer_the_sweep_is_one_line_and_leaves_nothing(tm
     assert not (tmp_path / "s").exists(), "no empty sweep session left behind"
 
 
-def test_a_task_warned_of_its_time_limit_leaves_its_point_resumable(tmp_path):
-    """SLURM's warning before the time limit (SIGUSR2, as submitit asks for) reaches the run: it saves
-    a checkpoint and ends interrupted, and the point's next task resumes it (never starts it afresh)."""
+def test_a_task_warned_of_its_time_limit_saves_and_hands_submitit_itself_to_requeue(tmp_path):
+    """SLURM's warning before the time limit (SIGUSR2, as submitit asks for) goes to the task's whole
+    process group: the run saves a checkpoint and ends interrupted; submitit's handler in the task
+    (played here as submitit plays it) calls `checkpoint`, which waits for the run and returns the
+    same task to requeue, and the point's next start resumes it (never starts it afresh)."""
     import os
     import signal
     import subprocess
@@ -155,14 +157,61 @@ def test_a_task_warned_of_its_time_limit_leaves_its_point_resumable(tmp_path):
     config = config.replace(model="demo", data="demo", epochs=50, train_subset=64, eval_subset=16, batch_size=16)
     write_sweep_file(session.path, [config], 1, SlurmOptions().to_dict())
     point = config.extra["sweep"]["point"]
-    task = subprocess.Popen([sys.executable, "-c", "import sys; from sst2_tui.core.sweep.point_task import run_point; "
-                             f"sys.exit(run_point({str(session.path)!r}, {point!r}))"],
-                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    as_submitit = f"""
+import pickle, signal, sys
+from sst2_tui.core.sweep.point_task import PointTask
+task = PointTask()
+def warned(*_):
+    again = task.checkpoint({str(session.path)!r}, {point!r})
+    assert isinstance(pickle.loads(pickle.dumps(again)).function, PointTask)
+    sys.exit(144)  # submitit: requeued
+signal.signal(signal.SIGUSR2, warned)
+sys.exit(task({str(session.path)!r}, {point!r}))
+"""
+    task = subprocess.Popen([sys.executable, "-c", as_submitit], env={**os.environ, "HF_HUB_OFFLINE": "1"},
+                            start_new_session=True)
     events = session.path / "runs" / "01-full" / "events.jsonl"
     wait_until(lambda: events.exists() and events.read_text().count('"type":"step"') >= 3, timeout=120, what="training")
-    task.send_signal(signal.SIGUSR2)
-    assert task.wait(timeout=120) == 130, "the run ended interrupted"
+    os.killpg(task.pid, signal.SIGUSR2)  # as SLURM does: the task and everything it started
+    assert task.wait(timeout=120) == 144, "the task handed itself to submitit to requeue"
     summary = json.loads((session.path / "runs" / "01-full" / "summary.json").read_text())
-    assert summary["status"] == "interrupted"
+    assert summary["status"] == "interrupted", "the run itself got the signal, saved and ended"
     again = point_command(session.path, point)
     assert again[again.index("run") + 1:again.index("run") + 3] == ["--resume", str(session.path / "runs" / "01-full")]
+
+
+def test_a_point_near_its_time_limit_is_requeued_by_slurm_and_continues(cluster, tmp_path):
+    """On the real cluster: SIGUSR2 to the task's whole process group (what SLURM sends before the
+    time limit, or on preemption); the task is requeued by SLURM itself and the point finishes from
+    its checkpoint in its own folder, with no `sweep --resume`."""
+    import os
+    import signal
+    import subprocess
+
+    from sst2_tui.core.storage.sessions import RunFolder, load_run
+
+    started, why_not = cluster
+    if started is None:
+        pytest.skip(f"no real SLURM here: {why_not}")
+    line = ["sweep", "--model", "demo", "--data", "demo", "--train-subset", "64", "--eval-subset", "16", "--batch-size",
+            "16", "--epochs", "12", "--save-every", "2", "--executor", "slurm", "--slurm-time", "0:10:00",
+            "--slurm-param", "cpus_per_task=1", "--sessions-dir", str(tmp_path), "--session", "grid", "--detach"]
+    assert run_cli(*line, timeout=120, env=started.env).returncode == 0
+    run = RunFolder(tmp_path / "grid" / "runs" / "01-full")
+    wait_until(lambda: run.is_live() and run.events_path.read_text().count('"type":"checkpoint"') >= 1, timeout=180,
+               what="a live point with a checkpoint")
+    os.killpg(os.getpgid(run.holder_pid()), signal.SIGUSR2)
+    wait_until(lambda: load_run(run).status == "interrupted", timeout=120, what="the warned run saving and ending")
+    job = json.loads((tmp_path / "grid" / "sweep.json").read_text())["submissions"][0]["job_id"]
+    # SLURM holds a requeued job about two minutes before it may start again (its begin time): an
+    # administrator's `scontrol update ... StartTime=now` lets this test skip the wait, nothing else
+    wait_until(lambda: "PENDING" in subprocess.run(["squeue", "-h", "-j", job, "-o", "%T"], capture_output=True, text=True,
+                                                   env=started.env).stdout, timeout=60, what="SLURM requeuing the task")
+    updated = subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], env=started.env,
+                             capture_output=True, text=True)
+    assert updated.returncode == 0, updated.stderr
+    wait_until(lambda: load_run(run).status == "finished", timeout=300, what="the requeued point finishing")
+    record = load_run(run)
+    starts = [e for e in record.events if type(e).__name__ == "RunStarted"]
+    assert len(starts) == 2 and '"code":"resumed"' in run.events_path.read_text(), "the second attempt continued"
+    assert [p.name for p in (tmp_path / "grid" / "runs").iterdir()] == ["01-full"], "one folder: it continued"

@@ -5,10 +5,14 @@ and continues an interrupted one from its checkpoint."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
+
+from submitit.helpers import Checkpointable, DelayedSubmission
 
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.storage.sessions import Session
@@ -29,31 +33,62 @@ def point_command(session_path: Path, point: str) -> list[str] | None:
     return None if entry is None else [*sst2_command(), *entry.argv(session.path)]
 
 
-# SLURM warns a task before its time limit (submitit asks for SIGUSR2 90 s ahead) and then sends
-# SIGTERM: either way the run is told to stop now, so it saves a checkpoint and ends `interrupted`,
-# and `sweep --resume` continues it from there.
-FORWARDED = (signal.SIGUSR2, signal.SIGTERM)
+CHECKPOINT_WAIT_SECONDS = 80.0
+"""How long a warned task waits for its run to save and end: SLURM warns 90 s before the time limit
+(submitit's default), and kills the task's processes when it ends."""
+
+
+class PointTask(Checkpointable):
+    """The array task's body (submitit pickles it; this module must import on the nodes, as the package
+    is installed in the same environment there): run the point's `sst2-tui run` as a child, in the
+    task's own process group.
+
+    Near its time limit, or when preempted, SLURM signals the whole group (SIGUSR2, as submitit asks
+    for with --signal): the run saves a checkpoint and ends `interrupted`. submitit's handler in this
+    process then calls `checkpoint`, which waits for the run to end and hands submitit this same task
+    to requeue: the point continues from its checkpoint in its own folder, with no `sweep --resume`."""
+
+    def __init__(self) -> None:
+        self._child: subprocess.Popen | None = None
+
+    def __call__(self, session_dir: str, point: str) -> int:
+        command = point_command(Path(session_dir), point)
+        if command is None:
+            return 0
+        env = dict(os.environ)
+        cpus = env.get("SLURM_CPUS_PER_TASK")
+        if cpus and "OMP_NUM_THREADS" not in env:  # the cores SLURM gave this task, not every core of the node
+            env["OMP_NUM_THREADS"] = cpus
+        # submitit sets SIGTERM to be ignored in this process; the child must not inherit that
+        self._child = subprocess.Popen(command, env=env, preexec_fn=_default_signals)
+        while (code := self._child.poll()) is None:  # polling, not wait(): a signal handler may poll too
+            time.sleep(0.5)
+        return code
+
+    def checkpoint(self, session_dir: str, point: str) -> DelayedSubmission:
+        """Called by submitit on SIGUSR2. The run got the signal with the whole process group; it is
+        told again (a signal sent to this process alone), and waited for while it saves."""
+        child = self._child
+        if child is not None and child.poll() is None:
+            with contextlib.suppress(OSError):
+                child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + CHECKPOINT_WAIT_SECONDS
+            while child.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.5)
+        return DelayedSubmission(PointTask(), session_dir, point)
+
+    def __getstate__(self) -> dict:
+        return {}  # a running child is not part of what is requeued
+
+    def __setstate__(self, state: dict) -> None:
+        self._child = None
+
+
+def _default_signals() -> None:
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR2, signal.SIGCONT):
+        signal.signal(number, signal.SIG_DFL)
 
 
 def run_point(session_dir: str, point: str) -> int:
-    """The array task's body (submitit pickles it by reference: this module must import on the
-    nodes, as the package is installed in the same environment there). Returns the run's exit code."""
-    command = point_command(Path(session_dir), point)
-    if command is None:
-        return 0
-    env = dict(os.environ)
-    cpus = env.get("SLURM_CPUS_PER_TASK")
-    if cpus and "OMP_NUM_THREADS" not in env:  # the cores SLURM gave this task, not every core of the node
-        env["OMP_NUM_THREADS"] = cpus
-    child = subprocess.Popen(command, env=env)
-    previous = {}
-    try:
-        for number in FORWARDED:
-            previous[number] = signal.signal(number, lambda *_: child.send_signal(signal.SIGTERM))
-    except ValueError:  # not the main thread (a test's thread): no signals to forward
-        pass
-    try:
-        return child.wait()
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    """One point, run to its end in this process's child (also what a test or a local executor calls)."""
+    return PointTask()(session_dir, point)

@@ -102,13 +102,13 @@ def submit(session_path: Path, points: list[str], options: SlurmOptions, cluster
     road without a cluster). Returns the job id; records it in sweep.json."""
     import submitit
 
-    from sst2_tui.core.sweep.point_task import run_point
+    from sst2_tui.core.sweep.point_task import PointTask
 
     folder = session_path / SLURM_FOLDER / "%j"
     try:
         executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
         executor.update_parameters(name=f"sst2-sweep-{session_path.name}"[:60], **options.parameters())
-        jobs = executor.map_array(run_point, [str(session_path)] * len(points), points)
+        jobs = executor.map_array(PointTask(), [str(session_path)] * len(points), points)
     except (ValueError, TypeError) as error:  # an unknown or mistyped submitit parameter
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UserError(f"sweep --executor slurm: submitit refused the parameters: {first[:300]}") from None
