@@ -8,11 +8,15 @@ in its folder. Bad flags and data files are refused before, in the foreground, w
 from __future__ import annotations
 
 import json
+import sys
 
 
 def launch_detached(argv: list[str]) -> int:
     from sst2_tui.core.run.launch import describe_launch, start_detached
 
     launched = start_detached([a for a in argv if a != "--detach"])
-    print(json.dumps(describe_launch(launched)), flush=True)
+    described = describe_launch(launched)
+    print(json.dumps(described), flush=True)
+    # stderr: stdout stays one JSON line for scripts; a person reads what to type next
+    sys.stderr.write(f"sst2-tui run: it trains in the background; watch it with `sst2-tui attach {described['run_dir']}`\n")
     return 0

@@ -15,6 +15,7 @@ import argparse
 import json
 import shlex
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -159,7 +160,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         ensure_queue_runner(session.path)
     if args.detach:
         print(json.dumps({"session_dir": str(session.path), "runs": len(points)}), flush=True)
-        print(f"sst2-tui sweep: it runs on; watch it with `sst2-tui attach {session.path}`", flush=True)
+        sys.stderr.write(f"sst2-tui sweep: it runs on; watch it with `sst2-tui attach {session.path}`\n")
         return EXIT_OK
     return follow_sweep(session.path)
 

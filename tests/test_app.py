@@ -123,9 +123,10 @@ async def test_results_rows_and_highlighted_differences(tmp_path):
         assert results.row_count == 2
         methods = [str(results.get_row_at(i)[1]) for i in range(2)]
         assert methods == ["full", "trainer"]
-        diff = str(app.screen.query_one("#diff").render())
-        rows = {line.split(": ", 1)[0]: line.split(": ", 1)[1] for line in diff.splitlines()}
-        assert rows["max_grad_norm"] == "01-full none   02-trainer 1.0"
+        diff = app.screen.query_one("#diff-box", DataTable)
+        assert [str(c.label) for c in diff.columns.values()] == ["setting", "01-full", "02-trainer"]
+        rows = {str(row[0]): [str(cell) for cell in row[1:]] for row in (diff.get_row_at(i) for i in range(diff.row_count))}
+        assert rows["max_grad_norm"] == ["none", "1.0"]
         assert "checkpoints" in rows and "lora_targets" not in rows
 
 

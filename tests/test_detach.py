@@ -33,6 +33,7 @@ def test_a_detached_run_trains_in_its_own_session_and_is_steered_from_a_shell(tm
     assert time.monotonic() - started < 30, "returns once the run has its folder, not when it ends"
     where = json.loads(launched.stdout.strip())
     pid, run_dir = where["pid"], Path(where["run_dir"])
+    assert f"watch it with `sst2-tui attach {run_dir}`" in launched.stderr, "what to type next"
     try:
         assert os.getsid(pid) == pid != os.getsid(0), "its own session: no terminal's hang-up reaches it"
         wait_until(lambda: '"type":"step"' in (run_dir / "events.jsonl").read_text())
@@ -115,6 +116,7 @@ def test_a_detached_run_waits_at_a_nan_for_a_fix_from_a_shell(tmp_path):
     assert launched.returncode == 0, launched.stderr
     where = json.loads(launched.stdout.strip())
     pid, run_dir = where["pid"], Path(where["run_dir"])
+    assert f"watch it with `sst2-tui attach {run_dir}`" in launched.stderr, "what to type next"
     try:
         wait_until(lambda: '"reason":"nonfinite"' in (run_dir / "events.jsonl").read_text())
         time.sleep(1)

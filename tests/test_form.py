@@ -107,3 +107,42 @@ async def test_the_form_shows_the_final_settings_before_enter_queues_them(tmp_pa
         form.query_one("#f-lr", Input).value = "x"
         await pilot.pause(0.1)
         assert error_lines(form) == ["learning rate: 'x' is not a number"], "a problem replaces the summary"
+
+
+async def test_enter_queues_from_a_choice_field_too(tmp_path):
+    """#34 app item 9: Enter on the method (a choice) opened its list; it queues, as from any field."""
+    from textual.widgets import Select
+
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-method", Select).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NewRunScreen))
+        await wait_for(pilot, lambda: app.views and app.views[-1].status == "finished", timeout=30)
+
+
+async def test_local_data_with_a_bad_label_is_refused_naming_the_row(tmp_path):
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    data = tmp_path / "reviews.tsv"
+    data.write_text("sentence\tlabel\na fine film\t1\na dull film\tpositive\n" + "".join(f"film {i}\t{i % 2}\n" for i in range(20)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-data", Input).value = str(data)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, NewRunScreen), "the form stays open"
+        assert any(f"{data} row 3: field 'label' is 'positive'" in line for line in error_lines(form)), error_lines(form)
+        assert not app.watcher.waiting()
+
+
+async def test_hub_data_is_refused_at_once_when_the_hub_is_unreachable(tmp_path):
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.hub = "unreachable: local folders or demo"
+        form = await open_form(pilot, app)
+        form.query_one("#f-data", Input).value = ""  # sst2, from the Hub
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, NewRunScreen)
+        assert any("comes from the Hugging Face Hub, which cannot be reached" in line for line in error_lines(form))

@@ -137,6 +137,27 @@ async def test_an_attached_window_rings_when_a_run_pauses_at_a_nan_and_when_it_e
         assert app.rung[-1].startswith("01-full finished after 12 steps") and len(app.rung) == 2
 
 
+async def test_inside_tmux_without_passthrough_the_window_says_how_once(tmp_path, monkeypatch):
+    """#34 app item 7: tmux drops the desktop notices unless allow-passthrough is on: said once."""
+    import subprocess
+
+    from sst2_tui.tui import desktop_notice
+
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    asked = []
+    monkeypatch.setattr(desktop_notice.subprocess, "run", lambda argv, **kw: (
+        asked.append(argv), subprocess.CompletedProcess(argv, 0, "off\n", ""))[1])
+    engine = FakeEngine(steps=12, nan_at=4)
+    app = make_app(tmp_path, engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.status == "paused")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.current.status == "finished")
+        said = [n.message for n in app._notifications if "allow-passthrough" in n.message]
+        assert len(app.rung) == 2 and len(said) == 1 and "set -g allow-passthrough on" in said[0]
+        assert asked[0] == ["tmux", "show-options", "-gv", "allow-passthrough"]
+
+
 def test_the_desktop_notification_reaches_the_terminal_through_tmux_and_cannot_be_broken_out_of():
     plain = notice_sequences("01-full finished; \x1b]0;evil\x07 done", in_tmux=False)
     assert plain.startswith("\x07\x1b]9;sst2-tui: 01-full finished")

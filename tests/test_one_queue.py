@@ -64,7 +64,7 @@ async def test_stopping_on_quit_keeps_the_queue_unless_told_to_empty_it(tmp_path
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, LeaveScreen))
         said = " ".join(str(label.render()) for label in app.screen.query(Label))
-        assert "the 1 queued run start after it" in said and "e: stop it and empty the queue" in said
+        assert "1 queued run starts after it" in said and "e: stop it and empty the queue (1 queued run never starts)" in said
         await pilot.press(key)
         engine.release()
         await wait_for(pilot, lambda: not app.is_running, timeout=30)
@@ -73,6 +73,12 @@ async def test_stopping_on_quit_keeps_the_queue_unless_told_to_empty_it(tmp_path
     second_ran = (session / "runs" / "02-full").exists()
     assert app.views[0].status == "stopped"
     assert second_ran == (key == "s") and not SessionQueue(session).items()
+    from sst2_tui.tui.launching import stopped_lines
+
+    said = stopped_lines(app.stopped, app.dropped)
+    assert said.startswith(f"sst2-tui: 01-full stopped at step {app.views[0].step} of 200 (stopped); its checkpoint is "
+                           f"saved: sst2-tui run --resume {session / 'runs' / '01-full'}")
+    assert ("the queue was emptied; 1 run will not start: full on second, demo" in said) == (key == "e")
 
 
 async def test_a_failed_start_shows_its_folder_and_the_machines_precision(tmp_path):

@@ -19,8 +19,8 @@ NASTY = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "[bold]x[/
 
 
 def record_run(session: Session, method: str, seed: int, accuracy: float | None, status: str = "finished",
-               torn: bool = False) -> None:
-    config = RunConfig(method=method, model="demo", data="demo", seed=seed).resolved()
+               torn: bool = False, data: str = "demo") -> None:
+    config = RunConfig(method=method, model="demo", data=data, seed=seed).resolved()
     folder = session.new_run(config)
     log = EventLog(folder.events_path)
     log.append(RunStarted(run_id=folder.run_id, method=method, config=config.to_dict(),
@@ -92,7 +92,7 @@ def test_all_formats_and_escaping(tmp_path):
     assert "\\[bold\\]x\\[/bold\\] \\*not bold\\* \\| pipe" in markdown
     headings = [line for line in markdown.splitlines() if line.startswith("#")]
     assert headings == ["# Session report\\-test", "## Results (validation accuracy)",
-                        "## Repeated configurations (mean ± std over seeds)", "## Settings that differ between runs",
+                        "## Repeated configurations (mean ± std over their finished runs)", "## Settings that differ between runs",
                         "## Noise", "## Run 01\\-full: full (finished)", "## Run 02\\-full: full (finished)",
                         "## Run 03\\-trainer: trainer (finished)", "## Run 04\\-lora: lora (failed)",
                         "## Run 05\\-lora: lora (died)"]
@@ -117,6 +117,25 @@ def test_all_formats_and_escaping(tmp_path):
     assert first["misclassified"][0]["text"] == NASTY[0] and first["misclassified"][0]["confidence"] == 0.99
     assert [item["kind"] for item in first["timeline"]] == ["set lr", "paused", "resumed", "nonfinite", "checkpoint"]
     assert Session.open(session.path).meta["created"], "the session's own fields survive the report"
+
+
+def test_repeated_configurations_hold_finished_runs_and_say_over_what(tmp_path):
+    """#34 app item 11: no empty group from failed runs; two runs of one seed are not "over seeds";
+    the data is among the settings that differ."""
+    from sst2_tui.core.report.content import session_data
+
+    session = Session.create(tmp_path, "s")
+    record_run(session, "full", 0, 0.9)
+    record_run(session, "full", 0, 0.8)  # the same seed twice
+    record_run(session, "lora", 0, None, status="failed")
+    record_run(session, "lora", 1, None, status="failed")  # a group none of whose runs finished
+    record_run(session, "trainer", 0, 0.7, data="other.tsv")
+    data = session_data(Session.open(session.path))
+    assert [(g["method"], g["n"], g["over"]) for g in data["groups"]] == [("full", 2, "repeats of one seed")]
+    assert "data" in data["differing_settings"]
+    written, _ = write_report(session.path, ("md",))
+    markdown = written[0].read_text()
+    assert "repeats of one seed" in markdown and "over seeds" not in markdown.split("## Settings")[0]
 
 
 def test_statistics_on_known_numbers():
@@ -170,6 +189,9 @@ def test_a_run_that_did_not_finish_says_why_and_one_run_has_no_spread(tmp_path):
     assert "Why it ended: boom &lt;b&gt;. h" in failed
     died = report[report.index("## Run 05\\-lora"):]
     assert "Why it ended: its process ended without finishing" in died and "sst2\\-tui run \\-\\-resume" in died
+    record_run(session, "trainer", 1, None, status="failed")  # a repeat of 03-trainer that did not finish
+    write_report(session.path, ("md", "json"))
+    report = (session.path / "report.md").read_text()
     trainer_row = next(line for line in report.splitlines() if line.startswith("| g") and "| trainer |" in line)
     assert "70.00 \\(n=1: no spread\\)" in trainer_row and "±" not in trainer_row
     groups = json.loads((session.path / "session.json").read_text())["groups"]

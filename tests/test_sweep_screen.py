@@ -68,7 +68,8 @@ async def test_c_shows_each_methods_best_setting_over_seeds_at_80x24(tmp_path):
         assert full._markers == {"+1 std": "dot", "-1 std": "dot"}
         await pilot.pause(0.3)
         text = "\n".join(screen_lines(app))
-        assert "full (default), 3 seed(s)" in text and "lora (default), 3 seed(s)" in text
+        assert "full (default): 3 seed(s)" in text and "lora (default): 3 seed(s)" in text, "each chart says whose"
+        assert full._y_range == lora._y_range and full._exact, "one shared y axis: lora's lower curve looks lower"
         assert "6 of 6 runs finished" in text and full.region.height >= 8, "grid and charts both fit 80x24"
         await pilot.press("c")
         await pilot.pause(0.1)

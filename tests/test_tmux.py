@@ -377,3 +377,69 @@ def test_a_running_sweeps_grid_at_80x24(tmp_path):
     finally:
         tmux("kill-session", "-t", window)
         stop_everything(sessions)
+
+
+def test_a_sweep_from_the_app_followed_with_enter_then_attached_lists_each_run_once(tmp_path):
+    """#34 done-when: a sweep started in the app with Run all three, a running point followed with
+    Enter from `g`, the sweep finished: `r` lists each run once (no phantom row of the point left
+    behind); `attach` afterwards opens on the sweep's runs, each with its setting and seed."""
+    import json
+
+    from sst2_tui.core.config import FORM_FIELDS
+
+    sessions = tmp_path / "sessions"
+    session = f"{SESSION}-sweep"
+    binary = Path(sys.executable).parent / "sst2-tui"
+    tmux("kill-session", "-t", session)
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+                    f"exec {binary} --sessions-dir {sessions}"], check=True, env={**os.environ, "TERM": "xterm-256color"})
+    summaries = lambda: [json.loads(p.read_text()) for p in sessions.glob("*/runs/*/summary.json")]  # noqa: E731
+    try:
+        wait_for_text(lambda s: "No run yet" in s, timeout=60, session=session)
+        tmux("send-keys", "-t", session, "n")
+        wait_for_text(lambda s: "New run" in s and "Start" in s, timeout=10, session=session)
+        keys = ["Tab"] * FORM_FIELDS.index("batch_size")
+        keys += ["C-u", "16", "Tab", "C-u", "1", "Tab", "C-u", "320", "Tab", "C-u", "32", "Tab", "C-u", "0,1"]
+        keys += ["Tab"] * (len(FORM_FIELDS) - FORM_FIELDS.index("seed") - 1 + 2)  # past LoRA's fields and Start
+        tmux("send-keys", "-t", session, *keys)
+        wait_for_text(lambda s: "sweep of 6 runs" in s, timeout=10, session=session)
+        tmux("send-keys", "-t", session, "Enter")  # on "Run all three"
+        wait_for_text(lambda s: "New run" not in s, timeout=10, session=session)
+        tmux("send-keys", "-t", session, "g")
+        text, _ = wait_for_text(lambda s: "Running now" in s and "-full " in s.split("Running now")[1], timeout=90,
+                                session=session)
+        tmux("send-keys", "-t", session, "Enter")  # follow the running point on the dashboard
+        wait_for_text(lambda s: "Running now" not in s and "full seed" in s, timeout=30, session=session)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not (len(summaries()) == 6 and all(s["status"] == "finished" for s in summaries())):
+            time.sleep(0.5)
+        assert len(summaries()) == 6, f"the sweep did not finish; screen:\n{screen(session)}"
+        time.sleep(1.5)  # the window sees the last run end
+        tmux("send-keys", "-t", session, "r")  # on the dashboard (Escape then r would read as Alt+r)
+        text, _ = wait_for_text(lambda s: "Results (validation accuracy)" in s, timeout=10, session=session)
+        rows = [line.split()[0] for line in result_rows(text)]
+        assert sorted(rows) == ["01-full", "02-full", "03-trainer", "04-trainer", "05-lora", "06-lora"], text
+        tmux("send-keys", "-t", session, "Escape")
+        time.sleep(0.5)
+        tmux("send-keys", "-t", session, "q")
+        [folder] = [p for p in sessions.iterdir() if p.is_dir()]
+        tmux("kill-session", "-t", session)
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+                        f"exec {binary} attach {folder}"], check=True, env={**os.environ, "TERM": "xterm-256color"})
+        text, _ = wait_for_text(lambda s: "06-lora" in s and "FINISHED" in s, timeout=60, session=session)
+        assert "No run yet" not in text and "lora seed 1" in text, "the newest run, as it ended, with its seed"
+        tmux("send-keys", "-t", session, "r")
+        text, _ = wait_for_text(lambda s: "Results (validation accuracy)" in s, timeout=10, session=session)
+        lines = result_rows(text)
+        assert [line.split()[0] for line in lines] == ["01-full", "02-full", "03-trainer", "04-trainer", "05-lora", "06-lora"]
+        assert all(("seed 0" in line) != ("seed 1" in line) for line in lines), "each run's seed shown"
+    finally:
+        tmux("kill-session", "-t", session)
+        stop_everything(sessions)
+
+
+def result_rows(text: str) -> list[str]:
+    """The results table's rows on a captured screen (`01-full  full  seed 0 ...`)."""
+    import re
+
+    return [line for line in text.splitlines() if re.match(r"^\s*\d\d-(full|trainer|lora)\s+(full|trainer|lora)\s", line)]

@@ -25,7 +25,7 @@ from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.sweep_file import SWEEP_FILE
 from sst2_tui.core.storage.validated import read_config
 from sst2_tui.tui.bridge import EventBridge
-from sst2_tui.tui.desktop_notice import in_tmux, notice_sequences
+from sst2_tui.tui.desktop_notice import PASSTHROUGH_HINT, in_tmux, notice_sequences, tmux_passthrough_off
 from sst2_tui.tui.form_sweep import SweepRequest
 from sst2_tui.tui.messages import (
     DeviceDetected,
@@ -39,7 +39,7 @@ from sst2_tui.tui.messages import (
     StepsAvailable,
 )
 from sst2_tui.tui.probes import describe_hub, probe_device
-from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, Waiting, rerun_of
+from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, Waiting, queue_label, rerun_of
 from sst2_tui.tui.run_view import RunView, closing_line, view_from_events
 from sst2_tui.tui.screens.dashboard import DashboardScreen
 from sst2_tui.tui.screens.error_modal import ErrorModal
@@ -105,11 +105,18 @@ class SST2App(App):
         self.watcher = SessionWatcher(sessions_dir, session_name, launcher or DetachedLauncher(), self.bridge,
                                       self.post_message)
         self._asked = list(queue or [])  # handed to the watcher (the queue on disk) once mounted
+        self.starting: str | None = None
+        """What this window queued first while nothing ran: the title's "Starting: ..." until a run starts."""
         self.rung: list[str] = []
+        self.told_passthrough = False
         """What `ring` said, newest last (what the terminal was sent)."""
         self.following: Following | None = None
         """The run this window follows now (set when it starts, cleared when it ends or is left)."""
         self.left_running: list[tuple[RunView, Path]] = []
+        self.stopped: tuple[RunView, Path] | None = None
+        """The run this window stopped on its way out (s or e in the quit dialog), and its folder."""
+        self.dropped: list[str] = []
+        """What the emptied queue held (e in the quit dialog), one label each."""
         self.last_form: RunConfig | None = None
         self.hub = "checking..."
         self.precision_note = ""
@@ -142,6 +149,7 @@ class SST2App(App):
     def on_mount(self) -> None:
         if self.watch_session is not None:
             self.watcher.watch_existing(self.watch_session)
+            self._show_newest_run()
         self._add(*self._asked)
         handle_signals(self.interrupt_by_signal)
         self.push_screen(DashboardScreen())
@@ -169,6 +177,13 @@ class SST2App(App):
     def on_hub_checked(self, message: HubChecked) -> None:
         self.hub = message.hub
         self._refresh()
+
+    def _show_newest_run(self) -> None:
+        """A session opened with nothing live (a finished sweep, its tasks pending): its newest run
+        on the dashboard, as it ended, instead of "No run yet"."""
+        views = self.session_views()
+        if views and self.current is None:
+            self.current = views[-1]
 
     # -- the worker ---------------------------------------------------------------------------------
     def _start_worker_if_needed(self) -> None:
@@ -207,6 +222,8 @@ class SST2App(App):
             self.notify(f"Sweep not started: {error}", severity="error", markup=False)
             return
         self.notify(f"Sweep of {len(points)} runs in {session.path}; g shows its grid", markup=False)
+        if self.current is None or not self.current.active:
+            self.starting = queue_label(points[0])
         self._refresh()
         self._start_worker_if_needed()
 
@@ -221,6 +238,8 @@ class SST2App(App):
         except (UserError, OSError) as error:
             self.notify(f"Not queued: {error}", severity="error", markup=False)
             return False
+        if self.current is None and self.starting is None and items:
+            self.starting = queue_label(items[0])  # the queue runner takes it at once: it is no longer "waiting"
         return True
 
     def on_resume_run(self, message: ResumeRun) -> None:
@@ -237,6 +256,8 @@ class SST2App(App):
             self.current.summary = self.current.error = self.current.nonfinite = None  # the earlier ending is over
         else:
             self.current = RunView(run_id=run_id, method=message.config.method, config=message.config.to_dict())
+        self.current.folder = message.following.folder.path
+        self.starting = None  # the title names the run now
         self._show_machine_device()  # the machine's precision until this run says its own
         if previous is not None and not previous.active:
             self.current.log.insert(0, closing_line(previous))  # the log changes runs: say how the last one ended
@@ -326,6 +347,10 @@ class SST2App(App):
                 self.left_running.append((self.current, following.folder.path))
             self.watcher.leave()
         else:
+            if following is not None and self.current is not None and self.current.active:
+                self.stopped = (self.current, following.folder.path)
+            if how == "stop_all":
+                self.dropped = [w.label for w in self.watcher.waiting()]
             self.watcher.stop(empty_queue=how == "stop_all")
 
     def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
@@ -367,7 +392,8 @@ class SST2App(App):
         try:
             self._show_device(dashboard)
             dashboard.show_run(self.current, waiting, charts=charts, steerable=self._run_is_active(),
-                               welcome=welcome_lines(self.device, self.precision_note, self.hub))
+                               welcome=welcome_lines(self.device, self.precision_note, self.hub),
+                               starting=self.starting)
         except NoMatches:  # the app is closing and the dashboard's widgets are already gone
             return
         footer_state = (bool(waiting), self._run_is_active(), self.current is not None,
@@ -393,7 +419,8 @@ class SST2App(App):
                 self._refresh()
                 self._start_worker_if_needed()
 
-        self.push_screen(NewRunScreen(self.last_form), queue)
+        hub_unreachable = self.hub.startswith(("unreachable", "offline"))
+        self.push_screen(NewRunScreen(self.last_form, hub_unreachable=hub_unreachable), queue)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "unqueue":
@@ -421,9 +448,26 @@ class SST2App(App):
 
         self.push_screen(QueueScreen(waiting), remove)
 
+    def session_views(self) -> list[RunView]:
+        """Every run of the window's session, one per folder, as its folder says now (a run this window
+        followed and then let go trains on: its folder knows how it ended), the followed one live; then
+        runs of other sessions this window followed."""
+        followed = {v.folder: v for v in self.views if v.folder is not None}
+        views: list[RunView] = []
+        if self.session is not None:
+            from sst2_tui.tui.screens.sessions import load_runs
+
+            for view, folder in load_runs(self.session):
+                view.folder = folder
+                live = followed.get(folder)
+                views.append(live if live is not None and live is self.current and live.active else view)
+        inside = {v.folder for v in views}
+        others = {v.folder or id(v): v for v in self.views if v.folder not in inside}
+        return views + list(others.values())
+
     def action_results(self) -> None:
         title = f"Session {self.session.name}" if self.session else "This session"
-        self._open_page(ResultsScreen(list(self.views), title))
+        self._open_page(ResultsScreen(self.session_views(), title))
 
     def action_export(self) -> None:
         on_screen = getattr(self.screen, "session", None)  # a past session opened from `b`
@@ -486,6 +530,9 @@ class SST2App(App):
         self.rung.append(message)
         if not self.is_headless and self._driver is not None:
             self._driver.write(notice_sequences(message, in_tmux()))
+        if not self.told_passthrough and tmux_passthrough_off():  # said once: the notice went nowhere
+            self.told_passthrough = True
+            self.notify(PASSTHROUGH_HINT, severity="warning", timeout=15, markup=False)
 
     # -- steering and asking the run ----------------------------------------------------------------
     def _run_is_active(self) -> bool:

@@ -5,6 +5,7 @@ inside tmux both wrapped in its passthrough), so it reaches a laptop over SSH wi
 from __future__ import annotations
 
 import os
+import subprocess
 
 TITLE = "sst2-tui"
 
@@ -20,3 +21,20 @@ def notice_sequences(message: str, in_tmux: bool) -> str:
 
 def in_tmux() -> bool:
     return bool(os.environ.get("TMUX"))
+
+
+PASSTHROUGH_HINT = ("Desktop notices need tmux to pass them on: add `set -g allow-passthrough on` to ~/.tmux.conf "
+                    "(then `tmux source ~/.tmux.conf`); the bell rings either way")
+
+
+def tmux_passthrough_off() -> bool:
+    """Inside tmux, whether its allow-passthrough option is off (the notices would be dropped); False
+    outside tmux, or when tmux cannot say (an old tmux without the option passes them on)."""
+    if not in_tmux():
+        return False
+    try:
+        answer = subprocess.run(["tmux", "show-options", "-gv", "allow-passthrough"], capture_output=True, text=True,
+                                timeout=2)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return answer.returncode == 0 and answer.stdout.strip() == "off"

@@ -27,6 +27,8 @@ def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = 
         # The app was closed while a run was stopping: let it finish its step and save.
         sys.stderr.write("sst2-tui: stopping the run (finishing the step, evaluating, saving)...\n")
         app.worker_done.wait()
+    with contextlib.suppress(OSError):
+        sys.stderr.write(stopped_lines(app.stopped, app.dropped))
     if app.session is not None:
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
             sys.stderr.write(f"sst2-tui: this session is in {app.session.path}\n"
@@ -35,6 +37,20 @@ def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = 
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
             sys.stderr.write(left_running_lines(view.run_id, view.status == "paused", Path(folder).resolve()))
     return EXIT_INTERRUPTED if app.interrupted_by else EXIT_OK
+
+
+def stopped_lines(stopped: tuple | None, dropped: list[str]) -> str:
+    """What quitting with s (stop) or e (stop and empty the queue) did: where the run stopped, how to
+    go on from there, and each queued run that will never start."""
+    lines = []
+    if stopped is not None:
+        view, folder = stopped
+        lines.append(f"sst2-tui: {view.run_id} stopped at step {view.step} of {view.total_steps} ({view.status}); "
+                     f"its checkpoint is saved: sst2-tui run --resume {folder}")
+    if dropped:
+        lines.append(f"sst2-tui: the queue was emptied; {len(dropped)} run{'s' if len(dropped) != 1 else ''} "
+                     f"will not start: {'; '.join(dropped[:5])}" + (f"; and {len(dropped) - 5} more" if len(dropped) > 5 else ""))
+    return "".join(line + "\n" for line in lines)
 
 
 def left_running_lines(run_id: str, paused: bool, folder: Path) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sst2_tui.core.config import RunConfig, format_rate
 from sst2_tui.core.storage.sessions import RunFolder
+from sst2_tui.tui.run_view import point_words
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ def queue_label(item: Queued) -> str:
     if isinstance(item, Resumption | Attachment):
         return item.label()
     # A precision or eps the user chose says which run this is (the demo's fourth: pure fp16, eps 1e-8).
+    point = point_words(item.to_dict())
+    if point:  # a sweep's points differ only here
+        return f"{item.method} {point}"
     extras = [item.precision] if item.precision != "auto" else []
     extras += [f"eps {format_rate(item.eps)}"] if item.eps is not None else []
     return f"{item.method} on {item.model}, {item.data}" + (f" ({', '.join(extras)})" if extras else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.events import (
@@ -19,6 +20,7 @@ from sst2_tui.core.events import (
     RunStarted,
     Step,
 )
+from sst2_tui.core.report.compare import point_words
 from sst2_tui.core.words import event_line
 
 ACTIVE = ("starting", "live", "paused")
@@ -72,10 +74,17 @@ class RunView:
     summary: dict[str, Any] | None = None
     error: str | None = None
     hint: str | None = None
+    folder: Path | None = None
+    """The run's folder: one row per folder in the results, whoever followed it."""
 
     @property
     def model(self) -> str:
         return str(self.config.get("model", ""))
+
+    @property
+    def point(self) -> str:
+        """A sweep point's setting and seed (`lr=3e-4, seed 1`), or empty for an ordinary run."""
+        return point_words(self.config)
 
     @property
     def active(self) -> bool:

@@ -6,8 +6,9 @@ from typing import Any
 
 from sst2_tui.core.config import format_rate
 
-COLUMNS = ("run", "method", "model", "init", "lr", "eps", "precision", "epochs", "best acc", "final acc",
+COLUMNS = ("run", "method", "point", "model", "init", "lr", "eps", "precision", "epochs", "best acc", "final acc",
            "s/epoch", "samples/s", "trainable", "device", "status")
+"""`point`: a sweep point's setting and seed (`lr=3e-4, seed 1`), empty for an ordinary run."""
 
 
 def rate_change(start: Any, end: Any) -> str:
@@ -47,6 +48,7 @@ def result_row(run_id: str, config: dict[str, Any], summary: dict[str, Any] | No
     return {
         "run": run_id,
         "method": method + (" (eval only)" if method == "evaluate" else ""),
+        "point": point_words(config),
         "model": str(config.get("model", "?")),
         "init": str(config.get("init", "?")),
         "lr": rate_change(config.get("lr"), summary.get("final_lr")),
@@ -98,10 +100,26 @@ def differing_settings(settings: list[dict[str, Any]]) -> list[str]:
     return [k for k in keys if len({repr(s.get(k)) for s in started}) > 1]
 
 
-def run_notes(run_id: str, config: dict[str, Any]) -> list[str]:
-    """What a reader of the results should know to read a row right (one line each)."""
-    notes = []
-    if config.get("method") == "lora" and (config.get("init") == "random" or config.get("model") == "demo"):
-        notes.append(f"{run_id}: LoRA adapts what a pretrained model knows; these weights are random, so it trails "
-                     "full fine-tuning here (on pretrained GPT-2 the reference got 90.7% vs 91.5%).")
-    return notes
+def point_words(config: dict[str, Any]) -> str:
+    """`lr=3e-4, seed 1` for a sweep's point (its setting and seed), empty otherwise."""
+    extra = config.get("extra")
+    sweep = extra.get("sweep") if isinstance(extra, dict) else None
+    if not isinstance(sweep, dict):
+        return ""
+    setting = sweep.get("setting")
+    shown = [str(setting)] if isinstance(setting, str) and setting != "default" else []
+    return ", ".join([*shown, f"seed {sweep.get('seed')}"])
+
+
+def session_notes(runs: list[tuple[str, dict[str, Any], float | None]]) -> list[str]:
+    """What a reader of a session's results should know to read its rows right, once per session and
+    only where it holds: `runs` are (run id, config, best accuracy)."""
+    random_lora = [(run_id, best) for run_id, config, best in runs if config.get("method") == "lora"
+                   and (config.get("init") == "random" or config.get("model") == "demo")]
+    full = [best for _, config, best in runs if config.get("method") in ("full", "trainer") and best is not None]
+    trailing = [run_id for run_id, best in random_lora if best is not None and full and best < max(full)]
+    if not trailing:
+        return []
+    named = ", ".join(trailing[:3]) + (f" and {len(trailing) - 3} more" if len(trailing) > 3 else "")
+    return [f"{named}: LoRA adapts what a pretrained model knows; these weights are random, so it trails full "
+            "fine-tuning here (on pretrained GPT-2 the reference got 90.7% vs 91.5%)."]

@@ -103,18 +103,25 @@ def run_data(record: RunRecord) -> dict[str, Any]:
 
 
 def groups_of(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Configurations run more than once (the same settings but the seed), with mean and spread of
+    their finished runs. A group none of whose runs finished is left out (nothing to average); one
+    whose runs all share a seed says so: its spread is run-to-run noise, not seed variation."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for run in runs:
         grouped.setdefault(group_key(run["config"]), []).append(run)
     result = []
     for members in grouped.values():
         finished = [r for r in members if r["summary"].get("best_val_accuracy") is not None]
+        if len(members) < 2 or not finished:
+            continue
         best_mean, best_std = mean_std([r["summary"]["best_val_accuracy"] for r in finished])
         final_values = [r["summary"]["final_val_accuracy"] for r in finished if r["summary"].get("final_val_accuracy") is not None]
         final_mean, final_std = mean_std(final_values)
         first = members[0]["config"]
+        seeds = [r["config"].get("seed") for r in finished]
         result.append({"runs": [r["run_id"] for r in members], "n": len(finished), "method": first.get("method"),
-                       "model": first.get("model"), "seeds": [r["config"].get("seed") for r in members],
+                       "model": first.get("model"), "seeds": seeds,
+                       "over": "seeds" if len(set(seeds)) > 1 else "repeats of one seed",
                        "best_mean": best_mean, "best_std": best_std, "final_mean": final_mean, "final_std": final_std})
     return result
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table
 from sst2_tui.core.report.charts import finite
-from sst2_tui.core.report.compare import COLUMNS, run_notes, setting_text, settings_of
+from sst2_tui.core.report.compare import COLUMNS, session_notes, setting_text, settings_of
 from sst2_tui.core.report.sweep_layout import sweep_blocks
 
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
@@ -59,15 +59,12 @@ def document(data: dict[str, Any]) -> list[Block]:
         Heading(2, "Results (validation accuracy)"),
         Table(list(COLUMNS), [[_cell(c, run["row"][c]) for c in COLUMNS] for run in data["runs"]]),
         *_full_paths(data["runs"]),
-        *(Paragraph("{}", (note,)) for run in data["runs"] for note in run_notes(run["run_id"], run["config"])),
+        *(Paragraph("{}", (note,)) for note in session_notes(
+            [(run["run_id"], run["config"], run["summary"].get("best_val_accuracy")) for run in data["runs"]])),
         CompareCharts({r["run_id"]: bucket_means(r["loss_curve"]) for r in data["runs"] if r["loss_curve"]},
                       {r["run_id"]: r["accuracy_curve"] for r in data["runs"] if r["accuracy_curve"]}),
         *_sweep(data),
-        Heading(2, "Repeated configurations (mean ± std over seeds)"),
-        Table(["group", "method", "model", "runs", "seeds", "best acc %", "final acc %"],
-              [[str(g["id"]), str(g["method"]), short_path(str(g["model"])), str(g["n"]), ",".join(str(s) for s in g["seeds"]),
-                _mean_std(g["best_mean"], g["best_std"]), _mean_std(g["final_mean"], g["final_std"])]
-               for g in data["groups"]]),
+        *_repeated(data["groups"]),
         Heading(2, "Settings that differ between runs"),
     ]
     if data["differing_settings"]:
@@ -82,6 +79,17 @@ def document(data: dict[str, Any]) -> list[Block]:
     for run in data["runs"]:
         blocks += run_blocks(run)
     return blocks
+
+
+def _repeated(groups: list[dict[str, Any]]) -> list[Block]:
+    """The same settings run more than once: mean ± std over their finished runs, and over what."""
+    if not groups:
+        return []
+    return [Heading(2, "Repeated configurations (mean ± std over their finished runs)"),
+            Table(["group", "method", "model", "runs", "seeds", "spread over", "best acc %", "final acc %"],
+                  [[str(g["id"]), str(g["method"]), short_path(str(g["model"])), str(g["n"]), ",".join(str(s) for s in g["seeds"]),
+                    str(g["over"]), _mean_std(g["best_mean"], g["best_std"]), _mean_std(g["final_mean"], g["final_std"])]
+                   for g in groups])]
 
 
 def _sweep(data: dict[str, Any]) -> list[Block]:

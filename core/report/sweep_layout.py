@@ -23,13 +23,13 @@ def _mean_std(mean: float | None, std: float | None, n: int) -> str:
 
 
 def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[SeedBand]:
-    """Per method, its chosen setting's validation curve over seeds: mean and std at each step that
-    every seed evaluated."""
+    """Per method, its chosen setting's validation curve over its finished seeds (the grid's count):
+    mean and std at each step that every one of them evaluated."""
     bands = []
     for chosen in sweep.get("chosen", []):
         curves = [dict((int(step), acc) for step, acc in run["accuracy_curve"]) for run in runs
                   if (s := (run["config"].get("extra") or {}).get("sweep")) and s.get("method") == chosen["method"]
-                  and s.get("setting") == chosen["setting"] and run["accuracy_curve"]]
+                  and s.get("setting") == chosen["setting"] and run["accuracy_curve"] and run["status"] == "finished"]
         steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
         if not steps:
             continue

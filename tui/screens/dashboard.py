@@ -131,9 +131,11 @@ class DashboardScreen(Screen):
         panel.precision = precision
 
     def show_run(self, view: RunView | None, queued: list[Waiting], charts: bool = True, steerable: bool = False,
-                 welcome: list[str] | None = None) -> None:
+                 welcome: list[str] | None = None, starting: str | None = None) -> None:
+        """`starting`: what the window queued first, taken off the queue by now (the title says it
+        until its run starts)."""
         self.view, self.steerable = view, steerable
-        self.query_one(RunTitle).show(view, queued[0].label if queued else None)
+        self.query_one(RunTitle).show(view, starting or (queued[0].label if queued else None))
         self.query_one(RunNumbers).show(view)
         if view is None:
             self.query_one(StepBar).show(0, None, "")

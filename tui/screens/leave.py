@@ -21,7 +21,8 @@ class LeaveScreen(ModalScreen[str | None]):
         self.paused = paused
 
     def compose(self) -> ComposeResult:
-        after = f"; the {self.queued} queued run{'s' if self.queued != 1 else ''} start after it" if self.queued else ""
+        runs = f"{self.queued} queued run{'s' if self.queued != 1 else ''}"
+        after = f"; {runs} {'start' if self.queued != 1 else 'starts'} after it" if self.queued else ""
         with Vertical(id="dialog"):
             yield Label(f"A run is {'paused' if self.paused else 'active'}. Quit the app and:")
             if self.paused:
@@ -30,7 +31,7 @@ class LeaveScreen(ModalScreen[str | None]):
                 yield Label(f"Enter/l: leave it training in the background (back: `sst2-tui attach`){after}")
             yield Label("s: stop it gracefully (it evaluates and saves)" + ("; the queue is kept" if self.queued else ""))
             if self.queued:
-                yield Label(f"e: stop it and empty the queue ({self.queued} run{'s' if self.queued != 1 else ''} never start)")
+                yield Label(f"e: stop it and empty the queue ({runs} never {'start' if self.queued != 1 else 'starts'})")
             yield Label("Esc: cancel, keep watching")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

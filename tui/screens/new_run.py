@@ -8,11 +8,14 @@ defaults of the reference experiment. One row per field, so all of them fit at 8
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets._select import SelectOverlay
 
 from sst2_tui.core.config import FORM_FIELDS, ConfigError, RunConfig, format_rate, options, shown_default, value_type
 from sst2_tui.core.data.loading import data_path_problem
@@ -85,10 +88,30 @@ def parse_form(values: dict[str, str]) -> RunConfig:
     return RunConfig(**kwargs)
 
 
-def path_errors(config: RunConfig) -> dict[str, str]:
-    """Local paths that do not exist (from the disk only: a Hub name is checked when the run loads it)."""
+def path_errors(config: RunConfig, hub_unreachable: bool = False) -> dict[str, str]:
+    """Local paths that do not exist, local data whose rows are not labelled sentences (read now, in
+    a fraction of a second, not when the run's turn comes), and, when the window knows the Hub
+    cannot be reached, data that would come from it."""
     problems = {"model": model_path_problem(config.model), "data": data_path_problem(config.data)}
+    if problems["data"] is None and config.data != "demo":
+        if Path(config.data).expanduser().exists():
+            problems["data"] = data_content_problem(config)
+        elif hub_unreachable:
+            problems["data"] = (f"data: {config.data!r} comes from the Hugging Face Hub, which cannot be reached from here; "
+                                "give a local folder or file, or demo")
     return {name: problem for name, problem in problems.items() if problem}
+
+
+def data_content_problem(config: RunConfig) -> str | None:
+    """Why a local data file or folder cannot be trained on (a label that is not 0 or 1, a missing
+    column...), naming the file and row, or None."""
+    from sst2_tui.core.data.loading import load_splits
+
+    try:
+        load_splits(config.data, seed=config.data_seed, train_subset=config.train_subset, eval_subset=config.eval_subset)
+    except (UserError, ValueError, OSError) as error:
+        return f"data: {error}"
+    return None
 
 
 def _sweep_line(sweeps: dict[bool, SweepRequest | str]) -> str:
@@ -101,11 +124,18 @@ def _sweep_line(sweeps: dict[bool, SweepRequest | str]) -> str:
 
 
 class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # Enter queues from any field, a choice included (space or the arrows open a choice's list); on a
+    # button it presses that button, and in an open list it picks the option.
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("enter", "start", "Start", show=False, priority=True)]
 
-    def __init__(self, initial: RunConfig | None = None) -> None:
+    def __init__(self, initial: RunConfig | None = None, hub_unreachable: bool = False) -> None:
         super().__init__()
         self.initial = initial or DEMO_FORM
+        self.hub_unreachable = hub_unreachable
+        """The window found the Hub unreachable (or offline): data that would come from it is refused here."""
+        self._refused: dict[str, str] = {}
+        self._refused_for: tuple[str, str] | None = None
+        """What the last Start refused (model, data), and for which texts of those two fields."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -167,8 +197,12 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                 if all(isinstance(s, str) for s in sweeps.values()):
                     errors[next(iter(listed))] = str(sweeps[False])
         blocking = bool(errors)  # a value the form can see is wrong: no button starts until it is fixed
+        where = (values.get("model", ""), values.get("data", ""))
         if config is not None and check_paths:
-            errors.update(path_errors(config))
+            self._refused, self._refused_for = path_errors(config, self.hub_unreachable), where
+            errors.update(self._refused)
+        elif config is not None and where == self._refused_for:  # said on Enter: kept until model or data changes
+            errors.update(self._refused)
         for widget in self.query(".-invalid"):
             widget.remove_class("-invalid")
         for name in errors:
@@ -201,6 +235,15 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._start(all_three=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":  # Enter: not on a button (it presses itself), nor in an open list (it picks)
+            focused = self.focused
+            return not isinstance(focused, Button | SelectOverlay)
+        return True
+
+    def action_start(self) -> None:
         self._start(all_three=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

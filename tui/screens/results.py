@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from sst2_tui.core.report.compare import COLUMNS, differing_settings, result_row, run_notes, setting_text, settings_of
+from sst2_tui.core.report.compare import COLUMNS, differing_settings, result_row, session_notes, setting_text, settings_of
 from sst2_tui.tui.run_view import RunView
 from sst2_tui.tui.widgets.curve import Curve
 from sst2_tui.tui.widgets.device_panel import describe_device
@@ -27,23 +27,18 @@ def _live_summary(view: RunView) -> dict:
 
 
 # What matters most fits 80 columns; the rest shows for the highlighted run below the table, or as
-# columns on a terminal wide enough for all of them.
+# columns on a terminal wide enough for all of them. A sweep's points add their setting and seed.
 NARROW_COLUMNS = ("run", "method", "best acc", "final acc", "s/epoch", "samples/s", "status")
+NARROW_SWEEP_COLUMNS = ("run", "method", "point", "best acc", "s/epoch", "status")
 ALL_COLUMNS_FROM_WIDTH = 150
 
 
-def settings_lines(views: list[RunView]) -> Text:
-    """One setting per line with each run's value: it wraps, it never runs off the screen."""
+def settings_table(views: list[RunView]) -> tuple[list[str], list[list[str]]]:
+    """The settings that differ as a table: a row per setting, a column per run (`-`: never started)."""
     settings = [settings_of(v.config, v.effective) for v in views]
     keys = differing_settings(settings)
-    text = Text()
-    if not keys:
-        text.append("no differences" if len(views) > 1 else "one run: nothing to compare", style="italic")
-    for key in keys:
-        text.append(f"{key}: ", style="bold")
-        text.append("   ".join(f"{v.run_id} {setting_text(key, s.get(key))}" for v, s in zip(views, settings, strict=True) if s) + "\n")
-    text.rstrip()
-    return text
+    header = ["setting", *(v.run_id for v in views)]
+    return header, [[key, *(setting_text(key, one.get(key)) if one else "-" for one in settings)] for key in keys]
 
 
 def accuracy_series(views: list[RunView]) -> dict[str, list[tuple[int, float]]]:
@@ -59,6 +54,7 @@ class ResultsTable(Vertical):
         super().__init__(**kwargs)
         self.views = views
         self.rows = rows_for(views)
+        self.settings = settings_table(views)
         self.columns: tuple[str, ...] = COLUMNS
         self.compare_chart = compare_chart
 
@@ -66,18 +62,30 @@ class ResultsTable(Vertical):
         yield Label(Text("Results (validation accuracy)", style="bold"))
         yield DataTable(id="results-table", zebra_stripes=True, cursor_type="row")
         yield Static("", id="row-detail")
-        notes = [note for v in self.views for note in run_notes(v.run_id, v.config)]
+        notes = session_notes([(v.run_id, v.config, v.best_accuracy) for v in self.views])
         if notes:
             yield Static(Text("\n".join(notes), style="italic"), id="result-notes")
         if self.compare_chart:
             yield Curve("validation accuracy by step, one line per run", id="compare-chart", y_range=(0.0, 1.0))
-        yield Label(Text("Settings that differ between runs", style="bold"), id="diff-title")
-        with VerticalScroll(id="diff-box"):  # more lines than a short terminal holds: it scrolls
-            yield Static(settings_lines(self.views), id="diff")
+        rows = self.settings[1]
+        empty = "no differences" if len(self.views) > 1 else "one run: nothing to compare"
+        yield Label(Text("Settings that differ between runs" + ("" if rows else f": {empty}"), style="bold"),
+                    id="diff-title")
+        # a row per setting, a column per run: more than a short terminal holds scrolls, both ways
+        yield DataTable(id="diff-box", zebra_stripes=True, cursor_type="row")
 
     def on_mount(self) -> None:
         narrow = self.app.size.width < ALL_COLUMNS_FROM_WIDTH
-        self.columns = NARROW_COLUMNS if narrow else COLUMNS
+        points = any(row["point"] for row in self.rows)
+        self.columns = (NARROW_SWEEP_COLUMNS if points else NARROW_COLUMNS) if narrow else \
+            tuple(c for c in COLUMNS if c != "point" or points)
+        header, rows = self.settings
+        diff = self.query_one("#diff-box", DataTable)
+        diff.fixed_columns = 1  # the setting's name stays while the runs scroll past
+        diff.add_columns(*header)
+        for row in rows:
+            diff.add_row(Text(row[0], style="bold"), *(Text(cell) for cell in row[1:]))
+        diff.set_class(not rows, "-empty")  # a class, not display: the stylesheet decides when it shows
         table = self.query_one("#results-table", DataTable)
         table.add_columns(*self.columns)
         for row in self.rows:
@@ -102,7 +110,7 @@ class ResultsTable(Vertical):
         row = self.rows[index]
         text = Text()
         text.append(f"{row['run']}: ", style="bold")
-        text.append("  ".join(f"{name} {row[name]}" for name in COLUMNS if name not in self.columns))
+        text.append("  ".join(f"{name} {row[name]}" for name in COLUMNS if name not in self.columns and row[name]))
         self.query_one("#row-detail", Static).update(text)
 
 

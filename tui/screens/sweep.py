@@ -11,7 +11,7 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
@@ -85,21 +85,31 @@ class SweepScreen(Screen):
             self.refresh_grid()
 
     def _show_bands(self, bands: list) -> None:
+        """One chart per method, each titled by its method and setting and how many seeds it holds,
+        all on one shared y axis (a method that learns less must look lower, not the same)."""
         box = self.query_one("#sweep-curves", Horizontal)
         title = self.query_one("#sweep-curves-title", Label)
         if not bands:
             title.update("Best setting per method: no point has finished yet")
             return
         title.update("Best setting per method: mean validation accuracy over seeds, ±1 std dotted")
-        charts = list(box.query(Curve))
-        for band, index in zip(bands, range(len(bands)), strict=True):
-            if index >= len(charts):
-                charts.append(Curve(f"{band.label}, {band.seeds} seed(s)", y_range=(0.0, 1.0)))
-                box.mount(charts[-1])
+        panes = list(box.query(".sweep-chart"))
+        for _ in range(len(panes), len(bands)):
+            pane = Vertical(Label("", classes="sweep-chart-title"), Curve("", y_range=(0.0, 1.0)), classes="sweep-chart")
+            box.mount(pane)
+            panes.append(pane)
+        values = [v for band in bands for _, m, d in band.points for v in (m - d, m + d)]
+        low, high = max(0.0, min(values) - 0.02), min(1.0, max(values) + 0.02)
+        if high <= low:
+            low, high = max(0.0, low - 0.05), min(1.0, high + 0.05)
+        for band, pane in zip(bands, panes, strict=False):
+            pane.query_one(".sweep-chart-title", Label).update(f"{band.label}: {band.seeds} seed(s)")
+            chart = pane.query_one(Curve)
+            chart.set_y_range(low, high)
             mean = [(int(s), m) for s, m, _ in band.points]
-            charts[index].show_series({"mean": mean, "+1 std": [(int(s), m + d) for s, m, d in band.points],
-                                       "-1 std": [(int(s), m - d) for s, m, d in band.points]},
-                                      markers={"+1 std": "dot", "-1 std": "dot"})
+            chart.show_series({"mean": mean, "+1 std": [(int(s), m + d) for s, m, d in band.points],
+                               "-1 std": [(int(s), m - d) for s, m, d in band.points]},
+                              markers={"+1 std": "dot", "-1 std": "dot"})
 
     def _show(self, state: dict) -> None:
         self.query_one("#sweep-title", Label).update(

@@ -59,6 +59,7 @@ class Curve(PlotextPlot):
         super().__init__(id=id)
         self._title = title
         self._y_range = y_range
+        self._exact = False
         self._series: dict[str, Series] = {}
         self._markers: dict[str, str] = {}
         self._cache_key: tuple | None = None
@@ -66,6 +67,13 @@ class Curve(PlotextPlot):
 
     def show(self, points: Series) -> None:
         self.show_series({"": points})
+
+    def set_y_range(self, low: float, high: float) -> None:
+        """Exactly this range, whatever the data: charts side by side on one shared axis."""
+        if self._y_range != (low, high) or not self._exact:
+            self._y_range, self._exact = (low, high), True
+            self._cache = None
+            self.refresh()
 
     def show_series(self, series: dict[str, Series], markers: dict[str, str] | None = None) -> None:
         """`markers`: a series' own plotext marker (a band's edges drawn dotted); by default braille
@@ -78,7 +86,7 @@ class Curve(PlotextPlot):
 
     def render(self) -> RenderResult:
         shape = tuple((label, len(points), tuple(points[-1:])) for label, points in self._series.items())
-        key = (self.size.width, self.size.height, shape, self.app.theme)
+        key = (self.size.width, self.size.height, shape, self.app.theme, self._y_range)
         if key != self._cache_key or self._cache is None:
             self._draw()
             self._cache = super().render()  # type: ignore[assignment]
@@ -99,7 +107,9 @@ class Curve(PlotextPlot):
             return
         xs = [x for points in drawn.values() for x, _ in points]
         ys = [y for points in drawn.values() for _, y in points]
-        if self._y_range:
+        if self._y_range and self._exact:
+            bottom, top = self._y_range
+        elif self._y_range:
             # from the lowest value seen (a 0.80-0.90 climb stays visible), never past the range
             low, high = self._y_range
             bottom, top = max(low, min(ys) - 0.02), min(high, max(ys) + 0.02) if max(ys) > min(ys) else high

@@ -31,7 +31,10 @@ def run_title(view: RunView | None, next_up: str | None = None) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{view.run_id} ", style="bold")
     text.append(view.status.upper(), style=STATUS_STYLE.get(view.status, "bold"))
-    text.append(f"  {view.method} on {view.model}")
+    text.append(f"  {view.method}")
+    if view.point:  # a sweep's points look alike but for this
+        text.append(f" {view.point}", style="bold")
+    text.append(f" on {view.model}")
     return text
 
 
@@ -41,11 +44,13 @@ def run_numbers(view: RunView | None) -> Text:
     loss = "-" if view.loss is None else f"{view.loss:.4f}"
     acc = "-" if view.accuracy is None else f"{view.accuracy:.4f}"
     best = "-" if view.best_accuracy is None else f"{view.best_accuracy:.4f}"
-    sps = "-" if view.samples_per_second is None else f"{view.samples_per_second:,.0f}"
-    tps = "-" if view.tokens_per_second is None else f"{view.tokens_per_second:,.0f}"
+    moving = view.status in ("live", "starting")  # an ended run has no ETA
+    waiting = view.status == "paused"  # a paused run moves no samples (an ended one shows the speed it had)
+    sps = "-" if view.samples_per_second is None or waiting else f"{view.samples_per_second:,.0f}"
+    tps = "-" if view.tokens_per_second is None or waiting else f"{view.tokens_per_second:,.0f}"
     mem = "-" if view.memory_mb is None else f"{view.memory_mb:,.0f} MB"
     text = Text()
-    eta = "paused" if view.status == "paused" else _eta(view.eta_seconds)  # no clock runs while it waits
+    eta = "paused" if view.status == "paused" else _eta(view.eta_seconds) if moving else "-"  # no clock runs while it waits
     text.append(f"step {view.step}/{view.total_steps}  epoch {view.epoch:.2f}  ETA {eta}\n")
     text.append("loss ", style="bold")
     text.append(f"{loss}   ")
