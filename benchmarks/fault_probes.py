@@ -1,5 +1,6 @@
 """Probe the command line end to end as a hostile user would: malformed files, tampered checkpoints,
-refused resumes and signals at awkward moments, and the faults of #27 (benchmarks/fault_probes_27.py).
+refused resumes and signals at awkward moments, and the faults of #27 and #34 (benchmarks/fault_probes_27.py,
+fault_probes_34.py).
 Each case runs the real `sst2-tui` in a subprocess and checks the outcome a user sees (exit code,
 one-line messages, files on disk).
 
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import fault_probes_27 as issue27
+from benchmarks import fault_probes_34 as issue34
 from benchmarks.common import machine, write_results
 from benchmarks.probe_tools import DEMO, Probe, one_line, sst2
 from sst2_tui.core.run.self_command import sst2_command
@@ -317,6 +319,13 @@ def main() -> int:
         ("#27", "15: killed between the export's two renames", issue27.killed_between_the_export_renames),
         ("#27", "16: a data-parallel run killed and resumed", issue27.resumed_data_parallel),
         ("#27", "17: ctl eps on an SGD run", issue27.ctl_eps_on_sgd),
+        ("#34", "2: sweep --resume by a relative path", issue34.resume_by_a_relative_path),
+        ("#34", "3: a point killed before its first checkpoint", issue34.killed_before_its_first_checkpoint),
+        ("#34", "4: root's ctl through a planted control.jsonl", issue34.ctl_through_a_planted_link),
+        ("#34", "5: a text-typed predictions field", issue34.text_typed_prediction),
+        ("#34", "7: commas inside sweep values", issue34.commas_in_values),
+        ("#34", "8: a newline in a printed command", issue34.newline_in_a_value),
+        ("#34", "9: a million-point grid", issue34.a_million_point_grid),
     ]
     for group, name, check in cases:
         probe.case(group, name, lambda folder, check=check: check(probe, folder))

@@ -46,14 +46,20 @@ class ControlFileReader:
 
     def poll(self) -> tuple[list[Command], list[str]]:
         try:
-            size = self.path.stat().st_size
+            size = os.stat(self.path, follow_symlinks=False).st_size
         except OSError:
             return [], []
         if size <= self._offset:
             return [], []
-        with self.path.open("rb") as handle:
-            handle.seek(self._offset)
-            chunk = handle.read(size - self._offset)
+        try:
+            descriptor = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)  # never a planted link's target
+        except OSError as error:
+            self._offset = size  # said once, not at every step
+            return [], [f"{self.path}: cannot be read ({error.strerror}); commands are not taken from it"]
+        try:
+            chunk = os.pread(descriptor, size - self._offset, self._offset)
+        finally:
+            os.close(descriptor)
         commands: list[Command] = []
         problems: list[str] = []
         *lines, tail = chunk.split(b"\n")
