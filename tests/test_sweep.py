@@ -53,6 +53,7 @@ def test_kill_9_of_a_point_and_of_the_scheduler_then_resume_finishes_every_point
                       "--detach", timeout=60)
     assert started.returncode == 0, started.stderr
     session_dir = tmp_path / "k"
+    assert f"watch it with `sst2-tui attach {session_dir}`" in started.stderr, "what to type next"
     first = RunFolder(session_dir / "runs" / "01-full")
 
     def has_checkpoint(folder: RunFolder) -> bool:

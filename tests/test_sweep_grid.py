@@ -85,3 +85,12 @@ def test_a_control_character_in_any_value_is_refused_before_anything_is_printed(
     with pytest.raises(UserError, match="holds a control character") as caught:
         grid(model=["demo", value], data=["demo"])
     assert "\n" not in str(caught.value)
+
+
+def test_a_points_label_names_its_setting_and_seed():
+    """#34 app item 5: the queue showed `full on demo, demo` three times for three points."""
+    from sst2_tui.tui.run_queue import queue_label
+
+    points = grid(seeds=(0, 1), method=["full"], lr=["3e-4,1e-3"], model=["demo"], data=["demo"])
+    assert [queue_label(p) for p in points] == ["full lr=3e-4, seed 0", "full lr=3e-4, seed 1",
+                                                "full lr=1e-3, seed 0", "full lr=1e-3, seed 1"]

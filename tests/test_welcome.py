@@ -51,3 +51,21 @@ async def test_before_the_first_queued_run_starts_the_title_says_what_is_startin
         text = "\n".join(screen_lines(app))
         assert "No run yet" not in text and "Starting: full on demo, demo" in text
         app.watcher.leave()
+
+
+async def test_once_the_runner_took_the_first_run_the_title_still_names_it_not_the_next(tmp_path):
+    """#34 app item 6: the title said "Starting: trainer" while 01-full started (the queue runner had
+    taken full off the queue, and the title named what was left)."""
+    from sst2_tui.core.storage.queue_file import SessionQueue
+    from sst2_tui.tui.app import SST2App
+    from tests.test_app import FIXED_DEVICE
+
+    app = SST2App(tmp_path / "sessions", launcher=NotYetLauncher(), queue=[CONFIG, CONFIG.replace(method="trainer")],
+                  device_probe=lambda: FIXED_DEVICE, session_name="s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert SessionQueue(app.session.path).take().entry.config.method == "full"  # as the runner does
+        await pilot.pause(1.0)
+        text = "\n".join(screen_lines(app))
+        assert "Starting: full on demo, demo" in text and "Starting: trainer" not in text
+        app.watcher.leave()
