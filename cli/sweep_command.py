@@ -189,8 +189,7 @@ def resume_sweep(path: Path, detach: bool) -> int:
         print(f"sst2-tui sweep: {refused.point} left alone: {refused.reason}", flush=True)
     for requeued in resumed.requeued:
         print(f"sst2-tui sweep: {requeued.line()}", flush=True)
-    where = f"submitted as SLURM job array {resumed.job_id}" if resumed.job_id else "queued"
-    print(f"sst2-tui sweep: {len(resumed.requeued)} point(s) {where} again in {sweep.path}", flush=True)
+    print(f"sst2-tui sweep: {len(resumed.requeued)} point(s) to run again in {sweep.path}", flush=True)
     if resumed.job_id:
         _submitted(sweep.path, resumed.job_id, len(resumed.requeued))
     if detach:

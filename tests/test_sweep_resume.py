@@ -99,7 +99,7 @@ def test_sweep_resume_typed_relative_with_a_point_killed_before_its_first_checkp
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert "p001: 01-full was stopped before its first checkpoint; it starts again from scratch in its folder" in done.stdout
-    assert "4 point(s) queued again" in done.stdout and "Sweep: 4 of 4 runs finished" in done.stdout
+    assert "4 point(s) to run again" in done.stdout and "Sweep: 4 of 4 runs finished" in done.stdout
     progress = [line.split() for line in done.stdout.splitlines() if line.startswith("   ")]
     assert sorted((line[0], line[1]) for line in progress) == [(f"0{n}-full", "finished") for n in range(1, 5)], \
         "each point said once, as it ended after the resume (never its stale 'died')"

@@ -198,7 +198,8 @@ def test_a_point_near_its_time_limit_is_requeued_by_slurm_and_continues(cluster,
             "--slurm-param", "cpus_per_task=1", "--sessions-dir", str(tmp_path), "--session", "grid", "--detach"]
     assert run_cli(*line, timeout=120, env=started.env).returncode == 0
     run = RunFolder(tmp_path / "grid" / "runs" / "01-full")
-    wait_until(lambda: run.is_live() and run.events_path.read_text().count('"type":"checkpoint"') >= 1, timeout=180,
+    wait_until(lambda: run.is_live() and run.events_path.exists()
+               and run.events_path.read_text().count('"type":"checkpoint"') >= 1, timeout=180,
                what="a live point with a checkpoint")
     os.killpg(os.getpgid(run.holder_pid()), signal.SIGUSR2)
     wait_until(lambda: load_run(run).status == "interrupted", timeout=120, what="the warned run saving and ending")

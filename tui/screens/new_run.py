@@ -13,9 +13,9 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
-from textual.widgets._select import SelectOverlay
 
 from sst2_tui.core.config import FORM_FIELDS, ConfigError, RunConfig, format_rate, options, shown_default, value_type
 from sst2_tui.core.data.loading import data_path_problem
@@ -114,6 +114,20 @@ def data_content_problem(config: RunConfig) -> str | None:
     return None
 
 
+class Choice(Select):
+    """A form's choice: Enter queues the form, as in every other field (space or the arrows open the
+    list). The key reaches it in order after the keys typed before it, so the form reads every field
+    as typed (a screen-wide Enter would run ahead of a field's own queue of keys)."""
+
+    BINDINGS = [Binding("enter", "submit", "Queue", show=False)]
+
+    class Submitted(Message):
+        """Enter on a choice: queue the form."""
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted())
+
+
 def _sweep_line(sweeps: dict[bool, SweepRequest | str]) -> str:
     """`Start: sweep of 4 runs (...); Run all three: 12 runs (...)`, or why a button cannot start."""
     said = []
@@ -124,9 +138,7 @@ def _sweep_line(sweeps: dict[bool, SweepRequest | str]) -> str:
 
 
 class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
-    # Enter queues from any field, a choice included (space or the arrows open a choice's list); on a
-    # button it presses that button, and in an open list it picks the option.
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("enter", "start", "Start", show=False, priority=True)]
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, initial: RunConfig | None = None, hub_unreachable: bool = False) -> None:
         super().__init__()
@@ -146,7 +158,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                 for name, choices in SELECTS:
                     with Horizontal(classes="field"):
                         yield Label(_OPTIONS[name].metadata["form"], classes="field-label")
-                        yield Select([(c, c) for c in choices], value=getattr(self.initial, name), allow_blank=False,
+                        yield Choice([(c, c) for c in choices], value=getattr(self.initial, name), allow_blank=False,
                                      id=f"f-{name}", compact=True)
                 for name, label, placeholder in TEXT_FIELDS:
                     value = getattr(self.initial, name)
@@ -237,13 +249,8 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         event.stop()
         self._start(all_three=False)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "start":  # Enter: not on a button (it presses itself), nor in an open list (it picks)
-            focused = self.focused
-            return not isinstance(focused, Button | SelectOverlay)
-        return True
-
-    def action_start(self) -> None:
+    def on_choice_submitted(self, event: Choice.Submitted) -> None:
+        event.stop()
         self._start(all_three=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
