@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape as escape_markup
 from rich.table import Table
 
+from sst2_tui.core.summary import Status
 from sst2_tui.core.words import printable
 
 
@@ -36,9 +37,10 @@ def sessions_data(sessions_dir: Path) -> list[dict]:
 
 
 def _detail(run: dict) -> str:
-    if run["status"] in ("live", "paused"):
+    status = Status.of(run["status"])
+    if status is not None and status.is_live:
         return f"pid {run['pid']}, last event {run['seconds_since_last_event']:.0f} s ago"
-    if run["status"] in ("died", "interrupted", "stopped") and run["last_checkpoint_step"] is not None:
+    if status is not None and status.is_resumable and run["last_checkpoint_step"] is not None:
         return f"resumable from step {run['last_checkpoint_step']}"
     return ""
 

@@ -204,6 +204,7 @@ def follow_sweep(session_path: Path, only_changes: bool = False) -> int:
     did not finish."""
     from sst2_tui.core.report.sweep_verdict import sweep_verdict
     from sst2_tui.core.storage.sessions import Session, load_run
+    from sst2_tui.core.summary import Status
     from sst2_tui.core.sweep.work import has_work_left
 
     session = Session.open(session_path)
@@ -213,11 +214,11 @@ def follow_sweep(session_path: Path, only_changes: bool = False) -> int:
         found = {}
         for folder in session.run_folders():
             record = load_run(folder)
-            if record.status in ("live", "paused") or not (folder.summary_path.exists() or record.status == "died"):
+            if record.status.is_live or not (folder.summary_path.exists() or record.status == Status.DIED):
                 continue
             best = (record.summary or {}).get("best_val_accuracy")
             accuracy = f"  best {best:.4f}" if isinstance(best, float) else ""
-            when = folder.summary_path.stat().st_mtime if folder.summary_path.exists() else "died"
+            when = folder.summary_path.stat().st_mtime if folder.summary_path.exists() else record.status
             found[(folder.path, when)] = f"{folder.run_id:>10}  {record.status:<11}{accuracy}"
         return found
 
@@ -236,7 +237,7 @@ def follow_sweep(session_path: Path, only_changes: bool = False) -> int:
               f"`sst2-tui report {session_path}`", flush=True)
         return EXIT_OK
     verdict = sweep_verdict(session)
-    for line in verdict["lines"]:
+    for line in verdict.lines():
         print(line, flush=True)
     print(f"Report: sst2-tui report {session_path}", flush=True)
-    return EXIT_OK if verdict["all_finished"] else EXIT_FAILED
+    return EXIT_OK if verdict.all_finished else EXIT_FAILED

@@ -9,6 +9,7 @@ brings back the NaN and infinities that JSON had to write as text."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import typing
 from dataclasses import dataclass
@@ -16,17 +17,62 @@ from typing import Any
 
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
-STATUSES = ("finished", "stopped", "interrupted", "failed", "live", "paused", "died")
-"""Every status a run can have, wherever it is shown: `live` and `paused` while its process holds
-its lock; `died` when the process vanished without a summary; the rest from the summary."""
-RESUMABLE = ("interrupted", "stopped", "died")
-"""Statuses `--resume` (and `u` in the app) can continue from their newest checkpoint."""
-LIVE = ("live", "paused")
+
+class Status(str, enum.Enum):
+    """Every status a run can have, wherever it is shown: `live` and `paused` while its process holds
+    its lock; `died` when the process vanished without a summary; the rest from the summary. A
+    `str`, so it is written to JSON and compared with what JSON gave back as the word it is."""
+
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+    LIVE = "live"
+    PAUSED = "paused"
+    DIED = "died"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @property
+    def is_live(self) -> bool:
+        """Its process holds its lock now (training, or paused waiting for someone)."""
+        return self in (Status.LIVE, Status.PAUSED)
+
+    @property
+    def is_resumable(self) -> bool:
+        """`--resume` (and `u` in the app) continues it from its newest checkpoint."""
+        return self in (Status.INTERRUPTED, Status.STOPPED, Status.DIED)
+
+    @property
+    def ended(self) -> bool:
+        """It will not train again by itself: anything but live or paused."""
+        return not self.is_live
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code of a command whose run ended so."""
+        return {Status.INTERRUPTED: EXIT_INTERRUPTED, Status.FAILED: EXIT_FAILED}.get(self, EXIT_OK)
+
+    @classmethod
+    def of(cls, value: object, default: Status | None = None) -> Status | None:
+        """The status a word read back names, or `default` for anything else."""
+        try:
+            return cls(value)
+        except ValueError:
+            return default
+
+
+STATUSES = tuple(Status)
 
 
 def exit_code(status: object) -> int:
     """The exit code of a command whose run ended with `status`."""
-    return {"interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}.get(str(status), EXIT_OK)
+    known = Status.of(status)
+    return known.exit_code if known is not None else EXIT_OK
 
 
 @dataclass
@@ -68,8 +114,8 @@ class Summary:
     """All parameters of the model."""
     nonfinite_events: int | None = None
     """Steps with a NaN or infinite loss or gradients."""
-    status: str = "finished"
-    """One of STATUSES."""
+    status: str = Status.FINISHED
+    """One of `Status`."""
     train_tokens_per_second: float | None = None
     """Real (unpadded) tokens per second of training time."""
     seconds_per_epoch: float | None = None

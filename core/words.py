@@ -32,7 +32,7 @@ def event_line(event: Event, detail: bool = False) -> str | None:
     if isinstance(event, Control):
         return _control_line(event, step)
     if isinstance(event, Paused):
-        return step + "paused" + PAUSE_REASONS.get(event.reason, "")
+        return step + Paused.type + PAUSE_REASONS.get(event.reason, "")
     if isinstance(event, Resumed):
         return step + "resumed"
     if isinstance(event, Nonfinite):
@@ -99,3 +99,15 @@ def _one_device(device: dict[str, Any], show_count: bool) -> str:
 
 def _threads(count: Any) -> str:
     return f"{count if count is not None else '?'} thread" + ("" if count == 1 else "s")
+
+
+NO_SPREAD = "n=1: no spread"
+
+
+def mean_std_text(mean: float | None, std: float | None, digits: int = 1) -> str:
+    """An accuracy's mean ± std over runs in points (`85.0 ± 7.1`), worded once for every screen and
+    report: one run has no spread (`70.0 (n=1: no spread)`, never `± 0.0`); nothing is `-`."""
+    if mean is None:
+        return "-"
+    shown = f"{100 * mean:.{digits}f}"
+    return f"{shown} ± {100 * std:.{digits}f}" if std is not None else f"{shown} ({NO_SPREAD})"

@@ -51,7 +51,7 @@ def test_text_typed_fields_are_named_by_file_and_line_and_the_report_and_verdict
     read = read_predictions(broken.path, BEST_FILE)
     assert read.problem and f"{broken.path / BEST_FILE} line 3: its label is \"{row['label']}\", not 0 or 1" in read.problem
     verdict = sweep_verdict(session)
-    assert verdict["problem"].startswith(f"{broken.run_id}'s predictions cannot be used") and not verdict["pairs"]
+    assert verdict.problem.startswith(f"{broken.run_id}'s predictions cannot be used") and not verdict.pairs
     (broken.path / "predictions.jsonl").write_text(json.dumps({**row, "p_positive": "0.54"}) + "\n")
     data = session_data(Session.open(session.path))
     assert any("its p_positive is \"0.54\"" in problem for problem in data["skipped_files"])
@@ -59,12 +59,12 @@ def test_text_typed_fields_are_named_by_file_and_line_and_the_report_and_verdict
 
 def test_the_verdict_pairs_by_sentence_id_not_line_position(tmp_path):
     session = recorded_sweep(tmp_path / "sessions")
-    before = sweep_verdict(session)["pairs"]
+    before = sweep_verdict(session).pairs
     for folder in session.run_folders():
         lines = (folder.path / BEST_FILE).read_text().splitlines()
         random.Random(folder.run_id).shuffle(lines)
         (folder.path / BEST_FILE).write_text("\n".join(lines) + "\n")
-    assert sweep_verdict(session)["pairs"] == before, "a shuffled file gives the same verdict"
+    assert sweep_verdict(session).pairs == before, "a shuffled file gives the same verdict"
 
 
 def test_runs_that_scored_different_sentences_are_refused_naming_them(tmp_path):
@@ -74,8 +74,8 @@ def test_runs_that_scored_different_sentences_are_refused_naming_them(tmp_path):
     rows[0]["text"] = "a sentence no other run saw"
     (other.path / BEST_FILE).write_text("".join(json.dumps(r) + "\n" for r in rows))
     verdict = sweep_verdict(session)
-    assert not verdict["pairs"]
-    assert f"01-full and {other.run_id} scored different validation sentences (39 shared of 40 and 40)" in verdict["problem"]
+    assert not verdict.pairs
+    assert f"01-full and {other.run_id} scored different validation sentences (39 shared of 40 and 40)" in verdict.problem
 
 
 def test_a_duplicated_sentence_has_its_own_id_and_ids_do_not_depend_on_order():

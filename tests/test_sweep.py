@@ -37,7 +37,7 @@ def test_a_demo_sweep_two_at_once_ends_with_a_verdict(tmp_path):
     html = (tmp_path / "grid" / "report.html").read_text()
     assert html.count('class="seed-band"') == 2 and "Sweep: which method is better" in html, "a seed band per method"
     data = json.loads((tmp_path / "grid" / "session.json").read_text())
-    assert data["sweep"]["finished"] == 12 and len(data["sweep"]["pairs"]) == 1
+    assert data["sweep"]["runs_finished"] == 12 and len(data["sweep"]["pairs"]) == 1
 
 
 def test_a_grid_over_500_runs_needs_yes(tmp_path):

@@ -24,6 +24,7 @@ from sst2_tui.core.run.needs_you import needs_you
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.sweep_file import SWEEP_FILE
 from sst2_tui.core.storage.validated import read_config
+from sst2_tui.core.summary import Status
 from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.desktop_notice import PASSTHROUGH_HINT, in_tmux, notice_sequences, tmux_passthrough_off
 from sst2_tui.tui.form_sweep import SweepRequest
@@ -300,19 +301,19 @@ class SST2App(App):
 
     def on_run_ended(self, message: RunEnded) -> None:
         view, outcome = self.current, message.outcome
-        if outcome.summary.get("status") == "live":  # left training in its own process
+        if outcome.summary.get("status") == Status.LIVE:  # left training in its own process
             self.following = None
             return
-        ending = view.take_ending(outcome) if view is not None else ("died" if outcome.summary.get("status") == "died"
-                                                                        else "failed")
+        ending = view.take_ending(outcome) if view is not None else (
+            Status.DIED if outcome.summary.get("status") == Status.DIED else Status.FAILED)
         self.following = None
         self._refresh()
-        if ending == "died" and outcome.error:
+        if ending == Status.DIED and outcome.error:
             self.ring(f"{view.run_id if view is not None else 'a run'} died: {outcome.error}")
         if outcome.error:
             run_id = view.run_id if view is not None else outcome.summary.get("run_id", "")
             folder = message.folder
-            died = ending == "died" and folder is not None
+            died = ending == Status.DIED and folder is not None
 
             def resume(yes: bool | None) -> None:
                 if yes and folder is not None:
@@ -397,7 +398,7 @@ class SST2App(App):
         except NoMatches:  # the app is closing and the dashboard's widgets are already gone
             return
         footer_state = (bool(waiting), self._run_is_active(), self.current is not None,
-                        self.current is not None and self.current.status == "paused")  # space: Pause or Resume
+                        self.current is not None and self.current.status == Status.PAUSED)  # space: Pause or Resume
         if footer_state != self._footer_state:
             self._footer_state = footer_state
             self.refresh_bindings()
@@ -523,7 +524,7 @@ class SST2App(App):
                 self.notify("Stopping the run gracefully, then quitting.")
 
         queued = len(self.watcher.waiting())
-        self.push_screen(LeaveScreen(queued, paused=self.current.status == "paused"), answer)
+        self.push_screen(LeaveScreen(queued, paused=self.current.status == Status.PAUSED), answer)
 
     def ring(self, message: str) -> None:
         """A run needs the user: the bell and a desktop notification, through the terminal."""

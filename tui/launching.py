@@ -10,6 +10,7 @@ from pathlib import Path
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from sst2_tui.core.storage.queue_file import SessionQueue
 from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.summary import Status
 from sst2_tui.tui.app import SST2App
 from sst2_tui.tui.demo import demo_queue
 from sst2_tui.tui.run_queue import Queued
@@ -35,7 +36,7 @@ def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = 
                              f"  Its report:  sst2-tui report {app.session.path}\n")
     for view, folder in app.left_running:
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
-            sys.stderr.write(left_running_lines(view.run_id, view.status == "paused", Path(folder).resolve()))
+            sys.stderr.write(left_running_lines(view.run_id, view.status == Status.PAUSED, Path(folder).resolve()))
     return EXIT_INTERRUPTED if app.interrupted_by else EXIT_OK
 
 

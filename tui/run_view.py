@@ -21,9 +21,12 @@ from sst2_tui.core.events import (
     Step,
 )
 from sst2_tui.core.report.compare import point_words
+from sst2_tui.core.summary import Status
 from sst2_tui.core.words import event_line
 
-ACTIVE = ("starting", "live", "paused")
+STARTING = "starting"
+"""A view's status before its run's first event: not a run status (the run has not said anything yet)."""
+ACTIVE = (STARTING, Status.LIVE, Status.PAUSED)
 
 
 
@@ -99,11 +102,11 @@ class RunView:
         batch = int(self.config.get("batch_size") or 32)
         return max(0, self.total_steps - self.step) * batch / rates[len(rates) // 2]
 
-    def take_ending(self, outcome) -> str:
+    def take_ending(self, outcome) -> Status:
         """The window stopped following this run (`RunOutcome`): keep what only the follower knows
         (its summary if it wrote none, where it lives) and, on an error, how it ended: `died` (its
         process vanished) or `failed`. Returns that word."""
-        ending = "died" if outcome.summary.get("status") == "died" else "failed"
+        ending = Status.DIED if outcome.summary.get("status") == Status.DIED else Status.FAILED
         self.summary = self.summary or outcome.summary
         for key in ("run_dir", "session_dir"):  # known to the follower, not to the run's last event
             if outcome.summary.get(key) and not self.summary.get(key):
@@ -119,7 +122,7 @@ class RunView:
             self.trainable_params, self.total_params = event.trainable_params, event.total_params
             self.total_steps, self.steps_per_epoch = event.total_steps, event.steps_per_epoch
             self.lr, self.eps = event.config.get("lr"), event.config.get("eps")
-            self.status = "live"
+            self.status = Status.LIVE
         elif isinstance(event, Step):
             self.step, self.epoch, self.loss, self.lr, self.eps = event.step, event.epoch, event.loss, event.lr, event.eps
             self.samples_per_second, self.tokens_per_second = event.samples_per_second, event.tokens_per_second
@@ -133,13 +136,13 @@ class RunView:
         elif isinstance(event, Control) and event.command.get("kind") in ("set_lr", "set_eps"):
             setattr(self, "lr" if event.command["kind"] == "set_lr" else "eps", event.new)
         elif isinstance(event, Paused):
-            self.status = "paused"
+            self.status = Status.PAUSED
         elif isinstance(event, Resumed):
-            self.status = "live"
+            self.status = Status.LIVE
             self.nonfinite = None
             self.disk_full = None
         elif isinstance(event, Nonfinite):
-            self.nonfinite = event if event.action == "paused" else None
+            self.nonfinite = event if event.action == Status.PAUSED else None
             self.fix_did_not_help, self.applied_fix = self.applied_fix, None
         elif isinstance(event, Prediction):
             self.predictions.append(event)
@@ -147,10 +150,10 @@ class RunView:
             self.disk_full = event
         elif isinstance(event, RunFinished):
             self.summary = event.summary
-            self.status = str(event.summary.get("status", "finished"))
+            self.status = Status.of(event.summary.get("status"), Status.FINISHED)
             self.nonfinite = None
         elif isinstance(event, RunFailed):
-            self.status, self.error, self.hint = "failed", event.error, event.hint
+            self.status, self.error, self.hint = Status.FAILED, event.error, event.hint
         line = event_line(event)
         if line is not None:
             self.log.append(line)

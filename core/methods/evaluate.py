@@ -14,6 +14,7 @@ from sst2_tui.core.inference.saved_predictions import write_predictions
 from sst2_tui.core.methods.prepare import prepare
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.model.device import peak_memory_mb
+from sst2_tui.core.summary import Status
 
 
 def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
@@ -37,6 +38,6 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
         yield [state.record_eval(result)]
     summary = state.summary(run_id=prep.run_id, method="evaluate", model=config.model, device=prep.device.describe(),
                             precision=prep.plan.name, seed=config.seed, epochs=0, trainable=0,
-                            total=started.total_params, status="stopped" if state.stop_requested else "finished",
+                            total=started.total_params, status=Status.STOPPED if state.stop_requested else Status.FINISHED,
                             peak_memory_mb=peak_memory_mb(prep.device))
     yield [RunFinished(summary=summary)]

@@ -10,6 +10,7 @@ from sst2_tui.core.controls import Command, ControlChannel
 from sst2_tui.core.events import Control, Event, Paused, Prediction, Resumed, WarningEvent
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.model.optim import current_eps, current_lr, set_eps, set_lr
+from sst2_tui.core.summary import Status
 
 
 class Steering:
@@ -61,7 +62,7 @@ class Steering:
                 # a person stopped it at the NaN pause (fix 3, s, ctl stop): stopped, not failed; its
                 # non-finite weights are still neither evaluated nor saved
                 state.stop_reason = "stopped_at_nonfinite"
-            state.stop_reason = state.stop_reason or "stopped"
+            state.stop_reason = state.stop_reason or Status.STOPPED.value
             return [echo()]
         return []
 

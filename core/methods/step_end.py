@@ -21,6 +21,7 @@ from sst2_tui.core.methods.training_run import MIN_SECONDS_BETWEEN_READS, Traini
 from sst2_tui.core.model.device import memory_in_use_mb, peak_memory_mb
 from sst2_tui.core.model.optim import current_eps, current_lr
 from sst2_tui.core.storage.disk_space import DiskFullError, disk_full_event
+from sst2_tui.core.summary import Status
 
 
 def step_boundary(run: TrainingRun) -> Generator[list[Event], None, list[Event]]:
@@ -120,9 +121,9 @@ def on_nonfinite(run: TrainingRun, step: int, what: str, params_bad: bool) -> li
         return [report("skipped")]
     if config.nonfinite == "stop" or (params_bad and restored is None):
         state.stop_requested, state.stop_reason = True, "nonfinite"
-        return [report("stopped")]
+        return [report(Status.STOPPED)]
     state.paused, state.stop_reason = True, "nonfinite"
-    return [report("paused"), Paused(step=state.step, reason="nonfinite")]
+    return [report(Status.PAUSED), Paused(step=state.step, reason="nonfinite")]
 
 
 def finish(run: TrainingRun, notices: list[Event] | None = None) -> Generator[list[Event], None, None]:
@@ -202,7 +203,7 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
     except DiskFullError as error:
         events.append(disk_full_event(state.step, error, "predictions", stopping=True))
     done = state.step >= prep.total_steps or state.stop_reason == "early_stop"
-    status = "failed" if failed else ("finished" if done else "stopped")
+    status = Status.FAILED if failed else (Status.FINISHED if done else Status.STOPPED)
     summary = state.summary(run_id=prep.run_id, method=config.method, model=config.model, device=prep.device.describe(),
                             precision=prep.plan.name, seed=config.seed, epochs=config.epochs,
                             trainable=started.trainable_params, total=started.total_params, status=status,

@@ -16,6 +16,7 @@ from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite,
 from sst2_tui.core.inference.saved_predictions import most_confident_mistakes, read_predictions
 from sst2_tui.core.report.compare import differing_settings, result_row, settings_of
 from sst2_tui.core.storage.sessions import RunRecord, Session
+from sst2_tui.core.summary import Status
 from sst2_tui.core.words import event_line
 
 SCHEMA_VERSION = 1
@@ -43,7 +44,7 @@ def group_key(config: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in sorted(config.items()) if k not in GROUP_IGNORES}, sort_keys=True, default=str)
 
 
-TIMELINE = {Control: "control", Paused: "paused", Resumed: "resumed", Nonfinite: "nonfinite", Exported: "exported",
+TIMELINE = {Control: Control.type, Paused: Paused.type, Resumed: Resumed.type, Nonfinite: Nonfinite.type, Exported: Exported.type,
             Checkpoint: "checkpoint"}
 
 
@@ -65,7 +66,7 @@ def _failure(record: RunRecord) -> dict[str, str] | None:
     failed = next((e for e in reversed(record.events) if isinstance(e, RunFailed)), None)
     if failed is not None:
         return {"error": failed.error, "hint": failed.hint}
-    if record.status == "died":
+    if record.status == Status.DIED:
         return {"error": "its process ended without finishing: killed, out of memory, or a reboot",
                 "hint": f"Resume it from its last checkpoint: sst2-tui run --resume {record.folder.path}"}
     return None
@@ -136,7 +137,7 @@ def _sweep_verdict(session: Session) -> dict[str, Any] | None:
         return None
     from sst2_tui.core.report.sweep_verdict import sweep_verdict
 
-    return sweep_verdict(session)
+    return sweep_verdict(session).to_dict()
 
 
 def session_data(session: Session) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Hea
 from sst2_tui.core.report.charts import finite
 from sst2_tui.core.report.compare import COLUMNS, session_notes, setting_text, settings_of
 from sst2_tui.core.report.sweep_layout import sweep_blocks
+from sst2_tui.core.words import mean_std_text
 
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
               "at 90% on SST-2's 872. Differences smaller than two standard errors are not evidence.")
@@ -34,12 +35,6 @@ def short_path(text: str, limit: int = SHORT_PATH) -> str:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f}"
-
-
-def _mean_std(mean: float | None, std: float | None) -> str:
-    if mean is None:
-        return "-"
-    return f"{100 * mean:.2f} ± {100 * std:.2f}" if std is not None else f"{100 * mean:.2f} (n=1: no spread)"
 
 
 def _world(device: dict[str, Any]) -> str:
@@ -88,7 +83,7 @@ def _repeated(groups: list[dict[str, Any]]) -> list[Block]:
     return [Heading(2, "Repeated configurations (mean ± std over their finished runs)"),
             Table(["group", "method", "model", "runs", "seeds", "spread over", "best acc %", "final acc %"],
                   [[str(g["id"]), str(g["method"]), short_path(str(g["model"])), str(g["n"]), ",".join(str(s) for s in g["seeds"]),
-                    str(g["over"]), _mean_std(g["best_mean"], g["best_std"]), _mean_std(g["final_mean"], g["final_std"])]
+                    str(g["over"]), mean_std_text(g["best_mean"], g["best_std"], 2), mean_std_text(g["final_mean"], g["final_std"], 2)]
                    for g in groups])]
 
 

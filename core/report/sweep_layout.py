@@ -8,18 +8,12 @@ import statistics
 from typing import Any
 
 from sst2_tui.core.report.blocks import Block, Heading, Paragraph, SeedBand, SeedBands, Table
-
-N1_NOTE = "n=1: no spread"
+from sst2_tui.core.summary import Status
+from sst2_tui.core.words import mean_std_text
 
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
-
-
-def _mean_std(mean: float | None, std: float | None, n: int) -> str:
-    if mean is None:
-        return "-"
-    return f"{100 * mean:.1f} ± {100 * std:.1f}" if std is not None else f"{100 * mean:.1f} ({N1_NOTE})"
 
 
 def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[SeedBand]:
@@ -29,7 +23,7 @@ def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[SeedBa
     for chosen in sweep.get("chosen", []):
         curves = [dict((int(step), acc) for step, acc in run["accuracy_curve"]) for run in runs
                   if (s := (run["config"].get("extra") or {}).get("sweep")) and s.get("method") == chosen["method"]
-                  and s.get("setting") == chosen["setting"] and run["accuracy_curve"] and run["status"] == "finished"]
+                  and s.get("setting") == chosen["setting"] and run["accuracy_curve"] and run["status"] == Status.FINISHED]
         steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
         if not steps:
             continue
@@ -42,12 +36,12 @@ def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[SeedBa
 def sweep_blocks(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[Block]:
     blocks: list[Block] = [
         Heading(2, "Sweep: which method is better"),
-        Paragraph("{} of {} runs finished.{}", (sweep["finished"], sweep["runs"],
+        Paragraph("{} of {} runs finished.{}", (sweep["runs_finished"], sweep["runs"],
                                                  f" Not finished: {', '.join(sweep['not_finished'])}."
                                                  if sweep["not_finished"] else "")),
         Table(["method", "setting", "runs", "seeds", "best acc % (mean ± std)", "s/epoch"],
               [[row["method"], row["setting"], str(row["n"]), ",".join(map(str, row["seeds"])),
-                _mean_std(row["best_mean"], row["best_std"], row["n"]),
+                mean_std_text(row["best_mean"], row["best_std"]),
                 "-" if row["seconds_per_epoch"] is None else f"{row['seconds_per_epoch']:.1f}"] for row in sweep["table"]]),
     ]
     if sweep["problem"]:

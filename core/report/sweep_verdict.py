@@ -5,8 +5,10 @@ each pair of methods compared by a paired bootstrap, and what each cost. The sta
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import statistics
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,8 @@ import numpy as np
 from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
 from sst2_tui.core.report.verdict import choose_best, mean_accuracy, paired_bootstrap, split_halves
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
+from sst2_tui.core.summary import Status
+from sst2_tui.core.words import mean_std_text
 
 HALVES_NOTE = ("Each method's best setting is chosen on one fixed, seeded half of the validation sentences and scored "
                "on the other half, so choosing among settings does not inflate the winner's score.")
@@ -54,9 +58,95 @@ def _mean_std(values: list[float]) -> tuple[float | None, float | None]:
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else None)
 
 
-def sweep_verdict(session: Session) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SettingRow:
+    """One method and setting: its finished seeds' best accuracies, mean ± std."""
+
+    method: str
+    setting: str
+    n: int
+    seeds: list[int]
+    best_mean: float | None
+    best_std: float | None
+    seconds_per_epoch: float | None
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A method's best setting, chosen on the tuning half, and its accuracy on each half."""
+
+    method: str
+    setting: str
+    n: int
+    tuning_accuracy: float
+    judged_accuracy: float
+
+
+@dataclass(frozen=True)
+class PairVerdict:
+    """`a` minus `b` at their chosen settings, in accuracy points, and what that says."""
+
+    a: str
+    b: str
+    points: float
+    low: float
+    high: float
+    real: bool
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Cost:
+    method: str
+    unit: str
+    """CPU or GPU: what the seconds are of."""
+    seconds_all_runs: float
+    seconds_per_run: float
+    points_per_hour: float | None
+
+
+@dataclass
+class SweepVerdict:
+    """A sweep's verdict, typed; `to_dict` is what the report's JSON holds."""
+
+    runs: int
+    runs_finished: int
+    table: list[SettingRow]
+    not_finished: list[str]
+    chosen: list[Chosen] = field(default_factory=list)
+    pairs: list[PairVerdict] = field(default_factory=list)
+    cost: list[Cost] = field(default_factory=list)
+    problem: str | None = None
+    tuning_sentences: int = 0
+    judging_sentences: int = 0
+    note: str = HALVES_NOTE
+
+    @property
+    def all_finished(self) -> bool:
+        return self.runs > 0 and self.runs_finished == self.runs
+
+    def lines(self) -> list[str]:
+        """The verdict as `sweep` prints it."""
+        lines = [f"Sweep: {self.runs_finished} of {self.runs} runs finished"
+                 + (f"; not finished: {', '.join(self.not_finished)}" if self.not_finished else "")]
+        for row in self.table:
+            lines.append(f"  {row.method:<8} {row.setting:<24} best acc {mean_std_text(row.best_mean, row.best_std)}  n={row.n}")
+        if self.problem:
+            return [*lines, f"No verdict: {self.problem}."]
+        for chosen in self.chosen:
+            lines.append(f"  best {chosen.method}: {chosen.setting} (chosen on {self.tuning_sentences} sentences, "
+                         f"{100 * chosen.judged_accuracy:.1f}% on the other {self.judging_sentences})")
+        lines += [f"Verdict: {pair.sentence}" for pair in self.pairs]
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "all_finished": self.all_finished, "lines": self.lines(),
+                "sentences": {"tuning": self.tuning_sentences, "judging": self.judging_sentences}}
+
+
+def sweep_verdict(session: Session) -> SweepVerdict:
     records = [r for r in (load_run(f) for f in session.run_folders()) if _sweep(r) is not None]
-    finished = [r for r in records if r.status == "finished"]
+    finished = [r for r in records if r.status == Status.FINISHED]
     groups: dict[tuple[str, str], list[RunRecord]] = {}
     for record in finished:
         sweep = _sweep(record)
@@ -66,29 +156,26 @@ def sweep_verdict(session: Session) -> dict[str, Any]:
         best = [r.summary["best_val_accuracy"] for r in runs if isinstance((r.summary or {}).get("best_val_accuracy"), float)]
         epoch = [r.summary["seconds_per_epoch"] for r in runs if isinstance((r.summary or {}).get("seconds_per_epoch"), float)]
         mean, std = _mean_std(best)
-        table.append({"method": method, "setting": setting, "n": len(runs), "seeds": sorted(_sweep(r)["seed"] for r in runs),
-                      "best_mean": mean, "best_std": std, "seconds_per_epoch": _mean_std(epoch)[0]})
-    result: dict[str, Any] = {"runs": len(records), "finished": len(finished), "table": table, "chosen": [],
-                              "pairs": [], "cost": [], "note": HALVES_NOTE, "problem": None,
-                              "all_finished": bool(records) and len(finished) == len(records),
-                              "not_finished": [f"{r.folder.run_id} ({r.status})" for r in records if r.status != "finished"]}
+        table.append(SettingRow(method, setting, len(runs), sorted(_sweep(r)["seed"] for r in runs), mean, std,
+                                _mean_std(epoch)[0]))
+    verdict = SweepVerdict(len(records), len(finished), table,
+                           [f"{r.folder.run_id} ({r.status})" for r in records if r.status != Status.FINISHED])
     if not finished:
-        result["problem"] = "no point has finished yet"
+        verdict.problem = "no point has finished yet"
+        return verdict
+    correct, problem = aligned_correctness(finished)
+    if problem:
+        verdict.problem = f"{problem}: no paired verdict"
     else:
-        correct, problem = aligned_correctness(finished)
-        if problem:
-            result["problem"] = f"{problem}: no paired verdict"
-        else:
-            _judge(result, groups, correct, len(next(iter(correct.values()))))
-    result["lines"] = _lines(result)
-    return result
+        _judge(verdict, groups, correct, len(next(iter(correct.values()))))
+    return verdict
 
 
 def _order(method: str) -> int:
     return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
 
 
-def _judge(result: dict[str, Any], groups: dict, correct: dict[int, np.ndarray], sentences: int) -> None:
+def _judge(verdict: SweepVerdict, groups: dict, correct: dict[int, np.ndarray], sentences: int) -> None:
     tuning, judging = split_halves(sentences, seed=0)
     best_runs: dict[str, list[np.ndarray]] = {}
     for method in sorted({m for m, _ in groups}, key=_order):
@@ -102,33 +189,15 @@ def _judge(result: dict[str, Any], groups: dict, correct: dict[int, np.ndarray],
         unit = "GPU" if "cuda" in device.lower() or "gpu" in device.lower() else "CPU"
         judged = mean_accuracy(settings[chosen], judging)
         per_run = statistics.fmean(float((r.summary or {}).get("train_seconds") or 0) for r in runs)
-        result["chosen"].append({"method": method, "setting": chosen, "n": len(runs),
-                                 "tuning_accuracy": mean_accuracy(settings[chosen], tuning), "judged_accuracy": judged})
-        result["cost"].append({"method": method, "unit": unit, "seconds_all_runs": round(sum(seconds), 1),
-                               "seconds_per_run": round(per_run, 1),
-                               "points_per_hour": round(100 * judged / (per_run / 3600), 1) if per_run > 0 else None})
+        verdict.chosen.append(Chosen(method, chosen, len(runs), mean_accuracy(settings[chosen], tuning), judged))
+        verdict.cost.append(Cost(method, unit, round(sum(seconds), 1), round(per_run, 1),
+                                 round(100 * judged / (per_run / 3600), 1) if per_run > 0 else None))
     for a, b in itertools.combinations(best_runs, 2):
         difference = paired_bootstrap(a, best_runs[a], b, best_runs[b], judging)
-        result["pairs"].append({"a": a, "b": b, "points": difference.points, "low": difference.low, "high": difference.high,
-                                "real": difference.real, "sentence": difference.sentence()})
-    result["sentences"] = {"tuning": len(tuning), "judging": len(judging)}
+        verdict.pairs.append(PairVerdict(a, b, difference.points, difference.low, difference.high, difference.real,
+                                         difference.sentence()))
+    verdict.tuning_sentences, verdict.judging_sentences = len(tuning), len(judging)
 
 
 def groups_all(groups: dict, method: str) -> list[RunRecord]:
     return [r for (m, _), runs in groups.items() if m == method for r in runs]
-
-
-def _lines(result: dict[str, Any]) -> list[str]:
-    lines = [f"Sweep: {result['finished']} of {result['runs']} runs finished"
-             + (f"; not finished: {', '.join(result['not_finished'])}" if result["not_finished"] else "")]
-    for row in result["table"]:
-        mean, std = row["best_mean"], row["best_std"]
-        shown = "-" if mean is None else f"{100 * mean:.1f}" + (f" ± {100 * std:.1f}" if std is not None else " (n=1: no spread)")
-        lines.append(f"  {row['method']:<8} {row['setting']:<24} best acc {shown}  n={row['n']}")
-    if result["problem"]:
-        return [*lines, f"No verdict: {result['problem']}."]
-    for chosen in result["chosen"]:
-        lines.append(f"  best {chosen['method']}: {chosen['setting']} (chosen on {result['sentences']['tuning']} sentences, "
-                     f"{100 * chosen['judged_accuracy']:.1f}% on the other {result['sentences']['judging']})")
-    lines += [f"Verdict: {pair['sentence']}" for pair in result["pairs"]]
-    return lines

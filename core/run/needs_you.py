@@ -16,22 +16,23 @@ from typing import Any
 
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import DiskFull, Event, Nonfinite, RunFailed, RunFinished
+from sst2_tui.core.summary import Status
 
 
 def needs_you(event: Event) -> tuple[str, str] | None:
     """(kind, one line) when `event` needs a person; None otherwise."""
     if isinstance(event, RunFinished):
-        status = event.summary.get("status", "finished")
+        status = Status.of(event.summary.get("status"), Status.FINISHED)
         best = event.summary.get("best_val_accuracy")
         accuracy = f", best accuracy {best:.4f}" if isinstance(best, float) else ""
         return str(status), f"{status} after {event.summary.get('steps', '?')} steps{accuracy}"
-    if isinstance(event, Nonfinite) and event.action == "paused":
+    if isinstance(event, Nonfinite) and event.action == Status.PAUSED:
         verb = "is" if event.what == "loss" else "are"  # the loss is; the gradients, the parameters are
         return "nonfinite", f"paused at step {event.step}: the {event.what} {verb} not finite (NaN); a fix is waiting for you"
     if isinstance(event, DiskFull):
         return "disk_full", f"paused: the disk is full writing {event.path}; free space, then it goes on"
     if isinstance(event, RunFailed):
-        return "failed", f"failed: {event.error}"
+        return str(Status.FAILED), f"failed: {event.error}"
     return None
 
 

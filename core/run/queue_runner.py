@@ -26,6 +26,7 @@ from sst2_tui.core.storage.own_files import open_own
 from sst2_tui.core.storage.queue_file import RUNNER_LOCK, QueueEntry, Resume, SessionQueue, Taken
 from sst2_tui.core.storage.sessions import Session, lock_is_held
 from sst2_tui.core.storage.validated import read_config
+from sst2_tui.core.summary import Status
 
 LOCK_NAME = RUNNER_LOCK
 LOG_NAME = "queue-runner.log"
@@ -96,7 +97,7 @@ def tell_if_killed(entry: QueueEntry, session: Session, before: set[Path], retur
     saved, _ = read_config(folder / "config.json") if folder is not None else (None, None)
     if isinstance(saved, dict) and isinstance(saved.get("notify"), str):
         message = f"died: its process was killed (signal {-returncode}); resume it from its last checkpoint"
-        run_hook(saved["notify"], payload("died", message, folder, saved), folder / "notify.log")
+        run_hook(saved["notify"], payload(str(Status.DIED), message, folder, saved), folder / "notify.log")
 
 
 def _next(queue: SessionQueue) -> QueueEntry | None:

@@ -20,6 +20,7 @@ from sst2_tui.core.storage.checkpoints import complete_checkpoints, has_complete
 from sst2_tui.core.storage.files import read_json
 from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
 from sst2_tui.core.storage.swap import tidy
+from sst2_tui.core.summary import Status
 
 # What a checkpoint's weights, optimizer state and data position depend on: resuming with any of
 # these changed would continue a different run.
@@ -57,10 +58,10 @@ def check_resumable(folder: RunFolder, config: RunConfig) -> None:
     """Refuse a finished run (its result would be overwritten) and a config.json edited since the
     run started (its checkpoints belong to the settings it started with)."""
     record = load_run(folder)
-    if record.status in ("live", "paused"):
+    if record.status.is_live:
         raise UserError(f"--resume {folder.path}: this run is {record.status} ({folder.holder() or 'another process'}); "
                         "attach to it, or stop it first")
-    if record.status == "finished":
+    if record.status == Status.FINISHED:
         best = (record.summary or {}).get("best_val_accuracy")
         result = f" (best validation accuracy {best:.4f})" if isinstance(best, int | float) else ""
         raise UserError(f"--resume {folder.path}: this run already finished{result}; nothing to resume. "

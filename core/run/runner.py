@@ -29,6 +29,7 @@ from sst2_tui.core.storage.control_file import ControlFileReader
 from sst2_tui.core.storage.disk_space import DiskFullError
 from sst2_tui.core.storage.files import EventLog, atomic_write_json, atomic_write_text
 from sst2_tui.core.storage.sessions import RunFolder, Session
+from sst2_tui.core.summary import Status
 from sst2_tui.core.summary import exit_code as status_exit_code
 
 
@@ -93,10 +94,10 @@ def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFol
                 atomic_write_json(folder.config_path, event.config)  # the resolved config
             if isinstance(event, RunFinished):
                 summary = dict(event.summary)
-                if handle.interrupted.is_set() and summary.get("status") != "finished":
-                    summary["status"] = event.summary["status"] = "interrupted"
+                if handle.interrupted.is_set() and summary.get("status") != Status.FINISHED:
+                    summary["status"] = event.summary["status"] = Status.INTERRUPTED
             emit(event)
-            if headless and isinstance(event, Nonfinite) and event.action == "paused":
+            if headless and isinstance(event, Nonfinite) and event.action == Status.PAUSED:
                 # Nobody can press a key in a headless run: pausing means stopping, with the diagnosis shown.
                 handle.controls.send(Command("stop", source="nonfinite"))  # the NaN stops it: a failed run
     return summary
@@ -119,7 +120,7 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
             on_event: Callable[[Event], None] | None, headless: bool,
             resume: tuple[RunFolder, list[Path], list[str]] | None) -> RunOutcome:
     log = EventLog(folder.events_path)
-    summary: dict[str, Any] = {"run_id": folder.run_id, "method": config.method, "model": config.model, "status": "failed"}
+    summary: dict[str, Any] = {"run_id": folder.run_id, "method": config.method, "model": config.model, "status": Status.FAILED}
     outcome_error: str | None = None
     hint: str | None = None
     exit_code = EXIT_OK
@@ -143,7 +144,7 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
         for problem in resume[2] if resume else []:
             emit(WarningEvent(code="checkpoint_skipped", message=f"skipped damaged checkpoint: {problem}"))
         if handle.interrupted.is_set():  # a signal before anything loaded: end now, nothing trained
-            summary.update(steps=0, best_val_accuracy=None, final_val_accuracy=None, status="interrupted")
+            summary.update(steps=0, best_val_accuracy=None, final_val_accuracy=None, status=Status.INTERRUPTED)
             emit(RunFinished(summary=dict(summary)))
         else:
             checkpoints = (resume[1] or None) if resume else None  # none: from scratch
@@ -160,7 +161,7 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
             with contextlib.suppress(OSError):  # a read-only folder must not hide the real error
                 atomic_write_text(folder.path / "error.txt", traceback.format_exc())
         emit(RunFailed(error=outcome_error, hint=hint))
-        summary["status"] = "failed"
+        summary["status"] = Status.FAILED
         exit_code = EXIT_BAD_INPUT if isinstance(error, UserError) else EXIT_FAILED
     finally:
         disk.close()

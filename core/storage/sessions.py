@@ -25,6 +25,7 @@ from sst2_tui.core.storage.locks import held, holder, is_held
 from sst2_tui.core.storage.own_files import check_own_folder
 from sst2_tui.core.storage.paths import folder_path
 from sst2_tui.core.storage.validated import read_config, read_object, read_summary, summary_problem
+from sst2_tui.core.summary import Status
 
 SCHEMA = 1
 ENV_VAR = "SST2_TUI_SESSIONS"
@@ -117,7 +118,7 @@ class RunRecord:
     events: list[Event]
     summary: dict[str, Any] | None
     bad_lines: int = 0
-    status: str = "interrupted"
+    status: Status = Status.INTERRUPTED
     problems: list[str] = field(default_factory=list)
     """Files of this run that were unreadable or held the wrong types, each naming its path."""
 
@@ -249,23 +250,24 @@ def load_run(folder: RunFolder) -> RunRecord:
     return record
 
 
-def run_status(record: RunRecord) -> str:
+def run_status(record: RunRecord) -> Status:
     """finished, stopped, interrupted or failed once a run has ended; before that `live` or
     `paused` while its process holds the run's lock, and `died` when nothing holds it (killed -9,
     out of memory, a reboot): resumable from its last checkpoint."""
     if record.folder.is_live():  # first: a resumed run keeps its earlier summary until it ends again
         marks = [e for e in record.events if isinstance(e, Paused | Resumed | RunStarted)]
-        return "paused" if marks and isinstance(marks[-1], Paused) else "live"
+        return Status.PAUSED if marks and isinstance(marks[-1], Paused) else Status.LIVE
     starts = [index for index, e in enumerate(record.events) if isinstance(e, RunStarted)]
     latest = record.events[starts[-1]:] if starts else record.events  # this attempt's events
     if any(isinstance(e, RunFailed) for e in latest):
-        return "failed"
+        return Status.FAILED
     finished = [e for e in latest if isinstance(e, RunFinished)]
     if finished:
-        return str((record.summary or {}).get("status") or finished[-1].summary.get("status", "finished"))
-    if record.summary and record.summary.get("status") and len(starts) <= 1:
-        return str(record.summary["status"])  # its end event was not logged (a full disk), its summary was
-    return "died"  # nothing holds its lock and this attempt never ended: resumable from its checkpoint
+        return (Status.of((record.summary or {}).get("status"))
+                or Status.of(finished[-1].summary.get("status"), Status.FINISHED) or Status.FINISHED)
+    if record.summary and (said := Status.of(record.summary.get("status"))) and len(starts) <= 1:
+        return said  # its end event was not logged (a full disk), its summary was
+    return Status.DIED  # nothing holds its lock and this attempt never ended: resumable from its checkpoint
 
 
 def list_sessions(sessions_dir: Path) -> list[Session]:
@@ -311,7 +313,7 @@ def run_overview(record: RunRecord) -> dict[str, Any]:
     started = record.started
     steps = [e.step for e in record.events if hasattr(e, "step") and isinstance(e.step, int)]
     summary = record.summary or {}
-    live = record.status in ("live", "paused")
+    live = record.status.is_live
     checkpoints = sorted(int(p.parent.name.split("-")[1]) for p in record.folder.checkpoints.glob("step-*/manifest.json")
                          if p.parent.name.split("-")[1].isdigit())
     try:

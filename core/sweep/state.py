@@ -4,6 +4,8 @@ and its grid as the app shows it. The points themselves are in `sweep.json`
 
 from __future__ import annotations
 
+import statistics
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from sst2_tui.core.storage.queue_file import NewRun, QueueEntry, Resume
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.storage.sweep_file import SweepFile, SweepFileError, point_label, read_sweep_file
 from sst2_tui.core.storage.validated import read_object
-from sst2_tui.core.summary import LIVE, RESUMABLE
+from sst2_tui.core.summary import Status
 
 
 def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int | str,
@@ -52,9 +54,9 @@ def next_entry(config: RunConfig, records: list[RunRecord]) -> QueueEntry | None
     failed) a fresh run."""
     from sst2_tui.core.storage.checkpoints import has_complete_checkpoint
 
-    if any(r.status == "finished" or r.status in LIVE for r in records):
+    if any(r.status == Status.FINISHED or r.status.is_live for r in records):
         return None
-    resumable = [r for r in records if r.status in RESUMABLE]
+    resumable = [r for r in records if r.status.is_resumable]
     if resumable:
         folder = resumable[-1].folder
         return Resume(folder.path, from_scratch=not has_complete_checkpoint(folder.checkpoints))
@@ -84,45 +86,94 @@ def load_run_config(run_dir: Path) -> dict[str, Any] | None:
     return data
 
 
-def grid_state(session: Session) -> dict[str, Any]:
+@dataclass
+class GridCell:
+    """One method and setting of a sweep: how many of its points there are, finished, going or
+    ended otherwise, and the best accuracy of each finished one."""
+
+    method: str
+    setting: str
+    total: int = 0
+    finished: int = 0
+    going: int = 0
+    ended_otherwise: int = 0
+    """Failed, stopped, interrupted or died: not finished, not going."""
+    accuracies: list[float] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        if self.finished == self.total:
+            return "done"
+        if self.going:
+            return "going"
+        if self.ended_otherwise:
+            return "some failed"
+        return "waiting" if not self.finished else "partly done"
+
+    @property
+    def mean_accuracy(self) -> float | None:
+        return statistics.fmean(self.accuracies) if self.accuracies else None
+
+
+@dataclass(frozen=True)
+class GoingPoint:
+    """A point that trains now, as the sweep screen lists it."""
+
+    run_id: str
+    run_dir: Path
+    point: str
+    method: str
+    setting: str
+    seed: object
+    status: Status
+    step: int
+    loss: float | None
+    accuracy: float | None
+
+
+@dataclass(frozen=True)
+class GridState:
+    cells: list[GridCell]
+    going: list[GoingPoint]
+
+    @property
+    def total(self) -> int:
+        return sum(c.total for c in self.cells)
+
+    @property
+    def finished(self) -> int:
+        return sum(c.finished for c in self.cells)
+
+
+def grid_state(session: Session) -> GridState:
     """A sweep as the app shows it: per method and setting, its points' states and the mean best
     accuracy of the finished ones; and one line per point that is going now."""
-    from statistics import fmean
-
     from sst2_tui.core.events import Eval, Step
 
     runs = runs_by_point(session)
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    cells: dict[tuple[str, str], GridCell] = {}
     going = []
     for config in sweep_points(session):
         sweep = config.extra["sweep"]
-        cell = cells.setdefault((sweep.get("method", "?"), sweep.get("setting", "?")),
-                                {"method": sweep.get("method", "?"), "setting": sweep.get("setting", "?"), "total": 0,
-                                 "finished": 0, "going": 0, "failed": 0, "accuracies": []})
-        cell["total"] += 1
-        records = runs.get(point_label(config), [])
+        method, setting = str(sweep.get("method", "?")), str(sweep.get("setting", "?"))
+        cell = cells.setdefault((method, setting), GridCell(method, setting))
+        cell.total += 1
+        records = runs.get(point_label(config) or "", [])
         latest = records[-1] if records else None
         if latest is None:
             continue
-        if latest.status == "finished":
-            cell["finished"] += 1
+        if latest.status == Status.FINISHED:
+            cell.finished += 1
             best = (latest.summary or {}).get("best_val_accuracy")
             if isinstance(best, float):
-                cell["accuracies"].append(best)
-        elif latest.status in LIVE:
-            cell["going"] += 1
+                cell.accuracies.append(best)
+        elif latest.status.is_live:
+            cell.going += 1
             steps = [e for e in latest.events if isinstance(e, Step)]
             evals = [e for e in latest.events if isinstance(e, Eval)]
-            going.append({"run_id": latest.folder.run_id, "run_dir": str(latest.folder.path), "point": point_label(config),
-                          "method": cell["method"], "setting": cell["setting"], "seed": sweep.get("seed"),
-                          "status": latest.status, "step": steps[-1].step if steps else 0,
-                          "loss": steps[-1].loss if steps else None, "accuracy": evals[-1].accuracy if evals else None})
+            going.append(GoingPoint(latest.folder.run_id, latest.folder.path, point_label(config) or "?", method, setting,
+                                    sweep.get("seed"), latest.status, steps[-1].step if steps else 0,
+                                    steps[-1].loss if steps else None, evals[-1].accuracy if evals else None))
         else:
-            cell["failed"] += 1
-    rows = []
-    for cell in cells.values():
-        state = ("done" if cell["finished"] == cell["total"] else "going" if cell["going"]
-                 else "some failed" if cell["failed"] else "waiting" if not cell["finished"] else "partly done")
-        rows.append({**cell, "state": state, "mean_accuracy": fmean(cell["accuracies"]) if cell["accuracies"] else None})
-    return {"rows": rows, "going": going, "total": sum(c["total"] for c in cells.values()),
-            "finished": sum(c["finished"] for c in cells.values())}
+            cell.ended_otherwise += 1
+    return GridState(list(cells.values()), going)

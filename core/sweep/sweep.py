@@ -15,6 +15,7 @@ from sst2_tui.core.run.resume import plan_resume
 from sst2_tui.core.storage.queue_file import QueueEntry, Resume, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.storage.sweep_file import SweepFile, point_label, read_sweep_file
+from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep.state import point_of_entry, runs_by_point, unfinished_points
 from sst2_tui.core.sweep.work import slurm_array_queued
 
@@ -133,5 +134,5 @@ class Sweep:
     def finished_points(self) -> int:
         runs = runs_by_point(self.session)
         return sum(1 for config in self.file.points
-                   if any(r.status == "finished" for r in runs.get(point_label(config) or "", [])))
+                   if any(r.status == Status.FINISHED for r in runs.get(point_label(config) or "", [])))
 

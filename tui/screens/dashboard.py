@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from sst2_tui.core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
+from sst2_tui.core.summary import Status
 from sst2_tui.tui.messages import Steer
 from sst2_tui.tui.run_queue import Waiting
 from sst2_tui.tui.run_view import RunView
@@ -72,7 +73,7 @@ class DashboardScreen(Screen):
         if action == "quit":
             return self.steerable == (parameters == ("steering",))
         if action in ("pause", "resume"):
-            paused = self.view is not None and self.view.status == "paused"
+            paused = self.view is not None and self.view.status == Status.PAUSED
             return self.steerable and paused == (action == "resume")
         return self.steerable if action in STEERING else True
 

@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from sst2_tui.core.summary import Status
+
 
 class LeaveScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("enter,l", "answer('leave')", "Leave it"), Binding("s", "answer('stop')", "Stop it"),
@@ -24,7 +26,7 @@ class LeaveScreen(ModalScreen[str | None]):
         runs = f"{self.queued} queued run{'s' if self.queued != 1 else ''}"
         after = f"; {runs} {'start' if self.queued != 1 else 'starts'} after it" if self.queued else ""
         with Vertical(id="dialog"):
-            yield Label(f"A run is {'paused' if self.paused else 'active'}. Quit the app and:")
+            yield Label(f"A run is {Status.PAUSED if self.paused else 'active'}. Quit the app and:")
             if self.paused:
                 yield Label(f"Enter/l: leave it paused in the background (resume: `sst2-tui attach`, or ctl){after}")
             else:

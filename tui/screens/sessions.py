@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Label
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import RunStarted
 from sst2_tui.core.storage.sessions import Session, list_sessions, overview
-from sst2_tui.core.summary import RESUMABLE
+from sst2_tui.core.summary import Status
 from sst2_tui.tui.run_view import RunView, view_from_events
 from sst2_tui.tui.screens.results import ResultsTable
 from sst2_tui.tui.widgets.curve import Curve
@@ -104,7 +104,7 @@ class SessionDetailScreen(Screen):
         if not 0 <= self.highlighted < len(self.views):
             return
         view, run_dir = self.views[self.highlighted], self.run_dirs[self.highlighted]
-        if view.status not in RESUMABLE:
+        if not ((status := Status.of(view.status)) and status.is_resumable):
             self.notify(f"{view.run_id} is {view.status}; only an interrupted or stopped run can be resumed.",
                         severity="warning", markup=False)
             return

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
+from sst2_tui.core.sweep.state import GoingPoint, GridState
 from sst2_tui.tui.widgets.curve import Curve
 
 
@@ -39,7 +40,7 @@ class SweepScreen(Screen):
     def __init__(self, session_path: Path) -> None:
         super().__init__()
         self.session_path = session_path
-        self.going: list[dict] = []
+        self.going: list[GoingPoint] = []
         self.curves_shown = False
 
     def compose(self) -> ComposeResult:
@@ -111,21 +112,20 @@ class SweepScreen(Screen):
                                "-1 std": [(int(s), m - d) for s, m, d in band.points]},
                               markers={"+1 std": "dot", "-1 std": "dot"})
 
-    def _show(self, state: dict) -> None:
+    def _show(self, state: GridState) -> None:
         self.query_one("#sweep-title", Label).update(
-            f"Sweep {self.session_path.name}: {state['finished']} of {state['total']} runs finished")
+            f"Sweep {self.session_path.name}: {state.finished} of {state.total} runs finished")
         grid = self.query_one("#sweep-grid", DataTable)
         grid.clear()
-        for row in state["rows"]:
-            grid.add_row(row["method"], row["setting"], row["state"], f"{row['finished']}/{row['total']}",
-                         _pct(row["mean_accuracy"]))
+        for cell in state.cells:
+            grid.add_row(cell.method, cell.setting, cell.state, f"{cell.finished}/{cell.total}", _pct(cell.mean_accuracy))
         running = self.query_one("#sweep-running", DataTable)
         highlighted = running.cursor_row
         running.clear()
-        self.going = state["going"]
+        self.going = state.going
         for point in self.going:
-            running.add_row(point["run_id"], point["point"], str(point["seed"]), str(point["step"]),
-                            "-" if point["loss"] is None else f"{point['loss']:.4f}", _pct(point["accuracy"]))
+            running.add_row(point.run_id, point.point, str(point.seed), str(point.step),
+                            "-" if point.loss is None else f"{point.loss:.4f}", _pct(point.accuracy))
         if self.going:
             running.move_cursor(row=min(highlighted, len(self.going) - 1))
 
@@ -133,4 +133,4 @@ class SweepScreen(Screen):
         """Enter on a running point."""
         event.stop()
         if 0 <= event.cursor_row < len(self.going):
-            self.post_message(FollowPoint(Path(self.going[event.cursor_row]["run_dir"])))
+            self.post_message(FollowPoint(self.going[event.cursor_row].run_dir))

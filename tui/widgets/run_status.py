@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 
 from sst2_tui.core.config import format_rate
-from sst2_tui.tui.run_view import RunView
+from sst2_tui.core.summary import Status
+from sst2_tui.tui.run_view import STARTING, RunView
 from sst2_tui.tui.widgets.changed_only import ChangedOnly
 
-STATUS_STYLE = {"live": "bold green", "paused": "bold yellow reverse", "failed": "bold red",
-                "finished": "bold", "stopped": "bold", "interrupted": "bold yellow", "starting": "italic"}
+STATUS_STYLE = {Status.LIVE: "bold green", Status.PAUSED: "bold yellow reverse", Status.FAILED: "bold red",
+                Status.FINISHED: "bold", Status.STOPPED: "bold", Status.INTERRUPTED: "bold yellow", STARTING: "italic"}
 
 
 def _eta(seconds: float | None) -> str:
@@ -44,13 +45,13 @@ def run_numbers(view: RunView | None) -> Text:
     loss = "-" if view.loss is None else f"{view.loss:.4f}"
     acc = "-" if view.accuracy is None else f"{view.accuracy:.4f}"
     best = "-" if view.best_accuracy is None else f"{view.best_accuracy:.4f}"
-    moving = view.status in ("live", "starting")  # an ended run has no ETA
-    waiting = view.status == "paused"  # a paused run moves no samples (an ended one shows the speed it had)
+    moving = view.status in (Status.LIVE, STARTING)  # an ended run has no ETA
+    waiting = view.status == Status.PAUSED  # a paused run moves no samples (an ended one shows the speed it had)
     sps = "-" if view.samples_per_second is None or waiting else f"{view.samples_per_second:,.0f}"
     tps = "-" if view.tokens_per_second is None or waiting else f"{view.tokens_per_second:,.0f}"
     mem = "-" if view.memory_mb is None else f"{view.memory_mb:,.0f} MB"
     text = Text()
-    eta = "paused" if view.status == "paused" else _eta(view.eta_seconds) if moving else "-"  # no clock runs while it waits
+    eta = f"{Status.PAUSED}" if view.status == Status.PAUSED else _eta(view.eta_seconds) if moving else "-"  # no clock runs while it waits
     text.append(f"step {view.step}/{view.total_steps}  epoch {view.epoch:.2f}  ETA {eta}\n")
     text.append("loss ", style="bold")
     text.append(f"{loss}   ")
