@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo", action="store_true",
                         help="open the app and queue the offline demo (full, trainer, lora, and a pure-fp16 run that turns NaN)")
+    parser.add_argument("--demo-epochs", metavar="E", type=float, default=None,
+                        help="with --demo: E epochs per run instead of 4 (a quicker look; the curves climb less)")
     parser.add_argument("--sessions-dir", type=folder_path, default=None, help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY
     parser.add_argument("--notify", metavar="CMD", default=None,
                         help="every run this window queues runs CMD when it needs you (finished, NaN or full-disk pause, "
@@ -171,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "attach" and args.path is not None and session_with_work(args.path):
             # a session whose queue runner has runs to start (a sweep before its first point): watch it
             return launch(sessions_dir=args.path.parent, watch=args.path, notify=args.notify)
+        if getattr(args, "demo_epochs", None) is not None and not args.demo:
+            from sst2_tui.core.errors import UserError
+
+            raise UserError("--demo-epochs goes with --demo (sst2-tui --demo --demo-epochs 1)")
         if args.command == "attach" or not args.demo:
             from sst2_tui.tui.run_queue import newest_live_attachment
 
@@ -178,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                                                 required=args.command == "attach")
             if attachment is not None:
                 return launch(sessions_dir=sessions_dir_from(args), queue=[attachment], notify=args.notify)
-        return launch(sessions_dir=sessions_dir_from(args), demo=args.demo, notify=args.notify)
+        return launch(sessions_dir=sessions_dir_from(args), queue=_demo_runs(args) if args.demo else None, notify=args.notify)
     except BrokenPipeError:  # `sst2-tui sessions --json | head`: the reader left; so do we, quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -204,3 +210,16 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _demo_runs(args: argparse.Namespace) -> list:
+    """`--demo`'s queue, `--demo-epochs` long when given (checked as `run --epochs` is)."""
+    from sst2_tui.core.config import ConfigError
+    from sst2_tui.core.errors import UserError
+    from sst2_tui.tui.demo import demo_queue
+
+    try:
+        return demo_queue(args.demo_epochs)
+    except ConfigError as error:
+        raise UserError(f"--demo-epochs: {error}") from None
+

@@ -23,7 +23,7 @@ from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.run.self_command import python_command, sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
-from sst2_tui.core.summary import exit_code
+from sst2_tui.core.summary import Summary, exit_code
 
 LAUNCHED_ENV = "SST2_TUI_TORCHRUN_LAUNCHER"
 """Set for the ranks this launcher starts: rank 0 then exits 0 once its summary is out (the
@@ -167,6 +167,8 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
         summary, _ = read_summary(seen["run_dir"] / "summary.json")
     if isinstance(summary, dict):
         return exit_code(summary.get("status"))
+    if isinstance(summary, Summary):
+        return summary.status.exit_code
     if not expect_summary:
         return EXIT_OK if code == 0 else EXIT_FAILED
     sys.stderr.write(f"sst2-tui run: the data-parallel run ended without a summary (torchrun exit {code})\n")

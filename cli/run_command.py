@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import sys
-from typing import Any
 
 from sst2_tui.cli.args import config_from_args, flag_for
 from sst2_tui.cli.library_noise import quiet_libraries
@@ -58,7 +57,7 @@ def resume_command(args: argparse.Namespace) -> int:
                           resume=plan.folder, from_scratch=args.from_scratch)
     if outcome.error:
         sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
-    print(json.dumps(_public_summary(outcome.summary)), flush=True)
+    print(json.dumps(outcome.summary.to_json()), flush=True)
     return outcome.exit_code
 
 
@@ -180,18 +179,11 @@ def _run_command(args: argparse.Namespace) -> int:
             sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
             if outcome.exit_code != EXIT_BAD_INPUT and outcome.hint:
                 sys.stderr.write(f"hint: {outcome.hint}\n")
-        print(json.dumps(_public_summary(outcome.summary)), flush=True)
+        print(json.dumps(outcome.summary.to_json()), flush=True)
         exit_code = max(exit_code, outcome.exit_code) if exit_code != EXIT_INTERRUPTED else EXIT_INTERRUPTED
         if outcome.exit_code in (EXIT_BAD_INPUT, EXIT_INTERRUPTED):
             return outcome.exit_code
     return exit_code
-
-
-def _public_summary(summary: dict[str, Any]) -> dict[str, Any]:
-    """The documented keys first and always present (null when unknown), then the rest."""
-    from sst2_tui.core.summary import summary_dict
-
-    return summary_dict(summary)
 
 
 def _progress_printer(quiet: bool):

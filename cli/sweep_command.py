@@ -216,7 +216,7 @@ def follow_sweep(session_path: Path, only_changes: bool = False) -> int:
             record = load_run(folder)
             if record.status.is_live or not (folder.summary_path.exists() or record.status == Status.DIED):
                 continue
-            best = (record.summary or {}).get("best_val_accuracy")
+            best = record.summary.best_val_accuracy if record.summary else None
             accuracy = f"  best {best:.4f}" if isinstance(best, float) else ""
             when = folder.summary_path.stat().st_mtime if folder.summary_path.exists() else record.status
             found[(folder.path, when)] = f"{folder.run_id:>10}  {record.status:<11}{accuracy}"

@@ -6,39 +6,14 @@ Every event has a `type` (its JSON tag) and `time` (wall clock, seconds since th
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import json
-import math
 import time
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sst2_tui.core.json_text import parse_json
-from sst2_tui.core.summary import restore_numbers
-
-
-def _clean(value: Any) -> Any:
-    """JSON has no NaN/Inf: write them as strings so every line stays valid JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
-def _restore(value: Any, hint: Any) -> Any:
-    """NaN and infinities come back as numbers where the field is a number (a text field that holds
-    "nan", a sentence say, stays text); a summary's numbers by the summary's own schema."""
-    if isinstance(value, str) and value in ("nan", "inf", "-inf") and value_matches(0.5, hint):
-        return float(value)
-    if isinstance(value, dict) and value.get("run_id") is not None and "status" in value:
-        return restore_numbers(value)
-    return value
+from sst2_tui.core.records import RecordError, record_from_json, to_json_value
+from sst2_tui.core.summary import Summary
 
 
 @dataclass
@@ -47,7 +22,9 @@ class Event:
     time: float = field(default_factory=time.time, kw_only=True)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, **_clean(dataclasses.asdict(self))}
+        fields = to_json_value(self)
+        assert isinstance(fields, dict)
+        return {"type": self.type, **fields}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
@@ -202,7 +179,7 @@ class DiskFull(Event):
 @dataclass
 class RunFinished(Event):
     type: ClassVar[str] = "run_finished"
-    summary: dict[str, Any]
+    summary: Summary
 
 
 @dataclass
@@ -226,44 +203,15 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
-def value_matches(value: Any, hint: Any) -> bool:
-    """Whether a value read back from JSON has the type a field declares (lists item by item,
-    dicts by their own type only). Booleans are not numbers here."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint is Any:
-        return True
-    if origin in (typing.Union, types.UnionType):
-        return any(value_matches(value, arg) for arg in args)
-    if hint is type(None):
-        return value is None
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if origin is list or hint is list:
-        return isinstance(value, list) and all(value_matches(item, args[0]) for item in value) if args else isinstance(value, list)
-    if origin is dict or hint is dict:
-        return isinstance(value, dict)
-    return isinstance(value, hint) if isinstance(hint, type) else True
-
-
 def event_from_dict(data: dict[str, Any]) -> Event:
     """Raises ValueError when a field of a known event type holds the wrong type of value."""
     cls = EVENT_TYPES.get(data.get("type", ""))
     if cls is None:
         return Unknown(raw=data, time=data.get("time", 0.0) if isinstance(data.get("time"), int | float) else 0.0)
-    hints = _field_types(cls)
-    kwargs = {k: _restore(v, hints[k]) for k, v in data.items() if k in hints}
-    for name, value in kwargs.items():
-        if not value_matches(value, hints[name]):
-            raise ValueError(f"{cls.type} event: field {name!r} has a {type(value).__name__}")
-    return cls(**kwargs)
-
-
-@functools.cache
-def _field_types(cls: type[Event]) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+    try:
+        return record_from_json(cls, data)
+    except RecordError as error:
+        raise ValueError(f"{cls.type} event: {error}") from None
 
 
 def event_from_json(line: str) -> Event:

@@ -2,20 +2,22 @@
 set of statuses, as types: the field order is the documented JSON order, each field says what it
 holds, and what a status means for an exit code is said here once.
 
-Summaries travel as dicts (JSON out, JSON in); `Summary` is their schema: `summary_dict` builds one
-in field order, `SUMMARY_TYPES` checks one read back (`storage/validated.py`), and `restore_numbers`
-brings back the NaN and infinities that JSON had to write as text."""
+The run builds its `Summary` (`methods/run_state.py`) and it travels typed: in `RunFinished`, the
+`RunOutcome`, a session's `RunRecord`, the reports and the app. Dictionaries only at the JSON edge:
+`to_json()` writes it in the documented order, `Summary.from_json` reads one back (checked field by
+field: `core/records.py`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
-import typing
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from sst2_tui.core.records import RecordError, record_from_json, to_json_value
 
 
 class Status(str, enum.Enum):
@@ -75,7 +77,7 @@ def exit_code(status: object) -> int:
     return known.exit_code if known is not None else EXIT_OK
 
 
-@dataclass
+@dataclass(frozen=True)
 class Summary:
     """One run's outcome. The first 18 fields are the documented ones, always present (null when
     unknown); the rest follow."""
@@ -114,8 +116,8 @@ class Summary:
     """All parameters of the model."""
     nonfinite_events: int | None = None
     """Steps with a NaN or infinite loss or gradients."""
-    status: str = Status.FINISHED
-    """One of `Status`."""
+    status: Status = Status.FINISHED
+    """How it ended (or that it is still live)."""
     train_tokens_per_second: float | None = None
     """Real (unpadded) tokens per second of training time."""
     seconds_per_epoch: float | None = None
@@ -152,24 +154,27 @@ class Summary:
     """`--compile on`: graphs CUDA graphs could not record."""
 
 
+    def to_json(self) -> dict[str, object]:
+        """The summary as JSON values, in the documented field order."""
+        value = to_json_value(self)
+        assert isinstance(value, dict)
+        return value
+
+    def but(self, **changes: Any) -> Summary:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def __post_init__(self) -> None:
+        for name in ("best_val_accuracy", "final_val_accuracy"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
+                raise RecordError(f"field {name!r} is {value!r}, not an accuracy between 0 and 1")
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Summary:
+        """A summary read back; raises RecordError naming the field that does not fit."""
+        return record_from_json(cls, data)
+
+
 DOCUMENTED = tuple(f.name for f in dataclasses.fields(Summary))[:18]
-
-
-@functools.cache
-def summary_types() -> dict[str, Any]:
-    hints = typing.get_type_hints(Summary)
-    return {f.name: hints[f.name] for f in dataclasses.fields(Summary)}
-
-
-def summary_dict(values: dict[str, Any]) -> dict[str, Any]:
-    """`values` in the documented order, the documented keys always present; unknown keys keep
-    their place after the known ones (a newer version's fields)."""
-    ordered = {name: values.get(name) for name in summary_types() if name in values or name in DOCUMENTED}
-    ordered.update({k: v for k, v in values.items() if k not in ordered})
-    return ordered
-
-
-def restore_numbers(summary: dict[str, Any]) -> dict[str, Any]:
-    """JSON wrote NaN and infinities as text; put them back where the field is a number."""
-    numbers = {name for name, hint in summary_types().items() if float in typing.get_args(hint) or hint is float}
-    return {k: float(v) if k in numbers and v in ("nan", "inf", "-inf") else v for k, v in summary.items()}
+"""The fields `run` promises on its last stdout line, always present (null when unknown)."""

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Set up (first time only), lint, and run the whole test suite offline.
-# --fast: only the tests that start no other process (the inner loop; under 4 minutes on 2 cores).
+# (default) every test but the `extended` ones: what CI runs.
+# --fast: only the tests that neither start another process nor train more than a few dozen steps
+#         (the inner loop; conftest.py holds every test to that).
+# --all: the extended variants too (each a second method or signal on a path already trained once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check core tui cli tests benchmarks scripts
-select=()
+select=(-m "not extended")
 if [ "${1:-}" = "--fast" ]; then
   shift
-  select=(-m "not slow")
+  select=(-m "not slow and not extended")
+elif [ "${1:-}" = "--all" ]; then
+  shift
+  select=()
 fi
 HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q --durations=12 "${select[@]}" "$@"

@@ -147,3 +147,44 @@ def hf_cache(tmp_path: Path) -> Path:
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(snapshot.name)
     return home
+
+
+# What a test costs, not only whether it starts a process: every optimizer step taken in this
+# process (a run on a thread, a Trainer, a module fixture's training) is counted against the test
+# that caused it. A test that is not `slow` and trains more than STEP_BUDGET steps fails the
+# session, named: mark it slow or make its run smaller. (Runs in other processes are `slow` by
+# SPAWNS above.)
+STEP_BUDGET = 60
+_steps_taken = [0]
+_over_budget: list[tuple[str, int]] = []
+
+
+def _count_step(optimizer, args, kwargs) -> None:
+    _steps_taken[0] += 1
+
+
+def pytest_configure(config):
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    register_optimizer_step_post_hook(_count_step)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    before = _steps_taken[0]
+    yield
+    spent = _steps_taken[0] - before
+    if spent > STEP_BUDGET and not item.get_closest_marker("slow"):
+        _over_budget.append((item.nodeid, spent))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _over_budget:
+        terminalreporter.section(f"tests that train more than {STEP_BUDGET} steps and are not marked slow")
+        for nodeid, spent in sorted(_over_budget, key=lambda found: -found[1]):
+            terminalreporter.write_line(f"{spent:6d} steps  {nodeid}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _over_budget and session.exitstatus == 0:
+        session.exitstatus = 1

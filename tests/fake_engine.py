@@ -26,6 +26,7 @@ from sst2_tui.core.methods.nonfinite import diagnose
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.methods.steering import Steering
 from sst2_tui.core.model.optim import current_eps, current_lr
+from sst2_tui.core.summary import Status, Summary
 
 EFFECTIVE = {
     "full": {"max_grad_norm": None, "batching": "length-grouped", "checkpoints": "each epoch end and on stop"},
@@ -104,10 +105,10 @@ class FakeEngine:
             if self.hold_at == state.step:
                 self.hold.wait(HOLD_AT_MOST_SECONDS)
         status = "stopped" if state.stop_requested else "finished"
-        summary = {"run_id": Path(run_dir).name, "method": config.method, "model": config.model, "status": status,
-                   "steps": state.step, "best_val_accuracy": state.best_accuracy, "final_val_accuracy": state.final_accuracy,
-                   "precision": "fp32", "trainable_params": trainable, "seconds_per_epoch": None,
-                   "train_samples_per_second": None, "final_lr": current_lr(optimizer), "final_eps": current_eps(optimizer)}
+        summary = Summary(run_id=Path(run_dir).name, method=config.method, model=config.model, status=Status(status),
+                          steps=state.step, best_val_accuracy=state.best_accuracy, final_val_accuracy=state.final_accuracy,
+                          precision="fp32", trainable_params=trainable,
+                          final_lr=current_lr(optimizer), final_eps=current_eps(optimizer))
         yield [RunFinished(summary=summary, time=time.time())]
 
     def _boundary(self, steering: Steering) -> Iterator[list[Event]]:

@@ -9,6 +9,7 @@ import json
 from sst2_tui.core.events import Eval, RunFinished, RunStarted, Step
 from sst2_tui.core.storage.files import EventLog
 from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.summary import Summary
 from sst2_tui.core.sweep.grid import build_grid, parse_listed
 from sst2_tui.core.sweep.state import write_sweep_file
 
@@ -38,11 +39,11 @@ def recorded_sweep(sessions_dir, name: str = "sweep") -> Session:
                             tokens_per_second=1.0, memory_mb=None, time=0.0))
             log.append(Eval(step=10 * index, epoch=index, accuracy=accuracy, loss=0.5, n=SENTENCES,
                             best_accuracy=max(accuracies[:index]), seconds=1.0, time=0.0))
-        summary = {"status": "finished", "best_val_accuracy": max(accuracies), "final_val_accuracy": accuracies[-1],
-                   "seconds_per_epoch": 1.0, "train_seconds": 4.0}
+        summary = Summary(run_id=folder.run_id, best_val_accuracy=max(accuracies), final_val_accuracy=accuracies[-1],
+                          seconds_per_epoch=1.0, train_seconds=4.0)
         log.append(RunFinished(summary=summary, time=0.0))
         log.close()
-        folder.summary_path.write_text(json.dumps(summary))
+        folder.summary_path.write_text(json.dumps(summary.to_json()))
         right = round(max(accuracies) * SENTENCES)
         rows = [{"text": f"sentence {i}", "label": i % 2, "p_positive": (0.9 if i % 2 else 0.1) if i < right else
                  (0.1 if i % 2 else 0.9), "step": 40} for i in range(SENTENCES)]

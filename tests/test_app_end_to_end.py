@@ -46,7 +46,7 @@ async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
 
     config = RunConfig(model="demo", data="demo", epochs=0.2)
     first = execute(config, Session.create(sessions, "earlier"), handle, on_event=interrupt_at_step_7)
-    assert first.summary["status"] == "interrupted" and first.summary["steps"] == 7
+    assert first.summary.status == "interrupted" and first.summary.steps == 7
 
     app = SST2App(sessions)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -67,10 +67,10 @@ async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
         await pilot.pause()
         assert app.screen.title_text == "Session earlier"
     run = Session.open(sessions / "earlier").runs()[0]
-    assert run.status == "finished" and run.summary["steps"] == first.summary["steps"] + 12
+    assert run.status == "finished" and run.summary.steps == first.summary.steps + 12
     assert len(run.of_type(RunStarted)) == 2, "the same run folder, its log appended to"
     steps = [e.step for e in run.events if isinstance(e, Step)]
-    assert steps == list(range(1, run.summary["steps"] + 1))
+    assert steps == list(range(1, run.summary.steps + 1))
     assert [p.name for p in (sessions / "earlier" / "runs").iterdir()] == ["01-full"]
 
 
@@ -137,7 +137,7 @@ async def test_a_live_run_is_shown_live_and_never_resumed_from_the_browser(tmp_p
 
     sessions = tmp_path / "sessions"
     outcome = execute(RunConfig(model="demo", data="demo", epochs=0.05), Session.create(sessions, "busy"))
-    run_dir = sessions / "busy" / "runs" / outcome.summary["run_id"]
+    run_dir = sessions / "busy" / "runs" / outcome.summary.run_id
     (run_dir / "summary.json").unlink()  # as it is while it trains: no summary, no end event yet
     lines = (run_dir / "events.jsonl").read_text().splitlines()
     (run_dir / "events.jsonl").write_text("\n".join(line for line in lines if "run_finished" not in line) + "\n")

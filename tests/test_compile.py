@@ -83,7 +83,8 @@ def test_compile_choice_is_checked():
 
 
 @pytest.mark.slow  # whole compiled runs: tens of seconds each
-@pytest.mark.parametrize("method", ["full", "lora", "trainer"])
+@pytest.mark.parametrize("method", ["full", pytest.param("lora", marks=pytest.mark.extended),
+                                    pytest.param("trainer", marks=pytest.mark.extended)])
 def test_each_method_trains_compiled_and_saves_plain_checkpoints(tmp_path: Path, method: str):
     config = RunConfig(**{**DEMO, "method": method, "train_subset": 96, "epochs": 1, "compile": "on"})
     generator, _ = start(config, tmp_path / "run")
@@ -93,10 +94,10 @@ def test_each_method_trains_compiled_and_saves_plain_checkpoints(tmp_path: Path,
     assert "multiple of 8" in started.effective["compile"]
     assert any(isinstance(e, WarningEvent) and e.code == "compiling" for e in events)
     summary = next(e for e in events if isinstance(e, RunFinished)).summary
-    assert summary["status"] == "finished" and summary["steps"] == 3
-    assert 0 < summary["compile_seconds"] <= summary["train_seconds"]
+    assert summary.status == "finished" and summary.steps == 3
+    assert 0 < summary.compile_seconds <= summary.train_seconds
     # The whole step is one graph: no break, no part left eager (what CUDA graphs need to hold).
-    assert (summary["compile_graphs"], summary["compile_graph_breaks"], summary["compile_fallbacks"]) == (1, 0, 0)
+    assert (summary.compile_graphs, summary.compile_graph_breaks, summary.compile_fallbacks) == (1, 0, 0)
     assert not any(isinstance(e, WarningEvent) and e.code.startswith("compile_") for e in events)
     checkpoint = sorted((tmp_path / "run" / "checkpoints").glob("step-*"))[-1]
     keys = load_file(str(checkpoint / "model.safetensors")).keys()
@@ -134,7 +135,7 @@ def test_a_graph_break_is_told_once_and_counted():
         told += watch.news()
     assert [w.code for w in told] == ["compile_graph_break"]
     assert "graph_break" in told[0].message and "results are unchanged" in told[0].message
-    assert state.compile_counts["compile_graph_breaks"] >= 1 and state.compile_counts["compile_graphs"] == 2
+    assert state.compile_counts.graph_breaks >= 1 and state.compile_counts.graphs == 2
     assert state.compile_seconds > 0
 
 
@@ -143,7 +144,7 @@ def test_eager_runs_report_no_compile_time(tmp_path: Path):
     events = drain(generator)
     assert next(e for e in events if isinstance(e, RunStarted)).effective["compile"] == "off (eager)"
     summary = next(e for e in events if isinstance(e, RunFinished)).summary
-    assert summary["compile_seconds"] == 0 and "compile_graphs" not in summary
+    assert summary.compile_seconds == 0 and summary.compile_graphs is None
 
 
 def test_cli_flag_and_app_form_both_reach_the_config():
@@ -161,27 +162,31 @@ def test_cli_flag_and_app_form_both_reach_the_config():
 
 
 @pytest.mark.slow
+@pytest.mark.extended  # checkpoints are plain (the test above); resume itself: test_resume
 def test_a_compiled_run_stops_and_resumes_from_its_checkpoint(tmp_path: Path):
     from sst2_tui.core.events import Step
     from sst2_tui.core.run.runner import execute
 
     config = RunConfig(**{**DEMO, "train_subset": 128, "epochs": 1, "save_every": 2, "compile": "on"})
     cut, plan = run_interrupted_at(config, tmp_path, step=2)
-    assert cut.summary["status"] == "interrupted" and cut.summary["steps"] == 2
+    assert cut.summary.status == "interrupted" and cut.summary.steps == 2
     assert plan.config.compile == "on" and (plan.folder.checkpoints / "step-0000002" / "manifest.json").exists()
     seen: list[int] = []
     resumed = execute(plan.config, plan.session, resume=plan.folder,
                       on_event=lambda e: seen.append(e.step) if isinstance(e, Step) else None)
-    assert resumed.exit_code == 0 and resumed.summary["status"] == "finished"
-    assert resumed.summary["steps"] == 4 and seen == [3, 4]
-    assert resumed.summary["compile_seconds"] > 0
+    assert resumed.exit_code == 0 and resumed.summary.status == "finished"
+    assert resumed.summary.steps == 4 and seen == [3, 4]
+    assert resumed.summary.compile_seconds > 0
 
 
 def test_results_table_says_how_much_of_an_epoch_was_compiling():
     from sst2_tui.core.report.compare import result_row
+    from sst2_tui.core.summary import Summary
 
-    compiled = result_row("01-full", {"method": "full"}, {"seconds_per_epoch": 57.34, "compile_seconds": 45.2}, "cpu", "finished")
-    eager = result_row("02-full", {"method": "full"}, {"seconds_per_epoch": 19.3, "compile_seconds": 0.0}, "cpu", "finished")
+    compiled = result_row("01-full", {"method": "full"}, Summary(run_id="01-full", seconds_per_epoch=57.34, compile_seconds=45.2),
+                          "cpu", "finished")
+    eager = result_row("02-full", {"method": "full"}, Summary(run_id="02-full", seconds_per_epoch=19.3, compile_seconds=0.0),
+                       "cpu", "finished")
     assert compiled["s/epoch"] == "57.3 (45 compile)"
     assert eager["s/epoch"] == "19.3"
 
@@ -202,4 +207,4 @@ def test_evaluate_says_compile_does_not_apply(tmp_path: Path):
     generator, _ = start(RunConfig(**{**DEMO, "method": "evaluate", "compile": "on"}), tmp_path / "run")
     events = drain(generator)
     assert any(isinstance(e, WarningEvent) and e.code == "compile_unused" for e in events)
-    assert next(e for e in events if isinstance(e, RunFinished)).summary["status"] == "finished"
+    assert next(e for e in events if isinstance(e, RunFinished)).summary.status == "finished"

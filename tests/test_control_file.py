@@ -122,7 +122,7 @@ def test_hostile_control_lines_are_warnings_and_the_run_goes_on(live):
 def test_ctl_refuses_in_one_line(tmp_path, args):
     finished = execute(RunConfig(model="demo", data="demo", train_subset=16, epochs=1, batch_size=16),
                        Session.create(tmp_path, "done"))
-    result = ctl(finished.summary["run_dir"], *args)
+    result = ctl(finished.summary.run_dir, *args)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     if args == ["pause"]:
         assert "not live (finished)" in result.stderr

@@ -67,7 +67,7 @@ def summary_of(result: subprocess.CompletedProcess) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("method", ["full", "trainer"])
+@pytest.mark.parametrize("method", ["full", pytest.param("trainer", marks=pytest.mark.extended)])
 def test_two_processes_take_the_steps_of_one_with_the_same_losses(method, still_model, tmp_path):
     """`trainer` runs on Trainer's own DDP (through accelerate), fed each rank's share."""
     one = summary_of(cli("run", "--method", method, "--model", str(still_model), *SMALL,
@@ -95,6 +95,7 @@ def test_two_processes_take_the_steps_of_one_with_the_same_losses(method, still_
         assert "(cpu), 2 processes" in (Path(two["session_dir"]) / "report.md").read_text()  # "(gloo)", escaped
 
 
+@pytest.mark.extended  # ranks stepping as one: above; a resume across process counts: the kill -9 test below
 def test_commands_reach_both_ranks_and_a_run_moves_between_two_and_one_processes(still_model, tmp_path):
     sessions = str(tmp_path)
     launched = cli("run", "--detach", "--nproc-per-node", "2", "--model", str(still_model), *SMALL, "--epochs", "6",
@@ -182,6 +183,7 @@ def _live(run_dir: Path) -> bool:
     return RunFolder(run_dir).is_live()
 
 
+@pytest.mark.extended  # the same rendezvous as one machine, through an explicit endpoint
 def test_two_machines_meet_at_an_endpoint(still_model, tmp_path):
     """--nnodes, --node-rank and --rdzv-endpoint reach torchrun: two 'machines' on this one, training
     lora (DDP over the adapter's and the head's gradients only)."""

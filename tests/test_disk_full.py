@@ -72,14 +72,14 @@ def test_event_log_disk_full_pauses_then_continues_with_nothing_lost(tmp_path, m
 
     outcome = execute(RunConfig(**DEMO, epochs=0.2), Session.create(tmp_path, "s"), on_event=on_event)
 
-    assert outcome.exit_code == 0 and outcome.summary["status"] == "finished"
+    assert outcome.exit_code == 0 and outcome.summary.status == "finished"
     events_path = tmp_path / "s" / "runs" / "01-full" / "events.jsonl"
     full = next(e for e in seen if isinstance(e, DiskFull))
     assert full.what == "events" and full.path == str(events_path) and str(events_path) in full.message
     log = read_events(events_path)
     assert log.bad_lines == 0, "the half-written line was truncated away"
     steps = [e.step for e in log.events if isinstance(e, Step)]
-    assert steps == list(range(1, outcome.summary["steps"] + 1)), "every step logged once, in order"
+    assert steps == list(range(1, outcome.summary.steps + 1)), "every step logged once, in order"
     kinds = [(e.type, getattr(e, "reason", None) or getattr(e, "source", None)) for e in log.events]
     assert ("disk_full", None) in kinds and ("paused", "disk_full") in kinds, [k for k in kinds if k[0] != "step"]
     resume = next(e for e in log.events if isinstance(e, Control) and e.command["kind"] == "resume")
@@ -117,7 +117,7 @@ def test_checkpoint_disk_full_keeps_the_previous_one_and_retries_after_resume(tm
     outcome = execute(RunConfig(**DEMO, method=method, epochs=0.2, save_every=5, keep_checkpoints=10), Session.create(tmp_path, "s"),
                       on_event=on_event)
 
-    assert outcome.exit_code == 0 and outcome.summary["status"] == "finished"
+    assert outcome.exit_code == 0 and outcome.summary.status == "finished"
     notice = next(e for e in seen if isinstance(e, DiskFull))
     assert notice.what == "checkpoint" and notice.step == 10 and "step-0000010.tmp" in notice.path
     assert "paused" in notice.message and notice.needed_mb > 0
@@ -127,7 +127,7 @@ def test_checkpoint_disk_full_keeps_the_previous_one_and_retries_after_resume(tm
     assert order == ["DiskFull", "Paused", "Resumed", "Checkpoint"], "paused, resumed once there is room, then saved"
     assert verify(checkpoints / "step-0000010") is None
     steps = [e.step for e in read_events(checkpoints.parent / "events.jsonl").events if isinstance(e, Step)]
-    assert steps == list(range(1, outcome.summary["steps"] + 1))
+    assert steps == list(range(1, outcome.summary.steps + 1))
 
 
 def test_a_full_disk_during_an_export_pauses_the_run_instead_of_ending_it(tmp_path, monkeypatch):
@@ -155,7 +155,7 @@ def test_a_full_disk_during_an_export_pauses_the_run_instead_of_ending_it(tmp_pa
             threading.Timer(0.3, full.clear).start()
 
     outcome = execute(RunConfig(**DEMO, epochs=0.3, eval_every=2), Session.create(tmp_path, "s"), on_event=on_event)
-    assert outcome.exit_code == 0 and outcome.summary["status"] == "finished", outcome.error
+    assert outcome.exit_code == 0 and outcome.summary.status == "finished", outcome.error
     notice = next((e for e in seen if isinstance(e, DiskFull)), None)
     if notice is None:
         pytest.skip("no later best step to export on this machine")  # the demo improves by step 4 in practice
@@ -189,7 +189,7 @@ def test_stopping_while_the_disk_stays_full_ends_the_run_and_keeps_the_last_good
 
     outcome = execute(RunConfig(**DEMO, epochs=0.2, save_every=5), Session.create(tmp_path, "s"), handle, on_event=on_event)
 
-    assert outcome.exit_code == 130 and outcome.summary["status"] == "interrupted"
+    assert outcome.exit_code == 130 and outcome.summary.status == "interrupted"
     assert any(isinstance(e, Control) and e.command == STOP.to_dict() for e in seen)
     last = [e for e in seen if isinstance(e, DiskFull)][-1]
     assert "was not written" in last.message

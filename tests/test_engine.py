@@ -71,8 +71,8 @@ def test_stop_is_graceful(tmp_path):
     controls.send(STOP)
     events = drain(generator)
     finished = events[-1]
-    assert isinstance(finished, RunFinished) and finished.summary["status"] == "stopped"
-    assert finished.summary["steps"] == 1
+    assert isinstance(finished, RunFinished) and finished.summary.status == "stopped"
+    assert finished.summary.steps == 1
     assert any(isinstance(e, Eval) for e in events)
     checkpoint = next(e for e in events if isinstance(e, Checkpoint))
     assert checkpoint.reason == "stop"
@@ -95,11 +95,11 @@ def test_each_method_learns_the_demo(tmp_path, method, precision):
     assert next(e for e in events if isinstance(e, RunStarted)).precision.startswith(precision)
     losses = [e.loss for e in events if isinstance(e, Step)]
     finished = events[-1]
-    assert isinstance(finished, RunFinished) and finished.summary["status"] == "finished"
+    assert isinstance(finished, RunFinished) and finished.summary.status == "finished"
     assert sum(losses[-20:]) / 20 < sum(losses[:20]) / 20, "loss should go down"
     # The demo is hard on purpose (negation, contrast, 5% noisy labels): full fine-tuning learns it
     # well above chance in two epochs, LoRA on random weights less so.
-    assert finished.summary["best_val_accuracy"] >= LEARNS_AT_LEAST[method]
+    assert finished.summary.best_val_accuracy >= LEARNS_AT_LEAST[method]
     files = {p.name for p in (tmp_path / method / "checkpoints").rglob("*") if p.is_file()}
     assert "model.safetensors" in files and "manifest.json" in files
     assert not {f for f in files if f.endswith((".pt", ".bin", ".pkl", ".pth"))}, "nothing saved is a pickle"
@@ -110,7 +110,7 @@ def test_evaluate_method_reports_accuracy_without_training(tmp_path):
     evals = [e for e in events if isinstance(e, Eval)]
     assert len(evals) == 1 and evals[0].n == 300 and 0 <= evals[0].accuracy <= 1
     assert not any(isinstance(e, Step) for e in events)
-    assert events[-1].summary["trainable_params"] == 0
+    assert events[-1].summary.trainable_params == 0
 
 
 def test_injected_nan_pauses_with_a_diagnosis_and_fixes(tmp_path, monkeypatch):
@@ -126,9 +126,9 @@ def test_injected_nan_pauses_with_a_diagnosis_and_fixes(tmp_path, monkeypatch):
     assert fix["commands"][-1] == {"kind": "resume"}
     controls.send_all([Command.from_dict(c) for c in fix["commands"]])
     rest = drain(generator)
-    assert isinstance(rest[-1], RunFinished) and rest[-1].summary["status"] == "finished"
+    assert isinstance(rest[-1], RunFinished) and rest[-1].summary.status == "finished"
     assert all(math.isfinite(e.loss) for e in rest if isinstance(e, Step))
-    assert rest[-1].summary["skipped_steps"] == 1  # the NaN step's update was never applied
+    assert rest[-1].summary.skipped_steps == 1  # the NaN step's update was never applied
 
 
 def test_fp16_pure_tiny_eps_warns_before_training_and_diagnoses_the_nan(tmp_path):
@@ -146,8 +146,8 @@ def test_fp16_pure_tiny_eps_warns_before_training_and_diagnoses_the_nan(tmp_path
     assert fix["commands"][0] == {"kind": "set_eps", "value": 1e-4}
     controls.send_all([Command.from_dict(c) for c in fix["commands"]])
     rest = drain(generator)
-    assert rest[-1].summary["status"] == "finished"
-    assert math.isfinite(rest[-1].summary["final_val_accuracy"])
+    assert rest[-1].summary.status == "finished"
+    assert math.isfinite(rest[-1].summary.final_val_accuracy)
 
 
 def test_safe_eps_in_fp16_pure_gives_no_warning(tmp_path):
@@ -160,11 +160,11 @@ def test_nonfinite_skip_and_stop_policies(tmp_path, monkeypatch):
     inject_nan_at(monkeypatch, call=2)
     events = drain(start(demo(nonfinite="skip"), tmp_path / "skip")[0])
     assert next(e for e in events if isinstance(e, Nonfinite)).action == "skipped"
-    assert events[-1].summary["status"] == "finished"
+    assert events[-1].summary.status == "finished"
     inject_nan_at(monkeypatch, call=2)
     events = drain(start(demo(nonfinite="stop"), tmp_path / "stop")[0])
     assert next(e for e in events if isinstance(e, Nonfinite)).action == "stopped"
-    assert events[-1].summary["status"] == "failed"
+    assert events[-1].summary.status == "failed"
 
 
 def test_trainer_reports_its_hidden_defaults(tmp_path):

@@ -67,18 +67,21 @@ def test_a_nan_inside_a_summary_reads_back_as_a_number_and_text_stays_text():
     import math
 
     from sst2_tui.core.events import Prediction, RunFinished, event_from_json
+    from sst2_tui.core.summary import Status, Summary
 
-    finished = event_from_json(RunFinished(summary={"run_id": "01-full", "status": "failed", "final_val_accuracy": None,
-                                                    "train_seconds": float("nan"), "model": "nan"}).to_json())
-    assert math.isnan(finished.summary["train_seconds"]) and finished.summary["model"] == "nan"
+    finished = event_from_json(RunFinished(summary=Summary(run_id="01-full", status=Status.FAILED, train_seconds=float("nan"),
+                                                           model="nan")).to_json())
+    assert finished.summary.status is Status.FAILED
+    assert math.isnan(finished.summary.train_seconds) and finished.summary.model == "nan"
     said = event_from_json(Prediction(step=1, text="nan", label="negative", positive_probability=0.1).to_json())
     assert said.text == "nan", "a sentence 'nan' is a sentence"
 
 
 def test_the_summary_keeps_the_documented_order_and_statuses_map_to_exit_codes():
-    from sst2_tui.core.summary import DOCUMENTED, STATUSES, exit_code, summary_dict
+    from sst2_tui.core.summary import DOCUMENTED, STATUSES, Summary, exit_code
 
-    assert list(summary_dict({"status": "finished", "extra": 1, "run_id": "01"}))[:len(DOCUMENTED)] == list(DOCUMENTED)
+    written = Summary.from_json({"status": "finished", "newer_field": 1, "run_id": "01"}).to_json()
+    assert list(written)[:len(DOCUMENTED)] == list(DOCUMENTED) and "newer_field" not in written
     assert DOCUMENTED[0] == "run_id" and DOCUMENTED[-1] == "status"
     assert {status: exit_code(status) for status in STATUSES} == {
         "finished": 0, "stopped": 0, "interrupted": 130, "failed": 1, "live": 0, "paused": 0, "died": 0}

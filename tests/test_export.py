@@ -14,12 +14,14 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.data.demo import demo_splits
 from sst2_tui.core.run.runner import execute
 from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.summary import Summary
 from tests.cli import run_cli
 
-DEMO = RunConfig(model="demo", data="demo", epochs=1, eval_every=20)
+# 20 steps, two evaluations: enough for a best step, within the fast loop's step budget (conftest.py).
+DEMO = RunConfig(model="demo", data="demo", epochs=1, train_subset=640, eval_every=10)
 
 
-def run(tmp_path, name: str, config: RunConfig) -> dict:
+def run(tmp_path, name: str, config: RunConfig) -> Summary:
     outcome = execute(config, Session.create(tmp_path / "sessions", name))
     assert outcome.exit_code == 0, outcome.error
     return outcome.summary
@@ -30,29 +32,29 @@ def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def full_run(tmp_path_factory) -> dict:
+def full_run(tmp_path_factory) -> Summary:
     return run(tmp_path_factory.mktemp("full"), "full", DEMO)
 
 
 @pytest.fixture(scope="module")
-def evaluated_export(tmp_path_factory, full_run) -> dict:
+def evaluated_export(tmp_path_factory, full_run) -> Summary:
     """`evaluate` of full_run's export (its best step), with its own predictions.jsonl."""
     return run(tmp_path_factory.mktemp("evaluated"), "evaluate",
-               RunConfig(model=full_run["run_dir"], data="demo", method="evaluate"))
+               RunConfig(model=full_run.run_dir, data="demo", method="evaluate"))
 
 
 @pytest.fixture(scope="module")
-def lora_run(tmp_path_factory) -> dict:
+def lora_run(tmp_path_factory) -> Summary:
     return run(tmp_path_factory.mktemp("lora"), "lora", DEMO.replace(method="lora", merge=True))
 
 
 def test_a_full_run_exports_a_model_that_the_transformers_pipeline_loads_offline(full_run):
     from transformers import pipeline
 
-    model_dir = f"{full_run['run_dir']}/model"
-    assert full_run["export_path"] == model_dir
+    model_dir = f"{full_run.run_dir}/model"
+    assert full_run.export_path == model_dir
     info = json.loads(Path(model_dir, "export.json").read_text())
-    assert info["step"] == full_run["export_step"] and info["accuracy"] == full_run["best_val_accuracy"]
+    assert info["step"] == full_run.export_step and info["accuracy"] == full_run.best_val_accuracy
     config = json.loads(Path(model_dir, "config.json").read_text())
     assert config["id2label"] == {"0": "negative", "1": "positive"}
     from transformers import AutoTokenizer
@@ -62,7 +64,7 @@ def test_a_full_run_exports_a_model_that_the_transformers_pipeline_loads_offline
     validation = demo_splits(0).validation
     predicted = [row["label"] for row in classify(validation.texts)]
     accuracy = sum(p == ("positive" if y else "negative") for p, y in zip(predicted, validation.labels, strict=True))
-    assert accuracy / len(validation) == pytest.approx(full_run["best_val_accuracy"], abs=1 / len(validation))
+    assert accuracy / len(validation) == pytest.approx(full_run.best_val_accuracy, abs=1 / len(validation))
 
 
 def test_a_lora_run_exports_an_adapter_peft_loads_and_a_merged_model_that_agrees(lora_run):
@@ -72,7 +74,7 @@ def test_a_lora_run_exports_an_adapter_peft_loads_and_a_merged_model_that_agrees
 
     from sst2_tui.core.model.demo import demo_model, demo_tokenizer
 
-    adapter_dir, model_dir = f"{lora_run['run_dir']}/adapter", f"{lora_run['run_dir']}/model"
+    adapter_dir, model_dir = f"{lora_run.run_dir}/adapter", f"{lora_run.run_dir}/model"
     base = demo_model(demo_tokenizer(), seed=0)  # the demo base: rebuilt from its seed
     adapted = PeftModel.from_pretrained(base, adapter_dir).eval()
     merged = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
@@ -85,9 +87,9 @@ def test_a_lora_run_exports_an_adapter_peft_loads_and_a_merged_model_that_agrees
 
 
 def test_evaluate_on_an_export_gives_the_runs_best_accuracy(tmp_path, full_run, evaluated_export, lora_run):
-    assert evaluated_export["best_val_accuracy"] == full_run["best_val_accuracy"]
-    adapter = run(tmp_path, "evaluate", RunConfig(model=f"{lora_run['run_dir']}/adapter", data="demo", method="evaluate"))
-    assert adapter["best_val_accuracy"] == lora_run["best_val_accuracy"]
+    assert evaluated_export.best_val_accuracy == full_run.best_val_accuracy
+    adapter = run(tmp_path, "evaluate", RunConfig(model=f"{lora_run.run_dir}/adapter", data="demo", method="evaluate"))
+    assert adapter.best_val_accuracy == lora_run.best_val_accuracy
 
 
 def test_predict_reads_arguments_files_jsonl_and_stdin(tmp_path, full_run, evaluated_export):
@@ -95,7 +97,7 @@ def test_predict_reads_arguments_files_jsonl_and_stdin(tmp_path, full_run, evalu
     # predictions.jsonl; the training run's own file is from its last evaluation, which need not be
     # the best step it exported): predict must give the same answers, whatever the input form.
     recorded = {json.loads(line)["text"]: json.loads(line)["p_positive"]
-                for line in Path(evaluated_export["run_dir"], "predictions.jsonl").read_text().splitlines()}
+                for line in Path(evaluated_export.run_dir, "predictions.jsonl").read_text().splitlines()}
     positive = max(recorded, key=recorded.get)
     negative = min(recorded, key=recorded.get)
     assert recorded[positive] > 0.5 > recorded[negative]
@@ -105,11 +107,11 @@ def test_predict_reads_arguments_files_jsonl_and_stdin(tmp_path, full_run, evalu
     rows.write_text(json.dumps({"sentence": positive}) + "\n" + json.dumps({"text": negative}) + "\n")
     from concurrent.futures import ThreadPoolExecutor
 
-    calls = [(("predict", full_run["run_dir"], positive, negative), None),
-             (("predict", full_run["run_dir"], "--file", str(lines)), None),
-             (("predict", full_run["run_dir"], "--file", str(rows)), None),
-             (("predict", full_run["run_dir"]), f"{positive}\n{negative}\n"),
-             (("predict", full_run["run_dir"], positive, "--batch-size", "8", negative), None)]  # options between
+    calls = [(("predict", full_run.run_dir, positive, negative), None),
+             (("predict", full_run.run_dir, "--file", str(lines)), None),
+             (("predict", full_run.run_dir, "--file", str(rows)), None),
+             (("predict", full_run.run_dir), f"{positive}\n{negative}\n"),
+             (("predict", full_run.run_dir, positive, "--batch-size", "8", negative), None)]  # options between
     with ThreadPoolExecutor(max_workers=2) as pool:  # two at a time: each is mostly importing torch (CI time)
         outputs = list(pool.map(lambda call: cli(*call[0], stdin=call[1]), calls))
     for result in outputs:
@@ -129,29 +131,29 @@ def test_predict_refuses_bad_input_in_one_line(tmp_path, full_run):
     cases = [(("--file", str(empty)), "no sentences"), (("--file", str(tmp_path / "missing.txt")), "no such file"),
              (("--file", str(bad_rows)), "line 1: no sentence or text field")]
     for args, message in cases:
-        result = cli("predict", full_run["run_dir"], *args)
+        result = cli("predict", full_run.run_dir, *args)
         assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    result = cli("predict", no_export["run_dir"], "fine")
+    result = cli("predict", no_export.run_dir, "fine")
     assert result.returncode == 2 and "no exported model" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_export_last_and_none(tmp_path):
     last = run(tmp_path, "last", DEMO.replace(export="last"))
-    assert last["export_step"] == last["steps"]
+    assert last.export_step == last.steps
     none = run(tmp_path, "none", DEMO.replace(export="none"))
-    assert none["export_path"] is None and not (tmp_path / "sessions" / "none" / "runs" / "01-full" / "model").exists()
+    assert none.export_path is None and not (tmp_path / "sessions" / "none" / "runs" / "01-full" / "model").exists()
 
 
 def test_patience_stops_a_run_that_stopped_improving(tmp_path):
     # eval every step with a learning rate far too high: accuracy stalls at once
     summary = run(tmp_path, "patience", DEMO.replace(epochs=2, eval_every=1, lr=0.5, patience=2, eval_subset=50))
-    assert summary["status"] == "finished" and summary["stop_reason"] == "early_stop"
-    assert summary["steps"] < 2 * 94 and summary["export_step"] is not None
-    events = [json.loads(line) for line in Path(summary["run_dir"], "events.jsonl").read_text().splitlines()]
+    assert summary.status == "finished" and summary.stop_reason == "early_stop"
+    assert summary.steps < 2 * 20 and summary.export_step is not None
+    events = [json.loads(line) for line in Path(summary.run_dir, "events.jsonl").read_text().splitlines()]
     accuracies = [e["accuracy"] for e in events if e["type"] == "eval"]
     improved = [i for i, a in enumerate(accuracies) if a > max(accuracies[:i], default=-1.0)]
     assert len(accuracies) - 1 - improved[-1] == 2, "stopped at the second evaluation without a better accuracy"
-    assert summary["export_step"] == summary["steps"] - 2, "the best step is the one exported (eval every step)"
+    assert summary.export_step == summary.steps - 2, "the best step is the one exported (eval every step)"
 
 
 def test_merge_is_refused_for_other_methods():
@@ -164,11 +166,11 @@ def test_merge_is_refused_for_other_methods():
 
 def test_a_trainer_run_exports_its_best_step_too(tmp_path):
     summary = run(tmp_path, "trainer", DEMO.replace(method="trainer"))
-    assert summary["export_path"] == f"{summary['run_dir']}/model"
-    info = json.loads(Path(summary["export_path"], "export.json").read_text())
-    assert info["accuracy"] == summary["best_val_accuracy"] and info["method"] == "trainer"
-    evaluated = run(tmp_path, "evaluate-trainer", RunConfig(model=summary["run_dir"], data="demo", method="evaluate"))
-    assert evaluated["best_val_accuracy"] == summary["best_val_accuracy"]
+    assert summary.export_path == f"{summary.run_dir}/model"
+    info = json.loads(Path(summary.export_path, "export.json").read_text())
+    assert info["accuracy"] == summary.best_val_accuracy and info["method"] == "trainer"
+    evaluated = run(tmp_path, "evaluate-trainer", RunConfig(model=summary.run_dir, data="demo", method="evaluate"))
+    assert evaluated.best_val_accuracy == summary.best_val_accuracy
 
 
 def test_predict_refuses_text_that_is_not_utf8_in_one_line(tmp_path):
@@ -205,10 +207,10 @@ def test_a_run_keeps_its_best_steps_predictions_sentence_by_sentence(full_run):
     """What a sweep's verdict pairs: every validation sentence's prediction at the best step."""
     from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions, sentence_ids
 
-    read = read_predictions(Path(full_run["run_dir"]), BEST_FILE)
+    read = read_predictions(Path(full_run.run_dir), BEST_FILE)
     rows = read.rows
     validation = demo_splits(0).validation
     assert read.problem is None and [row.text for row in rows] == validation.texts
-    assert {row.step for row in rows} == {full_run["export_step"]}
+    assert {row.step for row in rows} == {full_run.export_step}
     assert [row.id for row in rows] == sentence_ids(validation.texts), "each row carries its sentence's stable id"
-    assert sum(row.correct for row in rows) / len(rows) == pytest.approx(full_run["best_val_accuracy"])
+    assert sum(row.correct for row in rows) / len(rows) == pytest.approx(full_run.best_val_accuracy)

@@ -32,7 +32,7 @@ def run_dir(tmp_path: Path) -> Path:
 
 def _seen(run_dir: Path) -> int | None:
     record = export_record(run_dir)
-    return record["export_step"] if record else None
+    return record.step if record else None
 
 
 def test_killed_while_writing_the_new_copy(run_dir):

@@ -171,4 +171,4 @@ def test_pause_sent_during_evaluation_and_checkpointing_applies_after_them_witho
     assert 6 in evals and 9 in saves
     assert 6 in pauses and 9 in pauses, "each pause applied at the boundary after the evaluation or checkpoint"
     assert len([e for e in events if isinstance(e, Resumed)]) == len(pauses)
-    assert isinstance(events[-1], RunFinished) and events[-1].summary["status"] == "finished"
+    assert isinstance(events[-1], RunFinished) and events[-1].summary.status == "finished"

@@ -34,6 +34,7 @@ def _finished(run_dir: Path) -> bool:
     return summary.exists() and json.loads(summary.read_text()).get("status") == "finished"
 
 
+@pytest.mark.extended  # the same imports as the queue runner's test below
 def test_a_detached_run_and_ctl_from_a_folder_with_its_own_core_package(project, tmp_path):
     launched = run_cli("run", "--detach", *DEMO, "--sessions-dir", str(tmp_path / "s"), cwd=project)
     assert launched.returncode == 0, launched.stderr
@@ -63,6 +64,7 @@ def test_the_queue_runner_and_its_runs_from_a_folder_with_its_own_core_package(p
     assert "the project" not in (session / "queue-runner.log").read_text()
 
 
+@pytest.mark.extended  # the same imports as the queue runner's test above, through torchrun
 def test_torchrun_ranks_from_a_folder_with_its_own_cli_package(project, tmp_path):
     result = run_cli("run", "--nproc-per-node", "1", *DEMO, "--quiet", "--sessions-dir", str(tmp_path / "s"), cwd=project)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -30,6 +30,6 @@ def test_who_stops_a_nan_pause_decides_stopped_or_failed(tmp_path, headless, sou
             handle.controls.send(Command("stop", source=source))
 
     outcome = execute(NAN_RUN, Session.create(tmp_path, "s"), handle=handle, on_event=on_event, headless=headless)
-    assert outcome.summary["status"] == status
+    assert outcome.summary.status == status
     assert any(isinstance(e, Paused) and e.reason == "nonfinite" for e in seen) or headless
     assert not any(isinstance(e, Eval | Checkpoint) for e in seen), "non-finite weights: not evaluated, not saved"

@@ -16,6 +16,7 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.events import DiskFull, Nonfinite, RunFinished, RunStarted
 from sst2_tui.core.run.runner import execute
 from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.summary import Summary
 from sst2_tui.tui.desktop_notice import notice_sequences
 from tests.fake_engine import FakeEngine
 from tests.test_app import make_app, wait_for
@@ -46,7 +47,7 @@ def scripted(config, controls, run_dir, resume_from=None):
     yield [Nonfinite(step=1, what="loss", diagnosis="d", suggestions=[], action="paused")]
     yield [Nonfinite(step=2, what="loss", diagnosis="d", suggestions=[], action="skipped")]  # needs nobody
     yield [DiskFull(step=2, path=str(run_dir / "x"), what="checkpoint", needed_mb=1.0, message="m")]
-    yield [RunFinished(summary={"run_id": run_dir.name, "status": "finished", "steps": 3, "best_val_accuracy": 0.75})]
+    yield [RunFinished(summary=Summary(run_id=run_dir.name, steps=3, best_val_accuracy=0.75))]
 
 
 def test_the_hook_gets_each_event_that_needs_you_once(tmp_path):
@@ -56,7 +57,7 @@ def test_the_hook_gets_each_event_that_needs_you_once(tmp_path):
     time.sleep(0.3)
     assert [e["event"] for e in lines_of(told, 3)] == ["nonfinite", "disk_full", "finished"], "each once, in order"
     assert got[2]["message"] == "finished after 3 steps, best accuracy 0.7500"
-    assert got[0]["run_dir"] == outcome.summary["run_dir"] and got[0]["session"] == "s" and got[0]["method"] == "full"
+    assert got[0]["run_dir"] == outcome.summary.run_dir and got[0]["session"] == "s" and got[0]["method"] == "full"
 
 
 def test_a_failed_run_tells_the_hook_and_a_broken_hook_never_fails_the_run(tmp_path):
@@ -70,7 +71,7 @@ def test_a_failed_run_tells_the_hook_and_a_broken_hook_never_fails_the_run(tmp_p
     assert [(e["event"], e["message"]) for e in lines_of(told, 1)] == [("failed", "failed: CUDA out of memory")]
     broken = execute(CONFIG.replace(notify="exit 3; no-such-command"), Session.create(tmp_path / "sessions", "t"),
                      method=scripted)
-    assert broken.summary["status"] == "finished"
+    assert broken.summary.status == "finished"
 
 
 def test_the_wording_agrees_with_what_was_not_finite():

@@ -17,6 +17,7 @@ from sst2_tui.core.storage.control_file import ControlFileReader
 from sst2_tui.core.storage.queue_file import SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.storage.validated import read_config, read_summary
+from sst2_tui.core.summary import Summary
 from tests.hostile_json import hostile_bytes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,7 +55,7 @@ def test_summary(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("s") / "summary.json"
     path.write_bytes(data)
     summary, _ = read_summary(path)
-    assert summary is None or isinstance(summary, dict)
+    assert summary is None or isinstance(summary, Summary)
 
 
 @CASES

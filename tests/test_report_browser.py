@@ -15,6 +15,7 @@ from sst2_tui.core.report.charts import PALETTE
 from sst2_tui.core.report.files import write_report
 from sst2_tui.core.storage.files import EventLog
 from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.summary import Summary
 from tests.png_pixels import count_colour
 
 LONG_MODEL = "/home/someone/experiments/2026-11/checkpoints/gpt2-medium-sst2-finetuned-long-name"
@@ -39,8 +40,8 @@ def record(session: Session, method: str, accuracies: list[float], model: str = 
                             tokens_per_second=1.0, memory_mb=None, time=0.0))
         log.append(Eval(step=step, epoch=step / 50, accuracy=accuracy, loss=0.5, n=300, best_accuracy=max(accuracies[:index]),
                         seconds=0.0, time=0.0))
-    log.append(RunFinished(summary={"status": "finished", "best_val_accuracy": max(accuracies),
-                                    "final_val_accuracy": accuracies[-1]}, time=0.0))
+    log.append(RunFinished(summary=Summary(run_id=folder.run_id, best_val_accuracy=max(accuracies),
+                                           final_val_accuracy=accuracies[-1]), time=0.0))
     log.close()
 
 

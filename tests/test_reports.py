@@ -14,6 +14,7 @@ from sst2_tui.core.report.content import CSV_COLUMNS, mean_std, standard_error
 from sst2_tui.core.report.files import write_report
 from sst2_tui.core.storage.files import EventLog
 from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.summary import Summary
 
 NASTY = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "[bold]x[/bold] *not bold* | pipe"]
 
@@ -38,10 +39,10 @@ def record_run(session: Session, method: str, seed: int, accuracy: float | None,
         log.append(Eval(step=3, epoch=0.75, accuracy=accuracy, loss=0.5, n=3, best_accuracy=accuracy, seconds=0.0, time=0.0))
         log.append(Checkpoint(step=3, path="x", reason="final", time=0.0))
     if status == "finished":
-        summary = {"status": "finished", "best_val_accuracy": accuracy, "final_val_accuracy": accuracy, "steps": 3,
-                   "precision": "fp32", "export_step": 2 if seed == 0 else 3}
+        summary = Summary(run_id=folder.run_id, best_val_accuracy=accuracy, final_val_accuracy=accuracy, steps=3,
+                          precision="fp32", export_step=2 if seed == 0 else 3)
         log.append(RunFinished(summary=summary, time=0.0))
-        folder.summary_path.write_text(json.dumps(summary))
+        folder.summary_path.write_text(json.dumps(summary.to_json()))
     elif status == "failed":
         log.append(RunFailed(error="boom <b>", hint="h", time=0.0))
     log.close()

@@ -75,6 +75,7 @@ def test_resume_without_checkpoints_is_a_one_line_error(tmp_path):
 
 
 @pytest.mark.slow  # two whole trainer runs
+@pytest.mark.extended  # the Trainer's kill -9 + resume: test_kill_9_at_another_step_then_resume_matches_for[trainer-27]
 def test_trainer_resume_matches_the_uninterrupted_run_across_an_epoch_boundary(tmp_path):
     """Through Trainer's own resume hooks, fed from our safetensors checkpoint: stopped at step 96
     (in the second epoch, 94 steps each), then resumed, it ends where the uninterrupted run ends."""
@@ -86,16 +87,16 @@ def test_trainer_resume_matches_the_uninterrupted_run_across_an_epoch_boundary(t
     config = RunConfig(model="demo", data="demo", method="trainer", epochs=1.1, save_every=48, seed=3)
     whole = execute(config, Session.create(tmp_path, "whole"))
     cut, plan = run_interrupted_at(config, tmp_path, step=96)
-    assert cut.summary["status"] == "interrupted" and cut.summary["steps"] == 96
+    assert cut.summary.status == "interrupted" and cut.summary.steps == 96
     seen: list[str] = []
     resumed = execute(plan.config, plan.session, resume=plan.folder, on_event=lambda e: seen.append(getattr(e, "message", "")))
     assert any(m.endswith("at step 96") for m in seen) and not any("skipped damaged" in m for m in seen)
     assert resumed.exit_code == 0
-    assert resumed.summary["steps"] == whole.summary["steps"] == 104
-    assert resumed.summary["final_val_accuracy"] == whole.summary["final_val_accuracy"]
+    assert resumed.summary.steps == whole.summary.steps == 104
+    assert resumed.summary.final_val_accuracy == whole.summary.final_val_accuracy
 
 
-@pytest.mark.parametrize(("method", "kill_after"), [("lora", 13), ("trainer", 27)])
+@pytest.mark.parametrize(("method", "kill_after"), [pytest.param("lora", 13, marks=pytest.mark.extended), ("trainer", 27)])
 def test_kill_9_at_another_step_then_resume_matches_for(tmp_path, method, kill_after):
     args = ["--model", "demo", "--data", "demo", "--method", method, "--epochs", "0.4", "--save-every", "5", "--seed", "11",
             "--quiet"]

@@ -22,8 +22,8 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 def finished_run(tmp_path: Path) -> Path:
     outcome = execute(SMALL, Session.create(tmp_path / "sessions", "s"))
-    assert outcome.exit_code == 0 and outcome.summary["status"] == "finished"
-    return Path(outcome.summary["run_dir"])
+    assert outcome.exit_code == 0 and outcome.summary.status == "finished"
+    return Path(outcome.summary.run_dir)
 
 
 def test_a_refused_resume_touches_nothing_of_a_live_run(tmp_path):

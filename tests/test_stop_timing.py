@@ -44,7 +44,7 @@ def test_a_stop_during_an_evaluation_takes_no_further_step(tmp_path, monkeypatch
 
     outcome = execute(SMALL.replace(method=method), Session.create(tmp_path, "s"), handle, on_event=seen)
     assert steps == [1] and checkpoints == [1], "no optimizer step after the stop"
-    assert outcome.summary["status"] == "interrupted" and outcome.exit_code == 130
+    assert outcome.summary.status == "interrupted" and outcome.exit_code == 130
 
 
 def test_a_signal_during_the_last_evaluation_leaves_a_finished_run_finished(tmp_path, monkeypatch):
@@ -61,7 +61,7 @@ def test_a_signal_during_the_last_evaluation_leaves_a_finished_run_finished(tmp_
     calls: list[int] = []
     monkeypatch.setattr(sst2_tui.core.methods.step_end, "evaluate", evaluate)
     outcome = execute(config, Session.create(tmp_path, "s"), handle)
-    assert outcome.summary["steps"] == 2 and outcome.summary["status"] == "finished" and outcome.exit_code == 0
+    assert outcome.summary.steps == 2 and outcome.summary.status == "finished" and outcome.exit_code == 0
 
 
 @pytest.mark.parametrize("method", ["full", "lora", "trainer"])
@@ -76,9 +76,9 @@ def test_a_stop_while_the_model_loads_ends_the_run_before_its_first_step(tmp_pat
     monkeypatch.setattr(sst2_tui.core.methods.prepare, "load_model", load)
     seen: list = []
     outcome = execute(SMALL.replace(method=method), Session.create(tmp_path, "s"), handle, on_event=seen.append)
-    assert outcome.exit_code == 130 and outcome.summary["status"] == "interrupted"
-    assert outcome.summary["steps"] == 0 and outcome.summary["final_val_accuracy"] is None
-    assert outcome.summary["best_val_accuracy"] is None
+    assert outcome.exit_code == 130 and outcome.summary.status == "interrupted"
+    assert outcome.summary.steps == 0 and outcome.summary.final_val_accuracy is None
+    assert outcome.summary.best_val_accuracy is None
     assert not [e for e in seen if isinstance(e, Step | Checkpoint)]
 
 

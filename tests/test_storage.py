@@ -8,6 +8,7 @@ from sst2_tui.core.events import Eval, RunFinished, Step
 from sst2_tui.core.storage.checkpoints import list_checkpoints, rotate, verify, write_checkpoint
 from sst2_tui.core.storage.files import EventLog, atomic_write_json, read_events
 from sst2_tui.core.storage.sessions import Session, list_sessions, load_run
+from sst2_tui.core.summary import Summary
 
 
 def step(n):
@@ -63,7 +64,7 @@ def test_session_layout_and_status(tmp_path):
     assert (first.run_id, second.run_id) == ("01-full", "02-lora")
     log = EventLog(first.events_path)
     log.append(Eval(step=1, epoch=1.0, accuracy=0.9, loss=0.3, n=10, best_accuracy=0.9, seconds=0.1))
-    log.append(RunFinished(summary={"status": "finished", "best_val_accuracy": 0.9}))
+    log.append(RunFinished(summary=Summary(run_id="01-full", best_val_accuracy=0.9)))
     log.close()
     assert load_run(first).status == "finished"
     assert load_run(second).status == "died"  # started, never finished, and no process holds its lock

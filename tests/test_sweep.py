@@ -14,19 +14,19 @@ SMALL = ["--model", "demo", "--data", "demo", "--train-subset", "96", "--eval-su
 
 
 def test_a_demo_sweep_two_at_once_ends_with_a_verdict(tmp_path):
-    line = ["sweep", *SMALL, "--method", "full,lora", "--lr", "3e-4,1e-3", "--seeds", "0,1,2", "--epochs", "2",
+    line = ["sweep", *SMALL, "--method", "full,lora", "--lr", "3e-4,1e-3", "--seeds", "0,1", "--epochs", "2",
             "--parallel", "2", "--sessions-dir", str(tmp_path), "--session", "grid"]
     printed = run_cli(*line, "--print-commands", timeout=60)
-    assert printed.returncode == 0 and len(printed.stdout.splitlines()) == 12
+    assert printed.returncode == 0 and len(printed.stdout.splitlines()) == 8
     assert all(command.startswith("sst2-tui run ") for command in printed.stdout.splitlines())
     assert not (tmp_path / "grid").exists(), "--print-commands starts nothing"
     done = run_cli(*line, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.startswith("sst2-tui sweep: 12 runs (4 settings of full, lora x 3 seed(s)), 2 at once")
+    assert done.stdout.startswith("sst2-tui sweep: 8 runs (4 settings of full, lora x 2 seed(s)), 2 at once")
     assert "Verdict: " in done.stdout and "best full: lr=" in done.stdout
     listed = json.loads(run_cli("sessions", "--sessions-dir", str(tmp_path), "--json").stdout)
     [session] = listed
-    assert [run["status"] for run in session["runs"]] == ["finished"] * 12
+    assert [run["status"] for run in session["runs"]] == ["finished"] * 8
     events = [json.loads(x) for x in (tmp_path / "grid" / "runs" / "01-full" / "events.jsonl").read_text().splitlines()]
     assert events[0]["device"].get("threads") == 1, "two at once on two cores: one thread each"
     assert run_cli("report", str(tmp_path / "grid"), "--format", "all").returncode == 0
@@ -37,7 +37,7 @@ def test_a_demo_sweep_two_at_once_ends_with_a_verdict(tmp_path):
     html = (tmp_path / "grid" / "report.html").read_text()
     assert html.count('class="seed-band"') == 2 and "Sweep: which method is better" in html, "a seed band per method"
     data = json.loads((tmp_path / "grid" / "session.json").read_text())
-    assert data["sweep"]["runs_finished"] == 12 and len(data["sweep"]["pairs"]) == 1
+    assert data["sweep"]["runs_finished"] == 8 and len(data["sweep"]["pairs"]) == 1
 
 
 def test_a_grid_over_500_runs_needs_yes(tmp_path):
@@ -76,7 +76,7 @@ def test_kill_9_of_a_point_and_of_the_scheduler_then_resume_finishes_every_point
     killed = next(r for r in records if r.folder.path == first.path)
     assert sum(1 for e in killed.events if type(e).__name__ == "RunStarted") == 2, "it continued from its checkpoint"
     steps = [e.step for e in killed.events if type(e).__name__ == "Step"]
-    assert steps[-1] == killed.summary["steps"] and len(set(steps)) == killed.summary["steps"]
+    assert steps[-1] == killed.summary.steps and len(set(steps)) == killed.summary.steps
 
 
 def test_printed_commands_run_at_once_by_another_scheduler_share_one_session(tmp_path):

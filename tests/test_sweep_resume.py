@@ -107,4 +107,4 @@ def test_sweep_resume_typed_relative_with_a_point_killed_before_its_first_checkp
     assert sorted(r.config["extra"]["sweep"]["point"] for r in records) == ["p001", "p002", "p003", "p004"]
     assert [r.status for r in records] == ["finished"] * 4, "no point lost to a path typed relative"
     for record in records:
-        assert record.summary["run_dir"] == str(record.folder.path) and os.path.isabs(record.summary["session_dir"])
+        assert record.summary.run_dir == str(record.folder.path) and os.path.isabs(record.summary.session_dir)

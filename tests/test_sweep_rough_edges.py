@@ -67,7 +67,7 @@ def test_a_session_of_another_user_gets_no_file_of_ours(tmp_path):
 
 def test_a_died_exports_hidden_copy_is_cleaned_on_resume(tmp_path):
     config = RunConfig(model="demo", data="demo", train_subset=32, eval_subset=16, batch_size=16, epochs=1)
-    run_dir = Path(execute(config, Session.create(tmp_path, "s")).summary["run_dir"])
+    run_dir = Path(execute(config, Session.create(tmp_path, "s")).summary.run_dir)
     unfinish(run_dir)
     leftover = run_dir / f".model.tmp-{os.getpid() + 1}"
     leftover.mkdir()

@@ -121,10 +121,10 @@ def test_each_task_decides_from_the_session_what_its_point_needs(tmp_path):
     assert fresh[fresh.index("--session") + 1] == "grid" and "--resume" not in fresh
     assert point_command(session.path, "p999") is None, "not a point of this sweep"
     failed = session.new_run(config)
-    (failed.path / "summary.json").write_text(json.dumps({"status": "failed"}))
+    (failed.path / "summary.json").write_text(json.dumps({"run_id": failed.run_id, "status": "failed"}))
     assert point_command(session.path, point) == fresh, "failed with nothing saved: starts again"
     finished = session.new_run(config)
-    (finished.path / "summary.json").write_text(json.dumps({"status": "finished"}))
+    (finished.path / "summary.json").write_text(json.dumps({"run_id": finished.run_id, "status": "finished"}))
     assert point_command(session.path, point) is None, "finished: nothing to do"
 
 

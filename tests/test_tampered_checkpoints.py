@@ -23,7 +23,7 @@ SMALL = RunConfig(model="demo", data="demo", train_subset=64, eval_subset=16, ep
 @pytest.fixture(scope="module")
 def unfinished_run(tmp_path_factory) -> Path:
     outcome = execute(SMALL, Session.create(tmp_path_factory.mktemp("t") / "sessions", "s"))
-    run_dir = Path(outcome.summary["run_dir"])
+    run_dir = Path(outcome.summary.run_dir)
     unfinish(run_dir)
     return run_dir
 

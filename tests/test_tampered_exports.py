@@ -22,8 +22,8 @@ QUICK = RunConfig(model="demo", data="demo", epochs=0.2, eval_every=5)
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("exports")
-    full = execute(QUICK, Session.create(root, "full")).summary["run_dir"]
-    lora = execute(QUICK.replace(method="lora"), Session.create(root, "lora")).summary["run_dir"]
+    full = execute(QUICK, Session.create(root, "full")).summary.run_dir
+    lora = execute(QUICK.replace(method="lora"), Session.create(root, "lora")).summary.run_dir
     return {"model": Path(full) / "model", "adapter": Path(lora) / "adapter"}
 
 

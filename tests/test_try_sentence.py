@@ -75,5 +75,5 @@ async def test_t_on_a_finished_run_asks_its_exported_model(tmp_path):
         app.screen.query_one(Input).value = "a warm score ."
         await pilot.press("enter")
         await wait_for(pilot, lambda: "P(positive)" in answer_text(app), timeout=60)
-        step = app.views[0].summary["export_step"]
+        step = app.views[0].summary.export_step
         assert f"from 01-full's export (step {step})" in answer_text(app)

@@ -301,17 +301,17 @@ class SST2App(App):
 
     def on_run_ended(self, message: RunEnded) -> None:
         view, outcome = self.current, message.outcome
-        if outcome.summary.get("status") == Status.LIVE:  # left training in its own process
+        if outcome.summary.status == Status.LIVE:  # left training in its own process
             self.following = None
             return
         ending = view.take_ending(outcome) if view is not None else (
-            Status.DIED if outcome.summary.get("status") == Status.DIED else Status.FAILED)
+            Status.DIED if outcome.summary.status == Status.DIED else Status.FAILED)
         self.following = None
         self._refresh()
         if ending == Status.DIED and outcome.error:
             self.ring(f"{view.run_id if view is not None else 'a run'} died: {outcome.error}")
         if outcome.error:
-            run_id = view.run_id if view is not None else outcome.summary.get("run_id", "")
+            run_id = view.run_id if view is not None else outcome.summary.run_id
             folder = message.folder
             died = ending == Status.DIED and folder is not None
 

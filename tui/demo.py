@@ -15,5 +15,7 @@ DEMO_RUN = RunConfig(model="demo", data="demo", epochs=4, batch_size=16, eval_ev
 DEMO_NAN_RUN = DEMO_RUN.replace(method="full", precision="fp16-pure", eps=1e-8, lr=3e-4)
 
 
-def demo_queue() -> list[RunConfig]:
-    return [*(DEMO_RUN.replace(method=m) for m in ("full", "trainer", "lora")), DEMO_NAN_RUN]
+def demo_queue(epochs: float | None = None) -> list[RunConfig]:
+    """The four runs, each `epochs` long (default 4)."""
+    runs = [*(DEMO_RUN.replace(method=m) for m in ("full", "trainer", "lora")), DEMO_NAN_RUN]
+    return runs if epochs is None else [run.replace(epochs=epochs) for run in runs]

@@ -21,7 +21,7 @@ from sst2_tui.core.events import (
     Step,
 )
 from sst2_tui.core.report.compare import point_words
-from sst2_tui.core.summary import Status
+from sst2_tui.core.summary import Status, Summary
 from sst2_tui.core.words import event_line
 
 STARTING = "starting"
@@ -74,7 +74,7 @@ class RunView:
     """The label of the NaN fix last applied from the banner (until the next NaN, or the end)."""
     fix_did_not_help: str | None = None
     """That fix, when the run went non-finite again after it: the banner says so."""
-    summary: dict[str, Any] | None = None
+    summary: Summary | None = None
     error: str | None = None
     hint: str | None = None
     folder: Path | None = None
@@ -106,11 +106,11 @@ class RunView:
         """The window stopped following this run (`RunOutcome`): keep what only the follower knows
         (its summary if it wrote none, where it lives) and, on an error, how it ended: `died` (its
         process vanished) or `failed`. Returns that word."""
-        ending = Status.DIED if outcome.summary.get("status") == Status.DIED else Status.FAILED
-        self.summary = self.summary or outcome.summary
-        for key in ("run_dir", "session_dir"):  # known to the follower, not to the run's last event
-            if outcome.summary.get(key) and not self.summary.get(key):
-                self.summary[key] = outcome.summary[key]
+        ending = Status.DIED if outcome.summary.status == Status.DIED else Status.FAILED
+        summary = self.summary or outcome.summary
+        # where it lives is known to the follower, not to the run's last event
+        self.summary = summary.but(run_dir=summary.run_dir or outcome.summary.run_dir,
+                                   session_dir=summary.session_dir or outcome.summary.session_dir)
         if outcome.error:
             self.status, self.error, self.hint = ending, outcome.error, outcome.hint
         return ending
@@ -150,7 +150,7 @@ class RunView:
             self.disk_full = event
         elif isinstance(event, RunFinished):
             self.summary = event.summary
-            self.status = Status.of(event.summary.get("status"), Status.FINISHED)
+            self.status = event.summary.status
             self.nonfinite = None
         elif isinstance(event, RunFailed):
             self.status, self.error, self.hint = Status.FAILED, event.error, event.hint

@@ -42,8 +42,8 @@ class AskExport:
         except UserError as error:
             screen.post_message(Unanswered(str(error)))
             return
-        record = export_record(Path(self.run_dir)) or {}
-        source = f"{self.run_id}'s export (step {record.get('export_step', '?')})"
+        record = export_record(Path(self.run_dir))
+        source = f"{self.run_id}'s export (step {record.step if record else '?'})"
         screen.post_message(Answered(text, answer["label"], answer["positive_probability"], source))
 
 
@@ -58,7 +58,7 @@ def dialog_for(view: RunView | None, live: bool, send: Callable[[Command], bool]
     if live:
         return TrySentenceScreen(f"{view.run_id} as it trains", AskLiveRun(send))
     for candidate in [view, *reversed(earlier or [])]:
-        run_dir = (candidate.summary or {}).get("run_dir")
+        run_dir = candidate.summary.run_dir if candidate.summary else None
         if run_dir and export_record(Path(run_dir)):
             return TrySentenceScreen(f"{candidate.run_id}'s exported model", AskExport(str(run_dir), candidate.run_id, loaded))
     return f"{view.run_id} has no exported model to ask (nor has an earlier run of this window): train one first (n)."

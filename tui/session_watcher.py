@@ -28,7 +28,7 @@ from sst2_tui.core.storage.files import read_events
 from sst2_tui.core.storage.queue_file import NewRun, Resume, SessionQueue, Unreadable
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.validated import read_config
-from sst2_tui.core.summary import Status
+from sst2_tui.core.summary import Status, Summary
 from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.messages import RunEnded, RunStarting
 from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting, queue_label
@@ -109,7 +109,7 @@ class SessionWatcher:
         except (UserError, OSError) as error:
             # the run could not be resumed (refused, its session gone or locked): said in the app
             self.post(RunStarting(item.config, following, history, self.bridge.start_run()))
-            self.post(RunEnded(item.config, RunOutcome({"status": Status.FAILED}, EXIT_BAD_INPUT, str(error),
+            self.post(RunEnded(item.config, RunOutcome(Summary(run_id=item.folder.run_id, status=Status.FAILED), EXIT_BAD_INPUT, str(error),
                                                        "Fix what the message names, then start the run again."), item.folder))
             return
         self.following = following
@@ -137,7 +137,7 @@ class SessionWatcher:
             if not queued and not self.launcher.queue_is_live(item.session_dir):
                 del self._resuming[path]
                 self.post(RunStarting(item.config, Following(item.folder), [], self.bridge.start_run()))
-                self.post(RunEnded(item.config, RunOutcome({"status": Status.FAILED}, EXIT_BAD_INPUT,
+                self.post(RunEnded(item.config, RunOutcome(Summary(run_id=item.folder.run_id, status=Status.FAILED), EXIT_BAD_INPUT,
                                                            f"the resume of {item.folder.run_id} did not start",
                                                            f"Its reason is in {item.session_dir / 'queue-runner.log'}."),
                                    item.folder))

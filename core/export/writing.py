@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +116,15 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
     return events
 
 
-def export_record(run_dir: Path) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ExportRecord:
+    path: str
+    """The exported model or adapter folder."""
+    step: int
+    """The training step it holds."""
+
+
+def export_record(run_dir: Path) -> ExportRecord | None:
     """Where the run's export is and which step it holds, from the folder itself (it outlives resumes)."""
     for name in ("model", "adapter"):
         recover(run_dir / name, INFO)
@@ -124,7 +133,7 @@ def export_record(run_dir: Path) -> dict[str, Any] | None:
         except (OSError, ValueError):
             continue
         if isinstance(info, dict) and isinstance(info.get("step"), int):
-            return {"export_path": str(run_dir / name), "export_step": info["step"]}
+            return ExportRecord(path=str(run_dir / name), step=info["step"])
     return None
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from sst2_tui.core.events import Eval
 from sst2_tui.core.inference.evaluation import EvalResult
-from sst2_tui.core.summary import summary_dict
+from sst2_tui.core.model.compile_watch import CompileCounts
+from sst2_tui.core.summary import Status, Summary
 
 
 class Stopwatch:
@@ -69,7 +70,8 @@ class RunState:
     """Training time spent in steps that compiled (`--compile on`) in this process; included in the training time."""
     earlier_compile_seconds: float = 0.0
     """The same, from before a resume."""
-    compile_counts: dict[str, int] = field(default_factory=dict)
+    compile_counts: CompileCounts | None = None
+    """What `--compile on` compiled, after the last step that compiled (None: nothing yet, or eager)."""
     """`--compile on`: graphs, graph breaks, fallbacks and CUDA-graph skips in this process (compile_watch.py)."""
     clock: Stopwatch = field(default_factory=Stopwatch)
     last_eval: EvalResult | None = None
@@ -115,22 +117,24 @@ class RunState:
                     n=result.n, best_accuracy=self.best_accuracy, seconds=round(result.seconds, 3))
 
     def summary(self, *, run_id: str, method: str, model: str, device: str, precision: str, seed: int,
-                epochs: float, trainable: int, total: int, status: str, peak_memory_mb: float | None) -> dict[str, Any]:
+                epochs: float, trainable: int, total: int, status: Status, peak_memory_mb: float | None) -> Summary:
         seconds = self.clock.seconds
         epochs_done = self.step / self.steps_per_epoch if self.steps_per_epoch else 0.0
-        return summary_dict({
-            "run_id": run_id, "method": method, "model": model, "device": device, "precision": precision,
-            "seed": seed, "epochs": epochs, "steps": self.step,
-            "best_val_accuracy": self.best_accuracy, "final_val_accuracy": self.final_accuracy,
-            "train_samples_per_second": round(self.samples / seconds, 2) if seconds > 0 else None,
-            "train_tokens_per_second": round(self.tokens / seconds, 1) if seconds > 0 else None,
-            "train_seconds": round(seconds, 3),
-            "seconds_per_epoch": round(seconds / epochs_done, 3) if epochs_done > 0 else None,
-            "eval_seconds": round(self.eval_seconds, 3),
-            "compile_seconds": round(self.earlier_compile_seconds + self.compile_seconds, 3),
-            "trainable_params": trainable, "total_params": total,
-            "nonfinite_events": self.nonfinite_events, "skipped_steps": self.skipped_steps,
-            "peak_memory_mb": round(peak_memory_mb, 1) if peak_memory_mb is not None else None,
-            "status": status, "stop_reason": self.stop_reason or None,
-            **self.compile_counts,
-        })
+        counts = self.compile_counts
+        return Summary(
+            run_id=run_id, method=method, model=model, device=device, precision=precision,
+            seed=seed, epochs=epochs, steps=self.step,
+            best_val_accuracy=self.best_accuracy, final_val_accuracy=self.final_accuracy,
+            train_samples_per_second=round(self.samples / seconds, 2) if seconds > 0 else None,
+            train_tokens_per_second=round(self.tokens / seconds, 1) if seconds > 0 else None,
+            train_seconds=round(seconds, 3),
+            seconds_per_epoch=round(seconds / epochs_done, 3) if epochs_done > 0 else None,
+            eval_seconds=round(self.eval_seconds, 3),
+            compile_seconds=round(self.earlier_compile_seconds + self.compile_seconds, 3),
+            trainable_params=trainable, total_params=total,
+            nonfinite_events=self.nonfinite_events, skipped_steps=self.skipped_steps,
+            peak_memory_mb=round(peak_memory_mb, 1) if peak_memory_mb is not None else None,
+            status=status, stop_reason=self.stop_reason or None,
+            compile_graphs=counts.graphs if counts else None, compile_graph_breaks=counts.graph_breaks if counts else None,
+            compile_fallbacks=counts.fallbacks if counts else None, cudagraph_skips=counts.cudagraph_skips if counts else None,
+        )

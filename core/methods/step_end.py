@@ -208,10 +208,12 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
                             precision=prep.plan.name, seed=config.seed, epochs=config.epochs,
                             trainable=started.trainable_params, total=started.total_params, status=status,
                             peak_memory_mb=peak_memory_mb(prep.device))
-    # What the run ended with: lr and eps may have been changed mid-run (keys, ctl, a NaN fix).
-    summary["final_lr"], summary["final_eps"] = current_lr(steering.optimizer), current_eps(steering.optimizer)
-    # Data-parallel runs: samples/s above already counts every rank (the leader accounts whole batches).
-    summary["world_size"], summary["per_device_batch_size"] = prep.world.size, config.batch_size // prep.world.size
-    summary.update(export_record(prep.run_dir) or {"export_path": None, "export_step": None})
+    exported = export_record(prep.run_dir)
+    summary = summary.but(
+        # What the run ended with: lr and eps may have been changed mid-run (keys, ctl, a NaN fix).
+        final_lr=current_lr(steering.optimizer), final_eps=current_eps(steering.optimizer),
+        # Data-parallel runs: samples/s above already counts every rank (the leader accounts whole batches).
+        world_size=prep.world.size, per_device_batch_size=config.batch_size // prep.world.size,
+        export_path=exported.path if exported else None, export_step=exported.step if exported else None)
     events.append(RunFinished(summary=summary))
     yield events

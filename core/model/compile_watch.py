@@ -44,10 +44,6 @@ class CompileCounts:
                              cudagraph_skips=self.cudagraph_skips - before.cudagraph_skips,
                              compiles=self.compiles - before.compiles, break_reason=self.break_reason)
 
-    def summary(self) -> dict[str, int]:
-        return {"compile_graphs": self.graphs, "compile_graph_breaks": self.graph_breaks,
-                "compile_fallbacks": self.fallbacks, "cudagraph_skips": self.cudagraph_skips}
-
 
 def read_counts() -> CompileCounts:
     """Dynamo's and inductor's process-wide counters (they survive `torch._dynamo.reset()`)."""
@@ -99,7 +95,7 @@ class CompileWatch:
         """Copy the compile time and, after a step that compiled, the counts into the run's state."""
         state.compile_seconds = self.seconds
         if self._compiled_last:
-            state.compile_counts = self.counts().summary()
+            state.compile_counts = self.counts()
 
     def counts(self) -> CompileCounts:
         """What this run compiled so far (this process: a resumed run counts from its resume)."""

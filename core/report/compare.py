@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sst2_tui.core.config import format_rate
+from sst2_tui.core.summary import Summary
 
 COLUMNS = ("run", "method", "point", "model", "init", "lr", "eps", "precision", "epochs", "best acc", "final acc",
            "s/epoch", "samples/s", "trainable", "device", "status")
@@ -26,10 +27,10 @@ def _num(value: Any, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def _seconds_per_epoch(summary: dict[str, Any]) -> str:
+def _seconds_per_epoch(summary: Summary) -> str:
     """A compiled run's epoch time includes its one-time compile: say how much of it that was."""
-    text = _num(summary.get("seconds_per_epoch"), ".1f")
-    compiled = summary.get("compile_seconds") or 0
+    text = _num(summary.seconds_per_epoch, ".1f")
+    compiled = summary.compile_seconds or 0
     return f"{text} ({compiled:.0f} compile)" if compiled and text != "-" else text
 
 
@@ -41,27 +42,28 @@ def trainable_text(trainable: int | None, total: int | None) -> str:
     return f"{trainable:,} ({100 * trainable / total:.2f}%)"
 
 
-def result_row(run_id: str, config: dict[str, Any], summary: dict[str, Any] | None, device: str, status: str,
+def result_row(run_id: str, config: dict[str, Any], summary: Summary | None, device: str, status: str,
                trainable: int | None = None, total: int | None = None) -> dict[str, str]:
-    summary = summary or {}
-    method = str(config.get("method", summary.get("method", "?")))
+    summary = summary or Summary(run_id=run_id)
+    method = str(config.get("method", summary.method or "?"))
     return {
         "run": run_id,
         "method": method + (" (eval only)" if method == "evaluate" else ""),
         "point": point_words(config),
         "model": str(config.get("model", "?")),
         "init": str(config.get("init", "?")),
-        "lr": rate_change(config.get("lr"), summary.get("final_lr")),
-        "eps": rate_change(config.get("eps"), summary.get("final_eps")),
-        "precision": str(summary.get("precision") or config.get("precision", "?")),
+        "lr": rate_change(config.get("lr"), summary.final_lr),
+        "eps": rate_change(config.get("eps"), summary.final_eps),
+        "precision": str(summary.precision or config.get("precision", "?")),
         "epochs": _num(config.get("epochs"), "g") if method != "evaluate" else "-",
-        "best acc": _acc(summary.get("best_val_accuracy")),
-        "final acc": _acc(summary.get("final_val_accuracy")),
+        "best acc": _acc(summary.best_val_accuracy),
+        "final acc": _acc(summary.final_val_accuracy),
         "s/epoch": _seconds_per_epoch(summary),
-        "samples/s": _num(summary.get("train_samples_per_second"), ",.0f"),
-        "trainable": trainable_text(summary.get("trainable_params", trainable), summary.get("total_params", total)),
-        "device": device or str(summary.get("device", "?")),
-        "status": status + (" (early stop)" if summary.get("stop_reason") == "early_stop" else ""),
+        "samples/s": _num(summary.train_samples_per_second, ",.0f"),
+        "trainable": trainable_text(summary.trainable_params if summary.trainable_params is not None else trainable,
+                                    summary.total_params if summary.total_params is not None else total),
+        "device": device or str(summary.device or "?"),
+        "status": status + (" (early stop)" if summary.stop_reason == "early_stop" else ""),
     }
 
 

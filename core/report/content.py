@@ -75,7 +75,7 @@ def _failure(record: RunRecord) -> dict[str, str] | None:
 def run_data(record: RunRecord) -> dict[str, Any]:
     started = record.started
     config = started.config if isinstance(started, RunStarted) else record.config
-    summary = record.summary or {}
+    summary = record.summary.to_json() if record.summary else {}
     evals = [e for e in record.events if isinstance(e, Eval)]
     n = evals[-1].n if evals else None
     predictions = read_predictions(record.folder.path)
@@ -97,7 +97,7 @@ def run_data(record: RunRecord) -> dict[str, Any]:
         "unusable_files": [predictions.problem] if predictions.problem else [],
         "bad_log_lines": record.bad_lines,
         "failure": _failure(record),
-        "row": result_row(record.run_id, config, summary, str(summary.get("device", "")), record.status,
+        "row": result_row(record.run_id, config, record.summary, record.summary.device or "" if record.summary else "", record.status,
                           started.trainable_params if isinstance(started, RunStarted) else None,
                           started.total_params if isinstance(started, RunStarted) else None),
     }

@@ -153,8 +153,8 @@ def sweep_verdict(session: Session) -> SweepVerdict:
         groups.setdefault((str(sweep.get("method")), sweep["setting"]), []).append(record)
     table = []
     for (method, setting), runs in sorted(groups.items(), key=lambda g: (_order(g[0][0]), g[0][1])):
-        best = [r.summary["best_val_accuracy"] for r in runs if isinstance((r.summary or {}).get("best_val_accuracy"), float)]
-        epoch = [r.summary["seconds_per_epoch"] for r in runs if isinstance((r.summary or {}).get("seconds_per_epoch"), float)]
+        best = [r.summary.best_val_accuracy for r in runs if r.summary and r.summary.best_val_accuracy is not None]
+        epoch = [r.summary.seconds_per_epoch for r in runs if r.summary and r.summary.seconds_per_epoch is not None]
         mean, std = _mean_std(best)
         table.append(SettingRow(method, setting, len(runs), sorted(_sweep(r)["seed"] for r in runs), mean, std,
                                 _mean_std(epoch)[0]))
@@ -183,12 +183,12 @@ def _judge(verdict: SweepVerdict, groups: dict, correct: dict[int, np.ndarray], 
         chosen = choose_best(settings, tuning)
         best_runs[method] = settings[chosen]
         runs = groups[(method, chosen)]
-        seconds = [float((r.summary or {}).get("train_seconds") or 0) + float((r.summary or {}).get("eval_seconds") or 0)
+        seconds = [(r.summary.train_seconds or 0) + (r.summary.eval_seconds or 0) if r.summary else 0.0
                    for r in groups_all(groups, method)]
-        device = str((runs[0].summary or {}).get("device") or "")
+        device = (runs[0].summary.device if runs[0].summary else None) or ""
         unit = "GPU" if "cuda" in device.lower() or "gpu" in device.lower() else "CPU"
         judged = mean_accuracy(settings[chosen], judging)
-        per_run = statistics.fmean(float((r.summary or {}).get("train_seconds") or 0) for r in runs)
+        per_run = statistics.fmean((r.summary.train_seconds or 0) if r.summary else 0.0 for r in runs)
         verdict.chosen.append(Chosen(method, chosen, len(runs), mean_accuracy(settings[chosen], tuning), judged))
         verdict.cost.append(Cost(method, unit, round(sum(seconds), 1), round(per_run, 1),
                                  round(100 * judged / (per_run / 3600), 1) if per_run > 0 else None))

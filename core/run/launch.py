@@ -15,6 +15,7 @@ import os
 import subprocess
 import threading
 import time
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
 from sst2_tui.core.storage.sessions import RunFolder
 from sst2_tui.core.storage.validated import read_summary
-from sst2_tui.core.summary import Status, exit_code
+from sst2_tui.core.summary import Status, Summary
 
 ANNOUNCE_ENV = "SST2_TUI_ANNOUNCE_RUN"
 LOG_NAME = "run.log"
@@ -124,7 +125,7 @@ def follow(following: Following, on_event: Callable[[Event], None] | None = None
             return _died(folder, pid)
         time.sleep(POLL_SECONDS)
     if ended is None:
-        return RunOutcome({"run_id": folder.run_id, "run_dir": str(folder.path), "status": Status.LIVE, "pid": pid}, EXIT_OK)
+        return RunOutcome(Summary(run_id=folder.run_id, run_dir=str(folder.path), status=Status.LIVE), EXIT_OK)
     return _ended(folder, ended)
 
 
@@ -136,17 +137,15 @@ def _ended(folder: RunFolder, event: Event) -> RunOutcome:
         time.sleep(POLL_SECONDS)
     summary, _ = read_summary(folder.summary_path)
     if isinstance(event, RunFailed):
-        summary = summary or {"run_id": folder.run_id, "status": Status.FAILED}
+        summary = summary or Summary(run_id=folder.run_id, status=Status.FAILED)
         return RunOutcome(summary, EXIT_FAILED, event.error, event.hint)
-    summary = summary or dict(event.summary)
-    status = summary.get("status")
-    code = exit_code(status)
-    return RunOutcome(summary, code)
+    summary = summary or typing.cast(RunFinished, event).summary
+    return RunOutcome(summary, summary.status.exit_code)
 
 
 def _died(folder: RunFolder, pid: int | None) -> RunOutcome:
     who = f" (pid {pid})" if pid else ""
-    return RunOutcome({"run_id": folder.run_id, "run_dir": str(folder.path), "status": Status.DIED}, EXIT_FAILED,
+    return RunOutcome(Summary(run_id=folder.run_id, run_dir=str(folder.path), status=Status.DIED), EXIT_FAILED,
                       f"the run's process{who} ended without finishing: killed, out of memory, or a reboot",
                       "Resume it from its last checkpoint: b, open the session, u on the run.")
 

@@ -4,9 +4,11 @@ that hands each to a command of the user's (the event as one JSON line on its st
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
+import queue
 import signal
 import subprocess
 import threading
@@ -22,10 +24,10 @@ from sst2_tui.core.summary import Status
 def needs_you(event: Event) -> tuple[str, str] | None:
     """(kind, one line) when `event` needs a person; None otherwise."""
     if isinstance(event, RunFinished):
-        status = Status.of(event.summary.get("status"), Status.FINISHED)
-        best = event.summary.get("best_val_accuracy")
+        status = event.summary.status
+        best = event.summary.best_val_accuracy
         accuracy = f", best accuracy {best:.4f}" if isinstance(best, float) else ""
-        return str(status), f"{status} after {event.summary.get('steps', '?')} steps{accuracy}"
+        return str(status), f"{status} after {event.summary.steps if event.summary.steps is not None else '?'} steps{accuracy}"
     if isinstance(event, Nonfinite) and event.action == Status.PAUSED:
         verb = "is" if event.what == "loss" else "are"  # the loss is; the gradients, the parameters are
         return "nonfinite", f"paused at step {event.step}: the {event.what} {verb} not finite (NaN); a fix is waiting for you"
@@ -49,11 +51,44 @@ HOOK_OUTPUT_BYTES = 4096
 
 
 def run_hook(command: str, data: dict[str, Any], log: Path | None = None) -> None:
-    """Start `command` (a shell line) with `data` as one JSON line on stdin; never wait for it: a
-    thread of its own sees it to its end. notify.log (`log`, the run folder's) then gets one line
-    with the event and the hook's exit code, and the first lines of its output: a hook that fails
-    says why there, one that floods is capped at HOOK_OUTPUT_BYTES, one that hangs is killed after
-    HOOK_SECONDS."""
+    """Run `command` (a shell line) with `data` as one JSON line on stdin; never wait for it: one
+    thread of this process runs the hooks one after another, in the order their events came (a
+    user's `cat >> file` sees them in order). notify.log (`log`, the run folder's) then gets one
+    line with the event and the hook's exit code, and the first lines of its output: a hook that
+    fails says why there, one that floods is capped at HOOK_OUTPUT_BYTES, one that hangs is killed
+    after HOOK_SECONDS."""
+    with _LOCK:
+        global _WORKER
+        if _WORKER is None or not _WORKER.is_alive():
+            _WORKER = threading.Thread(target=_work, name="notify-hooks", daemon=True)
+            _WORKER.start()
+            atexit.register(_drain)
+    _PENDING.put((command, data, log))
+
+
+_PENDING: queue.Queue[tuple[str, dict[str, Any], Path | None]] = queue.Queue()
+_LOCK = threading.Lock()
+_WORKER: threading.Thread | None = None
+EXIT_WAIT_SECONDS = 10.0
+"""At exit, how long a process waits for its last hooks to start and end (one that hangs is left)."""
+
+
+def _work() -> None:
+    while True:
+        command, data, log = _PENDING.get()
+        try:
+            _run_one(command, data, log)
+        finally:
+            _PENDING.task_done()
+
+
+def _drain() -> None:
+    deadline = time.monotonic() + EXIT_WAIT_SECONDS
+    while _PENDING.unfinished_tasks and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _run_one(command: str, data: dict[str, Any], log: Path | None) -> None:
     try:
         process = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True,
@@ -61,7 +96,7 @@ def run_hook(command: str, data: dict[str, Any], log: Path | None = None) -> Non
     except OSError as error:
         _log(log, f"{data['event']}: --notify could not start: {error}\n")
         return
-    threading.Thread(target=_see_to_its_end, args=(process, data, log), name="notify-hook", daemon=True).start()
+    _see_to_its_end(process, data, log)
 
 
 def _see_to_its_end(process: subprocess.Popen, data: dict[str, Any], log: Path | None) -> None:

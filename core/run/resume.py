@@ -62,7 +62,7 @@ def check_resumable(folder: RunFolder, config: RunConfig) -> None:
         raise UserError(f"--resume {folder.path}: this run is {record.status} ({folder.holder() or 'another process'}); "
                         "attach to it, or stop it first")
     if record.status == Status.FINISHED:
-        best = (record.summary or {}).get("best_val_accuracy")
+        best = record.summary.best_val_accuracy if record.summary else None
         result = f" (best validation accuracy {best:.4f})" if isinstance(best, int | float) else ""
         raise UserError(f"--resume {folder.path}: this run already finished{result}; nothing to resume. "
                         "Start a new run to train more.")

@@ -12,7 +12,6 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import Command, RunHandle
@@ -29,13 +28,12 @@ from sst2_tui.core.storage.control_file import ControlFileReader
 from sst2_tui.core.storage.disk_space import DiskFullError
 from sst2_tui.core.storage.files import EventLog, atomic_write_json, atomic_write_text
 from sst2_tui.core.storage.sessions import RunFolder, Session
-from sst2_tui.core.summary import Status
-from sst2_tui.core.summary import exit_code as status_exit_code
+from sst2_tui.core.summary import Status, Summary
 
 
 @dataclass
 class RunOutcome:
-    summary: dict[str, Any]
+    summary: Summary
     exit_code: int
     error: str | None = None
     hint: str | None = None
@@ -85,7 +83,7 @@ def _session_lock(session: Session, config: RunConfig):
 
 
 def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFolder, checkpoint: list[Path] | None,
-          emit: Callable[[Event], None], headless: bool) -> dict[str, Any] | None:
+          emit: Callable[[Event], None], headless: bool) -> Summary | None:
     """Pull the method's generator to its end, emitting every event; returns the final summary."""
     summary = None
     for events in method(config, handle.controls, folder.path, checkpoint):
@@ -93,9 +91,9 @@ def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFol
             if isinstance(event, RunStarted):
                 atomic_write_json(folder.config_path, event.config)  # the resolved config
             if isinstance(event, RunFinished):
-                summary = dict(event.summary)
-                if handle.interrupted.is_set() and summary.get("status") != Status.FINISHED:
-                    summary["status"] = event.summary["status"] = Status.INTERRUPTED
+                if handle.interrupted.is_set() and event.summary.status != Status.FINISHED:
+                    event = RunFinished(summary=event.summary.but(status=Status.INTERRUPTED), time=event.time)
+                summary = event.summary
             emit(event)
             if headless and isinstance(event, Nonfinite) and event.action == Status.PAUSED:
                 # Nobody can press a key in a headless run: pausing means stopping, with the diagnosis shown.
@@ -120,7 +118,7 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
             on_event: Callable[[Event], None] | None, headless: bool,
             resume: tuple[RunFolder, list[Path], list[str]] | None) -> RunOutcome:
     log = EventLog(folder.events_path)
-    summary: dict[str, Any] = {"run_id": folder.run_id, "method": config.method, "model": config.model, "status": Status.FAILED}
+    summary = Summary(run_id=folder.run_id, method=config.method, model=config.model, status=Status.FAILED)
     outcome_error: str | None = None
     hint: str | None = None
     exit_code = EXIT_OK
@@ -144,8 +142,8 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
         for problem in resume[2] if resume else []:
             emit(WarningEvent(code="checkpoint_skipped", message=f"skipped damaged checkpoint: {problem}"))
         if handle.interrupted.is_set():  # a signal before anything loaded: end now, nothing trained
-            summary.update(steps=0, best_val_accuracy=None, final_val_accuracy=None, status=Status.INTERRUPTED)
-            emit(RunFinished(summary=dict(summary)))
+            summary = summary.but(steps=0, status=Status.INTERRUPTED)
+            emit(RunFinished(summary=summary))
         else:
             checkpoints = (resume[1] or None) if resume else None  # none: from scratch
             summary = _pull(config, method, handle, folder, checkpoints, emit, headless) or summary
@@ -161,19 +159,18 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
             with contextlib.suppress(OSError):  # a read-only folder must not hide the real error
                 atomic_write_text(folder.path / "error.txt", traceback.format_exc())
         emit(RunFailed(error=outcome_error, hint=hint))
-        summary["status"] = Status.FAILED
+        summary = summary.but(status=Status.FAILED)
         exit_code = EXIT_BAD_INPUT if isinstance(error, UserError) else EXIT_FAILED
     finally:
         disk.close()
         log.close()
         release_memory()
-    summary.update(run_dir=str(folder.path), session_dir=str(session.path))
+    summary = summary.but(run_dir=str(folder.path), session_dir=str(session.path))
     if exit_code == EXIT_OK:
-        status = summary.get("status")
-        exit_code = status_exit_code(status)
+        exit_code = summary.status.exit_code
     lost = len(disk.backlog)
     try:
-        atomic_write_json(folder.summary_path, summary)
+        atomic_write_json(folder.summary_path, summary.to_json())
     except DiskFullError as error:
         outcome_error = f"disk full writing {error.path}: the summary was not written (free space and run `sst2-tui report`)"
         exit_code = EXIT_FAILED

@@ -24,8 +24,8 @@ from sst2_tui.core.storage.files import atomic_write_json, read_events
 from sst2_tui.core.storage.locks import held, holder, is_held
 from sst2_tui.core.storage.own_files import check_own_folder
 from sst2_tui.core.storage.paths import folder_path
-from sst2_tui.core.storage.validated import read_config, read_object, read_summary, summary_problem
-from sst2_tui.core.summary import Status
+from sst2_tui.core.storage.validated import read_config, read_object, read_summary
+from sst2_tui.core.summary import Status, Summary
 
 SCHEMA = 1
 ENV_VAR = "SST2_TUI_SESSIONS"
@@ -116,7 +116,7 @@ class RunRecord:
     folder: RunFolder
     config: dict[str, Any]
     events: list[Event]
-    summary: dict[str, Any] | None
+    summary: Summary | None
     bad_lines: int = 0
     status: Status = Status.INTERRUPTED
     problems: list[str] = field(default_factory=list)
@@ -129,9 +129,6 @@ class RunRecord:
     @property
     def started(self) -> RunStarted | None:
         return next((e for e in self.events if isinstance(e, RunStarted)), None)
-
-    def of_type(self, cls: type[Event]) -> list[Event]:
-        return [e for e in self.events if isinstance(e, cls)]
 
 
 @dataclass
@@ -243,8 +240,7 @@ def load_run(folder: RunFolder) -> RunRecord:
     config, config_problem = read_config(folder.config_path)
     summary, summary_problem_ = read_summary(folder.summary_path)
     log = read_events(folder.events_path)
-    events = [e for e in log.events if not (isinstance(e, RunFinished) and summary_problem(e.summary))]
-    record = RunRecord(folder, config, events, summary, log.bad_lines + len(log.events) - len(events),
+    record = RunRecord(folder, config, log.events, summary, log.bad_lines,
                        problems=[p for p in (config_problem, summary_problem_) if p])
     record.status = run_status(record)
     return record
@@ -263,10 +259,9 @@ def run_status(record: RunRecord) -> Status:
         return Status.FAILED
     finished = [e for e in latest if isinstance(e, RunFinished)]
     if finished:
-        return (Status.of((record.summary or {}).get("status"))
-                or Status.of(finished[-1].summary.get("status"), Status.FINISHED) or Status.FINISHED)
-    if record.summary and (said := Status.of(record.summary.get("status"))) and len(starts) <= 1:
-        return said  # its end event was not logged (a full disk), its summary was
+        return record.summary.status if record.summary else finished[-1].summary.status
+    if record.summary and len(starts) <= 1:
+        return record.summary.status  # its end event was not logged (a full disk), its summary was
     return Status.DIED  # nothing holds its lock and this attempt never ended: resumable from its checkpoint
 
 
@@ -292,7 +287,7 @@ class SessionOverview:
 
 def overview(session: Session) -> SessionOverview:
     records = session.runs()
-    best = [r.summary["best_val_accuracy"] for r in records if r.summary and r.summary.get("best_val_accuracy") is not None]
+    best = [r.summary.best_val_accuracy for r in records if r.summary and r.summary.best_val_accuracy is not None]
     return SessionOverview(session.name, session.path, str(session.meta.get("created", "")), len(records),
                            max(best) if best else None, ", ".join(sorted({r.status for r in records})) or "empty",
                            session.problems + [p for r in records for p in r.problems])
@@ -312,7 +307,7 @@ def run_overview(record: RunRecord) -> dict[str, Any]:
     """One run as `sst2-tui sessions` shows it (and prints with --json)."""
     started = record.started
     steps = [e.step for e in record.events if hasattr(e, "step") and isinstance(e.step, int)]
-    summary = record.summary or {}
+    summary = record.summary
     live = record.status.is_live
     checkpoints = sorted(int(p.parent.name.split("-")[1]) for p in record.folder.checkpoints.glob("step-*/manifest.json")
                          if p.parent.name.split("-")[1].isdigit())
@@ -324,9 +319,9 @@ def run_overview(record: RunRecord) -> dict[str, Any]:
         "run_id": record.run_id, "run_dir": str(record.folder.path),
         "method": started.method if started else record.config.get("method"), "status": record.status,
         "pid": record.folder.holder_pid() if live else None,
-        "step": summary.get("steps", max(steps, default=0)),
+        "step": summary.steps if summary and summary.steps is not None else max(steps, default=0),
         "total_steps": started.total_steps if started else None,
         "last_checkpoint_step": checkpoints[-1] if checkpoints else None,
-        "best_val_accuracy": summary.get("best_val_accuracy") if not live else best_so_far(record),
+        "best_val_accuracy": (summary.best_val_accuracy if summary else None) if not live else best_so_far(record),
         "seconds_since_last_event": quiet_for if live else None,
     }

@@ -6,20 +6,14 @@ Each reader returns the value (or None) and a problem (or None) that names the f
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import typing
 from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import quote
-from sst2_tui.core.events import value_matches
 from sst2_tui.core.json_text import parse_json
-from sst2_tui.core.summary import STATUSES, summary_types
-
-SUMMARY_TYPES: dict[str, Any] = {**summary_types(), "run_id": str, "status": str}
-"""A summary read back: each known field of the type `core/summary.Summary` declares."""
+from sst2_tui.core.records import RecordError, field_types, type_name, value_matches
+from sst2_tui.core.summary import Summary
 
 
 def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -35,34 +29,23 @@ def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     return value, None
 
 
-def summary_problem(summary: dict[str, Any]) -> str | None:
-    """Why a run summary cannot be used, or None."""
-    for name, hint in SUMMARY_TYPES.items():
-        if name in summary and not value_matches(summary[name], hint):
-            return f"field {name!r} is {quote(summary[name], 40)}, not {_type_name(hint)}"
-    for name in ("best_val_accuracy", "final_val_accuracy"):
-        value = summary.get(name)
-        if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
-            return f"field {name!r} is {value!r}, not an accuracy between 0 and 1"
-    if "status" in summary and summary["status"] not in STATUSES:
-        return f"field 'status' is {quote(summary['status'], 40)}, not one of {', '.join(STATUSES)}"
-    return None
-
-
 def config_problem(config: dict[str, Any]) -> str | None:
     """Why a saved run config cannot be used, or None (unknown keys from newer versions are fine)."""
-    hints = _config_types()
+    hints = field_types(RunConfig)
     for name, value in config.items():
         if name in hints and not value_matches(value, hints[name]):
-            return f"field {name!r} is {quote(value, 40)}, not {_type_name(hints[name])}"
+            return f"field {name!r} is {quote(value, 40)}, not {type_name(hints[name])}"
     return None
 
 
-def read_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    summary, problem = read_object(path)
-    if summary is not None and (why := summary_problem(summary)):
-        return None, f"{path}: {why}; skipped"
-    return summary, problem
+def read_summary(path: Path) -> tuple[Summary | None, str | None]:
+    data, problem = read_object(path)
+    if data is None:
+        return None, problem
+    try:
+        return Summary.from_json(data), None
+    except RecordError as error:
+        return None, f"{path}: {error}; skipped"
 
 
 def read_config(path: Path) -> tuple[dict[str, Any], str | None]:
@@ -70,14 +53,3 @@ def read_config(path: Path) -> tuple[dict[str, Any], str | None]:
     if config is not None and (why := config_problem(config)):
         return {}, f"{path}: {why}; skipped"
     return config or {}, problem
-
-
-def _config_types() -> dict[str, Any]:
-    hints = typing.get_type_hints(RunConfig)
-    return {f.name: hints[f.name] for f in dataclasses.fields(RunConfig)}
-
-
-def _type_name(hint: Any) -> str:
-    names = {int: "a whole number", float: "a number", str: "text", dict: "an object", list: "a list", type(None): "null"}
-    args = typing.get_args(hint) or (hint,)
-    return " or ".join(names.get(typing.get_origin(a) or a, str(a)) for a in args)

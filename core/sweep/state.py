@@ -164,7 +164,7 @@ def grid_state(session: Session) -> GridState:
             continue
         if latest.status == Status.FINISHED:
             cell.finished += 1
-            best = (latest.summary or {}).get("best_val_accuracy")
+            best = latest.summary.best_val_accuracy if latest.summary else None
             if isinstance(best, float):
                 cell.accuracies.append(best)
         elif latest.status.is_live:

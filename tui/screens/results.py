@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from sst2_tui.core.report.compare import COLUMNS, differing_settings, result_row, session_notes, setting_text, settings_of
+from sst2_tui.core.summary import Summary
 from sst2_tui.tui.run_view import RunView
 from sst2_tui.tui.widgets.curve import Curve
 from sst2_tui.tui.widgets.device_panel import describe_device
@@ -20,10 +21,11 @@ def rows_for(views: list[RunView]) -> list[dict[str, str]]:
                        v.status, v.trainable_params, v.total_params) for v in views]
 
 
-def _live_summary(view: RunView) -> dict:
+def _live_summary(view: RunView) -> Summary:
     # the rates it trains with now (`l` and `e` change them mid-run), shown as "start -> now"
-    return {"best_val_accuracy": view.best_accuracy, "final_val_accuracy": view.accuracy, "precision": view.precision,
-            "train_samples_per_second": view.samples_per_second, "final_lr": view.lr, "final_eps": view.eps}
+    return Summary(run_id=view.run_id, best_val_accuracy=view.best_accuracy, final_val_accuracy=view.accuracy,
+                   precision=view.precision, train_samples_per_second=view.samples_per_second,
+                   final_lr=view.lr, final_eps=view.eps, status=view.status)
 
 
 # What matters most fits 80 columns; the rest shows for the highlighted run below the table, or as
