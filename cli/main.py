@@ -1,4 +1,5 @@
-"""`sst2-tui`: the app with no subcommand, or `run`, `doctor`, `sessions`, `report`.
+"""`sst2-tui`: the app with no subcommand (or `attach`), or one of `run`, `sweep`, `ctl`,
+`queue-runner`, `doctor`, `sessions`, `predict`, `report`.
 
 Only argparse is imported at the top: `sst2-tui --help` answers without loading torch.
 """
@@ -7,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shtab
 
@@ -29,6 +33,9 @@ PATH_ERRORS = {errno.ENAMETOOLONG: "give a shorter path (at most 255 bytes a nam
                errno.EPERM: "you may not use it (another user's run or folder, or its permissions)"}
 SESSIONS_DIR_HELP = ("where sessions are stored (default: $SST2_TUI_SESSIONS; else ./sessions if the current folder "
                      "has one; else $XDG_DATA_HOME/sst2-tui/sessions, i.e. ~/.local/share/sst2-tui/sessions)")
+
+if TYPE_CHECKING:
+    from sst2_tui.core.config import RunConfig
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -53,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open the app and queue the offline demo (full, trainer, lora, and a pure-fp16 run that turns NaN)")
     parser.add_argument("--demo-epochs", metavar="E", type=float, default=None,
                         help="with --demo: E epochs per run instead of 4 (a quicker look; the curves climb less)")
-    parser.add_argument("--sessions-dir", type=folder_path, default=None, help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY
+    parser.add_argument("--sessions-dir", type=folder_path, default=None, help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     parser.add_argument("--notify", metavar="CMD", default=None,
                         help="every run this window queues runs CMD when it needs you (finished, NaN or full-disk pause, "
                              "failed, died), with the event as one JSON line on stdin (see `run --notify`)")
@@ -74,10 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     attach = commands.add_parser("attach", help="open the app on a live run (the newest, or the one given)",
                                  description="Watch and steer a run that trains in the background.")
     attach.add_argument("path", nargs="?", type=folder_path,
-                        help="a run folder, a session folder, or a sessions folder").complete = shtab.DIRECTORY
+                        help="a run folder, a session folder, or a sessions folder").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     runner = commands.add_parser("queue-runner", help="start a session's queued runs one by one (the app starts it)",
                                  description="Start a session's queued runs one by one; the app and --demo start it.")
-    runner.add_argument("session_dir", type=folder_path, help="the session folder whose queue.json to run").complete = shtab.DIRECTORY
+    runner.add_argument("session_dir", type=folder_path, help="the session folder whose queue.json to run").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     runner.add_argument("--start", action="store_true",
                         help="start it detached and return (restarts a stalled queue; nothing happens if one runs)")
     commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability",
@@ -85,19 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = commands.add_parser("sessions", help="list saved sessions",
                                    description="List the saved sessions and each run's state (live, paused, died, finished...).")
     sessions.add_argument("--sessions-dir", type=folder_path, default=None, dest="sub_sessions_dir", metavar="DIR",
-                          help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY
+                          help=SESSIONS_DIR_HELP).complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     sessions.add_argument("--json", action="store_true", help="print every session and run as one JSON document")
     predict = commands.add_parser("predict", help="classify sentences with a trained model: one JSON line each",
                                   description="Classify sentences with a run's exported model (or a folder, Hub name, demo).")
     add_predict_arguments(predict)
     report = commands.add_parser("report", help="export a session report (md, html, json, csv)",
                                  description="Write a session's report: report.md, report.html, results.csv, session.json.")
-    report.add_argument("session_dir", type=folder_path, help="the session folder").complete = shtab.DIRECTORY
+    report.add_argument("session_dir", type=folder_path, help="the session folder").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     report.add_argument("--format", default="all", choices=["md", "html", "json", "csv", "all"],
                         help="which files: md (report.md), html (report.html), json (session.json), csv (results.csv), "
                              "or all (default all)")
     report.add_argument("--out", type=folder_path, default=None,
-                        help="the folder to write them to (default: the session folder)").complete = shtab.DIRECTORY
+                        help="the folder to write them to (default: the session folder)").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     return parser
 
 
@@ -120,6 +127,56 @@ def session_with_work(path: Path) -> bool:
         queue_state(path)["waiting"] > 0 or (path / SWEEP_FILE).is_file())
 
 
+def _lazy(module: str, function: str) -> Callable[..., int]:
+    """A command's function, imported when it runs: `sst2-tui --help` loads neither torch nor Textual."""
+    return getattr(importlib.import_module(f"sst2_tui.cli.{module}"), function)
+
+
+def _queue_runner(args: argparse.Namespace) -> int:
+    from sst2_tui.core.run.queue_runner import ensure_queue_runner, run_queue
+    from sst2_tui.core.storage.sessions import Session
+
+    session = Session.open(args.session_dir)  # a missing folder is one line
+    if args.start:
+        ensure_queue_runner(session.path)
+        return 0
+    return run_queue(session.path)
+
+
+def _app(args: argparse.Namespace) -> int:
+    """No subcommand (the app, `--demo`) or `attach`."""
+    from sst2_tui.tui.launching import launch
+
+    if args.command == "attach" and args.path is not None and session_with_work(args.path):
+        # a session whose queue runner has runs to start (a sweep before its first point): watch it
+        return launch(sessions_dir=args.path.parent, watch=args.path, notify=args.notify)
+    if getattr(args, "demo_epochs", None) is not None and not args.demo:
+        from sst2_tui.core.errors import UserError
+
+        raise UserError("--demo-epochs goes with --demo (sst2-tui --demo --demo-epochs 1)")
+    if args.command == "attach" or not args.demo:
+        from sst2_tui.tui.run_queue import newest_live_attachment
+
+        attachment = newest_live_attachment(args.path if args.command == "attach" else None, sessions_dir_from(args),
+                                            required=args.command == "attach")
+        if attachment is not None:
+            return launch(sessions_dir=sessions_dir_from(args), queue=[attachment], notify=args.notify)
+    return launch(sessions_dir=sessions_dir_from(args), queue=_demo_runs(args) if args.demo else None, notify=args.notify)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": lambda args: _lazy("run_command", "run_command")(args),
+    "sweep": lambda args: _lazy("sweep_command", "sweep_command")(args, sessions_dir_from(args)),
+    "queue-runner": _queue_runner,
+    "ctl": lambda args: _lazy("ctl_command", "ctl_command")(args),
+    "doctor": lambda args: _lazy("doctor", "doctor")(),
+    "sessions": lambda args: _lazy("sessions_command", "sessions_command")(sessions_dir_from(args), as_json=args.json),
+    "predict": lambda args: _lazy("predict_command", "predict_command")(args),
+    "report": lambda args: _lazy("report_command", "report_command")(args),
+}
+"""Each subcommand and what runs it; anything else (no subcommand, `attach`) opens the app."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, stray = parser.parse_known_args(argv)
@@ -131,60 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(stray)}")
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `run --detach` runs the same line again
     try:
-        if args.command == "run":
-            from sst2_tui.cli.run_command import run_command
-
-            return run_command(args)
-        if args.command == "sweep":
-            from sst2_tui.cli.sweep_command import sweep_command
-
-            return sweep_command(args, sessions_dir_from(args))
-        if args.command == "queue-runner":
-            from sst2_tui.core.run.queue_runner import ensure_queue_runner, run_queue
-            from sst2_tui.core.storage.sessions import Session
-
-            session = Session.open(args.session_dir)  # a missing folder is one line
-            if args.start:
-                ensure_queue_runner(session.path)
-                return 0
-            return run_queue(session.path)
-        if args.command == "ctl":
-            from sst2_tui.cli.ctl_command import ctl_command
-
-            return ctl_command(args)
-        if args.command == "doctor":
-            from sst2_tui.cli.doctor import doctor
-
-            return doctor()
-        if args.command == "sessions":
-            from sst2_tui.cli.sessions_command import sessions_command
-
-            return sessions_command(sessions_dir_from(args), as_json=args.json)
-        if args.command == "predict":
-            from sst2_tui.cli.predict_command import predict_command
-
-            return predict_command(args)
-        if args.command == "report":
-            from sst2_tui.cli.report_command import report_command
-
-            return report_command(args)
-        from sst2_tui.tui.launching import launch
-
-        if args.command == "attach" and args.path is not None and session_with_work(args.path):
-            # a session whose queue runner has runs to start (a sweep before its first point): watch it
-            return launch(sessions_dir=args.path.parent, watch=args.path, notify=args.notify)
-        if getattr(args, "demo_epochs", None) is not None and not args.demo:
-            from sst2_tui.core.errors import UserError
-
-            raise UserError("--demo-epochs goes with --demo (sst2-tui --demo --demo-epochs 1)")
-        if args.command == "attach" or not args.demo:
-            from sst2_tui.tui.run_queue import newest_live_attachment
-
-            attachment = newest_live_attachment(args.path if args.command == "attach" else None, sessions_dir_from(args),
-                                                required=args.command == "attach")
-            if attachment is not None:
-                return launch(sessions_dir=sessions_dir_from(args), queue=[attachment], notify=args.notify)
-        return launch(sessions_dir=sessions_dir_from(args), queue=_demo_runs(args) if args.demo else None, notify=args.notify)
+        return COMMANDS.get(args.command, _app)(args)
     except BrokenPipeError:  # `sst2-tui sessions --json | head`: the reader left; so do we, quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -212,7 +216,7 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-def _demo_runs(args: argparse.Namespace) -> list:
+def _demo_runs(args: argparse.Namespace) -> list[RunConfig]:
     """`--demo`'s queue, `--demo-epochs` long when given (checked as `run --epochs` is)."""
     from sst2_tui.core.config import ConfigError
     from sst2_tui.core.errors import UserError

@@ -11,19 +11,22 @@ stdout); the other ranks follow it (`core/methods/following.py`). Running torchr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from sst2_tui.core.config import RunConfig, check_data_parallel, run_argv
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.records import RecordError
 from sst2_tui.core.run.self_command import python_command, sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
-from sst2_tui.core.summary import Summary, exit_code
+from sst2_tui.core.summary import Summary
 
 LAUNCHED_ENV = "SST2_TUI_TORCHRUN_LAUNCHER"
 """Set for the ranks this launcher starts: rank 0 then exits 0 once its summary is out (the
@@ -137,9 +140,10 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), stop)
-    seen: dict[str, object] = {"summary": None, "run_dir": None}
+    seen = _Seen()
 
     def pass_stdout() -> None:
+        assert process.stdout is not None  # stdout=PIPE
         for line in process.stdout:
             sys.stdout.write(line)
             sys.stdout.flush()
@@ -147,10 +151,11 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
             if found is None:
                 continue
             if "status" in found:
-                seen["summary"] = found
-            elif detached and seen["run_dir"] is None and "run_dir" in found and "pid" in found:
-                seen["run_dir"] = Path(found["run_dir"])  # from now on everything goes to the run's log
-                redirect_output_to(seen["run_dir"] / LOG_NAME)
+                with contextlib.suppress(RecordError):
+                    seen.summary = Summary.from_json(found)
+            elif detached and seen.run_dir is None and isinstance(found.get("run_dir"), str) and "pid" in found:
+                seen.run_dir = Path(found["run_dir"])  # from now on everything goes to the run's log
+                redirect_output_to(seen.run_dir / LOG_NAME)
 
     reader = threading.Thread(target=pass_stdout, daemon=True)
     reader.start()
@@ -160,14 +165,12 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
             sys.stderr.flush()
     code = process.wait()
     reader.join(timeout=10)
-    summary = seen["summary"]
-    if summary is None and isinstance(seen["run_dir"], Path):  # detached: rank 0 wrote it to its log
+    summary = seen.summary
+    if summary is None and seen.run_dir is not None:  # detached: rank 0 wrote it to its log
         from sst2_tui.core.storage.validated import read_summary
 
-        summary, _ = read_summary(seen["run_dir"] / "summary.json")
-    if isinstance(summary, dict):
-        return exit_code(summary.get("status"))
-    if isinstance(summary, Summary):
+        summary, _ = read_summary(seen.run_dir / "summary.json")
+    if summary is not None:
         return summary.status.exit_code
     if not expect_summary:
         return EXIT_OK if code == 0 else EXIT_FAILED
@@ -204,3 +207,12 @@ def rank0_pid(torchrun_pid: int) -> int | None:
         except (OSError, ValueError, IndexError):
             continue
     return None
+
+
+@dataclass
+class _Seen:
+    """What the launcher read from rank 0's stdout: its summary line, and where a detached run logs."""
+
+    summary: Summary | None = None
+    run_dir: Path | None = None
+

@@ -6,7 +6,7 @@ import sys
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from sst2_tui.core.events import DiskFull, Eval, Event, Nonfinite, Resumed, RunFailed, RunStarted, Step, WarningEvent
 from sst2_tui.core.words import device_line, event_line
@@ -18,7 +18,7 @@ class ProgressPrinter:
         self.bar_enabled = enabled and sys.stderr.isatty()
         self.notes_enabled = enabled
         self.progress: Progress | None = None
-        self.task = None
+        self.task: TaskID | None = None
         self.accuracy = "-"
         self.loss = "-"
         self.speed = ""
@@ -55,17 +55,17 @@ class ProgressPrinter:
         elif isinstance(event, Eval):
             self.accuracy = f"{event.accuracy:.4f}"
             self._update(event.step)  # the accuracy shows at once, not from the next step on
-            self.note(escape(event_line(event)))
+            self.note(escape(event_line(event) or ''))
         elif isinstance(event, WarningEvent):
-            self.note(f"[yellow]{escape(event_line(event))}[/]", always=True)
+            self.note(f"[yellow]{escape(event_line(event) or '')}[/]", always=True)
         elif isinstance(event, Nonfinite):
-            self.note(f"[red]{escape(event_line(event, detail=True))}[/]", always=True)
+            self.note(f"[red]{escape(event_line(event, detail=True) or '')}[/]", always=True)
             for suggestion in event.suggestions:
                 self.note(f"  fix {suggestion['key']}: {escape(suggestion['label'])}", always=True)
         elif isinstance(event, DiskFull):
-            self.note(f"[red]{escape(event_line(event))}[/]", always=True)
+            self.note(f"[red]{escape(event_line(event) or '')}[/]", always=True)
         elif isinstance(event, Resumed):
-            self.note(escape(event_line(event)))
+            self.note(escape(event_line(event) or ''))
         elif isinstance(event, RunFailed):
             pass  # the command prints the one-line error itself
 

@@ -170,8 +170,6 @@ def _run_command(args: argparse.Namespace) -> int:
     handle.on_folder = lambda folder: _on_folder(folder, session.path, configs[0])
     exit_code = EXIT_OK
     for config in configs:
-        if len(configs) > 1:
-            config = config.replace(extra={**config.extra, "repeat_group": f"seeds {','.join(map(str, seeds))}"})
         show = _progress_printer(args.quiet)
         with show:
             outcome = execute(config, session, handle, on_event=show.on_event, headless=not args.attachable)

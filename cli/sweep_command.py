@@ -19,9 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-from sst2_tui.core.config import flag_for, options, run_argv
+from sst2_tui.core.config import flag_for, options
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
 from sst2_tui.core.storage.paths import folder_path
+from sst2_tui.core.storage.queue_file import NewRun
+from sst2_tui.core.storage.sweep_file import point_label
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
@@ -138,21 +140,20 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     points = build_grid(listed, _seeds(args.seeds), limit=None if args.yes else MAX_POINTS)
     slurm = slurm_options(args) if args.executor == "slurm" else None
     if args.print_commands:  # every line into one session (points share it), for any scheduler
-        name = args.session or time.strftime("sweep-%Y%m%d-%H%M%S")
-        where = ["--sessions-dir", str(args.sub_sessions_dir)] if args.sub_sessions_dir else []
-        for config in points:
-            print(shlex.join(["sst2-tui", "run", *run_argv(config), "--session", name, *where, "--quiet"]))
+        session_path = sessions_dir / (args.session or time.strftime("sweep-%Y%m%d-%H%M%S"))
+        for config in points:  # the line the queue runner and a SLURM task run for a new point
+            print(shlex.join(["sst2-tui", *NewRun(config).argv(session_path)]))
         return EXIT_OK
     if slurm:
         from sst2_tui.core.sweep.slurm import check_cluster
 
         check_cluster()
     session = create_sweep(sessions_dir, args.session, points, parallel, slurm.to_dict() if slurm else None)
-    where = "as a SLURM job array" if slurm else f"{parallel} at once"
-    print(f"sst2-tui sweep: {describe_grid(points)}, {where}, in {session.path}", flush=True)
+    how = "as a SLURM job array" if slurm else f"{parallel} at once"
+    print(f"sst2-tui sweep: {describe_grid(points)}, {how}, in {session.path}", flush=True)
     if slurm:
         try:
-            _submitted(session.path, submit_points(session.path, [c.extra["sweep"]["point"] for c in points], slurm), len(points))
+            _submitted(session.path, submit_points(session.path, [point for c in points if (point := point_label(c))], slurm), len(points))
         except UserError:
             shutil.rmtree(session.path, ignore_errors=True)  # nothing ran: leave no empty sweep behind
             raise
@@ -211,7 +212,7 @@ def follow_sweep(session_path: Path, only_changes: bool = False) -> int:
 
     def ended() -> dict[tuple[Path, object], str]:
         """Each ended run, keyed by its folder and its summary's time (a resumed run ends anew)."""
-        found = {}
+        found: dict[tuple[Path, object], str] = {}
         for folder in session.run_folders():
             record = load_run(folder)
             if record.status.is_live or not (folder.summary_path.exists() or record.status == Status.DIED):

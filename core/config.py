@@ -337,6 +337,21 @@ class RunConfig:
         init = "random" if self.is_demo_model else self.init  # the demo model has no pretrained weights
         return dataclasses.replace(self, lr=lr, eps=eps, eval_batch_size=eval_batch_size, init=init)
 
+    @property
+    def lr_value(self) -> float:
+        """The learning rate it trains with: `lr`, or the method's default."""
+        return float(self.resolved().lr or 0.0)
+
+    @property
+    def eps_value(self) -> float:
+        """The AdamW eps it trains with: `eps`, or the precision's default."""
+        return float(self.resolved().eps or 0.0)
+
+    @property
+    def eval_batch_size_value(self) -> int:
+        """The evaluation batch size: `eval_batch_size`, or 4x the batch size."""
+        return self.eval_batch_size or self.batch_size * 4
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

@@ -120,11 +120,6 @@ class ControlChannel:
             self._queue.append(command)
             self._cond.notify_all()
 
-    def send_all(self, commands: list[Command]) -> None:
-        with self._cond:
-            self._queue.extend(commands)
-            self._cond.notify_all()
-
     def drain(self) -> list[Command]:
         """Take every waiting command without blocking."""
         self._poll_sources()

@@ -69,10 +69,10 @@ def go_offline() -> None:
 
     hub_module = sys.modules.get("transformers.utils.hub")
     if hub_module is not None and hasattr(hub_module, "_is_offline_mode"):  # transformers 4.x keeps its own copy
-        hub_module._is_offline_mode = True
+        setattr(hub_module, "_is_offline_mode", True)  # noqa: B010 - a module attribute typing cannot see
     datasets_config = sys.modules.get("datasets.config")
     if datasets_config is not None and hasattr(datasets_config, "HF_HUB_OFFLINE"):
-        datasets_config.HF_HUB_OFFLINE = True
+        setattr(datasets_config, "HF_HUB_OFFLINE", True)  # noqa: B010
 
 
 LOCAL_FOLDER = {"model": "a local model folder (config.json and tokenizer files, from save_pretrained)",

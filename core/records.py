@@ -127,7 +127,7 @@ def record_from_json(cls: type[R], data: Mapping[str, object]) -> R:
     """`data` as a `cls`; raises RecordError naming the first field that does not fit."""
     if (problem := record_problem(cls, data)) is not None:
         raise RecordError(problem)
-    hints = field_types(cls)
+    hints = field_types(cls)  # type: ignore[arg-type]  # a dataclass type is hashable
     return cls(**{name: _convert(restore_nonfinite(value, hints[name]), hints[name]) for name, value in data.items() if name in hints})
 
 

@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check core tui cli tests benchmarks scripts
+.venv/bin/mypy  # core, cli and tui, as pyproject.toml's [tool.mypy] says
 select=(-m "not extended")
 if [ "${1:-}" = "--fast" ]; then
   shift

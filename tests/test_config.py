@@ -31,7 +31,7 @@ def test_bad_values_name_the_field(field, value):
 
 
 def test_config_is_frozen_and_round_trips():
-    config = RunConfig(method="lora", lora_r=4, extra={"repeat_group": "x"})
+    config = RunConfig(method="lora", lora_r=4, extra={"note": "x"})
     with pytest.raises(AttributeError):
         config.lr = 1.0  # type: ignore[misc]
     assert RunConfig.from_dict({**config.to_dict(), "field_from_the_future": 1}) == config

@@ -124,7 +124,8 @@ def test_injected_nan_pauses_with_a_diagnosis_and_fixes(tmp_path, monkeypatch):
     assert "learning rate" in report.diagnosis
     fix = report.suggestions[0]
     assert fix["commands"][-1] == {"kind": "resume"}
-    controls.send_all([Command.from_dict(c) for c in fix["commands"]])
+    for command in fix["commands"]:
+        controls.send(Command.from_dict(command))
     rest = drain(generator)
     assert isinstance(rest[-1], RunFinished) and rest[-1].summary.status == "finished"
     assert all(math.isfinite(e.loss) for e in rest if isinstance(e, Step))
@@ -144,7 +145,8 @@ def test_fp16_pure_tiny_eps_warns_before_training_and_diagnoses_the_nan(tmp_path
     assert report.restored_step is not None, "weights are restored to the last finite copy"
     fix = report.suggestions[0]
     assert fix["commands"][0] == {"kind": "set_eps", "value": 1e-4}
-    controls.send_all([Command.from_dict(c) for c in fix["commands"]])
+    for command in fix["commands"]:
+        controls.send(Command.from_dict(command))
     rest = drain(generator)
     assert rest[-1].summary.status == "finished"
     assert math.isfinite(rest[-1].summary.final_val_accuracy)

@@ -1,4 +1,5 @@
-"""The app: wiring only. Screens own their layout; the worker runs the queue; messages come up."""
+"""The app: the window's state (the runs it shows, what the footer offers) and its wiring. Screens
+own their layout; the session watcher (a worker thread) follows the runs; messages come up."""
 
 from __future__ import annotations
 
@@ -139,7 +140,7 @@ class SST2App(App):
         self._charts_due = 0.0
         self._shown_queue: list[str] = []  # the queue's labels as last shown
         self._bridge_run = 0  # whose steps the UI takes from the bridge (the current run's)
-        self._footer_state = (False, False, False)  # (something waits, a run takes keys, a run exists): what the footer offers
+        self._footer_state = (False, False, False, False)  # (something waits, a run takes keys, a run exists): what the footer offers
 
     @property
     def session(self) -> Session | None:
@@ -354,7 +355,7 @@ class SST2App(App):
                 self.dropped = [w.label for w in self.watcher.waiting()]
             self.watcher.stop(empty_queue=how == "stop_all")
 
-    def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
+    def exit(self, *args, **kwargs) -> None:
         if self.exit_asked:  # already on its way out: a later call (the worker going idle) must not
             return           # replace the first one's return value (a snapshot's screenshot was lost so)
         self.exit_asked = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
@@ -12,13 +13,12 @@ from sst2_tui.core.storage.queue_file import SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.summary import Status
 from sst2_tui.tui.app import SST2App
-from sst2_tui.tui.demo import demo_queue
 from sst2_tui.tui.run_queue import Queued
 
 
-def launch(sessions_dir: Path, demo: bool = False, queue: list[Queued] | None = None, headless: bool = False,
+def launch(sessions_dir: Path, queue: Sequence[Queued] | None = None, headless: bool = False,
            notify: str | None = None, watch: Path | None = None) -> int:
-    app = SST2App(sessions_dir=sessions_dir, queue=demo_queue() if demo else queue, notify=notify, watch=watch)
+    app = SST2App(sessions_dir=sessions_dir, queue=list(queue) if queue is not None else None, notify=notify, watch=watch)
     app.run(headless=headless)
     if app.return_code:  # the app crashed (Textual printed the traceback): its runs did not
         with contextlib.suppress(OSError):

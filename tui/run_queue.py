@@ -1,7 +1,8 @@
 """The runs waiting to start, shared by the UI thread (adds) and the worker (takes).
 
-An entry is a new run (`RunConfig`) or an interrupted run to continue (`Resumption`, queued from
-the sessions browser); both wait in one order.
+An entry is a new run (`RunConfig`), an interrupted run to continue (`Resumption`, queued from
+the sessions browser) or a live run of another window to follow (`Attachment`); all wait in one
+order. New runs and resumptions of the window's own session go on to its queue on disk.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from sst2_tui.core.controls import Command, predict_command
 from sst2_tui.core.errors import UserError
@@ -38,7 +39,7 @@ class AskExport:
             predictor = self.loaded.get(self.run_dir)
             if predictor is None:
                 predictor = self.loaded[self.run_dir] = Predictor.load(self.run_dir, device="cpu")
-            answer = predictor.predict([text])[0]
+            answer = cast(Predictor, predictor).predict([text])[0]
         except UserError as error:
             screen.post_message(Unanswered(str(error)))
             return

@@ -71,7 +71,7 @@ class SessionWatcher:
         followed = self._followed
         while not self.quitting:
             item = self.queue.take()
-            if item is not None:
+            if isinstance(item, Attachment | Resumption):  # new runs went to the session's queue on disk
                 followed.add(item.folder.path)
                 self._follow(item)
                 continue
@@ -143,9 +143,11 @@ class SessionWatcher:
                                    item.folder))
         return None
 
-    def _session_for_new_runs(self) -> None:
+    def _session_for_new_runs(self) -> Session:
         if self.session is None:
             self._adopt(Session.create(self.sessions_dir, self.session_name, label="app"))
+        assert self.session is not None
+        return self.session
 
     def _next_run(self, followed: set[Path]) -> RunFolder | None:
         """The oldest run of this session that started after the window began watching it."""
@@ -169,8 +171,7 @@ class SessionWatcher:
         a run of another session waits here for the worker to follow it."""
         for item in items:
             if isinstance(item, RunConfig):
-                self._session_for_new_runs()
-                SessionQueue(self.session.path).add(NewRun(item))
+                SessionQueue(self._session_for_new_runs().path).add(NewRun(item))
             elif isinstance(item, Resumption) and (self.session is None or self.session.path == item.session_dir):
                 self._adopt(Session.open(item.session_dir))
                 events = item.folder.events_path

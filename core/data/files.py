@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,7 @@ def _read_delimited(path: Path, delimiter: str) -> Split:
     # utf-8-sig drops a byte-order mark; newline="" lets csv handle CRLF line ends.
     with path.open(encoding="utf-8-sig", newline="") as handle:
         # GLUE's .tsv files are unquoted: a sentence may start with a quote character.
-        quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+        quoting: typing.Literal[0, 1, 2, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
         reader = csv.reader(handle, delimiter=delimiter, quoting=quoting)
         try:
             header = next(reader)

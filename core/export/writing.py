@@ -107,7 +107,7 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
         if prep.config.merge:
             # A copy on the host: merging folds the adapter into the weights in place, and the run
             # goes on training the adapter.
-            merged = copy.deepcopy(model).to("cpu").merge_and_unload()
+            merged = copy.deepcopy(model).to("cpu").merge_and_unload()  # type: ignore[operator]  # a PeftModel's
             _write_folder(run_dir / "model", lambda path: _save_model(merged, tokenizer, path, card("model")), info)
             events.append(Exported(step=step, path=str(run_dir / "model"), what="merged model", accuracy=accuracy))
     else:

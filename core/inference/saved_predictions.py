@@ -101,8 +101,10 @@ def read_predictions(run_dir: Path, file: str = FILE) -> Predictions:
         if not line.strip():
             continue
         row, why = _row(line, number)
-        if row is None or row.id in seen:
-            return Predictions([], f"{path} line {number}: {why or f'sentence id {row.id!r} appears twice'}; "
+        if row is not None and row.id in seen:
+            why = f"sentence id {row.id!r} appears twice"
+        if row is None or why:
+            return Predictions([], f"{path} line {number}: {why}; "
                                    "the file is not used (the run's own evaluation is intact; evaluate it again to rewrite it)")
         seen.add(row.id)
         rows.append(row)
@@ -140,10 +142,7 @@ def _shown(value: object) -> str:
 
 def most_confident_mistakes(predictions: Predictions, top: int = 10) -> list[dict[str, object]]:
     """Wrong predictions, most confident first (confidence = probability of the predicted label)."""
-    mistakes = []
-    for row in predictions.rows:
-        if not row.correct:
-            confidence = row.p_positive if row.predicted == 1 else 1 - row.p_positive
-            mistakes.append({"text": row.text, "label": row.label, "p_positive": row.p_positive, "predicted": row.predicted,
-                             "confidence": round(confidence, 4)})
-    return sorted(mistakes, key=lambda r: -r["confidence"])[:top]
+    wrong = [(row, row.p_positive if row.predicted == 1 else 1 - row.p_positive) for row in predictions.rows if not row.correct]
+    wrong.sort(key=lambda found: -found[1])
+    return [{"text": row.text, "label": row.label, "p_positive": row.p_positive, "predicted": row.predicted,
+             "confidence": round(confidence, 4)} for row, confidence in wrong[:top]]

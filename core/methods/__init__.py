@@ -14,8 +14,11 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.events import Event
+from sst2_tui.core.methods.restore import ResumeFrom
 
-MethodFn = Callable[[RunConfig, ControlChannel, Path, Path | None], Iterator[list[Event]]]
+MethodFn = Callable[[RunConfig, ControlChannel, Path, ResumeFrom | None], Iterator[list[Event]]]
+"""`run(config, controls, run_dir, resume_from)`: resume_from is a checkpoint folder, or the run's
+checkpoints newest first (a damaged one is skipped for the one before)."""
 
 
 def get_method(name: str) -> MethodFn:

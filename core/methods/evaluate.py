@@ -12,12 +12,13 @@ from sst2_tui.core.events import Event, RunFinished, WarningEvent
 from sst2_tui.core.inference.evaluation import evaluate
 from sst2_tui.core.inference.saved_predictions import write_predictions
 from sst2_tui.core.methods.prepare import prepare
+from sst2_tui.core.methods.restore import ResumeFrom
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.model.device import peak_memory_mb
 from sst2_tui.core.summary import Status
 
 
-def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: Path | None = None) -> Iterator[list[Event]]:
+def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from: ResumeFrom | None = None) -> Iterator[list[Event]]:
     if resume_from is not None:
         raise UserError("--resume: an evaluate run has no training to continue; run it again")
     prep = prepare(config, run_dir)
@@ -32,7 +33,7 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
     if any(c.kind == "stop" for c in controls.drain()):
         state.stop_requested = True
     else:
-        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size,
+        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size_value,
                           prep.torch_device, prep.plan)
         write_predictions(prep.run_dir, prep.splits.validation, result)
         yield [state.record_eval(result)]

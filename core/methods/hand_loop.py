@@ -124,6 +124,7 @@ def train_step(run: TrainingRun, train_model: torch.nn.Module, batch: dict[str, 
     watch.record(run.state)
     grad_bad = grads_not_finite([p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None],
                                 device)
+    skipped: torch.Tensor | float
     if scaler is not None:
         # GradScaler skips overflowing steps itself and lowers its scale: counted, not flagged.
         step_bad, skipped = loss_bad, grad_bad.float()
@@ -140,9 +141,9 @@ def train_step(run: TrainingRun, train_model: torch.nn.Module, batch: dict[str, 
 def _update_unless_bad(optimizer: torch.optim.Optimizer, step_bad: torch.Tensor, device: torch.device) -> torch.Tensor | float:
     """The optimizer step, skipped when the loss or a gradient is not finite. Returns the skip count."""
     if device.type == "cuda" and optimizer_impl(optimizer) == "fused":
-        optimizer.found_inf = step_bad.float()  # the fused AdamW skips the update on the device: no sync
+        optimizer.found_inf = step_bad.float()  # type: ignore[attr-defined]  # the fused AdamW skips the update on the device: no sync
         optimizer.step()
-        del optimizer.found_inf
+        del optimizer.found_inf  # type: ignore[attr-defined]
         return step_bad.float()
     if bool(step_bad):  # free on a CPU; a sync point on CUDA without the fused optimizer
         return 1.0

@@ -12,6 +12,7 @@ in float16, so the update m / (sqrt(v) + 1e-8) can still overflow float16 when w
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,9 +144,9 @@ def grads_not_finite(grads: list[torch.Tensor], device: torch.device) -> torch.T
     return ~torch.isfinite(torch.stack(norms).sum())
 
 
-def all_finite(tensors: list[torch.Tensor]) -> bool:
+def all_finite(tensors: Sequence[torch.Tensor]) -> bool:
     """Whether every value is finite. A sync point: called at reads only."""
-    norms = torch._foreach_norm(tensors)
+    norms = torch._foreach_norm(list(tensors))
     return bool(torch.isfinite(torch.stack([n.float() for n in norms])).all())
 
 
@@ -173,7 +174,7 @@ class FiniteCopy:
 
     def restore(self, optimizer: torch.optim.Optimizer) -> int | None:
         """Put the copy back (keeping the current lr/eps); the step it was taken at, or None."""
-        if self.step is None:
+        if self.step is None or self._optimizer is None:
             return None
         with torch.no_grad():
             for param, saved in zip(self.params, self._values, strict=True):

@@ -37,15 +37,17 @@ class Steering:
                                command_id=command.id)]
         if command.kind == "set_lr":
             old = current_lr(self.optimizer)
+            assert command.value is not None  # make_command refuses set_lr without a number
             set_lr(self.optimizer, self.scheduler, float(command.value))
             return [echo(old=old, new=current_lr(self.optimizer))]
         if command.kind == "set_eps":
-            old = current_eps(self.optimizer)
-            if old is None:
+            old_eps = current_eps(self.optimizer)
+            if old_eps is None:
                 return [WarningEvent(code="eps_not_applicable", message="this optimizer has no eps; nothing changed",
                                      command_id=command.id)]
+            assert command.value is not None  # make_command refuses set_eps without a number
             set_eps(self.optimizer, float(command.value))
-            return [echo(old=old, new=current_eps(self.optimizer))]
+            return [echo(old=old_eps, new=current_eps(self.optimizer))]
         if command.kind in ("pause", "resume") and state.paused == (command.kind == "pause"):
             # already so: nothing changes, but a sender waiting for its command id hears back
             return [echo()] if command.id else []
@@ -79,9 +81,9 @@ class Steering:
                 if pending:
                     yield pending
                     pending = []
-                command = self.controls.wait()
-            if command is not None:
-                pending += self.apply(command, command.source)
+                waited = self.controls.wait()
+            if waited is not None:
+                pending += self.apply(waited, waited.source)
             pending += self._problems()
         return pending
 

@@ -59,7 +59,7 @@ def end_step(run: TrainingRun) -> list[Event]:
 def evaluate_now(run: TrainingRun) -> Event:
     prep = run.prep
     with run.state.clock.stopped():
-        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size,
+        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size_value,
                           prep.torch_device, prep.plan)
     return record_eval(run.prep, run.state, result)
 
@@ -130,6 +130,7 @@ def finish(run: TrainingRun, notices: list[Event] | None = None) -> Generator[li
     """After the last step (or a stop): report the last steps, evaluate, save and summarize."""
     run.state.clock.stop()
     closing = (read_back(run) if run.window.steps else []) + list(notices or [])
+    assert run.started is not None  # set by the first next(), before any step
     yield from close_run(run.prep, run.state, run.started, run.checkpoint, run.steering, closing)
 
 
@@ -185,7 +186,7 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
     unsound = failed or state.stop_reason == "stopped_at_nonfinite"  # weights not worth evaluating or keeping
     # No step trained (stopped while loading): nothing to evaluate or save, no accuracy to record.
     if state.step and state.last_eval_step != state.step and not unsound:
-        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, config.eval_batch_size, prep.torch_device, prep.plan)
+        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, config.eval_batch_size_value, prep.torch_device, prep.plan)
         events.append(record_eval(prep, state, result))
         events += export_after_eval(prep, state)
     if not unsound:

@@ -23,7 +23,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -109,7 +109,7 @@ class _EpochLoader(torch.utils.data.DataLoader):
     Trainer finds `set_epoch` here."""
 
     def set_epoch(self, epoch: int) -> None:
-        self.batch_sampler.set_epoch(epoch)
+        cast(Any, self.batch_sampler).set_epoch(epoch)  # our own batches (above), which have set_epoch
 
 
 def _collator(pad_id: int, seen: dict[str, int], width_multiple: int, attention_mask: bool):
@@ -135,6 +135,8 @@ WEIGHT_KEY = "sst2_share_weight"
 
 def _training_arguments(prep: Prepared, output_dir: Path):
     config, plan = prep.config, prep.plan
+    compile_arguments: dict[str, Any] = {"torch_compile": True, "torch_compile_backend": compile_backend(),
+                                         "torch_compile_mode": compile_mode(prep.torch_device.type)}
     return TrainingArguments(
         output_dir=str(output_dir),
         per_device_train_batch_size=config.batch_size,
@@ -160,8 +162,7 @@ def _training_arguments(prep: Prepared, output_dir: Path):
         # every step); every weight of these models gets a gradient.
         ddp_find_unused_parameters=False,
         # Trainer compiles through accelerate (dynamic shapes after the first new shape).
-        **({"torch_compile": True, "torch_compile_backend": compile_backend(),
-            "torch_compile_mode": compile_mode(prep.torch_device.type)} if config.compile == "on" else {}),
+        **(compile_arguments if config.compile == "on" else {}),
     )
 
 
@@ -213,7 +214,7 @@ class _SteppedTrainer(Trainer):
         self.sst2_run, self.sst2_batches = run, batches
         super().__init__(*args, **kwargs)
 
-    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # type: ignore[override]
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         weight = inputs.pop(WEIGHT_KEY, None)  # data-parallel: this rank's share of the batch mean
         result = super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
         if weight is None or weight == 1.0:
@@ -222,7 +223,7 @@ class _SteppedTrainer(Trainer):
             return result[0] * weight, result[1]
         return result * weight
 
-    def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[override]
+    def training_step(self, model, inputs, num_items_in_batch=None):
         run = self.sst2_run
         watch = run.compile_watch
         seed_step(run.prep.config.seed, run.prep.world.rank, self.state.global_step)  # steps done, on every rank

@@ -19,6 +19,7 @@ in the run's training time and reported apart as `compile_seconds`. Evaluation r
 from __future__ import annotations
 
 import os
+from typing import cast
 
 import torch
 from torch import nn
@@ -48,7 +49,8 @@ def compile_for_training(model: nn.Module, device_type: str) -> nn.Module:
     """A compiled view of `model` for training steps; `model` itself (weights, state_dict keys,
     eager evaluation) is unchanged."""
     prepare_for_compile(model)
-    return torch.compile(model, backend=compile_backend(), mode=compile_mode(device_type), dynamic=True)
+    compiled = torch.compile(model, backend=compile_backend(), mode=compile_mode(device_type), dynamic=True)
+    return cast(nn.Module, compiled)  # an OptimizedModule: a Module that runs the compiled graph
 
 
 def prepare_for_compile(model: nn.Module) -> None:

@@ -11,6 +11,7 @@ eps=1e-8 still rounds to 0 -- at float32 speed. Applied only to a CPU model whos
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import torch
 from torch import nn
@@ -24,7 +25,7 @@ def _half_addmm(bias: torch.Tensor | None, x: torch.Tensor, weight: torch.Tensor
     return out.to(x.dtype).view(*x.shape[:-1], out.shape[-1])
 
 
-def _conv1d_forward(self: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _conv1d_forward(self: Any, x: torch.Tensor) -> torch.Tensor:
     return _half_addmm(self.bias, x, self.weight)  # transformers' Conv1D stores its weight in x out
 
 

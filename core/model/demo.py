@@ -25,7 +25,8 @@ def demo_tokenizer() -> PreTrainedTokenizerFast:
 
 
 def demo_model(tokenizer: PreTrainedTokenizerFast, seed: int) -> GPT2ForSequenceClassification:
-    config = GPT2Config(
+    # num_labels and the token ids go through PretrainedConfig's **kwargs, which the stubs do not show
+    config = GPT2Config(  # type: ignore[call-arg]
         vocab_size=len(tokenizer), n_positions=128, n_embd=128, n_layer=4, n_head=4,
         num_labels=2, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
         bos_token_id=tokenizer.eos_token_id,

@@ -61,7 +61,7 @@ def skip_padding_warning_check(model: nn.Module) -> int:
 
     modules = [m for m in model.modules() if isinstance(m, PreTrainedModel)]
     for module in modules:
-        module.warn_if_padding_and_no_attention_mask = _no_check
+        module.warn_if_padding_and_no_attention_mask = _no_check  # type: ignore[method-assign]  # per instance, on purpose
     return len(modules)
 
 

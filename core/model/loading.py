@@ -117,8 +117,8 @@ def _load_model(config: RunConfig) -> LoadedModel:
     if config.is_demo_model:
         from sst2_tui.core.model.demo import demo_model, demo_tokenizer
 
-        tokenizer = demo_tokenizer()
-        return LoadedModel(demo_model(tokenizer, config.seed), tokenizer, tokenizer.pad_token_id,
+        demo = demo_tokenizer()
+        return LoadedModel(demo_model(demo, config.seed), demo, demo.pad_token_id,
                            "demo: a tiny 4-layer GPT-2 with fresh weights", untrained_head=["every weight (the demo model)"])
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
@@ -128,7 +128,7 @@ def _load_model(config: RunConfig) -> LoadedModel:
         raise ModelError(problem)
     kwargs = _load_kwargs(name)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False, **kwargs)
+        tokenizer: Any = AutoTokenizer.from_pretrained(name, trust_remote_code=False, **kwargs)
         model_config = AutoConfig.from_pretrained(name, num_labels=2, trust_remote_code=False, **kwargs)
     except Exception as error:  # noqa: BLE001 - a damaged folder raises anything; no code from it ever runs
         raise ModelError(f"--model {quote(config.model)}: cannot load its tokenizer or config ({_first_line(error)})") from None

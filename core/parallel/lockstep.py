@@ -139,7 +139,8 @@ def weights_agree(world: World, model: torch.nn.Module) -> bool:
     import torch.distributed as dist
 
     with torch.no_grad():
-        total = float(sum(p.detach().double().sum() for p in model.parameters()).item())  # a sync point: at the end only
+        start = torch.zeros((), dtype=torch.float64)
+        total = float(sum((p.detach().double().sum() for p in model.parameters()), start).item())  # a sync point: at the end only
     sums: list[Any] = [None] * world.size
     dist.all_gather_object(sums, total, group=world.control_group)
     return sums_agree(sums)

@@ -8,12 +8,13 @@ readers (Okabe-Ito), a run with a single value (an `evaluate` run) drawn as a do
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from sst2_tui.core.report.blocks import SeedBand
 
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#999999")
-Series = list[list[float]]
+Series = Sequence[Sequence[float]]
 
 
 def finite(points: Series) -> list[tuple[float, float]]:
@@ -35,7 +36,7 @@ def _label(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
 
 
-def svg_chart(series: dict[str, Series], title: str, *, y_range: tuple[float, float] | None = None,
+def svg_chart(series: Mapping[str, Series], title: str, *, y_range: tuple[float, float] | None = None,
               width: int = 520, height: int = 240, bands: dict[str, list[tuple[float, float, float]]] | None = None) -> str:
     """Lines of several runs on one chart. With `y_range`, the axis starts at the lowest value
     seen (a 0.80-0.90 climb stays visible), never outside the range. `bands` shades, in a series'

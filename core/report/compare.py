@@ -6,6 +6,7 @@ from typing import Any
 
 from sst2_tui.core.config import format_rate
 from sst2_tui.core.summary import Summary
+from sst2_tui.core.sweep_label import sweep_label
 
 COLUMNS = ("run", "method", "point", "model", "init", "lr", "eps", "precision", "epochs", "best acc", "final acc",
            "s/epoch", "samples/s", "trainable", "device", "status")
@@ -104,13 +105,8 @@ def differing_settings(settings: list[dict[str, Any]]) -> list[str]:
 
 def point_words(config: dict[str, Any]) -> str:
     """`lr=3e-4, seed 1` for a sweep's point (its setting and seed), empty otherwise."""
-    extra = config.get("extra")
-    sweep = extra.get("sweep") if isinstance(extra, dict) else None
-    if not isinstance(sweep, dict):
-        return ""
-    setting = sweep.get("setting")
-    shown = [str(setting)] if isinstance(setting, str) and setting != "default" else []
-    return ", ".join([*shown, f"seed {sweep.get('seed')}"])
+    label = sweep_label(config)
+    return label.words() if label else ""
 
 
 def session_notes(runs: list[tuple[str, dict[str, Any], float | None]]) -> list[str]:

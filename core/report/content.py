@@ -55,8 +55,8 @@ def _timeline(record: RunRecord) -> list[dict[str, Any]]:
         line = event_line(event, detail=True) if kind else None
         if line is not None:
             if isinstance(event, Control):
-                kind = {"set_lr": "set lr", "set_eps": "set eps"}.get(event.command.get("kind"), "stop")
-            items.append({"step": event.step, "kind": kind, "detail": line.split(": ", 1)[1]})
+                kind = {"set_lr": "set lr", "set_eps": "set eps"}.get(str(event.command.get("kind")), "stop")
+            items.append({"step": getattr(event, "step", None), "kind": kind, "detail": line.split(": ", 1)[1]})
     return items
 
 
@@ -91,7 +91,7 @@ def run_data(record: RunRecord) -> dict[str, Any]:
         "loss_curve": [[e.step, e.loss] for e in record.events if isinstance(e, Step)],
         "accuracy_curve": [[e.step, e.accuracy] for e in evals],
         "validation_n": n,
-        "standard_error": standard_error(summary.get("final_val_accuracy"), n),
+        "standard_error": standard_error(record.summary.final_val_accuracy if record.summary else None, n),
         "timeline": _timeline(record),
         "misclassified": most_confident_mistakes(predictions),
         "unusable_files": [predictions.problem] if predictions.problem else [],

@@ -47,9 +47,8 @@ def _render(block: Block) -> str:
     if isinstance(block, SeedBands):
         return '<div class="charts">' + "".join(svg_band_chart(band) for band in block.bands) + "</div>"
     if isinstance(block, Charts):
-        small = {"width": 360, "height": 160}
-        return ('<div class="charts">' + svg_chart({"": block.loss}, "training loss", **small)
-                + svg_chart({"": block.accuracy}, "validation accuracy", y_range=(0.0, 1.0), **small) + "</div>")
+        return ('<div class="charts">' + svg_chart({"": block.loss}, "training loss", width=360, height=160)
+                + svg_chart({"": block.accuracy}, "validation accuracy", y_range=(0.0, 1.0), width=360, height=160) + "</div>")
     raise TypeError(f"unknown report block {block!r}")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sst2_tui.core.report.blocks import Block, Heading, Paragraph, SeedBand, SeedBands, Table
 from sst2_tui.core.summary import Status
+from sst2_tui.core.sweep_label import sweep_label
 from sst2_tui.core.words import mean_std_text
 
 
@@ -22,8 +23,8 @@ def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[SeedBa
     bands = []
     for chosen in sweep.get("chosen", []):
         curves = [dict((int(step), acc) for step, acc in run["accuracy_curve"]) for run in runs
-                  if (s := (run["config"].get("extra") or {}).get("sweep")) and s.get("method") == chosen["method"]
-                  and s.get("setting") == chosen["setting"] and run["accuracy_curve"] and run["status"] == Status.FINISHED]
+                  if (label := sweep_label(run["config"])) and label.method == chosen["method"]
+                  and label.setting == chosen["setting"] and run["accuracy_curve"] and run["status"] == Status.FINISHED]
         steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
         if not steps:
             continue

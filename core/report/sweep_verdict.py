@@ -17,6 +17,7 @@ from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_prediction
 from sst2_tui.core.report.verdict import choose_best, mean_accuracy, paired_bootstrap, split_halves
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.summary import Status
+from sst2_tui.core.sweep_label import SweepLabel, sweep_label
 from sst2_tui.core.words import mean_std_text
 
 HALVES_NOTE = ("Each method's best setting is chosen on one fixed, seeded half of the validation sentences and scored "
@@ -24,9 +25,8 @@ HALVES_NOTE = ("Each method's best setting is chosen on one fixed, seeded half o
 METHOD_ORDER = ("full", "trainer", "lora")
 
 
-def _sweep(record: RunRecord) -> dict[str, Any] | None:
-    sweep = ((record.config or {}).get("extra") or {}).get("sweep")
-    return sweep if isinstance(sweep, dict) and isinstance(sweep.get("setting"), str) else None
+def _sweep(record: RunRecord) -> SweepLabel | None:
+    return sweep_label(record.config)
 
 
 def aligned_correctness(records: list[RunRecord]) -> tuple[dict[int, np.ndarray], str | None]:
@@ -145,18 +145,20 @@ class SweepVerdict:
 
 
 def sweep_verdict(session: Session) -> SweepVerdict:
-    records = [r for r in (load_run(f) for f in session.run_folders()) if _sweep(r) is not None]
+    labelled = [(r, label) for r in (load_run(f) for f in session.run_folders()) if (label := _sweep(r)) is not None]
+    records = [r for r, _ in labelled]
+    seed_of = {id(r): label.seed for r, label in labelled}
     finished = [r for r in records if r.status == Status.FINISHED]
     groups: dict[tuple[str, str], list[RunRecord]] = {}
-    for record in finished:
-        sweep = _sweep(record)
-        groups.setdefault((str(sweep.get("method")), sweep["setting"]), []).append(record)
+    for record, label in labelled:
+        if record.status == Status.FINISHED:
+            groups.setdefault((label.method, label.setting), []).append(record)
     table = []
     for (method, setting), runs in sorted(groups.items(), key=lambda g: (_order(g[0][0]), g[0][1])):
         best = [r.summary.best_val_accuracy for r in runs if r.summary and r.summary.best_val_accuracy is not None]
         epoch = [r.summary.seconds_per_epoch for r in runs if r.summary and r.summary.seconds_per_epoch is not None]
         mean, std = _mean_std(best)
-        table.append(SettingRow(method, setting, len(runs), sorted(_sweep(r)["seed"] for r in runs), mean, std,
+        table.append(SettingRow(method, setting, len(runs), sorted(seed_of[id(r)] for r in runs), mean, std,
                                 _mean_std(epoch)[0]))
     verdict = SweepVerdict(len(records), len(finished), table,
                            [f"{r.folder.run_id} ({r.status})" for r in records if r.status != Status.FINISHED])

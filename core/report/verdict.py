@@ -20,7 +20,7 @@ best step, all runs on the same sentences in the same order.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +42,7 @@ def mean_accuracy(runs: Sequence[np.ndarray], indices: np.ndarray) -> float:
     return float(np.mean([np.asarray(run, dtype=float)[indices].mean() for run in runs]))
 
 
-def choose_best(settings: dict[str, Sequence[np.ndarray]], tuning: np.ndarray) -> str:
+def choose_best(settings: Mapping[str, Sequence[np.ndarray]], tuning: np.ndarray) -> str:
     """The setting with the highest mean accuracy over its seeds on the tuning half (ties: the first)."""
     return max(settings, key=lambda name: mean_accuracy(settings[name], tuning))
 

@@ -50,6 +50,7 @@ def start_detached(argv: list[str]) -> Launched:
     process = subprocess.Popen([*sst2_command(), *argv, "--attachable"], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                                env={**os.environ, ANNOUNCE_ENV: "1"}, text=True)
+    assert process.stdout is not None  # stdout=PIPE
     line = process.stdout.readline()
     if not line.strip():
         _, err = process.communicate()

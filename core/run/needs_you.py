@@ -101,6 +101,7 @@ def _run_one(command: str, data: dict[str, Any], log: Path | None) -> None:
 
 def _see_to_its_end(process: subprocess.Popen, data: dict[str, Any], log: Path | None) -> None:
     try:
+        assert process.stdin is not None  # started with stdin=PIPE
         process.stdin.write((json.dumps(data) + "\n").encode())  # a few hundred bytes: never blocks on the pipe
         process.stdin.close()
     except OSError:

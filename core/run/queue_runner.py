@@ -94,8 +94,10 @@ def tell_if_killed(entry: QueueEntry, session: Session, before: set[Path], retur
         return
     folder = entry.run_dir if isinstance(entry, Resume) else next(
         (f.path for f in session.run_folders() if f.path not in before), None)
-    saved, _ = read_config(folder / "config.json") if folder is not None else (None, None)
-    if isinstance(saved, dict) and isinstance(saved.get("notify"), str):
+    if folder is None:
+        return
+    saved, _ = read_config(folder / "config.json")
+    if isinstance(saved.get("notify"), str):
         message = f"died: its process was killed (signal {-returncode}); resume it from its last checkpoint"
         run_hook(saved["notify"], payload(str(Status.DIED), message, folder, saved), folder / "notify.log")
 

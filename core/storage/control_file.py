@@ -100,5 +100,5 @@ class ControlFileReader:
             command = make_command(kind, value, record.get("text"))
         except ValueError as error:
             return None, str(error)
-        source = record.get("source") if record.get("source") in SOURCES else "cli"
+        source = str(record.get("source")) if record.get("source") in SOURCES else "cli"
         return command.with_origin(source, command_id), ""

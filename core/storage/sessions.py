@@ -225,8 +225,8 @@ class Session:
     def run_folders(self) -> list[RunFolder]:
         if not self.runs_dir.is_dir():
             return []
-        found = [p for p in self.runs_dir.iterdir() if p.is_dir() and RUN_NAME.match(p.name)]
-        return [RunFolder(p) for p in sorted(found, key=lambda p: int(RUN_NAME.match(p.name).group(1)))]
+        numbered = [(int(match.group(1)), p) for p in self.runs_dir.iterdir() if p.is_dir() and (match := RUN_NAME.match(p.name))]
+        return [RunFolder(p) for _, p in sorted(numbered)]
 
     def runs(self) -> list[RunRecord]:
         return [load_run(folder) for folder in self.run_folders()]

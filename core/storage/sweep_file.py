@@ -21,6 +21,7 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.storage.files import atomic_write_json
 from sst2_tui.core.storage.validated import read_object
+from sst2_tui.core.sweep_label import sweep_label
 
 SWEEP_FILE = "sweep.json"
 EXECUTORS = ("local", "slurm")
@@ -68,8 +69,8 @@ class SweepFile:
 
 def point_label(config: RunConfig) -> str | None:
     """The point's name in its sweep (`p003`), or None for a run that is not a sweep's point."""
-    sweep = config.extra.get("sweep") if isinstance(config.extra, dict) else None
-    return sweep.get("point") if isinstance(sweep, dict) and isinstance(sweep.get("point"), str) else None
+    label = sweep_label(config)
+    return label.point if label else None
 
 
 def is_sweep(session_path: Path) -> bool:

@@ -18,9 +18,11 @@ import itertools
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sst2_tui.core.config import METHODS, ConfigError, RunConfig, format_rate, options, value_type
 from sst2_tui.core.errors import UserError, quote
+from sst2_tui.core.sweep_label import SweepLabel
 
 MAX_POINTS = 500
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
@@ -145,7 +147,7 @@ def build_grid(listed: dict[str, Listed], seeds: list[int], limit: int | None = 
         varying = [name for name, values in axes.items() if len(values) > 1 or any(
             rest[name].per_method.get(m) for m in methods)]
         for combination in itertools.product(*axes.values()):
-            values = dict(zip(axes, combination, strict=True))
+            values: dict[str, Any] = dict(zip(axes, combination, strict=True))  # each checked by RunConfig below
             setting = setting_label({k: v for k, v in values.items() if k in varying})
             for seed in seeds:
                 number = len(points) + 1
@@ -155,8 +157,7 @@ def build_grid(listed: dict[str, Listed], seeds: list[int], limit: int | None = 
                     raise UserError(f"--{error.field.replace('_', '-')}: {str(error).removeprefix(error.field).strip()}") from None
                 except (TypeError, ValueError) as error:
                     raise UserError(f"sweep: {error}") from None
-                points.append(config.replace(extra={"sweep": {"point": f"p{number:03d}", "setting": setting,
-                                                              "seed": seed, "method": method}}))
+                points.append(config.replace(extra=SweepLabel(f"p{number:03d}", method, setting, seed).to_extra()))
     if not points:
         raise UserError("sweep: the grid is empty; give at least one value for each listed flag")
     return points

@@ -56,7 +56,8 @@ class SlurmOptions:
     def from_dict(cls, data: object) -> SlurmOptions:
         data = data if isinstance(data, dict) else {}
         known = {k: data[k] for k in ("partition", "gpus_per_task", "time_min", "array_parallelism") if k in data}
-        return cls(**known, extra=data.get("extra") if isinstance(data.get("extra"), dict) else {})
+        extra = data.get("extra")
+        return cls(**known, extra=extra if isinstance(extra, dict) else {})
 
 
 def parse_time(text: str) -> int:

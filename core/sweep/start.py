@@ -11,6 +11,7 @@ from sst2_tui.core.errors import UserError
 from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.sweep.state import write_sweep_file
+from sst2_tui.core.sweep_label import sweep_label
 
 
 def create_sweep(sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
@@ -30,6 +31,7 @@ def create_sweep(sessions_dir: Path, name: str | None, points: list[RunConfig], 
 def describe_grid(points: list[RunConfig]) -> str:
     """`12 runs (4 settings of full, lora x 3 seed(s))`."""
     methods = sorted({c.method for c in points})
-    settings = len({(c.method, c.extra["sweep"]["setting"]) for c in points})
-    seeds = len({c.extra["sweep"]["seed"] for c in points})
+    labels = [label for c in points if (label := sweep_label(c)) is not None]
+    settings = len({(label.method, label.setting) for label in labels})
+    seeds = len({label.seed for label in labels})
     return f"{len(points)} runs ({settings} settings of {', '.join(methods)} x {seeds} seed(s))"

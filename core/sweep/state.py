@@ -15,6 +15,7 @@ from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.storage.sweep_file import SweepFile, SweepFileError, point_label, read_sweep_file
 from sst2_tui.core.storage.validated import read_object
 from sst2_tui.core.summary import Status
+from sst2_tui.core.sweep_label import sweep_label
 
 
 def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int | str,
@@ -25,8 +26,8 @@ def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int 
 
 
 def point_of(config: dict[str, Any] | None) -> str | None:
-    sweep = ((config or {}).get("extra") or {}).get("sweep")
-    return sweep.get("point") if isinstance(sweep, dict) and isinstance(sweep.get("point"), str) else None
+    label = sweep_label(config)
+    return label.point if label else None
 
 
 def sweep_points(session: Session) -> list[RunConfig]:
@@ -154,8 +155,8 @@ def grid_state(session: Session) -> GridState:
     cells: dict[tuple[str, str], GridCell] = {}
     going = []
     for config in sweep_points(session):
-        sweep = config.extra["sweep"]
-        method, setting = str(sweep.get("method", "?")), str(sweep.get("setting", "?"))
+        label = sweep_label(config)
+        method, setting = (label.method, label.setting) if label else ("?", "?")
         cell = cells.setdefault((method, setting), GridCell(method, setting))
         cell.total += 1
         records = runs.get(point_label(config) or "", [])
@@ -172,7 +173,7 @@ def grid_state(session: Session) -> GridState:
             steps = [e for e in latest.events if isinstance(e, Step)]
             evals = [e for e in latest.events if isinstance(e, Eval)]
             going.append(GoingPoint(latest.folder.run_id, latest.folder.path, point_label(config) or "?", method, setting,
-                                    sweep.get("seed"), latest.status, steps[-1].step if steps else 0,
+                                    label.seed if label else None, latest.status, steps[-1].step if steps else 0,
                                     steps[-1].loss if steps else None, evals[-1].accuracy if evals else None))
         else:
             cell.ended_otherwise += 1

@@ -7,8 +7,10 @@ an array task (`core/sweep/slurm.py`) that decides what its point needs when it 
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.run.resume import plan_resume
@@ -86,8 +88,9 @@ class Sweep:
         ensure_queue_runner(self.path)
         return Resumed(requeued, refused)
 
-    def _needed(self, skip: set[str | None] = frozenset()) -> tuple[list[Requeued], list[Refused]]:
-        requeued, refused = [], []
+    def _needed(self, skip: Set[str | None] = frozenset()) -> tuple[list[Requeued], list[Refused]]:
+        requeued: list[Requeued] = []
+        refused: list[Refused] = []
         for point, entry in unfinished_points(self.session, self.file):
             if point in skip:
                 continue
@@ -107,7 +110,7 @@ class Sweep:
         except UserError as error:
             return str(error)
         wanted = self.file.point(point)
-        ignored = {"extra": {}, "notify": None}  # labels and the hook do not change what trains
+        ignored: dict[str, Any] = {"extra": {}, "notify": None}  # labels and the hook do not change what trains
         if wanted is not None and wanted.resolved().replace(**ignored) != plan.config.resolved().replace(**ignored):
             saved = plan.config.resolved().to_dict()
             changed = [name for name, value in wanted.resolved().to_dict().items()

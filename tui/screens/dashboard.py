@@ -78,7 +78,7 @@ class DashboardScreen(Screen):
         return self.steerable if action in STEERING else True
 
     def action_quit(self, _when: str) -> None:
-        self.app.action_quit_app()
+        self.app.action_quit_app()  # type: ignore[attr-defined]  # SST2App's: a screen of this app only
 
     def action_pause(self) -> None:
         self.post_message(Steer([PAUSE], "Pausing at the next step boundary."))

@@ -164,7 +164,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                     value = getattr(self.initial, name)
                     with Horizontal(classes="field"):
                         yield Label(label, classes="field-label")
-                        yield Input(value=shown_value(name, value), placeholder=placeholder, id=f"f-{name}", compact=True)
+                        yield Input(value=shown_value(name, value), placeholder=str(placeholder or ""), id=f"f-{name}", compact=True)
             yield Static("", id="form-error", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Start", id="start", variant="primary", compact=True)

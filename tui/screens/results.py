@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from sst2_tui.core.report.compare import COLUMNS, differing_settings, result_row, session_notes, setting_text, settings_of
-from sst2_tui.core.summary import Summary
+from sst2_tui.core.summary import Status, Summary
 from sst2_tui.tui.run_view import RunView
 from sst2_tui.tui.widgets.curve import Curve
 from sst2_tui.tui.widgets.device_panel import describe_device
@@ -25,7 +25,7 @@ def _live_summary(view: RunView) -> Summary:
     # the rates it trains with now (`l` and `e` change them mid-run), shown as "start -> now"
     return Summary(run_id=view.run_id, best_val_accuracy=view.best_accuracy, final_val_accuracy=view.accuracy,
                    precision=view.precision, train_samples_per_second=view.samples_per_second,
-                   final_lr=view.lr, final_eps=view.eps, status=view.status)
+                   final_lr=view.lr, final_eps=view.eps, status=Status.of(view.status) or Status.LIVE)
 
 
 # What matters most fits 80 columns; the rest shows for the highlighted run below the table, or as
@@ -85,8 +85,8 @@ class ResultsTable(Vertical):
         diff = self.query_one("#diff-box", DataTable)
         diff.fixed_columns = 1  # the setting's name stays while the runs scroll past
         diff.add_columns(*header)
-        for row in rows:
-            diff.add_row(Text(row[0], style="bold"), *(Text(cell) for cell in row[1:]))
+        for setting in rows:
+            diff.add_row(Text(setting[0], style="bold"), *(Text(cell) for cell in setting[1:]))
         diff.set_class(not rows, "-empty")  # a class, not display: the stylesheet decides when it shows
         table = self.query_one("#results-table", DataTable)
         table.add_columns(*self.columns)

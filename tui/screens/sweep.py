@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label
 
 from sst2_tui.core.sweep.state import GoingPoint, GridState
@@ -94,11 +95,11 @@ class SweepScreen(Screen):
             title.update("Best setting per method: no point has finished yet")
             return
         title.update("Best setting per method: mean validation accuracy over seeds, ±1 std dotted")
-        panes = list(box.query(".sweep-chart"))
+        panes: list[Widget] = list(box.query(".sweep-chart"))
         for _ in range(len(panes), len(bands)):
-            pane = Vertical(Label("", classes="sweep-chart-title"), Curve("", y_range=(0.0, 1.0)), classes="sweep-chart")
-            box.mount(pane)
-            panes.append(pane)
+            added = Vertical(Label("", classes="sweep-chart-title"), Curve("", y_range=(0.0, 1.0)), classes="sweep-chart")
+            box.mount(added)
+            panes.append(added)
         values = [v for band in bands for _, m, d in band.points for v in (m - d, m + d)]
         low, high = max(0.0, min(values) - 0.02), min(1.0, max(values) + 0.02)
         if high <= low:

@@ -91,7 +91,7 @@ class Curve(PlotextPlot):
             self._draw()
             self._cache = super().render()  # type: ignore[assignment]
             self._cache_key = key
-        return self._cache
+        return self._cache if self._cache is not None else ""
 
     def _draw(self) -> None:
         plt = self.plt
@@ -120,7 +120,7 @@ class Curve(PlotextPlot):
         y_ticks = value_ticks(bottom, top, tick_count(self.size.height - 4))
         plt.yticks(y_ticks, [f"{v:.3f}" if top - bottom < 10 else f"{v:.3g}" for v in y_ticks])
         ticks = step_ticks(min(xs), max(xs), max(2, self.size.width // 12))
-        plt.xticks(ticks, [str(t) for t in ticks])  # steps are whole numbers: never "131.8"
+        plt.xticks([float(t) for t in ticks], [str(t) for t in ticks])  # steps are whole numbers: never "131.8"
         plain = "NO_COLOR" in os.environ and len(drawn) > 1
         for index, (label, points) in enumerate(drawn.items()):
             px, py = [x for x, _ in points], [y for _, y in points]
