@@ -46,7 +46,7 @@ async def drive():
             # which a real app never does.
             await asyncio.sleep(0.2)
         share = (cpu() - cpu0) / (time.monotonic() - wall0)
-        print(json.dumps({**app.current.summary, "app_cpu_share": share}))
+        print(json.dumps({**app.current.summary.to_json(), "app_cpu_share": share}))
 
 asyncio.run(drive())
 """

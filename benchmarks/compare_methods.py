@@ -109,7 +109,7 @@ def measure_one(method: str, args: argparse.Namespace) -> dict[str, Any]:
                            seed=args.seed, precision=precision, keep_checkpoints=1)
         with tempfile.TemporaryDirectory() as tmp:
             outcome = execute(config, Session.create(Path(tmp), "bench"))
-        summary = outcome.summary
+        summary = outcome.summary.to_json()
         if outcome.error:
             return {"method": method, "error": outcome.error}
         result = {key: summary.get(key) for key in ("steps", "train_seconds", "train_samples_per_second",

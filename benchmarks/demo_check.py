@@ -36,11 +36,12 @@ def run_one(config, session: Session) -> dict:
             evals.append((event.step, round(event.accuracy, 4)))
         if isinstance(event, Nonfinite) and event.action == "paused":
             reports.append(event.diagnosis)
-            handle.controls.send_all([Command.from_dict(c) for c in event.suggestions[0]["commands"]])  # fix 1
+            for command in event.suggestions[0]["commands"]:  # fix 1
+                handle.controls.send(Command.from_dict(command))
 
     started = time.monotonic()
     outcome = execute(config, session, handle, on_event=on_event)
-    summary = outcome.summary
+    summary = outcome.summary.to_json()
     best = summary.get("best_val_accuracy")
     first_best = next((step for step, accuracy in evals if best is not None and accuracy == round(best, 4)), None)
     return {"method": config.method, "precision": config.precision, "status": summary.get("status"),

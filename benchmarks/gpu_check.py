@@ -32,11 +32,11 @@ def one(config: RunConfig) -> dict[str, Any]:
     run_started = next((e for e in events if isinstance(e, RunStarted)), None)
     return {
         "method": config.method, "precision": config.precision, "eps": config.eps,
-        "status": outcome.summary.get("status"), "error": outcome.error,
-        "steps": outcome.summary.get("steps"), "samples_per_second": outcome.summary.get("train_samples_per_second"),
+        "status": outcome.summary.status, "error": outcome.error,
+        "steps": outcome.summary.steps, "samples_per_second": outcome.summary.train_samples_per_second,
         "first_loss": steps[0].loss if steps else None, "last_loss": steps[-1].loss if steps else None,
-        "loss_reads": len(steps), "skipped_steps": outcome.summary.get("skipped_steps"),
-        "best_val_accuracy": outcome.summary.get("best_val_accuracy"), "peak_memory_mb": outcome.summary.get("peak_memory_mb"),
+        "loss_reads": len(steps), "skipped_steps": outcome.summary.skipped_steps,
+        "best_val_accuracy": outcome.summary.best_val_accuracy, "peak_memory_mb": outcome.summary.peak_memory_mb,
         "memory_in_use_mb_last_step": steps[-1].memory_mb if steps else None,
         "effective": run_started.effective if run_started else None,
         "device": run_started.device if run_started else None,

@@ -71,7 +71,7 @@ def time_ours(config, run_dir: Path) -> tuple[float, int]:
 
     summary: dict[str, Any] = {}
     for events in get_method("full")(config, ControlChannel(), run_dir):
-        summary = next((e.summary for e in events if isinstance(e, RunFinished)), summary)
+        summary = next((e.summary.to_json() for e in events if isinstance(e, RunFinished)), summary)
     return summary["train_seconds"] / summary["steps"], summary["steps"]
 
 

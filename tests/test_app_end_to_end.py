@@ -68,7 +68,7 @@ async def test_resume_an_interrupted_run_from_the_sessions_browser(tmp_path):
         assert app.screen.title_text == "Session earlier"
     run = Session.open(sessions / "earlier").runs()[0]
     assert run.status == "finished" and run.summary.steps == first.summary.steps + 12
-    assert len(run.of_type(RunStarted)) == 2, "the same run folder, its log appended to"
+    assert len([e for e in run.events if isinstance(e, RunStarted)]) == 2, "the same run folder, its log appended to"
     steps = [e.step for e in run.events if isinstance(e, Step)]
     assert steps == list(range(1, run.summary.steps + 1))
     assert [p.name for p in (sessions / "earlier" / "runs").iterdir()] == ["01-full"]
