@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from sst2_tui.core.config import MAX_SEED, RunConfig, flag_for, options, shown_default, value_type
-from sst2_tui.core.errors import quote
+from sst2_tui.core.config import RunConfig, flag_for, options, shown_default, value_type
+from sst2_tui.core.errors import UserError, quote
 from sst2_tui.core.storage.paths import folder_path
 
 
@@ -33,13 +33,12 @@ def _number(text: str) -> float:
 
 
 def _seeds(text: str) -> list[int]:
+    from sst2_tui.core.seeds import parse_seeds
+
     try:
-        seeds = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{quote(text)} is not a comma-separated list of whole numbers, e.g. 0,1,2") from None
-    if not seeds or any(not 0 <= s <= MAX_SEED for s in seeds):
-        raise argparse.ArgumentTypeError(f"{quote(text)}: give seeds from 0 to {MAX_SEED}, e.g. 0,1,2")
-    return seeds
+        return parse_seeds(text, "--seeds")
+    except UserError as error:  # argparse prefixes its own usage line and the flag
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--seeds ")) from None
 
 
 def _labels(text: str) -> dict:

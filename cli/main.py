@@ -21,7 +21,7 @@ from sst2_tui import __version__
 from sst2_tui.cli.args import add_run_arguments
 from sst2_tui.cli.ctl_command import add_ctl_arguments
 from sst2_tui.cli.predict_command import add_predict_arguments
-from sst2_tui.cli.sweep_command import add_sweep_arguments
+from sst2_tui.cli.sweep_flags import add_sweep_arguments
 from sst2_tui.core.storage.paths import folder_path
 
 PROG = "sst2-tui"
@@ -117,14 +117,14 @@ def sessions_dir_from(args: argparse.Namespace) -> Path:
 
 
 def session_with_work(path: Path) -> bool:
-    """A session folder with none live yet and runs queued, or a sweep (its SLURM tasks pending, or
-    all done: its grid and curves are still worth a look): attach then watches the session."""
+    """A session folder with none of its runs live yet and work left (runs queued, its queue runner
+    or SLURM tasks on their way), or a sweep (all done: its grid and curves are still worth a look):
+    attach then watches the session."""
     from sst2_tui.core.run.launch import live_runs
-    from sst2_tui.core.storage.queue_file import queue_state
-    from sst2_tui.core.storage.sweep_file import SWEEP_FILE
+    from sst2_tui.core.storage.sweep_file import is_sweep
+    from sst2_tui.core.sweep.work import has_work_left
 
-    return (path / "runs").is_dir() and not live_runs(path) and (
-        queue_state(path)["waiting"] > 0 or (path / SWEEP_FILE).is_file())
+    return (path / "runs").is_dir() and not live_runs(path) and (is_sweep(path) or has_work_left(path))
 
 
 def _lazy(module: str, function: str) -> Callable[..., int]:

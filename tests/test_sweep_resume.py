@@ -108,3 +108,42 @@ def test_sweep_resume_typed_relative_with_a_point_killed_before_its_first_checkp
     assert [r.status for r in records] == ["finished"] * 4, "no point lost to a path typed relative"
     for record in records:
         assert record.summary.run_dir == str(record.folder.path) and os.path.isabs(record.summary.session_dir)
+
+
+def test_a_slurm_sweeps_options_come_back_typed_and_a_mistyped_one_is_named(tmp_path):
+    from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFileError, read_sweep_file
+
+    options = SlurmOptions(partition="gpu", gpus_per_task=1, time_min=90, extra={"mem_gb": 16})
+    session = create_sweep(tmp_path, "sw", tiny_points([0]), 1, options)
+    assert SessionQueue(session.path).entries() == [], "a SLURM sweep queues nothing locally"
+    assert read_sweep_file(session.path).slurm == options
+    data = json.loads((session.path / "sweep.json").read_text())
+    data["slurm"]["time_min"] = "soon"
+    (session.path / "sweep.json").write_text(json.dumps(data))
+    try:
+        Sweep.open(session.path)
+        raise AssertionError("a mistyped SLURM option was read")
+    except SweepFileError as error:
+        assert str(session.path / "sweep.json") in str(error) and "'time_min'" in str(error)
+
+
+def test_one_answer_to_has_work_left_for_the_follower_attach_and_the_app(tmp_path, monkeypatch):
+    """The CLI's follower, `attach` and the app's watcher ask core/sweep/work.has_work_left: a queued
+    point is work, a session with nothing queued or live is not (a sweep is still worth attaching to)."""
+    from sst2_tui.cli.main import session_with_work
+    from sst2_tui.core.run import queue_runner
+    from sst2_tui.core.sweep import work
+
+    monkeypatch.setattr(queue_runner, "runner_is_live", lambda path: False)
+    monkeypatch.setattr(work, "runner_is_live", lambda path: False)
+    session = create_sweep(tmp_path, "sw", tiny_points([0, 1]), 1)
+    sweep = Sweep.open(session.path)
+    assert sweep.has_work_left() and work.has_work_left(session.path) and session_with_work(session.path)
+    SessionQueue(session.path).clear()
+    assert not sweep.has_work_left() and session_with_work(session.path), "done, but a sweep: attach shows it"
+    plain = Session.create(tmp_path, "plain")
+    SessionQueue(plain.path).add(NewRun(RunConfig(model="demo", data="demo")))
+    assert session_with_work(plain.path)
+    SessionQueue(plain.path).clear()
+    assert not session_with_work(plain.path)
+    assert list(sweep.follow()) == [], "nothing ended and no work left: the follower returns at once"

@@ -11,9 +11,10 @@ import pytest
 
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.storage.sweep_file import SlurmOptions
 from sst2_tui.core.sweep.grid import build_grid, parse_listed
 from sst2_tui.core.sweep.point_task import point_command
-from sst2_tui.core.sweep.slurm import SlurmOptions, parse_params, parse_time
+from sst2_tui.core.sweep.slurm import parse_params, parse_time
 from sst2_tui.core.sweep.state import write_sweep_file
 from tests.cli import run_cli, wait_until
 from tests.slurm_cluster import start_cluster
@@ -63,7 +64,7 @@ def test_without_a_real_cluster_the_same_submission_runs_through_submitits_local
     session = Session.create(tmp_path, "grid")
     points = build_grid({"method": parse_listed("--method", ["full,lora"])}, [0])
     points = [c.replace(train_subset=64, eval_subset=32, batch_size=16, epochs=1, model="demo", data="demo") for c in points]
-    write_sweep_file(session.path, points, 1, SlurmOptions().to_dict())
+    write_sweep_file(session.path, points, 1, SlurmOptions())
     submit(session.path, [c.extra["sweep"]["point"] for c in points], SlurmOptions(time_min=10), cluster="local")
     wait_until(lambda: len(list(session.path.glob("runs/*/summary.json"))) == 2, timeout=240, what="both points")
     statuses = [json.loads(p.read_text())["status"] for p in sorted(session.path.glob("runs/*/summary.json"))]
@@ -115,7 +116,7 @@ def test_each_task_decides_from_the_session_what_its_point_needs(tmp_path):
     session = Session.create(tmp_path, "grid")
     [config] = build_grid({"method": parse_listed("--method", ["full"])}, [0])
     config = config.replace(model="demo", data="demo")
-    write_sweep_file(session.path, [config], 1, SlurmOptions().to_dict())
+    write_sweep_file(session.path, [config], 1, SlurmOptions())
     point = config.extra["sweep"]["point"]
     fresh = point_command(session.path, point)
     assert fresh[fresh.index("--session") + 1] == "grid" and "--resume" not in fresh
@@ -155,7 +156,7 @@ def test_a_task_warned_of_its_time_limit_saves_and_hands_submitit_itself_to_requ
     session = Session.create(tmp_path, "grid")
     [config] = build_grid({"method": parse_listed("--method", ["full"])}, [0])
     config = config.replace(model="demo", data="demo", epochs=50, train_subset=64, eval_subset=16, batch_size=16)
-    write_sweep_file(session.path, [config], 1, SlurmOptions().to_dict())
+    write_sweep_file(session.path, [config], 1, SlurmOptions())
     point = config.extra["sweep"]["point"]
     as_submitit = f"""
 import pickle, signal, sys

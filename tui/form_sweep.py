@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.errors import UserError
+from sst2_tui.core.seeds import parse_seeds
 from sst2_tui.core.sweep.grid import Listed, build_grid, parse_listed
 
 
@@ -36,9 +36,5 @@ def form_grid(plain: dict[str, str], listed: dict[str, str], methods: list[str])
     axes: dict[str, Listed] = {name: Listed([text], {}) for name, text in plain.items() if text and name != "seed"}
     axes.update({name: parse_listed(name, text.split()) for name, text in listed.items() if name != "seed"})
     axes["method"] = Listed(methods, {})
-    seed_text = listed.get("seed") or plain.get("seed") or "0"
-    try:
-        seeds = list(dict.fromkeys(int(s) for s in seed_text.split(",") if s.strip()))
-    except ValueError:
-        raise UserError(f"seed: {seed_text!r} is not a comma list of whole numbers") from None
-    return build_grid(axes, seeds or [0])
+    seeds = parse_seeds(listed.get("seed") or plain.get("seed") or "0", "seed:")
+    return build_grid(axes, seeds)

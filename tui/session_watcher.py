@@ -29,6 +29,7 @@ from sst2_tui.core.storage.queue_file import NewRun, Resume, SessionQueue, Unrea
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.validated import read_config
 from sst2_tui.core.summary import Status, Summary
+from sst2_tui.core.sweep.work import has_work_left
 from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.messages import RunEnded, RunStarting
 from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting, queue_label
@@ -163,7 +164,9 @@ class SessionWatcher:
         waiting = bool(SessionQueue(path).entries())
         if waiting and not self.launcher.queue_is_live(path):
             self.launcher.start_queue(path)  # its runner died (kill -9): without one the queue would stall
-        return waiting or bool(self._resuming) or self.launcher.queue_is_live(path) or self.session.is_being_written()
+        # the session's answer (core/sweep/work), and what this window still waits for; the launcher's
+        # own runner counts too (the tests' in-thread launcher starts runs without a runner process)
+        return bool(self._resuming) or self.launcher.queue_is_live(path) or has_work_left(path)
 
     # -- the UI thread ---------------------------------------------------------------------------------
     def add(self, *items: Queued) -> None:

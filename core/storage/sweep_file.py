@@ -19,6 +19,7 @@ from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
+from sst2_tui.core.records import RecordError, record_from_json
 from sst2_tui.core.storage.files import atomic_write_json
 from sst2_tui.core.storage.validated import read_object
 from sst2_tui.core.sweep_label import sweep_label
@@ -43,12 +44,39 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class SlurmOptions:
+    """How each array task of a SLURM sweep is asked for: the flags of `sweep --executor slurm`, kept
+    in sweep.json for `sweep --resume`."""
+
+    partition: str | None = None
+    """--slurm-partition: the partition (default: the cluster's default one)."""
+    gpus_per_task: int | None = None
+    """--slurm-gpus-per-task: GPUs each point gets (SLURM sets its CUDA_VISIBLE_DEVICES)."""
+    time_min: int = 60
+    """--slurm-time: each task's time limit in minutes; a point cut off resumes on `sweep --resume`."""
+    array_parallelism: int | None = None
+    """--slurm-array-parallelism: array tasks running at once (default: as many as SLURM allows)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """--slurm-param KEY=VALUE: any other submitit parameter (cpus_per_task=4, mem_gb=16, slurm_account=x):
+    an open mapping of submitit's, passed on as it is."""
+
+    def parameters(self) -> dict[str, Any]:
+        """submitit's `update_parameters` keywords (an open mapping: submitit's names)."""
+        chosen: dict[str, Any] = {"timeout_min": self.time_min}
+        for key, value in (("slurm_partition", self.partition), ("slurm_gpus_per_task", self.gpus_per_task),
+                           ("slurm_array_parallelism", self.array_parallelism)):
+            if value is not None:
+                chosen[key] = value
+        return {**chosen, **self.extra}
+
+
+@dataclass(frozen=True)
 class SweepFile:
     points: list[RunConfig]
     parallel: int | str = 1
     executor: str = "local"
-    slurm: dict[str, Any] | None = None
-    """The SLURM options (`core/sweep/slurm.SlurmOptions.to_dict`), for `sweep --resume`: an open mapping of submitit's."""
+    slurm: SlurmOptions | None = None
+    """The SLURM options, for `sweep --resume` (None: a local sweep)."""
     submissions: list[Submission] = field(default_factory=list)
 
     def point(self, name: str) -> RunConfig | None:
@@ -58,7 +86,7 @@ class SweepFile:
         data: dict[str, Any] = {"parallel": self.parallel, "executor": self.executor,
                                 "points": [config.to_dict() for config in self.points]}
         if self.slurm is not None:
-            data["slurm"] = self.slurm
+            data["slurm"] = dataclasses.asdict(self.slurm)
         if self.submissions:
             data["submissions"] = [dataclasses.asdict(s) for s in self.submissions]
         atomic_write_json(session_path / SWEEP_FILE, data)
@@ -101,9 +129,14 @@ def _parse(path: Path, data: dict[str, Any]) -> SweepFile:
     executor = data.get("executor", "local")
     if executor not in EXECUTORS:
         raise _bad(path, f"'executor' is {executor!r}, not local or slurm")
-    slurm = data.get("slurm")
-    if slurm is not None and not isinstance(slurm, dict):
-        raise _bad(path, "'slurm' is not an object")
+    slurm = None
+    if data.get("slurm") is not None:
+        if not isinstance(data["slurm"], dict):
+            raise _bad(path, "'slurm' is not an object")
+        try:
+            slurm = record_from_json(SlurmOptions, data["slurm"])
+        except RecordError as error:
+            raise _bad(path, f"'slurm' does not read ({str(error)[:100]})") from None
     raw_points = data.get("points")
     if not isinstance(raw_points, list) or not raw_points:
         raise _bad(path, "'points' is not a list of the sweep's runs")

@@ -11,53 +11,17 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.errors import UserError, quote
 from sst2_tui.core.json_text import parse_json
-from sst2_tui.core.storage.sweep_file import Submission, read_sweep_file
+from sst2_tui.core.storage.sweep_file import SlurmOptions, Submission, read_sweep_file
 
 SLURM_FOLDER = "slurm"
 # Generic submitit parameters that our own flags already set: `--slurm-param` may not set them twice.
 OWN = {"timeout_min": "--slurm-time", "slurm_partition": "--slurm-partition",
        "slurm_gpus_per_task": "--slurm-gpus-per-task", "slurm_array_parallelism": "--slurm-array-parallelism"}
-
-
-@dataclass(frozen=True)
-class SlurmOptions:
-    """How each array task is asked for: the flags of `sweep --executor slurm`."""
-
-    partition: str | None = None
-    """--slurm-partition: the partition (default: the cluster's default one)."""
-    gpus_per_task: int | None = None
-    """--slurm-gpus-per-task: GPUs each point gets (SLURM sets its CUDA_VISIBLE_DEVICES)."""
-    time_min: int = 60
-    """--slurm-time: each task's time limit in minutes; a point cut off resumes on `sweep --resume`."""
-    array_parallelism: int | None = None
-    """--slurm-array-parallelism: array tasks running at once (default: as many as SLURM allows)."""
-    extra: dict[str, Any] = field(default_factory=dict)
-    """--slurm-param KEY=VALUE: any other submitit parameter (cpus_per_task=4, mem_gb=16, slurm_account=x)."""
-
-    def parameters(self) -> dict[str, Any]:
-        chosen: dict[str, Any] = {"timeout_min": self.time_min}
-        for key, value in (("slurm_partition", self.partition), ("slurm_gpus_per_task", self.gpus_per_task),
-                           ("slurm_array_parallelism", self.array_parallelism)):
-            if value is not None:
-                chosen[key] = value
-        return {**chosen, **self.extra}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"partition": self.partition, "gpus_per_task": self.gpus_per_task, "time_min": self.time_min,
-                "array_parallelism": self.array_parallelism, "extra": self.extra}
-
-    @classmethod
-    def from_dict(cls, data: object) -> SlurmOptions:
-        data = data if isinstance(data, dict) else {}
-        known = {k: data[k] for k in ("partition", "gpus_per_task", "time_min", "array_parallelism") if k in data}
-        extra = data.get("extra")
-        return cls(**known, extra=extra if isinstance(extra, dict) else {})
 
 
 def parse_time(text: str) -> int:

@@ -4,18 +4,18 @@ What `sst2-tui sweep` and the app's form (comma lists in its fields) both do."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.storage.sweep_file import SlurmOptions
 from sst2_tui.core.sweep.state import write_sweep_file
 from sst2_tui.core.sweep_label import sweep_label
 
 
 def create_sweep(sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
-                 slurm: dict[str, Any] | None = None) -> Session:
+                 slurm: SlurmOptions | None = None) -> Session:
     """The sweep's session, with its points queued for its queue runner (with `slurm`: none queued,
     SLURM runs them). An existing session that holds runs is refused: a sweep is a session of its own."""
     session = Session.create(sessions_dir, name, label="sweep")

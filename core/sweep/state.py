@@ -12,14 +12,14 @@ from typing import Any
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.storage.queue_file import NewRun, QueueEntry, Resume
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
-from sst2_tui.core.storage.sweep_file import SweepFile, SweepFileError, point_label, read_sweep_file
+from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFile, SweepFileError, point_label, read_sweep_file
 from sst2_tui.core.storage.validated import read_object
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import sweep_label
 
 
 def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int | str,
-                     slurm: dict[str, Any] | None = None) -> None:
+                     slurm: SlurmOptions | None = None) -> None:
     """`parallel`: points at once on this machine; `slurm`: the sweep runs as SLURM job arrays instead
     (its options, for `sweep --resume`)."""
     SweepFile(points, parallel, "slurm" if slurm is not None else "local", slurm).write(session_path)

@@ -1,25 +1,33 @@
 """A sweep, as one object: it begins (a session of its own, its points queued or submitted), it is
-resumed (what did not finish is queued or submitted again), and it says whether it still has work.
-The CLI parses and prints; the app and `attach` ask the same questions here.
+resumed (what did not finish is queued or submitted again), it is followed (each point as it ends)
+until it has no work left, and it gives its verdict. The CLI parses and prints; the app and
+`attach` ask the same questions here (`core/sweep/work.has_work_left`).
 
 Locally a session's queue runner schedules the points (`--parallel` slots); on SLURM each point is
 an array task (`core/sweep/slurm.py`) that decides what its point needs when it starts."""
 
 from __future__ import annotations
 
-from collections.abc import Set
+import shutil
+import time
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
+from sst2_tui.core.report.sweep_verdict import SweepVerdict, sweep_verdict
 from sst2_tui.core.run.resume import plan_resume
 from sst2_tui.core.storage.queue_file import QueueEntry, Resume, SessionQueue
-from sst2_tui.core.storage.sessions import Session
-from sst2_tui.core.storage.sweep_file import SweepFile, point_label, read_sweep_file
+from sst2_tui.core.storage.sessions import Session, load_run
+from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFile, point_label, read_sweep_file
 from sst2_tui.core.summary import Status
+from sst2_tui.core.sweep.start import create_sweep
 from sst2_tui.core.sweep.state import point_of_entry, runs_by_point, unfinished_points
-from sst2_tui.core.sweep.work import slurm_array_queued
+from sst2_tui.core.sweep.work import has_work_left, slurm_array_queued
+
+FOLLOW_POLL_SECONDS = 1.0  # how often `follow` looks at the run folders: a point ends every minute or so
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,19 @@ class Resumed:
     """The SLURM job array the points went to (None: the local queue runner)."""
 
 
+@dataclass(frozen=True)
+class EndedPoint:
+    """A point's run that ended (finished, interrupted, failed or died), as `follow` tells it."""
+
+    run_id: str
+    status: Status
+    best_val_accuracy: float | None
+
+    def line(self) -> str:
+        best = f"  best {self.best_val_accuracy:.4f}" if self.best_val_accuracy is not None else ""
+        return f"{self.run_id:>10}  {self.status:<11}{best}"
+
+
 class Sweep:
     def __init__(self, session: Session, file: SweepFile) -> None:
         self.session = session
@@ -70,6 +91,28 @@ class Sweep:
         its sweep.json is damaged."""
         session = Session.open(path)
         return cls(session, read_sweep_file(session.path))
+
+    # -- begin -----------------------------------------------------------------------------------------
+    @classmethod
+    def begin(cls, sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
+              slurm: SlurmOptions | None = None) -> tuple[Sweep, str | None]:
+        """A new sweep's session with its points queued and its queue runner started, or (with
+        `slurm`) submitted as one job array; returns the sweep and the array's job id. A submission
+        SLURM refuses leaves no session behind (nothing ran). The cluster is asked first."""
+        from sst2_tui.core.run.queue_runner import ensure_queue_runner
+        from sst2_tui.core.sweep.slurm import check_cluster, submit
+
+        if slurm is not None:
+            check_cluster()
+        sweep = cls.open(create_sweep(sessions_dir, name, points, parallel, slurm).path)
+        if slurm is None:
+            ensure_queue_runner(sweep.path)
+            return sweep, None
+        try:
+            return sweep, submit(sweep.path, [p for config in points if (p := point_label(config))], slurm)
+        except UserError:
+            shutil.rmtree(sweep.path, ignore_errors=True)
+            raise
 
     # -- resume ----------------------------------------------------------------------------------------
     def resume(self) -> Resumed:
@@ -120,7 +163,7 @@ class Sweep:
         return None
 
     def _resume_on_slurm(self) -> Resumed:
-        from sst2_tui.core.sweep.slurm import SlurmOptions, check_cluster, submit
+        from sst2_tui.core.sweep.slurm import check_cluster, submit
 
         check_cluster()
         last = slurm_array_queued(self.path)
@@ -130,7 +173,7 @@ class Sweep:
         requeued, refused = self._needed()
         job_id = None
         if requeued:
-            job_id = submit(self.path, [r.point for r in requeued], SlurmOptions.from_dict(self.file.slurm))
+            job_id = submit(self.path, [r.point for r in requeued], self.file.slurm or SlurmOptions())
         return Resumed(requeued, refused, job_id)
 
     # -- what is left ----------------------------------------------------------------------------------
@@ -139,3 +182,36 @@ class Sweep:
         return sum(1 for config in self.file.points
                    if any(r.status == Status.FINISHED for r in runs.get(point_label(config) or "", [])))
 
+
+    def has_work_left(self) -> bool:
+        return has_work_left(self.path)
+
+    def verdict(self) -> SweepVerdict:
+        return sweep_verdict(self.session)
+
+    # -- follow ----------------------------------------------------------------------------------------
+    def ended(self) -> dict[tuple[Path, float | None], EndedPoint]:
+        """Each ended run, keyed by its folder and its summary's time (a resumed run ends anew)."""
+        found: dict[tuple[Path, float | None], EndedPoint] = {}
+        for folder in self.session.run_folders():
+            record = load_run(folder)
+            written = folder.summary_path.exists()
+            if record.status.is_live or not (written or record.status == Status.DIED):
+                continue
+            best = record.summary.best_val_accuracy if record.summary else None
+            found[(folder.path, folder.summary_path.stat().st_mtime if written else None)] = EndedPoint(
+                folder.run_id, record.status, best)
+        return found
+
+    def follow(self, only_changes: bool = False) -> Iterator[EndedPoint]:
+        """Each point's run as it ends (again, when a resumed one ends anew), until the sweep has no
+        work left. `only_changes` (after a resume): what had ended before is not told again."""
+        told = set(self.ended()) if only_changes else set()
+        while True:
+            for key, ended in self.ended().items():
+                if key not in told:
+                    told.add(key)
+                    yield ended
+            if not self.has_work_left():
+                return
+            time.sleep(FOLLOW_POLL_SECONDS)

@@ -6,6 +6,7 @@ is live, or (a SLURM sweep) its last job array still has tasks pending or runnin
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sst2_tui.core.run.queue_runner import runner_is_live
@@ -32,7 +33,20 @@ def slurm_array_queued(session_path: Path) -> str | None:
         return None
     if sweep.executor != "slurm" or not sweep.submissions:
         return None
+    last = sweep.submissions[-1]
+    return last.job_id if last.cluster == "slurm" and _queued(last.job_id) else None
+
+
+SQUEUE_EVERY_SECONDS = 5.0  # the app's watcher asks four times a second; the controller is asked at most this often
+_asked: dict[str, tuple[float, bool | None]] = {}
+
+
+def _queued(job_id: str) -> bool | None:
     from sst2_tui.core.sweep.slurm import job_is_queued
 
-    last = sweep.submissions[-1]
-    return last.job_id if last.cluster == "slurm" and job_is_queued(last.job_id) else None
+    now = time.monotonic()
+    when, answer = _asked.get(job_id, (-SQUEUE_EVERY_SECONDS, None))
+    if now - when >= SQUEUE_EVERY_SECONDS:
+        answer = job_is_queued(job_id)
+        _asked[job_id] = (now, answer)
+    return answer
