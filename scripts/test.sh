@@ -17,4 +17,12 @@ elif [ "${1:-}" = "--all" ]; then
   shift
   select=()
 fi
-HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q --durations=12 "${select[@]}" "$@"
+# Tests run on as many workers as there are cores, at most 4 (SST2_TUI_TEST_WORKERS=1: one process):
+# most wait on a child process or a terminal and leave a core idle. A module's tests share a worker
+# (--dist loadscope): its module fixtures (a trained run, a SLURM cluster) are made once.
+workers=${SST2_TUI_TEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}
+parallel=()
+if [ "$workers" -gt 1 ]; then
+  parallel=(-n "$workers" --dist loadscope)
+fi
+HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q --durations=12 "${parallel[@]}" "${select[@]}" "$@"

@@ -151,12 +151,12 @@ def hf_cache(tmp_path: Path) -> Path:
 
 # What a test costs, not only whether it starts a process: every optimizer step taken in this
 # process (a run on a thread, a Trainer, a module fixture's training) is counted against the test
-# that caused it. A test that is not `slow` and trains more than STEP_BUDGET steps fails the
-# session, named: mark it slow or make its run smaller. (Runs in other processes are `slow` by
-# SPAWNS above.)
+# that caused it. A test that is not `slow` and trains more than STEP_BUDGET steps fails at its
+# teardown, named with its count: mark it slow or make its run smaller. (A failed teardown report
+# travels from an xdist worker like any other; runs in other processes are `slow` by SPAWNS above.)
 STEP_BUDGET = 60
 _steps_taken = [0]
-_over_budget: list[tuple[str, int]] = []
+_steps_before: dict[str, int] = {}
 
 
 def _count_step(optimizer, args, kwargs) -> None:
@@ -170,21 +170,15 @@ def pytest_configure(config):
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    before = _steps_taken[0]
-    yield
-    spent = _steps_taken[0] - before
-    if spent > STEP_BUDGET and not item.get_closest_marker("slow"):
-        _over_budget.append((item.nodeid, spent))
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if _over_budget:
-        terminalreporter.section(f"tests that train more than {STEP_BUDGET} steps and are not marked slow")
-        for nodeid, spent in sorted(_over_budget, key=lambda found: -found[1]):
-            terminalreporter.write_line(f"{spent:6d} steps  {nodeid}")
-
-
-def pytest_sessionfinish(session, exitstatus):
-    if _over_budget and session.exitstatus == 0:
-        session.exitstatus = 1
+def pytest_runtest_makereport(item, call):
+    if call.when == "setup":
+        _steps_before[item.nodeid] = _steps_taken[0]
+    outcome = yield
+    if call.when != "teardown":
+        return
+    spent = _steps_taken[0] - _steps_before.pop(item.nodeid, _steps_taken[0])
+    report = outcome.get_result()
+    if spent > STEP_BUDGET and not item.get_closest_marker("slow") and report.outcome == "passed":
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} trained {spent} optimizer steps in this process, over the fast loop's "
+                           f"budget of {STEP_BUDGET}: make its run smaller or mark it slow")
