@@ -42,8 +42,8 @@ def test_a_slow_test_may_train_long():
 def test_over_budget_fails_named_and_only_that_test(tmp_path, workers):
     probe = tmp_path / "test_probe.py"
     probe.write_text(PROBE)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest", "-W", "ignore::pytest.PytestUnknownMarkWarning",
-                             *workers, str(probe)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    quiet = ["-q", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestUnknownMarkWarning"]
+    result = subprocess.run([sys.executable, "-m", "pytest", *quiet, "-p", "tests.conftest", *workers, str(probe)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     said = result.stdout + result.stderr
     assert result.returncode == 1, said
     assert "test_a_fast_test_that_trains_too_long trained 61 optimizer steps" in said
