@@ -43,7 +43,8 @@ def test_over_budget_fails_named_and_only_that_test(tmp_path, workers):
     probe = tmp_path / "test_probe.py"
     probe.write_text(PROBE)
     quiet = ["-q", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestUnknownMarkWarning"]
-    result = subprocess.run([sys.executable, "-m", "pytest", *quiet, "-p", "tests.conftest", *workers, str(probe)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "pytest", *quiet, "-p", "tests.conftest", *workers, str(probe)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     said = result.stdout + result.stderr
     assert result.returncode == 1, said
     assert "test_a_fast_test_that_trains_too_long trained 61 optimizer steps" in said
