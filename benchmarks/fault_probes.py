@@ -4,7 +4,7 @@ fault_probes_34.py).
 Each case runs the real `sst2-tui` in a subprocess and checks the outcome a user sees (exit code,
 one-line messages, files on disk).
 
-    python -m benchmarks.fault_probes            # about three minutes on 2 CPU cores
+    python -m benchmarks.fault_probes            # about four minutes on 2 CPU cores, two cases at a time
 
 Writes benchmarks/results/fault_probes-<machine>-<date>.json with every case and the counts of
 cases tried and passed. Exits 1 if any case failed.
@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks import fault_probes_27 as issue27
@@ -327,8 +329,13 @@ def main() -> int:
         ("#34", "8: a newline in a printed command", issue34.newline_in_a_value),
         ("#34", "9: a million-point grid", issue34.a_million_point_grid),
     ]
-    for group, name, check in cases:
-        probe.case(group, name, lambda folder, check=check: check(probe, folder))
+    # Two cases at a time: each is mostly a child process importing torch, and the cases share
+    # nothing but the base run they copy (CPU cores at most; FAULT_PROBE_JOBS=1 runs them in turn).
+    jobs = int(os.environ.get("FAULT_PROBE_JOBS", min(2, os.cpu_count() or 1)))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        probe.cases = list(pool.map(lambda numbered: probe.case(*numbered[1], index=numbered[0]),
+                                    enumerate((group, name, lambda folder, check=check: check(probe, folder))
+                                              for group, name, check in cases)))
     passed = sum(c["passed"] for c in probe.cases)
     path = write_results("fault_probes", {"machine": machine(), "tried": len(probe.cases), "passed": passed,
                                           "cases": probe.cases})

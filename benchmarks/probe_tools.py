@@ -36,16 +36,21 @@ class Probe:
         assert base.returncode == 0, base.stderr
         self.base_run = root / "base" / "s" / "runs" / "01-full"
 
-    def case(self, group: str, name: str, check: Callable[[Path], tuple[bool, str]]) -> None:
-        folder = self.root / f"case{len(self.cases):02d}"
+    def case(self, group: str, name: str, check: Callable[[Path], tuple[bool, str]], index: int | None = None) -> dict:
+        """Run one case in a folder of its own and return its record (`index` names the folder; cases
+        may run on threads side by side: each one's processes and files are its own)."""
+        folder = self.root / f"case{len(self.cases) if index is None else index:02d}"
         started = time.monotonic()
         try:
             passed, detail = check(folder)
         except Exception as error:  # noqa: BLE001 - a probe that crashes is a failed case, with the reason
             passed, detail = False, f"{type(error).__name__}: {error}"
-        self.cases.append({"group": group, "case": name, "passed": passed, "detail": detail[:300],
-                           "seconds": round(time.monotonic() - started, 1)})
+        record = {"group": group, "case": name, "passed": passed, "detail": detail[:300],
+                  "seconds": round(time.monotonic() - started, 1)}
         print(f"{'PASS' if passed else 'FAIL'}  {group}: {name}  {detail[:120]}", flush=True)
+        if index is None:
+            self.cases.append(record)
+        return record
 
     def copy_session(self, folder: Path, unfinished: bool = False) -> Path:
         shutil.copytree(self.base_run.parent.parent, folder / "s")
