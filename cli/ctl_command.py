@@ -52,7 +52,7 @@ def ctl_command(args: argparse.Namespace) -> int:
     start = folder.events_path.stat().st_size
     command_id = append_command(folder.control_path, command, "cli")
     if args.no_wait:
-        print(json.dumps({"command": command.to_dict(), "id": command_id, "step": None, "applied": None}), flush=True)
+        print(json.dumps({"command": command.spec.to_json(), "id": command_id, "step": None, "applied": None}), flush=True)
         return EXIT_OK
     return _wait_for(folder, command, command_id, start, args.timeout)
 
@@ -70,7 +70,7 @@ def _wait_for(folder, command, command_id: str, start: int, timeout: float) -> i
     while time.monotonic() < deadline:
         for event in follower.poll():
             if isinstance(event, Control) and event.command_id == command_id:
-                print(json.dumps({"command": command.to_dict(), "id": command_id, "step": event.step, "applied": True,
+                print(json.dumps({"command": command.spec.to_json(), "id": command_id, "step": event.step, "applied": True,
                                   "old": event.old, "new": event.new}), flush=True)
                 return EXIT_OK
             if isinstance(event, WarningEvent) and event.command_id == command_id:

@@ -61,7 +61,7 @@ class ProgressPrinter:
         elif isinstance(event, Nonfinite):
             self.note(f"[red]{escape(event_line(event, detail=True) or '')}[/]", always=True)
             for suggestion in event.suggestions:
-                self.note(f"  fix {suggestion['key']}: {escape(suggestion['label'])}", always=True)
+                self.note(f"  fix {suggestion.key}: {escape(suggestion.label)}", always=True)
         elif isinstance(event, DiskFull):
             self.note(f"[red]{escape(event_line(event) or '')}[/]", always=True)
         elif isinstance(event, Resumed):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sst2_tui.core.config import parse_rate
+from sst2_tui.core.events import CommandSpec
 
 
 @dataclass(frozen=True)
@@ -30,17 +31,14 @@ class Command:
     text: str | None = None
     """The sentence of a `predict` command."""
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind}
-        if self.value is not None:
-            data["value"] = self.value
-        if self.text is not None:
-            data["text"] = self.text
-        return data
+    @property
+    def spec(self) -> CommandSpec:
+        return CommandSpec(self.kind, self.value, self.text)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Command:
-        return make_command(data["kind"], data.get("value"), data.get("text"))
+    def from_spec(cls, spec: CommandSpec) -> Command:
+        """A command as an event wrote it, checked again (`make_command`)."""
+        return make_command(spec.kind, spec.value, spec.text)
 
     def with_origin(self, source: str, command_id: str | None) -> Command:
         return Command(self.kind, self.value, source, command_id, self.text)

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError, record_from_json, to_json_value
 from sst2_tui.core.summary import Summary
@@ -30,6 +31,33 @@ class Event:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class CommandSpec:
+    """What a control command asks, without who sent it: `set_lr`/`set_eps` with a value, `pause`,
+    `resume`, `stop`, `predict` with a sentence (`core/controls.Command` adds its origin)."""
+
+    kind: str
+    value: float | None = None
+    text: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The fields it has, as a control file line and `ctl`'s answer write them."""
+        return {name: value for name, value in (("kind", self.kind), ("value", self.value), ("text", self.text))
+                if value is not None}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One numbered fix a `nonfinite` event offers: its commands, applied in order, and for a fix a
+    running run cannot take (another precision), the settings of a rerun."""
+
+    key: str
+    label: str
+    commands: list[CommandSpec]
+    rerun: dict[str, str] | None = None
+    """Flag name -> value of the rerun to queue (`{"precision": "auto"}`); None: the commands do it."""
+
+
 @dataclass
 class RunStarted(Event):
     type: ClassVar[str] = "run_started"
@@ -38,7 +66,7 @@ class RunStarted(Event):
     config: dict[str, Any]
     effective: dict[str, Any]
     """Settings that actually apply, including hidden library defaults (e.g. Trainer's max_grad_norm)."""
-    device: dict[str, Any]
+    device: DeviceInfo
     precision: str
     trainable_params: int
     total_params: int
@@ -96,8 +124,7 @@ class Nonfinite(Event):
     what: str
     """What was not finite: `loss`, `gradients` or `parameters`."""
     diagnosis: str
-    suggestions: list[dict[str, Any]]
-    """Each: {"key": "1", "label": ..., "commands": [control dicts]} applied in order."""
+    suggestions: list[Suggestion]
     action: str
     """What the run did: `paused`, `skipped`, `stopped`."""
     restored_step: int | None = None
@@ -108,7 +135,7 @@ class Nonfinite(Event):
 class Control(Event):
     type: ClassVar[str] = "control"
     step: int
-    command: dict[str, Any]
+    command: CommandSpec
     old: Any = None
     new: Any = None
     source: str = "user"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import Eval, RunFinished, RunStarted, Step
 from sst2_tui.core.storage.files import EventLog
 from sst2_tui.core.storage.sessions import Session
@@ -30,7 +31,7 @@ def recorded_sweep(sessions_dir, name: str = "sweep") -> Session:
         folder.config_path.write_text(json.dumps(config.to_dict()))
         log = EventLog(folder.events_path)
         log.append(RunStarted(run_id=folder.run_id, method=config.method, config=config.to_dict(), effective={"x": 1},
-                              device={"kind": "cpu", "name": "CPU"}, precision="fp32", trainable_params=1, total_params=1,
+                              device=DeviceInfo("cpu", "CPU"), precision="fp32", trainable_params=1, total_params=1,
                               versions={}, train_examples=100, eval_examples=SENTENCES, total_steps=40, steps_per_epoch=10,
                               time=0.0))
         accuracies = [a + SEED_OFFSET[sweep["seed"]] for a in CURVES[config.method]]

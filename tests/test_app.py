@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.tui.app import SST2App
 from sst2_tui.tui.screens.error_modal import ErrorModal
 from sst2_tui.tui.screens.leave import LeaveScreen
@@ -17,7 +18,7 @@ from sst2_tui.tui.widgets.pause_banner import PauseBanner
 from tests.fake_engine import FakeEngine
 from tests.thread_launcher import ThreadLauncher
 
-FIXED_DEVICE = ({"kind": "cpu", "name": "Test CPU", "threads": 2}, "fp32", {"sst2-tui": "test", "torch": "test"})
+FIXED_DEVICE = (DeviceInfo("cpu", "Test CPU", threads=2), "fp32", {"sst2-tui": "test", "torch": "test"})
 CONFIG = RunConfig(model="demo", data="demo")
 
 

@@ -27,7 +27,7 @@ async def test_real_demo_run_records_pause_and_lr_change(tmp_path):
     run = Session.open(tmp_path / "sessions" / "e2e").runs()[0]
     assert run.status == "stopped"
     assert any(isinstance(e, Paused) for e in run.events)
-    lr_changes = [e for e in run.events if isinstance(e, Control) and e.command.get("kind") == "set_lr"]
+    lr_changes = [e for e in run.events if isinstance(e, Control) and e.command.kind == "set_lr"]
     assert lr_changes and lr_changes[0].new == 2e-5
     assert (run.folder.path / "summary.json").exists()
 

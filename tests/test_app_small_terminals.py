@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from sst2_tui.core.events import Control, WarningEvent
+from sst2_tui.core.events import CommandSpec, Control, WarningEvent
 from sst2_tui.tui.run_view import RunView
 from sst2_tui.tui.screens.leave import LeaveScreen
 from sst2_tui.tui.screens.queue import QueueScreen
@@ -53,8 +53,8 @@ async def test_at_60x20_the_numbers_and_the_way_out_stay_on_screen(tmp_path):
 
 def test_the_log_says_when_a_value_did_not_change_and_a_resume_is_not_a_warning():
     view = RunView(run_id="01-full", method="full")
-    view.apply(Control(step=5, command={"kind": "set_lr", "value": 1e-3}, old=1e-3, new=1e-3, source="app"))
-    view.apply(Control(step=6, command={"kind": "set_eps", "value": 1e-4}, old=1e-8, new=1e-4, source="cli"))
+    view.apply(Control(step=5, command=CommandSpec("set_lr", 1e-3), old=1e-3, new=1e-3, source="app"))
+    view.apply(Control(step=6, command=CommandSpec("set_eps", 1e-4), old=1e-8, new=1e-4, source="cli"))
     view.apply(WarningEvent(code="resumed", message="resumed from step-0000010 at step 10"))
     assert view.log == ["step 5: lr stays 1e-3", "step 6: eps 1e-8 -> 1e-4", "resumed from step-0000010 at step 10"]
 

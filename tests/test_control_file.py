@@ -109,7 +109,7 @@ def test_hostile_control_lines_are_warnings_and_the_run_goes_on(live):
 
     deadline = time.monotonic() + 30
     # The events of one step boundary are written one by one: wait for all of them, not the first.
-    while not (any(isinstance(e, Control) and e.command.get("kind") == "set_eps"
+    while not (any(isinstance(e, Control) and e.command.kind == "set_eps"
                    for e in read_events(live.folder.events_path).events) and len(ignored()) >= 7):
         assert time.monotonic() < deadline, ignored()
         time.sleep(0.05)

@@ -82,7 +82,7 @@ def test_event_log_disk_full_pauses_then_continues_with_nothing_lost(tmp_path, m
     assert steps == list(range(1, outcome.summary.steps + 1)), "every step logged once, in order"
     kinds = [(e.type, getattr(e, "reason", None) or getattr(e, "source", None)) for e in log.events]
     assert ("disk_full", None) in kinds and ("paused", "disk_full") in kinds, [k for k in kinds if k[0] != "step"]
-    resume = next(e for e in log.events if isinstance(e, Control) and e.command["kind"] == "resume")
+    resume = next(e for e in log.events if isinstance(e, Control) and e.command.kind == "resume")
     assert resume.source == "disk_full"
     assert isinstance(log.events[-1], RunFinished)
 

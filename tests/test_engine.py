@@ -8,7 +8,19 @@ import pytest
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
-from sst2_tui.core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunFinished, RunStarted, Step, WarningEvent
+from sst2_tui.core.events import (
+    Checkpoint,
+    CommandSpec,
+    Control,
+    Eval,
+    Nonfinite,
+    Paused,
+    Resumed,
+    RunFinished,
+    RunStarted,
+    Step,
+    WarningEvent,
+)
 from tests.helpers import DEMO, drain, inject_nan_at, start
 
 
@@ -123,9 +135,9 @@ def test_injected_nan_pauses_with_a_diagnosis_and_fixes(tmp_path, monkeypatch):
     assert report.step == 3 and report.action == "paused"
     assert "learning rate" in report.diagnosis
     fix = report.suggestions[0]
-    assert fix["commands"][-1] == {"kind": "resume"}
-    for command in fix["commands"]:
-        controls.send(Command.from_dict(command))
+    assert fix.commands[-1] == CommandSpec("resume")
+    for command in fix.commands:
+        controls.send(Command.from_spec(command))
     rest = drain(generator)
     assert isinstance(rest[-1], RunFinished) and rest[-1].summary.status == "finished"
     assert all(math.isfinite(e.loss) for e in rest if isinstance(e, Step))
@@ -144,9 +156,9 @@ def test_fp16_pure_tiny_eps_warns_before_training_and_diagnoses_the_nan(tmp_path
     assert "eps=1e-8 rounds to 0 in float16" in report.diagnosis
     assert report.restored_step is not None, "weights are restored to the last finite copy"
     fix = report.suggestions[0]
-    assert fix["commands"][0] == {"kind": "set_eps", "value": 1e-4}
-    for command in fix["commands"]:
-        controls.send(Command.from_dict(command))
+    assert fix.commands[0] == CommandSpec("set_eps", 1e-4)
+    for command in fix.commands:
+        controls.send(Command.from_spec(command))
     rest = drain(generator)
     assert rest[-1].summary.status == "finished"
     assert math.isfinite(rest[-1].summary.final_val_accuracy)

@@ -2,17 +2,30 @@ import json
 import math
 
 from sst2_tui.core.controls import PAUSE, ControlChannel, lr_command, make_command
-from sst2_tui.core.events import EVENT_TYPES, DiskFull, Eval, Event, Nonfinite, RunStarted, Step, Unknown, event_from_json
+from sst2_tui.core.device_info import DeviceInfo
+from sst2_tui.core.events import (
+    EVENT_TYPES,
+    CommandSpec,
+    DiskFull,
+    Eval,
+    Event,
+    Nonfinite,
+    RunStarted,
+    Step,
+    Suggestion,
+    Unknown,
+    event_from_json,
+)
 
 
 def sample_events():
     return [
         RunStarted(run_id="01-full", method="full", config={"lr": 1e-5}, effective={"max_grad_norm": None},
-                   device={"kind": "cpu"}, precision="fp32", trainable_params=10, total_params=10,
+                   device=DeviceInfo("cpu", "CPU"), precision="fp32", trainable_params=10, total_params=10,
                    versions={"torch": "x"}, train_examples=5, eval_examples=2, total_steps=3, steps_per_epoch=3),
         Step(step=1, epoch=0.33, loss=0.7, lr=1e-5, eps=1e-8, samples_per_second=10.0, tokens_per_second=100.0, memory_mb=None),
         Eval(step=3, epoch=1.0, accuracy=0.5, loss=0.69, n=2, best_accuracy=0.5, seconds=0.1),
-        Nonfinite(step=2, what="loss", diagnosis="d", suggestions=[{"key": "1", "label": "l", "commands": []}], action="paused"),
+        Nonfinite(step=2, what="loss", diagnosis="d", suggestions=[Suggestion("1", "l", [CommandSpec("stop")])], action="paused"),
         DiskFull(step=4, path="/s/runs/01-full/events.jsonl", what="events", needed_mb=1.0, message="disk full writing ..."),
     ]
 

@@ -31,7 +31,7 @@ def test_a_burst_of_100_lr_changes_and_pauses_keeps_order_and_the_last_value(tmp
         controls.send(PAUSE)
         controls.send(RESUME)
     events = drain(generator)
-    changes = [e.new for e in events if isinstance(e, Control) and e.command["kind"] == "set_lr"]
+    changes = [e.new for e in events if isinstance(e, Control) and e.command.kind == "set_lr"]
     assert changes == values, "every change applied, in the order sent"
     assert isinstance(events[-1], RunFinished)
     assert [e for e in events if isinstance(e, Step)][-1].lr == values[-1]

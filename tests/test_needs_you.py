@@ -13,6 +13,7 @@ import time
 import pytest
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import DiskFull, Nonfinite, RunFinished, RunStarted
 from sst2_tui.core.run.runner import execute
 from sst2_tui.core.storage.sessions import Session
@@ -41,7 +42,7 @@ def lines_of(path, count: int, timeout: float = 20) -> list[dict]:
 
 def scripted(config, controls, run_dir, resume_from=None):
     """A run that pauses at a NaN, then for a full disk, then finishes."""
-    yield [RunStarted(run_id=run_dir.name, method="full", config=config.to_dict(), effective={}, device={"kind": "cpu"},
+    yield [RunStarted(run_id=run_dir.name, method="full", config=config.to_dict(), effective={}, device=DeviceInfo("cpu", "CPU"),
                       precision="fp32", trainable_params=1, total_params=1, versions={}, train_examples=1, eval_examples=1,
                       total_steps=3, steps_per_epoch=3)]
     yield [Nonfinite(step=1, what="loss", diagnosis="d", suggestions=[], action="paused")]

@@ -121,4 +121,4 @@ def test_the_world_is_shown_wherever_the_device_is():
     assert gpu.describe() == "8 x NVIDIA H100 (nccl, cuda, sm 9.0, 80 GiB)"
     assert DeviceInfo(kind="cpu", name="x", threads=2).describe() == "CPU (2 threads)"
     # one wording wherever a device is shown: the app's panel says what the summary and the CLI say
-    assert describe_device(cpu.to_dict()) == cpu.describe() and describe_device(gpu.to_dict()) == gpu.describe()
+    assert describe_device(cpu) == cpu.describe() and describe_device(gpu) == gpu.describe()

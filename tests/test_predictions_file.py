@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.data.loading import load_splits
 from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions, sentence_ids
-from sst2_tui.core.report.content import session_data
+from sst2_tui.core.report.content import session_report
 from sst2_tui.core.report.sweep_verdict import sweep_verdict
 from sst2_tui.core.storage.sessions import Session
 from tests.sweep_session import recorded_sweep
@@ -53,8 +53,8 @@ def test_text_typed_fields_are_named_by_file_and_line_and_the_report_and_verdict
     verdict = sweep_verdict(session)
     assert verdict.problem.startswith(f"{broken.run_id}'s predictions cannot be used") and not verdict.pairs
     (broken.path / "predictions.jsonl").write_text(json.dumps({**row, "p_positive": "0.54"}) + "\n")
-    data = session_data(Session.open(session.path))
-    assert any("its p_positive is \"0.54\"" in problem for problem in data["skipped_files"])
+    data = session_report(Session.open(session.path))
+    assert any("its p_positive is \"0.54\"" in problem for problem in data.skipped_files)
 
 
 def test_the_verdict_pairs_by_sentence_id_not_line_position(tmp_path):

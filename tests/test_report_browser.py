@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import Eval, RunFinished, RunStarted, Step
 from sst2_tui.core.report.charts import PALETTE
 from sst2_tui.core.report.files import write_report
@@ -29,7 +30,7 @@ def record(session: Session, method: str, accuracies: list[float], model: str = 
     config = RunConfig(method=method, model=model, data="demo").resolved()
     folder = session.new_run(config)
     log = EventLog(folder.events_path)
-    log.append(RunStarted(run_id=folder.run_id, method=method, config=config.to_dict(), effective={}, device={"kind": "cpu"},
+    log.append(RunStarted(run_id=folder.run_id, method=method, config=config.to_dict(), effective={}, device=DeviceInfo("cpu", "CPU"),
                           precision="fp32", trainable_params=1, total_params=1, versions={}, train_examples=10,
                           eval_examples=300, total_steps=100, steps_per_epoch=50, time=0.0))
     training = method != "evaluate"

@@ -9,7 +9,20 @@ import math
 from html.parser import HTMLParser
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.events import Checkpoint, Control, Eval, Nonfinite, Paused, Resumed, RunFailed, RunFinished, RunStarted, Step
+from sst2_tui.core.device_info import DeviceInfo
+from sst2_tui.core.events import (
+    Checkpoint,
+    CommandSpec,
+    Control,
+    Eval,
+    Nonfinite,
+    Paused,
+    Resumed,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Step,
+)
 from sst2_tui.core.report.content import CSV_COLUMNS, mean_std, standard_error
 from sst2_tui.core.report.files import write_report
 from sst2_tui.core.storage.files import EventLog
@@ -25,13 +38,13 @@ def record_run(session: Session, method: str, seed: int, accuracy: float | None,
     folder = session.new_run(config)
     log = EventLog(folder.events_path)
     log.append(RunStarted(run_id=folder.run_id, method=method, config=config.to_dict(),
-                          effective={"max_grad_norm": 1.0 if method == "trainer" else None}, device={"kind": "cpu", "name": "CPU"},
+                          effective={"max_grad_norm": 1.0 if method == "trainer" else None}, device=DeviceInfo("cpu", "CPU"),
                           precision="fp32", trainable_params=100, total_params=100, versions={"torch": "x"},
                           train_examples=10, eval_examples=3, total_steps=4, steps_per_epoch=4, time=0.0))
     for step in (1, 2, 3):
         log.append(Step(step=step, epoch=step / 4, loss=1.0 / step, lr=1e-3, eps=1e-8, samples_per_second=1.0,
                         tokens_per_second=1.0, memory_mb=None, time=0.0))
-    log.append(Control(step=2, command={"kind": "set_lr", "value": 2e-5}, old=1e-3, new=2e-5, time=0.0))
+    log.append(Control(step=2, command=CommandSpec("set_lr", 2e-5), old=1e-3, new=2e-5, time=0.0))
     log.append(Paused(step=2, time=0.0))
     log.append(Resumed(step=2, time=0.0))
     log.append(Nonfinite(step=3, what="loss", diagnosis="eps rounds to 0", suggestions=[], action="skipped", time=0.0))
@@ -123,7 +136,7 @@ def test_all_formats_and_escaping(tmp_path):
 def test_repeated_configurations_hold_finished_runs_and_say_over_what(tmp_path):
     """#34 app item 11: no empty group from failed runs; two runs of one seed are not "over seeds";
     the data is among the settings that differ."""
-    from sst2_tui.core.report.content import session_data
+    from sst2_tui.core.report.content import session_report
 
     session = Session.create(tmp_path, "s")
     record_run(session, "full", 0, 0.9)
@@ -131,9 +144,9 @@ def test_repeated_configurations_hold_finished_runs_and_say_over_what(tmp_path):
     record_run(session, "lora", 0, None, status="failed")
     record_run(session, "lora", 1, None, status="failed")  # a group none of whose runs finished
     record_run(session, "trainer", 0, 0.7, data="other.tsv")
-    data = session_data(Session.open(session.path))
-    assert [(g["method"], g["n"], g["over"]) for g in data["groups"]] == [("full", 2, "repeats of one seed")]
-    assert "data" in data["differing_settings"]
+    data = session_report(Session.open(session.path))
+    assert [(g.method, g.n, g.over) for g in data.groups] == [("full", 2, "repeats of one seed")]
+    assert "data" in data.differing_settings
     written, _ = write_report(session.path, ("md",))
     markdown = written[0].read_text()
     assert "repeats of one seed" in markdown and "over seeds" not in markdown.split("## Settings")[0]

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import Prediction
 from sst2_tui.core.run.launch import Following
@@ -55,7 +56,7 @@ from sst2_tui.tui.screens.sweep import FollowPoint, SweepScreen
 from sst2_tui.tui.sentence_asking import answer_open_dialog, dialog_for
 from sst2_tui.tui.session_watcher import SessionWatcher, config_or_default
 from sst2_tui.tui.signals import handle_signals, survive_hangup
-from sst2_tui.tui.widgets.device_panel import device_to_show, welcome_lines
+from sst2_tui.tui.widgets.device_panel import ShownDevice, device_to_show, welcome_lines
 
 # Repaints cost the training thread time (the GIL, and on small machines a core): numbers repaint
 # at most twice a second, charts every 2 seconds. Pauses, NaN reports and the end repaint at once.
@@ -92,7 +93,7 @@ class SST2App(App):
     ]
 
     def __init__(self, sessions_dir: Path, launcher: Launcher | None = None, queue: list[Queued] | None = None,
-                 device_probe: Callable[[], tuple[dict, str, dict[str, str]]] | None = None,
+                 device_probe: Callable[[], tuple[DeviceInfo, str, dict[str, str]]] | None = None,
                  session_name: str | None = None, notify: str | None = None, watch: Path | None = None) -> None:
         super().__init__()
         self.exit_asked = False
@@ -126,7 +127,7 @@ class SST2App(App):
         self.device_probe = device_probe or probe_device
         self.views: list[RunView] = []
         self.current: RunView | None = None
-        self.device: dict = {}
+        self.device: DeviceInfo | None = None
         self._showing_world = False
         self.versions: dict[str, str] = {}
         self.quitting = False
@@ -196,7 +197,7 @@ class SST2App(App):
 
     @work(thread=True, exit_on_error=False, group="runs")
     def _run_queue(self) -> None:
-        if not self.device:
+        if self.device is None:
             # On the worker thread, before any run: torch takes seconds to import, so the first screen
             # appears at once; and one thread does all heavy imports (transformers' lazy imports are
             # not safe to race from two threads).
@@ -376,7 +377,7 @@ class SST2App(App):
         dashboard = self._dashboard()
         if dashboard is not None and not self._showing_world:  # a data-parallel run's world stays shown while it runs
             with contextlib.suppress(NoMatches):  # the app is closing: the dashboard's widgets are already gone
-                dashboard.show_device(self.device, self.precision_note)
+                dashboard.show_device(ShownDevice(self.device, None, self.precision_note))
 
     def _refresh(self, charts: bool = True) -> None:
         dashboard = self._dashboard()
@@ -407,7 +408,7 @@ class SST2App(App):
     def _show_device(self, dashboard) -> None:
         shown, self._showing_world = device_to_show(self.current, self.device, self.precision_note, self._showing_world)
         if shown is not None:
-            dashboard.show_device(*shown)
+            dashboard.show_device(shown)
 
     # -- keys ----------------------------------------------------------------------------------------
     def action_new_run(self) -> None:

@@ -6,6 +6,7 @@ from textual.message import Message
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import Command
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import Event
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.runner import RunOutcome
@@ -52,7 +53,7 @@ class QueueIdle(Message):
 
 
 class DeviceDetected(Message):
-    def __init__(self, device: dict, precision: str, versions: dict[str, str]) -> None:
+    def __init__(self, device: DeviceInfo, precision: str, versions: dict[str, str]) -> None:
         super().__init__()
         self.device = device
         self.precision = precision

@@ -3,13 +3,15 @@ plan, library versions, and whether the Hugging Face Hub can be reached."""
 
 from __future__ import annotations
 
+from sst2_tui.core.device_info import DeviceInfo
 
-def probe_device() -> tuple[dict, str, dict[str, str]]:
+
+def probe_device() -> tuple[DeviceInfo, str, dict[str, str]]:
     from sst2_tui.core.methods.prepare import library_versions
     from sst2_tui.core.model.device import detect, plan_precision
 
     device = detect("auto")
-    return device.to_dict(), plan_precision("auto", device).describe(), library_versions()
+    return device, plan_precision("auto", device).describe(), library_versions()
 
 
 def describe_hub() -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import (
     Control,
     DiskFull,
@@ -40,7 +41,7 @@ class RunView:
     method: str
     config: dict[str, Any] = field(default_factory=dict)
     status: str = "starting"
-    device: dict[str, Any] = field(default_factory=dict)
+    device: DeviceInfo | None = None
     precision: str = ""
     effective: dict[str, Any] = field(default_factory=dict)
     trainable_params: int | None = None
@@ -133,8 +134,8 @@ class RunView:
         elif isinstance(event, Eval):
             self.accuracy, self.best_accuracy = event.accuracy, event.best_accuracy
             self.accuracies.append((event.step, event.accuracy))
-        elif isinstance(event, Control) and event.command.get("kind") in ("set_lr", "set_eps"):
-            setattr(self, "lr" if event.command["kind"] == "set_lr" else "eps", event.new)
+        elif isinstance(event, Control) and event.command.kind in ("set_lr", "set_eps"):
+            setattr(self, "lr" if event.command.kind == "set_lr" else "eps", event.new)
         elif isinstance(event, Paused):
             self.status = Status.PAUSED
         elif isinstance(event, Resumed):

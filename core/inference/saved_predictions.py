@@ -140,9 +140,19 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def most_confident_mistakes(predictions: Predictions, top: int = 10) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class Mistake:
+    """A validation sentence the run got wrong, and how sure it was (the predicted label's probability)."""
+
+    text: str
+    label: int
+    p_positive: float
+    predicted: int
+    confidence: float
+
+
+def most_confident_mistakes(predictions: Predictions, top: int = 10) -> list[Mistake]:
     """Wrong predictions, most confident first (confidence = probability of the predicted label)."""
     wrong = [(row, row.p_positive if row.predicted == 1 else 1 - row.p_positive) for row in predictions.rows if not row.correct]
     wrong.sort(key=lambda found: -found[1])
-    return [{"text": row.text, "label": row.label, "p_positive": row.p_positive, "predicted": row.predicted,
-             "confidence": round(confidence, 4)} for row, confidence in wrong[:top]]
+    return [Mistake(row.text, row.label, row.p_positive, row.predicted, round(confidence, 4)) for row, confidence in wrong[:top]]

@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
 from sst2_tui.core.config import FP16_PURE_EPS, format_rate
+from sst2_tui.core.events import CommandSpec, Suggestion
 
 FLOAT16_TINY = float(torch.finfo(torch.float16).smallest_normal)
 
@@ -44,14 +44,14 @@ def preflight_eps_warning(precision: str, eps: float | None, optimizer_impl: str
     return None
 
 
-def _command(kind: str, value: float | None = None) -> dict[str, Any]:
-    return {"kind": kind} if value is None else {"kind": kind, "value": value}
+def _command(kind: str, value: float | None = None) -> CommandSpec:
+    return CommandSpec(kind, value)
 
 
 def diagnose(*, what: str, precision: str, eps: float | None, lr: float, optimizer_impl: str,
-             optimizer: str) -> tuple[str, list[dict[str, Any]]]:
+             optimizer: str) -> tuple[str, list[Suggestion]]:
     """A sentence naming the most likely cause, and numbered fixes that are control commands."""
-    suggestions: list[dict[str, Any]] = []
+    suggestions: list[Suggestion] = []
     if precision == "fp16-pure" and optimizer == "adamw" and eps is not None and eps < FP16_PURE_EPS:
         if rounds_to_zero_in_fp16(eps) and optimizer_impl != "fused":
             diagnosis = (f"Pure fp16: eps={format_rate(eps)} rounds to 0 in float16 and sqrt(v) underflows to 0 for small "
@@ -59,14 +59,14 @@ def diagnose(*, what: str, precision: str, eps: float | None, lr: float, optimiz
         else:
             diagnosis = (f"Pure fp16: v is stored in float16 and underflows for small gradients; with eps={format_rate(eps)} "
                          "the update m/(sqrt(v)+eps) overflows float16.")
-        suggestions.append({"key": "1", "label": f"set eps {format_rate(FP16_PURE_EPS)} and resume",
-                            "commands": [_command("set_eps", FP16_PURE_EPS), _command("resume")]})
-        suggestions.append({"key": "2", "label": "halve the learning rate and resume",
-                            "commands": [_command("set_lr", lr / 2), _command("resume")]})
+        suggestions.append(Suggestion("1", f"set eps {format_rate(FP16_PURE_EPS)} and resume",
+                            [_command("set_eps", FP16_PURE_EPS), _command("resume")]))
+        suggestions.append(Suggestion("2", "halve the learning rate and resume",
+                            [_command("set_lr", lr / 2), _command("resume")]))
         # A stop alone cannot change the precision of a run: the app queues the rerun ("rerun" holds
         # what changes); from a shell it is `sst2-tui run ... --precision auto`.
-        suggestions.append({"key": "3", "label": "stop; rerun with --precision auto (float32 weights, autocast)",
-                            "commands": [_command("stop")], "rerun": {"precision": "auto"}})
+        suggestions.append(Suggestion("3", "stop; rerun with --precision auto (float32 weights, autocast)",
+                            [_command("stop")], {"precision": "auto"}))
         return diagnosis, suggestions
     if precision in ("fp16", "fp16-pure"):
         diagnosis = (f"Non-finite {what} in float16: activations or gradients overflowed float16's range "
@@ -74,11 +74,11 @@ def diagnose(*, what: str, precision: str, eps: float | None, lr: float, optimiz
     else:
         diagnosis = (f"Non-finite {what} with {precision} precision: the learning rate ({format_rate(lr)}) is most likely too high "
                      "for this model, or the data produced an extreme value.")
-    suggestions.append({"key": "1", "label": "halve the learning rate and resume",
-                        "commands": [_command("set_lr", lr / 2), _command("resume")]})
-    suggestions.append({"key": "2", "label": "divide the learning rate by 10 and resume",
-                        "commands": [_command("set_lr", lr / 10), _command("resume")]})
-    suggestions.append({"key": "3", "label": "stop the run", "commands": [_command("stop")]})
+    suggestions.append(Suggestion("1", "halve the learning rate and resume",
+                        [_command("set_lr", lr / 2), _command("resume")]))
+    suggestions.append(Suggestion("2", "divide the learning rate by 10 and resume",
+                        [_command("set_lr", lr / 10), _command("resume")]))
+    suggestions.append(Suggestion("3", "stop the run", [_command("stop")]))
     return diagnosis, suggestions
 
 

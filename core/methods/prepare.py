@@ -77,7 +77,7 @@ class Prepared:
         trainable, total = parameter_counts(self.model)
         return RunStarted(
             run_id=self.run_id, method=self.config.method, config=self.config.to_dict(), effective=self.effective,
-            device=self.device.to_dict(), precision=self.plan.name, trainable_params=trainable, total_params=total,
+            device=self.device, precision=self.plan.name, trainable_params=trainable, total_params=total,
             versions=library_versions(), train_examples=len(self.train), eval_examples=len(self.validation),
             total_steps=self.total_steps, steps_per_epoch=self.steps_per_epoch,
         )

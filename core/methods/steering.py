@@ -26,7 +26,7 @@ class Steering:
         state, step = self.state, self.state.step
 
         def echo(**values) -> Control:
-            return Control(step=step, command=command.to_dict(), source=source, command_id=command.id, **values)
+            return Control(step=step, command=command.spec, source=source, command_id=command.id, **values)
 
         if command.kind == "predict":
             if self.answer is None or command.text is None:

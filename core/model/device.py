@@ -4,38 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.errors import UserError
-from sst2_tui.core.words import device_line
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    kind: str
-    """`cuda`, `mps` or `cpu`."""
-    name: str
-    capability: str | None = None
-    memory_total_mb: float | None = None
-    count: int = 1
-    threads: int | None = None
-    bf16: bool = False
-    """Whether bf16 autocast is supported (Ampere and later on CUDA; always on CPU)."""
-    native_bf16: bool = False
-    """CPU only: bf16 matrix instructions (AVX512-BF16 or AMX), where bf16 autocast is faster than fp32."""
-    world_size: int = 1
-    """Processes of a data-parallel run, each on a device like this one."""
-    backend: str = ""
-    """The data-parallel backend (`nccl`, `gloo`); empty for one process."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def describe(self) -> str:
-        return device_line(self.to_dict())
 
 
 def _cpu_name() -> str:

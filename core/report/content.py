@@ -1,4 +1,5 @@
-"""Everything a session report says, as plain data: the one source for md, html, json and csv.
+"""Everything a session report says, as typed records: the one source for md, html, json and csv
+(`SessionReport.to_json` is the JSON edge: session.json).
 
 Repeated configurations (the same settings with different seeds) are grouped, with mean and
 standard deviation of best and final validation accuracy. Noise: one run's accuracy on n
@@ -10,13 +11,17 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from dataclasses import dataclass
 from typing import Any
 
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunFailed, RunStarted, Step
-from sst2_tui.core.inference.saved_predictions import most_confident_mistakes, read_predictions
+from sst2_tui.core.inference.saved_predictions import Mistake, most_confident_mistakes, read_predictions
+from sst2_tui.core.records import to_json_value
 from sst2_tui.core.report.compare import differing_settings, result_row, settings_of
+from sst2_tui.core.report.sweep_verdict import SweepVerdict
 from sst2_tui.core.storage.sessions import RunRecord, Session
-from sst2_tui.core.summary import Status
+from sst2_tui.core.summary import Status, Summary
 from sst2_tui.core.words import event_line
 
 SCHEMA_VERSION = 1
@@ -40,7 +45,7 @@ def mean_std(values: list[float]) -> tuple[float | None, float | None]:
     return mean, (statistics.stdev(values) if len(values) > 1 else None)  # one run has no spread: None, not 0
 
 
-def group_key(config: dict[str, Any]) -> str:
+def group_key(config: dict[str, Any]) -> str:  # a run's config.json as saved: an open mapping
     return json.dumps({k: v for k, v in sorted(config.items()) if k not in GROUP_IGNORES}, sort_keys=True, default=str)
 
 
@@ -48,86 +53,164 @@ TIMELINE = {Control: Control.type, Paused: Paused.type, Resumed: Resumed.type, N
             Checkpoint: "checkpoint"}
 
 
-def _timeline(record: RunRecord) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class TimelineItem:
+    """What happened during a run, at which step: a control command, a pause, a nonfinite, a checkpoint."""
+
+    step: int | None
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a run that did not finish ended, and what to do."""
+
+    error: str
+    hint: str
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    status: Status
+    config: dict[str, Any]
+    """The run's settings as it saved them (`run_started`, else config.json): an open mapping, since a
+    run of another version of sst2-tui may hold other fields."""
+    summary: Summary | None
+    effective: dict[str, Any]
+    """Settings that applied, library defaults included (`RunStarted.effective`): an open mapping."""
+    device: DeviceInfo | None
+    versions: dict[str, str]
+    evaluation_only: bool
+    loss_curve: list[list[float]]
+    """[step, loss] pairs."""
+    accuracy_curve: list[list[float]]
+    """[step, validation accuracy] pairs."""
+    validation_n: int | None
+    standard_error: float | None
+    timeline: list[TimelineItem]
+    misclassified: list[Mistake]
+    unusable_files: list[str]
+    bad_log_lines: int
+    failure: Failure | None
+    row: dict[str, str]
+    """The results table's row (`compare.COLUMNS` -> text)."""
+    group: str | None = None
+    """The repeated configuration it belongs to (`g1`), if any."""
+
+
+@dataclass(frozen=True)
+class GroupReport:
+    """Settings run more than once (all but the seed the same): mean and spread of the finished runs."""
+
+    id: str
+    runs: list[str]
+    n: int
+    method: str | None
+    model: str | None
+    seeds: list[int | None]
+    over: str
+    """`seeds`, or `repeats of one seed` (the spread is run-to-run noise then)."""
+    best_mean: float | None
+    best_std: float | None
+    final_mean: float | None
+    final_std: float | None
+
+
+@dataclass
+class SessionReport:
+    schema_version: int
+    session: str
+    created: object
+    host: object
+    device: DeviceInfo | None
+    versions: dict[str, str]
+    runs: list[RunReport]
+    groups: list[GroupReport]
+    sweep: SweepVerdict | None
+    differing_settings: list[str]
+    skipped_files: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """session.json's report fields (schema 1: a missing summary or device is `{}`)."""
+        data = to_json_value(self)
+        assert isinstance(data, dict)
+        data["device"] = data["device"] or {}
+        data["sweep"] = self.sweep.to_dict() if self.sweep is not None else None
+        for run in data["runs"]:
+            run["summary"], run["device"] = run["summary"] or {}, run["device"] or {}
+        return data
+
+
+def _timeline(record: RunRecord) -> list[TimelineItem]:
+    items: list[TimelineItem] = []
     for event in record.events:
         kind = TIMELINE.get(type(event))
         line = event_line(event, detail=True) if kind else None
-        if line is not None:
+        if kind is not None and line is not None:
             if isinstance(event, Control):
-                kind = {"set_lr": "set lr", "set_eps": "set eps"}.get(str(event.command.get("kind")), "stop")
-            items.append({"step": getattr(event, "step", None), "kind": kind, "detail": line.split(": ", 1)[1]})
+                kind = {"set_lr": "set lr", "set_eps": "set eps"}.get(event.command.kind, "stop")
+            items.append(TimelineItem(getattr(event, "step", None), kind, line.split(": ", 1)[1]))
     return items
 
 
-def _failure(record: RunRecord) -> dict[str, str] | None:
+def _failure(record: RunRecord) -> Failure | None:
     """Why a run that did not finish ended, in its own words (its `run_failed` event), or for a run
     whose process vanished, what that means and how to go on."""
     failed = next((e for e in reversed(record.events) if isinstance(e, RunFailed)), None)
     if failed is not None:
-        return {"error": failed.error, "hint": failed.hint}
+        return Failure(failed.error, failed.hint)
     if record.status == Status.DIED:
-        return {"error": "its process ended without finishing: killed, out of memory, or a reboot",
-                "hint": f"Resume it from its last checkpoint: sst2-tui run --resume {record.folder.path}"}
+        return Failure("its process ended without finishing: killed, out of memory, or a reboot",
+                       f"Resume it from its last checkpoint: sst2-tui run --resume {record.folder.path}")
     return None
 
 
-def run_data(record: RunRecord) -> dict[str, Any]:
-    started = record.started
-    config = started.config if isinstance(started, RunStarted) else record.config
-    summary = record.summary.to_json() if record.summary else {}
+def run_report(record: RunRecord) -> RunReport:
+    started = record.started if isinstance(record.started, RunStarted) else None
+    config = started.config if started else record.config
     evals = [e for e in record.events if isinstance(e, Eval)]
     n = evals[-1].n if evals else None
     predictions = read_predictions(record.folder.path)
-    return {
-        "run_id": record.run_id,
-        "status": record.status,
-        "config": config,
-        "summary": summary,
-        "effective": started.effective if isinstance(started, RunStarted) else {},
-        "device": started.device if isinstance(started, RunStarted) else {},
-        "versions": started.versions if isinstance(started, RunStarted) else {},
-        "evaluation_only": config.get("method") == "evaluate",
-        "loss_curve": [[e.step, e.loss] for e in record.events if isinstance(e, Step)],
-        "accuracy_curve": [[e.step, e.accuracy] for e in evals],
-        "validation_n": n,
-        "standard_error": standard_error(record.summary.final_val_accuracy if record.summary else None, n),
-        "timeline": _timeline(record),
-        "misclassified": most_confident_mistakes(predictions),
-        "unusable_files": [predictions.problem] if predictions.problem else [],
-        "bad_log_lines": record.bad_lines,
-        "failure": _failure(record),
-        "row": result_row(record.run_id, config, record.summary, record.summary.device or "" if record.summary else "", record.status,
-                          started.trainable_params if isinstance(started, RunStarted) else None,
-                          started.total_params if isinstance(started, RunStarted) else None),
-    }
+    summary = record.summary
+    return RunReport(
+        run_id=record.run_id, status=record.status, config=config, summary=summary,
+        effective=started.effective if started else {}, device=started.device if started else None,
+        versions=started.versions if started else {}, evaluation_only=config.get("method") == "evaluate",
+        loss_curve=[[e.step, e.loss] for e in record.events if isinstance(e, Step)],
+        accuracy_curve=[[e.step, e.accuracy] for e in evals], validation_n=n,
+        standard_error=standard_error(summary.final_val_accuracy if summary else None, n),
+        timeline=_timeline(record), misclassified=most_confident_mistakes(predictions),
+        unusable_files=[predictions.problem] if predictions.problem else [], bad_log_lines=record.bad_lines,
+        failure=_failure(record),
+        row=result_row(record.run_id, config, summary, summary.device or "" if summary else "", record.status,
+                       started.trainable_params if started else None, started.total_params if started else None))
 
 
-def groups_of(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def groups_of(runs: list[RunReport]) -> list[GroupReport]:
     """Configurations run more than once (the same settings but the seed), with mean and spread of
     their finished runs. A group none of whose runs finished is left out (nothing to average); one
     whose runs all share a seed says so: its spread is run-to-run noise, not seed variation."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
+    grouped: dict[str, list[RunReport]] = {}
     for run in runs:
-        grouped.setdefault(group_key(run["config"]), []).append(run)
-    result = []
+        grouped.setdefault(group_key(run.config), []).append(run)
+    result: list[GroupReport] = []
     for members in grouped.values():
-        finished = [r for r in members if r["summary"].get("best_val_accuracy") is not None]
+        finished = [(r, r.summary) for r in members if r.summary is not None and r.summary.best_val_accuracy is not None]
         if len(members) < 2 or not finished:
             continue
-        best_mean, best_std = mean_std([r["summary"]["best_val_accuracy"] for r in finished])
-        final_values = [r["summary"]["final_val_accuracy"] for r in finished if r["summary"].get("final_val_accuracy") is not None]
-        final_mean, final_std = mean_std(final_values)
-        first = members[0]["config"]
-        seeds = [r["config"].get("seed") for r in finished]
-        result.append({"runs": [r["run_id"] for r in members], "n": len(finished), "method": first.get("method"),
-                       "model": first.get("model"), "seeds": seeds,
-                       "over": "seeds" if len(set(seeds)) > 1 else "repeats of one seed",
-                       "best_mean": best_mean, "best_std": best_std, "final_mean": final_mean, "final_std": final_std})
+        best_mean, best_std = mean_std([s.best_val_accuracy for _, s in finished if s.best_val_accuracy is not None])
+        final_mean, final_std = mean_std([s.final_val_accuracy for _, s in finished if s.final_val_accuracy is not None])
+        first = members[0].config
+        seeds = [r.config.get("seed") for r, _ in finished]
+        result.append(GroupReport(f"g{len(result) + 1}", [r.run_id for r in members], len(finished), first.get("method"),
+                                  first.get("model"), seeds, "seeds" if len(set(seeds)) > 1 else "repeats of one seed",
+                                  best_mean, best_std, final_mean, final_std))
     return result
 
 
-def _sweep_verdict(session: Session) -> dict[str, Any] | None:
+def _sweep_verdict(session: Session) -> SweepVerdict | None:
     """A sweep's session (sweep.json, or runs labelled as points: `--print-commands` lines run by
     another scheduler): its verdict; any other session: None."""
     from sst2_tui.core.storage.sweep_file import SWEEP_FILE
@@ -137,30 +220,22 @@ def _sweep_verdict(session: Session) -> dict[str, Any] | None:
         return None
     from sst2_tui.core.report.sweep_verdict import sweep_verdict
 
-    return sweep_verdict(session).to_dict()
+    return sweep_verdict(session)
 
 
-def session_data(session: Session) -> dict[str, Any]:
+def session_report(session: Session) -> SessionReport:
     records = session.runs()
-    runs = [run_data(record) for record in records]
+    runs = [run_report(record) for record in records]
     groups = groups_of(runs)
-    for index, group in enumerate(groups, start=1):
+    for group in groups:
         for run in runs:
-            if run["run_id"] in group["runs"]:
-                run["group"] = f"g{index}"
-        group["id"] = f"g{index}"
-    first_started = next((r for r in runs if r["device"]), None)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "session": session.name,
-        "created": session.meta.get("created"),
-        "host": session.meta.get("host"),
-        "device": first_started["device"] if first_started else {},
-        "versions": first_started["versions"] if first_started else {},
-        "runs": runs,
-        "groups": groups,
-        "sweep": _sweep_verdict(session),
-        "differing_settings": differing_settings([settings_of(r["config"], r["effective"]) for r in runs]),
-        "skipped_files": session.problems + [problem for record in records for problem in record.problems]
-        + [problem for run in runs for problem in run["unusable_files"]],
-    }
+            if run.run_id in group.runs:
+                run.group = group.id
+    first_started = next((r for r in runs if r.device is not None), None)
+    return SessionReport(
+        schema_version=SCHEMA_VERSION, session=session.name, created=session.meta.get("created"),
+        host=session.meta.get("host"), device=first_started.device if first_started else None,
+        versions=first_started.versions if first_started else {}, runs=runs, groups=groups, sweep=_sweep_verdict(session),
+        differing_settings=differing_settings([settings_of(r.config, r.effective) for r in runs]),
+        skipped_files=session.problems + [problem for record in records for problem in record.problems]
+        + [problem for run in runs for problem in run.unusable_files])

@@ -8,32 +8,32 @@ import json
 from pathlib import Path
 
 from sst2_tui.core.errors import UserError
-from sst2_tui.core.report.content import CSV_COLUMNS, session_data
+from sst2_tui.core.report.content import CSV_COLUMNS, SessionReport, session_report
 from sst2_tui.core.report.html import render_html
 from sst2_tui.core.report.markdown import render_markdown
 from sst2_tui.core.storage.files import atomic_write_text
 from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.summary import Summary
 
 FORMATS = ("md", "html", "json", "csv")
 
 
-def render_csv(data: dict) -> str:
+def render_csv(data: SessionReport) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for run in data["runs"]:
-        config, summary = run["config"], run["summary"]
+    for run in data.runs:
+        config, summary = run.config, run.summary or Summary(run_id=run.run_id)
         writer.writerow({name: _cell(value) for name, value in {
-            "run_id": run["run_id"], "method": config.get("method"), "model": config.get("model"), "init": config.get("init"),
+            "run_id": run.run_id, "method": config.get("method"), "model": config.get("model"), "init": config.get("init"),
             "seed": config.get("seed"), "lr": config.get("lr"), "eps": config.get("eps"),
-            "final_lr": summary.get("final_lr"), "final_eps": summary.get("final_eps"),
-            "precision": summary.get("precision") or config.get("precision"), "epochs": config.get("epochs"),
-            "batch_size": config.get("batch_size"), "status": run["status"], "steps": summary.get("steps"),
-            "best_val_accuracy": summary.get("best_val_accuracy"), "final_val_accuracy": summary.get("final_val_accuracy"),
-            "seconds_per_epoch": summary.get("seconds_per_epoch"),
-            "train_samples_per_second": summary.get("train_samples_per_second"),
-            "trainable_params": summary.get("trainable_params"), "total_params": summary.get("total_params"),
-            "nonfinite_events": summary.get("nonfinite_events"), "group": run.get("group"),
+            "final_lr": summary.final_lr, "final_eps": summary.final_eps,
+            "precision": summary.precision or config.get("precision"), "epochs": config.get("epochs"),
+            "batch_size": config.get("batch_size"), "status": run.status.value, "steps": summary.steps,
+            "best_val_accuracy": summary.best_val_accuracy, "final_val_accuracy": summary.final_val_accuracy,
+            "seconds_per_epoch": summary.seconds_per_epoch, "train_samples_per_second": summary.train_samples_per_second,
+            "trainable_params": summary.trainable_params, "total_params": summary.total_params,
+            "nonfinite_events": summary.nonfinite_events, "group": run.group,
         }.items()})
     return buffer.getvalue()
 
@@ -55,12 +55,12 @@ def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS,
     if not ((session_dir / "session.json").is_file() or (session_dir / "runs").is_dir()):
         raise UserError(f"{session_dir}: not a session folder (no session.json or runs/); see `sst2-tui sessions`")
     session = Session.open(session_dir)
-    data = session_data(session)
+    data = session_report(session)
     target = out or session_dir
     target.mkdir(parents=True, exist_ok=True)
     renderers = {"md": ("report.md", render_markdown), "html": ("report.html", render_html),
                  # session.json keeps the session's own fields (name, created, host) and adds the report's data
-                 "json": ("session.json", lambda d: json.dumps({**session.meta, **d}, indent=2, default=str) + "\n"),
+                 "json": ("session.json", lambda d: json.dumps({**session.meta, **d.to_json()}, indent=2, default=str) + "\n"),
                  "csv": ("results.csv", render_csv)}
     written = []
     for name in formats:
@@ -68,4 +68,4 @@ def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS,
         path = target / filename
         atomic_write_text(path, render(data))  # a full disk leaves the previous report whole
         written.append(path)
-    return written, data["skipped_files"]
+    return written, data.skipped_files

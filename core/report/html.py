@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from sst2_tui.core.report.charts import svg_band_chart, svg_chart
+from sst2_tui.core.report.content import SessionReport
 from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
 
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
@@ -18,9 +19,9 @@ def _e(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
-def render_html(data: dict[str, Any]) -> str:
+def render_html(data: SessionReport) -> str:
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>Session {_e(data['session'])}</title><style>{STYLE}</style></head><body>"]
+             f"<title>Session {_e(data.session)}</title><style>{STYLE}</style></head><body>"]
     parts += [_render(block) for block in document(data)]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -6,12 +6,13 @@ escapes the values for its format (and, in HTML, the template too). Table cells 
 
 from __future__ import annotations
 
-from typing import Any
-
+from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table
 from sst2_tui.core.report.charts import finite
 from sst2_tui.core.report.compare import COLUMNS, session_notes, setting_text, settings_of
+from sst2_tui.core.report.content import GroupReport, RunReport, SessionReport
 from sst2_tui.core.report.sweep_layout import sweep_blocks
+from sst2_tui.core.summary import Summary
 from sst2_tui.core.words import mean_std_text
 
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
@@ -37,61 +38,56 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f}"
 
 
-def _world(device: dict[str, Any]) -> str:
+def _world(device: DeviceInfo) -> str:
     """", 2 processes (gloo)" for a data-parallel run's device; nothing for one process."""
-    world = device.get("world_size") or 1
-    return f", {world} processes ({device.get('backend') or '?'})" if world > 1 else ""
+    return f", {device.world_size} processes ({device.backend or '?'})" if device.world_size > 1 else ""
 
 
-def document(data: dict[str, Any]) -> list[Block]:
-    device = data.get("device") or {}
-    versions = ", ".join(f"{k} {v}" for k, v in (data.get("versions") or {}).items())
+def _best(run: RunReport) -> float | None:
+    return run.summary.best_val_accuracy if run.summary else None
+
+
+def document(data: SessionReport) -> list[Block]:
+    device = data.device
+    versions = ", ".join(f"{k} {v}" for k, v in data.versions.items())
     blocks: list[Block] = [
-        Heading(1, "Session {}", (data["session"],)),
-        Facts([("created", "{}; host: {}", (data.get("created") or "-", data.get("host") or "-")),
-               ("device", "{} ({}){}", (device.get("name", "-"), device.get("kind", "-"), _world(device))),
+        Heading(1, "Session {}", (data.session,)),
+        Facts([("created", "{}; host: {}", (data.created or "-", data.host or "-")),
+               ("device", "{} ({}){}", (device.name, device.kind, _world(device)) if device else ("-", "-", "")),
                ("versions", "{}", (versions or "-",))]),
         Heading(2, "Results (validation accuracy)"),
-        Table(list(COLUMNS), [[_cell(c, run["row"][c]) for c in COLUMNS] for run in data["runs"]]),
-        *_full_paths(data["runs"]),
-        *(Paragraph("{}", (note,)) for note in session_notes(
-            [(run["run_id"], run["config"], run["summary"].get("best_val_accuracy")) for run in data["runs"]])),
-        CompareCharts({r["run_id"]: bucket_means(r["loss_curve"]) for r in data["runs"] if r["loss_curve"]},
-                      {r["run_id"]: r["accuracy_curve"] for r in data["runs"] if r["accuracy_curve"]}),
-        *_sweep(data),
-        *_repeated(data["groups"]),
+        Table(list(COLUMNS), [[_cell(c, run.row[c]) for c in COLUMNS] for run in data.runs]),
+        *_full_paths(data.runs),
+        *(Paragraph("{}", (note,)) for note in session_notes([(run.run_id, run.config, _best(run)) for run in data.runs])),
+        CompareCharts({r.run_id: bucket_means(r.loss_curve) for r in data.runs if r.loss_curve},
+                      {r.run_id: r.accuracy_curve for r in data.runs if r.accuracy_curve}),
+        *(sweep_blocks(data.sweep, data.runs) if data.sweep else []),
+        *_repeated(data.groups),
         Heading(2, "Settings that differ between runs"),
     ]
-    if data["differing_settings"]:
-        blocks.append(Table(["setting", *(str(r["run_id"]) for r in data["runs"])],
-                            [[key, *(_setting(r, key) for r in data["runs"])] for key in data["differing_settings"]],
+    if data.differing_settings:
+        blocks.append(Table(["setting", *(r.run_id for r in data.runs)],
+                            [[key, *(_setting(r, key) for r in data.runs)] for key in data.differing_settings],
                             emphasized_from_column=1))
     else:
         blocks.append(Paragraph("No differences."))
     blocks += [Heading(2, "Noise"), Paragraph(NOISE_NOTE)]
-    if data.get("skipped_files"):
-        blocks += [Heading(2, "Skipped files"), Table(["why"], [[problem] for problem in data["skipped_files"]])]
-    for run in data["runs"]:
+    if data.skipped_files:
+        blocks += [Heading(2, "Skipped files"), Table(["why"], [[problem] for problem in data.skipped_files])]
+    for run in data.runs:
         blocks += run_blocks(run)
     return blocks
 
 
-def _repeated(groups: list[dict[str, Any]]) -> list[Block]:
+def _repeated(groups: list[GroupReport]) -> list[Block]:
     """The same settings run more than once: mean ± std over their finished runs, and over what."""
     if not groups:
         return []
     return [Heading(2, "Repeated configurations (mean ± std over their finished runs)"),
             Table(["group", "method", "model", "runs", "seeds", "spread over", "best acc %", "final acc %"],
-                  [[str(g["id"]), str(g["method"]), short_path(str(g["model"])), str(g["n"]), ",".join(str(s) for s in g["seeds"]),
-                    str(g["over"]), mean_std_text(g["best_mean"], g["best_std"], 2), mean_std_text(g["final_mean"], g["final_std"], 2)]
+                  [[g.id, str(g.method), short_path(str(g.model)), str(g.n), ",".join(str(s) for s in g.seeds),
+                    g.over, mean_std_text(g.best_mean, g.best_std, 2), mean_std_text(g.final_mean, g.final_std, 2)]
                    for g in groups])]
-
-
-def _sweep(data: dict[str, Any]) -> list[Block]:
-    """A sweep's verdict right after the results."""
-    if not data.get("sweep"):
-        return []
-    return sweep_blocks(data["sweep"], data["runs"])
 
 
 def bucket_means(points: list[list[float]], buckets: int = 40) -> list[list[float]]:
@@ -105,52 +101,52 @@ def bucket_means(points: list[list[float]], buckets: int = 40) -> list[list[floa
     return [[span[-1][0], sum(y for _, y in span) / len(span)] for span in spans if span]
 
 
-def _cell(column: str, value: Any) -> str:
-    return short_path(str(value)) if column == "model" else str(value)
+def _cell(column: str, value: str) -> str:
+    return short_path(value) if column == "model" else value
 
 
-def _full_paths(runs: list[dict[str, Any]]) -> list[Block]:
+def _full_paths(runs: list[RunReport]) -> list[Block]:
     """The footnote for shortened model paths: each in full, once."""
-    long = [(r["run_id"], str(r["row"]["model"])) for r in runs if short_path(str(r["row"]["model"])) != str(r["row"]["model"])]
+    long = [(r.run_id, r.row["model"]) for r in runs if short_path(r.row["model"]) != r.row["model"]]
     if not long:
         return []
     return [Facts([("model of " + run_id, "{}", (path,)) for run_id, path in long])]
 
 
-def run_blocks(run: dict[str, Any]) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Run {}: {} ({})", (run["run_id"], run["config"].get("method"), run["status"]))]
-    if run.get("failure"):
-        blocks.append(Paragraph("Why it ended: {}. {}", (run["failure"]["error"], run["failure"]["hint"] or "")))
-    if run["evaluation_only"]:
+def run_blocks(run: RunReport) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Run {}: {} ({})", (run.run_id, run.config.get("method"), run.status))]
+    if run.failure:
+        blocks.append(Paragraph("Why it ended: {}. {}", (run.failure.error, run.failure.hint or "")))
+    if run.evaluation_only:
         blocks.append(Paragraph("Evaluation only: no training."))
-    final, se = run["summary"].get("final_val_accuracy"), run.get("standard_error")
+    summary = run.summary or Summary(run_id=run.run_id)
+    final, se = summary.final_val_accuracy, run.standard_error
     if final is not None:
-        noise = f" ± {100 * se:.2f} (standard error, n={run['validation_n']})" if se is not None else ""
+        noise = f" ± {100 * se:.2f} (standard error, n={run.validation_n})" if se is not None else ""
         blocks.append(Paragraph(f"Final validation accuracy {_pct(final)}%{noise}."))  # numbers only
-    summary = run["summary"]
-    if summary.get("stop_reason") == "early_stop":
+    if summary.stop_reason == "early_stop":
         blocks.append(Paragraph("Stopped early: {} evaluations without a better validation accuracy (--patience).",
-                                (run["config"].get("patience"),)))
-    if summary.get("export_path"):
+                                (run.config.get("patience"),)))
+    if summary.export_path:
         blocks.append(Paragraph("Exported model (step {}): {} (load it with from_pretrained, or `sst2-tui predict`).",
-                                (summary.get("export_step"), summary["export_path"])))
-    blocks.append(Charts(run["loss_curve"], run["accuracy_curve"]))
-    if run["timeline"]:
-        blocks.append(Table(["step", "event"], [[str(item["step"]), str(item["detail"])] for item in run["timeline"]]))
-    if run["misclassified"]:
-        steps, exported = summary.get("steps"), summary.get("export_step")
+                                (summary.export_step, summary.export_path)))
+    blocks.append(Charts(run.loss_curve, run.accuracy_curve))
+    if run.timeline:
+        blocks.append(Table(["step", "event"], [[str(item.step), item.detail] for item in run.timeline]))
+    if run.misclassified:
+        steps, exported = summary.steps, summary.export_step
         # predictions.jsonl is the final evaluation's; the export may be an earlier, better step.
         blocks += [Paragraph("Most confidently misclassified validation sentences, by the final weights (step {}):", (steps,))
                    if exported in (None, steps) else
                    Paragraph("Most confidently misclassified validation sentences, by the final weights (step {}; the "
                              "exported model is step {}):", (steps, exported)),
                    Table(["confidence", "label", "sentence"],
-                         [[f"{m['confidence']:.3f}", str(m["label"]), str(m["text"])] for m in run["misclassified"]])]
-    if run["bad_log_lines"]:
-        blocks.append(Paragraph("{} unreadable line(s) in this run's log were skipped.", (run["bad_log_lines"],)))
+                         [[f"{m.confidence:.3f}", str(m.label), m.text] for m in run.misclassified])]
+    if run.bad_log_lines:
+        blocks.append(Paragraph("{} unreadable line(s) in this run's log were skipped.", (run.bad_log_lines,)))
     return blocks
 
 
-def _setting(run: dict[str, Any], key: str) -> str:
-    settings = settings_of(run.get("config") or {}, run.get("effective") or {})
+def _setting(run: RunReport, key: str) -> str:
+    settings = settings_of(run.config or {}, run.effective or {})
     return setting_text(key, settings.get(key)) if settings else "- (never started)"

@@ -6,10 +6,11 @@ from typing import Any
 
 from sst2_tui.core.markdown_text import md_escape
 from sst2_tui.core.report.charts import text_sparkline
+from sst2_tui.core.report.content import SessionReport
 from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
 
 
-def render_markdown(data: dict[str, Any]) -> str:
+def render_markdown(data: SessionReport) -> str:
     out: list[str] = []
     for block in document(data):
         out += _render(block)

@@ -5,61 +5,63 @@ plain words, the cost, and each method's best setting as a mean curve with ±1 s
 from __future__ import annotations
 
 import statistics
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sst2_tui.core.report.blocks import Block, Heading, Paragraph, SeedBand, SeedBands, Table
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import sweep_label
 from sst2_tui.core.words import mean_std_text
 
+if TYPE_CHECKING:  # content imports this module's callers; the records are only named here
+    from sst2_tui.core.report.content import RunReport
+    from sst2_tui.core.report.sweep_verdict import SweepVerdict
+
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
 
 
-def seed_bands(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[SeedBand]:
+def seed_bands(sweep: SweepVerdict, runs: list[RunReport]) -> list[SeedBand]:
     """Per method, its chosen setting's validation curve over its finished seeds (the grid's count):
     mean and std at each step that every one of them evaluated."""
     bands = []
-    for chosen in sweep.get("chosen", []):
-        curves = [dict((int(step), acc) for step, acc in run["accuracy_curve"]) for run in runs
-                  if (label := sweep_label(run["config"])) and label.method == chosen["method"]
-                  and label.setting == chosen["setting"] and run["accuracy_curve"] and run["status"] == Status.FINISHED]
+    for chosen in sweep.chosen:
+        curves = [dict((int(step), acc) for step, acc in run.accuracy_curve) for run in runs
+                  if (label := sweep_label(run.config)) and label.method == chosen.method
+                  and label.setting == chosen.setting and run.accuracy_curve and run.status == Status.FINISHED]
         steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
         if not steps:
             continue
         points = [(float(step), statistics.fmean(c[step] for c in curves),
                    statistics.stdev(c[step] for c in curves) if len(curves) > 1 else 0.0) for step in steps]
-        bands.append(SeedBand(f"{chosen['method']} ({chosen['setting']})", len(curves), points))
+        bands.append(SeedBand(f"{chosen.method} ({chosen.setting})", len(curves), points))
     return bands
 
 
-def sweep_blocks(sweep: dict[str, Any], runs: list[dict[str, Any]]) -> list[Block]:
+def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
     blocks: list[Block] = [
         Heading(2, "Sweep: which method is better"),
-        Paragraph("{} of {} runs finished.{}", (sweep["runs_finished"], sweep["runs"],
-                                                 f" Not finished: {', '.join(sweep['not_finished'])}."
-                                                 if sweep["not_finished"] else "")),
+        Paragraph("{} of {} runs finished.{}", (sweep.runs_finished, sweep.runs,
+                                                 f" Not finished: {', '.join(sweep.not_finished)}."
+                                                 if sweep.not_finished else "")),
         Table(["method", "setting", "runs", "seeds", "best acc % (mean ± std)", "s/epoch"],
-              [[row["method"], row["setting"], str(row["n"]), ",".join(map(str, row["seeds"])),
-                mean_std_text(row["best_mean"], row["best_std"]),
-                "-" if row["seconds_per_epoch"] is None else f"{row['seconds_per_epoch']:.1f}"] for row in sweep["table"]]),
+              [[row.method, row.setting, str(row.n), ",".join(map(str, row.seeds)),
+                mean_std_text(row.best_mean, row.best_std),
+                "-" if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.1f}"] for row in sweep.table]),
     ]
-    if sweep["problem"]:
-        return [*blocks, Paragraph("No verdict: {}.", (sweep["problem"],))]
-    halves = sweep["sentences"]
+    if sweep.problem:
+        return [*blocks, Paragraph("No verdict: {}.", (sweep.problem,))]
     blocks += [
         Heading(3, "Each method's best setting"),
-        Paragraph("{} (Tuning half: {} sentences; judging half: {}.)", (sweep["note"], halves["tuning"], halves["judging"])),
+        Paragraph("{} (Tuning half: {} sentences; judging half: {}.)", (sweep.note, sweep.tuning_sentences, sweep.judging_sentences)),
         Table(["method", "chosen setting", "runs", "tuning half acc %", "judging half acc %"],
-              [[c["method"], c["setting"], str(c["n"]), _pct(c["tuning_accuracy"]), _pct(c["judged_accuracy"])]
-               for c in sweep["chosen"]]),
+              [[c.method, c.setting, str(c.n), _pct(c.tuning_accuracy), _pct(c.judged_accuracy)] for c in sweep.chosen]),
         Heading(3, "Verdict (paired bootstrap over seeds and sentences, 95% intervals)"),
-        *(Paragraph("{}.", (pair["sentence"][0].upper() + pair["sentence"][1:],)) for pair in sweep["pairs"]),
+        *(Paragraph("{}.", (pair.sentence[0].upper() + pair.sentence[1:],)) for pair in sweep.pairs),
         Heading(3, "Cost"),
         Table(["method", "device", "seconds, all its runs", "seconds per run (best setting)", "judged acc points per hour"],
-              [[c["method"], c["unit"], f"{c['seconds_all_runs']:.0f}", f"{c['seconds_per_run']:.1f}",
-                "-" if c["points_per_hour"] is None else f"{c['points_per_hour']:,.0f}"] for c in sweep["cost"]]),
+              [[c.method, c.unit, f"{c.seconds_all_runs:.0f}", f"{c.seconds_per_run:.1f}",
+                "-" if c.points_per_hour is None else f"{c.points_per_hour:,.0f}"] for c in sweep.cost]),
     ]
     bands = seed_bands(sweep, runs)
     if bands:

@@ -30,7 +30,7 @@ SOURCES = ("app", "cli")
 def append_command(path: Path, command: Command, source: str) -> str:
     """Append `command` for the run that owns `path`; returns its id. Owner-only permissions."""
     command_id = "c-" + secrets.token_hex(4)
-    record = {"id": command_id, **command.to_dict(), "source": source, "time": round(time.time(), 3)}
+    record = {"id": command_id, **command.spec.to_json(), "source": source, "time": round(time.time(), 3)}
     append_own(path, (json.dumps(record, separators=(",", ":")) + "\n").encode(), 0o600)
     return command_id
 

@@ -6,6 +6,8 @@ and `steerable` down when it shows a run."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,7 +21,7 @@ from sst2_tui.tui.run_queue import Waiting
 from sst2_tui.tui.run_view import RunView
 from sst2_tui.tui.screens.rate_dialog import RateDialog
 from sst2_tui.tui.widgets.curve import Curve
-from sst2_tui.tui.widgets.device_panel import DevicePanel
+from sst2_tui.tui.widgets.device_panel import DevicePanel, ShownDevice
 from sst2_tui.tui.widgets.intervention_log import InterventionLog
 from sst2_tui.tui.widgets.pause_banner import PauseBanner
 from sst2_tui.tui.widgets.queue_list import QueueList
@@ -103,9 +105,9 @@ class DashboardScreen(Screen):
     def action_fix(self, key: str) -> None:
         report = self.view.nonfinite if self.view is not None else None
         for suggestion in report.suggestions if report is not None else []:
-            if suggestion["key"] == key:
-                self.post_message(Steer([Command.from_dict(c) for c in suggestion["commands"]], fix=suggestion["label"],
-                                        rerun=suggestion.get("rerun")))
+            if suggestion.key == key:
+                self.post_message(Steer([Command.from_spec(c) for c in suggestion.commands], fix=suggestion.label,
+                                        rerun=suggestion.rerun))
 
     def compose(self) -> ComposeResult:
         yield DevicePanel(id="device")
@@ -126,10 +128,8 @@ class DashboardScreen(Screen):
         self.query_one(PauseBanner).display = False
         self.show_run(None, [])
 
-    def show_device(self, device: dict, precision: str) -> None:
-        panel = self.query_one(DevicePanel)
-        panel.device = device
-        panel.precision = precision
+    def show_device(self, shown: ShownDevice) -> None:
+        self.query_one(DevicePanel).shown = shown
 
     def show_run(self, view: RunView | None, queued: list[Waiting], charts: bool = True, steerable: bool = False,
                  welcome: list[str] | None = None, starting: str | None = None) -> None:
@@ -157,4 +157,5 @@ class DashboardScreen(Screen):
         log.border_subtitle = LEAVING_HINT if view is not None and view.active else ""
         self.query_one(QueueList).show(queued)
         if view is not None and view.precision:
-            self.query_one(DevicePanel).precision = view.precision
+            panel = self.query_one(DevicePanel)
+            panel.shown = dataclasses.replace(panel.shown, precision=view.precision)

@@ -70,11 +70,11 @@ class SweepScreen(Screen):
         state = grid_state(session)
         self.app.call_from_thread(self._show, state)
         if self.curves_shown:
-            from sst2_tui.core.report.content import session_data
+            from sst2_tui.core.report.content import session_report
             from sst2_tui.core.report.sweep_layout import seed_bands
 
-            data = session_data(session)
-            bands = seed_bands(data["sweep"], data["runs"]) if data.get("sweep") else []
+            data = session_report(session)
+            bands = seed_bands(data.sweep, data.runs) if data.sweep else []
             self.app.call_from_thread(self._show_bands, bands)
 
     def action_noop(self) -> None:

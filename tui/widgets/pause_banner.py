@@ -9,7 +9,7 @@ from textual.widgets import Static
 from sst2_tui.core.events import DiskFull, Nonfinite
 
 
-def rerun_flags(changes: dict) -> str:
+def rerun_flags(changes: dict[str, str]) -> str:
     """`{"precision": "auto"}` as the flags a user would type: `--precision auto`."""
     return " ".join(f"--{name.replace('_', '-')} {value}" for name, value in changes.items())
 
@@ -35,8 +35,8 @@ class PauseBanner(Static):
         if report.restored_step is not None:
             text.append(f"Weights were restored to their last finite copy (step {report.restored_step}).\n")
         for suggestion in report.suggestions:  # one per line: none is ever cut off by the width
-            text.append(f" {suggestion['key']} ", style="bold reverse")
-            label = f"stop, and queue a rerun with {rerun_flags(suggestion['rerun'])}" if "rerun" in suggestion else suggestion["label"]
+            text.append(f" {suggestion.key} ", style="bold reverse")
+            label = f"stop, and queue a rerun with {rerun_flags(suggestion.rerun)}" if suggestion.rerun else suggestion.label
             text.append(f" {label}\n")
         text.rstrip()
         self.update(text)
