@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape as escape_markup
 from rich.table import Table
 
-from sst2_tui.core.summary import Status
+from sst2_tui.core.records import to_json_value
+from sst2_tui.core.storage.queue_file import QueueState
+from sst2_tui.core.storage.sessions import RunOverview
 from sst2_tui.core.words import printable
 
 
@@ -22,7 +25,18 @@ def escape(text: str) -> str:
     return escape_markup(printable(text))
 
 
-def sessions_data(sessions_dir: Path) -> list[dict]:
+@dataclass(frozen=True)
+class SessionOverview:
+    """One session as `sst2-tui sessions` lists it (`--json`: this record as JSON)."""
+
+    name: str
+    path: str
+    created: str
+    runs: list[RunOverview]
+    queue: QueueState
+
+
+def sessions_data(sessions_dir: Path) -> list[SessionOverview]:
     from sst2_tui.core.storage.queue_file import queue_state
     from sst2_tui.core.storage.sessions import list_sessions, run_overview
 
@@ -31,24 +45,23 @@ def sessions_data(sessions_dir: Path) -> list[dict]:
         records = session.runs()
         for problem in session.problems + [p for r in records for p in r.problems]:
             sys.stderr.write(f"sst2-tui sessions: warning: {problem}\n")
-        data.append({"name": session.name, "path": str(session.path), "created": str(session.meta.get("created", "")),
-                     "runs": [run_overview(record) for record in records], "queue": queue_state(session.path)})
+        data.append(SessionOverview(session.name, str(session.path), str(session.meta.get("created", "")),
+                                    [run_overview(record) for record in records], queue_state(session.path)))
     return data
 
 
-def _detail(run: dict) -> str:
-    status = Status.of(run["status"])
-    if status is not None and status.is_live:
-        return f"pid {run['pid']}, last event {run['seconds_since_last_event']:.0f} s ago"
-    if status is not None and status.is_resumable and run["last_checkpoint_step"] is not None:
-        return f"resumable from step {run['last_checkpoint_step']}"
+def _detail(run: RunOverview) -> str:
+    if run.status.is_live:
+        return f"pid {run.pid}, last event {run.seconds_since_last_event or 0:.0f} s ago"
+    if run.status.is_resumable and run.last_checkpoint_step is not None:
+        return f"resumable from step {run.last_checkpoint_step}"
     return ""
 
 
 def sessions_command(sessions_dir: Path, as_json: bool = False) -> int:
     data = sessions_data(sessions_dir)
     if as_json:
-        print(json.dumps(data, indent=2))
+        print(json.dumps(to_json_value(data), indent=2))
         return 0
     console = Console()
     if not data:
@@ -60,18 +73,18 @@ def sessions_command(sessions_dir: Path, as_json: bool = False) -> int:
         table.add_column(column, justify="right" if column in ("step", "best acc") else "left",
                          overflow="fold" if column == "session / run" else "ellipsis")
     for session in data:
-        table.add_row(f"[bold]{escape(session['name'])}[/]", "", "", "", escape(session["created"][:16]))
-        for run in session["runs"]:
-            step = f"{run['step']}/{run['total_steps']}" if run["total_steps"] else str(run["step"])
-            best = f"{run['best_val_accuracy']:.4f}" if run["best_val_accuracy"] is not None else "-"
-            table.add_row("  " + escape(run["run_id"]), run["status"], step, best, escape(_detail(run)))
-        if not session["runs"]:
+        table.add_row(f"[bold]{escape(session.name)}[/]", "", "", "", escape(session.created[:16]))
+        for run in session.runs:
+            step = f"{run.step}/{run.total_steps}" if run.total_steps else str(run.step)
+            best = f"{run.best_val_accuracy:.4f}" if run.best_val_accuracy is not None else "-"
+            table.add_row("  " + escape(run.run_id), str(run.status), step, best, escape(_detail(run)))
+        if not session.runs:
             table.add_row("  (no runs)", "", "", "", "")
-        queue = session["queue"]
-        if queue["stalled"]:
-            table.add_row(f"  queue: {queue['waiting']} waiting", "[red]stalled[/]", "", "",
-                          f"its runner was killed; restart it: sst2-tui queue-runner {escape(session['path'])} --start")
-        elif queue["waiting"]:
-            table.add_row(f"  queue: {queue['waiting']} waiting", "queued", "", "", "the session's queue runner starts them")
+        queue = session.queue
+        if queue.stalled:
+            table.add_row(f"  queue: {queue.waiting} waiting", "[red]stalled[/]", "", "",
+                          f"its runner was killed; restart it: sst2-tui queue-runner {escape(session.path)} --start")
+        elif queue.waiting:
+            table.add_row(f"  queue: {queue.waiting} waiting", "queued", "", "", "the session's queue runner starts them")
     console.print(table)
     return 0

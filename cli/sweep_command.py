@@ -88,7 +88,7 @@ def resume_sweep(sweep: Sweep, detach: bool) -> int:
 def follow_sweep(sweep: Sweep, only_changes: bool = False) -> int:
     """One line per point as it ends, then the verdict; 1 if a point did not finish. Ctrl-C leaves it."""
     try:
-        for ended in sweep.follow(only_changes):
+        for ended in sweep.points_as_they_end(only_changes):
             print(ended.line(), flush=True)
     except KeyboardInterrupt:
         print(f"\nsst2-tui sweep: left it running; follow it with `sst2-tui attach {sweep.path}`, "

@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sst2_tui.core.errors import UserError, quote
+from sst2_tui.core.records import RecordError, record_problem
 
 METHODS = ("full", "trainer", "lora", "evaluate")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "fp16-pure")
@@ -364,6 +366,16 @@ class RunConfig:
         if "data_seed" not in data and "seed" in data:
             values["data_seed"] = data["seed"]
         return cls(**values)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> RunConfig:
+        """As saved in a file (config.json, a `run_started` event): RecordError naming what does not fit."""
+        if (problem := record_problem(cls, data)) is not None:
+            raise RecordError(problem)
+        try:
+            return cls.from_dict(dict(data))
+        except (TypeError, ValueError) as error:
+            raise RecordError(str(error)) from None
 
     def replace(self, **changes: Any) -> RunConfig:
         return dataclasses.replace(self, **changes)

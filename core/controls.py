@@ -85,7 +85,7 @@ def predict_command(text: str) -> Command:
 class ControlChannel:
     """A queue of commands with a condition variable, shared by the UI thread and the trainer.
 
-    Other processes reach a run through its control file: `follow(source)` adds a poll that is
+    Other processes reach a run through its control file: `read_from(source)` adds a poll that is
     called at every drain (one `stat` per step when nothing was written) and, while paused, every
     quarter second. Lines the source could not use come back through `take_problems`."""
 
@@ -97,7 +97,7 @@ class ControlChannel:
         self._sources: list[Any] = []
         self._problems: list[str] = []
 
-    def follow(self, source: Any) -> None:
+    def read_from(self, source: Any) -> None:
         """`source.poll()` returns (commands, problems); see `core.storage.control_file`."""
         self._sources.append(source)
 

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError, record_from_json, to_json_value
@@ -29,6 +30,10 @@ class Event:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+Setting = str | int | float | bool | None
+"""One setting's value as events and reports carry it: a number, a text, a switch, or none."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,8 @@ class RunStarted(Event):
     type: ClassVar[str] = "run_started"
     run_id: str
     method: str
-    config: dict[str, Any]
-    effective: dict[str, Any]
+    config: RunConfig
+    effective: dict[str, Setting]
     """Settings that actually apply, including hidden library defaults (e.g. Trainer's max_grad_norm)."""
     device: DeviceInfo
     precision: str

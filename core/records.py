@@ -84,7 +84,8 @@ def _convert(value: object, hint: Any) -> object:
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, Mapping):
-        return record_from_json(hint, value)
+        reader = getattr(hint, "from_json", None)  # a record with a reader of its own (RunConfig: older files)
+        return reader(value) if reader is not None else record_from_json(hint, value)
     if origin is tuple and isinstance(value, list | tuple):
         return tuple(_convert(v, args[0]) for v in value) if args else tuple(value)
     if origin is list and isinstance(value, list | tuple):
@@ -100,7 +101,7 @@ def restore_nonfinite(value: object, hint: Any) -> object:
 
 
 @functools.cache
-def field_types(cls: type) -> dict[str, Any]:
+def field_types(cls: type) -> dict[str, Any]:  # type hints: typing's own values
     """Each init field of a dataclass and the type it declares."""
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}

@@ -71,7 +71,7 @@ class FakeEngine:
         steering = Steering(controls, optimizer, None, state)
         steering.answer = lambda text: ("positive", 0.9) if "good" in text else ("negative", 0.2)
         trainable = 296_448 if config.method == "lora" else 124_441_344
-        yield [RunStarted(run_id=Path(run_dir).name, method=config.method, config=config.to_dict(),
+        yield [RunStarted(run_id=Path(run_dir).name, method=config.method, config=config,
                           effective=EFFECTIVE[config.method], device=self.device, precision="fp32",
                           trainable_params=trainable, total_params=124_737_792 if config.method == "lora" else 124_441_344,
                           versions={}, train_examples=640, eval_examples=100, total_steps=self.steps,

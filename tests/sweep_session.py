@@ -30,7 +30,7 @@ def recorded_sweep(sessions_dir, name: str = "sweep") -> Session:
         folder = session.new_run(config)
         folder.config_path.write_text(json.dumps(config.to_dict()))
         log = EventLog(folder.events_path)
-        log.append(RunStarted(run_id=folder.run_id, method=config.method, config=config.to_dict(), effective={"x": 1},
+        log.append(RunStarted(run_id=folder.run_id, method=config.method, config=config, effective={"x": 1},
                               device=DeviceInfo("cpu", "CPU"), precision="fp32", trainable_params=1, total_params=1,
                               versions={}, train_examples=100, eval_examples=SENTENCES, total_steps=40, steps_per_epoch=10,
                               time=0.0))

@@ -51,8 +51,8 @@ async def test_fix_3_stops_the_run_and_queues_the_rerun_with_the_fix(tmp_path):
         assert app.views[0].status == "stopped"
         engine.nan_at = None  # (the fake engine would pause the rerun at step 6 too)
     assert {"kind": "stop"} in engine.received
-    assert app.views[1].config["precision"] == "auto"
-    assert app.views[1].config["eps"] == 1e-8, "only what the fix names changes"
+    assert app.views[1].config.precision == "auto"
+    assert app.views[1].config.eps == 1e-8, "only what the fix names changes"
 
 
 async def test_the_banner_says_when_the_previous_fix_did_not_help(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.events import CommandSpec, Control, WarningEvent
 from sst2_tui.tui.run_view import RunView
 from sst2_tui.tui.screens.leave import LeaveScreen
@@ -177,7 +178,7 @@ def test_the_eta_is_steady_through_one_slow_step_and_says_paused_while_paused():
     from sst2_tui.core.events import Paused, Step
     from sst2_tui.tui.widgets.run_status import run_numbers
 
-    view = RunView(run_id="01-full", method="full", config={"batch_size": 32}, total_steps=1000)
+    view = RunView(run_id="01-full", method="full", config=RunConfig(batch_size=32), total_steps=1000)
     for step in range(1, 21):
         view.apply(Step(step=step, epoch=0.1, loss=0.5, lr=1e-3, eps=1e-8, samples_per_second=320.0,
                         tokens_per_second=1.0, memory_mb=None, time=0.0))

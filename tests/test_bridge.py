@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import RunStarted, Step
 from sst2_tui.tui.bridge import EventBridge
@@ -43,7 +44,7 @@ def test_step_messages_are_throttled_and_other_events_flush_steps_first():
     for n in range(1, 50):
         bridge(step(n))
     assert sum(isinstance(m, StepsAvailable) for m in posted) == 1, "one message for a burst of steps"
-    bridge(RunStarted(run_id="r", method="full", config={}, effective={}, device=DeviceInfo("cpu", "CPU"), precision="fp32",
+    bridge(RunStarted(run_id="r", method="full", config=RunConfig(), effective={}, device=DeviceInfo("cpu", "CPU"), precision="fp32",
                       trainable_params=1, total_params=1, versions={}, train_examples=1, eval_examples=1,
                       total_steps=1, steps_per_epoch=1, time=0.0))
     assert isinstance(posted[-2], StepsAvailable) and isinstance(posted[-1], EngineEvent)

@@ -1,6 +1,7 @@
 import json
 import math
 
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import PAUSE, ControlChannel, lr_command, make_command
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import (
@@ -20,7 +21,7 @@ from sst2_tui.core.events import (
 
 def sample_events():
     return [
-        RunStarted(run_id="01-full", method="full", config={"lr": 1e-5}, effective={"max_grad_norm": None},
+        RunStarted(run_id="01-full", method="full", config=RunConfig(lr=1e-5), effective={"max_grad_norm": None},
                    device=DeviceInfo("cpu", "CPU"), precision="fp32", trainable_params=10, total_params=10,
                    versions={"torch": "x"}, train_examples=5, eval_examples=2, total_steps=3, steps_per_epoch=3),
         Step(step=1, epoch=0.33, loss=0.7, lr=1e-5, eps=1e-8, samples_per_second=10.0, tokens_per_second=100.0, memory_mb=None),

@@ -42,7 +42,7 @@ def lines_of(path, count: int, timeout: float = 20) -> list[dict]:
 
 def scripted(config, controls, run_dir, resume_from=None):
     """A run that pauses at a NaN, then for a full disk, then finishes."""
-    yield [RunStarted(run_id=run_dir.name, method="full", config=config.to_dict(), effective={}, device=DeviceInfo("cpu", "CPU"),
+    yield [RunStarted(run_id=run_dir.name, method="full", config=config, effective={}, device=DeviceInfo("cpu", "CPU"),
                       precision="fp32", trainable_params=1, total_params=1, versions={}, train_examples=1, eval_examples=1,
                       total_steps=3, steps_per_epoch=3)]
     yield [Nonfinite(step=1, what="loss", diagnosis="d", suggestions=[], action="paused")]
@@ -95,7 +95,7 @@ def test_a_hook_that_fails_floods_or_hangs_is_said_capped_and_killed_in_notify_l
     monkeypatch.setattr(needs, "HOOK_SECONDS", 1.0)
     log = tmp_path / "notify.log"
     started = time.monotonic()
-    needs.run_hook(hook, {"event": "finished"}, log)
+    needs.run_hook(hook, needs.payload("finished", "finished", tmp_path / "s" / "runs" / "01-full", "full", "demo"), log)
     assert time.monotonic() - started < 0.5, "the run never waits for its hook"
     deadline = time.monotonic() + 20
     while not (log.exists() and "--notify" in log.read_text()) and time.monotonic() < deadline:

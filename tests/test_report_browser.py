@@ -30,7 +30,7 @@ def record(session: Session, method: str, accuracies: list[float], model: str = 
     config = RunConfig(method=method, model=model, data="demo").resolved()
     folder = session.new_run(config)
     log = EventLog(folder.events_path)
-    log.append(RunStarted(run_id=folder.run_id, method=method, config=config.to_dict(), effective={}, device=DeviceInfo("cpu", "CPU"),
+    log.append(RunStarted(run_id=folder.run_id, method=method, config=config, effective={}, device=DeviceInfo("cpu", "CPU"),
                           precision="fp32", trainable_params=1, total_params=1, versions={}, train_examples=10,
                           eval_examples=300, total_steps=100, steps_per_epoch=50, time=0.0))
     training = method != "evaluate"

@@ -37,7 +37,7 @@ def record_run(session: Session, method: str, seed: int, accuracy: float | None,
     config = RunConfig(method=method, model="demo", data=data, seed=seed).resolved()
     folder = session.new_run(config)
     log = EventLog(folder.events_path)
-    log.append(RunStarted(run_id=folder.run_id, method=method, config=config.to_dict(),
+    log.append(RunStarted(run_id=folder.run_id, method=method, config=config,
                           effective={"max_grad_norm": 1.0 if method == "trainer" else None}, device=DeviceInfo("cpu", "CPU"),
                           precision="fp32", trainable_params=100, total_params=100, versions={"torch": "x"},
                           train_examples=10, eval_examples=3, total_steps=4, steps_per_epoch=4, time=0.0))
@@ -170,23 +170,28 @@ def test_report_command_on_a_damaged_log(tmp_path, capsys):
 
 
 def test_results_csv_neutralises_spreadsheet_formulas_and_keeps_numbers():
+    from sst2_tui.core.report.content import RunReport, SessionReport
     from sst2_tui.core.report.files import render_csv
+    from sst2_tui.core.summary import Status, Summary
 
-    data = {"runs": [{"run_id": "=HYPERLINK(\"http://x\")", "status": "finished", "group": "@SUM(A1)",
-                      "config": {"model": "+cmd|' /C calc'!A0", "method": "full", "lr": -1e-5},
-                      "summary": {"best_val_accuracy": 0.9}}]}
+    run = RunReport(run_id="=HYPERLINK(\"http://x\")", status=Status.FINISHED, group="@SUM(A1)",
+                    config=RunConfig(model="+cmd|' /C calc'!A0", method="full", lr=1e-5),
+                    summary=Summary(run_id="r", best_val_accuracy=0.9, final_lr=-1e-5), effective={}, device=None, versions={},
+                    evaluation_only=False, loss_curve=[], accuracy_curve=[], validation_n=None, standard_error=None, timeline=[],
+                    misclassified=[], unusable_files=[], bad_log_lines=0, failure=None, row={})
+    data = SessionReport(1, "s", None, None, None, {}, [run], [], None, [], [])
     import csv
     import io
 
     row = next(csv.DictReader(io.StringIO(render_csv(data))))
     assert row["run_id"].startswith("'=") and row["model"].startswith("'+") and row["group"].startswith("'@")
-    assert row["lr"] == "-1e-05" and row["best_val_accuracy"] == "0.9", "numbers are not text"
+    assert row["final_lr"] == "-1e-05" and row["best_val_accuracy"] == "0.9", "numbers are not text"
 
 
 def test_a_run_that_never_started_makes_no_setting_differ():
     from sst2_tui.core.report.compare import differing_settings, setting_text, settings_of
 
-    config = RunConfig(model="demo", data="demo").resolved().to_dict()
+    config = RunConfig(model="demo", data="demo").resolved()
     started = settings_of(config, {"max_grad_norm": None})
     assert settings_of(config, {}) == {}, "no effective settings: it never started"
     assert differing_settings([started, {}, dict(started)]) == []

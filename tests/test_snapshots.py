@@ -114,6 +114,6 @@ def test_new_run_form_queues_three_methods(tmp_path):
 
     asyncio.run(drive())
     assert [v.method for v in app.views] == ["full", "trainer", "lora"]
-    assert {v.config["lr"] for v in app.views} == {3e-5}
-    assert {v.config["model"] for v in app.views} == {"demo"}
+    assert {v.config.lr for v in app.views if v.config} == {3e-5}
+    assert {v.config.model for v in app.views if v.config} == {"demo"}
     assert RunConfig.from_dict(app.views[0].config).epochs == 4

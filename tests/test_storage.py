@@ -115,4 +115,4 @@ def test_a_resumed_live_run_reads_live_not_its_earlier_summary(tmp_path):
         record = load_run(folder)
         assert record.status == "live"
         best = max(e.accuracy for e in record.events if isinstance(e, Eval))
-        assert run_overview(record)["best_val_accuracy"] == best
+        assert run_overview(record).best_val_accuracy == best

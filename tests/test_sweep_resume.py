@@ -104,7 +104,7 @@ def test_sweep_resume_typed_relative_with_a_point_killed_before_its_first_checkp
     assert sorted((line[0], line[1]) for line in progress) == [(f"0{n}-full", "finished") for n in range(1, 5)], \
         "each point said once, as it ended after the resume (never its stale 'died')"
     records = [load_run(f) for f in Session.open(session.path).run_folders()]
-    assert sorted(r.config["extra"]["sweep"]["point"] for r in records) == ["p001", "p002", "p003", "p004"]
+    assert sorted(r.config.extra["sweep"]["point"] for r in records) == ["p001", "p002", "p003", "p004"]
     assert [r.status for r in records] == ["finished"] * 4, "no point lost to a path typed relative"
     for record in records:
         assert record.summary.run_dir == str(record.folder.path) and os.path.isabs(record.summary.session_dir)
@@ -146,4 +146,4 @@ def test_one_answer_to_has_work_left_for_the_follower_attach_and_the_app(tmp_pat
     assert session_with_work(plain.path)
     SessionQueue(plain.path).clear()
     assert not session_with_work(plain.path)
-    assert list(sweep.follow()) == [], "nothing ended and no work left: the follower returns at once"
+    assert list(sweep.points_as_they_end()) == [], "nothing ended and no work left: the follower returns at once"

@@ -54,7 +54,7 @@ from sst2_tui.tui.screens.results import ResultsScreen
 from sst2_tui.tui.screens.sessions import SessionsScreen
 from sst2_tui.tui.screens.sweep import FollowPoint, SweepScreen
 from sst2_tui.tui.sentence_asking import answer_open_dialog, dialog_for
-from sst2_tui.tui.session_watcher import SessionWatcher, config_or_default
+from sst2_tui.tui.session_watcher import SessionWatcher
 from sst2_tui.tui.signals import handle_signals, survive_hangup
 from sst2_tui.tui.widgets.device_panel import ShownDevice, device_to_show, welcome_lines
 
@@ -254,11 +254,11 @@ class SST2App(App):
         previous = self.current
         run_id = message.following.folder.run_id  # a window follows a folder: the run is named from the start
         if message.history:
-            self.current = view_from_events(run_id, message.config.method, message.history, message.config.to_dict(),
+            self.current = view_from_events(run_id, message.config.method, message.history, message.config,
                                             status="starting")
             self.current.summary = self.current.error = self.current.nonfinite = None  # the earlier ending is over
         else:
-            self.current = RunView(run_id=run_id, method=message.config.method, config=message.config.to_dict())
+            self.current = RunView(run_id=run_id, method=message.config.method, config=message.config)
         self.current.folder = message.following.folder.path
         self.starting = None  # the title names the run now
         self._show_machine_device()  # the machine's precision until this run says its own
@@ -499,7 +499,7 @@ class SST2App(App):
     def on_follow_point(self, message: FollowPoint) -> None:
         """Enter on a sweep's running point: the dashboard follows it (the one followed before trains on)."""
         folder = RunFolder(message.run_dir)
-        self.watcher.follow_instead(Attachment(config_or_default(read_config(folder.config_path)[0]), folder))
+        self.watcher.follow_instead(Attachment(read_config(folder.config_path)[0] or RunConfig(), folder))
         while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
         self._start_worker_if_needed()

@@ -53,7 +53,7 @@ def queue_label(item: Queued) -> str:
     if isinstance(item, Resumption | Attachment):
         return item.label()
     # A precision or eps the user chose says which run this is (the demo's fourth: pure fp16, eps 1e-8).
-    point = point_words(item.to_dict())
+    point = point_words(item)
     if point:  # a sweep's points differ only here
         return f"{item.method} {point}"
     extras = [item.precision] if item.precision != "auto" else []
@@ -66,7 +66,7 @@ def rerun_of(view, changes: dict) -> tuple[RunConfig | None, str]:
     from sst2_tui.tui.widgets.pause_banner import rerun_flags
 
     try:
-        config = RunConfig.from_dict({**view.config, **changes})
+        config = (view.config or RunConfig()).replace(**changes)
     except (ValueError, TypeError) as error:
         return None, f"Could not queue the rerun: {error}"
     return config, f"Stopping {view.run_id}; queued a rerun with {rerun_flags(changes)}."
@@ -139,8 +139,4 @@ def newest_live_attachment(path: Path | None, sessions_dir: Path, required: bool
             raise UserError(f"attach: no live run under {where}; see `sst2-tui sessions` (start one with `run --detach`)")
         return None
     saved, _ = read_config(live[0].config_path)
-    try:
-        config = RunConfig.from_dict(saved)
-    except (ValueError, TypeError):
-        config = RunConfig()
-    return Attachment(config, live[0])
+    return Attachment(saved or RunConfig(), live[0])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import (
     Control,
@@ -19,6 +19,7 @@ from sst2_tui.core.events import (
     RunFailed,
     RunFinished,
     RunStarted,
+    Setting,
     Step,
 )
 from sst2_tui.core.report.compare import point_words
@@ -39,11 +40,12 @@ RECENT_RATES = 21
 class RunView:
     run_id: str
     method: str
-    config: dict[str, Any] = field(default_factory=dict)
+    config: RunConfig | None = None
+    """Its settings (`run_started`, else config.json); None until known, or where they do not read."""
     status: str = "starting"
     device: DeviceInfo | None = None
     precision: str = ""
-    effective: dict[str, Any] = field(default_factory=dict)
+    effective: dict[str, Setting] = field(default_factory=dict)
     trainable_params: int | None = None
     total_params: int | None = None
     total_steps: int = 0
@@ -83,7 +85,7 @@ class RunView:
 
     @property
     def model(self) -> str:
-        return str(self.config.get("model", ""))
+        return self.config.model if self.config else ""
 
     @property
     def point(self) -> str:
@@ -100,7 +102,7 @@ class RunView:
         rates = sorted(r for r in self.recent_rates if r > 0)
         if not rates or not self.total_steps:
             return None
-        batch = int(self.config.get("batch_size") or 32)
+        batch = self.config.batch_size if self.config else 32
         return max(0, self.total_steps - self.step) * batch / rates[len(rates) // 2]
 
     def take_ending(self, outcome) -> Status:
@@ -122,7 +124,7 @@ class RunView:
             self.device, self.precision, self.effective = event.device, event.precision, event.effective
             self.trainable_params, self.total_params = event.trainable_params, event.total_params
             self.total_steps, self.steps_per_epoch = event.total_steps, event.steps_per_epoch
-            self.lr, self.eps = event.config.get("lr"), event.config.get("eps")
+            self.lr, self.eps = event.config.lr, event.config.eps
             self.status = Status.LIVE
         elif isinstance(event, Step):
             self.step, self.epoch, self.loss, self.lr, self.eps = event.step, event.epoch, event.loss, event.lr, event.eps
@@ -160,9 +162,9 @@ class RunView:
             self.log.append(line)
 
 
-def view_from_events(run_id: str, method: str, events: list[Event], config: dict[str, Any] | None = None,
+def view_from_events(run_id: str, method: str, events: list[Event], config: RunConfig | None = None,
                      status: str | None = None) -> RunView:
-    view = RunView(run_id=run_id, method=method, config=dict(config or {}))
+    view = RunView(run_id=run_id, method=method, config=config)
     for event in events:
         view.apply(event)
     if status is not None:

@@ -20,7 +20,7 @@ from textual.message import Message
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import STOP, Command
 from sst2_tui.core.errors import EXIT_BAD_INPUT, UserError
-from sst2_tui.core.run.launch import Following, follow
+from sst2_tui.core.run.launch import Following, watch_run
 from sst2_tui.core.run.launcher import Launcher
 from sst2_tui.core.run.runner import RunOutcome
 from sst2_tui.core.storage.control_file import append_command
@@ -35,13 +35,6 @@ from sst2_tui.tui.messages import RunEnded, RunStarting
 from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting, queue_label
 
 SESSION_POLL_SECONDS = 0.25  # how often a window looks for its session's next run
-
-
-def config_or_default(saved: dict) -> RunConfig:
-    try:
-        return RunConfig.from_dict(saved)
-    except (ValueError, TypeError):
-        return RunConfig()
 
 
 class SessionWatcher:
@@ -84,7 +77,7 @@ class SessionWatcher:
             if folder is not None:
                 followed.add(folder.path)
                 saved, _ = read_config(folder.config_path)
-                self._follow(Attachment(config_or_default(saved), folder))
+                self._follow(Attachment(saved or RunConfig(), folder))
             elif not self._session_busy():
                 return
             else:
@@ -115,7 +108,7 @@ class SessionWatcher:
             return
         self.following = following
         self.post(RunStarting(item.config, following, history, self.bridge.start_run()))
-        outcome = follow(following, self.bridge, offset)
+        outcome = watch_run(following, self.bridge, offset)
         self.bridge.flush()
         self.post(RunEnded(item.config, outcome, item.folder))
         self.following = None

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.events import Setting
 from sst2_tui.core.hub import looks_like_hub_id
 from sst2_tui.core.markdown_text import md_escape
+from sst2_tui.core.model.loading import ExportInfo
 
 SST2_ON_THE_HUB = "stanfordnlp/sst2"
 
@@ -32,8 +34,8 @@ def accuracy_line(accuracy: float | None, step: int, examples: int) -> str:
             f"(standard error {100 * noise:.1f} points: differences smaller than about {200 * noise:.1f} points are noise)")
 
 
-def card_text(*, what: str, config: Any, info: dict[str, Any], examples: int, hardware: str, train_seconds: float,
-              settings: dict[str, Any]) -> str:
+def card_text(*, what: str, config: RunConfig, info: ExportInfo, examples: int, hardware: str, train_seconds: float,
+              settings: dict[str, Setting]) -> str:
     """`what`: "model" (a transformers model folder) or "adapter" (a peft adapter)."""
     from huggingface_hub import ModelCard, ModelCardData
 
@@ -50,12 +52,12 @@ def card_text(*, what: str, config: Any, info: dict[str, Any], examples: int, ha
     body = f"""
 # {title}
 
-Made with [sst2-tui](https://pypi.org/project/sst2-tui/): run {md_escape(info.get('run_id', ''))}, method **{md_escape(config.method)}**.
+Made with [sst2-tui](https://pypi.org/project/sst2-tui/): run {md_escape(info.run_id)}, method **{md_escape(config.method)}**.
 
 - **Base model:** {md_escape(base) if base else f"a local folder, {md_escape(config.model)} (no Hub id)"}
 - **Data:** {"SST-2 (GLUE)" if on_hub else md_escape(config.data)}; labels 0 = negative, 1 = positive
-- **Validation accuracy:** {accuracy_line(info.get('accuracy'), int(info.get('step') or 0), examples)}
-- **Training:** {train_seconds:,.0f} s on {md_escape(hardware)}, precision {md_escape(info.get('precision', ''))}
+- **Validation accuracy:** {accuracy_line(info.accuracy, info.step, examples)}
+- **Training:** {train_seconds:,.0f} s on {md_escape(hardware)}, precision {md_escape(info.precision)}
 
 ## Hyperparameters
 
@@ -91,12 +93,13 @@ def _how_to_load(what: str) -> str:
             'print(classify("a gripping, beautifully acted film"))  # [{\'label\': \'positive\', ...}]')
 
 
-def card_settings(config: Any, effective: dict[str, Any]) -> dict[str, Any]:
+def card_settings(config: RunConfig, effective: dict[str, Setting]) -> dict[str, Setting]:
     """The settings a reader needs to repeat the run (the libraries' hidden defaults included)."""
-    shown = {"method": config.method, "epochs": config.epochs, "batch size": config.batch_size, "optimizer": config.optimizer,
+    shown: dict[str, Setting] = {
+        "method": config.method, "epochs": config.epochs, "batch size": config.batch_size, "optimizer": config.optimizer,
              "learning rate": config.lr, "eps": config.eps, "weight decay": config.weight_decay, "schedule": config.schedule,
              "precision": config.precision, "max length": config.max_length, "seed": config.seed}
     if config.method == "lora":
         shown |= {"LoRA r": config.lora_r, "LoRA alpha": config.lora_alpha, "LoRA dropout": config.lora_dropout}
-    shown |= {f"effective: {k}": v for k, v in effective.items() if isinstance(v, str | int | float | bool)}
+    shown |= {f"effective: {k}": v for k, v in effective.items() if v is not None}
     return shown

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,8 @@ from sst2_tui.core.export.model_card import card_settings, card_text, hub_id
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
-from sst2_tui.core.model.loading import ADAPTER_BASE_FILE, ADAPTER_CONFIG, EXPORT_INFO, adapter_settings
+from sst2_tui.core.model.loading import ADAPTER_BASE_FILE, ADAPTER_CONFIG, EXPORT_INFO, ExportInfo, adapter_settings, read_export_info
+from sst2_tui.core.records import to_json_value
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, disk_full_event, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, readable_mode
 from sst2_tui.core.storage.swap import recover, swap_in
@@ -90,9 +91,9 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
     transformers_logging.disable_progress_bar()  # "Writing model shards" bars: not on a run's terminal
     model, tokenizer, run_dir, step = prep.model, prep.loaded.tokenizer, prep.run_dir, state.step
     local = Path(prep.config.model).expanduser()
-    info = {"step": step, "accuracy": accuracy, "run_id": prep.run_id, "method": prep.config.method,
-            "model": prep.config.model, "base_model_hub_id": hub_id(prep.config.model),
-            "base_model_path": str(local.resolve()) if local.exists() else None, "precision": prep.plan.name}
+    info = ExportInfo(step=step, accuracy=accuracy, run_id=prep.run_id, method=prep.config.method, model=prep.config.model,
+                      base_model_hub_id=hub_id(prep.config.model),
+                      base_model_path=str(local.resolve()) if local.exists() else None, precision=prep.plan.name)
 
     def card(what: str) -> str:
         return card_text(what=what, config=prep.config, info=info, examples=len(prep.validation.labels),
@@ -101,7 +102,7 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
 
     events: list[Event] = []
     if is_lora(model):
-        base = {"model": prep.config.model, "init": prep.config.resolved().init, "seed": prep.config.seed}
+        base: dict[str, str | int] = {"model": prep.config.model, "init": prep.config.resolved().init, "seed": prep.config.seed}
         _write_folder(run_dir / "adapter", lambda path: _save_adapter(model, tokenizer, path, base, card("adapter")), info)
         events.append(Exported(step=step, path=str(run_dir / "adapter"), what="adapter", accuracy=accuracy))
         if prep.config.merge:
@@ -128,12 +129,9 @@ def export_record(run_dir: Path) -> ExportRecord | None:
     """Where the run's export is and which step it holds, from the folder itself (it outlives resumes)."""
     for name in ("model", "adapter"):
         recover(run_dir / name, INFO)
-        try:
-            info = parse_json((run_dir / name / INFO).read_bytes())
-        except (OSError, ValueError):
-            continue
-        if isinstance(info, dict) and isinstance(info.get("step"), int):
-            return ExportRecord(path=str(run_dir / name), step=info["step"])
+        info = read_export_info(run_dir / name)
+        if info is not None:
+            return ExportRecord(path=str(run_dir / name), step=info.step)
     return None
 
 
@@ -148,7 +146,7 @@ def _save_model(model: Any, tokenizer: Any, path: Path, card: str) -> None:
     atomic_write_text(path / "README.md", card)
 
 
-def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, Any], card: str) -> None:
+def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, str | int], card: str) -> None:
     _label(model.config)
     model.save_pretrained(path)  # adapter_config.json + adapter_model.safetensors (LoRA and the head)
     tokenizer.save_pretrained(path)
@@ -157,7 +155,7 @@ def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, Any], 
     # name it by its Hub id, so the adapter loads anywhere; the local path stays in export.json.
     adapter_config = path / "adapter_config.json"
     settings = parse_json(adapter_config.read_bytes())
-    settings["base_model_name_or_path"] = hub_id(base["model"]) or settings.get("base_model_name_or_path")
+    settings["base_model_name_or_path"] = hub_id(str(base["model"])) or settings.get("base_model_name_or_path")
     atomic_write_json(adapter_config, settings)
     atomic_write_text(path / "README.md", card)  # in place of peft's blank template
 
@@ -171,15 +169,15 @@ def _readable_tree(folder: Path) -> None:
     os.chmod(folder, readable_mode() | ((readable_mode() & 0o444) >> 2))  # r -> x for folders
 
 
-def _write_folder(final: Path, write, info: dict[str, Any]) -> None:
+def _write_folder(final: Path, write, info: ExportInfo) -> None:
     """Write into a sibling folder, then swap it in: readers see the old export or the new one."""
 
     def fill(folder: Path) -> None:
         write(folder)
         _readable_tree(folder)
-        recorded = dict(info)
+        recorded = info
         if (folder / ADAPTER_CONFIG).is_file():  # what the adapter answers with: checked when it loads
-            recorded["adapter_config"] = adapter_settings(parse_json((folder / ADAPTER_CONFIG).read_bytes()))
-        atomic_write_json(folder / INFO, recorded)  # last: its presence says the folder is complete
+            recorded = replace(info, adapter_config=adapter_settings(parse_json((folder / ADAPTER_CONFIG).read_bytes())))
+        atomic_write_json(folder / INFO, to_json_value(recorded))  # last: its presence says the folder is complete
 
     swap_in(final, fill, INFO)

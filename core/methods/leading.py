@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sst2_tui.core.events import Event, WarningEvent
 from sst2_tui.core.methods.training_run import TrainingRun
-from sst2_tui.core.parallel.lockstep import directive_for, lead, resync, weights_agree
+from sst2_tui.core.parallel.lockstep import directive_for, resync, send_directive, weights_agree
 
 
 class Leading:
@@ -28,7 +28,7 @@ class Leading:
         # A command (or a NaN fix) changes the schedule's base rates or the eps; the schedule alone does not.
         rates = (tuple(run.scheduler.base_lrs), run.optimizer.param_groups[0].get("eps"))
         changed, self._rates = self._rates is not None and rates != self._rates, rates
-        lead(self.world, directive_for(run.state.step, run.optimizer, resync=run.resync_due, changed=changed, stop=stop))
+        send_directive(self.world, directive_for(run.state.step, run.optimizer, resync=run.resync_due, changed=changed, stop=stop))
         if run.resync_due:
             resync(self.world, run.prep.model, run.optimizer, run.scaler)
             run.resync_due = False
@@ -38,7 +38,7 @@ class Leading:
         run = self.run
         if not self.world.parallel:
             return []
-        lead(self.world, directive_for(run.state.step, run.optimizer, stop=True))
+        send_directive(self.world, directive_for(run.state.step, run.optimizer, stop=True))
         if weights_agree(self.world, run.prep.model):
             return []
         return [WarningEvent(code="ranks_diverged", message=(

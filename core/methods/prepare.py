@@ -12,7 +12,6 @@ import platform
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -20,7 +19,7 @@ from sst2_tui.core.config import LABEL_NAMES, RunConfig, check_data_parallel
 from sst2_tui.core.data.batching import Encoded, encode, mega_batch_factor
 from sst2_tui.core.data.loading import load_splits
 from sst2_tui.core.data.split import Splits
-from sst2_tui.core.events import RunStarted
+from sst2_tui.core.events import RunStarted, Setting
 from sst2_tui.core.model.device import DeviceInfo, PrecisionPlan, detect, plan_precision, torch_device
 from sst2_tui.core.model.loading import LoadedModel, load_model, lora_target_names, parameter_counts, wrap_lora
 from sst2_tui.core.parallel.world import World, current
@@ -54,7 +53,7 @@ class Prepared:
     loaded: LoadedModel
     steps_per_epoch: int
     total_steps: int
-    effective: dict[str, Any] = field(default_factory=dict)
+    effective: dict[str, Setting] = field(default_factory=dict)
     """Settings that actually apply, including the libraries' hidden defaults."""
     warnings: list[str] = field(default_factory=list)
     """What the user should know before the first step (e.g. training data of a single class)."""
@@ -76,7 +75,7 @@ class Prepared:
     def run_started(self) -> RunStarted:
         trainable, total = parameter_counts(self.model)
         return RunStarted(
-            run_id=self.run_id, method=self.config.method, config=self.config.to_dict(), effective=self.effective,
+            run_id=self.run_id, method=self.config.method, config=self.config, effective=self.effective,
             device=self.device, precision=self.plan.name, trainable_params=trainable, total_params=total,
             versions=library_versions(), train_examples=len(self.train), eval_examples=len(self.validation),
             total_steps=self.total_steps, steps_per_epoch=self.steps_per_epoch,
@@ -126,7 +125,7 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
     validation = encode(loaded.tokenizer, splits.validation.texts, splits.validation.labels, config.max_length)
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     total_steps = 0 if config.method == "evaluate" else max(1, math.ceil(config.epochs * steps_per_epoch))
-    effective: dict[str, Any] = {
+    effective: dict[str, Setting] = {
         "batching": f"length-grouped (shuffled mega-batches of {mega_batch_factor(len(train), config.batch_size)} batches, sorted inside)",
         "padding": "per batch, to the longest sentence",
         "max_grad_norm": None,

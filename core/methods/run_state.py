@@ -80,14 +80,14 @@ class RunState:
     pending_save: str = ""
     """A checkpoint that failed for lack of disk space, retried (by its reason) after resuming."""
 
-    def progress(self) -> dict[str, Any]:
+    def progress(self) -> dict[str, Any]:  # into a checkpoint's state.json (JSON)
         """What a checkpoint keeps so that a resumed run's summary covers the whole run."""
         return {"train_seconds": self.clock.seconds, "eval_seconds": self.eval_seconds,
                 "compile_seconds": self.earlier_compile_seconds + self.compile_seconds, "samples": self.samples,
                 "tokens": self.tokens, "nonfinite_events": self.nonfinite_events,
                 "evals_without_better": self.evals_without_better}
 
-    def restore_progress(self, saved: dict[str, Any]) -> None:
+    def restore_progress(self, saved: dict[str, Any]) -> None:  # from state.json, checked
         def number(key: str) -> float:
             value = saved.get(key)
             return float(value) if isinstance(value, int | float) and value >= 0 else 0.0

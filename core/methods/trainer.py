@@ -34,7 +34,7 @@ from transformers import PrinterCallback, Trainer, TrainerCallback, TrainingArgu
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.data.batching import Encoded, length_grouped_batches, pad_rows
-from sst2_tui.core.events import Event
+from sst2_tui.core.events import Event, Setting
 from sst2_tui.core.methods.leading import Leading
 from sst2_tui.core.methods.prepare import Prepared, prepare, seed_step
 from sst2_tui.core.methods.restore import (
@@ -73,7 +73,7 @@ class _EncodedDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.data)
 
-    def __getitem__(self, key: int | tuple[int, tuple[float, int, int]]) -> dict[str, Any]:
+    def __getitem__(self, key: int | tuple[int, tuple[float, int, int]]) -> dict[str, Any]:  # a Trainer row
         index, share = key if isinstance(key, tuple) else (key, None)
         item = {"input_ids": self.data.ids[index], "labels": self.data.labels[index]}
         return item if share is None else {**item, "share": share}
@@ -113,7 +113,7 @@ class _EpochLoader(torch.utils.data.DataLoader):
 
 
 def _collator(pad_id: int, seen: dict[str, int], width_multiple: int, attention_mask: bool):
-    def collate(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def collate(rows: list[dict[str, Any]]) -> dict[str, Any]:  # Trainer's rows and batch
         batch: dict[str, Any] = pad_rows([r["input_ids"] for r in rows], [r["labels"] for r in rows], pad_id, width_multiple,
                                            attention_mask)
         # Real samples and tokens, counted here on the host, so throughput needs no device read
@@ -166,7 +166,7 @@ def _training_arguments(prep: Prepared, output_dir: Path):
     )
 
 
-def _effective(args) -> dict[str, Any]:
+def _effective(args) -> dict[str, Setting]:
     return {
         "max_grad_norm": args.max_grad_norm,
         "batching": "the hand loop's length-grouped batches (Trainer's own sampler replaced: same batches as full)",

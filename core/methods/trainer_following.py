@@ -14,7 +14,7 @@ from sst2_tui.core.methods.prepare import prepare
 from sst2_tui.core.methods.trainer import _build_trainer, _StoppedBeforeFirstStep, _training_arguments
 from sst2_tui.core.methods.training_run import TrainingRun, start_training
 from sst2_tui.core.model.compiling import prepare_for_compile
-from sst2_tui.core.parallel.lockstep import broadcast_object, follow, obey, weights_agree
+from sst2_tui.core.parallel.lockstep import broadcast_object, obey, receive_directive, weights_agree
 from sst2_tui.core.parallel.world import World
 
 
@@ -57,6 +57,6 @@ def follow_trainer(config: RunConfig, run_dir: Path, world: World) -> int:
         trainer.train(resume_from_checkpoint=resume_from)
     except _StoppedBeforeFirstStep:
         pass
-    follow(world)  # rank 0's closing stop
+    receive_directive(world)  # rank 0's closing stop
     weights_agree(world, prep.model)
     return trainer.state.global_step

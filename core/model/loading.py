@@ -16,13 +16,40 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import ModelError, quote
 from sst2_tui.core.hub import model_path_problem
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.records import record_from_json
 from sst2_tui.core.storage.swap import recover
 
 EXPORT_INFO = "export.json"
 ADAPTER_CONFIG = "adapter_config.json"
 
 
-def adapter_settings(adapter_config: object) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ExportInfo:
+    """An export folder's export.json, written last (its presence says the folder is complete): the
+    run and step the weights are of, and for an adapter the settings that decide its answers."""
+
+    step: int
+    accuracy: float | None
+    run_id: str
+    method: str
+    model: str
+    base_model_hub_id: str | None
+    base_model_path: str | None
+    precision: str
+    adapter_config: dict[str, Any] | None = None
+    """peft's adapter_config.json but where the base is (`adapter_settings`): peft's open mapping."""
+
+
+def read_export_info(folder: Path) -> ExportInfo | None:
+    """The folder's export.json, or None where it is missing, unreadable or not one (said by whoever asks)."""
+    try:
+        data = parse_json((folder / EXPORT_INFO).read_bytes())
+        return record_from_json(ExportInfo, data) if isinstance(data, dict) else None
+    except (OSError, ValueError):  # RecordError is a ValueError
+        return None
+
+
+def adapter_settings(adapter_config: object) -> dict[str, Any]:  # peft's adapter_config.json: its JSON, open
     """What decides an adapter's answers in its adapter_config.json: everything but where its base
     is (which may be moved or named anew). The export records it in export.json; loading checks it."""
     return {k: v for k, v in adapter_config.items() if k != "base_model_name_or_path"} if isinstance(adapter_config, dict) else {}
@@ -31,10 +58,11 @@ def adapter_settings(adapter_config: object) -> dict[str, Any]:
 def _edited_settings(folder: Path, spec: str) -> str | None:
     """Why an adapter cannot be trusted: its adapter_config.json differs from what its export
     recorded (lora_alpha, use_dora... edited since). None when it matches or nothing was recorded."""
+    info = read_export_info(folder)
+    recorded = info.adapter_config if info else None
     try:
-        recorded = parse_json((folder / EXPORT_INFO).read_bytes()).get("adapter_config")
         now = adapter_settings(parse_json((folder / ADAPTER_CONFIG).read_bytes()))
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
         return None
     if not isinstance(recorded, dict) or recorded == now:
         return None
@@ -62,7 +90,7 @@ class LoadedModel:
     model, not a sentiment classifier. Training is what fills them; `predict` refuses them."""
 
 
-def _load_kwargs(name: str) -> dict[str, Any]:
+def _load_kwargs(name: str) -> dict[str, Any]:  # keywords of transformers' from_pretrained
     """Local folders load with local_files_only; a Hub id in the local cache loads from it, offline
     at once when the Hub does not answer (the HF libraries would retry each file); otherwise the
     Hub is needed."""

@@ -44,11 +44,11 @@ def broadcast_object(world: World, value: Any = None) -> Any:
     return box[0]
 
 
-def lead(world: World, directive: Directive) -> None:
+def send_directive(world: World, directive: Directive) -> None:
     broadcast_object(world, directive)
 
 
-def follow(world: World) -> Directive:
+def receive_directive(world: World) -> Directive:
     return broadcast_object(world)
 
 
@@ -65,7 +65,7 @@ def obey(world: World, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
     a step follows)."""
     from sst2_tui.core.config import format_rate
 
-    directive = follow(world)
+    directive = receive_directive(world)
     if directive.resync:
         resync(world, model, optimizer, scaler)
     apply_rates(optimizer, directive)

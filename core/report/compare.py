@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sst2_tui.core.config import format_rate
+from sst2_tui.core.config import RunConfig, format_rate
+from sst2_tui.core.events import Setting
 from sst2_tui.core.summary import Summary
 from sst2_tui.core.sweep_label import sweep_label
 
@@ -43,20 +44,21 @@ def trainable_text(trainable: int | None, total: int | None) -> str:
     return f"{trainable:,} ({100 * trainable / total:.2f}%)"
 
 
-def result_row(run_id: str, config: dict[str, Any], summary: Summary | None, device: str, status: str,
+def result_row(run_id: str, config: RunConfig | None, summary: Summary | None, device: str, status: str,
                trainable: int | None = None, total: int | None = None) -> dict[str, str]:
+    """`config` None: a run whose settings do not read (each of them `?`)."""
     summary = summary or Summary(run_id=run_id)
-    method = str(config.get("method", summary.method or "?"))
+    method = config.method if config else summary.method or "?"
     return {
         "run": run_id,
         "method": method + (" (eval only)" if method == "evaluate" else ""),
         "point": point_words(config),
-        "model": str(config.get("model", "?")),
-        "init": str(config.get("init", "?")),
-        "lr": rate_change(config.get("lr"), summary.final_lr),
-        "eps": rate_change(config.get("eps"), summary.final_eps),
-        "precision": str(summary.precision or config.get("precision", "?")),
-        "epochs": _num(config.get("epochs"), "g") if method != "evaluate" else "-",
+        "model": config.model if config else "?",
+        "init": config.init if config else "?",
+        "lr": rate_change(config.lr, summary.final_lr) if config else "?",
+        "eps": rate_change(config.eps, summary.final_eps) if config else "?",
+        "precision": str(summary.precision or (config.precision if config else "?")),
+        "epochs": (_num(config.epochs, "g") if config else "?") if method != "evaluate" else "-",
         "best acc": _acc(summary.best_val_accuracy),
         "final acc": _acc(summary.final_val_accuracy),
         "s/epoch": _seconds_per_epoch(summary),
@@ -72,15 +74,16 @@ def result_row(run_id: str, config: dict[str, Any], summary: Summary | None, dev
 NOT_COMPARED = ("method", "notify", "extra")
 
 
-def settings_of(config: dict[str, Any], effective: dict[str, Any]) -> dict[str, Any]:
+def settings_of(config: RunConfig | None, effective: dict[str, Setting]) -> dict[str, Setting]:
     """What a run trained with: the settings chosen (lr, eps, seed...) and the effective ones that
     no flag shows (max_grad_norm, batching...); empty for a run that never started."""
     if not effective:
         return {}
-    return {**{k: v for k, v in config.items() if k not in NOT_COMPARED}, **effective}
+    chosen = config.to_dict() if config else {}
+    return {**{k: v for k, v in chosen.items() if k not in NOT_COMPARED}, **effective}
 
 
-def setting_text(key: str, value: Any) -> str:
+def setting_text(key: str, value: Setting) -> str:
     """One setting's value as every screen and report shows it (`lr 1e-3`, not `0.001`)."""
     if key in ("lr", "eps") and value is not None:
         return format_rate(value)
@@ -91,7 +94,7 @@ def setting_text(key: str, value: Any) -> str:
     return str(value)
 
 
-def differing_settings(settings: list[dict[str, Any]]) -> list[str]:
+def differing_settings(settings: list[dict[str, Setting]]) -> list[str]:
     """Keys whose value is not the same in every run that started (a missing key counts as `None`;
     a run that never started has no settings and is left out, not counted as differing in all)."""
     started = [s for s in settings if s]
@@ -103,18 +106,18 @@ def differing_settings(settings: list[dict[str, Any]]) -> list[str]:
     return [k for k in keys if len({repr(s.get(k)) for s in started}) > 1]
 
 
-def point_words(config: dict[str, Any]) -> str:
+def point_words(config: RunConfig | None) -> str:
     """`lr=3e-4, seed 1` for a sweep's point (its setting and seed), empty otherwise."""
     label = sweep_label(config)
     return label.words() if label else ""
 
 
-def session_notes(runs: list[tuple[str, dict[str, Any], float | None]]) -> list[str]:
+def session_notes(runs: list[tuple[str, RunConfig | None, float | None]]) -> list[str]:
     """What a reader of a session's results should know to read its rows right, once per session and
     only where it holds: `runs` are (run id, config, best accuracy)."""
-    random_lora = [(run_id, best) for run_id, config, best in runs if config.get("method") == "lora"
-                   and (config.get("init") == "random" or config.get("model") == "demo")]
-    full = [best for _, config, best in runs if config.get("method") in ("full", "trainer") and best is not None]
+    random_lora = [(run_id, best) for run_id, config, best in runs if config and config.method == "lora"
+                   and (config.init == "random" or config.model == "demo")]
+    full = [best for _, config, best in runs if config and config.method in ("full", "trainer") and best is not None]
     trailing = [run_id for run_id, best in random_lora if best is not None and full and best < max(full)]
     if not trailing:
         return []

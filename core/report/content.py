@@ -14,14 +14,16 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
-from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunFailed, RunStarted, Step
+from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunFailed, RunStarted, Setting, Step
 from sst2_tui.core.inference.saved_predictions import Mistake, most_confident_mistakes, read_predictions
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.report.compare import differing_settings, result_row, settings_of
 from sst2_tui.core.report.sweep_verdict import SweepVerdict
 from sst2_tui.core.storage.sessions import RunRecord, Session
 from sst2_tui.core.summary import Status, Summary
+from sst2_tui.core.sweep_label import sweep_label
 from sst2_tui.core.words import event_line
 
 SCHEMA_VERSION = 1
@@ -45,8 +47,9 @@ def mean_std(values: list[float]) -> tuple[float | None, float | None]:
     return mean, (statistics.stdev(values) if len(values) > 1 else None)  # one run has no spread: None, not 0
 
 
-def group_key(config: dict[str, Any]) -> str:  # a run's config.json as saved: an open mapping
-    return json.dumps({k: v for k, v in sorted(config.items()) if k not in GROUP_IGNORES}, sort_keys=True, default=str)
+def group_key(config: RunConfig | None) -> str:
+    saved = config.to_dict() if config else {}
+    return json.dumps({k: v for k, v in sorted(saved.items()) if k not in GROUP_IGNORES}, sort_keys=True, default=str)
 
 
 TIMELINE = {Control: Control.type, Paused: Paused.type, Resumed: Resumed.type, Nonfinite: Nonfinite.type, Exported: Exported.type,
@@ -74,12 +77,11 @@ class Failure:
 class RunReport:
     run_id: str
     status: Status
-    config: dict[str, Any]
-    """The run's settings as it saved them (`run_started`, else config.json): an open mapping, since a
-    run of another version of sst2-tui may hold other fields."""
+    config: RunConfig | None
+    """The run's settings (`run_started`, else config.json); None where they do not read."""
     summary: Summary | None
-    effective: dict[str, Any]
-    """Settings that applied, library defaults included (`RunStarted.effective`): an open mapping."""
+    effective: dict[str, Setting]
+    """Settings that applied, library defaults included (`RunStarted.effective`)."""
     device: DeviceInfo | None
     versions: dict[str, str]
     evaluation_only: bool
@@ -177,7 +179,7 @@ def run_report(record: RunRecord) -> RunReport:
     return RunReport(
         run_id=record.run_id, status=record.status, config=config, summary=summary,
         effective=started.effective if started else {}, device=started.device if started else None,
-        versions=started.versions if started else {}, evaluation_only=config.get("method") == "evaluate",
+        versions=started.versions if started else {}, evaluation_only=config is not None and config.method == "evaluate",
         loss_curve=[[e.step, e.loss] for e in record.events if isinstance(e, Step)],
         accuracy_curve=[[e.step, e.accuracy] for e in evals], validation_n=n,
         standard_error=standard_error(summary.final_val_accuracy if summary else None, n),
@@ -203,10 +205,11 @@ def groups_of(runs: list[RunReport]) -> list[GroupReport]:
         best_mean, best_std = mean_std([s.best_val_accuracy for _, s in finished if s.best_val_accuracy is not None])
         final_mean, final_std = mean_std([s.final_val_accuracy for _, s in finished if s.final_val_accuracy is not None])
         first = members[0].config
-        seeds = [r.config.get("seed") for r, _ in finished]
-        result.append(GroupReport(f"g{len(result) + 1}", [r.run_id for r in members], len(finished), first.get("method"),
-                                  first.get("model"), seeds, "seeds" if len(set(seeds)) > 1 else "repeats of one seed",
-                                  best_mean, best_std, final_mean, final_std))
+        seeds = [r.config.seed if r.config else None for r, _ in finished]
+        result.append(GroupReport(
+            f"g{len(result) + 1}", [r.run_id for r in members], len(finished), first.method if first else None,
+            first.model if first else None, seeds, "seeds" if len(set(seeds)) > 1 else "repeats of one seed",
+            best_mean, best_std, final_mean, final_std))
     return result
 
 
@@ -215,8 +218,7 @@ def _sweep_verdict(session: Session) -> SweepVerdict | None:
     another scheduler): its verdict; any other session: None."""
     from sst2_tui.core.storage.sweep_file import SWEEP_FILE
 
-    if not (session.path / SWEEP_FILE).is_file() and not any(
-            "sweep" in ((record.config or {}).get("extra") or {}) for record in session.runs()):
+    if not (session.path / SWEEP_FILE).is_file() and not any(sweep_label(record.config) for record in session.runs()):
         return None
     from sst2_tui.core.report.sweep_verdict import sweep_verdict
 

@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.content import CSV_COLUMNS, SessionReport, session_report
 from sst2_tui.core.report.html import render_html
@@ -24,12 +25,16 @@ def render_csv(data: SessionReport) -> str:
     writer.writeheader()
     for run in data.runs:
         config, summary = run.config, run.summary or Summary(run_id=run.run_id)
+
+        def chosen(name: str, config: RunConfig | None = config) -> object:  # empty where the settings do not read
+            return getattr(config, name) if config else None
+
         writer.writerow({name: _cell(value) for name, value in {
-            "run_id": run.run_id, "method": config.get("method"), "model": config.get("model"), "init": config.get("init"),
-            "seed": config.get("seed"), "lr": config.get("lr"), "eps": config.get("eps"),
+            "run_id": run.run_id, "method": chosen("method"), "model": chosen("model"), "init": chosen("init"),
+            "seed": chosen("seed"), "lr": chosen("lr"), "eps": chosen("eps"),
             "final_lr": summary.final_lr, "final_eps": summary.final_eps,
-            "precision": summary.precision or config.get("precision"), "epochs": config.get("epochs"),
-            "batch_size": config.get("batch_size"), "status": run.status.value, "steps": summary.steps,
+            "precision": summary.precision or chosen("precision"), "epochs": chosen("epochs"),
+            "batch_size": chosen("batch_size"), "status": run.status.value, "steps": summary.steps,
             "best_val_accuracy": summary.best_val_accuracy, "final_val_accuracy": summary.final_val_accuracy,
             "seconds_per_epoch": summary.seconds_per_epoch, "train_samples_per_second": summary.train_samples_per_second,
             "trainable_params": summary.trainable_params, "total_params": summary.total_params,

@@ -114,7 +114,7 @@ def _full_paths(runs: list[RunReport]) -> list[Block]:
 
 
 def run_blocks(run: RunReport) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Run {}: {} ({})", (run.run_id, run.config.get("method"), run.status))]
+    blocks: list[Block] = [Heading(2, "Run {}: {} ({})", (run.run_id, run.config.method if run.config else "?", run.status))]
     if run.failure:
         blocks.append(Paragraph("Why it ended: {}. {}", (run.failure.error, run.failure.hint or "")))
     if run.evaluation_only:
@@ -126,7 +126,7 @@ def run_blocks(run: RunReport) -> list[Block]:
         blocks.append(Paragraph(f"Final validation accuracy {_pct(final)}%{noise}."))  # numbers only
     if summary.stop_reason == "early_stop":
         blocks.append(Paragraph("Stopped early: {} evaluations without a better validation accuracy (--patience).",
-                                (run.config.get("patience"),)))
+                                (run.config.patience if run.config else "?",)))
     if summary.export_path:
         blocks.append(Paragraph("Exported model (step {}): {} (load it with from_pretrained, or `sst2-tui predict`).",
                                 (summary.export_step, summary.export_path)))
@@ -148,5 +148,5 @@ def run_blocks(run: RunReport) -> list[Block]:
 
 
 def _setting(run: RunReport, key: str) -> str:
-    settings = settings_of(run.config or {}, run.effective or {})
+    settings = settings_of(run.config, run.effective)
     return setting_text(key, settings.get(key)) if settings else "- (never started)"

@@ -104,7 +104,7 @@ class Following:
     pid: int | None = None
 
 
-def follow(following: Following, on_event: Callable[[Event], None] | None = None, offset: int = 0) -> RunOutcome:
+def watch_run(following: Following, on_event: Callable[[Event], None] | None = None, offset: int = 0) -> RunOutcome:
     """Watch a run from `offset` in its log until it ends, dies, or the window lets go."""
     folder, pid = following.folder, following.pid
     follower = EventFollower(folder.events_path, offset)
@@ -163,5 +163,5 @@ def live_runs(path: Path) -> list[RunFolder]:
     return sorted(live, key=lambda f: f.events_path.stat().st_mtime if f.events_path.exists() else 0, reverse=True)
 
 
-def describe_launch(launched: Launched) -> dict[str, Any]:
+def describe_launch(launched: Launched) -> dict[str, Any]:  # printed as JSON
     return {"run_dir": str(launched.run_dir), "session_dir": str(launched.session_dir), "pid": launched.pid}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import json
 import os
 import queue
@@ -13,8 +14,8 @@ import signal
 import subprocess
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import DiskFull, Event, Nonfinite, RunFailed, RunFinished
@@ -38,10 +39,27 @@ def needs_you(event: Event) -> tuple[str, str] | None:
     return None
 
 
-def payload(kind: str, message: str, run_dir: Path, config: dict[str, Any]) -> dict[str, Any]:
-    return {"event": kind, "message": message, "run_id": run_dir.name, "run_dir": str(run_dir),
-            "session": run_dir.parent.parent.name, "method": config.get("method"), "model": config.get("model"),
-            "time": round(time.time(), 3)}
+@dataclass(frozen=True)
+class HookMessage:
+    """What a `--notify` hook reads on its stdin, as one JSON line (README: the hook's fields)."""
+
+    event: str
+    """`finished`, `interrupted`, `failed`, `died`, `nonfinite` or `disk_full`."""
+    message: str
+    run_id: str
+    run_dir: str
+    session: str
+    method: str | None
+    model: str | None
+    time: float
+
+    def to_json_line(self) -> str:
+        return json.dumps(dataclasses.asdict(self)) + "\n"
+
+
+def payload(kind: str, message: str, run_dir: Path, method: str | None, model: str | None) -> HookMessage:
+    return HookMessage(kind, message, run_dir.name, str(run_dir), run_dir.parent.parent.name, method, model,
+                       round(time.time(), 3))
 
 
 HOOK_SECONDS = 60.0
@@ -50,7 +68,7 @@ HOOK_OUTPUT_BYTES = 4096
 """What notify.log keeps of a hook's output per call: its first bytes (the rest is read and dropped)."""
 
 
-def run_hook(command: str, data: dict[str, Any], log: Path | None = None) -> None:
+def run_hook(command: str, data: HookMessage, log: Path | None = None) -> None:
     """Run `command` (a shell line) with `data` as one JSON line on stdin; never wait for it: one
     thread of this process runs the hooks one after another, in the order their events came (a
     user's `cat >> file` sees them in order). notify.log (`log`, the run folder's) then gets one
@@ -66,7 +84,7 @@ def run_hook(command: str, data: dict[str, Any], log: Path | None = None) -> Non
     _PENDING.put((command, data, log))
 
 
-_PENDING: queue.Queue[tuple[str, dict[str, Any], Path | None]] = queue.Queue()
+_PENDING: queue.Queue[tuple[str, HookMessage, Path | None]] = queue.Queue()
 _LOCK = threading.Lock()
 _WORKER: threading.Thread | None = None
 EXIT_WAIT_SECONDS = 10.0
@@ -88,21 +106,21 @@ def _drain() -> None:
         time.sleep(0.05)
 
 
-def _run_one(command: str, data: dict[str, Any], log: Path | None) -> None:
+def _run_one(command: str, data: HookMessage, log: Path | None) -> None:
     try:
         process = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True,
-                                   env={**os.environ, "SST2_TUI_EVENT": data["event"]})
+                                   env={**os.environ, "SST2_TUI_EVENT": data.event})
     except OSError as error:
-        _log(log, f"{data['event']}: --notify could not start: {error}\n")
+        _log(log, f"{data.event}: --notify could not start: {error}\n")
         return
     _see_to_its_end(process, data, log)
 
 
-def _see_to_its_end(process: subprocess.Popen, data: dict[str, Any], log: Path | None) -> None:
+def _see_to_its_end(process: subprocess.Popen, data: HookMessage, log: Path | None) -> None:
     try:
         assert process.stdin is not None  # started with stdin=PIPE
-        process.stdin.write((json.dumps(data) + "\n").encode())  # a few hundred bytes: never blocks on the pipe
+        process.stdin.write(data.to_json_line().encode())  # a few hundred bytes: never blocks on the pipe
         process.stdin.close()
     except OSError:
         pass
@@ -120,7 +138,7 @@ def _see_to_its_end(process: subprocess.Popen, data: dict[str, Any], log: Path |
     said = kept.decode("utf-8", "replace")
     cut = " (output cut)" if len(kept) >= HOOK_OUTPUT_BYTES else ""
     lines = "".join(f"  {line}\n" for line in said.splitlines()[:20])
-    _log(log, f"{time.strftime('%Y-%m-%d %H:%M:%S')} {data['event']}: --notify {ended}{cut}\n{lines}")
+    _log(log, f"{time.strftime('%Y-%m-%d %H:%M:%S')} {data.event}: --notify {ended}{cut}\n{lines}")
 
 
 def _read_capped(stream, kept: bytearray) -> None:

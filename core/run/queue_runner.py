@@ -97,9 +97,9 @@ def tell_if_killed(entry: QueueEntry, session: Session, before: set[Path], retur
     if folder is None:
         return
     saved, _ = read_config(folder / "config.json")
-    if isinstance(saved.get("notify"), str):
+    if saved is not None and saved.notify:
         message = f"died: its process was killed (signal {-returncode}); resume it from its last checkpoint"
-        run_hook(saved["notify"], payload(str(Status.DIED), message, folder, saved), folder / "notify.log")
+        run_hook(saved.notify, payload(str(Status.DIED), message, folder, saved.method, saved.model), folder / "notify.log")
 
 
 def _next(queue: SessionQueue) -> QueueEntry | None:

@@ -67,10 +67,10 @@ def check_resumable(folder: RunFolder, config: RunConfig) -> None:
         raise UserError(f"--resume {folder.path}: this run already finished{result}; nothing to resume. "
                         "Start a new run to train more.")
     started = record.started
-    if isinstance(started, RunStarted) and isinstance(started.config, dict):
+    if isinstance(started, RunStarted):
         for name in MUST_MATCH:
-            then, now = started.config.get(name), getattr(config, name)
-            if name in started.config and then != now:
+            then, now = getattr(started.config, name), getattr(config, name)
+            if then != now:
                 raise UserError(f"{folder.config_path}: {name} is {_quote(now)} but the run's checkpoints were trained "
                                 f"with {name} {_quote(then)}; put it back or start a new run")
 

@@ -107,7 +107,7 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
     handle.folder = folder
     # Follow the control file from its current end before taking the lock: whoever sees the run
     # live and appends a command is then sure to be read.
-    handle.controls.follow(ControlFileReader(folder.control_path))
+    handle.controls.read_from(ControlFileReader(folder.control_path))
     with folder.hold_lock():
         if handle.on_folder is not None:
             handle.on_folder(folder)
@@ -136,7 +136,7 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
             disk.watch(event)
         notify(event)
         if config.notify and (said := needs_you(event)) is not None:  # --notify: the user's own command
-            run_hook(config.notify, payload(*said, folder.path, config.to_dict()), folder.path / "notify.log")
+            run_hook(config.notify, payload(*said, folder.path, config.method, config.model), folder.path / "notify.log")
 
     try:
         for problem in resume[2] if resume else []:

@@ -41,7 +41,7 @@ def trainable_state(model: torch.nn.Module, full: bool) -> dict[str, torch.Tenso
     return {name: p.detach().contiguous().cpu() for name, p in named if full or p.requires_grad}
 
 
-def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:  # torch's state
     """Split an optimizer state_dict into tensors (safetensors) and plain values (JSON)."""
     state = optimizer.state_dict()
     tensors: dict[str, torch.Tensor] = {}

@@ -96,12 +96,20 @@ def entry_from_json(item: dict[str, Any]) -> NewRun | Resume | Unreadable:
         return Unreadable(item_id, f"its settings do not read: {str(error)[:120]}")
 
 
-def queue_state(session_path: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class QueueState:
     """How many runs wait, whether the runner that starts them lives, and so whether the queue is
     stalled (runs wait and no runner will start them: it was killed)."""
+
+    waiting: int
+    runner_live: bool
+    stalled: bool
+
+
+def queue_state(session_path: Path) -> QueueState:
     waiting = len(SessionQueue(session_path).items())
     runner_live = is_held(session_path / RUNNER_LOCK)
-    return {"waiting": waiting, "runner_live": runner_live, "stalled": bool(waiting) and not runner_live}
+    return QueueState(waiting, runner_live, bool(waiting) and not runner_live)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ class RunRecord:
     """A run read back from disk, whatever state it was left in."""
 
     folder: RunFolder
-    config: dict[str, Any]
+    config: RunConfig | None
+    """Its config.json; None where that is missing or does not read (said in `problems`)."""
     events: list[Event]
     summary: Summary | None
     bad_lines: int = 0
@@ -134,7 +135,7 @@ class RunRecord:
 @dataclass
 class Session:
     path: Path
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # session.json: open (a report adds its fields)
     problems: list[str] = field(default_factory=list)
     """Unreadable session files (session.json), each naming its path."""
 
@@ -303,8 +304,26 @@ def best_so_far(record: RunRecord) -> float | None:
     return max(accuracies) if accuracies else None
 
 
-def run_overview(record: RunRecord) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunOverview:
     """One run as `sst2-tui sessions` shows it (and prints with --json)."""
+
+    run_id: str
+    run_dir: str
+    method: str | None
+    status: Status
+    pid: int | None
+    """The live run's process."""
+    step: int
+    total_steps: int | None
+    last_checkpoint_step: int | None
+    best_val_accuracy: float | None
+    """Its summary's, or a live run's best until now."""
+    seconds_since_last_event: float | None
+    """A live run's: how long its log has been quiet."""
+
+
+def run_overview(record: RunRecord) -> RunOverview:
     started = record.started
     steps = [e.step for e in record.events if hasattr(e, "step") and isinstance(e.step, int)]
     summary = record.summary
@@ -315,13 +334,11 @@ def run_overview(record: RunRecord) -> dict[str, Any]:
         quiet_for = round(time.time() - record.folder.events_path.stat().st_mtime, 1)
     except OSError:
         quiet_for = None
-    return {
-        "run_id": record.run_id, "run_dir": str(record.folder.path),
-        "method": started.method if started else record.config.get("method"), "status": record.status,
-        "pid": record.folder.holder_pid() if live else None,
-        "step": summary.steps if summary and summary.steps is not None else max(steps, default=0),
-        "total_steps": started.total_steps if started else None,
-        "last_checkpoint_step": checkpoints[-1] if checkpoints else None,
-        "best_val_accuracy": (summary.best_val_accuracy if summary else None) if not live else best_so_far(record),
-        "seconds_since_last_event": quiet_for if live else None,
-    }
+    method = started.method if started else record.config.method if record.config else None
+    return RunOverview(
+        run_id=record.run_id, run_dir=str(record.folder.path), method=method,
+        status=record.status, pid=record.folder.holder_pid() if live else None,
+        step=summary.steps if summary and summary.steps is not None else max(steps, default=0),
+        total_steps=started.total_steps if started else None, last_checkpoint_step=checkpoints[-1] if checkpoints else None,
+        best_val_accuracy=(summary.best_val_accuracy if summary else None) if not live else best_so_far(record),
+        seconds_since_last_event=quiet_for if live else None)

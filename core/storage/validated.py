@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.errors import quote
 from sst2_tui.core.json_text import parse_json
-from sst2_tui.core.records import RecordError, field_types, type_name, value_matches
+from sst2_tui.core.records import RecordError
 from sst2_tui.core.summary import Summary
 
 
@@ -29,15 +28,6 @@ def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     return value, None
 
 
-def config_problem(config: dict[str, Any]) -> str | None:
-    """Why a saved run config cannot be used, or None (unknown keys from newer versions are fine)."""
-    hints = field_types(RunConfig)
-    for name, value in config.items():
-        if name in hints and not value_matches(value, hints[name]):
-            return f"field {name!r} is {quote(value, 40)}, not {type_name(hints[name])}"
-    return None
-
-
 def read_summary(path: Path) -> tuple[Summary | None, str | None]:
     data, problem = read_object(path)
     if data is None:
@@ -48,8 +38,13 @@ def read_summary(path: Path) -> tuple[Summary | None, str | None]:
         return None, f"{path}: {error}; skipped"
 
 
-def read_config(path: Path) -> tuple[dict[str, Any], str | None]:
-    config, problem = read_object(path)
-    if config is not None and (why := config_problem(config)):
-        return {}, f"{path}: {why}; skipped"
-    return config or {}, problem
+def read_config(path: Path) -> tuple[RunConfig | None, str | None]:
+    """A run's config.json as a RunConfig (keys of a newer version ignored); None and the problem,
+    naming the file and field, where it is missing or does not read."""
+    data, problem = read_object(path)
+    if data is None:
+        return None, problem
+    try:
+        return RunConfig.from_json(data), None
+    except RecordError as error:
+        return None, f"{path}: {error}; skipped"

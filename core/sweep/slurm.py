@@ -44,7 +44,7 @@ def parse_time(text: str) -> int:
     raise UserError(f"--slurm-time {quote(text)}: give minutes (90), HH:MM:SS or D-HH:MM, at least one minute")
 
 
-def parse_params(items: list[str]) -> dict[str, Any]:
+def parse_params(items: list[str]) -> dict[str, Any]:  # submitit's parameters: an open mapping
     """`--slurm-param KEY=VALUE`: a value that reads as JSON is taken as JSON (4, true, {"qos": "x"})."""
     params: dict[str, Any] = {}
     for item in items:

@@ -7,13 +7,12 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.storage.queue_file import NewRun, QueueEntry, Resume
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFile, SweepFileError, point_label, read_sweep_file
-from sst2_tui.core.storage.validated import read_object
+from sst2_tui.core.storage.validated import read_config
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import sweep_label
 
@@ -25,7 +24,8 @@ def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int 
     SweepFile(points, parallel, "slurm" if slurm is not None else "local", slurm).write(session_path)
 
 
-def point_of(config: dict[str, Any] | None) -> str | None:
+def point_of(config: object) -> str | None:
+    """The point a run's config (a `RunConfig`, or as saved) is of; None for a run of no sweep."""
     label = sweep_label(config)
     return label.point if label else None
 
@@ -78,13 +78,8 @@ def unfinished_points(session: Session, sweep: SweepFile | None = None) -> list[
 
 def point_of_entry(entry: QueueEntry) -> str | None:
     if isinstance(entry, Resume):
-        return point_of(load_run_config(entry.run_dir))
+        return point_of(read_config(entry.run_dir / "config.json")[0])
     return point_label(entry.config)
-
-
-def load_run_config(run_dir: Path) -> dict[str, Any] | None:
-    data, _ = read_object(run_dir / "config.json")
-    return data
 
 
 @dataclass

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
@@ -153,11 +152,13 @@ class Sweep:
         except UserError as error:
             return str(error)
         wanted = self.file.point(point)
-        ignored: dict[str, Any] = {"extra": {}, "notify": None}  # labels and the hook do not change what trains
-        if wanted is not None and wanted.resolved().replace(**ignored) != plan.config.resolved().replace(**ignored):
-            saved = plan.config.resolved().to_dict()
-            changed = [name for name, value in wanted.resolved().to_dict().items()
-                       if name not in ignored and saved.get(name) != value]
+
+        def trains(config: RunConfig) -> RunConfig:  # labels and the hook do not change what trains
+            return config.resolved().replace(extra={}, notify=None)
+
+        if wanted is not None and trains(wanted) != trains(plan.config):
+            saved = trains(plan.config).to_dict()
+            changed = [name for name, value in trains(wanted).to_dict().items() if saved.get(name) != value]
             return (f"{entry.run_dir / 'config.json'} no longer matches the point in sweep.json "
                     f"({', '.join(changed[:4])} differ); put it back, or move the run folder away to train the point anew")
         return None
@@ -203,7 +204,7 @@ class Sweep:
                 folder.run_id, record.status, best)
         return found
 
-    def follow(self, only_changes: bool = False) -> Iterator[EndedPoint]:
+    def points_as_they_end(self, only_changes: bool = False) -> Iterator[EndedPoint]:
         """Each point's run as it ends (again, when a resumed one ends anew), until the sweep has no
         work left. `only_changes` (after a resume): what had ended before is not told again."""
         told = set(self.ended()) if only_changes else set()

@@ -25,7 +25,7 @@ def load_runs(session: Session) -> list[tuple[RunView, Path]]:
     views = []
     for record in session.runs():
         started = record.started
-        method = started.method if isinstance(started, RunStarted) else str(record.config.get("method", "?"))
+        method = started.method if isinstance(started, RunStarted) else (record.config.method if record.config else "?")
         view = view_from_events(record.run_id, method, record.events, record.config, status=record.status)
         if record.summary:
             view.summary = record.summary
