@@ -155,12 +155,16 @@ def _app(args: argparse.Namespace) -> int:
 
         raise UserError("--demo-epochs goes with --demo (sst2-tui --demo --demo-epochs 1)")
     if args.command == "attach" or not args.demo:
-        from sst2_tui.tui.run_queue import newest_live_attachment
+        from sst2_tui.core.run.launch import live_runs
 
-        attachment = newest_live_attachment(args.path if args.command == "attach" else None, sessions_dir_from(args),
-                                            required=args.command == "attach")
-        if attachment is not None:
-            return launch(sessions_dir=sessions_dir_from(args), queue=[attachment], notify=args.notify)
+        where = (args.path if args.command == "attach" else None) or sessions_dir_from(args)
+        live = live_runs(where)  # the newest first
+        if live:
+            return launch(sessions_dir=sessions_dir_from(args), attach=live[0], notify=args.notify)
+        if args.command == "attach":
+            from sst2_tui.core.errors import UserError
+
+            raise UserError(f"attach: no live run under {where}; see `sst2-tui sessions` (start one with `run --detach`)")
     return launch(sessions_dir=sessions_dir_from(args), queue=_demo_runs(args) if args.demo else None, notify=args.notify)
 
 
@@ -219,8 +223,8 @@ if __name__ == "__main__":
 def _demo_runs(args: argparse.Namespace) -> list[RunConfig]:
     """`--demo`'s queue, `--demo-epochs` long when given (checked as `run --epochs` is)."""
     from sst2_tui.core.config import ConfigError
+    from sst2_tui.core.demo_runs import demo_queue
     from sst2_tui.core.errors import UserError
-    from sst2_tui.tui.demo import demo_queue
 
     try:
         return demo_queue(args.demo_epochs)

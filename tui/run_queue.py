@@ -123,20 +123,3 @@ class RunQueue:
     def __len__(self) -> int:
         with self._lock:
             return len(self._items)
-
-
-def newest_live_attachment(path: Path | None, sessions_dir: Path, required: bool):
-    """The newest live run under `path` (or the sessions folder) as an app queue item."""
-    from sst2_tui.core.config import RunConfig
-    from sst2_tui.core.errors import UserError
-    from sst2_tui.core.run.launch import live_runs
-    from sst2_tui.core.storage.validated import read_config
-
-    where = path or sessions_dir
-    live = live_runs(where)
-    if not live:
-        if required:
-            raise UserError(f"attach: no live run under {where}; see `sst2-tui sessions` (start one with `run --detach`)")
-        return None
-    saved, _ = read_config(live[0].config_path)
-    return Attachment(saved or RunConfig(), live[0])
