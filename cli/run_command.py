@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
 
 from sst2_tui.cli.args import config_from_args, flag_for
 from sst2_tui.cli.library_noise import quiet_libraries
@@ -15,10 +17,12 @@ from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 from sst2_tui.core.run.terminal import detach_from_dead_terminal
 
 
-def _install_signal_handlers(on_signal) -> None:
-    """SIGINT, SIGTERM, SIGHUP (a dropped SSH connection), SIGUSR2 (a cluster's warning before a
-    time limit or a preemption: SLURM signals the task's whole process group, this run included):
-    finish the step, evaluate, save, exit 130. A second Ctrl-C kills at once."""
+@contextlib.contextmanager
+def signals_end_the_run(on_signal: Callable[[], None]) -> Iterator[None]:
+    """While the command runs: SIGINT, SIGTERM, SIGHUP (a dropped SSH connection), SIGUSR2 (a
+    cluster's warning before a time limit or a preemption: SLURM signals the task's whole process
+    group, this run included) finish the step, evaluate, save, exit 130; a second Ctrl-C kills at
+    once. The handlers before it are back afterwards (a caller in the same process keeps its own)."""
 
     def handler(signum, frame) -> None:
         if signum == getattr(signal, "SIGHUP", None):
@@ -26,18 +30,38 @@ def _install_signal_handlers(on_signal) -> None:
         on_signal()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGUSR2"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), handler)
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGUSR2") if hasattr(signal, name)]
+    before = {name: signal.getsignal(getattr(signal, name)) for name in names}
+    for name in names:
+        signal.signal(getattr(signal, name), handler)
+    try:
+        yield
+    finally:
+        for name, previous in before.items():
+            signal.signal(getattr(signal, name), previous if previous is not None else signal.SIG_DFL)
+
+
+def _say(outcome) -> None:
+    """How a run ended, as every `run` says it: its error and what to do (stderr), its summary (stdout)."""
+    if outcome.error:
+        sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
+        if outcome.exit_code != EXIT_BAD_INPUT and outcome.hint:  # a bad input's one line says what to do
+            sys.stderr.write(f"hint: {outcome.hint}\n")
+    print(json.dumps(outcome.summary.to_json()), flush=True)
 
 
 def resume_command(args: argparse.Namespace) -> int:
     from sst2_tui.core.controls import RunHandle
+
+    handle = RunHandle()
+    with signals_end_the_run(handle.interrupt):
+        return _resume(args, handle)
+
+
+def _resume(args: argparse.Namespace, handle) -> int:
     from sst2_tui.core.run.resume import plan_resume
     from sst2_tui.core.run.runner import execute
 
-    handle = RunHandle()
-    _install_signal_handlers(handle.interrupt)
     plan = plan_resume(args.resume)
     if args.nproc_per_node is not None:
         from sst2_tui.cli.parallel_launch import check_launch
@@ -55,9 +79,7 @@ def resume_command(args: argparse.Namespace) -> int:
     with _progress_printer(args.quiet) as show:
         outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=not args.attachable,
                           resume=plan.folder, from_scratch=args.from_scratch)
-    if outcome.error:
-        sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
-    print(json.dumps(outcome.summary.to_json()), flush=True)
+    _say(outcome)
     return outcome.exit_code
 
 
@@ -117,7 +139,11 @@ def _run_command(args: argparse.Namespace) -> int:
 
     # First, before the slow imports: a signal while torch loads still ends the run cleanly (130).
     handle = RunHandle()
-    _install_signal_handlers(handle.interrupt)
+    with signals_end_the_run(handle.interrupt):
+        return _new_runs(args, handle)
+
+
+def _new_runs(args: argparse.Namespace, handle) -> int:
     seeds = args.seeds or [args.seed]
     try:
         configs = [config_from_args(args, seed=seed) for seed in seeds]
@@ -173,11 +199,7 @@ def _run_command(args: argparse.Namespace) -> int:
         show = _progress_printer(args.quiet)
         with show:
             outcome = execute(config, session, handle, on_event=show.on_event, headless=not args.attachable)
-        if outcome.error:
-            sys.stderr.write(f"sst2-tui run: {outcome.error}\n")
-            if outcome.exit_code != EXIT_BAD_INPUT and outcome.hint:
-                sys.stderr.write(f"hint: {outcome.hint}\n")
-        print(json.dumps(outcome.summary.to_json()), flush=True)
+        _say(outcome)
         exit_code = max(exit_code, outcome.exit_code) if exit_code != EXIT_INTERRUPTED else EXIT_INTERRUPTED
         if outcome.exit_code in (EXIT_BAD_INPUT, EXIT_INTERRUPTED):
             return outcome.exit_code

@@ -44,9 +44,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _process_state_restored():
-    """`main(["run", ...])` in this process installs the run's SIGTERM/SIGINT/SIGHUP handlers (left
-    behind, pytest itself ignored SIGTERM) and sets the libraries' quiet variables (left behind,
-    every later subprocess inherited them): both are put back after each test."""
+    """Signal handlers and the environment as they were before each test: `run` puts its own handlers
+    back (test_cli checks it), but the app's and the libraries' quiet variables are process-wide
+    (left behind, every later subprocess inherited them)."""
     saved = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     environment = dict(os.environ)
     yield

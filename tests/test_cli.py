@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -24,8 +25,10 @@ def test_help_does_not_import_torch():
 
 
 def test_demo_run_prints_json_last_line(tmp_path, capsys):
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     code = main(["run", "--model", "demo", "--data", "demo", "--epochs", "0.5", "--quiet",
                  "--sessions-dir", str(tmp_path), "--session", "s1"])
+    assert {number: signal.getsignal(number) for number in handlers} == handlers, "the run's signal handlers are put back"
     last = capsys.readouterr().out.strip().splitlines()[-1]
     summary = json.loads(last)
     assert code == 0 and summary["status"] == "finished" and summary["steps"] == 47
