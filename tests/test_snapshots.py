@@ -18,7 +18,7 @@ FOUR_RUNS = [CONFIG.replace(method=m) for m in ("full", "trainer", "lora")] + [
 def finished_app(tmp_path, configs=None, **engine_args):
     engine = FakeEngine(steps=20, **engine_args)
     app = make_app(tmp_path, engine, configs if configs is not None else [CONFIG])
-    app.charts_every = 0.0  # every repaint draws the charts too: nothing waits for their timer
+    app.clock.charts_every = 0.0  # every repaint draws the charts too: nothing waits for their timer
     return app, engine
 
 

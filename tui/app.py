@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from sst2_tui.tui.messages import (
     StepsAvailable,
 )
 from sst2_tui.tui.probes import describe_hub, probe_device
+from sst2_tui.tui.repaint_clock import RepaintClock
 from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, Waiting, queue_label, rerun_of
 from sst2_tui.tui.run_view import RunView, closing_line, view_from_events
 from sst2_tui.tui.screens.dashboard import DashboardScreen
@@ -60,8 +60,6 @@ from sst2_tui.tui.widgets.device_panel import ShownDevice, device_to_show, welco
 
 # Repaints cost the training thread time (the GIL, and on small machines a core): numbers repaint
 # at most twice a second, charts every 2 seconds. Pauses, NaN reports and the end repaint at once.
-NUMBERS_EVERY_SECONDS = 0.5
-CHARTS_EVERY_SECONDS = 2.0
 
 
 class SST2App(App):
@@ -113,8 +111,6 @@ class SST2App(App):
         self.rung: list[str] = []
         self.told_passthrough = False
         """What `ring` said, newest last (what the terminal was sent)."""
-        self.following: Following | None = None
-        """The run this window follows now (set when it starts, cleared when it ends or is left)."""
         self.left_running: list[tuple[RunView, Path]] = []
         self.stopped: tuple[RunView, Path] | None = None
         """The run this window stopped on its way out (s or e in the quit dialog), and its folder."""
@@ -130,16 +126,10 @@ class SST2App(App):
         self.device: DeviceInfo | None = None
         self._showing_world = False
         self.versions: dict[str, str] = {}
-        self.quitting = False
         self.interrupted_by: str | None = None
         self.worker_busy = False
         self.worker_done = threading.Event()
-        self.numbers_every = NUMBERS_EVERY_SECONDS
-        self.charts_every = CHARTS_EVERY_SECONDS
-        self._dirty = False
-        self._charts_stale = False
-        self._charts_due = 0.0
-        self._shown_queue: list[str] = []  # the queue's labels as last shown
+        self.clock = RepaintClock()
         self._bridge_run = 0  # whose steps the UI takes from the bridge (the current run's)
         self._footer_state = (False, False, False, False)  # (something waits, a run takes keys, a run exists): what the footer offers
 
@@ -156,7 +146,7 @@ class SST2App(App):
         self._add(*self._asked)
         handle_signals(self.interrupt_by_signal)
         self.push_screen(DashboardScreen())
-        self.set_interval(self.numbers_every, self._repaint_if_dirty)
+        self.set_interval(self.clock.numbers_every, self._repaint_if_dirty)
         self.worker_busy = True
         self._run_queue()
 
@@ -189,6 +179,16 @@ class SST2App(App):
             self.current = views[-1]
 
     # -- the worker ---------------------------------------------------------------------------------
+    @property
+    def following(self) -> Following | None:
+        """The run the window follows now: the watcher's (one holder, read here)."""
+        return self.watcher.following
+
+    @property
+    def quitting(self) -> bool:
+        """The window is on its way out: set once by the watcher's leave or stop."""
+        return self.watcher.quitting
+
     def _start_worker_if_needed(self) -> None:
         if not self.worker_busy and self.watcher.has_work() and not self.quitting:
             self.worker_busy = True
@@ -249,7 +249,6 @@ class SST2App(App):
         self.queue_resumption(message.resumption)
 
     def on_run_starting(self, message: RunStarting) -> None:
-        self.following = message.following
         self._bridge_run = message.bridge_run
         previous = self.current
         run_id = message.following.folder.run_id  # a window follows a folder: the run is named from the start
@@ -277,7 +276,7 @@ class SST2App(App):
         for step in steps:
             self.current.apply(step)
         if steps:
-            self._dirty = self._charts_stale = True  # repainted by the timer, at most twice a second
+            self.clock.changed()  # repainted by the timer, at most twice a second
 
     def _repaint_if_dirty(self) -> None:
         # The worker posts at most 10 step messages a second, so the newest steps can wait in the
@@ -285,8 +284,7 @@ class SST2App(App):
         self._take_steps()
         # The queue is a file other windows change too (n, d): a paused run sends no events, so
         # the timer looks at it (a small JSON read twice a second).
-        queue_changed = [w.label for w in self.watcher.waiting()] != self._shown_queue
-        if self._dirty or queue_changed or (self._charts_stale and time.monotonic() >= self._charts_due):
+        if self.clock.due([w.label for w in self.watcher.waiting()]):
             self._refresh(charts=False)
 
     def on_engine_event(self, message: EngineEvent) -> None:
@@ -298,17 +296,15 @@ class SST2App(App):
                 self.ring(f"{self.current.run_id} {said[1]}")
             if isinstance(message.event, Prediction):
                 answer_open_dialog(self.screen_stack, message.event, self.current.run_id)
-            self._charts_stale = True
+            self.clock.charts_stale = True
             self._refresh(charts=False)  # numbers now; charts when due
 
     def on_run_ended(self, message: RunEnded) -> None:
         view, outcome = self.current, message.outcome
         if outcome.summary.status == Status.LIVE:  # left training in its own process
-            self.following = None
             return
         ending = view.take_ending(outcome) if view is not None else (
             Status.DIED if outcome.summary.status == Status.DIED else Status.FAILED)
-        self.following = None
         self._refresh()
         if ending == Status.DIED and outcome.error:
             self.ring(f"{view.run_id if view is not None else 'a run'} died: {outcome.error}")
@@ -342,7 +338,7 @@ class SST2App(App):
         """Leaving the app by any way: no new runs start from this window, and the followed run is
         left training in its own process (`leave`) or stopped gracefully (`stop`: a paused run is
         woken by it; the session's queue goes on; `stop_all`: the queue is emptied too)."""
-        self.quitting = True
+        self.watcher.quitting = True
         following = self.watcher.following
         if how == "leave":
             if following is not None and self.current is not None and self.current.active \
@@ -383,15 +379,8 @@ class SST2App(App):
         dashboard = self._dashboard()
         if dashboard is None:
             return
-        self._dirty = False
-        now = time.monotonic()
-        if not charts and now >= self._charts_due:
-            charts = True
-        if charts:
-            self._charts_due = now + self.charts_every
-            self._charts_stale = False
         waiting = self.watcher.waiting()
-        self._shown_queue = [w.label for w in waiting]
+        charts = self.clock.painting([w.label for w in waiting], charts)
         try:
             self._show_device(dashboard)
             dashboard.show_run(self.current, waiting, charts=charts, steerable=self._run_is_active(),
