@@ -12,6 +12,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -28,6 +29,7 @@ from sst2_tui.core.storage.validated import read_config
 from sst2_tui.core.summary import Status
 from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.desktop_notice import PASSTHROUGH_HINT, in_tmux, notice_sequences, tmux_passthrough_off
+from sst2_tui.tui.footer_state import FooterState
 from sst2_tui.tui.form_sweep import SweepRequest
 from sst2_tui.tui.messages import (
     DeviceDetected,
@@ -63,6 +65,7 @@ from sst2_tui.tui.widgets.device_panel import ShownDevice, device_to_show, welco
 
 
 class SST2App(App):
+    footer: reactive[FooterState] = reactive(FooterState, bindings=True)
     CSS_PATH = "sst2.tcss"
     TITLE = "sst2-tui"
     ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
@@ -131,7 +134,6 @@ class SST2App(App):
         self.worker_done = threading.Event()
         self.clock = RepaintClock()
         self._bridge_run = 0  # whose steps the UI takes from the bridge (the current run's)
-        self._footer_state = (False, False, False, False)  # (something waits, a run takes keys, a run exists): what the footer offers
 
     @property
     def session(self) -> Session | None:
@@ -388,11 +390,8 @@ class SST2App(App):
                                starting=self.starting)
         except NoMatches:  # the app is closing and the dashboard's widgets are already gone
             return
-        footer_state = (bool(waiting), self._run_is_active(), self.current is not None,
-                        self.current is not None and self.current.status == Status.PAUSED)  # space: Pause or Resume
-        if footer_state != self._footer_state:
-            self._footer_state = footer_state
-            self.refresh_bindings()
+        self.footer = FooterState(bool(waiting), self._run_is_active(), self.current is not None,
+                                  self.current is not None and self.current.status == Status.PAUSED)
 
     def _show_device(self, dashboard) -> None:
         shown, self._showing_world = device_to_show(self.current, self.device, self.precision_note, self._showing_world)
@@ -416,11 +415,11 @@ class SST2App(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "unqueue":
-            return self._footer_state[0]  # in the footer only while something waits
+            return self.footer.waiting  # in the footer only while something waits
         if action == "sweep":
             return self.session is not None and (self.session.path / SWEEP_FILE).is_file()  # a sweep's window only
         if action == "try_sentence":
-            return self._footer_state[2]  # once there is a run to ask
+            return self.footer.has_run  # once there is a run to ask
         return True
 
     def action_unqueue(self) -> None:
