@@ -6,8 +6,9 @@ Each reader returns the value (or None) and a problem (or None) that names the f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.json_text import parse_json
@@ -28,23 +29,26 @@ def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     return value, None
 
 
-def read_summary(path: Path) -> tuple[Summary | None, str | None]:
+R = TypeVar("R")
+
+
+def read_record(path: Path, read: Callable[[dict[str, object]], R]) -> tuple[R | None, str | None]:
+    """A JSON record file through its reader (`Summary.from_json`, `RunConfig.from_json`: each raises
+    RecordError naming the field); None and the problem, naming the file, where it is missing or
+    does not read."""
     data, problem = read_object(path)
     if data is None:
         return None, problem
     try:
-        return Summary.from_json(data), None
+        return read(data), None
     except RecordError as error:
         return None, f"{path}: {error}; skipped"
+
+
+def read_summary(path: Path) -> tuple[Summary | None, str | None]:
+    return read_record(path, Summary.from_json)
 
 
 def read_config(path: Path) -> tuple[RunConfig | None, str | None]:
-    """A run's config.json as a RunConfig (keys of a newer version ignored); None and the problem,
-    naming the file and field, where it is missing or does not read."""
-    data, problem = read_object(path)
-    if data is None:
-        return None, problem
-    try:
-        return RunConfig.from_json(data), None
-    except RecordError as error:
-        return None, f"{path}: {error}; skipped"
+    """A run's config.json as a RunConfig (keys of a newer version ignored)."""
+    return read_record(path, RunConfig.from_json)
