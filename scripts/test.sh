@@ -17,12 +17,16 @@ elif [ "${1:-}" = "--all" ]; then
   shift
   select=()
 fi
-# Tests run on as many workers as there are cores, at most 4 (SST2_TUI_TEST_WORKERS=1: one process):
-# most wait on a child process or a terminal and leave a core idle. A module's tests share a worker
-# (--dist loadscope): its module fixtures (a trained run, a SLURM cluster) are made once.
-workers=${SST2_TUI_TEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}
+# The fast loop runs on as many workers as there are cores, at most 4 (SST2_TUI_TEST_WORKERS=1: one
+# process; 4 min 52 s -> 3 min 12 s on 2 cores); a module's tests share a worker (--dist loadscope:
+# its module fixtures are made once). The default and --all run in one process: their tests spawn
+# runs and terminals that fill the cores themselves (on 2 cores, two workers took longer, and the
+# tmux tests' timings suffered).
 parallel=()
-if [ "$workers" -gt 1 ]; then
-  parallel=(-n "$workers" --dist loadscope)
+if [ "${select[*]}" = "-m not slow and not extended" ]; then
+  workers=${SST2_TUI_TEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}
+  if [ "$workers" -gt 1 ]; then
+    parallel=(-n "$workers" --dist loadscope)
+  fi
 fi
 HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q --durations=12 "${parallel[@]}" "${select[@]}" "$@"

@@ -23,7 +23,7 @@ echo "minimum versions: installing into $VENV (log: $log)"
 } > "$log" 2>&1 || { tail -20 "$log"; exit 1; }
 "$VENV/bin/python" scripts/min_versions.py --check
 # The learning tests at fp32 only: the floors are about the libraries; bf16 runs in the main suite.
-HF_HUB_OFFLINE=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider -m "not extended" -n 2 --dist loadscope \
+HF_HUB_OFFLINE=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider -m "not extended" \
   "tests/test_engine.py::test_each_method_learns_the_demo[full-fp32]" \
   "tests/test_engine.py::test_each_method_learns_the_demo[trainer-fp32]" \
   "tests/test_engine.py::test_each_method_learns_the_demo[lora-fp32]" \
