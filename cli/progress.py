@@ -8,8 +8,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from sst2_tui.core.device_info import device_line
 from sst2_tui.core.events import DiskFull, Eval, Event, Nonfinite, Resumed, RunFailed, RunStarted, Step, WarningEvent
-from sst2_tui.core.words import device_line, event_line
+from sst2_tui.core.words import event_line
 
 
 class ProgressPrinter:

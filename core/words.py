@@ -4,7 +4,6 @@ panel, the command line's progress lines, the report's timeline, summaries and m
 from __future__ import annotations
 
 from sst2_tui.core.config import format_rate
-from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import (
     Checkpoint,
     Control,
@@ -66,38 +65,6 @@ def printable(text: str) -> str:
     """`text` with every control or unprintable character shown as its escape (`\\x1b`), for a
     terminal: a name from disk must not move the cursor, retitle the window or ring the bell."""
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-
-
-def device_line(device: DeviceInfo | None, memory_in_use_mb: float | None = None) -> str:
-    """One device ("CPU (2 threads)", "NVIDIA H100 (cuda, sm 9.0, 12.3/80 GiB)", memory in use if
-    given) or a data-parallel world ("2 x CPU (gloo, 1 thread each)", "8 x NVIDIA H100 (nccl, cuda,
-    sm 9.0, 80 GiB)")."""
-    if device is None:
-        return "detecting device..."
-    if device.world_size <= 1:
-        return _one_device(device, memory_in_use_mb, show_count=True)
-    backend = device.backend or "?"
-    if device.kind == "cpu":
-        return f"{device.world_size} x CPU ({backend}, {_threads(device.threads)} each)"
-    one = _one_device(device, memory_in_use_mb, show_count=False)
-    return f"{device.world_size} x {one.replace(' (', f' ({backend}, ', 1)}"
-
-
-def _one_device(device: DeviceInfo, in_use: float | None, show_count: bool) -> str:
-    if device.kind == "cuda":
-        total = device.memory_total_mb
-        memory = ""
-        if total:
-            memory = f", {in_use / 1024:.1f}/{total / 1024:.0f} GiB" if in_use is not None else f", {total / 1024:.0f} GiB"
-        more = f" x{device.count}" if device.count > 1 and show_count else ""
-        return f"{device.name}{more} (cuda, sm {device.capability or '?'}{memory})"
-    if device.kind == "mps":
-        return "Apple GPU (mps)"
-    return f"CPU ({_threads(device.threads)})"
-
-
-def _threads(count: int | None) -> str:
-    return f"{count if count is not None else '?'} thread" + ("" if count == 1 else "s")
 
 
 NO_SPREAD = "n=1: no spread"

@@ -15,13 +15,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import ControlChannel
-from sst2_tui.core.events import Eval, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
+from sst2_tui.core.device_info import DeviceInfo
+from sst2_tui.core.events import CommandSpec, Eval, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
 from sst2_tui.core.methods.nonfinite import diagnose
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.methods.steering import Steering
@@ -49,9 +49,9 @@ class FakeEngine:
     """Block after this step until `release()` (lets a test look at a run mid-way)."""
     spread: bool = False
     """Each later run climbs a little slower (different curves on a compare chart)."""
-    received: list[dict[str, Any]] = field(default_factory=list)
+    received: list[CommandSpec] = field(default_factory=list)
     hold: threading.Event = field(default_factory=threading.Event)
-    device: dict[str, Any] = field(default_factory=lambda: {"kind": "cpu", "name": "Test CPU", "threads": 2})
+    device: DeviceInfo = field(default_factory=lambda: DeviceInfo("cpu", "Test CPU", threads=2))
     """What the run reports as its device (a data-parallel run's has world_size and backend)."""
     runs: int = 0
     step_seconds: float = 0.0

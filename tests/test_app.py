@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Input
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
+from sst2_tui.core.events import CommandSpec
 from sst2_tui.tui.app import SST2App
 from sst2_tui.tui.screens.error_modal import ErrorModal
 from sst2_tui.tui.screens.leave import LeaveScreen
@@ -57,7 +58,7 @@ async def test_pause_and_resume_reach_the_engine(tmp_path):
         assert app.current.step == paused_at, "no steps while paused"
         await pilot.press("space")
         await wait_for(pilot, lambda: app.current.status in ("live", "finished"))
-    assert [c["kind"] for c in engine.received][:2] == ["pause", "resume"]
+    assert [c.kind for c in engine.received][:2] == ["pause", "resume"]
     # the keys reached the run the way `sst2-tui ctl` does: appended to its control file
     control = (tmp_path / "sessions" / "test" / "runs" / "01-full" / "control.jsonl").read_text().splitlines()
     assert [(json.loads(line)["kind"], json.loads(line)["source"]) for line in control][:2] == [("pause", "app"), ("resume", "app")]
@@ -75,7 +76,7 @@ async def test_lr_dialog_applies_a_valid_value(tmp_path):
         engine.release()
         await wait_for(pilot, lambda: app.current.status == "finished")
         assert any("lr 5e-4 -> 2e-5" in line for line in app.current.log)
-    assert {"kind": "set_lr", "value": 2e-5} in engine.received
+    assert CommandSpec("set_lr", 2e-5) in engine.received
 
 
 @pytest.mark.parametrize("typed", ["", "abc", "0", "-1e-3", "nan", "inf", "1e3"])
@@ -94,7 +95,7 @@ async def test_lr_dialog_refuses_bad_values_inline(tmp_path, typed):
         await pilot.press("escape")
         engine.release()
         await wait_for(pilot, lambda: app.current.status == "finished")
-    assert not [c for c in engine.received if c["kind"] in ("set_lr", "set_eps")], "the run is unaffected"
+    assert not [c for c in engine.received if c.kind in ("set_lr", "set_eps")], "the run is unaffected"
 
 
 async def test_nan_banner_and_one_key_fix(tmp_path):
@@ -110,7 +111,7 @@ async def test_nan_banner_and_one_key_fix(tmp_path):
         await pilot.press("1")
         await wait_for(pilot, lambda: app.current.status == "finished")
         assert not app.screen.query_one(PauseBanner).display
-    assert engine.received[:2] == [{"kind": "set_eps", "value": 1e-4}, {"kind": "resume"}]
+    assert engine.received[:2] == [CommandSpec("set_eps", 1e-4), CommandSpec("resume")]
 
 
 async def test_results_rows_and_highlighted_differences(tmp_path):
@@ -141,7 +142,7 @@ async def test_quit_while_running_asks_then_stops_gracefully(tmp_path):
         await pilot.press("s")
         engine.release()
         await wait_for(pilot, lambda: not app.is_running, timeout=15)
-    assert {"kind": "stop"} in engine.received
+    assert CommandSpec("stop") in engine.received
     assert app.views[0].status == "stopped"
 
 
@@ -159,7 +160,7 @@ async def test_ctrl_c_and_ctrl_q_ask_like_q_while_a_run_is_active(tmp_path, key)
         await pilot.press("s")
         engine.release()
         await wait_for(pilot, lambda: not app.is_running, timeout=15)
-    assert {"kind": "stop"} in engine.received and app.views[0].status == "stopped"
+    assert CommandSpec("stop") in engine.received and app.views[0].status == "stopped"
 
 
 async def test_x_in_a_past_session_exports_that_session(tmp_path):
@@ -193,7 +194,7 @@ async def test_quit_leaves_a_run_training_by_default(tmp_path):
     [(view, folder)] = app.left_running
     assert view is app.views[0] and folder == tmp_path / "sessions" / "test" / "runs" / "01-full"
     assert RunFolder(folder).is_live(), "the run trains on without its window"
-    assert {"kind": "stop"} not in engine.received
+    assert CommandSpec("stop") not in engine.received
     assert not (folder / "control.jsonl").read_text(), "the window sent it nothing on leaving"
 
 
@@ -256,7 +257,7 @@ async def test_pages_replace_each_other_so_one_escape_is_back_to_the_dashboard(t
 
 
 async def test_a_data_parallel_runs_world_is_the_device_shown_while_it_runs(tmp_path):
-    world = {"kind": "cpu", "name": "Test CPU", "threads": 1, "world_size": 2, "backend": "gloo"}
+    world = DeviceInfo("cpu", "Test CPU", threads=1, world_size=2, backend="gloo")
     engine = FakeEngine(steps=60, hold_at=5, device=world)
     app = make_app(tmp_path, engine)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from sst2_tui.core.events import CommandSpec
 from sst2_tui.tui.widgets.pause_banner import PauseBanner
 from tests.fake_engine import FakeEngine
 from tests.screen_text import screen_lines
@@ -50,7 +51,7 @@ async def test_fix_3_stops_the_run_and_queues_the_rerun_with_the_fix(tmp_path):
         await wait_for(pilot, lambda: len(app.views) == 2 and app.views[1].step > 0)
         assert app.views[0].status == "stopped"
         engine.nan_at = None  # (the fake engine would pause the rerun at step 6 too)
-    assert {"kind": "stop"} in engine.received
+    assert CommandSpec("stop") in engine.received
     assert app.views[1].config.precision == "auto"
     assert app.views[1].config.eps == 1e-8, "only what the fix names changes"
 

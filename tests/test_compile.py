@@ -183,9 +183,9 @@ def test_results_table_says_how_much_of_an_epoch_was_compiling():
     from sst2_tui.core.report.compare import result_row
     from sst2_tui.core.summary import Summary
 
-    compiled = result_row("01-full", {"method": "full"}, Summary(run_id="01-full", seconds_per_epoch=57.34, compile_seconds=45.2),
+    compiled = result_row("01-full", RunConfig(method="full"), Summary(run_id="01-full", seconds_per_epoch=57.34, compile_seconds=45.2),
                           "cpu", "finished")
-    eager = result_row("02-full", {"method": "full"}, Summary(run_id="02-full", seconds_per_epoch=19.3, compile_seconds=0.0),
+    eager = result_row("02-full", RunConfig(method="full"), Summary(run_id="02-full", seconds_per_epoch=19.3, compile_seconds=0.0),
                        "cpu", "finished")
     assert compiled["s/epoch"] == "57.3 (45 compile)"
     assert eager["s/epoch"] == "19.3"

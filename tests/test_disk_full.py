@@ -190,7 +190,7 @@ def test_stopping_while_the_disk_stays_full_ends_the_run_and_keeps_the_last_good
     outcome = execute(RunConfig(**DEMO, epochs=0.2, save_every=5), Session.create(tmp_path, "s"), handle, on_event=on_event)
 
     assert outcome.exit_code == 130 and outcome.summary.status == "interrupted"
-    assert any(isinstance(e, Control) and e.command == STOP.to_dict() for e in seen)
+    assert any(isinstance(e, Control) and e.command == STOP.spec for e in seen)
     last = [e for e in seen if isinstance(e, DiskFull)][-1]
     assert "was not written" in last.message
     checkpoints = tmp_path / "s" / "runs" / "01-full" / "checkpoints"

@@ -46,7 +46,7 @@ def test_lr_change_applies_at_the_next_step(tmp_path):
     events = next(generator)
     control = next(e for e in events if isinstance(e, Control))
     step = next(e for e in events if isinstance(e, Step))
-    assert control.command == {"kind": "set_lr", "value": 2e-3}
+    assert control.command == CommandSpec("set_lr", 2e-3)
     assert math.isclose(control.old, 5e-4 * (1 - 1 / 47))
     assert math.isclose(control.new, 2e-3)
     # the linear schedule keeps decaying from the new value: one step later, by one 1/47 slope of the new base

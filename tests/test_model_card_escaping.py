@@ -11,6 +11,7 @@ import pytest
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.export.model_card import card_settings, card_text
 from sst2_tui.core.markdown_text import md_escape
+from sst2_tui.core.model.loading import ExportInfo
 
 HOSTILE = ["/d/`x`<img src=x onerror=alert(1)>.tsv", "/d/[click](javascript:alert(1)).tsv", "/d/a|b*c_d#e.tsv",
            "/d/x\n# A heading\n<script>alert(1)</script>"]
@@ -19,8 +20,7 @@ HOSTILE = ["/d/`x`<img src=x onerror=alert(1)>.tsv", "/d/[click](javascript:aler
 @pytest.mark.parametrize("path", HOSTILE)
 def test_a_hostile_path_shows_as_text_in_the_card(path):
     config = SimpleNamespace(**{**RunConfig().to_dict(), "model": path, "data": path})  # a run of an older version
-    card = card_text(what="model", config=config, info={"run_id": "01-full`<b>", "accuracy": 0.9, "step": 10,
-                                                        "precision": "bf16<i>"},
+    card = card_text(what="model", config=config, info=ExportInfo(run_id="01-full`<b>", accuracy=0.9, step=10, precision="bf16<i>"),
                      examples=872, hardware="CPU <u>x</u>", train_seconds=1.0,
                      settings=card_settings(RunConfig(), {"attn": "sdpa\n## injected"}))
     body = card.split("\n---\n", 1)[1]

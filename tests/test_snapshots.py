@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from sst2_tui.core.config import RunConfig
 from tests.fake_engine import FakeEngine
 from tests.test_app import CONFIG, make_app, wait_for
 
@@ -116,4 +115,4 @@ def test_new_run_form_queues_three_methods(tmp_path):
     assert [v.method for v in app.views] == ["full", "trainer", "lora"]
     assert {v.config.lr for v in app.views if v.config} == {3e-5}
     assert {v.config.model for v in app.views if v.config} == {"demo"}
-    assert RunConfig.from_dict(app.views[0].config).epochs == 4
+    assert app.views[0].config.epochs == 4

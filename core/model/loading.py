@@ -29,13 +29,14 @@ class ExportInfo:
     run and step the weights are of, and for an adapter the settings that decide its answers."""
 
     step: int
-    accuracy: float | None
-    run_id: str
-    method: str
-    model: str
-    base_model_hub_id: str | None
-    base_model_path: str | None
-    precision: str
+    accuracy: float | None = None
+    run_id: str = ""
+    method: str = ""
+    model: str = ""
+    base_model_hub_id: str | None = None
+    base_model_path: str | None = None
+    precision: str = ""
+    """(An export of an older version may hold its step alone.)"""
     adapter_config: dict[str, Any] | None = None
     """peft's adapter_config.json but where the base is (`adapter_settings`): peft's open mapping."""
 

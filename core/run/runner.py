@@ -89,7 +89,7 @@ def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFol
     for events in method(config, handle.controls, folder.path, checkpoint):
         for event in events:
             if isinstance(event, RunStarted):
-                atomic_write_json(folder.config_path, event.config)  # the resolved config
+                atomic_write_json(folder.config_path, event.config.to_dict())  # the resolved config
             if isinstance(event, RunFinished):
                 if handle.interrupted.is_set() and event.summary.status != Status.FINISHED:
                     event = RunFinished(summary=event.summary.but(status=Status.INTERRUPTED), time=event.time)

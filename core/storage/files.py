@@ -11,6 +11,7 @@ from typing import Any
 
 from sst2_tui.core.events import Event, event_from_json
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.records import to_json_value
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
 from sst2_tui.core.storage.own_files import check_own_folder, open_own
 
@@ -78,8 +79,9 @@ def atomic_write_text(path: Path, text: str) -> None:
     fsync_dir(path.parent)
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+def atomic_write_json(path: Path, data: object) -> None:
+    """`data` (plain JSON values, or records: written as their fields, see `to_json_value`) as JSON."""
+    atomic_write_text(path, json.dumps(to_json_value(data), indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def read_json(path: Path) -> Any:

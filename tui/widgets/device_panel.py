@@ -8,8 +8,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from sst2_tui.core.device_info import DeviceInfo
-from sst2_tui.core.words import device_line
+from sst2_tui.core.device_info import DeviceInfo, device_line
 from sst2_tui.tui.run_view import RunView
 
 
