@@ -43,6 +43,7 @@ sentences or a wider margin would (both said).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -221,7 +222,7 @@ def compare(a: object, b: object, margin: float = MARGIN_POINTS, *, level: float
                       len(runs_a), len(runs_b), runs_a.shape[1], needed, sentences_needed, reachable)
 
 
-def compare_all(runs: dict[str, object], margin: float = MARGIN_POINTS, level: float = LEVEL) -> list[Comparison]:
+def compare_all(runs: Mapping[str, object], margin: float = MARGIN_POINTS, level: float = LEVEL) -> list[Comparison]:
     """Every pair of methods (in the given order), each interval simultaneous at `level` over all pairs
     (Bonferroni), so a false "better" anywhere in the family is at most 1 - level."""
     names = list(runs)

@@ -32,7 +32,7 @@ def test_a_demo_sweep_two_at_once_ends_with_a_verdict(tmp_path):
     assert run_cli("report", str(tmp_path / "grid"), "--format", "all").returncode == 0
     report = (tmp_path / "grid" / "report.md").read_text()
     for said in ("## Sweep: which method is better", "### Each method's best setting", "scored on the other half",
-                 "### Verdict (paired bootstrap", "95% CI", "### Cost", "mean and ±1 std over seeds"):
+                 "### Verdict on the judging half", "95% CI", "### Cost", "mean and ±1 std over seeds"):
         assert said in report, said
     html = (tmp_path / "grid" / "report.html").read_text()
     assert html.count('class="seed-band"') == 2 and "Sweep: which method is better" in html, "a seed band per method"

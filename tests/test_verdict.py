@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sst2_tui.core.report.verdict import choose_best, paired_bootstrap, split_halves
+from sst2_tui.core.comparison import compare
+from sst2_tui.core.report.verdict import choose_best, split_halves
 
 SENTENCES = 872
 
@@ -21,29 +22,29 @@ def test_the_tuning_and_judging_halves_never_overlap_and_cover_every_sentence():
     assert not np.array_equal(split_halves(SENTENCES, seed=4)[0], tuning)
 
 
-def test_identical_predictions_give_an_interval_around_zero_and_no_real_difference():
-    runs = _runs(0.9, seeds=3, seed=0)
+def test_identical_predictions_are_equivalent_not_a_win():
+    runs = np.asarray(_runs(0.9, seeds=3, seed=0), dtype=float)
     _, judging = split_halves(SENTENCES)
-    same = paired_bootstrap("full", runs, "trainer", [r.copy() for r in runs], judging)
-    assert same.points == 0 and same.low <= 0 <= same.high and not same.real
-    assert same.sentence().startswith("no real difference between full and trainer (95% CI")
-    assert "seeds would resolve a 0.5-point gap" in same.sentence()
+    same = compare(runs[:, judging], runs[:, judging].copy(), a_name="full", b_name="trainer")
+    assert same.points == 0 and same.low <= 0 <= same.high and same.decision in ("equivalent", "not resolved")
+    assert "full − trainer" in same.sentence()
 
 
-def test_a_constructed_five_point_gap_over_three_seeds_is_real():
+def test_a_constructed_five_point_gap_over_three_seeds_is_a_win_either_way_round():
     _, judging = split_halves(SENTENCES)
-    gap = paired_bootstrap("full", _runs(0.92, 3, 1), "lora", _runs(0.87, 3, 2), judging)
-    assert gap.real and 3 < gap.points < 7 and gap.low > 0
+    full, lora = np.asarray(_runs(0.92, 3, 1), dtype=float), np.asarray(_runs(0.87, 3, 2), dtype=float)
+    gap = compare(full[:, judging], lora[:, judging], a_name="full", b_name="lora")
+    assert gap.decision == "a better" and 3 < gap.points < 7 and gap.low > 0
     assert gap.sentence().startswith("full beats lora by ")
-    reverse = paired_bootstrap("lora", _runs(0.87, 3, 2), "full", _runs(0.92, 3, 1), judging)
-    assert reverse.sentence().startswith("full beats lora by ")
+    reverse = compare(lora[:, judging], full[:, judging], a_name="lora", b_name="full")
+    assert reverse.decision == "b better" and reverse.sentence().startswith("full beats lora by ")
+    assert "lora − full" in reverse.sentence(), "the interval names its direction"
 
 
-def test_the_bootstrap_is_seeded_and_reproducible():
+def test_the_verdict_is_reproducible_without_resampling():
     _, judging = split_halves(SENTENCES)
-    a, b = _runs(0.9, 3, 5), _runs(0.89, 3, 6)
-    first, again = paired_bootstrap("a", a, "b", b, judging, seed=7), paired_bootstrap("a", a, "b", b, judging, seed=7)
-    assert (first.low, first.high) == (again.low, again.high)
+    a, b = np.asarray(_runs(0.9, 3, 5), dtype=float), np.asarray(_runs(0.89, 3, 6), dtype=float)
+    assert compare(a[:, judging], b[:, judging]) == compare(a[:, judging], b[:, judging])
 
 
 def test_the_best_setting_is_chosen_on_the_tuning_half_only():

@@ -56,12 +56,11 @@ def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
         Paragraph("{} (Tuning half: {} sentences; judging half: {}.)", (sweep.note, sweep.tuning_sentences, sweep.judging_sentences)),
         Table(["method", "chosen setting", "runs", "tuning half acc %", "judging half acc %"],
               [[c.method, c.setting, str(c.n), _pct(c.tuning_accuracy), _pct(c.judged_accuracy)] for c in sweep.chosen]),
-        Heading(3, "Verdict (paired bootstrap over seeds and sentences, 95% intervals)"),
+        Heading(3, "Verdict on the judging half (intervals over seeds and sentences, simultaneous 95% for all pairs)"),
         *(Paragraph("{}.", (pair.sentence[0].upper() + pair.sentence[1:],)) for pair in sweep.pairs),
         Heading(3, "Cost"),
-        Table(["method", "device", "seconds, all its runs", "seconds per run (best setting)", "judged acc points per hour"],
-              [[c.method, c.unit, f"{c.seconds_all_runs:.0f}", f"{c.seconds_per_run:.1f}",
-                "-" if c.points_per_hour is None else f"{c.points_per_hour:,.0f}"] for c in sweep.cost]),
+        Table(["method", "device", "device-hours, all its runs", "device-hours per run (chosen setting)"],
+              [[c.method, c.unit, f"{c.hours_all_runs:.3f}", f"{c.hours_per_run:.3f}"] for c in sweep.cost]),
     ]
     bands = seed_bands(sweep, runs)
     if bands:

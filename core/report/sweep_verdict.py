@@ -1,20 +1,21 @@
 """A sweep's verdict from its session: the table per method and setting (mean ± std over seeds),
 each method's best setting chosen on one half of the validation sentences and judged on the other,
-each pair of methods compared by a paired bootstrap, and what each cost. The statistics are in
+each pair of methods compared on the judging half (`core/comparison.compare_all`: a seed x sentence
+interval, simultaneous over the pairs, and three answers), and what each cost. The halves are in
 `core/report/verdict.py`; this reads the runs and words the result."""
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from sst2_tui.core.comparison import MARGIN_POINTS, compare_all
 from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
-from sst2_tui.core.report.verdict import choose_best, mean_accuracy, paired_bootstrap, split_halves
+from sst2_tui.core.records import to_json_value
+from sst2_tui.core.report.verdict import choose_best, mean_accuracy, split_halves
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import SweepLabel, sweep_label
@@ -84,25 +85,40 @@ class Chosen:
 
 @dataclass(frozen=True)
 class PairVerdict:
-    """`a` minus `b` at their chosen settings, in accuracy points, and what that says."""
+    """`a` minus `b` at their chosen settings on the judging half, in accuracy points, and what that
+    says (`core/comparison.Comparison`, kept as the report's JSON holds it)."""
 
     a: str
     b: str
     points: float
     low: float
     high: float
-    real: bool
+    """The interval, simultaneous over all pairs at `level`."""
+    level: float
+    decision: str
+    """`a better`, `b better`, `equivalent` (within ±margin points) or `not resolved`."""
+    margin: float
+    p_a_better: float
+    """The chance a fresh seed of `a` beats a fresh seed of `b` on these sentences."""
+    seeds_share: float
+    """The share of the difference's variance that comes from the training seeds (the rest: sentences)."""
+    seeds_needed: int | None
     sentence: str
+
+    @property
+    def real(self) -> bool:
+        return self.decision in ("a better", "b better")
 
 
 @dataclass(frozen=True)
 class Cost:
     method: str
     unit: str
-    """CPU or GPU: what the seconds are of."""
-    seconds_all_runs: float
-    seconds_per_run: float
-    points_per_hour: float | None
+    """CPU or GPU: what the hours are of."""
+    hours_all_runs: float
+    """Device-hours of every run of the method (training and evaluation, all its settings)."""
+    hours_per_run: float
+    """Device-hours of one run at its chosen setting (training and evaluation)."""
 
 
 @dataclass
@@ -140,7 +156,9 @@ class SweepVerdict:
         return lines
 
     def to_dict(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "all_finished": self.all_finished, "lines": self.lines(),
+        fields = to_json_value(self)  # NaN (an interval with one seed) as text: session.json stays JSON
+        assert isinstance(fields, dict)
+        return {**fields, "all_finished": self.all_finished, "lines": self.lines(),
                 "sentences": {"tuning": self.tuning_sentences, "judging": self.judging_sentences}}
 
 
@@ -185,20 +203,24 @@ def _judge(verdict: SweepVerdict, groups: dict, correct: dict[int, np.ndarray], 
         chosen = choose_best(settings, tuning)
         best_runs[method] = settings[chosen]
         runs = groups[(method, chosen)]
-        seconds = [(r.summary.train_seconds or 0) + (r.summary.eval_seconds or 0) if r.summary else 0.0
-                   for r in groups_all(groups, method)]
+        seconds = [_run_seconds(r) for r in groups_all(groups, method)]
         device = (runs[0].summary.device if runs[0].summary else None) or ""
         unit = "GPU" if "cuda" in device.lower() or "gpu" in device.lower() else "CPU"
-        judged = mean_accuracy(settings[chosen], judging)
-        per_run = statistics.fmean((r.summary.train_seconds or 0) if r.summary else 0.0 for r in runs)
-        verdict.chosen.append(Chosen(method, chosen, len(runs), mean_accuracy(settings[chosen], tuning), judged))
-        verdict.cost.append(Cost(method, unit, round(sum(seconds), 1), round(per_run, 1),
-                                 round(100 * judged / (per_run / 3600), 1) if per_run > 0 else None))
-    for a, b in itertools.combinations(best_runs, 2):
-        difference = paired_bootstrap(a, best_runs[a], b, best_runs[b], judging)
-        verdict.pairs.append(PairVerdict(a, b, difference.points, difference.low, difference.high, difference.real,
-                                         difference.sentence()))
+        verdict.chosen.append(Chosen(method, chosen, len(runs), mean_accuracy(settings[chosen], tuning),
+                                     mean_accuracy(settings[chosen], judging)))
+        verdict.cost.append(Cost(method, unit, round(sum(seconds) / 3600, 4),
+                                 round(statistics.fmean(_run_seconds(r) for r in runs) / 3600, 4)))
+    judged = {method: np.asarray(runs)[:, judging] for method, runs in best_runs.items()}
+    for pair in compare_all(judged, margin=MARGIN_POINTS):
+        verdict.pairs.append(PairVerdict(pair.a_name, pair.b_name, pair.points, pair.low, pair.high, pair.level,
+                                         pair.decision, pair.margin, pair.p_a_better, pair.split.seeds_share,
+                                         pair.seeds_needed, pair.sentence()))
     verdict.tuning_sentences, verdict.judging_sentences = len(tuning), len(judging)
+
+
+def _run_seconds(record: RunRecord) -> float:
+    summary = record.summary
+    return (summary.train_seconds or 0) + (summary.eval_seconds or 0) if summary else 0.0
 
 
 def groups_all(groups: dict, method: str) -> list[RunRecord]:
