@@ -15,14 +15,16 @@ def report_command(args: argparse.Namespace) -> int:
         raise UserError(f"{shown_path(args.session_dir)}: no such session folder; see `sst2-tui sessions`")
     formats = FORMATS if args.format == "all" else (args.format,)
     try:
-        written, skipped = write_report(args.session_dir, formats, args.out)
+        report = write_report(args.session_dir, formats, args.out)
     except OSError as error:
         where = shown_path(error.filename or args.out or args.session_dir)
         raise UserError(f"cannot write the report to {where}: {why_not_written(error)}; "
                         "or choose another folder with --out") from None
-    for path in written:
+    for path in report.paths:
         print(path)
-    for problem in skipped:
+    if report.verdict is not None:  # a sweep's answer, where the user looks (the files hold it in full)
+        print("\n".join(["", *report.verdict.lines()]))
+    for problem in report.skipped:
         sys.stderr.write(f"sst2-tui report: warning: {problem}\n")
     return 0
 

@@ -14,7 +14,7 @@ async def test_real_demo_run_records_pause_and_lr_change(tmp_path):
     app = SST2App(tmp_path / "sessions", queue=[config], session_name="e2e")
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3, timeout=60)
-        assert app.device.get("kind") == "cpu"
+        assert app.device is not None and app.device.kind == "cpu"
         await pilot.press("space")
         await wait_for(pilot, lambda: app.current.status == "paused", timeout=10)
         await pilot.press("l", *"2e-5", "enter")

@@ -47,7 +47,8 @@ def record(session: Session, method: str, accuracies: list[float], model: str = 
 
 
 def report(session: Session):
-    written, problems = write_report(session.path, ("html",))
+    report = write_report(session.path, ("html",))
+    written, problems = report.paths, report.skipped
     assert not problems
     return written[0]
 

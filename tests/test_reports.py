@@ -89,7 +89,7 @@ class Collector(HTMLParser):
 
 def test_all_formats_and_escaping(tmp_path):
     session = build_session(tmp_path)
-    written, _ = write_report(session.path)
+    written = write_report(session.path).paths
     assert {p.name for p in written} == {"report.md", "report.html", "session.json", "results.csv"}
 
     html = (session.path / "report.html").read_text()
@@ -147,7 +147,7 @@ def test_repeated_configurations_hold_finished_runs_and_say_over_what(tmp_path):
     data = session_report(Session.open(session.path))
     assert [(g.method, g.n, g.over) for g in data.groups] == [("full", 2, "repeats of one seed")]
     assert "data" in data.differing_settings
-    written, _ = write_report(session.path, ("md",))
+    written = write_report(session.path, ("md",)).paths
     markdown = written[0].read_text()
     assert "repeats of one seed" in markdown and "over seeds" not in markdown.split("## Settings")[0]
 

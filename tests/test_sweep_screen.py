@@ -58,6 +58,10 @@ async def test_c_shows_each_methods_best_setting_over_seeds_at_80x24(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        verdict = app.screen.query_one("#sweep-verdict")
+        await wait_for(pilot, lambda: "Verdict:" in str(verdict.render()))
+        said = str(verdict.render())  # 20 judging sentences: +16.7 points, yet honestly not resolved
+        assert "not resolved (full − lora +16.67 points" in said and "no number of seeds resolves" in said
         await pilot.press("c")
         await wait_for(pilot, lambda: len(app.screen.query(Curve)) == 2)
         full, lora = app.screen.query(Curve)

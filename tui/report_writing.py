@@ -14,7 +14,7 @@ def write_and_tell(session_dir: Path, tell: Callable[..., object]) -> None:
     from sst2_tui.core.report.files import write_report
 
     try:
-        written, _ = write_report(session_dir)
+        written = write_report(session_dir).paths
     except OSError as error:
         where = error.filename or session_dir
         tell(f"Export failed writing {where}: {why_not_written(error)}. Then press x again; earlier report files are "

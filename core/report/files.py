@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from sst2_tui.core.config import RunConfig
@@ -12,6 +13,7 @@ from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.content import CSV_COLUMNS, SessionReport, session_report
 from sst2_tui.core.report.html import render_html
 from sst2_tui.core.report.markdown import render_markdown
+from sst2_tui.core.report.sweep_verdict import SweepVerdict
 from sst2_tui.core.storage.files import atomic_write_text
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.summary import Summary
@@ -54,9 +56,16 @@ def _cell(value: object) -> object:
     return value
 
 
-def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS,
-                 out: Path | None = None) -> tuple[list[Path], list[str]]:
-    """The files written, and the session's files that were skipped as unreadable (each naming its path)."""
+@dataclass(frozen=True)
+class ReportWritten:
+    paths: list[Path]
+    skipped: list[str]
+    """The session's files skipped as unreadable, each naming its path."""
+    verdict: SweepVerdict | None
+    """A sweep's verdict (`report` prints it), else None."""
+
+
+def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS, out: Path | None = None) -> ReportWritten:
     if not ((session_dir / "session.json").is_file() or (session_dir / "runs").is_dir()):
         raise UserError(f"{session_dir}: not a session folder (no session.json or runs/); see `sst2-tui sessions`")
     session = Session.open(session_dir)
@@ -73,4 +82,4 @@ def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS,
         path = target / filename
         atomic_write_text(path, render(data))  # a full disk leaves the previous report whole
         written.append(path)
-    return written, data.skipped_files
+    return ReportWritten(written, data.skipped_files, data.sweep)

@@ -121,6 +121,17 @@ class Cost:
     """Device-hours of one run at its chosen setting (training and evaluation)."""
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """A method's runs that did not finish, counted and said (a diverged seed is not a silent survivor)."""
+
+    method: str
+    count: int
+    runs: int
+    how: str
+    """`1 failed, 1 died`."""
+
+
 @dataclass
 class SweepVerdict:
     """A sweep's verdict, typed; `to_dict` is what the report's JSON holds."""
@@ -136,6 +147,12 @@ class SweepVerdict:
     tuning_sentences: int = 0
     judging_sentences: int = 0
     note: str = HALVES_NOTE
+    dropped: list[Dropped] = field(default_factory=list)
+    """Per method, its runs that did not finish (diverged, failed, died, stopped): the verdict rests on the others."""
+
+    def dropped_lines(self) -> list[str]:
+        return [f"  {d.method}: {d.count} of {d.runs} run(s) did not finish ({d.how}); the verdict rests on the others"
+                for d in self.dropped]
 
     @property
     def all_finished(self) -> bool:
@@ -153,7 +170,7 @@ class SweepVerdict:
             lines.append(f"  best {chosen.method}: {chosen.setting} (chosen on {self.tuning_sentences} sentences, "
                          f"{100 * chosen.judged_accuracy:.1f}% on the other {self.judging_sentences})")
         lines += [f"Verdict: {pair.sentence}" for pair in self.pairs]
-        return lines
+        return lines + self.dropped_lines()
 
     def to_dict(self) -> dict[str, Any]:
         fields = to_json_value(self)  # NaN (an interval with one seed) as text: session.json stays JSON
@@ -179,7 +196,8 @@ def sweep_verdict(session: Session) -> SweepVerdict:
         table.append(SettingRow(method, setting, len(runs), sorted(seed_of[id(r)] for r in runs), mean, std,
                                 _mean_std(epoch)[0]))
     verdict = SweepVerdict(len(records), len(finished), table,
-                           [f"{r.folder.run_id} ({r.status})" for r in records if r.status != Status.FINISHED])
+                           [f"{r.folder.run_id} ({r.status})" for r in records if r.status != Status.FINISHED],
+                           dropped=_dropped(labelled))
     if not finished:
         verdict.problem = "no point has finished yet"
         return verdict
@@ -189,6 +207,18 @@ def sweep_verdict(session: Session) -> SweepVerdict:
     else:
         _judge(verdict, groups, correct, len(next(iter(correct.values()))))
     return verdict
+
+
+def _dropped(labelled: list[tuple[RunRecord, SweepLabel]]) -> list[Dropped]:
+    """Per method, its ended runs that did not finish (live ones are on their way, not dropped)."""
+    found = []
+    for method in sorted({label.method for _, label in labelled}, key=_order):
+        runs = [r for r, label in labelled if label.method == method]
+        ended = [r.status for r in runs if r.status != Status.FINISHED and not r.status.is_live]
+        if ended:
+            counts = {status: ended.count(status) for status in dict.fromkeys(ended)}
+            found.append(Dropped(method, len(ended), len(runs), ", ".join(f"{n} {status}" for status, n in counts.items())))
+    return found
 
 
 def _order(method: str) -> int:

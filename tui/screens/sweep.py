@@ -2,7 +2,8 @@
 running points, one line each with their last loss and accuracy; Enter on one follows it on the
 dashboard, where space, l, e and s steer it as any run. `c` shows instead one chart per method: its
 best setting's mean validation curve over seeds between dotted ±1 std edges (the report's bands).
-Read from the session on a worker thread once a second."""
+Under the grid, the verdict so far (worked out again each time a run finishes). Read from the
+session on a worker thread once a second."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Footer, Label, Static
 
+from sst2_tui.core.report.sweep_verdict import SweepVerdict
 from sst2_tui.core.sweep.state import GoingPoint, GridState
 from sst2_tui.tui.widgets.curve import Curve
 
@@ -27,6 +29,14 @@ class FollowPoint(Message):
     def __init__(self, run_dir: Path) -> None:
         super().__init__()
         self.run_dir = run_dir
+
+
+def verdict_text(verdict: SweepVerdict, state: GridState) -> str:
+    """The verdict panel: the answer so far, pair by pair (`sweep`'s and the report's words)."""
+    so_far = "Verdict" if state.finished == state.total else f"So far, {state.finished} of {state.total} runs"
+    if verdict.problem:
+        return f"{so_far}: no verdict yet ({verdict.problem})"
+    return "\n".join([f"{so_far}:", *(f"  {pair.sentence}" for pair in verdict.pairs), *verdict.dropped_lines()])
 
 
 def _pct(value: float | None) -> str:
@@ -43,10 +53,13 @@ class SweepScreen(Screen):
         self.session_path = session_path
         self.going: list[GoingPoint] = []
         self.curves_shown = False
+        self._verdict_of: int | None = None
+        """How many runs had finished when the verdict was last worked out (it changes only then)."""
 
     def compose(self) -> ComposeResult:
         yield Label(f"Sweep {self.session_path.name}: reading...", id="sweep-title")
         yield DataTable(id="sweep-grid", cursor_type="none", zebra_stripes=True)
+        yield Static("", id="sweep-verdict")
         yield Label("Running now (Enter follows the highlighted one)", id="sweep-running-title")
         yield DataTable(id="sweep-running", cursor_type="row")
         yield Label("Best setting per method: mean validation accuracy over seeds, ±1 std dotted",
@@ -69,6 +82,12 @@ class SweepScreen(Screen):
         session = Session.open(self.session_path)
         state = grid_state(session)
         self.app.call_from_thread(self._show, state)
+        if state.finished != self._verdict_of:
+            from sst2_tui.core.report.sweep_verdict import sweep_verdict
+
+            self._verdict_of = state.finished
+            verdict = sweep_verdict(session)
+            self.app.call_from_thread(self._show_verdict, verdict_text(verdict, state))
         if self.curves_shown:
             from sst2_tui.core.report.content import session_report
             from sst2_tui.core.report.sweep_layout import seed_bands
@@ -85,6 +104,9 @@ class SweepScreen(Screen):
         self.set_class(self.curves_shown, "-curves")
         if self.curves_shown:
             self.refresh_grid()
+
+    def _show_verdict(self, text: str) -> None:
+        self.query_one("#sweep-verdict", Static).update(text)
 
     def _show_bands(self, bands: list) -> None:
         """One chart per method, each titled by its method and setting and how many seeds it holds,
