@@ -62,12 +62,9 @@ class SlurmOptions:
 
     def parameters(self) -> dict[str, Any]:
         """submitit's `update_parameters` keywords (an open mapping: submitit's names)."""
-        chosen: dict[str, Any] = {"timeout_min": self.time_min}
-        for key, value in (("slurm_partition", self.partition), ("slurm_gpus_per_task", self.gpus_per_task),
-                           ("slurm_array_parallelism", self.array_parallelism)):
-            if value is not None:
-                chosen[key] = value
-        return {**chosen, **self.extra}
+        ours = (("slurm_partition", self.partition), ("slurm_gpus_per_task", self.gpus_per_task),
+                ("slurm_array_parallelism", self.array_parallelism))
+        return {"timeout_min": self.time_min, **{key: value for key, value in ours if value is not None}, **self.extra}
 
 
 @dataclass(frozen=True)
@@ -83,13 +80,7 @@ class SweepFile:
         return next((config for config in self.points if point_label(config) == name), None)
 
     def write(self, session_path: Path) -> None:
-        data: dict[str, Any] = {"parallel": self.parallel, "executor": self.executor,
-                                "points": [config.to_dict() for config in self.points]}
-        if self.slurm is not None:
-            data["slurm"] = dataclasses.asdict(self.slurm)
-        if self.submissions:
-            data["submissions"] = [dataclasses.asdict(s) for s in self.submissions]
-        atomic_write_json(session_path / SWEEP_FILE, data)
+        atomic_write_json(session_path / SWEEP_FILE, self)  # its fields, points as RunConfig fields
 
     def with_submission(self, job_id: str, points: list[str], cluster: str) -> SweepFile:
         return dataclasses.replace(self, submissions=[*self.submissions, Submission(job_id, points, cluster, time.time())])
