@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
-    from sst2_tui.core.sweep.start import describe_grid
+    from sst2_tui.core.sweep.start import describe_grid, planned_power
     from sst2_tui.core.sweep.sweep import Sweep
 
     parallel = parallel_slots(args.parallel)
@@ -52,6 +52,8 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     sweep, job_id = Sweep.begin(sessions_dir, args.session, points, parallel, slurm)
     how = "as a SLURM job array" if slurm else f"{parallel} at once"
     print(f"sst2-tui sweep: {describe_grid(points)}, {how}, in {sweep.path}", flush=True)
+    if (power := planned_power(points)) is not None:  # what the grid can tell, before it runs
+        print(f"sst2-tui sweep: {power}", flush=True)
     if job_id:
         _submitted(sweep.path, job_id, len(points))
     if args.detach:

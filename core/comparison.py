@@ -246,6 +246,22 @@ def plan_seeds(seeds_variance: float, sentence_variance: float, sentences: int, 
     return max(2, math.ceil(seeds_variance / (target - floor))), sentences_needed, reachable
 
 
+DEFAULT_SEED_SD_POINTS = 1.0
+"""Before a sweep has run: runs of one setting differ by about this many points from seed to seed
+(GPT-2 small on SST-2's validation set; a method can be steadier or far less steady)."""
+DEFAULT_DISAGREEMENT = 0.08
+"""Before a sweep has run: the share of sentences that two methods' runs answer differently."""
+
+
+def detectable_gap(seeds: int, sentences: int, seed_sd_points: float = DEFAULT_SEED_SD_POINTS,
+                   disagreement: float = DEFAULT_DISAGREEMENT, power: float = POWER) -> float:
+    """The smallest gap in points that `seeds` per method on `sentences` judging sentences tell apart
+    with `power` (two-sided 5%): 2.8 standard errors of the difference, seeds and sentences both."""
+    k = stats.norm.ppf(0.5 + LEVEL / 2) + stats.norm.ppf(power)
+    variance = 2 * (seed_sd_points / 100) ** 2 / max(seeds, 1) + disagreement / max(sentences, 1)
+    return 100 * k * math.sqrt(variance)
+
+
 def _matrix(values: object, name: str) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.ndim == 1:

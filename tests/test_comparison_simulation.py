@@ -125,3 +125,21 @@ def test_the_seeds_planner_says_when_no_number_of_seeds_resolves_the_margin():
     low, high = intervals(estimate(more_a, more_b))
     power = (decisions(low, high, 0.0) == DECISIONS.index("a better")).mean()
     assert 0.6 <= power <= 0.95, f"{planned.seeds_needed} seeds: power {power:.2f} at the margin"
+
+
+def test_before_a_sweep_it_says_the_smallest_gap_its_grid_can_tell():
+    from sst2_tui.core.comparison import detectable_gap
+    from sst2_tui.core.sweep.grid import build_grid, parse_listed
+    from sst2_tui.core.sweep.start import planned_power
+
+    def grid(methods: str, seeds: list[int], data: str = "sst2") -> list:
+        return build_grid({"method": parse_listed("--method", [methods]), "model": parse_listed("--model", ["demo"]),
+                           "data": parse_listed("--data", [data])}, seeds)
+
+    said = planned_power(grid("full,lora", [0, 1, 2]))
+    assert said is not None and "3 seed(s) per setting and 436 judging sentences" in said
+    assert f"about {detectable_gap(3, 436):.1f} points (80% power)" in said
+    assert planned_power(grid("full", [0, 1, 2])) is None, "one method: nothing to tell apart"
+    assert planned_power(grid("full,lora", [0], data="demo")) is None, "an unknown validation size is not guessed"
+    assert detectable_gap(10, 436) < detectable_gap(3, 436) < detectable_gap(1, 436)
+    assert detectable_gap(100, 436) > 2.8 * 100 * (0.08 / 436) ** 0.5 * 0.99, "the sentences set a floor seeds cannot pass"

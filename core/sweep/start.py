@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sst2_tui.core.comparison import DEFAULT_SEED_SD_POINTS, detectable_gap
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
@@ -12,6 +13,9 @@ from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.storage.sweep_file import SlurmOptions
 from sst2_tui.core.sweep.state import write_sweep_file
 from sst2_tui.core.sweep_label import sweep_label
+
+SST2_VALIDATION = 872
+SST2_NAMES = ("sst2", "glue", "stanfordnlp/sst2")
 
 
 def create_sweep(sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
@@ -35,3 +39,20 @@ def describe_grid(points: list[RunConfig]) -> str:
     settings = len({(label.method, label.setting) for label in labels})
     seeds = len({label.seed for label in labels})
     return f"{len(points)} runs ({settings} settings of {', '.join(methods)} x {seeds} seed(s))"
+
+
+def planned_power(points: list[RunConfig]) -> str | None:
+    """What the grid can tell before it runs: the smallest gap between methods it detects with 80%
+    power, from its seeds and a stated seed-to-seed spread (None for a grid of one method)."""
+    labels = [label for config in points if (label := sweep_label(config)) is not None]
+    if len({label.method for label in labels}) < 2:
+        return None
+    seeds = len({label.seed for label in labels})
+    sst2 = points[0].data in SST2_NAMES
+    sentences = min(points[0].eval_subset or SST2_VALIDATION, SST2_VALIDATION) if sst2 else points[0].eval_subset
+    if sentences is None:  # another data set: its validation size is known once a run has read it
+        return None
+    judging = sentences - sentences // 2
+    gap = detectable_gap(seeds, judging)
+    return (f"with {seeds} seed(s) per setting and {judging} judging sentences it tells methods apart by about "
+            f"{gap:.1f} points (80% power), if runs differ by about {DEFAULT_SEED_SD_POINTS:g} point from seed to seed")
