@@ -215,3 +215,17 @@ def test_a_run_that_did_not_finish_says_why_and_one_run_has_no_spread(tmp_path):
     assert "70.00 \\(n=1: no spread\\)" in trainer_row and "±" not in trainer_row
     groups = json.loads((session.path / "session.json").read_text())["groups"]
     assert next(g for g in groups if g["method"] == "trainer")["best_std"] is None
+
+
+def test_a_sweeps_report_opens_with_its_verdict_and_report_prints_it(tmp_path, capsys):
+    from sst2_tui.cli.main import main
+    from tests.sweep_session import recorded_sweep
+
+    sweep = recorded_sweep(tmp_path / "sessions", "sw")
+    assert main(["report", str(sweep.path), "--format", "md"]) == 0
+    printed = capsys.readouterr().out
+    assert "Verdict: not resolved (full − lora" in printed, "the answer on stdout, not only file paths"
+    headings = [line for line in (sweep.path / "report.md").read_text().splitlines() if line.startswith("#")]
+    assert headings[1:3] == ["## Sweep: which method is better",
+                             "### Verdict on the judging half (intervals over seeds and sentences, simultaneous 95% for all pairs)"]
+    assert headings.index("## Results (validation accuracy)") > 2, "the runs come after the answer"

@@ -55,13 +55,13 @@ def document(data: SessionReport) -> list[Block]:
         Facts([("created", "{}; host: {}", (data.created or "-", data.host or "-")),
                ("device", "{} ({}){}", (device.name, device.kind, _world(device)) if device else ("-", "-", "")),
                ("versions", "{}", (versions or "-",))]),
+        *(sweep_blocks(data.sweep, data.runs) if data.sweep else []),  # a sweep's report opens with its answer
         Heading(2, "Results (validation accuracy)"),
         Table(list(COLUMNS), [[_cell(c, run.row[c]) for c in COLUMNS] for run in data.runs]),
         *_full_paths(data.runs),
         *(Paragraph("{}", (note,)) for note in session_notes([(run.run_id, run.config, _best(run)) for run in data.runs])),
         CompareCharts({r.run_id: bucket_means(r.loss_curve) for r in data.runs if r.loss_curve},
                       {r.run_id: r.accuracy_curve for r in data.runs if r.accuracy_curve}),
-        *(sweep_blocks(data.sweep, data.runs) if data.sweep else []),
         *_repeated(data.groups),
         Heading(2, "Settings that differ between runs"),
     ]

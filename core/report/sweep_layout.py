@@ -39,25 +39,31 @@ def seed_bands(sweep: SweepVerdict, runs: list[RunReport]) -> list[SeedBand]:
 
 
 def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
+    """The verdict first (each pair in plain words), then the grid it rests on, each method's chosen
+    setting, the cost, and the chosen settings' curves over seeds."""
     blocks: list[Block] = [
         Heading(2, "Sweep: which method is better"),
         Paragraph("{} of {} runs finished.{}", (sweep.runs_finished, sweep.runs,
                                                  f" Not finished: {', '.join(sweep.not_finished)}."
                                                  if sweep.not_finished else "")),
-        Table(["method", "setting", "runs", "seeds", "best acc % (mean ± std)", "s/epoch"],
-              [[row.method, row.setting, str(row.n), ",".join(map(str, row.seeds)),
-                mean_std_text(row.best_mean, row.best_std),
-                "-" if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.1f}"] for row in sweep.table]),
     ]
     if sweep.problem:
-        return [*blocks, Paragraph("No verdict: {}.", (sweep.problem,))]
+        blocks.append(Paragraph("No verdict: {}.", (sweep.problem,)))
+    else:
+        blocks += [Heading(3, "Verdict on the judging half (intervals over seeds and sentences, simultaneous 95% for all pairs)"),
+                   *(Paragraph("{}.", (pair.sentence[0].upper() + pair.sentence[1:],)) for pair in sweep.pairs),
+                   *(Paragraph("{}.", (line.strip(),)) for line in sweep.dropped_lines())]
+    blocks.append(Table(["method", "setting", "runs", "seeds", "best acc % (mean ± std)", "s/epoch"],
+                        [[row.method, row.setting, str(row.n), ",".join(map(str, row.seeds)),
+                          mean_std_text(row.best_mean, row.best_std),
+                          "-" if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.1f}"] for row in sweep.table]))
+    if sweep.problem:
+        return blocks
     blocks += [
         Heading(3, "Each method's best setting"),
         Paragraph("{} (Tuning half: {} sentences; judging half: {}.)", (sweep.note, sweep.tuning_sentences, sweep.judging_sentences)),
         Table(["method", "chosen setting", "runs", "tuning half acc %", "judging half acc %"],
               [[c.method, c.setting, str(c.n), _pct(c.tuning_accuracy), _pct(c.judged_accuracy)] for c in sweep.chosen]),
-        Heading(3, "Verdict on the judging half (intervals over seeds and sentences, simultaneous 95% for all pairs)"),
-        *(Paragraph("{}.", (pair.sentence[0].upper() + pair.sentence[1:],)) for pair in sweep.pairs),
         Heading(3, "Cost"),
         Table(["method", "device", "device-hours, all its runs", "device-hours per run (chosen setting)"],
               [[c.method, c.unit, f"{c.hours_all_runs:.3f}", f"{c.hours_per_run:.3f}"] for c in sweep.cost]),
