@@ -8,6 +8,7 @@ import argparse
 from sst2_tui.core.config import RunConfig, flag_for, options, shown_default, value_type
 from sst2_tui.core.errors import UserError, quote
 from sst2_tui.core.storage.paths import folder_path
+from sst2_tui.core.sweep_label import SweepLabel
 
 
 def _int_at_least(minimum: int, maximum: int = 10**9):
@@ -53,6 +54,16 @@ def _labels(text: str) -> dict:
     return value
 
 
+def _sweep_label(text: str) -> SweepLabel:
+    from sst2_tui.core.records import RecordError, record_from_json
+
+    data = _labels(text)
+    try:
+        return record_from_json(SweepLabel, data)
+    except RecordError as error:
+        raise argparse.ArgumentTypeError(f"{quote(text, 60)}: {error}") from None
+
+
 def _processes(text: str) -> int | str:
     if text == "gpu":
         return text
@@ -78,7 +89,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(flag_for(option.name), **kwargs)
     a = parser.add_argument
     a("--labels", type=_labels, default=None, metavar="JSON",
-      help="a JSON object of labels carried into reports (a sweep's point; never changes training)")
+      help="a JSON object of your own labels carried into reports (never changes training)")
     a("--seeds", type=_seeds, metavar="S,S,...", help="repeat the run once per seed in the same session, e.g. 0,1,2")
     a("--session", metavar="NAME", help="session folder name (default: timestamp and a short slug)")
     a("--sessions-dir", type=folder_path, dest="run_sessions_dir", metavar="DIR",
@@ -106,10 +117,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     # may attach later, so a NaN pause waits for a fix (`sst2-tui attach`, or `ctl`) instead of
     # stopping as a foreground run does, where no one can press a key.
     a("--attachable", action="store_true", help=argparse.SUPPRESS)
+    # A sweep point's label, as the queue runner, a SLURM task and --print-commands pass it.
+    a("--sweep-label", type=_sweep_label, default=None, help=argparse.SUPPRESS)
 
 
 def config_from_args(args: argparse.Namespace, seed: int | None = None) -> RunConfig:
     values = {option.name: getattr(args, option.name) for option in options()}
     if seed is not None:
         values["seed"] = seed
-    return RunConfig(**values, extra=getattr(args, "labels", None) or {})
+    return RunConfig(**values, extra=getattr(args, "labels", None) or {}, sweep=getattr(args, "sweep_label", None))

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sst2_tui.core.errors import UserError, quote
-from sst2_tui.core.records import RecordError, record_problem
+from sst2_tui.core.records import RecordError, record_from_json, record_problem, to_json_value
+from sst2_tui.core.sweep_label import SweepLabel
 
 METHODS = ("full", "trainer", "lora", "evaluate")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "fp16-pure")
@@ -82,8 +83,10 @@ def run_argv(config: RunConfig) -> list[str]:
             argv += [flag_for(option.name)] if value else []
         elif value is not None and value != option.default:
             argv += [flag_for(option.name), repr(value) if isinstance(value, float) else str(value)]
-    if config.extra:  # labels (a sweep's point, a repeat group) travel with the run: `--labels JSON`
+    if config.extra:  # the user's labels travel with the run: `--labels JSON`
         argv += ["--labels", json.dumps(config.extra, separators=(",", ":"), sort_keys=True)]
+    if config.sweep is not None:  # and so does a sweep point's label
+        argv += ["--sweep-label", json.dumps(to_json_value(config.sweep), separators=(",", ":"), sort_keys=True)]
     return argv
 
 
@@ -248,7 +251,11 @@ class RunConfig:
     """E.g. `curl -s -H 'Content-Type: application/json' -d @- $SLACK_WEBHOOK`. Run in the background,
     never waited for: a slow or failing hook never stalls or fails the run. Never changes training."""
     extra: dict[str, Any] = field(default_factory=dict)
-    """Free-form labels carried into reports (e.g. a repeat group); never changes training. Not a flag."""
+    """Free-form labels carried into reports (`--labels JSON`, the user's own: an open mapping); never
+    changes training."""
+    sweep: SweepLabel | None = None
+    """Which point of which sweep this run is (the grid sets it; None for an ordinary run); never
+    changes training. Not a flag a person sets (it travels as `--sweep-label`)."""
 
     def __post_init__(self) -> None:
         for option_field in options():  # one type (and, for whole numbers, range) check for every field
@@ -365,6 +372,15 @@ class RunConfig:
         values = {k: v for k, v in data.items() if k in names}
         if "data_seed" not in data and "seed" in data:
             values["data_seed"] = data["seed"]
+        extra = values.get("extra")
+        if values.get("sweep") is None and isinstance(extra, Mapping) and "sweep" in extra:
+            # before the label was a field, it rode in `extra` (config.json, queue.json, sweep.json of older sweeps)
+            values["sweep"], values["extra"] = extra["sweep"], {k: v for k, v in extra.items() if k != "sweep"}
+        if isinstance(values.get("sweep"), Mapping):
+            try:
+                values["sweep"] = record_from_json(SweepLabel, values["sweep"])
+            except RecordError as error:
+                raise ValueError(f"sweep: {error}") from None
         return cls(**values)
 
     @classmethod

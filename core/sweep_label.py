@@ -1,6 +1,6 @@
-"""A sweep point's label, typed: which point of which sweep a run is. It is stored in the run's
-config as `extra["sweep"]` (so a config.json from any version reads back), and read in one place:
-`sweep_label`, whatever holds the config (a `RunConfig` or the dict a run folder gave back)."""
+"""A sweep point's label, typed: which point of which sweep a run is. It is a field of the run's
+config (`RunConfig.sweep`; older sweeps kept it in `extra["sweep"]`, read back the same), and read in
+one place: `sweep_label`, whatever holds the config (a `RunConfig`, or a mapping as a file gave it)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sst2_tui.core.records import RecordError, record_from_json, to_json_value
+from sst2_tui.core.records import RecordError, record_from_json
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,6 @@ class SweepLabel:
     seed: int
     """The training seed."""
 
-    def to_extra(self) -> dict[str, object]:
-        """As a config's `extra` holds it."""
-        return {"sweep": to_json_value(self)}
-
     def words(self) -> str:
         """`lr=3e-4, seed 1`: the setting (unless default) and the seed."""
         return ", ".join([*([self.setting] if self.setting != "default" else []), f"seed {self.seed}"])
@@ -33,8 +29,12 @@ class SweepLabel:
 
 def sweep_label(config: Any) -> SweepLabel | None:
     """The label of a sweep's point, or None for a run that is not one (or a label damaged by hand)."""
-    extra = config.get("extra") if isinstance(config, Mapping) else getattr(config, "extra", None)
-    found = extra.get("sweep") if isinstance(extra, Mapping) else None
+    if isinstance(found := getattr(config, "sweep", None), SweepLabel):  # a RunConfig
+        return found
+    if not isinstance(config, Mapping):
+        return None
+    extra = config.get("extra")
+    found = config.get("sweep") or (extra.get("sweep") if isinstance(extra, Mapping) else None)
     if not isinstance(found, Mapping):
         return None
     try:

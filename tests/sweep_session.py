@@ -26,7 +26,7 @@ def recorded_sweep(sessions_dir, name: str = "sweep") -> Session:
                          "data": parse_listed("--data", ["demo"])}, list(SEED_OFFSET))
     write_sweep_file(session.path, points, 1)
     for config in points:
-        sweep = config.extra["sweep"]
+        sweep = config.sweep
         folder = session.new_run(config)
         folder.config_path.write_text(json.dumps(config.to_dict()))
         log = EventLog(folder.events_path)
@@ -34,7 +34,7 @@ def recorded_sweep(sessions_dir, name: str = "sweep") -> Session:
                               device=DeviceInfo("cpu", "CPU"), precision="fp32", trainable_params=1, total_params=1,
                               versions={}, train_examples=100, eval_examples=SENTENCES, total_steps=40, steps_per_epoch=10,
                               time=0.0))
-        accuracies = [a + SEED_OFFSET[sweep["seed"]] for a in CURVES[config.method]]
+        accuracies = [a + SEED_OFFSET[sweep.seed] for a in CURVES[config.method]]
         for index, accuracy in enumerate(accuracies, start=1):
             log.append(Step(step=10 * index, epoch=index, loss=1.0 / index, lr=1e-3, eps=1e-8, samples_per_second=1.0,
                             tokens_per_second=1.0, memory_mb=None, time=0.0))

@@ -31,7 +31,7 @@ async def test_comma_lists_in_the_form_start_a_sweep_in_a_session_of_its_own(tmp
         [session] = [p for p in (tmp_path / "sessions").iterdir() if p.is_dir()]
         sweep = json.loads((session / "sweep.json").read_text())
         assert [(p["lr"], p["seed"]) for p in sweep["points"]] == [(3e-4, 0), (3e-4, 1), (1e-3, 0), (1e-3, 1)]
-        assert {p["extra"]["sweep"]["setting"] for p in sweep["points"]} == {"lr=3e-4", "lr=1e-3"}
+        assert {p["sweep"]["setting"] for p in sweep["points"]} == {"lr=3e-4", "lr=1e-3"}
         await wait_for(pilot, lambda: len(app.views) == 4 and all(v.status == "finished" for v in app.views), timeout=60)
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))

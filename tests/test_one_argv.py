@@ -35,7 +35,7 @@ def test_a_point_gets_the_same_run_line_from_the_queue_runner_a_slurm_task_and_p
         assert isinstance(entry, NewRun)
         assert runner_argv(entry, session) == [*line, "--attachable"], "the queue runner: the same line, attachable"
         point = read_sweep_file(session.path).points[queued.index(entry)]
-        assert point_command(session.path, point.extra["sweep"]["point"]) == [*sst2_command(), *line], "a SLURM task"
+        assert point_command(session.path, point.sweep.point) == [*sst2_command(), *line], "a SLURM task"
 
 
 def test_a_resumed_point_has_one_line_too(tmp_path):

@@ -21,6 +21,7 @@ from sst2_tui.core.storage.locks import held
 from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.storage.sweep_file import SWEEP_FILE, SweepFile
+from sst2_tui.core.sweep_label import SweepLabel
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as a second local user")
 DEMO = RunConfig(model="demo", data="demo")
@@ -57,7 +58,7 @@ def test_a_planted_symlink_is_replaced_by_a_rewrite_never_written_through(tmp_pa
     target.symlink_to(victim)
     {"summary": lambda: atomic_write_json(run.summary_path, {"status": "finished"}),
      "queue": lambda: SessionQueue(session.path).add(NewRun(DEMO)),
-     "sweep.json": lambda: SweepFile([DEMO.replace(extra={"sweep": {"point": "p001"}})]).write(session.path),
+     "sweep.json": lambda: SweepFile([DEMO.replace(sweep=SweepLabel("p001", "full", "default", 0))]).write(session.path),
      "predictions": lambda: atomic_write_text(run.path / BEST_FILE, "{}\n")}[which]()
     assert victim.read_text() == "do not touch" and not target.is_symlink()
 

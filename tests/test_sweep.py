@@ -70,7 +70,7 @@ def test_kill_9_of_a_point_and_of_the_scheduler_then_resume_finishes_every_point
     resumed = run_cli("sweep", "--resume", str(session_dir), timeout=600)
     assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
     records = [load_run(f) for f in Session.open(session_dir).run_folders()]
-    points = [r.config.extra["sweep"]["point"] for r in records]
+    points = [r.config.sweep.point for r in records]
     assert sorted(points) == ["p001", "p002", "p003", "p004"], "one folder per point: none trained twice from scratch"
     assert [r.status for r in records] == ["finished"] * 4
     killed = next(r for r in records if r.folder.path == first.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.sweep.grid import build_grid, parse_listed
 
@@ -18,14 +19,14 @@ def test_the_grid_is_the_product_with_seeds_innermost():
     assert len(points) == 12
     assert [(p.method, p.lr, p.seed) for p in points[:4]] == [("full", 3e-4, 0), ("full", 3e-4, 1), ("full", 3e-4, 2),
                                                               ("full", 1e-3, 0)]
-    assert [p.extra["sweep"]["point"] for p in points] == [f"p{n:03d}" for n in range(1, 13)]
-    assert {p.extra["sweep"]["setting"] for p in points} == {"lr=3e-4", "lr=1e-3"}
+    assert [p.sweep.point for p in points] == [f"p{n:03d}" for n in range(1, 13)]
+    assert {p.sweep.setting for p in points} == {"lr=3e-4", "lr=1e-3"}
     assert all(p.model == "demo" for p in points), "a single value is not an axis"
 
 
 def test_per_method_values_give_each_method_its_own_range():
     points = grid(method=["full,lora"], lr=["full=1e-5,3e-5", "lora=1e-4"], model=["demo"], data=["demo"])
-    assert [(p.method, p.lr, p.extra["sweep"]["setting"]) for p in points] == [
+    assert [(p.method, p.lr, p.sweep.setting) for p in points] == [
         ("full", 1e-5, "lr=1e-5"), ("full", 3e-5, "lr=3e-5"), ("lora", 1e-4, "lr=1e-4")]
 
 
@@ -94,3 +95,22 @@ def test_a_points_label_names_its_setting_and_seed():
     points = grid(seeds=(0, 1), method=["full"], lr=["3e-4,1e-3"], model=["demo"], data=["demo"])
     assert [queue_label(p) for p in points] == ["full lr=3e-4, seed 0", "full lr=3e-4, seed 1",
                                                 "full lr=1e-3, seed 0", "full lr=1e-3, seed 1"]
+
+
+def test_a_points_label_is_a_typed_field_that_older_sweeps_read_back_from_extra():
+    from sst2_tui.cli.args import add_run_arguments, config_from_args
+    from sst2_tui.core.config import run_argv
+    from sst2_tui.core.sweep_label import SweepLabel, sweep_label
+
+    [point, *_] = build_grid({"method": parse_listed("--method", ["full"]), "lr": parse_listed("--lr", ["3e-4,1e-3"])}, [0])
+    assert point.sweep == SweepLabel("p001", "full", "lr=3e-4", 0) and point.extra == {}
+    saved = point.to_dict()
+    assert RunConfig.from_dict(saved) == point, "config.json, queue.json and sweep.json give it back"
+    older = {**{k: v for k, v in saved.items() if k != "sweep"}, "extra": {"sweep": saved["sweep"], "group": "a"}}
+    assert RunConfig.from_dict(older).sweep == point.sweep and RunConfig.from_dict(older).extra == {"group": "a"}
+    assert sweep_label(older) == sweep_label(saved) == point.sweep
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_run_arguments(parser)
+    assert config_from_args(parser.parse_args(run_argv(point))).sweep == point.sweep, "the child run gets the label"

@@ -104,7 +104,7 @@ def test_sweep_resume_typed_relative_with_a_point_killed_before_its_first_checkp
     assert sorted((line[0], line[1]) for line in progress) == [(f"0{n}-full", "finished") for n in range(1, 5)], \
         "each point said once, as it ended after the resume (never its stale 'died')"
     records = [load_run(f) for f in Session.open(session.path).run_folders()]
-    assert sorted(r.config.extra["sweep"]["point"] for r in records) == ["p001", "p002", "p003", "p004"]
+    assert sorted(r.config.sweep.point for r in records) == ["p001", "p002", "p003", "p004"]
     assert [r.status for r in records] == ["finished"] * 4, "no point lost to a path typed relative"
     for record in records:
         assert record.summary.run_dir == str(record.folder.path) and os.path.isabs(record.summary.session_dir)

@@ -65,7 +65,7 @@ def test_without_a_real_cluster_the_same_submission_runs_through_submitits_local
     points = build_grid({"method": parse_listed("--method", ["full,lora"])}, [0])
     points = [c.replace(train_subset=64, eval_subset=32, batch_size=16, epochs=1, model="demo", data="demo") for c in points]
     write_sweep_file(session.path, points, 1, SlurmOptions())
-    submit(session.path, [c.extra["sweep"]["point"] for c in points], SlurmOptions(time_min=10), cluster="local")
+    submit(session.path, [c.sweep.point for c in points], SlurmOptions(time_min=10), cluster="local")
     wait_until(lambda: len(list(session.path.glob("runs/*/summary.json"))) == 2, timeout=240, what="both points")
     statuses = [json.loads(p.read_text())["status"] for p in sorted(session.path.glob("runs/*/summary.json"))]
     assert statuses == ["finished", "finished"]
@@ -117,7 +117,7 @@ def test_each_task_decides_from_the_session_what_its_point_needs(tmp_path):
     [config] = build_grid({"method": parse_listed("--method", ["full"])}, [0])
     config = config.replace(model="demo", data="demo")
     write_sweep_file(session.path, [config], 1, SlurmOptions())
-    point = config.extra["sweep"]["point"]
+    point = config.sweep.point
     fresh = point_command(session.path, point)
     assert fresh[fresh.index("--session") + 1] == "grid" and "--resume" not in fresh
     assert point_command(session.path, "p999") is None, "not a point of this sweep"
@@ -157,7 +157,7 @@ def test_a_task_warned_of_its_time_limit_saves_and_hands_submitit_itself_to_requ
     [config] = build_grid({"method": parse_listed("--method", ["full"])}, [0])
     config = config.replace(model="demo", data="demo", epochs=50, train_subset=64, eval_subset=16, batch_size=16)
     write_sweep_file(session.path, [config], 1, SlurmOptions())
-    point = config.extra["sweep"]["point"]
+    point = config.sweep.point
     as_submitit = f"""
 import pickle, signal, sys
 from sst2_tui.core.sweep.point_task import PointTask

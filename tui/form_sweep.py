@@ -14,7 +14,7 @@ from sst2_tui.core.sweep.grid import Listed, build_grid, parse_listed
 
 @dataclass(frozen=True)
 class SweepRequest:
-    """What the form hands the app for a sweep: every point, labelled (`extra["sweep"]`)."""
+    """What the form hands the app for a sweep: every point, labelled (`RunConfig.sweep`)."""
 
     points: list[RunConfig]
 

@@ -71,7 +71,7 @@ def result_row(run_id: str, config: RunConfig | None, summary: Summary | None, d
 
 
 # Chosen settings that are not about the result (each run's label says its method already).
-NOT_COMPARED = ("method", "notify", "extra")
+NOT_COMPARED = ("method", "notify", "extra", "sweep")
 
 
 def settings_of(config: RunConfig | None, effective: dict[str, Setting]) -> dict[str, Setting]:

@@ -31,7 +31,7 @@ CSV_COLUMNS = ("run_id", "method", "model", "init", "seed", "lr", "eps", "final_
                "precision", "epochs", "batch_size", "status",
                "steps", "best_val_accuracy", "final_val_accuracy", "seconds_per_epoch", "train_samples_per_second",
                "trainable_params", "total_params", "nonfinite_events", "group")
-GROUP_IGNORES = ("seed", "extra")
+GROUP_IGNORES = ("seed", "extra", "sweep")
 
 
 def standard_error(accuracy: float | None, n: int | None) -> float | None:

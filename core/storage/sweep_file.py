@@ -5,7 +5,7 @@
 
 `parallel`: points at once on this machine (a number, or `gpus`: one per GPU); `executor`: `local`
 (the session's queue runner) or `slurm` (job arrays, `slurm` their options, `submissions` each
-array sent); `points`: every point's settings, its sweep label in `extra["sweep"]`. A file that
+array sent); `points`: every point's settings, its sweep label in `sweep`. A file that
 does not read as this is refused naming the file and what is wrong (`SweepFileError`).
 """
 
@@ -140,7 +140,7 @@ def _parse(path: Path, data: dict[str, Any]) -> SweepFile:
         except (TypeError, ValueError) as error:
             raise _bad(path, f"point {index + 1} does not read ({str(error)[:100]})") from None
         if point_label(config) is None:
-            raise _bad(path, f"point {index + 1} has no sweep label (extra.sweep.point)")
+            raise _bad(path, f"point {index + 1} has no sweep label (sweep.point)")
         points.append(config)
     names = [point_label(c) for c in points]
     if len(set(names)) != len(names):

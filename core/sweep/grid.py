@@ -1,7 +1,7 @@
 """A sweep's grid: every run setting may take a comma list, per method where methods need their own
 range (`--lr full=1e-5,3e-5 lora=1e-4,3e-4`), and the grid is the product, seeds innermost.
 
-Each point is an ordinary `RunConfig` whose `extra["sweep"]` names the point (`p001`), its setting
+Each point is an ordinary `RunConfig` whose `sweep` label names the point (`p001`), its setting
 (the values that vary apart from method and seed, e.g. `lr=3e-5`) and its seed: what the verdict
 groups by, and what `sweep --resume` matches run folders with.
 
@@ -157,7 +157,7 @@ def build_grid(listed: dict[str, Listed], seeds: list[int], limit: int | None = 
                     raise UserError(f"--{error.field.replace('_', '-')}: {str(error).removeprefix(error.field).strip()}") from None
                 except (TypeError, ValueError) as error:
                     raise UserError(f"sweep: {error}") from None
-                points.append(config.replace(extra=SweepLabel(f"p{number:03d}", method, setting, seed).to_extra()))
+                points.append(config.replace(sweep=SweepLabel(f"p{number:03d}", method, setting, seed)))
     if not points:
         raise UserError("sweep: the grid is empty; give at least one value for each listed flag")
     return points

@@ -154,7 +154,7 @@ class Sweep:
         wanted = self.file.point(point)
 
         def trains(config: RunConfig) -> RunConfig:  # labels and the hook do not change what trains
-            return config.resolved().replace(extra={}, notify=None)
+            return config.resolved().replace(extra={}, notify=None, sweep=None)
 
         if wanted is not None and trains(wanted) != trains(plan.config):
             saved = trains(plan.config).to_dict()
