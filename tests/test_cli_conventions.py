@@ -12,7 +12,7 @@ import pytest
 from sst2_tui.cli.main import build_parser, main
 from sst2_tui.core.storage.sessions import default_sessions_dir
 
-INTERNAL = {"--attachable"}  # set by sst2-tui on the runs it starts itself; not for people
+INTERNAL = {"--attachable", "--sweep-label"}  # set by sst2-tui on the runs it starts itself; not for people
 
 
 def _parsers(parser: argparse.ArgumentParser, name: str = "sst2-tui"):
