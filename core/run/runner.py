@@ -79,7 +79,7 @@ def _session_lock(session: Session, config: RunConfig):
 
     if os.environ.get(SCHEDULED_ENV) == str(session.path) and session.is_being_written():
         return contextlib.nullcontext()
-    return session.write_lock(shared="sweep" in config.extra)
+    return session.write_lock(shared=config.sweep is not None)
 
 
 def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFolder, checkpoint: list[Path] | None,
