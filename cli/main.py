@@ -36,6 +36,7 @@ SESSIONS_DIR_HELP = ("where sessions are stored (default: $SST2_TUI_SESSIONS; el
 
 if TYPE_CHECKING:
     from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.storage.queue_file import QueueEntry
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -140,7 +141,24 @@ def _queue_runner(args: argparse.Namespace) -> int:
     if args.start:
         ensure_queue_runner(session.path)
         return 0
-    return run_queue(session.path)
+    return run_queue(session.path, when_done=lambda: confirmations_to_queue(session.path))
+
+
+def confirmations_to_queue(session_path: Path) -> list[QueueEntry]:
+    """A sweep's confirmation runs, once its grid has ended (none for another session, or when due
+    none); a damaged sweep.json is one line in the runner's log."""
+    from sst2_tui.core.errors import UserError
+    from sst2_tui.core.storage.queue_file import NewRun
+    from sst2_tui.core.storage.sweep_file import is_sweep
+    from sst2_tui.core.sweep.sweep import Sweep
+
+    if not is_sweep(session_path):
+        return []
+    try:
+        return [NewRun(config) for config in Sweep.open(session_path).add_confirmations()]
+    except UserError as error:
+        print(f"confirmation runs not added: {error}", flush=True)
+        return []
 
 
 def _app(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sst2_tui.cli.sweep_flags import check_executor, parallel_slots, slurm_options
+from sst2_tui.cli.sweep_flags import check_executor, confirm_seeds, parallel_slots, slurm_options
 from sst2_tui.core.config import flag_for, options
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError
 from sst2_tui.core.seeds import parse_seeds
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
-    from sst2_tui.core.sweep.start import describe_grid, planned_power
+    from sst2_tui.core.sweep.start import confirmation_plan, describe_grid, planned_power
     from sst2_tui.core.sweep.sweep import Sweep
 
     parallel = parallel_slots(args.parallel)
@@ -42,17 +42,21 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     listed = {o.name: parse_listed(flag_for(o.name), getattr(args, o.name)) for o in options() if getattr(args, o.name)}
     if "seed" in listed:
         raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
-    points = build_grid(listed, parse_seeds(args.seeds, "--seeds"), limit=None if args.yes else MAX_POINTS)
+    seeds = parse_seeds(args.seeds, "--seeds")
+    confirming = confirm_seeds(args.confirm_seeds, len(seeds))
+    points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
     slurm = slurm_options(args)
     if args.print_commands:  # every line into one session (points share it), for any scheduler
         session_path = sessions_dir / (args.session or time.strftime("sweep-%Y%m%d-%H%M%S"))
         for config in points:  # the line the queue runner and a SLURM task run for a new point
             print(shlex.join(["sst2-tui", *NewRun(config).argv(session_path)]))
         return EXIT_OK
-    sweep, job_id = Sweep.begin(sessions_dir, args.session, points, parallel, slurm)
+    sweep, job_id = Sweep.begin(sessions_dir, args.session, points, parallel, slurm, confirming)
     how = "as a SLURM job array" if slurm else f"{parallel} at once"
     print(f"sst2-tui sweep: {describe_grid(points)}, {how}, in {sweep.path}", flush=True)
-    if (power := planned_power(points)) is not None:  # what the grid can tell, before it runs
+    if (confirming_line := confirmation_plan(points, confirming)) is not None:
+        print(f"sst2-tui sweep: {confirming_line}", flush=True)
+    if (power := planned_power(points, confirming)) is not None:  # what the grid can tell, before it runs
         print(f"sst2-tui sweep: {power}", flush=True)
     if job_id:
         _submitted(sweep.path, job_id, len(points))

@@ -21,6 +21,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
                             help=f"{meta['help']}; a comma list, or METHOD=V,V for one method")
     a = parser.add_argument
     a("--seeds", default="0", metavar="S,S,...", help="the seeds of every setting, innermost (default 0)")
+    a("--confirm-seeds", metavar="N", help="after the grid, train each method's chosen setting again on N fresh seeds "
+      "and judge those (default: as many as --seeds; 0: none, and the verdict says its numbers include selection "
+      "optimism); a method given one setting needs none")
     a("--parallel", default="1", metavar="N|gpus",
       help="points at once: N sharing this machine's cores, or gpus: one per visible GPU (default 1)")
     a("--yes", action="store_true", help="start a grid of more than 500 runs")
@@ -63,6 +66,22 @@ def parallel_slots(text: str) -> int | str:
     if value > cores:
         sys.stderr.write(f"sst2-tui sweep: warning: --parallel {value} on {cores} core(s): the points share them, one thread "
                          f"each, and every one goes slower; --parallel {cores} finishes about as soon\n")
+    return value
+
+
+def confirm_seeds(text: str | None, grid_seeds: int) -> int:
+    """`--confirm-seeds`: a whole number from 0 to 100 (default: as many as the grid's seeds)."""
+    from sst2_tui.core.storage.sweep_file import MAX_CONFIRM_SEEDS
+
+    if text is None:
+        return min(grid_seeds, MAX_CONFIRM_SEEDS)
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_CONFIRM_SEEDS:
+        raise UserError(f"--confirm-seeds {quote(text)}: give a whole number from 0 to {MAX_CONFIRM_SEEDS} "
+                        "(0: no confirmation runs)")
     return value
 
 

@@ -21,10 +21,14 @@ class SweepLabel:
     """What varies between the method's points, e.g. `lr=3e-4` (`default` when nothing does)."""
     seed: int
     """The training seed."""
+    confirmation: bool = False
+    """A confirmation run: the method's chosen setting trained again on a fresh seed after the grid
+    (`sweep --confirm-seeds`), what the verdict judges; False: a point of the grid."""
 
     def words(self) -> str:
-        """`lr=3e-4, seed 1`: the setting (unless default) and the seed."""
-        return ", ".join([*([self.setting] if self.setting != "default" else []), f"seed {self.seed}"])
+        """`lr=3e-4, seed 1`: the setting (unless default) and the seed (`confirmation seed 3`)."""
+        seed = f"confirmation seed {self.seed}" if self.confirmation else f"seed {self.seed}"
+        return ", ".join([*([self.setting] if self.setting != "default" else []), seed])
 
 
 def sweep_label(config: Any) -> SweepLabel | None:

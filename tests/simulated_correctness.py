@@ -56,3 +56,36 @@ class Regime:
             chance = expit(difficulty + twist + seed + np.float32(shift))
             methods.append((rng.random(chance.shape, dtype=np.float32) < chance).astype(np.float32))
         return methods
+
+
+SEED_NODES, SEED_WEIGHTS = np.polynomial.hermite_e.hermegauss(24)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    correct: np.ndarray
+    """`[experiment, group, seed, evaluation, sentence]` of 0/1."""
+    expected: np.ndarray
+    """`[experiment, sentence]`: the chance a fresh seed's run gets each sentence right (over seeds)."""
+
+
+def evaluations(rng: np.random.Generator, regime: Regime, experiments: int, groups: int, seeds: int, evals: int,
+                stick: float = 0.9, shift: float = 0.0) -> Evaluated:
+    """Runs evaluated several times on a plateau: `[experiment, group, seed, evaluation, sentence]` of
+    0/1, the sentences and the method's twist shared by every group (settings of one method, or its
+    confirmation runs), a seed effect per run. Each evaluation gets a sentence right with the run's
+    chance (a plateau: every evaluation has the same expected accuracy); successive checkpoints mostly
+    agree: with probability `stick` a sentence keeps the run's answer, else it is drawn afresh (at
+    0.9, one evaluation's accuracy moves about 0.45 points around the run's own level, and the best of
+    5 evaluations chosen on all sentences scores about 0.4 points above it, as the audit of #36 found)."""
+    difficulty = rng.normal(DIFFICULTY_MEAN, DIFFICULTY_SD, (experiments, 1, 1, 1, regime.sentences)).astype(np.float32)
+    twist = rng.normal(0.0, TWIST_SD, (experiments, 1, 1, 1, regime.sentences)).astype(np.float32)
+    seed = rng.normal(0.0, regime.seed_sd, (experiments, groups, seeds, 1, 1)).astype(np.float32)
+    chance = expit(difficulty + twist + seed + np.float32(shift))
+    shape = (experiments, groups, seeds, evals, regime.sentences)
+    kept = rng.random((experiments, groups, seeds, 1, regime.sentences), dtype=np.float32)
+    fresh = rng.random(shape, dtype=np.float32)
+    draw = np.where(rng.random(shape, dtype=np.float32) < stick, kept, fresh)
+    base = (difficulty + twist)[:, 0, 0, 0, :, None] + np.float32(shift)
+    over_seeds = expit(base + np.float32(regime.seed_sd) * SEED_NODES.astype(np.float32)) @ SEED_WEIGHTS.astype(np.float32)
+    return Evaluated(draw < chance, over_seeds / np.float32(SEED_WEIGHTS.sum()))

@@ -13,7 +13,9 @@ from tests.cli import run_cli, wait_until
 SMALL = ["--model", "demo", "--data", "demo", "--train-subset", "96", "--eval-subset", "64", "--batch-size", "16"]
 
 
-def test_a_demo_sweep_two_at_once_ends_with_a_verdict(tmp_path):
+def test_a_demo_sweep_two_at_once_with_confirmation_seeds_ends_with_a_verdict(tmp_path):
+    """End to end: a 2 x 2 x 2 grid, then each method's chosen setting on 2 fresh seeds (the default:
+    as many as the grid's), judged on those; the report opens with the verdict, `report` prints it."""
     line = ["sweep", *SMALL, "--method", "full,lora", "--lr", "3e-4,1e-3", "--seeds", "0,1", "--epochs", "2",
             "--parallel", "2", "--sessions-dir", str(tmp_path), "--session", "grid"]
     printed = run_cli(*line, "--print-commands", timeout=60)
@@ -23,21 +25,34 @@ def test_a_demo_sweep_two_at_once_ends_with_a_verdict(tmp_path):
     done = run_cli(*line, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("sst2-tui sweep: 8 runs (4 settings of full, lora x 2 seed(s)), 2 at once")
-    assert "Verdict: " in done.stdout and "best full: lr=" in done.stdout
+    assert "then full, lora train(s) the setting chosen on the tuning half again on 2 fresh seed(s) (4 more runs)" in done.stdout
+    assert "Verdict: " in done.stdout and "full: lr=" in done.stdout
+    assert "of 2 settings (chosen on" in done.stdout and "judged on 2 confirmation run(s)" in done.stdout
+    assert "selection optimism" not in done.stdout
+    sweep = json.loads((tmp_path / "grid" / "sweep.json").read_text())
+    confirmations = [p["sweep"] for p in sweep["points"] if p["sweep"].get("confirmation")]
+    assert sorted((c["method"], c["seed"]) for c in confirmations) == [("full", 2), ("full", 3), ("lora", 2), ("lora", 3)]
+    chosen = {line.split(":")[0].strip(): line.split(":")[1].split(" of ")[0].strip()
+              for line in done.stdout.splitlines() if " of 2 settings" in line}
+    assert {c["method"]: c["setting"] for c in confirmations} == chosen, "the confirmation runs train the chosen setting"
     listed = json.loads(run_cli("sessions", "--sessions-dir", str(tmp_path), "--json").stdout)
     [session] = listed
-    assert [run["status"] for run in session["runs"]] == ["finished"] * 8
+    assert [run["status"] for run in session["runs"]] == ["finished"] * 12
+    printed = run_cli("report", str(tmp_path / "grid"))
+    assert "judged on 2 confirmation run(s)" in printed.stdout and "Verdict: " in printed.stdout
     events = [json.loads(x) for x in (tmp_path / "grid" / "runs" / "01-full" / "events.jsonl").read_text().splitlines()]
     assert events[0]["device"].get("threads") == 1, "two at once on two cores: one thread each"
     assert run_cli("report", str(tmp_path / "grid"), "--format", "all").returncode == 0
     report = (tmp_path / "grid" / "report.md").read_text()
-    for said in ("## Sweep: which method is better", "### Each method's best setting", "scored on the other half",
+    for said in ("## Sweep: which method is better", "### Each method's best setting", "measured on the other half",
                  "### Verdict on the judging half", "95% CI", "### Cost", "mean and ±1 std over seeds"):
         assert said in report, said
     html = (tmp_path / "grid" / "report.html").read_text()
     assert html.count('class="seed-band"') == 2 and "Sweep: which method is better" in html, "a seed band per method"
     data = json.loads((tmp_path / "grid" / "session.json").read_text())
-    assert data["sweep"]["runs_finished"] == 8 and len(data["sweep"]["pairs"]) == 1
+    assert data["sweep"]["runs_finished"] == 12 and len(data["sweep"]["pairs"]) == 1
+    assert [c["judged_on"] for c in data["sweep"]["chosen"]] == ["confirmation", "confirmation"]
+    assert report.index("### Verdict on the judging half") < report.index("| method | setting |"), "the verdict opens the report"
 
 
 def test_a_grid_over_500_runs_needs_yes(tmp_path):

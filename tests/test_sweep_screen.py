@@ -43,6 +43,10 @@ async def test_g_shows_the_grid_and_enter_follows_a_running_point(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
         await wait_for(pilot, lambda: "of 4 runs finished" in str(app.screen.query_one("#sweep-title", Label).render())
                        and not str(app.screen.query_one("#sweep-title", Label).render()).startswith("Sweep sw: 0 "))
+        # the sweep ends: the log under its last run says the verdict (`sweep`'s lines), once
+        await wait_for(pilot, lambda: app.current is not None and "Sweep sw ended." in app.current.log, timeout=60)
+        said = app.current.log[app.current.log.index("Sweep sw ended."):]
+        assert said[1] == "Sweep: 4 of 4 runs finished" and any(line.startswith(("Verdict: ", "No verdict")) for line in said)
 
 
 async def test_c_shows_each_methods_best_setting_over_seeds_at_80x24(tmp_path):

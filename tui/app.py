@@ -41,6 +41,7 @@ from sst2_tui.tui.messages import (
     RunStarting,
     Steer,
     StepsAvailable,
+    SweepEnded,
 )
 from sst2_tui.tui.probes import describe_hub, probe_device
 from sst2_tui.tui.repaint_clock import RepaintClock
@@ -320,6 +321,14 @@ class SST2App(App):
                     self.queue_resumption(Resumption(message.config, folder.path.parent.parent, folder))
 
             self.push_screen(ErrorModal.for_run(run_id, ending, outcome.error, outcome.hint, died), resume)
+
+    def on_sweep_ended(self, message: SweepEnded) -> None:
+        """The sweep's verdict, in the log under its last run (and a notice: the log may be scrolled away)."""
+        if self.current is not None:
+            self.current.log += [f"Sweep {message.session_name} ended.", *message.lines]
+        verdicts = [line.removeprefix("Verdict: ") for line in message.lines if line.startswith(("Verdict: ", "No verdict"))]
+        self.notify(f"Sweep ended. {verdicts[0] if verdicts else ''} (g: the grid, r: the report)", timeout=15, markup=False)
+        self._refresh()
 
     def on_queue_idle(self, message: QueueIdle) -> None:
         self.worker_busy = False

@@ -48,6 +48,15 @@ class RunEnded(Message):
         """The run's folder, when it got one (a run that died can be resumed from it)."""
 
 
+class SweepEnded(Message):
+    """The window's sweep has no work left: its verdict, as `sweep` prints it (worked out on the worker)."""
+
+    def __init__(self, session_name: str, lines: list[str]) -> None:
+        super().__init__()
+        self.session_name = session_name
+        self.lines = lines
+
+
 class QueueIdle(Message):
     """The worker has run everything queued (or was told to stop)."""
 

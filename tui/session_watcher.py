@@ -27,11 +27,12 @@ from sst2_tui.core.storage.control_file import append_command
 from sst2_tui.core.storage.files import read_events
 from sst2_tui.core.storage.queue_file import NewRun, Resume, SessionQueue, Unreadable
 from sst2_tui.core.storage.sessions import RunFolder, Session
+from sst2_tui.core.storage.sweep_file import is_sweep
 from sst2_tui.core.storage.validated import read_config
 from sst2_tui.core.summary import Status, Summary
 from sst2_tui.core.sweep.work import has_work_left
 from sst2_tui.tui.bridge import EventBridge
-from sst2_tui.tui.messages import RunEnded, RunStarting
+from sst2_tui.tui.messages import RunEnded, RunStarting, SweepEnded
 from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, RunQueue, Waiting, queue_label
 
 SESSION_POLL_SECONDS = 0.25  # how often a window looks for its session's next run
@@ -55,6 +56,7 @@ class SessionWatcher:
         self._runs_before: set[Path] = set()
         self._resuming: dict[Path, tuple[Resumption, int]] = {}
         """Resumptions queued on disk: the run, and where its log ended when it was queued."""
+        self._verdict_said: tuple[Path, int] | None = None
         self._followed: set[Path] = set()
         """Runs this window has followed: a later `watch` (new runs queued after an idle spell) must
         not follow them again."""
@@ -79,6 +81,7 @@ class SessionWatcher:
                 saved, _ = read_config(folder.config_path)
                 self._follow(Attachment(saved or RunConfig(), folder))
             elif not self._session_busy():
+                self._say_the_verdict()
                 return
             else:
                 time.sleep(SESSION_POLL_SECONDS)
@@ -112,6 +115,19 @@ class SessionWatcher:
         self.bridge.flush()
         self.post(RunEnded(item.config, outcome, item.folder))
         self.following = None
+
+    def _say_the_verdict(self) -> None:
+        """A sweep that has just ended: its verdict goes to the app's log, once per set of finished runs
+        (a window that goes idle again, with nothing new, does not say it twice)."""
+        if self.session is None or not is_sweep(self.session.path):
+            return
+        from sst2_tui.core.report.sweep_verdict import sweep_verdict
+
+        verdict = sweep_verdict(self.session)
+        said = (self.session.path, verdict.runs_finished)
+        if said != self._verdict_said and verdict.runs:
+            self._verdict_said = said
+            self.post(SweepEnded(self.session.path.name, verdict.lines()))
 
     def _adopt(self, session: Session) -> None:
         if self.session is None:  # r, x and t speak of it
@@ -180,10 +196,12 @@ class SessionWatcher:
 
     def add_sweep(self, points: list[RunConfig]) -> Session:
         """A sweep's session of its own, its points queued there; it becomes the window's session
-        (a run followed now trains on, in its own session)."""
+        (a run followed now trains on, in its own session). After the grid, each method given several
+        settings trains its chosen one on as many fresh seeds as the grid has (as `sweep` does)."""
         from sst2_tui.core.sweep.start import create_sweep
 
-        session = create_sweep(self.sessions_dir, None, points, 1)
+        seeds = len({config.sweep.seed for config in points if config.sweep is not None})
+        session = create_sweep(self.sessions_dir, None, points, 1, confirm_seeds=seeds)
         self.session, self._runs_before = session, set()
         return session
 

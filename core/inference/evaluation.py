@@ -20,6 +20,8 @@ class EvalResult:
     seconds: float
     positive_probability: list[float] = field(default_factory=list)
     """P(label 1) per validation example, in the validation split's order."""
+    correct: list[bool] = field(default_factory=list)
+    """Whether each validation example was classified right (the argmax, as `accuracy` counts it), in the same order."""
 
 
 @torch.inference_mode()
@@ -32,6 +34,7 @@ def evaluate(model: torch.nn.Module, data: Encoded, pad_id: int, batch_size: int
     loss_sum = torch.zeros((), device=device, dtype=torch.float32)
     correct = torch.zeros((), device=device, dtype=torch.long)
     probabilities = torch.empty(len(data), dtype=torch.float32, device=device)
+    hits = torch.zeros(len(data), dtype=torch.bool, device=device)
     mask = needs_attention_mask(model)
     try:
         for indices in sequential_batches([len(x) for x in data.ids], batch_size):
@@ -39,13 +42,16 @@ def evaluate(model: torch.nn.Module, data: Encoded, pad_id: int, batch_size: int
             with plan.autocast(device.type):
                 logits = model(input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask")).logits.float()
             loss_sum += torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="sum")
-            correct += (logits.argmax(-1) == batch["labels"]).sum()
-            probabilities[torch.tensor(indices, device=device)] = logits.softmax(-1)[:, 1]
+            right = logits.argmax(-1) == batch["labels"]
+            correct += right.sum()
+            at = torch.tensor(indices, device=device)
+            probabilities[at] = logits.softmax(-1)[:, 1]
+            hits[at] = right
     finally:
         model.train(was_training)
     n = len(data)
     # .item()/.tolist() below are the sync points: once per evaluation, not per batch.
     return EvalResult(
         accuracy=correct.item() / n, loss=loss_sum.item() / n, n=n, seconds=time.perf_counter() - started,
-        positive_probability=probabilities.cpu().tolist(),
+        positive_probability=probabilities.cpu().tolist(), correct=hits.cpu().tolist(),
     )

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sst2_tui.core.events import Eval
 from sst2_tui.core.inference.evaluation import EvalResult
 from sst2_tui.core.model.compile_watch import CompileCounts
@@ -79,13 +81,19 @@ class RunState:
     """Evaluations since the best accuracy improved (early stopping counts these)."""
     pending_save: str = ""
     """A checkpoint that failed for lack of disk space, retried (by its reason) after resuming."""
+    tuning: np.ndarray | None = None
+    """A sweep point's tuning half of the validation sentences (`core/halves.py`): its best step (what
+    it exports, when it stops early) is chosen on these only, so the judging half stays unseen. None:
+    an ordinary run, whose best step is chosen on all of them."""
+    best_score: float | None = None
+    """The accuracy the best step was chosen by: on the tuning half for a sweep point, else `best_accuracy`."""
 
     def progress(self) -> dict[str, Any]:  # into a checkpoint's state.json (JSON)
         """What a checkpoint keeps so that a resumed run's summary covers the whole run."""
         return {"train_seconds": self.clock.seconds, "eval_seconds": self.eval_seconds,
                 "compile_seconds": self.earlier_compile_seconds + self.compile_seconds, "samples": self.samples,
                 "tokens": self.tokens, "nonfinite_events": self.nonfinite_events,
-                "evals_without_better": self.evals_without_better}
+                "evals_without_better": self.evals_without_better, "best_score": self.best_score}
 
     def restore_progress(self, saved: dict[str, Any]) -> None:  # from state.json, checked
         def number(key: str) -> float:
@@ -98,6 +106,8 @@ class RunState:
         self.samples, self.tokens = int(number("samples")), int(number("tokens"))
         self.nonfinite_events = int(number("nonfinite_events"))
         self.evals_without_better = int(number("evals_without_better"))
+        score = saved.get("best_score")  # absent in checkpoints before the halves: chosen on all sentences
+        self.best_score = float(score) if isinstance(score, int | float) and 0 <= score <= 1 else self.best_accuracy
 
     @property
     def epoch(self) -> float:
@@ -108,13 +118,20 @@ class RunState:
         self.last_eval_step = self.step
         self.final_accuracy = result.accuracy
         self.eval_seconds += result.seconds
-        if self.best_accuracy is None or result.accuracy > self.best_accuracy:
-            self.best_accuracy, self.best_step = result.accuracy, self.step
+        score = self.score(result)
+        if self.best_score is None or self.best_accuracy is None or score > self.best_score:
+            self.best_accuracy, self.best_step, self.best_score = result.accuracy, self.step, score
             self.evals_without_better = 0
         else:
             self.evals_without_better += 1
         return Eval(step=self.step, epoch=round(self.epoch, 4), accuracy=result.accuracy, loss=result.loss,
                     n=result.n, best_accuracy=self.best_accuracy, seconds=round(result.seconds, 3))
+
+    def score(self, result: EvalResult) -> float:
+        """What chooses the best step: the accuracy on the tuning half for a sweep point, else on all."""
+        if self.tuning is None or len(result.correct) != len(self.tuning) or not self.tuning.any():
+            return result.accuracy
+        return float(np.asarray(result.correct, dtype=bool)[self.tuning].mean())
 
     def summary(self, *, run_id: str, method: str, model: str, device: str, precision: str, seed: int,
                 epochs: float, trainable: int, total: int, status: Status, peak_memory_mb: float | None) -> Summary:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Generator
 from sst2_tui.core.events import Checkpoint, Event, Nonfinite, Paused, RunFinished, RunStarted, Step
 from sst2_tui.core.export.writing import export_after_eval, export_at_close, export_record
 from sst2_tui.core.inference.evaluation import EvalResult, evaluate
-from sst2_tui.core.inference.saved_predictions import BEST_FILE, write_predictions
+from sst2_tui.core.inference.evaluation_log import append_evaluation
+from sst2_tui.core.inference.saved_predictions import BEST_FILE, sentence_ids, write_predictions
 from sst2_tui.core.methods.nonfinite import diagnose
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
@@ -65,14 +66,17 @@ def evaluate_now(run: TrainingRun) -> Event:
 
 
 def record_eval(prep: Prepared, state: RunState, result: EvalResult) -> Event:
-    """The evaluation's event; at a new best its per-sentence predictions are kept too (a sweep's
-    verdict pairs runs sentence by sentence at their best step)."""
+    """The evaluation's event; its per-sentence correctness is appended to the run's evaluation log
+    (a sweep's verdict chooses each run's step on the tuning half from it), and at a new best its
+    per-sentence predictions are kept too."""
     event = state.record_eval(result)
-    if state.best_step == state.step:
-        try:
+    try:
+        if len(result.correct) == len(prep.splits.validation):
+            append_evaluation(prep.run_dir, sentence_ids(prep.splits.validation.texts), state.step, result.correct)
+        if state.best_step == state.step:
             write_predictions(prep.run_dir, prep.splits.validation, result, step=state.step, file=BEST_FILE)
-        except DiskFullError:  # the next checkpoint pauses for room; these are rewritten at the next best
-            pass
+    except DiskFullError:  # the next checkpoint pauses for room; the next evaluation writes again
+        pass
     return event
 
 

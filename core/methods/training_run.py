@@ -21,7 +21,9 @@ from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.events import Checkpoint, Event, RunStarted, WarningEvent
+from sst2_tui.core.halves import tuning_mask
 from sst2_tui.core.inference.evaluation import evaluate
+from sst2_tui.core.inference.saved_predictions import sentence_ids
 from sst2_tui.core.methods.nonfinite import DeviceTotals, FiniteCopy
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
@@ -113,6 +115,8 @@ def start_training(prep: Prepared, controls: ControlChannel, *, saves_whole_mode
     optimizer = build_optimizer(params, config, device.type)
     scheduler = build_scheduler(optimizer, config, prep.total_steps)
     state = RunState(prep.total_steps, prep.steps_per_epoch)
+    if config.sweep is not None:  # a sweep point: its best step is chosen where the verdict does not judge
+        state.tuning = tuning_mask(sentence_ids(prep.splits.validation.texts))
     run = TrainingRun(prep=prep, optimizer=optimizer, scheduler=scheduler, state=state,
                       steering=Steering(controls, optimizer, scheduler, state), totals=DeviceTotals(device),
                       log_every=config.log_every or (GPU_LOG_EVERY if device.type == "cuda" else 1),

@@ -28,7 +28,8 @@ def seed_bands(sweep: SweepVerdict, runs: list[RunReport]) -> list[SeedBand]:
     for chosen in sweep.chosen:
         curves = [dict((int(step), acc) for step, acc in run.accuracy_curve) for run in runs
                   if (label := sweep_label(run.config)) and label.method == chosen.method
-                  and label.setting == chosen.setting and run.accuracy_curve and run.status == Status.FINISHED]
+                  and label.setting == chosen.setting and label.confirmation == (chosen.judged_on == "confirmation")
+                  and run.accuracy_curve and run.status == Status.FINISHED]
         steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
         if not steps:
             continue
@@ -52,9 +53,10 @@ def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
     else:
         blocks += [Heading(3, "Verdict on the judging half (intervals over seeds and sentences, simultaneous 95% for all pairs)"),
                    *(Paragraph("{}.", (pair.sentence[0].upper() + pair.sentence[1:],)) for pair in sweep.pairs),
-                   *(Paragraph("{}.", (line.strip(),)) for line in sweep.dropped_lines())]
+                   *(Paragraph("{}.", (line.strip(),)) for line in sweep.dropped_lines() + sweep.caveats())]
     blocks.append(Table(["method", "setting", "runs", "seeds", "best acc % (mean ± std)", "s/epoch"],
-                        [[row.method, row.setting, str(row.n), ",".join(map(str, row.seeds)),
+                        [[row.method, row.setting + (" (confirmation)" if row.confirmation else ""), str(row.n),
+                          ",".join(map(str, row.seeds)),
                           mean_std_text(row.best_mean, row.best_std),
                           "-" if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.1f}"] for row in sweep.table]))
     if sweep.problem:
@@ -62,8 +64,9 @@ def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
     blocks += [
         Heading(3, "Each method's best setting"),
         Paragraph("{} (Tuning half: {} sentences; judging half: {}.)", (sweep.note, sweep.tuning_sentences, sweep.judging_sentences)),
-        Table(["method", "chosen setting", "runs", "tuning half acc %", "judging half acc %"],
-              [[c.method, c.setting, str(c.n), _pct(c.tuning_accuracy), _pct(c.judged_accuracy)] for c in sweep.chosen]),
+        Table(["method", "settings given", "chosen setting", "tuning half acc % (grid)", "judged runs", "judging half acc %"],
+              [[c.method, str(c.settings), c.setting, _pct(c.tuning_accuracy), f"{c.n} {c.judged_on}",
+                _pct(c.judged_accuracy)] for c in sweep.chosen]),
         Heading(3, "Cost"),
         Table(["method", "device", "device-hours, all its runs", "device-hours per run (chosen setting)"],
               [[c.method, c.unit, f"{c.hours_all_runs:.3f}", f"{c.hours_per_run:.3f}"] for c in sweep.cost]),

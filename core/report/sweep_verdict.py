@@ -1,8 +1,9 @@
-"""A sweep's verdict from its session: the table per method and setting (mean ± std over seeds),
-each method's best setting chosen on one half of the validation sentences and judged on the other,
-each pair of methods compared on the judging half (`core/comparison.compare_all`: a seed x sentence
-interval, simultaneous over the pairs, and three answers), and what each cost. The halves are in
-`core/report/verdict.py`; this reads the runs and words the result."""
+"""A sweep's verdict from its session: the table per method and setting (mean ± std over seeds);
+each run's step and each method's setting chosen on the tuning half of the validation sentences;
+the chosen setting judged on the judging half, on its confirmation runs (fresh seeds) where the
+method was given several settings; each pair of methods compared there (`core/comparison.compare_all`:
+a seed x sentence interval, simultaneous over the pairs, and three answers), and what each cost.
+The choices are `core/report/verdict.py`'s; this reads the runs and words the result."""
 
 from __future__ import annotations
 
@@ -13,16 +14,19 @@ from typing import Any
 import numpy as np
 
 from sst2_tui.core.comparison import MARGIN_POINTS, compare_all
+from sst2_tui.core.inference.evaluation_log import FILE as EVALUATIONS_FILE
+from sst2_tui.core.inference.evaluation_log import read_evaluations
 from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
 from sst2_tui.core.records import to_json_value
-from sst2_tui.core.report.verdict import choose_best, mean_accuracy, split_halves
+from sst2_tui.core.report.verdict import at_chosen_step, choose_best, mean_accuracy, split_halves
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import SweepLabel, sweep_label
 from sst2_tui.core.words import mean_std_text
 
-HALVES_NOTE = ("Each method's best setting is chosen on one fixed, seeded half of the validation sentences and scored "
-               "on the other half, so choosing among settings does not inflate the winner's score.")
+HALVES_NOTE = ("Each run's step and each method's setting are chosen on one fixed, seeded half of the validation "
+               "sentences; the verdict is measured on the other half, on fresh confirmation seeds of the chosen setting "
+               "where a method was given several, so neither choosing a step nor choosing a setting inflates the winner.")
 METHOD_ORDER = ("full", "trainer", "lora")
 
 
@@ -30,27 +34,61 @@ def _sweep(record: RunRecord) -> SweepLabel | None:
     return sweep_label(record.config)
 
 
-def aligned_correctness(records: list[RunRecord]) -> tuple[dict[int, np.ndarray], str | None]:
-    """Each run's per-sentence correctness at its best step, all in one sentence order (by sentence
-    id, never by line position); or why there is none: a run without a usable predictions file, or
-    two runs that scored different sentences (named, with how many they share)."""
-    read = {id(r): read_predictions(r.folder.path, BEST_FILE) for r in records}
+@dataclass(frozen=True)
+class Aligned:
+    """Every run's per-sentence correctness at its step chosen on the tuning half, in one sentence
+    order (by sentence id, never by line position); or why there is none."""
+
+    correct: dict[int, np.ndarray]
+    """By `id(record)`."""
+    sentences: int = 0
+    chosen_on_all: int = 0
+    """Runs written before per-evaluation logs: their best step was chosen on all the sentences."""
+    problem: str | None = None
+
+
+def _evaluations(record: RunRecord) -> tuple[list[str], np.ndarray, bool, str | None]:
+    """(ids, evaluations x sentences, chosen on all sentences, problem) of one run."""
+    log = read_evaluations(record.folder.path)
+    if log.problem:
+        return [], np.zeros((0, 0)), False, f"{record.run_id}'s evaluations cannot be used ({log.problem})"
+    if log.steps:
+        return log.ids, log.correct, False, None
+    predictions = read_predictions(record.folder.path, BEST_FILE)  # a run from before the logs
+    if predictions.problem:
+        return [], np.zeros((0, 0)), False, f"{record.run_id}'s predictions cannot be used ({predictions.problem})"
+    if not predictions.rows:
+        return [], np.zeros((0, 0)), False, f"{record.run_id} has no per-sentence results ({EVALUATIONS_FILE})"
+    correctness = predictions.correctness()
+    return list(correctness), np.asarray([list(correctness.values())], dtype=bool), True, None
+
+
+def aligned_correctness(records: list[RunRecord]) -> Aligned:
+    """Each run's step chosen on the tuning half (`core/report/verdict.at_chosen_step`), all runs in
+    one sentence order; runs that scored different sentences are refused (named, with how many they share)."""
+    read = {}
     for record in records:
-        predictions = read[id(record)]
-        if predictions.problem:
-            return {}, f"{record.run_id}'s predictions cannot be used ({predictions.problem})"
-        if not predictions.rows:
-            return {}, f"{record.run_id} has no per-sentence predictions ({BEST_FILE})"
+        ids, evaluations, on_all, problem = _evaluations(record)
+        if problem:
+            return Aligned({}, problem=problem)
+        read[id(record)] = (ids, evaluations, on_all)
     first = records[0]
-    order = sorted(read[id(first)].correctness())
+    order = sorted(read[id(first)][0])
     for record in records[1:]:
-        theirs = read[id(record)].correctness()
+        theirs = read[id(record)][0]
         if set(theirs) != set(order):
             shared = len(set(theirs) & set(order))
-            return {}, (f"{first.run_id} and {record.run_id} scored different validation sentences ({shared} shared of "
-                        f"{len(order)} and {len(theirs)}); every point of a sweep needs the same validation set "
-                        "(the same --data, --eval-subset and --data-seed)")
-    return {id(r): np.asarray([read[id(r)].correctness()[key] for key in order], dtype=float) for r in records}, None
+            return Aligned({}, problem=(
+                f"{first.run_id} and {record.run_id} scored different validation sentences ({shared} shared of "
+                f"{len(order)} and {len(theirs)}); every point of a sweep needs the same validation set "
+                "(the same --data, --eval-subset and --data-seed)"))
+    tuning, _ = split_halves(len(order))
+    correct = {}
+    for key, (ids, evaluations, _) in read.items():
+        position = {sentence: i for i, sentence in enumerate(ids)}
+        in_order = evaluations[:, [position[sentence] for sentence in order]]
+        correct[key] = at_chosen_step(in_order, tuning).astype(float)
+    return Aligned(correct, len(order), sum(1 for _, _, on_all in read.values() if on_all))
 
 
 def _mean_std(values: list[float]) -> tuple[float | None, float | None]:
@@ -61,7 +99,7 @@ def _mean_std(values: list[float]) -> tuple[float | None, float | None]:
 
 @dataclass(frozen=True)
 class SettingRow:
-    """One method and setting: its finished seeds' best accuracies, mean ± std."""
+    """One method and setting: its finished seeds' best accuracies, mean ± std (confirmation runs a row of their own)."""
 
     method: str
     setting: str
@@ -70,17 +108,36 @@ class SettingRow:
     best_mean: float | None
     best_std: float | None
     seconds_per_epoch: float | None
+    confirmation: bool = False
 
 
 @dataclass(frozen=True)
 class Chosen:
-    """A method's best setting, chosen on the tuning half, and its accuracy on each half."""
+    """A method's best setting, chosen on the tuning half, and what the verdict judges of it."""
 
     method: str
     setting: str
     n: int
+    """Runs judged."""
     tuning_accuracy: float
+    """The chosen setting's grid runs on the tuning half (what chose it)."""
     judged_accuracy: float
+    """The runs judged, on the judging half."""
+    settings: int = 1
+    """How many settings the method was given in the grid."""
+    judged_on: str = "grid"
+    """`confirmation`: fresh seeds of the chosen setting; `grid`: the grid's runs of it."""
+
+    @property
+    def optimistic(self) -> bool:
+        """Judged on the seeds that also chose among several settings: a lucky seed flatters it."""
+        return self.settings > 1 and self.judged_on == "grid"
+
+    def line(self, tuning: int, judging: int) -> str:
+        chose = (f"{self.setting} of {self.settings} settings (chosen on {tuning} sentences)" if self.settings > 1
+                 else f"{self.setting} (its one setting)")
+        runs = f"{self.n} confirmation run(s)" if self.judged_on == "confirmation" else f"{self.n} grid run(s)"
+        return f"  {self.method}: {chose}; judged on {runs}: {100 * self.judged_accuracy:.1f}% on the other {judging}"
 
 
 @dataclass(frozen=True)
@@ -149,6 +206,18 @@ class SweepVerdict:
     note: str = HALVES_NOTE
     dropped: list[Dropped] = field(default_factory=list)
     """Per method, its runs that did not finish (diverged, failed, died, stopped): the verdict rests on the others."""
+    chosen_on_all: int = 0
+    """Runs from before per-evaluation logs, whose step was chosen on all the sentences (a small leak)."""
+
+    def caveats(self) -> list[str]:
+        """What the numbers may include that they should not, said with what would remove it."""
+        found = [f"  {c.method}'s numbers include selection optimism: its setting was chosen with the same seeds "
+                 "they are judged on (`sweep --confirm-seeds N` trains the chosen setting again on fresh seeds)"
+                 for c in self.chosen if c.optimistic]
+        if self.chosen_on_all:
+            found.append(f"  {self.chosen_on_all} run(s) predate per-evaluation logs: their step was chosen on all "
+                         "the sentences, the judging half too")
+        return found
 
     def dropped_lines(self) -> list[str]:
         return [f"  {d.method}: {d.count} of {d.runs} run(s) did not finish ({d.how}); the verdict rests on the others"
@@ -163,20 +232,25 @@ class SweepVerdict:
         lines = [f"Sweep: {self.runs_finished} of {self.runs} runs finished"
                  + (f"; not finished: {', '.join(self.not_finished)}" if self.not_finished else "")]
         for row in self.table:
-            lines.append(f"  {row.method:<8} {row.setting:<24} best acc {mean_std_text(row.best_mean, row.best_std)}  n={row.n}")
+            setting = row.setting + (" (confirmation)" if row.confirmation else "")
+            lines.append(f"  {row.method:<8} {setting:<24} best acc {mean_std_text(row.best_mean, row.best_std)}  n={row.n}")
         if self.problem:
             return [*lines, f"No verdict: {self.problem}."]
-        for chosen in self.chosen:
-            lines.append(f"  best {chosen.method}: {chosen.setting} (chosen on {self.tuning_sentences} sentences, "
-                         f"{100 * chosen.judged_accuracy:.1f}% on the other {self.judging_sentences})")
+        lines += [chosen.line(self.tuning_sentences, self.judging_sentences) for chosen in self.chosen]
         lines += [f"Verdict: {pair.sentence}" for pair in self.pairs]
-        return lines + self.dropped_lines()
+        return lines + self.dropped_lines() + self.caveats()
 
     def to_dict(self) -> dict[str, Any]:
         fields = to_json_value(self)  # NaN (an interval with one seed) as text: session.json stays JSON
         assert isinstance(fields, dict)
+        for chosen, saved in zip(self.chosen, fields["chosen"], strict=True):
+            saved["optimistic"] = chosen.optimistic
         return {**fields, "all_finished": self.all_finished, "lines": self.lines(),
                 "sentences": {"tuning": self.tuning_sentences, "judging": self.judging_sentences}}
+
+
+Key = tuple[str, str, bool]
+"""(method, setting, confirmation)."""
 
 
 def sweep_verdict(session: Session) -> SweepVerdict:
@@ -184,29 +258,45 @@ def sweep_verdict(session: Session) -> SweepVerdict:
     records = [r for r, _ in labelled]
     seed_of = {id(r): label.seed for r, label in labelled}
     finished = [r for r in records if r.status == Status.FINISHED]
-    groups: dict[tuple[str, str], list[RunRecord]] = {}
+    groups: dict[Key, list[RunRecord]] = {}
     for record, label in labelled:
         if record.status == Status.FINISHED:
-            groups.setdefault((label.method, label.setting), []).append(record)
+            groups.setdefault((label.method, label.setting, label.confirmation), []).append(record)
     table = []
-    for (method, setting), runs in sorted(groups.items(), key=lambda g: (_order(g[0][0]), g[0][1])):
+    for (method, setting, confirmation), runs in sorted(groups.items(), key=lambda g: (_order(g[0][0]), g[0][2], g[0][1])):
         best = [r.summary.best_val_accuracy for r in runs if r.summary and r.summary.best_val_accuracy is not None]
         epoch = [r.summary.seconds_per_epoch for r in runs if r.summary and r.summary.seconds_per_epoch is not None]
         mean, std = _mean_std(best)
         table.append(SettingRow(method, setting, len(runs), sorted(seed_of[id(r)] for r in runs), mean, std,
-                                _mean_std(epoch)[0]))
+                                _mean_std(epoch)[0], confirmation))
     verdict = SweepVerdict(len(records), len(finished), table,
                            [f"{r.folder.run_id} ({r.status})" for r in records if r.status != Status.FINISHED],
                            dropped=_dropped(labelled))
     if not finished:
         verdict.problem = "no point has finished yet"
         return verdict
-    correct, problem = aligned_correctness(finished)
-    if problem:
-        verdict.problem = f"{problem}: no paired verdict"
-    else:
-        _judge(verdict, groups, correct, len(next(iter(correct.values()))))
+    aligned = aligned_correctness(finished)
+    if aligned.problem:
+        verdict.problem = f"{aligned.problem}: no paired verdict"
+        return verdict
+    given: dict[str, set[str]] = {}
+    for _, label in labelled:
+        if not label.confirmation:
+            given.setdefault(label.method, set()).add(label.setting)
+    _judge(verdict, groups, aligned.correct, aligned.sentences, {m: len(s) for m, s in given.items()})
+    verdict.chosen_on_all = aligned.chosen_on_all
     return verdict
+
+
+def chosen_settings(groups: dict[Key, list[np.ndarray]], tuning: np.ndarray) -> dict[str, str]:
+    """Each method's setting chosen on the tuning half from its grid runs (confirmation runs never choose)."""
+    chosen = {}
+    for method in sorted({m for m, _, _ in groups}, key=_order):
+        settings = {setting: runs for (m, setting, confirmation), runs in groups.items()
+                    if m == method and not confirmation and runs}
+        if settings:
+            chosen[method] = choose_best(settings, tuning)
+    return chosen
 
 
 def _dropped(labelled: list[tuple[RunRecord, SweepLabel]]) -> list[Dropped]:
@@ -225,22 +315,24 @@ def _order(method: str) -> int:
     return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
 
 
-def _judge(verdict: SweepVerdict, groups: dict, correct: dict[int, np.ndarray], sentences: int) -> None:
-    tuning, judging = split_halves(sentences, seed=0)
-    best_runs: dict[str, list[np.ndarray]] = {}
-    for method in sorted({m for m, _ in groups}, key=_order):
-        settings = {setting: [correct[id(r)] for r in runs] for (m, setting), runs in groups.items() if m == method}
-        chosen = choose_best(settings, tuning)
-        best_runs[method] = settings[chosen]
-        runs = groups[(method, chosen)]
-        seconds = [_run_seconds(r) for r in groups_all(groups, method)]
-        device = (runs[0].summary.device if runs[0].summary else None) or ""
+def _judge(verdict: SweepVerdict, groups: dict[Key, list[RunRecord]], correct: dict[int, np.ndarray], sentences: int,
+           given: dict[str, int]) -> None:
+    tuning, judging = split_halves(sentences)
+    arrays = {key: [correct[id(r)] for r in runs] for key, runs in groups.items()}
+    judged: dict[str, np.ndarray] = {}
+    for method, setting in chosen_settings(arrays, tuning).items():
+        confirmation = arrays.get((method, setting, True), [])
+        settings = given.get(method, 1)
+        on = "confirmation" if confirmation and settings > 1 else "grid"
+        runs = confirmation if on == "confirmation" else arrays[(method, setting, False)]
+        judged[method] = np.asarray(runs)[:, judging]
+        verdict.chosen.append(Chosen(method, setting, len(runs), mean_accuracy(arrays[(method, setting, False)], tuning),
+                                     mean_accuracy(runs, judging), settings, on))
+        chosen_runs = groups[(method, setting, on == "confirmation")]
+        device = (chosen_runs[0].summary.device if chosen_runs[0].summary else None) or ""
         unit = "GPU" if "cuda" in device.lower() or "gpu" in device.lower() else "CPU"
-        verdict.chosen.append(Chosen(method, chosen, len(runs), mean_accuracy(settings[chosen], tuning),
-                                     mean_accuracy(settings[chosen], judging)))
-        verdict.cost.append(Cost(method, unit, round(sum(seconds) / 3600, 4),
-                                 round(statistics.fmean(_run_seconds(r) for r in runs) / 3600, 4)))
-    judged = {method: np.asarray(runs)[:, judging] for method, runs in best_runs.items()}
+        verdict.cost.append(Cost(method, unit, round(sum(_run_seconds(r) for r in groups_all(groups, method)) / 3600, 4),
+                                 round(statistics.fmean(_run_seconds(r) for r in chosen_runs) / 3600, 4)))
     for pair in compare_all(judged, margin=MARGIN_POINTS):
         verdict.pairs.append(PairVerdict(pair.a_name, pair.b_name, pair.points, pair.low, pair.high, pair.level,
                                          pair.decision, pair.margin, pair.p_a_better, pair.split.seeds_share,
@@ -253,5 +345,6 @@ def _run_seconds(record: RunRecord) -> float:
     return (summary.train_seconds or 0) + (summary.eval_seconds or 0) if summary else 0.0
 
 
-def groups_all(groups: dict, method: str) -> list[RunRecord]:
-    return [r for (m, _), runs in groups.items() if m == method for r in runs]
+def groups_all(groups: dict[Key, list[RunRecord]], method: str) -> list[RunRecord]:
+    """Every finished run of a method: its grid and its confirmation runs (the cost counts them all)."""
+    return [r for (m, _, _), runs in groups.items() if m == method for r in runs]

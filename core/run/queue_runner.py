@@ -110,26 +110,39 @@ def _next(queue: SessionQueue) -> QueueEntry | None:
     return taken.entry
 
 
-def run_queue(session_path: Path, start: Callable[[QueueEntry, Session], None] = run_in_its_own_process) -> int:
+def run_queue(session_path: Path, start: Callable[[QueueEntry, Session], None] = run_in_its_own_process,
+              when_done: Callable[[], list[QueueEntry]] | None = None) -> int:
     """Start the session's queued entries one by one with `start`: users get each in its own process;
-    tests pass one that runs the same `execute` on this thread with a scripted method."""
+    tests pass one that runs the same `execute` on this thread with a scripted method. `when_done`:
+    asked when the queue is empty and nothing runs, for what comes next (a sweep's confirmation runs,
+    chosen from its finished grid); the runner exits when it gives nothing."""
     with held(session_path / LOCK_NAME) as mine:
         if not mine:
             return 0  # another runner has this session's queue
         session, queue = Session.open(session_path), SessionQueue(session_path)
         slots, gpus = slots_of(session_path)
         if slots > 1 or gpus:
-            return _run_slots(session, queue, slots, gpus)
+            return _run_slots(session, queue, slots, gpus, when_done)
         while True:
             while session.is_being_written():  # a run of this session is live: the next one waits
                 time.sleep(WAIT_SECONDS)
             entry = _next(queue)
-            if entry is None:
+            if entry is None and not _more(queue, when_done):
                 return 0
-            start(entry, session)
+            if entry is not None:
+                start(entry, session)
 
 
-def _run_slots(session: Session, queue: SessionQueue, slots: int, gpus: bool) -> int:
+def _more(queue: SessionQueue, when_done: Callable[[], list[QueueEntry]] | None) -> bool:
+    """Whatever comes after the queue, queued; False when nothing does."""
+    more = when_done() if when_done is not None else []
+    if more:
+        queue.add(*more)
+    return bool(more)
+
+
+def _run_slots(session: Session, queue: SessionQueue, slots: int, gpus: bool,
+               when_done: Callable[[], list[QueueEntry]] | None = None) -> int:
     """Up to `slots` runs at once, under the session's write lock held here for all of them. A run
     that fails or dies does not stop the others; the next item takes its slot."""
     with held(session.path / ".lock", wait=True):  # after any run of the session still going
@@ -151,6 +164,6 @@ def _run_slots(session: Session, queue: SessionQueue, slots: int, gpus: bool) ->
                                     entry, before)
                 time.sleep(0.2)  # its run folder is made before the next one's: numbers follow the queue
                 continue
-            if not running and not queue.items():
+            if not running and not queue.items() and not _more(queue, when_done):
                 return 0
             time.sleep(WAIT_SECONDS)

@@ -154,6 +154,8 @@ def _state_problem(state: dict[str, Any], path: Path) -> str | None:
         return f"step {step} is not the folder's step {int(path.name[5:])}"
     if state.get("best_accuracy") is not None and not _number(state["best_accuracy"], 0.0, 1.0):
         return f"best_accuracy is {quote(state['best_accuracy'], 30)}, not an accuracy from 0 to 1"
+    if state.get("best_score") is not None and not _number(state["best_score"], 0.0, 1.0):
+        return f"best_score is {quote(state['best_score'], 30)}, not an accuracy from 0 to 1"
     if state.get("best_step") is not None and (isinstance(state["best_step"], bool) or not isinstance(state["best_step"], int)
                                                 or not 0 <= state["best_step"] <= step):
         return f"best_step is {quote(state['best_step'], 30)}, not a step from 0 to {step}"

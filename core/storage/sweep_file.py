@@ -1,11 +1,12 @@
 """A sweep's `sweep.json`, typed and read in one place.
 
     {"parallel": 2, "executor": "local", "points": [{...RunConfig...}, ...],
-     "slurm": {...}, "submissions": [{"job_id": "123", "points": ["p001"], "cluster": "slurm", "time": 1.7e9}]}
+     "confirm_seeds": 3, "slurm": {...}, "submissions": [{"job_id": "123", "points": ["p001"], "cluster": "slurm", "time": 1.7e9}]}
 
 `parallel`: points at once on this machine (a number, or `gpus`: one per GPU); `executor`: `local`
 (the session's queue runner) or `slurm` (job arrays, `slurm` their options, `submissions` each
-array sent); `points`: every point's settings, its sweep label in `sweep`. A file that
+array sent); `points`: every point's settings, its sweep label in `sweep` (the confirmation runs
+too, once the grid has chosen: `confirm_seeds` of them per method given several settings). A file that
 does not read as this is refused naming the file and what is wrong (`SweepFileError`).
 """
 
@@ -26,6 +27,7 @@ from sst2_tui.core.sweep_label import sweep_label
 
 SWEEP_FILE = "sweep.json"
 EXECUTORS = ("local", "slurm")
+MAX_CONFIRM_SEEDS = 100
 
 
 class SweepFileError(UserError):
@@ -75,6 +77,18 @@ class SweepFile:
     slurm: SlurmOptions | None = None
     """The SLURM options, for `sweep --resume` (None: a local sweep)."""
     submissions: list[Submission] = field(default_factory=list)
+    confirm_seeds: int = 0
+    """After the grid, each method given several settings trains its chosen one again on this many
+    fresh seeds (`--confirm-seeds`), and the verdict judges those; 0: none (sweeps before them too)."""
+
+    @property
+    def grid(self) -> list[RunConfig]:
+        """The points of the grid (not the confirmation runs added after it)."""
+        return [config for config in self.points if not (config.sweep and config.sweep.confirmation)]
+
+    @property
+    def confirmations(self) -> list[RunConfig]:
+        return [config for config in self.points if config.sweep and config.sweep.confirmation]
 
     def point(self, name: str) -> RunConfig | None:
         return next((config for config in self.points if point_label(config) == name), None)
@@ -151,4 +165,7 @@ def _parse(path: Path, data: dict[str, Any]) -> SweepFile:
             submissions.append(Submission(raw["job_id"], [p for p in raw["points"] if isinstance(p, str)],
                                           str(raw.get("cluster", "slurm")), float(raw.get("time") or 0)
                                           if isinstance(raw.get("time"), int | float) else 0.0))
-    return SweepFile(points, parallel, executor, slurm, submissions)
+    confirm_seeds = data.get("confirm_seeds", 0)
+    if isinstance(confirm_seeds, bool) or not isinstance(confirm_seeds, int) or not 0 <= confirm_seeds <= MAX_CONFIRM_SEEDS:
+        raise _bad(path, f"'confirm_seeds' is {confirm_seeds!r}, not a whole number from 0 to {MAX_CONFIRM_SEEDS}")
+    return SweepFile(points, parallel, executor, slurm, submissions, confirm_seeds)

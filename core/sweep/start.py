@@ -19,14 +19,14 @@ SST2_NAMES = ("sst2", "glue", "stanfordnlp/sst2")
 
 
 def create_sweep(sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
-                 slurm: SlurmOptions | None = None) -> Session:
+                 slurm: SlurmOptions | None = None, confirm_seeds: int = 0) -> Session:
     """The sweep's session, with its points queued for its queue runner (with `slurm`: none queued,
     SLURM runs them). An existing session that holds runs is refused: a sweep is a session of its own."""
     session = Session.create(sessions_dir, name, label="sweep")
     if SessionQueue(session.path).items() or session.run_folders():
         raise UserError(f"sweep: {session.path} already holds runs; a sweep gets a session of its own "
                         f"(another --session, or `sweep --resume {session.path}`)")
-    write_sweep_file(session.path, points, parallel, slurm)
+    write_sweep_file(session.path, points, parallel, slurm, confirm_seeds)
     if slurm is None:
         SessionQueue(session.path).add(*(NewRun(config) for config in points))
     return session
@@ -41,13 +41,37 @@ def describe_grid(points: list[RunConfig]) -> str:
     return f"{len(points)} runs ({settings} settings of {', '.join(methods)} x {seeds} seed(s))"
 
 
-def planned_power(points: list[RunConfig]) -> str | None:
-    """What the grid can tell before it runs: the smallest gap between methods it detects with 80%
-    power, from its seeds and a stated seed-to-seed spread (None for a grid of one method)."""
-    labels = [label for config in points if (label := sweep_label(config)) is not None]
-    if len({label.method for label in labels}) < 2:
+def _settings_per_method(points: list[RunConfig]) -> dict[str, int]:
+    found: dict[str, set[str]] = {}
+    for config in points:
+        if (label := sweep_label(config)) is not None:
+            found.setdefault(label.method, set()).add(label.setting)
+    return {method: len(settings) for method, settings in found.items()}
+
+
+def confirmation_plan(points: list[RunConfig], confirm_seeds: int) -> str | None:
+    """What happens after the grid: which methods get confirmation runs, or that none will and what
+    that costs the verdict (None when no method is given several settings)."""
+    several = sorted(m for m, n in _settings_per_method(points).items() if n > 1)
+    if not several:
         return None
-    seeds = len({label.seed for label in labels})
+    if not confirm_seeds:
+        return (f"no confirmation runs (--confirm-seeds 0): the verdict's numbers for {', '.join(several)} will include "
+                "selection optimism (their settings are chosen and judged with the same seeds)")
+    return (f"then {', '.join(several)} train(s) the setting chosen on the tuning half again on {confirm_seeds} fresh "
+            f"seed(s) ({confirm_seeds * len(several)} more runs), and the verdict judges those")
+
+
+def planned_power(points: list[RunConfig], confirm_seeds: int = 0) -> str | None:
+    """What the grid can tell before it runs: the smallest gap between methods it detects with 80%
+    power, from the seeds each method is judged on (its confirmation runs where it has several
+    settings) and a stated seed-to-seed spread (None for a grid of one method)."""
+    labels = [label for config in points if (label := sweep_label(config)) is not None]
+    settings = _settings_per_method(points)
+    if len(settings) < 2:
+        return None
+    grid_seeds = len({label.seed for label in labels})
+    seeds = min(confirm_seeds if n > 1 and confirm_seeds else grid_seeds for n in settings.values())
     sst2 = points[0].data in SST2_NAMES
     sentences = min(points[0].eval_subset or SST2_VALIDATION, SST2_VALIDATION) if sst2 else points[0].eval_subset
     if sentences is None:  # another data set: its validation size is known once a run has read it

@@ -18,10 +18,10 @@ from sst2_tui.core.sweep_label import sweep_label
 
 
 def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int | str,
-                     slurm: SlurmOptions | None = None) -> None:
+                     slurm: SlurmOptions | None = None, confirm_seeds: int = 0) -> None:
     """`parallel`: points at once on this machine; `slurm`: the sweep runs as SLURM job arrays instead
-    (its options, for `sweep --resume`)."""
-    SweepFile(points, parallel, "slurm" if slurm is not None else "local", slurm).write(session_path)
+    (its options, for `sweep --resume`); `confirm_seeds`: fresh seeds of each chosen setting after the grid."""
+    SweepFile(points, parallel, "slurm" if slurm is not None else "local", slurm, confirm_seeds=confirm_seeds).write(session_path)
 
 
 def point_of(config: object) -> str | None:
@@ -89,6 +89,8 @@ class GridCell:
 
     method: str
     setting: str
+    confirmation: bool = False
+    """The chosen setting's confirmation runs (fresh seeds after the grid), a cell of their own."""
     total: int = 0
     finished: int = 0
     going: int = 0
@@ -147,12 +149,13 @@ def grid_state(session: Session) -> GridState:
     from sst2_tui.core.events import Eval, Step
 
     runs = runs_by_point(session)
-    cells: dict[tuple[str, str], GridCell] = {}
+    cells: dict[tuple[str, str, bool], GridCell] = {}
     going = []
     for config in sweep_points(session):
         label = sweep_label(config)
         method, setting = (label.method, label.setting) if label else ("?", "?")
-        cell = cells.setdefault((method, setting), GridCell(method, setting))
+        confirmation = bool(label and label.confirmation)
+        cell = cells.setdefault((method, setting, confirmation), GridCell(method, setting, confirmation))
         cell.total += 1
         records = runs.get(point_label(config) or "", [])
         latest = records[-1] if records else None

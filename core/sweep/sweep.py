@@ -8,6 +8,7 @@ an array task (`core/sweep/slurm.py`) that decides what its point needs when it 
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Iterator, Set
@@ -18,10 +19,12 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.sweep_verdict import SweepVerdict, sweep_verdict
 from sst2_tui.core.run.resume import plan_resume
+from sst2_tui.core.storage.locks import held
 from sst2_tui.core.storage.queue_file import QueueEntry, Resume, SessionQueue
 from sst2_tui.core.storage.sessions import Session, load_run
 from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFile, point_label, read_sweep_file
 from sst2_tui.core.summary import Status
+from sst2_tui.core.sweep.confirmation import CONFIRM_LOCK, confirmation_points, grid_has_ended
 from sst2_tui.core.sweep.start import create_sweep
 from sst2_tui.core.sweep.state import point_of_entry, runs_by_point, unfinished_points
 from sst2_tui.core.sweep.work import has_work_left, slurm_array_queued
@@ -94,7 +97,7 @@ class Sweep:
     # -- begin -----------------------------------------------------------------------------------------
     @classmethod
     def begin(cls, sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
-              slurm: SlurmOptions | None = None) -> tuple[Sweep, str | None]:
+              slurm: SlurmOptions | None = None, confirm_seeds: int = 0) -> tuple[Sweep, str | None]:
         """A new sweep's session with its points queued and its queue runner started, or (with
         `slurm`) submitted as one job array; returns the sweep and the array's job id. A submission
         SLURM refuses leaves no session behind (nothing ran). The cluster is asked first."""
@@ -103,7 +106,7 @@ class Sweep:
 
         if slurm is not None:
             check_cluster()
-        sweep = cls.open(create_sweep(sessions_dir, name, points, parallel, slurm).path)
+        sweep = cls.open(create_sweep(sessions_dir, name, points, parallel, slurm, confirm_seeds).path)
         if slurm is None:
             ensure_queue_runner(sweep.path)
             return sweep, None
@@ -122,6 +125,7 @@ class Sweep:
 
         if self.file.executor == "slurm":
             return self._resume_on_slurm()
+        self.add_confirmations()  # a grid that ended while no runner was there to add them
         queue = SessionQueue(self.path)
         queued = {point_of_entry(entry) for entry in queue.entries()}
         requeued, refused = self._needed(skip=queued)
@@ -171,11 +175,28 @@ class Sweep:
         if last:
             raise UserError(f"sweep --resume: SLURM job {last} of this sweep still has tasks queued or running; "
                             f"wait for it (squeue -j {last}) or cancel it (scancel {last})")
+        self.add_confirmations()
         requeued, refused = self._needed()
         job_id = None
         if requeued:
             job_id = submit(self.path, [r.point for r in requeued], self.file.slurm or SlurmOptions())
         return Resumed(requeued, refused, job_id)
+
+    # -- confirmation runs ----------------------------------------------------------------------------
+    def add_confirmations(self) -> list[RunConfig]:
+        """Once every point of the grid has ended: each method given several settings gets its chosen
+        setting (on the tuning half) trained again on `confirm_seeds` fresh seeds, added to sweep.json
+        as points of their own (so resume, the app and SLURM treat them as any point). Returns the
+        points added now: none when not due, not asked for, or added before (it is safe to ask twice)."""
+        with held(self.path / CONFIRM_LOCK, wait=True):
+            self.file = read_sweep_file(self.path)  # another process may have added them meanwhile
+            if not self.file.confirm_seeds or self.file.confirmations or not grid_has_ended(self.session, self.file):
+                return []
+            added = confirmation_points(self.file, self.verdict())
+            if added:
+                self.file = dataclasses.replace(self.file, points=[*self.file.points, *added])
+                self.file.write(self.path)
+            return added
 
     # -- what is left ----------------------------------------------------------------------------------
     def finished_points(self) -> int:
@@ -214,5 +235,15 @@ class Sweep:
                     told.add(key)
                     yield ended
             if not self.has_work_left():
+                if self.file.executor == "slurm" and (added := self.add_confirmations()):
+                    self._submit_confirmations(added)
+                    continue
                 return
             time.sleep(FOLLOW_POLL_SECONDS)
+
+    def _submit_confirmations(self, added: list[RunConfig]) -> None:
+        """On SLURM whoever follows the sweep sends its confirmation runs, as one more job array."""
+        from sst2_tui.core.sweep.slurm import submit
+
+        submit(self.path, [p for config in added if (p := point_label(config))], self.file.slurm or SlurmOptions())
+        self.file = read_sweep_file(self.path)

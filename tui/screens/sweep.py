@@ -141,7 +141,8 @@ class SweepScreen(Screen):
         grid = self.query_one("#sweep-grid", DataTable)
         grid.clear()
         for cell in state.cells:
-            grid.add_row(cell.method, cell.setting, cell.state, f"{cell.finished}/{cell.total}", _pct(cell.mean_accuracy))
+            setting = cell.setting + (" (confirm)" if cell.confirmation else "")
+            grid.add_row(cell.method, setting, cell.state, f"{cell.finished}/{cell.total}", _pct(cell.mean_accuracy))
         running = self.query_one("#sweep-running", DataTable)
         highlighted = running.cursor_row
         running.clear()

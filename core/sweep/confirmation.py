@@ -1,0 +1,55 @@
+"""A sweep's confirmation runs (`sweep --confirm-seeds N`): after the grid, each method that was given
+several settings trains its chosen one again on N fresh seeds, and the verdict judges those.
+
+Why: the runs that chose a setting flatter it. A seed that happened to be lucky is lucky on the
+tuning half and on the judging half alike, so the best of four settings judged on its own seeds
+keeps about half of its seeds' luck (Bouthillier et al. 2021; #36's simulation: +0.5 points with
+unstable seeds). Fresh seeds carry none of it. A method given one setting had nothing chosen: its
+grid runs are judged as they are, and it gets no confirmation runs.
+
+The seeds are new ones (after the grid's largest), the setting the one the verdict chose on the
+tuning half, the points named on from the grid's (`p013`, ...) and labelled `confirmation`."""
+
+from __future__ import annotations
+
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.report.sweep_verdict import SweepVerdict
+from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.storage.sweep_file import SweepFile, point_label
+from sst2_tui.core.sweep.state import runs_by_point
+from sst2_tui.core.sweep_label import SweepLabel
+
+CONFIRM_LOCK = ".confirm.lock"
+"""Held while confirmation runs are chosen and written: a follower and a runner never add them twice."""
+
+
+def grid_has_ended(session: Session, sweep: SweepFile) -> bool:
+    """Every point of the grid has a run, and none is going (finished or not: a failed point does
+    not hold the confirmation back; `sweep --resume` can still run it again)."""
+    runs = runs_by_point(session)
+    for config in sweep.grid:
+        records = runs.get(point_label(config) or "", [])
+        if not records or any(r.status.is_live for r in records):
+            return False
+    return True
+
+
+def confirmation_points(sweep: SweepFile, verdict: SweepVerdict) -> list[RunConfig]:
+    """The confirmation points for the settings `verdict` chose (none for a method of one setting)."""
+    grid = [(config, config.sweep) for config in sweep.grid if config.sweep is not None]
+    if not grid:
+        return []
+    first_seed = max(label.seed for _, label in grid) + 1
+    number = len(sweep.points)
+    added = []
+    for chosen in verdict.chosen:
+        if chosen.settings < 2:
+            continue
+        template = next((c for c, label in grid if (label.method, label.setting) == (chosen.method, chosen.setting)), None)
+        if template is None:
+            continue
+        for seed in range(first_seed, first_seed + sweep.confirm_seeds):
+            number += 1
+            label = SweepLabel(f"p{number:03d}", chosen.method, chosen.setting, seed, confirmation=True)
+            added.append(template.replace(seed=seed, sweep=label))
+    return added
