@@ -99,6 +99,9 @@ def test_slurm_params_pass_anything_submitit_takes_but_not_our_own_flags_twice()
     (["--executor", "slurm", "--slurm-time", "soon"], "--slurm-time 'soon'"),
     (["--executor", "slurm", "--slurm-array-parallelism", "0"], "--slurm-array-parallelism '0'"),
     (["--executor", "slurm", "--slurm-param", "timeout_min=5"], "use --slurm-time"),
+    (["--confirm-seeds", "three"], "--confirm-seeds 'three': give a whole number from 0 to 100"),
+    (["--confirm-seeds", "-1"], "--confirm-seeds '-1'"),
+    (["--confirm-seeds", "101"], "--confirm-seeds '101'"),
 ])
 def test_slurm_flags_that_make_no_sense_are_one_line_before_anything_is_created(tmp_path, capsys, flags, says):
     from sst2_tui.cli.main import main

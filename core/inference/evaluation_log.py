@@ -44,6 +44,8 @@ def append_evaluation(run_dir: Path, ids: Sequence[str], step: int, correct: Seq
     start = _first_ids(path) != list(ids)
     line = json.dumps({"step": step, "correct": _packed(correct)}) + "\n"
     try:
+        if not start:
+            _drop_torn_tail(path)
         with path.open("w" if start else "a", encoding="utf-8") as out:
             out.write((header if start else "") + line)
             out.flush()
@@ -52,6 +54,21 @@ def append_evaluation(run_dir: Path, ids: Sequence[str], step: int, correct: Seq
         if is_disk_full(error):
             raise DiskFullError(path, path.name) from error
         raise
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """A run killed while appending left a line without its newline: cut it, so the next line is whole."""
+    with path.open("rb+") as file:
+        size = file.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        file.seek(size - 1)
+        if file.read(1) == b"\n":
+            return
+        file.seek(max(0, size - 4096))
+        tail = file.read()
+        cut = tail.rfind(b"\n")
+        file.truncate(size - len(tail) + cut + 1 if cut >= 0 else 0)
 
 
 def _first_ids(path: Path) -> list[str] | None:
