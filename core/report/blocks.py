@@ -68,4 +68,13 @@ class SeedBands:
     bands: list[SeedBand]
 
 
-Block = Heading | Paragraph | Facts | Table | Charts | CompareCharts | SeedBands
+@dataclass(frozen=True)
+class BudgetCharts:
+    """Per method, the expected best validation accuracy against grid points tried and against
+    device-hours (HTML charts; Markdown has the same numbers as a table beside them)."""
+
+    by_points: dict[str, list[list[float]]]
+    by_hours: dict[str, list[list[float]]]
+
+
+Block = Heading | Paragraph | Facts | Table | Charts | CompareCharts | SeedBands | BudgetCharts

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from sst2_tui.core.report.blocks import BudgetCharts
 from sst2_tui.core.report.charts import svg_band_chart, svg_chart
 from sst2_tui.core.report.content import SessionReport
 from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
@@ -47,6 +48,11 @@ def _render(block: Block) -> str:
                 + svg_chart(block.loss, "training loss by step (smoothed)") + "</div>")
     if isinstance(block, SeedBands):
         return '<div class="charts">' + "".join(svg_band_chart(band) for band in block.bands) + "</div>"
+    if isinstance(block, BudgetCharts):
+        return ('<div class="charts budget">'
+                + svg_chart(block.by_points, "expected best validation accuracy by grid points tried", y_range=(0.0, 1.0))
+                + svg_chart(block.by_hours, "expected best validation accuracy by device-hours", y_range=(0.0, 1.0))
+                + "</div>")
     if isinstance(block, Charts):
         return ('<div class="charts">' + svg_chart({"": block.loss}, "training loss", width=360, height=160)
                 + svg_chart({"": block.accuracy}, "validation accuracy", y_range=(0.0, 1.0), width=360, height=160) + "</div>")

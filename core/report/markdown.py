@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sst2_tui.core.markdown_text import md_escape
+from sst2_tui.core.report.blocks import BudgetCharts
 from sst2_tui.core.report.charts import text_sparkline
 from sst2_tui.core.report.content import SessionReport
 from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
@@ -37,6 +38,8 @@ def _render(block: Block) -> list[str]:
         lines = [f"- {md_escape(band.label)}, {band.seeds} seed(s): `{text_sparkline([(s, m) for s, m, _ in band.points])}` "
                  f"ends at {100 * band.points[-1][1]:.1f} ± {100 * band.points[-1][2]:.1f}" for band in block.bands]
         return ["Mean validation accuracy over seeds, left to right (± one std at the end):", "", *lines, ""]
+    if isinstance(block, BudgetCharts):
+        return []  # its numbers are the table beside it
     if isinstance(block, Charts):
         lines = [f"Loss: `{text_sparkline(block.loss)}`"] if block.loss else []
         lines += [f"Validation accuracy: `{text_sparkline(block.accuracy)}`"] if block.accuracy else []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING
 
-from sst2_tui.core.report.blocks import Block, Heading, Paragraph, SeedBand, SeedBands, Table
+from sst2_tui.core.report.blocks import Block, BudgetCharts, Heading, Paragraph, SeedBand, SeedBands, Table
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import sweep_label
 from sst2_tui.core.words import mean_std_text
@@ -39,6 +39,22 @@ def seed_bands(sweep: SweepVerdict, runs: list[RunReport]) -> list[SeedBand]:
     return bands
 
 
+def budget_blocks(sweep: SweepVerdict) -> list[Block]:
+    """The budget curves: a sentence per pair, the charts (HTML), and the numbers as a table."""
+    if not sweep.budget:
+        return []
+    longest = max(curve.points for curve in sweep.budget)
+    rows = [[str(n), *(f"{100 * c.expected[n - 1]:.1f} ({n * c.hours_per_point:.3g} h)" if n <= c.points else "-"
+                       for c in sweep.budget)] for n in range(1, longest + 1)]
+    return [Heading(3, "Budget: the best validation accuracy to expect after n grid points"),
+            Paragraph("Per method, the expected best of n of its finished grid points drawn at random (Tang et al. "
+                      "2020's unbiased estimator of Dodge et al. 2019's curve), against n and against device-hours. {}",
+                      (" ".join(sweep.budget_sentences),)),
+            BudgetCharts({c.method: [[float(n), v] for n, v in enumerate(c.expected, start=1)] for c in sweep.budget},
+                         {c.method: [[n * c.hours_per_point, v] for n, v in enumerate(c.expected, start=1)] for c in sweep.budget}),
+            Table(["points tried", *(f"{c.method}: expected best acc % (device-hours)" for c in sweep.budget)], rows)]
+
+
 def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
     """The verdict first (each pair in plain words), then the grid it rests on, each method's chosen
     setting, the cost, and the chosen settings' curves over seeds."""
@@ -59,6 +75,7 @@ def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
                           ",".join(map(str, row.seeds)),
                           mean_std_text(row.best_mean, row.best_std),
                           "-" if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.1f}"] for row in sweep.table]))
+    blocks += budget_blocks(sweep)
     if sweep.problem:
         return blocks
     blocks += [

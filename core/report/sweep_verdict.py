@@ -18,6 +18,7 @@ from sst2_tui.core.inference.evaluation_log import FILE as EVALUATIONS_FILE
 from sst2_tui.core.inference.evaluation_log import read_evaluations
 from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
 from sst2_tui.core.records import to_json_value
+from sst2_tui.core.report.budget import BudgetCurve, budget_curve, crossing_sentences
 from sst2_tui.core.report.verdict import at_chosen_step, choose_best, mean_accuracy, split_halves
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.summary import Status
@@ -206,6 +207,10 @@ class SweepVerdict:
     note: str = HALVES_NOTE
     dropped: list[Dropped] = field(default_factory=list)
     """Per method, its runs that did not finish (diverged, failed, died, stopped): the verdict rests on the others."""
+    budget: list[BudgetCurve] = field(default_factory=list)
+    """Per method, the expected best validation accuracy after 1..N of its finished grid points (Tang et al. 2020)."""
+    budget_sentences: list[str] = field(default_factory=list)
+    """Who is ahead at each budget, in grid points and in device-hours, or where the curves cross."""
     chosen_on_all: int = 0
     """Runs from before per-evaluation logs, whose step was chosen on all the sentences (a small leak)."""
 
@@ -238,6 +243,7 @@ class SweepVerdict:
             return [*lines, f"No verdict: {self.problem}."]
         lines += [chosen.line(self.tuning_sentences, self.judging_sentences) for chosen in self.chosen]
         lines += [f"Verdict: {pair.sentence}" for pair in self.pairs]
+        lines += [f"Budget: {sentence}" for sentence in self.budget_sentences]
         return lines + self.dropped_lines() + self.caveats()
 
     def to_dict(self) -> dict[str, Any]:
@@ -272,6 +278,8 @@ def sweep_verdict(session: Session) -> SweepVerdict:
     verdict = SweepVerdict(len(records), len(finished), table,
                            [f"{r.folder.run_id} ({r.status})" for r in records if r.status != Status.FINISHED],
                            dropped=_dropped(labelled))
+    verdict.budget = _budget(groups)
+    verdict.budget_sentences = crossing_sentences(verdict.budget)
     if not finished:
         verdict.problem = "no point has finished yet"
         return verdict
@@ -286,6 +294,17 @@ def sweep_verdict(session: Session) -> SweepVerdict:
     _judge(verdict, groups, aligned.correct, aligned.sentences, {m: len(s) for m, s in given.items()})
     verdict.chosen_on_all = aligned.chosen_on_all
     return verdict
+
+
+def _budget(groups: dict[Key, list[RunRecord]]) -> list[BudgetCurve]:
+    """Per method, from its finished grid points (confirmation runs are not part of the search)."""
+    curves = []
+    for method in sorted({m for m, _, _ in groups}, key=_order):
+        runs = [r for (m, _, confirmation), found in groups.items() if m == method and not confirmation for r in found]
+        best = [r.summary.best_val_accuracy for r in runs if r.summary and r.summary.best_val_accuracy is not None]
+        if best:
+            curves.append(budget_curve(method, best, statistics.fmean(_run_seconds(r) for r in runs) / 3600))
+    return curves
 
 
 def chosen_settings(groups: dict[Key, list[np.ndarray]], tuning: np.ndarray) -> dict[str, str]:
