@@ -37,7 +37,8 @@ def _label(value: float) -> str:
 
 
 def svg_chart(series: Mapping[str, Series], title: str, *, y_range: tuple[float, float] | None = None,
-              width: int = 520, height: int = 240, bands: dict[str, list[tuple[float, float, float]]] | None = None) -> str:
+              width: int = 520, height: int = 240, bands: dict[str, list[tuple[float, float, float]]] | None = None,
+              x_label: str = "step") -> str:
     """Lines of several runs on one chart. With `y_range`, the axis starts at the lowest value
     seen (a 0.80-0.90 climb stays visible), never outside the range. `bands` shades, in a series'
     colour, the area between a low and a high value at each step: `{label: [(step, low, high)]}`."""
@@ -80,7 +81,7 @@ def svg_chart(series: Mapping[str, Series], title: str, *, y_range: tuple[float,
         if float(tick).is_integer():  # steps are whole numbers
             parts.append(f'<text x="{sx(tick):.1f}" y="{height - bottom + 13}" text-anchor="middle" font-size="10">'
                          f"{tick:.0f}</text>")
-    parts.append(f'<text x="{(left + plot_right) / 2}" y="{height - 4}" text-anchor="middle" font-size="10">step</text>')
+    parts.append(f'<text x="{(left + plot_right) / 2}" y="{height - 4}" text-anchor="middle" font-size="10">{escape(x_label)}</text>')
     for index, (label, points) in enumerate(legend):
         color = PALETTE[index % len(PALETTE)]
         edges = [e for e in bands.get(label, []) if all(math.isfinite(v) for v in e)]

@@ -50,8 +50,10 @@ def _render(block: Block) -> str:
         return '<div class="charts">' + "".join(svg_band_chart(band) for band in block.bands) + "</div>"
     if isinstance(block, BudgetCharts):
         return ('<div class="charts budget">'
-                + svg_chart(block.by_points, "expected best validation accuracy by grid points tried", y_range=(0.0, 1.0))
-                + svg_chart(block.by_hours, "expected best validation accuracy by device-hours", y_range=(0.0, 1.0))
+                + svg_chart(block.by_points, "expected best validation accuracy by grid points tried", y_range=(0.0, 1.0),
+                            x_label="grid points tried")
+                + svg_chart(block.by_hours, "expected best validation accuracy by device-hours", y_range=(0.0, 1.0),
+                            x_label="device-hours")
                 + "</div>")
     if isinstance(block, Charts):
         return ('<div class="charts">' + svg_chart({"": block.loss}, "training loss", width=360, height=160)
