@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 
 def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
+    from sst2_tui.core.report.spread import measured_spread
     from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
     from sst2_tui.core.sweep.start import confirmation_plan, describe_grid, planned_power
     from sst2_tui.core.sweep.sweep import Sweep
@@ -43,6 +44,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     if "seed" in listed:
         raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
     seeds = parse_seeds(args.seeds, "--seeds")
+    spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
     confirming = confirm_seeds(args.confirm_seeds, len(seeds))
     points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
     slurm = slurm_options(args)
@@ -56,7 +58,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     print(f"sst2-tui sweep: {describe_grid(points)}, {how}, in {sweep.path}", flush=True)
     if (confirming_line := confirmation_plan(points, confirming)) is not None:
         print(f"sst2-tui sweep: {confirming_line}", flush=True)
-    if (power := planned_power(points, confirming)) is not None:  # what the grid can tell, before it runs
+    if (power := planned_power(points, confirming, spread)) is not None:  # what the grid can tell, before it runs
         print(f"sst2-tui sweep: {power}", flush=True)
     if job_id:
         _submitted(sweep.path, job_id, len(points))

@@ -24,6 +24,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     a("--confirm-seeds", metavar="N", help="after the grid, train each method's chosen setting again on N fresh seeds "
       "and judge those (default: as many as --seeds; 0: none, and the verdict says its numbers include selection "
       "optimism); a method given one setting needs none")
+    a("--plan-from", type=folder_path, metavar="SESSION_DIR", help="say what the grid can tell apart from how the runs "
+      "of a finished sweep spread (seed to seed, and between methods), instead of a stated default")
     a("--parallel", default="1", metavar="N|gpus",
       help="points at once: N sharing this machine's cores, or gpus: one per visible GPU (default 1)")
     a("--yes", action="store_true", help="start a grid of more than 500 runs")

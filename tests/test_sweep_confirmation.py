@@ -139,3 +139,23 @@ def test_on_slurm_whoever_follows_the_sweep_submits_its_confirmation_runs_once(t
     monkeypatch.setattr(sweep_module, "has_work_left", lambda path: False)
     ended = list(sweep.points_as_they_end())
     assert len(ended) == 4 and submitted == [["p005", "p006"]]
+
+
+def test_plan_from_a_finished_sweep_measures_how_its_runs_spread(tmp_path):
+    from sst2_tui.core.report.spread import measured_spread
+    from sst2_tui.core.sweep.start import planned_power
+
+    sweep = _sweep(tmp_path)
+    _run_grid(sweep, np.random.default_rng(5))
+    spread = measured_spread(sweep.path)
+    assert spread.sentences == SENTENCES and spread.source == "sw"
+    assert 1 < spread.seed_sd_points < 15, "60 sentences at ~70% right: a binomial spread of about 6 points, from 6 df"
+    assert 0.2 < spread.disagreement < 0.6
+    said = planned_power(sweep.file.grid, 3, spread)
+    assert said.startswith("with 3 seed(s) per method judged and 30 judging sentences it tells methods apart by about")
+    assert "as sw's runs spread:" in said
+    with pytest.raises(UserError, match="--plan-from: .*no such session folder"):
+        measured_spread(tmp_path / "nothere")
+    empty = Session.create(tmp_path, "empty")
+    with pytest.raises(UserError, match="no finished sweep point there"):
+        measured_spread(empty.path)

@@ -8,6 +8,7 @@ from pathlib import Path
 from sst2_tui.core.comparison import DEFAULT_SEED_SD_POINTS, detectable_gap
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
+from sst2_tui.core.report.spread import Spread
 from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.storage.sweep_file import SlurmOptions
@@ -62,10 +63,11 @@ def confirmation_plan(points: list[RunConfig], confirm_seeds: int) -> str | None
             f"seed(s) ({confirm_seeds * len(several)} more runs), and the verdict judges those")
 
 
-def planned_power(points: list[RunConfig], confirm_seeds: int = 0) -> str | None:
+def planned_power(points: list[RunConfig], confirm_seeds: int = 0, spread: Spread | None = None) -> str | None:
     """What the grid can tell before it runs: the smallest gap between methods it detects with 80%
     power, from the seeds each method is judged on (its confirmation runs where it has several
-    settings) and a stated seed-to-seed spread (None for a grid of one method)."""
+    settings) and the spread of runs: a stated default, or `spread` as a finished sweep measured it
+    (`--plan-from`). None for a grid of one method."""
     labels = [label for config in points if (label := sweep_label(config)) is not None]
     settings = _settings_per_method(points)
     if len(settings) < 2:
@@ -74,9 +76,16 @@ def planned_power(points: list[RunConfig], confirm_seeds: int = 0) -> str | None
     seeds = min(confirm_seeds if n > 1 and confirm_seeds else grid_seeds for n in settings.values())
     sst2 = points[0].data in SST2_NAMES
     sentences = min(points[0].eval_subset or SST2_VALIDATION, SST2_VALIDATION) if sst2 else points[0].eval_subset
+    if sentences is None and spread is not None:  # the same data as the sweep it is planned from, presumably
+        sentences = spread.sentences
     if sentences is None:  # another data set: its validation size is known once a run has read it
         return None
     judging = sentences - sentences // 2
+    if spread is not None:
+        gap = detectable_gap(seeds, judging, spread.seed_sd_points, spread.disagreement)
+        return (f"with {seeds} seed(s) per method judged and {judging} judging sentences it tells methods apart by about "
+                f"{gap:.1f} points (80% power), as {spread.source}'s runs spread: {spread.seed_sd_points:.2f} points from "
+                f"seed to seed, methods disagreeing on {100 * spread.disagreement:.1f}% of sentences")
     gap = detectable_gap(seeds, judging)
     return (f"with {seeds} seed(s) per setting and {judging} judging sentences it tells methods apart by about "
             f"{gap:.1f} points (80% power), if runs differ by about {DEFAULT_SEED_SD_POINTS:g} point from seed to seed")
