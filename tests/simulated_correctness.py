@@ -18,6 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from sst2_tui.core.halves import split_halves
+from sst2_tui.core.report.verdict import at_chosen_step, setting_scores
+
 SENTENCES = 872
 DIFFICULTY_MEAN, DIFFICULTY_SD, TWIST_SD = 4.5, 3.0, 0.5
 SEED_SD = {"sentences dominate": 0.05, "seeds dominate": 0.6}
@@ -89,3 +92,37 @@ def evaluations(rng: np.random.Generator, regime: Regime, experiments: int, grou
     base = (difficulty + twist)[:, 0, 0, 0, :, None] + np.float32(shift)
     over_seeds = expit(base + np.float32(regime.seed_sd) * SEED_NODES.astype(np.float32)) @ SEED_WEIGHTS.astype(np.float32)
     return Evaluated(draw < chance, over_seeds / np.float32(SEED_WEIGHTS.sum()))
+
+
+# -- the selection leaks (#36 items 1-2), through the verdict's own functions ---------------------------
+CHUNK = 400
+TUNING, JUDGING = split_halves(SENTENCES)
+UNSTABLE = {"unstable seeds (runs differ by about 1.3 points)": 0.25, "seeds dominate": SEED_SD["seeds dominate"]}
+
+
+def step_leak(regime: Regime, evals: int, chosen_on: np.ndarray, rng_seed: int, experiments: int = 1600) -> float:
+    """Points the judged score of a run's chosen step lies above the run's own level on the plateau."""
+    rng = np.random.default_rng(rng_seed)
+    leaks = []
+    for _ in range(experiments // CHUNK):
+        runs = evaluations(rng, regime, CHUNK, 1, 3, evals).correct
+        level = runs[..., JUDGING].mean(axis=(-1, -2))  # every evaluation's judged score, averaged
+        leaks.append(100 * (at_chosen_step(runs, chosen_on)[..., JUDGING].mean(-1) - level).mean())
+    return float(np.mean(leaks))
+
+
+def winners_inflation(seed_sd: float, rng_seed: int, settings: int = 4, seeds: int = 3,
+                      experiments: int = 1600) -> tuple[float, float]:
+    """(confirmation runs, the grid's own runs): points the chosen setting's judged score lies above
+    what a run of the method scores in expectation, in a grid where every setting is equal."""
+    rng = np.random.default_rng(rng_seed)
+    confirmed, reused = [], []
+    for _ in range(experiments // CHUNK):
+        sim = evaluations(rng, Regime(seed_sd), CHUNK, settings + 1, seeds, 3)  # the last group: confirmation seeds
+        at_step = at_chosen_step(sim.correct, TUNING)
+        grid, confirmation = at_step[:, :settings], at_step[:, settings]
+        chosen = setting_scores(grid, TUNING).argmax(-1)
+        expected = sim.expected[:, JUDGING].mean(-1)
+        confirmed.append(100 * (confirmation[..., JUDGING].mean(axis=(1, 2)) - expected).mean())
+        reused.append(100 * (grid[np.arange(CHUNK), chosen][..., JUDGING].mean(axis=(1, 2)) - expected).mean())
+    return float(np.mean(confirmed)), float(np.mean(reused))

@@ -21,60 +21,29 @@ from hypothesis import strategies as st
 from sst2_tui.core.halves import split_halves, tuning_mask
 from sst2_tui.core.inference.evaluation import EvalResult
 from sst2_tui.core.methods.run_state import RunState
-from sst2_tui.core.report.verdict import at_chosen_step, chosen_steps, setting_scores
-from tests.simulated_correctness import SEED_SD, SENTENCES, Regime, evaluations
+from sst2_tui.core.report.verdict import chosen_steps
+from tests.simulated_correctness import SEED_SD, SENTENCES, UNSTABLE, Regime, step_leak, winners_inflation
 
-EXPERIMENTS, CHUNK = 1600, 400
-TUNING, JUDGING = split_halves(SENTENCES)
+TUNING = split_halves(SENTENCES)[0]
 EVERY = np.arange(SENTENCES)
-
-
-def _step_leak(regime: Regime, evals: int, chosen_on: np.ndarray, rng_seed: int) -> float:
-    """Points the judged score of a run's chosen step lies above the run's own level on the plateau."""
-    rng = np.random.default_rng(rng_seed)
-    leaks = []
-    for _ in range(EXPERIMENTS // CHUNK):
-        runs = evaluations(rng, regime, CHUNK, 1, 3, evals).correct
-        level = runs[..., JUDGING].mean(axis=(-1, -2))  # every evaluation's judged score, averaged
-        leaks.append(100 * (at_chosen_step(runs, chosen_on)[..., JUDGING].mean(-1) - level).mean())
-    return float(np.mean(leaks))
 
 
 @pytest.mark.parametrize("evals", [5, 10])
 @pytest.mark.parametrize("regime", list(SEED_SD))
 def test_a_step_chosen_on_the_tuning_half_leaks_at_most_0_1_points(regime, evals):
-    leak = _step_leak(Regime(SEED_SD[regime]), evals, TUNING, rng_seed=evals)
+    leak = step_leak(Regime(SEED_SD[regime]), evals, TUNING, rng_seed=evals)
     assert abs(leak) <= 0.1, f"{regime}, {evals} evaluations: {leak:+.3f} points"
 
 
 def test_a_step_chosen_on_all_sentences_leaks_as_the_audit_found():
     """The same measure catches the leak the tuning half removes."""
-    leak = _step_leak(Regime(SEED_SD["sentences dominate"]), 5, EVERY, rng_seed=5)
+    leak = step_leak(Regime(SEED_SD["sentences dominate"]), 5, EVERY, rng_seed=5)
     assert 0.25 <= leak <= 0.6, f"{leak:+.3f} points"
-
-
-UNSTABLE = {"unstable seeds (runs differ by about 1.3 points)": 0.25, "seeds dominate": SEED_SD["seeds dominate"]}
-
-
-def _inflation(seed_sd: float, rng_seed: int, settings: int = 4, seeds: int = 3) -> tuple[float, float]:
-    """(confirmation runs, the grid's own runs): points the chosen setting's judged score lies above
-    what a run of the method scores in expectation, in a grid where every setting is equal."""
-    rng = np.random.default_rng(rng_seed)
-    confirmed, reused = [], []
-    for _ in range(EXPERIMENTS // CHUNK):
-        sim = evaluations(rng, Regime(seed_sd), CHUNK, settings + 1, seeds, 3)  # the last group: confirmation seeds
-        at_step = at_chosen_step(sim.correct, TUNING)
-        grid, confirmation = at_step[:, :settings], at_step[:, settings]
-        chosen = setting_scores(grid, TUNING).argmax(-1)
-        expected = sim.expected[:, JUDGING].mean(-1)
-        confirmed.append(100 * (confirmation[..., JUDGING].mean(axis=(1, 2)) - expected).mean())
-        reused.append(100 * (grid[np.arange(CHUNK), chosen][..., JUDGING].mean(axis=(1, 2)) - expected).mean())
-    return float(np.mean(confirmed)), float(np.mean(reused))
 
 
 @pytest.mark.parametrize("regime", list(UNSTABLE))
 def test_confirmation_seeds_keep_the_winners_inflation_within_0_1_points(regime):
-    confirmed, reused = _inflation(UNSTABLE[regime], rng_seed=11)
+    confirmed, reused = winners_inflation(UNSTABLE[regime], rng_seed=11)
     assert abs(confirmed) <= 0.1, f"{regime}: confirmation runs {confirmed:+.3f} points"
     assert reused >= 0.4, f"{regime}: the grid's own seeds flatter the winner ({reused:+.3f} points)"
 
