@@ -9,69 +9,21 @@ import json
 import numpy as np
 import pytest
 
-from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.errors import UserError
-from sst2_tui.core.events import RunFinished, RunStarted
-from sst2_tui.core.halves import split_halves
-from sst2_tui.core.inference.evaluation_log import append_evaluation
 from sst2_tui.core.report.sweep_verdict import sweep_verdict
-from sst2_tui.core.storage.files import EventLog
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.storage.sweep_file import read_sweep_file
-from sst2_tui.core.summary import Status, Summary
 from sst2_tui.core.sweep.grid import build_grid, parse_listed
 from sst2_tui.core.sweep.state import write_sweep_file
 from sst2_tui.core.sweep.sweep import Sweep
-
-SENTENCES = 60
-IDS = [f"s{i:02d}" for i in range(SENTENCES)]
-TUNING, JUDGING = split_halves(SENTENCES)  # over the sorted ids: IDS are sorted already
-
-
-def _accurate(rng: np.random.Generator, tuning: float, judging: float) -> np.ndarray:
-    correct = np.zeros(SENTENCES, dtype=bool)
-    correct[TUNING] = rng.random(len(TUNING)) < tuning
-    correct[JUDGING] = rng.random(len(JUDGING)) < judging
-    return correct
-
-
-def _record(session: Session, config, evaluations: list[np.ndarray], status: Status = Status.FINISHED) -> None:
-    folder = session.new_run(config)
-    folder.config_path.write_text(json.dumps(config.to_dict()))
-    log = EventLog(folder.events_path)
-    log.append(RunStarted(run_id=folder.run_id, method=config.method, config=config, effective={}, device=DeviceInfo("cpu", "CPU"),
-                          precision="fp32", trainable_params=1, total_params=1, versions={}, train_examples=100,
-                          eval_examples=SENTENCES, total_steps=40, steps_per_epoch=10, time=0.0))
-    for index, correct in enumerate(evaluations, start=1):
-        append_evaluation(folder.path, IDS, 10 * index, correct.tolist())
-    summary = Summary(run_id=folder.run_id, status=status, train_seconds=36.0,
-                      best_val_accuracy=max(float(c.mean()) for c in evaluations))
-    log.append(RunFinished(summary=summary, time=0.0))
-    log.close()
-    folder.summary_path.write_text(json.dumps(summary.to_json()))
-
-
-def _sweep(tmp_path, confirm_seeds: int = 3) -> Sweep:
-    points = build_grid({"method": parse_listed("--method", ["full,lora"]), "lr": parse_listed("--lr", ["lora=1e-4,3e-4"]),
-                         "model": parse_listed("--model", ["demo"]), "data": parse_listed("--data", ["demo"])}, [0, 1, 2])
-    session = Session.create(tmp_path, "sw", label="sweep")
-    write_sweep_file(session.path, points, 1, confirm_seeds=confirm_seeds)
-    return Sweep.open(session.path)
-
-
-def _run_grid(sweep: Sweep, rng: np.random.Generator) -> None:
-    """lora lr=3e-4 is better on the tuning half; each run's later evaluation is better on the judging
-    half only (a step chosen on all sentences would take it)."""
-    for config in sweep.file.grid:
-        good = config.method == "lora" and config.sweep.setting == "lr=3e-4"
-        tuning = 0.9 if good else 0.7
-        _record(sweep.session, config, [_accurate(rng, tuning, 0.6), _accurate(rng, tuning - 0.2, 1.0)])
+from tests.sweep_session import SMALL_SENTENCES as SENTENCES
+from tests.sweep_session import accurate, planned_sweep, record_run, run_grid
 
 
 def test_confirmation_runs_come_once_the_grid_has_ended_for_a_method_of_several_settings_only(tmp_path):
-    sweep, rng = _sweep(tmp_path), np.random.default_rng(0)
+    sweep, rng = planned_sweep(tmp_path), np.random.default_rng(0)
     assert sweep.add_confirmations() == [], "no grid point has run yet"
-    _run_grid(sweep, rng)
+    run_grid(sweep, rng)
     added = sweep.add_confirmations()
     labels = [config.sweep for config in added]
     assert [(b.method, b.setting, b.seed, b.confirmation) for b in labels] == [("lora", "lr=3e-4", s, True) for s in (3, 4, 5)]
@@ -82,8 +34,8 @@ def test_confirmation_runs_come_once_the_grid_has_ended_for_a_method_of_several_
 
 
 def test_the_verdict_judges_the_confirmation_runs_with_each_step_chosen_on_the_tuning_half(tmp_path):
-    sweep, rng = _sweep(tmp_path), np.random.default_rng(1)
-    _run_grid(sweep, rng)
+    sweep, rng = planned_sweep(tmp_path), np.random.default_rng(1)
+    run_grid(sweep, rng)
     before = sweep_verdict(sweep.session)
     [full, lora] = before.chosen
     assert (full.settings, full.judged_on, full.optimistic) == (1, "grid", False)
@@ -91,7 +43,7 @@ def test_the_verdict_judges_the_confirmation_runs_with_each_step_chosen_on_the_t
     assert lora.judged_accuracy == pytest.approx(0.6, abs=0.12), "the step chosen on the tuning half: the first evaluation"
     assert any("lora's numbers include selection optimism" in line for line in before.lines())
     for config in sweep.add_confirmations():
-        _record(sweep.session, config, [_accurate(rng, 0.8, 0.8)])
+        record_run(sweep.session, config, [accurate(rng, 0.8, 0.8)])
     after = sweep_verdict(sweep.session)
     lora = after.chosen[1]
     assert (lora.judged_on, lora.n, lora.optimistic) == ("confirmation", 3, False)
@@ -102,21 +54,21 @@ def test_the_verdict_judges_the_confirmation_runs_with_each_step_chosen_on_the_t
 
 
 def test_no_confirmation_seeds_say_the_optimism_and_add_nothing(tmp_path):
-    sweep = _sweep(tmp_path, confirm_seeds=0)
-    _run_grid(sweep, np.random.default_rng(2))
+    sweep = planned_sweep(tmp_path, confirm_seeds=0)
+    run_grid(sweep, np.random.default_rng(2))
     assert sweep.add_confirmations() == []
     assert any("selection optimism" in line for line in sweep_verdict(sweep.session).lines())
 
 
 def test_a_grid_point_still_going_holds_the_confirmation_back(tmp_path):
-    sweep, rng = _sweep(tmp_path), np.random.default_rng(3)
+    sweep, rng = planned_sweep(tmp_path), np.random.default_rng(3)
     for config in sweep.file.grid[:-1]:
-        _record(sweep.session, config, [_accurate(rng, 0.8, 0.8)])
+        record_run(sweep.session, config, [accurate(rng, 0.8, 0.8)])
     assert sweep.add_confirmations() == []
 
 
 def test_a_damaged_confirm_seeds_in_sweep_json_is_one_line(tmp_path):
-    sweep = _sweep(tmp_path)
+    sweep = planned_sweep(tmp_path)
     data = json.loads((sweep.path / "sweep.json").read_text())
     (sweep.path / "sweep.json").write_text(json.dumps({**data, "confirm_seeds": "three"}))
     with pytest.raises(UserError, match="'confirm_seeds' is 'three', not a whole number from 0 to 100"):
@@ -133,7 +85,7 @@ def test_on_slurm_whoever_follows_the_sweep_submits_its_confirmation_runs_once(t
     session = Session.create(tmp_path, "sw", label="sweep")
     write_sweep_file(session.path, points, 1, SlurmOptions(), confirm_seeds=2)
     sweep = Sweep.open(session.path)
-    _run_grid(sweep, np.random.default_rng(4))
+    run_grid(sweep, np.random.default_rng(4))
     submitted: list[list[str]] = []
     monkeypatch.setattr(slurm, "submit", lambda path, names, options: submitted.append(names) or "77")
     monkeypatch.setattr(sweep_module, "has_work_left", lambda path: False)
@@ -145,8 +97,8 @@ def test_plan_from_a_finished_sweep_measures_how_its_runs_spread(tmp_path):
     from sst2_tui.core.report.spread import measured_spread
     from sst2_tui.core.sweep.start import planned_power
 
-    sweep = _sweep(tmp_path)
-    _run_grid(sweep, np.random.default_rng(5))
+    sweep = planned_sweep(tmp_path)
+    run_grid(sweep, np.random.default_rng(5))
     spread = measured_spread(sweep.path)
     assert spread.sentences == SENTENCES and spread.source == "sw"
     assert 1 < spread.seed_sd_points < 15, "60 sentences at ~70% right: a binomial spread of about 6 points, from 6 df"

@@ -46,7 +46,7 @@ async def test_g_shows_the_grid_and_enter_follows_a_running_point(tmp_path):
         # the sweep ends: the log under its last run says the verdict (`sweep`'s lines), once
         await wait_for(pilot, lambda: app.current is not None and "Sweep sw ended." in app.current.log, timeout=60)
         said = app.current.log[app.current.log.index("Sweep sw ended."):]
-        assert said[1] == "Sweep: 4 of 4 runs finished" and any(line.startswith(("Verdict: ", "No verdict")) for line in said)
+        assert said[1] == "4 of 4 runs finished" and said[-1].startswith(("Verdict: ", "No verdict")), "the answer shows last"
 
 
 async def test_c_shows_each_methods_best_setting_over_seeds_at_80x24(tmp_path):
@@ -111,3 +111,27 @@ async def test_the_sweep_screens_footer_shows_every_key_at_80_columns(tmp_path):
         footer = screen_lines(app)[-1].rstrip()
         assert footer.startswith("esc Back c Curves") and "g Sweep" not in footer
         assert footer.endswith(("b Sessions", "t Try")), f"cut at 80 columns: {footer}"
+
+
+async def test_g_shows_the_confirmation_runs_as_a_row_and_the_verdict_judged_on_them(tmp_path):
+    """#36 in the app: the chosen setting's confirmation runs are a row of their own; the verdict panel
+    judges them (no selection-optimism caveat once they are in)."""
+    import numpy as np
+
+    from tests.sweep_session import accurate, planned_sweep, record_run, run_grid
+
+    sweep, rng = planned_sweep(tmp_path / "sessions"), np.random.default_rng(0)
+    run_grid(sweep, rng)
+    for config in sweep.add_confirmations():
+        record_run(sweep.session, config, [accurate(rng, 0.8, 0.8)])
+    app = SST2App(tmp_path / "sessions", launcher=ThreadLauncher(FakeEngine()), queue=[], device_probe=lambda: FIXED_DEVICE,
+                  watch=sweep.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        grid = app.screen.query_one("#sweep-grid", DataTable)
+        await wait_for(pilot, lambda: grid.row_count == 4)
+        assert [str(c) for c in grid.get_row_at(3)][:4] == ["lora", "lr=3e-4 (confirm)", "done", "3/3"]
+        verdict = app.screen.query_one("#sweep-verdict")
+        await wait_for(pilot, lambda: "Verdict:" in str(verdict.render()))
+        assert "full − lora" in str(verdict.render()) and "selection optimism" not in str(verdict.render())

@@ -127,7 +127,7 @@ class SessionWatcher:
         said = (self.session.path, verdict.runs_finished)
         if said != self._verdict_said and verdict.runs:
             self._verdict_said = said
-            self.post(SweepEnded(self.session.path.name, verdict.lines()))
+            self.post(SweepEnded(self.session.path.name, verdict.closing_lines()))
 
     def _adopt(self, session: Session) -> None:
         if self.session is None:  # r, x and t speak of it

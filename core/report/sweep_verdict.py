@@ -217,7 +217,7 @@ class SweepVerdict:
     def caveats(self) -> list[str]:
         """What the numbers may include that they should not, said with what would remove it."""
         found = [f"  {c.method}'s numbers include selection optimism: its setting was chosen with the same seeds "
-                 "they are judged on (`sweep --confirm-seeds N` trains the chosen setting again on fresh seeds)"
+                 "they are judged on (confirmation runs, `sweep --confirm-seeds N`, judge the chosen setting on fresh seeds)"
                  for c in self.chosen if c.optimistic]
         if self.chosen_on_all:
             found.append(f"  {self.chosen_on_all} run(s) predate per-evaluation logs: their step was chosen on all "
@@ -245,6 +245,17 @@ class SweepVerdict:
         lines += [f"Verdict: {pair.sentence}" for pair in self.pairs]
         lines += [f"Budget: {sentence}" for sentence in self.budget_sentences]
         return lines + self.dropped_lines() + self.caveats()
+
+    def closing_lines(self) -> list[str]:
+        """The verdict for a short log box, where the last lines show: the runs, the choices, the
+        budget and caveats, and the answer itself last (the table is in `lines`, `g` and the report)."""
+        head = f"{self.runs_finished} of {self.runs} runs finished"
+        if self.problem:
+            return [head, f"No verdict: {self.problem}."]
+        return [head, *(c.line(self.tuning_sentences, self.judging_sentences).strip() for c in self.chosen),
+                *(f"Budget: {sentence}" for sentence in self.budget_sentences),
+                *(line.strip() for line in self.dropped_lines() + self.caveats()),
+                *(f"Verdict: {pair.sentence}" for pair in self.pairs)]
 
     def to_dict(self) -> dict[str, Any]:
         fields = to_json_value(self)  # NaN (an interval with one seed) as text: session.json stays JSON

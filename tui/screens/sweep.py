@@ -36,7 +36,8 @@ def verdict_text(verdict: SweepVerdict, state: GridState) -> str:
     so_far = "Verdict" if state.finished == state.total else f"So far, {state.finished} of {state.total} runs"
     if verdict.problem:
         return f"{so_far}: no verdict yet ({verdict.problem})"
-    return "\n".join([f"{so_far}:", *(f"  {pair.sentence}" for pair in verdict.pairs), *verdict.dropped_lines()])
+    return "\n".join([f"{so_far}:", *(f"  {pair.sentence}" for pair in verdict.pairs), *verdict.dropped_lines(),
+                      *verdict.caveats()])
 
 
 def _pct(value: float | None) -> str:
