@@ -7,6 +7,9 @@ import json
 import os
 import signal
 
+from sst2_tui.core.halves import split_halves
+from sst2_tui.core.inference.evaluation_log import read_evaluations
+from sst2_tui.core.report.verdict import chosen_steps
 from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
 from tests.cli import run_cli, wait_until
 
@@ -38,6 +41,12 @@ def test_a_demo_sweep_two_at_once_with_confirmation_seeds_ends_with_a_verdict(tm
     listed = json.loads(run_cli("sessions", "--sessions-dir", str(tmp_path), "--json").stdout)
     [session] = listed
     assert [run["status"] for run in session["runs"]] == ["finished"] * 12
+    for folder in sorted((tmp_path / "grid" / "runs").iterdir()):  # each point's export: its step chosen on the tuning half
+        log = read_evaluations(folder)
+        order = sorted(log.ids)
+        in_order = log.correct[:, [log.ids.index(i) for i in order]]
+        chosen = log.steps[int(chosen_steps(in_order, split_halves(len(order))[0]))]
+        assert json.loads((folder / "summary.json").read_text())["export_step"] == chosen, folder.name
     printed = run_cli("report", str(tmp_path / "grid"))
     assert "judged on 2 confirmation run(s)" in printed.stdout and "Verdict: " in printed.stdout
     events = [json.loads(x) for x in (tmp_path / "grid" / "runs" / "01-full" / "events.jsonl").read_text().splitlines()]
