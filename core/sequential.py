@@ -4,11 +4,12 @@ false "better" (`sweep --until-resolved`): a group-sequential design with alpha 
 Why this design: seeds come in rounds (a few looks, not one look per run), each look's interval is
 `core/comparison`'s seed x sentence variance-components interval (proved to hold its 95% with 3
 seeds), and only its level changes from look to look. The 5% error is spent over the planned looks
-by an O'Brien-Fleming-type spending function (Lan & DeMets 1983): little at the early looks, most at
-the last, `alpha_k = g(k/K) - g((k-1)/K)` with `g(t) = 2 - 2 Phi(z_{alpha/2} / sqrt(t))`, so
-`sum alpha_k = alpha`. The looks are combined by a union bound, not by the correlation between
-them: valid whatever that correlation is (the sentences are shared by every look, so increments are
-not independent), at the price of a last look at about 2.6% instead of 5% with 4 looks.
+as Haybittle and Peto did: 0.1% at each early look (stop early only on strong evidence), the rest at
+the last (4.7% with 4 looks), so a sweep that runs to its budget says nearly what the full grid says.
+The looks are combined by a union bound, not by the correlation between them: valid whatever that
+correlation is (the sentences are shared by every look, so the increments are not independent).
+(An O'Brien-Fleming-type spending with a union bound left only 2.6% for the last of 4 looks, and
+agreed with the full grid in 81% of replays where it resolved; this one, in the tests, in over 95%.)
 
 Why not an anytime-valid confidence sequence (confseq): those bound i.i.d. observations in a known
 range, one at a time; a method gets 3-15 runs here, and with per-run accuracies in [0, 1] their
@@ -28,16 +29,25 @@ from scipy import stats
 from sst2_tui.core.comparison import DECISIONS, LEVEL, Estimates, decisions, estimate, intervals
 
 MAX_LOOKS = 10
+FIRST_LOOK_SEEDS = 3
+"""No look before each method has 3 judged seeds: with 2, the interval's far tails (the 99.9% an early
+look uses) are not to be trusted (a false "better" at 1.9% instead of 0.1%, in the simulation)."""
+SEEDS_PER_LOOK = 2
+
+
+INTERIM_ALPHA = 0.001
+"""Each look before the last spends this (Haybittle-Peto: stop early only on strong evidence)."""
 
 
 def spent_alphas(looks: int, alpha: float = 1 - LEVEL) -> np.ndarray:
-    """The error spent at each of `looks` planned looks (O'Brien-Fleming-type); they sum to `alpha`."""
+    """The error spent at each of `looks` planned looks: `INTERIM_ALPHA` at each early one, the rest
+    at the last (Haybittle 1971, Peto et al. 1976); they sum to `alpha`, so by a union bound the
+    chance of any false answer over all looks is at most `alpha`."""
     if not 1 <= looks <= MAX_LOOKS:
         raise ValueError(f"looks={looks} is not between 1 and {MAX_LOOKS}")
-    z = stats.norm.ppf(1 - alpha / 2)
-    t = np.arange(1, looks + 1) / looks
-    spent = 2 - 2 * stats.norm.cdf(z / np.sqrt(t))
-    return np.diff(np.concatenate([[0.0], spent]))
+    spent = np.full(looks, INTERIM_ALPHA)
+    spent[-1] = alpha - INTERIM_ALPHA * (looks - 1)
+    return spent
 
 
 def look_level(look: int, looks: int, alpha: float = 1 - LEVEL) -> float:
@@ -47,13 +57,16 @@ def look_level(look: int, looks: int, alpha: float = 1 - LEVEL) -> float:
 
 def futile(found: Estimates, level: float, margin: float) -> np.ndarray:
     """`margin` in proportions (0.005 for half a point), as `comparison.decisions`. Per experiment:
-    no number of seeds can resolve it on these sentences. With infinitely many
-    seeds the interval shrinks to the sentences' part alone, `difference ± z sd`; when that still
-    contains 0 and is wider than ±margin, neither "better" nor "equivalent" is reachable."""
+    no number of seeds can resolve it on these sentences. With infinitely many seeds the estimate
+    becomes the gap on these very sentences, and the interval that gap ± the sentences' part alone
+    (`floor`). "Equivalent" is out of reach when the floor is wider than the margin; "better" when
+    every gap on these sentences the seeds so far leave plausible (the estimate ± the seeds' part)
+    lies within ±floor."""
     z = stats.norm.ppf(0.5 + level / 2)
-    half = z * np.sqrt(np.maximum(found.sentences_part, 0))
-    difference = found.difference
-    return (np.abs(difference) < half) & (np.abs(difference) + half > margin)
+    floor = z * np.sqrt(np.maximum(found.sentences_part, 0))
+    seeds = z * np.sqrt(np.maximum(found.seeds_part, 0))
+    farthest = np.abs(found.difference) + seeds
+    return (floor > margin) & (farthest < floor)
 
 
 STOPS = ("a better", "b better", "equivalent", "unresolvable", "going on")
@@ -74,8 +87,8 @@ def look_answers(a: np.ndarray, b: np.ndarray, level: float, margin: float) -> n
     return out
 
 
-def sequential(a: np.ndarray, b: np.ndarray, per_look: int, looks: int, margin: float,
-               alpha: float = 1 - LEVEL, first_look: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def sequential(a: np.ndarray, b: np.ndarray, looks: int, margin: float, per_look: int = SEEDS_PER_LOOK,
+               alpha: float = 1 - LEVEL, first_look: int = FIRST_LOOK_SEEDS) -> tuple[np.ndarray, np.ndarray]:
     """The whole procedure on E simulated comparisons at once: look after `first_look`, then every
     `per_look` more seeds of each (up to `looks` looks), stop at the first answer that is not "going
     on". Returns (the answer, the seeds of each method used), per experiment. `a`, `b` hold as many
