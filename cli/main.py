@@ -145,8 +145,8 @@ def _queue_runner(args: argparse.Namespace) -> int:
 
 
 def confirmations_to_queue(session_path: Path) -> list[QueueEntry]:
-    """A sweep's confirmation runs, once its grid has ended (none for another session, or when due
-    none); a damaged sweep.json is one line in the runner's log."""
+    """A sweep's next round (`--until-resolved`) or its confirmation runs, once its points have ended
+    (none for another session, or when none is due); a damaged sweep.json is one line in the runner's log."""
     from sst2_tui.core.errors import UserError
     from sst2_tui.core.storage.queue_file import NewRun
     from sst2_tui.core.storage.sweep_file import is_sweep
@@ -155,7 +155,7 @@ def confirmations_to_queue(session_path: Path) -> list[QueueEntry]:
     if not is_sweep(session_path):
         return []
     try:
-        return [NewRun(config) for config in Sweep.open(session_path).add_confirmations()]
+        return [NewRun(config) for config in Sweep.open(session_path).add_next()]
     except UserError as error:
         print(f"confirmation runs not added: {error}", flush=True)
         return []

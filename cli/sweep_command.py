@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sst2_tui.cli.sweep_flags import check_executor, confirm_seeds, parallel_slots, slurm_options
+from sst2_tui.cli.sweep_flags import check_executor, confirm_seeds, parallel_slots, slurm_options, until_resolved
 from sst2_tui.core.config import flag_for, options
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError
 from sst2_tui.core.seeds import parse_seeds
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     from sst2_tui.core.report.spread import measured_spread
+    from sst2_tui.core.sweep.adaptive import first_round
     from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
     from sst2_tui.core.sweep.start import confirmation_plan, describe_grid, planned_power
     from sst2_tui.core.sweep.sweep import Sweep
@@ -43,22 +44,30 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     listed = {o.name: parse_listed(flag_for(o.name), getattr(args, o.name)) for o in options() if getattr(args, o.name)}
     if "seed" in listed:
         raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
+    rounds = until_resolved(args)
     seeds = parse_seeds(args.seeds, "--seeds")
     spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
-    confirming = confirm_seeds(args.confirm_seeds, len(seeds))
+    confirming = 0 if rounds else confirm_seeds(args.confirm_seeds, len(seeds))
     points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
+    if rounds is not None:
+        points = first_round(points)
     slurm = slurm_options(args)
     if args.print_commands:  # every line into one session (points share it), for any scheduler
         session_path = sessions_dir / (args.session or time.strftime("sweep-%Y%m%d-%H%M%S"))
         for config in points:  # the line the queue runner and a SLURM task run for a new point
             print(shlex.join(["sst2-tui", *NewRun(config).argv(session_path)]))
         return EXIT_OK
-    sweep, job_id = Sweep.begin(sessions_dir, args.session, points, parallel, slurm, confirming)
+    sweep, job_id = Sweep.begin(sessions_dir, args.session, points, parallel, slurm, confirming, rounds)
     how = "as a SLURM job array" if slurm else f"{parallel} at once"
-    print(f"sst2-tui sweep: {describe_grid(points)}, {how}, in {sweep.path}", flush=True)
+    if rounds is not None:
+        budget = f"at most {rounds.max_runs} runs" + (f" or {rounds.max_hours:g} device-hours" if rounds.max_hours else "")
+        print(f"sst2-tui sweep: until resolved: round 1 is {len(points)} runs, {how}, in {sweep.path}; then a round at "
+              f"a time, {budget}", flush=True)
+    else:
+        print(f"sst2-tui sweep: {describe_grid(points)}, {how}, in {sweep.path}", flush=True)
     if (confirming_line := confirmation_plan(points, confirming)) is not None:
         print(f"sst2-tui sweep: {confirming_line}", flush=True)
-    if (power := planned_power(points, confirming, spread)) is not None:  # what the grid can tell, before it runs
+    if rounds is None and (power := planned_power(points, confirming, spread)) is not None:  # what the grid can tell, before it runs
         print(f"sst2-tui sweep: {power}", flush=True)
     if job_id:
         _submitted(sweep.path, job_id, len(points))
@@ -93,11 +102,23 @@ def resume_sweep(sweep: Sweep, detach: bool) -> int:
     return follow_sweep(sweep, only_changes=True) if resumed.requeued or not resumed.job_id else EXIT_OK
 
 
+def _say_decisions(sweep: Sweep, told: int) -> int:
+    """`--until-resolved`: each decision once, as the sweep makes it (a round's are made when it ends)."""
+    decisions = sweep.decisions()
+    for decision in decisions[told:]:
+        whose = f"{decision.method} {decision.setting} " if decision.kind == "dropped" else ""
+        print(f"  round {decision.round}: {whose}{decision.text}", flush=True)
+    return max(told, len(decisions))
+
+
 def follow_sweep(sweep: Sweep, only_changes: bool = False) -> int:
     """One line per point as it ends, then the verdict; 1 if a point did not finish. Ctrl-C leaves it."""
+    told = len(sweep.decisions()) if only_changes else 0
     try:
         for ended in sweep.points_as_they_end(only_changes):
             print(ended.line(), flush=True)
+            told = _say_decisions(sweep, told)
+        told = _say_decisions(sweep, told)
     except KeyboardInterrupt:
         print(f"\nsst2-tui sweep: left it running; follow it with `sst2-tui attach {sweep.path}`, "
               f"`sst2-tui report {sweep.path}`", flush=True)

@@ -11,7 +11,7 @@ import sys
 from sst2_tui.core.config import flag_for, options
 from sst2_tui.core.errors import UserError, quote
 from sst2_tui.core.storage.paths import folder_path
-from sst2_tui.core.storage.sweep_file import SlurmOptions
+from sst2_tui.core.storage.sweep_file import SlurmOptions, UntilResolved
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +24,11 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     a("--confirm-seeds", metavar="N", help="after the grid, train each method's chosen setting again on N fresh seeds "
       "and judge those (default: as many as --seeds; 0: none, and the verdict says its numbers include selection "
       "optimism); a method given one setting needs none")
+    a("--until-resolved", action="store_true", help="add points in rounds and stop when the answer is clear: race "
+      "each method's settings on the tuning half, then add seeds of the chosen ones until every pair of methods is "
+      "won, practically equivalent or unresolvable here, or the budget ends (every decision kept in decisions.jsonl)")
+    a("--max-runs", metavar="N", help="--until-resolved: no round starts that would pass N runs in all (default 48)")
+    a("--max-hours", metavar="H", help="--until-resolved: no round starts once the finished runs used H device-hours")
     a("--plan-from", type=folder_path, metavar="SESSION_DIR", help="say what the grid can tell apart from how the runs "
       "of a finished sweep spread (seed to seed, and between methods), instead of a stated default")
     a("--parallel", default="1", metavar="N|gpus",
@@ -85,6 +90,31 @@ def confirm_seeds(text: str | None, grid_seeds: int) -> int:
         raise UserError(f"--confirm-seeds {quote(text)}: give a whole number from 0 to {MAX_CONFIRM_SEEDS} "
                         "(0: no confirmation runs)")
     return value
+
+
+def until_resolved(args: argparse.Namespace) -> UntilResolved | None:
+    """`--until-resolved` and its budget; the flags that make no sense with it refused in one line."""
+    if not args.until_resolved:
+        for flag, given in (("--max-runs", args.max_runs), ("--max-hours", args.max_hours)):
+            if given is not None:
+                raise UserError(f"{flag} goes with --until-resolved (sst2-tui sweep ... --until-resolved {flag} ...)")
+        return None
+    if args.seeds != "0":
+        raise UserError("--until-resolved adds seeds itself, in rounds; drop --seeds")
+    if args.confirm_seeds is not None:
+        raise UserError("--until-resolved trains the chosen settings on fresh seeds itself; drop --confirm-seeds")
+    if args.print_commands:
+        raise UserError("--until-resolved decides each round from the last one; it has no fixed list of commands to print")
+    max_runs = _count("--max-runs", args.max_runs, 2)
+    hours = None
+    if args.max_hours is not None:
+        try:
+            hours = float(args.max_hours)
+        except ValueError:
+            hours = -1.0
+        if not 0 < hours <= 1e6 or hours != hours:
+            raise UserError(f"--max-hours {quote(args.max_hours)}: give device-hours above 0, e.g. 2.5")
+    return UntilResolved(max_runs=max_runs if max_runs is not None else UntilResolved.max_runs, max_hours=hours)
 
 
 def _count(flag: str, text: str | None, low: int) -> int | None:

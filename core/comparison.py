@@ -106,7 +106,7 @@ class Comparison:
         return f"{self.a_name} − {self.b_name}"
 
     def interval_text(self) -> str:
-        return f"{self.direction} {self.points:+.2f} points, {100 * self.level:.0f}% CI {self.low:+.2f} to {self.high:+.2f}"
+        return f"{self.direction} {self.points:+.2f} points, {100 * self.level:.3g}% CI {self.low:+.2f} to {self.high:+.2f}"
 
     def sentence(self) -> str:
         """The verdict in plain words, its direction named."""

@@ -24,6 +24,8 @@ class SweepLabel:
     confirmation: bool = False
     """A confirmation run: the method's chosen setting trained again on a fresh seed after the grid
     (`sweep --confirm-seeds`), what the verdict judges; False: a point of the grid."""
+    round: int = 0
+    """`sweep --until-resolved`: the round that added the point (1: the first); 0 in a fixed grid."""
 
     def words(self) -> str:
         """`lr=3e-4, seed 1`: the setting (unless default) and the seed (`confirmation seed 3`)."""

@@ -13,13 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from sst2_tui.core.comparison import MARGIN_POINTS, compare_all
+from sst2_tui.core.comparison import LEVEL, MARGIN_POINTS, compare_all
 from sst2_tui.core.inference.evaluation_log import FILE as EVALUATIONS_FILE
 from sst2_tui.core.inference.evaluation_log import read_evaluations
 from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.report.budget import BudgetCurve, budget_curve, crossing_sentences
 from sst2_tui.core.report.verdict import at_chosen_step, choose_best, mean_accuracy, split_halves
+from sst2_tui.core.storage.decisions_file import Decision, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import SweepLabel, sweep_label
@@ -213,6 +214,8 @@ class SweepVerdict:
     """Who is ahead at each budget, in grid points and in device-hours, or where the curves cross."""
     chosen_on_all: int = 0
     """Runs from before per-evaluation logs, whose step was chosen on all the sentences (a small leak)."""
+    decisions: list[Decision] = field(default_factory=list)
+    """`--until-resolved`: every setting dropped or chosen, every look, and why it stopped (decisions.jsonl)."""
 
     def caveats(self) -> list[str]:
         """What the numbers may include that they should not, said with what would remove it."""
@@ -244,6 +247,7 @@ class SweepVerdict:
         lines += [chosen.line(self.tuning_sentences, self.judging_sentences) for chosen in self.chosen]
         lines += [f"Verdict: {pair.sentence}" for pair in self.pairs]
         lines += [f"Budget: {sentence}" for sentence in self.budget_sentences]
+        lines += [f"Stopped: {d.text}" for d in self.decisions if d.kind == "stopped"]
         return lines + self.dropped_lines() + self.caveats()
 
     def closing_lines(self) -> list[str]:
@@ -255,6 +259,7 @@ class SweepVerdict:
         return [head, *(c.line(self.tuning_sentences, self.judging_sentences).strip() for c in self.chosen),
                 *(f"Budget: {sentence}" for sentence in self.budget_sentences),
                 *(line.strip() for line in self.dropped_lines() + self.caveats()),
+                *(f"Stopped: {d.text}" for d in self.decisions if d.kind == "stopped"),
                 *(f"Verdict: {pair.sentence}" for pair in self.pairs)]
 
     def to_dict(self) -> dict[str, Any]:
@@ -302,6 +307,7 @@ def sweep_verdict(session: Session) -> SweepVerdict:
     for _, label in labelled:
         if not label.confirmation:
             given.setdefault(label.method, set()).add(label.setting)
+    verdict.decisions = read_decisions(session.path)[0]
     _judge(verdict, groups, aligned.correct, aligned.sentences, {m: len(s) for m, s in given.items()})
     verdict.chosen_on_all = aligned.chosen_on_all
     return verdict
@@ -350,7 +356,12 @@ def _judge(verdict: SweepVerdict, groups: dict[Key, list[RunRecord]], correct: d
     tuning, judging = split_halves(sentences)
     arrays = {key: [correct[id(r)] for r in runs] for key, runs in groups.items()}
     judged: dict[str, np.ndarray] = {}
-    for method, setting in chosen_settings(arrays, tuning).items():
+    decided = {d.method: d.setting for d in verdict.decisions if d.kind == "chosen" and d.method and d.setting}
+    chosen = {**chosen_settings(arrays, tuning), **decided}  # a sweep that raced its settings chose as it went
+    looks = [d.numbers["family_level"] for d in verdict.decisions if d.kind == "look" and "family_level" in d.numbers]
+    for method, setting in chosen.items():
+        if (method, setting, False) not in arrays:
+            continue
         confirmation = arrays.get((method, setting, True), [])
         settings = given.get(method, 1)
         on = "confirmation" if confirmation and settings > 1 else "grid"
@@ -363,7 +374,7 @@ def _judge(verdict: SweepVerdict, groups: dict[Key, list[RunRecord]], correct: d
         unit = "GPU" if "cuda" in device.lower() or "gpu" in device.lower() else "CPU"
         verdict.cost.append(Cost(method, unit, round(sum(_run_seconds(r) for r in groups_all(groups, method)) / 3600, 4),
                                  round(statistics.fmean(_run_seconds(r) for r in chosen_runs) / 3600, 4)))
-    for pair in compare_all(judged, margin=MARGIN_POINTS):
+    for pair in compare_all(judged, margin=MARGIN_POINTS, level=looks[-1] if looks else LEVEL):  # the last look's level
         verdict.pairs.append(PairVerdict(pair.a_name, pair.b_name, pair.points, pair.low, pair.high, pair.level,
                                          pair.decision, pair.margin, pair.p_a_better, pair.split.seeds_share,
                                          pair.seeds_needed, pair.sentence()))

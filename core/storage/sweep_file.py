@@ -70,6 +70,18 @@ class SlurmOptions:
 
 
 @dataclass(frozen=True)
+class UntilResolved:
+    """`sweep --until-resolved`: the sweep adds its points in rounds and stops itself when its answer is clear."""
+
+    max_runs: int = 48
+    """--max-runs: no round starts that would take the sweep past this many runs."""
+    max_hours: float | None = None
+    """--max-hours: no round starts once the finished runs have used this many device-hours."""
+    margin: float = 0.5
+    """Practical equivalence: within ±margin accuracy points."""
+
+
+@dataclass(frozen=True)
 class SweepFile:
     points: list[RunConfig]
     parallel: int | str = 1
@@ -77,6 +89,8 @@ class SweepFile:
     slurm: SlurmOptions | None = None
     """The SLURM options, for `sweep --resume` (None: a local sweep)."""
     submissions: list[Submission] = field(default_factory=list)
+    until_resolved: UntilResolved | None = None
+    """Rounds that stop when the answer is clear (None: the grid as given)."""
     confirm_seeds: int = 0
     """After the grid, each method given several settings trains its chosen one again on this many
     fresh seeds (`--confirm-seeds`), and the verdict judges those; 0: none (sweeps before them too)."""
@@ -168,4 +182,15 @@ def _parse(path: Path, data: dict[str, Any]) -> SweepFile:
     confirm_seeds = data.get("confirm_seeds", 0)
     if isinstance(confirm_seeds, bool) or not isinstance(confirm_seeds, int) or not 0 <= confirm_seeds <= MAX_CONFIRM_SEEDS:
         raise _bad(path, f"'confirm_seeds' is {confirm_seeds!r}, not a whole number from 0 to {MAX_CONFIRM_SEEDS}")
-    return SweepFile(points, parallel, executor, slurm, submissions, confirm_seeds)
+    until_resolved = None
+    if data.get("until_resolved") is not None:
+        if not isinstance(data["until_resolved"], dict):
+            raise _bad(path, "'until_resolved' is not an object")
+        try:
+            until_resolved = record_from_json(UntilResolved, data["until_resolved"])
+        except RecordError as error:
+            raise _bad(path, f"'until_resolved' does not read ({str(error)[:100]})") from None
+        if not 1 <= until_resolved.max_runs <= 10_000 or (until_resolved.max_hours is not None and
+                                                          not 0 < until_resolved.max_hours <= 1e6):
+            raise _bad(path, "'until_resolved' has a budget out of range (max_runs 1 to 10000, max_hours above 0)")
+    return SweepFile(points, parallel, executor, slurm, submissions, until_resolved, confirm_seeds)

@@ -23,11 +23,11 @@ CONFIRM_LOCK = ".confirm.lock"
 """Held while confirmation runs are chosen and written: a follower and a runner never add them twice."""
 
 
-def grid_has_ended(session: Session, sweep: SweepFile) -> bool:
-    """Every point of the grid has a run, and none is going (finished or not: a failed point does
-    not hold the confirmation back; `sweep --resume` can still run it again)."""
+def points_have_ended(session: Session, points: list[RunConfig]) -> bool:
+    """Every one of the points has a run, and none is going (finished or not: a failed point does
+    not hold what comes next back; `sweep --resume` can still run it again)."""
     runs = runs_by_point(session)
-    for config in sweep.grid:
+    for config in points:
         records = runs.get(point_label(config) or "", [])
         if not records or any(r.status.is_live for r in records):
             return False

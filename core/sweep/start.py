@@ -11,7 +11,7 @@ from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.spread import Spread
 from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
-from sst2_tui.core.storage.sweep_file import SlurmOptions
+from sst2_tui.core.storage.sweep_file import SlurmOptions, UntilResolved
 from sst2_tui.core.sweep.state import write_sweep_file
 from sst2_tui.core.sweep_label import sweep_label
 
@@ -20,14 +20,15 @@ SST2_NAMES = ("sst2", "glue", "stanfordnlp/sst2")
 
 
 def create_sweep(sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
-                 slurm: SlurmOptions | None = None, confirm_seeds: int = 0) -> Session:
+                 slurm: SlurmOptions | None = None, confirm_seeds: int = 0,
+                 until_resolved: UntilResolved | None = None) -> Session:
     """The sweep's session, with its points queued for its queue runner (with `slurm`: none queued,
     SLURM runs them). An existing session that holds runs is refused: a sweep is a session of its own."""
     session = Session.create(sessions_dir, name, label="sweep")
     if SessionQueue(session.path).items() or session.run_folders():
         raise UserError(f"sweep: {session.path} already holds runs; a sweep gets a session of its own "
                         f"(another --session, or `sweep --resume {session.path}`)")
-    write_sweep_file(session.path, points, parallel, slurm, confirm_seeds)
+    write_sweep_file(session.path, points, parallel, slurm, confirm_seeds, until_resolved)
     if slurm is None:
         SessionQueue(session.path).add(*(NewRun(config) for config in points))
     return session

@@ -11,17 +11,26 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.storage.queue_file import NewRun, QueueEntry, Resume
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
-from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFile, SweepFileError, point_label, read_sweep_file
+from sst2_tui.core.storage.sweep_file import (
+    SlurmOptions,
+    SweepFile,
+    SweepFileError,
+    UntilResolved,
+    point_label,
+    read_sweep_file,
+)
 from sst2_tui.core.storage.validated import read_config
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import sweep_label
 
 
 def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int | str,
-                     slurm: SlurmOptions | None = None, confirm_seeds: int = 0) -> None:
+                     slurm: SlurmOptions | None = None, confirm_seeds: int = 0,
+                     until_resolved: UntilResolved | None = None) -> None:
     """`parallel`: points at once on this machine; `slurm`: the sweep runs as SLURM job arrays instead
     (its options, for `sweep --resume`); `confirm_seeds`: fresh seeds of each chosen setting after the grid."""
-    SweepFile(points, parallel, "slurm" if slurm is not None else "local", slurm, confirm_seeds=confirm_seeds).write(session_path)
+    SweepFile(points, parallel, "slurm" if slurm is not None else "local", slurm, until_resolved=until_resolved,
+              confirm_seeds=confirm_seeds).write(session_path)
 
 
 def point_of(config: object) -> str | None:

@@ -19,12 +19,14 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.sweep_verdict import SweepVerdict, sweep_verdict
 from sst2_tui.core.run.resume import plan_resume
+from sst2_tui.core.storage.decisions_file import Decision, append_decisions, read_decisions
 from sst2_tui.core.storage.locks import held
 from sst2_tui.core.storage.queue_file import QueueEntry, Resume, SessionQueue
 from sst2_tui.core.storage.sessions import Session, load_run
-from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFile, point_label, read_sweep_file
+from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFile, UntilResolved, point_label, read_sweep_file
 from sst2_tui.core.summary import Status
-from sst2_tui.core.sweep.confirmation import CONFIRM_LOCK, confirmation_points, grid_has_ended
+from sst2_tui.core.sweep.adaptive import next_round
+from sst2_tui.core.sweep.confirmation import CONFIRM_LOCK, confirmation_points, points_have_ended
 from sst2_tui.core.sweep.start import create_sweep
 from sst2_tui.core.sweep.state import point_of_entry, runs_by_point, unfinished_points
 from sst2_tui.core.sweep.work import has_work_left, slurm_array_queued
@@ -97,7 +99,8 @@ class Sweep:
     # -- begin -----------------------------------------------------------------------------------------
     @classmethod
     def begin(cls, sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
-              slurm: SlurmOptions | None = None, confirm_seeds: int = 0) -> tuple[Sweep, str | None]:
+              slurm: SlurmOptions | None = None, confirm_seeds: int = 0,
+              until_resolved: UntilResolved | None = None) -> tuple[Sweep, str | None]:
         """A new sweep's session with its points queued and its queue runner started, or (with
         `slurm`) submitted as one job array; returns the sweep and the array's job id. A submission
         SLURM refuses leaves no session behind (nothing ran). The cluster is asked first."""
@@ -106,7 +109,8 @@ class Sweep:
 
         if slurm is not None:
             check_cluster()
-        sweep = cls.open(create_sweep(sessions_dir, name, points, parallel, slurm, confirm_seeds).path)
+        sweep = cls.open(create_sweep(sessions_dir, name, points, parallel, slurm, confirm_seeds,
+                                      until_resolved).path)
         if slurm is None:
             ensure_queue_runner(sweep.path)
             return sweep, None
@@ -125,7 +129,7 @@ class Sweep:
 
         if self.file.executor == "slurm":
             return self._resume_on_slurm()
-        self.add_confirmations()  # a grid that ended while no runner was there to add them
+        self.add_next()  # a grid or round that ended while no runner was there to go on
         queue = SessionQueue(self.path)
         queued = {point_of_entry(entry) for entry in queue.entries()}
         requeued, refused = self._needed(skip=queued)
@@ -175,7 +179,7 @@ class Sweep:
         if last:
             raise UserError(f"sweep --resume: SLURM job {last} of this sweep still has tasks queued or running; "
                             f"wait for it (squeue -j {last}) or cancel it (scancel {last})")
-        self.add_confirmations()
+        self.add_next()
         requeued, refused = self._needed()
         job_id = None
         if requeued:
@@ -183,6 +187,28 @@ class Sweep:
         return Resumed(requeued, refused, job_id)
 
     # -- confirmation runs ----------------------------------------------------------------------------
+    def add_next(self) -> list[RunConfig]:
+        """What comes after the points that have all ended: the next round of a sweep that stops
+        itself (`--until-resolved`), or the confirmation runs after a grid. Safe to ask twice."""
+        if self.file.until_resolved is not None:
+            return self._next_round()
+        return self.add_confirmations()
+
+    def _next_round(self) -> list[RunConfig]:
+        with held(self.path / CONFIRM_LOCK, wait=True):
+            self.file = read_sweep_file(self.path)
+            if not points_have_ended(self.session, self.file.points):
+                return []
+            decided = next_round(self.file, self.session)
+            append_decisions(self.path, decided.decisions)  # before the round it leads to is queued
+            if decided.points:
+                self.file = dataclasses.replace(self.file, points=[*self.file.points, *decided.points])
+                self.file.write(self.path)
+            return decided.points
+
+    def decisions(self) -> list[Decision]:
+        return read_decisions(self.path)[0]
+
     def add_confirmations(self) -> list[RunConfig]:
         """Once every point of the grid has ended: each method given several settings gets its chosen
         setting (on the tuning half) trained again on `confirm_seeds` fresh seeds, added to sweep.json
@@ -190,7 +216,7 @@ class Sweep:
         points added now: none when not due, not asked for, or added before (it is safe to ask twice)."""
         with held(self.path / CONFIRM_LOCK, wait=True):
             self.file = read_sweep_file(self.path)  # another process may have added them meanwhile
-            if not self.file.confirm_seeds or self.file.confirmations or not grid_has_ended(self.session, self.file):
+            if not self.file.confirm_seeds or self.file.confirmations or not points_have_ended(self.session, self.file.grid):
                 return []
             added = confirmation_points(self.file, self.verdict())
             if added:
@@ -235,14 +261,14 @@ class Sweep:
                     told.add(key)
                     yield ended
             if not self.has_work_left():
-                if self.file.executor == "slurm" and (added := self.add_confirmations()):
-                    self._submit_confirmations(added)
+                if self.file.executor == "slurm" and (added := self.add_next()):
+                    self._submit_more(added)
                     continue
                 return
             time.sleep(FOLLOW_POLL_SECONDS)
 
-    def _submit_confirmations(self, added: list[RunConfig]) -> None:
-        """On SLURM whoever follows the sweep sends its confirmation runs, as one more job array."""
+    def _submit_more(self, added: list[RunConfig]) -> None:
+        """On SLURM whoever follows the sweep sends its next round or its confirmation runs, as one more job array."""
         from sst2_tui.core.sweep.slurm import submit
 
         submit(self.path, [p for config in added if (p := point_label(config))], self.file.slurm or SlurmOptions())

@@ -1,0 +1,95 @@
+"""A sweep's decisions (`decisions.jsonl` in its session, `sweep --until-resolved`): each setting
+dropped, each setting chosen, each look at the verdict and why the sweep stopped, with the round,
+the time, the numbers it rested on and the rule, one JSON line each, appended before the next round
+is queued, so a killed scheduler loses none and `sweep --resume` goes on with the same decisions.
+
+    {"round": 2, "kind": "dropped", "method": "lora", "setting": "lr=1e-4", "rule": "successive halving ...",
+     "numbers": {"tuning_points": 81.2, "best_tuning_points": 84.3}, "text": "dropped after round 2: ...", "time": 1.7e9}
+
+Read back through one validated reader: a damaged line is one line naming the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.records import RecordError, record_from_json, to_json_value
+from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
+
+FILE = "decisions.jsonl"
+KINDS = ("dropped", "chosen", "look", "stopped")
+
+
+@dataclass(frozen=True)
+class Decision:
+    round: int
+    """The round whose finished runs it rested on."""
+    kind: str
+    """`dropped` (a setting out of the race), `chosen` (a method's setting), `look` (a pair judged at a
+    look: `numbers` holds the interval and its level), `stopped` (the sweep's end, and why)."""
+    text: str
+    """What the app's grid, `sweep` and the report say."""
+    method: str | None = None
+    setting: str | None = None
+    rule: str = ""
+    """The rule that decided, in words."""
+    numbers: dict[str, float] = field(default_factory=dict)
+    """The numbers it rested on, named (accuracy points, levels, runs, hours)."""
+    answer: str = ""
+    """A look's answer for its pair (`core/sequential.STOPS`) or why the sweep stopped."""
+    pair: str = ""
+    """A look's pair, `lora − full`."""
+    time: float = 0.0
+
+
+def append_decisions(session_path: Path, decisions: list[Decision]) -> None:
+    if not decisions:
+        return
+    path = session_path / FILE
+    now = time.time()
+    lines = "".join(json.dumps(to_json_value(d if d.time else Decision(**{**d.__dict__, "time": now}))) + "\n"
+                    for d in decisions)
+    try:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(lines)
+            out.flush()
+            os.fsync(out.fileno())  # before the round they decide is queued
+    except OSError as error:
+        if is_disk_full(error):
+            raise DiskFullError(path, path.name) from error
+        raise
+
+
+def read_decisions(session_path: Path) -> tuple[list[Decision], str | None]:
+    """The decisions, or (when the file is damaged) those before the damage and the problem, naming
+    the file and line; a missing file has none."""
+    path = session_path / FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [], None
+    except OSError as error:
+        return [], f"{path}: unreadable ({error.strerror})"
+    found: list[Decision] = []
+    lines = data.split(b"\n")
+    if lines and lines[-1].strip():
+        lines = lines[:-1]  # torn by a kill while writing: the round it belonged to is decided again
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = parse_json(line)
+            if not isinstance(value, dict):
+                raise RecordError("not a JSON object")
+            decision = record_from_json(Decision, value)
+            if decision.kind not in KINDS:
+                raise RecordError(f"kind {decision.kind!r} is not one of {', '.join(KINDS)}")
+        except (ValueError, RecordError) as error:
+            return found, f"{path} line {number}: {str(error)[:120]}"
+        found.append(decision)
+    return found, None
