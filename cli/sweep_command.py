@@ -47,8 +47,9 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     rounds = until_resolved(args)
     seeds = parse_seeds(args.seeds, "--seeds")
     spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
-    confirming = 0 if rounds else confirm_seeds(args.confirm_seeds, len(seeds))
     points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
+    methods = len({config.method for config in points})
+    confirming = 0 if rounds else confirm_seeds(args.confirm_seeds, len(seeds), methods)
     if rounds is not None:
         points = first_round(points)
     slurm = slurm_options(args)

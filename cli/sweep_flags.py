@@ -22,8 +22,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     a = parser.add_argument
     a("--seeds", default="0", metavar="S,S,...", help="the seeds of every setting, innermost (default 0)")
     a("--confirm-seeds", metavar="N", help="after the grid, train each method's chosen setting again on N fresh seeds "
-      "and judge those (default: as many as --seeds; 0: none, and the verdict says its numbers include selection "
-      "optimism); a method given one setting needs none")
+      "and judge those (default: as many as --seeds when methods are compared, else 0; 0: none, and the verdict says "
+      "its numbers include selection optimism); a method given one setting needs none")
     a("--until-resolved", action="store_true", help="add points in rounds and stop when the answer is clear: race "
       "each method's settings on the tuning half, then add seeds of the chosen ones until every pair of methods is "
       "won, practically equivalent or unresolvable here, or the budget ends (every decision kept in decisions.jsonl)")
@@ -76,12 +76,13 @@ def parallel_slots(text: str) -> int | str:
     return value
 
 
-def confirm_seeds(text: str | None, grid_seeds: int) -> int:
-    """`--confirm-seeds`: a whole number from 0 to 100 (default: as many as the grid's seeds)."""
+def confirm_seeds(text: str | None, grid_seeds: int, methods: int) -> int:
+    """`--confirm-seeds`: a whole number from 0 to 100 (default: as many as the grid's seeds where
+    methods are compared; none for a grid of one method, which has no pair to judge)."""
     from sst2_tui.core.storage.sweep_file import MAX_CONFIRM_SEEDS
 
     if text is None:
-        return min(grid_seeds, MAX_CONFIRM_SEEDS)
+        return min(grid_seeds, MAX_CONFIRM_SEEDS) if methods > 1 else 0
     try:
         value = int(text)
     except ValueError:

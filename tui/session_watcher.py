@@ -197,11 +197,13 @@ class SessionWatcher:
     def add_sweep(self, points: list[RunConfig]) -> Session:
         """A sweep's session of its own, its points queued there; it becomes the window's session
         (a run followed now trains on, in its own session). After the grid, each method given several
-        settings trains its chosen one on as many fresh seeds as the grid has (as `sweep` does)."""
+        settings trains its chosen one on as many fresh seeds as the grid has, where methods are compared
+        (as `sweep` does)."""
         from sst2_tui.core.sweep.start import create_sweep
 
         seeds = len({config.sweep.seed for config in points if config.sweep is not None})
-        session = create_sweep(self.sessions_dir, None, points, 1, confirm_seeds=seeds)
+        methods = len({config.method for config in points})
+        session = create_sweep(self.sessions_dir, None, points, 1, confirm_seeds=seeds if methods > 1 else 0)
         self.session, self._runs_before = session, set()
         return session
 
