@@ -126,3 +126,36 @@ def test_until_resolved_flags_that_make_no_sense_are_one_line_before_anything_is
     err = capsys.readouterr().err
     assert code == 2 and says in err and len(err.strip().splitlines()) == 1, err
     assert not list(tmp_path.iterdir()), "nothing created"
+
+
+async def test_g_says_why_a_setting_was_dropped_and_the_report_keeps_every_decision(tmp_path):
+    from textual.widgets import DataTable
+
+    from sst2_tui.core.report.files import write_report
+    from sst2_tui.tui.app import SST2App
+    from sst2_tui.tui.screens.sweep import SweepScreen
+    from tests.fake_engine import FakeEngine
+    from tests.test_app import FIXED_DEVICE, wait_for
+    from tests.thread_launcher import ThreadLauncher
+
+    sweep, rng = _sweep(tmp_path / "sessions"), np.random.default_rng(4)
+    for _ in range(12):
+        _train_what_is_new(sweep, rng, full=0.95, lora=0.45)
+        if not sweep.add_next():
+            break
+    write_report(sweep.path, ("md",))
+    report = (sweep.path / "report.md").read_text()
+    assert "### Rounds and decisions (--until-resolved)" in report and "| 1 | lora | lr=1e\\-3 | dropped after round 1: " in report
+    app = SST2App(tmp_path / "sessions", launcher=ThreadLauncher(FakeEngine()), queue=[], device_probe=lambda: FIXED_DEVICE,
+                  watch=sweep.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        grid = app.screen.query_one("#sweep-grid", DataTable)
+        await wait_for(pilot, lambda: grid.row_count >= 4)
+        rows = [[str(c) for c in grid.get_row_at(i)] for i in range(grid.row_count)]
+        assert ["lora", "lr=1e-3", "dropped"] in [row[:3] for row in rows]
+        verdict = app.screen.query_one("#sweep-verdict")
+        await wait_for(pilot, lambda: "dropped after round 1" in str(verdict.render()))
+        said = str(verdict.render())
+        assert "lora lr=1e-3: dropped after round 1: " in said and "stopped after round" in said

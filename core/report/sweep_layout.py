@@ -76,6 +76,13 @@ def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
                           mean_std_text(row.best_mean, row.best_std),
                           "-" if row.seconds_per_epoch is None else f"{row.seconds_per_epoch:.1f}"] for row in sweep.table]))
     blocks += budget_blocks(sweep)
+    if sweep.decisions:
+        blocks += [Heading(3, "Rounds and decisions (--until-resolved)"),
+                   Paragraph("Each round was decided from the runs of the rounds before it: settings raced on the tuning "
+                             "half (successive halving), judged seeds added to the chosen ones, a look at every pair "
+                             "after each round at the sequential design's level.", ()),
+                   Table(["round", "method", "setting", "decision"],
+                         [[str(d.round), d.method or "", d.setting or "", d.text] for d in sweep.decisions])]
     if sweep.problem:
         return blocks
     blocks += [

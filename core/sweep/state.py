@@ -106,9 +106,13 @@ class GridCell:
     ended_otherwise: int = 0
     """Failed, stopped, interrupted or died: not finished, not going."""
     accuracies: list[float] = field(default_factory=list)
+    dropped: str | None = None
+    """`--until-resolved`: why the race dropped this setting (`dropped after round 2: 3.1 points below ...`)."""
 
     @property
     def state(self) -> str:
+        if self.dropped and not self.going:
+            return "dropped"
         if self.finished == self.total:
             return "done"
         if self.going:
@@ -184,4 +188,10 @@ def grid_state(session: Session) -> GridState:
                                     steps[-1].loss if steps else None, evals[-1].accuracy if evals else None))
         else:
             cell.ended_otherwise += 1
+    from sst2_tui.core.storage.decisions_file import read_decisions
+
+    for decision in read_decisions(session.path)[0]:
+        raced = cells.get((decision.method or "", decision.setting or "", False))
+        if decision.kind == "dropped" and raced is not None:
+            raced.dropped = decision.text
     return GridState(list(cells.values()), going)

@@ -36,8 +36,10 @@ def verdict_text(verdict: SweepVerdict, state: GridState) -> str:
     so_far = "Verdict" if state.finished == state.total else f"So far, {state.finished} of {state.total} runs"
     if verdict.problem:
         return f"{so_far}: no verdict yet ({verdict.problem})"
-    return "\n".join([f"{so_far}:", *(f"  {pair.sentence}" for pair in verdict.pairs), *verdict.dropped_lines(),
-                      *verdict.caveats()])
+    raced = [f"  {cell.method} {cell.setting}: {cell.dropped}" for cell in state.cells if cell.dropped]
+    stopped = [f"  {d.text}" for d in verdict.decisions if d.kind == "stopped"]
+    return "\n".join([f"{so_far}:", *(f"  {pair.sentence}" for pair in verdict.pairs), *stopped, *raced,
+                      *verdict.dropped_lines(), *verdict.caveats()])
 
 
 def _pct(value: float | None) -> str:
