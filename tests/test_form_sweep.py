@@ -59,3 +59,32 @@ async def test_a_bad_value_in_a_list_names_the_field_and_run_all_three_sweeps_th
         points = json.loads((session / "sweep.json").read_text())["points"]
         assert [(p["method"], p["lr"], p["epochs"]) for p in points] == [
             ("full", 1e-4, 1), ("full", 3e-4, 1), ("trainer", None, 1), ("lora", 1e-3, 1)]
+
+
+async def test_until_resolved_in_the_form_starts_round_1_of_a_sweep_that_stops_itself(tmp_path):
+    """#37 from the app's form: the box makes even a form without lists a sweep; a seed list is refused."""
+    from textual.widgets import Checkbox
+
+    from tests.screen_text import screen_lines
+
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-lr", Input).value = "3e-4,1e-3"
+        form.query_one("#until-resolved", Checkbox).value = True
+        await pilot.pause(0.1)
+        said = " ".join(error_lines(form))
+        assert said.startswith("Start: until resolved, round 1 of 2 runs (at most 48); Run all three: until resolved, "
+                               "round 1 of 6 runs"), said
+        assert "until resolved" in "\n".join(screen_lines(app)), "the box shows at 80x24"
+        form.query_one("#f-seed", Input).value = "0,1"
+        await pilot.pause(0.1)
+        assert "seed: until resolved adds seeds itself" in " ".join(error_lines(form))
+        form.query_one("#f-seed", Input).value = "0"
+        await pilot.pause(0.1)
+        await pilot.click("#all-three")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NewRunScreen))
+        [session] = [p for p in (tmp_path / "sessions").iterdir() if p.is_dir()]
+        sweep = json.loads((session / "sweep.json").read_text())
+        assert sweep["until_resolved"]["max_runs"] == 48 and sweep["confirm_seeds"] == 0
+        assert [p["sweep"]["round"] for p in sweep["points"]] == [1] * 6

@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.errors import UserError
 from sst2_tui.core.seeds import parse_seeds
+from sst2_tui.core.sweep.adaptive import first_round
 from sst2_tui.core.sweep.grid import Listed, build_grid, parse_listed
 
 
@@ -17,6 +19,8 @@ class SweepRequest:
     """What the form hands the app for a sweep: every point, labelled (`RunConfig.sweep`)."""
 
     points: list[RunConfig]
+    until_resolved: bool = False
+    """The form's "until resolved": `points` is round 1, the sweep adds the rest (`sweep --until-resolved`)."""
 
 
 def is_listed(text: str) -> bool:
@@ -29,12 +33,17 @@ def list_items(name: str, text: str) -> list[str]:
     return [*listed.general, *(v for values in listed.per_method.values() for v in values)]
 
 
-def form_grid(plain: dict[str, str], listed: dict[str, str], methods: list[str]) -> list[RunConfig]:
+def form_grid(plain: dict[str, str], listed: dict[str, str], methods: list[str], until_resolved: bool = False) -> list[RunConfig]:
     """The grid of the form's fields: `plain` one value each (empty ones left to their defaults),
     `listed` the fields given as lists, `methods` the one chosen or all three. UserError if it makes
-    no sense (an empty grid, a rule across fields)."""
+    no sense (an empty grid, a rule across fields). `until_resolved`: round 1 of a sweep that adds its
+    own seeds (a seed list is refused)."""
     axes: dict[str, Listed] = {name: Listed([text], {}) for name, text in plain.items() if text and name != "seed"}
     axes.update({name: parse_listed(name, text.split()) for name, text in listed.items() if name != "seed"})
     axes["method"] = Listed(methods, {})
+    if until_resolved:
+        if "seed" in listed:
+            raise UserError("seed: until resolved adds seeds itself, in rounds; give one seed or none")
+        return first_round(build_grid(axes, [0]))
     seeds = parse_seeds(listed.get("seed") or plain.get("seed") or "0", "seed:")
     return build_grid(axes, seeds)

@@ -27,7 +27,7 @@ from sst2_tui.core.storage.control_file import append_command
 from sst2_tui.core.storage.files import read_events
 from sst2_tui.core.storage.queue_file import NewRun, Resume, SessionQueue, Unreadable
 from sst2_tui.core.storage.sessions import RunFolder, Session
-from sst2_tui.core.storage.sweep_file import is_sweep
+from sst2_tui.core.storage.sweep_file import UntilResolved, is_sweep
 from sst2_tui.core.storage.validated import read_config
 from sst2_tui.core.summary import Status, Summary
 from sst2_tui.core.sweep.work import has_work_left
@@ -194,7 +194,7 @@ class SessionWatcher:
         # the worker starts the session's queue runner when none runs (`_session_busy`): a process
         # to spawn, never on the UI thread
 
-    def add_sweep(self, points: list[RunConfig]) -> Session:
+    def add_sweep(self, points: list[RunConfig], until_resolved: bool = False) -> Session:
         """A sweep's session of its own, its points queued there; it becomes the window's session
         (a run followed now trains on, in its own session). After the grid, each method given several
         settings trains its chosen one on as many fresh seeds as the grid has, where methods are compared
@@ -203,7 +203,9 @@ class SessionWatcher:
 
         seeds = len({config.sweep.seed for config in points if config.sweep is not None})
         methods = len({config.method for config in points})
-        session = create_sweep(self.sessions_dir, None, points, 1, confirm_seeds=seeds if methods > 1 else 0)
+        rounds = UntilResolved() if until_resolved else None  # it decides its own rounds and confirmation seeds
+        session = create_sweep(self.sessions_dir, None, points, 1, confirm_seeds=seeds if methods > 1 and not rounds else 0,
+                               until_resolved=rounds)
         self.session, self._runs_before = session, set()
         return session
 

@@ -15,12 +15,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from sst2_tui.core.config import FORM_FIELDS, ConfigError, RunConfig, format_rate, options, shown_default, value_type
 from sst2_tui.core.data.loading import data_path_problem
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.hub import model_path_problem
+from sst2_tui.core.storage.sweep_file import UntilResolved
 from sst2_tui.core.sweep.start import describe_grid
 from sst2_tui.tui.form_sweep import SweepRequest, form_grid, is_listed, list_items
 from sst2_tui.tui.run_queue import settings_line
@@ -133,7 +134,12 @@ def _sweep_line(sweeps: dict[bool, SweepRequest | str]) -> str:
     said = []
     for three, name in ((False, "Start"), (True, "Run all three")):
         sweep = sweeps[three]
-        said.append(f"{name}: {sweep}" if isinstance(sweep, str) else f"{name}: sweep of {describe_grid(sweep.points)}")
+        if isinstance(sweep, str):
+            said.append(f"{name}: {sweep}")
+        elif sweep.until_resolved:
+            said.append(f"{name}: until resolved, round 1 of {len(sweep.points)} runs (at most {UntilResolved.max_runs})")
+        else:
+            said.append(f"{name}: sweep of {describe_grid(sweep.points)}")
     return "; ".join(said) + " (a session of its own; g shows it)"
 
 
@@ -170,6 +176,8 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                 yield Button("Start", id="start", variant="primary", compact=True)
                 yield Button("Run all three", id="all-three", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
+                yield Checkbox("until resolved", id="until-resolved", compact=True,
+                               tooltip="a sweep that races the settings and adds seeds until the answer is clear")
 
     def _values(self) -> dict[str, str]:
         values = {name: str(self.query_one(f"#f-{name}", Select).value) for name, _ in SELECTS}
@@ -199,11 +207,13 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                 config = parse_form({**plain, **{name: list_items(name, text)[0] for name, text in listed.items()}})
             except ConfigError as error:  # a rule across fields (e.g. --merge is for lora)
                 errors[error.field] = f"{label(error.field)}: {str(error).removeprefix(error.field).strip()}"
-            if config is not None and listed:
+            rounds = self.query_one("#until-resolved", Checkbox).value
+            if config is not None and (listed or rounds):
                 for three in (False, True):
                     try:
                         sweeps[three] = SweepRequest(form_grid({k: _typed(k, v) for k, v in plain.items()}, listed,
-                                                               list(ALL_THREE) if three else [values["method"]]))
+                                                               list(ALL_THREE) if three else [values["method"]], rounds),
+                                                     until_resolved=rounds)
                     except UserError as error:
                         sweeps[three] = str(error)
                 if all(isinstance(s, str) for s in sweeps.values()):
@@ -243,6 +253,9 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         self.validate()
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        self.validate()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self.validate()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
