@@ -60,3 +60,5 @@ def test_a_sweeps_report_has_its_budget_curves_after_the_grid_and_before_the_run
     assert "| points tried | full: expected best acc % \\(device\\-hours\\) |" in markdown
     assert "By grid points tried, full is ahead at every grid\\-point budget" in markdown
     assert 'class="charts budget"' in (session.path / "report.html").read_text()
+    assert "| pair | difference, points | interval | answer | P\\(a beats b\\) | variance from seeds | from sentences |" \
+        in markdown, "the verdict's variance split, where seeds and where sentences make the noise"

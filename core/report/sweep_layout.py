@@ -69,6 +69,11 @@ def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
     else:
         blocks += [Heading(3, "Verdict on the judging half (intervals over seeds and sentences, simultaneous 95% for all pairs)"),
                    *(Paragraph("{}.", (pair.sentence[0].upper() + pair.sentence[1:],)) for pair in sweep.pairs),
+                   Table(["pair", "difference, points", "interval", "answer", "P(a beats b)", "variance from seeds",
+                          "from sentences", "seeds for ±margin"],
+                         [[f"{p.a} − {p.b}", f"{p.points:+.2f}", f"{100 * p.level:.3g}%: {p.low:+.2f} to {p.high:+.2f}",
+                           p.decision, f"{p.p_a_better:.2f}", f"{100 * p.seeds_share:.0f}%", f"{100 * (1 - p.seeds_share):.0f}%",
+                           "none would" if p.seeds_needed is None else str(p.seeds_needed)] for p in sweep.pairs]),
                    *(Paragraph("{}.", (line.strip(),)) for line in sweep.dropped_lines() + sweep.caveats())]
     blocks.append(Table(["method", "setting", "runs", "seeds", "best acc % (mean ± std)", "s/epoch"],
                         [[row.method, row.setting + (" (confirmation)" if row.confirmation else ""), str(row.n),
