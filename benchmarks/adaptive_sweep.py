@@ -56,7 +56,7 @@ def one_sweep(flags: list[str], root: Path) -> SweepResult:
     records = [load_run(f) for f in session.run_folders()]
     seconds = sum((r.summary.train_seconds or 0) + (r.summary.eval_seconds or 0) for r in records if r.summary)
     verdict = sweep_verdict(session)
-    stopped = [d.text for d in read_decisions(session.path)[0] if d.kind == "stopped"]
+    stopped = [d.text for d in read_decisions(session.path)[0] if d.kind == "end"]
     return SweepResult(done.returncode, len(records), round(seconds / 3600, 4), round(wall, 1),
                        {p.a + " − " + p.b: p.decision for p in verdict.pairs}, [p.sentence for p in verdict.pairs],
                        stopped[0] if stopped else None, verdict.problem)

@@ -80,7 +80,7 @@ def test_a_clear_gap_stops_the_sweep_with_its_answer_and_why(tmp_path):
         if not sweep.add_next():
             break
     decisions = read_decisions(sweep.path)[0]
-    [stopped] = [d for d in decisions if d.kind == "stopped"]
+    [stopped] = [d for d in decisions if d.kind == "end"]
     assert stopped.answer == "resolved" and "every pair is answered" in stopped.text
     [look] = [d for d in decisions if d.kind == "look" and d.answer != "going on"]
     assert look.answer == "a better" and look.pair == "full − lora" and look.numbers["family_level"] == 0.999
@@ -98,7 +98,7 @@ def test_at_the_budget_it_stops_and_says_which(tmp_path):
         if not sweep.add_next():
             break
     decisions = read_decisions(sweep.path)[0]
-    [stopped] = [d for d in decisions if d.kind == "stopped"]
+    [stopped] = [d for d in decisions if d.kind == "end"]
     assert stopped.answer == "budget" and len(read_sweep_file(sweep.path).points) <= 12
     assert Sweep.open(sweep.path).add_next() == [], "a stopped sweep adds nothing, however often it is asked"
 

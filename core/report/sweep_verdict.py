@@ -247,7 +247,7 @@ class SweepVerdict:
         lines += [chosen.line(self.tuning_sentences, self.judging_sentences) for chosen in self.chosen]
         lines += [f"Verdict: {pair.sentence}" for pair in self.pairs]
         lines += [f"Budget: {sentence}" for sentence in self.budget_sentences]
-        lines += [f"Stopped: {d.text}" for d in self.decisions if d.kind == "stopped"]
+        lines += [f"Stopped: {d.text}" for d in self.decisions if d.kind == "end"]
         return lines + self.dropped_lines() + self.caveats()
 
     def closing_lines(self) -> list[str]:
@@ -259,7 +259,7 @@ class SweepVerdict:
         return [head, *(c.line(self.tuning_sentences, self.judging_sentences).strip() for c in self.chosen),
                 *(f"Budget: {sentence}" for sentence in self.budget_sentences),
                 *(line.strip() for line in self.dropped_lines() + self.caveats()),
-                *(f"Stopped: {d.text}" for d in self.decisions if d.kind == "stopped"),
+                *(f"Stopped: {d.text}" for d in self.decisions if d.kind == "end"),
                 *(f"Verdict: {pair.sentence}" for pair in self.pairs)]
 
     def to_dict(self) -> dict[str, Any]:

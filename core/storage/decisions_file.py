@@ -22,7 +22,7 @@ from sst2_tui.core.records import RecordError, record_from_json, to_json_value
 from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
 
 FILE = "decisions.jsonl"
-KINDS = ("dropped", "chosen", "look", "stopped")
+KINDS = ("dropped", "chosen", "look", "end")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Decision:
     """The round whose finished runs it rested on."""
     kind: str
     """`dropped` (a setting out of the race), `chosen` (a method's setting), `look` (a pair judged at a
-    look: `numbers` holds the interval and its level), `stopped` (the sweep's end, and why)."""
+    look: `numbers` holds the interval and its level), `end` (the sweep stopped, and why)."""
     text: str
     """What the app's grid, `sweep` and the report say."""
     method: str | None = None

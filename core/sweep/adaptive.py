@@ -104,7 +104,7 @@ def _state(sweep: SweepFile, session: Session, decisions: list[Decision]) -> Sta
                  chosen={d.method or "": d.setting or "" for d in decisions if d.kind == "chosen"},
                  looks=sorted({d.round for d in decisions if d.kind == "look"}),
                  closed={d.pair: d.answer for d in decisions if d.kind == "look" and d.answer != "going on"},
-                 stopped=any(d.kind == "stopped" for d in decisions), points=list(sweep.points), finished=finished)
+                 stopped=any(d.kind == "end" for d in decisions), points=list(sweep.points), finished=finished)
 
 
 @dataclass(frozen=True)
@@ -157,12 +157,13 @@ def _decide(state: State, options: UntilResolved) -> list[Decision]:
                   for m in state.methods}
         if min(len(runs) for runs in judged.values()) >= FIRST_LOOK_SEEDS and state.round not in state.looks:
             found += _look(state, judged, options, final=not fits or len(state.looks) + 1 >= MAX_LOOKS)
-    if any(d.kind == "stopped" for d in found):
+    if any(d.kind == "end" for d in found):
         return found
     if not fits:
         why = (f"--max-runs {options.max_runs}: the next round would pass it" if hours < (options.max_hours or math.inf)
                else f"--max-hours {options.max_hours:g}: the finished runs used {hours:.3g} device-hours")
-        found.append(Decision(state.round, "stopped", f"stopped after round {state.round} at the budget ({why})",
+        found.append(Decision(state.round, "end", f"stopped after round {state.round} at the budget ({why}; "
+                              f"{len(state.points)} runs, {hours:.3g} device-hours)",
                               rule="the budget", answer="budget", numbers={"runs": float(len(state.points)), "hours": hours}))
     return found
 
@@ -213,14 +214,16 @@ def _look(state: State, judged: dict[str, list[np.ndarray]], options: UntilResol
                               numbers={"points": pair.points, "low": pair.low, "high": pair.high, "level": pair.level,
                                        "family_level": level, "seeds_a": float(pair.seeds_a), "seeds_b": float(pair.seeds_b)}))
     closed = {**state.closed, **{d.pair: d.answer for d in found if d.answer != "going on"}}
+    runs, hours = len(state.points), sum(_hours(r) for r, _ in state.finished)
+    spent = f"{runs} runs, {hours:.3g} device-hours"
     if len(closed) == len(comparisons):
-        runs = len(state.points)
-        found.append(Decision(state.round, "stopped", f"stopped after round {state.round}: every pair is answered "
-                              f"({runs} runs)", rule=LOOKING, answer="resolved", numbers={"runs": float(runs)}))
+        found.append(Decision(state.round, "end", f"stopped after round {state.round}: every pair is answered "
+                              f"({spent})", rule=LOOKING, answer="resolved", numbers={"runs": float(runs), "hours": hours}))
     elif final:
-        found.append(Decision(state.round, "stopped", f"stopped after round {state.round}: its last look "
-                              f"({'the budget' if len(state.looks) + 1 < MAX_LOOKS else f'{MAX_LOOKS} looks'}); "
-                              "what is not answered stays not resolved", rule=LOOKING, answer="budget"))
+        found.append(Decision(state.round, "end", f"stopped after round {state.round}: its last look "
+                              f"({'the budget' if len(state.looks) + 1 < MAX_LOOKS else f'{MAX_LOOKS} looks'}; {spent}); "
+                              "what is not answered stays not resolved", rule=LOOKING, answer="budget",
+                              numbers={"runs": float(runs), "hours": hours}))
     return found
 
 

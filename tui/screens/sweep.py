@@ -37,7 +37,7 @@ def verdict_text(verdict: SweepVerdict, state: GridState) -> str:
     if verdict.problem:
         return f"{so_far}: no verdict yet ({verdict.problem})"
     raced = [f"  {cell.method} {cell.setting}: {cell.dropped}" for cell in state.cells if cell.dropped]
-    stopped = [f"  {d.text}" for d in verdict.decisions if d.kind == "stopped"]
+    stopped = [f"  {d.text}" for d in verdict.decisions if d.kind == "end"]
     return "\n".join([f"{so_far}:", *(f"  {pair.sentence}" for pair in verdict.pairs), *stopped, *raced,
                       *verdict.dropped_lines(), *verdict.caveats()])
 
