@@ -94,7 +94,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     a("--session", metavar="NAME", help="session folder name (default: timestamp and a short slug)")
     a("--sessions-dir", type=folder_path, dest="run_sessions_dir", metavar="DIR",
       help="where sessions are stored (default: $SST2_TUI_SESSIONS; else ./sessions if the current folder has one; "
-           "else ~/.local/share/sst2-tui/sessions)")
+           "else the per-user data folder, e.g. ~/.local/share/sst2-tui/sessions)")
     a("--resume", type=folder_path, metavar="RUN_DIR",
       help="continue an interrupted or stopped full, lora or trainer run from its newest complete checkpoint")
     a("--from-scratch", action="store_true",

@@ -32,7 +32,8 @@ PATH_ERRORS = {errno.ENAMETOOLONG: "give a shorter path (at most 255 bytes a nam
                errno.EACCES: "you may not use it (another user's run or folder, or its permissions)",
                errno.EPERM: "you may not use it (another user's run or folder, or its permissions)"}
 SESSIONS_DIR_HELP = ("where sessions are stored (default: $SST2_TUI_SESSIONS; else ./sessions if the current folder "
-                     "has one; else $XDG_DATA_HOME/sst2-tui/sessions, i.e. ~/.local/share/sst2-tui/sessions)")
+                     "has one; else the per-user data folder: ~/.local/share/sst2-tui/sessions on Linux, "
+                     "~/Library/Application Support/sst2-tui/sessions on macOS)")
 
 if TYPE_CHECKING:
     from sst2_tui.core.config import RunConfig

@@ -77,6 +77,17 @@ def test_the_default_sessions_folder(tmp_path, monkeypatch):
     assert default_sessions_dir() == Path.home() / ".local" / "share" / "sst2-tui" / "sessions"
 
 
+def test_the_per_user_sessions_folder_follows_the_platform(tmp_path, monkeypatch):
+    """On macOS the per-user folder is where macOS keeps an application's data (platformdirs)."""
+    import platformdirs
+    from platformdirs.macos import MacOS
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SST2_TUI_SESSIONS", raising=False)
+    monkeypatch.setattr(platformdirs, "PlatformDirs", MacOS)
+    assert default_sessions_dir() == Path.home() / "Library" / "Application Support" / "sst2-tui" / "sessions"
+
+
 @pytest.mark.parametrize("command", [["report", "{long}"], ["sessions", "--sessions-dir", "{long}"], ["ctl", "{long}", "pause"],
                                      ["run", "--resume", "{long}"], ["predict", "{long}", "a fine film"],
                                      ["run", "--model", "demo", "--data", "demo", "--sessions-dir", "{long}"]])

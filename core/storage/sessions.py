@@ -35,15 +35,17 @@ MAX_NAME_BYTES = 255  # a folder name, on every common file system
 
 def default_sessions_dir() -> Path:
     """$SST2_TUI_SESSIONS; else `./sessions` where the current folder has one (a project that keeps
-    its sessions beside it, as this repository does); else a per-user folder,
-    `$XDG_DATA_HOME/sst2-tui/sessions` (`~/.local/share/sst2-tui/sessions`), so running the tool
-    from any folder never leaves a `sessions/` there."""
+    its sessions beside it, as this repository does); else the platform's per-user data folder
+    (platformdirs: `$XDG_DATA_HOME/sst2-tui/sessions`, i.e. `~/.local/share/sst2-tui/sessions` on
+    Linux; `~/Library/Application Support/sst2-tui/sessions` on macOS), so running the tool from
+    any folder never leaves a `sessions/` there."""
     if os.environ.get(ENV_VAR):
         return folder_path(os.environ[ENV_VAR])
     if Path("sessions").is_dir():
         return folder_path("sessions")
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return folder_path(Path(data_home) / "sst2-tui" / "sessions")
+    from platformdirs import user_data_dir
+
+    return folder_path(Path(user_data_dir("sst2-tui", appauthor=False)) / "sessions")
 
 
 def _slug(text: str) -> str:
