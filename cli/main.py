@@ -1,5 +1,5 @@
 """`sst2-tui`: the app with no subcommand (or `attach`), or one of `run`, `sweep`, `ctl`,
-`queue-runner`, `doctor`, `sessions`, `predict`, `report`.
+`queue-runner`, `doctor`, `sessions`, `predict`, `report`, `export-tracker`.
 
 Only argparse is imported at the top: `sst2-tui --help` answers without loading torch.
 """
@@ -107,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
                              "or all (default all)")
     report.add_argument("--out", type=folder_path, default=None,
                         help="the folder to write them to (default: the session folder)").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
+    tracker = commands.add_parser("export-tracker", help="write a finished session to TensorBoard, MLflow or trackio",
+                                  description="Write every ended run of a session (and a sweep's verdict) to a tracker, "
+                                              "as --report-to would have live.")
+    tracker.add_argument("session_dir", type=folder_path, help="the session folder").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
+    tracker.add_argument("--to", required=True, choices=("tensorboard", "mlflow", "trackio"),
+                         help="the tracker (MLflow: $MLFLOW_TRACKING_URI; trackio: $TRACKIO_DIR or a Space)")
+    tracker.add_argument("--project", metavar="NAME", help="MLflow experiment / trackio project (default: the session's name)")
+    tracker.add_argument("--logdir", type=folder_path, metavar="DIR", help="tensorboard: write under DIR/SESSION/RUN "
+                         "instead of each run folder's tensorboard/").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     return parser
 
 
@@ -156,10 +165,15 @@ def confirmations_to_queue(session_path: Path) -> list[QueueEntry]:
     if not is_sweep(session_path):
         return []
     try:
-        return [NewRun(config) for config in Sweep.open(session_path).add_next()]
+        sweep = Sweep.open(session_path)
+        added: list[QueueEntry] = [NewRun(config) for config in sweep.add_next()]
     except UserError as error:
         print(f"confirmation runs not added: {error}", flush=True)
         return []
+    if not added:  # the sweep has ended: its verdict to the trackers its points report to
+        for failure in sweep.verdict_to_trackers():
+            print(failure, flush=True)
+    return added
 
 
 def _app(args: argparse.Namespace) -> int:
@@ -196,6 +210,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sessions": lambda args: _lazy("sessions_command", "sessions_command")(sessions_dir_from(args), as_json=args.json),
     "predict": lambda args: _lazy("predict_command", "predict_command")(args),
     "report": lambda args: _lazy("report_command", "report_command")(args),
+    "export-tracker": lambda args: _lazy("export_tracker_command", "export_tracker_command")(args),
 }
 """Each subcommand and what runs it; anything else (no subcommand, `attach`) opens the app."""
 

@@ -150,6 +150,10 @@ def _new_runs(args: argparse.Namespace, handle) -> int:
     except ConfigError as error:
         sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
         return EXIT_BAD_INPUT
+    if configs[0].report_to:  # a tracker not installed: one line, before anything starts
+        from sst2_tui.core.tracker_names import check_installed, parse_report_to
+
+        check_installed(parse_report_to(configs[0].report_to))
     if args.nproc_per_node is not None:
         from sst2_tui.cli.parallel_launch import check_launch
 

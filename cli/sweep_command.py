@@ -48,6 +48,10 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     seeds = parse_seeds(args.seeds, "--seeds")
     spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
     points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
+    if points and points[0].report_to:  # a tracker not installed: one line, before anything is created
+        from sst2_tui.core.tracker_names import check_installed, parse_report_to
+
+        check_installed(parse_report_to(points[0].report_to))
     methods = len({config.method for config in points})
     confirming = 0 if rounds else confirm_seeds(args.confirm_seeds, len(seeds), methods)
     if rounds is not None:

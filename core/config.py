@@ -17,6 +17,7 @@ from typing import Any
 from sst2_tui.core.errors import UserError, quote
 from sst2_tui.core.records import RecordError, record_from_json, record_problem, to_json_value
 from sst2_tui.core.sweep_label import SweepLabel
+from sst2_tui.core.tracker_names import parse_report_to
 
 METHODS = ("full", "trainer", "lora", "evaluate")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "fp16-pure")
@@ -29,7 +30,7 @@ COMPILE_CHOICES = ("off", "on")
 
 # The app's new-run form: which fields, in this order (choices first, then typed fields).
 FORM_FIELDS = ("method", "init", "precision", "compile", "model", "data", "lr", "eps", "batch_size", "epochs",
-               "train_subset", "eval_subset", "seed", "lora_r", "lora_alpha", "lora_dropout")
+               "train_subset", "eval_subset", "seed", "lora_r", "lora_alpha", "lora_dropout", "report_to")
 
 # Learning rates of the reference experiment (GPT-2 small on SST-2), and for the tiny demo model,
 # which starts from random weights and needs a much larger step to learn in a few hundred steps.
@@ -250,6 +251,15 @@ class RunConfig:
                                 "disk, failed, died), with the event as one JSON line on stdin", metavar="CMD")
     """E.g. `curl -s -H 'Content-Type: application/json' -d @- $SLACK_WEBHOOK`. Run in the background,
     never waited for: a slow or failing hook never stalls or fails the run. Never changes training."""
+    report_to: str | None = option(None, "also report the run to trackers: tensorboard, mlflow, trackio (a comma list; "
+                                   "each a pip extra, e.g. pip install 'sst2-tui[mlflow]')", metavar="NAME,...",
+                                   form="report to", placeholder="none (tensorboard, mlflow, trackio)")
+    """Trackers the run reports to as it trains (`core/trackers/`): TensorBoard (event files in the run
+    folder), MLflow (`$MLFLOW_TRACKING_URI`), trackio. Never changes training; a failing tracker is
+    said once and left out."""
+    tracker_project: str | None = option(None, "the MLflow experiment and trackio project (default: "
+                                         "$MLFLOW_EXPERIMENT_NAME for MLflow, else the session's name)", metavar="NAME")
+    """Where the trackers file the run: MLflow's experiment, trackio's project (None: the session's name)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form labels carried into reports (`--labels JSON`, the user's own: an open mapping); never
     changes training."""
@@ -297,6 +307,13 @@ class RunConfig:
         if self.method == "trainer" and self.nonfinite == "skip":
             raise ConfigError("nonfinite", "Trainer applies every update and cannot skip a step; "
                                            "use nonfinite pause or stop, or method full")
+        if self.report_to is not None:
+            try:
+                parse_report_to(self.report_to)
+            except ValueError as error:
+                raise ConfigError("report_to", str(error)) from None
+        if self.tracker_project is not None and not self.tracker_project.strip():
+            raise ConfigError("tracker_project", "tracker_project is empty; give a name, or leave it out for the session's")
         if not self.lora_targets.strip():
             raise ConfigError("lora_targets", "lora_targets is empty; use `auto` or module names such as c_attn")
 

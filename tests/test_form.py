@@ -146,3 +146,29 @@ async def test_hub_data_is_refused_at_once_when_the_hub_is_unreachable(tmp_path)
         await pilot.pause(0.2)
         assert isinstance(app.screen, NewRunScreen)
         assert any("comes from the Hugging Face Hub, which cannot be reached" in line for line in error_lines(form))
+
+
+async def test_report_to_is_one_setting_for_the_run_and_a_missing_tracker_is_said_in_the_form(tmp_path, monkeypatch):
+    """#38: `tensorboard,mlflow` is where one run reports, not a sweep of two; a tracker this machine
+    lacks is said before anything is queued."""
+    import importlib.util
+
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#f-report_to", Input).value = "tensorboard,mlflow"
+        await pilot.pause(0.1)
+        assert error_lines(form)[0].startswith("Queues: full on demo"), "one run, not a sweep"
+        config = form.validate()
+        assert config is not None and not hasattr(config, "points") and config.report_to == "tensorboard,mlflow"
+        form.query_one("#f-report_to", Input).value = "tensorbord"
+        await pilot.pause(0.1)
+        assert error_lines(form) == ["report to: 'tensorbord' is not a tracker; give a comma list of tensorboard, "
+                                     "mlflow, trackio (or none)"]
+        real = importlib.util.find_spec
+        monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else real(name, *a))
+        form.query_one("#f-report_to", Input).value = "mlflow"
+        await pilot.pause(0.1)
+        assert error_lines(form) == ["--report-to mlflow: mlflow is not installed here; pip install 'sst2-tui[mlflow]' "
+                                     "(or give --report-to without it)"]
+        assert form.query_one("#start").disabled

@@ -8,10 +8,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import Command, RunHandle
@@ -29,6 +31,10 @@ from sst2_tui.core.storage.disk_space import DiskFullError
 from sst2_tui.core.storage.files import EventLog, atomic_write_json, atomic_write_text
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.summary import Status, Summary
+from sst2_tui.core.tracker_names import check_installed, parse_report_to
+
+if TYPE_CHECKING:
+    from sst2_tui.core.trackers.sink import TrackerSink
 
 
 @dataclass
@@ -57,6 +63,8 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
     the folder as it was. `method` is the generator to pull, by default the one `config.method`
     names (tests pass a scripted one, so that everything around it is the real thing).
     `from_scratch` (with `resume`): a run killed before its first checkpoint starts again in its folder."""
+    if config.report_to:  # a tracker that is not installed: one line before anything is created
+        check_installed(parse_report_to(config.report_to))
     try:
         with _session_lock(session, config):
             start = resume_point(resume, config, from_scratch) if resume is not None else None
@@ -128,8 +136,12 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
             on_event(event)
 
     disk = DiskWatcher(log, handle.controls, notify)
+    trackers = _tracker_sink(config, folder, session)
 
     def emit(event: Event) -> None:
+        if trackers is not None:  # queued, never waited for; a tracker that failed is said once
+            for failure in trackers.on_event(event):
+                emit(WarningEvent(code="tracker_failed", message=failure))
         # Checkpoints, NaN reports and the end are fsynced: they are what a crash must not lose.
         disk.write(event, durable=isinstance(event, Checkpoint | Nonfinite | DiskFull | RunFinished | RunFailed))
         if isinstance(event, DiskFull) and event.what in ("checkpoint", "export"):  # a method paused for room
@@ -162,6 +174,9 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
         summary = summary.but(status=Status.FAILED)
         exit_code = EXIT_BAD_INPUT if isinstance(error, UserError) else EXIT_FAILED
     finally:
+        if trackers is not None:
+            for failure in trackers.close():  # the run ended without its last event: said where it can be
+                print(f"sst2-tui: {failure}", file=sys.stderr, flush=True)
         disk.close()
         log.close()
         release_memory()
@@ -178,3 +193,16 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
         outcome_error = f"disk full writing {folder.events_path}: its last {lost} events were not written"
         exit_code = EXIT_FAILED
     return RunOutcome(summary, exit_code, outcome_error, hint)
+
+
+def _tracker_sink(config: RunConfig, folder: RunFolder, session: Session) -> TrackerSink | None:
+    """`--report-to`'s trackers, fed every event this run writes (None: it reports nowhere)."""
+    names = parse_report_to(config.report_to) if config.report_to else ()
+    if not names:
+        return None
+    from sst2_tui.core.trackers.calls import RunPlace
+    from sst2_tui.core.trackers.sink import TrackerSink, open_trackers
+
+    place = RunPlace(run_id=folder.run_id, session=session.name, run_dir=folder.path,
+                     project=config.tracker_project or session.name)
+    return TrackerSink(open_trackers(names, project_given=config.tracker_project is not None), place)

@@ -7,7 +7,8 @@ groups by, and what `sweep --resume` matches run folders with.
 
 What splits: a comma separates values, except one written `\\,`, which is a comma inside a value
 (`--lora-targets c_attn\\,c_proj` is one setting, `c_attn,c_proj` two). `--notify` is one shell
-command for every point and never splits. `METHOD=` before a list gives it to that method only;
+command for every point and never splits; nor do `--report-to` and `--tracker-project` (where every
+point reports). `METHOD=` before a list gives it to that method only;
 before a text value it is read as such only when METHOD is a method. Values are compared as values:
 `--lr 1e-3,0.001` is one setting. The grid is counted before any point is built, so a grid too
 large is refused at once."""
@@ -27,7 +28,7 @@ from sst2_tui.core.sweep_label import SweepLabel
 MAX_POINTS = 500
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 _OPTIONS = {option.name: option for option in options()}
-ONE_VALUE = frozenset({"notify"})
+ONE_VALUE = frozenset({"notify", "report_to", "tracker_project"})
 """Fields that are never a grid axis: one value for every point, commas and all."""
 _SEPARATOR = re.compile(r"(?<!\\),")
 

@@ -20,6 +20,7 @@ from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.sweep_verdict import SweepVerdict, sweep_verdict
 from sst2_tui.core.run.resume import plan_resume
 from sst2_tui.core.storage.decisions_file import Decision, append_decisions, read_decisions
+from sst2_tui.core.storage.files import atomic_write_text
 from sst2_tui.core.storage.locks import held
 from sst2_tui.core.storage.queue_file import QueueEntry, Resume, SessionQueue
 from sst2_tui.core.storage.sessions import Session, load_run
@@ -30,6 +31,10 @@ from sst2_tui.core.sweep.confirmation import CONFIRM_LOCK, confirmation_points, 
 from sst2_tui.core.sweep.start import create_sweep
 from sst2_tui.core.sweep.state import point_of_entry, runs_by_point, unfinished_points
 from sst2_tui.core.sweep.work import has_work_left, slurm_array_queued
+from sst2_tui.core.tracker_names import parse_report_to
+
+VERDICT_MARKER = ".verdict-to-trackers"
+"""How many points had ended when the verdict last went to the trackers."""
 
 FOLLOW_POLL_SECONDS = 1.0  # how often `follow` looks at the run folders: a point ends every minute or so
 
@@ -234,6 +239,24 @@ class Sweep:
     def has_work_left(self) -> bool:
         return has_work_left(self.path)
 
+    def verdict_to_trackers(self) -> list[str]:
+        """At the sweep's end, its verdict to the trackers its points report to (`--report-to`), as a
+        tracker run of its own; once per set of ended points (a resumed sweep that ends anew writes
+        its new verdict). Returns what failed, one line each."""
+        names = next((parse_report_to(c.report_to) for c in self.file.points if c.report_to), ())
+        if not names:
+            return []
+        ended = f"{len(self.ended())}\n"
+        marker = self.path / VERDICT_MARKER
+        if marker.is_file() and marker.read_text() == ended:
+            return []
+        from sst2_tui.core.trackers.session_export import write_verdict
+
+        project = next((c.tracker_project for c in self.file.points if c.tracker_project), None)
+        failures = write_verdict(self.session, names, project)
+        atomic_write_text(marker, ended)
+        return failures
+
     def verdict(self) -> SweepVerdict:
         return sweep_verdict(self.session)
 
@@ -264,6 +287,9 @@ class Sweep:
                 if self.file.executor == "slurm" and (added := self.add_next()):
                     self._submit_more(added)
                     continue
+                if self.file.executor == "slurm":  # locally, the queue runner writes it (nobody may follow)
+                    for failure in self.verdict_to_trackers():
+                        print(f"sst2-tui sweep: {failure}", flush=True)
                 return
             time.sleep(FOLLOW_POLL_SECONDS)
 

@@ -22,7 +22,9 @@ from sst2_tui.core.data.loading import data_path_problem
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.hub import model_path_problem
 from sst2_tui.core.storage.sweep_file import UntilResolved
+from sst2_tui.core.sweep.grid import ONE_VALUE
 from sst2_tui.core.sweep.start import describe_grid
+from sst2_tui.core.tracker_names import check_installed, parse_report_to
 from sst2_tui.tui.form_sweep import SweepRequest, form_grid, is_listed, list_items
 from sst2_tui.tui.run_queue import settings_line
 
@@ -189,7 +191,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         (`all_three`: Run all three), or None with every problem shown: each bad field marked, one
         line each. The line above the buttons says what each of them queues."""
         values = self._values()
-        listed = {name: text.strip() for name, text in values.items() if is_listed(text)}
+        listed = {name: text.strip() for name, text in values.items() if is_listed(text) and name not in ONE_VALUE}
         plain = {name: text for name, text in values.items() if name not in listed}
         errors = field_errors(plain)
         for name, text in listed.items():  # each listed value checked as the field checks one
@@ -207,6 +209,11 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                 config = parse_form({**plain, **{name: list_items(name, text)[0] for name, text in listed.items()}})
             except ConfigError as error:  # a rule across fields (e.g. --merge is for lora)
                 errors[error.field] = f"{label(error.field)}: {str(error).removeprefix(error.field).strip()}"
+            if config is not None and config.report_to:
+                try:  # a tracker this machine lacks: said now, not when the run's turn comes
+                    check_installed(parse_report_to(config.report_to))
+                except UserError as error:
+                    errors["report_to"] = str(error)
             rounds = self.query_one("#until-resolved", Checkbox).value
             if config is not None and (listed or rounds):
                 for three in (False, True):

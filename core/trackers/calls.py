@@ -1,0 +1,168 @@
+"""A run's events as tracker calls: written once, the same for every method and every tracker."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from sst2_tui.core.config import format_rate, options
+from sst2_tui.core.events import (
+    Control,
+    DiskFull,
+    Eval,
+    Event,
+    Exported,
+    Nonfinite,
+    Paused,
+    Resumed,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Setting,
+    Step,
+    WarningEvent,
+)
+from sst2_tui.core.summary import Status
+from sst2_tui.core.trackers.tracker import TrackedRun
+
+PRIVATE = frozenset({"notify", "report_to", "tracker_project"})
+"""Settings never sent to a tracker: a `--notify` command may hold a webhook's secret; where the run
+reports is not a setting of the run."""
+
+
+@dataclass(frozen=True)
+class Start:
+    run: TrackedRun
+
+
+@dataclass(frozen=True)
+class Scalars:
+    step: int
+    values: dict[str, float]
+    wall_time: float
+
+
+@dataclass(frozen=True)
+class Text:
+    step: int
+    tag: str
+    text: str
+    wall_time: float
+
+
+@dataclass(frozen=True)
+class Finish:
+    status: Status
+
+
+Call = Start | Scalars | Text | Finish
+
+
+@dataclass(frozen=True)
+class RunPlace:
+    """Where a run is, known before its first event: what `TrackedRun` adds to `run_started`."""
+
+    run_id: str
+    session: str
+    run_dir: Path
+    project: str
+
+
+def hyperparameters(started: RunStarted) -> dict[str, Setting]:
+    """The settings as they applied: every run setting (resolved), the library defaults a method
+    added (`effective`), and what the run was on."""
+    values: dict[str, Setting] = {}
+    for option in options():
+        if option.name not in PRIVATE:
+            value = getattr(started.config, option.name)
+            values[option.name] = value if isinstance(value, str | int | float | bool) or value is None else str(value)
+    for key, value in started.effective.items():
+        values.setdefault(key, value)
+    values.update(precision=started.precision, device_name=started.device.name, trainable_params=started.trainable_params,
+                  total_params=started.total_params, train_examples=started.train_examples,
+                  eval_examples=started.eval_examples, total_steps=started.total_steps)
+    return values
+
+
+def _finite(values: dict[str, float | None]) -> dict[str, float]:
+    """A NaN is told as text (the `nonfinite` note), not plotted: some trackers refuse one."""
+    return {key: float(value) for key, value in values.items() if value is not None and math.isfinite(value)}
+
+
+class EventTranslator:
+    """Turns events into calls, remembering the last step (the summary is logged at it)."""
+
+    def __init__(self, place: RunPlace) -> None:
+        self.place = place
+        self.step = 0
+        self.started = False
+        self.finished = False
+        self.ended_as = Status.INTERRUPTED
+        """How the run ended when no `run_finished` said so (a sink closed early)."""
+
+    def calls(self, event: Event) -> list[Call]:
+        made = self._calls(event)
+        self.finished = self.finished or any(isinstance(call, Finish) for call in made)
+        return made
+
+    def _calls(self, event: Event) -> list[Call]:
+        step = getattr(event, "step", None)
+        if isinstance(step, int):
+            self.step = max(self.step, step)
+        if isinstance(event, RunStarted):
+            self.started = True
+            return [Start(self._tracked(event))]
+        if not self.started:
+            return []
+        return self._during(event)
+
+    def _tracked(self, started: RunStarted) -> TrackedRun:
+        label = started.config.sweep
+        group = f"{label.method} {label.setting}" if label is not None else None
+        tags = {"method": started.method, "model": Path(started.config.model).name or started.config.model,
+                **({"sweep_point": label.point, "seed": str(label.seed)} if label is not None else {})}
+        return TrackedRun(run_id=self.place.run_id, session=self.place.session, run_dir=self.place.run_dir,
+                          project=self.place.project, group=group, hyperparameters=hyperparameters(started), tags=tags)
+
+    def _during(self, event: Event) -> list[Call]:
+        at = event.time
+        if isinstance(event, Step):
+            return [Scalars(event.step, _finite({"train/loss": event.loss, "train/lr": event.lr, "train/eps": event.eps,
+                                                 "train/epoch": event.epoch, "train/samples_per_second": event.samples_per_second,
+                                                 "train/tokens_per_second": event.tokens_per_second,
+                                                 "train/memory_mb": event.memory_mb,
+                                                 "train/skipped_steps": float(event.skipped_steps)}), at)]
+        if isinstance(event, Eval):
+            return [Scalars(event.step, _finite({"eval/accuracy": event.accuracy, "eval/loss": event.loss,
+                                                 "eval/best_accuracy": event.best_accuracy}), at)]
+        if isinstance(event, Control):
+            change = (f"{format_rate(event.old)} -> {format_rate(event.new)}" if event.command.kind in ("set_lr", "set_eps")
+                      else event.command.kind)
+            return [Text(event.step, "control", f"{event.command.kind.removeprefix('set_')} {change} (from {event.source})"
+                         if event.command.kind in ("set_lr", "set_eps") else f"{change} (from {event.source})", at)]
+        if isinstance(event, Paused):
+            return [Text(event.step, "pause", f"paused ({event.reason})", at)]
+        if isinstance(event, Resumed):
+            return [Text(event.step, "pause", "resumed", at)]
+        if isinstance(event, Nonfinite):
+            fixes = "; ".join(f"{s.key}: {s.label}" for s in event.suggestions)
+            return [Text(event.step, "nonfinite", f"{event.what} not finite. {event.diagnosis} The run {event.action}."
+                         + (f" Fixes: {fixes}" if fixes else ""), at)]
+        if isinstance(event, WarningEvent | DiskFull):
+            return [Text(self.step, "warning", event.message, at)]
+        if isinstance(event, Exported):
+            where = Path(event.path).name
+            return [Text(event.step, "exported", f"{event.what} of step {event.step} in RUN_DIR/{where}", at)]
+        if isinstance(event, RunFinished):
+            summary = event.summary
+            numbers = _finite({"summary/best_val_accuracy": summary.best_val_accuracy,
+                               "summary/final_val_accuracy": summary.final_val_accuracy,
+                               "summary/train_seconds": summary.train_seconds,
+                               "summary/train_samples_per_second": summary.train_samples_per_second,
+                               "summary/peak_memory_mb": summary.peak_memory_mb})
+            said = summary.status.value + (f" ({summary.stop_reason})" if summary.stop_reason else "")
+            return [Scalars(self.step, numbers, at), Text(self.step, "summary", said, at), Finish(summary.status)]
+        if isinstance(event, RunFailed):
+            return [Text(self.step, "failure", f"{event.error} ({event.hint})", at), Finish(Status.FAILED)]
+        return []

@@ -1,0 +1,75 @@
+"""MLflow, by its own conventions: the tracking server is `$MLFLOW_TRACKING_URI` (MLflow's default
+otherwise), the experiment `--tracker-project`, else `$MLFLOW_EXPERIMENT_NAME`, else the session's
+name. A resumed run continues the MLflow run it started (found by its `sst2-tui.run` tag)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sst2_tui.core.summary import Status
+from sst2_tui.core.trackers.tracker import TrackedRun
+
+RUN_TAG = "sst2-tui.run"
+MAX_PARAM = 6000  # MLflow's limit on a parameter's value
+
+
+def experiment_name(run: TrackedRun, project_given: bool) -> str:
+    return run.project if project_given else os.environ.get("MLFLOW_EXPERIMENT_NAME") or run.project
+
+
+class MlflowTracker:
+    name = "mlflow"
+
+    def __init__(self, project_given: bool = False) -> None:
+        self.project_given = project_given
+        self.client: Any = None
+        self.run_id = ""
+        self.notes: list[str] = []
+
+    def start(self, run: TrackedRun) -> None:
+        from mlflow.entities import Param
+        from mlflow.tracking import MlflowClient
+
+        client = MlflowClient()
+        name = experiment_name(run, self.project_given)
+        experiment = client.get_experiment_by_name(name)
+        if experiment is None:
+            try:
+                experiment_id = client.create_experiment(name)
+            except Exception:  # another point of the sweep created it first
+                found = client.get_experiment_by_name(name)
+                if found is None:
+                    raise
+                experiment_id = found.experiment_id
+        else:
+            experiment_id = experiment.experiment_id
+        key = f"{run.session}/{run.run_id}"
+        earlier = client.search_runs([experiment_id], filter_string=f"tags.`{RUN_TAG}` = '{key}'", max_results=1)
+        if earlier:  # a resumed run: its parameters are logged already (MLflow refuses to change one)
+            self.run_id = earlier[0].info.run_id
+            client.update_run(self.run_id, status="RUNNING")
+        else:
+            tags = {RUN_TAG: key, **run.tags, **({"group": run.group} if run.group else {})}
+            self.run_id = client.create_run(experiment_id, run_name=run.run_id, tags=tags).info.run_id
+            params = [Param(key, str(value)[:MAX_PARAM]) for key, value in run.hyperparameters.items()]
+            for start in range(0, len(params), 100):  # MLflow takes at most 100 parameters a call
+                client.log_batch(self.run_id, params=params[start:start + 100])
+        self.client = client
+
+    def scalars(self, step: int, values: dict[str, float], wall_time: float) -> None:
+        from mlflow.entities import Metric
+
+        assert self.client is not None
+        stamp = int(wall_time * 1000)
+        self.client.log_batch(self.run_id, metrics=[Metric(tag, value, stamp, step) for tag, value in values.items()])
+
+    def text(self, step: int, tag: str, text: str, wall_time: float) -> None:
+        assert self.client is not None
+        self.notes.append(f"- step {step}, {tag}: {text}")
+        # One artifact that grows: what happened to the run, in order (there are few such notes).
+        self.client.log_text(self.run_id, "\n".join(self.notes) + "\n", "sst2-tui/events.md")
+
+    def finish(self, status: Status) -> None:
+        if self.client is not None:
+            self.client.set_terminated(self.run_id, {Status.FINISHED: "FINISHED", Status.FAILED: "FAILED"}.get(status, "KILLED"))

@@ -1,0 +1,117 @@
+"""The sink between a run and its trackers: events in, tracker calls out, on a thread of its own.
+
+Training never waits on a tracker: `on_event` only queues the calls (a server that is slow or gone
+holds up nobody but its own thread). A tracker that raises is said once, as a warning the run
+writes to its log (`on_event` hands back what failed since it was last called), and is called no
+more. The run's end waits at most `FINISH_SECONDS` for the trackers to take what is queued.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from sst2_tui.core.events import Event, RunFailed, RunFinished
+from sst2_tui.core.trackers.calls import Call, EventTranslator, Finish, RunPlace, Scalars, Start, Text
+from sst2_tui.core.trackers.tracker import Tracker
+
+FINISH_SECONDS = 30.0
+
+
+def open_trackers(names: tuple[str, ...], project_given: bool = False, tensorboard_root: Path | None = None) -> list[Tracker]:
+    """The adapters of `names` (each imports its library only when it starts)."""
+    from sst2_tui.core.trackers.mlflow_tracker import MlflowTracker
+    from sst2_tui.core.trackers.tensorboard_tracker import TensorBoardTracker
+    from sst2_tui.core.trackers.trackio_tracker import TrackioTracker
+
+    made: dict[str, Callable[[], Tracker]] = {"tensorboard": lambda: TensorBoardTracker(tensorboard_root),
+                                              "mlflow": lambda: MlflowTracker(project_given), "trackio": TrackioTracker}
+    return [made[name]() for name in names]
+
+
+def deliver(tracker: Tracker, call: Call) -> None:
+    if isinstance(call, Start):
+        tracker.start(call.run)
+    elif isinstance(call, Scalars):
+        if call.values:
+            tracker.scalars(call.step, call.values, call.wall_time)
+    elif isinstance(call, Text):
+        tracker.text(call.step, call.tag, call.text, call.wall_time)
+    else:
+        tracker.finish(call.status)
+
+
+class TrackerSink:
+    """`threaded=False` (writing a finished session after the fact) calls the trackers at once."""
+
+    def __init__(self, trackers: list[Tracker], place: RunPlace, threaded: bool = True) -> None:
+        self.trackers = list(trackers)
+        self.translator = EventTranslator(place)
+        self.failed: list[str] = []
+        self._said = 0
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._thread = threading.Thread(target=self._work, name="sst2-tui-trackers", daemon=True)
+            self._thread.start()
+
+    def on_event(self, event: Event) -> list[str]:
+        """Queue the event's calls; at the run's end, wait for the trackers (at most FINISH_SECONDS).
+        Returns the failures not said yet, one line each."""
+        if self._closed:
+            return []
+        for call in self.translator.calls(event):
+            if self._thread is None:
+                self._deliver(call)
+            else:
+                self._queue.put(call)
+        if isinstance(event, RunFinished | RunFailed):
+            return self.close()
+        return self.unsaid()
+
+    def unsaid(self) -> list[str]:
+        with self._lock:
+            new, self._said = self.failed[self._said:], len(self.failed)
+        return new
+
+    def close(self, seconds: float | None = None) -> list[str]:
+        """Wait for what is queued (at most `seconds`, default FINISH_SECONDS); a run that ends
+        without `run_finished` still finishes its trackers."""
+        seconds = FINISH_SECONDS if seconds is None else seconds
+        if self._closed:
+            return self.unsaid()
+        self._closed = True
+        if not self.translator.finished and self.translator.started:
+            self._send(Finish(self.translator.ended_as))
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(seconds)
+            if self._thread.is_alive():
+                with self._lock:
+                    self.failed += [f"--report-to {t.name}: still busy {seconds:g} s after the run ended; "
+                                    "its last values may be missing" for t in self.trackers]
+        return self.unsaid()
+
+    def _send(self, call: Call) -> None:
+        if self._thread is None:
+            self._deliver(call)
+        else:
+            self._queue.put(call)
+
+    def _work(self) -> None:
+        while (call := self._queue.get()) is not None:
+            self._deliver(call)
+
+    def _deliver(self, call: Call) -> None:
+        for tracker in list(self.trackers):
+            try:
+                deliver(tracker, call)
+            except Exception as error:  # noqa: BLE001 - a tracker must never stop a run
+                said = " ".join(str(error).split())[:200] or type(error).__name__
+                with self._lock:
+                    self.trackers.remove(tracker)
+                    self.failed.append(f"--report-to {tracker.name}: {said}; the run goes on without it")

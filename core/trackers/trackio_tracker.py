@@ -1,0 +1,52 @@
+"""trackio, by its own conventions: the project `--tracker-project`, else the session's name; its
+data where trackio keeps it (`$TRACKIO_DIR`, or a Space with `$TRACKIO_SPACE_ID`); a sweep's seeds
+of one setting in one group. Pauses, controls, warnings and NaN reports are trackio alerts (the
+summary's numbers are scalars; an export is not worth an alert)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any
+
+from sst2_tui.core.summary import Status
+from sst2_tui.core.trackers.tracker import TrackedRun
+
+QUIET = frozenset({"exported", "summary"})
+
+
+class TrackioTracker:
+    name = "trackio"
+
+    def __init__(self) -> None:
+        self.run: Any = None
+
+    def start(self, run: TrackedRun) -> None:
+        import trackio
+
+        with contextlib.redirect_stdout(sys.stderr):  # trackio prints where its dashboard is; stdout is `run`'s summary
+            self.run = trackio.init(project=run.project, name=run.run_id, group=run.group, config=dict(run.hyperparameters),
+                                    resume="allow", embed=False, auto_log_cpu=False, auto_log_gpu=False)
+
+    def scalars(self, step: int, values: dict[str, float], wall_time: float) -> None:
+        assert self.run is not None
+        self.run.log(dict(values), step=step)
+
+    def text(self, step: int, tag: str, text: str, wall_time: float) -> None:
+        from trackio import AlertLevel
+
+        assert self.run is not None
+        if tag in QUIET:
+            return
+        level = AlertLevel.WARN if tag in ("nonfinite", "failure", "warning") else AlertLevel.INFO
+        with contextlib.redirect_stdout(sys.stderr):  # trackio prints each alert too
+            self.run.alert(title=tag, text=text, level=level, step=step)
+
+    def finish(self, status: Status) -> None:
+        if self.run is None:
+            return
+        from trackio import context_vars
+
+        with contextlib.redirect_stdout(sys.stderr):
+            self.run.finish()
+        context_vars.current_run.set(None)  # finished: trackio's exit hook must not finish (and print) it again

@@ -1,0 +1,240 @@
+"""#38: `--report-to tensorboard,mlflow,trackio`. A demo run reports live, and what each tracker
+holds, read back with its own reader, is the run's own record; a tracker that fails or is missing
+never costs the run; `export-tracker` writes a finished session (a sweep's verdict too)."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+import pytest
+
+from sst2_tui.cli.main import main
+from sst2_tui.core.config import ConfigError, RunConfig
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.events import CommandSpec, Control, Eval, RunFinished, Step, WarningEvent
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.storage.sessions import Session, load_run
+from sst2_tui.core.summary import Status, Summary
+from sst2_tui.core.tracker_names import parse_report_to
+from sst2_tui.core.trackers import sink as sink_module
+from sst2_tui.core.trackers.calls import EventTranslator, RunPlace, Scalars, Text
+from tests.sweep_session import recorded_sweep
+
+TINY = RunConfig(model="demo", data="demo", train_subset=48, eval_subset=32, batch_size=16, epochs=2, eval_every=2)
+HAVE = {name: importlib.util.find_spec(name) is not None for name in ("tensorboard", "mlflow", "trackio")}
+
+
+@pytest.fixture
+def stores(tmp_path, monkeypatch):
+    """MLflow on a file store and trackio in a folder of this test's own."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 keeps its file store for those who ask
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
+    monkeypatch.setenv("TRACKIO_DIR", str(tmp_path / "trackio"))
+    monkeypatch.delenv("SST2_TUI_TENSORBOARD_DIR", raising=False)
+    return tmp_path
+
+
+def tensorboard_scalars(log_dir, tag: str) -> list[tuple[int, float]]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    accumulator = EventAccumulator(str(log_dir))
+    accumulator.Reload()
+    return [(s.step, s.value) for s in accumulator.Scalars(tag)]
+
+
+def mlflow_runs(experiment: str):
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient()
+    found = client.get_experiment_by_name(experiment)
+    assert found is not None, f"no MLflow experiment {experiment}"
+    return client, client.search_runs([found.experiment_id])
+
+
+def mlflow_history(client, run, tag: str) -> list[tuple[int, float]]:
+    return [(m.step, m.value) for m in sorted(client.get_metric_history(run.info.run_id, tag), key=lambda m: m.step)]
+
+
+@pytest.mark.skipif(not (HAVE["tensorboard"] and HAVE["mlflow"]), reason="the test extras (tensorboard, mlflow) are not installed")
+def test_a_demo_run_reports_to_each_tracker_what_its_summary_says(stores):
+    names = "tensorboard,mlflow" + (",trackio" if HAVE["trackio"] else "")
+    outcome = execute(TINY.replace(report_to=names), Session.create(stores / "sessions", "live"))
+    summary = outcome.summary
+    assert summary.status == Status.FINISHED and summary.best_val_accuracy is not None
+    record = load_run(next(iter(Session.open(stores / "sessions" / "live").run_folders())))
+    evals = [(e.step, e.accuracy) for e in record.events if isinstance(e, Eval)]
+    assert len(evals) >= 3 and not [e for e in record.events if isinstance(e, WarningEvent)]
+
+    board = tensorboard_scalars(record.folder.path / "tensorboard", "eval/accuracy")
+    assert [(s, round(a, 6)) for s, a in board] == [(s, round(a, 6)) for s, a in evals]
+    assert max(a for _, a in board) == pytest.approx(summary.best_val_accuracy)
+    assert board[-1][1] == pytest.approx(summary.final_val_accuracy)
+    assert len(tensorboard_scalars(record.folder.path / "tensorboard", "train/loss")) == summary.steps
+
+    client, [run] = mlflow_runs("live")  # the experiment is the session's name
+    assert run.info.run_name == "01-full" and run.info.status == "FINISHED"
+    assert mlflow_history(client, run, "eval/accuracy") == pytest.approx(evals)
+    assert max(a for _, a in mlflow_history(client, run, "eval/accuracy")) == pytest.approx(summary.best_val_accuracy)
+    assert float(run.data.params["lr"]) == pytest.approx(TINY.lr_value) and run.data.params["method"] == "full"
+    assert "notify" not in run.data.params and "report_to" not in run.data.params, "where it reports is not a setting"
+    assert run.data.metrics["summary/best_val_accuracy"] == pytest.approx(summary.best_val_accuracy)
+
+    if HAVE["trackio"]:
+        from trackio import SQLiteStorage
+
+        logged = [(row["step"], row["eval/accuracy"]) for row in SQLiteStorage.get_logs("live", "01-full") if "eval/accuracy" in row]
+        assert logged == pytest.approx(evals)
+        assert SQLiteStorage.get_run_config("live", "01-full")["batch_size"] == 16
+
+
+class Failing:
+    name = "mlflow"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def start(self, run) -> None:
+        self.calls += 1
+
+    def scalars(self, step, values, wall_time) -> None:
+        self.calls += 1
+        raise ConnectionError("http://tracking:5000 refused the connection")
+
+    def text(self, step, tag, text, wall_time) -> None:
+        self.calls += 1
+
+    def finish(self, status) -> None:
+        self.calls += 1
+
+
+class Recording:
+    name = "tensorboard"
+
+    def __init__(self) -> None:
+        self.values: list[tuple[int, dict]] = []
+        self.ended: list[Status] = []
+
+    def start(self, run) -> None:
+        self.run = run
+
+    def scalars(self, step, values, wall_time) -> None:
+        self.values.append((step, values))
+
+    def text(self, step, tag, text, wall_time) -> None:
+        pass
+
+    def finish(self, status) -> None:
+        self.ended.append(status)
+
+
+def test_a_tracker_that_fails_is_said_once_and_the_run_goes_on(tmp_path, monkeypatch):
+    failing, recording = Failing(), Recording()
+    monkeypatch.setattr(sink_module, "open_trackers", lambda *a, **k: [failing, recording])
+    monkeypatch.setattr("sst2_tui.core.run.runner.check_installed", lambda names: None)
+    outcome = execute(TINY.replace(report_to="mlflow,tensorboard"), Session.create(tmp_path, "s"))
+    assert outcome.summary.status == Status.FINISHED and outcome.exit_code == 0
+    record = load_run(next(iter(Session.open(tmp_path / "s").run_folders())))
+    warnings = [e.message for e in record.events if isinstance(e, WarningEvent) and e.code == "tracker_failed"]
+    assert warnings == ["--report-to mlflow: http://tracking:5000 refused the connection; the run goes on without it"]
+    assert failing.calls == 2, "started, failed once, then never called again"
+    assert recording.ended == [Status.FINISHED], "the other tracker got the whole run"
+    assert [v["eval/accuracy"] for _, v in recording.values if "eval/accuracy" in v] == [
+        e.accuracy for e in record.events if isinstance(e, Eval)]
+    assert isinstance(record.events[-1], RunFinished), "the warning came before the run's last event"
+
+
+def test_a_tracker_that_hangs_never_holds_up_training(tmp_path, monkeypatch):
+    class Hanging(Recording):
+        def scalars(self, step, values, wall_time) -> None:
+            time.sleep(30)
+
+    monkeypatch.setattr(sink_module, "open_trackers", lambda *a, **k: [Hanging()])
+    monkeypatch.setattr(sink_module, "FINISH_SECONDS", 0.5)
+    monkeypatch.setattr("sst2_tui.core.run.runner.check_installed", lambda names: None)
+    started = time.monotonic()
+    outcome = execute(TINY.replace(report_to="tensorboard"), Session.create(tmp_path, "s"))
+    assert outcome.summary.status == Status.FINISHED
+    assert time.monotonic() - started < 25, "the run did not wait for the tracker's 30 s call"
+    record = load_run(next(iter(Session.open(tmp_path / "s").run_folders())))
+    said = [e.message for e in record.events if isinstance(e, WarningEvent)]
+    assert said == ["--report-to tensorboard: still busy 0.5 s after the run ended; its last values may be missing"]
+
+
+def test_a_tracker_not_installed_is_one_line_naming_its_extra_and_nothing_is_created(tmp_path, monkeypatch, capsys):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else real(name, *a))
+    code = main(["run", "--model", "demo", "--data", "demo", "--report-to", "tensorboard,mlflow",
+                 "--sessions-dir", str(tmp_path), "--session", "s"])
+    assert code == 2
+    assert capsys.readouterr().err == ("sst2-tui: --report-to mlflow: mlflow is not installed here; "
+                                       "pip install 'sst2-tui[mlflow]' (or give --report-to without it)\n")
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(("text", "said"), [("tensorbord", "'tensorbord' is not a tracker; give a comma list of "
+                                             "tensorboard, mlflow, trackio (or none)"),
+                                            ("mlflow,mlflow", "'mlflow,mlflow' names a tracker twice")])
+def test_a_bad_report_to_is_one_line(text, said):
+    with pytest.raises(ConfigError, match="^" + said.replace("(", r"\(").replace(")", r"\)") + "$"):
+        RunConfig(report_to=text)
+
+
+def test_report_to_reads_as_typed():
+    assert parse_report_to(" TensorBoard , mlflow") == ("tensorboard", "mlflow")
+    assert parse_report_to("none") == () and parse_report_to("") == ()
+    with pytest.raises(ConfigError):
+        RunConfig(tracker_project="  ")
+
+
+def test_the_events_become_the_same_calls_for_every_tracker(tmp_path):
+    translator = EventTranslator(RunPlace("01-full", "s", tmp_path, "s"))
+    assert translator.calls(Step(step=1, epoch=0.1, loss=1.0, lr=1e-3, eps=1e-8, samples_per_second=1, tokens_per_second=1,
+                                 memory_mb=None)) == [], "nothing before the run has started"
+    translator.started = True
+    [nan_step] = translator.calls(Step(step=2, epoch=0.2, loss=float("nan"), lr=1e-3, eps=1e-8, samples_per_second=1,
+                                       tokens_per_second=1, memory_mb=None, time=5.0))
+    assert isinstance(nan_step, Scalars) and "train/loss" not in nan_step.values and nan_step.values["train/lr"] == 1e-3
+    [change] = translator.calls(Control(step=3, command=CommandSpec("set_lr", 2e-4), old=1e-3, new=2e-4, time=6.0))
+    assert change == Text(3, "control", "lr 1e-3 -> 2e-4 (from user)", 6.0)
+    calls = translator.calls(RunFinished(summary=Summary(run_id="01-full", best_val_accuracy=0.75, status=Status.STOPPED)))
+    assert [type(c).__name__ for c in calls] == ["Scalars", "Text", "Finish"]
+    assert calls[0].step == 3 and calls[0].values == {"summary/best_val_accuracy": 0.75} and calls[2].status == Status.STOPPED
+
+
+@pytest.mark.skipif(not (HAVE["tensorboard"] and HAVE["mlflow"]), reason="the test extras (tensorboard, mlflow) are not installed")
+def test_export_tracker_writes_a_finished_sweep_and_its_verdict(stores, capsys):
+    session = recorded_sweep(stores / "sessions")
+    records = {r.run_id: r for r in (load_run(f) for f in session.run_folders())}
+    assert main(["export-tracker", str(session.path), "--to", "mlflow", "--project", "sweeps"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == len(records) + 1 and printed[-1] == "sweep-verdict: the sweep's verdict as text"
+    client, runs = mlflow_runs("sweeps")
+    by_name = {run.info.run_name: run for run in runs}
+    assert set(by_name) == {*records, "sweep-verdict"}
+    for run_id, record in records.items():
+        history = mlflow_history(client, by_name[run_id], "eval/accuracy")
+        assert max(a for _, a in history) == pytest.approx(record.summary.best_val_accuracy), run_id
+        assert by_name[run_id].data.tags["group"] == f"{record.config.sweep.method} default", "seeds grouped by setting"
+    verdict = client.download_artifacts(by_name["sweep-verdict"].info.run_id, "sst2-tui/events.md", str(stores))
+    assert "Verdict: " in Path(verdict).read_text()
+    assert main(["export-tracker", str(session.path), "--to", "tensorboard", "--logdir", str(stores / "tb")]) == 0
+    for run_id, record in records.items():
+        board = tensorboard_scalars(stores / "tb" / session.name / run_id, "eval/accuracy")
+        assert max(a for _, a in board) == pytest.approx(record.summary.best_val_accuracy)
+
+
+def test_export_tracker_refuses_what_it_cannot_do_in_one_line(tmp_path, capsys):
+    assert main(["export-tracker", str(tmp_path / "nope"), "--to", "mlflow"]) == 2
+    assert "no such session folder" in capsys.readouterr().err
+    session = Session.create(tmp_path, "s")
+    assert main(["export-tracker", str(session.path), "--to", "mlflow", "--logdir", str(tmp_path)]) == 2
+    assert "--logdir is where TensorBoard's files go" in capsys.readouterr().err
+    with pytest.raises(UserError, match="no ended run to export"):
+        from types import SimpleNamespace
+
+        from sst2_tui.cli.export_tracker_command import export_tracker_command
+
+        export_tracker_command(SimpleNamespace(session_dir=session.path, to="tensorboard", project=None, logdir=None))
