@@ -7,6 +7,8 @@ import json
 import os
 import signal
 
+import pytest
+
 from sst2_tui.core.halves import split_halves
 from sst2_tui.core.inference.evaluation_log import read_evaluations
 from sst2_tui.core.report.verdict import chosen_steps
@@ -20,7 +22,7 @@ def test_a_demo_sweep_two_at_once_with_confirmation_seeds_ends_with_a_verdict(tm
     """End to end: a 2 x 2 x 2 grid, then each method's chosen setting on 2 fresh seeds (the default:
     as many as the grid's), judged on those; the report opens with the verdict, `report` prints it."""
     line = ["sweep", *SMALL, "--method", "full,lora", "--lr", "3e-4,1e-3", "--seeds", "0,1", "--epochs", "2",
-            "--parallel", "2", "--sessions-dir", str(tmp_path), "--session", "grid"]
+            "--parallel", "2", "--sessions-dir", str(tmp_path), "--session", "grid", "--report-to", "tensorboard"]
     printed = run_cli(*line, "--print-commands", timeout=60)
     assert printed.returncode == 0 and len(printed.stdout.splitlines()) == 8
     assert all(command.startswith("sst2-tui run ") for command in printed.stdout.splitlines())
@@ -62,6 +64,39 @@ def test_a_demo_sweep_two_at_once_with_confirmation_seeds_ends_with_a_verdict(tm
     assert data["sweep"]["runs_finished"] == 12 and len(data["sweep"]["pairs"]) == 1
     assert [c["judged_on"] for c in data["sweep"]["chosen"]] == ["confirmation", "confirmation"]
     assert report.index("### Verdict on the judging half") < report.index("| method | setting |"), "the verdict opens the report"
+    trackers_hold_the_sweep(tmp_path / "grid")
+
+
+def trackers_hold_the_sweep(session_dir) -> None:
+    """#38: every point reported to TensorBoard as it trained (`--report-to tensorboard`), the verdict
+    when the sweep ended; `export-tracker --to mlflow` writes the finished sweep afterwards."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    runs = sorted((session_dir / "runs").iterdir())
+    for folder in runs:
+        board = EventAccumulator(str(folder / "tensorboard"))
+        board.Reload()
+        best = json.loads((folder / "summary.json").read_text())["best_val_accuracy"]
+        assert max(s.value for s in board.Scalars("eval/accuracy")) == pytest.approx(best), folder.name
+    verdict = EventAccumulator(str(session_dir / "tensorboard"))
+    verdict.Reload()
+    [text] = verdict.Tensors("verdict/text_summary")
+    assert b"Verdict: " in text.tensor_proto.string_val[0]
+    store = session_dir.parent / "mlruns"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": store.as_uri(), "MLFLOW_ALLOW_FILE_STORE": "true"}
+    exported = run_cli("export-tracker", str(session_dir), "--to", "mlflow", env=env, timeout=300)
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    assert len(exported.stdout.splitlines()) == len(runs) + 1 and "sweep-verdict" in exported.stdout
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=store.as_uri())
+    experiment = client.get_experiment_by_name(session_dir.name)
+    by_name = {run.info.run_name: run for run in client.search_runs([experiment.experiment_id])}
+    for folder in runs:
+        best = json.loads((folder / "summary.json").read_text())["best_val_accuracy"]
+        assert by_name[folder.name].data.metrics["summary/best_val_accuracy"] == pytest.approx(best)
+        history = client.get_metric_history(by_name[folder.name].info.run_id, "eval/accuracy")
+        assert max(m.value for m in history) == pytest.approx(best), folder.name
 
 
 def test_a_grid_over_500_runs_needs_yes(tmp_path):
