@@ -26,6 +26,8 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="sentences per forward pass (default 32)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
                         help="where the model runs: auto (a GPU when there is one), cpu, cuda or mps (default auto)")
+    parser.add_argument("--base", metavar="PATH", help="an adapter's base model folder, when the adapter's base "
+                        "is not where it says (a local folder on the machine that trained it)")
     parser.add_argument("--verbose", action="store_true", help="also the libraries' own output (loading bars, load report)")
 
 
@@ -99,7 +101,7 @@ def predict_command(args: argparse.Namespace) -> int:
     from sst2_tui.core.inference.predictor import Predictor
 
     try:
-        predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size)
+        predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size, base=_base(args.base))
     except ModelError as error:  # the loaders speak of `run --model`; here the model is predict's MODEL
         raise ModelError(f"predict {str(error).removeprefix('--model ')}") from None
     if predictor.loaded.untrained_head:  # only `demo` gets this far untrained
@@ -112,3 +114,12 @@ def predict_command(args: argparse.Namespace) -> int:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return EXIT_OK
+
+
+def _base(text: str | None) -> str | None:
+    """`--base PATH`: a folder that exists (a Hub id is what the adapter already names)."""
+    if text is None:
+        return None
+    if not Path(text).expanduser().is_dir():
+        raise UserError(f"--base {quote(text)}: no such folder; give the base model's folder")
+    return str(Path(text).expanduser().resolve())

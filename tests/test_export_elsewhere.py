@@ -64,13 +64,13 @@ def test_a_model_export_has_a_card_and_files_as_readable_as_the_json_beside_them
     assert stat.S_IMODE(model.stat().st_mode) & 0o111 == (readable_mode() & 0o444) >> 2
 
 
-def test_a_local_base_keeps_its_path_in_export_json_and_says_it_has_no_hub_id(tmp_path):
+def test_a_demo_base_says_it_has_no_hub_id(tmp_path):
     result = run_cli("run", "--method", "lora", "--model", "demo", *TRAIN, "--sessions-dir", str(tmp_path / "s"),
                      env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert result.returncode == 0, result.stderr[-2000:]
     adapter = Path(json.loads(result.stdout.strip().splitlines()[-1])["run_dir"]) / "adapter"
     assert json.loads((adapter / "export.json").read_text())["base_model_hub_id"] is None
-    assert "no Hub id" in (adapter / "README.md").read_text()
+    assert "the demo model (a tiny GPT-2 built locally)" in (adapter / "README.md").read_text()
 
 
 def test_predict_refuses_a_model_whose_sentiment_head_was_never_trained(tmp_path):

@@ -7,6 +7,7 @@ csv/tsv/jsonl/parquet file or folder, or a `datasets.save_to_disk` folder. Every
 
 from __future__ import annotations
 
+import hashlib
 import random
 from pathlib import Path
 
@@ -15,7 +16,11 @@ from sst2_tui.core.data.split import Split, Splits
 from sst2_tui.core.errors import DataError, quote
 from sst2_tui.core.hub import LOCAL_FOLDER, looks_like_hub_id
 
-HUB_ALIASES = {"sst2": "stanfordnlp/sst2", "glue/sst2": "stanfordnlp/sst2", "sst-2": "stanfordnlp/sst2"}
+SST2_ON_THE_HUB = "stanfordnlp/sst2"
+HUB_ALIASES = {"sst2": SST2_ON_THE_HUB, "glue/sst2": SST2_ON_THE_HUB, "sst-2": SST2_ON_THE_HUB}
+SST2_VALIDATION_SIZE = 872
+SST2_VALIDATION_SHA256 = "05afe7d8f50f80d4c1d5299936a7b90e67c3c7e73c998de31b70e33350299154"
+"""`validation_fingerprint` of GLUE SST-2's dev.tsv (872 sentences; the Hub's validation split holds the same)."""
 VALIDATION_NAMES = ("dev", "validation", "valid", "val")
 HELD_OUT_FRACTION = 0.1
 
@@ -25,11 +30,23 @@ def load_splits(spec: str, *, seed: int = 0, train_subset: int | None = None, ev
     for name, split in (("train", splits.train), ("validation", splits.validation)):
         if len(split) == 0:
             raise DataError(f"{split.source}: the {name} split is empty; add labelled rows to it")
+    splits.is_sst2 = HUB_ALIASES.get(spec.lower(), spec) == SST2_ON_THE_HUB or is_sst2_validation(splits.validation)
     if train_subset is not None:
         splits.train = _seeded_subset(splits.train, train_subset, seed)
     if eval_subset is not None:
         splits.validation = _seeded_subset(splits.validation, eval_subset, seed + 1)
     return splits
+
+
+def validation_fingerprint(split: Split) -> str:
+    """SHA-256 of the sorted (sentence, label) lines, spaces normalized: the same for every copy of a
+    validation set whatever its file format, row order or trailing spaces."""
+    lines = sorted(f"{' '.join(text.split())}\t{label}" for text, label in zip(split.texts, split.labels, strict=True))
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def is_sst2_validation(split: Split) -> bool:
+    return len(split) == SST2_VALIDATION_SIZE and validation_fingerprint(split) == SST2_VALIDATION_SHA256
 
 
 def _seeded_subset(split: Split, size: int, seed: int) -> Split:

@@ -25,3 +25,6 @@ class Splits:
     validation: Split
     note: str = ""
     """How the splits were formed, e.g. a held-out validation share of a single file."""
+    is_sst2: bool = False
+    """The data is SST-2, from the Hub or a local copy (GLUE folder, a saved dataset, a file): its
+    validation split is SST-2's 872 sentences. An export's card then names `stanfordnlp/sst2`."""

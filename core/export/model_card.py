@@ -1,7 +1,10 @@
 """The model card (`README.md`) of an export: what the Hugging Face Hub shows and what a reader of
-the folder needs. Its metadata header names the base model by its Hub id when it has one, the
-data set, the task and the metric; its text says how the model was trained, how good it is (with
-the noise of a validation set that size) and how to load and upload it."""
+the folder needs. Its metadata header names the base model (its Hub id, or a local folder by its
+name), the license where the base's is known, the data set (`stanfordnlp/sst2` whenever the data is
+SST-2, wherever it was read from), the task, and the validation accuracy as `model-index` results;
+its text says how the model was trained, how good it is (with the noise of a validation set that
+size) and how to load and upload it. No path of the machine that trained it appears in an export:
+a local base or data is named by its folder or file name (the full path stays in the run folder)."""
 
 from __future__ import annotations
 
@@ -9,12 +12,16 @@ import math
 from pathlib import Path
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.data.loading import SST2_ON_THE_HUB
 from sst2_tui.core.events import Setting
 from sst2_tui.core.hub import looks_like_hub_id
 from sst2_tui.core.markdown_text import md_escape
 from sst2_tui.core.model.loading import ExportInfo
 
-SST2_ON_THE_HUB = "stanfordnlp/sst2"
+KNOWN_LICENSES = {name: "mit" for base in ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2")
+                  for name in (base, f"openai-community/{base}", f"distilbert/{base}")}
+"""Licenses of bases whose model card is usually not in the local cache (from_pretrained does not
+fetch README.md): GPT-2's is MIT. Any other base's comes from its README.md where one is at hand."""
 
 
 def hub_id(model: str) -> str | None:
@@ -23,6 +30,40 @@ def hub_id(model: str) -> str | None:
     if model == "demo" or Path(model).expanduser().exists() or not looks_like_hub_id(model):
         return None
     return model
+
+
+def public_name(spec: str) -> str:
+    """How an export names a model or data it came from: a Hub id, an alias or `demo` as given; a
+    local folder or file by its own name (its full path belongs to this machine, not to an export)."""
+    path = Path(spec).expanduser()
+    if spec == "demo" or not path.exists():
+        return spec
+    return path.resolve().name or spec
+
+
+def base_license(model: str) -> str | None:
+    """The base model's license: from its model card's metadata (a local folder's README.md, or
+    one in the Hugging Face cache), else the known ones; None where unknown."""
+    from huggingface_hub import ModelCard
+
+    local = Path(model).expanduser()
+    readme: Path | None = local / "README.md" if local.is_dir() else None
+    if readme is None and looks_like_hub_id(model):
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(model, "README.md")
+            readme = Path(cached) if isinstance(cached, str) else None
+        except Exception:  # noqa: BLE001 - a cache it cannot read: the license is unknown, nothing more
+            readme = None
+    if readme is not None and readme.is_file():
+        try:
+            found = ModelCard.load(readme).data.license
+        except Exception:  # noqa: BLE001 - a card whose metadata does not parse says nothing
+            found = None
+        if isinstance(found, str) and found.strip():
+            return found.strip()
+    return KNOWN_LICENSES.get(model.lower())
 
 
 def accuracy_line(accuracy: float | None, step: int, examples: int) -> str:
@@ -35,27 +76,37 @@ def accuracy_line(accuracy: float | None, step: int, examples: int) -> str:
 
 
 def card_text(*, what: str, config: RunConfig, info: ExportInfo, examples: int, hardware: str, train_seconds: float,
-              settings: dict[str, Setting]) -> str:
-    """`what`: "model" (a transformers model folder) or "adapter" (a peft adapter)."""
-    from huggingface_hub import ModelCard, ModelCardData
+              settings: dict[str, Setting], is_sst2: bool = False) -> str:
+    """`what`: "model" (a transformers model folder) or "adapter" (a peft adapter); `is_sst2`: the
+    data is SST-2 (from the Hub or a local copy), named `stanfordnlp/sst2` in the metadata."""
+    from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     base = hub_id(config.model)
-    on_hub = config.data in ("sst2", SST2_ON_THE_HUB, "glue")
+    base_name = public_name(config.model)
+    data_name = SST2_ON_THE_HUB if is_sst2 else public_name(config.data)
+    model_name = f"{base_name.split('/')[-1]}-sst2-{config.method}"
+    results = [EvalResult(task_type="text-classification", task_name="Sentiment analysis", dataset_type=data_name,
+                          dataset_name="SST-2" if is_sst2 else data_name, dataset_split="validation",
+                          metric_type="accuracy", metric_value=round(info.accuracy, 6))] if info.accuracy is not None else None
     data = ModelCardData(
-        base_model=base, datasets=[SST2_ON_THE_HUB] if on_hub else None, library_name="peft" if what == "adapter" else "transformers",
-        pipeline_tag="text-classification", tags=["sst2-tui", "sentiment-analysis", config.method], metrics=["accuracy"])
+        base_model=base or (base_name if config.model != "demo" else None), datasets=[SST2_ON_THE_HUB] if is_sst2 else None,
+        license=base_license(config.model), library_name="peft" if what == "adapter" else "transformers",
+        pipeline_tag="text-classification", tags=["sst2-tui", "sentiment-analysis", config.method], metrics=["accuracy"],
+        model_name=model_name if results else None, eval_results=results)
     # Every value from the run (paths, names, the libraries' settings) is escaped: a backtick, HTML or a
     # newline in a model or data path shows as the text it is, never as markup (#34 item 12).
     title = f"{config.method} fine-tune of {md_escape(base or 'a local model')} for binary sentiment (SST-2)"
     loading = _how_to_load(what)
     rows = "\n".join(f"| {md_escape(name)} | {md_escape(value)} |" for name, value in settings.items())
+    local_base = (f"a local folder named {md_escape(base_name)} (no Hub id: if it has one, put it as base_model in the metadata above "
+                  "before uploading)" if config.model != "demo" else "the demo model (a tiny GPT-2 built locally)")
     body = f"""
 # {title}
 
 Made with [sst2-tui](https://pypi.org/project/sst2-tui/): run {md_escape(info.run_id)}, method **{md_escape(config.method)}**.
 
-- **Base model:** {md_escape(base) if base else f"a local folder, {md_escape(config.model)} (no Hub id)"}
-- **Data:** {"SST-2 (GLUE)" if on_hub else md_escape(config.data)}; labels 0 = negative, 1 = positive
+- **Base model:** {md_escape(base) if base else local_base}
+- **Data:** {"SST-2 (GLUE)" if is_sst2 else md_escape(data_name)}; labels 0 = negative, 1 = positive
 - **Validation accuracy:** {accuracy_line(info.accuracy, info.step, examples)}
 - **Training:** {train_seconds:,.0f} s on {md_escape(hardware)}, precision {md_escape(info.precision)}
 

@@ -19,7 +19,7 @@ from typing import Any
 from sst2_tui.core.config import LABEL_NAMES
 from sst2_tui.core.errors import why_not_written
 from sst2_tui.core.events import Event, Exported, Paused, WarningEvent
-from sst2_tui.core.export.model_card import card_settings, card_text, hub_id
+from sst2_tui.core.export.model_card import card_settings, card_text, hub_id, public_name
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
@@ -32,6 +32,23 @@ from sst2_tui.core.storage.swap import recover, swap_in
 LABELS = dict(enumerate(LABEL_NAMES))
 INFO = EXPORT_INFO
 BASE = ADAPTER_BASE_FILE
+
+
+def export_versions() -> dict[str, str]:
+    """The libraries that wrote an export: a stack too old to load it is named against these."""
+    from importlib import metadata
+
+    import torch
+
+    from sst2_tui import __version__
+
+    found = {"sst2-tui": __version__, "torch": torch.__version__.split("+")[0]}
+    for name in ("transformers", "peft"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
 
 
 def is_lora(model: Any) -> bool:
@@ -90,19 +107,21 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
 
     transformers_logging.disable_progress_bar()  # "Writing model shards" bars: not on a run's terminal
     model, tokenizer, run_dir, step = prep.model, prep.loaded.tokenizer, prep.run_dir, state.step
-    local = Path(prep.config.model).expanduser()
-    info = ExportInfo(step=step, accuracy=accuracy, run_id=prep.run_id, method=prep.config.method, model=prep.config.model,
-                      base_model_hub_id=hub_id(prep.config.model),
-                      base_model_path=str(local.resolve()) if local.exists() else None, precision=prep.plan.name)
+    # Named, never located: the base's full path is this machine's (the run folder's config.json keeps it).
+    info = ExportInfo(step=step, accuracy=accuracy, run_id=prep.run_id, method=prep.config.method,
+                      model=public_name(prep.config.model), base_model_hub_id=hub_id(prep.config.model),
+                      precision=prep.plan.name, versions=export_versions())
 
     def card(what: str) -> str:
         return card_text(what=what, config=prep.config, info=info, examples=len(prep.validation.labels),
                          hardware=prep.device.describe(), train_seconds=state.clock.seconds,
-                         settings=card_settings(prep.config, prep.effective))
+                         settings=card_settings(prep.config, prep.effective), is_sst2=prep.splits.is_sst2)
 
     events: list[Event] = []
     if is_lora(model):
-        base: dict[str, str | int] = {"model": prep.config.model, "init": prep.config.resolved().init, "seed": prep.config.seed}
+        local = prep.config.model != "demo" and Path(prep.config.model).expanduser().exists()
+        base: dict[str, str | int | bool] = {"model": public_name(prep.config.model), "init": prep.config.resolved().init,
+                                             "seed": prep.config.seed, "local": local}
         _write_folder(run_dir / "adapter", lambda path: _save_adapter(model, tokenizer, path, base, card("adapter")), info)
         events.append(Exported(step=step, path=str(run_dir / "adapter"), what="adapter", accuracy=accuracy))
         if prep.config.merge:
@@ -146,16 +165,17 @@ def _save_model(model: Any, tokenizer: Any, path: Path, card: str) -> None:
     atomic_write_text(path / "README.md", card)
 
 
-def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, str | int], card: str) -> None:
+def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, str | int | bool], card: str) -> None:
     _label(model.config)
     model.save_pretrained(path)  # adapter_config.json + adapter_model.safetensors (LoRA and the head)
     tokenizer.save_pretrained(path)
     atomic_write_json(path / BASE, base)
     # peft names the base by the path it was loaded from (a cache or venv folder on this machine):
-    # name it by its Hub id, so the adapter loads anywhere; the local path stays in export.json.
+    # name it by its Hub id, so the adapter loads anywhere, or a local base by its folder's name
+    # (`predict --base PATH` finds it; the run folder's config.json keeps the full path).
     adapter_config = path / "adapter_config.json"
     settings = parse_json(adapter_config.read_bytes())
-    settings["base_model_name_or_path"] = hub_id(str(base["model"])) or settings.get("base_model_name_or_path")
+    settings["base_model_name_or_path"] = base["model"]
     atomic_write_json(adapter_config, settings)
     atomic_write_text(path / "README.md", card)  # in place of peft's blank template
 

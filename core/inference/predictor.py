@@ -26,7 +26,9 @@ class Predictor:
     config: RunConfig
 
     @classmethod
-    def load(cls, model: str, device: str = "auto", batch_size: int = 32, max_length: int = 128) -> Predictor:
+    def load(cls, model: str, device: str = "auto", batch_size: int = 32, max_length: int = 128,
+             base: str | None = None) -> Predictor:
+        """`base`: an adapter's base model folder, when it is not where the adapter says (`predict --base`)."""
         import warnings
 
         from transformers.utils import logging as transformers_logging
@@ -36,7 +38,7 @@ class Predictor:
                            max_length=max_length)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # libraries' deprecation notes, not the user's concern
-            loaded = load_model(config)
+            loaded = load_model(config, base)
         if loaded.untrained_head and model != "demo":
             raise ModelError(f"--model {quote(model)}: its sentiment head was never trained ({', '.join(loaded.untrained_head[:2])} "
                              "newly initialized), so its labels would be random; give a run folder or its model/ or adapter/, "

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.errors import ModelError, quote
+from sst2_tui.core.errors import HubUnreachable, ModelError, quote
 from sst2_tui.core.hub import model_path_problem
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import record_from_json
@@ -35,10 +35,14 @@ class ExportInfo:
     model: str = ""
     base_model_hub_id: str | None = None
     base_model_path: str | None = None
+    """Exports before #38 kept the base's full local path here; an export names its base, never
+    locates it (the run folder's config.json has the path)."""
     precision: str = ""
     """(An export of an older version may hold its step alone.)"""
     adapter_config: dict[str, Any] | None = None
     """peft's adapter_config.json but where the base is (`adapter_settings`): peft's open mapping."""
+    versions: dict[str, str] | None = None
+    """The versions of sst2-tui, torch, transformers and peft that wrote it (None before #38)."""
 
 
 def read_export_info(folder: Path) -> ExportInfo | None:
@@ -111,10 +115,17 @@ def _load_kwargs(name: str) -> dict[str, Any]:  # keywords of transformers' from
     return {"local_files_only": True}
 
 
-def load_model(config: RunConfig) -> LoadedModel:
+def load_model(config: RunConfig, base_path: str | None = None) -> LoadedModel:
+    """`base_path`: where an adapter's base model is (`predict --base`), when not where it was."""
     from sst2_tui.core.model.fast_ops import fuse_gelu, needs_attention_mask, no_kv_cache, skip_padding_warning_check
 
-    loaded = _load_model(config)
+    try:
+        loaded = _load_model(config, base_path)
+    except ModelError as error:
+        newer = written_by_newer(config.model)
+        if newer is None:
+            raise
+        raise ModelError(f"{error}; {newer}") from None
     loaded.fused_gelu = fuse_gelu(loaded.model)
     no_kv_cache(loaded.model)
     loaded.attention_mask = needs_attention_mask(loaded.model)
@@ -137,12 +148,41 @@ def exported_folder(spec: str) -> Path | None:
                      "ended before its first evaluation); export one by running it again, or give its model/ folder")
 
 
-def _load_model(config: RunConfig) -> LoadedModel:
+def written_by_newer(spec: str) -> str | None:
+    """Why an export may not load here: the libraries that wrote it (export.json) are newer than
+    this machine's, said with both versions and the upgrade; None when they are not (or unknown)."""
+    from importlib import metadata
+
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        folder = exported_folder(spec) or Path(spec).expanduser()
+    except ModelError:
+        return None
+    info = read_export_info(folder)
+    if info is None or not info.versions:
+        return None
+    for name in ("transformers", "peft", "torch"):
+        wrote = info.versions.get(name)
+        try:
+            here = metadata.version(name)
+            if wrote is not None and Version(wrote) > Version(here.split("+")[0]):
+                return (f"it was written by {name} {wrote} and this machine has {name} {here}: "
+                        f"pip install -U '{name}>={wrote}'")
+        except (metadata.PackageNotFoundError, InvalidVersion):
+            continue
+    return None
+
+
+def _load_model(config: RunConfig, base_path: str | None = None) -> LoadedModel:
     exported = exported_folder(config.model)
     if exported is not None:
         config = config.replace(model=str(exported), init="pretrained")
     if (Path(config.model).expanduser() / "adapter_config.json").is_file():
-        return _load_adapter(config)
+        return _load_adapter(config, base_path)
+    if base_path is not None:
+        raise ModelError(f"--base {quote(base_path)}: it names an adapter's base model, and {quote(config.model)} is "
+                         "not an adapter (drop --base)")
     if config.is_demo_model:
         from sst2_tui.core.model.demo import demo_model, demo_tokenizer
 
@@ -191,9 +231,10 @@ HEAD_NAMES = frozenset({"score", "classifier", "pre_classifier", "classification
 """First parts of the names of sequence-classification heads in transformers' models."""
 
 
-def _load_adapter(config: RunConfig) -> LoadedModel:
+def _load_adapter(config: RunConfig, base_path: str | None = None) -> LoadedModel:
     """A peft adapter folder: its base rebuilt as the run built it (`sst2_tui_base.json`: a demo
-    or random-init base has no Hub name), or from the adapter's own base_model_name_or_path."""
+    or random-init base has no Hub name), or from the adapter's own base_model_name_or_path.
+    `base_path` (`predict --base PATH`) is the base model's folder, wherever it is now."""
 
     from peft import PeftModel
 
@@ -211,20 +252,48 @@ def _load_adapter(config: RunConfig) -> LoadedModel:
         raise ModelError(f"--model {quote(config.model)}: the adapter does not say which base model it belongs to")
     if (edited := _edited_settings(folder, config.model)) is not None:
         raise ModelError(edited)
-    base_path = Path(base["model"]).expanduser()
-    if (base_path / "adapter_config.json").is_file() or (base_path / ADAPTER_BASE_FILE).is_file():
-        raise ModelError(f"--model {quote(config.model)}: its base {quote(base['model'])} is itself an adapter; "
+    named = base["model"]
+    where = base_path or _base_location(folder, named, bool(base.get("local")))
+    if where is None:
+        raise ModelError(f"--model {quote(config.model)}: its base model {quote(named)} was a local folder on the machine "
+                         "that trained it and is not found here; give that folder with --base PATH")
+    if (Path(where).expanduser() / "adapter_config.json").is_file() or (Path(where).expanduser() / ADAPTER_BASE_FILE).is_file():
+        raise ModelError(f"--model {quote(config.model)}: its base {quote(where)} is itself an adapter; "
                          "an adapter's base must be a model")
     try:
-        base_config = config.replace(model=base["model"], init=base.get("init", "pretrained"), seed=base.get("seed", config.seed))
+        base_config = config.replace(model=where, init=base.get("init", "pretrained"), seed=base.get("seed", config.seed))
     except ValueError as error:
         raise ModelError(f"--model {quote(config.model)}: {ADAPTER_BASE_FILE} is damaged ({error})") from None
-    loaded = _load_model(base_config)
+    try:
+        loaded = _load_model(base_config)
+    except (ModelError, HubUnreachable) as error:  # the base, not the adapter, is missing or broken: say which, and what to do
+        said = str(error).removeprefix("--model ")
+        raise ModelError(f"--model {quote(config.model)}: its base model {quote(named)} cannot be loaded ({said}); "
+                         "give the base model's folder with --base PATH") from None
     try:
         model = PeftModel.from_pretrained(loaded.model, str(folder))
     except Exception as error:  # noqa: BLE001 - peft and safetensors raise many types for a damaged folder
         raise ModelError(f"--model {quote(config.model)}: cannot load the adapter ({_first_line(error)})") from None
-    return LoadedModel(model, loaded.tokenizer, loaded.pad_id, f"LoRA adapter on {base['model']}")
+    return LoadedModel(model, loaded.tokenizer, loaded.pad_id, f"LoRA adapter on {named}")
+
+
+def _base_location(adapter: Path, named: str, local: bool) -> str | None:
+    """Where an adapter's base is: a Hub id or `demo` as named; a base that was a local folder at
+    the path its run folder's config.json kept (an adapter still in its run folder), or, for an
+    export before #38, the full path it recorded. None: a local base this machine does not have."""
+    if Path(named).expanduser().is_absolute():  # an export before #38 recorded the path itself
+        return named
+    if not local:
+        return named
+    run_config = adapter.parent / "config.json"
+    try:
+        kept = parse_json(run_config.read_bytes())
+    except (OSError, ValueError):
+        return None
+    path = kept.get("model") if isinstance(kept, dict) else None
+    if isinstance(path, str) and Path(path).expanduser().is_dir() and Path(path).expanduser().resolve().name == named:
+        return path
+    return None
 
 
 def _first_line(error: BaseException) -> str:
