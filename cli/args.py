@@ -4,6 +4,7 @@ their translation back into a `RunConfig`. Only the flags that are not run setti
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from sst2_tui.core.config import RunConfig, flag_for, options, shown_default, value_type
 from sst2_tui.core.errors import UserError, quote
@@ -88,6 +89,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
             kwargs["metavar"] = meta["metavar"]
         parser.add_argument(flag_for(option.name), **kwargs)
     a = parser.add_argument
+    add_config_arguments(parser, "run")
     a("--labels", type=_labels, default=None, metavar="JSON",
       help="a JSON object of your own labels carried into reports (never changes training)")
     a("--seeds", type=_seeds, metavar="S,S,...", help="repeat the run once per seed in the same session, e.g. 0,1,2")
@@ -126,3 +128,12 @@ def config_from_args(args: argparse.Namespace, seed: int | None = None) -> RunCo
     if seed is not None:
         values["seed"] = seed
     return RunConfig(**values, extra=getattr(args, "labels", None) or {}, sweep=getattr(args, "sweep_label", None))
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, command: str) -> None:
+    """`--config FILE.toml` and `--print-config`, for `run` and `sweep` alike."""
+    parser.add_argument("--config", type=Path, metavar="FILE.toml",
+                        help=f"{command} settings from a TOML file, each key a run setting (lr = 1e-5, batch_size = 32"
+                             + (", or lists: lr = [1e-5, 3e-5]" if command == "sweep" else "") + "); flags given override it")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the resolved settings as a TOML file for --config, and start nothing")

@@ -52,7 +52,9 @@ class OneLineParser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(file_settings: dict[str, dict[str, object]] | None = None) -> argparse.ArgumentParser:
+    """`file_settings`: per command (`run`, `sweep`), the settings its `--config` file gave: they
+    are the flags' defaults, so a flag on the command line wins."""
     parser = OneLineParser(
         prog=PROG,
         description="Fine-tune a transformer on SST-2 with full fine-tuning, the HF Trainer and LoRA, and compare them. "
@@ -73,10 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="one headless run; the last stdout line is a JSON summary",
                               description="Run one method headless. The last line on stdout is a JSON summary.")
     add_run_arguments(run)
+    run.set_defaults(**(file_settings or {}).get("run", {}))
     sweep = commands.add_parser("sweep", help="a grid of runs (comma lists, seeds), several at once, and which method is "
                                 "better", description="Run a grid of runs in one session and say which method is better, "
                                 "with paired 95% intervals. Every run flag takes a comma list, or METHOD=V,V for one method.")
     add_sweep_arguments(sweep)
+    sweep.set_defaults(**(file_settings or {}).get("sweep", {}))
     ctl = commands.add_parser("ctl", help="steer a live run from any shell: pause, resume, stop, lr VALUE, eps VALUE",
                               description="Send a command to a live run through its folder and wait until it applies.")
     add_ctl_arguments(ctl)
@@ -117,6 +121,25 @@ def build_parser() -> argparse.ArgumentParser:
     tracker.add_argument("--logdir", type=folder_path, metavar="DIR", help="tensorboard: write under DIR/SESSION/RUN "
                          "instead of each run folder's tensorboard/").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     return parser
+
+
+def _with_config_file(args: argparse.Namespace) -> argparse.Namespace:
+    """The command line read again with its `--config` file's settings as the defaults (checked,
+    one line naming the file and key when one is wrong)."""
+    from sst2_tui.core.config_file import read_config_file
+
+    settings = read_config_file(args.config, sweep=args.command == "sweep")
+    if args.command == "sweep" and "seed" in settings:  # a sweep's seeds are its innermost axis, `--seeds`
+        words = settings.pop("seed")
+        assert isinstance(words, list)
+        if len(words) != 1 or "=" in words[0]:
+            from sst2_tui.core.errors import UserError
+
+            raise UserError(f"{args.config}: seed: the seeds are every method's; give a list such as seed = [0, 1, 2]")
+        settings["seeds"] = words[0]
+    again, _ = build_parser({args.command: settings}).parse_known_args(args.argv)
+    again.argv = args.argv
+    return again
 
 
 def sessions_dir_from(args: argparse.Namespace) -> Path:
@@ -226,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(stray)}")
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `run --detach` runs the same line again
     try:
+        if getattr(args, "config", None) is not None:
+            args = _with_config_file(args)
         return COMMANDS.get(args.command, _app)(args)
     except BrokenPipeError:  # `sst2-tui sessions --json | head`: the reader left; so do we, quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

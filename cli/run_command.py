@@ -150,6 +150,13 @@ def _new_runs(args: argparse.Namespace, handle) -> int:
     except ConfigError as error:
         sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
         return EXIT_BAD_INPUT
+    if args.print_config:
+        from sst2_tui.core.config_file import config_text
+
+        sys.stdout.write(config_text(configs[0]))
+        if args.seeds:
+            sys.stdout.write(f"# --seeds {','.join(map(str, args.seeds))}: one run per seed (give it as a flag)\n")
+        return EXIT_OK
     if configs[0].report_to:  # a tracker not installed: one line, before anything starts
         from sst2_tui.core.tracker_names import check_installed, parse_report_to
 

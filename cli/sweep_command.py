@@ -47,6 +47,14 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     rounds = until_resolved(args)
     seeds = parse_seeds(args.seeds, "--seeds")
     spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
+    if args.print_config:
+        from sst2_tui.core.config_file import sweep_config_text
+        from sst2_tui.core.sweep.grid import grid_axes
+
+        axes = grid_axes(listed)
+        build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)  # every value checked, as for a real sweep
+        sys.stdout.write(sweep_config_text(axes, [str(m) for m in axes.get("method", {}).get("all", ["full"])], seeds))
+        return EXIT_OK
     points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
     if points and points[0].report_to:  # a tracker not installed: one line, before anything is created
         from sst2_tui.core.tracker_names import check_installed, parse_report_to

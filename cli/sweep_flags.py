@@ -19,6 +19,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
         meta = option.metadata
         parser.add_argument(flag_for(option.name), nargs="+", dest=option.name, metavar=meta["metavar"] or "V,V",
                             help=f"{meta['help']}; a comma list, or METHOD=V,V for one method")
+    from sst2_tui.cli.args import add_config_arguments
+
+    add_config_arguments(parser, "sweep")
     a = parser.add_argument
     a("--seeds", default="0", metavar="S,S,...", help="the seeds of every setting, innermost (default 0)")
     a("--confirm-seeds", metavar="N", help="after the grid, train each method's chosen setting again on N fresh seeds "

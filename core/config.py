@@ -41,6 +41,9 @@ DEMO_LR = {"full": 5e-4, "trainer": 5e-4, "lora": 3e-3, "evaluate": 1e-3}
 # AdamW's own default; `fp16-pure` gets the reference experiment's 1e-4, because 1e-8 is 0 in float16.
 DEFAULT_EPS = 1e-8
 EXPORTS = ("best", "last", "none")
+NOT_SWEPT = frozenset({"notify", "report_to", "tracker_project"})
+"""Settings that are never a sweep's axis: one value for every point (a shell command, where the
+points report), commas and all."""
 MAX_SEED = 2**32 - 1  # what every generator we seed accepts (numpy's limit)
 MAX_EPOCHS = 1_000_000
 FP16_PURE_EPS = 1e-4

@@ -21,14 +21,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sst2_tui.core.config import METHODS, ConfigError, RunConfig, format_rate, options, value_type
+from sst2_tui.core.config import METHODS, NOT_SWEPT, ConfigError, RunConfig, format_rate, options, value_type
 from sst2_tui.core.errors import UserError, quote
 from sst2_tui.core.sweep_label import SweepLabel
 
 MAX_POINTS = 500
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 _OPTIONS = {option.name: option for option in options()}
-ONE_VALUE = frozenset({"notify", "report_to", "tracker_project"})
+ONE_VALUE = NOT_SWEPT
 """Fields that are never a grid axis: one value for every point, commas and all."""
 _SEPARATOR = re.compile(r"(?<!\\),")
 
@@ -126,6 +126,18 @@ def _axes(listed: dict[str, Listed], method: str) -> dict[str, list[object]]:
         if chosen:
             axes[name] = _distinct([_value(name, text) for text in chosen])
     return axes
+
+
+def grid_axes(listed: dict[str, Listed]) -> dict[str, dict[str, list[object]]]:
+    """Each listed field's values per method of the grid (typed): what `sweep --print-config` writes."""
+    methods = _methods(listed)
+    fields: dict[str, dict[str, list[object]]] = {"method": {m: [m] for m in methods}} if "method" in listed else {}
+    for method in methods:
+        for name, values in _axes({k: v for k, v in listed.items() if k != "method"}, method).items():
+            fields.setdefault(name, {})[method] = values
+    if "method" in fields:
+        fields["method"] = {"all": list(methods)}
+    return fields
 
 
 def count_grid(listed: dict[str, Listed], seeds: list[int]) -> int:
