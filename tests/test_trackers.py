@@ -238,3 +238,28 @@ def test_export_tracker_refuses_what_it_cannot_do_in_one_line(tmp_path, capsys):
         from sst2_tui.cli.export_tracker_command import export_tracker_command
 
         export_tracker_command(SimpleNamespace(session_dir=session.path, to="tensorboard", project=None, logdir=None))
+
+
+@pytest.mark.skipif(not HAVE["mlflow"], reason="the test extra mlflow is not installed")
+def test_a_resumed_run_goes_on_in_the_mlflow_run_it_started(stores):
+    """`run --resume` appends to its run folder; its MLflow run is the one it began (found by its
+    tag), and its parameters, logged once, are not logged again (MLflow refuses to change one)."""
+    from mlflow.tracking import MlflowClient
+
+    from sst2_tui.core.trackers.mlflow_tracker import MlflowTracker
+    from sst2_tui.core.trackers.tracker import TrackedRun
+
+    run = TrackedRun(run_id="01-full", session="s", run_dir=stores, project="resumed", hyperparameters={"lr": 1e-3})
+    first = MlflowTracker()
+    first.start(run)
+    first.scalars(5, {"eval/accuracy": 0.6}, time.time())
+    first.finish(Status.INTERRUPTED)
+    again = MlflowTracker()
+    again.start(TrackedRun(**{**run.__dict__, "hyperparameters": {"lr": 2e-3}}))
+    again.scalars(10, {"eval/accuracy": 0.7}, time.time())
+    again.finish(Status.FINISHED)
+    client = MlflowClient()
+    [only] = client.search_runs([client.get_experiment_by_name("resumed").experiment_id])
+    assert again.run_id == first.run_id == only.info.run_id and only.info.status == "FINISHED"
+    assert [(m.step, m.value) for m in client.get_metric_history(only.info.run_id, "eval/accuracy")] == [(5, 0.6), (10, 0.7)]
+    assert only.data.params["lr"] == "0.001"
