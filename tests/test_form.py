@@ -158,7 +158,8 @@ async def test_report_to_is_one_setting_for_the_run_and_a_missing_tracker_is_sai
         form = await open_form(pilot, app)
         form.query_one("#f-report_to", Input).value = "tensorboard,mlflow"
         await pilot.pause(0.1)
-        assert error_lines(form)[0].startswith("Queues: full on demo"), "one run, not a sweep"
+        assert error_lines(form) == ["Queues: full on demo, demo all examples, lr 5e-4, 4 epochs, batch 32, auto, reports to "
+                                     "tensorboard,mlflow"], "one run, not a sweep"
         config = form.validate()
         assert config is not None and not hasattr(config, "points") and config.report_to == "tensorboard,mlflow"
         form.query_one("#f-report_to", Input).value = "tensorbord"

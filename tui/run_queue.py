@@ -78,7 +78,8 @@ def settings_line(config: RunConfig) -> str:
     final = config.resolved()
     examples = f"{final.train_subset:,} examples" if final.train_subset else "all examples"
     return (f"Queues: {final.method} on {final.model}, {final.data} {examples}, lr {format_rate(final.lr)}, "
-            f"{final.epochs:g} epoch{'s' if final.epochs != 1 else ''}, batch {final.batch_size}, {final.precision}")
+            f"{final.epochs:g} epoch{'s' if final.epochs != 1 else ''}, batch {final.batch_size}, {final.precision}"
+            + (f", reports to {final.report_to}" if final.report_to and final.report_to != "none" else ""))
 
 
 @dataclass(frozen=True)
