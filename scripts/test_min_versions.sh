@@ -33,4 +33,7 @@ HF_HUB_OFFLINE=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider -m "not ext
   tests/test_try_sentence.py tests/test_unqueue.py tests/test_welcome.py \
   "tests/test_sweep_slurm.py::test_a_4_point_demo_array_on_a_real_slurm_cluster" \
   "tests/test_sweep_slurm.py::test_without_a_real_cluster_the_same_submission_runs_through_submitits_local_executor" \
-  tests/test_comparison_simulation.py tests/test_selection_simulation.py tests/test_sequential_simulation.py "$@"
+  tests/test_comparison_simulation.py tests/test_selection_simulation.py tests/test_sequential_simulation.py \
+  tests/test_hub_clean_export.py tests/test_config_file.py \
+  "tests/test_cli_conventions.py::test_the_default_sessions_folder" \
+  "tests/test_cli_conventions.py::test_the_per_user_sessions_folder_follows_the_platform" "$@"

@@ -137,10 +137,10 @@ class EventTranslator:
             return [Scalars(event.step, _finite({"eval/accuracy": event.accuracy, "eval/loss": event.loss,
                                                  "eval/best_accuracy": event.best_accuracy}), at)]
         if isinstance(event, Control):
-            change = (f"{format_rate(event.old)} -> {format_rate(event.new)}" if event.command.kind in ("set_lr", "set_eps")
-                      else event.command.kind)
-            return [Text(event.step, "control", f"{event.command.kind.removeprefix('set_')} {change} (from {event.source})"
-                         if event.command.kind in ("set_lr", "set_eps") else f"{change} (from {event.source})", at)]
+            kind = event.command.kind
+            said = (f"{kind.removeprefix('set_')} {format_rate(event.old)} -> {format_rate(event.new)}"
+                    if kind in ("set_lr", "set_eps") else kind)
+            return [Text(event.step, "control", f"{said} (from {event.source})", at)]
         if isinstance(event, Paused):
             return [Text(event.step, "pause", f"paused ({event.reason})", at)]
         if isinstance(event, Resumed):
