@@ -27,8 +27,9 @@ from pathlib import Path
 from benchmarks import fault_probes_27 as issue27
 from benchmarks import fault_probes_34 as issue34
 from benchmarks.common import machine, write_results
-from benchmarks.probe_tools import DEMO, Probe, one_line, sst2
+from benchmarks.probe_tools import DEMO, WAIT_SECONDS, Probe, one_line, sst2
 from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.summary import Status
 
 # -- hostile files ----------------------------------------------------------------------------------
 
@@ -228,19 +229,22 @@ def resume_edited_config(probe: Probe, folder: Path) -> tuple[bool, str]:
 
 
 def resume_a_live_run(probe: Probe, folder: Path) -> tuple[bool, str]:
+    """Three resumes while the run trains (long enough to outlast them however loaded the machine),
+    then SIGTERM: the run, untouched by them, saves and ends as interrupted."""
     sessions = folder / "sessions"
-    live = subprocess.Popen([*sst2_command(), "run", *DEMO, "--epochs", "0.6", "--save-every", "1",
+    live = subprocess.Popen([*sst2_command(), "run", *DEMO, "--epochs", "50", "--save-every", "1",
                              "--sessions-dir", str(sessions), "--session", "live"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     run = sessions / "live" / "runs" / "01-full"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and not list((run / "checkpoints").glob("step-*")):
         time.sleep(0.1)
     refusals = [sst2("run", "--resume", str(run)) for _ in range(3)]
-    out, _ = live.communicate(timeout=300)
+    live.send_signal(signal.SIGTERM)
+    out, _ = live.communicate(timeout=WAIT_SECONDS)
     summary = json.loads(out.strip().splitlines()[-1])
-    ok = all(one_line(r) and "is live" in r.stderr for r in refusals) and live.returncode == 0 \
-        and summary["status"] == "finished"
+    ok = all(one_line(r) and "is live" in r.stderr for r in refusals) and live.returncode == 130 \
+        and summary["status"] == Status.INTERRUPTED
     return ok, f"refusals {[r.returncode for r in refusals]}, live run {summary['status']} (exit {live.returncode})"
 
 
@@ -267,7 +271,7 @@ def signal_after_an_evaluation(probe: Probe, folder: Path) -> tuple[bool, str]:
                                 "--sessions-dir", str(folder), "--session", "s"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     events = folder / "s" / "runs" / "01-full" / "events.jsonl"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and not (events.exists() and '"type":"eval"' in events.read_text()):
         time.sleep(0.02)
     process.send_signal(signal.SIGTERM)

@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.probe_tools import DEMO, Probe, live_run, one_line, sst2, wait_for_summary
+from benchmarks.probe_tools import DEMO, WAIT_SECONDS, Probe, live_run, one_line, sst2, wait_for_summary
 from sst2_tui.core.run.self_command import sst2_command
 
 
@@ -103,12 +103,12 @@ def killed_queue_runner(probe: Probe, folder: Path) -> tuple[bool, str]:
     listed = sst2("sessions", "--sessions-dir", str(folder))
     said = "--start" in listed.stdout + listed.stderr
     first = session.path / "runs" / "01-full"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and not (first / "events.jsonl").exists():
         time.sleep(0.1)
     sst2("ctl", str(first), "stop")
     restarted = sst2("queue-runner", str(session.path), "--start")
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and (SessionQueue(session.path).items() or runner_is_live(session.path)):
         time.sleep(0.2)
     second = session.path / "runs" / "02-full" / "summary.json"
@@ -124,7 +124,7 @@ def resumed_data_parallel(probe: Probe, folder: Path) -> tuple[bool, str]:
     whole = sst2("run", *line, "--sessions-dir", str(folder / "whole"))
     launched = sst2("run", *[a for a in line if a != "--quiet"], "--detach", "--sessions-dir", str(folder / "killed"))
     run = Path(json.loads(launched.stdout)["run_dir"])
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and not ('"type":"checkpoint"' in (run / "events.jsonl").read_text()
                                                and (run / "rank-1.log").exists()):
         time.sleep(0.1)
@@ -211,14 +211,14 @@ def disk_full_as_a_run_ends(probe: Probe, folder: Path) -> tuple[bool, str]:
 def _fill_while_training(sessions: Path, then: str) -> tuple[bool, str]:
     launched = sst2("run", *DEMO, "--epochs", "3", "--sessions-dir", str(sessions), "--session", "s", "--detach")
     run = Path(json.loads(launched.stdout)["run_dir"])
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and '"type":"step"' not in (run / "events.jsonl").read_text():
         time.sleep(0.05)
     ballast = sessions / "ballast"
     with ballast.open("wb") as filler:  # every byte but ~1 MB: the events go on, checkpoints cannot
         free = shutil.disk_usage(sessions).free
         filler.write(b"\0" * max(0, free - 1024 * 1024))
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and '"type":"disk_full"' not in (run / "events.jsonl").read_text():
         if (run / "summary.json").exists():
             break

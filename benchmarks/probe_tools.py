@@ -18,6 +18,10 @@ SMALL = [*DEMO, "--train-subset", "64", "--eval-subset", "16", "--batch-size", "
          "--keep-checkpoints", "5"]
 
 
+WAIT_SECONDS = 300
+"""How long a case waits for a run to get somewhere (a first step, a checkpoint, its summary): only a
+case that fails waits it out, so it is generous: two cases at once on 2 cores (CI) slow every run."""
+
 def sst2(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=600,
                           cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
@@ -65,13 +69,13 @@ def live_run(folder: Path, *extra: str) -> Path:
     launched = sst2("run", *DEMO, "--epochs", "50", "--sessions-dir", str(folder), "--session", "s", "--detach", *extra)
     assert launched.returncode == 0, launched.stderr
     run = Path(json.loads(launched.stdout)["run_dir"])
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and '"type":"step"' not in (run / "events.jsonl").read_text():
         time.sleep(0.1)
     return run
 
 
-def wait_for_summary(run: Path, seconds: float = 120) -> dict:
+def wait_for_summary(run: Path, seconds: float = WAIT_SECONDS) -> dict:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not (run / "summary.json").exists():
         time.sleep(0.1)

@@ -91,7 +91,8 @@ def test_a_file_that_is_not_toml_is_one_line(tmp_path, capsys, content, said):
     assert capsys.readouterr().err == f"sst2-tui: --config '{tmp_path / 'none.toml'}': no such file\n"
 
 
-def test_a_sweep_from_a_file_is_the_grid_of_the_same_flags(tmp_path, capsys):
+def test_a_sweep_from_a_file_is_the_grid_of_the_same_flags(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("sst2_tui.core.tracker_names.check_installed", lambda names: None)  # none trains here
     (tmp_path / "sweep.toml").write_text('method = ["full", "lora"]\nlr = {full = [1e-3, 3e-3], lora = [1e-2]}\n'
                                          'model = "demo"\ndata = "demo"\nseed = [0, 1]\nreport_to = ["tensorboard", "mlflow"]\n')
     common = ["--session", "g", "--sessions-dir", str(tmp_path), "--print-commands"]

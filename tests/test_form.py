@@ -153,6 +153,10 @@ async def test_report_to_is_one_setting_for_the_run_and_a_missing_tracker_is_sai
     lacks is said before anything is queued."""
     import importlib.util
 
+    from sst2_tui.core import tracker_names
+    from sst2_tui.tui.screens import new_run
+
+    monkeypatch.setattr(new_run, "check_installed", lambda names: None)  # whether this machine has them: below
     app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, app)
@@ -168,6 +172,7 @@ async def test_report_to_is_one_setting_for_the_run_and_a_missing_tracker_is_sai
                                      "mlflow, trackio (or none)"]
         real = importlib.util.find_spec
         monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else real(name, *a))
+        monkeypatch.setattr(new_run, "check_installed", tracker_names.check_installed)
         form.query_one("#f-report_to", Input).value = "mlflow"
         await pilot.pause(0.1)
         assert error_lines(form) == ["--report-to mlflow: mlflow is not installed here; pip install 'sst2-tui[mlflow]' "

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from sst2_tui.cli.main import main
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.run.runner import execute
 from sst2_tui.core.storage.sessions import Session
-from tests.cli import run_cli
 
 QUICK = RunConfig(model="demo", data="demo", epochs=0.2, eval_every=5)
 
@@ -54,13 +54,15 @@ TAMPERING = {
 
 
 @pytest.mark.parametrize("case", sorted(TAMPERING))
-def test_a_tampered_export_is_one_line(exports, tmp_path, case):
+def test_a_tampered_export_is_one_line(exports, tmp_path, case, capsys):
+    """`predict` as the command runs it (in this process: the same code, without a second torch import)."""
     kind, tamper = TAMPERING[case]
     folder = tmp_path / kind
     shutil.copytree(exports[kind], folder)
     tamper(folder)
     Path("/tmp/sst2-tui-pickle-ran").unlink(missing_ok=True)
-    result = run_cli("predict", str(folder), "a fine film")
-    assert result.returncode == 2, result.stderr[-1500:]
-    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    code = main(["predict", str(folder), "a fine film"])
+    said = capsys.readouterr()
+    assert code == 2, said.err[-1500:]
+    assert len(said.err.strip().splitlines()) == 1 and "Traceback" not in said.err and not said.out
     assert not Path("/tmp/sst2-tui-pickle-ran").exists(), "nothing from the folder ran"

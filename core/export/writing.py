@@ -162,7 +162,29 @@ def _save_model(model: Any, tokenizer: Any, path: Path, card: str) -> None:
     _label(model.config)
     model.save_pretrained(path, safe_serialization=True)
     tokenizer.save_pretrained(path)
+    named_not_located(path)
     atomic_write_text(path / "README.md", card)
+
+
+LOCATING_KEYS = ("_name_or_path", "name_or_path", "base_model_name_or_path")
+"""Where transformers and peft write the folder a model was loaded from (`_name_or_path` in
+config.json up to transformers 4.x, `name_or_path` in some tokenizer configs)."""
+
+
+def named_not_located(folder: Path) -> None:
+    """No path of this machine in an export: a key that holds where the model was loaded from keeps
+    only the folder's name (a Hub id is left as it is)."""
+    for path in folder.glob("*.json"):
+        try:
+            data = parse_json(path.read_bytes())
+        except ValueError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        changed = {key: Path(value).name for key in LOCATING_KEYS
+                   if isinstance(value := data.get(key), str) and (Path(value).is_absolute() or value.startswith("~"))}
+        if changed:
+            atomic_write_json(path, {**data, **changed})
 
 
 def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, str | int | bool], card: str) -> None:
@@ -177,6 +199,7 @@ def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, str | 
     settings = parse_json(adapter_config.read_bytes())
     settings["base_model_name_or_path"] = base["model"]
     atomic_write_json(adapter_config, settings)
+    named_not_located(path)
     atomic_write_text(path / "README.md", card)  # in place of peft's blank template
 
 
