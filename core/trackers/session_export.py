@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sst2_tui.core.events import Eval
 from sst2_tui.core.report.sweep_verdict import sweep_verdict
 from sst2_tui.core.storage.sessions import Session, load_run
 from sst2_tui.core.storage.sweep_file import is_sweep
@@ -47,7 +48,7 @@ def export_session(session: Session, name: str, project: str | None = None, tens
             outcome.failures += sink.on_event(event)
         outcome.failures += sink.close()
         best = record.summary.best_val_accuracy if record.summary else None
-        evaluations = sum(1 for e in record.events if e.type == "eval")
+        evaluations = sum(1 for e in record.events if isinstance(e, Eval))
         outcome.written.append(f"{record.run_id}: {evaluations} evaluation(s)"
                                + (f", best accuracy {best:.4f}" if best is not None else ""))
     if is_sweep(session.path):

@@ -65,10 +65,7 @@ class TrackerSink:
         if self._closed:
             return []
         for call in self.translator.calls(event):
-            if self._thread is None:
-                self._deliver(call)
-            else:
-                self._queue.put(call)
+            self._send(call)
         if isinstance(event, RunFinished | RunFailed):
             return self.close()
         return self.unsaid()
