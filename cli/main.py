@@ -109,6 +109,8 @@ def build_parser(file_settings: dict[str, dict[str, object]] | None = None) -> a
     report.add_argument("--format", default="all", choices=["md", "html", "json", "csv", "all"],
                         help="which files: md (report.md), html (report.html), json (session.json), csv (results.csv), "
                              "or all (default all)")
+    report.add_argument("--margin", metavar="POINTS", help="a sweep's verdict: two methods within ±POINTS accuracy points "
+                        "are practically the same (default: the sweep's own --margin, or what its judging sentences can resolve)")
     report.add_argument("--out", type=folder_path, default=None,
                         help="the folder to write them to (default: the session folder)").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     tracker = commands.add_parser("export-tracker", help="write a finished session to TensorBoard, MLflow or trackio",

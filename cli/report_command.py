@@ -1,4 +1,4 @@
-"""`sst2-tui report SESSION_DIR [--format md|html|json|csv|all] [--out DIR]`."""
+"""`sst2-tui report SESSION_DIR [--format md|html|json|csv|all] [--out DIR] [--margin POINTS]`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ def report_command(args: argparse.Namespace) -> int:
 
     if not args.session_dir.is_dir():
         raise UserError(f"{shown_path(args.session_dir)}: no such session folder; see `sst2-tui sessions`")
+    from sst2_tui.cli.sweep_flags import margin_points
+
+    margin = margin_points(args.margin)
     formats = FORMATS if args.format == "all" else (args.format,)
     try:
-        report = write_report(args.session_dir, formats, args.out)
+        report = write_report(args.session_dir, formats, args.out, margin)
     except OSError as error:
         where = shown_path(error.filename or args.out or args.session_dir)
         raise UserError(f"cannot write the report to {where}: {why_not_written(error)}; "

@@ -20,7 +20,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sst2_tui.cli.sweep_flags import check_executor, confirm_seeds, parallel_slots, slurm_options, until_resolved
+from sst2_tui.cli.sweep_flags import (
+    check_executor,
+    confirm_seeds,
+    margin_points,
+    parallel_slots,
+    slurm_options,
+    until_resolved,
+)
 from sst2_tui.core.config import flag_for, options
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError
 from sst2_tui.core.seeds import parse_seeds
@@ -34,7 +41,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     from sst2_tui.core.report.spread import measured_spread
     from sst2_tui.core.sweep.adaptive import first_round
     from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
-    from sst2_tui.core.sweep.start import confirmation_plan, describe_grid, planned_power
+    from sst2_tui.core.sweep.start import describe_grid, start_lines
     from sst2_tui.core.sweep.sweep import Sweep
 
     parallel = parallel_slots(args.parallel)
@@ -45,6 +52,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     if "seed" in listed:
         raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
     rounds = until_resolved(args)
+    margin = margin_points(args.margin)
     seeds = parse_seeds(args.seeds, "--seeds")
     spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
     if args.print_config:
@@ -70,7 +78,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         for config in points:  # the line the queue runner and a SLURM task run for a new point
             print(shlex.join(["sst2-tui", *NewRun(config).argv(session_path)]))
         return EXIT_OK
-    sweep, job_id = Sweep.begin(sessions_dir, args.session, points, parallel, slurm, confirming, rounds)
+    sweep, job_id = Sweep.begin(sessions_dir, args.session, points, parallel, slurm, confirming, rounds, margin)
     how = "as a SLURM job array" if slurm else f"{parallel} at once"
     if rounds is not None:
         budget = f"at most {rounds.max_runs} runs" + (f" or {rounds.max_hours:g} device-hours" if rounds.max_hours else "")
@@ -78,10 +86,8 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
               f"a time, {budget}", flush=True)
     else:
         print(f"sst2-tui sweep: {describe_grid(points)}, {how}, in {sweep.path}", flush=True)
-    if (confirming_line := confirmation_plan(points, confirming)) is not None:
-        print(f"sst2-tui sweep: {confirming_line}", flush=True)
-    if rounds is None and (power := planned_power(points, confirming, spread)) is not None:  # what the grid can tell, before it runs
-        print(f"sst2-tui sweep: {power}", flush=True)
+    for line in start_lines(points, confirming, spread, rounds is not None, margin):
+        print(f"sst2-tui sweep: {line}", flush=True)
     if job_id:
         _submitted(sweep.path, job_id, len(points))
     if args.detach:

@@ -32,6 +32,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
       "won, practically equivalent or unresolvable here, or the budget ends (every decision kept in decisions.jsonl)")
     a("--max-runs", metavar="N", help="--until-resolved: no round starts that would pass N runs in all (default 48)")
     a("--max-hours", metavar="H", help="--until-resolved: no round starts once the finished runs used H device-hours")
+    a("--margin", metavar="POINTS", help="two methods within ±POINTS accuracy points are practically the same "
+      "(default: the smallest margin the judging sentences can resolve with 10 seeds of each, said when the sweep starts)")
     a("--plan-from", type=folder_path, metavar="SESSION_DIR", help="say what the grid can tell apart from how the runs "
       "of a finished sweep spread (seed to seed, and between methods), instead of a stated default")
     a("--parallel", default="1", metavar="N|gpus",
@@ -93,6 +95,23 @@ def confirm_seeds(text: str | None, grid_seeds: int, methods: int) -> int:
     if not 0 <= value <= MAX_CONFIRM_SEEDS:
         raise UserError(f"--confirm-seeds {quote(text)}: give a whole number from 0 to {MAX_CONFIRM_SEEDS} "
                         "(0: no confirmation runs)")
+    return value
+
+
+MAX_MARGIN = 50.0
+
+
+def margin_points(text: str | None, flag: str = "--margin") -> float | None:
+    """`--margin POINTS` (sweep and report): accuracy points above 0 and at most 50; None when not given."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_MARGIN:  # NaN fails this too
+        raise UserError(f"{flag} {quote(text)}: give accuracy points above 0 and at most {MAX_MARGIN:g}, e.g. 2 "
+                        "(two methods within ±2 points are practically the same)")
     return value
 
 

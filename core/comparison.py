@@ -1,5 +1,6 @@
 """Is method A better than method B? One comparison from per-sentence correctness, with an interval
-that keeps its 95% whether training seeds or sentences make the noise (tests/test_comparison_simulation.py).
+that keeps its 95% whether training seeds or sentences make the noise (tests/test_comparison_simulation.py,
+tests/test_verdict_edges.py).
 
 **The estimand**, in one sentence: the difference in expected validation accuracy between A and B,
 over training seeds and over sentences like these, in accuracy points (A minus B).
@@ -10,34 +11,40 @@ difficulty is); a seed is not (A's seed 0 has nothing to do with B's seed 0).
 
 **The interval**: a crossed seed x sentence variance-components model for each method,
 `y[s, j] = mu + seed[s] + sentence[j] + residual[s, j]`, with the sentence effects of A and B
-correlated (paired). The variance of the difference of the two grand means is estimated without
-bias from mean squares (Bouthillier et al. 2021 decompose benchmark variance the same way):
+correlated (paired). The components are estimated from mean squares (Bouthillier et al. 2021
+decompose benchmark variance the same way):
 
-    V = var(seed means of A) / n_A + var(seed means of B) / n_B + var(per-sentence differences) / J
-        - residual(A) / (n_A J) - residual(B) / (n_B J)
+    V = [seeds(A) / n_A + seeds(B) / n_B + sentences(A - B) / J] + residual(A) / (n_A J) + residual(B) / (n_B J)
 
-(the residual terms are counted twice by the first three and taken out once). A Welch-Satterthwaite
-degrees of freedom turns it into a t interval: with 3 seeds and seeds dominating, the t quantile
-(about 2.8 at 4 degrees of freedom) is what keeps 95%; with sentences dominating it is about 1.96.
-Why not the percentile bootstrap of seeds and sentences (#29): with 3 seeds it resamples from 3
-values and covered 82-91% where seeds dominate; why not scipy's `ttest_ind`: it sees the seeds only,
-and the same sentences judge both methods. scipy gives the t quantiles.
+with the bracket floored at zero: where it is positive this is the unbiased estimate; where it is
+not (runs that disagree sentence by sentence more than their accuracies differ, as runs collapsed to
+one class do), V is still what the residuals alone imply, never zero or negative. A Welch-Satterthwaite degrees of freedom over
+the mean squares turns it into a t interval (about 2.8 at 4 degrees of freedom with 3 seeds where seeds
+dominate, about 1.96 where sentences do), and no interval is narrower than one sentence either side.
+Why not the percentile bootstrap of seeds and sentences (#29): with 3 seeds it resamples from 3 values
+and covered 82-91% where seeds dominate; why not scipy's `ttest_ind`: it sees the seeds only, and the
+same sentences judge both methods. scipy gives the t quantiles.
 
 **Several methods**: every pair's interval is simultaneous (Bonferroni: 1 - 0.05/pairs), so the
 chance of any false "better" among three methods stays at most 5%.
 
-**Three answers** (and one more when it cannot tell): "a better" or "b better" (the interval excludes
-0 and is not inside the margin), "equivalent" (the interval lies inside +-margin points: a region of
-practical equivalence, as in baycomp), "not resolved" (otherwise). One seed of a method is never a
-verdict: it compares two runs, not two methods.
+**Answers**: "a better" or "b better" (the interval excludes 0 and is not inside the margin),
+"equivalent" (the interval lies inside +-margin points: a region of practical equivalence, as in
+baycomp), "not resolved" (otherwise). Fewer than `MIN_SEEDS` seeds of either method is never an
+answer: with 2 seeds the seeds' variance rests on 1 degree of freedom each, and a false "better"
+came out 7-9% of the time on 100 sentences in the simulation.
 
 **Probability of improvement** (Agarwal et al. 2021, rliable): the chance that a fresh seed of A scores
-higher than a fresh seed of B on these sentences, estimated from every pair of seeds (ties count half).
+higher than a fresh seed of B on these sentences, estimated from every pair of seeds (ties count half);
+given only from `ODDS_SEEDS` seeds of each (from 9 pairs of 3 seeds it printed 1.00 where the truth
+was 0.57-0.78).
 
-**Seeds needed**: per method, for 80% power to tell a gap of `margin` points (two-sided 5%):
-`n = (var_A + var_B) / ((margin / 2.8)^2 - sentence part)`, where the sentence part does not shrink
-with seeds; when it alone is too wide, no number of seeds resolves the margin, and more validation
-sentences or a wider margin would (both said).
+**Seeds needed** (`seeds_for_gap`): per method, the fewest seeds at which a true gap of `gap` points
+is called "better" with 80% power by this very interval: its t quantile at the degrees of freedom it
+will have, the family's level, the sentences' part that does not shrink with seeds, and an upper bound
+of the pilot's seed variance (a pilot of 3 seeds under-estimates it as often as not, and a planner fed
+the point estimate delivered 53-64% instead of 80%). Where no sensible number of seeds
+(`MAX_PLAN_SEEDS`) does it, it says so, and what would (all the validation sentences, a wider margin).
 """
 
 from __future__ import annotations
@@ -50,9 +57,26 @@ import numpy as np
 from scipy import stats
 
 DECISIONS = ("a better", "b better", "equivalent", "not resolved")
-MARGIN_POINTS = 0.5
 LEVEL = 0.95
 POWER = 0.8
+MIN_SEEDS = 3
+"""Fewer judged seeds of either method: no answer (and no interval)."""
+ODDS_SEEDS = 8
+"""P(A beats B on a fresh pair of seeds) is given only from this many seeds of each."""
+MAX_PLAN_SEEDS = 100
+"""The most seeds per method the planner advises: beyond it the advice is another margin or more sentences.
+(At 40, the pilots that happened to see little seed variance were the ones advised, and following
+their advice found a 3-point gap 74% of the time where seeds dominate: the cap chose the optimists.)"""
+DEFAULT_SEED_SD_POINTS = 1.0
+"""Before a sweep has run: runs of one setting differ by about this many points from seed to seed
+(GPT-2 small on SST-2's validation set; a method can be steadier or far less steady)."""
+DEFAULT_DISAGREEMENT = 0.08
+"""Before a sweep has run: the share of sentences that runs of two methods answer differently."""
+DEFAULT_WITHIN = 0.05
+"""Before a sweep has run: the share of sentences that two seeds of one setting answer differently
+(that part of the disagreement shrinks with seeds; the rest is the methods' own, and does not)."""
+SENSIBLE_SEEDS = 10
+"""The default margin is what this many seeds of each method can resolve on the judging sentences."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +104,7 @@ class Comparison:
     """Mean accuracy of A minus that of B, in points."""
     low: float
     high: float
-    """The interval at `level` (NaN with one seed of a method)."""
+    """The interval at `level` (NaN below `MIN_SEEDS` seeds of a method)."""
     level: float
     df: float
     p_value: float
@@ -88,47 +112,76 @@ class Comparison:
     decision: str
     """One of DECISIONS."""
     margin: float
-    p_a_better: float
-    """The chance a fresh seed of A beats a fresh seed of B on these sentences (ties half)."""
+    p_a_better: float | None
+    """The chance a fresh seed of A beats a fresh seed of B on these sentences (ties half); None below `ODDS_SEEDS`."""
     split: VarianceSplit
     seeds_a: int
     seeds_b: int
     sentences: int
     seeds_needed: int | None
-    """Seeds per method for 80% power at the margin; None where no number of seeds would do."""
+    """Seeds per method for 80% power to call a gap of `margin` points; None where no sensible number would."""
     sentences_needed: int
     """Judging sentences that would let enough seeds resolve the margin."""
     margin_reachable: float
-    """The smallest margin that enough seeds resolve on these sentences, in points."""
+    """The smallest gap that `MAX_PLAN_SEEDS` seeds of each would find on these sentences, in points."""
+    family_level: float = LEVEL
+    """What the intervals of every pair hold together (the words say this one)."""
 
     @property
     def direction(self) -> str:
         return f"{self.a_name} − {self.b_name}"
 
+    @property
+    def too_few_seeds(self) -> bool:
+        return min(self.seeds_a, self.seeds_b) < MIN_SEEDS
+
     def interval_text(self) -> str:
         return f"{self.direction} {self.points:+.2f} points, {100 * self.level:.3g}% CI {self.low:+.2f} to {self.high:+.2f}"
 
-    def sentence(self) -> str:
-        """The verdict in plain words, its direction named."""
-        if self.seeds_a < 2 or self.seeds_b < 2:
-            return (f"not resolved: with one seed of {self.a_name if self.seeds_a < 2 else self.b_name} this compares two "
-                    f"runs, not two methods ({self.direction} {self.points:+.2f} points); run 3 or more seeds of each")
-        odds = f"P({self.a_name} beats {self.b_name} on a fresh pair of seeds) = {self.p_a_better:.2f}"
-        if self.decision == "a better":
-            return f"{self.a_name} beats {self.b_name} by {self.points:.2f} points ({self.interval_text()}); {odds}"
-        if self.decision == "b better":
-            return f"{self.b_name} beats {self.a_name} by {-self.points:.2f} points ({self.interval_text()}); {odds}"
+    def headline(self) -> str:
+        """One sentence someone who is not a statistician can act on."""
+        sure = f"{100 * self.family_level:.3g}% sure"
+        if self.too_few_seeds:
+            fewer = self.a_name if self.seeds_a < self.seeds_b else self.b_name
+            have = min(self.seeds_a, self.seeds_b)
+            few = (f"with one seed of {fewer} this compares two runs, not two methods" if have == 1 else
+                   f"{have} seeds of {fewer} are too few to compare methods")
+            return f"can't tell yet: {few}; run at least {MIN_SEEDS} seeds of each"
+        if self.decision in ("a better", "b better"):
+            win, lose, gap = ((self.a_name, self.b_name, self.points) if self.decision == "a better"
+                              else (self.b_name, self.a_name, -self.points))
+            low, high = sorted((abs(self.low), abs(self.high)))
+            return f"{win} is better than {lose} by about {gap:.1f} points ({sure} the gap is between {low:.1f} and {high:.1f})"
         if self.decision == "equivalent":
-            return (f"{self.a_name} and {self.b_name} are practically equivalent: within ±{self.margin:g} points "
-                    f"({self.interval_text()}); {odds}")
-        return f"not resolved ({self.interval_text()}); {odds}; {self.plan()}"
+            return (f"{self.a_name} and {self.b_name} are practically the same: within ±{self.margin:g} points "
+                    f"({sure} {self.direction} is between {self.low:+.1f} and {self.high:+.1f})")
+        return f"can't tell yet whether {self.a_name} or {self.b_name} is better: {self.advice()}"
+
+    def advice(self) -> str:
+        """What would resolve it, as something this tool does."""
+        gap = f"a {self.margin:g}-point gap"
+        if self.seeds_needed is not None:
+            more = max(self.seeds_needed - min(self.seeds_a, self.seeds_b), 1)
+            return (f"{self.direction} is somewhere between {self.low:+.1f} and {self.high:+.1f} points; about {more} more "
+                    f"seed{'s' if more != 1 else ''} of each ({self.seeds_needed} in all) would tell {gap}")
+        return (f"{self.direction} is somewhere between {self.low:+.1f} and {self.high:+.1f} points; on these "
+                f"{self.sentences} sentences no sensible number of seeds tells {gap}: all the validation sentences "
+                f"(leave --eval-subset off) would help, or a margin of ±{math.ceil(2 * self.margin_reachable) / 2:g} points")
+
+    def details(self) -> str:
+        """The numbers behind the headline: the interval, its level, the odds where defensible."""
+        if self.too_few_seeds:
+            return f"{self.direction} {self.points:+.2f} points on {self.seeds_a} and {self.seeds_b} seed(s): no interval"
+        odds = ("" if self.p_a_better is None else
+                f"; P({self.a_name} beats {self.b_name} on a fresh pair of seeds) = {self.p_a_better:.2f}")
+        return f"{self.interval_text()}{odds}"
+
+    def sentence(self) -> str:
+        """The verdict in plain words, then its numbers."""
+        return f"{self.headline()} [{self.details()}]"
 
     def plan(self) -> str:
-        """What would resolve the margin: more seeds, or (where seeds cannot) more sentences or a wider margin."""
-        if self.seeds_needed is None:
-            return (f"no number of seeds resolves ±{self.margin:g} points on {self.sentences} sentences: "
-                    f"about {self.sentences_needed} sentences would, or a margin of ±{self.margin_reachable:.1f}")
-        return f"about {self.seeds_needed} seeds of each would resolve ±{self.margin:g} points (80% power)"
+        return self.advice()
 
 
 @dataclass(frozen=True)
@@ -139,36 +192,62 @@ class Estimates:
     variance: np.ndarray
     df: np.ndarray
     seeds_variance: np.ndarray
-    """var(seed means of A) + var(seed means of B): the per-seed variance of the difference."""
+    """The per-seed variance of the difference, var(seed means of A) + var(seed means of B): what shrinks
+    with seeds (unbiased; on 2 degrees of freedom from 3 seeds of each, so a plan averages over its uncertainty)."""
     sentence_variance: np.ndarray
     """The sentence effects' variance of the difference, per sentence (residual flips taken out)."""
     seeds_part: np.ndarray
     sentences_part: np.ndarray
     p_a_better: np.ndarray
+    sentences: np.ndarray
+    """J, the judging sentences."""
+    flips: np.ndarray
+    """The runs' sentence-by-sentence flips' share of the per-seed variance, (residual(A) + residual(B)) / J:
+    measured on every sentence, so known well even from few seeds, and a floor under the per-seed variance."""
 
 
 def estimate(a: np.ndarray, b: np.ndarray) -> Estimates:
     """`a` (E x n_A x J) and `b` (E x n_B x J): E experiments at once (the simulation tests pass
-    thousands; `compare` passes one)."""
+    thousands; `compare` passes one).
+
+    The variance is the unbiased one from mean squares, `seeds + sentences + interaction` (the
+    components of the seeds, of the sentences and of each run's own sentence-by-sentence flips), with
+    the first two floored at zero together: it is never below what the runs' sentence-by-sentence
+    disagreement alone implies, so never zero or negative while runs disagree at all. Runs that
+    disagree sentence by sentence more than their accuracies differ (runs collapsed to one class, a
+    different class each seed) are where the old formula went below zero and was clamped to 1e-12,
+    giving an interval of zero width; where the components sum to zero or more (every case of the
+    coverage tests), the two are the same number. (Each component floored on its own was tried first:
+    it over-covered, 98% where sentences dominate.)"""
     n_a, n_b, sentences = a.shape[1], b.shape[1], a.shape[2]
     seed_means_a, seed_means_b = a.mean(axis=2), b.mean(axis=2)  # E x n
     difference = seed_means_a.mean(axis=1) - seed_means_b.mean(axis=1)
-    var_a = seed_means_a.var(axis=1, ddof=1) if n_a > 1 else np.zeros(len(a))
-    var_b = seed_means_b.var(axis=1, ddof=1) if n_b > 1 else np.zeros(len(b))
+    ms_a = seed_means_a.var(axis=1, ddof=1) if n_a > 1 else np.zeros(len(a))
+    ms_b = seed_means_b.var(axis=1, ddof=1) if n_b > 1 else np.zeros(len(b))
     per_sentence = a.mean(axis=1) - b.mean(axis=1)  # E x J
-    var_d = per_sentence.var(axis=1, ddof=1)
+    ms_d = per_sentence.var(axis=1, ddof=1)
     residual_a, residual_b = _residual(a), _residual(b)
-    parts = [var_a / n_a, var_b / n_b, var_d / sentences, -residual_a / (n_a * sentences), -residual_b / (n_b * sentences)]
-    dfs = [max(n_a - 1, 1), max(n_b - 1, 1), sentences - 1, max((n_a - 1) * (sentences - 1), 1),
-           max((n_b - 1) * (sentences - 1), 1)]
-    variance = np.maximum(sum(parts), 1e-12)
-    df = variance ** 2 / np.maximum(sum(p ** 2 / d for p, d in zip(parts, dfs)), 1e-300)
-    sentence_variance = np.maximum(var_d - residual_a / n_a - residual_b / n_b, 0.0)
-    seeds_part = np.maximum(variance - sentence_variance / sentences, 0.0)
+    interaction = residual_a / (n_a * sentences) + residual_b / (n_b * sentences)
+    unbiased = ms_a / n_a + ms_b / n_b + ms_d / sentences - interaction
+    floored = unbiased < interaction  # the seeds' and sentences' components sum to below zero
+    variance = np.where(floored, interaction, unbiased)
+    # Welch-Satterthwaite over the mean squares the variance is a linear combination of.
+    full = [(ms_a / n_a, max(n_a - 1, 1)), (ms_b / n_b, max(n_b - 1, 1)), (ms_d / sentences, sentences - 1),
+            (-residual_a / (n_a * sentences), max((n_a - 1) * (sentences - 1), 1)),
+            (-residual_b / (n_b * sentences), max((n_b - 1) * (sentences - 1), 1))]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = np.where(floored, variance ** 2 / sum(t ** 2 / d for t, d in full[3:]),
+                      variance ** 2 / sum(t ** 2 / d for t, d in full))
+    df = np.where(np.isfinite(df), df, 1.0)  # no variance at all (identical runs): the widest quantile
+    seed_a = np.maximum(ms_a - residual_a / sentences, 0.0)  # each method's seeds' own variance
+    seed_b = np.maximum(ms_b - residual_b / sentences, 0.0)
+    sentence_variance = np.maximum(ms_d - residual_a / n_a - residual_b / n_b, 0.0)
+    seeds_part = np.minimum(seed_a / n_a + seed_b / n_b + interaction, variance)
     wins = (seed_means_a[:, :, None] > seed_means_b[:, None, :]).mean(axis=(1, 2))
     ties = (seed_means_a[:, :, None] == seed_means_b[:, None, :]).mean(axis=(1, 2))
-    return Estimates(difference, variance, np.maximum(df, 1.0), var_a + var_b, sentence_variance, seeds_part,
-                     sentence_variance / sentences, wins + ties / 2)
+    return Estimates(difference, variance, np.maximum(df, 1.0), ms_a + ms_b, sentence_variance, seeds_part,
+                     variance - seeds_part, wins + ties / 2, np.full(len(a), sentences),
+                     (residual_a + residual_b) / sentences)
 
 
 def _residual(y: np.ndarray) -> np.ndarray:
@@ -181,13 +260,15 @@ def _residual(y: np.ndarray) -> np.ndarray:
 
 
 def intervals(found: Estimates, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
-    """The (low, high) t interval of each experiment, in proportions."""
-    half = stats.t.ppf(0.5 + level / 2, found.df) * np.sqrt(found.variance)
+    """The (low, high) t interval of each experiment, in proportions: never narrower than one sentence
+    either side (an accuracy on J sentences moves in steps of 1/J)."""
+    half = np.maximum(stats.t.ppf(0.5 + level / 2, found.df) * np.sqrt(found.variance), 1.0 / found.sentences)
     return found.difference - half, found.difference + half
 
 
 def decisions(low: np.ndarray, high: np.ndarray, margin: float, one_seed: bool = False) -> np.ndarray:
-    """Each experiment's answer (an index into DECISIONS) from its interval, in proportions."""
+    """Each experiment's answer (an index into DECISIONS) from its interval, in proportions;
+    `one_seed`: too few seeds of a method to answer at all."""
     inside = (low > -margin) & (high < margin)
     answer = np.full(low.shape, DECISIONS.index("not resolved"))
     answer[(low > 0) & ~inside] = DECISIONS.index("a better")
@@ -198,68 +279,205 @@ def decisions(low: np.ndarray, high: np.ndarray, margin: float, one_seed: bool =
     return answer
 
 
-def compare(a: object, b: object, margin: float = MARGIN_POINTS, *, level: float = LEVEL, a_name: str = "a",
-            b_name: str = "b") -> Comparison:
+def compare(a: object, b: object, margin: float | None = None, *, level: float = LEVEL, a_name: str = "a",
+            b_name: str = "b", family_level: float | None = None, pairs: int = 1) -> Comparison:
     """A minus B from 0/1 correctness (seeds x sentences each, the same sentences in the same order);
-    `margin` in accuracy points. ValueError, saying what is wrong, for arrays that do not fit."""
+    `margin` in accuracy points (None: `default_margin` for these sentences). ValueError, saying what
+    is wrong, for arrays that do not fit."""
     runs_a, runs_b = _matrix(a, "a"), _matrix(b, "b")
     if runs_a.shape[1] != runs_b.shape[1]:
         raise ValueError(f"a has {runs_a.shape[1]} sentences and b {runs_b.shape[1]}: both must be scored on the same sentences")
+    margin = default_margin(runs_a.shape[1], pairs) if margin is None else margin
     if not (0 < level < 1) or not (margin >= 0 and math.isfinite(margin)):
         raise ValueError("level must be between 0 and 1 and margin a number of points >= 0")
     found = estimate(runs_a[None], runs_b[None])
-    one_seed = min(len(runs_a), len(runs_b)) < 2
+    too_few = min(len(runs_a), len(runs_b)) < MIN_SEEDS
     low, high = intervals(found, level)
-    if one_seed:
+    if too_few:
         low, high = np.array([math.nan]), np.array([math.nan])
-    answer = decisions(low, high, margin / 100, one_seed)
-    p_value = float(2 * stats.t.sf(abs(found.difference[0]) / math.sqrt(found.variance[0]), found.df[0]))
-    needed, sentences_needed, reachable = plan_seeds(float(found.seeds_variance[0]), float(found.sentence_variance[0]),
-                                                     runs_a.shape[1], margin)
+    answer = decisions(low, high, margin / 100, too_few)
+    p_value = float(2 * stats.t.sf(abs(found.difference[0]) / math.sqrt(found.variance[0]), found.df[0])) \
+        if found.variance[0] > 0 else 1.0
+    odds = float(found.p_a_better[0]) if min(len(runs_a), len(runs_b)) >= ODDS_SEEDS else None
+    pilot_df = max(len(runs_a) - 1, 0) + max(len(runs_b) - 1, 0)
+    flips = float(found.flips[0])
+    needed = seeds_for_gap(margin, float(found.seeds_variance[0]), float(found.sentence_variance[0]), runs_a.shape[1],
+                           pilot_df=pilot_df, flips=flips, pairs=pairs)
+    reachable = smallest_gap(MAX_PLAN_SEEDS, float(found.seeds_variance[0]), float(found.sentence_variance[0]),
+                             runs_a.shape[1], pilot_df=pilot_df, flips=flips, pairs=pairs)
     return Comparison(a_name, b_name, 100 * float(found.difference[0]), 100 * float(low[0]), 100 * float(high[0]), level,
-                      float(found.df[0]), p_value, DECISIONS[int(answer[0])], margin, float(found.p_a_better[0]),
+                      float(found.df[0]), p_value, DECISIONS[int(answer[0])], margin, odds,
                       VarianceSplit(1e4 * float(found.seeds_part[0]), 1e4 * float(found.sentences_part[0])),
-                      len(runs_a), len(runs_b), runs_a.shape[1], needed, sentences_needed, reachable)
+                      len(runs_a), len(runs_b), runs_a.shape[1], needed,
+                      sentences_needed(margin, float(found.sentence_variance[0]), runs_a.shape[1], pairs), reachable,
+                      level if family_level is None else family_level)
 
 
-def compare_all(runs: Mapping[str, object], margin: float = MARGIN_POINTS, level: float = LEVEL) -> list[Comparison]:
+def compare_all(runs: Mapping[str, object], margin: float | None = None, level: float = LEVEL) -> list[Comparison]:
     """Every pair of methods (in the given order), each interval simultaneous at `level` over all pairs
     (Bonferroni), so a false "better" anywhere in the family is at most 1 - level."""
     names = list(runs)
     pairs = [(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))]
     simultaneous = 1 - (1 - level) / max(len(pairs), 1)
-    return [compare(runs[a], runs[b], margin, level=simultaneous, a_name=a, b_name=b) for a, b in pairs]
+    return [compare(runs[a], runs[b], margin, level=simultaneous, a_name=a, b_name=b, family_level=level,
+                    pairs=max(len(pairs), 1)) for a, b in pairs]
 
 
-def plan_seeds(seeds_variance: float, sentence_variance: float, sentences: int, margin: float,
-               power: float = POWER) -> tuple[int | None, int, float]:
-    """(seeds per method for `power` at `margin` points or None, the sentences that would make seeds
-    enough, the smallest margin seeds can resolve on these sentences in points). Variances in
-    proportions: per seed of the difference, and per sentence."""
-    k = stats.norm.ppf(0.5 + LEVEL / 2) + stats.norm.ppf(power)
-    target = (margin / 100 / k) ** 2
-    floor = sentence_variance / sentences
-    sentences_needed = math.ceil(sentence_variance / target) + 1 if target > 0 else sentences
-    reachable = 100 * k * math.sqrt(floor)
-    if floor >= target:
-        return None, max(sentences_needed, sentences + 1), reachable
-    return max(2, math.ceil(seeds_variance / (target - floor))), sentences_needed, reachable
+# -- planning: what seeds and sentences tell ---------------------------------------------------------------
+
+def _quantiles(df: float, pairs: int, power: float) -> float:
+    """The t quantile of the family's two-sided level plus that of the power, at `df`."""
+    return float(stats.t.ppf(1 - (1 - LEVEL) / (2 * pairs), df) + stats.t.ppf(power, df))
 
 
-DEFAULT_SEED_SD_POINTS = 1.0
-"""Before a sweep has run: runs of one setting differ by about this many points from seed to seed
-(GPT-2 small on SST-2's validation set; a method can be steadier or far less steady)."""
-DEFAULT_DISAGREEMENT = 0.08
-"""Before a sweep has run: the share of sentences that two methods' runs answer differently."""
+_POSTERIOR_POINTS = (np.arange(64) + 0.5) / 64
+"""Quantiles at which the seed variance's uncertainty after a pilot is averaged over (`assurance`)."""
+
+
+_GRID = (np.arange(8) + 0.5) / 8
+_RATIOS = np.linspace(0.0, 1.0, 41)
+
+
+def _critical(seeds: int, sentences: int, pairs: int) -> np.ndarray:
+    """The verdict's t quantile at the family's level, averaged over the degrees of freedom it will
+    compute from its estimates (Welch-Satterthwaite from each method's seed variance on seeds - 1
+    degrees of freedom and the sentences' part on J - 1), at each share of the variance the sentences
+    make (`_RATIOS`). The df it computes is mostly below the df of the true variances (3.5 where 4 is
+    due at 3 seeds), so the true-df quantile promised more power than the verdict delivers."""
+    d = max(seeds - 1, 1)
+    chi = stats.chi2.ppf(_GRID, d) / d
+    x, y = np.meshgrid(chi, chi)
+    seed_terms = [(x.ravel() * (1 - r) / 2, y.ravel() * (1 - r) / 2, r) for r in _RATIOS]
+    quantile = 1 - (1 - LEVEL) / (2 * pairs)
+    found = []
+    for one, other, part in seed_terms:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df = (one + other + part) ** 2 / (one ** 2 / d + other ** 2 / d + part ** 2 / max(sentences - 1, 1))
+        found.append(float(np.mean(stats.t.ppf(quantile, np.where(np.isfinite(df), np.maximum(df, 1.0), 1e6)))))
+    return np.asarray(found)
+
+
+def _power(gap: float, variance: np.ndarray, df: np.ndarray, share: np.ndarray, critical: np.ndarray,
+           pairs: int) -> np.ndarray:
+    """The chance the verdict's interval lies above 0 at a true gap of `gap` (proportions): a
+    noncentral t at gap / standard error on `df` degrees of freedom (the statistic's own law where its
+    variance is estimated), past the verdict's quantile (`_critical`, at the sentences' `share`)."""
+    with np.errstate(divide="ignore"):
+        shift = np.where(variance > 0, gap / np.sqrt(variance), 1e6)
+    quantile = np.interp(share, _RATIOS, critical)
+    return stats.nct.sf(quantile, np.minimum(df, _df_of(quantile, pairs)), shift)
+
+
+def _df_of(quantile: np.ndarray, pairs: int) -> np.ndarray:
+    """The degrees of freedom whose t quantile at the family's level is `quantile` (the verdict's
+    effective df: its noise is that of the variance it estimates, not of the true one)."""
+    level = 1 - (1 - LEVEL) / (2 * pairs)
+    grid = np.geomspace(1.0, 1e6, 400)
+    return np.interp(-quantile, -stats.t.ppf(level, grid), grid)
+
+
+def assurance(seeds: int, gap: float, seeds_variance: float | np.ndarray, sentence_variance: float | np.ndarray,
+              sentences: int, *, pilot_df: int = 0, flips: float | np.ndarray = 0.0, pairs: int = 1) -> np.ndarray:
+    """The power to call a true gap of `gap` points "better" with `seeds` of each method, averaged over
+    what the per-seed variance may be after a pilot on `pilot_df` degrees of freedom: its seeds' own
+    part (the pilot's variance of seed means less the runs' sentence-by-sentence `flips`) scaled by
+    df / chi-square, the flips, which every sentence measures, as they are. With no pilot (stated
+    defaults), the power at the stated variance. Averaging the power over the variance's uncertainty,
+    rather than plugging in its estimate, is what keeps a plan from a 3-seed pilot at its word
+    (O'Hagan and Stevens 2001 call this assurance). Vectorized over pilots (one value each)."""
+    seeds = max(seeds, MIN_SEEDS)
+    scale = pilot_df / stats.chi2.ppf(_POSTERIOR_POINTS, pilot_df) if pilot_df > 0 else np.ones(1)
+    seeds_variance, flips = np.atleast_1d(np.asarray(seeds_variance, float)), np.atleast_1d(np.asarray(flips, float))
+    per_seed = flips[:, None] + np.maximum(seeds_variance - flips, 0.0)[:, None] * scale[None, :]
+    seeds_part = per_seed / seeds
+    sentences_part = np.atleast_1d(np.asarray(sentence_variance, float))[:, None] / sentences
+    variance = seeds_part + sentences_part
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = variance ** 2 / (seeds_part ** 2 / max(2 * (seeds - 1), 1) + sentences_part ** 2 / max(sentences - 1, 1))
+    df = np.where(np.isfinite(df), df, 1e6)
+    share = np.where(variance > 0, sentences_part / np.where(variance > 0, variance, 1.0), 1.0)
+    return _power(gap / 100, variance, df, share, _critical(seeds, sentences, pairs), pairs).mean(axis=1)
+
+
+def plan_seeds(gap: float, seeds_variance: np.ndarray, sentence_variance: np.ndarray, sentences: int, *,
+               pilot_df: int = 0, flips: np.ndarray | float = 0.0, pairs: int = 1, power: float = POWER) -> np.ndarray:
+    """Per pilot, the fewest seeds of each method (at least `MIN_SEEDS`) whose `assurance` reaches
+    `power` at a true gap of `gap` points; 0 where `MAX_PLAN_SEEDS` would not."""
+    seeds_variance = np.atleast_1d(np.asarray(seeds_variance, float))
+    found = np.zeros(len(seeds_variance), dtype=int)
+    for seeds in range(MIN_SEEDS, MAX_PLAN_SEEDS + 1):
+        open_ = found == 0
+        if not open_.any():
+            break
+        enough = assurance(seeds, gap, seeds_variance[open_], np.broadcast_to(sentence_variance, found.shape)[open_],
+                           sentences, pilot_df=pilot_df, flips=np.broadcast_to(flips, found.shape)[open_],
+                           pairs=pairs) >= power
+        found[np.flatnonzero(open_)[enough]] = seeds
+    return found
+
+
+def smallest_gap(seeds: int, seeds_variance: float, sentence_variance: float, sentences: int, *, pilot_df: int = 0,
+                 flips: float = 0.0, pairs: int = 1, power: float = POWER) -> float:
+    """The smallest gap in points that `seeds` of each method call "better" with `power` (`assurance`),
+    by the verdict's own interval (variances in proportions, per seed and per sentence)."""
+    def enough(gap: float) -> bool:
+        return bool(assurance(seeds, gap, seeds_variance, sentence_variance, sentences, pilot_df=pilot_df,
+                              flips=flips, pairs=pairs)[0] >= power)
+    low, high = 2.0 / sentences * 100, 100.0
+    if enough(low):
+        return low
+    if not enough(high):
+        return math.inf
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (low, middle) if enough(middle) else (middle, high)
+    return high
+
+
+def seeds_for_gap(gap: float, seeds_variance: float, sentence_variance: float, sentences: int, *, pilot_df: int = 0,
+                  flips: float = 0.0, pairs: int = 1, power: float = POWER) -> int | None:
+    """`plan_seeds` for one pilot: the seeds of each method, or None where `MAX_PLAN_SEEDS` would not do."""
+    found = int(plan_seeds(gap, np.array([seeds_variance]), np.array([sentence_variance]), sentences,
+                           pilot_df=pilot_df, flips=flips, pairs=pairs, power=power)[0])
+    return found or None
+
+
+def sentences_needed(gap: float, sentence_variance: float, sentences: int, pairs: int = 1, power: float = POWER) -> int:
+    """Judging sentences on which the sentences' part alone leaves room to find `gap` (seeds the rest)."""
+    k = _quantiles(1e6, pairs, power)
+    target = (gap / 100 / k) ** 2
+    if target <= 0 or sentence_variance <= 0:
+        return sentences
+    return max(math.ceil(2 * sentence_variance / target), sentences)
 
 
 def detectable_gap(seeds: int, sentences: int, seed_sd_points: float = DEFAULT_SEED_SD_POINTS,
-                   disagreement: float = DEFAULT_DISAGREEMENT, power: float = POWER) -> float:
-    """The smallest gap in points that `seeds` per method on `sentences` judging sentences tell apart
-    with `power` (two-sided 5%): 2.8 standard errors of the difference, seeds and sentences both."""
-    k = stats.norm.ppf(0.5 + LEVEL / 2) + stats.norm.ppf(power)
-    variance = 2 * (seed_sd_points / 100) ** 2 / max(seeds, 1) + disagreement / max(sentences, 1)
-    return 100 * k * math.sqrt(variance)
+                   disagreement: float = DEFAULT_DISAGREEMENT, within: float = DEFAULT_WITHIN, pairs: int = 1,
+                   power: float = POWER) -> float:
+    """Before a sweep: the smallest gap in points that `seeds` judged per method on `sentences` judging
+    sentences find with `power`, by the verdict's own interval, where runs spread as stated: a run's
+    accuracy varies by `seed_sd_points` from seed to seed, runs of two methods answer `disagreement` of
+    the sentences differently and two seeds of one setting `within` of them (the part of the
+    disagreement that more seeds average away)."""
+    seeds_variance = 2 * (seed_sd_points / 100) ** 2
+    return smallest_gap(seeds, seeds_variance, max(disagreement - within, 0.0), sentences, pairs=pairs, power=power)
+
+
+def default_margin(sentences: int, pairs: int = 1) -> float:
+    """The margin of practical equivalence when none is given: what `SENSIBLE_SEEDS` seeds of each can
+    resolve on these judging sentences where runs spread as the stated defaults say, rounded up to half
+    a point (on SST-2's 436 judging sentences: 2 points). A smaller one is a promise the sentences
+    cannot keep."""
+    gap = detectable_gap(SENSIBLE_SEEDS, sentences, pairs=pairs)
+    return max(math.ceil(2 * gap) / 2, 0.5)
+
+
+def margin_reason(margin: float, sentences: int, given: bool) -> str:
+    """Why this margin, for the line a sweep starts with."""
+    if given:
+        return f"equivalent means within ±{margin:g} points (--margin)"
+    return (f"equivalent means within ±{margin:g} points: {sentences} judging sentences cannot tell less with "
+            f"{SENSIBLE_SEEDS} seeds of each (--margin to choose another)")
 
 
 def _matrix(values: object, name: str) -> np.ndarray:

@@ -126,3 +126,39 @@ def winners_inflation(seed_sd: float, rng_seed: int, settings: int = 4, seeds: i
         confirmed.append(100 * (confirmation[..., JUDGING].mean(axis=(1, 2)) - expected).mean())
         reused.append(100 * (grid[np.arange(CHUNK), chosen][..., JUDGING].mean(axis=(1, 2)) - expected).mean())
     return float(np.mean(confirmed)), float(np.mean(reused))
+
+
+# -- a second data model, not the one the verdict was tuned on ------------------------------------------
+@dataclass(frozen=True)
+class BetaModel:
+    """Each sentence's chance of being right drawn from Beta(`alpha`, `beta`) (mean 0.9 at 9 and 1: many
+    easy sentences, a long tail of hard ones), shared by the methods; a method's seed raises every
+    chance to the power exp(seed effect) (a multiplicative, not a logistic, seed effect), with s.d.
+    `seed_sd` per method. No twist: two methods with the same `seed_sd` are the same process, so the
+    true gap is exactly 0 whatever the model's curvature."""
+
+    seed_sds: tuple[float, ...]
+    sentences: int = SENTENCES
+    alpha: float = 9.0
+    beta: float = 1.0
+
+    def runs(self, rng: np.random.Generator, experiments: int, seeds: list[int]) -> list[np.ndarray]:
+        chance = rng.beta(self.alpha, self.beta, (experiments, 1, self.sentences)).astype(np.float32)
+        methods = []
+        for count, sd in zip(seeds, self.seed_sds, strict=True):
+            power = np.exp(rng.normal(0.0, sd, (experiments, count, 1))).astype(np.float32)
+            methods.append((rng.random((experiments, count, self.sentences), dtype=np.float32) < chance ** power)
+                           .astype(np.float32))
+        return methods
+
+
+def collapsed_runs(rng: np.random.Generator, labels: np.ndarray, seeds: int, collapse: float = 1.0,
+                   ordinary: np.ndarray | None = None) -> np.ndarray:
+    """`labels` (E x 1 x J, 0/1): runs that, with chance `collapse` per seed, answer one class for every
+    sentence (which class: a coin per seed), else are the `ordinary` runs given (E x seeds x J)."""
+    experiments = labels.shape[0]
+    answered = rng.random((experiments, seeds, 1)) < 0.5
+    collapsed = (labels == answered).astype(np.float32)
+    if ordinary is None:
+        return collapsed
+    return np.where(rng.random((experiments, seeds, 1)) < collapse, collapsed, ordinary).astype(np.float32)

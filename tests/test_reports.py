@@ -224,8 +224,9 @@ def test_a_sweeps_report_opens_with_its_verdict_and_report_prints_it(tmp_path, c
     sweep = recorded_sweep(tmp_path / "sessions", "sw")
     assert main(["report", str(sweep.path), "--format", "md"]) == 0
     printed = capsys.readouterr().out
-    assert "Verdict: not resolved (full − lora" in printed, "the answer on stdout, not only file paths"
+    assert "Verdict: can't tell yet whether full or lora is better: full − lora" in printed, "the answer on stdout"
     headings = [line for line in (sweep.path / "report.md").read_text().splitlines() if line.startswith("#")]
     assert headings[1:3] == ["## Sweep: which method is better",
-                             "### Verdict on the judging half (intervals over seeds and sentences, simultaneous 95% for all pairs)"]
+                             "### Verdict: on the judging half (20 sentences), intervals over seeds and sentences, 95% for "
+                             "all pairs together"]
     assert headings.index("## Results (validation accuracy)") > 2, "the runs come after the answer"

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 from sst2_tui.core.comparison import DECISIONS, decisions, estimate, intervals
-from sst2_tui.core.sequential import STOPS, look_answers, sequential, spent_alphas
+from sst2_tui.core.sequential import FIRST_LOOK_SEEDS, STOPS, look_answers, sequential, spent_alphas
 from tests.simulated_correctness import SEED_SD, Regime
 
 REPLAYS, CHUNK, LOOKS, JUDGING = 3200, 400, 4, 436
-MOST_SEEDS = 3 + 2 * (LOOKS - 1)  # looks at 3, 5, 7 and 9 seeds of each
+MOST_SEEDS = FIRST_LOOK_SEEDS + 2 * (LOOKS - 1)  # looks at 5, 7, 9 and 11 seeds of each
 MONTE_CARLO = 2 * np.sqrt(0.05 * 0.95 / REPLAYS)
 
 
@@ -35,7 +35,7 @@ def _replays(regime: str, gap: float, rng_seed: int) -> tuple[np.ndarray, np.nda
         answer, used = sequential(a, b, LOOKS, margin=0.005)
         low, high = intervals(estimate(a, b))
         naive = np.full(CHUNK, STOPS.index("going on"))
-        for seeds in range(3, MOST_SEEDS + 1, 2):
+        for seeds in range(FIRST_LOOK_SEEDS, MOST_SEEDS + 1, 2):
             going = naive == STOPS.index("going on")
             naive[going] = look_answers(a[going, :seeds], b[going, :seeds], 0.95, 0.005)
         for into, value in zip(found, (answer, used, decisions(low, high, 0.005), naive), strict=True):

@@ -46,7 +46,7 @@ async def test_g_shows_the_grid_and_enter_follows_a_running_point(tmp_path):
         # the sweep ends: the log under its last run says the verdict (`sweep`'s lines), once
         await wait_for(pilot, lambda: app.current is not None and "Sweep sw ended." in app.current.log, timeout=60)
         said = app.current.log[app.current.log.index("Sweep sw ended."):]
-        assert said[1] == "4 of 4 runs finished" and said[-1].startswith(("Verdict: ", "No verdict")), "the answer shows last"
+        assert said[1] == "Sweep: 4 of 4 runs finished" and said[-1].startswith(("Verdict: ", "No verdict")), "the answer shows last"
 
 
 async def test_c_shows_each_methods_best_setting_over_seeds_at_80x24(tmp_path):
@@ -65,7 +65,9 @@ async def test_c_shows_each_methods_best_setting_over_seeds_at_80x24(tmp_path):
         verdict = app.screen.query_one("#sweep-verdict")
         await wait_for(pilot, lambda: "Verdict:" in str(verdict.render()))
         said = str(verdict.render())  # 20 judging sentences: +16.7 points, yet honestly not resolved
-        assert "not resolved (full − lora +16.67 points" in said and "no number of seeds resolves" in said
+        assert said.startswith("Verdict: can't tell yet whether full or lora is better"), "the answer first, never cut"
+        assert "full − lora +16.67 points" in said and "no sensible number of seeds" in said
+        assert "Judged on the other 20 sentences" in said, "the numbers the verdict compares, on the same screen"
         await pilot.press("c")
         await wait_for(pilot, lambda: len(app.screen.query(Curve)) == 2)
         full, lora = app.screen.query(Curve)

@@ -35,9 +35,9 @@ def test_a_constructed_five_point_gap_over_three_seeds_is_a_win_either_way_round
     full, lora = np.asarray(_runs(0.92, 3, 1), dtype=float), np.asarray(_runs(0.87, 3, 2), dtype=float)
     gap = compare(full[:, judging], lora[:, judging], a_name="full", b_name="lora")
     assert gap.decision == "a better" and 3 < gap.points < 7 and gap.low > 0
-    assert gap.sentence().startswith("full beats lora by ")
+    assert gap.sentence().startswith("full is better than lora by about ")
     reverse = compare(lora[:, judging], full[:, judging], a_name="lora", b_name="full")
-    assert reverse.decision == "b better" and reverse.sentence().startswith("full beats lora by ")
+    assert reverse.decision == "b better" and reverse.sentence().startswith("full is better than lora by about ")
     assert "lora − full" in reverse.sentence(), "the interval names its direction"
 
 

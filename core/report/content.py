@@ -213,7 +213,7 @@ def groups_of(runs: list[RunReport]) -> list[GroupReport]:
     return result
 
 
-def _sweep_verdict(session: Session) -> SweepVerdict | None:
+def _sweep_verdict(session: Session, margin: float | None = None) -> SweepVerdict | None:
     """A sweep's session (sweep.json, or runs labelled as points: `--print-commands` lines run by
     another scheduler): its verdict; any other session: None."""
     from sst2_tui.core.storage.sweep_file import SWEEP_FILE
@@ -222,10 +222,11 @@ def _sweep_verdict(session: Session) -> SweepVerdict | None:
         return None
     from sst2_tui.core.report.sweep_verdict import sweep_verdict
 
-    return sweep_verdict(session)
+    return sweep_verdict(session, margin)
 
 
-def session_report(session: Session) -> SessionReport:
+def session_report(session: Session, margin: float | None = None) -> SessionReport:
+    """`margin`: a sweep's practical-equivalence margin in points, over its own (`report --margin`)."""
     records = session.runs()
     runs = [run_report(record) for record in records]
     groups = groups_of(runs)
@@ -237,7 +238,7 @@ def session_report(session: Session) -> SessionReport:
     return SessionReport(
         schema_version=SCHEMA_VERSION, session=session.name, created=session.meta.get("created"),
         host=session.meta.get("host"), device=first_started.device if first_started else None,
-        versions=first_started.versions if first_started else {}, runs=runs, groups=groups, sweep=_sweep_verdict(session),
+        versions=first_started.versions if first_started else {}, runs=runs, groups=groups, sweep=_sweep_verdict(session, margin),
         differing_settings=differing_settings([settings_of(r.config, r.effective) for r in runs]),
         skipped_files=session.problems + [problem for record in records for problem in record.problems]
         + [problem for run in runs for problem in run.unusable_files])

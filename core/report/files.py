@@ -65,11 +65,12 @@ class ReportWritten:
     """A sweep's verdict (`report` prints it), else None."""
 
 
-def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS, out: Path | None = None) -> ReportWritten:
+def write_report(session_dir: Path, formats: tuple[str, ...] = FORMATS, out: Path | None = None,
+                 margin: float | None = None) -> ReportWritten:
     if not ((session_dir / "session.json").is_file() or (session_dir / "runs").is_dir()):
         raise UserError(f"{session_dir}: not a session folder (no session.json or runs/); see `sst2-tui sessions`")
     session = Session.open(session_dir)
-    data = session_report(session)
+    data = session_report(session, margin)
     target = out or session_dir
     target.mkdir(parents=True, exist_ok=True)
     renderers = {"md": ("report.md", render_markdown), "html": ("report.html", render_html),

@@ -1,7 +1,7 @@
 """What a finished sweep measured about its runs, for planning the next one (`sweep --plan-from`):
-how far runs of one setting lie apart from seed to seed, and on what share of sentences runs of two
-methods disagree. These are the two numbers the seeds planner (`core/comparison.detectable_gap`)
-otherwise takes as stated defaults (1 point; 8%)."""
+how far runs of one setting lie apart from seed to seed, on what share of sentences runs of two
+methods disagree, and on what share two seeds of one setting do. These are the numbers the seeds
+planner (`core/comparison.detectable_gap`) otherwise takes as stated defaults (1 point; 8%; 5%)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ class Spread:
     """The pooled standard deviation over seeds of a run's accuracy, within each method and setting, in points."""
     disagreement: float
     """The mean share of sentences on which a run of one method and a run of another differ."""
+    within: float
+    """The mean share of sentences on which two seeds of one method and setting differ (the part of the
+    disagreement that more seeds average away)."""
     sentences: int
     """The validation sentences the runs were scored on."""
     source: str
@@ -59,4 +62,5 @@ def measured_spread(session_path: Path) -> Spread:
     differ = [float(np.mean(a != b)) for m, n in combinations(sorted(methods), 2) for a in methods[m] for b in methods[n]]
     if not differ:
         raise UserError(f"--plan-from {session_path}: it compared one method; the disagreement between methods needs two")
-    return Spread(pooled, statistics.fmean(differ), aligned.sentences, session.path.name)
+    same = [float(np.mean(a != b)) for runs in groups.values() for a, b in combinations(runs, 2)]
+    return Spread(pooled, statistics.fmean(differ), statistics.fmean(same), aligned.sentences, session.path.name)

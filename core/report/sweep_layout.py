@@ -67,15 +67,24 @@ def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
     if sweep.problem:
         blocks.append(Paragraph("No verdict: {}.", (sweep.problem,)))
     else:
-        blocks += [Heading(3, "Verdict on the judging half (intervals over seeds and sentences, simultaneous 95% for all pairs)"),
-                   *(Paragraph("{}.", (pair.sentence[0].upper() + pair.sentence[1:],)) for pair in sweep.pairs),
+        word = sweep.answer_word()
+        blocks += [Heading(3, f"{word}: on the judging half ({sweep.judging_sentences} sentences), intervals over seeds "
+                              "and sentences, 95% for all pairs together"),
+                   *(Paragraph("{}: {}.", (word, (pair.headline or pair.sentence)[0].upper() + (pair.headline or pair.sentence)[1:]))
+                     for pair in sweep.pairs),
+                   Table(["method", "setting (chosen on the tuning half)", "runs judged", "judged accuracy %"],
+                         [[c.method, f"{c.setting} of {c.settings}" if c.settings > 1 else c.setting,
+                           f"{c.n} {c.judged_on}", f"{100 * c.judged_accuracy:.1f}"] for c in sweep.chosen]),
                    Table(["pair", "difference, points", "interval", "answer", "P(a beats b)", "variance from seeds",
-                          "from sentences", "seeds for ±margin"],
+                          "from sentences", "seeds of each for a ±margin gap"],
                          [[f"{p.a} − {p.b}", f"{p.points:+.2f}", f"{100 * p.level:.3g}%: {p.low:+.2f} to {p.high:+.2f}",
-                           p.decision, f"{p.p_a_better:.2f}", f"{100 * p.seeds_share:.0f}%", f"{100 * (1 - p.seeds_share):.0f}%",
-                           "none would" if p.seeds_needed is None else str(p.seeds_needed)] for p in sweep.pairs]),
-                   *(Paragraph("{}.", (line.strip(),)) for line in sweep.dropped_lines() + sweep.caveats())]
-    blocks.append(Table(["method", "setting", "runs", "seeds", "best acc % (mean ± std)", "s/epoch"],
+                           p.decision, "too few seeds" if p.p_a_better is None else f"{p.p_a_better:.2f}",
+                           f"{100 * p.seeds_share:.0f}%", f"{100 * (1 - p.seeds_share):.0f}%",
+                           "over 40" if p.seeds_needed is None else str(p.seeds_needed)] for p in sweep.pairs]),
+                   Paragraph("{}.", (sweep.margin_text[0].upper() + sweep.margin_text[1:],)),
+                   *(Paragraph("{}.", (line.strip(),)) for line in
+                     sweep.collapsed_lines() + sweep.dropped_lines() + sweep.caveats())]
+    blocks.append(Table(["method", "setting", "runs", "seeds", "best acc % on all sentences (mean ± std)", "s/epoch"],
                         [[row.method, row.setting + (" (confirmation)" if row.confirmation else ""), str(row.n),
                           ",".join(map(str, row.seeds)),
                           mean_std_text(row.best_mean, row.best_std),

@@ -7,21 +7,24 @@ The choices are `core/report/verdict.py`'s; this reads the runs and words the re
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from sst2_tui.core.comparison import LEVEL, MARGIN_POINTS, compare_all
+from sst2_tui.core.comparison import LEVEL, compare_all, default_margin, margin_reason
 from sst2_tui.core.inference.evaluation_log import FILE as EVALUATIONS_FILE
 from sst2_tui.core.inference.evaluation_log import read_evaluations
 from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.report.budget import BudgetCurve, budget_curve, crossing_sentences
+from sst2_tui.core.report.collapsed import CLASS_NAMES, Collapsed, collapsed_class
 from sst2_tui.core.report.verdict import at_chosen_step, choose_best, mean_accuracy, split_halves
 from sst2_tui.core.storage.decisions_file import Decision, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
+from sst2_tui.core.storage.sweep_file import SweepFile, SweepFileError, read_sweep_file
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import SweepLabel, sweep_label
 from sst2_tui.core.words import mean_std_text
@@ -47,6 +50,8 @@ class Aligned:
     chosen_on_all: int = 0
     """Runs written before per-evaluation logs: their best step was chosen on all the sentences."""
     problem: str | None = None
+    labels: np.ndarray | None = None
+    """Each sentence's 0/1 label in the same order, where a run's predictions file holds them (None: unknown)."""
 
 
 def _evaluations(record: RunRecord) -> tuple[list[str], np.ndarray, bool, str | None]:
@@ -90,7 +95,16 @@ def aligned_correctness(records: list[RunRecord]) -> Aligned:
         position = {sentence: i for i, sentence in enumerate(ids)}
         in_order = evaluations[:, [position[sentence] for sentence in order]]
         correct[key] = at_chosen_step(in_order, tuning).astype(float)
-    return Aligned(correct, len(order), sum(1 for _, _, on_all in read.values() if on_all))
+    return Aligned(correct, len(order), sum(1 for _, _, on_all in read.values() if on_all), labels=_labels(records, order))
+
+
+def _labels(records: list[RunRecord], order: list[str]) -> np.ndarray | None:
+    """The sentences' labels in `order`, from the first run whose best predictions hold every one."""
+    for record in records:
+        rows = {row.id: row.label for row in read_predictions(record.folder.path, BEST_FILE).rows}
+        if rows and all(sentence in rows for sentence in order):
+            return np.asarray([rows[sentence] for sentence in order], dtype=int)
+    return None
 
 
 def _mean_std(values: list[float]) -> tuple[float | None, float | None]:
@@ -111,6 +125,8 @@ class SettingRow:
     best_std: float | None
     seconds_per_epoch: float | None
     confirmation: bool = False
+    collapsed: int = 0
+    """Its finished runs that answer one class for (almost) every sentence (`core/report/collapsed.py`)."""
 
 
 @dataclass(frozen=True)
@@ -157,12 +173,17 @@ class PairVerdict:
     decision: str
     """`a better`, `b better`, `equivalent` (within ±margin points) or `not resolved`."""
     margin: float
-    p_a_better: float
-    """The chance a fresh seed of `a` beats a fresh seed of `b` on these sentences."""
+    p_a_better: float | None
+    """The chance a fresh seed of `a` beats a fresh seed of `b` on these sentences (None: too few seeds to say)."""
     seeds_share: float
     """The share of the difference's variance that comes from the training seeds (the rest: sentences)."""
     seeds_needed: int | None
     sentence: str
+    """The headline and its numbers, as one line."""
+    headline: str = ""
+    """One sentence to act on (`lora is better than full by about 4.7 points (95% sure ...)`)."""
+    details: str = ""
+    """The numbers behind it: the interval, its level, the odds where there are seeds enough."""
 
     @property
     def real(self) -> bool:
@@ -216,6 +237,46 @@ class SweepVerdict:
     """Runs from before per-evaluation logs, whose step was chosen on all the sentences (a small leak)."""
     decisions: list[Decision] = field(default_factory=list)
     """`--until-resolved`: every setting dropped or chosen, every look, and why it stopped (decisions.jsonl)."""
+    margin: float = 0.0
+    """Practical equivalence: within ±margin accuracy points (given with --margin, or the default for these sentences)."""
+    margin_text: str = ""
+    """Why this margin, in a line."""
+    collapsed: list[Collapsed] = field(default_factory=list)
+    """Finished runs that answer one class for (almost) every sentence: counted as they scored, named."""
+    planned_runs: int = 0
+    """The runs the sweep will have in all (its grid and confirmation runs; an `--until-resolved` budget: at most)."""
+    planned_exact: bool = True
+    to_come: int = 0
+    """Runs not ended yet, or not yet added (confirmation runs): while any is, the answer is "so far"."""
+
+    @property
+    def final(self) -> bool:
+        """No run is left to come: the answer is the verdict, not "so far"."""
+        return self.to_come == 0 and self.runs > 0
+
+    def answer_word(self) -> str:
+        """`Verdict`, or `So far (8 of 12 runs; 4 to come)` while runs are left."""
+        if self.final:
+            return "Verdict"
+        total = f"{self.planned_runs}" if self.planned_exact else f"at most {self.planned_runs}"
+        return f"So far ({self.runs_finished} of {total} runs; {self.to_come if self.planned_exact else 'more'} to come)"
+
+    def judged_lines(self) -> list[str]:
+        """The numbers the verdict compares: per method, its judged runs on the judging half."""
+        if not self.chosen:
+            return []
+        return [f"Judged on the other {self.judging_sentences} sentences (what the verdict compares):",
+                *(chosen.line(self.tuning_sentences, self.judging_sentences) for chosen in self.chosen)]
+
+    def answer_lines(self) -> list[str]:
+        """Each pair: its headline after `Verdict:` or `So far (...):`, its numbers indented under it."""
+        word = self.answer_word()
+        return [line for pair in self.pairs for line in (f"{word}: {pair.headline or pair.sentence}",
+                                                          *([f"  {pair.details}"] if pair.details else []))]
+
+    def collapsed_lines(self) -> list[str]:
+        return [f"  Collapsed: {c.text()} ({'judged, counted as it scored' if c.judged else 'not judged'})"
+                for c in self.collapsed]
 
     def caveats(self) -> list[str]:
         """What the numbers may include that they should not, said with what would remove it."""
@@ -235,32 +296,43 @@ class SweepVerdict:
     def all_finished(self) -> bool:
         return self.runs > 0 and self.runs_finished == self.runs
 
+    def head_line(self) -> str:
+        total = f"{self.planned_runs}" if self.planned_exact else f"at most {self.planned_runs}"
+        return (f"Sweep: {self.runs_finished} of {total} runs finished"
+                + (f"; not finished: {', '.join(self.not_finished)}" if self.not_finished else ""))
+
     def lines(self) -> list[str]:
-        """The verdict as `sweep` prints it."""
-        lines = [f"Sweep: {self.runs_finished} of {self.runs} runs finished"
-                 + (f"; not finished: {', '.join(self.not_finished)}" if self.not_finished else "")]
+        """The verdict as `sweep` and `report` print it: the answer first (a short terminal shows it),
+        then the numbers it is computed from, then the grid it rests on."""
+        lines = [self.head_line()]
+        if self.problem:
+            return [*lines, f"No verdict: {self.problem}.", *self.table_lines()]
+        lines += self.answer_lines() + self.judged_lines() + self.collapsed_lines()
+        lines += [f"  {self.margin_text}"] if self.margin_text else []
+        lines += [f"Stopped: {d.text}" for d in self.decisions if d.kind == "end"]
+        lines += self.dropped_lines() + self.caveats() + self.table_lines()
+        return lines + [f"Budget (all sentences, the grid's runs): {sentence}" for sentence in self.budget_sentences]
+
+    def table_lines(self) -> list[str]:
+        if not self.table:
+            return []
+        sentences = self.tuning_sentences + self.judging_sentences
+        lines = [f"Each setting's runs, best accuracy on all {sentences or 'the'} validation sentences (mean ± std over seeds):"]
         for row in self.table:
             setting = row.setting + (" (confirmation)" if row.confirmation else "")
-            lines.append(f"  {row.method:<8} {setting:<24} best acc {mean_std_text(row.best_mean, row.best_std)}  n={row.n}")
-        if self.problem:
-            return [*lines, f"No verdict: {self.problem}."]
-        lines += [chosen.line(self.tuning_sentences, self.judging_sentences) for chosen in self.chosen]
-        lines += [f"Verdict: {pair.sentence}" for pair in self.pairs]
-        lines += [f"Budget: {sentence}" for sentence in self.budget_sentences]
-        lines += [f"Stopped: {d.text}" for d in self.decisions if d.kind == "end"]
-        return lines + self.dropped_lines() + self.caveats()
+            collapsed = f"  {row.collapsed} collapsed" if row.collapsed else ""
+            lines.append(f"  {row.method:<8} {setting:<24} {mean_std_text(row.best_mean, row.best_std)}  n={row.n}{collapsed}")
+        return lines
 
     def closing_lines(self) -> list[str]:
         """The verdict for a short log box, where the last lines show: the runs, the choices, the
-        budget and caveats, and the answer itself last (the table is in `lines`, `g` and the report)."""
-        head = f"{self.runs_finished} of {self.runs} runs finished"
+        caveats, the numbers compared, and the answer itself last (the table is in `lines`, `g` and the report)."""
         if self.problem:
-            return [head, f"No verdict: {self.problem}."]
-        return [head, *(c.line(self.tuning_sentences, self.judging_sentences).strip() for c in self.chosen),
-                *(f"Budget: {sentence}" for sentence in self.budget_sentences),
-                *(line.strip() for line in self.dropped_lines() + self.caveats()),
+            return [self.head_line(), f"No verdict: {self.problem}."]
+        return [self.head_line(), *(f"Budget (all sentences, the grid's runs): {s}" for s in self.budget_sentences),
+                *(line.strip() for line in self.dropped_lines() + self.caveats() + self.collapsed_lines()),
                 *(f"Stopped: {d.text}" for d in self.decisions if d.kind == "end"),
-                *(f"Verdict: {pair.sentence}" for pair in self.pairs)]
+                *(line.strip() for line in self.judged_lines()), *self.answer_lines()]
 
     def to_dict(self) -> dict[str, Any]:
         fields = to_json_value(self)  # NaN (an interval with one seed) as text: session.json stays JSON
@@ -275,7 +347,8 @@ Key = tuple[str, str, bool]
 """(method, setting, confirmation)."""
 
 
-def sweep_verdict(session: Session) -> SweepVerdict:
+def sweep_verdict(session: Session, margin: float | None = None) -> SweepVerdict:
+    """The verdict of the sweep in `session`; `margin` (points) overrides the sweep's own (--margin)."""
     labelled = [(r, label) for r in (load_run(f) for f in session.run_folders()) if (label := _sweep(r)) is not None]
     records = [r for r, _ in labelled]
     seed_of = {id(r): label.seed for r, label in labelled}
@@ -294,6 +367,9 @@ def sweep_verdict(session: Session) -> SweepVerdict:
     verdict = SweepVerdict(len(records), len(finished), table,
                            [f"{r.folder.run_id} ({r.status})" for r in records if r.status != Status.FINISHED],
                            dropped=_dropped(labelled))
+    verdict.decisions = read_decisions(session.path)[0]
+    sweep_file = _sweep_file(session)
+    _count_to_come(verdict, sweep_file, records)
     verdict.budget = _budget(groups)
     verdict.budget_sentences = crossing_sentences(verdict.budget)
     if not finished:
@@ -307,10 +383,59 @@ def sweep_verdict(session: Session) -> SweepVerdict:
     for _, label in labelled:
         if not label.confirmation:
             given.setdefault(label.method, set()).add(label.setting)
-    verdict.decisions = read_decisions(session.path)[0]
+    methods = len({label.method for _, label in labelled})
+    judging = aligned.sentences - aligned.sentences // 2
+    given_margin = margin if margin is not None else (sweep_file.given_margin if sweep_file else None)
+    verdict.margin = given_margin if given_margin is not None else default_margin(judging, max(methods * (methods - 1) // 2, 1))
+    verdict.margin_text = margin_reason(verdict.margin, judging, given=given_margin is not None)
     _judge(verdict, groups, aligned.correct, aligned.sentences, {m: len(s) for m, s in given.items()})
     verdict.chosen_on_all = aligned.chosen_on_all
+    if aligned.labels is not None:
+        _name_collapsed(verdict, labelled, aligned.correct, aligned.labels)
     return verdict
+
+
+def _sweep_file(session: Session) -> SweepFile | None:
+    try:
+        return read_sweep_file(session.path)
+    except SweepFileError:  # runs labelled as points without a sweep.json (`--print-commands` lines run by hand)
+        return None
+
+
+def _count_to_come(verdict: SweepVerdict, sweep_file: SweepFile | None, records: list[RunRecord]) -> None:
+    """How many runs the sweep will have and how many are still to come (live, queued, or not yet added)."""
+    ended = sum(1 for r in records if not r.status.is_live)
+    if sweep_file is None:
+        verdict.planned_runs, verdict.planned_exact = len(records), True
+        verdict.to_come = len(records) - ended
+        return
+    verdict.planned_runs, verdict.planned_exact = sweep_file.planned_runs()
+    stopped = any(d.kind == "end" for d in verdict.decisions)
+    if sweep_file.until_resolved is not None and stopped:
+        verdict.planned_runs, verdict.planned_exact = len(sweep_file.points), True
+    if verdict.planned_exact:
+        verdict.to_come = max(verdict.planned_runs - ended, 0)
+    else:
+        verdict.to_come = max(len(sweep_file.points) - ended, 1)  # it has not stopped: more rounds may come
+
+
+def _name_collapsed(verdict: SweepVerdict, labelled: list[tuple[RunRecord, SweepLabel]], correct: dict[int, np.ndarray],
+                    labels: np.ndarray) -> None:
+    """Mark every finished run that answers one class for (almost) every sentence, in its table row and the verdict."""
+    judged = {(c.method, c.setting, c.judged_on == "confirmation") for c in verdict.chosen}
+    counts: dict[tuple[str, str, bool], int] = {}
+    for record, label in labelled:
+        if id(record) not in correct:
+            continue
+        found = collapsed_class(correct[id(record)], labels)
+        if found is None:
+            continue
+        key = (label.method, label.setting, label.confirmation)
+        counts[key] = counts.get(key, 0) + 1
+        verdict.collapsed.append(Collapsed(record.folder.run_id, label.method, label.setting, CLASS_NAMES[found[0]],
+                                           found[1], key in judged))
+    verdict.table = [dataclasses.replace(row, collapsed=counts.get((row.method, row.setting, row.confirmation), 0))
+                     for row in verdict.table]
 
 
 def _budget(groups: dict[Key, list[RunRecord]]) -> list[BudgetCurve]:
@@ -374,10 +499,10 @@ def _judge(verdict: SweepVerdict, groups: dict[Key, list[RunRecord]], correct: d
         unit = "GPU" if "cuda" in device.lower() or "gpu" in device.lower() else "CPU"
         verdict.cost.append(Cost(method, unit, round(sum(_run_seconds(r) for r in groups_all(groups, method)) / 3600, 4),
                                  round(statistics.fmean(_run_seconds(r) for r in chosen_runs) / 3600, 4)))
-    for pair in compare_all(judged, margin=MARGIN_POINTS, level=looks[-1] if looks else LEVEL):  # the last look's level
+    for pair in compare_all(judged, margin=verdict.margin, level=looks[-1] if looks else LEVEL):  # the last look's level
         verdict.pairs.append(PairVerdict(pair.a_name, pair.b_name, pair.points, pair.low, pair.high, pair.level,
                                          pair.decision, pair.margin, pair.p_a_better, pair.split.seeds_share,
-                                         pair.seeds_needed, pair.sentence()))
+                                         pair.seeds_needed, pair.sentence(), pair.headline(), pair.details()))
     verdict.tuning_sentences, verdict.judging_sentences = len(tuning), len(judging)
 
 

@@ -77,8 +77,9 @@ class UntilResolved:
     """--max-runs: no round starts that would take the sweep past this many runs."""
     max_hours: float | None = None
     """--max-hours: no round starts once the finished runs have used this many device-hours."""
-    margin: float = 0.5
-    """Practical equivalence: within ±margin accuracy points."""
+    margin: float | None = None
+    """Practical equivalence within ±margin accuracy points, as sweeps before `SweepFile.margin` kept it
+    (None: the sweep's own margin)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,28 @@ class SweepFile:
     confirm_seeds: int = 0
     """After the grid, each method given several settings trains its chosen one again on this many
     fresh seeds (`--confirm-seeds`), and the verdict judges those; 0: none (sweeps before them too)."""
+    margin: float | None = None
+    """--margin: two methods within ±margin accuracy points are practically the same (None: the default
+    for the judging sentences, `core/comparison.default_margin`)."""
+
+    @property
+    def given_margin(self) -> float | None:
+        """The margin the user gave (--margin), or an `--until-resolved` sweep's from before it was its own field."""
+        return self.margin if self.margin is not None else (self.until_resolved.margin if self.until_resolved else None)
+
+    def planned_runs(self) -> tuple[int, bool]:
+        """(the runs this sweep will have, whether that is exact): the grid and its confirmation runs,
+        counted before they are chosen; an `--until-resolved` sweep's budget (at most)."""
+        if self.until_resolved is not None:
+            return max(self.until_resolved.max_runs, len(self.points)), False
+        if self.confirmations or not self.confirm_seeds:
+            return len(self.points), True
+        settings: dict[str, set[str]] = {}
+        for config in self.grid:
+            if config.sweep is not None:
+                settings.setdefault(config.sweep.method, set()).add(config.sweep.setting)
+        several = sum(1 for found in settings.values() if len(found) > 1)
+        return len(self.points) + self.confirm_seeds * several, True
 
     @property
     def grid(self) -> list[RunConfig]:
@@ -193,4 +216,8 @@ def _parse(path: Path, data: dict[str, Any]) -> SweepFile:
         if not 1 <= until_resolved.max_runs <= 10_000 or (until_resolved.max_hours is not None and
                                                           not 0 < until_resolved.max_hours <= 1e6):
             raise _bad(path, "'until_resolved' has a budget out of range (max_runs 1 to 10000, max_hours above 0)")
-    return SweepFile(points, parallel, executor, slurm, submissions, until_resolved, confirm_seeds)
+    margin = data.get("margin")
+    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float) or not 0 < margin <= 100):
+        raise _bad(path, f"'margin' is {margin!r}, not a number of accuracy points above 0 and at most 100")
+    return SweepFile(points, parallel, executor, slurm, submissions, until_resolved, confirm_seeds,
+                     None if margin is None else float(margin))

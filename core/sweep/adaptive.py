@@ -6,7 +6,7 @@ rounds, and after each round it decides, from the finished runs only, what the n
    (rounded up) by mean accuracy over their seeds on the tuning half, and trains one more seed of each
    survivor, until one is left: its chosen setting. A method given one setting has it from the start.
 2. **Add judged seeds in rounds**: fresh confirmation seeds of each chosen setting (the grid runs of a
-   method given one setting), 3 before the first look, 2 more a round.
+   method given one setting), 5 before the first look, 2 more a round.
 3. **Look** at every pair of methods on the judging half after each round that added judged runs,
    with `core/sequential`'s levels: 0.1% spent at an early look, the rest at the last one (a look is
    the last when the next round would not fit the budget, or at the tenth look). A pair stops when it
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sst2_tui.core.comparison import compare_all, estimate
+from sst2_tui.core.comparison import compare_all, default_margin, estimate
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.halves import split_halves
@@ -45,7 +45,7 @@ LOOKING = "Haybittle-Peto: 0.1% at each early look, the rest of 5% at the last; 
 
 def first_round(grid: list[RunConfig]) -> list[RunConfig]:
     """Round 1 from a grid of one seed (seed 0): one seed of each setting of a method given several
-    (to race), 3 seeds of a method given one (judged from the start)."""
+    (to race), 5 seeds of a method given one (judged from the start: `FIRST_LOOK_SEEDS`)."""
     settings: dict[str, set[str]] = {}
     for config in grid:
         if config.sweep is not None:
@@ -129,12 +129,12 @@ def next_round(sweep: SweepFile, session: Session) -> Round:
         return Round([], [])
     new: list[Decision] = []
     if not any(d.round == state.round for d in decisions):
-        new = _decide(state, options)
+        new = _decide(state, options, sweep.given_margin)
         state = _state(sweep, session, decisions + new)
     return Round(new, [] if state.stopped else _next_points(state))
 
 
-def _decide(state: State, options: UntilResolved) -> list[Decision]:
+def _decide(state: State, options: UntilResolved, margin: float | None) -> list[Decision]:
     correct, sentences = _correct(state)
     tuning, judging = split_halves(sentences) if sentences else (np.zeros(0, int), np.zeros(0, int))
     found: list[Decision] = []
@@ -156,7 +156,9 @@ def _decide(state: State, options: UntilResolved) -> list[Decision]:
                       and label.setting == state_chosen[m] and label.confirmation == (len(state.given[m]) > 1)]
                   for m in state.methods}
         if min(len(runs) for runs in judged.values()) >= FIRST_LOOK_SEEDS and state.round not in state.looks:
-            found += _look(state, judged, options, final=not fits or len(state.looks) + 1 >= MAX_LOOKS)
+            pairs = len(state.methods) * (len(state.methods) - 1) // 2
+            found += _look(state, judged, margin if margin is not None else default_margin(len(judging), pairs),
+                           final=not fits or len(state.looks) + 1 >= MAX_LOOKS)
     if any(d.kind == "end" for d in found):
         return found
     if not fits:
@@ -192,19 +194,20 @@ def _race(state: State, method: str, survivors: list[str], correct: dict[int, np
     return found
 
 
-def _look(state: State, judged: dict[str, list[np.ndarray]], options: UntilResolved, final: bool) -> list[Decision]:
+def _look(state: State, judged: dict[str, list[np.ndarray]], margin: float, final: bool) -> list[Decision]:
+    """`margin` in accuracy points."""
     interim = len(state.looks)
     alpha = ALPHA - INTERIM_ALPHA * interim if final else INTERIM_ALPHA
     level = 1 - alpha
     found = []
-    comparisons = compare_all({m: np.asarray(runs) for m, runs in judged.items()}, margin=options.margin, level=level)
+    comparisons = compare_all({m: np.asarray(runs) for m, runs in judged.items()}, margin=margin, level=level)
     for pair in comparisons:
         name = pair.direction
         if name in state.closed:
             continue
         answer = pair.decision if pair.decision != "not resolved" else "going on"
         if answer == "going on" and futile(estimate(np.asarray(judged[pair.a_name])[None], np.asarray(judged[pair.b_name])[None]),
-                                           pair.level, options.margin / 100)[0]:
+                                           pair.level, margin / 100)[0]:
             answer = "unresolvable"
         text = (f"look {interim + 1} after round {state.round}{' (the last)' if final else ''}: "
                 + (f"{pair.sentence()}" if answer != "unresolvable" else
@@ -212,7 +215,8 @@ def _look(state: State, judged: dict[str, list[np.ndarray]], options: UntilResol
                    f"({pair.interval_text()})"))
         found.append(Decision(state.round, "look", text, rule=LOOKING, answer=answer, pair=name,
                               numbers={"points": pair.points, "low": pair.low, "high": pair.high, "level": pair.level,
-                                       "family_level": level, "seeds_a": float(pair.seeds_a), "seeds_b": float(pair.seeds_b)}))
+                                       "family_level": level, "seeds_a": float(pair.seeds_a), "seeds_b": float(pair.seeds_b),
+                                       "margin": margin}))
     closed = {**state.closed, **{d.pair: d.answer for d in found if d.answer != "going on"}}
     runs, hours = len(state.points), sum(_hours(r) for r, _ in state.finished)
     spent = f"{runs} runs, {hours:.3g} device-hours"
@@ -229,7 +233,7 @@ def _look(state: State, judged: dict[str, list[np.ndarray]], options: UntilResol
 
 def _next_points(state: State) -> list[RunConfig]:
     """The next round: one more seed of each setting still racing, and judged seeds of each chosen
-    setting (3 before the first look, then 2 a round) while any of its pairs is open."""
+    setting (5 before the first look, then 2 a round) while any of its pairs is open."""
     added: list[RunConfig] = []
 
     def add(method: str, setting: str, seed: int, confirmation: bool) -> None:

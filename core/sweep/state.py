@@ -26,11 +26,12 @@ from sst2_tui.core.sweep_label import sweep_label
 
 def write_sweep_file(session_path: Path, points: list[RunConfig], parallel: int | str,
                      slurm: SlurmOptions | None = None, confirm_seeds: int = 0,
-                     until_resolved: UntilResolved | None = None) -> None:
+                     until_resolved: UntilResolved | None = None, margin: float | None = None) -> None:
     """`parallel`: points at once on this machine; `slurm`: the sweep runs as SLURM job arrays instead
-    (its options, for `sweep --resume`); `confirm_seeds`: fresh seeds of each chosen setting after the grid."""
+    (its options, for `sweep --resume`); `confirm_seeds`: fresh seeds of each chosen setting after the
+    grid; `margin`: --margin (None: the default for the judging sentences)."""
     SweepFile(points, parallel, "slurm" if slurm is not None else "local", slurm, until_resolved=until_resolved,
-              confirm_seeds=confirm_seeds).write(session_path)
+              confirm_seeds=confirm_seeds, margin=margin).write(session_path)
 
 
 def point_of(config: object) -> str | None:

@@ -105,7 +105,7 @@ class Sweep:
     @classmethod
     def begin(cls, sessions_dir: Path, name: str | None, points: list[RunConfig], parallel: int | str,
               slurm: SlurmOptions | None = None, confirm_seeds: int = 0,
-              until_resolved: UntilResolved | None = None) -> tuple[Sweep, str | None]:
+              until_resolved: UntilResolved | None = None, margin: float | None = None) -> tuple[Sweep, str | None]:
         """A new sweep's session with its points queued and its queue runner started, or (with
         `slurm`) submitted as one job array; returns the sweep and the array's job id. A submission
         SLURM refuses leaves no session behind (nothing ran). The cluster is asked first."""
@@ -115,7 +115,7 @@ class Sweep:
         if slurm is not None:
             check_cluster()
         sweep = cls.open(create_sweep(sessions_dir, name, points, parallel, slurm, confirm_seeds,
-                                      until_resolved).path)
+                                      until_resolved, margin).path)
         if slurm is None:
             ensure_queue_runner(sweep.path)
             return sweep, None

@@ -32,13 +32,14 @@ class FollowPoint(Message):
 
 
 def verdict_text(verdict: SweepVerdict, state: GridState) -> str:
-    """The verdict panel: the answer so far, pair by pair (`sweep`'s and the report's words)."""
-    so_far = "Verdict" if state.finished == state.total else f"So far, {state.finished} of {state.total} runs"
+    """The verdict panel: the answer first, pair by pair (`sweep`'s and the report's words: "Verdict"
+    only once no run is left to come, "So far (...)" before), then the numbers it compares (each
+    method's judged runs on the judging half), then what it rests on."""
     if verdict.problem:
-        return f"{so_far}: no verdict yet ({verdict.problem})"
+        return f"So far ({state.finished} of {state.total} runs): no verdict yet ({verdict.problem})"
     raced = [f"  {cell.method} {cell.setting}: {cell.dropped}" for cell in state.cells if cell.dropped]
     stopped = [f"  {d.text}" for d in verdict.decisions if d.kind == "end"]
-    return "\n".join([f"{so_far}:", *(f"  {pair.sentence}" for pair in verdict.pairs), *stopped, *raced,
+    return "\n".join([*verdict.answer_lines(), *verdict.judged_lines(), *verdict.collapsed_lines(), *stopped, *raced,
                       *verdict.dropped_lines(), *verdict.caveats()])
 
 
@@ -71,7 +72,7 @@ class SweepScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#sweep-grid", DataTable).add_columns("method", "setting", "state", "done", "mean acc %")
+        self.query_one("#sweep-grid", DataTable).add_columns("method", "setting", "state", "done", "mean acc % (all)")
         self.query_one("#sweep-running", DataTable).add_columns("run", "point", "seed", "step", "loss", "acc %")
         self.query_one("#sweep-running", DataTable).focus()
         self.refresh_grid()

@@ -1,0 +1,50 @@
+"""Runs that collapsed: a run that answers one class for (almost) every sentence has learned nothing
+about the sentences (a learning rate too high is the usual cause). The verdict keeps such a run as
+it scored (it is what that method and setting gave for that seed: leaving it out would flatter the
+method), and names it wherever its numbers appear, so a mean of 54% is read for what it is.
+
+A run's answers are worked out from its correctness and the sentences' labels (a binary task: right
+means it answered the label, wrong the other class)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+COLLAPSE_SHARE = 0.98
+"""A run that answers one class for at least this share of the sentences has collapsed..."""
+CLASS_SHARE_AT_MOST = 0.9
+"""...unless that class is itself this common among the labels (then answering it is not a collapse)."""
+CLASS_NAMES = ("negative", "positive")
+
+
+@dataclass(frozen=True)
+class Collapsed:
+    """One run that answers one class for (almost) every sentence."""
+
+    run_id: str
+    method: str
+    setting: str
+    answered: str
+    """The class it answers: `positive` or `negative`."""
+    share: float
+    """The share of the sentences it answers that class for."""
+    judged: bool
+    """Among the runs the verdict judges."""
+
+    def text(self) -> str:
+        every = "every" if self.share >= 0.9995 else f"{100 * self.share:.0f}% of the"
+        return f"{self.run_id} predicts {self.answered} for {every} sentence{'s' if every != 'every' else ''}: lr too high?"
+
+
+def collapsed_class(correct: np.ndarray, labels: np.ndarray) -> tuple[int, float] | None:
+    """(the class, its share) where a run's 0/1 correctness on sentences with these 0/1 labels says it
+    answered one class for (almost) every sentence; None for a run that did not collapse."""
+    labels = np.asarray(labels, dtype=int)
+    answered = np.where(np.asarray(correct, dtype=bool), labels, 1 - labels)
+    positive = float(answered.mean())
+    for label, share in ((1, positive), (0, 1 - positive)):
+        if share >= COLLAPSE_SHARE and float(np.mean(labels == label)) <= CLASS_SHARE_AT_MOST:
+            return label, share
+    return None
