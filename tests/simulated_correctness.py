@@ -48,14 +48,15 @@ class Regime:
         """A minus B in points."""
         return 100 * (self.expected_accuracy(shift_a) - self.expected_accuracy(shift_b))
 
-    def runs(self, rng: np.random.Generator, experiments: int, seeds: list[int], shifts: list[float]) -> list[np.ndarray]:
-        """Per method (seeds[i] runs, shift shifts[i]): experiments x seeds x sentences of 0/1, the
-        sentences of each experiment shared by the methods."""
+    def runs(self, rng: np.random.Generator, experiments: int, seeds: list[int], shifts: list[float],
+             seed_sds: list[float] | None = None) -> list[np.ndarray]:
+        """Per method (seeds[i] runs, shift shifts[i], seed s.d. seed_sds[i] or the regime's):
+        experiments x seeds x sentences of 0/1, the sentences of each experiment shared by the methods."""
         difficulty = rng.normal(DIFFICULTY_MEAN, DIFFICULTY_SD, (experiments, 1, self.sentences)).astype(np.float32)
         methods = []
-        for count, shift in zip(seeds, shifts, strict=True):
+        for count, shift, seed_sd in zip(seeds, shifts, seed_sds or [self.seed_sd] * len(seeds), strict=True):
             twist = rng.normal(0.0, TWIST_SD, (experiments, 1, self.sentences)).astype(np.float32)
-            seed = rng.normal(0.0, self.seed_sd, (experiments, count, 1)).astype(np.float32)
+            seed = rng.normal(0.0, seed_sd, (experiments, count, 1)).astype(np.float32)
             chance = expit(difficulty + twist + seed + np.float32(shift))
             methods.append((rng.random(chance.shape, dtype=np.float32) < chance).astype(np.float32))
         return methods

@@ -159,3 +159,24 @@ async def test_g_says_why_a_setting_was_dropped_and_the_report_keeps_every_decis
         await wait_for(pilot, lambda: "dropped after round 1" in str(verdict.render()))
         said = str(verdict.render())
         assert "lora lr=1e-3: dropped after round 1: " in said and "stopped after round" in said
+
+
+def test_a_tie_on_the_tuning_half_is_called_a_tie_and_says_which_setting_was_kept(tmp_path):
+    """#45: settings that score the same were said to be "0.0 points below" one another."""
+    sweep, rng = _sweep(tmp_path), np.random.default_rng(5)
+    same = accurate(rng, 0.7, 0.7)
+    have = runs_by_point(sweep.session)
+    for config in read_sweep_file(sweep.path).points:
+        if config.sweep.point not in have:
+            record_run(sweep.session, config, [same if config.method == "lora" else accurate(rng, 0.9, 0.9)])
+    sweep.add_next()
+    [dropped] = [d for d in read_decisions(sweep.path)[0] if d.kind == "dropped"]
+    assert dropped.setting == "lr=1e-3" and dropped.text == ("dropped after round 1: tied with lr=1e-4 on the tuning half; "
+                                                             "kept lr=1e-4, the first")
+    for config in read_sweep_file(sweep.path).points:
+        if config.sweep.point not in runs_by_point(sweep.session):
+            record_run(sweep.session, config, [same if config.method == "lora" else accurate(rng, 0.9, 0.9)])
+    sweep.add_next()
+    [chosen] = [d for d in read_decisions(sweep.path)[0] if d.kind == "chosen" and d.method == "lora"]
+    assert chosen.setting == "lr=1e-4" and "tied on the tuning half with lr=3e-4" in chosen.text
+    assert chosen.text.endswith("kept lr=1e-4, the first")

@@ -3,8 +3,9 @@ expects to have found after trying n of its grid points, against n and against d
 method that wins with 12 settings may lose with 2; the curves say which wins at the budget a user has.
 
 The estimator is Tang et al. 2020's: the expected maximum of n points drawn *without* replacement from
-the N that ran, which is unbiased for it (Dodge et al.'s with-replacement formula is biased upward
-for n near N, where it still credits repeats of the best point). With the N accuracies sorted,
+the N that ran, which is unbiased for it (Dodge et al.'s with-replacement formula is biased downward,
+most for n near N: its n draws may repeat a point, so their best is often below the best of N
+distinct ones; at n = N it gives less than the best that ran). With the N accuracies sorted,
 v(1) <= ... <= v(N):
 
     E[max of n] = sum over i = n..N of v(i) * C(i-1, n-1) / C(N, n)

@@ -332,7 +332,9 @@ class SweepVerdict:
         return [self.head_line(), *(f"Budget (all sentences, the grid's runs): {s}" for s in self.budget_sentences),
                 *(line.strip() for line in self.dropped_lines() + self.caveats() + self.collapsed_lines()),
                 *(f"Stopped: {d.text}" for d in self.decisions if d.kind == "end"),
-                *(line.strip() for line in self.judged_lines()), *self.answer_lines()]
+                *(line.strip() for line in self.judged_lines()),
+                *(pair.details for pair in self.pairs if pair.details),  # the numbers, then the answers last
+                *(f"{self.answer_word()}: {pair.headline or pair.sentence}" for pair in self.pairs)]
 
     def to_dict(self) -> dict[str, Any]:
         fields = to_json_value(self)  # NaN (an interval with one seed) as text: session.json stays JSON

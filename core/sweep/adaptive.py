@@ -20,6 +20,7 @@ decisions), so a killed scheduler loses none and `sweep --resume` goes on with t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from dataclasses import dataclass, field
@@ -150,7 +151,9 @@ def _decide(state: State, options: UntilResolved, margin: float | None) -> list[
         found += _race(state, method, survivors, correct, tuning)
     state_chosen = {**state.chosen, **{d.method or "": d.setting or "" for d in found if d.kind == "chosen"}}
     hours = sum(_hours(r) for r, _ in state.finished)
-    fits = _fits(state, options, hours)
+    after = dataclasses.replace(state, chosen=state_chosen, dropped={
+        m: state.dropped[m] | {d.setting or "" for d in found if d.kind == "dropped" and d.method == m} for m in state.methods})
+    fits = _fits(after, options, hours)  # the round these decisions lead to (judged seeds once a setting is chosen)
     if len(state_chosen) == len(state.methods):
         judged = {m: [correct[id(r)][judging] for r, label in state.finished if label.method == m
                       and label.setting == state_chosen[m] and label.confirmation == (len(state.given[m]) > 1)]
@@ -183,14 +186,20 @@ def _race(state: State, method: str, survivors: list[str], correct: dict[int, np
         if scores[setting] == -math.inf:
             text = f"dropped after round {state.round}: no run of it finished"
             numbers = {}
+        elif scores[setting] == scores[best]:  # a tie is called a tie, and which was kept and why
+            text = f"dropped after round {state.round}: tied with {best} on the tuning half; kept {best}, the first"
+            numbers = {"tuning_points": scores[setting], "best_tuning_points": scores[best]}
         else:
             text = (f"dropped after round {state.round}: {scores[best] - scores[setting]:.1f} points below {best} "
                     "on the tuning half")
             numbers = {"tuning_points": scores[setting], "best_tuning_points": scores[best]}
         found.append(Decision(state.round, "dropped", text, method, setting, RACING, numbers))
     if keep == 1:
-        found.append(Decision(state.round, "chosen", f"{method}: {best} chosen after round {state.round} on the tuning half "
-                              f"({scores[best]:.1f}%)", method, best, RACING, {"tuning_points": scores[best]}))
+        tied = [s for s in ranked[1:] if scores[s] == scores[best]]
+        why = (f"tied on the tuning half with {', '.join(tied)} ({scores[best]:.1f}%); kept {best}, the first" if tied
+               else f"on the tuning half ({scores[best]:.1f}%)")
+        found.append(Decision(state.round, "chosen", f"{method}: {best} chosen after round {state.round} {why}",
+                              method, best, RACING, {"tuning_points": scores[best]}))
     return found
 
 

@@ -1,0 +1,143 @@
+"""#45 items 1-3 where users read them: collapsed runs named in the table, the verdict and the report;
+"Verdict" only once no run is left to come ("So far (N of M runs; K to come)" before, the confirmation
+runs counted from the start); the judged numbers beside the answer; the answer first and in plain
+words; `--margin` on `sweep` and `report`, recorded in sweep.json, with a default that is said with its
+reason; `--until-resolved` says truthfully what it will do. Recorded runs, no training."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sst2_tui.core.report.sweep_verdict import sweep_verdict
+from sst2_tui.core.storage.sweep_file import read_sweep_file
+from sst2_tui.core.sweep.grid import build_grid, parse_listed
+from sst2_tui.core.sweep.start import start_lines
+from tests.sweep_session import IDS, SMALL_SENTENCES, accurate, planned_sweep, record_run, run_grid
+
+LABELS = [i % 2 for i in range(SMALL_SENTENCES)]
+
+
+def _with_labels(session, run_id_prefix: str = "") -> None:
+    """Every run's best predictions with the sentences' labels (what tells a collapsed run)."""
+    for folder in (session.path / "runs").iterdir():
+        rows = [{"id": sentence, "text": f"sentence {sentence}", "label": label, "p_positive": 0.5, "step": 20}
+                for sentence, label in zip(IDS, LABELS, strict=True)]
+        (folder / "best_predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _every_positive() -> np.ndarray:
+    return np.asarray(LABELS, dtype=bool)  # right exactly on the positive sentences
+
+
+def test_a_run_that_answers_one_class_everywhere_is_named_collapsed_in_the_table_and_the_verdict(tmp_path):
+    sweep = planned_sweep(tmp_path, confirm_seeds=0)
+    rng = np.random.default_rng(0)
+    for config in sweep.file.grid:
+        if config.method == "full" and config.sweep.seed == 1:
+            record_run(sweep.session, config, [_every_positive(), _every_positive()])
+        else:
+            record_run(sweep.session, config, [accurate(rng, 0.8, 0.8)])
+    _with_labels(sweep.session)
+    verdict = sweep_verdict(sweep.session)
+    [collapsed] = verdict.collapsed
+    assert collapsed.method == "full" and collapsed.answered == "positive" and collapsed.judged
+    lines = verdict.lines()
+    assert any(line.strip().startswith(f"Collapsed: {collapsed.run_id} predicts positive for every sentence: lr too high?")
+               and "judged, counted as it scored" in line for line in lines)
+    [row] = [r for r in verdict.table if r.method == "full"]
+    assert row.collapsed == 1 and any("1 collapsed" in line for line in lines)
+
+
+def test_until_nothing_is_left_to_come_the_answer_is_so_far_with_the_confirmation_runs_counted(tmp_path):
+    sweep = planned_sweep(tmp_path, confirm_seeds=3)  # 9 grid runs (full 1 setting, lora 2) + 3 confirmation runs
+    run_grid(sweep, np.random.default_rng(1))
+    verdict = sweep_verdict(sweep.session)
+    assert (verdict.planned_runs, verdict.to_come, verdict.final) == (12, 3, False)
+    assert verdict.lines()[0] == "Sweep: 9 of 12 runs finished"
+    answers = [line for line in verdict.lines() if line.startswith(("Verdict", "So far"))]
+    assert answers and all(line.startswith("So far (9 of 12 runs; 3 to come): ") for line in answers)
+    assert not any(line.startswith("Verdict") for line in verdict.lines() + verdict.closing_lines())
+    for config in sweep.add_next():  # the confirmation runs, then nothing left to come
+        record_run(sweep.session, config, [accurate(np.random.default_rng(2), 0.9, 0.85)])
+    final = sweep_verdict(sweep.session)
+    assert final.final and final.lines()[1].startswith("Verdict: ")
+
+
+def test_the_numbers_the_verdict_compares_stand_beside_it_and_the_answer_comes_first(tmp_path):
+    sweep = planned_sweep(tmp_path, confirm_seeds=0)
+    run_grid(sweep, np.random.default_rng(3))
+    verdict = sweep_verdict(sweep.session)
+    lines = verdict.lines()
+    assert lines[1].startswith("Verdict: ") and "lora" in lines[1] and "full" in lines[1], "the answer first"
+    judged = lines.index(f"Judged on the other {verdict.judging_sentences} sentences (what the verdict compares):")
+    shown = {c.method: 100 * c.judged_accuracy for c in verdict.chosen}
+    for method, accuracy in shown.items():
+        assert any(line.strip().startswith(f"{method}:") and f"{accuracy:.1f}%" in line for line in lines[judged:])
+    pair = verdict.pairs[0]
+    assert pair.points == pytest.approx(shown[pair.a] - shown[pair.b]), "A − B is the difference of the two numbers shown"
+    assert any(line.startswith("Each setting's runs, best accuracy on all 60 validation sentences") for line in lines)
+    assert verdict.closing_lines()[-1].startswith("Verdict: "), "in a short log box the answer is the last line"
+
+
+def test_margin_on_report_is_used_and_said_and_a_bad_one_is_one_line(tmp_path, capsys):
+    from sst2_tui.cli.main import main
+
+    sweep = planned_sweep(tmp_path, confirm_seeds=0)
+    run_grid(sweep, np.random.default_rng(4))
+    assert main(["report", str(sweep.path), "--format", "md", "--margin", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "equivalent means within ±40 points (--margin)" in out
+    assert sweep_verdict(sweep.session, margin=40).pairs[0].margin == 40
+    default = sweep_verdict(sweep.session)
+    assert default.margin > 2 and f"equivalent means within ±{default.margin:g} points: 30 judging sentences" in default.margin_text
+    for bad in ("0", "-1", "nan", "two", "51"):
+        assert main(["report", str(sweep.path), "--margin", bad]) == 2
+        err = capsys.readouterr().err
+        assert f"--margin '{bad}': give accuracy points above 0 and at most 50" in err and len(err.strip().splitlines()) == 1
+
+
+def _grid(methods: str = "full,lora", lr: str | None = "lora=1e-4,3e-4") -> list:
+    axes = {"method": parse_listed("--method", [methods]), "model": parse_listed("--model", ["demo"]),
+            "data": parse_listed("--data", ["sst2"])}
+    if lr:
+        axes["lr"] = parse_listed("--lr", [lr])
+    return build_grid(axes, [0, 1, 2])
+
+
+def test_a_sweep_says_as_it_starts_what_practically_the_same_will_mean_and_why():
+    lines = start_lines(_grid(), 3, None, rounds=False, margin=None)
+    assert lines[-1] == ("equivalent means within ±3 points: 436 judging sentences cannot tell less with 10 seeds of "
+                         "each (--margin to choose another)")
+    assert start_lines(_grid(), 3, None, rounds=False, margin=1.5)[-1] == "equivalent means within ±1.5 points (--margin)"
+
+
+def test_until_resolved_says_what_it_will_do_not_a_flag_never_given():
+    lines = start_lines(_grid(), 0, None, rounds=True, margin=None)
+    said = " ".join(lines)
+    assert "--confirm-seeds 0" not in said and "no confirmation runs" not in said
+    assert lines[0] == ("it races the settings of lora on the tuning half; then judges fresh seeds of each method's "
+                        "setting: 5 before its first look, 2 more a round, until every pair is answered or the budget ends")
+    assert lines[1].startswith("at its first look (5 seeds of each) and 436 judging sentences it tells methods apart by")
+
+
+def test_the_margin_is_recorded_in_sweep_json_and_a_bad_one_refused_before_anything_is_created(tmp_path, capsys):
+    from sst2_tui.cli.main import main
+
+    args = ["sweep", "--model", "demo", "--data", "demo", "--method", "full,lora", "--sessions-dir", str(tmp_path),
+            "--session", "m", "--detach"]
+    assert main([*args[:-3], "--margin", "0"]) == 2
+    assert "--margin '0': give accuracy points above 0" in capsys.readouterr().err and not list(tmp_path.iterdir())
+    from sst2_tui.core.storage.sweep_file import SweepFile
+
+    sweep_file = SweepFile(_grid(), margin=2.5)
+    sweep_file.write(tmp_path)
+    assert read_sweep_file(tmp_path).margin == 2.5 and read_sweep_file(tmp_path).given_margin == 2.5
+    raw = json.loads((tmp_path / "sweep.json").read_text())
+    (tmp_path / "sweep.json").write_text(json.dumps({**raw, "margin": "wide"}))
+    from sst2_tui.core.storage.sweep_file import SweepFileError
+
+    with pytest.raises(SweepFileError, match="'margin' is 'wide', not a number of accuracy points"):
+        read_sweep_file(tmp_path)
