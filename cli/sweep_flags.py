@@ -12,6 +12,9 @@ from sst2_tui.core.config import flag_for, options
 from sst2_tui.core.errors import UserError, quote
 from sst2_tui.core.storage.paths import folder_path
 from sst2_tui.core.storage.sweep_file import SlurmOptions, UntilResolved
+from sst2_tui.core.sweep.margin import margin_points
+
+__all__ = ["margin_points"]  # `sweep` and `report` read --margin alike
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,23 +98,6 @@ def confirm_seeds(text: str | None, grid_seeds: int, methods: int) -> int:
     if not 0 <= value <= MAX_CONFIRM_SEEDS:
         raise UserError(f"--confirm-seeds {quote(text)}: give a whole number from 0 to {MAX_CONFIRM_SEEDS} "
                         "(0: no confirmation runs)")
-    return value
-
-
-MAX_MARGIN = 50.0
-
-
-def margin_points(text: str | None, flag: str = "--margin") -> float | None:
-    """`--margin POINTS` (sweep and report): accuracy points above 0 and at most 50; None when not given."""
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= MAX_MARGIN:  # NaN fails this too
-        raise UserError(f"{flag} {quote(text)}: give accuracy points above 0 and at most {MAX_MARGIN:g}, e.g. 2 "
-                        "(two methods within ±2 points are practically the same)")
     return value
 
 

@@ -159,7 +159,7 @@ class Comparison:
 
     def advice(self) -> str:
         """What would resolve it, as something this tool does."""
-        gap = f"a {self.margin:g}-point gap"
+        gap = f"a gap of {self.margin:g} points"
         if self.seeds_needed is not None:
             more = max(self.seeds_needed - min(self.seeds_a, self.seeds_b), 1)
             return (f"{self.direction} is somewhere between {self.low:+.1f} and {self.high:+.1f} points; about {more} more "

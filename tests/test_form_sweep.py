@@ -88,3 +88,27 @@ async def test_until_resolved_in_the_form_starts_round_1_of_a_sweep_that_stops_i
         sweep = json.loads((session / "sweep.json").read_text())
         assert sweep["until_resolved"]["max_runs"] == 48 and sweep["confirm_seeds"] == 0
         assert [p["sweep"]["round"] for p in sweep["points"]] == [1] * 6
+
+
+async def test_the_margin_field_goes_into_the_sweep_and_a_bad_one_names_itself(tmp_path):
+    """#45: the new-run form's margin (`sweep --margin`), kept in sweep.json; refused for one run."""
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#margin", Input).value = "2"
+        await pilot.pause(0.1)
+        assert error_lines(form) == ["margin: a sweep's setting (comma lists, or until resolved); leave it empty for one run"]
+        assert form.query_one("#start").disabled and form.query_one("#margin").has_class("-invalid")
+        form.query_one("#f-seed", Input).value = "0,1"
+        form.query_one("#margin", Input).value = "-1"
+        await pilot.pause(0.1)
+        assert error_lines(form) == ["margin '-1': give accuracy points above 0 and at most 50, e.g. 2 (two methods "
+                                     "within ±2 points are practically the same)"]
+        form.query_one("#margin", Input).value = "2.5"
+        await pilot.pause(0.1)
+        assert not form.query_one("#start").disabled
+        form.query_one("#f-seed", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NewRunScreen))
+        [session] = [p for p in (tmp_path / "sessions").iterdir() if p.is_dir()]
+        assert json.loads((session / "sweep.json").read_text())["margin"] == 2.5

@@ -32,7 +32,7 @@ def test_a_demo_sweep_two_at_once_with_confirmation_seeds_ends_with_a_verdict(tm
     assert done.stdout.startswith("sst2-tui sweep: 8 runs (4 settings of full, lora x 2 seed(s)), 2 at once")
     assert "then full, lora train(s) the setting chosen on the tuning half again on 2 fresh seed(s) (4 more runs)" in done.stdout
     assert "Verdict: " in done.stdout and "full: lr=" in done.stdout
-    assert "of 2 settings (chosen on" in done.stdout and "judged on 2 confirmation run(s)" in done.stdout
+    assert "of 2 settings, chosen on" in done.stdout and "; 2 confirmation run(s))" in done.stdout
     assert "selection optimism" not in done.stdout
     sweep = json.loads((tmp_path / "grid" / "sweep.json").read_text())
     confirmations = [p["sweep"] for p in sweep["points"] if p["sweep"].get("confirmation")]
@@ -50,7 +50,7 @@ def test_a_demo_sweep_two_at_once_with_confirmation_seeds_ends_with_a_verdict(tm
         chosen = log.steps[int(chosen_steps(in_order, split_halves(len(order))[0]))]
         assert json.loads((folder / "summary.json").read_text())["export_step"] == chosen, folder.name
     printed = run_cli("report", str(tmp_path / "grid"))
-    assert "judged on 2 confirmation run(s)" in printed.stdout and "Verdict: " in printed.stdout
+    assert "; 2 confirmation run(s))" in printed.stdout and "Verdict: " in printed.stdout
     events = [json.loads(x) for x in (tmp_path / "grid" / "runs" / "01-full" / "events.jsonl").read_text().splitlines()]
     assert events[0]["device"].get("threads") == 1, "two at once on two cores: one thread each"
     assert run_cli("report", str(tmp_path / "grid"), "--format", "all").returncode == 0

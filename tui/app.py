@@ -223,7 +223,7 @@ class SST2App(App):
         points = [p.replace(notify=p.notify or self.notify_command) for p in request.points] if self.notify_command \
             else request.points
         try:
-            session = self.watcher.add_sweep(points, request.until_resolved)
+            session = self.watcher.add_sweep(points, request.until_resolved, request.margin)
         except (UserError, OSError) as error:
             self.notify(f"Sweep not started: {error}", severity="error", markup=False)
             return

@@ -21,6 +21,8 @@ class SweepRequest:
     points: list[RunConfig]
     until_resolved: bool = False
     """The form's "until resolved": `points` is round 1, the sweep adds the rest (`sweep --until-resolved`)."""
+    margin: float | None = None
+    """The form's margin field (`sweep --margin`): None for the default the judging sentences can resolve."""
 
 
 def is_listed(text: str) -> bool:

@@ -194,7 +194,7 @@ class SessionWatcher:
         # the worker starts the session's queue runner when none runs (`_session_busy`): a process
         # to spawn, never on the UI thread
 
-    def add_sweep(self, points: list[RunConfig], until_resolved: bool = False) -> Session:
+    def add_sweep(self, points: list[RunConfig], until_resolved: bool = False, margin: float | None = None) -> Session:
         """A sweep's session of its own, its points queued there; it becomes the window's session
         (a run followed now trains on, in its own session). After the grid, each method given several
         settings trains its chosen one on as many fresh seeds as the grid has, where methods are compared
@@ -205,7 +205,7 @@ class SessionWatcher:
         methods = len({config.method for config in points})
         rounds = UntilResolved() if until_resolved else None  # it decides its own rounds and confirmation seeds
         session = create_sweep(self.sessions_dir, None, points, 1, confirm_seeds=seeds if methods > 1 and not rounds else 0,
-                               until_resolved=rounds)
+                               until_resolved=rounds, margin=margin)
         self.session, self._runs_before = session, set()
         return session
 

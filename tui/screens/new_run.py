@@ -23,6 +23,7 @@ from sst2_tui.core.errors import UserError
 from sst2_tui.core.hub import model_path_problem
 from sst2_tui.core.storage.sweep_file import UntilResolved
 from sst2_tui.core.sweep.grid import ONE_VALUE
+from sst2_tui.core.sweep.margin import margin_points
 from sst2_tui.core.sweep.start import describe_grid
 from sst2_tui.core.tracker_names import check_installed, parse_report_to
 from sst2_tui.tui.form_sweep import SweepRequest, form_grid, is_listed, list_items
@@ -145,6 +146,11 @@ def _sweep_line(sweeps: dict[bool, SweepRequest | str]) -> str:
     return "; ".join(said) + " (a session of its own; g shows it)"
 
 
+def _field_id(name: str) -> str:
+    """The widget of a field's problem: a run setting's `#f-NAME`, or the sweep's own margin field."""
+    return "#margin" if name == "margin" else f"#f-{name}"
+
+
 class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -180,6 +186,9 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Checkbox("until resolved", id="until-resolved", compact=True,
                                tooltip="a sweep that races the settings and adds seeds until the answer is clear")
+                yield Input(placeholder="margin ±pts", id="margin", compact=True,
+                            tooltip="a sweep: two methods within ±this many accuracy points are practically the same "
+                                    "(empty: what the judging sentences can resolve)")
 
     def _values(self) -> dict[str, str]:
         values = {name: str(self.query_one(f"#f-{name}", Select).value) for name, _ in SELECTS}
@@ -215,12 +224,19 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                 except UserError as error:
                     errors["report_to"] = str(error)
             rounds = self.query_one("#until-resolved", Checkbox).value
-            if config is not None and (listed or rounds):
+            margin_text = self.query_one("#margin", Input).value
+            try:
+                margin = margin_points(margin_text, "margin")
+            except UserError as error:
+                errors["margin"], margin = str(error), None
+            if margin is not None and not (listed or rounds):
+                errors["margin"] = "margin: a sweep's setting (comma lists, or until resolved); leave it empty for one run"
+            if config is not None and (listed or rounds) and "margin" not in errors:
                 for three in (False, True):
                     try:
                         sweeps[three] = SweepRequest(form_grid({k: _typed(k, v) for k, v in plain.items()}, listed,
                                                                list(ALL_THREE) if three else [values["method"]], rounds),
-                                                     until_resolved=rounds)
+                                                     until_resolved=rounds, margin=margin)
                     except UserError as error:
                         sweeps[three] = str(error)
                 if all(isinstance(s, str) for s in sweeps.values()):
@@ -235,7 +251,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         for widget in self.query(".-invalid"):
             widget.remove_class("-invalid")
         for name in errors:
-            self.query_one(f"#f-{name}").add_class("-invalid")
+            self.query_one(_field_id(name)).add_class("-invalid")
         # no problem: what each button queues, read before Enter queues it (keys pasted in a burst can
         # be lost upstream in Textual; README, known issues)
         shown = "\n".join(errors.values()) if errors or config is None else (
@@ -245,7 +261,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         self.query_one("#start", Button).disabled = blocking or isinstance(sweeps.get(False), str)
         self.query_one("#all-three", Button).disabled = blocking or isinstance(sweeps.get(True), str)
         if errors:
-            self.query_one(f"#f-{next(iter(errors))}").scroll_visible(animate=False)
+            self.query_one(_field_id(next(iter(errors)))).scroll_visible(animate=False)
             return None
         chosen = sweeps.get(all_three)
         if isinstance(chosen, str):

@@ -12,7 +12,7 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
@@ -63,7 +63,8 @@ class SweepScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Label(f"Sweep {self.session_path.name}: reading...", id="sweep-title")
         yield DataTable(id="sweep-grid", cursor_type="none", zebra_stripes=True)
-        yield Static("", id="sweep-verdict")
+        with VerticalScroll(id="sweep-verdict-box"):  # the answer first; the rest scrolls, never cut
+            yield Static("", id="sweep-verdict")
         yield Label("Running now (Enter follows the highlighted one)", id="sweep-running-title")
         yield DataTable(id="sweep-running", cursor_type="row")
         yield Label("Best setting per method: mean validation accuracy over seeds, ±1 std dotted",
