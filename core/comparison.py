@@ -138,8 +138,9 @@ class Comparison:
     def interval_text(self) -> str:
         return f"{self.direction} {self.points:+.2f} points, {100 * self.level:.3g}% CI {self.low:+.2f} to {self.high:+.2f}"
 
-    def headline(self) -> str:
-        """One sentence someone who is not a statistician can act on."""
+    def headline(self, hours_per_seed: float | None = None) -> str:
+        """One sentence someone who is not a statistician can act on; `hours_per_seed`: the device-hours
+        one more seed of each method takes (a sweep's pace), to say what the advice costs."""
         sure = f"{100 * self.family_level:.3g}% sure"
         if self.too_few_seeds:
             fewer = self.a_name if self.seeds_a < self.seeds_b else self.b_name
@@ -155,15 +156,16 @@ class Comparison:
         if self.decision == "equivalent":
             return (f"{self.a_name} and {self.b_name} are practically the same: within ±{self.margin:g} points "
                     f"({sure} {self.direction} is between {self.low:+.1f} and {self.high:+.1f})")
-        return f"can't tell yet whether {self.a_name} or {self.b_name} is better: {self.advice()}"
+        return f"can't tell yet whether {self.a_name} or {self.b_name} is better: {self.advice(hours_per_seed)}"
 
-    def advice(self) -> str:
-        """What would resolve it, as something this tool does."""
+    def advice(self, hours_per_seed: float | None = None) -> str:
+        """What would resolve it, as something this tool does (with what it costs, given the pace)."""
         gap = f"a gap of {self.margin:g} points"
         if self.seeds_needed is not None:
             more = max(self.seeds_needed - min(self.seeds_a, self.seeds_b), 1)
+            cost = f"; {device_time(more * hours_per_seed)} at this sweep's pace" if hours_per_seed else ""
             return (f"{self.direction} is somewhere between {self.low:+.1f} and {self.high:+.1f} points; about {more} more "
-                    f"seed{'s' if more != 1 else ''} of each ({self.seeds_needed} in all) would tell {gap}")
+                    f"seed{'s' if more != 1 else ''} of each ({self.seeds_needed} in all{cost}) would tell {gap}")
         return (f"{self.direction} is somewhere between {self.low:+.1f} and {self.high:+.1f} points; on these "
                 f"{self.sentences} sentences no sensible number of seeds tells {gap}: all the validation sentences "
                 f"(leave --eval-subset off) would help, or a margin of ±{math.ceil(2 * self.margin_reachable) / 2:g} points")
@@ -182,6 +184,13 @@ class Comparison:
 
     def plan(self) -> str:
         return self.advice()
+
+
+def device_time(hours: float) -> str:
+    """`about 25 min of device time`, `about 3.5 device-hours`."""
+    if hours < 1:
+        return f"about {max(round(hours * 60), 1)} min of device time"
+    return f"about {hours:.2g} device-hours"
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,18 @@ def test_the_margin_is_recorded_in_sweep_json_and_a_bad_one_refused_before_anyth
 
     with pytest.raises(SweepFileError, match="'margin' is 'wide', not a number of accuracy points"):
         read_sweep_file(tmp_path)
+
+
+def test_advice_is_a_seed_count_with_its_device_time_at_the_sweeps_pace():
+    from sst2_tui.core.comparison import compare
+    from tests.simulated_correctness import Regime
+
+    regime = Regime(0.6, sentences=436)
+    a, b = regime.runs(np.random.default_rng(5), 1, [3, 3], [0.0, 0.0])
+    result = compare(a[0], b[0], margin=4.0, a_name="full", b_name="lora")
+    assert result.decision == "not resolved" and result.seeds_needed is not None
+    more = result.seeds_needed - 3
+    said = result.headline(hours_per_seed=0.05)
+    assert f"about {more} more seeds of each ({result.seeds_needed} in all; about {round(more * 3)} min of device time " \
+           "at this sweep's pace) would tell a gap of 4 points" in said, said
+    assert "seeds" not in result.headline().split("would tell")[1], "the count comes before what it tells"

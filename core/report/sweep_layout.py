@@ -70,7 +70,7 @@ def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
         word = sweep.answer_word()
         blocks += [Heading(3, f"{word}: on the judging half ({sweep.judging_sentences} sentences), intervals over seeds "
                               "and sentences, 95% for all pairs together"),
-                   *(Paragraph("{}: {}.", (word, (pair.headline or pair.sentence)[0].upper() + (pair.headline or pair.sentence)[1:]))
+                   *(Paragraph("{}: {}. ({})", (word, pair.headline or pair.sentence, pair.details))
                      for pair in sweep.pairs),
                    Table(["method", "setting (chosen on the tuning half)", "runs judged", "judged accuracy %"],
                          [[c.method, f"{c.setting} of {c.settings}" if c.settings > 1 else c.setting,

@@ -503,10 +503,12 @@ def _judge(verdict: SweepVerdict, groups: dict[Key, list[RunRecord]], correct: d
         unit = "GPU" if "cuda" in device.lower() or "gpu" in device.lower() else "CPU"
         verdict.cost.append(Cost(method, unit, round(sum(_run_seconds(r) for r in groups_all(groups, method)) / 3600, 4),
                                  round(statistics.fmean(_run_seconds(r) for r in chosen_runs) / 3600, 4)))
+    per_run = {cost.method: cost.hours_per_run for cost in verdict.cost}
     for pair in compare_all(judged, margin=verdict.margin, level=looks[-1] if looks else LEVEL):  # the last look's level
+        pace = per_run.get(pair.a_name, 0.0) + per_run.get(pair.b_name, 0.0)  # one more seed of each
         verdict.pairs.append(PairVerdict(pair.a_name, pair.b_name, pair.points, pair.low, pair.high, pair.level,
                                          pair.decision, pair.margin, pair.p_a_better, pair.split.seeds_share,
-                                         pair.seeds_needed, pair.sentence(), pair.headline(), pair.details()))
+                                         pair.seeds_needed, pair.sentence(), pair.headline(pace or None), pair.details()))
     verdict.tuning_sentences, verdict.judging_sentences = len(tuning), len(judging)
 
 
