@@ -31,13 +31,13 @@ def test_a_demo_sweep_two_at_once_with_confirmation_seeds_ends_with_a_verdict(tm
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("sst2-tui sweep: 8 runs (4 settings of full, lora x 2 seed(s)), 2 at once")
     assert "then full, lora train(s) the setting chosen on the tuning half again on 2 fresh seed(s) (4 more runs)" in done.stdout
-    assert "Verdict: " in done.stdout and "full: lr=" in done.stdout
+    assert "Verdict: " in done.stdout and "%  (lr=" in done.stdout
     assert "of 2 settings, chosen on" in done.stdout and "; 2 confirmation run(s))" in done.stdout
     assert "selection optimism" not in done.stdout
     sweep = json.loads((tmp_path / "grid" / "sweep.json").read_text())
     confirmations = [p["sweep"] for p in sweep["points"] if p["sweep"].get("confirmation")]
     assert sorted((c["method"], c["seed"]) for c in confirmations) == [("full", 2), ("full", 3), ("lora", 2), ("lora", 3)]
-    chosen = {line.split(":")[0].strip(): line.split(":")[1].split(" of ")[0].strip()
+    chosen = {line.split(":")[0].strip(): line.split("(")[1].split(" of ")[0].strip()  # `  full: 83.0%  (lr=3e-4 of 2 ...`
               for line in done.stdout.splitlines() if " of 2 settings" in line}
     assert {c["method"]: c["setting"] for c in confirmations} == chosen, "the confirmation runs train the chosen setting"
     listed = json.loads(run_cli("sessions", "--sessions-dir", str(tmp_path), "--json").stdout)

@@ -48,7 +48,7 @@ def test_the_verdict_judges_the_confirmation_runs_with_each_step_chosen_on_the_t
     lora = after.chosen[1]
     assert (lora.judged_on, lora.n, lora.optimistic) == ("confirmation", 3, False)
     assert lora.judged_accuracy == pytest.approx(0.8, abs=0.1)
-    assert not after.caveats() and "lora: lr=3e-4 of 2 settings" in "\n".join(after.lines())
+    assert not after.caveats() and "(lr=3e-4 of 2 settings, chosen on" in "\n".join(after.lines())
     assert [row.confirmation for row in after.table] == [False, False, False, True]
     assert after.cost[1].hours_all_runs == pytest.approx(9 * 36 / 3600), "the cost counts the confirmation runs"
 

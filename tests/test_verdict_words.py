@@ -156,3 +156,25 @@ def test_advice_is_a_seed_count_with_its_device_time_at_the_sweeps_pace():
     assert f"about {more} more seeds of each ({result.seeds_needed} in all; about {round(more * 3)} min of device time " \
            "at this sweep's pace) would tell a gap of 4 points" in said, said
     assert "seeds" not in result.headline().split("would tell")[1], "the count comes before what it tells"
+
+
+def test_the_report_says_only_what_the_runs_agree_with():
+    """#45 item 2: the device-hours chart has values on its axis; the note that LoRA trails on random
+    weights appears only where LoRA's runs do trail full's on average."""
+    import re
+
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.report.charts import svg_chart
+    from sst2_tui.core.report.compare import session_notes
+
+    svg = svg_chart({"full": [(0.0036, 0.5), (0.0109, 0.52)]}, "by device-hours", x_label="device-hours")
+    x_values = re.findall(r'text-anchor="middle" font-size="10">([0-9.e-]+)</text>', svg)
+    assert len(x_values) >= 2, svg
+    lora, full = RunConfig(method="lora", model="demo"), RunConfig(method="full", model="demo")
+    ahead = [("01-full", full, 0.487), ("02-full", full, 0.52), ("03-lora", lora, 0.61), ("04-lora", lora, 0.64)]
+    assert session_notes(ahead) == [], "lora ahead of a collapsed full: no note that it trails"
+    mixed = [("01-full", full, 0.85), ("02-full", full, 0.70), ("03-lora", lora, 0.80), ("04-lora", lora, 0.82)]
+    assert session_notes(mixed) == [], "one lora run below the best full run is not lora trailing"
+    behind = [("01-full", full, 0.85), ("02-full", full, 0.84), ("03-lora", lora, 0.78), ("04-lora", lora, 0.86)]
+    [note] = session_notes(behind)
+    assert note.startswith("03-lora: LoRA adapts what a pretrained model knows")

@@ -77,10 +77,11 @@ def svg_chart(series: Mapping[str, Series], title: str, *, y_range: tuple[float,
     for tick in nice_ticks(y0, y1):
         parts.append(f'<line x1="{left}" x2="{plot_right}" y1="{sy(tick):.1f}" y2="{sy(tick):.1f}" stroke="#eee"/>'
                      f'<text x="{left - 4}" y="{sy(tick) + 3:.1f}" text-anchor="end" font-size="10">{_label(tick)}</text>')
+    fractional = x1 - x0 < 2  # device-hours, not steps: every tick gets its value
     for tick in nice_ticks(x0, x1):
-        if float(tick).is_integer():  # steps are whole numbers
+        if fractional or float(tick).is_integer():  # steps are whole numbers
             parts.append(f'<text x="{sx(tick):.1f}" y="{height - bottom + 13}" text-anchor="middle" font-size="10">'
-                         f"{tick:.0f}</text>")
+                         f"{_label(tick)}</text>")
     parts.append(f'<text x="{(left + plot_right) / 2}" y="{height - 4}" text-anchor="middle" font-size="10">{escape(x_label)}</text>')
     for index, (label, points) in enumerate(legend):
         color = PALETTE[index % len(PALETTE)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from sst2_tui.core.config import RunConfig, format_rate
@@ -118,7 +119,10 @@ def session_notes(runs: list[tuple[str, RunConfig | None, float | None]]) -> lis
     random_lora = [(run_id, best) for run_id, config, best in runs if config and config.method == "lora"
                    and (config.init == "random" or config.model == "demo")]
     full = [best for _, config, best in runs if config and config.method in ("full", "trainer") and best is not None]
-    trailing = [run_id for run_id, best in random_lora if best is not None and full and best < max(full)]
+    lora = [best for _, best in random_lora if best is not None]
+    if not full or not lora or statistics.fmean(lora) >= statistics.fmean(full):  # said only where the runs agree
+        return []
+    trailing = [run_id for run_id, best in random_lora if best is not None and best < statistics.fmean(full)]
     if not trailing:
         return []
     named = ", ".join(trailing[:3]) + (f" and {len(trailing) - 3} more" if len(trailing) > 3 else "")

@@ -48,7 +48,8 @@ def budget_blocks(sweep: SweepVerdict) -> list[Block]:
                        for c in sweep.budget)] for n in range(1, longest + 1)]
     return [Heading(3, "Budget: the best validation accuracy to expect after n grid points"),
             Paragraph("Per method, the expected best of n of its finished grid points drawn at random (Tang et al. "
-                      "2020's unbiased estimator of Dodge et al. 2019's curve), against n and against device-hours. {}",
+                      "2020's unbiased estimator of Dodge et al. 2019's curve), against n and against device-hours; "
+                      "on all the validation sentences and the grid's runs (not the verdict's judging half). {}",
                       (" ".join(sweep.budget_sentences),)),
             BudgetCharts({c.method: [[float(n), v] for n, v in enumerate(c.expected, start=1)] for c in sweep.budget},
                          {c.method: [[n * c.hours_per_point, v] for n, v in enumerate(c.expected, start=1)] for c in sweep.budget}),
