@@ -111,3 +111,23 @@ def test_plan_from_a_finished_sweep_measures_how_its_runs_spread(tmp_path):
     empty = Session.create(tmp_path, "empty")
     with pytest.raises(UserError, match="no finished sweep point there"):
         measured_spread(empty.path)
+
+
+def test_confirmation_runs_take_seeds_no_run_of_that_setting_in_the_folder_has_used(tmp_path):
+    """#45: an earlier sweep in the same folder ran the chosen setting on seeds 3 and 4; the confirmation
+    runs skip them (a seed that chose a setting before carries that choice's luck)."""
+    from sst2_tui.core.sweep.fresh_seeds import seeds_used, setting_key
+
+    sweep = planned_sweep(tmp_path, confirm_seeds=3)
+    run_grid(sweep, np.random.default_rng(0))
+    chosen_template = next(c for c in sweep.file.grid if c.method == "lora" and c.sweep.setting == "lr=3e-4")
+    earlier = Session.create(tmp_path, "earlier", label="sweep")
+    for seed in (3, 4):
+        record_run(earlier, chosen_template.replace(seed=seed, sweep=None), [accurate(np.random.default_rng(seed), 0.9, 0.9)])
+    other_lr = next(c for c in sweep.file.grid if c.method == "lora" and c.sweep.setting == "lr=1e-4")
+    record_run(earlier, other_lr.replace(seed=5, sweep=None), [accurate(np.random.default_rng(5), 0.9, 0.9)])
+    assert seeds_used(tmp_path, chosen_template) == {0, 1, 2, 3, 4}, "the grid's own seeds and the earlier sweep's"
+    assert setting_key(chosen_template) != setting_key(other_lr)
+    added = sweep.add_next()
+    lora = sorted(c.seed for c in added if c.method == "lora")
+    assert lora == [5, 6, 7], "3 and 4 were used by runs of lr=3e-4; 5 only by lr=1e-4"

@@ -24,6 +24,7 @@ import dataclasses
 import math
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from sst2_tui.core.storage.decisions_file import Decision, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.storage.sweep_file import SweepFile, UntilResolved
 from sst2_tui.core.summary import Status
+from sst2_tui.core.sweep.fresh_seeds import fresh_seeds
 from sst2_tui.core.sweep_label import SweepLabel, sweep_label
 
 ALPHA = 0.05
@@ -132,7 +134,7 @@ def next_round(sweep: SweepFile, session: Session) -> Round:
     if not any(d.round == state.round for d in decisions):
         new = _decide(state, options, sweep.given_margin)
         state = _state(sweep, session, decisions + new)
-    return Round(new, [] if state.stopped else _next_points(state))
+    return Round(new, [] if state.stopped else _next_points(state, session.path.parent))
 
 
 def _decide(state: State, options: UntilResolved, margin: float | None) -> list[Decision]:
@@ -240,9 +242,10 @@ def _look(state: State, judged: dict[str, list[np.ndarray]], margin: float, fina
     return found
 
 
-def _next_points(state: State) -> list[RunConfig]:
+def _next_points(state: State, sessions_dir: Path | None = None) -> list[RunConfig]:
     """The next round: one more seed of each setting still racing, and judged seeds of each chosen
-    setting (5 before the first look, then 2 a round) while any of its pairs is open."""
+    setting (5 before the first look, then 2 a round) while any of its pairs is open; judged seeds that
+    no run of that setting in `sessions_dir` has used (`fresh_seeds.py`; None: only this sweep's)."""
     added: list[RunConfig] = []
 
     def add(method: str, setting: str, seed: int, confirmation: bool) -> None:
@@ -264,8 +267,11 @@ def _next_points(state: State) -> list[RunConfig]:
         judged = len(state.judged_points(method))
         more = FIRST_LOOK_SEEDS - judged if judged < FIRST_LOOK_SEEDS else SEEDS_PER_LOOK
         several = len(state.given[method]) > 1
-        for offset in range(1, more + 1):
-            add(method, state.chosen[method], max(seeds) + offset, confirmation=several)
+        template = next(p for p in state.points if p.sweep and (p.sweep.method, p.sweep.setting) == (method, state.chosen[method]))
+        fresh = (fresh_seeds(sessions_dir, template, more, max(seeds), set(seeds)) if sessions_dir is not None
+                 else [max(seeds) + offset for offset in range(1, more + 1)])
+        for seed in fresh:
+            add(method, state.chosen[method], seed, confirmation=several)
     return added
 
 

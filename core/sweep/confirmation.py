@@ -7,15 +7,19 @@ keeps about half of its seeds' luck (Bouthillier et al. 2021; #36's simulation: 
 unstable seeds). Fresh seeds carry none of it. A method given one setting had nothing chosen: its
 grid runs are judged as they are, and it gets no confirmation runs.
 
-The seeds are new ones (after the grid's largest), the setting the one the verdict chose on the
-tuning half, the points named on from the grid's (`p013`, ...) and labelled `confirmation`."""
+The seeds are new ones (after the grid's largest, and none that a run of the same setting anywhere in
+the sessions folder has used: `fresh_seeds.py`), the setting the one the verdict chose on the tuning
+half, the points named on from the grid's (`p013`, ...) and labelled `confirmation`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.report.sweep_verdict import SweepVerdict
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.storage.sweep_file import SweepFile, point_label
+from sst2_tui.core.sweep.fresh_seeds import fresh_seeds
 from sst2_tui.core.sweep.state import runs_by_point
 from sst2_tui.core.sweep_label import SweepLabel
 
@@ -34,8 +38,9 @@ def points_have_ended(session: Session, points: list[RunConfig]) -> bool:
     return True
 
 
-def confirmation_points(sweep: SweepFile, verdict: SweepVerdict) -> list[RunConfig]:
-    """The confirmation points for the settings `verdict` chose (none for a method of one setting)."""
+def confirmation_points(sweep: SweepFile, verdict: SweepVerdict, sessions_dir: Path | None = None) -> list[RunConfig]:
+    """The confirmation points for the settings `verdict` chose (none for a method of one setting), on
+    seeds that no run of that setting in `sessions_dir` (the sweep's sessions folder) has used."""
     grid = [(config, config.sweep) for config in sweep.grid if config.sweep is not None]
     if not grid:
         return []
@@ -48,7 +53,10 @@ def confirmation_points(sweep: SweepFile, verdict: SweepVerdict) -> list[RunConf
         template = next((c for c, label in grid if (label.method, label.setting) == (chosen.method, chosen.setting)), None)
         if template is None:
             continue
-        for seed in range(first_seed, first_seed + sweep.confirm_seeds):
+        taken = {label.seed for _, label in grid}
+        seeds = (fresh_seeds(sessions_dir, template, sweep.confirm_seeds, first_seed - 1, taken) if sessions_dir
+                 else list(range(first_seed, first_seed + sweep.confirm_seeds)))
+        for seed in seeds:
             number += 1
             label = SweepLabel(f"p{number:03d}", chosen.method, chosen.setting, seed, confirmation=True)
             added.append(template.replace(seed=seed, sweep=label))

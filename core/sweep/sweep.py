@@ -223,7 +223,7 @@ class Sweep:
             self.file = read_sweep_file(self.path)  # another process may have added them meanwhile
             if not self.file.confirm_seeds or self.file.confirmations or not points_have_ended(self.session, self.file.grid):
                 return []
-            added = confirmation_points(self.file, self.verdict())
+            added = confirmation_points(self.file, self.verdict(), self.path.parent)
             if added:
                 self.file = dataclasses.replace(self.file, points=[*self.file.points, *added])
                 self.file.write(self.path)
