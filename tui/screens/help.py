@@ -41,6 +41,29 @@ METHODS = [
 ]
 
 
+# A sweep's verdict (g, the report, `sweep`'s last lines), term by term, for someone who is not a statistician.
+VERDICT_TERMS = [
+    ("Verdict", "the answer once no run is left to come; before that, \"So far (8 of 12 runs; 4 to come)\": it may change"),
+    ("judging half", "the verdict's sentences: half of the validation set, never used to choose a step or a setting "
+                     "(those are chosen on the other, tuning half), so the winner is not flattered"),
+    ("judged accuracy", "each method's mean accuracy on the judging half over the runs judged: the two numbers whose "
+                        "difference is \"A − B\""),
+    ("95% sure", "the interval: in 95 of 100 sweeps like this one the true gap lies inside it (for all pairs of "
+                 "methods together); it counts both the seeds' luck and which sentences happened to judge"),
+    ("can't tell yet", "the interval holds 0 and more than the margin: the advice says how many more seeds of each "
+                       "(and their device time) would tell a gap of the margin, or, where no sensible number would, "
+                       "what would: all the validation sentences, or a wider margin"),
+    ("practically the same", "the whole interval lies within ±margin points (--margin; by default what the judging "
+                             "sentences can resolve with 10 seeds of each, said as the sweep starts)"),
+    ("collapsed", "a run that answers one class for (almost) every sentence: it learned nothing (lr too high?); kept "
+                  "as it scored, since leaving it out would flatter its method"),
+    ("P(A beats B)", "the chance a fresh seed of A scores above a fresh seed of B on these sentences; shown from 8 "
+                     "seeds of each (with fewer it is mostly luck)"),
+    ("from seeds / sentences", "how much of the uncertainty more seeds would remove, and how much only more "
+                               "sentences would"),
+]
+
+
 # The demo's fourth run, in two lines: what the user saw and why.
 NAN_STORY = [
     ("NaN run", "pure fp16 (weights and AdamW's state in float16) with AdamW's default eps=1e-8: float16 cannot "
@@ -64,6 +87,8 @@ class HelpScreen(Screen):
             yield Static(two_columns(KEYS, 8))
             yield Static(Text("Methods", style="bold"), classes="heading")
             yield Static(two_columns(METHODS, 10))
+            yield Static(Text("Reading a sweep's verdict", style="bold"), classes="heading")
+            yield Static(two_columns(VERDICT_TERMS, 14))
             yield Static(Text("Why the demo's fourth run turns NaN", style="bold"), classes="heading")
             yield Static(two_columns(NAN_STORY, 10))
             text = Text()
