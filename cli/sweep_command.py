@@ -53,7 +53,10 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
     rounds = until_resolved(args)
     margin = margin_points(args.margin)
-    seeds = parse_seeds(args.seeds, "--seeds")
+    from sst2_tui.core.sweep.fresh_seeds import fresh_count, grid_fresh_seeds, reused_seeds
+
+    fresh = fresh_count(args.seeds)
+    seeds = parse_seeds(args.seeds, "--seeds") if fresh is None else list(range(fresh))
     spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
     if args.print_config:
         from sst2_tui.core.config_file import sweep_config_text
@@ -64,6 +67,14 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         sys.stdout.write(sweep_config_text(axes, [str(m) for m in axes.get("method", {}).get("all", ["full"])], seeds))
         return EXIT_OK
     points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
+    if fresh is not None:  # N seeds no run of these settings in the folder has used
+        seeds = grid_fresh_seeds(sessions_dir, [c for c in points if c.seed == 0], fresh)
+        points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
+    else:
+        for setting, used in reused_seeds(sessions_dir, points).items():
+            sys.stderr.write(f"sst2-tui sweep: warning: {setting} already ran on seed(s) {','.join(map(str, used))} in "
+                             f"{sessions_dir}: a setting chosen on those seeds before keeps that choice's luck when judged "
+                             f"on them again; --seeds fresh:{len(seeds)} picks seeds no run of these settings used\n")
     if points and points[0].report_to:  # a tracker not installed: one line, before anything is created
         from sst2_tui.core.tracker_names import check_installed, parse_report_to
 

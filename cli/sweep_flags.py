@@ -26,7 +26,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
 
     add_config_arguments(parser, "sweep")
     a = parser.add_argument
-    a("--seeds", default="0", metavar="S,S,...", help="the seeds of every setting, innermost (default 0)")
+    a("--seeds", default="0", metavar="S,S,...|fresh:N", help="the seeds of every setting, innermost (default 0); "
+      "fresh:N: the N smallest seeds no run of these settings in the sessions folder has used")
     a("--confirm-seeds", metavar="N", help="after the grid, train each method's chosen setting again on N fresh seeds "
       "and judge those (default: as many as --seeds when methods are compared, else 0; 0: none, and the verdict says "
       "its numbers include selection optimism); a method given one setting needs none")

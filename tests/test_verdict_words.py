@@ -178,3 +178,28 @@ def test_the_report_says_only_what_the_runs_agree_with():
     behind = [("01-full", full, 0.85), ("02-full", full, 0.84), ("03-lora", lora, 0.78), ("04-lora", lora, 0.86)]
     [note] = session_notes(behind)
     assert note.startswith("03-lora: LoRA adapts what a pretrained model knows")
+
+
+def test_seeds_fresh_n_skips_seeds_an_earlier_sweep_used_and_reused_seeds_are_said(tmp_path, capsys):
+    """#45 "seeds already used": a sweep on seeds an earlier sweep in the folder chose a setting on says
+    so before it starts; `--seeds fresh:N` takes seeds no run of those settings has used."""
+    from sst2_tui.cli.main import main
+    from sst2_tui.core.storage.sessions import Session
+    from tests.sweep_session import record_run
+
+    flags = ["--model", "demo", "--data", "demo", "--method", "full,lora", "--lr", "lora=1e-3"]
+    earlier = Session.create(tmp_path, "earlier", label="sweep")
+    for config in build_grid({"method": parse_listed("--method", ["full,lora"]), "lr": parse_listed("--lr", ["lora=1e-3"]),
+                              "model": parse_listed("--model", ["demo"]), "data": parse_listed("--data", ["demo"])}, [0, 1]):
+        record_run(earlier, config, [accurate(np.random.default_rng(config.seed), 0.8, 0.8)])
+    assert main(["sweep", *flags, "--seeds", "0,1,2", "--print-commands", "--sessions-dir", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "warning: full already ran on seed(s) 0,1 in" in captured.err and "--seeds fresh:3 picks seeds" in captured.err
+    assert "warning: lora lr=1e-3 already ran on seed(s) 0,1" in captured.err
+    assert main(["sweep", *flags, "--seeds", "fresh:2", "--print-commands", "--sessions-dir", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "warning" not in captured.err
+    seeds = sorted({int(line.split("--seed ")[1].split()[0]) for line in captured.out.splitlines()})
+    assert seeds == [2, 3], captured.out
+    assert main(["sweep", *flags, "--seeds", "fresh:0", "--print-commands", "--sessions-dir", str(tmp_path)]) == 2
+    assert "--seeds 'fresh:0': give fresh:N with N a whole number from 1 to 100" in capsys.readouterr().err

@@ -49,3 +49,46 @@ def fresh_seeds(sessions_dir: Path, config: RunConfig, count: int, after: int, t
             seeds.append(seed)
         seed += 1
     return seeds
+
+
+FRESH = "fresh:"
+
+
+def fresh_count(text: str) -> int | None:
+    """`--seeds fresh:N` -> N (1 to 100); None for an ordinary seed list. UserError for a bad N."""
+    from sst2_tui.core.errors import UserError, quote
+
+    if not text.strip().startswith(FRESH):
+        return None
+    try:
+        count = int(text.strip()[len(FRESH):])
+    except ValueError:
+        count = 0
+    if not 1 <= count <= 100:
+        raise UserError(f"--seeds {quote(text)}: give fresh:N with N a whole number from 1 to 100, e.g. fresh:3 "
+                        "(N seeds no run of these settings in the sessions folder has used)")
+    return count
+
+
+def grid_fresh_seeds(sessions_dir: Path, templates: list[RunConfig], count: int) -> list[int]:
+    """The `count` smallest seeds that no run of any of these settings in the folder has used."""
+    used: set[int] = set()
+    for template in templates:
+        used |= seeds_used(sessions_dir, template)
+    return fresh_seeds(sessions_dir, templates[0], count, -1, used) if templates else list(range(count))
+
+
+def reused_seeds(sessions_dir: Path, points: list[RunConfig]) -> dict[str, list[int]]:
+    """Per setting (its words, e.g. `lora lr=3e-4`), the seeds of `points` that a run of the same setting
+    already in the folder used: judged again on them, a setting chosen then keeps that choice's luck."""
+    found: dict[str, list[int]] = {}
+    by_key: dict[str, set[int]] = {}
+    for config in points:
+        key = setting_key(config)
+        if key not in by_key:
+            by_key[key] = seeds_used(sessions_dir, config)
+        if config.seed in by_key[key]:
+            setting = config.sweep.setting if config.sweep else "default"
+            words = config.method + ("" if setting == "default" else f" {setting}")
+            found.setdefault(words, []).append(config.seed)
+    return found
