@@ -67,3 +67,20 @@ def test_where_the_full_grid_resolves_the_procedure_says_the_same_in_95_percent(
     print(f"{regime}, gap {gap}: full grid resolves {resolved.mean():.1%}; same answer {same[resolved].mean():.1%}; "
           f"runs saved {saved:.1%}")
     assert resolved.mean() > 0.5 and same[resolved].mean() >= 0.95
+
+
+@pytest.mark.parametrize("regime", list(SEED_SD))
+def test_three_equal_methods_keep_a_false_better_anywhere_within_5_percent_under_the_looks(regime):
+    """#45: the whole procedure, three methods at once (each pair's looks at a third of the error, as
+    `compare_all` makes them), a true gap of 0 everywhere."""
+    simulated = Regime(SEED_SD[regime], sentences=JUDGING)
+    rng = np.random.default_rng(9)
+    false = 0
+    for _ in range(REPLAYS // CHUNK):
+        a, b, c = simulated.runs(rng, CHUNK, [MOST_SEEDS] * 3, [0.0] * 3)
+        anywhere = np.zeros(CHUNK, dtype=bool)
+        for x, y in ((a, b), (a, c), (b, c)):
+            answer, _ = sequential(x, y, LOOKS, margin=0.005, alpha=0.05 / 3)
+            anywhere |= np.isin(answer, [STOPS.index("a better"), STOPS.index("b better")])
+        false += int(anywhere.sum())
+    assert false / REPLAYS <= 0.05 + MONTE_CARLO, f"{regime}: {false / REPLAYS:.3f}"
