@@ -41,7 +41,9 @@ def test_the_verdict_judges_the_confirmation_runs_with_each_step_chosen_on_the_t
     assert (full.settings, full.judged_on, full.optimistic) == (1, "grid", False)
     assert (lora.setting, lora.settings, lora.judged_on, lora.optimistic) == ("lr=3e-4", 2, "grid", True)
     assert lora.judged_accuracy == pytest.approx(0.6, abs=0.12), "the step chosen on the tuning half: the first evaluation"
-    assert any("lora's numbers include selection optimism" in line for line in before.lines())
+    assert any("lora's numbers so far are its grid runs, which also chose its setting (a little optimistic); its "
+               "confirmation runs, on fresh seeds, will be judged instead" in line for line in before.lines()), \
+        "while its confirmation runs are due, the optimism is said as what is coming"
     for config in sweep.add_confirmations():
         record_run(sweep.session, config, [accurate(rng, 0.8, 0.8)])
     after = sweep_verdict(sweep.session)

@@ -248,6 +248,8 @@ class SweepVerdict:
     planned_runs: int = 0
     """The runs the sweep will have in all (its grid and confirmation runs; an `--until-resolved` budget: at most)."""
     planned_exact: bool = True
+    confirmations_due: bool = False
+    """Confirmation runs are planned and not yet judged (they come once the grid has ended)."""
     to_come: int = 0
     """Runs not ended yet, or not yet added (confirmation runs): while any is, the answer is "so far"."""
 
@@ -282,9 +284,11 @@ class SweepVerdict:
 
     def caveats(self) -> list[str]:
         """What the numbers may include that they should not, said with what would remove it."""
-        found = [f"  {c.method}'s numbers include selection optimism: its setting was chosen with the same seeds "
-                 "they are judged on (confirmation runs, `sweep --confirm-seeds N`, judge the chosen setting on fresh seeds)"
-                 for c in self.chosen if c.optimistic]
+        found = [(f"  {c.method}'s numbers so far are its grid runs, which also chose its setting (a little "
+                  "optimistic); its confirmation runs, on fresh seeds, will be judged instead") if self.confirmations_due
+                 else (f"  {c.method}'s numbers include selection optimism: its setting was chosen with the same seeds "
+                       "they are judged on (confirmation runs, `sweep --confirm-seeds N`, judge the chosen setting on "
+                       "fresh seeds)") for c in self.chosen if c.optimistic]
         if self.chosen_on_all:
             found.append(f"  {self.chosen_on_all} run(s) predate per-evaluation logs: their step was chosen on all "
                          "the sentences, the judging half too")
@@ -414,6 +418,8 @@ def _count_to_come(verdict: SweepVerdict, sweep_file: SweepFile | None, records:
         verdict.to_come = len(records) - ended
         return
     verdict.planned_runs, verdict.planned_exact = sweep_file.planned_runs()
+    verdict.confirmations_due = bool(sweep_file.confirm_seeds) and sweep_file.until_resolved is None and (
+        not sweep_file.confirmations or any(r.status.is_live for r in records))
     stopped = any(d.kind == "end" for d in verdict.decisions)
     if sweep_file.until_resolved is not None and stopped:
         verdict.planned_runs, verdict.planned_exact = len(sweep_file.points), True

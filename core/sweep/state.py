@@ -147,10 +147,17 @@ class GoingPoint:
 class GridState:
     cells: list[GridCell]
     going: list[GoingPoint]
+    planned: int = 0
+    """The runs the sweep will have in all, its confirmation runs counted before they are added (0: unknown)."""
+    planned_exact: bool = True
+    """False for an `--until-resolved` sweep that has not stopped: `planned` is its budget, at most."""
 
     @property
     def total(self) -> int:
-        return sum(c.total for c in self.cells)
+        return max(sum(c.total for c in self.cells), self.planned)
+
+    def total_text(self) -> str:
+        return f"{self.total}" if self.planned_exact else f"at most {self.total}"
 
     @property
     def finished(self) -> int:
@@ -195,4 +202,10 @@ def grid_state(session: Session) -> GridState:
         raced = cells.get((decision.method or "", decision.setting or "", False))
         if decision.kind == "dropped" and raced is not None:
             raced.dropped = decision.text
-    return GridState(list(cells.values()), going)
+    try:
+        planned, exact = read_sweep_file(session.path).planned_runs()
+    except SweepFileError:
+        planned, exact = 0, True
+    if not exact and any(d.kind == "end" for d in read_decisions(session.path)[0]):
+        planned, exact = 0, True  # it has stopped: its points are all it will have
+    return GridState(list(cells.values()), going, planned, exact)

@@ -142,7 +142,7 @@ class SweepScreen(Screen):
 
     def _show(self, state: GridState) -> None:
         self.query_one("#sweep-title", Label).update(
-            f"Sweep {self.session_path.name}: {state.finished} of {state.total} runs finished")
+            f"Sweep {self.session_path.name}: {state.finished} of {state.total_text()} runs finished")
         grid = self.query_one("#sweep-grid", DataTable)
         grid.clear()
         for cell in state.cells:
