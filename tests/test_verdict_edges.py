@@ -31,6 +31,7 @@ from sst2_tui.core.comparison import (
     estimate,
     intervals,
     plan_seeds,
+    pooled_spread,
 )
 from sst2_tui.core.sequential import FIRST_LOOK_SEEDS, look_answers
 from tests.simulated_correctness import SEED_SD, BetaModel, Regime, collapsed_runs
@@ -233,3 +234,40 @@ def test_the_default_margin_is_one_the_judging_sentences_can_resolve():
         equivalent += int((decisions(*intervals(estimate(a, b)), default_margin(436) / 100)
                            == DECISIONS.index("equivalent")).sum())
     assert equivalent / (2 * CHUNK) >= 0.8, f"'equivalent' in {equivalent / (2 * CHUNK):.2f} at a true gap of 0"
+
+
+# -- one method far less steady than the other -------------------------------------------------------------
+
+def _unsteady_against_steady(groups: int, seeds: int, pooled: bool, experiments: int = 3200) -> tuple[float, float]:
+    """(a false "the unsteady one is better", a false "the steady one is better"): logit s.d. 1.5 against
+    0.15 (the unsteady method's runs span 60-98%), equal expected accuracy, 436 judging sentences; each
+    method given `groups` - 1 settings of `seeds` seeds in the grid and `seeds` confirmation seeds (the
+    last group, judged), every setting alike; `pooled`: the verdict's seed spread pooled over them all."""
+    steady, unsteady = Regime(0.15, sentences=436), Regime(1.5, sentences=436)
+    target, low, high = steady.expected_accuracy(0.0), -3.0, 3.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if unsteady.expected_accuracy(middle) < target else (low, middle)
+    rng = np.random.default_rng(groups * 10 + seeds)
+    a_better = b_better = 0
+    chunk = 200
+    for _ in range(experiments // chunk):
+        a, b = steady.runs(rng, chunk, [groups * seeds] * 2, [(low + high) / 2, 0.0], seed_sds=[1.5, 0.15])
+        a, b = a.reshape(chunk, groups, seeds, 436), b.reshape(chunk, groups, seeds, 436)
+        spreads = [pooled_spread([runs[:, g].mean(-1) for g in range(groups)]) for runs in (a, b)] if pooled else [None, None]
+        found_low, found_high = intervals(estimate(a[:, -1], b[:, -1], *spreads))
+        a_better += int((found_low > 0).sum())
+        b_better += int((found_high < 0).sum())
+    return a_better / experiments, b_better / experiments
+
+
+def test_an_unsteady_method_is_not_called_better_over_2_5_percent_when_its_seed_spread_is_pooled_over_the_sweep():
+    """The audit's case: one method's seeds ten times less steady, equal expected accuracy; judged on 3
+    seeds alone the unsteady one was called better 8-9% of the time (its lucky samples look steady
+    too). With its spread pooled over its 4 settings of 3 seeds and 3 confirmation seeds, 2.5% a side."""
+    experiments = 3200
+    unsteady, steady = _unsteady_against_steady(5, 3, pooled=True, experiments=experiments)
+    bound = 0.025 + _monte_carlo(0.025, experiments)
+    assert unsteady <= bound and steady <= bound, f"pooled: {unsteady:.3f} and {steady:.3f}"
+    alone, _ = _unsteady_against_steady(5, 3, pooled=False, experiments=experiments)
+    assert alone >= 0.05, f"judged on its 3 seeds alone: {alone:.3f} (the case the pooling exists for)"

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sst2_tui.core.comparison import LEVEL, compare_all, default_margin, margin_reason
+from sst2_tui.core.comparison import LEVEL, compare_all, default_margin, margin_reason, pooled_spread
 from sst2_tui.core.inference.evaluation_log import FILE as EVALUATIONS_FILE
 from sst2_tui.core.inference.evaluation_log import read_evaluations
 from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
@@ -510,12 +510,28 @@ def _judge(verdict: SweepVerdict, groups: dict[Key, list[RunRecord]], correct: d
         verdict.cost.append(Cost(method, unit, round(sum(_run_seconds(r) for r in groups_all(groups, method)) / 3600, 4),
                                  round(statistics.fmean(_run_seconds(r) for r in chosen_runs) / 3600, 4)))
     per_run = {cost.method: cost.hours_per_run for cost in verdict.cost}
-    for pair in compare_all(judged, margin=verdict.margin, level=looks[-1] if looks else LEVEL):  # the last look's level
+    spreads = seed_spreads(arrays, judging, {m: len(runs) for m, runs in judged.items()})
+    for pair in compare_all(judged, margin=verdict.margin, level=looks[-1] if looks else LEVEL,  # the last look's level
+                            spreads=spreads):
         pace = per_run.get(pair.a_name, 0.0) + per_run.get(pair.b_name, 0.0)  # one more seed of each
         verdict.pairs.append(PairVerdict(pair.a_name, pair.b_name, pair.points, pair.low, pair.high, pair.level,
                                          pair.decision, pair.margin, pair.p_a_better, pair.split.seeds_share,
                                          pair.seeds_needed, pair.sentence(), pair.headline(pace or None), pair.details()))
     verdict.tuning_sentences, verdict.judging_sentences = len(tuning), len(judging)
+
+
+def seed_spreads(arrays: dict[Key, list[np.ndarray]], judging: np.ndarray, judged: dict[str, int]) -> dict[str, tuple[float, int]]:
+    """Per method, the variance over seeds of a run's accuracy on the judging half, pooled over every
+    setting's runs (each about its own mean) and its degrees of freedom; only where other runs add to
+    what the judged runs alone give (`core/comparison.estimate` uses it where it is the larger)."""
+    found = {}
+    for method, count in judged.items():
+        groups = [np.asarray([[np.asarray(run)[judging].mean() for run in runs]]) for (m, _, _), runs in arrays.items()
+                  if m == method and runs]
+        spread = pooled_spread(groups)
+        if spread.df[0] > count - 1:
+            found[method] = (float(spread.mean_square[0]), int(spread.df[0]))
+    return found
 
 
 def _run_seconds(record: RunRecord) -> float:

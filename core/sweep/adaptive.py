@@ -32,7 +32,7 @@ from sst2_tui.core.comparison import compare_all, default_margin, estimate
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.halves import split_halves
-from sst2_tui.core.report.sweep_verdict import aligned_correctness
+from sst2_tui.core.report.sweep_verdict import aligned_correctness, seed_spreads
 from sst2_tui.core.sequential import FIRST_LOOK_SEEDS, INTERIM_ALPHA, MAX_LOOKS, SEEDS_PER_LOOK, futile
 from sst2_tui.core.storage.decisions_file import Decision, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
@@ -162,8 +162,12 @@ def _decide(state: State, options: UntilResolved, margin: float | None) -> list[
                   for m in state.methods}
         if min(len(runs) for runs in judged.values()) >= FIRST_LOOK_SEEDS and state.round not in state.looks:
             pairs = len(state.methods) * (len(state.methods) - 1) // 2
+            groups: dict[tuple[str, str, bool], list[np.ndarray]] = {}
+            for record, label in state.finished:  # every run of a method is a seed of it: the spread pooled
+                groups.setdefault((label.method, label.setting, label.confirmation), []).append(correct[id(record)])
+            spreads = seed_spreads(groups, judging, {m: len(runs) for m, runs in judged.items()})
             found += _look(state, judged, margin if margin is not None else default_margin(len(judging), pairs),
-                           final=not fits or len(state.looks) + 1 >= MAX_LOOKS)
+                           final=not fits or len(state.looks) + 1 >= MAX_LOOKS, spreads=spreads)
     if any(d.kind == "end" for d in found):
         return found
     if not fits:
@@ -205,13 +209,15 @@ def _race(state: State, method: str, survivors: list[str], correct: dict[int, np
     return found
 
 
-def _look(state: State, judged: dict[str, list[np.ndarray]], margin: float, final: bool) -> list[Decision]:
+def _look(state: State, judged: dict[str, list[np.ndarray]], margin: float, final: bool,
+          spreads: dict[str, tuple[float, int]] | None = None) -> list[Decision]:
     """`margin` in accuracy points."""
     interim = len(state.looks)
     alpha = ALPHA - INTERIM_ALPHA * interim if final else INTERIM_ALPHA
     level = 1 - alpha
     found = []
-    comparisons = compare_all({m: np.asarray(runs) for m, runs in judged.items()}, margin=margin, level=level)
+    comparisons = compare_all({m: np.asarray(runs) for m, runs in judged.items()}, margin=margin, level=level,
+                              spreads=spreads)
     for pair in comparisons:
         name = pair.direction
         if name in state.closed:
