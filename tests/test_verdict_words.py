@@ -203,3 +203,32 @@ def test_seeds_fresh_n_skips_seeds_an_earlier_sweep_used_and_reused_seeds_are_sa
     assert seeds == [2, 3], captured.out
     assert main(["sweep", *flags, "--seeds", "fresh:0", "--print-commands", "--sessions-dir", str(tmp_path)]) == 2
     assert "--seeds 'fresh:0': give fresh:N with N a whole number from 1 to 100" in capsys.readouterr().err
+
+
+async def test_g_marks_a_collapsed_run_in_its_grid_row_and_names_it_under_the_verdict(tmp_path):
+    from textual.widgets import DataTable
+
+    from sst2_tui.tui.app import SST2App
+    from sst2_tui.tui.screens.sweep import SweepScreen
+    from tests.fake_engine import FakeEngine
+    from tests.test_app import FIXED_DEVICE, wait_for
+    from tests.thread_launcher import ThreadLauncher
+
+    sweep = planned_sweep(tmp_path / "sessions", confirm_seeds=0)
+    rng = np.random.default_rng(0)
+    for config in sweep.file.grid:
+        collapsed = config.method == "full" and config.sweep.seed == 1
+        record_run(sweep.session, config, [_every_positive()] if collapsed else [accurate(rng, 0.8, 0.8)])
+    _with_labels(sweep.session)
+    app = SST2App(tmp_path / "sessions", launcher=ThreadLauncher(FakeEngine()), queue=[], device_probe=lambda: FIXED_DEVICE,
+                  watch=sweep.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        grid = app.screen.query_one("#sweep-grid", DataTable)
+        await wait_for(pilot, lambda: grid.row_count >= 3 and any(
+            "1 collapsed" in str(grid.get_row_at(i)[2]) for i in range(grid.row_count)))
+        [row] = [[str(c) for c in grid.get_row_at(i)] for i in range(grid.row_count) if "collapsed" in str(grid.get_row_at(i)[2])]
+        assert row[:3] == ["full", "default", "done, 1 collapsed"]
+        said = str(app.screen.query_one("#sweep-verdict").render())
+        assert "predicts positive for every sentence: lr too high?" in said

@@ -59,6 +59,8 @@ class SweepScreen(Screen):
         self.curves_shown = False
         self._verdict_of: int | None = None
         """How many runs had finished when the verdict was last worked out (it changes only then)."""
+        self.collapsed: dict[tuple[str, str, bool], int] = {}
+        """Per method, setting and confirmation: its runs that answer one class everywhere (from the verdict)."""
 
     def compose(self) -> ComposeResult:
         yield Label(f"Sweep {self.session_path.name}: reading...", id="sweep-title")
@@ -92,7 +94,8 @@ class SweepScreen(Screen):
 
             self._verdict_of = state.finished
             verdict = sweep_verdict(session)
-            self.app.call_from_thread(self._show_verdict, verdict_text(verdict, state))
+            collapsed = {(row.method, row.setting, row.confirmation): row.collapsed for row in verdict.table if row.collapsed}
+            self.app.call_from_thread(self._show_verdict, verdict_text(verdict, state), collapsed, state)
         if self.curves_shown:
             from sst2_tui.core.report.content import session_report
             from sst2_tui.core.report.sweep_layout import seed_bands
@@ -110,8 +113,11 @@ class SweepScreen(Screen):
         if self.curves_shown:
             self.refresh_grid()
 
-    def _show_verdict(self, text: str) -> None:
+    def _show_verdict(self, text: str, collapsed: dict[tuple[str, str, bool], int], state: GridState) -> None:
         self.query_one("#sweep-verdict", Static).update(text)
+        if collapsed != self.collapsed:
+            self.collapsed = collapsed
+            self._show(state)
 
     def _show_bands(self, bands: list) -> None:
         """One chart per method, each titled by its method and setting and how many seeds it holds,
@@ -147,7 +153,9 @@ class SweepScreen(Screen):
         grid.clear()
         for cell in state.cells:
             setting = cell.setting + (" (confirm)" if cell.confirmation else "")
-            grid.add_row(cell.method, setting, cell.state, f"{cell.finished}/{cell.total}", _pct(cell.mean_accuracy))
+            collapsed = self.collapsed.get((cell.method, cell.setting, cell.confirmation), 0)
+            grid.add_row(cell.method, setting, cell.state + (f", {collapsed} collapsed" if collapsed else ""),
+                         f"{cell.finished}/{cell.total}", _pct(cell.mean_accuracy))
         running = self.query_one("#sweep-running", DataTable)
         highlighted = running.cursor_row
         running.clear()
