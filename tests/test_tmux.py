@@ -371,9 +371,10 @@ def test_a_running_sweeps_grid_at_80x24(tmp_path):
                        check=True, env={**os.environ, "TERM": "xterm-256color"})
         wait_for_text(lambda s: "loss " in s, timeout=60, session=window)
         tmux("send-keys", "-t", window, "g")
-        text, _ = wait_for_text(lambda s: ("of 4 runs finished" in s and "02-lora" in s) or ("01-full" in s and "p001" in s),
+        text, _ = wait_for_text(lambda s: ("of 6 runs finished" in s and "02-lora" in s) or ("01-full" in s and "p001" in s),
                                 timeout=30, session=window)
-        for said in ("Sweep grid: 0 of 4 runs finished", "full", "lr=3e-4", "lora", "Running now"):
+        # 4 grid points and the 2 confirmation runs to come (one fresh seed of each method's chosen lr)
+        for said in ("Sweep grid: 0 of 6 runs finished", "full", "lr=3e-4", "lora", "Running now"):
             assert said in text, text
         assert all(len(line) <= 80 for line in text.splitlines()) and len(text.splitlines()) <= 24
     finally:
