@@ -129,7 +129,7 @@ def test_the_seeds_planner_says_when_no_number_of_seeds_resolves_the_margin():
 
 
 def test_before_a_sweep_it_says_the_smallest_gap_its_grid_can_tell():
-    from sst2_tui.core.comparison import detectable_gap
+    from sst2_tui.core.seed_planner import detectable_gap
     from sst2_tui.core.sweep.grid import build_grid, parse_listed
     from sst2_tui.core.sweep.start import planned_power
 

@@ -48,3 +48,19 @@ def collapsed_class(correct: np.ndarray, labels: np.ndarray) -> tuple[int, float
         if share >= COLLAPSE_SHARE and float(np.mean(labels == label)) <= CLASS_SHARE_AT_MOST:
             return label, share
     return None
+
+
+def collapsed_runs(runs: list[tuple[str, str, str, bool, np.ndarray]], labels: np.ndarray,
+                   judged: set[tuple[str, str, bool]]) -> tuple[list[Collapsed], dict[tuple[str, str, bool], int]]:
+    """Of `runs` (run id, method, setting, confirmation, correctness), those that collapsed, and how
+    many per (method, setting, confirmation); `judged`: the groups the verdict judges."""
+    found: list[Collapsed] = []
+    counts: dict[tuple[str, str, bool], int] = {}
+    for run_id, method, setting, confirmation, correct in runs:
+        answered = collapsed_class(correct, labels)
+        if answered is None:
+            continue
+        key = (method, setting, confirmation)
+        counts[key] = counts.get(key, 0) + 1
+        found.append(Collapsed(run_id, method, setting, CLASS_NAMES[answered[0]], answered[1], key in judged))
+    return found, counts

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sst2_tui.core.errors import UserError
-from sst2_tui.core.report.sweep_verdict import aligned_correctness
+from sst2_tui.core.report.aligned import aligned_correctness
 from sst2_tui.core.storage.sessions import Session, load_run
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import sweep_label

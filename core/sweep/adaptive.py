@@ -28,11 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sst2_tui.core.comparison import compare_all, default_margin, estimate
+from sst2_tui.core.comparison import compare_all, estimate
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.halves import split_halves
-from sst2_tui.core.report.sweep_verdict import aligned_correctness, seed_spreads
+from sst2_tui.core.report.aligned import aligned_correctness, seed_spreads
+from sst2_tui.core.seed_planner import default_margin
 from sst2_tui.core.sequential import FIRST_LOOK_SEEDS, INTERIM_ALPHA, MAX_LOOKS, SEEDS_PER_LOOK, futile
 from sst2_tui.core.storage.decisions_file import Decision, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
