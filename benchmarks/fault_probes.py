@@ -27,7 +27,7 @@ from pathlib import Path
 from benchmarks import fault_probes_27 as issue27
 from benchmarks import fault_probes_34 as issue34
 from benchmarks.common import machine, write_results
-from benchmarks.probe_tools import DEMO, WAIT_SECONDS, Probe, one_line, sst2
+from benchmarks.probe_tools import DEMO, WAIT_SECONDS, Probe, one_line, sst2, sst2_process
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.summary import Status
 
@@ -232,9 +232,8 @@ def resume_a_live_run(probe: Probe, folder: Path) -> tuple[bool, str]:
     """Three resumes while the run trains (long enough to outlast them however loaded the machine),
     then SIGTERM: the run, untouched by them, saves and ends as interrupted."""
     sessions = folder / "sessions"
-    live = subprocess.Popen([*sst2_command(), "run", *DEMO, "--epochs", "50", "--save-every", "1",
-                             "--sessions-dir", str(sessions), "--session", "live"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    live = sst2_process("run", *DEMO, "--epochs", "50", "--save-every", "1", "--sessions-dir", str(sessions),
+                        "--session", "live", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     run = sessions / "live" / "runs" / "01-full"
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and not list((run / "checkpoints").glob("step-*")):
@@ -251,6 +250,7 @@ def resume_a_live_run(probe: Probe, folder: Path) -> tuple[bool, str]:
 # -- signals ----------------------------------------------------------------------------------------
 
 def signal_at(seconds: float):
+    """SIGTERM `seconds` after the start: a real process, so early signals land while it imports."""
     def check(probe: Probe, folder: Path) -> tuple[bool, str]:
         process = subprocess.Popen([*sst2_command(), "run", *DEMO, "--epochs", "5", "--sessions-dir", str(folder),
                                     "--session", "s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -267,9 +267,8 @@ def signal_at(seconds: float):
 
 def signal_after_an_evaluation(probe: Probe, folder: Path) -> tuple[bool, str]:
     """SIGTERM as soon as step 1's evaluation is logged: at most the step in flight follows."""
-    process = subprocess.Popen([*sst2_command(), "run", *DEMO, "--eval-every", "1", "--save-every", "1",
-                                "--sessions-dir", str(folder), "--session", "s"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = sst2_process("run", *DEMO, "--eval-every", "1", "--save-every", "1", "--sessions-dir", str(folder),
+                           "--session", "s", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     events = folder / "s" / "runs" / "01-full" / "events.jsonl"
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and not (events.exists() and '"type":"eval"' in events.read_text()):

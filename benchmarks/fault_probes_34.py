@@ -12,8 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.probe_tools import WAIT_SECONDS, Probe, live_run, one_line, sst2, wait_for_summary
-from sst2_tui.core.run.self_command import sst2_command
+from benchmarks.probe_tools import WAIT_SECONDS, Probe, live_run, one_line, sst2, sst2_process, wait_for_summary
 
 TINY = {"model": "demo", "data": "demo", "train_subset": 64, "eval_subset": 16, "batch_size": 16, "epochs": 1.0}
 
@@ -52,8 +51,7 @@ def killed_before_its_first_checkpoint(probe: Probe, folder: Path) -> tuple[bool
 
     session, points = _sweep(folder, train_subset=640)
     SessionQueue(session.path).add(NewRun(points[0]))
-    runner = subprocess.Popen([*sst2_command(), "queue-runner", str(session.path)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    runner = sst2_process("queue-runner", str(session.path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     events = session.path / "runs" / "01-full" / "events.jsonl"
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and not (events.exists() and '"type":"step"' in events.read_text()):

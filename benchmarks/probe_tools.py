@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sst2_tui.core.run.self_command import sst2_command
+from tests import forked_process
 
 DEMO = ["--model", "demo", "--data", "demo", "--quiet"]
 SMALL = [*DEMO, "--train-subset", "64", "--eval-subset", "16", "--batch-size", "16", "--save-every", "2",
@@ -23,8 +23,14 @@ WAIT_SECONDS = 300
 case that fails waits it out, so it is generous: two cases at once on 2 cores (CI) slow every run."""
 
 def sst2(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=600,
-                          cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    """`sst2-tui ARGS` to its end, through the tests' one seam (tests/forked_process.py: a child of
+    the preloaded fork server, or a real process where that would differ)."""
+    return forked_process.run(list(args), timeout=600, cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+def sst2_process(*args: str, **popen) -> subprocess.Popen | forked_process.ForkedProcess:
+    """`sst2-tui ARGS` in the background (the same seam); the caller signals, waits for or kills it."""
+    return forked_process.start(list(args), env={**os.environ, "HF_HUB_OFFLINE": "1"}, **popen)
 
 
 def one_line(result: subprocess.CompletedProcess, code: int = 2) -> bool:

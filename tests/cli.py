@@ -1,5 +1,7 @@
-"""The one way tests start `sst2-tui` as its own process: the route production uses for its children
-(`sst2_command`: `python -P -m sst2_tui`), so a test sees what a user's shell would."""
+"""The one way tests start `sst2-tui` as its own process. By default a child of the preloaded fork
+server (tests/fork_server.py: torch and transformers imported once, a real process per call), which
+behaves as `python -P -m sst2_tui` (the route production uses for its children) would; `real=True`
+where the process itself is the subject (detaching, what is read at interpreter start)."""
 
 from __future__ import annotations
 
@@ -11,21 +13,21 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sst2_tui.core.run.self_command import sst2_command
+from tests import forked_process
 
 
 def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None, stdin: str | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+            env: dict[str, str] | None = None, real: bool = False) -> subprocess.CompletedProcess:
     """`sst2-tui ARGS` to its end; stdout and stderr captured as text."""
-    return subprocess.run([*sst2_command(), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          input=stdin, env=env)
+    return forked_process.run(list(args), timeout=timeout, cwd=cwd, stdin=stdin, env=env, real=real)
 
 
-def start_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, **popen) -> subprocess.Popen:
+def start_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, real: bool = False,
+              **popen) -> subprocess.Popen | forked_process.ForkedProcess:
     """`sst2-tui ARGS` in the background; the caller waits for it or kills it."""
     popen.setdefault("stdout", subprocess.PIPE)
     popen.setdefault("stderr", subprocess.PIPE)
-    return subprocess.Popen([*sst2_command(), *args], text=True, cwd=cwd, env=env, **popen)
+    return forked_process.start(list(args), cwd=cwd, env=env, real=real, **popen)
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 60, what: str = "condition") -> None:

@@ -38,7 +38,7 @@ def still_model(tmp_path_factory) -> Path:
 
 
 def cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    return run_cli(*args, timeout=timeout)
+    return run_cli(*args, timeout=timeout, real=True)  # torchrun and its ranks are the subject
 
 
 def events(run_dir: Path) -> list[dict]:

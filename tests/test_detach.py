@@ -16,7 +16,7 @@ from tests.cli import run_cli
 
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return run_cli(*args, timeout=timeout)
+    return run_cli(*args, timeout=timeout, real=True)  # detaching is the subject: a real process
 
 
 def wait_until(condition, timeout: float = 60) -> None:

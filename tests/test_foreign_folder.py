@@ -36,10 +36,10 @@ def _finished(run_dir: Path) -> bool:
 
 @pytest.mark.extended  # the same imports as the queue runner's test below
 def test_a_detached_run_and_ctl_from_a_folder_with_its_own_core_package(project, tmp_path):
-    launched = run_cli("run", "--detach", *DEMO, "--sessions-dir", str(tmp_path / "s"), cwd=project)
+    launched = run_cli("run", "--detach", *DEMO, "--sessions-dir", str(tmp_path / "s"), cwd=project, real=True)
     assert launched.returncode == 0, launched.stderr
     run_dir = Path(json.loads(launched.stdout)["run_dir"])
-    wait_until(lambda: _finished(run_dir) or not run_cli("ctl", str(run_dir), "lr", "1e-3", cwd=project).returncode,
+    wait_until(lambda: _finished(run_dir) or not run_cli("ctl", str(run_dir), "lr", "1e-3", cwd=project, real=True).returncode,
                timeout=120, what="a ctl accepted or the run finished")
     wait_until(lambda: _finished(run_dir), timeout=120, what="the detached run finished")
     assert "the project" not in (run_dir / "run.log").read_text()
@@ -66,7 +66,7 @@ def test_the_queue_runner_and_its_runs_from_a_folder_with_its_own_core_package(p
 
 @pytest.mark.extended  # the same imports as the queue runner's test above, through torchrun
 def test_torchrun_ranks_from_a_folder_with_its_own_cli_package(project, tmp_path):
-    result = run_cli("run", "--nproc-per-node", "1", *DEMO, "--quiet", "--sessions-dir", str(tmp_path / "s"), cwd=project)
+    result = run_cli("run", "--nproc-per-node", "1", *DEMO, "--quiet", "--sessions-dir", str(tmp_path / "s"), cwd=project, real=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "finished"
 

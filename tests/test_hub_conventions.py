@@ -69,20 +69,20 @@ def test_a_cached_hub_model_loads_at_once_when_the_hub_does_not_answer(hf_cache,
     and printed a dozen retry lines)."""
     env = hubless_env(HF_HOME=str(hf_cache), HF_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
     result = run_cli("run", "--model", "someorg/tiny", "--data", "demo", "--epochs", "0.02", "--quiet",
-                     "--sessions-dir", str(tmp_path / "s"), env=env)
+                     "--sessions-dir", str(tmp_path / "s"), env=env, real=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "finished"
     assert "Retry" not in result.stderr and "thrown while requesting" not in result.stderr, result.stderr[-2000:]
     assert "Loading weights" not in result.stderr, "transformers' bars are for --verbose"
     verbose = run_cli("run", "--model", "someorg/tiny", "--data", "demo", "--epochs", "0.02", "--verbose",
-                      "--sessions-dir", str(tmp_path / "s"), env=env)
+                      "--sessions-dir", str(tmp_path / "s"), env=env, real=True)
     assert verbose.returncode == 0 and "Loading weights" in verbose.stderr
 
 
 @pytest.mark.slow
 def test_a_hub_model_not_in_the_cache_fails_in_one_line_when_offline(tmp_path):
     env = hubless_env(HF_HOME=str(tmp_path / "empty-cache"), HF_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
-    result = run_cli("run", "--model", "someorg/absent", "--data", "demo", "--sessions-dir", str(tmp_path / "s"), env=env)
+    result = run_cli("run", "--model", "someorg/absent", "--data", "demo", "--sessions-dir", str(tmp_path / "s"), env=env, real=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("sst2-tui run: --model someorg/absent: the Hugging Face Hub "
                                                              "cannot be reached and the model is not in the local cache")

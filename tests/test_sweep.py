@@ -128,6 +128,7 @@ def test_kill_9_of_a_point_and_of_the_scheduler_then_resume_finishes_every_point
     for folder in Session.open(session_dir).run_folders():  # what still trains: stopped from a shell, to save time
         if folder.is_live():
             assert run_cli("ctl", str(folder.path), "stop", timeout=60).returncode == 0
+            wait_until(lambda folder=folder: not folder.is_live(), timeout=60, what="the stopped run's end")
     resumed = run_cli("sweep", "--resume", str(session_dir), timeout=600)
     assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
     records = [load_run(f) for f in Session.open(session_dir).run_folders()]
