@@ -9,18 +9,25 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${MIN_VENV:-.venv-min}
 log="$VENV.install.log"
-if [ ! -x "$VENV/bin/python" ]; then
+# A venv made whole once is kept (.ci/run keeps it outside the clone, its name keyed by what it
+# depends on); this checkout is installed into it again each time (it may be another clone).
+stamp="$VENV/.sst2-tui-min-installed"
+if [ ! -f "$stamp" ]; then
+  rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
+  echo "minimum versions: installing into $VENV (log: $log)"
+  {
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q "${TORCH_SPEC:-torch==2.13.0}"
+    "$VENV/bin/python" scripts/min_versions.py > "$VENV/min-versions.txt"
+    "$VENV/bin/python" -m pip install -q -r "$VENV/min-versions.txt"
+    "$VENV/bin/python" -m pip install -q "pytest>=8" "pytest-asyncio>=0.23" "pytest-textual-snapshot>=1.1" "hypothesis>=6" "pytest-xdist>=3.5"
+  } > "$log" 2>&1 || { tail -20 "$log"; exit 1; }
+  touch "$stamp"
+else
+  echo "minimum versions: reusing $VENV"
 fi
-echo "minimum versions: installing into $VENV (log: $log)"
-{
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q "${TORCH_SPEC:-torch==2.13.0}"
-  "$VENV/bin/python" scripts/min_versions.py > "$VENV/min-versions.txt"
-  "$VENV/bin/python" -m pip install -q -r "$VENV/min-versions.txt"
-  "$VENV/bin/python" -m pip install -q --no-deps -e .
-  "$VENV/bin/python" -m pip install -q "pytest>=8" "pytest-asyncio>=0.23" "pytest-textual-snapshot>=1.1" "hypothesis>=6" "pytest-xdist>=3.5"
-} > "$log" 2>&1 || { tail -20 "$log"; exit 1; }
+"$VENV/bin/python" -m pip install -q --no-deps -e . > "$log.editable" 2>&1 || { tail -20 "$log.editable"; exit 1; }
 "$VENV/bin/python" scripts/min_versions.py --check
 # The learning tests at fp32 only: the floors are about the libraries; bf16 runs in the main suite.
 HF_HUB_OFFLINE=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider -m "not extended" \
