@@ -19,14 +19,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sst2_tui.core.data.split import Split
-from sst2_tui.core.inference.evaluation import EvalResult
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.files import atomic_write_text
+from sst2_tui.core.storage.own_files import read_plain
 
 FILE = "predictions.jsonl"
 BEST_FILE = "best_predictions.jsonl"
+if TYPE_CHECKING:  # only for an annotation: importing it imports torch (1.5 s of CPU a `report` never needs)
+    from sst2_tui.core.inference.evaluation import EvalResult
+
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """A predictions file past this is refused unread (a validation set of a million sentences is ~150 MB)."""
 
@@ -90,7 +94,7 @@ def read_predictions(run_dir: Path, file: str = FILE) -> Predictions:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return Predictions([], f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB; not read")
-        data = path.read_bytes()
+        data = read_plain(path)
     except FileNotFoundError:
         return Predictions([])
     except OSError as error:

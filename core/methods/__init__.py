@@ -14,7 +14,7 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.events import Event
-from sst2_tui.core.methods.restore import ResumeFrom
+from sst2_tui.core.methods.resume_from import ResumeFrom
 
 MethodFn = Callable[[RunConfig, ControlChannel, Path, ResumeFrom | None], Iterator[list[Event]]]
 """`run(config, controls, run_dir, resume_from)`: resume_from is a checkpoint folder, or the run's

@@ -7,18 +7,15 @@ to Trainer's own resume hooks, which call them at its chosen moments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 
 from sst2_tui.core.errors import UserError
+from sst2_tui.core.methods.resume_from import ResumeFrom
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.storage.checkpoints import load_model_tensors, load_optimizer_state, restore_rng
 from sst2_tui.core.storage.files import read_json
-
-ResumeFrom = Path | Sequence[Path]
-"""A checkpoint to resume from, or several, newest first: the first that fits the model is used."""
 
 
 def pick_checkpoint(resume_from: ResumeFrom, model: torch.nn.Module, optimizer: torch.optim.Optimizer,

@@ -15,7 +15,6 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import RunStarted
-from sst2_tui.core.model.loading import EXPORT_INFO
 from sst2_tui.core.storage.checkpoints import complete_checkpoints, has_complete_checkpoint, rotate
 from sst2_tui.core.storage.files import read_json
 from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
@@ -84,6 +83,8 @@ def resume_point(folder: RunFolder, config: RunConfig, from_scratch: bool = Fals
     check_resumable(folder, config)
     rotate(folder.checkpoints, keep=10**6, best_step=None)
     for export in ("model", "adapter"):  # an export the kill cut short: its hidden copies go now
+        from sst2_tui.core.model.loading import EXPORT_INFO  # here: loading imports torch, which the app defers
+
         tidy(folder.path / export, EXPORT_INFO)
     if from_scratch:
         if has_complete_checkpoint(folder.checkpoints):

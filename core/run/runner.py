@@ -20,7 +20,6 @@ from sst2_tui.core.controls import Command, RunHandle
 from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError, why_not_written
 from sst2_tui.core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
 from sst2_tui.core.methods import MethodFn, get_method
-from sst2_tui.core.model.device import release_memory
 from sst2_tui.core.parallel.peers import is_collective_error, lost_peer_message
 from sst2_tui.core.parallel.world import current as current_world
 from sst2_tui.core.run.disk_watcher import DiskWatcher
@@ -179,6 +178,8 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
                 print(f"sst2-tui: {failure}", file=sys.stderr, flush=True)
         disk.close()
         log.close()
+        from sst2_tui.core.model.device import release_memory  # here: the app imports this module without torch
+
         release_memory()
     summary = summary.but(run_dir=str(folder.path), session_dir=str(session.path))
     if exit_code == EXIT_OK:
