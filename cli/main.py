@@ -19,6 +19,7 @@ import shtab
 
 from sst2_tui import __version__
 from sst2_tui.cli.args import add_run_arguments
+from sst2_tui.cli.control_characters import control_character_problem
 from sst2_tui.cli.ctl_command import add_ctl_arguments
 from sst2_tui.cli.predict_command import add_predict_arguments
 from sst2_tui.cli.sweep_flags import add_sweep_arguments
@@ -249,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         args.texts = [*args.texts, *stray]
     elif stray:
         parser.error(f"unrecognized arguments: {' '.join(stray)}")
+    if (problem := control_character_problem(parser, args)) is not None:
+        parser.error(problem)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `run --detach` runs the same line again
     try:
         if getattr(args, "config", None) is not None:
