@@ -15,6 +15,7 @@ from pathlib import Path
 from sst2_tui.cli.library_noise import quiet_libraries
 from sst2_tui.core.errors import EXIT_OK, ModelError, UserError, quote
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.storage.input_files import SENTENCES_LIMIT, read_input
 
 TEXT_FIELDS = ("sentence", "text")
 
@@ -61,9 +62,7 @@ def _is_text(text: str) -> bool:
 
 def sentences_from_file(path: Path) -> list[str]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UserError(f"--file {quote(str(path))}: no such file") from None
+        lines = read_input(path, "--file", SENTENCES_LIMIT).decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise UserError(f"--file {quote(str(path))}: cannot read it ({error.__class__.__name__}); give a UTF-8 text file") from None
     return sentences_from_lines(lines, str(path), jsonl=path.suffix.lower() == ".jsonl")

@@ -28,7 +28,7 @@ from sst2_tui.cli.sweep_flags import (
     slurm_options,
     until_resolved,
 )
-from sst2_tui.core.config import flag_for, options
+from sst2_tui.core.config import RunConfig, flag_for, options
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError
 from sst2_tui.core.seeds import parse_seeds
 from sst2_tui.core.storage.queue_file import NewRun
@@ -75,6 +75,8 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
             sys.stderr.write(f"sst2-tui sweep: warning: {setting} already ran on seed(s) {','.join(map(str, used))} in "
                              f"{sessions_dir}: a setting chosen on those seeds before keeps that choice's luck when judged "
                              f"on them again; --seeds fresh:{len(seeds)} picks seeds no run of these settings used\n")
+    if not args.print_commands:  # a model or data path that cannot be: one line, before anything is created
+        _check_paths(points)
     if points and points[0].report_to:  # a tracker not installed: one line, before anything is created
         from sst2_tui.core.tracker_names import check_installed, parse_report_to
 
@@ -83,6 +85,9 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     confirming = 0 if rounds else confirm_seeds(args.confirm_seeds, len(seeds), methods)
     if rounds is not None:
         points = first_round(points)
+        if len(points) > rounds.max_runs:  # before anything is created: round 1 alone would pass the budget
+            raise UserError(f"--max-runs {rounds.max_runs}: round 1 alone is {len(points)} runs (5 seeds of a method "
+                            f"with one setting, a seed of each setting to race); give --max-runs {len(points)} or more, or fewer settings")
     slurm = slurm_options(args)
     if args.print_commands:  # every line into one session (points share it), for any scheduler
         session_path = sessions_dir / (args.session or time.strftime("sweep-%Y%m%d-%H%M%S"))
@@ -106,6 +111,21 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         sys.stderr.write(f"sst2-tui sweep: it runs on; watch it with `sst2-tui attach {sweep.path}`\n")
         return EXIT_OK
     return follow_sweep(sweep)
+
+
+def _check_paths(points: list[RunConfig]) -> None:
+    """What `run` checks before its session exists, for each model and data the grid names: a sweep
+    whose points all failed to start said "0 of 0 runs finished", the cause only in queue-runner.log."""
+    from sst2_tui.core.data.loading import data_path_problem
+    from sst2_tui.core.errors import ModelError
+    from sst2_tui.core.hub import model_path_problem
+
+    for model in dict.fromkeys(config.model for config in points):
+        if problem := model_path_problem(model):
+            raise ModelError(problem)
+    for data in dict.fromkeys(config.data for config in points):
+        if problem := data_path_problem(data):
+            raise UserError(problem)
 
 
 def _submitted(session_path: Path, job_id: str, count: int) -> None:

@@ -102,6 +102,11 @@ def confirm_seeds(text: str | None, grid_seeds: int, methods: int) -> int:
     return value
 
 
+MIN_HOURS = 0.01
+"""36 device-seconds: less than any run takes (1e-300 was accepted: a budget no round could start in)."""
+MAX_HOURS = 1_000_000
+
+
 def until_resolved(args: argparse.Namespace) -> UntilResolved | None:
     """`--until-resolved` and its budget; the flags that make no sense with it refused in one line."""
     if not args.until_resolved:
@@ -122,8 +127,9 @@ def until_resolved(args: argparse.Namespace) -> UntilResolved | None:
             hours = float(args.max_hours)
         except ValueError:
             hours = -1.0
-        if not 0 < hours <= 1e6 or hours != hours:
-            raise UserError(f"--max-hours {quote(args.max_hours)}: give device-hours above 0, e.g. 2.5")
+        if not MIN_HOURS <= hours <= MAX_HOURS:  # also NaN
+            raise UserError(f"--max-hours {quote(args.max_hours)}: give device-hours from {MIN_HOURS} to {MAX_HOURS:,}, "
+                            "e.g. 2.5")
     return UntilResolved(max_runs=max_runs if max_runs is not None else UntilResolved.max_runs, max_hours=hours)
 
 

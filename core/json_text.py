@@ -22,7 +22,7 @@ def parse_json(data: str | bytes) -> Any:
             data = data.decode("utf-8")
         except UnicodeDecodeError as error:
             raise ValueError(f"not UTF-8 (byte {error.start})") from None
-    if _depth_exceeds(data, MAX_DEPTH):
+    if nested_deeper_than(data, MAX_DEPTH):
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
     try:
         value = json.loads(data)
@@ -34,8 +34,9 @@ def parse_json(data: str | bytes) -> Any:
     return value
 
 
-def _depth_exceeds(text: str, limit: int) -> bool:
-    """A quick bound on bracket nesting (brackets inside strings count too: an overestimate is safe)."""
+def nested_deeper_than(text: str, limit: int) -> bool:
+    """A quick bound on bracket nesting (brackets inside strings count too: an overestimate is safe).
+    Also the bound for TOML (`read_config_file`), whose parser recurses per level too."""
     if text.count("[") + text.count("{") <= limit:
         return False
     depth = 0

@@ -7,6 +7,7 @@ for jsonl the line number, for parquet the 1-based data row.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sys
 import typing
@@ -16,6 +17,7 @@ from typing import Any
 from sst2_tui.core.data.split import Split
 from sst2_tui.core.errors import DataError, quote
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.storage.input_files import DATA_LIMIT, open_input
 
 FILE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 TEXT_COLUMNS = ("sentence", "text")
@@ -91,7 +93,7 @@ def read_table_file(path: Path) -> Split:
 
 def _read_delimited(path: Path, delimiter: str) -> Split:
     # utf-8-sig drops a byte-order mark; newline="" lets csv handle CRLF line ends.
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with io.TextIOWrapper(open_input(path, "--data", DATA_LIMIT, DataError), encoding="utf-8-sig", newline="") as handle:
         # GLUE's .tsv files are unquoted: a sentence may start with a quote character.
         quoting: typing.Literal[0, 1, 2, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
         reader = csv.reader(handle, delimiter=delimiter, quoting=quoting)
@@ -127,7 +129,7 @@ def _read_jsonl(path: Path) -> Split:
     texts: list[Any] = []
     labels: list[Any] = []
     text_field: str | None = None
-    with path.open(encoding="utf-8-sig") as handle:
+    with io.TextIOWrapper(open_input(path, "--data", DATA_LIMIT, DataError), encoding="utf-8-sig") as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -156,7 +158,10 @@ def _read_parquet(path: Path) -> Split:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        with open_input(path, "--data", DATA_LIMIT, DataError) as handle:
+            table = pq.read_table(handle)
+    except DataError:
+        raise
     except Exception as error:  # noqa: BLE001 - pyarrow raises several types for damaged files
         raise DataError(f"{path}: not a readable parquet file ({str(error)[:80]})") from None
     columns = table.column_names

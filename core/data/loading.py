@@ -73,7 +73,10 @@ def _load(spec: str, seed: int) -> Splits:
 def data_path_problem(spec: str) -> str | None:
     """Why `--data spec` cannot name data, judged from the disk alone: a path that does not exist
     (a Hub name is left to loading). Checked when a run is queued too."""
-    if spec == "demo" or Path(spec).expanduser().exists() or spec.lower() in HUB_ALIASES or _looks_like_hub_id(spec):
+    path = Path(spec).expanduser()
+    if path.exists() and not (path.is_file() or path.is_dir()):  # a FIFO would hang the run; a device never ends
+        return f"--data {quote(spec)}: not a file or folder (a FIFO, device or socket); give a data file or folder"
+    if spec == "demo" or path.exists() or spec.lower() in HUB_ALIASES or _looks_like_hub_id(spec):
         return None
     return (f"--data {quote(spec)}: no such file or folder; give `sst2`, {LOCAL_FOLDER['dataset']}, a data file, "
             "or `demo`")
@@ -89,6 +92,8 @@ def _load_path(path: Path, seed: int) -> Splits:
             raise DataError(f"{path}: unsupported file type; use .csv, .tsv, .jsonl or .parquet")
         whole = read_table_file(path)
         return _hold_out(whole, seed)
+    if not path.is_dir():
+        raise DataError(f"{path}: not a file or folder (a FIFO, device or socket); give a data file or folder")
     if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
         return _load_saved_dataset(path, seed)
     train = _find_split_file(path, ("train",))

@@ -22,7 +22,7 @@ from sst2_tui.core.errors import UserError, quote, why_not_written
 from sst2_tui.core.events import Eval, Event, Paused, Resumed, RunFailed, RunFinished, RunStarted
 from sst2_tui.core.storage.files import atomic_write_json, read_events
 from sst2_tui.core.storage.locks import held, holder, is_held
-from sst2_tui.core.storage.own_files import check_own_folder
+from sst2_tui.core.storage.own_files import own_folder
 from sst2_tui.core.storage.paths import folder_path
 from sst2_tui.core.storage.validated import read_config, read_object, read_summary
 from sst2_tui.core.summary import Status, Summary
@@ -167,10 +167,11 @@ class Session:
             path = folder_path(sessions_dir) / f"{time.strftime('%Y%m%d-%H%M%S')}-{_slug(label)}"
             while path.exists():
                 path = path.with_name(path.name + "-1")
-        if path.is_dir():  # another user's session gets no file of ours, not even runs/
-            check_own_folder(path)
         try:
-            (path / "runs").mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # The sessions folder (a link, the platformdirs one say, is followed) is this user's, and
+            # another user's session gets no file of ours, not even runs/ (#46).
+            own_folder(path / "runs", base=path.parent)
         except OSError as error:
             raise UserError(f"cannot create {path} ({error.strerror}); choose another --sessions-dir") from None
         session = cls(path)
@@ -190,6 +191,8 @@ class Session:
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Session:
         path = folder_path(path)
+        if path.exists() and not path.is_dir():
+            raise UserError(f"{path}: a file, not a session folder; give the folder `sst2-tui sessions` lists")
         if not path.is_dir():
             raise UserError(f"{path}: no such session folder")
         meta, problem = read_object(path / "session.json")
@@ -211,7 +214,7 @@ class Session:
             yield
 
     def new_run(self, config: RunConfig) -> RunFolder:
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        own_folder(self.runs_dir, base=self.path)
         numbers = [int(m.group(1)) for p in self.runs_dir.iterdir() if (m := RUN_NAME.match(p.name))]
         number = max(numbers, default=0) + 1
         while True:

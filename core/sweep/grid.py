@@ -92,11 +92,10 @@ def _value(name: str, text: str) -> object:
 
 def _distinct(values: list[object]) -> list[object]:
     """Each value once, by value (`1e-3` and `0.001` are one), in the order first given."""
-    seen: list[object] = []
+    seen: dict[tuple[type, object], object] = {}  # by type too: True and 1 are not one value
     for value in values:
-        if not any(type(value) is type(other) and value == other for other in seen):
-            seen.append(value)
-    return seen
+        seen.setdefault((type(value), value), value)
+    return list(seen.values())
 
 
 def setting_label(values: dict[str, object]) -> str:
