@@ -5,6 +5,7 @@ queueing the round), and its stops: answered, or at the budget."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +13,9 @@ import pytest
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.sweep_verdict import sweep_verdict
 from sst2_tui.core.storage.decisions_file import FILE, read_decisions
-from sst2_tui.core.storage.sessions import Session
+from sst2_tui.core.storage.sessions import Session, load_run
 from sst2_tui.core.storage.sweep_file import UntilResolved, read_sweep_file
+from sst2_tui.core.sweep import adaptive
 from sst2_tui.core.sweep.adaptive import first_round, next_round
 from sst2_tui.core.sweep.grid import build_grid, parse_listed
 from sst2_tui.core.sweep.state import runs_by_point, write_sweep_file
@@ -116,8 +118,10 @@ def test_a_damaged_decisions_file_is_one_line_and_decides_nothing(tmp_path):
     (["--until-resolved", "--seeds", "0,1"], "--until-resolved adds seeds itself, in rounds; drop --seeds"),
     (["--until-resolved", "--confirm-seeds", "2"], "drop --confirm-seeds"),
     (["--until-resolved", "--max-runs", "1"], "--max-runs '1': give a whole number from 2"),
-    (["--until-resolved", "--max-hours", "soon"], "--max-hours 'soon': give device-hours above 0"),
+    (["--until-resolved", "--max-hours", "soon"], "--max-hours 'soon': give device-hours from 0.01"),
     (["--until-resolved", "--print-commands"], "no fixed list of commands to print"),
+    # #46: a round 1 of 7 runs (5 seeds of full, a seed of each of lora's settings) queued past --max-runs 4
+    (["--until-resolved", "--max-runs", "4", "--lr", "lora=1e-4,3e-4"], "--max-runs 4: round 1 alone is 7 runs"),
 ])
 def test_until_resolved_flags_that_make_no_sense_are_one_line_before_anything_is_created(tmp_path, capsys, flags, says):
     from sst2_tui.cli.main import main
@@ -180,3 +184,34 @@ def test_a_tie_on_the_tuning_half_is_called_a_tie_and_says_which_setting_was_kep
     [chosen] = [d for d in read_decisions(sweep.path)[0] if d.kind == "chosen" and d.method == "lora"]
     assert chosen.setting == "lr=1e-4" and "tied on the tuning half with lr=3e-4" in chosen.text
     assert chosen.text.endswith("kept lr=1e-4, the first")
+
+
+def test_a_decisions_file_cut_at_any_byte_never_lets_a_resume_pass_the_budget(tmp_path, monkeypatch):
+    """#46: `decisions.jsonl` cut short (as a kill or a full disk leaves it) let `sweep --resume` run a
+    finished `--max-runs 6` sweep to 10 runs: the round's `look` line said "going on" and its `end`
+    line was gone. Whatever is left of the file, the next round never passes the budget (or the
+    damage is refused in one line)."""
+    sweep, rng = _sweep(tmp_path, max_runs=12), np.random.default_rng(2)
+    for _ in range(12):
+        _train_what_is_new(sweep, rng, full=0.7, lora=0.55)
+        if not sweep.add_next():
+            break
+    whole = (sweep.path / FILE).read_bytes()
+    assert any(d.kind == "end" for d in read_decisions(sweep.path)[0])
+    file, planned = read_sweep_file(sweep.path), len(read_sweep_file(sweep.path).points)
+    loaded: dict[Path, object] = {}  # the runs do not change while the file is cut: read each once
+
+    def load_once(folder):
+        if folder.path not in loaded:
+            loaded[folder.path] = load_run(folder)
+        return loaded[folder.path]
+
+    monkeypatch.setattr(adaptive, "load_run", load_once)
+    for cut in range(len(whole)):
+        (sweep.path / FILE).write_bytes(whole[:cut])
+        try:
+            added = next_round(file, sweep.session).points
+        except UserError as refused:
+            assert FILE in str(refused)
+            continue
+        assert planned + len(added) <= 12, f"cut at byte {cut} of {len(whole)}: {planned} + {len(added)} runs"

@@ -135,6 +135,11 @@ def next_round(sweep: SweepFile, session: Session) -> Round:
     if not any(d.round == state.round for d in decisions):
         new = _decide(state, options, sweep.given_margin)
         state = _state(sweep, session, decisions + new)
+    elif not state.stopped and not _fits(state, options, sum(_hours(r) for r, _ in state.finished)):
+        # The round was decided before, but its `end` line is not in the file (cut by a kill or a full
+        # disk at a line's end, or removed): the budget is checked here again, whatever the file says.
+        new = [_budget_end(state, options, sum(_hours(r) for r, _ in state.finished))]
+        state = _state(sweep, session, decisions + new)
     return Round(new, [] if state.stopped else _next_points(state, session.path.parent))
 
 
@@ -172,12 +177,16 @@ def _decide(state: State, options: UntilResolved, margin: float | None) -> list[
     if any(d.kind == "end" for d in found):
         return found
     if not fits:
-        why = (f"--max-runs {options.max_runs}: the next round would pass it" if hours < (options.max_hours or math.inf)
-               else f"--max-hours {options.max_hours:g}: the finished runs used {hours:.3g} device-hours")
-        found.append(Decision(state.round, "end", f"stopped after round {state.round} at the budget ({why}; "
-                              f"{len(state.points)} runs, {hours:.3g} device-hours)",
-                              rule="the budget", answer="budget", numbers={"runs": float(len(state.points)), "hours": hours}))
+        found.append(_budget_end(state, options, hours))
     return found
+
+
+def _budget_end(state: State, options: UntilResolved, hours: float) -> Decision:
+    why = (f"--max-runs {options.max_runs}: the next round would pass it" if hours < (options.max_hours or math.inf)
+           else f"--max-hours {options.max_hours:g}: the finished runs used {hours:.3g} device-hours")
+    return Decision(state.round, "end", f"stopped after round {state.round} at the budget ({why}; "
+                    f"{len(state.points)} runs, {hours:.3g} device-hours)",
+                    rule="the budget", answer="budget", numbers={"runs": float(len(state.points)), "hours": hours})
 
 
 def _race(state: State, method: str, survivors: list[str], correct: dict[int, np.ndarray], tuning: np.ndarray) -> list[Decision]:
