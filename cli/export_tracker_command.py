@@ -19,6 +19,14 @@ def export_tracker_command(args: argparse.Namespace) -> int:
         raise UserError(f"export-tracker: --logdir is where TensorBoard's files go; {args.to} keeps its own (drop --logdir)")
     if args.project is not None and not args.project.strip():
         raise UserError("export-tracker: --project is empty; give a name, or leave it out for the session's")
+    if args.to == "tensorboard" and args.logdir is None:  # its files go into the session's run folders
+        from sst2_tui.core.storage.own_files import check_own_base
+
+        try:
+            check_own_base(args.session_dir)
+        except UserError:
+            raise UserError(f"{shown_path(args.session_dir)}: belongs to another user; sst2-tui writes only into its own "
+                            "folders: give --logdir DIR, a folder of yours, for TensorBoard's files") from None
     check_installed((args.to,))
     from sst2_tui.core.trackers.session_export import export_session
 

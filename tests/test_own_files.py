@@ -92,3 +92,120 @@ def test_a_file_of_another_user_in_an_own_folder_is_refused(tmp_path):
     os.chown(run.control_path, 65534, 65534)
     with pytest.raises(UserError, match="belongs to another user"):
         append_command(run.control_path, PAUSE, "cli")
+
+
+# -- #46: the writers and readers the fourth probe found outside the layer ------------------------
+
+def _finished_run(tmp_path):
+    import numpy as np
+
+    from tests.sweep_session import accurate, record_run
+
+    session = Session.create(tmp_path / "sessions", "s")
+    record_run(session, DEMO, [accurate(np.random.default_rng(0), 0.8, 0.8)])
+    return session, session.run_folders()[0]
+
+
+@pytest.mark.parametrize("where", ["in the run folder", "under the root"])
+def test_tensorboard_never_writes_through_a_planted_link(tmp_path, monkeypatch, where):
+    pytest.importorskip("tensorboard")
+    from sst2_tui.core.trackers.session_export import export_session
+    from sst2_tui.core.trackers.tensorboard_tracker import DIR_ENV
+
+    session, run = _finished_run(tmp_path)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    if where == "in the run folder":
+        (run.path / "tensorboard").symlink_to(victim)
+    else:
+        root = tmp_path / "tb-root"
+        root.mkdir()
+        (root / session.name).symlink_to(victim)  # ROOT/SESSION planted: the run's folder would go into victim/
+        monkeypatch.setenv(DIR_ENV, str(root))
+    outcome = export_session(session, "tensorboard")
+    assert any("symbolic link" in failure for failure in outcome.failures), outcome.failures
+    assert list(victim.iterdir()) == []
+
+
+def test_a_planted_decisions_file_is_never_appended_through(tmp_path):
+    from sst2_tui.core.storage.decisions_file import FILE, Decision, append_decisions
+
+    session = Session.create(tmp_path / "sessions", "s")
+    victim = tmp_path / "precious.txt"
+    victim.write_text("do not touch")
+    (session.path / FILE).symlink_to(victim)
+    with pytest.raises(UserError, match="symbolic link"):
+        append_decisions(session.path, [Decision(1, "end", "stopped")])
+    assert victim.read_text() == "do not touch"
+
+
+def test_a_planted_checkpoints_folder_is_never_written_into(tmp_path):
+    import torch
+
+    from sst2_tui.core.storage.checkpoints import write_checkpoint
+
+    session = Session.create(tmp_path / "sessions", "s")
+    run = session.new_run(DEMO)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    run.checkpoints.symlink_to(victim)
+    with pytest.raises(UserError, match="symbolic link"):
+        write_checkpoint(run.checkpoints, 1, torch.nn.Linear(2, 2), None, full=True, extra={})
+    assert list(victim.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["evaluations.jsonl", BEST_FILE, "summary.json", "events.jsonl"])
+def test_a_planted_link_among_a_runs_files_is_never_read_through(tmp_path, name):
+    """`report` read a root-only file through another user's planted `evaluations.jsonl`: a file
+    sst2-tui wrote is read back without following a link, said as unreadable, never used."""
+    from sst2_tui.core.inference.evaluation_log import read_evaluations
+    from sst2_tui.core.inference.saved_predictions import read_predictions
+    from sst2_tui.core.storage.files import read_events
+    from sst2_tui.core.storage.validated import read_summary
+
+    _session, run = _finished_run(tmp_path)
+    secret = tmp_path / "secret.jsonl"
+    secret.write_text({"evaluations.jsonl": (run.path / "evaluations.jsonl").read_text(),
+                       BEST_FILE: '{"id": "a", "text": "secret", "label": 1, "p_positive": 0.9, "step": 1}\n',
+                       "summary.json": '{"status": "finished"}',
+                       "events.jsonl": run.events_path.read_text()}[name])
+    target = run.path / name
+    target.unlink(missing_ok=True)
+    target.symlink_to(secret)
+    if name == "evaluations.jsonl":
+        problem = read_evaluations(run.path).problem
+    elif name == BEST_FILE:
+        problem = read_predictions(run.path, BEST_FILE).problem
+    elif name == "summary.json":
+        problem = read_summary(target)[1]
+    else:
+        log = read_events(target)
+        problem = None if log.events else "nothing read"
+    assert problem is not None and ("symbolic link" in problem or problem == "nothing read"), problem
+
+
+@as_root
+def test_a_sessions_folder_that_leads_into_another_users_folder_gets_no_session(tmp_path):
+    """The platformdirs sessions folder as a link into another user's folder: runs landed there,
+    readable by them, without a word."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, 65534, 65534)
+    mine = tmp_path / "share" / "sst2-tui"
+    mine.mkdir(parents=True)
+    (mine / "sessions").symlink_to(theirs)
+    with pytest.raises(UserError, match="belongs to another user"):
+        Session.create(mine / "sessions", "s")
+    assert list(theirs.iterdir()) == []
+
+
+@as_root
+def test_export_tracker_on_another_users_session_writes_nothing_there(tmp_path, capsys):
+    pytest.importorskip("tensorboard")
+    session, run = _finished_run(tmp_path)
+    for path in (session.path, session.runs_dir, run.path):
+        os.chown(path, 65534, 65534)
+    assert main(["export-tracker", str(session.path), "--to", "tensorboard"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "belongs to another user" in err and "--logdir" in err
+    assert not (run.path / "tensorboard").exists()

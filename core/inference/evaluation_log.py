@@ -25,6 +25,8 @@ import numpy as np
 
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
+from sst2_tui.core.storage.files import atomic_write_text
+from sst2_tui.core.storage.own_files import append_own, open_own, open_plain, read_plain
 
 FILE = "evaluations.jsonl"
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -46,10 +48,12 @@ def append_evaluation(run_dir: Path, ids: Sequence[str], step: int, correct: Seq
     try:
         if not start:
             _drop_torn_tail(path)
-        with path.open("w" if start else "a", encoding="utf-8") as out:
-            out.write((header if start else "") + line)
-            out.flush()
-            os.fsync(out.fileno())  # an evaluation is minutes of work: on disk before the run goes on
+        # Through the own-files layer (a planted link is refused): a new file is written whole, then
+        # each evaluation appended, on disk before the run goes on (an evaluation is minutes of work).
+        if start:
+            atomic_write_text(path, header + line)
+        else:
+            append_own(path, line.encode("utf-8"), sync=True)
     except OSError as error:
         if is_disk_full(error):
             raise DiskFullError(path, path.name) from error
@@ -58,7 +62,7 @@ def append_evaluation(run_dir: Path, ids: Sequence[str], step: int, correct: Seq
 
 def _drop_torn_tail(path: Path) -> None:
     """A run killed while appending left a line without its newline: cut it, so the next line is whole."""
-    with path.open("rb+") as file:
+    with os.fdopen(open_own(path, os.O_RDWR), "rb+") as file:  # never truncated through a planted link
         size = file.seek(0, os.SEEK_END)
         if size == 0:
             return
@@ -73,7 +77,7 @@ def _drop_torn_tail(path: Path) -> None:
 
 def _first_ids(path: Path) -> list[str] | None:
     try:
-        with path.open("rb") as file:
+        with open_plain(path) as file:
             value = parse_json(file.readline())
     except (OSError, ValueError):
         return None
@@ -101,7 +105,7 @@ def read_evaluations(run_dir: Path) -> EvaluationLog:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return EvaluationLog(problem=f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB; not read")
-        data = path.read_bytes()
+        data = read_plain(path)
     except FileNotFoundError:
         return EvaluationLog()
     except OSError as error:

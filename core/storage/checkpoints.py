@@ -13,16 +13,18 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
 
 from sst2_tui.core.errors import quote
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, fsync_dir
+from sst2_tui.core.storage.own_files import own_folder, read_plain
+
+if TYPE_CHECKING:  # torch is imported where tensors are read or written: listing, verifying and rotating
+    import torch  # checkpoints (the app, `sessions`, `report`) never needs it
 
 NAME = re.compile(r"^step-(\d+)$")
 
@@ -35,6 +37,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def save_file(tensors: dict[str, torch.Tensor], filename: str) -> None:
+    """safetensors' writer, imported when a checkpoint is written (it imports torch; listing and
+    verifying checkpoints never need it). A name of this module, so tests can make the disk fill."""
+    from safetensors.torch import save_file as write
+
+    write(tensors, filename)
+
+
+def load_file(filename: str) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file as read
+
+    return read(filename)
+
+
 def trainable_state(model: torch.nn.Module, full: bool) -> dict[str, torch.Tensor]:
     """Every weight for full fine-tuning; only the trained ones (adapter + head) for LoRA."""
     named = model.named_parameters()
@@ -43,6 +59,8 @@ def trainable_state(model: torch.nn.Module, full: bool) -> dict[str, torch.Tenso
 
 def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:  # torch's state
     """Split an optimizer state_dict into tensors (safetensors) and plain values (JSON)."""
+    import torch
+
     state = optimizer.state_dict()
     tensors: dict[str, torch.Tensor] = {}
     plain: dict[str, Any] = {"param_groups": state["param_groups"], "state": {}}
@@ -60,7 +78,9 @@ def write_checkpoint(folder: Path, step: int, model: torch.nn.Module, optimizer:
                      full: bool, extra: dict[str, Any], extra_files: dict[str, str] | None = None) -> Path:
     """Write `step-NNNNNNN/` completely or not at all. A full disk removes the partial folder and
     raises `DiskFullError`; the checkpoints already there are untouched."""
-    folder.mkdir(parents=True, exist_ok=True)
+    import torch
+
+    own_folder(folder, base=folder.parent)  # RUN/checkpoints: no planted link written through (#46)
     final = folder / f"step-{step:07d}"
     temporary = folder / f"step-{step:07d}.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
@@ -99,7 +119,7 @@ def verify(path: Path) -> str | None:
     if not manifest_path.is_file():
         return f"{manifest_path}: missing; the checkpoint was not finished"
     try:
-        manifest = parse_json(manifest_path.read_bytes())
+        manifest = parse_json(read_plain(manifest_path))
     except (OSError, ValueError):
         return f"{manifest_path}: unreadable"
     files = manifest.get("files") if isinstance(manifest, dict) else None
@@ -122,7 +142,7 @@ def _contents_problem(path: Path) -> str | None:
         if not file.exists() and name == "optimizer.safetensors":
             continue
         try:
-            with safe_open(str(file), framework="pt") as handle:
+            with safe_open(str(file), framework="numpy") as handle:  # numpy: verifying needs no torch
                 handle.keys()
         except Exception as error:  # noqa: BLE001 - safetensors raises several types for a bad file
             return f"{file}: not a readable safetensors file ({str(error)[:80]})"
@@ -209,14 +229,14 @@ def _group_problem(group: dict[str, Any]) -> str | None:
 
 def _rng_problem(file: Path) -> str | None:
     try:
-        with safe_open(str(file), framework="pt") as handle:
+        with safe_open(str(file), framework="numpy") as handle:  # numpy: verifying needs no torch
             keys = list(handle.keys())
             if "cpu" not in keys or any(k != "cpu" and not (k.startswith("cuda") and k[4:].isdigit()) for k in keys):
                 return f"holds {quote(keys, 40)}, not the generators' states (cpu, cuda0...)"
             for key in keys:
                 tensor = handle.get_tensor(key)
-                if tensor.dtype != torch.uint8 or tensor.dim() != 1:
-                    return f"{key} is a {tensor.dtype} tensor of {tensor.dim()} dimensions, not a generator state (uint8)"
+                if str(tensor.dtype) != "uint8" or tensor.ndim != 1:
+                    return f"{key} is a {tensor.dtype} tensor of {tensor.ndim} dimensions, not a generator state (uint8)"
     except Exception as error:  # noqa: BLE001 - safetensors raises several types for a bad file
         return f"not a readable safetensors file ({str(error)[:80]})"
     return None
@@ -224,7 +244,7 @@ def _rng_problem(file: Path) -> str | None:
 
 def _json_object(path: Path) -> dict[str, Any] | None:
     try:
-        value = parse_json(path.read_bytes())
+        value = parse_json(read_plain(path))
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
@@ -254,6 +274,8 @@ def rotate(folder: Path, keep: int, best_step: int | None) -> None:
 
 def rng_state() -> dict[str, torch.Tensor]:
     """The random generators a resumed run needs to draw the same dropout masks."""
+    import torch
+
     state = {"cpu": torch.get_rng_state()}
     if torch.cuda.is_available():
         for index, cuda_state in enumerate(torch.cuda.get_rng_state_all()):
@@ -262,6 +284,8 @@ def rng_state() -> dict[str, torch.Tensor]:
 
 
 def restore_rng(path: Path) -> None:
+    import torch
+
     state = load_file(str(path / "rng.safetensors"))
     torch.set_rng_state(state["cpu"])
     cuda = [state[k] for k in sorted(k for k in state if k.startswith("cuda"))]

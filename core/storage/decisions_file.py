@@ -12,7 +12,6 @@ Read back through one validated reader: a damaged line is one line naming the fi
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError, record_from_json, to_json_value
 from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
+from sst2_tui.core.storage.own_files import append_own, read_plain
 
 FILE = "decisions.jsonl"
 KINDS = ("dropped", "chosen", "look", "end")
@@ -54,11 +54,8 @@ def append_decisions(session_path: Path, decisions: list[Decision]) -> None:
     now = time.time()
     lines = "".join(json.dumps(to_json_value(d if d.time else Decision(**{**d.__dict__, "time": now}))) + "\n"
                     for d in decisions)
-    try:
-        with path.open("a", encoding="utf-8") as out:
-            out.write(lines)
-            out.flush()
-            os.fsync(out.fileno())  # before the round they decide is queued
+    try:  # through the own-files layer: a planted link is refused, never appended through (#46)
+        append_own(path, lines.encode("utf-8"), sync=True)  # on disk before the round they decide is queued
     except OSError as error:
         if is_disk_full(error):
             raise DiskFullError(path, path.name) from error
@@ -70,7 +67,7 @@ def read_decisions(session_path: Path) -> tuple[list[Decision], str | None]:
     the file and line; a missing file has none."""
     path = session_path / FILE
     try:
-        data = path.read_bytes()
+        data = read_plain(path)
     except FileNotFoundError:
         return [], None
     except OSError as error:

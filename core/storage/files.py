@@ -13,7 +13,7 @@ from sst2_tui.core.events import Event, event_from_json
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
-from sst2_tui.core.storage.own_files import check_own_folder, open_own
+from sst2_tui.core.storage.own_files import check_own_folder, open_own, read_plain
 
 
 def fsync_dir(path: Path) -> None:
@@ -85,7 +85,7 @@ def atomic_write_json(path: Path, data: object) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return parse_json(path.read_bytes())
+    return parse_json(read_plain(path))
 
 
 class EventLog:
@@ -149,7 +149,7 @@ def read_events(path: Path, upto: int | None = None) -> LogRead:
     garbage or non-UTF-8 lines."""
     result = LogRead()
     try:
-        raw = path.read_bytes()[:upto]
+        raw = read_plain(path, upto)
     except OSError:
         return result
     lines = raw.split(b"\n")

@@ -21,6 +21,9 @@ def swap_in(final: Path, write: Callable[[Path], None], marker: str) -> None:
         shutil.rmtree(stale, ignore_errors=True)
     temporary = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    for name in (temporary, old):  # a link planted at a name we are about to use: removed, never written through
+        if name.is_symlink():
+            name.unlink()
     try:
         write(temporary)
         if not (temporary / marker).is_file():

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError
+from sst2_tui.core.storage.own_files import read_plain
 from sst2_tui.core.summary import Summary
 
 
@@ -21,7 +22,7 @@ def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     if not path.exists():
         return None, None
     try:
-        value = parse_json(path.read_bytes())
+        value = parse_json(read_plain(path))
     except (OSError, ValueError) as error:
         return None, f"{path}: unreadable ({str(error)[:80]}); skipped"
     if not isinstance(value, dict):

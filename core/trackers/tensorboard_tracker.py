@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sst2_tui.core.storage.own_files import own_folder
 from sst2_tui.core.summary import Status
 from sst2_tui.core.trackers.tracker import TrackedRun
 
@@ -21,6 +22,18 @@ def log_dir(run: TrackedRun, root: Path | None = None) -> Path:
     return chosen / run.session / run.run_id if chosen is not None else run.run_dir / "tensorboard"
 
 
+def own_log_dir(run: TrackedRun, root: Path | None = None) -> Path:
+    """`log_dir`, made through the own-files layer: a link planted in the run folder or under the
+    root, or a root that leads into another user's folder, is refused in one line, never written
+    through (#46: `export-tracker` as root wrote through a planted `RUN/tensorboard` link)."""
+    folder = log_dir(run, root)
+    chosen = root if root is not None else (Path(os.environ[DIR_ENV]) if os.environ.get(DIR_ENV) else None)
+    if chosen is None:
+        return own_folder(folder, base=run.run_dir)
+    chosen.mkdir(parents=True, exist_ok=True)  # the root is the user's choice: made as given, then checked
+    return own_folder(folder, base=chosen)
+
+
 class TensorBoardTracker:
     name = "tensorboard"
 
@@ -32,7 +45,7 @@ class TensorBoardTracker:
         from torch.utils.tensorboard import SummaryWriter
         from torch.utils.tensorboard.summary import hparams
 
-        self.writer = SummaryWriter(log_dir=str(log_dir(run, self.root)))
+        self.writer = SummaryWriter(log_dir=str(own_log_dir(run, self.root)))
         settings = {key: ("none" if value is None else value) for key, value in run.hyperparameters.items()}
         if run.group is not None:
             settings["group"] = run.group
