@@ -37,7 +37,7 @@ class SessionOverview:
 
 
 def sessions_data(sessions_dir: Path) -> list[SessionOverview]:
-    from sst2_tui.core.storage.queue_file import queue_state
+    from sst2_tui.core.storage.queue_file import Resume, SessionQueue, queue_state
     from sst2_tui.core.storage.sessions import list_sessions, run_overview
 
     data = []
@@ -45,12 +45,16 @@ def sessions_data(sessions_dir: Path) -> list[SessionOverview]:
         records = session.runs()
         for problem in session.problems + [p for r in records for p in r.problems]:
             sys.stderr.write(f"sst2-tui sessions: warning: {problem}\n")
+        waiting = {entry.run_dir for entry in SessionQueue(session.path).entries() if isinstance(entry, Resume)}
         data.append(SessionOverview(session.name, str(session.path), str(session.meta.get("created", "")),
-                                    [run_overview(record) for record in records], queue_state(session.path)))
+                                    [run_overview(record, record.folder.path in waiting) for record in records],
+                                    queue_state(session.path)))
     return data
 
 
 def _detail(run: RunOverview) -> str:
+    if run.queued:
+        return "waits in the queue to go on" + (f" from step {run.last_checkpoint_step}" if run.last_checkpoint_step else "")
     if run.status.is_live:
         return f"pid {run.pid}, last event {run.seconds_since_last_event or 0:.0f} s ago"
     if run.status.is_resumable and run.last_checkpoint_step is not None:
@@ -77,7 +81,8 @@ def sessions_command(sessions_dir: Path, as_json: bool = False) -> int:
         for run in session.runs:
             step = f"{run.step}/{run.total_steps}" if run.total_steps else str(run.step)
             best = f"{run.best_val_accuracy:.4f}" if run.best_val_accuracy is not None else "-"
-            table.add_row("  " + escape(run.run_id), str(run.status), step, best, escape(_detail(run)))
+            status = f"queued (was {run.status})" if run.queued else str(run.status)
+            table.add_row("  " + escape(run.run_id), status, step, best, escape(_detail(run)))
         if not session.runs:
             table.add_row("  (no runs)", "", "", "", "")
         queue = session.queue

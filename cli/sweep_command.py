@@ -83,6 +83,10 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         check_installed(parse_report_to(points[0].report_to))
     methods = len({config.method for config in points})
     confirming = 0 if rounds else confirm_seeds(args.confirm_seeds, len(seeds), methods)
+    if confirming and args.confirm_seeds is not None and not _any_choice(points):
+        raise UserError(f"--confirm-seeds {args.confirm_seeds}: every method has one setting, so no setting is chosen "
+                        "and none needs confirming (its grid seeds are judged as they are); drop --confirm-seeds, or "
+                        "add seeds with --seeds")
     if rounds is not None:
         points = first_round(points)
         if len(points) > rounds.max_runs:  # before anything is created: round 1 alone would pass the budget
@@ -93,6 +97,12 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         session_path = sessions_dir / (args.session or time.strftime("sweep-%Y%m%d-%H%M%S"))
         for config in points:  # the line the queue runner and a SLURM task run for a new point
             print(shlex.join(["sst2-tui", *NewRun(config).argv(session_path)]))
+        if confirming and _any_choice(points):  # they depend on the grid's results: no line can be printed for them
+            sys.stderr.write(f"sst2-tui sweep: these are the grid's {len(points)} runs only; the confirmation runs "
+                             f"({confirming} fresh seed(s) of each method's chosen setting) depend on their results: "
+                             "once they have finished, "
+                             f"`sst2-tui report {session_path}` names each method's best setting; run it on fresh seeds "
+                             f"(`sst2-tui sweep ... --seeds fresh:{confirming}`) to judge it without its selection's luck\n")
         return EXIT_OK
     sweep, job_id = Sweep.begin(sessions_dir, args.session, points, parallel, slurm, confirming, rounds, margin)
     how = "as a SLURM job array" if slurm else f"{parallel} at once"
@@ -111,6 +121,15 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         sys.stderr.write(f"sst2-tui sweep: it runs on; watch it with `sst2-tui attach {sweep.path}`\n")
         return EXIT_OK
     return follow_sweep(sweep)
+
+
+def _any_choice(points: list[RunConfig]) -> bool:
+    """Whether some method of the grid has several settings (one is chosen, so confirmation runs judge it)."""
+    settings: dict[str, set[str]] = {}
+    for config in points:
+        if config.sweep is not None:
+            settings.setdefault(config.method, set()).add(config.sweep.setting)
+    return any(len(found) > 1 for found in settings.values())
 
 
 def _check_paths(points: list[RunConfig]) -> None:

@@ -81,3 +81,47 @@ def test_a_grid_from_a_long_toml_list_is_counted_at_once(tmp_path, capsys):
     assert main(["sweep", "--config", str(same), "--model", "demo", "--data", "demo", "--print-commands",
                  "--sessions-dir", str(tmp_path / "s")]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1, "100,000 equal values are one setting"
+
+
+def test_confirm_seeds_with_nothing_to_choose_is_said(tmp_path, capsys):
+    """#46: `--confirm-seeds 5` with one setting of each method was accepted and did nothing."""
+    _one_line(capsys, main(["sweep", "--model", "demo", "--data", "demo", "--method", "full,lora", "--confirm-seeds", "5",
+                            "--sessions-dir", str(tmp_path / "s")]), "--confirm-seeds 5: every method has one setting")
+    assert not (tmp_path / "s").exists()
+
+
+def test_print_commands_says_the_confirmation_runs_are_not_among_its_lines(tmp_path, capsys):
+    """#46: `--print-commands` left out the confirmation runs without a word."""
+    assert main(["sweep", "--model", "demo", "--data", "demo", "--method", "full,lora", "--lr", "lora=1e-4,3e-4",
+                 "--seeds", "0,1", "--print-commands", "--sessions-dir", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 6 and all(line.startswith("sst2-tui run ") for line in out.splitlines())
+    assert "the grid's 6 runs only; the confirmation runs (2 fresh seed(s)" in err and "--seeds fresh:2" in err
+
+
+def test_a_died_run_waiting_in_the_queue_is_listed_as_queued(tmp_path, capsys, monkeypatch):
+    """#46: after `sweep --resume`, a died point waiting at the back of the queue read `died`."""
+    import json
+
+    import numpy as np
+
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.storage.queue_file import Resume, SessionQueue
+    from sst2_tui.core.storage.sessions import Session
+    from sst2_tui.core.summary import Status
+    from tests.sweep_session import accurate, record_run
+
+    session = Session.create(tmp_path, "s")
+    record_run(session, RunConfig(model="demo", data="demo"), [accurate(np.random.default_rng(0), 0.7, 0.7)], Status.DIED)
+    record_run(session, RunConfig(model="demo", data="demo"), [accurate(np.random.default_rng(1), 0.7, 0.7)], Status.DIED)
+    first, second = session.run_folders()
+    SessionQueue(session.path).add(Resume(first.path))
+    monkeypatch.setenv("COLUMNS", "160")  # the detail column whole
+    assert main(["sessions", "--sessions-dir", str(tmp_path)]) == 0
+    rows = {line.split()[1]: line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("│ ")
+            and line.split()[1] in (first.run_id, second.run_id)}
+    assert "queued (was died)" in rows[first.run_id] and "waits in the queue" in rows[first.run_id]
+    assert "queued" not in rows[second.run_id] and "died" in rows[second.run_id]
+    assert main(["sessions", "--sessions-dir", str(tmp_path), "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)[0]["runs"]
+    assert [run["queued"] for run in runs] == [True, False]

@@ -326,9 +326,12 @@ class RunOverview:
     """Its summary's, or a live run's best until now."""
     seconds_since_last_event: float | None
     """A live run's: how long its log has been quiet."""
+    queued: bool = False
+    """Waiting in its session's queue to go on (`sweep --resume`, the app's resume): shown as queued,
+    not as the status it ended with (#46: a died point waiting at the back of the queue read `died`)."""
 
 
-def run_overview(record: RunRecord) -> RunOverview:
+def run_overview(record: RunRecord, queued: bool = False) -> RunOverview:
     started = record.started
     steps = [e.step for e in record.events if hasattr(e, "step") and isinstance(e.step, int)]
     summary = record.summary
@@ -346,4 +349,4 @@ def run_overview(record: RunRecord) -> RunOverview:
         step=summary.steps if summary and summary.steps is not None else max(steps, default=0),
         total_steps=started.total_steps if started else None, last_checkpoint_step=checkpoints[-1] if checkpoints else None,
         best_val_accuracy=(summary.best_val_accuracy if summary else None) if not live else best_so_far(record),
-        seconds_since_last_event=quiet_for if live else None)
+        seconds_since_last_event=quiet_for if live else None, queued=queued and not live)
