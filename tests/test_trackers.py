@@ -263,3 +263,30 @@ def test_a_resumed_run_goes_on_in_the_mlflow_run_it_started(stores):
     assert again.run_id == first.run_id == only.info.run_id and only.info.status == "FINISHED"
     assert [(m.step, m.value) for m in client.get_metric_history(only.info.run_id, "eval/accuracy")] == [(5, 0.6), (10, 0.7)]
     assert only.data.params["lr"] == "0.001"
+
+
+@pytest.mark.skipif(not HAVE["mlflow"], reason="the test extra mlflow is not installed")
+def test_an_mlflow_server_that_refuses_the_connection_is_said_at_once(tmp_path, monkeypatch):
+    """#46: MLflow's client retried for minutes in silence and every value was lost."""
+    from sst2_tui.core.trackers.mlflow_tracker import MlflowTracker
+    from sst2_tui.core.trackers.tracker import TrackedRun
+    from tests.cli import closed_port
+
+    uri = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    with pytest.raises(ConnectionError, match=f"cannot connect to the MLflow server at {uri} "):
+        MlflowTracker().start(TrackedRun(run_id="01-full", session="s", run_dir=tmp_path, project="p"))
+
+
+def test_an_export_that_fails_says_so_in_words_for_an_export(tmp_path, monkeypatch):
+    """`export-tracker` said "the run goes on without it" (a live run's wording) and named --report-to."""
+    from sst2_tui.core.trackers.calls import RunPlace
+    from sst2_tui.core.trackers.sink import TrackerSink
+
+    sink = TrackerSink([Failing()], RunPlace(run_id="01-full", session="s", run_dir=tmp_path, project="p"), threaded=False)
+    record_session = Session.create(tmp_path, "e")
+    outcome = execute(TINY, record_session)
+    record = load_run(next(iter(Session.open(tmp_path / "e").run_folders())))
+    failures = [line for event in record.events for line in sink.on_event(event)]
+    assert outcome.exit_code == 0 and failures == [
+        "--to mlflow: http://tracking:5000 refused the connection; nothing more is written to it"]

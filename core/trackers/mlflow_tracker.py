@@ -5,6 +5,8 @@ name. A resumed run continues the MLflow run it started (found by its `sst2-tui.
 from __future__ import annotations
 
 import os
+import socket
+import urllib.parse
 from typing import Any
 
 from sst2_tui.core.summary import Status
@@ -18,6 +20,24 @@ def experiment_name(run: TrackedRun, project_given: bool) -> str:
     return run.project if project_given else os.environ.get("MLFLOW_EXPERIMENT_NAME") or run.project
 
 
+CONNECT_SECONDS = 5.0
+
+
+def check_reachable(uri: str) -> None:
+    """A tracking server that refuses the connection (or does not answer) is said at the run's start,
+    in one line: MLflow's client retried for minutes in silence and every value was lost (#46)."""
+    parsed = urllib.parse.urlsplit(uri)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return  # a local file store or database: nothing to connect to
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        socket.create_connection((parsed.hostname, port), timeout=CONNECT_SECONDS).close()
+    except OSError as error:
+        why = error.strerror or type(error).__name__
+        raise ConnectionError(f"cannot connect to the MLflow server at {uri} ({why}); start it, or set "
+                              "MLFLOW_TRACKING_URI to one that runs") from None
+
+
 class MlflowTracker:
     name = "mlflow"
 
@@ -28,9 +48,11 @@ class MlflowTracker:
         self.notes: list[str] = []
 
     def start(self, run: TrackedRun) -> None:
+        import mlflow
         from mlflow.entities import Param
         from mlflow.tracking import MlflowClient
 
+        check_reachable(mlflow.get_tracking_uri())
         client = MlflowClient()
         name = experiment_name(run, self.project_given)
         experiment = client.get_experiment_by_name(name)

@@ -111,4 +111,5 @@ class TrackerSink:
                 said = " ".join(str(error).split())[:200] or type(error).__name__
                 with self._lock:
                     self.trackers.remove(tracker)
-                    self.failed.append(f"--report-to {tracker.name}: {said}; the run goes on without it")
+                    self.failed.append(f"--report-to {tracker.name}: {said}; the run goes on without it" if self._thread
+                                       else f"--to {tracker.name}: {said}; nothing more is written to it")
