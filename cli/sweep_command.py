@@ -117,7 +117,9 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     if job_id:
         _submitted(sweep.path, job_id, len(points))
     if args.detach:
-        print(json.dumps({"session_dir": str(sweep.path), "runs": len(points)}), flush=True)
+        planned, exact = sweep.file.planned_runs()  # the grid and its confirmation runs (8 were said where 12 ran)
+        print(json.dumps({"session_dir": str(sweep.path), "runs": planned, "runs_exact": exact,
+                          "grid_runs": len(points)}), flush=True)
         sys.stderr.write(f"sst2-tui sweep: it runs on; watch it with `sst2-tui attach {sweep.path}`\n")
         return EXIT_OK
     return follow_sweep(sweep)

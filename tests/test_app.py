@@ -265,3 +265,26 @@ async def test_a_data_parallel_runs_world_is_the_device_shown_while_it_runs(tmp_
         await pilot.pause(0.3)
         assert "device 2 x CPU (gloo, 1 thread each)   precision fp32" in str(app.screen.query_one("#device").render())
         engine.release()
+
+
+async def test_f1_opens_the_help_and_the_eps_dialog_suggests_an_eps(tmp_path):
+    """#47: F1 did nothing (many terminal apps keep their help there); the eps dialog's example was an lr."""
+    from sst2_tui.tui.screens.dashboard import DashboardScreen
+    from sst2_tui.tui.screens.help import HelpScreen
+
+    engine = FakeEngine(steps=50, hold_at=2)
+    app = make_app(tmp_path, engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 2)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("e")
+        assert "1e-6" in app.screen.query_one(Input).placeholder
+        await pilot.press("escape")
+        await pilot.press("l")
+        assert app.screen.query_one(Input).placeholder == "e.g. 2e-5"
+        await pilot.press("escape")
+        engine.release()
+        await wait_for(pilot, lambda: app.current.status == "finished")

@@ -125,3 +125,14 @@ def test_a_died_run_waiting_in_the_queue_is_listed_as_queued(tmp_path, capsys, m
     assert main(["sessions", "--sessions-dir", str(tmp_path), "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)[0]["runs"]
     assert [run["queued"] for run in runs] == [True, False]
+
+
+def test_sweep_detach_counts_the_confirmation_runs_to_come(tmp_path, capsys, monkeypatch):
+    """#47: `sweep --detach` printed `"runs": 8` where 12 would run (4 confirmation runs to come)."""
+    import json
+
+    monkeypatch.setattr("sst2_tui.core.run.queue_runner.ensure_queue_runner", lambda path: None)  # nothing starts
+    assert main(["sweep", "--model", "demo", "--data", "demo", "--method", "full,lora", "--lr", "full=1e-5,3e-5",
+                 "lora=1e-4,3e-4", "--seeds", "0,1", "--sessions-dir", str(tmp_path), "--detach"]) == 0
+    said = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (said["runs"], said["runs_exact"], said["grid_runs"]) == (12, True, 8)

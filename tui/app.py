@@ -75,6 +75,7 @@ class SST2App(App):
     # no run yet) leave the footer (check_action).
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
+        Binding("f1", "help", "Help", show=False),  # where many terminal apps keep their help
         Binding("q", "quit_app", "Quit"),
         # Short words: at 80 columns the dashboard's footer holds them all (the help says each in full).
         Binding("n", "new_run", "New"),

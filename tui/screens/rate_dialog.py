@@ -10,6 +10,9 @@ from textual.widgets import Input, Label
 
 from sst2_tui.core.config import format_rate, parse_rate
 
+EXAMPLES = {"learning rate": "e.g. 2e-5", "eps": "e.g. 1e-6 (above fp16's 6e-8: 1e-8 rounds to 0)"}
+"""The placeholder for each value: an eps dialog showed an lr's."""
+
 
 class RateDialog(ModalScreen[float | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -23,7 +26,7 @@ class RateDialog(ModalScreen[float | None]):
         with Vertical(id="dialog"):
             shown = format_rate(self.current)
             yield Label(f"New {self.what} (now {shown}); Enter applies it at the next step, Escape cancels")
-            yield Input(placeholder="e.g. 2e-5", id="value")
+            yield Input(placeholder=EXAMPLES.get(self.what, "e.g. 2e-5"), id="value")
             yield Label("", id="error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
