@@ -26,6 +26,7 @@ from pathlib import Path
 
 from benchmarks import fault_probes_27 as issue27
 from benchmarks import fault_probes_34 as issue34
+from benchmarks import fault_probes_46 as issue46
 from benchmarks.common import machine, write_results
 from benchmarks.probe_tools import DEMO, WAIT_SECONDS, Probe, one_line, sst2, sst2_process
 from sst2_tui.core.run.self_command import sst2_command
@@ -331,6 +332,15 @@ def main() -> int:
         ("#34", "7: commas inside sweep values", issue34.commas_in_values),
         ("#34", "8: a newline in a printed command", issue34.newline_in_a_value),
         ("#34", "9: a million-point grid", issue34.a_million_point_grid),
+        ("#46", "export-tracker through a planted tensorboard link", issue46.export_tracker_through_a_planted_link),
+        ("#46", "report through a planted evaluations.jsonl link", issue46.report_through_a_planted_evaluations_link),
+        ("#46", "decisions.jsonl a link, then sweep --resume", issue46.decisions_file_as_a_link),
+        ("#46", "sweep --resume past a cut decisions.jsonl", issue46.resume_past_a_cut_decisions_file),
+        ("#46", "--until-resolved round 1 over --max-runs", issue46.round_one_past_max_runs),
+        ("#46", "--config a link to /dev/zero, a FIFO", issue46.config_from_dev_zero),
+        ("#46", "a sweep of a missing model", issue46.sweep_of_a_missing_model),
+        ("#46", "a newline in --model and --session", issue46.a_newline_in_any_flag),
+        ("#46", "export-tracker to an MLflow server that refuses", issue46.export_wording),
     ]
     # One case at a time by default: two at once on 2 cores (FAULT_PROBE_JOBS=2) took 3.5 min instead
     # of 6, but a live run's stop once missed the 120 s a case waits for it under that load.

@@ -22,10 +22,10 @@ WAIT_SECONDS = 300
 """How long a case waits for a run to get somewhere (a first step, a checkpoint, its summary): only a
 case that fails waits it out, so it is generous: two cases at once on 2 cores (CI) slow every run."""
 
-def sst2(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """`sst2-tui ARGS` to its end, through the tests' one seam (tests/forked_process.py: a child of
-    the preloaded fork server, or a real process where that would differ)."""
-    return forked_process.run(list(args), timeout=600, cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+def sst2(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`sst2-tui ARGS` to its end (with `env` added to this environment), through the tests' one seam
+    (tests/forked_process.py: a child of the preloaded fork server, or a real process where that would differ)."""
+    return forked_process.run(list(args), timeout=600, cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
 
 
 def sst2_process(*args: str, **popen) -> subprocess.Popen | forked_process.ForkedProcess:
