@@ -177,12 +177,12 @@ def _queue_runner(args: argparse.Namespace) -> int:
     if args.start:
         ensure_queue_runner(session.path)
         return 0
-    return run_queue(session.path, when_done=lambda: confirmations_to_queue(session.path))
+    return run_queue(session.path, when_done=lambda: _after_points_end(session.path))
 
 
-def confirmations_to_queue(session_path: Path) -> list[QueueEntry]:
-    """A sweep's next round (`--until-resolved`) or its confirmation runs, once its points have ended
-    (none for another session, or when none is due); a damaged sweep.json is one line in the runner's log."""
+def _after_points_end(session_path: Path) -> list[QueueEntry]:
+    """The queue runner's turn at a sweep's step after its points end (`Sweep.after_points_end`, the
+    one home of that step): what it added, to queue; what it said, to the runner's log."""
     from sst2_tui.core.errors import UserError
     from sst2_tui.core.storage.queue_file import NewRun
     from sst2_tui.core.storage.sweep_file import is_sweep
@@ -191,15 +191,13 @@ def confirmations_to_queue(session_path: Path) -> list[QueueEntry]:
     if not is_sweep(session_path):
         return []
     try:
-        sweep = Sweep.open(session_path)
-        added: list[QueueEntry] = [NewRun(config) for config in sweep.add_next()]
-    except UserError as error:
-        print(f"confirmation runs not added: {error}", flush=True)
+        end = Sweep.open(session_path).after_points_end()
+    except UserError as error:  # a damaged sweep.json is one line in the runner's log
+        print(f"the next runs were not added: {error}", flush=True)
         return []
-    if not added:  # the sweep has ended: its verdict to the trackers its points report to
-        for failure in sweep.verdict_to_trackers():
-            print(failure, flush=True)
-    return added
+    for line in end.said:
+        print(line, flush=True)
+    return [NewRun(config) for config in end.added]
 
 
 def _app(args: argparse.Namespace) -> int:

@@ -164,6 +164,8 @@ def resume_sweep(sweep: Sweep, detach: bool) -> int:
         print(f"sst2-tui sweep: {refused.point} left alone: {refused.reason}", flush=True)
     for requeued in resumed.requeued:
         print(f"sst2-tui sweep: {requeued.line()}", flush=True)
+    for line in resumed.said:
+        print(f"sst2-tui sweep: {line}", flush=True)
     print(f"sst2-tui sweep: {len(resumed.requeued)} point(s) to run again in {sweep.path}", flush=True)
     if resumed.job_id:
         _submitted(sweep.path, resumed.job_id, len(resumed.requeued))
@@ -190,6 +192,8 @@ def follow_sweep(sweep: Sweep, only_changes: bool = False) -> int:
             print(ended.line(), flush=True)
             told = _say_decisions(sweep, told)
         told = _say_decisions(sweep, told)
+        for line in sweep.said:  # what the step after its points said (a SLURM sweep's follower takes it)
+            print(f"sst2-tui sweep: {line}", flush=True)
     except KeyboardInterrupt:
         print(f"\nsst2-tui sweep: left it running; follow it with `sst2-tui attach {sweep.path}`, "
               f"`sst2-tui report {sweep.path}`", flush=True)

@@ -89,9 +89,10 @@ def confirm_seeds(text: str | None, grid_seeds: int, methods: int) -> int:
     """`--confirm-seeds`: a whole number from 0 to 100 (default: as many as the grid's seeds where
     methods are compared; none for a grid of one method, which has no pair to judge)."""
     from sst2_tui.core.storage.sweep_file import MAX_CONFIRM_SEEDS
+    from sst2_tui.core.sweep.confirmation import default_confirm_seeds
 
     if text is None:
-        return min(grid_seeds, MAX_CONFIRM_SEEDS) if methods > 1 else 0
+        return default_confirm_seeds(grid_seeds, methods)
     try:
         value = int(text)
     except ValueError:

@@ -199,12 +199,13 @@ class SessionWatcher:
         (a run followed now trains on, in its own session). After the grid, each method given several
         settings trains its chosen one on as many fresh seeds as the grid has, where methods are compared
         (as `sweep` does)."""
+        from sst2_tui.core.sweep.confirmation import default_confirm_seeds
         from sst2_tui.core.sweep.start import create_sweep
 
         seeds = len({config.sweep.seed for config in points if config.sweep is not None})
         methods = len({config.method for config in points})
         rounds = UntilResolved() if until_resolved else None  # it decides its own rounds and confirmation seeds
-        session = create_sweep(self.sessions_dir, None, points, 1, confirm_seeds=seeds if methods > 1 and not rounds else 0,
+        session = create_sweep(self.sessions_dir, None, points, 1, confirm_seeds=default_confirm_seeds(seeds, methods, until_resolved),
                                until_resolved=rounds, margin=margin)
         self.session, self._runs_before = session, set()
         return session

@@ -61,3 +61,13 @@ def confirmation_points(sweep: SweepFile, verdict: SweepVerdict, sessions_dir: P
             label = SweepLabel(f"p{number:03d}", chosen.method, chosen.setting, seed, confirmation=True)
             added.append(template.replace(seed=seed, sweep=label))
     return added
+
+
+def default_confirm_seeds(grid_seeds: int, methods: int, until_resolved: bool = False) -> int:
+    """The one rule for how many confirmation seeds a sweep gets when none is asked for, used by
+    `sweep` and the app's form alike (the form's own rule once wrote 101, which sweep.json's reader
+    then refused): as many as the grid's seeds, at most MAX_CONFIRM_SEEDS, where methods are compared;
+    none for a grid of one method (no pair to judge) or a sweep that decides its own rounds."""
+    from sst2_tui.core.storage.sweep_file import MAX_CONFIRM_SEEDS
+
+    return 0 if until_resolved or methods < 2 else min(grid_seeds, MAX_CONFIRM_SEEDS)

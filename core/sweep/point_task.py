@@ -63,6 +63,7 @@ class PointTask(Checkpointable):
         self._child = subprocess.Popen(command, env=env, preexec_fn=_default_signals)
         while (code := self._child.poll()) is None:  # polling, not wait(): a signal handler may poll too
             time.sleep(0.5)
+        _after_points_end(Path(session_dir))
         return code
 
     def checkpoint(self, session_dir: str, point: str) -> DelayedSubmission:
@@ -82,6 +83,21 @@ class PointTask(Checkpointable):
 
     def __setstate__(self, state: dict) -> None:
         self._child = None
+
+
+def _after_points_end(session_dir: Path) -> None:
+    """The task that ends last takes the sweep's step after its points (`Sweep.after_points_end`):
+    an `--until-resolved` sweep on SLURM goes on to its next round with nobody following it. Any
+    task may ask; only one that finds every point ended adds anything. Said in the task's log, never
+    a failed task: the point itself ran."""
+    from sst2_tui.core.sweep.sweep import Sweep
+
+    try:
+        for line in Sweep.open(session_dir).after_points_end().said:
+            print(f"sst2-tui: {line}", flush=True)
+    except Exception as error:  # noqa: BLE001 - the point's own result stands whatever happens here
+        print(f"sst2-tui: the sweep's next step was not taken here ({error}); `sst2-tui sweep --resume` takes it",
+              flush=True)
 
 
 def _default_signals() -> None:

@@ -70,6 +70,20 @@ class Resumed:
     refused: list[Refused]
     job_id: str | None = None
     """The SLURM job array the points went to (None: the local queue runner)."""
+    said: list[str] = dataclasses.field(default_factory=list)
+    """What the step after the ended points had to say (`RoundEnd.said`)."""
+
+
+@dataclass(frozen=True)
+class RoundEnd:
+    """What the step after a sweep's ended points did (`Sweep.after_points_end`)."""
+
+    added: list[RunConfig]
+    """The points it added to sweep.json (the next round, or the confirmation runs): on SLURM already
+    submitted; locally, for the queue runner to queue."""
+    said: list[str]
+    """What to tell whoever took the step, one line each: a damaged file (nothing added), a tracker
+    that failed at the verdict."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,8 @@ class Sweep:
     def __init__(self, session: Session, file: SweepFile) -> None:
         self.session = session
         self.file = file
+        self.said: list[str] = []
+        """What the step after the points had to say while the sweep was followed (its follower prints it)."""
 
     @property
     def path(self) -> Path:
@@ -134,14 +150,14 @@ class Sweep:
 
         if self.file.executor == "slurm":
             return self._resume_on_slurm()
-        self.add_next()  # a grid or round that ended while no runner was there to go on
+        said = self.after_points_end().said  # a grid or round that ended while no runner was there to go on
         queue = SessionQueue(self.path)
         queued = {point_of_entry(entry) for entry in queue.entries()}
         requeued, refused = self._needed(skip=queued)
         if requeued:
             queue.add(*(r.entry for r in requeued))
         ensure_queue_runner(self.path)
-        return Resumed(requeued, refused)
+        return Resumed(requeued, refused, said=said)
 
     def _needed(self, skip: Set[str | None] = frozenset()) -> tuple[list[Requeued], list[Refused]]:
         requeued: list[Requeued] = []
@@ -191,7 +207,26 @@ class Sweep:
             job_id = submit(self.path, [r.point for r in requeued], self.file.slurm or SlurmOptions())
         return Resumed(requeued, refused, job_id)
 
-    # -- confirmation runs ----------------------------------------------------------------------------
+    # -- after the points end ---------------------------------------------------------------------------
+    def after_points_end(self) -> RoundEnd:
+        """The one step after a sweep's points have ended, taken the same way by every caller: the
+        local queue runner, `sweep --resume`, whoever follows a SLURM sweep, and the SLURM array task
+        that ends last (so a sweep on SLURM goes on with nobody following it). It adds the next round
+        or the confirmation runs (on SLURM it submits them here, as one more job array), or, once the
+        sweep has ended, writes its verdict to the trackers its points report to. Several processes may
+        take it at once: one adds (under the sweep's lock), the others find nothing to add."""
+        try:
+            added = self.add_next()
+        except UserError as error:
+            return RoundEnd([], [f"the next runs were not added: {error}"])
+        if added:
+            if self.file.executor == "slurm":
+                self._submit_more(added)
+            return RoundEnd(added, [])
+        if not points_have_ended(self.session, self.file.points):
+            return RoundEnd([], [])
+        return RoundEnd([], self.verdict_to_trackers())
+
     def add_next(self) -> list[RunConfig]:
         """What comes after the points that have all ended: the next round of a sweep that stops
         itself (`--until-resolved`), or the confirmation runs after a grid. Safe to ask twice."""
@@ -284,12 +319,11 @@ class Sweep:
                     told.add(key)
                     yield ended
             if not self.has_work_left():
-                if self.file.executor == "slurm" and (added := self.add_next()):
-                    self._submit_more(added)
-                    continue
-                if self.file.executor == "slurm":  # locally, the queue runner writes it (nobody may follow)
-                    for failure in self.verdict_to_trackers():
-                        print(f"sst2-tui sweep: {failure}", flush=True)
+                if self.file.executor == "slurm":  # locally, the queue runner takes the step (nobody may follow)
+                    end = self.after_points_end()
+                    self.said += end.said
+                    if end.added:
+                        continue
                 return
             time.sleep(FOLLOW_POLL_SECONDS)
 
