@@ -31,6 +31,7 @@ from sst2_tui.cli.sweep_flags import (
 from sst2_tui.core.config import RunConfig, flag_for, options
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError
 from sst2_tui.core.seeds import parse_seeds
+from sst2_tui.core.storage.decisions_file import DecisionKind
 from sst2_tui.core.storage.queue_file import NewRun
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def _say_decisions(sweep: Sweep, told: int) -> int:
     """`--until-resolved`: each decision once, as the sweep makes it (a round's are made when it ends)."""
     decisions = sweep.decisions()
     for decision in decisions[told:]:
-        whose = f"{decision.method} {decision.setting} " if decision.kind == "dropped" else ""
+        whose = f"{decision.method} {decision.setting} " if decision.kind == DecisionKind.DROPPED else ""
         print(f"  round {decision.round}: {whose}{decision.text}", flush=True)
     return max(told, len(decisions))
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sst2_tui.core.config import parse_rate
-from sst2_tui.core.events import CommandSpec
+from sst2_tui.core.events import CommandKind, CommandSpec
 
 
 @dataclass(frozen=True)
 class Command:
-    kind: str
+    kind: CommandKind
     value: float | None = None
     source: str = "user"
     """Who sent it: "user" (the app in this process), "app" or "cli" (through the run folder's
@@ -44,24 +44,25 @@ class Command:
         return Command(self.kind, self.value, source, command_id, self.text)
 
 
-KINDS = ("set_lr", "set_eps", "pause", "resume", "stop", "predict")
+KINDS = tuple(kind.value for kind in CommandKind)
 MAX_PREDICT_CHARS = 2000
 
 
-def make_command(kind: str, value: float | str | None = None, text: object = None) -> Command:
+def make_command(word: str, value: float | str | None = None, text: object = None) -> Command:
     """Build a command, refusing values the optimizer must never see (not finite, <= 0, > 1)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown control command {kind!r}; use one of {', '.join(KINDS)}")
-    if kind == "predict":
+    if word not in KINDS:
+        raise ValueError(f"unknown control command {word!r}; use one of {', '.join(KINDS)}")
+    kind = CommandKind(word)
+    if kind == CommandKind.PREDICT:
         if not isinstance(text, str) or not text.strip():
             raise ValueError("predict needs a sentence")
         if len(text) > MAX_PREDICT_CHARS:
             raise ValueError(f"predict: a sentence of {len(text)} characters (at most {MAX_PREDICT_CHARS})")
         return Command(kind, text=text)
-    if kind in ("set_lr", "set_eps"):
+    if kind in (CommandKind.SET_LR, CommandKind.SET_EPS):
         if value is None:
             raise ValueError(f"{kind} needs a value")
-        return Command(kind, parse_rate(value, "learning rate" if kind == "set_lr" else "eps"))
+        return Command(kind, parse_rate(value, "learning rate" if kind == CommandKind.SET_LR else "eps"))
     return Command(kind)
 
 
@@ -73,9 +74,9 @@ def eps_command(value: float | str) -> Command:
     return make_command("set_eps", value)
 
 
-PAUSE = Command("pause")
-RESUME = Command("resume")
-STOP = Command("stop")
+PAUSE = Command(CommandKind.PAUSE)
+RESUME = Command(CommandKind.RESUME)
+STOP = Command(CommandKind.STOP)
 
 
 def predict_command(text: str) -> Command:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.json_text import parse_json
-from sst2_tui.core.records import RecordError, record_from_json, to_json_value
+from sst2_tui.core.records import RecordError, Word, record_from_json, to_json_value
 from sst2_tui.core.summary import Summary
 
 
@@ -36,18 +36,29 @@ Setting = str | int | float | bool | None
 """One setting's value as events and reports carry it: a number, a text, a switch, or none."""
 
 
+class CommandKind(Word):
+    """What a control command asks (the word its JSON holds)."""
+
+    SET_LR = "set_lr"
+    SET_EPS = "set_eps"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    PREDICT = "predict"
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     """What a control command asks, without who sent it: `set_lr`/`set_eps` with a value, `pause`,
     `resume`, `stop`, `predict` with a sentence (`core/controls.Command` adds its origin)."""
 
-    kind: str
+    kind: CommandKind
     value: float | None = None
     text: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The fields it has, as a control file line and `ctl`'s answer write them."""
-        return {name: value for name, value in (("kind", self.kind), ("value", self.value), ("text", self.text))
+        return {name: value for name, value in (("kind", self.kind.value), ("value", self.value), ("text", self.text))
                 if value is not None}
 
 

@@ -29,6 +29,17 @@ class RecordError(ValueError):
     """A JSON object does not fit the record: names the field and what it held."""
 
 
+
+class Word(str, enum.Enum):
+    """An enum whose members are the words the JSON holds (`"look"`, `"going on"`): written, shown
+    and compared as that word, typed everywhere past the JSON edge (as `Status` is)."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
 def to_json_value(value: object) -> object:
     """A record (or any value inside one) as plain JSON values: enums as their value, NaN and
     infinities as text, tuples as lists."""

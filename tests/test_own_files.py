@@ -128,14 +128,14 @@ def test_tensorboard_never_writes_through_a_planted_link(tmp_path, monkeypatch, 
 
 
 def test_a_planted_decisions_file_is_never_appended_through(tmp_path):
-    from sst2_tui.core.storage.decisions_file import FILE, Decision, append_decisions
+    from sst2_tui.core.storage.decisions_file import FILE, Decision, DecisionKind, append_decisions
 
     session = Session.create(tmp_path / "sessions", "s")
     victim = tmp_path / "precious.txt"
     victim.write_text("do not touch")
     (session.path / FILE).symlink_to(victim)
     with pytest.raises(UserError, match="symbolic link"):
-        append_decisions(session.path, [Decision(1, "end", "stopped")])
+        append_decisions(session.path, [Decision(1, DecisionKind.END, "stopped")])
     assert victim.read_text() == "do not touch"
 
 

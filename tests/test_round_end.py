@@ -13,7 +13,7 @@ from sst2_tui.core.sweep.adaptive import first_round
 from sst2_tui.core.sweep.confirmation import default_confirm_seeds
 from sst2_tui.core.sweep.grid import build_grid, parse_listed
 from sst2_tui.core.sweep.state import runs_by_point, write_sweep_file
-from sst2_tui.core.sweep.sweep import Sweep
+from sst2_tui.core.sweep.sweep import Sweep, after_points_end_at
 from tests.sweep_session import accurate, planned_sweep, record_run, run_grid
 
 
@@ -49,10 +49,10 @@ def test_the_array_task_that_ends_last_takes_the_next_round_with_nobody_followin
     sweep = Sweep.open(session.path)
     _record_what_is_new(sweep, np.random.default_rng(1))
     before = len(read_sweep_file(session.path).points)
-    point_task._after_points_end(session.path)  # as the task whose point ended last does
+    point_task._after_points_end(after_points_end_at, session.path)  # as the task whose point ended last does
     after = read_sweep_file(session.path).points
     assert len(after) > before and submitted == [[c.sweep.point for c in after[before:]]]
-    point_task._after_points_end(session.path)  # a second task that ends at the same moment adds nothing
+    point_task._after_points_end(after_points_end_at, session.path)  # a second task that ends at the same moment adds nothing
     assert len(read_sweep_file(session.path).points) == len(after) and len(submitted) == 1
 
 

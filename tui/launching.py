@@ -53,7 +53,7 @@ def stopped_lines(stopped: tuple | None, dropped: list[str]) -> str:
     lines = []
     if stopped is not None:
         view, folder = stopped
-        ended = "" if str(view.status) == "stopped" else f" ({view.status})"  # "(stopped)" after "stopped" said it twice
+        ended = "" if view.status == Status.STOPPED else f" ({view.status})"  # "(stopped)" after "stopped" said it twice
         lines.append(f"sst2-tui: {view.run_id} stopped at step {view.step} of {view.total_steps}{ended}; "
                      f"its checkpoint is saved: sst2-tui run --resume {folder}")
     if dropped:

@@ -8,6 +8,7 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import (
+    CommandKind,
     Control,
     DiskFull,
     Eval,
@@ -136,8 +137,8 @@ class RunView:
         elif isinstance(event, Eval):
             self.accuracy, self.best_accuracy = event.accuracy, event.best_accuracy
             self.accuracies.append((event.step, event.accuracy))
-        elif isinstance(event, Control) and event.command.kind in ("set_lr", "set_eps"):
-            setattr(self, "lr" if event.command.kind == "set_lr" else "eps", event.new)
+        elif isinstance(event, Control) and event.command.kind in (CommandKind.SET_LR, CommandKind.SET_EPS):
+            setattr(self, "lr" if event.command.kind == CommandKind.SET_LR else "eps", event.new)
         elif isinstance(event, Paused):
             self.status = Status.PAUSED
         elif isinstance(event, Resumed):

@@ -8,7 +8,7 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.errors import UserError
-from sst2_tui.core.events import Event, RunFinished, WarningEvent
+from sst2_tui.core.events import CommandKind, Event, RunFinished, WarningEvent
 from sst2_tui.core.inference.evaluation import evaluate
 from sst2_tui.core.inference.saved_predictions import write_predictions
 from sst2_tui.core.methods.prepare import prepare
@@ -30,7 +30,7 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
         first.append(WarningEvent(code="compile_unused", message="--compile on applies to training; evaluate runs eagerly"))
     yield first
     state = RunState(total_steps=0, steps_per_epoch=prep.steps_per_epoch)
-    if any(c.kind == "stop" for c in controls.drain()):
+    if any(c.kind == CommandKind.STOP for c in controls.drain()):
         state.stop_requested = True
     else:
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size_value,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from sst2_tui.core.config import FP16_PURE_EPS, format_rate
-from sst2_tui.core.events import CommandSpec, Suggestion
+from sst2_tui.core.events import CommandKind, CommandSpec, Suggestion
 
 FLOAT16_TINY = float(torch.finfo(torch.float16).smallest_normal)
 
@@ -45,7 +45,7 @@ def preflight_eps_warning(precision: str, eps: float | None, optimizer_impl: str
 
 
 def _command(kind: str, value: float | None = None) -> CommandSpec:
-    return CommandSpec(kind, value)
+    return CommandSpec(CommandKind(kind), value)
 
 
 def diagnose(*, what: str, precision: str, eps: float | None, lr: float, optimizer_impl: str,

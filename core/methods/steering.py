@@ -7,7 +7,7 @@ from collections.abc import Callable, Generator
 import torch
 
 from sst2_tui.core.controls import Command, ControlChannel
-from sst2_tui.core.events import Control, Event, Paused, Prediction, Resumed, WarningEvent
+from sst2_tui.core.events import CommandKind, Control, Event, Paused, Prediction, Resumed, WarningEvent
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.model.optim import current_eps, current_lr, set_eps, set_lr
 from sst2_tui.core.summary import Status
@@ -28,19 +28,19 @@ class Steering:
         def echo(**values) -> Control:
             return Control(step=step, command=command.spec, source=source, command_id=command.id, **values)
 
-        if command.kind == "predict":
+        if command.kind == CommandKind.PREDICT:
             if self.answer is None or command.text is None:
                 return [WarningEvent(code="predict_unavailable", message="this run cannot classify sentences",
                                      command_id=command.id)]
             label, probability = self.answer(command.text)
             return [Prediction(step=step, text=command.text, label=label, positive_probability=round(probability, 4),
                                command_id=command.id)]
-        if command.kind == "set_lr":
+        if command.kind == CommandKind.SET_LR:
             old = current_lr(self.optimizer)
             assert command.value is not None  # make_command refuses set_lr without a number
             set_lr(self.optimizer, self.scheduler, float(command.value))
             return [echo(old=old, new=current_lr(self.optimizer))]
-        if command.kind == "set_eps":
+        if command.kind == CommandKind.SET_EPS:
             old_eps = current_eps(self.optimizer)
             if old_eps is None:
                 return [WarningEvent(code="eps_not_applicable", message="this optimizer has no eps; nothing changed",
@@ -48,17 +48,17 @@ class Steering:
             assert command.value is not None  # make_command refuses set_eps without a number
             set_eps(self.optimizer, float(command.value))
             return [echo(old=old_eps, new=current_eps(self.optimizer))]
-        if command.kind in ("pause", "resume") and state.paused == (command.kind == "pause"):
+        if command.kind in (CommandKind.PAUSE, CommandKind.RESUME) and state.paused == (command.kind == CommandKind.PAUSE):
             # already so: nothing changes, but a sender waiting for its command id hears back
             return [echo()] if command.id else []
-        if command.kind == "pause":
+        if command.kind == CommandKind.PAUSE:
             state.paused = True
             return [echo(), Paused(step=step, reason=source)]
-        if command.kind == "resume":
+        if command.kind == CommandKind.RESUME:
             state.paused = False
             state.stop_reason = ""  # a fixed nonfinite pause is no longer a reason to call the run failed
             return [echo(), Resumed(step=step)]
-        if command.kind == "stop":
+        if command.kind == CommandKind.STOP:
             state.stop_requested = True
             if state.stop_reason == "nonfinite" and source != "nonfinite":
                 # a person stopped it at the NaN pause (fix 3, s, ctl stop): stopped, not failed; its

@@ -21,7 +21,7 @@ from sst2_tui.core.report.budget import BudgetCurve, budget_curve, crossing_sent
 from sst2_tui.core.report.collapsed import Collapsed, collapsed_runs
 from sst2_tui.core.report.verdict import choose_best, mean_accuracy, split_halves
 from sst2_tui.core.seed_planner import default_margin, margin_reason
-from sst2_tui.core.storage.decisions_file import Decision, read_decisions
+from sst2_tui.core.storage.decisions_file import Decision, DecisionKind, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.storage.sweep_file import SweepFile, SweepFileError, read_sweep_file
 from sst2_tui.core.summary import Status
@@ -246,7 +246,7 @@ class SweepVerdict:
             return [*lines, f"No verdict: {self.problem}.", *self.table_lines()]
         lines += self.answer_lines() + self.judged_lines() + self.collapsed_lines()
         lines += [f"  {self.margin_text}"] if self.margin_text else []
-        lines += [f"Stopped: {d.text}" for d in self.decisions if d.kind == "end"]
+        lines += [f"Stopped: {d.text}" for d in self.decisions if d.kind == DecisionKind.END]
         lines += self.dropped_lines() + self.caveats() + self.table_lines()
         return lines + [f"Budget (all sentences, the grid's runs): {sentence}" for sentence in self.budget_sentences]
 
@@ -268,7 +268,7 @@ class SweepVerdict:
             return [self.head_line(), f"No verdict: {self.problem}."]
         return [self.head_line(), *(f"Budget (all sentences, the grid's runs): {s}" for s in self.budget_sentences),
                 *(line.strip() for line in self.dropped_lines() + self.caveats() + self.collapsed_lines()),
-                *(f"Stopped: {d.text}" for d in self.decisions if d.kind == "end"),
+                *(f"Stopped: {d.text}" for d in self.decisions if d.kind == DecisionKind.END),
                 *(line.strip() for line in self.judged_lines()),
                 *(pair.details for pair in self.pairs if pair.details),  # the numbers, then the answers last
                 *(f"{self.answer_word()}: {pair.headline or pair.sentence}" for pair in self.pairs)]
@@ -351,7 +351,7 @@ def _count_to_come(verdict: SweepVerdict, sweep_file: SweepFile | None, records:
     verdict.planned_runs, verdict.planned_exact = sweep_file.planned_runs()
     verdict.confirmations_due = bool(sweep_file.confirm_seeds) and sweep_file.until_resolved is None and (
         not sweep_file.confirmations or any(r.status.is_live for r in records))
-    stopped = any(d.kind == "end" for d in verdict.decisions)
+    stopped = any(d.kind == DecisionKind.END for d in verdict.decisions)
     if sweep_file.until_resolved is not None and stopped:
         verdict.planned_runs, verdict.planned_exact = len(sweep_file.points), True
     if verdict.planned_exact:
@@ -414,9 +414,9 @@ def _judge(verdict: SweepVerdict, groups: dict[Key, list[RunRecord]], correct: d
     tuning, judging = split_halves(sentences)
     arrays = {key: [correct[id(r)] for r in runs] for key, runs in groups.items()}
     judged: dict[str, np.ndarray] = {}
-    decided = {d.method: d.setting for d in verdict.decisions if d.kind == "chosen" and d.method and d.setting}
+    decided = {d.method: d.setting for d in verdict.decisions if d.kind == DecisionKind.CHOSEN and d.method and d.setting}
     chosen = {**chosen_settings(arrays, tuning), **decided}  # a sweep that raced its settings chose as it went
-    looks = [d.numbers["family_level"] for d in verdict.decisions if d.kind == "look" and "family_level" in d.numbers]
+    looks = [d.numbers["family_level"] for d in verdict.decisions if d.kind == DecisionKind.LOOK and "family_level" in d.numbers]
     for method, setting in chosen.items():
         if (method, setting, False) not in arrays:
             continue

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sst2_tui.core.controls import Command, ControlChannel
-from sst2_tui.core.events import DiskFull, Event
+from sst2_tui.core.events import CommandKind, DiskFull, Event
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, disk_full_event, free_bytes
 from sst2_tui.core.storage.files import EventLog
 
@@ -50,7 +50,7 @@ class DiskWatcher:
                 self.backlog += [(event, durable), (full, True)]
                 self._needed[error.path.parent] = error.needed_bytes
         self.notify(full)
-        self.controls.send(Command("pause", source="disk_full"))
+        self.controls.send(Command(CommandKind.PAUSE, source="disk_full"))
         self._start()
 
     def watch(self, event: DiskFull) -> None:
@@ -87,7 +87,7 @@ class DiskWatcher:
                 continue
             with self._lock:
                 self._needed.clear()
-            self.controls.send(Command("resume", source="disk_full"))
+            self.controls.send(Command(CommandKind.RESUME, source="disk_full"))
             return
 
     def close(self) -> None:

@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import Command, RunHandle
 from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError, why_not_written
-from sst2_tui.core.events import Checkpoint, DiskFull, Event, Nonfinite, RunFailed, RunFinished, RunStarted, WarningEvent
+from sst2_tui.core.events import (
+    Checkpoint,
+    CommandKind,
+    DiskFull,
+    Event,
+    Nonfinite,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    WarningEvent,
+)
 from sst2_tui.core.methods import MethodFn, get_method
 from sst2_tui.core.parallel.peers import is_collective_error, lost_peer_message
 from sst2_tui.core.parallel.world import current as current_world
@@ -104,7 +114,7 @@ def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFol
             emit(event)
             if headless and isinstance(event, Nonfinite) and event.action == Status.PAUSED:
                 # Nobody can press a key in a headless run: pausing means stopping, with the diagnosis shown.
-                handle.controls.send(Command("stop", source="nonfinite"))  # the NaN stops it: a failed run
+                handle.controls.send(Command(CommandKind.STOP, source="nonfinite"))  # the NaN stops it: a failed run
     return summary
 
 

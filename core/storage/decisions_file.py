@@ -17,21 +17,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sst2_tui.core.json_text import parse_json
-from sst2_tui.core.records import RecordError, record_from_json, to_json_value
+from sst2_tui.core.records import RecordError, Word, record_from_json, to_json_value
 from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
 from sst2_tui.core.storage.own_files import append_own, read_plain
 
 FILE = "decisions.jsonl"
-KINDS = ("dropped", "chosen", "look", "end")
+
+
+class DecisionKind(Word):
+    DROPPED = "dropped"
+    """A setting out of the race."""
+    CHOSEN = "chosen"
+    """A method's setting."""
+    LOOK = "look"
+    """A pair judged at a look: `numbers` holds the interval and its level."""
+    END = "end"
+    """The sweep stopped, and why."""
+
+
+class Answer(Word):
+    """A look's answer for its pair (`core/sequential.STOPS`), or why the sweep stopped."""
+
+    NONE = ""
+    A_BETTER = "a better"
+    B_BETTER = "b better"
+    EQUIVALENT = "equivalent"
+    UNRESOLVABLE = "unresolvable"
+    GOING_ON = "going on"
+    RESOLVED = "resolved"
+    """The sweep stopped: every pair is answered."""
+    BUDGET = "budget"
+    """The sweep stopped at its budget (or its last look)."""
+
+
+KINDS = tuple(kind.value for kind in DecisionKind)
 
 
 @dataclass(frozen=True)
 class Decision:
     round: int
     """The round whose finished runs it rested on."""
-    kind: str
-    """`dropped` (a setting out of the race), `chosen` (a method's setting), `look` (a pair judged at a
-    look: `numbers` holds the interval and its level), `end` (the sweep stopped, and why)."""
+    kind: DecisionKind
     text: str
     """What the app's grid, `sweep` and the report say."""
     method: str | None = None
@@ -40,7 +66,7 @@ class Decision:
     """The rule that decided, in words."""
     numbers: dict[str, float] = field(default_factory=dict)
     """The numbers it rested on, named (accuracy points, levels, runs, hours)."""
-    answer: str = ""
+    answer: Answer = Answer.NONE
     """A look's answer for its pair (`core/sequential.STOPS`) or why the sweep stopped."""
     pair: str = ""
     """A look's pair, `lora − full`."""
@@ -83,9 +109,9 @@ def read_decisions(session_path: Path) -> tuple[list[Decision], str | None]:
             value = parse_json(line)
             if not isinstance(value, dict):
                 raise RecordError("not a JSON object")
+            if value.get("kind") not in KINDS:
+                raise RecordError(f"kind {value.get('kind')!r} is not one of {', '.join(KINDS)}")
             decision = record_from_json(Decision, value)
-            if decision.kind not in KINDS:
-                raise RecordError(f"kind {decision.kind!r} is not one of {', '.join(KINDS)}")
         except (ValueError, RecordError) as error:
             return found, f"{path} line {number}: {str(error)[:120]}"
         found.append(decision)

@@ -35,7 +35,7 @@ from sst2_tui.core.halves import split_halves
 from sst2_tui.core.report.aligned import aligned_correctness, seed_spreads
 from sst2_tui.core.seed_planner import default_margin
 from sst2_tui.core.sequential import FIRST_LOOK_SEEDS, INTERIM_ALPHA, MAX_LOOKS, SEEDS_PER_LOOK, futile
-from sst2_tui.core.storage.decisions_file import Decision, read_decisions
+from sst2_tui.core.storage.decisions_file import Answer, Decision, DecisionKind, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.storage.sweep_file import SweepFile, UntilResolved
 from sst2_tui.core.summary import Status
@@ -104,11 +104,11 @@ def _state(sweep: SweepFile, session: Session, decisions: list[Decision]) -> Sta
     finished = [(r, label) for r in (load_run(f) for f in session.run_folders())
                 if r.status == Status.FINISHED and (label := sweep_label(r.config)) is not None]
     return State(round=max((label.round for label in labels), default=1), methods=methods, given=given,
-                 dropped={m: {d.setting or "" for d in decisions if d.kind == "dropped" and d.method == m} for m in methods},
-                 chosen={d.method or "": d.setting or "" for d in decisions if d.kind == "chosen"},
-                 looks=sorted({d.round for d in decisions if d.kind == "look"}),
-                 closed={d.pair: d.answer for d in decisions if d.kind == "look" and d.answer != "going on"},
-                 stopped=any(d.kind == "end" for d in decisions), points=list(sweep.points), finished=finished)
+                 dropped={m: {d.setting or "" for d in decisions if d.kind == DecisionKind.DROPPED and d.method == m} for m in methods},
+                 chosen={d.method or "": d.setting or "" for d in decisions if d.kind == DecisionKind.CHOSEN},
+                 looks=sorted({d.round for d in decisions if d.kind == DecisionKind.LOOK}),
+                 closed={d.pair: d.answer for d in decisions if d.kind == DecisionKind.LOOK and d.answer != Answer.GOING_ON},
+                 stopped=any(d.kind == DecisionKind.END for d in decisions), points=list(sweep.points), finished=finished)
 
 
 @dataclass(frozen=True)
@@ -152,15 +152,15 @@ def _decide(state: State, options: UntilResolved, margin: float | None) -> list[
             continue
         survivors = state.survivors(method)
         if len(survivors) == 1:
-            found.append(Decision(state.round, "chosen", f"{method}: {survivors[0]}, its one setting" if len(state.given[method]) == 1
-                                  else f"{method}: {survivors[0]} chosen after round {state.round} on the tuning half",
-                                  method, survivors[0], RACING))
+            text = (f"{method}: {survivors[0]}, its one setting" if len(state.given[method]) == 1
+                    else f"{method}: {survivors[0]} chosen after round {state.round} on the tuning half")
+            found.append(Decision(state.round, DecisionKind.CHOSEN, text, method, survivors[0], RACING))
             continue
         found += _race(state, method, survivors, correct, tuning)
-    state_chosen = {**state.chosen, **{d.method or "": d.setting or "" for d in found if d.kind == "chosen"}}
+    state_chosen = {**state.chosen, **{d.method or "": d.setting or "" for d in found if d.kind == DecisionKind.CHOSEN}}
     hours = sum(_hours(r) for r, _ in state.finished)
     after = dataclasses.replace(state, chosen=state_chosen, dropped={
-        m: state.dropped[m] | {d.setting or "" for d in found if d.kind == "dropped" and d.method == m} for m in state.methods})
+        m: state.dropped[m] | {d.setting or "" for d in found if d.kind == DecisionKind.DROPPED and d.method == m} for m in state.methods})
     fits = _fits(after, options, hours)  # the round these decisions lead to (judged seeds once a setting is chosen)
     if len(state_chosen) == len(state.methods):
         judged = {m: [correct[id(r)][judging] for r, label in state.finished if label.method == m
@@ -174,7 +174,7 @@ def _decide(state: State, options: UntilResolved, margin: float | None) -> list[
             spreads = seed_spreads(groups, judging, {m: len(runs) for m, runs in judged.items()})
             found += _look(state, judged, margin if margin is not None else default_margin(len(judging), pairs),
                            final=not fits or len(state.looks) + 1 >= MAX_LOOKS, spreads=spreads)
-    if any(d.kind == "end" for d in found):
+    if any(d.kind == DecisionKind.END for d in found):
         return found
     if not fits:
         found.append(_budget_end(state, options, hours))
@@ -184,9 +184,9 @@ def _decide(state: State, options: UntilResolved, margin: float | None) -> list[
 def _budget_end(state: State, options: UntilResolved, hours: float) -> Decision:
     why = (f"--max-runs {options.max_runs}: the next round would pass it" if hours < (options.max_hours or math.inf)
            else f"--max-hours {options.max_hours:g}: the finished runs used {hours:.3g} device-hours")
-    return Decision(state.round, "end", f"stopped after round {state.round} at the budget ({why}; "
+    return Decision(state.round, DecisionKind.END, f"stopped after round {state.round} at the budget ({why}; "
                     f"{len(state.points)} runs, {hours:.3g} device-hours)",
-                    rule="the budget", answer="budget", numbers={"runs": float(len(state.points)), "hours": hours})
+                    rule="the budget", answer=Answer.BUDGET, numbers={"runs": float(len(state.points)), "hours": hours})
 
 
 def _race(state: State, method: str, survivors: list[str], correct: dict[int, np.ndarray], tuning: np.ndarray) -> list[Decision]:
@@ -209,12 +209,12 @@ def _race(state: State, method: str, survivors: list[str], correct: dict[int, np
             text = (f"dropped after round {state.round}: {scores[best] - scores[setting]:.1f} points below {best} "
                     "on the tuning half")
             numbers = {"tuning_points": scores[setting], "best_tuning_points": scores[best]}
-        found.append(Decision(state.round, "dropped", text, method, setting, RACING, numbers))
+        found.append(Decision(state.round, DecisionKind.DROPPED, text, method, setting, RACING, numbers))
     if keep == 1:
         tied = [s for s in ranked[1:] if scores[s] == scores[best]]
         why = (f"tied on the tuning half with {', '.join(tied)} ({scores[best]:.1f}%); kept {best}, the first" if tied
                else f"on the tuning half ({scores[best]:.1f}%)")
-        found.append(Decision(state.round, "chosen", f"{method}: {best} chosen after round {state.round} {why}",
+        found.append(Decision(state.round, DecisionKind.CHOSEN, f"{method}: {best} chosen after round {state.round} {why}",
                               method, best, RACING, {"tuning_points": scores[best]}))
     return found
 
@@ -232,28 +232,28 @@ def _look(state: State, judged: dict[str, list[np.ndarray]], margin: float, fina
         name = pair.direction
         if name in state.closed:
             continue
-        answer = pair.decision if pair.decision != "not resolved" else "going on"
-        if answer == "going on" and futile(estimate(np.asarray(judged[pair.a_name])[None], np.asarray(judged[pair.b_name])[None]),
+        answer = Answer(pair.decision) if pair.decision != "not resolved" else Answer.GOING_ON
+        if answer == Answer.GOING_ON and futile(estimate(np.asarray(judged[pair.a_name])[None], np.asarray(judged[pair.b_name])[None]),
                                            pair.level, margin / 100)[0]:
-            answer = "unresolvable"
+            answer = Answer.UNRESOLVABLE
         text = (f"look {interim + 1} after round {state.round}{' (the last)' if final else ''}: "
-                + (f"{pair.sentence()}" if answer != "unresolvable" else
+                + (f"{pair.sentence()}" if answer != Answer.UNRESOLVABLE else
                    f"{name}: no number of seeds resolves it on these {pair.sentences} judging sentences "
                    f"({pair.interval_text()})"))
-        found.append(Decision(state.round, "look", text, rule=LOOKING, answer=answer, pair=name,
+        found.append(Decision(state.round, DecisionKind.LOOK, text, rule=LOOKING, answer=answer, pair=name,
                               numbers={"points": pair.points, "low": pair.low, "high": pair.high, "level": pair.level,
                                        "family_level": level, "seeds_a": float(pair.seeds_a), "seeds_b": float(pair.seeds_b),
                                        "margin": margin}))
-    closed = {**state.closed, **{d.pair: d.answer for d in found if d.answer != "going on"}}
+    closed = {**state.closed, **{d.pair: d.answer for d in found if d.answer != Answer.GOING_ON}}
     runs, hours = len(state.points), sum(_hours(r) for r, _ in state.finished)
     spent = f"{runs} runs, {hours:.3g} device-hours"
     if len(closed) == len(comparisons):
-        found.append(Decision(state.round, "end", f"stopped after round {state.round}: every pair is answered "
-                              f"({spent})", rule=LOOKING, answer="resolved", numbers={"runs": float(runs), "hours": hours}))
+        found.append(Decision(state.round, DecisionKind.END, f"stopped after round {state.round}: every pair is answered "
+                              f"({spent})", rule=LOOKING, answer=Answer.RESOLVED, numbers={"runs": float(runs), "hours": hours}))
     elif final:
-        found.append(Decision(state.round, "end", f"stopped after round {state.round}: its last look "
+        found.append(Decision(state.round, DecisionKind.END, f"stopped after round {state.round}: its last look "
                               f"({'the budget' if len(state.looks) + 1 < MAX_LOOKS else f'{MAX_LOOKS} looks'}; {spent}); "
-                              "what is not answered stays not resolved", rule=LOOKING, answer="budget",
+                              "what is not answered stays not resolved", rule=LOOKING, answer=Answer.BUDGET,
                               numbers={"runs": float(runs), "hours": hours}))
     return found
 

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from submitit.helpers import Checkpointable, DelayedSubmission
@@ -48,8 +49,10 @@ class PointTask(Checkpointable):
     process then calls `checkpoint`, which waits for the run to end and hands submitit this same task
     to requeue: the point continues from its checkpoint in its own folder, with no `sweep --resume`."""
 
-    def __init__(self) -> None:
+    def __init__(self, after: Callable[[Path], list[str]] | None = None) -> None:
         self._child: subprocess.Popen | None = None
+        self._after = after
+        """What to call when the point has ended (`submit`'s `after`), pickled with the task by name."""
 
     def __call__(self, session_dir: str, point: str) -> int:
         command = point_command(Path(session_dir), point)
@@ -63,7 +66,7 @@ class PointTask(Checkpointable):
         self._child = subprocess.Popen(command, env=env, preexec_fn=_default_signals)
         while (code := self._child.poll()) is None:  # polling, not wait(): a signal handler may poll too
             time.sleep(0.5)
-        _after_points_end(Path(session_dir))
+        _after_points_end(self._after, Path(session_dir))
         return code
 
     def checkpoint(self, session_dir: str, point: str) -> DelayedSubmission:
@@ -76,24 +79,25 @@ class PointTask(Checkpointable):
             deadline = time.monotonic() + CHECKPOINT_WAIT_SECONDS
             while child.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.5)
-        return DelayedSubmission(PointTask(), session_dir, point)
+        return DelayedSubmission(PointTask(self._after), session_dir, point)
 
     def __getstate__(self) -> dict:
-        return {}  # a running child is not part of what is requeued
+        return {"after": self._after}  # a running child is not part of what is requeued
 
     def __setstate__(self, state: dict) -> None:
         self._child = None
+        self._after = state.get("after")
 
 
-def _after_points_end(session_dir: Path) -> None:
-    """The task that ends last takes the sweep's step after its points (`Sweep.after_points_end`):
-    an `--until-resolved` sweep on SLURM goes on to its next round with nobody following it. Any
-    task may ask; only one that finds every point ended adds anything. Said in the task's log, never
-    a failed task: the point itself ran."""
-    from sst2_tui.core.sweep.sweep import Sweep
-
+def _after_points_end(after: Callable[[Path], list[str]] | None, session_dir: Path) -> None:
+    """The task that ends last takes the sweep's step after its points (`after`, the sweep's own
+    `after_points_end_at`): an `--until-resolved` sweep on SLURM goes on to its next round with nobody
+    following it. Any task may ask; only one that finds every point ended adds anything. Said in the
+    task's log, never a failed task: the point itself ran."""
+    if after is None:
+        return
     try:
-        for line in Sweep.open(session_dir).after_points_end().said:
+        for line in after(session_dir):
             print(f"sst2-tui: {line}", flush=True)
     except Exception as error:  # noqa: BLE001 - the point's own result stands whatever happens here
         print(f"sst2-tui: the sweep's next step was not taken here ({error}); `sst2-tui sweep --resume` takes it",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,13 @@ def parse_params(items: list[str]) -> dict[str, Any]:  # submitit's parameters: 
     return params
 
 
-def submit(session_path: Path, points: list[str], options: SlurmOptions, cluster: str = "slurm") -> str:
+def submit(session_path: Path, points: list[str], options: SlurmOptions, cluster: str = "slurm",
+           after: Callable[[Path], list[str]] | None = None) -> str:
     """Submits the points as one job array (`cluster="local"`: submitit's local executor, the same
-    road without a cluster). Returns the job id; records it in sweep.json."""
+    road without a cluster). Returns the job id; records it in sweep.json. `after(session_path)` is
+    what each task calls when its point has ended (the sweep's step after its points, which only the
+    task that finds every point ended acts on): passed in by the sweep, so this module and the task's
+    never import the sweep (which imports them)."""
     import submitit
 
     from sst2_tui.core.sweep.point_task import PointTask
@@ -73,7 +78,7 @@ def submit(session_path: Path, points: list[str], options: SlurmOptions, cluster
     try:
         executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
         executor.update_parameters(name=f"sst2-sweep-{session_path.name}"[:60], **options.parameters())
-        jobs = executor.map_array(PointTask(), [str(session_path)] * len(points), points)
+        jobs = executor.map_array(PointTask(after), [str(session_path)] * len(points), points)
     except (ValueError, TypeError) as error:  # an unknown or mistyped submitit parameter
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UserError(f"sweep --executor slurm: submitit refused the parameters: {first[:300]}") from None

@@ -196,16 +196,16 @@ def grid_state(session: Session) -> GridState:
                                     steps[-1].loss if steps else None, evals[-1].accuracy if evals else None))
         else:
             cell.ended_otherwise += 1
-    from sst2_tui.core.storage.decisions_file import read_decisions
+    from sst2_tui.core.storage.decisions_file import DecisionKind, read_decisions
 
     for decision in read_decisions(session.path)[0]:
         raced = cells.get((decision.method or "", decision.setting or "", False))
-        if decision.kind == "dropped" and raced is not None:
+        if decision.kind == DecisionKind.DROPPED and raced is not None:
             raced.dropped = decision.text
     try:
         planned, exact = read_sweep_file(session.path).planned_runs()
     except SweepFileError:
         planned, exact = 0, True
-    if not exact and any(d.kind == "end" for d in read_decisions(session.path)[0]):
+    if not exact and any(d.kind == DecisionKind.END for d in read_decisions(session.path)[0]):
         planned, exact = 0, True  # it has stopped: its points are all it will have
     return GridState(list(cells.values()), going, planned, exact)

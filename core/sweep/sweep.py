@@ -136,7 +136,8 @@ class Sweep:
             ensure_queue_runner(sweep.path)
             return sweep, None
         try:
-            return sweep, submit(sweep.path, [p for config in points if (p := point_label(config))], slurm)
+            return sweep, submit(sweep.path, [p for config in points if (p := point_label(config))], slurm,
+                                 after=after_points_end_at)
         except UserError:
             shutil.rmtree(sweep.path, ignore_errors=True)
             raise
@@ -204,7 +205,8 @@ class Sweep:
         requeued, refused = self._needed()
         job_id = None
         if requeued:
-            job_id = submit(self.path, [r.point for r in requeued], self.file.slurm or SlurmOptions())
+            job_id = submit(self.path, [r.point for r in requeued], self.file.slurm or SlurmOptions(),
+                            after=after_points_end_at)
         return Resumed(requeued, refused, job_id)
 
     # -- after the points end ---------------------------------------------------------------------------
@@ -331,5 +333,12 @@ class Sweep:
         """On SLURM whoever follows the sweep sends its next round or its confirmation runs, as one more job array."""
         from sst2_tui.core.sweep.slurm import submit
 
-        submit(self.path, [p for config in added if (p := point_label(config))], self.file.slurm or SlurmOptions())
+        submit(self.path, [p for config in added if (p := point_label(config))], self.file.slurm or SlurmOptions(),
+               after=after_points_end_at)
         self.file = read_sweep_file(self.path)
+
+
+def after_points_end_at(session_path: Path) -> list[str]:
+    """What a SLURM array task calls when its point has ended (passed to `submit`, pickled by name):
+    the sweep's step after its points (`Sweep.after_points_end`); what it said."""
+    return Sweep.open(session_path).after_points_end().said

@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label, Static
 
 from sst2_tui.core.report.sweep_verdict import SweepVerdict
+from sst2_tui.core.storage.decisions_file import DecisionKind
 from sst2_tui.core.sweep.state import GoingPoint, GridState
 from sst2_tui.tui.widgets.curve import Curve
 
@@ -38,7 +39,7 @@ def verdict_text(verdict: SweepVerdict, state: GridState) -> str:
     if verdict.problem:
         return f"So far ({state.finished} of {state.total} runs): no verdict yet ({verdict.problem})"
     raced = [f"  {cell.method} {cell.setting}: {cell.dropped}" for cell in state.cells if cell.dropped]
-    stopped = [f"  {d.text}" for d in verdict.decisions if d.kind == "end"]
+    stopped = [f"  {d.text}" for d in verdict.decisions if d.kind == DecisionKind.END]
     return "\n".join([*verdict.answer_lines(), *verdict.judged_lines(), *verdict.collapsed_lines(), *stopped, *raced,
                       *verdict.dropped_lines(), *verdict.caveats()])
 
