@@ -1,6 +1,10 @@
-"""Messages from the training worker up to the app. Steps replace each other; nothing else does."""
+"""Messages from the training worker and the screens up to the app. Steps replace each other; nothing
+else does. Each message is a dataclass with typed fields (Textual's `Message.__post_init__` makes that
+work): what a handler reads is what the type says."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -10,6 +14,8 @@ from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import Event
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.runner import RunOutcome
+from sst2_tui.core.storage.sessions import RunFolder
+from sst2_tui.tui.run_queue import Resumption
 
 
 class StepsAvailable(Message):
@@ -20,80 +26,71 @@ class StepsAvailable(Message):
         return isinstance(message, StepsAvailable)
 
 
+@dataclass(eq=False)  # a message is itself, compared and hashed by identity as Textual expects
 class EngineEvent(Message):
     """Any event other than a step (evaluation, pause, NaN report, checkpoint, end): never replaced."""
 
-    def __init__(self, event: Event) -> None:
-        super().__init__()
-        self.event = event
+    event: Event
 
 
+@dataclass(eq=False)
 class RunStarting(Message):
-    def __init__(self, config: RunConfig, following: Following, history: list | None = None, bridge_run: int = 0) -> None:
-        super().__init__()
-        self.config = config
-        self.following = following
-        self.bridge_run = bridge_run
-        """The bridge's number for this run (`EventBridge.start_run`): whose steps the UI takes."""
-        self.history = history or []
-        """A resumed run's earlier events, so its curves and log continue where they stopped."""
+    config: RunConfig
+    following: Following
+    history: list[Event] = field(default_factory=list)
+    """A resumed run's earlier events, so its curves and log continue where they stopped."""
+    bridge_run: int = 0
+    """The bridge's number for this run (`EventBridge.start_run`): whose steps the UI takes."""
 
 
+@dataclass(eq=False)
 class RunEnded(Message):
-    def __init__(self, config: RunConfig, outcome: RunOutcome, folder=None) -> None:
-        super().__init__()
-        self.config = config
-        self.outcome = outcome
-        self.folder = folder
-        """The run's folder, when it got one (a run that died can be resumed from it)."""
+    config: RunConfig
+    outcome: RunOutcome
+    folder: RunFolder | None = None
+    """The run's folder, when it got one (a run that died can be resumed from it)."""
 
 
+@dataclass(eq=False)
 class SweepEnded(Message):
     """The window's sweep has no work left: its verdict, as `sweep` prints it (worked out on the worker)."""
 
-    def __init__(self, session_name: str, lines: list[str]) -> None:
-        super().__init__()
-        self.session_name = session_name
-        self.lines = lines
+    session_name: str
+    lines: list[str]
 
 
 class QueueIdle(Message):
     """The worker has run everything queued (or was told to stop)."""
 
 
+@dataclass(eq=False)
 class DeviceDetected(Message):
-    def __init__(self, device: DeviceInfo, precision: str, versions: dict[str, str]) -> None:
-        super().__init__()
-        self.device = device
-        self.precision = precision
-        self.versions = versions
+    device: DeviceInfo
+    precision: str
+    versions: dict[str, str]
 
 
+@dataclass(eq=False)
 class HubChecked(Message):
     """Whether the Hugging Face Hub can be reached, in words, for the welcome panel."""
 
-    def __init__(self, hub: str) -> None:
-        super().__init__()
-        self.hub = hub
+    hub: str
 
 
+@dataclass(eq=False)
 class Steer(Message):
     """Up from the dashboard: send these commands to the followed run, and say `notice` once sent."""
 
-    def __init__(self, commands: list[Command], notice: str | None = None, fix: str | None = None,
-                 rerun: dict | None = None) -> None:
-        super().__init__()
-        self.commands = commands
-        self.notice = notice
-        self.fix = fix
-        """The NaN fix these commands apply (its label), shown on the banner once sent."""
-        self.rerun = rerun
-        """NaN fix 3: once sent, queue the same run again with these changes (e.g. precision auto)."""
+    commands: list[Command]
+    notice: str | None = None
+    fix: str | None = None
+    """The NaN fix these commands apply (its label), shown on the banner once sent."""
+    rerun: dict[str, str] | None = None
+    """NaN fix 3: once sent, queue the same run again with these flag values (`{"precision": "auto"}`)."""
 
 
+@dataclass(eq=False)
 class ResumeRun(Message):
     """Up from the sessions browser: continue an interrupted run after what is queued now."""
 
-    def __init__(self, resumption) -> None:
-        super().__init__()
-        self.resumption = resumption
+    resumption: Resumption

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -289,11 +290,17 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         event.stop()
         self._start(all_three=False)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-        else:
-            self._start(all_three=event.button.id == "all-three")
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#all-three")
+    def all_three_pressed(self) -> None:
+        self._start(all_three=True)
+
+    @on(Button.Pressed, "#start")
+    def start_pressed(self) -> None:
+        self._start(all_three=False)
 
     def _start(self, all_three: bool) -> None:
         config = self.validate(check_paths=True, all_three=all_three)

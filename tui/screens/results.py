@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -101,9 +102,9 @@ class ResultsTable(Vertical):
             if not accuracy_series(self.views):  # (an inline display would override the stylesheet's turns)
                 chart.display = False
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "results-table":
-            self.show_detail(event.cursor_row)
+    @on(DataTable.RowHighlighted, "#results-table")
+    def show_highlighted_run(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail(event.cursor_row)
 
     def show_detail(self, index: int) -> None:
         """The highlighted run's other columns, as `name value` pairs that wrap."""

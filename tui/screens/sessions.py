@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -91,10 +92,10 @@ class SessionDetailScreen(Screen):
         if self.views:
             self._show(0)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "results-table":
-            self.highlighted = event.cursor_row
-            self._show(event.cursor_row)
+    @on(DataTable.RowHighlighted, "#results-table")
+    def show_highlighted_run(self, event: DataTable.RowHighlighted) -> None:
+        self.highlighted = event.cursor_row
+        self._show(event.cursor_row)
 
     def action_resume_run(self) -> None:
         from sst2_tui.core.run.resume import plan_resume
