@@ -42,7 +42,7 @@ async def test_runs_queued_after_an_idle_spell_are_each_followed_once(tmp_path):
     app = make_app(tmp_path, engine)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.views and app.views[0].status == "finished" and not app.worker_busy)
-        app._add(CONFIG.replace(model="again"))
+        app.desk.add(CONFIG.replace(model="again"))
         app._start_worker_if_needed()
         await wait_for(pilot, lambda: len(app.views) >= 2 and app.views[-1].status == "finished" and not app.worker_busy)
         await pilot.pause(0.5)
@@ -92,7 +92,7 @@ async def test_a_failed_start_shows_its_folder_and_the_machines_precision(tmp_pa
         await pilot.pause(0.6)
         assert app.screen.query_one(DevicePanel).precision == "fp32", "the run's own precision while it is shown"
         engine.fail_with = "CUDA out of memory"
-        app._add(CONFIG)
+        app.desk.add(CONFIG)
         app._start_worker_if_needed()
         await wait_for(pilot, lambda: len(app.views) == 2 and type(app.screen).__name__ == "ErrorModal")
         await pilot.press("escape")

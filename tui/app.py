@@ -18,7 +18,6 @@ from textual.worker import Worker, WorkerState
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
-from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import Prediction
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
@@ -44,8 +43,9 @@ from sst2_tui.tui.messages import (
     SweepEnded,
 )
 from sst2_tui.tui.probes import describe_hub, probe_device
+from sst2_tui.tui.queueing import QueueDesk
 from sst2_tui.tui.repaint_clock import RepaintClock
-from sst2_tui.tui.run_queue import Attachment, Queued, Resumption, Waiting, queue_label, rerun_of
+from sst2_tui.tui.run_queue import Attachment, Queued, Resumption
 from sst2_tui.tui.run_view import RunView, closing_line, view_from_events
 from sst2_tui.tui.screens.dashboard import DashboardScreen
 from sst2_tui.tui.screens.error_modal import ErrorModal
@@ -102,14 +102,14 @@ class SST2App(App):
         self.exit_asked = False
         self.watch_session = watch
         """`attach SESSION_DIR` on a session whose runs are queued and none live yet: watch it."""
-        self.notify_command = notify
-        """`sst2-tui --notify CMD`: the hook of every run this window queues (a run's own wins)."""
         self.sessions_dir = sessions_dir
         self.bridge = EventBridge(self.post_message)
         # Runs are their own processes (or, in tests, threads of the given launcher); the window
         # only follows their folders, so closing it never stops one.
         self.watcher = SessionWatcher(sessions_dir, session_name, launcher or DetachedLauncher(), self.bridge,
                                       self.post_message)
+        self.desk = QueueDesk(self.watcher, self.notify, notify, self._queued)
+        """What this window queues (runs, sweeps, resumptions, reruns), through the watcher."""
         self._asked = list(queue or [])  # handed to the watcher (the queue on disk) once mounted
         self.starting: str | None = None
         """What this window queued first while nothing ran: the title's "Starting: ..." until a run starts."""
@@ -147,7 +147,7 @@ class SST2App(App):
         if self.watch_session is not None:
             self.watcher.watch_existing(self.watch_session)
             self._show_newest_run()
-        self._add(*self._asked)
+        self.desk.add(*self._asked)
         handle_signals(self.interrupt_by_signal)
         self.push_screen(DashboardScreen())
         self.set_interval(self.clock.numbers_every, self._repaint_if_dirty)
@@ -211,46 +211,18 @@ class SST2App(App):
         self.worker_done.set()
         self.post_message(QueueIdle())
 
-    def queue_resumption(self, item: Resumption) -> None:
-        """From the sessions browser: continue an interrupted run after what is queued now."""
-        if not self._add(item):
-            return
-        self.notify(f"Queued: {item.label()}.", markup=False)
-        self._refresh()
-        self._start_worker_if_needed()
-
-    def _start_sweep(self, request: SweepRequest) -> None:
-        """A sweep from the form: a session of its own, which becomes this window's."""
-        points = [p.replace(notify=p.notify or self.notify_command) for p in request.points] if self.notify_command \
-            else request.points
-        try:
-            session = self.watcher.add_sweep(points, request.until_resolved, request.margin)
-        except (UserError, OSError) as error:
-            self.notify(f"Sweep not started: {error}", severity="error", markup=False)
-            return
-        self.notify(f"Sweep of {len(points)} runs in {session.path}; g shows its grid", markup=False)
-        if self.current is None or not self.current.active:
-            self.starting = queue_label(points[0])
-        self._refresh()
-        self._start_worker_if_needed()
-
-    def _add(self, *items: Queued) -> bool:
-        """Into the session's queue on disk (or, for another session's run, to follow); a session
-        that cannot be written is said, and nothing is queued."""
-        if self.notify_command:
-            items = tuple(item.replace(notify=item.notify or self.notify_command) if isinstance(item, RunConfig) else item
-                          for item in items)
-        try:
-            self.watcher.add(*items)
-        except (UserError, OSError) as error:
-            self.notify(f"Not queued: {error}", severity="error", markup=False)
-            return False
-        if self.current is None and self.starting is None and items:
-            self.starting = queue_label(items[0])  # the queue runner takes it at once: it is no longer "waiting"
-        return True
+    def _queued(self, label: str, sweep: bool) -> None:
+        """The desk queued something: the title says what starts next while nothing runs (a sweep's
+        first point even after an ended run), then a repaint and the worker, once this message is
+        handled (on mount the worker is started by `on_mount` itself)."""
+        if label and ((sweep and (self.current is None or not self.current.active))
+                      or (self.current is None and self.starting is None)):
+            self.starting = label  # the queue runner takes it at once: it is no longer "waiting"
+        self.call_later(self._refresh)
+        self.call_later(self._start_worker_if_needed)
 
     def on_resume_run(self, message: ResumeRun) -> None:
-        self.queue_resumption(message.resumption)
+        self.desk.resume(message.resumption)
 
     def on_run_starting(self, message: RunStarting) -> None:
         self._bridge_run = message.bridge_run
@@ -319,7 +291,7 @@ class SST2App(App):
 
             def resume(yes: bool | None) -> None:
                 if yes and folder is not None:
-                    self.queue_resumption(Resumption(message.config, folder.path.parent.parent, folder))
+                    self.desk.resume(Resumption(message.config, folder.path.parent.parent, folder))
 
             self.push_screen(ErrorModal.for_run(run_id, ending, outcome.error, outcome.hint, died), resume)
 
@@ -413,12 +385,10 @@ class SST2App(App):
         def queue(configs: list[RunConfig] | SweepRequest | None) -> None:
             if isinstance(configs, SweepRequest):
                 self.last_form = configs.points[0]
-                self._start_sweep(configs)
+                self.desk.sweep(configs)
             elif configs:
                 self.last_form = configs[0]  # the next form starts from what was typed, even if the run fails
-                self._add(*configs)
-                self._refresh()
-                self._start_worker_if_needed()
+                self.desk.add(*configs)
 
         hub_unreachable = self.hub.startswith(("unreachable", "offline"))
         self.push_screen(NewRunScreen(self.last_form, hub_unreachable=hub_unreachable), queue)
@@ -438,16 +408,7 @@ class SST2App(App):
             self.notify("Nothing is queued.", severity="warning")
             return
 
-        def remove(chosen: Waiting | None) -> None:
-            if chosen is None:
-                return
-            if self.watcher.remove_waiting(chosen):
-                self.notify(f"Removed from the queue: {chosen.label}.", markup=False)
-            else:
-                self.notify(f"{chosen.label} is no longer queued (it has started).", severity="warning", markup=False)
-            self._refresh()
-
-        self.push_screen(QueueScreen(waiting), remove)
+        self.push_screen(QueueScreen(waiting), self.desk.take_out)
 
     def session_views(self) -> list[RunView]:
         """Every run of the window's session, one per folder, as its folder says now (a run this window
@@ -549,17 +510,7 @@ class SST2App(App):
         if message.fix and self.current is not None:
             self.current.applied_fix = message.fix
         if message.rerun is not None and self.current is not None:
-            self._queue_rerun(self.current, message.rerun)
-
-    def _queue_rerun(self, view: RunView, changes: dict) -> None:
-        """NaN fix 3: the same run again with what the fix changes (e.g. --precision auto)."""
-        config, said = rerun_of(view, changes)
-        if config is None:
-            self.notify(said, severity="error", markup=False)
-        elif self._add(config):
-            self.notify(said, markup=False)
-            self._refresh()
-            self._start_worker_if_needed()
+            self.desk.rerun(self.current, message.rerun)
 
     def action_try_sentence(self) -> None:
         chosen = dialog_for(self.current, self._run_is_active(), self.watcher.send, self.loaded_exports, self.views)
