@@ -46,7 +46,7 @@ from sst2_tui.tui.probes import describe_hub, probe_device
 from sst2_tui.tui.queueing import QueueDesk
 from sst2_tui.tui.repaint_clock import RepaintClock
 from sst2_tui.tui.run_queue import Attachment, Queued, Resumption
-from sst2_tui.tui.run_view import RunView, closing_line, view_from_events
+from sst2_tui.tui.run_view import RunView, closing_line, starting_view
 from sst2_tui.tui.screens.dashboard import DashboardScreen
 from sst2_tui.tui.screens.error_modal import ErrorModal
 from sst2_tui.tui.screens.help import HelpScreen
@@ -57,6 +57,7 @@ from sst2_tui.tui.screens.results import ResultsScreen
 from sst2_tui.tui.screens.sessions import SessionsScreen
 from sst2_tui.tui.screens.sweep import FollowPoint, SweepScreen
 from sst2_tui.tui.sentence_asking import answer_open_dialog, dialog_for
+from sst2_tui.tui.session_views import session_views
 from sst2_tui.tui.session_watcher import SessionWatcher
 from sst2_tui.tui.signals import handle_signals, survive_hangup
 from sst2_tui.tui.widgets.device_panel import ShownDevice, device_to_show, welcome_lines
@@ -227,14 +228,7 @@ class SST2App(App):
     def on_run_starting(self, message: RunStarting) -> None:
         self._bridge_run = message.bridge_run
         previous = self.current
-        run_id = message.following.folder.run_id  # a window follows a folder: the run is named from the start
-        if message.history:
-            self.current = view_from_events(run_id, message.config.method, message.history, message.config,
-                                            status="starting")
-            self.current.summary = self.current.error = self.current.nonfinite = None  # the earlier ending is over
-        else:
-            self.current = RunView(run_id=run_id, method=message.config.method, config=message.config)
-        self.current.folder = message.following.folder.path
+        self.current = starting_view(message.following.folder, message.config, message.history)
         self.starting = None  # the title names the run now
         self._show_machine_device()  # the machine's precision until this run says its own
         if previous is not None and not previous.active:
@@ -411,21 +405,7 @@ class SST2App(App):
         self.push_screen(QueueScreen(waiting), self.desk.take_out)
 
     def session_views(self) -> list[RunView]:
-        """Every run of the window's session, one per folder, as its folder says now (a run this window
-        followed and then let go trains on: its folder knows how it ended), the followed one live; then
-        runs of other sessions this window followed."""
-        followed = {v.folder: v for v in self.views if v.folder is not None}
-        views: list[RunView] = []
-        if self.session is not None:
-            from sst2_tui.tui.screens.sessions import load_runs
-
-            for view, folder in load_runs(self.session):
-                view.folder = folder
-                live = followed.get(folder)
-                views.append(live if live is not None and live is self.current and live.active else view)
-        inside = {v.folder for v in views}
-        others = {v.folder or id(v): v for v in self.views if v.folder not in inside}
-        return views + list(others.values())
+        return session_views(self.session, self.views, self.current)
 
     def action_results(self) -> None:
         title = f"Session {self.session.name}" if self.session else "This session"

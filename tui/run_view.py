@@ -24,6 +24,7 @@ from sst2_tui.core.events import (
     Step,
 )
 from sst2_tui.core.report.compare import point_words
+from sst2_tui.core.storage.sessions import RunFolder
 from sst2_tui.core.summary import Status, Summary
 from sst2_tui.core.words import event_line
 
@@ -177,3 +178,15 @@ def closing_line(view: RunView) -> str:
     """One line saying how a run ended, for the top of the next run's log."""
     best = f", best val acc {view.best_accuracy:.4f}" if view.best_accuracy is not None else ""
     return f"(previous run {view.run_id}: {view.status}{best}; r shows all results)"
+
+
+def starting_view(folder: RunFolder, config: RunConfig, history: list[Event]) -> RunView:
+    """The view of a run the window starts to follow: named from its folder from the start; a resumed
+    run's earlier events replayed (its curves and log go on), its earlier ending cleared."""
+    if history:
+        view = view_from_events(folder.run_id, config.method, history, config, status="starting")
+        view.summary = view.error = view.nonfinite = None  # the earlier ending is over
+    else:
+        view = RunView(run_id=folder.run_id, method=config.method, config=config)
+    view.folder = folder.path
+    return view
