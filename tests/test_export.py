@@ -216,3 +216,22 @@ def test_a_run_keeps_its_best_steps_predictions_sentence_by_sentence(full_run):
     assert {row.step for row in rows} == {full_run.export_step}
     assert [row.id for row in rows] == sentence_ids(validation.texts), "each row carries its sentence's stable id"
     assert sum(row.correct for row in rows) / len(rows) == pytest.approx(full_run.best_val_accuracy)
+
+
+def test_an_adapter_refuses_a_base_it_was_not_trained_on(lora_run, tmp_path, capsys):
+    """#46: `predict ADAPTER --base MERGED_MODEL` applied the adapter twice and answered (the label
+    flipped) with no word. A LoRA run's merged export, or a base of another shape, is refused."""
+    from sst2_tui.cli.main import main
+
+    adapter, merged = Path(lora_run.run_dir) / "adapter", Path(lora_run.run_dir) / "model"
+    assert json.loads((adapter / "sst2_tui_base.json").read_text())["shape"]["hidden_size"] > 0
+    assert main(["predict", str(adapter), "--base", str(merged), "a fine film"]) == 2
+    err = capsys.readouterr().err
+    assert "is a LoRA run's merged export: the adapter is in its weights already" in err and len(err.strip().splitlines()) == 1
+    other = tmp_path / "other-base"
+    other.mkdir()
+    shape = json.loads((merged / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps({**shape, "n_embd": shape.get("n_embd", 32) * 2,
+                                                   "hidden_size": shape.get("n_embd", 32) * 2}))
+    assert main(["predict", str(adapter), "--base", str(other), "a fine film"]) == 2
+    assert "is not the model the adapter was trained on (its hidden_size is" in capsys.readouterr().err

@@ -23,7 +23,15 @@ from sst2_tui.core.export.model_card import card_settings, card_text, hub_id, pu
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
-from sst2_tui.core.model.loading import ADAPTER_BASE_FILE, ADAPTER_CONFIG, EXPORT_INFO, ExportInfo, adapter_settings, read_export_info
+from sst2_tui.core.model.loading import (
+    ADAPTER_BASE_FILE,
+    ADAPTER_CONFIG,
+    EXPORT_INFO,
+    ExportInfo,
+    adapter_settings,
+    base_shape,
+    read_export_info,
+)
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, disk_full_event, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, readable_mode
@@ -120,8 +128,9 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
     events: list[Event] = []
     if is_lora(model):
         local = prep.config.model != "demo" and Path(prep.config.model).expanduser().exists()
-        base: dict[str, str | int | bool] = {"model": public_name(prep.config.model), "init": prep.config.resolved().init,
-                                             "seed": prep.config.seed, "local": local}
+        base: dict[str, object] = {"model": public_name(prep.config.model), "init": prep.config.resolved().init,
+                                   "seed": prep.config.seed, "local": local,
+                                   "shape": base_shape(model.get_base_model().config)}  # type: ignore[operator]  # a PeftModel's; checked against a --base
         _write_folder(run_dir / "adapter", lambda path: _save_adapter(model, tokenizer, path, base, card("adapter")), info)
         events.append(Exported(step=step, path=str(run_dir / "adapter"), what="adapter", accuracy=accuracy))
         if prep.config.merge:
@@ -187,7 +196,7 @@ def named_not_located(folder: Path) -> None:
             atomic_write_json(path, {**data, **changed})
 
 
-def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, str | int | bool], card: str) -> None:
+def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, object], card: str) -> None:
     _label(model.config)
     model.save_pretrained(path)  # adapter_config.json + adapter_model.safetensors (LoRA and the head)
     tokenizer.save_pretrained(path)

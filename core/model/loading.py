@@ -260,6 +260,8 @@ def _load_adapter(config: RunConfig, base_path: str | None = None) -> LoadedMode
     if (Path(where).expanduser() / "adapter_config.json").is_file() or (Path(where).expanduser() / ADAPTER_BASE_FILE).is_file():
         raise ModelError(f"--model {quote(config.model)}: its base {quote(where)} is itself an adapter; "
                          "an adapter's base must be a model")
+    if (problem := _not_the_base(Path(where).expanduser(), base)) is not None:
+        raise ModelError(f"--model {quote(config.model)}: --base {quote(where)} {problem}")
     try:
         base_config = config.replace(model=where, init=base.get("init", "pretrained"), seed=base.get("seed", config.seed))
     except ValueError as error:
@@ -275,6 +277,44 @@ def _load_adapter(config: RunConfig, base_path: str | None = None) -> LoadedMode
     except Exception as error:  # noqa: BLE001 - peft and safetensors raise many types for a damaged folder
         raise ModelError(f"--model {quote(config.model)}: cannot load the adapter ({_first_line(error)})") from None
     return LoadedModel(model, loaded.tokenizer, loaded.pad_id, f"LoRA adapter on {named}")
+
+
+SHAPE_KEYS = ("model_type", "hidden_size", "num_hidden_layers", "vocab_size")
+"""What an adapter records of its base's config.json (`base_shape`): a base of another shape is refused
+before the adapter is applied, not answered with by peft (or failed on with a 40-line traceback)."""
+
+
+def base_shape(model_config: Any) -> dict[str, str | int]:
+    """The base's shape as an adapter's `sst2_tui_base.json` records it (transformers' common names:
+    `n_embd` is `hidden_size` on GPT-2's config too)."""
+    found = {key: getattr(model_config, key, None) for key in SHAPE_KEYS}
+    return {key: value for key, value in found.items() if isinstance(value, str | int) and not isinstance(value, bool)}
+
+
+def _not_the_base(folder: Path, recorded: dict[str, Any]) -> str | None:
+    """Why a local `--base` folder is not the model the adapter was trained on, or None. A LoRA run's
+    merged export holds the adapter in its weights already: with the adapter applied again the labels
+    flipped without a word (#46)."""
+    info = read_export_info(folder) if folder.is_dir() else None
+    if info is not None and info.method == "lora":
+        return ("is a LoRA run's merged export: the adapter is in its weights already; predict that folder "
+                "by itself, or give the base model the adapter was trained on")
+    shape = recorded.get("shape")
+    if not isinstance(shape, dict) or not (folder / "config.json").is_file():
+        return None
+    try:
+        given = parse_json((folder / "config.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(given, dict):
+        return None
+    aliases = {"hidden_size": ("hidden_size", "n_embd", "d_model"), "num_hidden_layers": ("num_hidden_layers", "n_layer"),
+               "vocab_size": ("vocab_size",), "model_type": ("model_type",)}
+    for key, expected in shape.items():
+        value = next((given[name] for name in aliases.get(key, (key,)) if name in given), None)
+        if value is not None and value != expected:
+            return f"is not the model the adapter was trained on (its {key} is {quote(value)}, the adapter's base had {quote(expected)})"
+    return None
 
 
 def _base_location(adapter: Path, named: str, local: bool) -> str | None:
