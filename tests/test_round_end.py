@@ -71,3 +71,37 @@ def test_the_apps_sweep_of_101_seeds_writes_a_sweep_file_its_reader_takes(tmp_pa
     session = watcher.add_sweep(points)
     assert read_sweep_file(session.path).confirm_seeds == MAX_CONFIRM_SEEDS
     assert isinstance(points[0], RunConfig)
+
+
+def test_a_torn_decisions_line_is_said_cut_off_and_the_next_lines_stay_whole(tmp_path):
+    """#46: a damaged decisions file is named, not passed over in silence; a torn last line once
+    swallowed the next decision appended after it."""
+    from sst2_tui.core.storage.decisions_file import FILE, read_decisions
+
+    sweep, rng = planned_sweep(tmp_path), np.random.default_rng(0)
+    grid = build_grid({"method": parse_listed("--method", ["full,lora"]), "lr": parse_listed("--lr", ["lora=1e-4,3e-4"]),
+                       "model": parse_listed("--model", ["demo"]), "data": parse_listed("--data", ["demo"])}, [0])
+    from sst2_tui.core.storage.sessions import Session
+
+    session = Session.create(tmp_path, "ur", label="sweep")
+    write_sweep_file(session.path, first_round(grid), 1, until_resolved=UntilResolved(max_runs=40))
+    sweep = Sweep.open(session.path)
+    _record_what_is_new(sweep, rng)
+    assert sweep.after_points_end().added
+    whole = (session.path / FILE).read_bytes()
+    (session.path / FILE).write_bytes(whole + b'{"round": 2, "kind": "dro')  # a kill while appending
+    end = Sweep.open(session.path).after_points_end()
+    assert any("its last line was cut short (25 bytes" in line for line in end.said), end.said
+    assert (session.path / FILE).read_bytes() == whole
+    _record_what_is_new(sweep, rng)
+    Sweep.open(session.path).after_points_end()
+    assert read_decisions(session.path)[1] is None, "every line after the cut parses"
+
+
+def test_cutting_a_torn_tail_longer_than_a_block_keeps_every_whole_line(tmp_path):
+    from sst2_tui.core.storage.own_files import drop_torn_tail
+
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"b": 2}\n' + b"x" * 200_000)
+    assert drop_torn_tail(path) == 200_000 and path.read_bytes() == b'{"a": 1}\n{"b": 2}\n'
+    assert drop_torn_tail(path) == 0 and drop_torn_tail(tmp_path / "none") == 0

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_text
-from sst2_tui.core.storage.own_files import append_own, open_own, open_plain, read_plain
+from sst2_tui.core.storage.own_files import append_own, drop_torn_tail, open_plain, read_plain
 
 FILE = "evaluations.jsonl"
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -47,7 +46,7 @@ def append_evaluation(run_dir: Path, ids: Sequence[str], step: int, correct: Seq
     line = json.dumps({"step": step, "correct": _packed(correct)}) + "\n"
     try:
         if not start:
-            _drop_torn_tail(path)
+            drop_torn_tail(path)
         # Through the own-files layer (a planted link is refused): a new file is written whole, then
         # each evaluation appended, on disk before the run goes on (an evaluation is minutes of work).
         if start:
@@ -58,21 +57,6 @@ def append_evaluation(run_dir: Path, ids: Sequence[str], step: int, correct: Seq
         if is_disk_full(error):
             raise DiskFullError(path, path.name) from error
         raise
-
-
-def _drop_torn_tail(path: Path) -> None:
-    """A run killed while appending left a line without its newline: cut it, so the next line is whole."""
-    with os.fdopen(open_own(path, os.O_RDWR), "rb+") as file:  # never truncated through a planted link
-        size = file.seek(0, os.SEEK_END)
-        if size == 0:
-            return
-        file.seek(size - 1)
-        if file.read(1) == b"\n":
-            return
-        file.seek(max(0, size - 4096))
-        tail = file.read()
-        cut = tail.rfind(b"\n")
-        file.truncate(size - len(tail) + cut + 1 if cut >= 0 else 0)
 
 
 def _first_ids(path: Path) -> list[str] | None:

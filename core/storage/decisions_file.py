@@ -19,7 +19,7 @@ from pathlib import Path
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError, Word, record_from_json, to_json_value
 from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
-from sst2_tui.core.storage.own_files import append_own, read_plain
+from sst2_tui.core.storage.own_files import append_own, drop_torn_tail, read_plain
 
 FILE = "decisions.jsonl"
 
@@ -81,6 +81,7 @@ def append_decisions(session_path: Path, decisions: list[Decision]) -> None:
     lines = "".join(json.dumps(to_json_value(d if d.time else Decision(**{**d.__dict__, "time": now}))) + "\n"
                     for d in decisions)
     try:  # through the own-files layer: a planted link is refused, never appended through (#46)
+        drop_torn_tail(path)  # a torn last line would swallow the first of these
         append_own(path, lines.encode("utf-8"), sync=True)  # on disk before the round they decide is queued
     except OSError as error:
         if is_disk_full(error):

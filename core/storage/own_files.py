@@ -131,3 +131,31 @@ def append_own(path: Path, data: bytes, mode: int = 0o666, sync: bool = False) -
             os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def drop_torn_tail(path: Path) -> int:
+    """A line without its newline at the end of an append-only file (a kill or a full disk while
+    appending) cut off, so the next line appended is whole; how many bytes were cut (0: none, or no
+    file). Opened through `open_own`: never truncated through a planted link."""
+    try:
+        descriptor = open_own(path, os.O_RDWR)
+    except FileNotFoundError:
+        return 0
+    with os.fdopen(descriptor, "rb+") as file:
+        size = file.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        file.seek(size - 1)
+        if file.read(1) == b"\n":
+            return 0
+        keep, end = 0, size
+        while end > 0:  # back from the end a block at a time to the last newline (a torn line may be long)
+            start = max(0, end - 65536)
+            file.seek(start)
+            newline = file.read(end - start).rfind(b"\n")
+            if newline >= 0:
+                keep = start + newline + 1
+                break
+            end = start
+        file.truncate(keep)
+        return size - keep

@@ -19,9 +19,11 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.sweep_verdict import SweepVerdict, sweep_verdict
 from sst2_tui.core.run.resume import plan_resume
+from sst2_tui.core.storage.decisions_file import FILE as DECISIONS_FILE
 from sst2_tui.core.storage.decisions_file import Decision, append_decisions, read_decisions
 from sst2_tui.core.storage.files import atomic_write_text
 from sst2_tui.core.storage.locks import held
+from sst2_tui.core.storage.own_files import drop_torn_tail
 from sst2_tui.core.storage.queue_file import QueueEntry, Resume, SessionQueue
 from sst2_tui.core.storage.sessions import Session, load_run
 from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFile, UntilResolved, point_label, read_sweep_file
@@ -217,17 +219,21 @@ class Sweep:
         or the confirmation runs (on SLURM it submits them here, as one more job array), or, once the
         sweep has ended, writes its verdict to the trackers its points report to. Several processes may
         take it at once: one adds (under the sweep's lock), the others find nothing to add."""
+        said = []
         try:
+            if cut := drop_torn_tail(self.path / DECISIONS_FILE):
+                said.append(f"{self.path / DECISIONS_FILE}: its last line was cut short ({cut} bytes, by a kill or a full "
+                            "disk) and is left out; the round it belonged to is checked again against the runs and the budget")
             added = self.add_next()
-        except UserError as error:
-            return RoundEnd([], [f"the next runs were not added: {error}"])
+        except (UserError, OSError) as error:
+            return RoundEnd([], [*said, f"the next runs were not added: {error}"])
         if added:
             if self.file.executor == "slurm":
                 self._submit_more(added)
-            return RoundEnd(added, [])
+            return RoundEnd(added, said)
         if not points_have_ended(self.session, self.file.points):
-            return RoundEnd([], [])
-        return RoundEnd([], self.verdict_to_trackers())
+            return RoundEnd([], said)
+        return RoundEnd([], said + self.verdict_to_trackers())
 
     def add_next(self) -> list[RunConfig]:
         """What comes after the points that have all ended: the next round of a sweep that stops
