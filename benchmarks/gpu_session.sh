@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One device call, under 6 minutes on an H100/H200: GPU speed and memory against the course's
-# Trainer recipe with `--compile on` (CUDA graphs), then MiniLM (pretrained) on the full split.
+# One device call, under 9 minutes on an H100/H200: GPU speed and memory against the course's
+# Trainer recipe with `--compile on` (CUDA graphs), then MiniLM (pretrained) on the full split, then
+# K = 1, 2, 4, 8 sweep points sharing the GPU (benchmarks/gpu_packing.py).
 # Set CHECKS=1 to run the engine's CUDA checks first (benchmarks/gpu_check.py, ~2 minutes).
 # Needs .device-carry/ (ignored by git): build it with benchmarks/make_device_carry.sh, then
 #   run(command="bash benchmarks/gpu_session.sh", carry=[".device-carry"], timeout_s=560)
@@ -36,4 +37,9 @@ timeout 60 python3 -m benchmarks.host_overhead --data $SST2 --tokenizer $GPT2 --
 timeout 150 python3 -m benchmarks.compare_methods --model .device-carry/minilm --data $SST2 --in-process \
   --methods full+compile,lora+compile --repeats 1 --lr 1e-4 --lora-lr 1e-3 --name gpu-minilm-compiled $SUBSET
 cp benchmarks/results/*gpu-*.json "${OUT:-/tmp}/" 2>/dev/null
+# Several sweep points sharing the GPU (#47): K = 1, 2, 4, 8 concurrent GPT-2 small runs, each its own
+# process; runs per GPU-hour and each run's epoch time. Last, so a call cut short keeps the rest.
+if [ "${DRY:-0}" = 1 ]; then PACK="--ks 1,2 --train-subset 64 --eval-subset 32"; else PACK="--train-subset 2048"; fi
+timeout 150 python3 -m benchmarks.gpu_packing --model $GPT2 --data $SST2 $PACK
+cp benchmarks/results/gpu_packing-*.json "${OUT:-/tmp}/" 2>/dev/null
 ls -la "${OUT:-/tmp}"
