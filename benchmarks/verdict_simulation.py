@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.common import machine, write_results
-from sst2_tui.core.comparison import DECISIONS, decisions, estimate, intervals
+from sst2_tui.core.stats.comparison import DECISIONS, decisions, estimate, intervals
 from tests.simulated_correctness import SEED_SD, SENTENCES, TUNING, UNSTABLE, Regime, step_leak, winners_inflation
 
 EXPERIMENTS, CHUNK = 3200, 400

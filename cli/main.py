@@ -129,7 +129,7 @@ def build_parser(file_settings: dict[str, dict[str, object]] | None = None) -> a
 def _with_config_file(args: argparse.Namespace) -> argparse.Namespace:
     """The command line read again with its `--config` file's settings as the defaults (checked,
     one line naming the file and key when one is wrong)."""
-    from sst2_tui.core.config_file import read_config_file
+    from sst2_tui.core.storage.config_file import read_config_file
 
     settings = read_config_file(args.config, sweep=args.command == "sweep")
     if args.command == "sweep" and "seed" in settings:  # a sweep's seeds are its innermost axis, `--seeds`

@@ -151,7 +151,7 @@ def _new_runs(args: argparse.Namespace, handle) -> int:
         sys.stderr.write(f"sst2-tui run: {flag_for(error.field)}: {error}\n")
         return EXIT_BAD_INPUT
     if args.print_config:
-        from sst2_tui.core.config_file import config_text
+        from sst2_tui.core.storage.config_file import config_text
 
         sys.stdout.write(config_text(configs[0]))
         if args.seeds:

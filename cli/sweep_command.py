@@ -60,7 +60,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     seeds = parse_seeds(args.seeds, "--seeds") if fresh is None else list(range(fresh))
     spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
     if args.print_config:
-        from sst2_tui.core.config_file import sweep_config_text
+        from sst2_tui.core.storage.config_file import sweep_config_text
         from sst2_tui.core.sweep.grid import grid_axes
 
         axes = grid_axes(listed)

@@ -8,10 +8,10 @@
     result.decision                          # "a better", "b better", "equivalent" or "not resolved"
     result.p_a_better, result.split, result.seeds_needed
 
-What it promises and how it is proved: sst2_tui/core/comparison.py, tests/test_comparison_simulation.py and
+What it promises and how it is proved: sst2_tui/core/stats/comparison.py, tests/test_comparison_simulation.py and
 tests/test_verdict_edges.py.
 """
 
-from sst2_tui.core.comparison import DECISIONS, Comparison, VarianceSplit, compare, compare_all
+from sst2_tui.core.stats.comparison import DECISIONS, Comparison, VarianceSplit, compare, compare_all
 
 __all__ = ["DECISIONS", "Comparison", "VarianceSplit", "compare", "compare_all"]

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from sst2_tui.core.halves import split_halves
 from sst2_tui.core.report.verdict import at_chosen_step, setting_scores
+from sst2_tui.core.stats.halves import split_halves
 
 SENTENCES = 872
 DIFFICULTY_MEAN, DIFFICULTY_SD, TWIST_SD = 4.5, 3.0, 0.5

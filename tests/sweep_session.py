@@ -10,8 +10,8 @@ import numpy as np
 
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import Eval, RunFinished, RunStarted, Step
-from sst2_tui.core.halves import split_halves
 from sst2_tui.core.inference.evaluation_log import append_evaluation
+from sst2_tui.core.stats.halves import split_halves
 from sst2_tui.core.storage.files import EventLog
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.summary import Status, Summary

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sst2_tui.core.comparison import DECISIONS, compare, compare_all, decisions, estimate, intervals
+from sst2_tui.core.stats.comparison import DECISIONS, compare, compare_all, decisions, estimate, intervals
 from tests.simulated_correctness import SEED_SD, SENTENCES, Regime
 
 EXPERIMENTS, CHUNK = 3200, 400
@@ -129,7 +129,7 @@ def test_the_seeds_planner_says_when_no_number_of_seeds_resolves_the_margin():
 
 
 def test_before_a_sweep_it_says_the_smallest_gap_its_grid_can_tell():
-    from sst2_tui.core.seed_planner import detectable_gap
+    from sst2_tui.core.stats.seed_planner import detectable_gap
     from sst2_tui.core.sweep.grid import build_grid, parse_listed
     from sst2_tui.core.sweep.start import planned_power
 

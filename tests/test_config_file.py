@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from sst2_tui.cli.main import main
 from sst2_tui.core.config import MAX_SEED, METHODS, PRECISIONS, RunConfig
-from sst2_tui.core.config_file import config_text, fields_of, read_config_file
 from sst2_tui.core.errors import UserError
+from sst2_tui.core.storage.config_file import config_text, fields_of, read_config_file
 
 FLAGS = ["--model", "demo", "--data", "demo", "--train-subset", "16", "--eval-subset", "8", "--batch-size", "8",
          "--epochs", "1", "--lr", "0.002", "--seed", "3", "--schedule", "cosine", "--report-to", "none", "--quiet"]

@@ -209,3 +209,25 @@ def test_export_tracker_on_another_users_session_writes_nothing_there(tmp_path, 
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "belongs to another user" in err and "--logdir" in err
     assert not (run.path / "tensorboard").exists()
+
+
+def test_a_control_file_replaced_by_a_link_then_by_a_file_again_loses_no_command(tmp_path):
+    """A run polled its control file while a planted link stood there: the link's length moved the
+    read offset, and the `stop` appended to the new plain file afterwards was cut and ignored (the
+    run trained on; a fault probe under load). The link is said once; the new file is read whole."""
+    from sst2_tui.core.controls import STOP
+
+    session = Session.create(tmp_path / "sessions", "s")
+    run = session.new_run(DEMO)
+    reader = ControlFileReader(run.control_path)
+    victim = tmp_path / "victim-with-a-long-name-so-the-link-is-long.txt"
+    victim.write_text("secret\n")
+    run.control_path.unlink()
+    run.control_path.symlink_to(victim)
+    commands, problems = reader.poll()
+    assert commands == [] and len(problems) == 1 and "symbolic link" in problems[0]
+    assert reader.poll() == ([], []), "said once"
+    run.control_path.unlink()
+    append_command(run.control_path, STOP, "cli")
+    commands, problems = reader.poll()
+    assert [c.kind for c in commands] == ["stop"] and problems == []

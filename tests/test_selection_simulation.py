@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sst2_tui.core.halves import split_halves, tuning_mask
 from sst2_tui.core.inference.evaluation import EvalResult
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.report.verdict import chosen_steps
+from sst2_tui.core.stats.halves import split_halves, tuning_mask
 from tests.simulated_correctness import SEED_SD, SENTENCES, UNSTABLE, Regime, step_leak, winners_inflation
 
 TUNING = split_halves(SENTENCES)[0]

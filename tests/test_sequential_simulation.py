@@ -1,6 +1,6 @@
 """#37: what a sweep that stops itself promises, proved by simulation with the structure of real data
 (tests/simulated_correctness.py: sentences of varying difficulty shared by the methods, seed effects;
-436 judging sentences), 3,200 replays per case, through `core/sequential.sequential` itself (the
+436 judging sentences), 3,200 replays per case, through `core/stats/sequential.sequential` itself (the
 sweep's looks call its `look_answers` at the same levels):
 
 - at a true gap of 0, a false "better" (either way) at most 5% under the procedure's own looks
@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sst2_tui.core.comparison import DECISIONS, decisions, estimate, intervals
-from sst2_tui.core.sequential import FIRST_LOOK_SEEDS, STOPS, look_answers, sequential, spent_alphas
+from sst2_tui.core.stats.comparison import DECISIONS, decisions, estimate, intervals
+from sst2_tui.core.stats.sequential import FIRST_LOOK_SEEDS, STOPS, look_answers, sequential, spent_alphas
 from tests.simulated_correctness import SEED_SD, Regime
 
 REPLAYS, CHUNK, LOOKS, JUDGING = 3200, 400, 4, 436

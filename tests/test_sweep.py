@@ -9,9 +9,9 @@ import signal
 
 import pytest
 
-from sst2_tui.core.halves import split_halves
 from sst2_tui.core.inference.evaluation_log import read_evaluations
 from sst2_tui.core.report.verdict import chosen_steps
+from sst2_tui.core.stats.halves import split_halves
 from sst2_tui.core.storage.sessions import RunFolder, Session, load_run
 from tests.cli import run_cli, wait_until
 

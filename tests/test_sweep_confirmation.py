@@ -89,7 +89,7 @@ def test_on_slurm_whoever_follows_the_sweep_submits_its_confirmation_runs_once(t
     sweep = Sweep.open(session.path)
     run_grid(sweep, np.random.default_rng(4))
     submitted: list[list[str]] = []
-    monkeypatch.setattr(slurm, "submit", lambda path, names, options: submitted.append(names) or "77")
+    monkeypatch.setattr(slurm, "submit", lambda path, names, options, **kw: submitted.append(names) or "77")
     monkeypatch.setattr(sweep_module, "has_work_left", lambda path: False)
     ended = list(sweep.points_as_they_end())
     assert len(ended) == 4 and submitted == [["p005", "p006"]]

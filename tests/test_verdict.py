@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sst2_tui.core.comparison import compare
 from sst2_tui.core.report.verdict import choose_best, split_halves
+from sst2_tui.core.stats.comparison import compare
 
 SENTENCES = 872
 

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from sst2_tui.core.comparison import DECISIONS, MIN_SEEDS, ODDS_SEEDS, compare, decisions, estimate, intervals, pooled_spread
-from sst2_tui.core.seed_planner import SENSIBLE_SEEDS, default_margin, detectable_gap, plan_seeds
-from sst2_tui.core.sequential import FIRST_LOOK_SEEDS, look_answers
+from sst2_tui.core.stats.comparison import DECISIONS, MIN_SEEDS, ODDS_SEEDS, compare, decisions, estimate, intervals, pooled_spread
+from sst2_tui.core.stats.seed_planner import SENSIBLE_SEEDS, default_margin, detectable_gap, plan_seeds
+from sst2_tui.core.stats.sequential import FIRST_LOOK_SEEDS, look_answers
 from tests.simulated_correctness import SEED_SD, BetaModel, Regime, collapsed_runs
 
 CHUNK = 400

@@ -144,7 +144,7 @@ def test_the_margin_is_recorded_in_sweep_json_and_a_bad_one_refused_before_anyth
 
 
 def test_advice_is_a_seed_count_with_its_device_time_at_the_sweeps_pace():
-    from sst2_tui.core.comparison import compare
+    from sst2_tui.core.stats.comparison import compare
     from tests.simulated_correctness import Regime
 
     regime = Regime(0.6, sentences=436)

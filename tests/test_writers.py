@@ -17,7 +17,6 @@ WRITING_METHODS = {"write_text", "write_bytes", "mkdir", "makedirs", "touch", "s
 REASONS: dict[tuple[str, str], tuple[int, str]] = {
     ("core/export/writing.py", "save_pretrained"): (4, "into swap.py's temporary folder, in the run folder "
                                                        "(ours: the run's own checks), a link planted at its name removed first"),
-    ("core/inference/evaluation_log.py", "truncate"): (1, "on a descriptor from open_own"),
     ("core/report/files.py", "mkdir"): (1, "the report's folder: the session (which must exist) or --out, the user's choice; "
                                           "the files in it are atomic_write_text's"),
     ("core/run/terminal.py", "os.open"): (1, "/dev/null"),

@@ -1,6 +1,6 @@
 """Every evaluation's per-sentence correctness, compactly (`evaluations.jsonl` in the run folder):
 what lets a sweep's verdict choose each run's step on the tuning half of the validation sentences
-and judge it on the other half (`core/halves.py`), with no step chosen on the sentences that judge.
+and judge it on the other half (`core/stats/halves.py`), with no step chosen on the sentences that judge.
 
     {"sentences": ["9f2c41d07a3b", "03aa6c1e9b20", ...]}      the ids, once, in the evaluation's order
     {"step": 188, "correct": "q/3+..."}                        one line per evaluation: 1 bit per sentence

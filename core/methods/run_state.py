@@ -82,7 +82,7 @@ class RunState:
     pending_save: str = ""
     """A checkpoint that failed for lack of disk space, retried (by its reason) after resuming."""
     tuning: np.ndarray | None = None
-    """A sweep point's tuning half of the validation sentences (`core/halves.py`): its best step (what
+    """A sweep point's tuning half of the validation sentences (`core/stats/halves.py`): its best step (what
     it exports, when it stops early) is chosen on these only, so the judging half stays unseen. None:
     an ordinary run, whose best step is chosen on all of them."""
     best_score: float | None = None

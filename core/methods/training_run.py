@@ -21,7 +21,6 @@ from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.controls import ControlChannel
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.events import Checkpoint, Event, RunStarted, WarningEvent
-from sst2_tui.core.halves import tuning_mask
 from sst2_tui.core.inference.evaluation import evaluate
 from sst2_tui.core.inference.saved_predictions import sentence_ids
 from sst2_tui.core.methods.nonfinite import DeviceTotals, FiniteCopy
@@ -30,6 +29,7 @@ from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.methods.steering import Steering
 from sst2_tui.core.model.compile_watch import CompileWatch
 from sst2_tui.core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
+from sst2_tui.core.stats.halves import tuning_mask
 from sst2_tui.core.storage.checkpoints import rotate, write_checkpoint
 
 # Reading values back from a GPU stalls it (see device_totals), so a GPU run reads every 25 steps;

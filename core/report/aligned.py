@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sst2_tui.core.comparison import pooled_spread
 from sst2_tui.core.inference.evaluation_log import FILE as EVALUATIONS_FILE
 from sst2_tui.core.inference.evaluation_log import read_evaluations
 from sst2_tui.core.inference.saved_predictions import BEST_FILE, read_predictions
 from sst2_tui.core.report.verdict import at_chosen_step, split_halves
+from sst2_tui.core.stats.comparison import pooled_spread
 from sst2_tui.core.storage.sessions import RunRecord
 
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from sst2_tui.core.comparison import LEVEL, compare_all
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.report.aligned import aligned_correctness, seed_spreads
 from sst2_tui.core.report.budget import BudgetCurve, budget_curve, crossing_sentences
 from sst2_tui.core.report.collapsed import Collapsed, collapsed_runs
 from sst2_tui.core.report.verdict import choose_best, mean_accuracy, split_halves
-from sst2_tui.core.seed_planner import default_margin, margin_reason
+from sst2_tui.core.stats.comparison import LEVEL, compare_all
+from sst2_tui.core.stats.seed_planner import default_margin, margin_reason
 from sst2_tui.core.storage.decisions_file import Decision, DecisionKind, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.storage.sweep_file import SweepFile, SweepFileError, read_sweep_file

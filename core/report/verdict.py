@@ -3,7 +3,7 @@
 The inputs are per-sentence results: for each run, which validation sentences each of its
 evaluations got right, all runs on the same sentences in the same order (`core/inference/evaluation_log.py`).
 
-- **Choose on one half, judge on the other** (`core/halves.py`). The validation sentences are split
+- **Choose on one half, judge on the other** (`core/stats/halves.py`). The validation sentences are split
   once, by a seeded shuffle, into a tuning half and a judging half that never overlap.
 - **No step leak.** Each run's step is the evaluation with the highest accuracy on the tuning half
   (the earliest on ties, as the run itself chose it for early stopping and export); the judging
@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sst2_tui.core.halves import split_halves
+from sst2_tui.core.stats.halves import split_halves
 
 __all__ = ["at_chosen_step", "choose_best", "chosen_steps", "mean_accuracy", "split_halves"]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 import time
 from pathlib import Path
 
@@ -41,14 +42,25 @@ class ControlFileReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         os.close(open_own(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))  # exists, owner-only
-        self._offset = path.stat().st_size  # what was written before this run is history
+        info = path.stat()
+        self._offset = info.st_size  # what was written before this run is history
+        self._inode = info.st_ino
+        self._said_link: int | None = None
         self._line = path.read_bytes().count(b"\n") if self._offset else 0
 
     def poll(self) -> tuple[list[Command], list[str]]:
         try:
-            size = os.stat(self.path, follow_symlinks=False).st_size
+            info = os.stat(self.path, follow_symlinks=False)
         except OSError:
             return [], []
+        if stat.S_ISLNK(info.st_mode):  # planted: never read, said once; a plain file there later is read again
+            if self._said_link == info.st_ino:
+                return [], []
+            self._said_link = info.st_ino
+            return [], [f"{self.path}: a symbolic link; commands are not taken from it until it is a plain file again"]
+        if info.st_ino != self._inode:  # replaced by another file (a link removed, the file recreated): read it whole
+            self._inode, self._offset, self._line = info.st_ino, 0, 0
+        size = info.st_size
         if size <= self._offset:
             return [], []
         try:

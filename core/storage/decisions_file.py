@@ -36,7 +36,7 @@ class DecisionKind(Word):
 
 
 class Answer(Word):
-    """A look's answer for its pair (`core/sequential.STOPS`), or why the sweep stopped."""
+    """A look's answer for its pair (`core/stats/sequential.STOPS`), or why the sweep stopped."""
 
     NONE = ""
     A_BETTER = "a better"
@@ -67,7 +67,7 @@ class Decision:
     numbers: dict[str, float] = field(default_factory=dict)
     """The numbers it rested on, named (accuracy points, levels, runs, hours)."""
     answer: Answer = Answer.NONE
-    """A look's answer for its pair (`core/sequential.STOPS`) or why the sweep stopped."""
+    """A look's answer for its pair (`core/stats/sequential.STOPS`) or why the sweep stopped."""
     pair: str = ""
     """A look's pair, `lora − full`."""
     time: float = 0.0

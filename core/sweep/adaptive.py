@@ -28,13 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sst2_tui.core.comparison import compare_all, estimate
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
-from sst2_tui.core.halves import split_halves
 from sst2_tui.core.report.aligned import aligned_correctness, seed_spreads
-from sst2_tui.core.seed_planner import default_margin
-from sst2_tui.core.sequential import FIRST_LOOK_SEEDS, INTERIM_ALPHA, MAX_LOOKS, SEEDS_PER_LOOK, futile
+from sst2_tui.core.stats.comparison import compare_all, estimate
+from sst2_tui.core.stats.halves import split_halves
+from sst2_tui.core.stats.seed_planner import default_margin
+from sst2_tui.core.stats.sequential import FIRST_LOOK_SEEDS, INTERIM_ALPHA, MAX_LOOKS, SEEDS_PER_LOOK, futile
 from sst2_tui.core.storage.decisions_file import Answer, Decision, DecisionKind, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
 from sst2_tui.core.storage.sweep_file import SweepFile, UntilResolved

@@ -8,8 +8,8 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.spread import Spread
-from sst2_tui.core.seed_planner import DEFAULT_SEED_SD_POINTS, default_margin, detectable_gap, margin_reason
-from sst2_tui.core.sequential import FIRST_LOOK_SEEDS, SEEDS_PER_LOOK
+from sst2_tui.core.stats.seed_planner import DEFAULT_SEED_SD_POINTS, default_margin, detectable_gap, margin_reason
+from sst2_tui.core.stats.sequential import FIRST_LOOK_SEEDS, SEEDS_PER_LOOK
 from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.storage.sweep_file import SlurmOptions, UntilResolved

@@ -39,7 +39,7 @@ higher than a fresh seed of B on these sentences, estimated from every pair of s
 given only from `ODDS_SEEDS` seeds of each (from 9 pairs of 3 seeds it printed 1.00 where the truth
 was 0.57-0.78).
 
-**Seeds needed**: `core/seed_planner.py` (the advice of a verdict that is not resolved, worked out by
+**Seeds needed**: `core/stats/seed_planner.py` (the advice of a verdict that is not resolved, worked out by
 this very interval).
 """
 
@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from sst2_tui.core.seed_planner import (
+from sst2_tui.core.stats.seed_planner import (
     LEVEL,
     MAX_PLAN_SEEDS,
     MIN_SEEDS,

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from sst2_tui.core.comparison import DECISIONS, LEVEL, MIN_SEEDS, Estimates, decisions, estimate, intervals
+from sst2_tui.core.stats.comparison import DECISIONS, LEVEL, MIN_SEEDS, Estimates, decisions, estimate, intervals
 
 MAX_LOOKS = 10
 FIRST_LOOK_SEEDS = 5
