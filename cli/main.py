@@ -195,7 +195,7 @@ def _after_points_end(session_path: Path) -> list[QueueEntry]:
     except UserError as error:  # a damaged sweep.json is one line in the runner's log
         print(f"the next runs were not added: {error}", flush=True)
         return []
-    for line in end.said:
+    for line in [*end.said, *([end.problem] if end.problem else [])]:
         print(line, flush=True)
     return [NewRun(config) for config in end.added]
 

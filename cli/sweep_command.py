@@ -29,7 +29,7 @@ from sst2_tui.cli.sweep_flags import (
     until_resolved,
 )
 from sst2_tui.core.config import RunConfig, flag_for, options
-from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError
+from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError
 from sst2_tui.core.seeds import parse_seeds
 from sst2_tui.core.storage.decisions_file import DecisionKind
 from sst2_tui.core.storage.queue_file import NewRun
@@ -167,6 +167,9 @@ def resume_sweep(sweep: Sweep, detach: bool) -> int:
         print(f"sst2-tui sweep: {requeued.line()}", flush=True)
     for line in resumed.said:
         print(f"sst2-tui sweep: {line}", flush=True)
+    if resumed.problem:  # the sweep cannot go on until the file is mended: said, and not a success
+        sys.stderr.write(f"sst2-tui sweep: {resumed.problem}\n")
+        return EXIT_BAD_INPUT
     print(f"sst2-tui sweep: {len(resumed.requeued)} point(s) to run again in {sweep.path}", flush=True)
     if resumed.job_id:
         _submitted(sweep.path, resumed.job_id, len(resumed.requeued))

@@ -105,3 +105,21 @@ def test_cutting_a_torn_tail_longer_than_a_block_keeps_every_whole_line(tmp_path
     path.write_bytes(b'{"a": 1}\n{"b": 2}\n' + b"x" * 200_000)
     assert drop_torn_tail(path) == 200_000 and path.read_bytes() == b'{"a": 1}\n{"b": 2}\n'
     assert drop_torn_tail(path) == 0 and drop_torn_tail(tmp_path / "none") == 0
+
+
+def test_a_planted_decisions_link_stops_the_step_with_its_reason(tmp_path):
+    from sst2_tui.core.storage.decisions_file import FILE
+    from sst2_tui.core.storage.sessions import Session
+
+    grid = build_grid({"method": parse_listed("--method", ["full,lora"]), "lr": parse_listed("--lr", ["lora=1e-4,3e-4"]),
+                       "model": parse_listed("--model", ["demo"]), "data": parse_listed("--data", ["demo"])}, [0])
+    session = Session.create(tmp_path, "ur", label="sweep")
+    write_sweep_file(session.path, first_round(grid), 1, until_resolved=UntilResolved(max_runs=40))
+    sweep = Sweep.open(session.path)
+    _record_what_is_new(sweep, np.random.default_rng(0))
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep\n")
+    (session.path / FILE).symlink_to(victim)
+    end = sweep.after_points_end()
+    assert end.added == [] and end.problem is not None and "symbolic link" in end.problem
+    assert victim.read_text() == "keep\n"

@@ -74,6 +74,8 @@ class Resumed:
     """The SLURM job array the points went to (None: the local queue runner)."""
     said: list[str] = dataclasses.field(default_factory=list)
     """What the step after the ended points had to say (`RoundEnd.said`)."""
+    problem: str | None = None
+    """Why that step could add nothing (`RoundEnd.problem`)."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,10 @@ class RoundEnd:
     """The points it added to sweep.json (the next round, or the confirmation runs): on SLURM already
     submitted; locally, for the queue runner to queue."""
     said: list[str]
-    """What to tell whoever took the step, one line each: a damaged file (nothing added), a tracker
+    """What to tell whoever took the step, one line each: a torn decisions line cut off, a tracker
     that failed at the verdict."""
+    problem: str | None = None
+    """Why nothing could be added (a damaged or planted file): the sweep cannot go on until it is mended."""
 
 
 @dataclass(frozen=True)
@@ -153,14 +157,14 @@ class Sweep:
 
         if self.file.executor == "slurm":
             return self._resume_on_slurm()
-        said = self.after_points_end().said  # a grid or round that ended while no runner was there to go on
+        end = self.after_points_end()  # a grid or round that ended while no runner was there to go on
         queue = SessionQueue(self.path)
         queued = {point_of_entry(entry) for entry in queue.entries()}
         requeued, refused = self._needed(skip=queued)
         if requeued:
             queue.add(*(r.entry for r in requeued))
         ensure_queue_runner(self.path)
-        return Resumed(requeued, refused, said=said)
+        return Resumed(requeued, refused, said=end.said, problem=end.problem)
 
     def _needed(self, skip: Set[str | None] = frozenset()) -> tuple[list[Requeued], list[Refused]]:
         requeued: list[Requeued] = []
@@ -226,7 +230,7 @@ class Sweep:
                             "disk) and is left out; the round it belonged to is checked again against the runs and the budget")
             added = self.add_next()
         except (UserError, OSError) as error:
-            return RoundEnd([], [*said, f"the next runs were not added: {error}"])
+            return RoundEnd([], said, f"the next runs were not added: {error}")
         if added:
             if self.file.executor == "slurm":
                 self._submit_more(added)
@@ -329,7 +333,7 @@ class Sweep:
             if not self.has_work_left():
                 if self.file.executor == "slurm":  # locally, the queue runner takes the step (nobody may follow)
                     end = self.after_points_end()
-                    self.said += end.said
+                    self.said += [*end.said, *([end.problem] if end.problem else [])]
                     if end.added:
                         continue
                 return
@@ -347,4 +351,5 @@ class Sweep:
 def after_points_end_at(session_path: Path) -> list[str]:
     """What a SLURM array task calls when its point has ended (passed to `submit`, pickled by name):
     the sweep's step after its points (`Sweep.after_points_end`); what it said."""
-    return Sweep.open(session_path).after_points_end().said
+    end = Sweep.open(session_path).after_points_end()
+    return [*end.said, *([end.problem] if end.problem else [])]
