@@ -21,6 +21,15 @@ class Cluster:
     folder: Path
 
     def stop(self) -> None:
+        """Cancel every job first and give their step daemons (slurmstepd, outside the daemons' pid
+        files) time to end: one left behind holds its job's resources and a later cluster's job ids."""
+        subprocess.run(["scancel", "--full", f"--user={os.getuid()}"], env=self.env, capture_output=True, timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            queued = subprocess.run(["squeue", "-h"], env=self.env, capture_output=True, text=True, timeout=30)
+            if queued.returncode != 0 or not queued.stdout.strip():
+                break
+            time.sleep(0.5)
         for name in ("slurmd.pid", "slurmctld.pid", "munged.pid"):
             pid_file = self.folder / name
             if pid_file.is_file():
