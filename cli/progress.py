@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from sst2_tui.core.device_info import device_line
 from sst2_tui.core.events import DiskFull, Eval, Event, Nonfinite, Resumed, RunFailed, RunStarted, Step, WarningEvent
+from sst2_tui.core.tracker_names import parse_report_to
 from sst2_tui.core.words import event_line
 
 
@@ -44,6 +45,8 @@ class ProgressPrinter:
             self.note(f"[bold]{escape(event.run_id)}[/]: {escape(event.method)} on {escape(str(device))} ({event.precision}), "
                       f"{event.trainable_params:,} of {event.total_params:,} parameters trainable, "
                       f"{event.train_examples:,} train / {event.eval_examples:,} validation examples")
+            if event.config.report_to and "trackio" in parse_report_to(event.config.report_to):
+                self.note(escape(trackio_line(event.config.tracker_project)))
             if self.bar_enabled and event.total_steps:
                 self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                          TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -74,3 +77,10 @@ class ProgressPrinter:
         if self.progress is not None and self.task is not None:
             info = f"loss {self.loss} acc {self.accuracy} {self.speed}"
             self.progress.update(self.task, completed=step, info=info)
+
+
+def trackio_line(project: str | None) -> str:
+    """Where trackio's dashboard is, in our words (trackio's own banner is kept off the terminal)."""
+    named = f'--project "{project}"' if project else "(its project is the session's name)"
+    return f"trackio: this run reports to trackio; `trackio show {named}` opens its dashboard" if project else \
+        f"trackio: this run reports to trackio {named}; `trackio show` opens its dashboard"

@@ -5,6 +5,7 @@ never costs the run; `export-tracker` writes a finished session (a sweep's verdi
 from __future__ import annotations
 
 import importlib.util
+import json
 import time
 from pathlib import Path
 
@@ -294,3 +295,51 @@ def test_an_export_that_fails_says_so_in_words_for_an_export(tmp_path, monkeypat
     failures = [line for event in record.events for line in sink.on_event(event)]
     assert outcome.exit_code == 0 and failures == [
         "--to mlflow: http://tracking:5000 refused the connection; nothing more is written to it"]
+
+
+class Chatty(Recording):
+    """A tracker library that prints, as trackio and MLflow do, on stdout and as a warning."""
+
+    def start(self, run) -> None:
+        import sys
+
+        super().start(run)
+        print("* Tracker project initialized: banner")
+        print("a coloured library warning", file=sys.stderr)
+
+    def scalars(self, step, values, wall_time) -> None:
+        super().scalars(step, values, wall_time)
+        print(f"[TRACKER WARN] step {step}")
+
+
+def test_what_a_tracker_library_prints_never_reaches_the_terminal_and_the_run_prints_as_before(tmp_path, monkeypatch, capsys):
+    """#46: trackio printed its banner, dashboard command and alerts on stdout under --quiet (and
+    between `run`'s JSON summary and its reader); the tracker's thread is kept apart, the run's own
+    lines (on the main thread, at the same time) are not."""
+    from sst2_tui.cli.main import main
+
+    chatty = Chatty()
+    monkeypatch.setattr(sink_module, "open_trackers", lambda *a, **k: [chatty])
+    monkeypatch.setattr("sst2_tui.core.run.runner.check_installed", lambda names: None)
+    code = main(["run", "--model", "demo", "--data", "demo", "--train-subset", "48", "--eval-subset", "32",
+                 "--batch-size", "16", "--epochs", "2", "--report-to", "tensorboard", "--quiet",
+                 "--sessions-dir", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 0 and chatty.values, "the tracker was called"
+    assert "banner" not in out + err and "TRACKER WARN" not in out + err and "coloured" not in out + err
+    assert json.loads(out.strip().splitlines()[-1])["status"] == "finished", "stdout is the run's summary alone"
+    assert out.strip().count("\n") == 0, out
+
+
+@pytest.mark.skipif(not HAVE["trackio"], reason="trackio is not installed")
+def test_trackio_under_quiet_prints_nothing_and_without_it_says_where_its_dashboard_is(stores, capsys):
+    from sst2_tui.cli.main import main
+
+    line = ["run", "--model", "demo", "--data", "demo", "--train-subset", "48", "--eval-subset", "32", "--batch-size", "16",
+            "--epochs", "1", "--report-to", "trackio", "--sessions-dir", str(stores / "sessions")]
+    assert main([*line, "--session", "quiet", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert "Trackio" not in out + err and "TRACKIO" not in out + err and "trackio:" not in err, out + err
+    assert main([*line, "--session", "loud", "--tracker-project", "team"]) == 0
+    out, err = capsys.readouterr()
+    assert '`trackio show --project "team"` opens its dashboard' in err and "* Trackio" not in out + err

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sst2_tui.core.events import Event, RunFailed, RunFinished
 from sst2_tui.core.trackers.calls import Call, EventTranslator, Finish, RunPlace, Scalars, Start, Text
+from sst2_tui.core.trackers.chatter import kept_apart
 from sst2_tui.core.trackers.tracker import Tracker
 
 FINISH_SECONDS = 30.0
@@ -32,6 +33,12 @@ def open_trackers(names: tuple[str, ...], project_given: bool = False, tensorboa
 
 
 def deliver(tracker: Tracker, call: Call) -> None:
+    """One call to a tracker; whatever its library prints is kept off the terminal (`kept_apart`)."""
+    with kept_apart():
+        _deliver(tracker, call)
+
+
+def _deliver(tracker: Tracker, call: Call) -> None:
     if isinstance(call, Start):
         tracker.start(call.run)
     elif isinstance(call, Scalars):

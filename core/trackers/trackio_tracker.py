@@ -5,8 +5,6 @@ summary's numbers are scalars; an export is not worth an alert)."""
 
 from __future__ import annotations
 
-import contextlib
-import sys
 from typing import Any
 
 from sst2_tui.core.summary import Status
@@ -24,9 +22,9 @@ class TrackioTracker:
     def start(self, run: TrackedRun) -> None:
         import trackio
 
-        with contextlib.redirect_stdout(sys.stderr):  # trackio prints where its dashboard is; stdout is `run`'s summary
-            self.run = trackio.init(project=run.project, name=run.run_id, group=run.group, config=dict(run.hyperparameters),
-                                    resume="allow", embed=False, auto_log_cpu=False, auto_log_gpu=False)
+        # What it prints (a banner, its dashboard's command) is kept apart by `deliver` (core/trackers/chatter.py)
+        self.run = trackio.init(project=run.project, name=run.run_id, group=run.group, config=dict(run.hyperparameters),
+                                resume="allow", embed=False, auto_log_cpu=False, auto_log_gpu=False)
 
     def scalars(self, step: int, values: dict[str, float], wall_time: float) -> None:
         assert self.run is not None
@@ -39,14 +37,12 @@ class TrackioTracker:
         if tag in QUIET:
             return
         level = AlertLevel.WARN if tag in ("nonfinite", "failure", "warning") else AlertLevel.INFO
-        with contextlib.redirect_stdout(sys.stderr):  # trackio prints each alert too
-            self.run.alert(title=tag, text=text, level=level, step=step)
+        self.run.alert(title=tag, text=text, level=level, step=step)
 
     def finish(self, status: Status) -> None:
         if self.run is None:
             return
         from trackio import context_vars
 
-        with contextlib.redirect_stdout(sys.stderr):
-            self.run.finish()
+        self.run.finish()
         context_vars.current_run.set(None)  # finished: trackio's exit hook must not finish (and print) it again
