@@ -235,3 +235,38 @@ def test_an_adapter_refuses_a_base_it_was_not_trained_on(lora_run, tmp_path, cap
                                                    "hidden_size": shape.get("n_embd", 32) * 2}))
     assert main(["predict", str(adapter), "--base", str(other), "a fine film"]) == 2
     assert "is not the model the adapter was trained on (its hidden_size is" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def lora_on_a_folder(tmp_path_factory) -> tuple[Summary, Path]:
+    """A LoRA run whose base is a model folder (pretrained weights, as every real base: the demo base
+    is rebuilt from its seed, whatever folder is given)."""
+    from sst2_tui.core.model.demo import demo_model, demo_tokenizer
+
+    folder = tmp_path_factory.mktemp("base") / "base"
+    tokenizer = demo_tokenizer()
+    demo_model(tokenizer, seed=3).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return run(tmp_path_factory.mktemp("lora-folder"), "lora", DEMO.replace(method="lora", model=str(folder), merge=True)), folder
+
+
+def test_an_adapter_refuses_a_base_of_its_shape_with_other_weights_and_takes_its_own(lora_on_a_folder, tmp_path, capsys):
+    """#46: the same shape is not the same model: the merged export with its export.json gone (so
+    nothing says it is one) has the adapter folded into its attention weights; the export recorded
+    its base's weights in a few numbers per tensor, and the base it was trained on still answers."""
+    import shutil
+
+    from sst2_tui.cli.main import main
+
+    summary, base = lora_on_a_folder
+    adapter, merged = Path(summary.run_dir) / "adapter", Path(summary.run_dir) / "model"
+    unlabelled = tmp_path / "unlabelled"
+    shutil.copytree(merged, unlabelled)
+    (unlabelled / "export.json").unlink()
+    assert main(["predict", str(adapter), "--base", str(unlabelled), "a fine film"]) == 2
+    err = capsys.readouterr().err
+    assert "has other weights than the model the adapter was trained on (transformer.h." in err, err
+    assert "c_attn.weight differs)" in err and len(err.strip().splitlines()) == 1
+    moved = tmp_path / "moved"
+    shutil.copytree(base, moved)  # the base where the adapter does not look for it: --base finds it
+    assert main(["predict", str(adapter), "--base", str(moved), "a fine film"]) == 0, capsys.readouterr().err

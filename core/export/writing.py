@@ -23,6 +23,7 @@ from sst2_tui.core.export.model_card import card_settings, card_text, hub_id, pu
 from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.model.fingerprint import weights_fingerprint
 from sst2_tui.core.model.loading import (
     ADAPTER_BASE_FILE,
     ADAPTER_CONFIG,
@@ -130,7 +131,8 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
         local = prep.config.model != "demo" and Path(prep.config.model).expanduser().exists()
         base: dict[str, object] = {"model": public_name(prep.config.model), "init": prep.config.resolved().init,
                                    "seed": prep.config.seed, "local": local,
-                                   "shape": base_shape(model.get_base_model().config)}  # type: ignore[operator]  # a PeftModel's; checked against a --base
+                                   "shape": base_shape(model.get_base_model().config),  # type: ignore[operator]  # a PeftModel's; checked against a --base
+                                   "weights": weights_fingerprint(model)}
         _write_folder(run_dir / "adapter", lambda path: _save_adapter(model, tokenizer, path, base, card("adapter")), info)
         events.append(Exported(step=step, path=str(run_dir / "adapter"), what="adapter", accuracy=accuracy))
         if prep.config.merge:

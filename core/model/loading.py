@@ -16,6 +16,7 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import HubUnreachable, ModelError, quote
 from sst2_tui.core.hub import model_path_problem
 from sst2_tui.core.json_text import parse_json
+from sst2_tui.core.model.fingerprint import fingerprint_differs, weights_fingerprint
 from sst2_tui.core.records import record_from_json
 from sst2_tui.core.storage.swap import recover
 
@@ -272,6 +273,10 @@ def _load_adapter(config: RunConfig, base_path: str | None = None) -> LoadedMode
         said = str(error).removeprefix("--model ")
         raise ModelError(f"--model {quote(config.model)}: its base model {quote(named)} cannot be loaded ({said}); "
                          "give the base model's folder with --base PATH") from None
+    if (tensor := fingerprint_differs(base.get("weights"), weights_fingerprint(loaded.model))) is not None:
+        given = f"--base {quote(where)}" if base_path else f"its base model {quote(named)}"
+        raise ModelError(f"--model {quote(config.model)}: {given} has other weights than the model the adapter was "
+                         f"trained on ({tensor} differs): give the base model it was trained on")
     try:
         model = PeftModel.from_pretrained(loaded.model, str(folder))
     except Exception as error:  # noqa: BLE001 - peft and safetensors raise many types for a damaged folder
