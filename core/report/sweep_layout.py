@@ -64,6 +64,7 @@ def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
         Paragraph("{} of {} runs finished.{}", (sweep.runs_finished, sweep.runs,
                                                  f" Not finished: {', '.join(sweep.not_finished)}."
                                                  if sweep.not_finished else "")),
+        *(Paragraph("{}", (line.strip(),)) for line in sweep.unstarted_lines()),
     ]
     if sweep.problem:
         blocks.append(Paragraph("No verdict: {}.", (sweep.problem,)))

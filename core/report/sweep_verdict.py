@@ -23,6 +23,7 @@ from sst2_tui.core.stats.comparison import LEVEL, compare_all
 from sst2_tui.core.stats.seed_planner import default_margin, margin_reason
 from sst2_tui.core.storage.decisions_file import Decision, DecisionKind, read_decisions
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
+from sst2_tui.core.storage.start_failures import unstarted
 from sst2_tui.core.storage.sweep_file import SweepFile, SweepFileError, read_sweep_file
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import SweepLabel, sweep_label
@@ -183,6 +184,8 @@ class SweepVerdict:
     """Confirmation runs are planned and not yet judged (they come once the grid has ended)."""
     to_come: int = 0
     """Runs not ended yet, or not yet added (confirmation runs): while any is, the answer is "so far"."""
+    unstarted: list[str] = field(default_factory=list)
+    """Points whose process ended before it made a run folder, each with its reason (start-failures.jsonl)."""
 
     @property
     def final(self) -> bool:
@@ -231,17 +234,25 @@ class SweepVerdict:
 
     @property
     def all_finished(self) -> bool:
-        return self.runs > 0 and self.runs_finished == self.runs
+        return self.runs > 0 and self.runs_finished == self.runs and not self.unstarted
 
     def head_line(self) -> str:
         total = f"{self.planned_runs}" if self.planned_exact else f"at most {self.planned_runs}"
         return (f"Sweep: {self.runs_finished} of {total} runs finished"
-                + (f"; not finished: {', '.join(self.not_finished)}" if self.not_finished else ""))
+                + (f"; not finished: {', '.join(self.not_finished)}" if self.not_finished else "")
+                + (f"; {len(self.unstarted)} failed to start" if self.unstarted else ""))
+
+    def unstarted_lines(self) -> list[str]:
+        """Each point that never made its run folder, and what to do (said once)."""
+        if not self.unstarted:
+            return []
+        return [*(f"  {line}" for line in self.unstarted),
+                "  (mend the cause, then `sst2-tui sweep --resume SESSION_DIR` starts them again)"]
 
     def lines(self) -> list[str]:
         """The verdict as `sweep` and `report` print it: the answer first (a short terminal shows it),
         then the numbers it is computed from, then the grid it rests on."""
-        lines = [self.head_line()]
+        lines = [self.head_line(), *self.unstarted_lines()]
         if self.problem:
             return [*lines, f"No verdict: {self.problem}.", *self.table_lines()]
         lines += self.answer_lines() + self.judged_lines() + self.collapsed_lines()
@@ -264,9 +275,10 @@ class SweepVerdict:
     def closing_lines(self) -> list[str]:
         """The verdict for a short log box, where the last lines show: the runs, the choices, the
         caveats, the numbers compared, and the answer itself last (the table is in `lines`, `g` and the report)."""
+        unstarted = [line.strip() for line in self.unstarted_lines()]
         if self.problem:
-            return [self.head_line(), f"No verdict: {self.problem}."]
-        return [self.head_line(), *(f"Budget (all sentences, the grid's runs): {s}" for s in self.budget_sentences),
+            return [self.head_line(), *unstarted, f"No verdict: {self.problem}."]
+        return [self.head_line(), *unstarted, *(f"Budget (all sentences, the grid's runs): {s}" for s in self.budget_sentences),
                 *(line.strip() for line in self.dropped_lines() + self.caveats() + self.collapsed_lines()),
                 *(f"Stopped: {d.text}" for d in self.decisions if d.kind == DecisionKind.END),
                 *(line.strip() for line in self.judged_lines()),
@@ -307,6 +319,7 @@ def sweep_verdict(session: Session, margin: float | None = None) -> SweepVerdict
                            [f"{r.folder.run_id} ({r.status})" for r in records if r.status != Status.FINISHED],
                            dropped=_dropped(labelled))
     verdict.decisions = read_decisions(session.path)[0]
+    verdict.unstarted = [f.line() for f in unstarted(session.path, {label.point for _, label in labelled})]
     sweep_file = _sweep_file(session)
     _count_to_come(verdict, sweep_file, records)
     verdict.budget = _budget(groups)
@@ -343,10 +356,10 @@ def _sweep_file(session: Session) -> SweepFile | None:
 
 def _count_to_come(verdict: SweepVerdict, sweep_file: SweepFile | None, records: list[RunRecord]) -> None:
     """How many runs the sweep will have and how many are still to come (live, queued, or not yet added)."""
-    ended = sum(1 for r in records if not r.status.is_live)
+    ended = sum(1 for r in records if not r.status.is_live) + len(verdict.unstarted)
     if sweep_file is None:
         verdict.planned_runs, verdict.planned_exact = len(records), True
-        verdict.to_come = len(records) - ended
+        verdict.to_come = max(len(records) - ended, 0)
         return
     verdict.planned_runs, verdict.planned_exact = sweep_file.planned_runs()
     verdict.confirmations_due = bool(sweep_file.confirm_seeds) and sweep_file.until_resolved is None and (

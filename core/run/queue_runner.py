@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sst2_tui.core.run.needs_you import payload, run_hook
 from sst2_tui.core.run.self_command import sst2_command
+from sst2_tui.core.run.start_watch import StderrTail, note_if_never_started, start_watched
 from sst2_tui.core.storage.locks import held
 from sst2_tui.core.storage.own_files import open_own
 from sst2_tui.core.storage.queue_file import RUNNER_LOCK, QueueEntry, Resume, SessionQueue, Taken
@@ -78,8 +79,10 @@ def run_in_its_own_process(entry: QueueEntry, session: Session) -> None:
     A run killed by a signal (kill -9, out of memory) cannot say so itself: its `--notify` hook is
     run from here."""
     before = {f.path for f in session.run_folders()}
-    finished = subprocess.run([*sst2_command(), *runner_argv(entry, session)], stdin=subprocess.DEVNULL, check=False)
-    tell_if_killed(entry, session, before, finished.returncode)
+    process, tail = start_watched([*sst2_command(), *runner_argv(entry, session)])
+    returncode = process.wait()
+    tell_if_killed(entry, session, before, returncode)
+    note_if_never_started(entry, session, returncode, tail)
 
 
 def runner_argv(entry: QueueEntry, session: Session) -> list[str]:
@@ -146,13 +149,14 @@ def _run_slots(session: Session, queue: SessionQueue, slots: int, gpus: bool,
     """Up to `slots` runs at once, under the session's write lock held here for all of them. A run
     that fails or dies does not stop the others; the next item takes its slot."""
     with held(session.path / ".lock", wait=True):  # after any run of the session still going
-        running: dict[int, tuple[subprocess.Popen, QueueEntry, set[Path]]] = {}
+        running: dict[int, tuple[subprocess.Popen, QueueEntry, set[Path], StderrTail]] = {}
         threads = max(1, (os.cpu_count() or 1) // slots)
         while True:
-            for slot, (process, started, before) in list(running.items()):
+            for slot, (process, started, before, tail) in list(running.items()):
                 if process.poll() is not None:
                     del running[slot]
                     tell_if_killed(started, session, before, process.returncode)
+                    note_if_never_started(started, session, process.returncode, tail)
             free = [slot for slot in range(slots) if slot not in running]
             entry = _next(queue) if free else None
             if entry is not None:
@@ -160,8 +164,8 @@ def _run_slots(session: Session, queue: SessionQueue, slots: int, gpus: bool,
                 env = {**os.environ, SCHEDULED_ENV: str(session.path)}
                 env.update({"CUDA_VISIBLE_DEVICES": str(free[0])} if gpus else {"OMP_NUM_THREADS": str(threads)})
                 before = {f.path for f in session.run_folders()}
-                running[free[0]] = (subprocess.Popen([*sst2_command(), *argv], stdin=subprocess.DEVNULL, env=env),
-                                    entry, before)
+                process, tail = start_watched([*sst2_command(), *argv], env)
+                running[free[0]] = (process, entry, before, tail)
                 time.sleep(0.2)  # its run folder is made before the next one's: numbers follow the queue
                 continue
             if not running and not queue.items() and not _more(queue, when_done):

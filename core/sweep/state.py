@@ -11,6 +11,7 @@ from pathlib import Path
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.storage.queue_file import NewRun, QueueEntry, Resume
 from sst2_tui.core.storage.sessions import RunRecord, Session, load_run
+from sst2_tui.core.storage.start_failures import unstarted
 from sst2_tui.core.storage.sweep_file import (
     SlurmOptions,
     SweepFile,
@@ -106,6 +107,8 @@ class GridCell:
     going: int = 0
     ended_otherwise: int = 0
     """Failed, stopped, interrupted or died: not finished, not going."""
+    unstarted: int = 0
+    """Failed to start: no run folder (start-failures.jsonl)."""
     accuracies: list[float] = field(default_factory=list)
     dropped: str | None = None
     """`--until-resolved`: why the race dropped this setting (`dropped after round 2: 3.1 points below ...`)."""
@@ -118,7 +121,9 @@ class GridCell:
             return "done"
         if self.going:
             return "going"
-        if self.ended_otherwise:
+        if self.unstarted == self.total - self.finished - self.going and not self.finished:
+            return "failed to start"
+        if self.ended_otherwise or self.unstarted:
             return "some failed"
         return "waiting" if not self.finished else "partly done"
 
@@ -170,6 +175,7 @@ def grid_state(session: Session) -> GridState:
     from sst2_tui.core.events import Eval, Step
 
     runs = runs_by_point(session)
+    never_started = {failure.point for failure in unstarted(session.path, set(runs))}
     cells: dict[tuple[str, str, bool], GridCell] = {}
     going = []
     for config in sweep_points(session):
@@ -181,6 +187,7 @@ def grid_state(session: Session) -> GridState:
         records = runs.get(point_label(config) or "", [])
         latest = records[-1] if records else None
         if latest is None:
+            cell.unstarted += (point_label(config) or "") in never_started
             continue
         if latest.status == Status.FINISHED:
             cell.finished += 1

@@ -26,12 +26,14 @@ from sst2_tui.core.storage.locks import held
 from sst2_tui.core.storage.own_files import drop_torn_tail
 from sst2_tui.core.storage.queue_file import QueueEntry, Resume, SessionQueue
 from sst2_tui.core.storage.sessions import Session, load_run
+from sst2_tui.core.storage.start_failures import FILE as START_FAILURES
+from sst2_tui.core.storage.start_failures import unstarted
 from sst2_tui.core.storage.sweep_file import SlurmOptions, SweepFile, UntilResolved, point_label, read_sweep_file
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep.adaptive import next_round
 from sst2_tui.core.sweep.confirmation import CONFIRM_LOCK, confirmation_points, points_have_ended
 from sst2_tui.core.sweep.start import create_sweep
-from sst2_tui.core.sweep.state import point_of_entry, runs_by_point, unfinished_points
+from sst2_tui.core.sweep.state import point_of, point_of_entry, runs_by_point, unfinished_points
 from sst2_tui.core.sweep.work import has_work_left, slurm_array_queued
 from sst2_tui.core.tracker_names import parse_report_to
 
@@ -99,8 +101,12 @@ class EndedPoint:
     run_id: str
     status: Status
     best_val_accuracy: float | None
+    unstarted: str | None = None
+    """A point whose process ended before it made a run folder: `p002 failed to start: ...`."""
 
     def line(self) -> str:
+        if self.unstarted:
+            return f"{self.run_id:>10}  {self.unstarted}"
         best = f"  best {self.best_val_accuracy:.4f}" if self.best_val_accuracy is not None else ""
         return f"{self.run_id:>10}  {self.status:<11}{best}"
 
@@ -309,16 +315,23 @@ class Sweep:
 
     # -- follow ----------------------------------------------------------------------------------------
     def ended(self) -> dict[tuple[Path, float | None], EndedPoint]:
-        """Each ended run, keyed by its folder and its summary's time (a resumed run ends anew)."""
+        """Each ended run, keyed by its folder and its summary's time (a resumed run ends anew), and
+        each point that failed to start (keyed by when)."""
         found: dict[tuple[Path, float | None], EndedPoint] = {}
+        points: set[str] = set()
         for folder in self.session.run_folders():
             record = load_run(folder)
+            if point := point_of(record.config):
+                points.add(point)
             written = folder.summary_path.exists()
             if record.status.is_live or not (written or record.status == Status.DIED):
                 continue
             best = record.summary.best_val_accuracy if record.summary else None
             found[(folder.path, folder.summary_path.stat().st_mtime if written else None)] = EndedPoint(
                 folder.run_id, record.status, best)
+        for failure in unstarted(self.path, points):
+            found[(self.path / START_FAILURES, failure.time)] = EndedPoint(failure.point, Status.FAILED, None,
+                                                                           f"failed to start: {failure.why()}")
         return found
 
     def points_as_they_end(self, only_changes: bool = False) -> Iterator[EndedPoint]:

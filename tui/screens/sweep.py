@@ -36,11 +36,12 @@ def verdict_text(verdict: SweepVerdict, state: GridState) -> str:
     """The verdict panel: the answer first, pair by pair (`sweep`'s and the report's words: "Verdict"
     only once no run is left to come, "So far (...)" before), then the numbers it compares (each
     method's judged runs on the judging half), then what it rests on."""
+    unstarted = verdict.unstarted_lines()
     if verdict.problem:
-        return f"So far ({state.finished} of {state.total} runs): no verdict yet ({verdict.problem})"
+        return "\n".join([f"So far ({state.finished} of {state.total} runs): no verdict yet ({verdict.problem})", *unstarted])
     raced = [f"  {cell.method} {cell.setting}: {cell.dropped}" for cell in state.cells if cell.dropped]
     stopped = [f"  {d.text}" for d in verdict.decisions if d.kind == DecisionKind.END]
-    return "\n".join([*verdict.answer_lines(), *verdict.judged_lines(), *verdict.collapsed_lines(), *stopped, *raced,
+    return "\n".join([*verdict.answer_lines(), *unstarted, *verdict.judged_lines(), *verdict.collapsed_lines(), *stopped, *raced,
                       *verdict.dropped_lines(), *verdict.caveats()])
 
 
@@ -58,8 +59,9 @@ class SweepScreen(Screen):
         self.session_path = session_path
         self.going: list[GoingPoint] = []
         self.curves_shown = False
-        self._verdict_of: int | None = None
-        """How many runs had finished when the verdict was last worked out (it changes only then)."""
+        self._verdict_of: tuple[int, int] | None = None
+        """How many runs had finished, and points failed to start, when the verdict was last worked out
+        (it changes only then)."""
         self.collapsed: dict[tuple[str, str, bool], int] = {}
         """Per method, setting and confirmation: its runs that answer one class everywhere (from the verdict)."""
 
@@ -90,10 +92,11 @@ class SweepScreen(Screen):
         session = Session.open(self.session_path)
         state = grid_state(session)
         self.app.call_from_thread(self._show, state)
-        if state.finished != self._verdict_of:
+        ended = (state.finished, sum(cell.unstarted for cell in state.cells))
+        if ended != self._verdict_of:
             from sst2_tui.core.report.sweep_verdict import sweep_verdict
 
-            self._verdict_of = state.finished
+            self._verdict_of = ended
             verdict = sweep_verdict(session)
             collapsed = {(row.method, row.setting, row.confirmation): row.collapsed for row in verdict.table if row.collapsed}
             self.app.call_from_thread(self._show_verdict, verdict_text(verdict, state), collapsed, state)
