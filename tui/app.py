@@ -24,7 +24,6 @@ from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
 from sst2_tui.core.run.needs_you import needs_you
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.sweep_file import SWEEP_FILE
-from sst2_tui.core.storage.validated import read_config
 from sst2_tui.core.summary import Status
 from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.desktop_notice import PASSTHROUGH_HINT, in_tmux, notice_sequences, tmux_passthrough_off
@@ -228,7 +227,8 @@ class SST2App(App):
     def on_run_starting(self, message: RunStarting) -> None:
         self._bridge_run = message.bridge_run
         previous = self.current
-        self.current = starting_view(message.following.folder, message.config, message.history)
+        self.current = starting_view(message.following.folder, message.config if message.config_known else None,
+                                     message.history)
         self.starting = None  # the title names the run now
         self._show_machine_device()  # the machine's precision until this run says its own
         if previous is not None and not previous.active:
@@ -438,7 +438,7 @@ class SST2App(App):
     def on_follow_point(self, message: FollowPoint) -> None:
         """Enter on a sweep's running point: the dashboard follows it (the one followed before trains on)."""
         folder = RunFolder(message.run_dir)
-        self.watcher.follow_instead(Attachment(read_config(folder.config_path)[0] or RunConfig(), folder))
+        self.watcher.follow_instead(Attachment.of(folder))
         while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
         self._start_worker_if_needed()

@@ -8,11 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from sst2_tui.core.storage.queue_file import SessionQueue
 from sst2_tui.core.storage.sessions import RunFolder, Session
-from sst2_tui.core.storage.validated import read_config
 from sst2_tui.core.summary import Status
 from sst2_tui.tui.app import SST2App
 from sst2_tui.tui.run_queue import Attachment, Queued
@@ -23,8 +21,7 @@ def launch(sessions_dir: Path, queue: Sequence[Queued] | None = None, headless: 
     """The app over `sessions_dir`: with `queue` to start, watching the session `watch`, or following
     the live run `attach`."""
     if attach is not None:
-        saved, _ = read_config(attach.config_path)
-        queue = [Attachment(saved or RunConfig(), attach)]
+        queue = [Attachment.of(attach)]
     app = SST2App(sessions_dir=sessions_dir, queue=list(queue) if queue is not None else None, notify=notify, watch=watch)
     app.run(headless=headless)
     if app.return_code:  # the app crashed (Textual printed the traceback): its runs did not

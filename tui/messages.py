@@ -41,6 +41,8 @@ class RunStarting(Message):
     """A resumed run's earlier events, so its curves and log continue where they stopped."""
     bridge_run: int = 0
     """The bridge's number for this run (`EventBridge.start_run`): whose steps the UI takes."""
+    config_known: bool = True
+    """False for a run attached to before its config.json could be read: `config` is a placeholder."""
 
 
 @dataclass(eq=False)

@@ -40,6 +40,16 @@ class Attachment:
 
     config: RunConfig
     folder: RunFolder
+    config_known: bool = True
+    """False where the run's config.json could not be read yet (a sweep point just starting): until
+    the run says them, its view names no model or method (a default config's `gpt2` was shown)."""
+
+    @classmethod
+    def of(cls, folder: RunFolder) -> Attachment:
+        from sst2_tui.core.storage.validated import read_config
+
+        saved, _ = read_config(folder.config_path)
+        return cls(saved or RunConfig(), folder, saved is not None)
 
     def label(self) -> str:
         return f"attach {self.folder.run_id}"

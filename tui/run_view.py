@@ -180,13 +180,15 @@ def closing_line(view: RunView) -> str:
     return f"(previous run {view.run_id}: {view.status}{best}; r shows all results)"
 
 
-def starting_view(folder: RunFolder, config: RunConfig, history: list[Event]) -> RunView:
+def starting_view(folder: RunFolder, config: RunConfig | None, history: list[Event]) -> RunView:
     """The view of a run the window starts to follow: named from its folder from the start; a resumed
-    run's earlier events replayed (its curves and log go on), its earlier ending cleared."""
+    run's earlier events replayed (its curves and log go on), its earlier ending cleared. `config`
+    None: not known yet (a run attached to before it wrote its config): no model or method shown
+    until its `run_started` says them."""
     if history:
-        view = view_from_events(folder.run_id, config.method, history, config, status="starting")
+        view = view_from_events(folder.run_id, config.method if config else "", history, config, status="starting")
         view.summary = view.error = view.nonfinite = None  # the earlier ending is over
     else:
-        view = RunView(run_id=folder.run_id, method=config.method, config=config)
+        view = RunView(run_id=folder.run_id, method=config.method if config else "", config=config)
     view.folder = folder.path
     return view

@@ -28,7 +28,6 @@ from sst2_tui.core.storage.files import read_events
 from sst2_tui.core.storage.queue_file import NewRun, Resume, SessionQueue, Unreadable
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.sweep_file import UntilResolved, is_sweep
-from sst2_tui.core.storage.validated import read_config
 from sst2_tui.core.summary import Status, Summary
 from sst2_tui.core.sweep.work import has_work_left
 from sst2_tui.tui.bridge import EventBridge
@@ -78,8 +77,7 @@ class SessionWatcher:
             folder = self._next_run(followed)
             if folder is not None:
                 followed.add(folder.path)
-                saved, _ = read_config(folder.config_path)
-                self._follow(Attachment(saved or RunConfig(), folder))
+                self._follow(Attachment.of(folder))
             elif not self._session_busy():
                 self._say_the_verdict()
                 return
@@ -110,7 +108,8 @@ class SessionWatcher:
                                                        "Fix what the message names, then start the run again."), item.folder))
             return
         self.following = following
-        self.post(RunStarting(item.config, following, history, self.bridge.start_run()))
+        self.post(RunStarting(item.config, following, history, self.bridge.start_run(),
+                              config_known=not isinstance(item, Attachment) or item.config_known))
         outcome = watch_run(following, self.bridge, offset)
         self.bridge.flush()
         self.post(RunEnded(item.config, outcome, item.folder))

@@ -32,10 +32,12 @@ def run_title(view: RunView | None, next_up: str | None = None) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{view.run_id} ", style="bold")
     text.append(view.status.upper(), style=STATUS_STYLE.get(view.status, "bold"))
-    text.append(f"  {view.method}")
+    if view.method:  # not known yet for a run attached to before it wrote its config
+        text.append(f"  {view.method}")
     if view.point:  # a sweep's points look alike but for this
         text.append(f" {view.point}", style="bold")
-    text.append(f" on {view.model}")
+    if view.model:
+        text.append(f" on {view.model}")
     return text
 
 
