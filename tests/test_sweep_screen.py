@@ -137,3 +137,25 @@ async def test_g_shows_the_confirmation_runs_as_a_row_and_the_verdict_judged_on_
         verdict = app.screen.query_one("#sweep-verdict")
         await wait_for(pilot, lambda: "Verdict:" in str(verdict.render()))
         assert "full − lora" in str(verdict.render()) and "selection optimism" not in str(verdict.render())
+
+
+async def test_a_sweeps_dashboard_footer_holds_g_sweep_and_t_try_at_80_columns(tmp_path):
+    """#47: in a sweep's window the dashboard's footer dropped `t Try` at 80 columns (g Sweep took its
+    room); n still starts a new run there, out of the footer (the help says it)."""
+    from tests.screen_text import screen_lines
+
+    sessions = tmp_path / "sessions"
+    points = build_grid({"method": parse_listed("--method", ["full,lora"]), "model": parse_listed("--model", ["demo"]),
+                         "data": parse_listed("--data", ["demo"])}, [0])
+    write_sweep_file(Session.create(sessions, "sw").path, points, 1)
+    engine = FakeEngine(steps=30, hold_at=3)
+    app = SST2App(sessions, launcher=ThreadLauncher(engine), queue=points, device_probe=lambda: FIXED_DEVICE,
+                  session_name="sw")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.current is not None and app.current.step >= 3)
+        await pilot.pause(0.6)
+        footer = screen_lines(app)[-1].rstrip()
+        assert "space Pause" in footer and "g Sweep" in footer and footer.endswith("t Try"), footer
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NewRunScreen")
+        engine.release()

@@ -79,6 +79,7 @@ class SST2App(App):
         Binding("q", "quit_app", "Quit"),
         # Short words: at 80 columns the dashboard's footer holds them all (the help says each in full).
         Binding("n", "new_run", "New"),
+        Binding("n", "new_run_in_a_sweep", "New", show=False),  # a sweep's window: g Sweep takes its place in the footer
         Binding("d", "unqueue", "Unqueue", show=False),  # the queue box's title says "d removes one"
         Binding("r", "results", "Results"),
         Binding("x", "export", "Export"),
@@ -387,11 +388,21 @@ class SST2App(App):
         hub_unreachable = self.hub.startswith(("unreachable", "offline"))
         self.push_screen(NewRunScreen(self.last_form, hub_unreachable=hub_unreachable), queue)
 
+    def action_new_run_in_a_sweep(self) -> None:
+        self.action_new_run()
+
+    def _in_a_sweep(self) -> bool:
+        return self.session is not None and (self.session.path / SWEEP_FILE).is_file()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_run":  # at 80 columns the footer holds g Sweep or n New, not both (n still works)
+            return not self._in_a_sweep()
+        if action == "new_run_in_a_sweep":
+            return self._in_a_sweep()
         if action == "unqueue":
             return self.footer.waiting  # in the footer only while something waits
         if action == "sweep":
-            return self.session is not None and (self.session.path / SWEEP_FILE).is_file()  # a sweep's window only
+            return self._in_a_sweep()  # a sweep's window only
         if action == "try_sentence":
             return self.footer.has_run  # once there is a run to ask
         return True
