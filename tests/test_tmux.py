@@ -26,6 +26,24 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
 
 
+def open_window(session: str, columns: int, rows: int, command: str, env: dict[str, str]) -> None:
+    """A detached tmux session running `command`. A session of that name killed (or quit) just before
+    may still be closing, and when it was the last one the tmux server exits with it: a new-session
+    in that moment failed (exit 1, once in CI). Wait until the name is free, and try again."""
+    made = None
+    for _ in range(5):
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and subprocess.run(["tmux", "has-session", "-t", f"={session}"],
+                                                             capture_output=True).returncode == 0:
+            time.sleep(0.1)
+        made = subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(columns), "-y", str(rows), command],
+                              capture_output=True, text=True, env=env)
+        if made.returncode == 0:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"tmux new-session {session} failed: {made.stderr.strip() if made else ''}")
+
+
 def screen(session: str = SESSION) -> str:
     return tmux("capture-pane", "-p", "-t", session)
 
@@ -50,7 +68,7 @@ def test_the_whole_demo_at_80x24(tmp_path):
     command = f"{Path(sys.executable).parent / 'sst2-tui'} --demo --demo-epochs 2 --sessions-dir {sessions}"
     env = {**os.environ, "TERM": "xterm-256color"}
     tmux("kill-session", "-t", SESSION)
-    subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command], check=True, env=env)
+    open_window(SESSION, 80, 24, command, env=env)
     try:
         text, seconds = wait_for_text(lambda s: "CPU" in s and "loss 0." in s, timeout=60)
         print(f"device and a moving loss after {seconds:.1f} s")
@@ -133,7 +151,7 @@ def test_a_signal_to_the_app_leaves_the_run_training(tmp_path, how):
     command = f"exec {Path(sys.executable).parent / 'sst2-tui'} --demo --sessions-dir {sessions} 2>{said}"
     env = {**os.environ, "TERM": "xterm-256color"}
     tmux("kill-session", "-t", session)
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "36", command], check=True, env=env)
+    open_window(session, 120, 36, command, env=env)
     run_dir = None
     try:
         pid = int(tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip())
@@ -200,7 +218,7 @@ def test_detach_disconnect_attach_steer_and_see_a_death(tmp_path):
     try:
         for window in windows:
             tmux("kill-session", "-t", window)
-            subprocess.run(["tmux", "new-session", "-d", "-s", window, "-x", "120", "-y", "36", app], check=True, env=env)
+            open_window(window, 120, 36, app, env=env)
         for window in windows:
             wait_for_text(lambda s: "01-full" in s and "loss " in s, timeout=60, session=window)
         wait_for_text(lambda s: any(run_dir.glob("checkpoints/step-[0-9]*[0-9]/manifest.json")), timeout=60)  # one to resume from
@@ -244,8 +262,7 @@ def test_the_queue_keeps_going_with_no_app_open(tmp_path):
     session = f"{SESSION}-queue"
     command = f"exec {Path(sys.executable).parent / 'sst2-tui'} --demo --sessions-dir {sessions}"
     tmux("kill-session", "-t", session)
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True,
-                   env={**os.environ, "TERM": "xterm-256color"})
+    open_window(session, 80, 24, command, env={**os.environ, "TERM": "xterm-256color"})
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not any(steps_in(p) >= 3 for p in sessions.glob("*/runs/01-full/events.jsonl")):
@@ -276,8 +293,7 @@ def test_a_burst_of_keys_in_the_form_reaches_the_runs_config(tmp_path):
     session = f"{SESSION}-form"
     command = f"exec {Path(sys.executable).parent / 'sst2-tui'} --sessions-dir {sessions}"
     tmux("kill-session", "-t", session)
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True,
-                   env={**os.environ, "TERM": "xterm-256color"})
+    open_window(session, 80, 24, command, env={**os.environ, "TERM": "xterm-256color"})
     configs = lambda: sorted(sessions.glob("*/runs/*/config.json"))  # noqa: E731
     try:
         wait_for_text(lambda s: "No run yet" in s, timeout=60, session=session)
@@ -309,14 +325,12 @@ def test_two_windows_share_one_queue_through_leaving_and_attaching(tmp_path):
     first, second, third = (f"{SESSION}-queue-{n}" for n in (1, 2, 3))
     try:
         tmux("kill-session", "-t", first)
-        subprocess.run(["tmux", "new-session", "-d", "-s", first, "-x", "100", "-y", "30",
-                        f"{binary} --demo --sessions-dir {sessions}"], check=True, env=env)
+        open_window(first, 100, 30, f"{binary} --demo --sessions-dir {sessions}", env=env)
         wait_for_text(lambda s: "loss 0." in s, timeout=60, session=first)
         [session] = list(sessions.iterdir())
         tmux("send-keys", "-t", first, "space")  # keep the first run live while the windows work
         wait_for_text(lambda s: "PAUSED" in s, timeout=15, session=first)
-        subprocess.run(["tmux", "new-session", "-d", "-s", second, "-x", "100", "-y", "30",
-                        f"{binary} attach {session}"], check=True, env=env)
+        open_window(second, 100, 30, f"{binary} attach {session}", env=env)
         wait_for_text(lambda s: "3. full on demo, demo" in s, timeout=60, session=second)  # the same three queued
         tmux("send-keys", "-t", second, "d")
         wait_for_text(lambda s: "Take a run out" in s or "Enter removes" in s or "remove" in s.lower(), timeout=10,
@@ -340,8 +354,7 @@ def test_two_windows_share_one_queue_through_leaving_and_attaching(tmp_path):
         time.sleep(2)
         assert [json.dumps(item.config.precision) + item.config.method
                 for item in SessionQueue(session).items()] == order, "nothing lost by leaving"
-        subprocess.run(["tmux", "new-session", "-d", "-s", third, "-x", "100", "-y", "30",
-                        f"{binary} attach {session}"], check=True, env=env)
+        open_window(third, 100, 30, f"{binary} attach {session}", env=env)
         text, _ = wait_for_text(lambda s: "PAUSED" in s and "3. full on demo, demo" in s, timeout=60, session=third)
         assert text.index("1. trainer on demo") < text.index("2. full on demo") < text.index("(fp16-pure") \
             < text.index("3. full on demo"), text
@@ -366,9 +379,7 @@ def test_a_running_sweeps_grid_at_80x24(tmp_path):
     window = f"{SESSION}-sweep"
     try:  # at once, before any point is live: attach then watches the session (it once said "no live run")
         tmux("kill-session", "-t", window)
-        subprocess.run(["tmux", "new-session", "-d", "-s", window, "-x", "80", "-y", "24",
-                        f"{binary} attach {session}"],
-                       check=True, env={**os.environ, "TERM": "xterm-256color"})
+        open_window(window, 80, 24, f"{binary} attach {session}", env={**os.environ, "TERM": "xterm-256color"})
         wait_for_text(lambda s: "loss " in s, timeout=60, session=window)
         tmux("send-keys", "-t", window, "g")
         text, _ = wait_for_text(lambda s: ("of 6 runs finished" in s and "02-lora" in s) or ("01-full" in s and "p001" in s),
@@ -394,8 +405,7 @@ def test_a_sweep_from_the_app_followed_with_enter_then_attached_lists_each_run_o
     session = f"{SESSION}-sweep"
     binary = Path(sys.executable).parent / "sst2-tui"
     tmux("kill-session", "-t", session)
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-                    f"exec {binary} --sessions-dir {sessions}"], check=True, env={**os.environ, "TERM": "xterm-256color"})
+    open_window(session, 80, 24, f"exec {binary} --sessions-dir {sessions}", env={**os.environ, "TERM": "xterm-256color"})
     summaries = lambda: [json.loads(p.read_text()) for p in sessions.glob("*/runs/*/summary.json")]  # noqa: E731
     try:
         wait_for_text(lambda s: "No run yet" in s, timeout=60, session=session)
@@ -429,8 +439,7 @@ def test_a_sweep_from_the_app_followed_with_enter_then_attached_lists_each_run_o
         tmux("send-keys", "-t", session, "q")
         [folder] = [p for p in sessions.iterdir() if p.is_dir()]
         tmux("kill-session", "-t", session)
-        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-                        f"exec {binary} attach {folder}"], check=True, env={**os.environ, "TERM": "xterm-256color"})
+        open_window(session, 80, 24, f"exec {binary} attach {folder}", env={**os.environ, "TERM": "xterm-256color"})
         text, _ = wait_for_text(lambda s: "03-lora" in s and "FINISHED" in s, timeout=60, session=session)
         assert "No run yet" not in text and "lora lr=3e-3, seed 0" in text, "the newest run, as it ended, with its point"
         tmux("send-keys", "-t", session, "r")
