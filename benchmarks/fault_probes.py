@@ -284,6 +284,7 @@ def signal_after_an_evaluation(probe: Probe, folder: Path) -> tuple[bool, str]:
 
 
 COVERED_BY_TESTS = {
+    "14: kill -9 of the queue runner": "tests/test_queue_stall.py::test_a_killed_queue_runner_is_reported_and_restarted",
     "16: a data-parallel run killed and resumed":
         "tests/test_data_parallel.py::test_a_killed_data_parallel_run_resumed_repeats_the_uninterrupted_one",
     "2: sweep --resume by a relative path":
@@ -292,7 +293,7 @@ COVERED_BY_TESTS = {
         "tests/test_sweep_resume.py::test_sweep_resume_typed_relative_with_a_point_killed_before_its_first_checkpoint",
 }
 """Cases that a test of the slow suite plays end to end the same way (the same commands, signals and
-checks): `--skip-covered` (CI, right after that suite) leaves them out, 57 s of its 2.6 minutes.
+checks): `--skip-covered` (CI, right after that suite) leaves them out, 65 s of its 2.6 minutes.
 tests/test_fault_probe_cover.py holds each named test to exist."""
 
 

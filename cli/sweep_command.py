@@ -35,14 +35,16 @@ from sst2_tui.core.storage.decisions_file import DecisionKind
 from sst2_tui.core.storage.queue_file import NewRun
 
 if TYPE_CHECKING:
+    from sst2_tui.core.storage.sweep_file import UntilResolved
+    from sst2_tui.core.sweep.grid import Listed
     from sst2_tui.core.sweep.sweep import Sweep
 
 
 def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     from sst2_tui.core.report.spread import measured_spread
     from sst2_tui.core.sweep.adaptive import first_round
-    from sst2_tui.core.sweep.grid import MAX_POINTS, build_grid, parse_listed
-    from sst2_tui.core.sweep.start import describe_grid, start_lines
+    from sst2_tui.core.sweep.grid import MAX_POINTS, parse_listed
+    from sst2_tui.core.sweep.start import start_lines
     from sst2_tui.core.sweep.sweep import Sweep
 
     parallel = parallel_slots(args.parallel)
@@ -54,28 +56,14 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         raise UserError("sweep: give seeds with --seeds 0,1,2 (they are the innermost axis of the grid)")
     rounds = until_resolved(args)
     margin = margin_points(args.margin)
-    from sst2_tui.core.sweep.fresh_seeds import fresh_count, grid_fresh_seeds, reused_seeds
+    from sst2_tui.core.sweep.fresh_seeds import fresh_count
 
     fresh = fresh_count(args.seeds)
     seeds = parse_seeds(args.seeds, "--seeds") if fresh is None else list(range(fresh))
     spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
     if args.print_config:
-        from sst2_tui.core.storage.config_file import sweep_config_text
-        from sst2_tui.core.sweep.grid import grid_axes
-
-        axes = grid_axes(listed)
-        build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)  # every value checked, as for a real sweep
-        sys.stdout.write(sweep_config_text(axes, [str(m) for m in axes.get("method", {}).get("all", ["full"])], seeds))
-        return EXIT_OK
-    points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
-    if fresh is not None:  # N seeds no run of these settings in the folder has used
-        seeds = grid_fresh_seeds(sessions_dir, [c for c in points if c.seed == 0], fresh)
-        points = build_grid(listed, seeds, limit=None if args.yes else MAX_POINTS)
-    else:
-        for setting, used in reused_seeds(sessions_dir, points).items():
-            sys.stderr.write(f"sst2-tui sweep: warning: {setting} already ran on seed(s) {','.join(map(str, used))} in "
-                             f"{sessions_dir}: a setting chosen on those seeds before keeps that choice's luck when judged "
-                             f"on them again; --seeds fresh:{len(seeds)} picks seeds no run of these settings used\n")
+        return _print_config(listed, seeds, limit=None if args.yes else MAX_POINTS)
+    points, seeds = _seeded_points(listed, seeds, fresh, sessions_dir, limit=None if args.yes else MAX_POINTS)
     if not args.print_commands:  # a model or data path that cannot be: one line, before anything is created
         _check_paths(points)
     if points and points[0].report_to:  # a tracker not installed: one line, before anything is created
@@ -95,25 +83,10 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
                             f"with one setting, a seed of each setting to race); give --max-runs {len(points)} or more, or fewer settings")
     slurm = slurm_options(args)
     if args.print_commands:  # every line into one session (points share it), for any scheduler
-        session_path = sessions_dir / (args.session or time.strftime("sweep-%Y%m%d-%H%M%S"))
-        for config in points:  # the line the queue runner and a SLURM task run for a new point
-            print(shlex.join(["sst2-tui", *NewRun(config).argv(session_path)]))
-        if confirming and _any_choice(points):  # they depend on the grid's results: no line can be printed for them
-            sys.stderr.write(f"sst2-tui sweep: these are the grid's {len(points)} runs only; the confirmation runs "
-                             f"({confirming} fresh seed(s) of each method's chosen setting) depend on their results: "
-                             "once they have finished, "
-                             f"`sst2-tui report {session_path}` names each method's best setting; run it on fresh seeds "
-                             f"(`sst2-tui sweep ... --seeds fresh:{confirming}`) to judge it without its selection's luck\n")
-        return EXIT_OK
+        return _print_commands(points, sessions_dir / (args.session or time.strftime("sweep-%Y%m%d-%H%M%S")), confirming)
     sweep, job_id = Sweep.begin(sessions_dir, args.session, points, parallel, slurm, confirming, rounds, margin)
     how = "as a SLURM job array" if slurm else f"{parallel} at once"
-    if rounds is not None:
-        budget = f"at most {rounds.max_runs} runs" + (f" or {rounds.max_hours:g} device-hours" if rounds.max_hours else "")
-        print(f"sst2-tui sweep: until resolved: round 1 is {len(points)} runs, {how}, in {sweep.path}; then a round at "
-              f"a time, {budget}", flush=True)
-    else:
-        print(f"sst2-tui sweep: {describe_grid(points)}, {how}, in {sweep.path}", flush=True)
-    for line in start_lines(points, confirming, spread, rounds is not None, margin):
+    for line in _start_lines(points, how, sweep.path, rounds, start_lines(points, confirming, spread, rounds is not None, margin)):
         print(f"sst2-tui sweep: {line}", flush=True)
     if job_id:
         _submitted(sweep.path, job_id, len(points))
@@ -124,6 +97,58 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
         sys.stderr.write(f"sst2-tui sweep: it runs on; watch it with `sst2-tui attach {sweep.path}`\n")
         return EXIT_OK
     return follow_sweep(sweep)
+
+
+def _seeded_points(listed: dict[str, Listed], seeds: list[int], fresh: int | None, sessions_dir: Path,
+                   limit: int | None) -> tuple[list[RunConfig], list[int]]:
+    """The grid on its seeds: `fresh` (`--seeds fresh:N`) seeds no run of these settings in the
+    folder has used; given seeds that such runs used are warned about (a choice's luck carries over)."""
+    from sst2_tui.core.sweep.fresh_seeds import grid_fresh_seeds, reused_seeds
+    from sst2_tui.core.sweep.grid import build_grid
+
+    points = build_grid(listed, seeds, limit=limit)
+    if fresh is not None:
+        seeds = grid_fresh_seeds(sessions_dir, [c for c in points if c.seed == 0], fresh)
+        return build_grid(listed, seeds, limit=limit), seeds
+    for setting, used in reused_seeds(sessions_dir, points).items():
+        sys.stderr.write(f"sst2-tui sweep: warning: {setting} already ran on seed(s) {','.join(map(str, used))} in "
+                         f"{sessions_dir}: a setting chosen on those seeds before keeps that choice's luck when judged "
+                         f"on them again; --seeds fresh:{len(seeds)} picks seeds no run of these settings used\n")
+    return points, seeds
+
+
+def _print_config(listed: dict[str, Listed], seeds: list[int], limit: int | None) -> int:
+    """`--print-config`: the sweep as a TOML file, every value checked as for a real sweep."""
+    from sst2_tui.core.storage.config_file import sweep_config_text
+    from sst2_tui.core.sweep.grid import build_grid, grid_axes
+
+    axes = grid_axes(listed)
+    build_grid(listed, seeds, limit=limit)
+    sys.stdout.write(sweep_config_text(axes, [str(m) for m in axes.get("method", {}).get("all", ["full"])], seeds))
+    return EXIT_OK
+
+
+def _print_commands(points: list[RunConfig], session_path: Path, confirming: int) -> int:
+    """`--print-commands`: the line the queue runner and a SLURM task run for each new point."""
+    for config in points:
+        print(shlex.join(["sst2-tui", *NewRun(config).argv(session_path)]))
+    if confirming and _any_choice(points):  # they depend on the grid's results: no line can be printed for them
+        sys.stderr.write(f"sst2-tui sweep: these are the grid's {len(points)} runs only; the confirmation runs "
+                         f"({confirming} fresh seed(s) of each method's chosen setting) depend on their results: "
+                         "once they have finished, "
+                         f"`sst2-tui report {session_path}` names each method's best setting; run it on fresh seeds "
+                         f"(`sst2-tui sweep ... --seeds fresh:{confirming}`) to judge it without its selection's luck\n")
+    return EXIT_OK
+
+
+def _start_lines(points: list[RunConfig], how: str, path: Path, rounds: UntilResolved | None, more: list[str]) -> list[str]:
+    """What a sweep says as it starts: the grid (or round 1 and the budget), then `more` (power, margin...)."""
+    from sst2_tui.core.sweep.start import describe_grid
+
+    if rounds is None:
+        return [f"{describe_grid(points)}, {how}, in {path}", *more]
+    budget = f"at most {rounds.max_runs} runs" + (f" or {rounds.max_hours:g} device-hours" if rounds.max_hours else "")
+    return [f"until resolved: round 1 is {len(points)} runs, {how}, in {path}; then a round at a time, {budget}", *more]
 
 
 def _any_choice(points: list[RunConfig]) -> bool:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up (first time only), lint, and run the whole test suite offline.
-# (default) every test but the `extended` ones, the fault probes beside the slow ones: what CI runs.
+# (default) every test but the `extended` ones: what CI runs.
 # --fast: only the tests that neither start another process nor train more than a few dozen steps
 #         (the inner loop; conftest.py holds every test to that).
 # --all: the extended variants too (each a second method or signal on a path already trained once).
@@ -36,29 +36,6 @@ pytest() {  # no test selected (a path given that holds only slow tests, or none
   fi
 }
 pytest "${parallel[@]}" -m "not slow $extended" "$@"
-if [ "$mode" = fast ]; then
-  exit 0
-fi
-if [ "$#" -gt 0 ]; then  # tests named: those alone
+if [ "$mode" != fast ]; then
   pytest -m "slow $extended" "$@"
-  exit 0
 fi
-# The whole suite: the fault probes (benchmarks/fault_probes.py: hostile files, tampered checkpoints,
-# signals and planted links, end to end) run beside the slow part. Each of the two keeps about one of
-# 2 cores busy (the slow part's processes mostly wait on each other: 61% of a core, measured), so
-# side by side they take about as long as the slow part alone. The probes that a slow test plays
-# the same way are left out (--skip-covered).
-probes_log=$(mktemp)
-HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.fault_probes --skip-covered > "$probes_log" 2>&1 &
-probes=$!
-slow=0
-pytest -m "slow $extended" || slow=$?
-probed=0
-wait "$probes" || probed=$?
-echo "fault probes:"
-cat "$probes_log"
-rm -f "$probes_log"
-if [ "$slow" -ne 0 ]; then
-  exit "$slow"
-fi
-exit "$probed"
