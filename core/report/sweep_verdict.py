@@ -186,6 +186,8 @@ class SweepVerdict:
     """Runs not ended yet, or not yet added (confirmation runs): while any is, the answer is "so far"."""
     unstarted: list[str] = field(default_factory=list)
     """Points whose process ended before it made a run folder, each with its reason (start-failures.jsonl)."""
+    session_dir: str = ""
+    """Where the sweep is (what `sweep --resume` is given)."""
 
     @property
     def final(self) -> bool:
@@ -247,7 +249,7 @@ class SweepVerdict:
         if not self.unstarted:
             return []
         return [*(f"  {line}" for line in self.unstarted),
-                "  (mend the cause, then `sst2-tui sweep --resume SESSION_DIR` starts them again)"]
+                f"  (mend the cause, then `sst2-tui sweep --resume {self.session_dir or 'SESSION_DIR'}` starts them again)"]
 
     def lines(self) -> list[str]:
         """The verdict as `sweep` and `report` print it: the answer first (a short terminal shows it),
@@ -320,6 +322,7 @@ def sweep_verdict(session: Session, margin: float | None = None) -> SweepVerdict
                            dropped=_dropped(labelled))
     verdict.decisions = read_decisions(session.path)[0]
     verdict.unstarted = [f.line() for f in unstarted(session.path, {label.point for _, label in labelled})]
+    verdict.session_dir = str(session.path)
     sweep_file = _sweep_file(session)
     _count_to_come(verdict, sweep_file, records)
     verdict.budget = _budget(groups)
