@@ -191,7 +191,7 @@ async def test_quit_leaves_a_run_training_by_default(tmp_path):
         assert isinstance(app.screen, LeaveScreen)
         await pilot.press("enter")
         await wait_for(pilot, lambda: not app.is_running, timeout=15)
-    [(view, folder)] = app.left_running
+    [(view, folder)] = app.departure.left_running
     assert view is app.views[0] and folder == tmp_path / "sessions" / "test" / "runs" / "01-full"
     assert RunFolder(folder).is_live(), "the run trains on without its window"
     assert CommandSpec("stop") not in engine.received

@@ -75,7 +75,7 @@ async def test_stopping_on_quit_keeps_the_queue_unless_told_to_empty_it(tmp_path
     assert second_ran == (key == "s") and not SessionQueue(session).items()
     from sst2_tui.tui.launching import stopped_lines
 
-    said = stopped_lines(app.stopped, app.dropped)
+    said = stopped_lines(app.departure.stopped, app.departure.dropped)
     assert said.startswith(f"sst2-tui: 01-full stopped at step {app.views[0].step} of 200; its checkpoint is "
                            f"saved: sst2-tui run --resume {session / 'runs' / '01-full'}")
     assert ("the queue was emptied; 1 run will not start: full on second, demo" in said) == (key == "e")

@@ -26,6 +26,7 @@ from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.sweep_file import SWEEP_FILE
 from sst2_tui.core.summary import Status
 from sst2_tui.tui.bridge import EventBridge
+from sst2_tui.tui.departure import Departure
 from sst2_tui.tui.desktop_notice import PASSTHROUGH_HINT, in_tmux, notice_sequences, tmux_passthrough_off
 from sst2_tui.tui.footer_state import FooterState
 from sst2_tui.tui.form_sweep import SweepRequest
@@ -117,11 +118,8 @@ class SST2App(App):
         self.rung: list[str] = []
         self.told_passthrough = False
         """What `ring` said, newest last (what the terminal was sent)."""
-        self.left_running: list[tuple[RunView, Path]] = []
-        self.stopped: tuple[RunView, Path] | None = None
-        """The run this window stopped on its way out (s or e in the quit dialog), and its folder."""
-        self.dropped: list[str] = []
-        """What the emptied queue held (e in the quit dialog), one label each."""
+        self.departure = Departure()
+        """What leaving did to the followed run and the queue (said once the window has closed)."""
         self.last_form: RunConfig | None = None
         self.hub = "checking..."
         self.precision_note = ""
@@ -314,22 +312,7 @@ class SST2App(App):
             self.push_screen(ErrorModal("Unexpected error", f"{type(error).__name__}: {error}", None))
 
     def _stop_everything(self, how: str = "leave") -> None:
-        """Leaving the app by any way: no new runs start from this window, and the followed run is
-        left training in its own process (`leave`) or stopped gracefully (`stop`: a paused run is
-        woken by it; the session's queue goes on; `stop_all`: the queue is emptied too)."""
-        self.watcher.quitting = True
-        following = self.watcher.following
-        if how == "leave":
-            if following is not None and self.current is not None and self.current.active \
-                    and all(view is not self.current for view, _ in self.left_running):
-                self.left_running.append((self.current, following.folder.path))
-            self.watcher.leave()
-        else:
-            if following is not None and self.current is not None and self.current.active:
-                self.stopped = (self.current, following.folder.path)
-            if how == "stop_all":
-                self.dropped = [w.label for w in self.watcher.waiting()]
-            self.watcher.stop(empty_queue=how == "stop_all")
+        self.departure.go(self.watcher, self.current, how)
 
     def exit(self, *args, **kwargs) -> None:
         if self.exit_asked:  # already on its way out: a later call (the worker going idle) must not

@@ -28,17 +28,17 @@ def launch(sessions_dir: Path, queue: Sequence[Queued] | None = None, headless: 
         with contextlib.suppress(OSError):
             sys.stderr.write(after_a_crash(app.session))
         return EXIT_FAILED
-    if app.worker_busy and not app.worker_done.is_set() and not app.left_running:
+    if app.worker_busy and not app.worker_done.is_set() and not app.departure.left_running:
         # The app was closed while a run was stopping: let it finish its step and save.
         sys.stderr.write("sst2-tui: stopping the run (finishing the step, evaluating, saving)...\n")
         app.worker_done.wait()
     with contextlib.suppress(OSError):
-        sys.stderr.write(stopped_lines(app.stopped, app.dropped))
+        sys.stderr.write(stopped_lines(app.departure.stopped, app.departure.dropped))
     if app.session is not None:
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
             sys.stderr.write(f"sst2-tui: this session is in {app.session.path}\n"
                              f"  Its report:  sst2-tui report {app.session.path}\n")
-    for view, folder in app.left_running:
+    for view, folder in app.departure.left_running:
         with contextlib.suppress(OSError):  # after a hang-up there is no terminal to tell
             sys.stderr.write(left_running_lines(view.run_id, view.status == Status.PAUSED, Path(folder).resolve()))
     return EXIT_INTERRUPTED if app.interrupted_by else EXIT_OK
