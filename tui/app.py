@@ -293,7 +293,8 @@ class SST2App(App):
         if self.current is not None:
             self.current.log += [f"Sweep {message.session_name} ended.", *message.lines]
         verdicts = [line.removeprefix("Verdict: ") for line in message.lines if line.startswith(("Verdict: ", "No verdict"))]
-        self.notify(f"Sweep ended. {verdicts[0] if verdicts else ''} (g: the grid, r: the report)", timeout=15, markup=False)
+        said = f" {verdicts[0]}" if verdicts else ""
+        self.notify(f"Sweep ended.{said} (g: the grid, r: the report)", timeout=15, markup=False)
         self._refresh()
 
     def on_queue_idle(self, message: QueueIdle) -> None:
