@@ -32,13 +32,17 @@ def _one_point_without_its_folder(tmp_path) -> tuple[Session, NewRun]:
 
 def _fail_to_start(entry: NewRun, session: Session, code: int = 2) -> None:
     script = f"import sys; print('loading...', file=sys.stderr); print({REASON!r}, file=sys.stderr); sys.exit({code})"
-    process, tail = start_watched([sys.executable, "-c", script])
+    process, tail = start_watched([sys.executable, "-c", script], session.path)
     note_if_never_started(entry, session, process.wait(), tail)
 
 
-def test_the_queue_runner_records_a_point_whose_process_ended_before_its_folder_with_its_last_line(tmp_path):
+def test_the_queue_runner_records_a_point_whose_process_ended_before_its_folder_with_its_last_line(tmp_path, capfd):
+    """The run's stderr goes to a file of its own (never a pipe: a run outlives a killed runner, and
+    would get a broken pipe writing to it), passed on to the runner's log and removed at its end."""
     session, entry = _one_point_without_its_folder(tmp_path)
     _fail_to_start(entry, session)
+    assert REASON in capfd.readouterr().err, "what the run said is in the runner's log"
+    assert not list(session.path.glob(".run-stderr-*")), "its file is removed once passed on"
     [failure], problem = read_start_failures(session.path)
     assert problem is None and failure.point == point_of(entry.config) and failure.exit_code == 2
     assert failure.reason == REASON, "the process's last line on stderr is its reason"

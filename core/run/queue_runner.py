@@ -79,7 +79,7 @@ def run_in_its_own_process(entry: QueueEntry, session: Session) -> None:
     A run killed by a signal (kill -9, out of memory) cannot say so itself: its `--notify` hook is
     run from here."""
     before = {f.path for f in session.run_folders()}
-    process, tail = start_watched([*sst2_command(), *runner_argv(entry, session)])
+    process, tail = start_watched([*sst2_command(), *runner_argv(entry, session)], session.path)
     returncode = process.wait()
     tell_if_killed(entry, session, before, returncode)
     note_if_never_started(entry, session, returncode, tail)
@@ -164,7 +164,7 @@ def _run_slots(session: Session, queue: SessionQueue, slots: int, gpus: bool,
                 env = {**os.environ, SCHEDULED_ENV: str(session.path)}
                 env.update({"CUDA_VISIBLE_DEVICES": str(free[0])} if gpus else {"OMP_NUM_THREADS": str(threads)})
                 before = {f.path for f in session.run_folders()}
-                process, tail = start_watched([*sst2_command(), *argv], env)
+                process, tail = start_watched([*sst2_command(), *argv], session.path, env)
                 running[free[0]] = (process, entry, before, tail)
                 time.sleep(0.2)  # its run folder is made before the next one's: numbers follow the queue
                 continue
