@@ -4,7 +4,7 @@ fault_probes_34.py).
 Each case runs the real `sst2-tui` in a subprocess and checks the outcome a user sees (exit code,
 one-line messages, files on disk).
 
-    python -m benchmarks.fault_probes            # about six minutes on 2 CPU cores (FAULT_PROBE_JOBS=2: two cases at a time)
+    python -m benchmarks.fault_probes            # 2 min 14 s on 2 CPU cores, two cases at a time (FAULT_PROBE_JOBS)
 
 Writes benchmarks/results/fault_probes-<machine>-<date>.json with every case and the counts of
 cases tried and passed. Exits 1 if any case failed.
@@ -358,9 +358,13 @@ def main() -> int:
         ("#46", "a newline in --model and --session", issue46.a_newline_in_any_flag),
         ("#46", "export-tracker to an MLflow server that refuses", issue46.export_wording),
     ]
-    # One case at a time by default: two at once on 2 cores (FAULT_PROBE_JOBS=2) took 3.5 min instead
-    # of 6, but a live run's stop once missed the 120 s a case waits for it under that load.
-    jobs = int(os.environ.get("FAULT_PROBE_JOBS", "1"))
+    # Two cases at a time (FAULT_PROBE_JOBS), each with its share of the cores: a case's processes
+    # mostly wait on each other, so one at a time left a core idle (88 s); two at once with torch at
+    # its default threads ran 4 spinning OpenMP threads on 2 cores (119 s); two with the threads
+    # divided took 55 s (all measured side by side on a 2-core machine).
+    jobs = int(os.environ.get("FAULT_PROBE_JOBS", "2"))
+    cores = len(os.sched_getaffinity(0))
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, cores // max(1, jobs))))
     if skip_covered:
         for _, name, _ in cases:
             if name in COVERED_BY_TESTS:

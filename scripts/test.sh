@@ -14,11 +14,14 @@ case "${1:-}" in
   --fast) mode=fast; shift ;;
   --all) mode=all; shift ;;
 esac
-# The tests that start no process run on as many workers as there are cores, at most 4
-# (SST2_TUI_TEST_WORKERS=1: one process; 4 min 52 s -> 2 min 53 s on 2 cores), a module's tests on
-# one worker (--dist loadscope: its module fixtures are made once). The slow ones run in one process
-# after them: they start runs and terminals that fill the cores themselves (on 2 cores two workers
-# made them slower, and the tmux tests' timings suffered).
+# The tests run on as many workers as there are cores, at most 4 (SST2_TUI_TEST_WORKERS=1: one
+# process), a module's tests on one worker (--dist loadscope: its module fixtures are made once).
+# Each worker's torch, and every run it starts, gets its share of the cores (tests/conftest.py):
+# without that, two workers on 2 cores spun 4 threads and made everything slower. First the tests
+# that start no process, then the slow ones, then those marked `alone` (a real terminal read against
+# the clock) one at a time with nothing beside them. Measured side by side on 2 cores: the fast
+# part 4 min 36 s -> 3 min 1 s with the cores shared out, the slow ones 12 min 4 s in one process
+# -> 7 min 10 s on two workers.
 workers=${SST2_TUI_TEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}
 parallel=()
 if [ "$workers" -gt 1 ]; then
@@ -37,5 +40,6 @@ pytest() {  # no test selected (a path given that holds only slow tests, or none
 }
 pytest "${parallel[@]}" -m "not slow $extended" "$@"
 if [ "$mode" != fast ]; then
-  pytest -m "slow $extended" "$@"
+  pytest "${parallel[@]}" -m "slow and not alone $extended" "$@"
+  pytest -m "slow and alone $extended" "$@"
 fi

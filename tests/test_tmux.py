@@ -18,7 +18,10 @@ import pytest
 from sst2_tui.core.run.self_command import sst2_command
 from tests.cli import run_cli
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+# `alone`: each test reads a real terminal against the clock, so it runs after the other slow tests
+# with nothing beside it (scripts/test.sh); beside a sweep on the other core, a second window once
+# took over 10 s to show what the first had queued.
+pytestmark = [pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"), pytest.mark.alone]
 SESSION = f"sst2-tui-test-{os.getpid()}"  # one per test process: two checkouts on one machine never meet
 
 
