@@ -22,8 +22,8 @@ from pathlib import Path
 
 from benchmarks.common import machine, versions, write_results
 from sst2_tui.core.controls import Command, RunHandle
-from sst2_tui.core.demo_runs import demo_queue
 from sst2_tui.core.events import Eval, Event, Nonfinite
+from sst2_tui.core.run.demo_runs import demo_queue
 from sst2_tui.core.run.runner import execute
 from sst2_tui.core.storage.sessions import Session
 

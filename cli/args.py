@@ -35,7 +35,7 @@ def _number(text: str) -> float:
 
 
 def _seeds(text: str) -> list[int]:
-    from sst2_tui.core.seeds import parse_seeds
+    from sst2_tui.core.text.seeds import parse_seeds
 
     try:
         return parse_seeds(text, "--seeds")
@@ -44,7 +44,7 @@ def _seeds(text: str) -> list[int]:
 
 
 def _labels(text: str) -> dict:
-    from sst2_tui.core.json_text import parse_json
+    from sst2_tui.core.text.json_text import parse_json
 
     try:
         value = parse_json(text)

@@ -285,8 +285,8 @@ if __name__ == "__main__":
 def _demo_runs(args: argparse.Namespace) -> list[RunConfig]:
     """`--demo`'s queue, `--demo-epochs` long when given (checked as `run --epochs` is)."""
     from sst2_tui.core.config import ConfigError
-    from sst2_tui.core.demo_runs import demo_queue
     from sst2_tui.core.errors import UserError
+    from sst2_tui.core.run.demo_runs import demo_queue
 
     try:
         return demo_queue(args.demo_epochs)

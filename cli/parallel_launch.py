@@ -22,11 +22,11 @@ from pathlib import Path
 
 from sst2_tui.core.config import RunConfig, check_data_parallel, run_argv
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError
 from sst2_tui.core.run.self_command import python_command, sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
 from sst2_tui.core.summary import Summary
+from sst2_tui.core.text.json_text import parse_json
 
 LAUNCHED_ENV = "SST2_TUI_TORCHRUN_LAUNCHER"
 """Set for the ranks this launcher starts: rank 0 then exits 0 once its summary is out (the

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sst2_tui.cli.library_noise import quiet_libraries
 from sst2_tui.core.errors import EXIT_OK, ModelError, UserError, quote
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.input_files import SENTENCES_LIMIT, read_input
+from sst2_tui.core.text.json_text import parse_json
 
 TEXT_FIELDS = ("sentence", "text")
 

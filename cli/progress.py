@@ -10,8 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from sst2_tui.core.device_info import device_line
 from sst2_tui.core.events import DiskFull, Eval, Event, Nonfinite, Resumed, RunFailed, RunStarted, Step, WarningEvent
+from sst2_tui.core.text.words import event_line
 from sst2_tui.core.tracker_names import parse_report_to
-from sst2_tui.core.words import event_line
 
 
 class ProgressPrinter:

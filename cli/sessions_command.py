@@ -16,7 +16,7 @@ from rich.table import Table
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.storage.queue_file import QueueState
 from sst2_tui.core.storage.sessions import RunOverview
-from sst2_tui.core.words import printable
+from sst2_tui.core.text.words import printable
 
 
 def escape(text: str) -> str:

@@ -30,9 +30,9 @@ from sst2_tui.cli.sweep_flags import (
 )
 from sst2_tui.core.config import RunConfig, flag_for, options
 from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError
-from sst2_tui.core.seeds import parse_seeds
 from sst2_tui.core.storage.decisions_file import DecisionKind
 from sst2_tui.core.storage.queue_file import NewRun
+from sst2_tui.core.text.seeds import parse_seeds
 
 if TYPE_CHECKING:
     from sst2_tui.core.storage.sweep_file import UntilResolved

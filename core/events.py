@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError, Word, record_from_json, to_json_value
 from sst2_tui.core.summary import Summary
+from sst2_tui.core.text.json_text import parse_json
 
 
 @dataclass

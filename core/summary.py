@@ -93,7 +93,7 @@ class Summary:
     model: str | None = None
     """As given: a Hub id, a folder, or demo."""
     device: str | None = None
-    """The device as `core/words.device_line` says it."""
+    """The device as `core/text/words.device_line` says it."""
     precision: str | None = None
     """The precision that ran (auto resolved)."""
     seed: int | None = None

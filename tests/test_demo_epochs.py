@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sst2_tui.cli.main import main
-from sst2_tui.core.demo_runs import demo_queue
+from sst2_tui.core.run.demo_runs import demo_queue
 
 
 def test_demo_epochs_shortens_every_run_of_the_demo():

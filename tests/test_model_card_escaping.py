@@ -10,8 +10,8 @@ import pytest
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.export.model_card import card_settings, card_text
-from sst2_tui.core.markdown_text import md_escape
 from sst2_tui.core.model.loading import ExportInfo
+from sst2_tui.core.text.markdown_text import md_escape
 
 HOSTILE = ["/d/`x`<img src=x onerror=alert(1)>.tsv", "/d/[click](javascript:alert(1)).tsv", "/d/a|b*c_d#e.tsv",
            "/d/x\n# A heading\n<script>alert(1)</script>"]

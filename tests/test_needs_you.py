@@ -133,10 +133,10 @@ async def test_an_attached_window_rings_when_a_run_pauses_at_a_nan_and_when_it_e
     app = make_app(tmp_path, engine)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.current is not None and app.current.status == "paused")
-        assert app.rung == ["01-full paused at step 4: the loss is not finite (NaN); a fix is waiting for you"]
+        assert app.ringer.rung == ["01-full paused at step 4: the loss is not finite (NaN); a fix is waiting for you"]
         await pilot.press("1")  # a fix: eps 1e-4 and resume
         await wait_for(pilot, lambda: app.current.status == "finished")
-        assert app.rung[-1].startswith("01-full finished after 12 steps") and len(app.rung) == 2
+        assert app.ringer.rung[-1].startswith("01-full finished after 12 steps") and len(app.ringer.rung) == 2
 
 
 async def test_inside_tmux_without_passthrough_the_window_says_how_once(tmp_path, monkeypatch):
@@ -156,7 +156,7 @@ async def test_inside_tmux_without_passthrough_the_window_says_how_once(tmp_path
         await pilot.press("1")
         await wait_for(pilot, lambda: app.current.status == "finished")
         said = [n.message for n in app._notifications if "allow-passthrough" in n.message]
-        assert len(app.rung) == 2 and len(said) == 1 and "set -g allow-passthrough on" in said[0]
+        assert len(app.ringer.rung) == 2 and len(said) == 1 and "set -g allow-passthrough on" in said[0]
         assert asked[0] == ["tmux", "show-options", "-gv", "allow-passthrough"]
 
 

@@ -1,4 +1,4 @@
-"""Every file sst2-tui reads goes through one validated reader (`core/json_text.parse_json`), and
+"""Every file sst2-tui reads goes through one validated reader (`core/text/json_text.parse_json`), and
 each reader survives generated garbage: it returns a value, or names a problem, or raises the
 one-line error for users, never a traceback (RecursionError, UnicodeError, OverflowError, TypeError...)."""
 

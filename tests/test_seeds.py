@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sst2_tui.cli.main import main
 from sst2_tui.core.config import MAX_SEED
 from sst2_tui.core.errors import UserError
-from sst2_tui.core.seeds import parse_seeds
+from sst2_tui.core.text.seeds import parse_seeds
 from sst2_tui.tui.form_sweep import form_grid
 
 

@@ -64,7 +64,7 @@ def test_a_run_waiting_in_the_sessions_queue_file_is_listed_and_removed(tmp_path
 
 
 def test_a_queued_run_is_named_by_what_sets_it_apart():
-    from sst2_tui.core.demo_runs import demo_queue
+    from sst2_tui.core.run.demo_runs import demo_queue
     from sst2_tui.tui.run_queue import queue_label
 
     assert [queue_label(c) for c in demo_queue()] == ["full on demo, demo", "trainer on demo, demo",

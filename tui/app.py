@@ -10,7 +10,6 @@ from pathlib import Path
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
@@ -22,14 +21,14 @@ from sst2_tui.core.events import Prediction
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
 from sst2_tui.core.run.needs_you import needs_you
-from sst2_tui.core.storage.sessions import RunFolder, Session
-from sst2_tui.core.storage.sweep_file import SWEEP_FILE
+from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.summary import Status
 from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.departure import Departure
-from sst2_tui.tui.desktop_notice import PASSTHROUGH_HINT, in_tmux, notice_sequences, tmux_passthrough_off
+from sst2_tui.tui.desktop_notice import Bell
 from sst2_tui.tui.footer_state import FooterState
 from sst2_tui.tui.form_sweep import SweepRequest
+from sst2_tui.tui.keys import APP_BINDINGS, offered
 from sst2_tui.tui.messages import (
     DeviceDetected,
     EngineEvent,
@@ -45,7 +44,7 @@ from sst2_tui.tui.messages import (
 from sst2_tui.tui.probes import describe_hub, probe_device
 from sst2_tui.tui.queueing import QueueDesk
 from sst2_tui.tui.repaint_clock import RepaintClock
-from sst2_tui.tui.run_queue import Attachment, Queued, Resumption
+from sst2_tui.tui.run_queue import Queued, Resumption
 from sst2_tui.tui.run_view import RunView, closing_line, starting_view
 from sst2_tui.tui.screens.dashboard import DashboardScreen
 from sst2_tui.tui.screens.error_modal import ErrorModal
@@ -60,6 +59,7 @@ from sst2_tui.tui.sentence_asking import answer_open_dialog, dialog_for
 from sst2_tui.tui.session_views import session_views
 from sst2_tui.tui.session_watcher import SessionWatcher
 from sst2_tui.tui.signals import handle_signals, survive_hangup
+from sst2_tui.tui.sweep_desk import SweepDesk
 from sst2_tui.tui.widgets.device_panel import ShownDevice, device_to_show, welcome_lines
 
 # Repaints cost the training thread time (the GIL, and on small machines a core): numbers repaint
@@ -71,31 +71,7 @@ class SST2App(App):
     CSS_PATH = "sst2.tcss"
     TITLE = "sst2-tui"
     ENABLE_COMMAND_PALETTE = False  # every action has a key in the footer
-    # Help and Quit first: at 80 columns the footer cuts what does not fit, and these two must show
-    # (the dashboard puts its run keys right after them). Keys that do nothing now (nothing queued,
-    # no run yet) leave the footer (check_action).
-    BINDINGS = [
-        Binding("question_mark", "help", "Help"),
-        Binding("f1", "help", "Help", show=False),  # where many terminal apps keep their help
-        Binding("q", "quit_app", "Quit"),
-        # Short words: at 80 columns the dashboard's footer holds them all (the help says each in full).
-        Binding("n", "new_run", "New"),
-        Binding("n", "new_run_in_a_sweep", "New", show=False),  # a sweep's window: g Sweep takes its place in the footer
-        Binding("d", "unqueue", "Unqueue", show=False),  # the queue box's title says "d removes one"
-        Binding("r", "results", "Results"),
-        Binding("x", "export", "Export"),
-        Binding("g", "sweep", "Sweep"),
-        Binding("b", "sessions", "Sessions"),
-        Binding("t", "try_sentence", "Try"),
-        # Ctrl-C and Ctrl-Q are ways out too: they ask like q while a run is active (never Textual's
-        # "press ctrl+q" hint, never an instant exit that leaves the user unsure what happened).
-        Binding("ctrl+c,ctrl+q", "quit_app", "Quit", show=False, priority=True),
-        # Tab moves focus when the key arrives, before the keys after it are handed out: without
-        # priority it moves only when the focused field has declined it, and keys typed in one burst
-        # (a paste, a fast typist over SSH) landed in the field that had focus before the Tab.
-        Binding("tab", "focus_next", "Next field", show=False, priority=True),
-        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True),
-    ]
+    BINDINGS = APP_BINDINGS  # tui/keys.py: the keys and when each is offered
 
     def __init__(self, sessions_dir: Path, launcher: Launcher | None = None, queue: list[Queued] | None = None,
                  device_probe: Callable[[], tuple[DeviceInfo, str, dict[str, str]]] | None = None,
@@ -112,12 +88,12 @@ class SST2App(App):
                                       self.post_message)
         self.desk = QueueDesk(self.watcher, self.notify, notify, self._queued)
         """What this window queues (runs, sweeps, resumptions, reruns), through the watcher."""
+        self.sweeps = SweepDesk(self.watcher, self.notify)
         self._asked = list(queue or [])  # handed to the watcher (the queue on disk) once mounted
         self.starting: str | None = None
         """What this window queued first while nothing ran: the title's "Starting: ..." until a run starts."""
-        self.rung: list[str] = []
-        self.told_passthrough = False
-        """What `ring` said, newest last (what the terminal was sent)."""
+        self.ringer = Bell(self._to_terminal, lambda text: self.notify(text, severity="warning", timeout=15, markup=False))
+        """A run that needs the user rings it."""
         self.departure = Departure()
         """What leaving did to the followed run and the queue (said once the window has closed)."""
         self.last_form: RunConfig | None = None
@@ -262,7 +238,7 @@ class SST2App(App):
                 self.current.apply(step)
             self.current.apply(message.event)
             if (said := needs_you(message.event)) is not None:
-                self.ring(f"{self.current.run_id} {said[1]}")
+                self.ringer.ring(f"{self.current.run_id} {said[1]}")
             if isinstance(message.event, Prediction):
                 answer_open_dialog(self.screen_stack, message.event, self.current.run_id)
             self.clock.charts_stale = True
@@ -276,7 +252,7 @@ class SST2App(App):
             Status.DIED if outcome.summary.status == Status.DIED else Status.FAILED)
         self._refresh()
         if ending == Status.DIED and outcome.error:
-            self.ring(f"{view.run_id if view is not None else 'a run'} died: {outcome.error}")
+            self.ringer.ring(f"{view.run_id if view is not None else 'a run'} died: {outcome.error}")
         if outcome.error:
             run_id = view.run_id if view is not None else outcome.summary.run_id
             folder = message.folder
@@ -289,12 +265,7 @@ class SST2App(App):
             self.push_screen(ErrorModal.for_run(run_id, ending, outcome.error, outcome.hint, died), resume)
 
     def on_sweep_ended(self, message: SweepEnded) -> None:
-        """The sweep's verdict, in the log under its last run (and a notice: the log may be scrolled away)."""
-        if self.current is not None:
-            self.current.log += [f"Sweep {message.session_name} ended.", *message.lines]
-        verdicts = [line.removeprefix("Verdict: ") for line in message.lines if line.startswith(("Verdict: ", "No verdict"))]
-        said = f" {verdicts[0]}" if verdicts else ""
-        self.notify(f"Sweep ended.{said} (g: the grid, r: the report)", timeout=15, markup=False)
+        self.sweeps.ended(message.session_name, message.lines, self.current)
         self._refresh()
 
     def on_queue_idle(self, message: QueueIdle) -> None:
@@ -375,21 +346,8 @@ class SST2App(App):
     def action_new_run_in_a_sweep(self) -> None:
         self.action_new_run()
 
-    def _in_a_sweep(self) -> bool:
-        return self.session is not None and (self.session.path / SWEEP_FILE).is_file()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "new_run":  # at 80 columns the footer holds g Sweep or n New, not both (n still works)
-            return not self._in_a_sweep()
-        if action == "new_run_in_a_sweep":
-            return self._in_a_sweep()
-        if action == "unqueue":
-            return self.footer.waiting  # in the footer only while something waits
-        if action == "sweep":
-            return self._in_a_sweep()  # a sweep's window only
-        if action == "try_sentence":
-            return self.footer.has_run  # once there is a run to ask
-        return True
+        return offered(action, self.footer, self.sweeps.session_path() is not None)
 
     def action_unqueue(self) -> None:
         waiting = self.watcher.waiting()
@@ -427,13 +385,11 @@ class SST2App(App):
         self.push_screen(page)
 
     def action_sweep(self) -> None:
-        if self.session is not None and (self.session.path / SWEEP_FILE).is_file():
-            self._open_page(SweepScreen(self.session.path))
+        if (path := self.sweeps.session_path()) is not None:
+            self._open_page(SweepScreen(path))
 
     def on_follow_point(self, message: FollowPoint) -> None:
-        """Enter on a sweep's running point: the dashboard follows it (the one followed before trains on)."""
-        folder = RunFolder(message.run_dir)
-        self.watcher.follow_instead(Attachment.of(folder))
+        self.sweeps.follow(message.run_dir)
         while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
         self._start_worker_if_needed()
@@ -462,14 +418,9 @@ class SST2App(App):
         queued = len(self.watcher.waiting())
         self.push_screen(LeaveScreen(queued, paused=self.current.status == Status.PAUSED), answer)
 
-    def ring(self, message: str) -> None:
-        """A run needs the user: the bell and a desktop notification, through the terminal."""
-        self.rung.append(message)
+    def _to_terminal(self, sequences: str) -> None:
         if not self.is_headless and self._driver is not None:
-            self._driver.write(notice_sequences(message, in_tmux()))
-        if not self.told_passthrough and tmux_passthrough_off():  # said once: the notice went nowhere
-            self.told_passthrough = True
-            self.notify(PASSTHROUGH_HINT, severity="warning", timeout=15, markup=False)
+            self._driver.write(sequences)
 
     # -- steering and asking the run ----------------------------------------------------------------
     def _run_is_active(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 
 TITLE = "sst2-tui"
 
@@ -38,3 +39,23 @@ def tmux_passthrough_off() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return answer.returncode == 0 and answer.stdout.strip() == "off"
+
+
+class Bell:
+    """A window's way to say a run needs the user: the bell and a desktop notice through the terminal,
+    and, once, that tmux drops the notices (said in the window instead)."""
+
+    def __init__(self, write: Callable[[str], None], warn: Callable[[str], None]) -> None:
+        self.write = write
+        """Sends escape sequences to the terminal (nothing for a headless app)."""
+        self.warn = warn
+        self.rung: list[str] = []
+        """What was rung, newest last (what the terminal was sent)."""
+        self.told_passthrough = False
+
+    def ring(self, message: str) -> None:
+        self.rung.append(message)
+        self.write(notice_sequences(message, in_tmux()))
+        if not self.told_passthrough and tmux_passthrough_off():  # said once: the notice went nowhere
+            self.told_passthrough = True
+            self.warn(PASSTHROUGH_HINT)

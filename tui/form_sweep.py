@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
-from sst2_tui.core.seeds import parse_seeds
 from sst2_tui.core.sweep.adaptive import first_round
 from sst2_tui.core.sweep.grid import Listed, build_grid, parse_listed
+from sst2_tui.core.text.seeds import parse_seeds
 
 
 @dataclass(frozen=True)

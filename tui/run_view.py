@@ -26,7 +26,7 @@ from sst2_tui.core.events import (
 from sst2_tui.core.report.compare import point_words
 from sst2_tui.core.storage.sessions import RunFolder
 from sst2_tui.core.summary import Status, Summary
-from sst2_tui.core.words import event_line
+from sst2_tui.core.text.words import event_line
 
 STARTING = "starting"
 """A view's status before its run's first event: not a run status (the run has not said anything yet)."""

@@ -16,8 +16,8 @@ from typing import Any
 
 from sst2_tui.core.data.split import Split
 from sst2_tui.core.errors import DataError, quote
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.input_files import DATA_LIMIT, open_input
+from sst2_tui.core.text.json_text import parse_json
 
 FILE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 TEXT_COLUMNS = ("sentence", "text")

@@ -15,8 +15,8 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.data.loading import SST2_ON_THE_HUB
 from sst2_tui.core.events import Setting
 from sst2_tui.core.hub import looks_like_hub_id
-from sst2_tui.core.markdown_text import md_escape
 from sst2_tui.core.model.loading import ExportInfo
+from sst2_tui.core.text.markdown_text import md_escape
 
 KNOWN_LICENSES = {name: "mit" for base in ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2")
                   for name in (base, f"openai-community/{base}", f"distilbert/{base}")}

@@ -20,7 +20,6 @@ from sst2_tui.core.config import LABEL_NAMES
 from sst2_tui.core.errors import why_not_written
 from sst2_tui.core.events import Event, Exported, Paused, WarningEvent
 from sst2_tui.core.export.model_card import card_settings, card_text, hub_id, public_name
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.methods.prepare import Prepared
 from sst2_tui.core.methods.run_state import RunState
 from sst2_tui.core.model.fingerprint import weights_fingerprint
@@ -37,6 +36,7 @@ from sst2_tui.core.records import to_json_value
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, disk_full_event, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, readable_mode
 from sst2_tui.core.storage.swap import recover, swap_in
+from sst2_tui.core.text.json_text import parse_json
 
 LABELS = dict(enumerate(LABEL_NAMES))
 INFO = EXPORT_INFO

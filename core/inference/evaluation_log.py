@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_text
 from sst2_tui.core.storage.own_files import append_own, drop_torn_tail, open_plain, read_plain
+from sst2_tui.core.text.json_text import parse_json
 
 FILE = "evaluations.jsonl"
 MAX_FILE_BYTES = 256 * 1024 * 1024

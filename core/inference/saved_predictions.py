@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sst2_tui.core.data.split import Split
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.files import atomic_write_text
 from sst2_tui.core.storage.own_files import read_plain
+from sst2_tui.core.text.json_text import parse_json
 
 FILE = "predictions.jsonl"
 BEST_FILE = "best_predictions.jsonl"

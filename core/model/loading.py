@@ -15,10 +15,10 @@ from torch import nn
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import HubUnreachable, ModelError, quote
 from sst2_tui.core.hub import model_path_problem
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.model.fingerprint import fingerprint_differs, weights_fingerprint
 from sst2_tui.core.records import record_from_json
 from sst2_tui.core.storage.swap import recover
+from sst2_tui.core.text.json_text import parse_json
 
 EXPORT_INFO = "export.json"
 ADAPTER_CONFIG = "adapter_config.json"

@@ -24,7 +24,7 @@ from sst2_tui.core.report.sweep_verdict import SweepVerdict
 from sst2_tui.core.storage.sessions import RunRecord, Session
 from sst2_tui.core.summary import Status, Summary
 from sst2_tui.core.sweep_label import sweep_label
-from sst2_tui.core.words import event_line
+from sst2_tui.core.text.words import event_line
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = ("run_id", "method", "model", "init", "seed", "lr", "eps", "final_lr", "final_eps",

@@ -13,7 +13,7 @@ from sst2_tui.core.report.compare import COLUMNS, session_notes, setting_text, s
 from sst2_tui.core.report.content import GroupReport, RunReport, SessionReport
 from sst2_tui.core.report.sweep_layout import sweep_blocks
 from sst2_tui.core.summary import Summary
-from sst2_tui.core.words import mean_std_text
+from sst2_tui.core.text.words import mean_std_text
 
 NOISE_NOTE = ("One run's validation accuracy on n sentences has a standard error of sqrt(p(1-p)/n): about one point "
               "at 90% on SST-2's 872. Differences smaller than two standard errors are not evidence.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sst2_tui.core.markdown_text import md_escape
 from sst2_tui.core.report.blocks import BudgetCharts
 from sst2_tui.core.report.charts import text_sparkline
 from sst2_tui.core.report.content import SessionReport
 from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
+from sst2_tui.core.text.markdown_text import md_escape
 
 
 def render_markdown(data: SessionReport) -> str:

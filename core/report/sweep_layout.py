@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sst2_tui.core.report.blocks import Block, BudgetCharts, Heading, Paragraph, SeedBand, SeedBands, Table
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import sweep_label
-from sst2_tui.core.words import mean_std_text
+from sst2_tui.core.text.words import mean_std_text
 
 if TYPE_CHECKING:  # content imports this module's callers; the records are only named here
     from sst2_tui.core.report.content import RunReport

@@ -27,7 +27,7 @@ from sst2_tui.core.storage.start_failures import unstarted
 from sst2_tui.core.storage.sweep_file import SweepFile, SweepFileError, read_sweep_file
 from sst2_tui.core.summary import Status
 from sst2_tui.core.sweep_label import SweepLabel, sweep_label
-from sst2_tui.core.words import mean_std_text
+from sst2_tui.core.text.words import mean_std_text
 
 HALVES_NOTE = ("Each run's step and each method's setting are chosen on one fixed, seeded half of the validation "
                "sentences; the verdict is measured on the other half, on fresh confirmation seeds of the chosen setting "

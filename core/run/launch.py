@@ -23,13 +23,13 @@ from typing import Any
 
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError
 from sst2_tui.core.events import Event, RunFailed, RunFinished, event_from_json
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.run.runner import RunOutcome
 from sst2_tui.core.run.self_command import sst2_command
 from sst2_tui.core.run.terminal import redirect_output_to
 from sst2_tui.core.storage.sessions import RunFolder
 from sst2_tui.core.storage.validated import read_summary
 from sst2_tui.core.summary import Status, Summary
+from sst2_tui.core.text.json_text import parse_json
 
 ANNOUNCE_ENV = "SST2_TUI_ANNOUNCE_RUN"
 LOG_NAME = "run.log"

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from safetensors import safe_open
 
 from sst2_tui.core.errors import quote
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, fsync_dir
 from sst2_tui.core.storage.own_files import own_folder, read_plain
+from sst2_tui.core.text.json_text import parse_json
 
 if TYPE_CHECKING:  # torch is imported where tensors are read or written: listing, verifying and rotating
     import torch  # checkpoints (the app, `sessions`, `report`) never needs it

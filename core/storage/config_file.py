@@ -18,8 +18,8 @@ from pathlib import Path
 
 from sst2_tui.core.config import METHODS, NOT_SWEPT, ConfigError, RunConfig, options, value_type
 from sst2_tui.core.errors import UserError, quote
-from sst2_tui.core.json_text import MAX_DEPTH, nested_deeper_than
 from sst2_tui.core.storage.input_files import CONFIG_LIMIT, read_input
+from sst2_tui.core.text.json_text import MAX_DEPTH, nested_deeper_than
 
 if sys.version_info >= (3, 11):
     import tomllib

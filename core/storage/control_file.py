@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sst2_tui.core.controls import KINDS, Command, make_command
 from sst2_tui.core.errors import quote
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.own_files import append_own, open_own
+from sst2_tui.core.text.json_text import parse_json
 
 MAX_LINE_BYTES = 4096
 SOURCES = ("app", "cli")

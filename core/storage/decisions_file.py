@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError, Word, record_from_json, to_json_value
 from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
 from sst2_tui.core.storage.own_files import append_own, drop_torn_tail, read_plain
+from sst2_tui.core.text.json_text import parse_json
 
 FILE = "decisions.jsonl"
 

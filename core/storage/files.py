@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.events import Event, event_from_json
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
 from sst2_tui.core.storage.own_files import check_own_folder, open_own, read_plain
+from sst2_tui.core.text.json_text import parse_json
 
 
 def fsync_dir(path: Path) -> None:

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError, record_from_json, to_json_value
 from sst2_tui.core.storage.own_files import append_own, drop_torn_tail, read_plain
+from sst2_tui.core.text.json_text import parse_json
 
 FILE = "start-failures.jsonl"
 REASON_CHARS = 300

@@ -10,8 +10,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.files import fsync_dir
+from sst2_tui.core.text.json_text import parse_json
 
 
 def swap_in(final: Path, write: Callable[[Path], None], marker: str) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sst2_tui.core.config import RunConfig
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.records import RecordError
 from sst2_tui.core.storage.own_files import read_plain
 from sst2_tui.core.summary import Summary
+from sst2_tui.core.text.json_text import parse_json
 
 
 def read_object(path: Path) -> tuple[dict[str, Any] | None, str | None]:

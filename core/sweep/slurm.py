@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.errors import UserError, quote
-from sst2_tui.core.json_text import parse_json
 from sst2_tui.core.storage.sweep_file import SlurmOptions, Submission, read_sweep_file
+from sst2_tui.core.text.json_text import parse_json
 
 SLURM_FOLDER = "slurm"
 # Generic submitit parameters that our own flags already set: `--slurm-param` may not set them twice.
