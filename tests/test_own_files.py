@@ -142,6 +142,7 @@ def test_a_planted_decisions_file_is_never_appended_through(tmp_path):
 def test_a_planted_checkpoints_folder_is_never_written_into(tmp_path):
     import torch
 
+    from sst2_tui.core.storage.checkpoint_state import CheckpointState
     from sst2_tui.core.storage.checkpoints import write_checkpoint
 
     session = Session.create(tmp_path / "sessions", "s")
@@ -150,7 +151,7 @@ def test_a_planted_checkpoints_folder_is_never_written_into(tmp_path):
     victim.mkdir()
     run.checkpoints.symlink_to(victim)
     with pytest.raises(UserError, match="symbolic link"):
-        write_checkpoint(run.checkpoints, 1, torch.nn.Linear(2, 2), None, full=True, extra={})
+        write_checkpoint(run.checkpoints, CheckpointState(step=1), torch.nn.Linear(2, 2), None, full=True)
     assert list(victim.iterdir()) == []
 
 

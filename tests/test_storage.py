@@ -5,6 +5,7 @@ import pytest
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.events import Eval, RunFinished, Step
+from sst2_tui.core.storage.checkpoint_state import CheckpointState
 from sst2_tui.core.storage.checkpoints import list_checkpoints, rotate, verify, write_checkpoint
 from sst2_tui.core.storage.files import EventLog, atomic_write_json, read_events
 from sst2_tui.core.storage.sessions import Session, list_sessions, load_run
@@ -81,7 +82,7 @@ def test_checkpoints_are_complete_or_ignored(tmp_path):
     optimizer.step()
     folder = tmp_path / "checkpoints"
     for step_number in (5, 10, 100):
-        write_checkpoint(folder, step_number, model, optimizer, full=True, extra={})
+        write_checkpoint(folder, CheckpointState(step=step_number), model, optimizer, full=True)
     (folder / "step-0000200.tmp").mkdir()  # a write that was killed
     assert [s for s, _ in list_checkpoints(folder)] == [5, 10, 100]
     assert verify(folder / "step-0000100") is None

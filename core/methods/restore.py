@@ -14,8 +14,8 @@ import torch
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.methods.resume_from import ResumeFrom
 from sst2_tui.core.methods.run_state import RunState
+from sst2_tui.core.storage.checkpoint_state import load_state
 from sst2_tui.core.storage.checkpoints import load_model_tensors, load_optimizer_state, restore_rng
-from sst2_tui.core.storage.files import read_json
 
 
 def pick_checkpoint(resume_from: ResumeFrom, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
@@ -79,17 +79,14 @@ def restore_weights(path: Path, model: torch.nn.Module, full: bool) -> None:
 
 def restore_optimizer_and_schedule(path: Path, optimizer: torch.optim.Optimizer, scheduler) -> None:
     optimizer.load_state_dict(load_optimizer_state(path))
-    info = read_json(path / "state.json")
-    scheduler.base_lrs = list(info.get("scheduler_base_lrs") or scheduler.base_lrs)  # lr changes made during the run
-    scheduler.last_epoch = int(info["step"])
+    saved = load_state(path)
+    scheduler.base_lrs = list(saved.scheduler_base_lrs or scheduler.base_lrs)  # lr changes made during the run
+    scheduler.last_epoch = saved.step
 
 
 def restore_progress(path: Path, state: RunState) -> None:
     """The data order is a function of (seed, epoch), so the step number is the position in it."""
-    info = read_json(path / "state.json")
-    state.step = int(info["step"])
-    state.best_accuracy, state.best_step = info.get("best_accuracy"), info.get("best_step")
-    state.restore_progress(info)
+    state.restore_progress(load_state(path))
     # last_eval_step stays None: the run closes with an evaluation of its own (a run killed right
     # after its last checkpoint still gets its final accuracy and predictions).
 
@@ -97,7 +94,7 @@ def restore_progress(path: Path, state: RunState) -> None:
 def restore_scaler(path: Path, scaler) -> None:
     """GradScaler (fp16 autocast): its scale and growth tracker, so a resumed run does not
     rediscover its scale by skipping steps."""
-    saved = read_json(path / "state.json").get("grad_scaler")
+    saved = load_state(path).grad_scaler
     if scaler is not None and saved:
         scaler.load_state_dict(saved)
 

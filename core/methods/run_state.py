@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from sst2_tui.core.events import Eval
 from sst2_tui.core.inference.evaluation import EvalResult
 from sst2_tui.core.model.compile_watch import CompileCounts
+from sst2_tui.core.storage.checkpoint_state import CheckpointState
 from sst2_tui.core.summary import Status, Summary
 
 
@@ -88,26 +88,26 @@ class RunState:
     best_score: float | None = None
     """The accuracy the best step was chosen by: on the tuning half for a sweep point, else `best_accuracy`."""
 
-    def progress(self) -> dict[str, Any]:  # into a checkpoint's state.json (JSON)
-        """What a checkpoint keeps so that a resumed run's summary covers the whole run."""
-        return {"train_seconds": self.clock.seconds, "eval_seconds": self.eval_seconds,
-                "compile_seconds": self.earlier_compile_seconds + self.compile_seconds, "samples": self.samples,
-                "tokens": self.tokens, "nonfinite_events": self.nonfinite_events,
-                "evals_without_better": self.evals_without_better, "best_score": self.best_score}
+    def checkpoint_state(self, around: CheckpointState) -> CheckpointState:
+        """What a checkpoint keeps (`around`: the optimizer's and schedule's part) with this run's
+        progress, so that a resumed run's summary covers the whole run."""
+        return around.but(step=self.step, epoch=self.epoch, best_accuracy=self.best_accuracy, best_step=self.best_step,
+                          best_score=self.best_score, train_seconds=self.clock.seconds, eval_seconds=self.eval_seconds,
+                          compile_seconds=self.earlier_compile_seconds + self.compile_seconds, samples=self.samples,
+                          tokens=self.tokens, nonfinite_events=self.nonfinite_events,
+                          evals_without_better=self.evals_without_better)
 
-    def restore_progress(self, saved: dict[str, Any]) -> None:  # from state.json, checked
-        def number(key: str) -> float:
-            value = saved.get(key)
-            return float(value) if isinstance(value, int | float) and value >= 0 else 0.0
-
-        self.clock.add(number("train_seconds"))
-        self.eval_seconds = number("eval_seconds")
-        self.earlier_compile_seconds = number("compile_seconds")
-        self.samples, self.tokens = int(number("samples")), int(number("tokens"))
-        self.nonfinite_events = int(number("nonfinite_events"))
-        self.evals_without_better = int(number("evals_without_better"))
-        score = saved.get("best_score")  # absent in checkpoints before the halves: chosen on all sentences
-        self.best_score = float(score) if isinstance(score, int | float) and 0 <= score <= 1 else self.best_accuracy
+    def restore_progress(self, saved: CheckpointState) -> None:
+        self.step = saved.step
+        self.best_accuracy, self.best_step = saved.best_accuracy, saved.best_step
+        self.clock.add(saved.train_seconds)
+        self.eval_seconds = saved.eval_seconds
+        self.earlier_compile_seconds = saved.compile_seconds
+        self.samples, self.tokens = saved.samples, saved.tokens
+        self.nonfinite_events = saved.nonfinite_events
+        self.evals_without_better = saved.evals_without_better
+        # absent in checkpoints before the halves: chosen on all sentences
+        self.best_score = saved.best_score if saved.best_score is not None else self.best_accuracy
 
     @property
     def epoch(self) -> float:

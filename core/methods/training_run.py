@@ -30,6 +30,7 @@ from sst2_tui.core.methods.steering import Steering
 from sst2_tui.core.model.compile_watch import CompileWatch
 from sst2_tui.core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
 from sst2_tui.core.stats.halves import tuning_mask
+from sst2_tui.core.storage.checkpoint_state import CheckpointState
 from sst2_tui.core.storage.checkpoints import rotate, write_checkpoint
 
 # Reading values back from a GPU stalls it (see device_totals), so a GPU run reads every 25 steps;
@@ -96,14 +97,14 @@ class TrainingRun:
 
     def checkpoint(self, reason: str) -> Checkpoint:
         state, config = self.state, self.config
-        extra = {"epoch": state.epoch, "lr": current_lr(self.optimizer), "eps": current_eps(self.optimizer),
-                 "best_accuracy": state.best_accuracy, "best_step": state.best_step, "seed": config.seed,
-                 "scheduler_base_lrs": list(self.scheduler.base_lrs), "run_id": self.prep.run_id,
-                 "grad_scaler": self.scaler.state_dict() if self.scaler is not None else None, **state.progress()}
+        saved = state.checkpoint_state(CheckpointState(
+            step=state.step, lr=current_lr(self.optimizer), eps=current_eps(self.optimizer), seed=config.seed,
+            scheduler_base_lrs=list(self.scheduler.base_lrs), run_id=self.prep.run_id,
+            grad_scaler=self.scaler.state_dict() if self.scaler is not None else None))
         directory = self.prep.run_dir / "checkpoints"
         with state.clock.stopped():
-            path = write_checkpoint(directory, state.step, self.prep.model, self.optimizer, full=self.saves_whole_model,
-                                    extra=extra, extra_files=self.extra_files() if self.extra_files else None)
+            path = write_checkpoint(directory, saved, self.prep.model, self.optimizer, full=self.saves_whole_model,
+                                    extra_files=self.extra_files() if self.extra_files else None)
             rotate(directory, config.keep_checkpoints, state.best_step)
         return Checkpoint(step=state.step, path=str(path), reason=reason)
 

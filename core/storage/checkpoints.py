@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from safetensors import safe_open
 
 from sst2_tui.core.errors import quote
+from sst2_tui.core.storage.checkpoint_state import CheckpointState, read_state, write_state
 from sst2_tui.core.storage.disk_space import MB, DiskFullError, is_disk_full
 from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, fsync_dir
 from sst2_tui.core.storage.own_files import own_folder, read_plain
@@ -74,13 +75,14 @@ def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch
     return tensors, plain
 
 
-def write_checkpoint(folder: Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
-                     full: bool, extra: dict[str, Any], extra_files: dict[str, str] | None = None) -> Path:
+def write_checkpoint(folder: Path, state: CheckpointState, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
+                     full: bool, extra_files: dict[str, str] | None = None) -> Path:
     """Write `step-NNNNNNN/` completely or not at all. A full disk removes the partial folder and
     raises `DiskFullError`; the checkpoints already there are untouched."""
     import torch
 
     own_folder(folder, base=folder.parent)  # RUN/checkpoints: no planted link written through (#46)
+    step = state.step
     final = folder / f"step-{step:07d}"
     temporary = folder / f"step-{step:07d}.tmp"
     shutil.rmtree(temporary, ignore_errors=True)
@@ -93,7 +95,7 @@ def write_checkpoint(folder: Path, step: int, model: torch.nn.Module, optimizer:
             save_file(tensors or {"_empty": torch.zeros(0)}, str(temporary / "optimizer.safetensors"))
             atomic_write_json(temporary / "optimizer.json", plain)
         save_file(rng_state(), str(temporary / "rng.safetensors"))
-        atomic_write_json(temporary / "state.json", {"step": step, **extra})
+        write_state(temporary, state)
         for name, text in (extra_files or {}).items():
             atomic_write_text(temporary / name, text)
         files = {p.name: _sha256(p) for p in sorted(temporary.iterdir())}
@@ -146,9 +148,8 @@ def _contents_problem(path: Path) -> str | None:
                 handle.keys()
         except Exception as error:  # noqa: BLE001 - safetensors raises several types for a bad file
             return f"{file}: not a readable safetensors file ({str(error)[:80]})"
-    state = _json_object(path / "state.json")
-    if state is None or (why := _state_problem(state, path)):
-        return f"{path / 'state.json'}: {why if state is not None else 'not a JSON object'}"
+    if (why := read_state(path)[1]) is not None:
+        return why
     if (why := _rng_problem(path / "rng.safetensors")) is not None:
         return f"{path / 'rng.safetensors'}: {why}"
     if (path / "optimizer.json").exists():
@@ -158,36 +159,8 @@ def _contents_problem(path: Path) -> str | None:
     return None
 
 
-MAX_STEP = 10**12
-
-
 def _number(value: Any, low: float = 0.0, high: float = math.inf) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
-
-
-def _state_problem(state: dict[str, Any], path: Path) -> str | None:
-    """What a resume reads from state.json, each value of the type and range it was written with."""
-    step = state.get("step")
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP:
-        return f"step is {quote(step, 30)}, not a whole number from 0 to {MAX_STEP:,}"
-    if path.name.startswith("step-") and path.name[5:].isdigit() and int(path.name[5:]) != step:
-        return f"step {step} is not the folder's step {int(path.name[5:])}"
-    if state.get("best_accuracy") is not None and not _number(state["best_accuracy"], 0.0, 1.0):
-        return f"best_accuracy is {quote(state['best_accuracy'], 30)}, not an accuracy from 0 to 1"
-    if state.get("best_score") is not None and not _number(state["best_score"], 0.0, 1.0):
-        return f"best_score is {quote(state['best_score'], 30)}, not an accuracy from 0 to 1"
-    if state.get("best_step") is not None and (isinstance(state["best_step"], bool) or not isinstance(state["best_step"], int)
-                                                or not 0 <= state["best_step"] <= step):
-        return f"best_step is {quote(state['best_step'], 30)}, not a step from 0 to {step}"
-    for name in ("lr", "eps", "epoch", "train_seconds", "eval_seconds", "compile_seconds", "samples", "tokens"):
-        if state.get(name) is not None and not _number(state[name]):
-            return f"{name} is {quote(state[name], 30)}, not a number of at least 0"
-    lrs = state.get("scheduler_base_lrs")
-    if lrs is not None and not (isinstance(lrs, list) and lrs and all(_number(v) for v in lrs)):
-        return f"scheduler_base_lrs is {quote(lrs, 40)}, not a list of learning rates"
-    if state.get("grad_scaler") is not None and not isinstance(state["grad_scaler"], dict):
-        return "grad_scaler is not an object"
-    return None
 
 
 def _optimizer_problem(optimizer: dict[str, Any]) -> str | None:
