@@ -82,6 +82,13 @@ def build_parser(file_settings: dict[str, dict[str, object]] | None = None) -> a
                                 "with paired 95% intervals. Every run flag takes a comma list, or METHOD=V,V for one method.")
     add_sweep_arguments(sweep)
     sweep.set_defaults(**(file_settings or {}).get("sweep", {}))
+    _add_steering_commands(commands)
+    _add_reading_commands(commands)
+    return parser
+
+
+def _add_steering_commands(commands: argparse._SubParsersAction[OneLineParser]) -> None:
+    """The commands that watch, steer or start runs already made: ctl, attach, queue-runner, doctor."""
     ctl = commands.add_parser("ctl", help="steer a live run from any shell: pause, resume, stop, lr VALUE, eps VALUE",
                               description="Send a command to a live run through its folder and wait until it applies.")
     add_ctl_arguments(ctl)
@@ -96,6 +103,10 @@ def build_parser(file_settings: dict[str, dict[str, object]] | None = None) -> a
                         help="start it detached and return (restarts a stalled queue; nothing happens if one runs)")
     commands.add_parser("doctor", help="device, precision, whether --compile can work, versions, Hub reachability",
                         description="Say what this machine offers: device, precision, --compile, versions, the Hub.")
+
+
+def _add_reading_commands(commands: argparse._SubParsersAction[OneLineParser]) -> None:
+    """The commands that read what runs left: sessions, predict, report, export-tracker."""
     sessions = commands.add_parser("sessions", help="list saved sessions",
                                    description="List the saved sessions and each run's state (live, paused, died, finished...).")
     sessions.add_argument("--sessions-dir", type=folder_path, default=None, dest="sub_sessions_dir", metavar="DIR",
@@ -123,7 +134,6 @@ def build_parser(file_settings: dict[str, dict[str, object]] | None = None) -> a
     tracker.add_argument("--project", metavar="NAME", help="MLflow experiment / trackio project (default: the session's name)")
     tracker.add_argument("--logdir", type=folder_path, metavar="DIR", help="tensorboard: write under DIR/SESSION/RUN "
                          "instead of each run folder's tensorboard/").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
-    return parser
 
 
 def _with_config_file(args: argparse.Namespace) -> argparse.Namespace:

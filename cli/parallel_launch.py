@@ -113,7 +113,7 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
     (on a machine without rank 0, torchrun's own).
     On a terminal, stderr is the terminal itself (rank 0's progress bar draws there); detached,
     it is a pipe to the parent until rank 0 announces its folder, then the run's log."""
-    from sst2_tui.core.run.launch import ANNOUNCE_ENV, LOG_NAME
+    from sst2_tui.core.run.launch import ANNOUNCE_ENV
 
     detached = bool(env.get(ANNOUNCE_ENV))
     # torchrun in a session of its own: a Ctrl-C or hang-up reaches only this process, which asks
@@ -122,6 +122,22 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE if detached else None, env={**env, LAUNCHED_ENV: "1"},
                                text=True, bufsize=1, start_new_session=True)
+
+    _stop_rank0_on_signals(process)
+    seen = _Seen()
+    reader = threading.Thread(target=_pass_stdout, args=(process, seen, detached), daemon=True)
+    reader.start()
+    if process.stderr is not None:
+        for line in process.stderr:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+    code = process.wait()
+    reader.join(timeout=10)
+    return _exit_code(code, seen, expect_summary)
+
+
+def _stop_rank0_on_signals(process: subprocess.Popen) -> None:
+    """Ctrl-C, SIGTERM or a hang-up asks rank 0 to stop (or, without rank 0 here, ends this machine's part)."""
 
     def stop(signum, frame) -> None:
         if signum == getattr(signal, "SIGHUP", None):
@@ -140,31 +156,30 @@ def supervise(argv: list[str], env: dict[str, str], expect_summary: bool = True)
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), stop)
-    seen = _Seen()
 
-    def pass_stdout() -> None:
-        assert process.stdout is not None  # stdout=PIPE
-        for line in process.stdout:
-            sys.stdout.write(line)
-            sys.stdout.flush()
-            found = _json_object(line)
-            if found is None:
-                continue
-            if "status" in found:
-                with contextlib.suppress(RecordError):
-                    seen.summary = Summary.from_json(found)
-            elif detached and seen.run_dir is None and isinstance(found.get("run_dir"), str) and "pid" in found:
-                seen.run_dir = Path(found["run_dir"])  # from now on everything goes to the run's log
-                redirect_output_to(seen.run_dir / LOG_NAME)
 
-    reader = threading.Thread(target=pass_stdout, daemon=True)
-    reader.start()
-    if process.stderr is not None:
-        for line in process.stderr:
-            sys.stderr.write(line)
-            sys.stderr.flush()
-    code = process.wait()
-    reader.join(timeout=10)
+def _pass_stdout(process: subprocess.Popen, seen: _Seen, detached: bool) -> None:
+    """Rank 0's stdout passed through, noting its summary and (detached) its run folder, after which
+    everything goes to the run's log."""
+    from sst2_tui.core.run.launch import LOG_NAME
+
+    assert process.stdout is not None  # stdout=PIPE
+    for line in process.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        found = _json_object(line)
+        if found is None:
+            continue
+        if "status" in found:
+            with contextlib.suppress(RecordError):
+                seen.summary = Summary.from_json(found)
+        elif detached and seen.run_dir is None and isinstance(found.get("run_dir"), str) and "pid" in found:
+            seen.run_dir = Path(found["run_dir"])
+            redirect_output_to(seen.run_dir / LOG_NAME)
+
+
+def _exit_code(code: int, seen: _Seen, expect_summary: bool) -> int:
+    """Rank 0's summary says it (detached: from its log); without one, torchrun's own exit code."""
     summary = seen.summary
     if summary is None and seen.run_dir is not None:  # detached: rank 0 wrote it to its log
         from sst2_tui.core.storage.validated import read_summary

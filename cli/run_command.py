@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from sst2_tui.cli.args import config_from_args, flag_for
 from sst2_tui.cli.library_noise import quiet_libraries
-from sst2_tui.core.config import ConfigError
+from sst2_tui.core.config import ConfigError, RunConfig
 from sst2_tui.core.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 from sst2_tui.core.run.terminal import detach_from_dead_terminal
 
@@ -157,24 +157,7 @@ def _new_runs(args: argparse.Namespace, handle) -> int:
         if args.seeds:
             sys.stdout.write(f"# --seeds {','.join(map(str, args.seeds))}: one run per seed (give it as a flag)\n")
         return EXIT_OK
-    if configs[0].report_to:  # a tracker not installed: one line, before anything starts
-        from sst2_tui.core.tracker_names import check_installed, parse_report_to
-
-        check_installed(parse_report_to(configs[0].report_to))
-    if args.nproc_per_node is not None:
-        from sst2_tui.cli.parallel_launch import check_launch
-
-        check_launch(args, configs[0])
-    if args.detach or args.nproc_per_node is not None:
-        from sst2_tui.core.data.loading import load_splits
-        from sst2_tui.core.errors import ModelError
-        from sst2_tui.core.hub import model_path_problem
-
-        first = configs[0]  # its model path and data are checked here, in the foreground: a typo is one line now
-        problem = model_path_problem(first.model)
-        if problem:
-            raise ModelError(problem)
-        load_splits(first.data, seed=first.seed, train_subset=first.train_subset, eval_subset=first.eval_subset)
+    _check_before_starting(args, configs[0])
     if args.detach:
         from sst2_tui.cli.detach import launch_detached
 
@@ -183,6 +166,35 @@ def _new_runs(args: argparse.Namespace, handle) -> int:
         from sst2_tui.cli.parallel_launch import launch_parallel
 
         return launch_parallel(args, configs[0])
+    return _train_here(args, configs, handle)
+
+
+def _check_before_starting(args: argparse.Namespace, first: RunConfig) -> None:
+    """What is checked in the foreground before a run starts elsewhere (trackers installed, a
+    data-parallel launch that can work, the model and data of a detached or parallel run): a typo
+    is one line now, not a run that fails where no one looks."""
+    if first.report_to:  # a tracker not installed: one line, before anything starts
+        from sst2_tui.core.tracker_names import check_installed, parse_report_to
+
+        check_installed(parse_report_to(first.report_to))
+    if args.nproc_per_node is not None:
+        from sst2_tui.cli.parallel_launch import check_launch
+
+        check_launch(args, first)
+    if args.detach or args.nproc_per_node is not None:
+        from sst2_tui.core.data.loading import load_splits
+        from sst2_tui.core.errors import ModelError
+        from sst2_tui.core.hub import model_path_problem
+
+        # its model path and data are checked here, in the foreground: a typo is one line now
+        problem = model_path_problem(first.model)
+        if problem:
+            raise ModelError(problem)
+        load_splits(first.data, seed=first.seed, train_subset=first.train_subset, eval_subset=first.eval_subset)
+
+
+def _train_here(args: argparse.Namespace, configs: list[RunConfig], handle) -> int:
+    """Each seed's run in this process, one after the other, in a new session."""
     from sst2_tui.core.parallel.world import current
 
     if current().parallel and len(configs) > 1:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
 from sst2_tui.core.report.blocks import SeedBand
@@ -36,6 +37,32 @@ def _label(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Where a chart's values land: the plot area in pixels and the value ranges it spans."""
+
+    width: int
+    height: int
+    plot_right: float
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    left: int = 44
+    top: int = 22
+    bottom: int = 30
+
+    @property
+    def scale_x(self) -> float:
+        return (self.plot_right - self.left) / (self.x1 - self.x0)  # pixels per step
+
+    def sx(self, x: float) -> float:
+        return self.left + (x - self.x0) * self.scale_x
+
+    def sy(self, y: float) -> float:
+        return self.height - self.bottom - (y - self.y0) / (self.y1 - self.y0) * (self.height - self.bottom - self.top)
+
+
 def svg_chart(series: Mapping[str, Series], title: str, *, y_range: tuple[float, float] | None = None,
               width: int = 520, height: int = 240, bands: dict[str, list[tuple[float, float, float]]] | None = None,
               x_label: str = "step") -> str:
@@ -43,10 +70,9 @@ def svg_chart(series: Mapping[str, Series], title: str, *, y_range: tuple[float,
     seen (a 0.80-0.90 climb stays visible), never outside the range. `bands` shades, in a series'
     colour, the area between a low and a high value at each step: `{label: [(step, low, high)]}`."""
     bands = bands or {}
-    left, right, top, bottom = 44, 12, 22, 30
     legend = [(label, finite(points)) for label, points in series.items()]
     legend_width = max((len(label) for label, _ in legend if label), default=0) * 7 + 24
-    plot_right = width - right - (legend_width if len(legend) > 1 or any(label for label, _ in legend) else 0)
+    plot_right = width - 12 - (legend_width if len(legend) > 1 or any(label for label, _ in legend) else 0)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
              f'role="img" aria-label="{escape(title)}" font-family="sans-serif">',
              f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff" stroke="#ccc"/>',
@@ -65,48 +91,55 @@ def svg_chart(series: Mapping[str, Series], title: str, *, y_range: tuple[float,
         y0, y1 = max(y_range[0], y0 - 0.02), min(y_range[1], y1 + 0.02)
     if y1 <= y0:
         y0, y1 = y0 - 0.5, y1 + 0.5
-
-    scale_x = (plot_right - left) / (x1 - x0)  # pixels per step
-
-    def sx(x: float) -> float:
-        return left + (x - x0) * scale_x
-
-    def sy(y: float) -> float:
-        return height - bottom - (y - y0) / (y1 - y0) * (height - bottom - top)
-
-    for tick in nice_ticks(y0, y1):
-        parts.append(f'<line x1="{left}" x2="{plot_right}" y1="{sy(tick):.1f}" y2="{sy(tick):.1f}" stroke="#eee"/>'
-                     f'<text x="{left - 4}" y="{sy(tick) + 3:.1f}" text-anchor="end" font-size="10">{_label(tick)}</text>')
-    fractional = x1 - x0 < 2  # device-hours, not steps: every tick gets its value
-    for tick in nice_ticks(x0, x1):
-        if fractional or float(tick).is_integer():  # steps are whole numbers
-            parts.append(f'<text x="{sx(tick):.1f}" y="{height - bottom + 13}" text-anchor="middle" font-size="10">'
-                         f"{_label(tick)}</text>")
-    parts.append(f'<text x="{(left + plot_right) / 2}" y="{height - 4}" text-anchor="middle" font-size="10">{escape(x_label)}</text>')
+    frame = _Frame(width, height, plot_right, x0, x1, y0, y1)
+    parts += _axes(frame, x_label)
     for index, (label, points) in enumerate(legend):
-        color = PALETTE[index % len(PALETTE)]
         edges = [e for e in bands.get(label, []) if all(math.isfinite(v) for v in e)]
-        if edges:  # up along the high edge, back along the low one (one step: a bar 8 pixels wide)
-            if len(edges) == 1:
-                (x, low, high), = edges
-                outline = [(x - 4 / scale_x, high), (x + 4 / scale_x, high), (x + 4 / scale_x, low), (x - 4 / scale_x, low)]
-            else:
-                outline = [(x, high) for x, _, high in edges] + [(x, low) for x, low, _ in reversed(edges)]
-            parts.append(f'<polygon class="seed-band" fill="{color}" fill-opacity="0.22" stroke="none" points="'
-                         + " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in outline) + '"/>')
-        if len(points) == 1:
-            (x, y), = points
-            parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="4" fill="{color}"/>'
-                         f'<text x="{sx(x) + 6:.1f}" y="{sy(y) - 6:.1f}" font-size="10" fill="{color}">{_label(y)}</text>')
-        elif points:
-            path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
-            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}"/>')
-        if label:
-            row = top + 6 + 16 * index
-            parts.append(f'<line x1="{plot_right + 8}" x2="{plot_right + 20}" y1="{row}" y2="{row}" stroke="{color}" '
-                         f'stroke-width="3"/><text x="{plot_right + 24}" y="{row + 4}" font-size="11">{escape(label)}</text>')
+        parts += _one_series(frame, index, label, points, edges)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _axes(frame: _Frame, x_label: str) -> list[str]:
+    """Grid lines with the y values, the x values below, and what x is."""
+    left, plot_right, sx, sy = frame.left, frame.plot_right, frame.sx, frame.sy
+    parts = [f'<line x1="{left}" x2="{plot_right}" y1="{sy(tick):.1f}" y2="{sy(tick):.1f}" stroke="#eee"/>'
+             f'<text x="{left - 4}" y="{sy(tick) + 3:.1f}" text-anchor="end" font-size="10">{_label(tick)}</text>'
+             for tick in nice_ticks(frame.y0, frame.y1)]
+    fractional = frame.x1 - frame.x0 < 2  # device-hours, not steps: every tick gets its value
+    baseline = frame.height - frame.bottom + 13
+    parts += [f'<text x="{sx(tick):.1f}" y="{baseline}" text-anchor="middle" font-size="10">{_label(tick)}</text>'
+              for tick in nice_ticks(frame.x0, frame.x1) if fractional or float(tick).is_integer()]  # steps are whole numbers
+    parts.append(f'<text x="{(left + plot_right) / 2}" y="{frame.height - 4}" text-anchor="middle" font-size="10">'
+                 f"{escape(x_label)}</text>")
+    return parts
+
+
+def _one_series(frame: _Frame, index: int, label: str, points: list[tuple[float, float]],
+                edges: list[tuple[float, float, float]]) -> list[str]:
+    """One series in its colour: its band, its line (a dot with its value for a single point), its legend row."""
+    color, sx, sy, parts = PALETTE[index % len(PALETTE)], frame.sx, frame.sy, []
+    if edges:  # up along the high edge, back along the low one (one step: a bar 8 pixels wide)
+        if len(edges) == 1:
+            (x, low, high), = edges
+            half = 4 / frame.scale_x
+            outline = [(x - half, high), (x + half, high), (x + half, low), (x - half, low)]
+        else:
+            outline = [(x, high) for x, _, high in edges] + [(x, low) for x, low, _ in reversed(edges)]
+        parts.append(f'<polygon class="seed-band" fill="{color}" fill-opacity="0.22" stroke="none" points="'
+                     + " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in outline) + '"/>')
+    if len(points) == 1:
+        (x, y), = points
+        parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="4" fill="{color}"/>'
+                     f'<text x="{sx(x) + 6:.1f}" y="{sy(y) - 6:.1f}" font-size="10" fill="{color}">{_label(y)}</text>')
+    elif points:
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}"/>')
+    if label:
+        row, legend_x = frame.top + 6 + 16 * index, frame.plot_right
+        parts.append(f'<line x1="{legend_x + 8}" x2="{legend_x + 20}" y1="{row}" y2="{row}" stroke="{color}" '
+                     f'stroke-width="3"/><text x="{legend_x + 24}" y="{row + 4}" font-size="11">{escape(label)}</text>')
+    return parts
 
 
 def svg_band_chart(band: SeedBand) -> str:

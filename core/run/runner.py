@@ -169,16 +169,7 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
             checkpoints = (resume[1] or None) if resume else None  # none: from scratch
             summary = _pull(config, method, handle, folder, checkpoints, emit, headless) or summary
     except Exception as error:  # noqa: BLE001 - every failure is recorded, the caller decides what to show
-        outcome_error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        hint = _hint_for(error)
-        world = current_world()
-        if world.parallel and is_collective_error(error):
-            outcome_error = lost_peer_message(world, error)
-            hint = (f"Its last complete checkpoint is intact: `sst2-tui run --resume {folder.path}` continues it "
-                    "(with any --nproc-per-node, or none).")
-        if not isinstance(error, UserError):
-            with contextlib.suppress(OSError):  # a read-only folder must not hide the real error
-                atomic_write_text(folder.path / "error.txt", traceback.format_exc())
+        outcome_error, hint = _failure(error, folder)
         emit(RunFailed(error=outcome_error, hint=hint))
         summary = summary.but(status=Status.FAILED)
         exit_code = EXIT_BAD_INPUT if isinstance(error, UserError) else EXIT_FAILED
@@ -192,18 +183,40 @@ def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Ses
 
         release_memory()
     summary = summary.but(run_dir=str(folder.path), session_dir=str(session.path))
+    return _closed(folder, summary, RunOutcome(summary, exit_code, outcome_error, hint), lost=len(disk.backlog))
+
+
+def _failure(error: Exception, folder: RunFolder) -> tuple[str, str]:
+    """What a run that raised `error` says (its one line and a hint); a traceback that is not the
+    user's to fix goes to the run folder's error.txt."""
+    said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    hint = _hint_for(error)
+    world = current_world()
+    if world.parallel and is_collective_error(error):
+        said = lost_peer_message(world, error)
+        hint = (f"Its last complete checkpoint is intact: `sst2-tui run --resume {folder.path}` continues it "
+                "(with any --nproc-per-node, or none).")
+    if not isinstance(error, UserError):
+        with contextlib.suppress(OSError):  # a read-only folder must not hide the real error
+            atomic_write_text(folder.path / "error.txt", traceback.format_exc())
+    return said, hint
+
+
+def _closed(folder: RunFolder, summary: Summary, outcome: RunOutcome, lost: int) -> RunOutcome:
+    """The outcome once the summary is written: a full disk that cost the summary or the last
+    `lost` events makes it a failure that says so."""
+    exit_code, error = outcome.exit_code, outcome.error
     if exit_code == EXIT_OK:
         exit_code = summary.status.exit_code
-    lost = len(disk.backlog)
     try:
         atomic_write_json(folder.summary_path, summary.to_json())
-    except DiskFullError as error:
-        outcome_error = f"disk full writing {error.path}: the summary was not written (free space and run `sst2-tui report`)"
+    except DiskFullError as full:
+        error = f"disk full writing {full.path}: the summary was not written (free space and run `sst2-tui report`)"
         exit_code = EXIT_FAILED
     if lost:
-        outcome_error = f"disk full writing {folder.events_path}: its last {lost} events were not written"
+        error = f"disk full writing {folder.events_path}: its last {lost} events were not written"
         exit_code = EXIT_FAILED
-    return RunOutcome(summary, exit_code, outcome_error, hint)
+    return RunOutcome(summary, exit_code, error, outcome.hint)
 
 
 def _tracker_sink(config: RunConfig, folder: RunFolder, session: Session) -> TrackerSink | None:

@@ -147,6 +147,19 @@ def _sweep_line(sweeps: dict[bool, SweepRequest | str]) -> str:
     return "; ".join(said) + " (a session of its own; g shows it)"
 
 
+def _field_problems(plain: dict[str, str], listed: dict[str, str]) -> dict[str, str]:
+    """Each field's problem: a plain value as the field checks it, a comma list item by item."""
+    errors = field_errors(plain)
+    for name, text in listed.items():
+        try:
+            problems = [field_errors({name: item}).get(name) for item in list_items(label(name), text)]
+        except UserError as error:
+            problems = [str(error)]
+        if any(problems):
+            errors[name] = next(p for p in problems if p)
+    return errors
+
+
 def _field_id(name: str) -> str:
     """The widget of a field's problem: a run setting's `#f-NAME`, or the sweep's own margin field."""
     return "#margin" if name == "margin" else f"#f-{name}"
@@ -203,14 +216,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         values = self._values()
         listed = {name: text.strip() for name, text in values.items() if is_listed(text) and name not in ONE_VALUE}
         plain = {name: text for name, text in values.items() if name not in listed}
-        errors = field_errors(plain)
-        for name, text in listed.items():  # each listed value checked as the field checks one
-            try:
-                problems = [field_errors({name: item}).get(name) for item in list_items(label(name), text)]
-            except UserError as error:
-                problems = [str(error)]
-            if any(problems):
-                errors[name] = next(p for p in problems if p)
+        errors = _field_problems(plain, listed)
         config: RunConfig | None = None
         sweeps: dict[bool, SweepRequest | str] = {}
         """Per button (Run all three or not): its sweep, or why it cannot start."""
@@ -224,24 +230,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                     check_installed(parse_report_to(config.report_to))
                 except UserError as error:
                     errors["report_to"] = str(error)
-            rounds = self.query_one("#until-resolved", Checkbox).value
-            margin_text = self.query_one("#margin", Input).value
-            try:
-                margin = margin_points(margin_text, "margin")
-            except UserError as error:
-                errors["margin"], margin = str(error), None
-            if margin is not None and not (listed or rounds):
-                errors["margin"] = "margin: a sweep's setting (comma lists, or until resolved); leave it empty for one run"
-            if config is not None and (listed or rounds) and "margin" not in errors:
-                for three in (False, True):
-                    try:
-                        sweeps[three] = SweepRequest(form_grid({k: _typed(k, v) for k, v in plain.items()}, listed,
-                                                               list(ALL_THREE) if three else [values["method"]], rounds),
-                                                     until_resolved=rounds, margin=margin)
-                    except UserError as error:
-                        sweeps[three] = str(error)
-                if all(isinstance(s, str) for s in sweeps.values()):
-                    errors[next(iter(listed))] = str(sweeps[False])
+            sweeps = self._sweeps(config, values, plain, listed, errors)
         blocking = bool(errors)  # a value the form can see is wrong: no button starts until it is fixed
         where = (values.get("model", ""), values.get("data", ""))
         if config is not None and check_paths:
@@ -249,6 +238,40 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
             errors.update(self._refused)
         elif config is not None and where == self._refused_for:  # said on Enter: kept until model or data changes
             errors.update(self._refused)
+        self._show(errors, config, sweeps, blocking)
+        chosen = sweeps.get(all_three)
+        if errors or isinstance(chosen, str):
+            return None
+        return chosen or config
+
+    def _sweeps(self, config: RunConfig | None, values: dict[str, str], plain: dict[str, str], listed: dict[str, str],
+                errors: dict[str, str]) -> dict[bool, SweepRequest | str]:
+        """Per button (Run all three or not), the sweep the comma lists (or until resolved) make, or why
+        it cannot start; a margin's problem, or a sweep neither button can start, goes into `errors`."""
+        rounds = self.query_one("#until-resolved", Checkbox).value
+        try:
+            margin = margin_points(self.query_one("#margin", Input).value, "margin")
+        except UserError as error:
+            errors["margin"], margin = str(error), None
+        if margin is not None and not (listed or rounds):
+            errors["margin"] = "margin: a sweep's setting (comma lists, or until resolved); leave it empty for one run"
+        sweeps: dict[bool, SweepRequest | str] = {}
+        if config is None or not (listed or rounds) or "margin" in errors:
+            return sweeps
+        for three in (False, True):
+            try:
+                sweeps[three] = SweepRequest(form_grid({k: _typed(k, v) for k, v in plain.items()}, listed,
+                                                       list(ALL_THREE) if three else [values["method"]], rounds),
+                                             until_resolved=rounds, margin=margin)
+            except UserError as error:
+                sweeps[three] = str(error)
+        if all(isinstance(s, str) for s in sweeps.values()):
+            errors[next(iter(listed))] = str(sweeps[False])
+        return sweeps
+
+    def _show(self, errors: dict[str, str], config: RunConfig | None, sweeps: dict[bool, SweepRequest | str],
+              blocking: bool) -> None:
+        """Each bad field marked and said; with none, what each button queues."""
         for widget in self.query(".-invalid"):
             widget.remove_class("-invalid")
         for name in errors:
@@ -263,11 +286,6 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         self.query_one("#all-three", Button).disabled = blocking or isinstance(sweeps.get(True), str)
         if errors:
             self.query_one(_field_id(next(iter(errors)))).scroll_visible(animate=False)
-            return None
-        chosen = sweeps.get(all_three)
-        if isinstance(chosen, str):
-            return None
-        return chosen or config
 
     def on_mount(self) -> None:
         # No focus() here: it is applied later, and a Tab typed before it would be undone by it.
