@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sst2_tui.core.stats.comparison import DECISIONS, compare, compare_all, decisions, estimate, intervals
+from sst2_tui.core.stats.comparison import DECISIONS, compare, compare_all, decisions, judged_intervals
 from tests.simulated_correctness import SEED_SD, SENTENCES, Regime
 
 EXPERIMENTS, CHUNK = 3200, 400
@@ -29,7 +29,7 @@ def _coverage_and_power(regime: Regime, seeds: int, gap: float, rng_seed: int) -
     spread = []
     for _ in range(EXPERIMENTS // CHUNK):
         a, b = regime.runs(rng, CHUNK, [seeds, seeds], [shift, 0.0])
-        low, high = intervals(estimate(a, b))
+        low, high = judged_intervals(a, b, rng=rng)  # as compare() does
         covered += int(((low <= truth) & (truth <= high)).sum())
         better += int((decisions(low, high, 0.005) == DECISIONS.index("a better")).sum())
         spread.append(100 * a.mean(axis=2).std(axis=1, ddof=1).mean())
@@ -56,7 +56,7 @@ def test_three_equal_methods_give_a_false_better_at_most_5_percent_family_wise(r
         runs = regime_.runs(rng, CHUNK, [3, 3, 3], [0.0, 0.0, 0.0])
         any_better = np.zeros(CHUNK, dtype=bool)
         for i, j in ((0, 1), (0, 2), (1, 2)):
-            low, high = intervals(estimate(runs[i], runs[j]), level)
+            low, high = judged_intervals(runs[i], runs[j], level)
             answer = decisions(low, high, 0.005)
             any_better |= (answer == DECISIONS.index("a better")) | (answer == DECISIONS.index("b better"))
         false += int(any_better.sum())
@@ -123,7 +123,7 @@ def test_the_seeds_planner_says_when_no_number_of_seeds_resolves_the_margin():
     # the plan is right: at a true gap of the margin, that many seeds tell "a better" about 80% of the time
     shift = seedy.shift_for_gap(2.0)
     more_a, more_b = seedy.runs(rng, 400, [planned.seeds_needed] * 2, [shift, 0.0])
-    low, high = intervals(estimate(more_a, more_b))
+    low, high = judged_intervals(more_a, more_b)
     power = (decisions(low, high, 0.0) == DECISIONS.index("a better")).mean()
     assert 0.6 <= power <= 0.95, f"{planned.seeds_needed} seeds: power {power:.2f} at the margin"
 

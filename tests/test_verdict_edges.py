@@ -19,9 +19,20 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from sst2_tui.core.stats.comparison import DECISIONS, MIN_SEEDS, ODDS_SEEDS, compare, decisions, estimate, intervals, pooled_spread
+from sst2_tui.core.stats.comparison import (
+    DECISIONS,
+    MIN_SEEDS,
+    ODDS_SEEDS,
+    compare,
+    decisions,
+    estimate,
+    intervals,
+    judged_intervals,
+    pooled_spread,
+)
 from sst2_tui.core.stats.seed_planner import SENSIBLE_SEEDS, default_margin, detectable_gap, plan_seeds
 from sst2_tui.core.stats.sequential import FIRST_LOOK_SEEDS, look_answers
+from sst2_tui.core.stats.unequal_stability import GUARD_SEEDS, guarded
 from tests.simulated_correctness import SEED_SD, BetaModel, Regime, collapsed_runs
 
 CHUNK = 400
@@ -53,7 +64,7 @@ def test_collapsed_runs_against_ordinary_ones_never_give_a_zero_width_interval_n
         a = collapsed_runs(rng, labels, 3)  # expected accuracy 0.5: a coin decides the class
         chance = expit(rng.normal(0.0, 3.0, (CHUNK, 1, sentences)) + rng.normal(0.0, 0.3, (CHUNK, 3, 1)))
         b = (rng.random(chance.shape) < chance).astype(np.float32)  # ordinary runs, expected accuracy 0.5
-        low, high = intervals(estimate(a, b))
+        low, high = judged_intervals(a, b)
         false += float(_false_better(low, high).sum())
         narrowest = min(narrowest, float((high - low).min()))
     rate = false / experiments
@@ -82,7 +93,7 @@ def test_methods_whose_seeds_sometimes_collapse_keep_a_false_better_within_5_per
         else:
             ordinary = BetaModel((0.3, 0.3), sentences=sentences).runs(rng, CHUNK, [5, 5])
         a, b = (collapsed_runs(rng, labels, 5, collapse=1 / 3, ordinary=runs) for runs in ordinary)
-        false += int(_false_better(*intervals(estimate(a, b))).sum())
+        false += int(_false_better(*judged_intervals(a, b)).sum())
     rate = false / experiments
     assert rate <= 0.05 + _monte_carlo(0.05, experiments), f"{model}: a false 'better' in {rate:.3f}"
 
@@ -95,7 +106,7 @@ def test_on_a_second_data_model_the_interval_still_covers_a_true_gap_of_0(seeds)
     experiments, covered = 3200, 0
     for _ in range(experiments // CHUNK):
         a, b = BetaModel((0.4, 0.4), sentences=436).runs(rng, CHUNK, [seeds, seeds])
-        low, high = intervals(estimate(a, b))
+        low, high = judged_intervals(a, b)
         covered += int(((low <= 0) & (high >= 0)).sum())
     assert 0.93 <= covered / experiments <= 0.975, f"{seeds} seeds: coverage {covered / experiments:.3f}"
 
@@ -126,7 +137,7 @@ def _follow_the_plan(regime: Regime, gap: float, pilots: int, rng: np.random.Gen
     for seeds in np.unique(advised[advised > 0]):
         count = int((advised == seeds).sum())
         more_a, more_b = regime.runs(rng, count, [int(seeds)] * 2, [shift, 0.0])
-        low, _ = intervals(estimate(more_a, more_b))
+        low, _ = judged_intervals(more_a, more_b)
         hits += int((low > 0).sum())
     given = int((advised > 0).sum())
     assert given >= 0.8 * pilots, f"advice given after only {given} of {pilots} pilots"
@@ -171,7 +182,7 @@ def test_the_smallest_detectable_gap_said_before_a_sweep_holds_both_ways(seed_sd
     shift, experiments, found = regime.shift_for_gap(gap), 1600, 0
     for _ in range(experiments // CHUNK):
         a, b = regime.runs(rng, CHUNK, [seeds, seeds], [shift, 0.0])
-        found += int((intervals(estimate(a, b))[0] > 0).sum())
+        found += int((judged_intervals(a, b)[0] > 0).sum())
     rate = found / experiments
     print(f"seed s.d. {seed_sd}, {seeds} seeds: {gap:.2f} points said, found {rate:.3f}")
     assert abs(rate - 0.8) <= _monte_carlo(0.8, experiments) + 0.05, f"{gap:.2f} points: found {rate:.3f}"
@@ -219,18 +230,20 @@ def test_the_default_margin_is_one_the_judging_sentences_can_resolve():
     equivalent = 0
     for _ in range(2):
         a, b = regime.runs(rng, CHUNK, [SENSIBLE_SEEDS] * 2, [0.0, 0.0])
-        equivalent += int((decisions(*intervals(estimate(a, b)), default_margin(436) / 100)
+        equivalent += int((decisions(*judged_intervals(a, b), default_margin(436) / 100)
                            == DECISIONS.index("equivalent")).sum())
     assert equivalent / (2 * CHUNK) >= 0.8, f"'equivalent' in {equivalent / (2 * CHUNK):.2f} at a true gap of 0"
 
 
 # -- one method far less steady than the other -------------------------------------------------------------
 
-def _unsteady_against_steady(groups: int, seeds: int, pooled: bool, experiments: int = 3200) -> tuple[float, float]:
+def _unsteady_against_steady(groups: int, seeds: int, pooled: bool, experiments: int = 3200,
+                             guard: bool = False) -> tuple[float, float]:
     """(a false "the unsteady one is better", a false "the steady one is better"): logit s.d. 1.5 against
     0.15 (the unsteady method's runs span 60-98%), equal expected accuracy, 436 judging sentences; each
     method given `groups` - 1 settings of `seeds` seeds in the grid and `seeds` confirmation seeds (the
-    last group, judged), every setting alike; `pooled`: the verdict's seed spread pooled over them all."""
+    last group, judged), every setting alike; `pooled`: the verdict's seed spread pooled over them all;
+    `guard`: the unequal-stability guard (core/stats/unequal_stability.py)."""
     steady, unsteady = Regime(0.15, sentences=436), Regime(1.5, sentences=436)
     target, low, high = steady.expected_accuracy(0.0), -3.0, 3.0
     for _ in range(60):
@@ -243,7 +256,11 @@ def _unsteady_against_steady(groups: int, seeds: int, pooled: bool, experiments:
         a, b = steady.runs(rng, chunk, [groups * seeds] * 2, [(low + high) / 2, 0.0], seed_sds=[1.5, 0.15])
         a, b = a.reshape(chunk, groups, seeds, 436), b.reshape(chunk, groups, seeds, 436)
         spreads = [pooled_spread([runs[:, g].mean(-1) for g in range(groups)]) for runs in (a, b)] if pooled else [None, None]
-        found_low, found_high = intervals(estimate(a[:, -1], b[:, -1], *spreads))
+        found = estimate(a[:, -1], b[:, -1], *spreads)
+        found_low, found_high = intervals(found)
+        if guard:  # as compare() does where nothing is pooled
+            found_low, found_high = guarded(a[:, -1], b[:, -1], found_low, found_high, found.sentences_part, 0.95,
+                                            draws=1000, rng=rng)
         a_better += int((found_low > 0).sum())
         b_better += int((found_high < 0).sum())
     return a_better / experiments, b_better / experiments
@@ -259,3 +276,26 @@ def test_an_unsteady_method_is_not_called_better_over_2_5_percent_when_its_seed_
     assert unsteady <= bound and steady <= bound, f"pooled: {unsteady:.3f} and {steady:.3f}"
     alone, _ = _unsteady_against_steady(5, 3, pooled=False, experiments=experiments)
     assert alone >= 0.05, f"judged on its 3 seeds alone: {alone:.3f} (the case the pooling exists for)"
+
+
+@pytest.mark.parametrize("seeds", [5, 10])
+def test_an_unsteady_method_judged_on_its_own_seeds_alone_is_not_called_better_over_2_5_percent(seeds):
+    """Nothing to pool (a method with one setting, or `compare()` on judged seeds): the guard widens the
+    interval where the logit-scale spreads differ, and a false "better" stays within 2.5% a side."""
+    experiments = 3200
+    unsteady, steady = _unsteady_against_steady(1, seeds, pooled=False, experiments=experiments, guard=True)
+    plain, _ = _unsteady_against_steady(1, seeds, pooled=False, experiments=experiments)
+    print(f"{seeds} seeds alone: {unsteady:.3f} and {steady:.3f} with the guard, {plain:.3f} without")
+    bound = 0.025 + _monte_carlo(0.025, experiments)
+    assert unsteady <= bound and steady <= bound, f"{seeds} seeds alone: {unsteady:.3f} and {steady:.3f}"
+
+
+def test_with_3_seeds_alone_the_unsteady_method_is_still_called_better_about_9_percent_of_the_time():
+    """The one case still short of 2.5% (README says so): three draws rarely show a method's spread, so
+    the guard does not look below `GUARD_SEEDS`; firing on 3 seeds often enough to matter cost the
+    seeds planner its 80%. This holds README's number to the simulation."""
+    experiments = 3200
+    unsteady, steady = _unsteady_against_steady(1, 3, pooled=False, experiments=experiments, guard=True)
+    print(f"3 seeds alone: {unsteady:.3f} and {steady:.3f}")
+    assert GUARD_SEEDS > 3
+    assert 0.06 <= unsteady <= 0.12 and steady <= 0.025 + _monte_carlo(0.025, experiments), f"{unsteady:.3f}, {steady:.3f}"

@@ -62,6 +62,7 @@ from sst2_tui.core.stats.seed_planner import (
     sentences_needed,
     smallest_gap,
 )
+from sst2_tui.core.stats.unequal_stability import DRAWS, guarded
 
 DECISIONS = ("a better", "b better", "equivalent", "not resolved")
 ODDS_SEEDS = 8
@@ -295,6 +296,14 @@ def intervals(found: Estimates, level: float = LEVEL) -> tuple[np.ndarray, np.nd
     return found.difference - half, found.difference + half
 
 
+def judged_intervals(a: np.ndarray, b: np.ndarray, level: float = LEVEL, draws: int = 1000,
+                     rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """What `compare` gives where nothing is pooled, for E experiments at once (the simulations): the t
+    interval, widened by the unequal-stability guard where the methods' spreads differ."""
+    found = estimate(a, b)
+    return guarded(a, b, *intervals(found, level), found.sentences_part, level, draws, rng)
+
+
 def decisions(low: np.ndarray, high: np.ndarray, margin: float, one_seed: bool = False) -> np.ndarray:
     """Each experiment's answer (an index into DECISIONS) from its interval, in proportions;
     `one_seed`: too few seeds of a method to answer at all."""
@@ -324,6 +333,9 @@ def compare(a: object, b: object, margin: float | None = None, *, level: float =
                                                    for s in spreads))
     too_few = min(len(runs_a), len(runs_b)) < MIN_SEEDS
     low, high = intervals(found, level)
+    if not all(s is not None and s[1] > n - 1 for s, n in zip(spreads, (len(runs_a), len(runs_b)), strict=True)):
+        # nothing pooled for a method: its judged seeds alone carry its spread (core/stats/unequal_stability.py)
+        low, high = guarded(runs_a[None], runs_b[None], low, high, found.sentences_part, level, DRAWS)
     if too_few:
         low, high = np.array([math.nan]), np.array([math.nan])
     answer = decisions(low, high, margin / 100, too_few)
