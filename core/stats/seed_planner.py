@@ -25,8 +25,9 @@ MIN_SEEDS = 3
 POWER = 0.8
 PLAN_POWER = 0.82
 """What the seeds advice aims at, so that 80% holds when it is followed: the verdict's unequal-stability
-guard (core/stats/unequal_stability.py) widens about one interval in ten of equally steady methods,
-which cost the advice followed about 2 points of its power (measured: 77% -> 75% at a 4-point gap)."""
+guard (core/stats/unequal_stability.py) widens about three intervals in ten of equally steady methods
+from 5 seeds, which cost the advice followed 2-3 points of its power (measured at a 4-point gap where
+seeds dominate: 77% without the guard, 75% with it at 80%, 77% at 82%)."""
 MIN_SEEDS = 3
 """Fewer judged seeds of either method: no answer (and no interval)."""
 MAX_PLAN_SEEDS = 100
