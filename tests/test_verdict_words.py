@@ -99,9 +99,9 @@ def test_margin_on_report_is_used_and_said_and_a_bad_one_is_one_line(tmp_path, c
         assert f"--margin '{bad}': give accuracy points above 0 and at most 50" in err and len(err.strip().splitlines()) == 1
 
 
-def _grid(methods: str = "full,lora", lr: str | None = "lora=1e-4,3e-4") -> list:
+def _grid(methods: str = "full,lora", lr: str | None = "lora=1e-4,3e-4", data: str = "sst2") -> list:
     axes = {"method": parse_listed("--method", [methods]), "model": parse_listed("--model", ["demo"]),
-            "data": parse_listed("--data", ["sst2"])}
+            "data": parse_listed("--data", [data])}
     if lr:
         axes["lr"] = parse_listed("--lr", [lr])
     return build_grid(axes, [0, 1, 2])
@@ -112,6 +112,13 @@ def test_a_sweep_says_as_it_starts_what_practically_the_same_will_mean_and_why()
     assert lines[-1] == ("equivalent means within ±3 points: 436 judging sentences cannot tell less with 10 seeds of "
                          "each (--margin to choose another)")
     assert start_lines(_grid(), 3, None, rounds=False, margin=1.5)[-1] == "equivalent means within ±1.5 points (--margin)"
+
+
+def test_a_demo_sweep_says_what_it_can_tell_too():
+    """The demo data's 300 validation sentences are known before any run reads them (#45: it printed no power line)."""
+    lines = start_lines(_grid(data="demo"), 3, None, rounds=False, margin=None)
+    assert lines[1].startswith("with 3 seed(s) per method judged and 150 judging sentences it tells methods apart by about")
+    assert lines[-1].startswith("equivalent means within ±") and "150 judging sentences" in lines[-1]
 
 
 def test_until_resolved_says_what_it_will_do_not_a_flag_never_given():

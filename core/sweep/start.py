@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.data.demo import VALIDATION_SIZE
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.spread import Spread
 from sst2_tui.core.stats.seed_planner import DEFAULT_SEED_SD_POINTS, default_margin, detectable_gap, margin_reason
@@ -71,10 +72,10 @@ def confirmation_plan(points: list[RunConfig], confirm_seeds: int, rounds: bool 
 
 
 def judging_sentences(points: list[RunConfig], spread: Spread | None = None) -> int | None:
-    """The judging half's size, where it is known before a run has read the data (SST-2, or the sweep
-    planned from); None for another data set."""
-    sst2 = points[0].data in SST2_NAMES
-    sentences = min(points[0].eval_subset or SST2_VALIDATION, SST2_VALIDATION) if sst2 else points[0].eval_subset
+    """The judging half's size, where it is known before a run has read the data (SST-2, the demo data,
+    or the sweep planned from); None for another data set."""
+    known = SST2_VALIDATION if points[0].data in SST2_NAMES else VALIDATION_SIZE if points[0].data == "demo" else None
+    sentences = min(points[0].eval_subset or known, known) if known else points[0].eval_subset
     if sentences is None and spread is not None:  # the same data as the sweep it is planned from, presumably
         sentences = spread.sentences
     return None if sentences is None else sentences - sentences // 2
