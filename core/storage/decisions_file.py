@@ -18,8 +18,8 @@ from pathlib import Path
 
 from sst2_tui.core.records import RecordError, Word, record_from_json, to_json_value
 from sst2_tui.core.storage.disk_space import DiskFullError, is_disk_full
-from sst2_tui.core.storage.own_files import append_own, drop_torn_tail, read_plain
-from sst2_tui.core.text.json_text import parse_json
+from sst2_tui.core.storage.own_files import append_own, drop_torn_tail
+from sst2_tui.core.storage.validated import read_jsonl_records
 
 FILE = "decisions.jsonl"
 
@@ -92,28 +92,10 @@ def append_decisions(session_path: Path, decisions: list[Decision]) -> None:
 def read_decisions(session_path: Path) -> tuple[list[Decision], str | None]:
     """The decisions, or (when the file is damaged) those before the damage and the problem, naming
     the file and line; a missing file has none."""
-    path = session_path / FILE
-    try:
-        data = read_plain(path)
-    except FileNotFoundError:
-        return [], None
-    except OSError as error:
-        return [], f"{path}: unreadable ({error.strerror})"
-    found: list[Decision] = []
-    lines = data.split(b"\n")
-    if lines and lines[-1].strip():
-        lines = lines[:-1]  # torn by a kill while writing: the round it belonged to is decided again
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            value = parse_json(line)
-            if not isinstance(value, dict):
-                raise RecordError("not a JSON object")
-            if value.get("kind") not in KINDS:
-                raise RecordError(f"kind {value.get('kind')!r} is not one of {', '.join(KINDS)}")
-            decision = record_from_json(Decision, value)
-        except (ValueError, RecordError) as error:
-            return found, f"{path} line {number}: {str(error)[:120]}"
-        found.append(decision)
-    return found, None
+    return read_jsonl_records(session_path / FILE, _decision)
+
+
+def _decision(value: dict[str, object]) -> Decision:
+    if value.get("kind") not in KINDS:
+        raise RecordError(f"kind {value.get('kind')!r} is not one of {', '.join(KINDS)}")
+    return record_from_json(Decision, value)

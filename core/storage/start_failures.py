@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sst2_tui.core.records import RecordError, record_from_json, to_json_value
-from sst2_tui.core.storage.own_files import append_own, drop_torn_tail, read_plain
-from sst2_tui.core.text.json_text import parse_json
+from sst2_tui.core.records import record_from_json, to_json_value
+from sst2_tui.core.storage.own_files import append_own, drop_torn_tail
+from sst2_tui.core.storage.validated import read_jsonl_records
 
 FILE = "start-failures.jsonl"
 REASON_CHARS = 300
@@ -52,26 +52,7 @@ def record_start_failure(session_path: Path, failure: StartFailure) -> None:
 def read_start_failures(session_path: Path) -> tuple[list[StartFailure], str | None]:
     """Every failed start in order (a point tried again and failed again is there twice), or those
     before a damaged line and the problem, naming the file and line; a missing file has none."""
-    path = session_path / FILE
-    try:
-        data = read_plain(path, LIMIT)
-    except FileNotFoundError:
-        return [], None
-    except OSError as error:
-        return [], f"{path}: unreadable ({error.strerror})"
-    found: list[StartFailure] = []
-    lines = data.split(b"\n")[:-1]  # a last line without its newline is torn: left out
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            value = parse_json(line)
-            if not isinstance(value, dict):
-                raise RecordError("not a JSON object")
-            found.append(record_from_json(StartFailure, value))
-        except (ValueError, RecordError) as error:
-            return found, f"{path} line {number}: {str(error)[:120]}"
-    return found, None
+    return read_jsonl_records(session_path / FILE, lambda value: record_from_json(StartFailure, value), LIMIT)
 
 
 def unstarted(session_path: Path, points_with_a_folder: set[str]) -> list[StartFailure]:

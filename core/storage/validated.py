@@ -46,6 +46,32 @@ def read_record(path: Path, read: Callable[[dict[str, object]], R]) -> tuple[R |
         return None, f"{path}: {error}; skipped"
 
 
+def read_jsonl_records(path: Path, read: Callable[[dict[str, object]], R],
+                      limit: int | None = None) -> tuple[list[R], str | None]:
+    """Each line of a JSON-lines file through its reader (raising RecordError or ValueError that names
+    the field), in order; at a damaged line, those before it and the problem, naming the file and
+    line. A missing file has none; a last line without its newline (torn by a kill while it was
+    written, or cut at `limit` bytes) is left out."""
+    try:
+        data = read_plain(path, limit)
+    except FileNotFoundError:
+        return [], None
+    except OSError as error:
+        return [], f"{path}: unreadable ({error.strerror})"
+    found: list[R] = []
+    for number, line in enumerate(data.split(b"\n")[:-1], start=1):
+        if not line.strip():
+            continue
+        try:
+            value = parse_json(line)
+            if not isinstance(value, dict):
+                raise RecordError("not a JSON object")
+            found.append(read(value))
+        except (ValueError, RecordError) as error:
+            return found, f"{path} line {number}: {str(error)[:120]}"
+    return found, None
+
+
 def read_summary(path: Path) -> tuple[Summary | None, str | None]:
     return read_record(path, Summary.from_json)
 
