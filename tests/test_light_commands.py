@@ -4,14 +4,13 @@ Each command runs in a fresh interpreter, which then lists the heavy modules it 
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from sst2_tui.core.run.self_command import python_command
-from tests.cli import run_cli
+from tests import trained_runs
 
 HEAVY = ("torch", "transformers", "peft", "datasets", "textual")
 
@@ -35,11 +34,7 @@ def heavy_modules(*args: str, cwd: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory) -> Path:
-    sessions = tmp_path_factory.mktemp("light")
-    result = run_cli("run", "--model", "demo", "--data", "demo", "--epochs", "0.02", "--quiet", "--sessions-dir",
-                     str(sessions), "--session", "s")
-    assert result.returncode == 0, result.stderr
-    return Path(json.loads(result.stdout.strip().splitlines()[-1])["run_dir"])
+    return trained_runs.finished_run(tmp_path_factory.mktemp("light"))  # a copy of the shared run
 
 
 @pytest.mark.parametrize(("command", "allowed"), [

@@ -10,21 +10,12 @@ import pytest
 
 from benchmarks.fault_probes import STATE_TAMPERINGS, garbage_weights, manifest_files_a_list, optimizer_a_list, wrong_shape
 from sst2_tui.cli.main import main
-from sst2_tui.core.config import RunConfig
-from sst2_tui.core.run.runner import execute
-from sst2_tui.core.storage.sessions import Session
-from tests.helpers import unfinish
-
-SMALL = RunConfig(model="demo", data="demo", train_subset=64, eval_subset=16, epochs=1, batch_size=16, save_every=2,
-                  keep_checkpoints=5)
+from tests.trained_runs import interrupted_run
 
 
 @pytest.fixture(scope="module")
 def unfinished_run(tmp_path_factory) -> Path:
-    outcome = execute(SMALL, Session.create(tmp_path_factory.mktemp("t") / "sessions", "s"))
-    run_dir = Path(outcome.summary.run_dir)
-    unfinish(run_dir)
-    return run_dir
+    return interrupted_run(tmp_path_factory.mktemp("t"))  # tests/trained_runs.py: a copy of the shared run
 
 
 @pytest.mark.parametrize("tamper", [garbage_weights, wrong_shape, optimizer_a_list, manifest_files_a_list, *STATE_TAMPERINGS],
