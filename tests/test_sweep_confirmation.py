@@ -106,7 +106,8 @@ def test_plan_from_a_finished_sweep_measures_how_its_runs_spread(tmp_path):
     assert 1 < spread.seed_sd_points < 15, "60 sentences at ~70% right: a binomial spread of about 6 points, from 6 df"
     assert 0.2 < spread.disagreement < 0.6
     said = planned_power(sweep.file.grid, 3, spread)
-    assert said.startswith("with 3 seed(s) per method judged and 30 judging sentences it tells methods apart by about")
+    # the demo's 150 judging sentences (known before a run reads them), whatever the simulated runs held
+    assert said.startswith("with 3 seed(s) per method judged and 150 judging sentences it tells methods apart by about")
     assert "as sw's runs spread:" in said
     with pytest.raises(UserError, match="--plan-from: .*no such session folder"):
         measured_spread(tmp_path / "nothere")
