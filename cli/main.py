@@ -21,6 +21,7 @@ from sst2_tui import __version__
 from sst2_tui.cli.args import add_run_arguments
 from sst2_tui.cli.control_characters import control_character_problem
 from sst2_tui.cli.ctl_command import add_ctl_arguments
+from sst2_tui.cli.fork_command import add_fork_arguments
 from sst2_tui.cli.predict_command import add_predict_arguments
 from sst2_tui.cli.sweep_flags import add_sweep_arguments
 from sst2_tui.core.storage.paths import folder_path
@@ -92,6 +93,11 @@ def _add_steering_commands(commands: argparse._SubParsersAction[OneLineParser]) 
     ctl = commands.add_parser("ctl", help="steer a live run from any shell: pause, resume, stop, lr VALUE, eps VALUE",
                               description="Send a command to a live run through its folder and wait until it applies.")
     add_ctl_arguments(ctl)
+    fork = commands.add_parser("fork", help="a new run from a run's checkpoint, with lr or eps changed there",
+                               description="Start a new run in the same session from one of a run's checkpoints (its "
+                                           "weights, optimizer, schedule, data position and random state), with lr or eps "
+                                           "changed at that step; the parent is only read.")
+    add_fork_arguments(fork)
     attach = commands.add_parser("attach", help="open the app on a live run (the newest, or the one given)",
                                  description="Watch and steer a run that trains in the background.")
     attach.add_argument("path", nargs="?", type=folder_path,
@@ -240,6 +246,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sweep": lambda args: _lazy("sweep_command", "sweep_command")(args, sessions_dir_from(args)),
     "queue-runner": _queue_runner,
     "ctl": lambda args: _lazy("ctl_command", "ctl_command")(args),
+    "fork": lambda args: _lazy("fork_command", "fork_command")(args),
     "doctor": lambda args: _lazy("doctor", "doctor")(),
     "sessions": lambda args: _lazy("sessions_command", "sessions_command")(sessions_dir_from(args), as_json=args.json),
     "predict": lambda args: _lazy("predict_command", "predict_command")(args),

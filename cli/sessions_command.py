@@ -53,6 +53,11 @@ def sessions_data(sessions_dir: Path) -> list[SessionOverview]:
 
 
 def _detail(run: RunOverview) -> str:
+    state = _state(run)
+    return f"{run.forked}; {state}" if run.forked and state else run.forked or state
+
+
+def _state(run: RunOverview) -> str:
     if run.queued:
         return "waits in the queue to go on" + (f" from step {run.last_checkpoint_step}" if run.last_checkpoint_step else "")
     if run.status.is_live:

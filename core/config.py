@@ -158,6 +158,22 @@ def parse_rate(text: str | float, what: str = "learning rate") -> float:
 
 
 @dataclass(frozen=True)
+class ForkLabel:
+    """Where a forked run branched off: its parent and the parent's checkpoint it started from."""
+
+    parent: str
+    """The parent's run folder name in the same session (`01-full`)."""
+    branch_step: int
+    """The parent's step whose checkpoint the fork started from: the fork's steps follow it."""
+    changed: list[str] = field(default_factory=list)
+    """What the fork changed, each as `lr 3e-05 -> 1e-05` (empty: an exact continuation)."""
+
+    def text(self) -> str:
+        changed = f", {', '.join(self.changed)}" if self.changed else ", nothing changed"
+        return f"forked from {self.parent} at step {self.branch_step}{changed}"
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything that decides what a run does. Saved as the run's `config.json`."""
 
@@ -269,6 +285,9 @@ class RunConfig:
     sweep: SweepLabel | None = None
     """Which point of which sweep this run is (the grid sets it; None for an ordinary run); never
     changes training. Not a flag a person sets (it travels as `--sweep-label`)."""
+    fork: ForkLabel | None = None
+    """The run this one was forked from and at which step (`sst2-tui fork`; None for an ordinary run).
+    Not a flag: `fork` sets it."""
 
     def __post_init__(self) -> None:
         for option_field in options():  # one type (and, for whole numbers, range) check for every field
@@ -396,6 +415,11 @@ class RunConfig:
         if values.get("sweep") is None and isinstance(extra, Mapping) and "sweep" in extra:
             # before the label was a field, it rode in `extra` (config.json, queue.json, sweep.json of older sweeps)
             values["sweep"], values["extra"] = extra["sweep"], {k: v for k, v in extra.items() if k != "sweep"}
+        if isinstance(values.get("fork"), Mapping):
+            try:
+                values["fork"] = record_from_json(ForkLabel, values["fork"])
+            except RecordError as error:
+                raise ValueError(f"fork: {error}") from None
         if isinstance(values.get("sweep"), Mapping):
             try:
                 values["sweep"] = record_from_json(SweepLabel, values["sweep"])

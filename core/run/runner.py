@@ -65,20 +65,23 @@ def _hint_for(error: BaseException) -> str:
 
 def execute(config: RunConfig, session: Session, handle: RunHandle | None = None,
             on_event: Callable[[Event], None] | None = None, headless: bool = False,
-            resume: RunFolder | None = None, method: MethodFn | None = None, from_scratch: bool = False) -> RunOutcome:
+            resume: RunFolder | None = None, method: MethodFn | None = None, from_scratch: bool = False,
+            branch: Path | None = None) -> RunOutcome:
     """Run `config` in a new run folder, or with `resume=folder` continue that run in its own
     folder from its newest complete checkpoint, appending to its log. Nothing in a run folder is
     touched before the session's write lock is held; a refused resume raises UserError and leaves
     the folder as it was. `method` is the generator to pull, by default the one `config.method`
     names (tests pass a scripted one, so that everything around it is the real thing).
-    `from_scratch` (with `resume`): a run killed before its first checkpoint starts again in its folder."""
+    `from_scratch` (with `resume`): a run killed before its first checkpoint starts again in its folder.
+    `branch`: a checkpoint (another run's, verified) that a new run folder starts from (`sst2-tui fork`)."""
     if config.report_to:  # a tracker that is not installed: one line before anything is created
         check_installed(parse_report_to(config.report_to))
     try:
         with _session_lock(session, config):
             start = resume_point(resume, config, from_scratch) if resume is not None else None
-            return _execute(config, session, handle or RunHandle(), on_event, headless,
-                            (resume, *start) if resume is not None and start is not None else None,
+            if branch is not None:
+                start = ([branch], [])
+            return _execute(config, session, handle or RunHandle(), on_event, headless, resume, start,
                             method or get_method(config.method))
     except OSError as error:
         if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -119,8 +122,11 @@ def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFol
 
 
 def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: Callable[[Event], None] | None,
-             headless: bool, resume: tuple[RunFolder, list[Path], list[str]] | None, method: MethodFn) -> RunOutcome:
-    folder = resume[0] if resume else session.new_run(config)
+             headless: bool, resume: RunFolder | None, start: tuple[list[Path], list[str]] | None,
+             method: MethodFn) -> RunOutcome:
+    """`resume`: the run's own folder (else a new one); `start`: the checkpoints it starts from
+    (newest first) and why others were refused (None: from scratch)."""
+    folder = resume or session.new_run(config)
     handle.folder = folder
     # Follow the control file from its current end before taking the lock: whoever sees the run
     # live and appends a command is then sure to be read.
@@ -128,7 +134,8 @@ def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: C
     with folder.hold_lock():
         if handle.on_folder is not None:
             handle.on_folder(folder)
-        return _run_in(folder, config, method, session, handle, on_event, headless, resume)
+        return _run_in(folder, config, method, session, handle, on_event, headless,
+                       (folder, *start) if start is not None else None)
 
 
 def _run_in(folder: RunFolder, config: RunConfig, method: MethodFn, session: Session, handle: RunHandle,

@@ -329,6 +329,8 @@ class RunOverview:
     queued: bool = False
     """Waiting in its session's queue to go on (`sweep --resume`, the app's resume): shown as queued,
     not as the status it ended with (#46: a died point waiting at the back of the queue read `died`)."""
+    forked: str | None = None
+    """A fork's lineage (`forked from 01-full at step 300, lr 3e-05 -> 1e-05`); None for other runs."""
 
 
 def run_overview(record: RunRecord, queued: bool = False) -> RunOverview:
@@ -349,4 +351,5 @@ def run_overview(record: RunRecord, queued: bool = False) -> RunOverview:
         step=summary.steps if summary and summary.steps is not None else max(steps, default=0),
         total_steps=started.total_steps if started else None, last_checkpoint_step=checkpoints[-1] if checkpoints else None,
         best_val_accuracy=(summary.best_val_accuracy if summary else None) if not live else best_so_far(record),
-        seconds_since_last_event=quiet_for if live else None, queued=queued and not live)
+        seconds_since_last_event=quiet_for if live else None, queued=queued and not live,
+        forked=record.config.fork.text() if record.config is not None and record.config.fork is not None else None)

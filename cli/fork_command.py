@@ -1,0 +1,49 @@
+"""`sst2-tui fork RUN_DIR`: a new run in the same session from one of RUN_DIR's checkpoints, with lr
+or eps changed at the branch step (core/run/fork.py). It trains in the foreground like `run`, and its
+last stdout line is its JSON summary."""
+
+from __future__ import annotations
+
+import argparse
+
+import shtab
+
+from sst2_tui.cli.args import _int_at_least
+from sst2_tui.core.errors import UserError
+from sst2_tui.core.storage.checkpoint_state import MAX_STEP
+from sst2_tui.core.storage.paths import folder_path
+
+
+def add_fork_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", type=folder_path, help="the run to fork (sessions/NAME/runs/NN-method); it may still "
+                        "be training").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
+    parser.add_argument("--step", type=_int_at_least(0, MAX_STEP), metavar="N",
+                        help="the checkpoint to start from (default: the newest complete one)")
+    parser.add_argument("--lr", metavar="LR", help="the learning rate from the branch step on (default: the parent's)")
+    parser.add_argument("--eps", metavar="EPS", help="AdamW's eps from the branch step on (default: the parent's)")
+    parser.add_argument("--quiet", action="store_true", help="print only the final JSON summary")
+
+
+def fork_command(args: argparse.Namespace) -> int:
+    from sst2_tui.cli.run_command import _on_folder, _progress_printer, _say, signals_end_the_run
+    from sst2_tui.core.controls import RunHandle, make_command
+    from sst2_tui.core.run.fork import plan_fork
+    from sst2_tui.core.run.runner import execute
+
+    values = {}
+    for flag, kind in (("lr", "set_lr"), ("eps", "set_eps")):
+        text = getattr(args, flag)
+        if text is not None:
+            try:  # the same check as `ctl RUN_DIR lr VALUE` and the app's dialogs
+                values[flag] = float(make_command(kind, text).value)  # type: ignore[arg-type]  # a rate command has one
+            except ValueError as error:
+                raise UserError(f"fork --{flag}: {error}") from None
+    plan = plan_fork(args.run_dir, args.step, **values)
+    handle = RunHandle()
+    for command in plan.commands:  # applied at the branch step, before the fork's first step
+        handle.controls.send(command)
+    handle.on_folder = lambda folder: _on_folder(folder, plan.session.path, plan.config)
+    with signals_end_the_run(handle.interrupt), _progress_printer(args.quiet) as show:
+        outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, branch=plan.checkpoint)
+    _say(outcome)
+    return outcome.exit_code

@@ -1,0 +1,130 @@
+"""#49, first part: `sst2-tui fork RUN_DIR` starts a new run in the same session from one of the run's
+checkpoints. With nothing changed it repeats its parent from the branch step on, exactly (the same
+losses and accuracy on CPU); a changed lr is applied at the branch step and recorded as a control
+event; the lineage is in the fork's config.json; the parent is only read; a fork that cannot be made
+is one line with nothing created."""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sst2_tui.cli.main import main
+from sst2_tui.core.config import RunConfig
+from sst2_tui.core.run.runner import execute
+from sst2_tui.core.storage.sessions import Session
+
+PARENT = RunConfig(model="demo", data="demo", train_subset=64, eval_subset=16, epochs=2, batch_size=16, save_every=2,
+                   keep_checkpoints=5)
+"""8 steps, a checkpoint every 2, evaluated at each epoch's end."""
+
+
+@functools.cache
+def _trained(method: str, root: Path) -> Path:
+    outcome = execute(PARENT.replace(method=method), Session.create(root / method / "sessions", "s"))
+    assert outcome.exit_code == 0, outcome.error
+    return Path(outcome.summary.run_dir)
+
+
+@pytest.fixture(scope="module")
+def parents(tmp_path_factory):
+    """Each method's parent, trained once for this module; each test forks a copy of its session."""
+    root = tmp_path_factory.mktemp("parents")
+
+    def copy(tmp_path: Path, method: str) -> Path:
+        original = _trained(method, root)
+        shutil.copytree(original.parent.parent, tmp_path / "s")
+        return tmp_path / "s" / "runs" / original.name
+
+    return copy
+
+
+def _trace(run_dir: Path) -> dict:
+    """Each step's loss and each evaluation's accuracy, by step."""
+    trace = {}
+    for line in (run_dir / "events.jsonl").read_text().splitlines():
+        event = json.loads(line)
+        if event["type"] == "step":
+            trace[("loss", event["step"])] = event["loss"]
+        elif event["type"] == "eval":
+            trace[("accuracy", event["step"])] = event["accuracy"]
+    return trace
+
+
+@pytest.mark.parametrize("method", ["full", "lora", "trainer"])
+def test_a_fork_with_nothing_changed_repeats_its_parent_from_the_branch_step(parents, tmp_path, capsys, method):
+    parent = parents(tmp_path, method)
+    before = (parent / "events.jsonl").read_bytes()
+    assert main(["fork", str(parent), "--step", "4", "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    child = Path(summary["run_dir"])
+    assert child.parent == parent.parent and child.name == f"02-{method}"
+    assert (parent / "events.jsonl").read_bytes() == before, "the parent is only read"
+    theirs, ours = _trace(parent), _trace(child)
+    assert ours and all(step > 4 for _, step in ours), "the fork's steps follow the branch step"
+    assert ours == {key: value for key, value in theirs.items() if key[1] > 4}
+    fork = json.loads((child / "config.json").read_text())["fork"]
+    assert fork == {"parent": parent.name, "branch_step": 4, "changed": []}
+    assert main(["sessions", "--sessions-dir", str(parent.parent.parent.parent), "--json"]) == 0
+    [session] = json.loads(capsys.readouterr().out)
+    assert [run["forked"] for run in session["runs"]] == [None, f"forked from {parent.name} at step 4, nothing changed"]
+
+
+def test_a_changed_lr_is_applied_at_the_branch_step_and_recorded(parents, tmp_path, capsys):
+    parent = parents(tmp_path, "full")
+    assert main(["fork", str(parent), "--step", "2", "--lr", "1e-3", "--quiet"]) == 0
+    child = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"])
+    events = [json.loads(line) for line in (child / "events.jsonl").read_text().splitlines()]
+    [change] = [e for e in events if e["type"] == "control"]
+    assert change["step"] == 2 and change["command"]["kind"] == "set_lr" and change["new"] == 1e-3
+    assert all(e["lr"] == 1e-3 for e in events if e["type"] == "step")
+    config = json.loads((child / "config.json").read_text())
+    assert config["lr"] == 1e-3 and config["fork"]["changed"] == ["lr 0.0005 -> 0.001"]
+    assert config["sweep"] is None
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--step", "3"], "fork --step 3: {parent} keeps checkpoints at step(s) 2, 4, 6, 8; give one of those"),
+    (["--lr", "banana"], "fork --lr: learning rate 'banana' is not a number"),
+    (["--lr", "-1"], "fork --lr:"),
+    ([], "fork {parent}: step 8 is where it ended (epoch 2 of 2); nothing is left to train from there"),
+    (["--step", "-2"], "argument --step: must be from 0"),
+])
+def test_a_fork_that_cannot_be_made_is_one_line_and_creates_nothing(parents, tmp_path, capsys, args, said):
+    parent = parents(tmp_path, "full")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:
+        raise SystemExit(main(["fork", str(parent), *args]))
+    err = capsys.readouterr().err
+    assert ended.value.code == 2 and said.format(parent=parent) in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]
+
+
+def test_forking_a_folder_that_is_not_a_run_says_what_to_give(tmp_path, capsys):
+    assert main(["fork", str(tmp_path)]) == 2
+    assert "no config.json there; give a run folder such as sessions/NAME/runs/01-full" in capsys.readouterr().err
+
+
+def test_a_fork_is_never_counted_as_another_seed_of_its_parents_setting():
+    """The report's mean ± std groups runs by setting, and fresh confirmation seeds skip those a setting
+    used: a fork shares its parent's history, so it is a setting of its own in both."""
+    from sst2_tui.core.config import ForkLabel
+    from sst2_tui.core.report.content import group_key
+    from sst2_tui.core.sweep.fresh_seeds import setting_key
+
+    fork = PARENT.replace(fork=ForkLabel(parent="01-full", branch_step=4))
+    assert group_key(fork) != group_key(PARENT) and setting_key(fork) != setting_key(PARENT)
+
+
+def test_a_session_held_by_a_live_run_is_said_in_one_line_and_nothing_is_created(parents, tmp_path, capsys):
+    parent = parents(tmp_path, "full")
+    with Session.open(parent.parent.parent).write_lock():  # as a live `run` or the session's queue runner holds it
+        assert main(["fork", str(parent), "--step", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "its session is being written by a live run or queue" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]
