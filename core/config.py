@@ -166,7 +166,7 @@ class ForkLabel:
     branch_step: int
     """The parent's step whose checkpoint the fork started from: the fork's steps follow it."""
     changed: list[str] = field(default_factory=list)
-    """What the fork changed, each as `lr 3e-05 -> 1e-05` (empty: an exact continuation)."""
+    """What the fork changed, each as `lr 3e-5 -> 1e-5` (empty: an exact continuation)."""
 
     def text(self) -> str:
         changed = f", {', '.join(self.changed)}" if self.changed else ", nothing changed"

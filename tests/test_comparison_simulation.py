@@ -141,7 +141,8 @@ def test_before_a_sweep_it_says_the_smallest_gap_its_grid_can_tell():
     assert said is not None and "with 3 seed(s) per method judged and 436 judging sentences" in said
     assert f"about {detectable_gap(3, 436):.1f} points (80% power)" in said
     assert planned_power(grid("full", [0, 1, 2])) is None, "one method: nothing to tell apart"
-    assert planned_power(grid("full,lora", [0], data="demo")) is None, "an unknown validation size is not guessed"
+    assert planned_power(grid("full,lora", [0], data="my/reviews")) is None, "an unknown validation size is not guessed"
+    assert "150 judging sentences" in (planned_power(grid("full,lora", [0], data="demo")) or ""), "the demo's is known"
     assert detectable_gap(10, 436) < detectable_gap(3, 436) == detectable_gap(1, 436), "below 3 seeds: planned as 3"
     floor = 2.8 * 100 * ((0.08 - 0.05) / 436) ** 0.5
     assert detectable_gap(100, 436) > floor * 0.99, "the sentences set a floor seeds cannot pass"

@@ -68,7 +68,7 @@ def test_every_setting_is_a_flag_with_its_default_and_help():
     parser = argparse.ArgumentParser()
     add_run_arguments(parser)
     actions = {action.dest: action for action in parser._actions}
-    names = {f.name for f in dataclasses.fields(RunConfig)} - {"extra", "sweep"}  # labels, not settings
+    names = {f.name for f in dataclasses.fields(RunConfig)} - {"extra", "sweep", "fork"}  # labels, not settings
     assert {option.name for option in options()} == names
     for option in options():
         action = actions[option.name]

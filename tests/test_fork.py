@@ -83,7 +83,7 @@ def test_a_changed_lr_is_applied_at_the_branch_step_and_recorded(parents, tmp_pa
     assert change["step"] == 2 and change["command"]["kind"] == "set_lr" and change["new"] == 1e-3
     assert all(e["lr"] == 1e-3 for e in events if e["type"] == "step")
     config = json.loads((child / "config.json").read_text())
-    assert config["lr"] == 1e-3 and config["fork"]["changed"] == ["lr 0.0005 -> 0.001"]
+    assert config["lr"] == 1e-3 and config["fork"]["changed"] == ["lr 5e-4 -> 1e-3"]
     assert config["sweep"] is None
 
 
@@ -128,3 +128,11 @@ def test_a_session_held_by_a_live_run_is_said_in_one_line_and_nothing_is_created
     err = capsys.readouterr().err
     assert "its session is being written by a live run or queue" in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]
+
+
+def test_the_report_names_a_forks_parent_and_change_among_its_settings():
+    from sst2_tui.core.config import ForkLabel
+    from sst2_tui.core.report.compare import settings_of
+
+    fork = PARENT.replace(fork=ForkLabel(parent="01-full", branch_step=4, changed=["lr 5e-4 -> 1e-3"]))
+    assert settings_of(fork, {"max_grad_norm": 1.0})["fork"] == "forked from 01-full at step 4, lr 5e-4 -> 1e-3"

@@ -81,6 +81,8 @@ def settings_of(config: RunConfig | None, effective: dict[str, Setting]) -> dict
     if not effective:
         return {}
     chosen = config.to_dict() if config else {}
+    if config is not None and config.fork is not None:  # a fork's lineage, in words (`forked from 01-full at step 4, ...`)
+        chosen["fork"] = config.fork.text()
     return {**{k: v for k, v in chosen.items() if k not in NOT_COMPARED}, **effective}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sst2_tui.core.config import ForkLabel, RunConfig
+from sst2_tui.core.config import ForkLabel, RunConfig, format_rate
 from sst2_tui.core.controls import Command, eps_command, lr_command
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.storage.checkpoint_state import load_state
@@ -54,11 +54,12 @@ def plan_fork(run_dir: Path, step: int | None = None, lr: float | None = None, e
         raise UserError(f"fork {run_dir}: step {branch_step} is where it ended (epoch {saved.epoch:g} of {parent.epochs:g}); "
                         "nothing is left to train from there: give an earlier --step")
     changed, commands = [], []
+    resolved = parent.resolved()  # the values the parent trained with (a default lr is the method's)
     if lr is not None:
-        changed.append(f"lr {parent.lr if parent.lr is not None else 'default'} -> {lr:g}")
+        changed.append(f"lr {format_rate(resolved.lr)} -> {format_rate(lr)}")
         commands.append(lr_command(lr))
     if eps is not None:
-        changed.append(f"eps {parent.eps if parent.eps is not None else 'default'} -> {eps:g}")
+        changed.append(f"eps {format_rate(resolved.eps)} -> {format_rate(eps)}")
         commands.append(eps_command(eps))
     config = parent.replace(fork=ForkLabel(parent=folder.run_id, branch_step=branch_step, changed=changed),
                             sweep=None,  # a fork is its own setting, never another seed of its parent's
