@@ -136,3 +136,27 @@ def test_the_report_names_a_forks_parent_and_change_among_its_settings():
 
     fork = PARENT.replace(fork=ForkLabel(parent="01-full", branch_step=4, changed=["lr 5e-4 -> 1e-3"]))
     assert settings_of(fork, {"max_grad_norm": 1.0})["fork"] == "forked from 01-full at step 4, lr 5e-4 -> 1e-3"
+
+
+def test_a_fork_owns_its_start_and_resumes_from_it_when_its_parent_is_gone(parents, tmp_path, capsys):
+    """The branch checkpoint is copied into the fork's own folder first: with its parent removed and
+    its own later checkpoints lost (killed before it saved one), `run --resume` continues it from the
+    branch step, and it ends where its parent did."""
+    import shutil
+
+    from tests.helpers import unfinish
+
+    parent = parents(tmp_path, "full")
+    ended = json.loads((parent / "summary.json").read_text())["final_val_accuracy"]
+    assert main(["fork", str(parent), "--step", "4", "--quiet"]) == 0
+    child = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"])
+    kept = sorted(p.name for p in (child / "checkpoints").iterdir())
+    assert kept[0] == "step-0000004", kept
+    for name in kept[1:]:
+        shutil.rmtree(child / "checkpoints" / name)
+    unfinish(child)
+    shutil.rmtree(parent)
+    assert main(["run", "--resume", str(child), "--quiet"]) == 0
+    said = capsys.readouterr()
+    assert f"resumed from {child / 'checkpoints' / 'step-0000004'} at step 4" in said.err
+    assert json.loads(said.out.strip().splitlines()[-1])["final_val_accuracy"] == ended

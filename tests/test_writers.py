@@ -24,6 +24,8 @@ REASONS: dict[tuple[str, str], tuple[int, str]] = {
     ("core/storage/checkpoints.py", "mkdir"): (1, "the step's temporary folder inside own_folder(checkpoints); mkdir fails "
                                                  "on anything already there"),
     ("core/storage/checkpoints.py", "save_file"): (3, "into that fresh temporary folder"),
+    ("core/storage/checkpoints.py", "copytree"): (1, "a fork's branch checkpoint into a fresh temporary folder inside "
+                                                     "own_folder(checkpoints), renamed into place"),
     ("core/storage/control_file.py", "os.open"): (1, "read only, O_NOFOLLOW"),
     ("core/storage/locks.py", "os.open"): (2, "read only, O_NOFOLLOW"),
     ("core/storage/input_files.py", "os.open"): (1, "read only: the user's own input file"),

@@ -35,6 +35,7 @@ from sst2_tui.core.parallel.world import current as current_world
 from sst2_tui.core.run.disk_watcher import DiskWatcher
 from sst2_tui.core.run.needs_you import needs_you, payload, run_hook
 from sst2_tui.core.run.resume import resume_point
+from sst2_tui.core.storage.checkpoints import copy_checkpoint
 from sst2_tui.core.storage.control_file import ControlFileReader
 from sst2_tui.core.storage.disk_space import DiskFullError
 from sst2_tui.core.storage.files import EventLog, atomic_write_json, atomic_write_text
@@ -79,10 +80,8 @@ def execute(config: RunConfig, session: Session, handle: RunHandle | None = None
     try:
         with _session_lock(session, config):
             start = resume_point(resume, config, from_scratch) if resume is not None else None
-            if branch is not None:
-                start = ([branch], [])
             return _execute(config, session, handle or RunHandle(), on_event, headless, resume, start,
-                            method or get_method(config.method))
+                            method or get_method(config.method), branch)
     except OSError as error:
         if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise
@@ -123,15 +122,18 @@ def _pull(config: RunConfig, method: MethodFn, handle: RunHandle, folder: RunFol
 
 def _execute(config: RunConfig, session: Session, handle: RunHandle, on_event: Callable[[Event], None] | None,
              headless: bool, resume: RunFolder | None, start: tuple[list[Path], list[str]] | None,
-             method: MethodFn) -> RunOutcome:
+             method: MethodFn, branch: Path | None = None) -> RunOutcome:
     """`resume`: the run's own folder (else a new one); `start`: the checkpoints it starts from
-    (newest first) and why others were refused (None: from scratch)."""
+    (newest first) and why others were refused (None: from scratch); `branch`: another run's
+    checkpoint a new run starts from, copied into its own folder first."""
     folder = resume or session.new_run(config)
     handle.folder = folder
     # Follow the control file from its current end before taking the lock: whoever sees the run
     # live and appends a command is then sure to be read.
     handle.controls.read_from(ControlFileReader(folder.control_path))
     with folder.hold_lock():
+        if branch is not None:
+            start = ([copy_checkpoint(branch, folder.checkpoints)], [])
         if handle.on_folder is not None:
             handle.on_folder(folder)
         return _run_in(folder, config, method, session, handle, on_event, headless,

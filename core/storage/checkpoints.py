@@ -115,6 +115,29 @@ def write_checkpoint(folder: Path, state: CheckpointState, model: torch.nn.Modul
     return final
 
 
+def copy_checkpoint(source: Path, folder: Path) -> Path:
+    """A verified checkpoint of another run (a fork's branch point) copied into `folder` (this run's
+    checkpoints/), whole or not at all, then verified again: the fork owns its start (its parent may
+    rotate the original away, and a fork killed before its first checkpoint of its own resumes from
+    the branch step, not from step 0). A full disk raises `DiskFullError`; nothing is left behind."""
+    own_folder(folder, base=folder.parent)  # RUN/checkpoints: no planted link written through (#46)
+    final, temporary = folder / source.name, folder / f"{source.name}.tmp"
+    shutil.rmtree(temporary, ignore_errors=True)
+    try:
+        shutil.copytree(source, temporary)
+    except OSError as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        if is_disk_full(error):
+            raise DiskFullError(temporary, "checkpoint",
+                                needed_bytes=sum(p.stat().st_size for p in source.iterdir()) + MB) from error
+        raise
+    os.replace(temporary, final)
+    fsync_dir(folder)
+    if (problem := verify(final)) is not None:
+        raise ValueError(f"the copy of {source}: {problem}")
+    return final
+
+
 def verify(path: Path) -> str | None:
     """None if the checkpoint is complete and intact, else why not (naming the file)."""
     manifest_path = path / "manifest.json"
