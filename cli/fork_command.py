@@ -5,6 +5,7 @@ last stdout line is its JSON summary."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 import shtab
 
@@ -15,8 +16,8 @@ from sst2_tui.core.storage.paths import folder_path
 
 
 def add_fork_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", type=folder_path, help="the run to fork (sessions/NAME/runs/NN-method); it may still "
-                        "be training").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
+    parser.add_argument("run_dir", type=folder_path, help="the run to fork (sessions/NAME/runs/NN-method); only read, "
+                        "once no live run holds its session").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     parser.add_argument("--step", type=_int_at_least(0, MAX_STEP), metavar="N",
                         help="the checkpoint to start from (default: the newest complete one)")
     parser.add_argument("--lr", metavar="LR", help="the learning rate from the branch step on (default: the parent's)")
@@ -42,6 +43,8 @@ def fork_command(args: argparse.Namespace) -> int:
     handle = RunHandle()
     for command in plan.commands:  # applied at the branch step, before the fork's first step
         handle.controls.send(command)
+    if not args.quiet and plan.config.fork is not None:  # what this run is, before the run's own lines
+        print(f"sst2-tui fork: {plan.config.fork.text()}", file=sys.stderr, flush=True)
     handle.on_folder = lambda folder: _on_folder(folder, plan.session.path, plan.config)
     with signals_end_the_run(handle.interrupt), _progress_printer(args.quiet) as show:
         outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, branch=plan.checkpoint)

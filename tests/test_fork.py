@@ -76,8 +76,10 @@ def test_a_fork_with_nothing_changed_repeats_its_parent_from_the_branch_step(par
 
 def test_a_changed_lr_is_applied_at_the_branch_step_and_recorded(parents, tmp_path, capsys):
     parent = parents(tmp_path, "full")
-    assert main(["fork", str(parent), "--step", "2", "--lr", "1e-3", "--quiet"]) == 0
-    child = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"])
+    assert main(["fork", str(parent), "--step", "2", "--lr", "1e-3"]) == 0
+    said = capsys.readouterr()
+    assert said.err.startswith("sst2-tui fork: forked from 01-full at step 2, lr 5e-4 -> 1e-3\n"), said.err[:200]
+    child = Path(json.loads(said.out.strip().splitlines()[-1])["run_dir"])
     events = [json.loads(line) for line in (child / "events.jsonl").read_text().splitlines()]
     [change] = [e for e in events if e["type"] == "control"]
     assert change["step"] == 2 and change["command"]["kind"] == "set_lr" and change["new"] == 1e-3
