@@ -52,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from sst2_tui.core.stats.mean_squares import interaction_mean_square
 from sst2_tui.core.stats.seed_planner import (
     LEVEL,
     MAX_PLAN_SEEDS,
@@ -248,7 +249,7 @@ def estimate(a: np.ndarray, b: np.ndarray, spread_a: SeedSpread | None = None,
     ms_b, df_b = _pooled(ms_b, max(n_b - 1, 1), spread_b)
     per_sentence = a.mean(axis=1) - b.mean(axis=1)  # E x J
     ms_d = per_sentence.var(axis=1, ddof=1)
-    residual_a, residual_b = _residual(a), _residual(b)
+    residual_a, residual_b = interaction_mean_square(a), interaction_mean_square(b)
     interaction = residual_a / (n_a * sentences) + residual_b / (n_b * sentences)
     unbiased = ms_a / n_a + ms_b / n_b + ms_d / sentences - interaction
     floored = unbiased < interaction  # the seeds' and sentences' components sum to below zero
@@ -278,15 +279,6 @@ def _pooled(own: np.ndarray, own_df: int, spread: SeedSpread | None) -> tuple[np
         return own, np.full(own.shape, float(own_df))
     larger = spread.mean_square > own
     return np.where(larger, spread.mean_square, own), np.where(larger, spread.df, float(own_df))
-
-
-def _residual(y: np.ndarray) -> np.ndarray:
-    """The seed x sentence interaction mean square of each experiment (0 with one seed)."""
-    n, sentences = y.shape[1], y.shape[2]
-    if n < 2:
-        return np.zeros(len(y))
-    centred = y - y.mean(axis=2, keepdims=True) - y.mean(axis=1, keepdims=True) + y.mean(axis=(1, 2), keepdims=True)
-    return (centred ** 2).sum(axis=(1, 2)) / ((n - 1) * (sentences - 1))
 
 
 def intervals(found: Estimates, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:

@@ -40,6 +40,8 @@ import numpy as np
 from scipy import stats
 from scipy.special import expit, logit
 
+from sst2_tui.core.stats.mean_squares import interaction_mean_square
+
 GUARD_ALPHA = 0.3
 """The guard fires where the logit-scale spreads' ratio falls outside the F distribution's central 1 - GUARD_ALPHA
 (at 0.1 a second data model's unsteady method was still called better 3.3% of the time with 5 seeds)."""
@@ -82,18 +84,11 @@ def _expected_accuracy_draws(runs: np.ndarray, draws: int, rng: np.random.Genera
     experiments, n = logits.shape
     mean, variance = logits.mean(axis=1), logits.var(axis=1, ddof=1)
     accuracy = np.clip(runs.mean(axis=(1, 2)), 0.5 / runs.shape[2], 1 - 0.5 / runs.shape[2])
-    flips = _flips(runs) / runs.shape[2] / (accuracy * (1 - accuracy)) ** 2  # on the logit scale (delta method)
+    flips = interaction_mean_square(runs) / runs.shape[2] / (accuracy * (1 - accuracy)) ** 2  # on the logit scale (delta method)
     tau2 = (n - 1) * variance[:, None] / rng.chisquare(n - 1, (experiments, draws))
     eta = mean[:, None] - rng.standard_normal((experiments, draws)) * np.sqrt(tau2 / n)
     tau = np.sqrt(np.maximum(tau2 - flips[:, None], 0.0))
     return (expit(eta[..., None] + tau[..., None] * _NODES) * _WEIGHTS).sum(axis=-1)
-
-
-def _flips(runs: np.ndarray) -> np.ndarray:
-    n, sentences = runs.shape[1], runs.shape[2]
-    centred = (runs - runs.mean(axis=2, keepdims=True) - runs.mean(axis=1, keepdims=True)
-               + runs.mean(axis=(1, 2), keepdims=True))
-    return (centred ** 2).sum(axis=(1, 2)) / ((n - 1) * (sentences - 1))
 
 
 def pivotal_interval(a: np.ndarray, b: np.ndarray, sentences_part: np.ndarray, level: float,
