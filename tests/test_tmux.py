@@ -352,9 +352,13 @@ def test_a_sweep_from_the_app_followed_with_enter_then_attached_lists_each_run_o
         # queues full only, is off and skipped by Tab; the line says why)
         keys = ["Tab"] * FORM_FIELDS.index("lr") + ["C-u", "full=5e-4 trainer=5e-4 lora=3e-3", "Tab", "Tab"]
         keys += ["C-u", "16", "Tab", "C-u", "1", "Tab", "C-u", "320", "Tab", "C-u", "32", "Tab"]
-        keys += ["Tab"] * (len(FORM_FIELDS) - FORM_FIELDS.index("seed"))  # past LoRA's fields to Run all three
         tmux("send-keys", "-t", session, *keys)
+        # Start goes off only once the form has read the new lr; a Tab that arrived before that would
+        # stop on Start and put Enter on Cancel. So: the line first, then the Tabs, one at a time.
         wait_for_text(lambda s: "sweep of 3 runs" in s, timeout=10, session=session)
+        for _ in range(len(FORM_FIELDS) - FORM_FIELDS.index("seed")):  # past LoRA's fields to Run all three
+            tmux("send-keys", "-t", session, "Tab")
+            time.sleep(0.15)
         tmux("send-keys", "-t", session, "Enter")  # on "Run all three"
         wait_for_text(lambda s: "New run" not in s, timeout=10, session=session)
         tmux("send-keys", "-t", session, "g")
