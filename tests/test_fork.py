@@ -162,3 +162,34 @@ def test_a_fork_owns_its_start_and_resumes_from_it_when_its_parent_is_gone(paren
     said = capsys.readouterr()
     assert f"resumed from {child / 'checkpoints' / 'step-0000004'} at step 4" in said.err
     assert json.loads(said.out.strip().splitlines()[-1])["final_val_accuracy"] == ended
+
+
+def test_the_report_shows_each_family_its_tree_chart_and_whether_the_change_helped(parents, tmp_path, capsys):
+    """Two forks of one parent (an exact continuation and an lr change) and a fork of a fork: the report
+    draws the lineage tree within 80 columns, one chart per family, and answers each fork against its
+    parent on the judging sentences with an interval over sentences only."""
+    parent = parents(tmp_path, "full")
+    assert main(["fork", str(parent), "--step", "4", "--quiet"]) == 0
+    assert main(["fork", str(parent), "--step", "2", "--lr", "2e-3", "--quiet"]) == 0
+    assert main(["fork", str(parent.parent / "03-full"), "--step", "6", "--eps", "1e-6", "--quiet"]) == 0
+    capsys.readouterr()
+    session = parent.parent.parent
+    assert main(["report", str(session), "--out", str(tmp_path / "out")]) == 0
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    tree = markdown.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    assert tree[0].startswith("01-full  ") and tree[1].startswith("├─ 02-full  at step 4: nothing changed  (")
+    assert tree[2].startswith("└─ 03-full  at step 2: lr 5e-4 -> 2e-3  (")
+    assert tree[3].startswith("   └─ 04-full  at step 6: eps 1e-8 -> 1e-6  (")
+    assert all(len(line) <= 80 for line in tree)
+    assert tree[1].endswith("; judged +0.0: no difference)"), "an exact continuation ends where its parent did"
+    html = (tmp_path / "out" / "report.html").read_text()
+    exact = next(line for line in html.splitlines() if line.startswith("<p>02-full against its parent 01-full"))
+    assert "+0.0 points" in exact and "0 sentences only the fork got right, 0 only the parent" in exact
+    assert exact.endswith("no difference shown (these sentences cannot tell them apart).</p>")
+    assert "<p>04-full against its parent 03-full" in html and "cannot say whether the change helps another seed" in html
+    assert "<pre>01-full" in html and "└─ 03-full" in html
+    data = json.loads((tmp_path / "out" / "session.json").read_text())
+    [family] = data["families"]
+    assert family["members"] == ["01-full", "02-full", "03-full", "04-full"]
+    assert [a["child"] for a in family["answers"]] == ["02-full", "03-full", "04-full"]
+    assert family["answers"][0]["result"]["sentences"] == 8, "the judging half of 16"

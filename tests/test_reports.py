@@ -179,7 +179,7 @@ def test_results_csv_neutralises_spreadsheet_formulas_and_keeps_numbers():
                     summary=Summary(run_id="r", best_val_accuracy=0.9, final_lr=-1e-5), effective={}, device=None, versions={},
                     evaluation_only=False, loss_curve=[], accuracy_curve=[], validation_n=None, standard_error=None, timeline=[],
                     misclassified=[], unusable_files=[], bad_log_lines=0, failure=None, row={})
-    data = SessionReport(1, "s", None, None, None, {}, [run], [], None, [], [])
+    data = SessionReport(1, "s", None, None, None, {}, [run], [], None, [], [], [])
     import csv
     import io
 

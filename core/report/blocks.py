@@ -37,6 +37,13 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Preformatted:
+    """Lines shown as they are, in a fixed-width font (a lineage tree)."""
+
+    lines: list[str]
+
+
+@dataclass(frozen=True)
 class Charts:
     loss: list[list[float]] = field(default_factory=list)
     accuracy: list[list[float]] = field(default_factory=list)
@@ -77,4 +84,4 @@ class BudgetCharts:
     by_hours: dict[str, list[list[float]]]
 
 
-Block = Heading | Paragraph | Facts | Table | Charts | CompareCharts | SeedBands | BudgetCharts
+Block = Heading | Paragraph | Facts | Table | Preformatted | Charts | CompareCharts | SeedBands | BudgetCharts

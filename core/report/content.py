@@ -20,6 +20,7 @@ from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite,
 from sst2_tui.core.inference.saved_predictions import Mistake, most_confident_mistakes, read_predictions
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.report.compare import differing_settings, result_row, settings_of
+from sst2_tui.core.report.forks import Family, families_of
 from sst2_tui.core.report.sweep_verdict import SweepVerdict
 from sst2_tui.core.storage.sessions import RunRecord, Session
 from sst2_tui.core.summary import Status, Summary
@@ -133,6 +134,8 @@ class SessionReport:
     sweep: SweepVerdict | None
     differing_settings: list[str]
     skipped_files: list[str]
+    families: list[Family]
+    """Runs forked from others (`sst2-tui fork`), by family: the lineage tree and each fork against its parent."""
 
     def to_json(self) -> dict[str, Any]:
         """session.json's report fields (schema 1: a missing summary or device is `{}`)."""
@@ -241,4 +244,5 @@ def session_report(session: Session, margin: float | None = None) -> SessionRepo
         versions=first_started.versions if first_started else {}, runs=runs, groups=groups, sweep=_sweep_verdict(session, margin),
         differing_settings=differing_settings([settings_of(r.config, r.effective) for r in runs]),
         skipped_files=session.problems + [problem for record in records for problem in record.problems]
-        + [problem for run in runs for problem in run.unusable_files])
+        + [problem for run in runs for problem in run.unusable_files],
+        families=families_of(records))

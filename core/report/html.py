@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from sst2_tui.core.report.blocks import BudgetCharts
+from sst2_tui.core.report.blocks import BudgetCharts, Preformatted
 from sst2_tui.core.report.charts import svg_band_chart, svg_chart
 from sst2_tui.core.report.content import SessionReport
 from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
@@ -41,6 +41,8 @@ def _render(block: Block) -> str:
         return "<p>" + "<br>".join(f"{_e(name)}: {_fill(text, values)}" for name, text, values in block.items) + "</p>"
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, Preformatted):
+        return "<pre>" + "\n".join(_e(line) for line in block.lines) + "</pre>"
     if isinstance(block, CompareCharts):
         if not block.accuracy and not block.loss:
             return ""

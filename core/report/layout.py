@@ -7,10 +7,11 @@ escapes the values for its format (and, in HTML, the template too). Table cells 
 from __future__ import annotations
 
 from sst2_tui.core.device_info import DeviceInfo
-from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table
+from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Preformatted, SeedBands, Table
 from sst2_tui.core.report.charts import finite
 from sst2_tui.core.report.compare import COLUMNS, session_notes, setting_text, settings_of
 from sst2_tui.core.report.content import GroupReport, RunReport, SessionReport
+from sst2_tui.core.report.forks import ONE_PAIR, Family
 from sst2_tui.core.report.sweep_layout import sweep_blocks
 from sst2_tui.core.summary import Summary
 from sst2_tui.core.text.words import mean_std_text
@@ -63,6 +64,7 @@ def document(data: SessionReport) -> list[Block]:
         CompareCharts({r.run_id: bucket_means(r.loss_curve) for r in data.runs if r.loss_curve},
                       {r.run_id: r.accuracy_curve for r in data.runs if r.accuracy_curve}),
         *_repeated(data.groups),
+        *_families(data.families, data.runs),
         Heading(2, "Settings that differ between runs"),
     ]
     if data.differing_settings:
@@ -88,6 +90,24 @@ def _repeated(groups: list[GroupReport]) -> list[Block]:
                   [[g.id, str(g.method), short_path(str(g.model)), str(g.n), ",".join(str(s) for s in g.seeds),
                     g.over, mean_std_text(g.best_mean, g.best_std, 2), mean_std_text(g.final_mean, g.final_std, 2)]
                    for g in groups])]
+
+
+def _families(families: list[Family], runs: list[RunReport]) -> list[Block]:
+    """Forked runs: per family its lineage tree, its curves on one chart (the parent's whole run and each
+    fork from its branch step) and each fork against its parent."""
+    if not families:
+        return []
+    by_id = {run.run_id: run for run in runs}
+    blocks: list[Block] = [Heading(2, "Forked runs (sst2-tui fork)"),
+                           Paragraph("A fork is its own setting: never counted as another seed of its parent's, "
+                                     "in the repeated configurations or a sweep's verdict.")]
+    for family in families:
+        members = [by_id[m] for m in family.members if m in by_id]
+        blocks += [Heading(3, "{} and its forks", (family.root,)), Preformatted(family.tree),
+                   CompareCharts({r.run_id: bucket_means(r.loss_curve) for r in members if r.loss_curve},
+                                 {r.run_id: r.accuracy_curve for r in members if r.accuracy_curve}),
+                   *(Paragraph("{}", (answer.text(),)) for answer in family.answers), Paragraph(ONE_PAIR)]
+    return blocks
 
 
 def bucket_means(points: list[list[float]], buckets: int = 40) -> list[list[float]]:

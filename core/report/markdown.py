@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sst2_tui.core.report.blocks import BudgetCharts
+from sst2_tui.core.report.blocks import BudgetCharts, Preformatted
 from sst2_tui.core.report.charts import text_sparkline
 from sst2_tui.core.report.content import SessionReport
 from sst2_tui.core.report.layout import Block, Charts, CompareCharts, Facts, Heading, Paragraph, SeedBands, Table, document
@@ -31,6 +31,8 @@ def _render(block: Block) -> list[str]:
         return [f"- {name}: {_fill(text, values)}" for name, text, values in block.items] + [""]
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, Preformatted):  # a fence no line can close: backticks in a value are made harmless
+        return ["```text", *(line.replace("`", "'") for line in block.lines), "```", ""]
     if isinstance(block, CompareCharts):
         lines = [f"- {md_escape(run_id)}: `{text_sparkline(points)}` {_last(points)}" for run_id, points in block.accuracy.items()]
         return ["Validation accuracy by run, left to right:", "", *lines, ""] if lines else []
