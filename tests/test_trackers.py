@@ -59,6 +59,28 @@ def mlflow_history(client, run, tag: str) -> list[tuple[int, float]]:
     return [(m.step, m.value) for m in sorted(client.get_metric_history(run.info.run_id, tag), key=lambda m: m.step)]
 
 
+def test_a_fork_tells_a_tracker_its_lineage_as_tags(tmp_path):
+    """#49: a tracker's run list can be filtered by parent; a run that is not a fork has no such tags."""
+    from sst2_tui.core.config import ForkLabel
+    from sst2_tui.core.device_info import DeviceInfo
+    from sst2_tui.core.events import RunStarted
+    from sst2_tui.core.trackers.calls import Start
+
+    def started(config: RunConfig) -> RunStarted:
+        return RunStarted(run_id="02-full", method="full", config=config, effective={}, device=DeviceInfo("cpu", "CPU"),
+                          precision="fp32", trainable_params=1, total_params=1, versions={}, train_examples=48,
+                          eval_examples=32, total_steps=6, steps_per_epoch=3)
+
+    fork = TINY.replace(fork=ForkLabel(parent="01-full", branch_step=4, changed=["lr 5e-4 -> 1e-3"]))
+    [start] = EventTranslator(RunPlace("02-full", "s", tmp_path, "s")).calls(started(fork))
+    assert isinstance(start, Start)
+    assert start.run.tags == {"method": "full", "model": "demo", "forked_from": "01-full", "branch_step": "4",
+                              "fork_changed": "lr 5e-4 -> 1e-3"}
+    [plain] = EventTranslator(RunPlace("01-full", "s", tmp_path, "s")).calls(started(TINY))
+    assert isinstance(plain, Start) and "forked_from" not in plain.run.tags
+    assert "fork" not in start.run.hyperparameters, "the lineage is in the tags, not a settings' repr"
+
+
 @pytest.mark.skipif(not (HAVE["tensorboard"] and HAVE["mlflow"]), reason="the test extras (tensorboard, mlflow) are not installed")
 def test_a_demo_run_reports_to_each_tracker_what_its_summary_says(stores):
     names = "tensorboard,mlflow" + (",trackio" if HAVE["trackio"] else "")

@@ -85,6 +85,15 @@ def hyperparameters(started: RunStarted) -> dict[str, Setting]:
     return values
 
 
+def _lineage(started: RunStarted) -> dict[str, str]:
+    """A fork's lineage as tags (a tracker's run list can be filtered by parent); nothing for other runs."""
+    fork = started.config.fork
+    if fork is None:
+        return {}
+    return {"forked_from": fork.parent, "branch_step": str(fork.branch_step),
+            "fork_changed": "; ".join(fork.changed) or "nothing"}
+
+
 def _finite(values: dict[str, float | None]) -> dict[str, float]:
     """A NaN is told as text (the `nonfinite` note), not plotted: some trackers refuse one."""
     return {key: float(value) for key, value in values.items() if value is not None and math.isfinite(value)}
@@ -121,7 +130,8 @@ class EventTranslator:
         label = started.config.sweep
         group = f"{label.method} {label.setting}" if label is not None else None
         tags = {"method": started.method, "model": Path(started.config.model).name or started.config.model,
-                **({"sweep_point": label.point, "seed": str(label.seed)} if label is not None else {})}
+                **({"sweep_point": label.point, "seed": str(label.seed)} if label is not None else {}),
+                **_lineage(started)}
         return TrackedRun(run_id=self.place.run_id, session=self.place.session, run_dir=self.place.run_dir,
                           project=self.place.project, group=group, hyperparameters=hyperparameters(started), tags=tags)
 
