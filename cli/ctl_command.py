@@ -13,14 +13,17 @@ import time
 
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
 
-ACTIONS = {"pause": "pause", "resume": "resume", "stop": "stop", "lr": "set_lr", "eps": "set_eps"}
+ACTIONS = {"pause": "pause", "resume": "resume", "stop": "stop", "lr": "set_lr", "eps": "set_eps",
+           "weight-decay": "set_weight_decay", "wd": "set_weight_decay"}
+VALUED = ("set_lr", "set_eps", "set_weight_decay")
+SAID = "pause, resume, stop, lr VALUE, eps VALUE or weight-decay VALUE"
 POLL_SECONDS = 0.1
 
 
 def add_ctl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", help="the live run's folder (sessions/NAME/runs/NN-method)")
-    parser.add_argument("action", help="pause, resume, stop, lr VALUE or eps VALUE")
-    parser.add_argument("value", nargs="?", help="the new learning rate or eps, e.g. 2e-5")
+    parser.add_argument("action", help=SAID)
+    parser.add_argument("value", nargs="?", help="the new learning rate, eps or weight decay, e.g. 2e-5")
     parser.add_argument("--no-wait", action="store_true", help="return once the command is written")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the run to apply it (default 30)")
 
@@ -35,10 +38,11 @@ def ctl_command(args: argparse.Namespace) -> int:
     folder = RunFolder(Path(args.run_dir))
     kind = ACTIONS.get(args.action)
     if kind is None:
-        raise UserError(f"ctl: unknown action {quote(args.action)}; use pause, resume, stop, lr VALUE or eps VALUE")
-    if kind in ("set_lr", "set_eps") and args.value is None:
-        raise UserError(f"ctl {args.action}: give the new value, e.g. `sst2-tui ctl RUN_DIR {args.action} 2e-5`")
-    if kind not in ("set_lr", "set_eps") and args.value is not None:
+        raise UserError(f"ctl: unknown action {quote(args.action)}; use {SAID}")
+    if kind in VALUED and args.value is None:
+        example = "0.01" if kind == "set_weight_decay" else "2e-5"
+        raise UserError(f"ctl {args.action}: give the new value, e.g. `sst2-tui ctl RUN_DIR {args.action} {example}`")
+    if kind not in VALUED and args.value is not None:
         raise UserError(f"ctl {args.action}: takes no value (got {quote(args.value)})")
     try:
         command = make_command(kind, args.value)

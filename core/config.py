@@ -157,6 +157,19 @@ def parse_rate(text: str | float, what: str = "learning rate") -> float:
     return value
 
 
+def parse_weight_decay(text: str | float) -> float:
+    """Parse an AdamW weight decay typed by a person: a number in [0, 1), spaces trimmed."""
+    if isinstance(text, bool) or not isinstance(text, str | int | float):
+        raise ValueError(f"weight decay must be a number, not {quote(text)}")
+    try:
+        value = float(text.strip() if isinstance(text, str) else text)
+    except (ValueError, OverflowError):
+        raise ValueError(f"weight decay {quote(text)} is not a number; type one such as 0.01") from None
+    if not 0 <= value < 1:  # NaN fails this too
+        raise ValueError(f"weight decay must be from 0 to below 1, not {value:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class ForkLabel:
     """Where a forked run branched off: its parent and the parent's checkpoint it started from."""
@@ -167,6 +180,10 @@ class ForkLabel:
     """The parent's step whose checkpoint the fork started from: the fork's steps follow it."""
     changed: list[str] = field(default_factory=list)
     """What the fork changed, each as `lr 3e-5 -> 1e-5` (empty: an exact continuation)."""
+    applied: dict[str, float] = field(default_factory=dict)
+    """The optimizer values set at the branch step (`lr`, `eps`, `weight_decay`): applied as control
+    commands whenever the fork starts from its branch checkpoint, on its first start and on a resume
+    of a fork killed before it saved a checkpoint of its own."""
 
     def text(self) -> str:
         changed = f", {', '.join(self.changed)}" if self.changed else ", nothing changed"

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from sst2_tui.core.config import parse_rate
+from sst2_tui.core.config import ForkLabel, parse_rate, parse_weight_decay
 from sst2_tui.core.events import CommandKind, CommandSpec
 
 
@@ -63,6 +63,10 @@ def make_command(word: str, value: float | str | None = None, text: object = Non
         if value is None:
             raise ValueError(f"{kind} needs a value")
         return Command(kind, parse_rate(value, "learning rate" if kind == CommandKind.SET_LR else "eps"))
+    if kind == CommandKind.SET_WEIGHT_DECAY:
+        if value is None:
+            raise ValueError(f"{kind} needs a value")
+        return Command(kind, parse_weight_decay(value))
     return Command(kind)
 
 
@@ -72,6 +76,12 @@ def lr_command(value: float | str) -> Command:
 
 def eps_command(value: float | str) -> Command:
     return make_command("set_eps", value)
+
+
+def branch_commands(fork: ForkLabel) -> list[Command]:
+    """A fork's changes of optimizer values, as the commands its method applies at the branch step."""
+    kinds = {"lr": "set_lr", "eps": "set_eps", "weight_decay": "set_weight_decay"}
+    return [make_command(kinds[name], value).with_origin("fork", None) for name, value in fork.applied.items() if name in kinds]
 
 
 PAUSE = Command(CommandKind.PAUSE)

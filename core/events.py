@@ -41,10 +41,15 @@ class CommandKind(Word):
 
     SET_LR = "set_lr"
     SET_EPS = "set_eps"
+    SET_WEIGHT_DECAY = "set_weight_decay"
     PAUSE = "pause"
     RESUME = "resume"
     STOP = "stop"
     PREDICT = "predict"
+
+
+SETTING_OF = {"set_lr": "lr", "set_eps": "eps", "set_weight_decay": "weight decay"}
+"""The command kinds that set an optimizer value, and the value's name in words."""
 
 
 @dataclass(frozen=True)

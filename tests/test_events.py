@@ -99,3 +99,34 @@ def test_the_summary_keeps_the_documented_order_and_statuses_map_to_exit_codes()
     assert DOCUMENTED[0] == "run_id" and DOCUMENTED[-1] == "status"
     assert {status: exit_code(status) for status in STATUSES} == {
         "finished": 0, "stopped": 0, "interrupted": 130, "failed": 1, "live": 0, "paused": 0, "died": 0}
+
+
+def test_a_weight_decay_command_takes_zero_to_below_one_and_reads_back():
+    """#49: weight decay is steered like lr and eps (`ctl RUN_DIR weight-decay 0.1`, a fork's --weight-decay)."""
+    from sst2_tui.core.controls import Command
+    from sst2_tui.core.events import Control, event_from_json
+    from sst2_tui.core.text.words import event_line
+
+    assert make_command("set_weight_decay", " 0 ").value == 0.0 and make_command("set_weight_decay", 0.3).value == 0.3
+    for bad in ("nan", "1", "-0.1", "lots", "", True):
+        try:
+            make_command("set_weight_decay", bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")
+    spec = make_command("set_weight_decay", "0.1").spec
+    assert Command.from_spec(spec).value == 0.1
+    event = event_from_json(Control(step=3, command=spec, old=0.01, new=0.1).to_json())
+    assert event_line(event) == "step 3: weight decay 1e-2 -> 1e-1"
+
+
+def test_steering_sets_the_weight_decay_of_every_param_group_and_echoes_old_and_new():
+    import torch
+
+    from sst2_tui.core.methods.run_state import RunState
+    from sst2_tui.core.methods.steering import Steering
+
+    weights = [torch.nn.Parameter(torch.ones(2)), torch.nn.Parameter(torch.ones(3))]
+    optimizer = torch.optim.AdamW([{"params": weights[:1]}, {"params": weights[1:]}], lr=1e-3, weight_decay=0.01)
+    [echo] = Steering(ControlChannel(), optimizer, None, RunState(10, 5)).apply(make_command("set_weight_decay", "0.25"))
+    assert (echo.old, echo.new) == (0.01, 0.25) and [g["weight_decay"] for g in optimizer.param_groups] == [0.25, 0.25]

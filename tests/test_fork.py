@@ -68,7 +68,7 @@ def test_a_fork_with_nothing_changed_repeats_its_parent_from_the_branch_step(par
     assert ours and all(step > 4 for _, step in ours), "the fork's steps follow the branch step"
     assert ours == {key: value for key, value in theirs.items() if key[1] > 4}
     fork = json.loads((child / "config.json").read_text())["fork"]
-    assert fork == {"parent": parent.name, "branch_step": 4, "changed": []}
+    assert fork == {"parent": parent.name, "branch_step": 4, "changed": [], "applied": {}}
     assert main(["sessions", "--sessions-dir", str(parent.parent.parent.parent), "--json"]) == 0
     [session] = json.loads(capsys.readouterr().out)
     assert [run["forked"] for run in session["runs"]] == [None, f"forked from {parent.name} at step 4, nothing changed"]
@@ -93,7 +93,15 @@ def test_a_changed_lr_is_applied_at_the_branch_step_and_recorded(parents, tmp_pa
     (["--step", "3"], "fork --step 3: {parent} keeps checkpoints at step(s) 2, 4, 6, 8; give one of those"),
     (["--lr", "banana"], "fork --lr: learning rate 'banana' is not a number"),
     (["--lr", "-1"], "fork --lr:"),
-    ([], "fork {parent}: step 8 is where it ended (epoch 2 of 2); nothing is left to train from there"),
+    ([], "fork {parent}: step 8 is at epoch 2 of 2; nothing is left to train from there: give an earlier --step or more --epochs"),
+    (["--step", "4", "--epochs", "1"], "fork {parent}: step 4 is at epoch 1 of 1; nothing is left"),
+    (["--model", "gpt2"], "fork --model: cannot change at a branch point (its weights are the parent's model); start a new run"),
+    (["--lora-r", "4"], "fork --lora-r: cannot change at a branch point (its LoRA matrices have the parent's rank)"),
+    (["--batch-size", "8"], "fork --batch-size: cannot change at a branch point (its data position counts the parent's batches)"),
+    (["--weight-decay", "1.5"], "fork --weight-decay: weight decay must be from 0 to below 1, not 1.5"),
+    (["--weight-decay", "lots"], "fork --weight-decay: weight decay 'lots' is not a number"),
+    (["--patience", "-1"], "argument --patience: must be from 0"),
+    (["--epochs", "0"], "fork --epochs: epochs must be a number greater than 0"),
     (["--step", "-2"], "argument --step: must be from 0"),
 ])
 def test_a_fork_that_cannot_be_made_is_one_line_and_creates_nothing(parents, tmp_path, capsys, args, said):
@@ -193,3 +201,70 @@ def test_the_report_shows_each_family_its_tree_chart_and_whether_the_change_help
     assert family["members"] == ["01-full", "02-full", "03-full", "04-full"]
     assert [a["child"] for a in family["answers"]] == ["02-full", "03-full", "04-full"]
     assert family["answers"][0]["result"]["sentences"] == 8, "the judging half of 16"
+
+
+def test_weight_decay_patience_and_epochs_change_at_the_branch_and_are_recorded(parents, tmp_path, capsys):
+    parent = parents(tmp_path, "full")
+    assert main(["fork", str(parent), "--step", "4", "--weight-decay", "0.2", "--patience", "3", "--epochs", "3"]) == 0
+    said = capsys.readouterr()
+    assert said.err.startswith("sst2-tui fork: forked from 01-full at step 4, weight decay 1e-2 -> 2e-1, "
+                               "patience off -> 3, epochs 2 -> 3\n"), said.err[:300]
+    child = Path(json.loads(said.out.strip().splitlines()[-1])["run_dir"])
+    events = [json.loads(line) for line in (child / "events.jsonl").read_text().splitlines()]
+    [change] = [e for e in events if e["type"] == "control"]
+    assert change["step"] == 4 and change["command"]["kind"] == "set_weight_decay" and (change["old"], change["new"]) == (0.01, 0.2)
+    assert change["source"] == "fork"
+    assert max(e["step"] for e in events if e["type"] == "step") == 12, "three epochs of 4 steps"
+    config = json.loads((child / "config.json").read_text())
+    assert (config["weight_decay"], config["patience"], config["epochs"]) == (0.2, 3, 3)
+    assert config["fork"]["applied"] == {"weight_decay": 0.2}
+
+
+def test_more_epochs_are_refused_where_the_schedule_decays(tmp_path, capsys):
+    outcome = execute(PARENT.replace(schedule="linear"), Session.create(tmp_path / "sessions", "s"))
+    assert main(["fork", outcome.summary.run_dir, "--step", "4", "--epochs", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "fork --epochs: " in err and "linear schedule" in err and "lr jump" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_a_fork_killed_with_sigkill_and_resumed_ends_as_the_uninterrupted_fork(parents, tmp_path, capsys):
+    """#49 done-when: `kill -9` of a fork (wherever it was: before or after a checkpoint of its own) and
+    `run --resume` give the same steps, losses and accuracies as the fork run without a stop, changes
+    included (they are applied again when it resumes from its branch checkpoint)."""
+    from tests.cli import kill_after_steps, run_cli, start_cli
+
+    parent = parents(tmp_path, "full")
+    flags = ["--step", "2", "--lr", "1e-3", "--weight-decay", "0.1", "--epochs", "40"]  # 158 steps after the branch
+    assert main(["fork", str(parent), *flags, "--quiet"]) == 0
+    reference = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"])
+    process = start_cli("fork", str(parent), *flags, "--quiet")
+    killed = parent.parent / "03-full"
+    kill_after_steps(process, lambda: killed if killed.is_dir() else None, 3)
+    resumed = run_cli("run", "--resume", str(killed), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    theirs, ours = _trace(reference), _trace(killed)
+    assert ours == theirs, "the same losses and accuracies at every step"
+    lrs = {json.loads(line)["lr"] for line in (killed / "events.jsonl").read_text().splitlines() if '"type":"step"' in line}
+    assert lrs == {1e-3}
+
+
+def test_a_fork_resumed_from_its_branch_checkpoint_applies_its_changes_again(parents, tmp_path, capsys):
+    """Killed before it saved a checkpoint of its own, a fork resumes from its copy of the branch
+    checkpoint, which holds the parent's lr: its changes are applied again there, so it ends as it
+    would have (before the fix it trained on at the parent's lr)."""
+    from tests.helpers import unfinish
+
+    parent = parents(tmp_path, "full")
+    assert main(["fork", str(parent), "--step", "2", "--lr", "1e-3", "--quiet"]) == 0
+    child = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"])
+    uninterrupted = _trace(child)
+    for later in sorted((child / "checkpoints").iterdir())[1:]:
+        shutil.rmtree(later)
+    unfinish(child)
+    (child / "events.jsonl").write_text("".join(line + "\n" for line in (child / "events.jsonl").read_text().splitlines()
+                                                if '"type":"step"' not in line and '"type":"eval"' not in line))
+    assert main(["run", "--resume", str(child), "--quiet"]) == 0
+    assert _trace(child) == uninterrupted
+    steps = [json.loads(line) for line in (child / "events.jsonl").read_text().splitlines() if '"type":"step"' in line]
+    assert {step["lr"] for step in steps} == {1e-3}

@@ -9,7 +9,7 @@ import torch
 from sst2_tui.core.controls import Command, ControlChannel
 from sst2_tui.core.events import CommandKind, Control, Event, Paused, Prediction, Resumed, WarningEvent
 from sst2_tui.core.methods.run_state import RunState
-from sst2_tui.core.model.optim import current_eps, current_lr, set_eps, set_lr
+from sst2_tui.core.model.optim import current_eps, current_lr, current_weight_decay, set_eps, set_lr, set_weight_decay
 from sst2_tui.core.summary import Status
 
 
@@ -48,6 +48,11 @@ class Steering:
             assert command.value is not None  # make_command refuses set_eps without a number
             set_eps(self.optimizer, float(command.value))
             return [echo(old=old_eps, new=current_eps(self.optimizer))]
+        if command.kind == CommandKind.SET_WEIGHT_DECAY:
+            old_decay = current_weight_decay(self.optimizer)
+            assert command.value is not None  # make_command refuses set_weight_decay without a number
+            set_weight_decay(self.optimizer, float(command.value))
+            return [echo(old=old_decay, new=current_weight_decay(self.optimizer))]
         if command.kind in (CommandKind.PAUSE, CommandKind.RESUME) and state.paused == (command.kind == CommandKind.PAUSE):
             # already so: nothing changes, but a sender waiting for its command id hears back
             return [echo()] if command.id else []

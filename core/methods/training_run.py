@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from sst2_tui.core.config import LABEL_NAMES, RunConfig
-from sst2_tui.core.controls import ControlChannel
+from sst2_tui.core.controls import ControlChannel, branch_commands
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.events import Checkpoint, Event, RunStarted, WarningEvent
 from sst2_tui.core.inference.evaluation import evaluate
@@ -146,4 +146,10 @@ def first_events(run: TrainingRun, resume_from: Path | None, *notices: Event | N
     events: list[Event] = [run.started, *(WarningEvent(code="data", message=m) for m in run.prep.warnings)]
     if resume_from is not None:
         events.append(WarningEvent(code="resumed", message=f"resumed from {resume_from} at step {run.state.step}"))
+        fork = run.prep.config.fork
+        if fork is not None and run.state.step == fork.branch_step:
+            # a fork starting from its branch checkpoint (its first start, or a resume before it saved one
+            # of its own): its changes apply at the first step boundary, recorded as control events
+            for command in branch_commands(fork):
+                run.steering.controls.send(command)
     return events + [notice for notice in notices if notice is not None]

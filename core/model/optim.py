@@ -73,6 +73,16 @@ def set_lr(optimizer: torch.optim.Optimizer, scheduler: LambdaLR | None, value: 
             group["initial_lr"] = base
 
 
+def current_weight_decay(optimizer: torch.optim.Optimizer) -> float:
+    return float(optimizer.param_groups[0].get("weight_decay", 0.0))
+
+
+def set_weight_decay(optimizer: torch.optim.Optimizer, value: float) -> None:
+    """Every param group's weight decay (AdamW applies it as lr * weight_decay at each step)."""
+    for group in optimizer.param_groups:
+        group["weight_decay"] = value
+
+
 def set_eps(optimizer: torch.optim.Optimizer, value: float) -> None:
     for group in optimizer.param_groups:
         if "eps" in group:

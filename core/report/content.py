@@ -16,7 +16,20 @@ from typing import Any
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
-from sst2_tui.core.events import Checkpoint, Control, Eval, Exported, Nonfinite, Paused, Resumed, RunFailed, RunStarted, Setting, Step
+from sst2_tui.core.events import (
+    SETTING_OF,
+    Checkpoint,
+    Control,
+    Eval,
+    Exported,
+    Nonfinite,
+    Paused,
+    Resumed,
+    RunFailed,
+    RunStarted,
+    Setting,
+    Step,
+)
 from sst2_tui.core.inference.saved_predictions import Mistake, most_confident_mistakes, read_predictions
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.report.compare import differing_settings, result_row, settings_of
@@ -155,7 +168,7 @@ def _timeline(record: RunRecord) -> list[TimelineItem]:
         line = event_line(event, detail=True) if kind else None
         if kind is not None and line is not None:
             if isinstance(event, Control):
-                kind = {"set_lr": "set lr", "set_eps": "set eps"}.get(event.command.kind, "stop")
+                kind = f"set {SETTING_OF[event.command.kind]}" if event.command.kind in SETTING_OF else "stop"
             items.append(TimelineItem(getattr(event, "step", None), kind, line.split(": ", 1)[1]))
     return items
 

@@ -4,9 +4,11 @@ resume does) with some settings changed, so that "did the change help?" can be a
 that share their history up to the branch point.
 
 A fork with nothing changed repeats its parent from the branch step on (the same losses on CPU: the
-resume machinery is bit-exact). A change of lr or eps is applied at the branch step as a control
-command, recorded in the fork's events as any mid-run change is; what a checkpoint's weights and data
-position depend on cannot change at a branch point (`sst2-tui fork` offers no flag for it).
+resume machinery is bit-exact). A change of lr, eps or weight decay is applied at the branch step as a
+control command (`ForkLabel.applied`, sent by the method whenever it starts from the branch checkpoint),
+recorded in the fork's events as any mid-run change is; patience and (with a constant schedule) epochs
+are the fork's config. What a checkpoint's weights and data position depend on (`FIXED`) cannot change
+at a branch point: `sst2-tui fork` refuses each such flag in one line saying why.
 The parent is only read; its session must not be held by a live run or queue (forking a live run at
 its next step is still to come, #49).
 """
@@ -16,13 +18,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sst2_tui.core.config import ForkLabel, RunConfig, format_rate
-from sst2_tui.core.controls import Command, eps_command, lr_command
+from sst2_tui.core.config import ConfigError, ForkLabel, RunConfig, format_rate
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.storage.checkpoint_state import load_state
 from sst2_tui.core.storage.checkpoints import list_checkpoints, verify
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.validated import read_config
+
+
+@dataclass(frozen=True)
+class ForkChanges:
+    """What a fork changes at its branch step (None: the parent's)."""
+
+    lr: float | None = None
+    eps: float | None = None
+    weight_decay: float | None = None
+    """Set in the optimizer at the branch step, as `lr` and `eps` are (a recorded control event)."""
+    patience: int | None = None
+    """Early stopping from the branch step on; 0 turns it off."""
+    epochs: float | None = None
+    """Where the fork ends (a constant schedule only: a decaying one would jump at the branch step)."""
+
+
+FIXED = {"model": "its weights are the parent's model", "method": "its training state is the parent method's",
+         "data": "its data position is in the parent's data", "init": "its weights are already trained",
+         "lora_r": "its LoRA matrices have the parent's rank", "lora_alpha": "its LoRA scaling is in the parent's weights",
+         "lora_targets": "its LoRA matrices sit on the parent's modules",
+         "precision": "its weights and optimizer state are in the parent's precision",
+         "batch_size": "its data position counts the parent's batches", "seed": "its random state is the parent's at the branch",
+         "max_length": "its batches are the parent's", "train_subset": "its data position is in the parent's data",
+         "eval_subset": "its accuracies must be on the parent's sentences to compare"}
+"""Settings a checkpoint's weights, optimizer state or data position depend on: refused at a branch point
+(`sst2-tui fork --model ...`), each with why."""
 
 
 @dataclass(frozen=True)
@@ -32,13 +59,12 @@ class ForkPlan:
     session: Session
     checkpoint: Path
     """The parent's checkpoint the fork starts from."""
-    commands: list[Command]
-    """The changes, applied at the branch step (before the fork's first step)."""
 
 
-def plan_fork(run_dir: Path, step: int | None = None, lr: float | None = None, eps: float | None = None) -> ForkPlan:
+def plan_fork(run_dir: Path, step: int | None = None, changes: ForkChanges | None = None) -> ForkPlan:
     """Read-only: the parent's config and the checkpoint to start from. UserError, in one line naming
-    the folder, step or file, where there is none to fork."""
+    the folder, step, flag or file, where there is none to fork."""
+    changes = changes or ForkChanges()
     folder = RunFolder(Path(run_dir))
     if not folder.config_path.is_file():
         raise UserError(f"fork {run_dir}: no config.json there; give a run folder such as sessions/NAME/runs/01-full")
@@ -50,25 +76,39 @@ def plan_fork(run_dir: Path, step: int | None = None, lr: float | None = None, e
     checkpoint = _checkpoint(folder, step)
     saved = load_state(checkpoint)
     branch_step = saved.step
-    if saved.epoch is not None and saved.epoch >= parent.epochs - 1e-9:
-        raise UserError(f"fork {run_dir}: step {branch_step} is where it ended (epoch {saved.epoch:g} of {parent.epochs:g}); "
-                        "nothing is left to train from there: give an earlier --step")
-    changed, commands = [], []
+    epochs = parent.epochs if changes.epochs is None else changes.epochs
+    if changes.epochs is not None and changes.epochs != parent.epochs and parent.schedule != "constant":
+        raise UserError(f"fork --epochs: {run_dir} decays its lr to 0 at its own end ({parent.schedule} schedule); "
+                        "a new end would make the lr jump at the branch step. Fork with its --epochs "
+                        f"({parent.epochs:g}), or branch a run with --schedule constant")
     resolved = parent.resolved()  # the values the parent trained with (a default lr is the method's)
-    if lr is not None:
-        changed.append(f"lr {format_rate(resolved.lr)} -> {format_rate(lr)}")
-        commands.append(lr_command(lr))
-    if eps is not None:
-        changed.append(f"eps {format_rate(resolved.eps)} -> {format_rate(eps)}")
-        commands.append(eps_command(eps))
-    config = parent.replace(fork=ForkLabel(parent=folder.run_id, branch_step=branch_step, changed=changed),
-                            sweep=None,  # a fork is its own setting, never another seed of its parent's
-                            lr=parent.lr if lr is None else lr, eps=parent.eps if eps is None else eps)
+    changed, applied = [], {}
+    for name, old, new in (("lr", resolved.lr, changes.lr), ("eps", resolved.eps, changes.eps),
+                           ("weight_decay", parent.weight_decay, changes.weight_decay)):
+        if new is not None:
+            changed.append(f"{name.replace('_', ' ')} {format_rate(old)} -> {format_rate(new)}")
+            applied[name] = new
+    patience = parent.patience if changes.patience is None else (changes.patience or None)
+    if patience != parent.patience:
+        changed.append(f"patience {parent.patience or 'off'} -> {patience or 'off'}")
+    if epochs != parent.epochs:
+        changed.append(f"epochs {parent.epochs:g} -> {epochs:g}")
+    try:
+        config = parent.replace(fork=ForkLabel(parent=folder.run_id, branch_step=branch_step, changed=changed, applied=applied),
+                                sweep=None,  # a fork is its own setting, never another seed of its parent's
+                                lr=applied.get("lr", parent.lr), eps=applied.get("eps", parent.eps),
+                                weight_decay=applied.get("weight_decay", parent.weight_decay), patience=patience, epochs=epochs)
+    except ConfigError as error:
+        raise UserError(f"fork --{error.field.replace('_', '-')}: {error}") from None
+    if saved.epoch is not None and saved.epoch >= epochs - 1e-9:
+        more = " or more --epochs" if parent.schedule == "constant" else ""
+        raise UserError(f"fork {run_dir}: step {branch_step} is at epoch {saved.epoch:g} of {epochs:g}; "
+                        f"nothing is left to train from there: give an earlier --step{more}")
     session = Session.open(folder.path.parent.parent)
     if session.is_being_written():  # a live `run` (or the session's queue runner) holds it until it ends
         raise UserError(f"fork {run_dir}: its session is being written by a live run or queue ({folder.holder() or 'another process'}); "
                         "fork once it has ended (forking a live run is still to come)")
-    return ForkPlan(config, session, checkpoint, commands)
+    return ForkPlan(config, session, checkpoint)
 
 
 def _checkpoint(folder: RunFolder, step: int | None) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sst2_tui.core.config import format_rate
 from sst2_tui.core.events import (
+    SETTING_OF,
     Checkpoint,
     Control,
     DiskFull,
@@ -52,8 +53,8 @@ def event_line(event: Event, detail: bool = False) -> str | None:
 
 def _control_line(event: Control, step: str) -> str | None:
     kind = event.command.kind
-    if kind in ("set_lr", "set_eps"):
-        name = "lr" if kind == "set_lr" else "eps"
+    if kind in SETTING_OF:
+        name = SETTING_OF[kind]
         old, new = format_rate(event.old), format_rate(event.new)
         return step + (f"{name} {old} -> {new}" if old != new else f"{name} stays {new}")
     if kind == "stop":

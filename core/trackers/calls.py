@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sst2_tui.core.config import format_rate, options
 from sst2_tui.core.events import (
+    SETTING_OF,
     Control,
     DiskFull,
     Eval,
@@ -148,8 +149,8 @@ class EventTranslator:
                                                  "eval/best_accuracy": event.best_accuracy}), at)]
         if isinstance(event, Control):
             kind = event.command.kind
-            said = (f"{kind.removeprefix('set_')} {format_rate(event.old)} -> {format_rate(event.new)}"
-                    if kind in ("set_lr", "set_eps") else kind)
+            said = (f"{SETTING_OF[kind]} {format_rate(event.old)} -> {format_rate(event.new)}"
+                    if kind in SETTING_OF else kind)
             return [Text(event.step, "control", f"{said} (from {event.source})", at)]
         if isinstance(event, Paused):
             return [Text(event.step, "pause", f"paused ({event.reason})", at)]
