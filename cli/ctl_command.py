@@ -16,7 +16,7 @@ from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
 ACTIONS = {"pause": "pause", "resume": "resume", "stop": "stop", "lr": "set_lr", "eps": "set_eps",
            "weight-decay": "set_weight_decay", "wd": "set_weight_decay"}
 VALUED = ("set_lr", "set_eps", "set_weight_decay")
-SAID = "pause, resume, stop, lr VALUE, eps VALUE or weight-decay VALUE"
+SAID = "pause, resume, stop, lr VALUE, eps VALUE, weight-decay VALUE, or fork [--lr X ...] (as `fork RUN_DIR --now`)"
 POLL_SECONDS = 0.1
 
 

@@ -18,5 +18,6 @@ def launch_detached(argv: list[str]) -> int:
     described = describe_launch(launched)
     print(json.dumps(described), flush=True)
     # stderr: stdout stays one JSON line for scripts; a person reads what to type next
-    sys.stderr.write(f"sst2-tui run: it trains in the background; watch it with `sst2-tui attach {described['run_dir']}`\n")
+    said = argv[0] if argv and not argv[0].startswith("-") else "run"
+    sys.stderr.write(f"sst2-tui {said}: it trains in the background; watch it with `sst2-tui attach {described['run_dir']}`\n")
     return 0

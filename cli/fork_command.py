@@ -31,7 +31,14 @@ def add_fork_arguments(parser: argparse.ArgumentParser) -> None:
                         help="early stopping from the branch step on: N evaluations without a better accuracy (0: off)")
     parser.add_argument("--epochs", type=_number, metavar="E",
                         help="where the fork ends (a parent with a constant schedule; default: the parent's)")
+    parser.add_argument("--now", action="store_true",
+                        help="fork the live run at its next step: it saves a checkpoint there and trains on; the fork "
+                             "starts from it in the background (`ctl RUN_DIR fork ...` does the same)")
+    parser.add_argument("--timeout", type=_number, default=60.0, metavar="S",
+                        help="with --now: seconds to wait for the run's next step (default 60)")
+    parser.add_argument("--detach", action="store_true", help="train the fork in the background: prints {run_dir, session_dir, pid}")
     parser.add_argument("--quiet", action="store_true", help="print only the final JSON summary")
+    parser.add_argument("--attachable", action="store_true", help=argparse.SUPPRESS)
     kept = parser.add_argument_group("kept from the parent (each refused, with why: start a new run to change it)")
     for name, why in FIXED.items():  # taken so that they are refused with the reason, not as unknown flags
         kept.add_argument(flag_for(name), dest=f"fixed_{name}", metavar="X", help=why)
@@ -55,12 +62,22 @@ def fork_command(args: argparse.Namespace) -> int:
                 values[flag] = float(make_command(kind, text).value)  # type: ignore[arg-type]  # a value command has one
             except ValueError as error:
                 raise UserError(f"fork {flag_for(flag)}: {error}") from None
-    plan = plan_fork(args.run_dir, args.step, ForkChanges(**values, patience=args.patience, epochs=args.epochs))
+    changes = ForkChanges(**values, patience=args.patience, epochs=args.epochs)
+    if args.now:
+        from sst2_tui.cli.fork_now import fork_now
+
+        return fork_now(args, changes)
+    plan = plan_fork(args.run_dir, args.step, changes)
+    if args.detach:  # checked above, in the foreground; the fork trains in the background
+        from sst2_tui.cli.detach import launch_detached
+
+        return launch_detached(args.argv)
     handle = RunHandle()
     if not args.quiet and plan.config.fork is not None:  # what this run is, before the run's own lines
         print(f"sst2-tui fork: {plan.config.fork.text()}", file=sys.stderr, flush=True)
     handle.on_folder = lambda folder: _on_folder(folder, plan.session.path, plan.config)
     with signals_end_the_run(handle.interrupt), _progress_printer(args.quiet) as show:
-        outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, branch=plan.checkpoint)
+        outcome = execute(plan.config, plan.session, handle, on_event=show.on_event, headless=not args.attachable,
+                          branch=plan.checkpoint)
     _say(outcome)
     return outcome.exit_code

@@ -256,9 +256,17 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 """Each subcommand and what runs it; anything else (no subcommand, `attach`) opens the app."""
 
 
+def _ctl_fork_as_fork_now(argv: list[str]) -> list[str]:
+    """`ctl RUN_DIR fork [--lr X ...]` is `fork RUN_DIR --now [--lr X ...]`: one way to fork a live run,
+    two places a user looks for it."""
+    if len(argv) >= 3 and argv[0] == "ctl" and argv[2] == "fork":
+        return ["fork", argv[1], "--now", *argv[3:]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, stray = parser.parse_known_args(argv)
+    args, stray = parser.parse_known_args(_ctl_fork_as_fork_now(list(sys.argv[1:] if argv is None else argv)))
     if stray and args.command == "predict" and not any(word.startswith("-") for word in stray):
         # `predict MODEL --batch-size 8 "a fine film"`: argparse leaves sentences after an option
         # unmatched (the TEXT list was already closed); they are sentences, in the order typed.

@@ -46,6 +46,8 @@ class CommandKind(Word):
     RESUME = "resume"
     STOP = "stop"
     PREDICT = "predict"
+    CHECKPOINT = "checkpoint"
+    """Save a checkpoint now, at this step boundary (a live run being forked: `sst2-tui fork --now`)."""
 
 
 SETTING_OF = {"set_lr": "lr", "set_eps": "eps", "set_weight_decay": "weight decay"}

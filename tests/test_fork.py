@@ -268,3 +268,57 @@ def test_a_fork_resumed_from_its_branch_checkpoint_applies_its_changes_again(par
     assert _trace(child) == uninterrupted
     steps = [json.loads(line) for line in (child / "events.jsonl").read_text().splitlines() if '"type":"step"' in line]
     assert {step["lr"] for step in steps} == {1e-3}
+
+
+LIVE = ["--model", "demo", "--data", "demo", "--train-subset", "64", "--eval-subset", "16", "--epochs", "20",
+        "--batch-size", "16", "--save-every", "10", "--keep-checkpoints", "1"]
+"""80 steps: long enough to be caught live and paused."""
+
+
+@pytest.mark.slow
+def test_a_live_run_forked_now_trains_on_untouched_while_its_forks_start_from_its_next_step(tmp_path, capsys, monkeypatch):
+    """#49: `ctl RUN_DIR fork` and `fork RUN_DIR --now --lr X` on a live (here paused) run: it saves a
+    checkpoint at its step boundary, keeps it from its own rotation, and trains on exactly as it would
+    have; each fork runs in a process of its own in the same session, the unchanged one repeating its
+    parent from the branch step, the other at its new lr."""
+    from sst2_tui.core.storage.sessions import RunFolder
+    from tests.cli import run_cli, start_cli, steps_logged, wait_until
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # three runs at once on two cores: none spins waiting for another
+    sessions = tmp_path / "sessions"
+    parent_process = start_cli("run", *LIVE, "--sessions-dir", str(sessions), "--session", "s", "--quiet")
+    parent = sessions / "s" / "runs" / "01-full"
+    wait_until(lambda: steps_logged(parent) >= 3, 120, "the parent's third step")
+    assert main(["ctl", str(parent), "pause"]) == 0
+    assert main(["ctl", str(parent), "fork"]) == 0
+    same = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert main(["fork", str(parent), "--now", "--lr", "1e-3"]) == 0
+    said = capsys.readouterr()
+    changed = json.loads(said.out.strip().splitlines()[-1])
+    assert "trains in the background beside it: watch it with `sst2-tui attach" in said.err
+    step = same["branch_step"]
+    assert changed["branch_step"] == step and step >= 3
+    assert main(["ctl", str(parent), "resume"]) == 0
+    assert parent_process.wait(timeout=300) == 0
+    for launched in (same, changed):
+        wait_until(lambda folder=Path(launched["run_dir"]): (folder / "summary.json").is_file()
+                   and not RunFolder(folder).is_live(), 300, f"{launched['run_dir']} to end")
+    reference = run_cli("run", *LIVE, "--sessions-dir", str(tmp_path / "reference"), "--session", "r", "--quiet")
+    assert reference.returncode == 0, reference.stderr[-2000:]  # a process as the parent's (its threads, its sums)
+    assert _trace(parent) == _trace(tmp_path / "reference" / "r" / "runs" / "01-full"), "the parent trained on untouched"
+    assert (parent / "checkpoints" / f"step-{step:07d}").is_dir(), "kept from rotation for its forks"
+    assert _trace(Path(same["run_dir"])) == {k: v for k, v in _trace(parent).items() if k[1] > step}
+    events = [json.loads(line) for line in (Path(changed["run_dir"]) / "events.jsonl").read_text().splitlines()]
+    assert {e["lr"] for e in events if e["type"] == "step"} == {1e-3}
+    fork = json.loads((Path(changed["run_dir"]) / "config.json").read_text())["fork"]
+    assert fork == {"parent": "01-full", "branch_step": step, "changed": ["lr 5e-4 -> 1e-3"], "applied": {"lr": 1e-3}}
+
+
+def test_forking_now_a_run_that_is_not_live_says_what_to_do_instead(parents, tmp_path, capsys):
+    parent = parents(tmp_path, "full")
+    assert main(["ctl", str(parent), "fork", "--lr", "1e-3"]) == 2
+    err = capsys.readouterr().err
+    assert f"fork --now: {parent} is not live (finished); fork one of its checkpoints: sst2-tui fork {parent} [--step N]" in err
+    assert main(["fork", str(parent), "--now", "--lr", "banana"]) == 2
+    assert "fork --lr: learning rate 'banana' is not a number" in capsys.readouterr().err
+    assert sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]

@@ -61,6 +61,9 @@ class RunState:
     stop_reason: str = ""
     best_accuracy: float | None = None
     best_step: int | None = None
+    kept_for_forks: set[int] = field(default_factory=set)
+    """Steps whose checkpoint a fork of this live run starts from: rotation keeps them (the fork copies its
+    start into its own folder once its process is up, seconds later)."""
     final_accuracy: float | None = None
     last_eval_step: int | None = None
     nonfinite_events: int = 0

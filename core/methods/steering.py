@@ -21,6 +21,8 @@ class Steering:
         self.state = state
         self.answer: Callable[[str], tuple[str, float]] | None = None
         """Classifies one sentence with the model as it is now (set by the training run)."""
+        self.save: Callable[[], list[Event]] | None = None
+        """Saves a checkpoint of this step for a fork (set by the training run)."""
 
     def apply(self, command: Command, source: str = "user") -> list[Event]:
         state, step = self.state, self.state.step
@@ -35,6 +37,15 @@ class Steering:
             label, probability = self.answer(command.text)
             return [Prediction(step=step, text=command.text, label=label, positive_probability=round(probability, 4),
                                command_id=command.id)]
+        if command.kind == CommandKind.CHECKPOINT:
+            if self.save is None:
+                return [WarningEvent(code="checkpoint_unavailable", message="this run cannot save a checkpoint",
+                                     command_id=command.id)]
+            saved = self.save()
+            refused = [e for e in saved if isinstance(e, WarningEvent)]
+            if refused:  # said to whoever sent it, by its id
+                return [WarningEvent(code=refused[0].code, message=refused[0].message, command_id=command.id)]
+            return [*saved, echo()]
         if command.kind == CommandKind.SET_LR:
             old = current_lr(self.optimizer)
             assert command.value is not None  # make_command refuses set_lr without a number

@@ -31,7 +31,8 @@ from sst2_tui.core.model.compile_watch import CompileWatch
 from sst2_tui.core.model.optim import build_optimizer, build_scheduler, current_eps, current_lr, optimizer_impl
 from sst2_tui.core.stats.halves import tuning_mask
 from sst2_tui.core.storage.checkpoint_state import CheckpointState
-from sst2_tui.core.storage.checkpoints import rotate, write_checkpoint
+from sst2_tui.core.storage.checkpoints import rotate, verify, write_checkpoint
+from sst2_tui.core.storage.disk_space import DiskFullError
 
 # Reading values back from a GPU stalls it (see device_totals), so a GPU run reads every 25 steps;
 # on a CPU a read costs nothing and every step is shown. Whatever the count, at most every 0.25 s.
@@ -105,8 +106,22 @@ class TrainingRun:
         with state.clock.stopped():
             path = write_checkpoint(directory, saved, self.prep.model, self.optimizer, full=self.saves_whole_model,
                                     extra_files=self.extra_files() if self.extra_files else None)
-            rotate(directory, config.keep_checkpoints, state.best_step)
+            rotate(directory, config.keep_checkpoints, state.best_step, state.kept_for_forks)
         return Checkpoint(step=state.step, path=str(path), reason=reason)
+
+    def checkpoint_for_fork(self) -> list[Event]:
+        """A checkpoint of this step for a fork (`sst2-tui fork --now`), kept by rotation from now on:
+        the one already written at this step where it is complete, else a new one."""
+        state = self.state
+        existing = self.prep.run_dir / "checkpoints" / f"step-{state.step:07d}"
+        state.kept_for_forks.add(state.step)
+        if existing.is_dir() and verify(existing) is None:
+            return [Checkpoint(step=state.step, path=str(existing), reason="fork")]
+        try:
+            return [self.checkpoint("fork")]
+        except DiskFullError as error:
+            state.kept_for_forks.discard(state.step)
+            return [WarningEvent(code="fork_checkpoint", message=f"no room for a checkpoint to fork from: {error}")]
 
 
 def start_training(prep: Prepared, controls: ControlChannel, *, saves_whole_model: bool, watches: str) -> TrainingRun:
@@ -125,6 +140,7 @@ def start_training(prep: Prepared, controls: ControlChannel, *, saves_whole_mode
     if prep.plan.name == "fp16-pure":
         run.guard = FiniteCopy(params)
     run.steering.answer = lambda text: classify(prep, text)
+    run.steering.save = run.checkpoint_for_fork
     return run
 
 

@@ -9,17 +9,19 @@ control command (`ForkLabel.applied`, sent by the method whenever it starts from
 recorded in the fork's events as any mid-run change is; patience and (with a constant schedule) epochs
 are the fork's config. What a checkpoint's weights and data position depend on (`FIXED`) cannot change
 at a branch point: `sst2-tui fork` refuses each such flag in one line saying why.
-The parent is only read; its session must not be held by a live run or queue (forking a live run at
-its next step is still to come, #49).
+The parent is only read. A live parent is forked "now" (`fork --now`, cli/fork_now.py): the run saves a
+checkpoint at its next step boundary and trains on; the fork starts from it in a process of its own.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from sst2_tui.core.config import ConfigError, ForkLabel, RunConfig, format_rate
 from sst2_tui.core.errors import UserError
+from sst2_tui.core.run.queue_runner import SCHEDULED_ENV
 from sst2_tui.core.storage.checkpoint_state import load_state
 from sst2_tui.core.storage.checkpoints import list_checkpoints, verify
 from sst2_tui.core.storage.sessions import RunFolder, Session
@@ -63,8 +65,27 @@ class ForkPlan:
 
 def plan_fork(run_dir: Path, step: int | None = None, changes: ForkChanges | None = None) -> ForkPlan:
     """Read-only: the parent's config and the checkpoint to start from. UserError, in one line naming
-    the folder, step, flag or file, where there is none to fork."""
+    the folder, step, flag or file, where there is none to fork. A session held by a live run or queue is
+    refused unless this process was started on that holder's behalf (`fork --now`: the live parent's
+    session, named in SCHEDULED_ENV)."""
     changes = changes or ForkChanges()
+    folder, parent = read_parent(run_dir)
+    checkpoint = _checkpoint(folder, step)
+    saved = load_state(checkpoint)
+    config = fork_config(folder, parent, saved.step, changes)
+    if saved.epoch is not None and saved.epoch >= config.epochs - 1e-9:
+        more = " or more --epochs" if parent.schedule == "constant" else ""
+        raise UserError(f"fork {run_dir}: step {saved.step} is at epoch {saved.epoch:g} of {config.epochs:g}; "
+                        f"nothing is left to train from there: give an earlier --step{more}")
+    session = Session.open(folder.path.parent.parent)
+    if session.is_being_written() and os.environ.get(SCHEDULED_ENV) != str(session.path):
+        raise UserError(f"fork {run_dir}: its session is being written by a live run or queue ({folder.holder() or 'another process'}); "
+                        "fork a live run with `sst2-tui fork RUN_DIR --now`, or fork this one once it has ended")
+    return ForkPlan(config, session, checkpoint)
+
+
+def read_parent(run_dir: Path) -> tuple[RunFolder, RunConfig]:
+    """The parent's folder and config, or UserError naming what is not a run that can be forked."""
     folder = RunFolder(Path(run_dir))
     if not folder.config_path.is_file():
         raise UserError(f"fork {run_dir}: no config.json there; give a run folder such as sessions/NAME/runs/01-full")
@@ -73,12 +94,14 @@ def plan_fork(run_dir: Path, step: int | None = None, changes: ForkChanges | Non
         raise UserError(f"fork {run_dir}: {problem}")
     if parent.method == "evaluate":
         raise UserError(f"fork {run_dir}: an evaluate run trains nothing; fork a training run")
-    checkpoint = _checkpoint(folder, step)
-    saved = load_state(checkpoint)
-    branch_step = saved.step
+    return folder, parent
+
+
+def fork_config(folder: RunFolder, parent: RunConfig, branch_step: int, changes: ForkChanges) -> RunConfig:
+    """The fork's config (the parent's, the changes and the lineage), or UserError naming the flag."""
     epochs = parent.epochs if changes.epochs is None else changes.epochs
     if changes.epochs is not None and changes.epochs != parent.epochs and parent.schedule != "constant":
-        raise UserError(f"fork --epochs: {run_dir} decays its lr to 0 at its own end ({parent.schedule} schedule); "
+        raise UserError(f"fork --epochs: {folder.path} decays its lr to 0 at its own end ({parent.schedule} schedule); "
                         "a new end would make the lr jump at the branch step. Fork with its --epochs "
                         f"({parent.epochs:g}), or branch a run with --schedule constant")
     resolved = parent.resolved()  # the values the parent trained with (a default lr is the method's)
@@ -94,21 +117,12 @@ def plan_fork(run_dir: Path, step: int | None = None, changes: ForkChanges | Non
     if epochs != parent.epochs:
         changed.append(f"epochs {parent.epochs:g} -> {epochs:g}")
     try:
-        config = parent.replace(fork=ForkLabel(parent=folder.run_id, branch_step=branch_step, changed=changed, applied=applied),
-                                sweep=None,  # a fork is its own setting, never another seed of its parent's
-                                lr=applied.get("lr", parent.lr), eps=applied.get("eps", parent.eps),
-                                weight_decay=applied.get("weight_decay", parent.weight_decay), patience=patience, epochs=epochs)
+        return parent.replace(fork=ForkLabel(parent=folder.run_id, branch_step=branch_step, changed=changed, applied=applied),
+                              sweep=None,  # a fork is its own setting, never another seed of its parent's
+                              lr=applied.get("lr", parent.lr), eps=applied.get("eps", parent.eps),
+                              weight_decay=applied.get("weight_decay", parent.weight_decay), patience=patience, epochs=epochs)
     except ConfigError as error:
         raise UserError(f"fork --{error.field.replace('_', '-')}: {error}") from None
-    if saved.epoch is not None and saved.epoch >= epochs - 1e-9:
-        more = " or more --epochs" if parent.schedule == "constant" else ""
-        raise UserError(f"fork {run_dir}: step {branch_step} is at epoch {saved.epoch:g} of {epochs:g}; "
-                        f"nothing is left to train from there: give an earlier --step{more}")
-    session = Session.open(folder.path.parent.parent)
-    if session.is_being_written():  # a live `run` (or the session's queue runner) holds it until it ends
-        raise UserError(f"fork {run_dir}: its session is being written by a live run or queue ({folder.holder() or 'another process'}); "
-                        "fork once it has ended (forking a live run is still to come)")
-    return ForkPlan(config, session, checkpoint)
 
 
 def _checkpoint(folder: RunFolder, step: int | None) -> Path:

@@ -44,12 +44,13 @@ class Launched:
     pid: int
 
 
-def start_detached(argv: list[str]) -> Launched:
+def start_detached(argv: list[str], env: dict[str, str] | None = None) -> Launched:
     """`sst2-tui` with `argv`, detached; returns once its run folder exists and is locked. A run
-    that fails before that (bad data, a locked session) raises UserError with its one line."""
+    that fails before that (bad data, a locked session) raises UserError with its one line. `env`:
+    more environment for it."""
     process = subprocess.Popen([*sst2_command(), *argv, "--attachable"], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                               env={**os.environ, ANNOUNCE_ENV: "1"}, text=True)
+                               env={**os.environ, **(env or {}), ANNOUNCE_ENV: "1"}, text=True)
     assert process.stdout is not None  # stdout=PIPE
     line = process.stdout.readline()
     if not line.strip():

@@ -258,13 +258,14 @@ def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def rotate(folder: Path, keep: int, best_step: int | None) -> None:
-    """Keep the newest `keep` checkpoints and the best one; drop leftovers of interrupted writes."""
+def rotate(folder: Path, keep: int, best_step: int | None, pinned: frozenset[int] | set[int] = frozenset()) -> None:
+    """Keep the newest `keep` checkpoints, the best one and the `pinned` ones (a fork starts from them);
+    drop leftovers of interrupted writes."""
     for leftover in folder.glob("step-*.tmp") if folder.is_dir() else []:
         shutil.rmtree(leftover, ignore_errors=True)
     checkpoints = list_checkpoints(folder)
     for step, path in checkpoints[:-keep] if keep > 0 else checkpoints:
-        if step != best_step:
+        if step != best_step and step not in pinned:
             shutil.rmtree(path, ignore_errors=True)
 
 
