@@ -17,7 +17,9 @@ from textual.worker import Worker, WorkerState
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
+from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import Prediction
+from sst2_tui.core.run.fork import ForkChanges
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
 from sst2_tui.core.run.needs_you import needs_you
@@ -32,6 +34,7 @@ from sst2_tui.tui.keys import APP_BINDINGS, offered
 from sst2_tui.tui.messages import (
     DeviceDetected,
     EngineEvent,
+    ForkNow,
     HubChecked,
     QueueIdle,
     ResumeRun,
@@ -437,6 +440,29 @@ class SST2App(App):
             self.current.applied_fix = message.fix
         if message.rerun is not None and self.current is not None:
             self.desk.rerun(self.current, message.rerun)
+
+    def on_fork_now(self, message: ForkNow) -> None:
+        """From the dashboard's `f`: the followed run saves a checkpoint at its next step and trains on;
+        the fork starts from it in a process of its own (a worker: the window never waits for the run)."""
+        folder = self.current.folder if self._run_is_active() and self.current is not None else None
+        if folder is None:
+            self.notify("No run is active.", severity="warning")
+            return
+        self.notify("Forking at the next step boundary...")
+        self._fork(folder, message.changes)
+
+    @work(thread=True, exit_on_error=False, group="forks")
+    def _fork(self, folder: Path, changes: ForkChanges) -> None:
+        from sst2_tui.core.run.fork_now import fork_live
+
+        try:
+            fork = fork_live(folder, changes, source="app")
+        except UserError as error:
+            self.call_from_thread(self.notify, str(error), severity="warning", markup=False)
+            return
+        self.call_from_thread(self.notify, f"{fork.run_dir.name} forked from {folder.name} at step {fork.branch_step}: it "
+                              f"trains in the background beside it (b: sessions; attach {fork.run_dir.name} to watch)",
+                              markup=False, timeout=10)
 
     def action_try_sentence(self) -> None:
         chosen = dialog_for(self.current, self._run_is_active(), self.watcher.send, self.loaded_exports, self.views)

@@ -12,6 +12,7 @@ from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import Command
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import Event
+from sst2_tui.core.run.fork import ForkChanges
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.runner import RunOutcome
 from sst2_tui.core.storage.sessions import RunFolder
@@ -89,6 +90,13 @@ class Steer(Message):
     """The NaN fix these commands apply (its label), shown on the banner once sent."""
     rerun: dict[str, str] | None = None
     """NaN fix 3: once sent, queue the same run again with these flag values (`{"precision": "auto"}`)."""
+
+
+@dataclass(eq=False)
+class ForkNow(Message):
+    """Up from the dashboard's `f`: fork the followed live run at its next step with these changes."""
+
+    changes: ForkChanges
 
 
 @dataclass(eq=False)

@@ -148,3 +148,42 @@ def _checkpoint(folder: RunFolder, step: int | None) -> Path:
         offer = f"; step {newer[-1]} is complete" if newer else ""
         raise UserError(f"fork --step {step}: {problem}{offer}")
     return path
+
+
+CHANGEABLE = ("lr", "eps", "weight-decay", "patience", "epochs")
+
+
+def parse_changes(text: str) -> ForkChanges:
+    """`lr=1e-5 eps=1e-6 weight-decay=0.1 patience=3 epochs=3` (spaces or commas between; empty: an exact
+    copy), as the app's fork dialog takes them. ValueError naming the word and what to type."""
+    from sst2_tui.core.controls import make_command
+
+    values: dict[str, float | int] = {}
+    for word in text.replace(",", " ").split():
+        name, equals, value = word.partition("=")
+        key = name.strip().lower().replace("_", "-")
+        if key.replace("-", "_") in FIXED:
+            raise ValueError(f"{key} cannot change at a branch point ({FIXED[key.replace('-', '_')]})")
+        if not equals or key not in CHANGEABLE:
+            raise ValueError(f"{word!r}: write NAME=VALUE with NAME one of {', '.join(CHANGEABLE)}")
+        if key in values:
+            raise ValueError(f"{key} is given twice")
+        if key in ("lr", "eps", "weight-decay"):
+            kind = {"lr": "set_lr", "eps": "set_eps", "weight-decay": "set_weight_decay"}[key]
+            values[key] = float(make_command(kind, value).value)  # type: ignore[arg-type]  # a value command has one
+        elif key == "patience":
+            if not value.strip().isdigit():
+                raise ValueError(f"patience {value!r}: a whole number of evaluations (0: off)")
+            values[key] = int(value)
+        else:
+            try:
+                values[key] = float(value)
+            except ValueError:
+                raise ValueError(f"epochs {value!r} is not a number") from None
+    return ForkChanges(lr=_float(values.get("lr")), eps=_float(values.get("eps")),
+                       weight_decay=_float(values.get("weight-decay")),
+                       patience=int(values["patience"]) if "patience" in values else None, epochs=_float(values.get("epochs")))
+
+
+def _float(value: float | int | None) -> float | None:
+    return None if value is None else float(value)

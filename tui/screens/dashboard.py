@@ -15,10 +15,12 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from sst2_tui.core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
+from sst2_tui.core.run.fork import ForkChanges
 from sst2_tui.core.summary import Status
-from sst2_tui.tui.messages import Steer
+from sst2_tui.tui.messages import ForkNow, Steer
 from sst2_tui.tui.run_queue import Waiting
 from sst2_tui.tui.run_view import RunView
+from sst2_tui.tui.screens.fork_dialog import ForkDialog
 from sst2_tui.tui.screens.rate_dialog import RateDialog
 from sst2_tui.tui.widgets.curve import Curve
 from sst2_tui.tui.widgets.device_panel import DevicePanel, ShownDevice
@@ -41,7 +43,7 @@ def progress_note(view: RunView) -> str:
     return f"{view.status}: no steps" if not view.step else ""
 
 
-STEERING = {"pause", "resume", "set_rate", "stop_run", "fix"}
+STEERING = {"pause", "resume", "set_rate", "stop_run", "fix", "fork"}
 
 
 class DashboardScreen(Screen):
@@ -59,6 +61,7 @@ class DashboardScreen(Screen):
         Binding("l", "set_rate('learning rate')", "LR"),
         Binding("e", "set_rate('eps')", "eps"),
         Binding("s", "stop_run", "Stop"),
+        Binding("f", "fork", "Fork", show=False),  # the footer is full at 80 columns; the help screen says it
         Binding("1", "fix('1')", "fix 1", show=False),
         Binding("2", "fix('2')", "fix 2", show=False),
         Binding("3", "fix('3')", "fix 3", show=False),
@@ -98,6 +101,16 @@ class DashboardScreen(Screen):
                 self.post_message(Steer([lr_command(value) if what == "learning rate" else eps_command(value)]))
 
         self.app.push_screen(RateDialog(what, current), apply)
+
+    def action_fork(self) -> None:
+        if self.view is None:
+            return
+
+        def fork(changes: ForkChanges | None) -> None:
+            if changes is not None:
+                self.post_message(ForkNow(changes))
+
+        self.app.push_screen(ForkDialog(self.view.run_id), fork)
 
     def action_stop_run(self) -> None:
         self.post_message(Steer([STOP], "Stopping: finishing the step, evaluating and saving."))

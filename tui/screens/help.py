@@ -17,6 +17,8 @@ KEYS = [
     ("l", "set the learning rate (e.g. 2e-5; applied at the next step)"),
     ("e", "set AdamW's eps"),
     ("s", "stop the run gracefully (finish the step, evaluate, save)"),
+    ("f", "fork the run at its next step with changes (lr=1e-5, eps, weight-decay, patience, epochs): it trains on, "
+          "the fork beside it; the report then says whether the change helped"),
     ("n", "new run (or run all three methods)"),
     ("d", "take a run out of the queue (shown while runs wait)"),
     ("r", "results table of this session"),
