@@ -322,3 +322,29 @@ def test_forking_now_a_run_that_is_not_live_says_what_to_do_instead(parents, tmp
     assert main(["fork", str(parent), "--now", "--lr", "banana"]) == 2
     assert "fork --lr: learning rate 'banana' is not a number" in capsys.readouterr().err
     assert sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]
+
+
+def test_a_link_to_a_run_kept_elsewhere_and_another_users_session_are_refused_with_nothing_made(parents, tmp_path, capsys):
+    """A fork lands in its parent's session: a run folder reached through a link (resolved, it sits
+    outside any session) would put it beside the link's target; another user's session is theirs."""
+    import os
+
+    parent = parents(tmp_path, "full")
+    elsewhere = tmp_path / "elsewhere" / "01-full"
+    elsewhere.parent.mkdir()
+    parent.rename(elsewhere)
+    parent.symlink_to(elsewhere)
+    assert main(["fork", str(parent), "--step", "4"]) == 2
+    err = capsys.readouterr().err
+    assert f"fork {elsewhere}: {elsewhere} is not inside a session" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in elsewhere.parent.iterdir()) == ["01-full"]
+    if os.geteuid() != 0:
+        return  # only root can hand a folder to another user here
+    parent.unlink()
+    elsewhere.rename(parent)
+    for path in [parent.parent.parent, *parent.parent.parent.rglob("*")]:
+        os.lchown(path, 65534, 65534)
+    assert main(["fork", str(parent), "--step", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "belongs to another user (uid 65534)" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]

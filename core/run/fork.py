@@ -24,6 +24,7 @@ from sst2_tui.core.errors import UserError
 from sst2_tui.core.run.queue_runner import SCHEDULED_ENV
 from sst2_tui.core.storage.checkpoint_state import load_state
 from sst2_tui.core.storage.checkpoints import list_checkpoints, verify
+from sst2_tui.core.storage.own_files import check_own_folder
 from sst2_tui.core.storage.sessions import RunFolder, Session
 from sst2_tui.core.storage.validated import read_config
 
@@ -78,6 +79,8 @@ def plan_fork(run_dir: Path, step: int | None = None, changes: ForkChanges | Non
         raise UserError(f"fork {run_dir}: step {saved.step} is at epoch {saved.epoch:g} of {config.epochs:g}; "
                         f"nothing is left to train from there: give an earlier --step{more}")
     session = Session.open(folder.path.parent.parent)
+    check_own_folder(session.path)  # the fork is written there: another user's session is refused before anything
+    check_own_folder(session.runs_dir)
     if session.is_being_written() and os.environ.get(SCHEDULED_ENV) != str(session.path):
         raise UserError(f"fork {run_dir}: its session is being written by a live run or queue ({folder.holder() or 'another process'}); "
                         "fork a live run with `sst2-tui fork RUN_DIR --now`, or fork this one once it has ended")
@@ -89,6 +92,10 @@ def read_parent(run_dir: Path) -> tuple[RunFolder, RunConfig]:
     folder = RunFolder(Path(run_dir))
     if not folder.config_path.is_file():
         raise UserError(f"fork {run_dir}: no config.json there; give a run folder such as sessions/NAME/runs/01-full")
+    if folder.path.parent.name != "runs":
+        # a link to a run folder kept elsewhere, or a copy outside any session: the fork would land beside it
+        raise UserError(f"fork {run_dir}: {folder.path} is not inside a session (sessions/NAME/runs/NN-method); "
+                        "give the run folder in its own session, not a link to it or a copy")
     parent, problem = read_config(folder.config_path)
     if parent is None:
         raise UserError(f"fork {run_dir}: {problem}")

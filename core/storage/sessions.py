@@ -29,6 +29,8 @@ from sst2_tui.core.summary import Status, Summary
 
 SCHEMA = 1
 ENV_VAR = "SST2_TUI_SESSIONS"
+SESSION_FILE = "session.json"
+"""What makes a folder a session (its name, host and creation time)."""
 RUN_NAME = re.compile(r"^(\d+)-")
 MAX_NAME_BYTES = 255  # a folder name, on every common file system
 
@@ -175,7 +177,7 @@ class Session:
         except OSError as error:
             raise UserError(f"cannot create {path} ({error.strerror}); choose another --sessions-dir") from None
         session = cls(path)
-        meta_path = path / "session.json"
+        meta_path = path / SESSION_FILE
         if meta_path.exists():
             meta, problem = read_object(meta_path)
             session.meta, session.problems = meta or {}, [problem] if problem else []
@@ -195,7 +197,7 @@ class Session:
             raise UserError(f"{path}: a file, not a session folder; give the folder `sst2-tui sessions` lists")
         if not path.is_dir():
             raise UserError(f"{path}: no such session folder")
-        meta, problem = read_object(path / "session.json")
+        meta, problem = read_object(path / SESSION_FILE)
         if meta is not None and not all(isinstance(meta.get(k, ""), str) for k in ("name", "created", "host")):
             meta, problem = None, f"{path / 'session.json'}: its name, created or host is not text; skipped"
         return cls(path, meta or {}, [problem] if problem else [])
