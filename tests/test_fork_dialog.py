@@ -67,3 +67,48 @@ async def test_escape_forks_nothing():
         await pilot.press("escape")
         await pilot.pause()
     assert app.answers == [None]
+
+
+@pytest.mark.slow  # trains three tiny runs
+async def test_the_results_chart_shows_a_highlighted_runs_family_and_its_detail_says_whether_the_change_helped(tmp_path, capsys):
+    """#49: in the results, a fork's row shows its lineage and its answer against its parent, and the
+    accuracy chart holds only its family (the parent's whole curve, each fork's from its branch step)."""
+    import json
+    from pathlib import Path
+
+    from textual.widgets import DataTable, Static
+
+    from sst2_tui.cli.main import main
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import Session
+    from sst2_tui.tui.screens.results import ResultsScreen
+    from sst2_tui.tui.screens.sessions import load_runs
+    from sst2_tui.tui.widgets.curve import Curve
+    from tests.test_fork import PARENT
+
+    session = Session.create(tmp_path / "sessions", "s")
+    parent = Path(execute(PARENT, session).summary.run_dir)
+    execute(PARENT.replace(seed=1), session)  # 02-full: another seed, no family
+    assert main(["fork", str(parent), "--step", "4", "--lr", "1e-3", "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"].endswith("03-full")
+    views = [view for view, _ in load_runs(session)]
+
+    class Results(App):
+        def on_mount(self) -> None:
+            self.push_screen(ResultsScreen(views, "s"))
+
+    app = Results()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        chart = app.screen.query_one("#compare-chart", Curve)
+        assert set(chart._series) == {"01-full", "02-full", "03-full"} or set(chart._series) == {"01-full", "03-full"}
+        table = app.screen.query_one("#results-table", DataTable)
+        table.move_cursor(row=2)
+        await pilot.pause()
+        assert set(chart._series) == {"01-full", "03-full"}, "the family alone"
+        detail = str(app.screen.query_one("#row-detail", Static).render())
+        assert "forked from 01-full at step 4, lr 5e-4 -> 1e-3" in detail
+        assert "03-full against its parent 01-full, at the end, on the 8 judging sentences" in detail
+        table.move_cursor(row=1)
+        await pilot.pause()
+        assert set(chart._series) == {"01-full", "02-full", "03-full"}, "a run of no family: every run"

@@ -49,6 +49,39 @@ def accuracy_series(views: list[RunView]) -> dict[str, list[tuple[int, float]]]:
     return {v.run_id: v.accuracies for v in views if v.accuracies}
 
 
+def family_of(views: list[RunView], run_id: str) -> list[RunView]:
+    """The run's family (its root, the runs forked from it, from those, ...) in table order; just the run
+    where nothing was forked from it and it is no fork."""
+    by_id = {v.run_id: v for v in views}
+
+    def parent(view: RunView) -> str | None:
+        return view.config.fork.parent if view.config is not None and view.config.fork is not None else None
+
+    root, seen = run_id, {run_id}
+    while (up := parent(by_id[root])) in by_id and up not in seen:
+        root = up
+        seen.add(up)
+    members = {root}
+    grew = True
+    while grew:
+        found = {v.run_id for v in views if parent(v) in members} - members
+        members |= found
+        grew = bool(found)
+    return [v for v in views if v.run_id in members]
+
+
+def fork_answer_line(views: list[RunView], view: RunView) -> str | None:
+    """For a fork whose parent is in the table, did the change help? (read from both runs' folders)."""
+    fork = view.config.fork if view.config is not None else None
+    parent = next((v for v in views if fork is not None and v.run_id == fork.parent), None)
+    if fork is None or parent is None or parent.folder is None or view.folder is None:
+        return None
+    from sst2_tui.core.report.forks import fork_answer
+    from sst2_tui.core.storage.sessions import RunFolder, load_run
+
+    return fork_answer(load_run(RunFolder(parent.folder)), load_run(RunFolder(view.folder))).text()
+
+
 class ResultsTable(Vertical):
     """The results table and the settings that differ, reusable by the sessions browser; with
     `compare_chart`, one accuracy chart with a line per run between the two."""
@@ -93,7 +126,8 @@ class ResultsTable(Vertical):
         table.add_columns(*self.columns)
         for row in self.rows:
             table.add_row(*(Text(row[c]) for c in self.columns))
-        self.query_one("#row-detail").display = narrow and bool(self.rows)
+        forks = any(v.config is not None and v.config.fork is not None for v in self.views)
+        self.query_one("#row-detail").display = (narrow or forks) and bool(self.rows)
         if self.rows:
             self.show_detail(0)
         if self.compare_chart:
@@ -105,6 +139,11 @@ class ResultsTable(Vertical):
     @on(DataTable.RowHighlighted, "#results-table")
     def show_highlighted_run(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail(event.cursor_row)
+        if self.compare_chart and 0 <= event.cursor_row < len(self.views):
+            # a run of a family: the parent's curve and each fork's from its branch step, alone on the chart
+            family = family_of(self.views, self.views[event.cursor_row].run_id)
+            shown = family if len(family) > 1 else self.views
+            self.query_one("#compare-chart", Curve).show_series(accuracy_series(shown))
 
     def show_detail(self, index: int) -> None:
         """The highlighted run's other columns, as `name value` pairs that wrap."""
@@ -114,6 +153,12 @@ class ResultsTable(Vertical):
         text = Text()
         text.append(f"{row['run']}: ", style="bold")
         text.append("  ".join(f"{name} {row[name]}" for name in COLUMNS if name not in self.columns and row[name]))
+        view = self.views[index] if index < len(self.views) else None
+        if view is not None and view.config is not None and view.config.fork is not None:
+            text.append(f"\n{view.config.fork.text()}")
+            answer = fork_answer_line(self.views, view)
+            if answer:
+                text.append(f"\n{answer}")
         self.query_one("#row-detail", Static).update(text)
 
 

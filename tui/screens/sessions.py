@@ -30,6 +30,7 @@ def load_runs(session: Session) -> list[tuple[RunView, Path]]:
         view = view_from_events(record.run_id, method, record.events, record.config, status=record.status)
         if record.summary:
             view.summary = record.summary
+        view.folder = record.folder.path
         views.append((view, record.folder.path))
     return views
 
