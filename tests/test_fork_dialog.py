@@ -8,7 +8,7 @@ from textual.app import App
 from textual.widgets import Input, Label
 
 from sst2_tui.core.run.fork import ForkChanges, parse_changes
-from sst2_tui.tui.screens.fork_dialog import ForkDialog
+from sst2_tui.tui.screens.fork_dialog import ForkDialog, ForkRequest
 
 
 @pytest.mark.parametrize(("text", "changes"), [
@@ -38,12 +38,13 @@ def test_a_bad_word_is_one_line_naming_it(text, said):
 
 
 class Host(App):
-    def __init__(self) -> None:
+    def __init__(self, checkpoints: list[tuple[int, float | None]] | None = None) -> None:
         super().__init__()
-        self.answers: list[ForkChanges | None] = []
+        self.answers: list[ForkRequest | None] = []
+        self.checkpoints = checkpoints
 
     def on_mount(self) -> None:
-        self.push_screen(ForkDialog("01-full"), self.answers.append)
+        self.push_screen(ForkDialog("01-full", self.checkpoints), self.answers.append)
 
 
 async def test_the_dialog_says_a_bad_value_inline_then_forks_with_the_good_one():
@@ -57,7 +58,7 @@ async def test_the_dialog_says_a_bad_value_inline_then_forks_with_the_good_one()
         app.screen.query_one(Input).value = ""
         await pilot.press(*"lr=1e-3", "enter")
         await pilot.pause()
-    assert app.answers == [ForkChanges(lr=1e-3)]
+    assert app.answers == [ForkRequest(ForkChanges(lr=1e-3))]
 
 
 async def test_escape_forks_nothing():
@@ -112,3 +113,31 @@ async def test_the_results_chart_shows_a_highlighted_runs_family_and_its_detail_
         table.move_cursor(row=1)
         await pilot.pause()
         assert set(chart._series) == {"01-full", "02-full", "03-full"}, "a run of no family: every run"
+
+
+async def test_a_run_that_is_not_live_is_forked_from_a_kept_checkpoint_named_by_step():
+    """The dialog lists the kept checkpoints with the accuracy at each; `step=N` must be one of them."""
+    app = Host([(2, None), (4, 0.8125), (6, 0.75)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        said = str(app.screen.query_one(Label).render())
+        assert "step 2, 4 (val acc 0.812), 6 (val acc 0.750)" in " ".join(said.split()) and "default 6" in said
+        for typed, refusal in (("step=3 lr=1e-3", "step '3': give one of the kept steps (2, 4, 6)"),
+                               ("step=4 step=6", "step is given twice")):
+            app.screen.query_one(Input).value = ""
+            await pilot.press(*typed, "enter")
+            await pilot.pause()
+            assert refusal in str(app.screen.query_one("#error", Label).render())
+        app.screen.query_one(Input).value = ""
+        await pilot.press(*"step=4 lr=1e-3", "enter")
+        await pilot.pause()
+    assert app.answers == [ForkRequest(ForkChanges(lr=1e-3), 4)]
+
+
+async def test_a_live_run_takes_no_step():
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"step=4", "enter")
+        await pilot.pause()
+        assert "a live run forks at its next step: leave out step=" in str(app.screen.query_one("#error", Label).render())

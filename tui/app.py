@@ -444,19 +444,22 @@ class SST2App(App):
     def on_fork_now(self, message: ForkNow) -> None:
         """From the dashboard's `f`: the followed run saves a checkpoint at its next step and trains on;
         the fork starts from it in a process of its own (a worker: the window never waits for the run)."""
+        if message.folder is not None:  # a run highlighted in the results or a past session
+            self._fork(message.folder, message.changes, live=message.live, step=message.step)
+            return
         folder = self.current.folder if self._run_is_active() and self.current is not None else None
         if folder is None:
             self.notify("No run is active.", severity="warning")
             return
         self.notify("Forking at the next step boundary...")
-        self._fork(folder, message.changes)
+        self._fork(folder, message.changes, live=True)
 
     @work(thread=True, exit_on_error=False, group="forks")
-    def _fork(self, folder: Path, changes: ForkChanges) -> None:
-        from sst2_tui.core.run.fork_now import fork_live
+    def _fork(self, folder: Path, changes: ForkChanges, live: bool, step: int | None = None) -> None:
+        from sst2_tui.core.run.fork_now import fork_kept, fork_live
 
         try:
-            fork = fork_live(folder, changes, source="app")
+            fork = fork_live(folder, changes, source="app") if live else fork_kept(folder, step, changes)
         except UserError as error:
             self.call_from_thread(self.notify, str(error), severity="warning", markup=False)
             return

@@ -5,6 +5,7 @@ work): what a handler reads is what the type says."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from textual.message import Message
 
@@ -94,9 +95,14 @@ class Steer(Message):
 
 @dataclass(eq=False)
 class ForkNow(Message):
-    """Up from the dashboard's `f`: fork the followed live run at its next step with these changes."""
+    """Up from `f`: fork a run with these changes: the followed live run at its next step (`folder`
+    None), or `folder`, a run that is not live, from its kept checkpoint at `step` (None: the newest)."""
 
     changes: ForkChanges
+    folder: Path | None = None
+    step: int | None = None
+    live: bool = True
+    """`folder` is live: forked at its next step (`step` unused)."""
 
 
 @dataclass(eq=False)

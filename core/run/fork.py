@@ -64,11 +64,12 @@ class ForkPlan:
     """The parent's checkpoint the fork starts from."""
 
 
-def plan_fork(run_dir: Path, step: int | None = None, changes: ForkChanges | None = None) -> ForkPlan:
+def plan_fork(run_dir: Path, step: int | None = None, changes: ForkChanges | None = None,
+              beside_holder: bool = False) -> ForkPlan:
     """Read-only: the parent's config and the checkpoint to start from. UserError, in one line naming
     the folder, step, flag or file, where there is none to fork. A session held by a live run or queue is
     refused unless this process was started on that holder's behalf (`fork --now`: the live parent's
-    session, named in SCHEDULED_ENV)."""
+    session, named in SCHEDULED_ENV; `beside_holder`: the app, which starts the fork on the holder's behalf)."""
     changes = changes or ForkChanges()
     folder, parent = read_parent(run_dir)
     checkpoint = _checkpoint(folder, step)
@@ -81,7 +82,7 @@ def plan_fork(run_dir: Path, step: int | None = None, changes: ForkChanges | Non
     session = Session.open(folder.path.parent.parent)
     check_own_folder(session.path)  # the fork is written there: another user's session is refused before anything
     check_own_folder(session.runs_dir)
-    if session.is_being_written() and os.environ.get(SCHEDULED_ENV) != str(session.path):
+    if session.is_being_written() and not beside_holder and os.environ.get(SCHEDULED_ENV) != str(session.path):
         raise UserError(f"fork {run_dir}: its session is being written by a live run or queue ({folder.holder() or 'another process'}); "
                         "fork a live run with `sst2-tui fork RUN_DIR --now`, or fork this one once it has ended")
     return ForkPlan(config, session, checkpoint)

@@ -54,6 +54,22 @@ def fork_live(run_dir: Path, changes: ForkChanges, timeout: float = 60.0, source
     return LiveFork(launched.run_dir, launched.session_dir, launched.pid, step)
 
 
+def fork_kept(run_dir: Path, step: int | None, changes: ForkChanges) -> LiveFork:
+    """A fork of one of a run's kept checkpoints (the app's `f` on a run that is not live), started
+    detached; beside the session's live run or queue where one holds it, as `fork_live` does."""
+    from sst2_tui.core.run.fork import plan_fork
+    from sst2_tui.core.run.launch import start_detached
+    from sst2_tui.core.run.queue_runner import SCHEDULED_ENV
+
+    plan = plan_fork(run_dir, step, changes, beside_holder=True)
+    assert plan.config.fork is not None  # plan_fork labels every fork
+    branch = plan.config.fork.branch_step
+    held = plan.session.is_being_written()
+    argv = ["fork", str(run_dir), "--step", str(branch), *_change_flags(changes)]
+    launched = start_detached(argv, env={SCHEDULED_ENV: str(plan.session.path)} if held else None)
+    return LiveFork(launched.run_dir, launched.session_dir, launched.pid, branch)
+
+
 def _checkpoint_step(folder, command_id: str, start: int, timeout: float) -> int:
     """Follow the run's log for its answer to the checkpoint command: the step of the checkpoint it saved
     (the `checkpoint` event just before the command's echo), or UserError saying why not."""

@@ -15,12 +15,11 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from sst2_tui.core.controls import PAUSE, RESUME, STOP, Command, eps_command, lr_command
-from sst2_tui.core.run.fork import ForkChanges
 from sst2_tui.core.summary import Status
 from sst2_tui.tui.messages import ForkNow, Steer
 from sst2_tui.tui.run_queue import Waiting
 from sst2_tui.tui.run_view import RunView
-from sst2_tui.tui.screens.fork_dialog import ForkDialog
+from sst2_tui.tui.screens.fork_dialog import ForkDialog, ForkRequest
 from sst2_tui.tui.screens.rate_dialog import RateDialog
 from sst2_tui.tui.widgets.curve import Curve
 from sst2_tui.tui.widgets.device_panel import DevicePanel, ShownDevice
@@ -106,9 +105,9 @@ class DashboardScreen(Screen):
         if self.view is None:
             return
 
-        def fork(changes: ForkChanges | None) -> None:
-            if changes is not None:
-                self.post_message(ForkNow(changes))
+        def fork(request: ForkRequest | None) -> None:
+            if request is not None:
+                self.post_message(ForkNow(request.changes))
 
         self.app.push_screen(ForkDialog(self.view.run_id), fork)
 

@@ -168,7 +168,8 @@ BOTH_FROM_HEIGHT = 36
 
 class ResultsScreen(Screen):
     BINDINGS = [Binding("escape,r,q", "app.pop_screen", "Back"),
-                Binding("c", "toggle_compare", "Chart/settings")]
+                Binding("c", "toggle_compare", "Chart/settings"),
+                Binding("f", "fork", "Fork")]
 
     def __init__(self, views: list[RunView], title: str = "") -> None:
         super().__init__()
@@ -195,6 +196,13 @@ class ResultsScreen(Screen):
     def _layout(self) -> None:
         self.set_class(self._takes_turns(), "-turns")
         self.refresh_bindings()
+
+    def action_fork(self) -> None:
+        from sst2_tui.tui.screens.fork_dialog import ask_and_fork
+
+        row = self.query_one("#results-table", DataTable).cursor_row
+        if 0 <= row < len(self.views):
+            ask_and_fork(self, self.views[row])
 
     def action_toggle_compare(self) -> None:
         self.toggle_class("-settings")

@@ -70,7 +70,8 @@ class SessionsScreen(Screen):
 
 
 class SessionDetailScreen(Screen):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("u", "resume_run", "Resume run")]
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("u", "resume_run", "Resume run"),
+                Binding("f", "fork", "Fork")]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -97,6 +98,12 @@ class SessionDetailScreen(Screen):
     def show_highlighted_run(self, event: DataTable.RowHighlighted) -> None:
         self.highlighted = event.cursor_row
         self._show(event.cursor_row)
+
+    def action_fork(self) -> None:
+        from sst2_tui.tui.screens.fork_dialog import ask_and_fork
+
+        if 0 <= self.highlighted < len(self.views):
+            ask_and_fork(self, self.views[self.highlighted])
 
     def action_resume_run(self) -> None:
         from sst2_tui.core.run.resume import plan_resume
