@@ -108,8 +108,12 @@ async def test_the_results_chart_shows_a_highlighted_runs_family_and_its_detail_
         await pilot.pause()
         assert set(chart._series) == {"01-full", "03-full"}, "the family alone"
         detail = str(app.screen.query_one("#row-detail", Static).render())
-        assert "forked from 01-full at step 4, lr 5e-4 -> 1e-3" in detail
+        assert "01-full  " in detail and "└─ 03-full  at step 4: lr 5e-4 -> 1e-3  (" in detail, "the lineage tree"
         assert "03-full against its parent 01-full, at the end, on the 8 judging sentences" in detail
+        table.move_cursor(row=0)
+        await pilot.pause()
+        assert "└─ 03-full" in str(app.screen.query_one("#row-detail", Static).render()), "the parent's row: the tree too"
+        assert set(chart._series) == {"01-full", "03-full"}
         table.move_cursor(row=1)
         await pilot.pause()
         assert set(chart._series) == {"01-full", "02-full", "03-full"}, "a run of no family: every run"

@@ -70,16 +70,17 @@ def family_of(views: list[RunView], run_id: str) -> list[RunView]:
     return [v for v in views if v.run_id in members]
 
 
-def fork_answer_line(views: list[RunView], view: RunView) -> str | None:
-    """For a fork whose parent is in the table, did the change help? (read from both runs' folders)."""
-    fork = view.config.fork if view.config is not None else None
-    parent = next((v for v in views if fork is not None and v.run_id == fork.parent), None)
-    if fork is None or parent is None or parent.folder is None or view.folder is None:
-        return None
-    from sst2_tui.core.report.forks import fork_answer
+def family_lines(views: list[RunView], view: RunView) -> list[str]:
+    """The highlighted run's family as the report draws it: its lineage tree (80 columns) and, for a
+    fork, did the change help? (read from the family's run folders; nothing for a run of no family)."""
+    family = family_of(views, view.run_id)
+    if len(family) < 2 or any(member.folder is None for member in family):
+        return []
+    from sst2_tui.core.report.forks import families_of
     from sst2_tui.core.storage.sessions import RunFolder, load_run
 
-    return fork_answer(load_run(RunFolder(parent.folder)), load_run(RunFolder(view.folder))).text()
+    [found] = families_of([load_run(RunFolder(member.folder)) for member in family if member.folder is not None])
+    return [*found.tree, *(answer.text() for answer in found.answers if answer.child == view.run_id)]
 
 
 class ResultsTable(Vertical):
@@ -93,6 +94,8 @@ class ResultsTable(Vertical):
         self.settings = settings_table(views)
         self.columns: tuple[str, ...] = COLUMNS
         self.compare_chart = compare_chart
+        self._family_lines: dict[int, list[str]] = {}
+        """Each row's family lines, read once (reading a family's folders is too slow for every arrow key)."""
 
     def compose(self) -> ComposeResult:
         yield Label(Text("Results (validation accuracy)", style="bold"))
@@ -126,7 +129,7 @@ class ResultsTable(Vertical):
         table.add_columns(*self.columns)
         for row in self.rows:
             table.add_row(*(Text(row[c]) for c in self.columns))
-        forks = any(v.config is not None and v.config.fork is not None for v in self.views)
+        forks = any(v.config is not None and v.config.fork is not None for v in self.views)  # a family's tree shows
         self.query_one("#row-detail").display = (narrow or forks) and bool(self.rows)
         if self.rows:
             self.show_detail(0)
@@ -153,12 +156,10 @@ class ResultsTable(Vertical):
         text = Text()
         text.append(f"{row['run']}: ", style="bold")
         text.append("  ".join(f"{name} {row[name]}" for name in COLUMNS if name not in self.columns and row[name]))
-        view = self.views[index] if index < len(self.views) else None
-        if view is not None and view.config is not None and view.config.fork is not None:
-            text.append(f"\n{view.config.fork.text()}")
-            answer = fork_answer_line(self.views, view)
-            if answer:
-                text.append(f"\n{answer}")
+        if index < len(self.views) and index not in self._family_lines:
+            self._family_lines[index] = family_lines(self.views, self.views[index])
+        if lines := self._family_lines.get(index):
+            text.append("\n" + "\n".join(lines))
         self.query_one("#row-detail", Static).update(text)
 
 
