@@ -11,7 +11,7 @@ import sys
 import shtab
 
 from sst2_tui.cli.args import _int_at_least, _number
-from sst2_tui.core.config import flag_for
+from sst2_tui.core.config import SCHEDULES, flag_for
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.storage.checkpoint_state import MAX_STEP
 from sst2_tui.core.storage.paths import folder_path
@@ -30,7 +30,12 @@ def add_fork_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=_int_at_least(0, 1_000_000), metavar="N",
                         help="early stopping from the branch step on: N evaluations without a better accuracy (0: off)")
     parser.add_argument("--epochs", type=_number, metavar="E",
-                        help="where the fork ends (a parent with a constant schedule; default: the parent's)")
+                        help="where the fork ends (default: the parent's); a decaying schedule decays from the branch "
+                             "step's lr to the new end")
+    parser.add_argument("--schedule", choices=SCHEDULES,
+                        help="the lr schedule from the branch step on, starting from the lr there (default: the parent's)")
+    parser.add_argument("--lora-dropout", type=_number, metavar="P",
+                        help="dropout on the LoRA branch from the branch step on (a lora parent)")
     parser.add_argument("--now", action="store_true",
                         help="fork the live run at its next step: it saves a checkpoint there and trains on; the fork "
                              "starts from it in the background (`ctl RUN_DIR fork ...` does the same)")
@@ -54,7 +59,7 @@ def fork_command(args: argparse.Namespace) -> int:
         if getattr(args, f"fixed_{name}") is not None:
             raise UserError(f"fork {flag_for(name)}: cannot change at a branch point ({why}); "
                             "start a new run with `sst2-tui run` to change it")
-    values = {}
+    values: dict[str, float] = {}
     for flag, kind in (("lr", "set_lr"), ("eps", "set_eps"), ("weight_decay", "set_weight_decay")):
         text = getattr(args, flag)
         if text is not None:
@@ -62,7 +67,8 @@ def fork_command(args: argparse.Namespace) -> int:
                 values[flag] = float(make_command(kind, text).value)  # type: ignore[arg-type]  # a value command has one
             except ValueError as error:
                 raise UserError(f"fork {flag_for(flag)}: {error}") from None
-    changes = ForkChanges(**values, patience=args.patience, epochs=args.epochs)
+    changes = ForkChanges(lr=values.get("lr"), eps=values.get("eps"), weight_decay=values.get("weight_decay"),
+                          patience=args.patience, epochs=args.epochs, schedule=args.schedule, lora_dropout=args.lora_dropout)
     if args.now:
         from sst2_tui.cli.fork_now import fork_now
 

@@ -220,11 +220,38 @@ def test_weight_decay_patience_and_epochs_change_at_the_branch_and_are_recorded(
     assert config["fork"]["applied"] == {"weight_decay": 0.2}
 
 
-def test_more_epochs_are_refused_where_the_schedule_decays(tmp_path, capsys):
-    outcome = execute(PARENT.replace(schedule="linear"), Session.create(tmp_path / "sessions", "s"))
-    assert main(["fork", outcome.summary.run_dir, "--step", "4", "--epochs", "3"]) == 2
-    err = capsys.readouterr().err
-    assert "fork --epochs: " in err and "linear schedule" in err and "lr jump" in err and len(err.strip().splitlines()) == 1
+def test_a_new_schedule_or_end_goes_on_from_the_branch_steps_lr_without_a_jump(tmp_path, capsys):
+    """A linear parent forked with more epochs decays from its lr at the branch step to 0 at the new end;
+    a constant parent forked with --schedule cosine starts its decay from the lr it had there."""
+    linear = Path(execute(PARENT.replace(schedule="linear"), Session.create(tmp_path / "sessions", "s")).summary.run_dir)
+    assert main(["fork", str(linear), "--step", "4", "--epochs", "3", "--quiet"]) == 0
+    child = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"])
+    at_branch = next(json.loads(line)["lr"] for line in (linear / "events.jsonl").read_text().splitlines()
+                     if '"type":"step"' in line and json.loads(line)["step"] == 4)
+    lrs = {json.loads(line)["step"]: json.loads(line)["lr"] for line in (child / "events.jsonl").read_text().splitlines()
+           if '"type":"step"' in line}
+    assert sorted(lrs) == list(range(5, 13)), "three epochs of 4 steps"
+    # the step-5 lr follows the branch lr as a linear decay over the 8 steps left (never the old 8-step end's)
+    assert lrs[5] == pytest.approx(at_branch * 7 / 8, rel=1e-6) and lrs[12] == pytest.approx(at_branch * 0 / 8 + 0, abs=1e-12)
+    assert all(a > b for a, b in zip([lrs[s] for s in range(5, 12)], [lrs[s] for s in range(6, 13)], strict=True))
+    constant = Path(execute(PARENT, Session.create(tmp_path / "sessions", "t")).summary.run_dir)
+    assert main(["fork", str(constant), "--step", "4", "--schedule", "cosine", "--quiet"]) == 0
+    child = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"])
+    config = json.loads((child / "config.json").read_text())
+    assert config["schedule"] == "cosine" and config["fork"]["changed"] == ["schedule constant -> cosine"]
+    steps = [json.loads(line) for line in (child / "events.jsonl").read_text().splitlines() if '"type":"step"' in line]
+    assert steps[0]["lr"] < 5e-4 and steps[-1]["lr"] < steps[0]["lr"], "a decay from the branch lr, not from a jump"
+
+
+def test_lora_dropout_changes_only_on_a_lora_parent(parents, tmp_path, capsys):
+    full = parents(tmp_path, "full")
+    assert main(["fork", str(full), "--step", "4", "--lora-dropout", "0.2"]) == 2
+    assert "fork --lora-dropout: " in capsys.readouterr().err
+    lora = parents(tmp_path / "l", "lora")
+    assert main(["fork", str(lora), "--step", "4", "--lora-dropout", "0.2", "--quiet"]) == 0
+    child = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"])
+    config = json.loads((child / "config.json").read_text())
+    assert config["lora_dropout"] == 0.2 and config["fork"]["changed"] == ["lora dropout 0.05 -> 0.2"]
 
 
 @pytest.mark.slow

@@ -16,13 +16,15 @@ from sst2_tui.tui.screens.fork_dialog import ForkDialog, ForkRequest
     ("lr=1e-5", ForkChanges(lr=1e-5)),
     ("lr=1e-5, eps=1e-6 weight-decay=0.1 patience=0 epochs=3", ForkChanges(1e-5, 1e-6, 0.1, 0, 3.0)),
     ("  WEIGHT_DECAY=0  ", ForkChanges(weight_decay=0.0)),
+    ("schedule=Linear lora-dropout=0.1", ForkChanges(schedule="linear", lora_dropout=0.1)),
 ])
 def test_the_changes_read_as_typed(text, changes):
     assert parse_changes(text) == changes
 
 
 @pytest.mark.parametrize(("text", "said"), [
-    ("lr", "'lr': write NAME=VALUE with NAME one of lr, eps, weight-decay, patience, epochs"),
+    ("lr", "'lr': write NAME=VALUE with NAME one of lr, eps, weight-decay, patience, epochs, schedule, lora-dropout"),
+    ("lora-dropout=lots", "lora-dropout 'lots' is not a number"),
     ("model=gpt2", "model cannot change at a branch point (its weights are the parent's model)"),
     ("lora-r=4", "lora-r cannot change at a branch point"),
     ("lr=0", "learning rate must be greater than 0"),

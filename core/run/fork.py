@@ -40,7 +40,12 @@ class ForkChanges:
     patience: int | None = None
     """Early stopping from the branch step on; 0 turns it off."""
     epochs: float | None = None
-    """Where the fork ends (a constant schedule only: a decaying one would jump at the branch step)."""
+    """Where the fork ends. With a decaying schedule, the decay from the branch step's lr is spread to the new end."""
+    schedule: str | None = None
+    """The lr schedule from the branch step on: `constant` keeps the branch step's lr, `linear` and `cosine`
+    decay from it to 0 at the end (the lr never jumps at the branch step)."""
+    lora_dropout: float | None = None
+    """Dropout on the LoRA branch (a LoRA parent only): it draws no weights, so it can change anywhere."""
 
 
 FIXED = {"model": "its weights are the parent's model", "method": "its training state is the parent method's",
@@ -74,9 +79,9 @@ def plan_fork(run_dir: Path, step: int | None = None, changes: ForkChanges | Non
     folder, parent = read_parent(run_dir)
     checkpoint = _checkpoint(folder, step)
     saved = load_state(checkpoint)
-    config = fork_config(folder, parent, saved.step, changes)
+    config = fork_config(folder, parent, saved.step, changes, saved.lr)
     if saved.epoch is not None and saved.epoch >= config.epochs - 1e-9:
-        more = " or more --epochs" if parent.schedule == "constant" else ""
+        more = " or more --epochs"
         raise UserError(f"fork {run_dir}: step {saved.step} is at epoch {saved.epoch:g} of {config.epochs:g}; "
                         f"nothing is left to train from there: give an earlier --step{more}")
     session = Session.open(folder.path.parent.parent)
@@ -105,13 +110,15 @@ def read_parent(run_dir: Path) -> tuple[RunFolder, RunConfig]:
     return folder, parent
 
 
-def fork_config(folder: RunFolder, parent: RunConfig, branch_step: int, changes: ForkChanges) -> RunConfig:
-    """The fork's config (the parent's, the changes and the lineage), or UserError naming the flag."""
+def fork_config(folder: RunFolder, parent: RunConfig, branch_step: int, changes: ForkChanges,
+                branch_lr: float | None = None) -> RunConfig:
+    """The fork's config (the parent's, the changes and the lineage), or UserError naming the flag.
+    `branch_lr`: the lr at the branch step (its checkpoint's), set again under a new schedule or end so
+    the lr goes on from there without a jump."""
     epochs = parent.epochs if changes.epochs is None else changes.epochs
-    if changes.epochs is not None and changes.epochs != parent.epochs and parent.schedule != "constant":
-        raise UserError(f"fork --epochs: {folder.path} decays its lr to 0 at its own end ({parent.schedule} schedule); "
-                        "a new end would make the lr jump at the branch step. Fork with its --epochs "
-                        f"({parent.epochs:g}), or branch a run with --schedule constant")
+    schedule = parent.schedule if changes.schedule is None else changes.schedule
+    if changes.lora_dropout is not None and parent.method != "lora":
+        raise UserError(f"fork --lora-dropout: {folder.path} is a {parent.method} run; only a lora run has LoRA dropout")
     resolved = parent.resolved()  # the values the parent trained with (a default lr is the method's)
     changed, applied = [], {}
     for name, old, new in (("lr", resolved.lr, changes.lr), ("eps", resolved.eps, changes.eps),
@@ -119,16 +126,25 @@ def fork_config(folder: RunFolder, parent: RunConfig, branch_step: int, changes:
         if new is not None:
             changed.append(f"{name.replace('_', ' ')} {format_rate(old)} -> {format_rate(new)}")
             applied[name] = new
+    reshaped = schedule != parent.schedule or (epochs != parent.epochs and schedule != "constant")
+    if reshaped and "lr" not in applied and branch_lr is not None:
+        applied["lr"] = branch_lr  # the new shape starts from the lr the parent had at the branch step
     patience = parent.patience if changes.patience is None else (changes.patience or None)
     if patience != parent.patience:
         changed.append(f"patience {parent.patience or 'off'} -> {patience or 'off'}")
     if epochs != parent.epochs:
         changed.append(f"epochs {parent.epochs:g} -> {epochs:g}")
+    if schedule != parent.schedule:
+        changed.append(f"schedule {parent.schedule} -> {schedule}")
+    dropout = parent.lora_dropout if changes.lora_dropout is None else changes.lora_dropout
+    if dropout != parent.lora_dropout:
+        changed.append(f"lora dropout {parent.lora_dropout:g} -> {dropout:g}")
     try:
         return parent.replace(fork=ForkLabel(parent=folder.run_id, branch_step=branch_step, changed=changed, applied=applied),
                               sweep=None,  # a fork is its own setting, never another seed of its parent's
                               lr=applied.get("lr", parent.lr), eps=applied.get("eps", parent.eps),
-                              weight_decay=applied.get("weight_decay", parent.weight_decay), patience=patience, epochs=epochs)
+                              weight_decay=applied.get("weight_decay", parent.weight_decay), patience=patience, epochs=epochs,
+                              schedule=schedule, lora_dropout=dropout)
     except ConfigError as error:
         raise UserError(f"fork --{error.field.replace('_', '-')}: {error}") from None
 
@@ -158,7 +174,7 @@ def _checkpoint(folder: RunFolder, step: int | None) -> Path:
     return path
 
 
-CHANGEABLE = ("lr", "eps", "weight-decay", "patience", "epochs")
+CHANGEABLE = ("lr", "eps", "weight-decay", "patience", "epochs", "schedule", "lora-dropout")
 
 
 def parse_changes(text: str) -> ForkChanges:
@@ -166,7 +182,7 @@ def parse_changes(text: str) -> ForkChanges:
     copy), as the app's fork dialog takes them. ValueError naming the word and what to type."""
     from sst2_tui.core.controls import make_command
 
-    values: dict[str, float | int] = {}
+    values: dict[str, float | int | str] = {}
     for word in text.replace(",", " ").split():
         name, equals, value = word.partition("=")
         key = name.strip().lower().replace("_", "-")
@@ -179,6 +195,13 @@ def parse_changes(text: str) -> ForkChanges:
         if key in ("lr", "eps", "weight-decay"):
             kind = {"lr": "set_lr", "eps": "set_eps", "weight-decay": "set_weight_decay"}[key]
             values[key] = float(make_command(kind, value).value)  # type: ignore[arg-type]  # a value command has one
+        elif key == "schedule":
+            values[key] = value.strip().lower()  # checked with the config, as the flag is
+        elif key == "lora-dropout":
+            try:
+                values[key] = float(value)
+            except ValueError:
+                raise ValueError(f"lora-dropout {value!r} is not a number") from None
         elif key == "patience":
             if not value.strip().isdigit():
                 raise ValueError(f"patience {value!r}: a whole number of evaluations (0: off)")
@@ -188,10 +211,12 @@ def parse_changes(text: str) -> ForkChanges:
                 values[key] = float(value)
             except ValueError:
                 raise ValueError(f"epochs {value!r} is not a number") from None
+    schedule = values.get("schedule")
     return ForkChanges(lr=_float(values.get("lr")), eps=_float(values.get("eps")),
                        weight_decay=_float(values.get("weight-decay")),
-                       patience=int(values["patience"]) if "patience" in values else None, epochs=_float(values.get("epochs")))
+                       patience=int(values["patience"]) if "patience" in values else None, epochs=_float(values.get("epochs")),
+                       schedule=str(schedule) if schedule is not None else None, lora_dropout=_float(values.get("lora-dropout")))
 
 
-def _float(value: float | int | None) -> float | None:
+def _float(value: float | int | str | None) -> float | None:
     return None if value is None else float(value)

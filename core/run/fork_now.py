@@ -99,8 +99,8 @@ def _checkpoint_step(folder, command_id: str, start: int, timeout: float) -> int
 
 def _change_flags(changes: ForkChanges) -> list[str]:
     flags = []
-    for name in ("lr", "eps", "weight_decay", "patience", "epochs"):
+    for name in ("lr", "eps", "weight_decay", "patience", "epochs", "schedule", "lora_dropout"):
         value = getattr(changes, name)
         if value is not None:
-            flags += [f"--{name.replace('_', '-')}", repr(value)]
+            flags += [f"--{name.replace('_', '-')}", value if isinstance(value, str) else repr(value)]
     return flags

@@ -47,7 +47,8 @@ class ForkDialog(ModalScreen[ForkRequest | None]):
             else:
                 yield Label(f"Fork {self.run_id} from a kept checkpoint, step {kept_text(self.checkpoints)}; step=N "
                             f"picks one (default {self.checkpoints[-1][0]}). Enter forks, Escape cancels.")
-            yield Input(placeholder="e.g. lr=1e-5 (also eps, weight-decay, patience, epochs; empty: an exact copy)",
+            yield Input(placeholder="e.g. lr=1e-5 (also eps, weight-decay, patience, epochs, schedule, lora-dropout; "
+                                    "empty: an exact copy)",
                         id="value")
             yield Label("", id="error")
 
