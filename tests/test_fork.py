@@ -375,3 +375,14 @@ def test_a_link_to_a_run_kept_elsewhere_and_another_users_session_are_refused_wi
     err = capsys.readouterr().err
     assert "belongs to another user (uid 65534)" in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]
+
+
+def test_a_checkpoint_still_being_written_is_not_offered(parents, tmp_path, capsys):
+    """A parent killed (or still busy) while writing step 10's checkpoint leaves `step-0000010.tmp`: it
+    is never a branch point, and the one line names the steps that are."""
+    parent = parents(tmp_path, "full")
+    (parent / "checkpoints" / "step-0000010.tmp").mkdir()
+    assert main(["fork", str(parent), "--step", "10"]) == 2
+    err = capsys.readouterr().err
+    assert f"fork --step 10: {parent} keeps checkpoints at step(s) 2, 4, 6, 8; give one of those" in err
+    assert sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]
