@@ -152,6 +152,10 @@ class Summary:
     """`--compile on`: frames left eager."""
     cudagraph_skips: int | None = None
     """`--compile on`: graphs CUDA graphs could not record."""
+    forked_from: str | None = None
+    """A fork's parent run (its folder name in the same session); None for other runs."""
+    branch_step: int | None = None
+    """A fork's branch step: the parent's step whose checkpoint it started from."""
 
 
     def to_json(self) -> dict[str, object]:

@@ -69,6 +69,7 @@ def test_a_fork_with_nothing_changed_repeats_its_parent_from_the_branch_step(par
     assert ours == {key: value for key, value in theirs.items() if key[1] > 4}
     fork = json.loads((child / "config.json").read_text())["fork"]
     assert fork == {"parent": parent.name, "branch_step": 4, "changed": [], "applied": {}}
+    assert (summary["forked_from"], summary["branch_step"]) == (parent.name, 4), "the summary says the lineage too"
     assert main(["sessions", "--sessions-dir", str(parent.parent.parent.parent), "--json"]) == 0
     [session] = json.loads(capsys.readouterr().out)
     assert [run["forked"] for run in session["runs"]] == [None, f"forked from {parent.name} at step 4, nothing changed"]

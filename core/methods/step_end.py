@@ -219,6 +219,7 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
         final_lr=current_lr(steering.optimizer), final_eps=current_eps(steering.optimizer),
         # Data-parallel runs: samples/s above already counts every rank (the leader accounts whole batches).
         world_size=prep.world.size, per_device_batch_size=config.batch_size // prep.world.size,
-        export_path=exported.path if exported else None, export_step=exported.step if exported else None)
+        export_path=exported.path if exported else None, export_step=exported.step if exported else None,
+        forked_from=config.fork.parent if config.fork else None, branch_step=config.fork.branch_step if config.fork else None)
     events.append(RunFinished(summary=summary))
     yield events
