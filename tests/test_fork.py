@@ -387,3 +387,13 @@ def test_a_checkpoint_still_being_written_is_not_offered(parents, tmp_path, caps
     err = capsys.readouterr().err
     assert f"fork --step 10: {parent} keeps checkpoints at step(s) 2, 4, 6, 8; give one of those" in err
     assert sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]
+
+
+def test_a_damaged_checkpoint_names_its_file_and_offers_the_newest_complete_one(parents, tmp_path, capsys):
+    parent = parents(tmp_path, "full")
+    damaged = parent / "checkpoints" / "step-0000004" / "optimizer.safetensors"
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    assert main(["fork", str(parent), "--step", "4"]) == 2
+    err = capsys.readouterr().err
+    assert f"fork --step 4: {damaged}: checksum mismatch (truncated or altered); complete: step(s) 2, 6, 8" in err
+    assert len(err.strip().splitlines()) == 1 and sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]

@@ -168,8 +168,8 @@ def _checkpoint(folder: RunFolder, step: int | None) -> Path:
                         "give one of those")
     path = dict(kept)[step]
     if (problem := verify(path)) is not None:
-        newer = [n for n, p in kept if verify(p) is None]
-        offer = f"; step {newer[-1]} is complete" if newer else ""
+        complete = [str(n) for n, p in kept if n != step and verify(p) is None]
+        offer = f"; complete: step(s) {', '.join(complete)}" if complete else ""
         raise UserError(f"fork --step {step}: {problem}{offer}")
     return path
 
