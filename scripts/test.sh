@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check core tui cli tests benchmarks scripts
-.venv/bin/mypy  # core, cli and tui, as pyproject.toml's [tool.mypy] says
+.venv/bin/python -m mypy  # core, cli and tui, as pyproject.toml's [tool.mypy] says (never through its script: a
+                         # venv kept elsewhere by CI may have been made at another path)
 mode=default
 case "${1:-}" in
   --fast) mode=fast; shift ;;
