@@ -263,7 +263,7 @@ def test_a_fork_killed_with_sigkill_and_resumed_ends_as_the_uninterrupted_fork(p
     from tests.cli import kill_after_steps, run_cli, start_cli
 
     parent = parents(tmp_path, "full")
-    flags = ["--step", "2", "--lr", "1e-3", "--weight-decay", "0.1", "--epochs", "40"]  # 158 steps after the branch
+    flags = ["--step", "2", "--lr", "1e-3", "--weight-decay", "0.1", "--epochs", "12"]  # 46 steps after the branch
     assert main(["fork", str(parent), *flags, "--quiet"]) == 0
     reference = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"])
     process = start_cli("fork", str(parent), *flags, "--quiet")
@@ -298,9 +298,9 @@ def test_a_fork_resumed_from_its_branch_checkpoint_applies_its_changes_again(par
     assert {step["lr"] for step in steps} == {1e-3}
 
 
-LIVE = ["--model", "demo", "--data", "demo", "--train-subset", "64", "--eval-subset", "16", "--epochs", "20",
+LIVE = ["--model", "demo", "--data", "demo", "--train-subset", "64", "--eval-subset", "16", "--epochs", "10",
         "--batch-size", "16", "--save-every", "10", "--keep-checkpoints", "1"]
-"""80 steps: long enough to be caught live and paused."""
+"""40 steps: long enough to be caught live and paused."""
 
 
 @pytest.mark.slow
