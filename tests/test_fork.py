@@ -397,3 +397,20 @@ def test_a_damaged_checkpoint_names_its_file_and_offers_the_newest_complete_one(
     err = capsys.readouterr().err
     assert f"fork --step 4: {damaged}: checksum mismatch (truncated or altered); complete: step(s) 2, 6, 8" in err
     assert len(err.strip().splitlines()) == 1 and sorted(p.name for p in parent.parent.iterdir()) == ["01-full"]
+
+
+def test_a_sweeps_verdict_says_which_forks_it_left_out(tmp_path):
+    """A fork in a sweep's session is no seed of any setting: the verdict leaves it out and says so."""
+    from sst2_tui.core.config import ForkLabel
+    from sst2_tui.core.report.sweep_verdict import sweep_verdict
+    from tests.sweep_session import recorded_sweep
+
+    session = recorded_sweep(tmp_path)
+    before = sweep_verdict(session)
+    fork = session.new_run(PARENT.replace(fork=ForkLabel(parent="01-full", branch_step=4, changed=["lr 5e-4 -> 1e-3"])))
+    after = sweep_verdict(session)
+    assert after.forks_left_out == [fork.run_id] and after.runs == before.runs, "not counted among the sweep's runs"
+    said = [line for line in after.lines() if "left out of the verdict" in line]
+    assert said == [f"  left out of the verdict: {fork.run_id} (forks share their parent's history up to the branch "
+                    "point: no seed of any setting)"]
+    assert [(p.points, p.decision) for p in after.pairs] == [(p.points, p.decision) for p in before.pairs]

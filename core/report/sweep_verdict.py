@@ -44,7 +44,8 @@ def _sweep(record: RunRecord) -> SweepLabel | None:
 
 def sweep_verdict(session: Session, margin: float | None = None) -> SweepVerdict:
     """The verdict of the sweep in `session`; `margin` (points) overrides the sweep's own (--margin)."""
-    labelled = [(r, label) for r in (load_run(f) for f in session.run_folders()) if (label := _sweep(r)) is not None]
+    every = [load_run(f) for f in session.run_folders()]
+    labelled = [(r, label) for r in every if (label := _sweep(r)) is not None]
     records = [r for r, _ in labelled]
     seed_of = {id(r): label.seed for r, label in labelled}
     finished = [r for r in records if r.status == Status.FINISHED]
@@ -62,6 +63,7 @@ def sweep_verdict(session: Session, margin: float | None = None) -> SweepVerdict
     verdict = SweepVerdict(len(records), len(finished), table,
                            [f"{r.folder.run_id} ({r.status})" for r in records if r.status != Status.FINISHED],
                            dropped=_dropped(labelled))
+    verdict.forks_left_out = [r.run_id for r in every if r.config is not None and r.config.fork is not None]
     verdict.decisions = read_decisions(session.path)[0]
     verdict.unstarted = [f.line() for f in unstarted(session.path, {label.point for _, label in labelled})]
     verdict.session_dir = str(session.path)

@@ -149,6 +149,8 @@ class SweepVerdict:
     """Who is ahead at each budget, in grid points and in device-hours, or where the curves cross."""
     chosen_on_all: int = 0
     """Runs from before per-evaluation logs, whose step was chosen on all the sentences (a small leak)."""
+    forks_left_out: list[str] = field(default_factory=list)
+    """Forked runs in the sweep's session (`sst2-tui fork`): never part of the verdict, said so."""
     decisions: list[Decision] = field(default_factory=list)
     """`--until-resolved`: every setting dropped or chosen, every look, and why it stopped (decisions.jsonl)."""
     margin: float = 0.0
@@ -208,6 +210,9 @@ class SweepVerdict:
         if self.chosen_on_all:
             found.append(f"  {self.chosen_on_all} run(s) predate per-evaluation logs: their step was chosen on all "
                          "the sentences, the judging half too")
+        if self.forks_left_out:
+            found.append(f"  left out of the verdict: {', '.join(self.forks_left_out)} (forks share their parent's "
+                         "history up to the branch point: no seed of any setting)")
         return found
 
     def dropped_lines(self) -> list[str]:
