@@ -17,9 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.device_info import DeviceInfo
-from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import Prediction
-from sst2_tui.core.run.fork import ForkChanges
 from sst2_tui.core.run.launch import Following
 from sst2_tui.core.run.launcher import DetachedLauncher, Launcher
 from sst2_tui.core.run.needs_you import needs_you
@@ -29,6 +27,7 @@ from sst2_tui.tui.bridge import EventBridge
 from sst2_tui.tui.departure import Departure
 from sst2_tui.tui.desktop_notice import Bell
 from sst2_tui.tui.footer_state import FooterState
+from sst2_tui.tui.fork_desk import ForkDesk
 from sst2_tui.tui.form_sweep import SweepRequest
 from sst2_tui.tui.keys import APP_BINDINGS, offered
 from sst2_tui.tui.messages import (
@@ -92,6 +91,7 @@ class SST2App(App):
         self.desk = QueueDesk(self.watcher, self.notify, notify, self._queued)
         """What this window queues (runs, sweeps, resumptions, reruns), through the watcher."""
         self.sweeps = SweepDesk(self.watcher, self.notify)
+        self.forks = ForkDesk(self)
         self._asked = list(queue or [])  # handed to the watcher (the queue on disk) once mounted
         self.starting: str | None = None
         """What this window queued first while nothing ran: the title's "Starting: ..." until a run starts."""
@@ -442,30 +442,13 @@ class SST2App(App):
             self.desk.rerun(self.current, message.rerun)
 
     def on_fork_now(self, message: ForkNow) -> None:
-        """From the dashboard's `f`: the followed run saves a checkpoint at its next step and trains on;
-        the fork starts from it in a process of its own (a worker: the window never waits for the run)."""
-        if message.folder is not None:  # a run highlighted in the results or a past session
-            self._fork(message.folder, message.changes, live=message.live, step=message.step)
-            return
-        folder = self.current.folder if self._run_is_active() and self.current is not None else None
-        if folder is None:
+        """From `f`: a run highlighted in the results or a past session, or the followed live run."""
+        if message.folder is not None:
+            self.forks.fork(message.folder, message.changes, message.live, message.step)
+        elif self._run_is_active() and self.current is not None and self.current.folder is not None:
+            self.forks.fork(self.current.folder, message.changes, live=True)
+        else:
             self.notify("No run is active.", severity="warning")
-            return
-        self.notify("Forking at the next step boundary...")
-        self._fork(folder, message.changes, live=True)
-
-    @work(thread=True, exit_on_error=False, group="forks")
-    def _fork(self, folder: Path, changes: ForkChanges, live: bool, step: int | None = None) -> None:
-        from sst2_tui.core.run.fork_now import fork_kept, fork_live
-
-        try:
-            fork = fork_live(folder, changes, source="app") if live else fork_kept(folder, step, changes)
-        except UserError as error:
-            self.call_from_thread(self.notify, str(error), severity="warning", markup=False)
-            return
-        self.call_from_thread(self.notify, f"{fork.run_dir.name} forked from {folder.name} at step {fork.branch_step}: it "
-                              f"trains in the background beside it (b: sessions; attach {fork.run_dir.name} to watch)",
-                              markup=False, timeout=10)
 
     def action_try_sentence(self) -> None:
         chosen = dialog_for(self.current, self._run_is_active(), self.watcher.send, self.loaded_exports, self.views)
