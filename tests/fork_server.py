@@ -33,6 +33,7 @@ import struct
 import sys
 import threading
 import traceback
+from typing import NamedTuple
 
 HEADER = struct.Struct("!I")
 
@@ -41,13 +42,49 @@ IMPORT_TIME_PREFIXES = ("HF_", "HUGGINGFACE", "TRANSFORMERS", "TOKENIZERS", "TOR
 """Environment variables the preloaded libraries (or Python itself) read once, at start or import."""
 
 
+THREAD_COUNT = "OMP_NUM_THREADS"
+"""Read by OpenMP when torch is imported, but torch's pool starts at its first tensor op, which no
+preloaded server runs: a child given another count sets it (`torch.set_num_threads`) before its first
+op, and has the pool a fresh process with that variable would have (`torch.get_num_threads()`). A
+sweep's queue runner gives its points their share of the cores this way."""
+
+
 def import_time_environment(env: dict[str, str]) -> dict[str, str]:
-    return {key: value for key, value in env.items() if key.upper().startswith(IMPORT_TIME_PREFIXES)}
+    return {key: value for key, value in env.items()
+            if key.upper().startswith(IMPORT_TIME_PREFIXES) and key != THREAD_COUNT}
 
 
-def can_fork(args: list[str], env: dict[str, str], server_env: dict[str, str]) -> bool:
-    """Whether a preloaded child behaves as a fresh process would for this request."""
-    return "--verbose" not in args and import_time_environment(env) == import_time_environment(server_env)
+def can_fork(args: list[str], env: dict[str, str], server: ServerEnvironment) -> bool:
+    """Whether a preloaded child behaves as a fresh process would for this request: each import-time
+    variable as the server had it at its start, or as its preloading set it (`quiet_libraries` sets
+    some, which a child run by such a process then passes on: the libraries are already so set)."""
+    started, preloaded = (import_time_environment(e) for e in server)
+    wanted = import_time_environment(env)
+    same = all(wanted.get(key) in (started.get(key), preloaded.get(key)) for key in {*started, *preloaded, *wanted})
+    threads = env.get(THREAD_COUNT, server.started.get(THREAD_COUNT, "1"))
+    return ("--verbose" not in args and same and (THREAD_COUNT in env or THREAD_COUNT not in server.started)
+            and threads.isdigit() and int(threads) > 0)
+
+
+class ServerEnvironment(NamedTuple):
+    started: dict[str, str]
+    """The server's environment when it started."""
+    preloaded: dict[str, str]
+    """Its environment after preloading (what importing and quieting the libraries set)."""
+
+
+def environment_file(socket_path: str) -> str:
+    return socket_path + ".env.json"
+
+
+def server_environment(socket_path: str) -> ServerEnvironment | None:
+    """The environment of the server at `socket_path` (None: no server there)."""
+    try:
+        with open(environment_file(socket_path)) as file:
+            started, preloaded = json.load(file)
+    except (OSError, ValueError):
+        return None
+    return ServerEnvironment(started, preloaded)
 
 
 def _preload() -> None:
@@ -120,6 +157,11 @@ def _run_child(request: dict, fds: list[int], inherited: list[int]) -> None:
         os.dup2(fd, target)
         os.close(fd)
     os.chdir(request["cwd"])
+    threads = request["env"].get(THREAD_COUNT)
+    if threads is not None and threads != os.environ.get(THREAD_COUNT):
+        import torch
+
+        torch.set_num_threads(int(threads))
     os.environ.clear()
     os.environ.update(request["env"])
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -160,7 +202,7 @@ def _returncode(status: int) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def serve(socket_path: str) -> None:
+def serve(socket_path: str, started: dict[str, str]) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
     listener.listen(64)
@@ -168,6 +210,9 @@ def serve(socket_path: str) -> None:
     selector.register(listener, selectors.EVENT_READ, "accept")
     selector.register(sys.stdin, selectors.EVENT_READ, "parent")
     children: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, the client's connection)
+    with open(environment_file(socket_path) + ".tmp", "w") as file:
+        json.dump([started, dict(os.environ)], file)
+    os.replace(environment_file(socket_path) + ".tmp", environment_file(socket_path))
     print("ready", flush=True)
     while True:
         for key, _events in selector.select():
@@ -212,8 +257,9 @@ def _send(connection: socket.socket, message: dict) -> None:
 
 
 if __name__ == "__main__":
+    environment_at_start = dict(os.environ)
     _preload()
     if threading.active_count() != 1:
         print(f"preloading started {threading.active_count() - 1} thread(s): forking would not be safe", flush=True)
         sys.exit(3)
-    serve(sys.argv[1])
+    serve(sys.argv[1], environment_at_start)

@@ -12,19 +12,22 @@ import json
 import locale
 import os
 import select
+import shlex
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import IO, Any
 
-from sst2_tui.core.run.self_command import python_command, sst2_command
-from tests.fork_server import HEADER, can_fork
+from sst2_tui.core.run.self_command import SELF_COMMAND_ENV, fresh_sst2_command, python_command
+from tests.fork_server import HEADER, can_fork, server_environment
 
 SERVER_SCRIPT = Path(__file__).with_name("fork_server.py")
+SHIM_SCRIPT = Path(__file__).with_name("fork_shim.py")
 DISABLE_ENV = "SST2_TUI_TEST_FORK_SERVER"
 _SUPPORTED_POPEN = {"stdin", "stdout", "stderr", "start_new_session"}
 
@@ -36,7 +39,6 @@ class _Server:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._socket_path: str | None = None
-        self._env: dict[str, str] = {}
         self._failed = False
 
     def socket_path(self) -> str | None:
@@ -47,16 +49,11 @@ class _Server:
                 self._start()
             return self._socket_path
 
-    @property
-    def env(self) -> dict[str, str]:
-        return self._env
-
     def _start(self) -> None:
         folder = tempfile.mkdtemp(prefix="sst2-forkserver-")
         self._socket_path = os.path.join(folder, "socket")
-        self._env = dict(os.environ)
         process = subprocess.Popen([*python_command(), str(SERVER_SCRIPT), self._socket_path], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=self._env)
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         ready = process.stdout.readline() if process.stdout else ""
         if ready.strip() != "ready":
             process.kill()
@@ -184,6 +181,8 @@ def _forked(args: list[str], env: dict[str, str], cwd: Path | None, text: bool, 
         return None
     specs = [(popen.get("stdin"), 0, "r"), (popen.get("stdout"), 1, "w"), (popen.get("stderr"), 2, "w")]
     ends = [_fd_for(spec, default, mode) for spec, default, mode in specs]
+    # what this child starts of its own (sweep points, queue runners, detached runs) is forked too
+    env = {**env, SELF_COMMAND_ENV: shlex.join([sys.executable, str(SHIM_SCRIPT), path])}
     request = json.dumps({"args": args, "env": env, "cwd": str(cwd or os.getcwd()),
                           "new_session": bool(popen.get("start_new_session"))}).encode()
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -209,7 +208,7 @@ def _forked(args: list[str], env: dict[str, str], cwd: Path | None, text: bool, 
             streams.append(open(ours, mode, encoding=encoding))  # noqa: SIM115 - the caller closes it
         else:
             streams.append(open(ours, mode + "b", buffering=0 if mode == "w" else -1))  # noqa: SIM115
-    process = ForkedProcess([*sst2_command(), *args], connection, json.loads(first)["pid"], *streams)
+    process = ForkedProcess([*fresh_sst2_command(), *args], connection, json.loads(first)["pid"], *streams)
     process._buffer = rest
     return process
 
@@ -219,14 +218,16 @@ def start(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | Non
     """`sst2-tui ARGS` as its own process: forked from the preloaded server where that is the same
     as a fresh one, else a real `python -P -m sst2_tui` (`real=True` asks for one: the process is the subject)."""
     environment = dict(os.environ if env is None else env)
+    environment.pop(SELF_COMMAND_ENV, None)
     wanted = not real and os.environ.get(DISABLE_ENV, "1") != "0" and set(popen) <= _SUPPORTED_POPEN
     if wanted and hasattr(os, "pidfd_open") and hasattr(socket, "send_fds"):
-        path_ok = SERVER.socket_path() is not None
-        if path_ok and can_fork(args, environment, SERVER.env):
+        path = SERVER.socket_path()
+        server = server_environment(path) if path is not None else None
+        if server is not None and can_fork(args, environment, server):
             process = _forked(list(args), environment, cwd, text, popen)
             if process is not None:
                 return process
-    return subprocess.Popen([*sst2_command(), *args], text=text, cwd=cwd, env=env, **popen)
+    return subprocess.Popen([*fresh_sst2_command(), *args], text=text, cwd=cwd, env=environment, **popen)
 
 
 def run(args: list[str], *, timeout: float, cwd: Path | None = None, stdin: str | None = None,
