@@ -202,6 +202,13 @@ class RunConfig:
     data: str = option("sst2", "sst2 (Hub), a GLUE-style folder, csv/tsv/jsonl/parquet, a saved dataset, or demo",
                        form="data", placeholder="sst2, a folder or file, or demo")
     """`sst2` (Hub), a GLUE-style folder, a csv/tsv/jsonl/parquet file or folder, a saved dataset, or `demo`."""
+    text_columns: str | None = option(None, "the data's text column, or two for sentence pairs (default: sentence or "
+                                      "text; a pair such as sentence1,sentence2 or premise,hypothesis is recognised)",
+                                      metavar="A[,B]")
+    """The column holding the text, or two columns (comma-separated) holding a sentence pair; None: recognised
+    (`sentence` or `text`, or a known pair: `sentence1`/`sentence2`, `question`/`sentence`, `premise`/`hypothesis`, ...)."""
+    label_column: str | None = option(None, "the data's label column (default: label)", metavar="C")
+    """The column holding each example's label: a class number from 0 or a class name (None: `label`)."""
     init: str = option("pretrained", "pretrained weights or random init", choices=INITS, form="init (demo: random)")
     """`pretrained` loads the model's weights; `random` builds the same architecture with fresh weights."""
     train_subset: int | None = option(None, "seeded random subset of N training examples", metavar="N",
@@ -353,6 +360,13 @@ class RunConfig:
                 raise ConfigError("report_to", str(error)) from None
         if self.tracker_project is not None and not self.tracker_project.strip():
             raise ConfigError("tracker_project", "tracker_project is empty; give a name, or leave it out for the session's")
+        if self.text_columns is not None:
+            names = [name.strip() for name in self.text_columns.split(",")]
+            if not 1 <= len(names) <= 2 or not all(names) or len(set(names)) != len(names):
+                raise ConfigError("text_columns", f"text_columns must name one column or two different ones (A or A,B), "
+                                                  f"not {quote(self.text_columns)}")
+        if self.label_column is not None and (not self.label_column.strip() or "," in self.label_column):
+            raise ConfigError("label_column", f"label_column must name one column, not {quote(self.label_column)}")
         if not self.lora_targets.strip():
             raise ConfigError("lora_targets", "lora_targets is empty; use `auto` or module names such as c_attn")
 

@@ -35,8 +35,8 @@ def inject_nan_at(monkeypatch, call: int) -> None:
 
     real = sst2_tui.core.methods.prepare.load_model
 
-    def load(config):
-        loaded = real(config)
+    def load(config, *args, **kwargs):
+        loaded = real(config, *args, **kwargs)
         calls = {"n": 0}
 
         def hook(module, args, output):

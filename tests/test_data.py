@@ -134,7 +134,7 @@ def test_a_lone_surrogate_in_a_data_file_is_refused_before_the_model_loads(tmp_p
     (tmp_path / "s.jsonl").write_text('{"text": "fine", "label": 1}\n{"text": "bad \\ud800", "label": 0}\n')
     with pytest.raises(DataError, match=r"s.jsonl row 2: .*lone surrogate"):
         load_splits(str(tmp_path / "s.jsonl"))
-    from sst2_tui.core.data.files import check_rows
+    from sst2_tui.core.data.files import Columns, check_rows
 
     with pytest.raises(DataError, match=r"t.parquet row 3: field 'sentence' is not valid text"):
-        check_rows(["ok", "fine", "bad \ud800"], [1, 0, 1], "t.parquet", "sentence", first_row=1)
+        check_rows(["ok", "fine", "bad \ud800"], [1, 0, 1], "t.parquet", Columns("sentence", None, "label"), first_row=1)

@@ -86,8 +86,8 @@ def test_out_of_memory_fails_the_run_with_a_batch_size_hint(tmp_path, monkeypatc
 
     real = sst2_tui.core.methods.prepare.load_model
 
-    def load(config):
-        loaded = real(config)
+    def load(config, *args, **kwargs):
+        loaded = real(config, *args, **kwargs)
 
         def explode(module, args):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")

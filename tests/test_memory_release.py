@@ -21,8 +21,8 @@ def test_the_model_is_gone_when_execute_returns(tmp_path, monkeypatch, method):
     real = sst2_tui.core.methods.prepare.load_model
     models: list[weakref.ref] = []
 
-    def load(config):
-        loaded = real(config)
+    def load(config, *args, **kwargs):
+        loaded = real(config, *args, **kwargs)
         models.append(weakref.ref(loaded.model))
         return loaded
 

@@ -11,9 +11,9 @@ def test_a_huge_line_is_cut_before_the_tokenizer_sees_it(monkeypatch):
     seen: list[int] = []
     real_encode = predictor_module.encode
 
-    def encode(tokenizer, texts, labels, max_length):
+    def encode(tokenizer, texts, labels, max_length, pairs=None):
         seen.extend(len(t) for t in texts)
-        return real_encode(tokenizer, texts, labels, max_length)
+        return real_encode(tokenizer, texts, labels, max_length, pairs)
 
     monkeypatch.setattr(predictor_module, "encode", encode)
     predictor = Predictor.load("demo", device="cpu")

@@ -49,7 +49,8 @@ def test_text_typed_fields_are_named_by_file_and_line_and_the_report_and_verdict
     lines[2] = json.dumps({**row, "label": str(row["label"])})
     (broken.path / BEST_FILE).write_text("\n".join(lines) + "\n")
     read = read_predictions(broken.path, BEST_FILE)
-    assert read.problem and f"{broken.path / BEST_FILE} line 3: its label is \"{row['label']}\", not 0 or 1" in read.problem
+    assert read.problem and (f"{broken.path / BEST_FILE} line 3: its label is \"{row['label']}\", "
+                             "not a class number (0, 1, ...)") in read.problem
     verdict = sweep_verdict(session)
     assert verdict.problem.startswith(f"{broken.run_id}'s predictions cannot be used") and not verdict.pairs
     (broken.path / "predictions.jsonl").write_text(json.dumps({**row, "p_positive": "0.54"}) + "\n")

@@ -69,9 +69,9 @@ def test_a_stop_while_the_model_loads_ends_the_run_before_its_first_step(tmp_pat
     handle = RunHandle()
     real = sst2_tui.core.methods.prepare.load_model
 
-    def load(config):
+    def load(config, *args, **kwargs):
         handle.interrupt()
-        return real(config)
+        return real(config, *args, **kwargs)
 
     monkeypatch.setattr(sst2_tui.core.methods.prepare, "load_model", load)
     seen: list = []

@@ -45,7 +45,9 @@ class AskExport:
             return
         record = export_record(Path(self.run_dir))
         source = f"{self.run_id}'s export (step {record.step if record else '?'})"
-        screen.post_message(Answered(text, answer["label"], answer["positive_probability"], source))
+        sentiment = answer["label"] in ("positive", "negative")  # SST-2's: P(positive), else P(the answer)
+        probability = answer["positive_probability"] if sentiment else answer["probabilities"][answer["label"]]
+        screen.post_message(Answered(text, answer["label"], probability, source))
 
 
 def dialog_for(view: RunView | None, live: bool, send: Callable[[Command], bool],

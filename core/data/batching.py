@@ -32,16 +32,37 @@ def mega_batch_factor(example_count: int, batch_size: int) -> int:
 class Encoded:
     ids: list[list[int]]
     labels: list[int]
+    type_ids: list[list[int]] | None = None
+    """Which text of a pair each token belongs to (0, 1), where the model takes `token_type_ids` (BERT)."""
 
     def __len__(self) -> int:
         return len(self.ids)
 
 
-def encode(tokenizer, texts: list[str], labels: list[int], max_length: int) -> Encoded:
-    """One batched call to the fast tokenizer; no padding here, that happens per batch."""
-    ids = tokenizer(texts, truncation=True, max_length=max_length, padding=False)["input_ids"]
-    ids = [row if row else [tokenizer.pad_token_id] for row in ids]
-    return Encoded(ids, list(labels))
+def encode(tokenizer, texts: list[str], labels: list[int], max_length: int, pairs: list[str] | None = None) -> Encoded:
+    """One batched call to the fast tokenizer; no padding here, that happens per batch.
+
+    A sentence pair is the tokenizer's own pair encoding (BERT: `[CLS] A [SEP] B [SEP]` with token
+    type ids). A tokenizer without a separator token (GPT-2) joins the two texts with its end-of-text
+    token, `A<|endoftext|>B`: GPT-2 saw that token between documents in pretraining, so it marks where
+    one text ends, and the classifier still reads the last token of B (the pad token is the same id,
+    but GPT-2's head takes the rightmost token that is not padding, and this one has text after it).
+    Both cut to `max_length` fairly: tokens come off the longer text first (`longest_first`)."""
+    if pairs is None:
+        ids = tokenizer(texts, truncation=True, max_length=max_length, padding=False)["input_ids"]
+        return Encoded([row if row else [tokenizer.pad_token_id] for row in ids], list(labels))
+    second = pairs if tokenizer.sep_token is not None else [pair_separator(tokenizer) + pair for pair in pairs]
+    encoded = tokenizer(texts, second, truncation="longest_first", max_length=max_length, padding=False)
+    ids = [row if row else [tokenizer.pad_token_id] for row in encoded["input_ids"]]
+    takes_types = "token_type_ids" in getattr(tokenizer, "model_input_names", ()) and "token_type_ids" in encoded
+    return Encoded(ids, list(labels), [list(row) for row in encoded["token_type_ids"]] if takes_types else None)
+
+
+def pair_separator(tokenizer) -> str:
+    """What joins a pair's texts for a tokenizer without a separator token: its end-of-text token."""
+    if tokenizer.eos_token is None:
+        raise ValueError("the tokenizer has neither a separator nor an end-of-text token to join a sentence pair with")
+    return str(tokenizer.eos_token)
 
 
 def length_grouped_batches(lengths: list[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
@@ -68,16 +89,19 @@ def collate(encoded: Encoded, indices: list[int], pad_id: int, width_multiple: i
             attention_mask: bool = True) -> dict[str, torch.Tensor]:
     """Right-pad to the batch's longest row (rounded up to `width_multiple`: fewer distinct shapes
     for compiled models); the attention mask, where the model needs one, marks the real tokens."""
+    types = None if encoded.type_ids is None else [encoded.type_ids[i] for i in indices]
     return pad_rows([encoded.ids[i] for i in indices], [encoded.labels[i] for i in indices], pad_id, width_multiple,
-                    attention_mask)
+                    attention_mask, types)
 
 
 def pad_rows(rows: list[list[int]], labels: list[int], pad_id: int, width_multiple: int = 1,
-             attention_mask: bool = True) -> dict[str, torch.Tensor]:
+             attention_mask: bool = True, type_rows: list[list[int]] | None = None) -> dict[str, torch.Tensor]:
     # Three tensors built whole from Python lists: per-row tensor writes cost ~3 ops a row, host
     # time in every step (benchmarks/host_overhead.py).
     width = padded_width(max(len(r) for r in rows), width_multiple)
     batch = {"input_ids": torch.tensor([row + [pad_id] * (width - len(row)) for row in rows], dtype=torch.long)}
+    if type_rows is not None:
+        batch["token_type_ids"] = torch.tensor([row + [0] * (width - len(row)) for row in type_rows], dtype=torch.long)
     if attention_mask:
         lengths = torch.tensor([len(row) for row in rows], dtype=torch.long)
         batch["attention_mask"] = (torch.arange(width) < lengths[:, None]).long()

@@ -8,30 +8,80 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import sys
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sst2_tui.core.data.split import Split
+from sst2_tui.core.data.labels import RawLabel, read_label
 from sst2_tui.core.errors import DataError, quote
 from sst2_tui.core.storage.input_files import DATA_LIMIT, open_input
 from sst2_tui.core.text.json_text import parse_json
 
 FILE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 TEXT_COLUMNS = ("sentence", "text")
+PAIR_COLUMNS = (("sentence1", "sentence2"), ("question", "sentence"), ("premise", "hypothesis"),
+                ("question1", "question2"), ("text", "text_pair"), ("sentence_a", "sentence_b"), ("text_a", "text_b"))
+"""Two text columns read as a sentence pair wherever both are present (GLUE's and the Hub's names)."""
+LABEL_COLUMN = "label"
 
 # A single SST-2 phrase is short, but a user's file may hold long reviews; the tokenizer truncates.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
-def pick_text_column(columns: list[str], source: str) -> str:
-    for name in TEXT_COLUMNS:
-        if name in columns:
-            return name
-    shown = _columns(columns)
-    raise DataError(f"{source}: no text column; name it `sentence` or `text` (columns found: {shown})")
+@dataclass(frozen=True)
+class ColumnChoice:
+    """Which columns hold the text(s) and the label: `--text-columns A[,B]`, `--label-column C`, or
+    None to recognise them."""
+
+    text: tuple[str, ...] = ()
+    label: str | None = None
+
+    @classmethod
+    def of(cls, text_columns: str | None, label_column: str | None) -> ColumnChoice:
+        text = tuple(name.strip() for name in text_columns.split(",")) if text_columns else ()
+        return cls(text, label_column.strip() if label_column else None)
+
+
+NO_CHOICE = ColumnChoice()
+"""Nothing named: the columns are recognised."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    text: str
+    pair: str | None
+    label: str
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return (self.text,) if self.pair is None else (self.text, self.pair)
+
+
+def pick_columns(columns: list[str], source: str, choice: ColumnChoice = NO_CHOICE) -> Columns:
+    """The text column(s) and the label column of a file or data set with `columns`, or one line saying
+    which is missing and how to name it."""
+    if choice.text:
+        for name in choice.text:
+            if name not in columns:
+                raise DataError(f"{source}: --text-columns names {quote(name)}, which is not a column "
+                                f"(columns found: {_columns(columns)})")
+        text, pair = choice.text[0], (choice.text[1] if len(choice.text) > 1 else None)
+    else:
+        found: tuple[str, str | None] | None = next(((a, b) for a, b in PAIR_COLUMNS if a in columns and b in columns), None)
+        if found is None:
+            single = next((name for name in TEXT_COLUMNS if name in columns), None)
+            found = None if single is None else (single, None)
+        if found is None:
+            raise DataError(f"{source}: no text column; name it `sentence` or `text` (two for pairs: `sentence1` and "
+                            f"`sentence2`), or choose with --text-columns A[,B] (columns found: {_columns(columns)})")
+        text, pair = found
+    label = choice.label or LABEL_COLUMN
+    if label not in columns:
+        how = "--label-column names it" if choice.label else "add one, or name it with --label-column"
+        raise DataError(f"{source}: no {quote(label)} column ({how}; columns found: {_columns(columns)})")
+    return Columns(text, pair, label)
 
 
 def _columns(columns: list[Any], most: int = 8) -> str:
@@ -39,51 +89,60 @@ def _columns(columns: list[Any], most: int = 8) -> str:
     return (shown + f", ... ({len(columns)} in all)" if len(columns) > most else shown) or "none"
 
 
-LABEL_TEXT = re.compile(r"^[01](\.0*)?$")
+@dataclass
+class RawSplit:
+    """A split as read, its labels not yet numbered (that takes training and validation together)."""
+
+    texts: list[str]
+    pairs: list[str] | None
+    labels: list[RawLabel]
+    source: str
+    columns: Columns
+    names: tuple[str, ...] | None = None
+    """The data set's own label names (a `ClassLabel` feature), where it has them."""
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, indices: list[int]) -> RawSplit:
+        return RawSplit([self.texts[i] for i in indices], None if self.pairs is None else [self.pairs[i] for i in indices],
+                        [self.labels[i] for i in indices], self.source, self.columns, self.names)
 
 
-def parse_label(value: Any, source: str, row: int) -> int:
-    """Labels must be 0 or 1, the same in every format: whole numbers, or numbers written as 0,
-    1, 0.0 or 1.0 (a float column, or a file saved from a spreadsheet)."""
-    if isinstance(value, bool):
-        value = int(value)
-    if isinstance(value, int) and value in (0, 1):
-        return value
-    if isinstance(value, float) and value in (0.0, 1.0):
-        return int(value)
-    if isinstance(value, str) and LABEL_TEXT.match(value.strip()):
-        return int(float(value.strip()))
-    shown = "empty" if value is None or (isinstance(value, str) and not value.strip()) else quote(value)
-    raise DataError(f"{source} row {row}: field 'label' is {shown}; labels must be 0 (negative) or 1 (positive)")
+def _clean_text(text: Any, source: str, row: int, field: str) -> str:
+    if not isinstance(text, str) or not text.strip():
+        shown = "empty" if text is None or isinstance(text, str) else f"not text ({quote(text)})"
+        raise DataError(f"{source} row {row}: field '{field}' is {shown}; every row needs a sentence")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (from JSON's \ud800 or a parquet string): no tokenizer takes it
+        raise DataError(f"{source} row {row}: field '{field}' is not valid text (a lone surrogate); fix that row") from None
+    return text.strip()
 
 
-def check_rows(texts: list[Any], labels: list[Any], source: str, text_field: str, first_row: int) -> Split:
-
+def check_rows(texts: list[Any], labels: list[Any], source: str, columns: Columns, first_row: int,
+               pairs: list[Any] | None = None, names: tuple[str, ...] | None = None) -> RawSplit:
     clean_texts: list[str] = []
-    clean_labels: list[int] = []
+    clean_pairs: list[str] | None = None if pairs is None else []
+    raw_labels: list[RawLabel] = []
     for offset, (text, label) in enumerate(zip(texts, labels, strict=True)):
         row = first_row + offset
-        if not isinstance(text, str) or not text.strip():
-            shown = "empty" if text is None or isinstance(text, str) else f"not text ({quote(text)})"
-            raise DataError(f"{source} row {row}: field '{text_field}' is {shown}; every row needs a sentence")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate (from JSON's \ud800 or a parquet string): no tokenizer takes it
-            raise DataError(f"{source} row {row}: field '{text_field}' is not valid text (a lone surrogate); fix that row") from None
-        clean_texts.append(text.strip())
-        clean_labels.append(parse_label(label, source, row))
-    return Split(clean_texts, clean_labels, source)
+        clean_texts.append(_clean_text(text, source, row, columns.text))
+        if clean_pairs is not None and pairs is not None and columns.pair is not None:
+            clean_pairs.append(_clean_text(pairs[offset], source, row, columns.pair))
+        raw_labels.append(read_label(label, source, row, columns.label))
+    return RawSplit(clean_texts, clean_pairs, raw_labels, source, columns, names)
 
 
-def read_table_file(path: Path) -> Split:
+def read_table_file(path: Path, choice: ColumnChoice = NO_CHOICE) -> RawSplit:
     suffix = path.suffix.lower()
     try:
         if suffix in (".tsv", ".csv"):
-            return _read_delimited(path, "\t" if suffix == ".tsv" else ",")
+            return _read_delimited(path, "\t" if suffix == ".tsv" else ",", choice)
         if suffix == ".jsonl":
-            return _read_jsonl(path)
+            return _read_jsonl(path, choice)
         if suffix == ".parquet":
-            return _read_parquet(path)
+            return _read_parquet(path, choice)
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not valid UTF-8 text (byte {error.start}); save the file as UTF-8") from None
     except OSError as error:
@@ -91,7 +150,7 @@ def read_table_file(path: Path) -> Split:
     raise DataError(f"{path}: unsupported file type; use .csv, .tsv, .jsonl or .parquet")
 
 
-def _read_delimited(path: Path, delimiter: str) -> Split:
+def _read_delimited(path: Path, delimiter: str, choice: ColumnChoice) -> RawSplit:
     # utf-8-sig drops a byte-order mark; newline="" lets csv handle CRLF line ends.
     with io.TextIOWrapper(open_input(path, "--data", DATA_LIMIT, DataError), encoding="utf-8-sig", newline="") as handle:
         # GLUE's .tsv files are unquoted: a sentence may start with a quote character.
@@ -102,33 +161,26 @@ def _read_delimited(path: Path, delimiter: str) -> Split:
         except StopIteration:
             raise DataError(f"{path}: the file is empty; it needs a header row (sentence, label) and data rows") from None
         header = [h.strip() for h in header]
-        text_field = pick_text_column(header, str(path))
-        if "label" not in header:
-            raise DataError(f"{path} row 1: no 'label' column in the header ({_columns(header)}); add one with 0 or 1")
-        text_at, label_at = header.index(text_field), header.index("label")
-        texts: list[Any] = []
-        labels: list[Any] = []
+        columns = pick_columns(header, f"{path} row 1", choice)
+        at = {name: header.index(name) for name in (*columns.texts, columns.label)}
+        wanted = max(at.values())
+        values: dict[str, list[Any]] = {name: [] for name in at}
         for row_number, row in enumerate(reader, start=2):
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank lines (e.g. a trailing newline) carry no example
-            if len(row) <= max(text_at, label_at):
-                missing = "label" if len(row) <= label_at else text_field
+            if len(row) <= wanted:
+                missing = next(name for name, index in at.items() if index >= len(row))
                 raise DataError(f"{path} row {row_number}: field '{missing}' is missing; the row has {len(row)} field(s)")
-            texts.append(row[text_at])
-            labels.append(row[label_at])
-    if not texts:
+            for name, index in at.items():
+                values[name].append(row[index])
+    if not values[columns.text]:
         raise DataError(f"{path}: has a header but no data rows; add labelled rows")
-    return _check_numbered(texts, labels, str(path), text_field)
+    return check_rows(values[columns.text], values[columns.label], str(path), columns, first_row=2,
+                      pairs=values[columns.pair] if columns.pair else None)
 
 
-def _check_numbered(texts: list[Any], labels: list[Any], source: str, text_field: str) -> Split:
-    return check_rows(texts, labels, source, text_field, first_row=2)
-
-
-def _read_jsonl(path: Path) -> Split:
-    texts: list[Any] = []
-    labels: list[Any] = []
-    text_field: str | None = None
+def _read_jsonl(path: Path, choice: ColumnChoice) -> RawSplit:
+    read: RawSplit | None = None
     with io.TextIOWrapper(open_input(path, "--data", DATA_LIMIT, DataError), encoding="utf-8-sig") as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -139,22 +191,26 @@ def _read_jsonl(path: Path) -> Split:
                 raise DataError(f"{path} row {line_number}: {error}; one JSON object per line") from None
             if not isinstance(record, dict):
                 raise DataError(f"{path} row {line_number}: expected a JSON object with a text field and 'label'")
-            if text_field is None:
-                text_field = pick_text_column(list(record), f"{path} row {line_number}")
-            if text_field not in record:
-                raise DataError(f"{path} row {line_number}: field '{text_field}' is missing")
-            if "label" not in record:
-                raise DataError(f"{path} row {line_number}: field 'label' is missing; add 0 or 1")
-            texts.append(record[text_field])
-            labels.append(record["label"])
-            # check as we go so the row number is the file's line number
-            check_rows([record[text_field]], [record["label"]], str(path), text_field, first_row=line_number)
-    if not texts:
+            columns = read.columns if read is not None else pick_columns(list(record), f"{path} row {line_number}", choice)
+            for name in (*columns.texts, columns.label):
+                if name not in record:
+                    raise DataError(f"{path} row {line_number}: field '{name}' is missing")
+            # checked line by line, so each row number is the file's line number
+            row = check_rows([record[columns.text]], [record[columns.label]], str(path), columns, first_row=line_number,
+                             pairs=[record[columns.pair]] if columns.pair else None)
+            if read is None:
+                read = row
+            else:
+                read.texts += row.texts
+                read.labels += row.labels
+                if read.pairs is not None and row.pairs is not None:
+                    read.pairs += row.pairs
+    if read is None:
         raise DataError(f"{path}: the file is empty; it needs one JSON object per line with a text field and 'label'")
-    return check_rows(texts, labels, str(path), text_field or "text", first_row=1)
+    return read
 
 
-def _read_parquet(path: Path) -> Split:
+def _read_parquet(path: Path, choice: ColumnChoice) -> RawSplit:
     import pyarrow.parquet as pq
 
     try:
@@ -164,10 +220,8 @@ def _read_parquet(path: Path) -> Split:
         raise
     except Exception as error:  # noqa: BLE001 - pyarrow raises several types for damaged files
         raise DataError(f"{path}: not a readable parquet file ({str(error)[:80]})") from None
-    columns = table.column_names
-    text_field = pick_text_column(columns, str(path))
-    if "label" not in columns:
-        raise DataError(f"{path}: no 'label' column (columns: {_columns(columns)}); add one with 0 or 1")
+    columns = pick_columns(table.column_names, str(path), choice)
     if table.num_rows == 0:
         raise DataError(f"{path}: has no rows; add labelled rows")
-    return check_rows(table.column(text_field).to_pylist(), table.column("label").to_pylist(), str(path), text_field, first_row=1)
+    return check_rows(table.column(columns.text).to_pylist(), table.column(columns.label).to_pylist(), str(path), columns,
+                      first_row=1, pairs=table.column(columns.pair).to_pylist() if columns.pair else None)

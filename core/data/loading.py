@@ -11,7 +11,8 @@ import hashlib
 import random
 from pathlib import Path
 
-from sst2_tui.core.data.files import FILE_SUFFIXES, check_rows, pick_text_column, read_table_file
+from sst2_tui.core.data.files import FILE_SUFFIXES, NO_CHOICE, ColumnChoice, RawSplit, check_rows, pick_columns, read_table_file
+from sst2_tui.core.data.labels import resolve_labels
 from sst2_tui.core.data.split import Split, Splits
 from sst2_tui.core.errors import DataError, quote
 from sst2_tui.core.hub import LOCAL_FOLDER, looks_like_hub_id
@@ -25,8 +26,10 @@ VALIDATION_NAMES = ("dev", "validation", "valid", "val")
 HELD_OUT_FRACTION = 0.1
 
 
-def load_splits(spec: str, *, seed: int = 0, train_subset: int | None = None, eval_subset: int | None = None) -> Splits:
-    splits = _load(spec, seed)
+def load_splits(spec: str, *, seed: int = 0, train_subset: int | None = None, eval_subset: int | None = None,
+                columns: ColumnChoice = NO_CHOICE) -> Splits:
+    """`columns`: the text and label columns where the user named them (`--text-columns`, `--label-column`)."""
+    splits = _load(spec, seed, columns)
     for name, split in (("train", splits.train), ("validation", splits.validation)):
         if len(split) == 0:
             raise DataError(f"{split.source}: the {name} split is empty; add labelled rows to it")
@@ -56,18 +59,31 @@ def _seeded_subset(split: Split, size: int, seed: int) -> Split:
     return split.subset(indices)
 
 
-def _load(spec: str, seed: int) -> Splits:
+def _load(spec: str, seed: int, columns: ColumnChoice) -> Splits:
     if spec == "demo":
         from sst2_tui.core.data.demo import demo_splits  # lazily: most runs never need it
 
         return demo_splits(seed)
     path = Path(spec).expanduser()
     if path.exists():
-        return _load_path(path, seed)
+        return _load_path(path, seed, columns)
     problem = data_path_problem(spec)
     if problem:
         raise DataError(problem)
-    return _load_hub(HUB_ALIASES.get(spec.lower(), spec))
+    return _load_hub(HUB_ALIASES.get(spec.lower(), spec), columns)
+
+
+def numbered(train: RawSplit, validation: RawSplit, note: str = "") -> Splits:
+    """The two splits with their labels numbered together (`labels.resolve_labels`)."""
+    label_set, train_ids, validation_ids = resolve_labels(train.labels, validation.labels, train.source, validation.source,
+                                                          train.columns.label, train.names or validation.names,
+                                                          pairs=train.pairs is not None)
+    if len(validation.columns.texts) != len(train.columns.texts):  # a pair in one, a sentence in the other
+        raise DataError(f"{validation.source}: its text columns are {', '.join(validation.columns.texts)}, the training "
+                        f"file's {', '.join(train.columns.texts)}; give both the same (or choose with --text-columns)")
+    return Splits(Split(train.texts, train_ids, train.source, train.pairs),
+                  Split(validation.texts, validation_ids, validation.source, validation.pairs), note,
+                  label_set=label_set, text_columns=train.columns.texts)
 
 
 def data_path_problem(spec: str) -> str | None:
@@ -86,16 +102,15 @@ def _looks_like_hub_id(spec: str) -> bool:
     return looks_like_hub_id(spec) and Path(spec).suffix.lower() not in FILE_SUFFIXES
 
 
-def _load_path(path: Path, seed: int) -> Splits:
+def _load_path(path: Path, seed: int, columns: ColumnChoice) -> Splits:
     if path.is_file():
         if path.suffix.lower() not in FILE_SUFFIXES:
             raise DataError(f"{path}: unsupported file type; use .csv, .tsv, .jsonl or .parquet")
-        whole = read_table_file(path)
-        return _hold_out(whole, seed)
+        return _hold_out(read_table_file(path, columns), seed)
     if not path.is_dir():
         raise DataError(f"{path}: not a file or folder (a FIFO, device or socket); give a data file or folder")
     if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
-        return _load_saved_dataset(path, seed)
+        return _load_saved_dataset(path, seed, columns)
     train = _find_split_file(path, ("train",))
     validation = _find_split_file(path, VALIDATION_NAMES)
     if train is None:
@@ -104,14 +119,14 @@ def _load_path(path: Path, seed: int) -> Splits:
             raise DataError(f"{path}: has {validation.name} but no train file; add train{validation.suffix} beside it, "
                             f"or give --data {validation} to train on 90% of it and validate on the rest")
         if len(files) == 1:
-            return _hold_out(read_table_file(files[0]), seed)
+            return _hold_out(read_table_file(files[0], columns), seed)
         raise DataError(
             f"{path}: no train file found; the folder needs train.tsv and dev.tsv (GLUE layout), "
             "or train/validation files in csv, tsv, jsonl or parquet"
         )
     if validation is None:
-        return _hold_out(read_table_file(train), seed)
-    return Splits(read_table_file(train), read_table_file(validation))
+        return _hold_out(read_table_file(train, columns), seed)
+    return numbered(read_table_file(train, columns), read_table_file(validation, columns))
 
 
 def _find_split_file(folder: Path, names: tuple[str, ...]) -> Path | None:
@@ -123,18 +138,22 @@ def _find_split_file(folder: Path, names: tuple[str, ...]) -> Path | None:
     return None
 
 
-def _hold_out(whole: Split, seed: int) -> Splits:
-    """A single file has no validation split: hold out a seeded 10% of it, and say so."""
+def _hold_out(whole: RawSplit, seed: int) -> Splits:
+    """A single file has no validation split: hold out a seeded 10% of it, and say so. Its classes are
+    those of the whole file (a rare class may fall in the held-out share only: the warnings say so)."""
     if len(whole) < 2:
         raise DataError(f"{whole.source}: needs at least 2 labelled rows to hold out a validation split")
+    splits = numbered(whole, whole)
     order = list(range(len(whole)))
     random.Random(seed).shuffle(order)
     cut = max(1, int(len(whole) * HELD_OUT_FRACTION))
-    note = f"validation is a seeded {HELD_OUT_FRACTION:.0%} held out of {whole.source}"
-    return Splits(whole.subset(sorted(order[cut:])), whole.subset(sorted(order[:cut])), note)
+    splits.note = f"validation is a seeded {HELD_OUT_FRACTION:.0%} held out of {whole.source}"
+    every = splits.train
+    splits.train, splits.validation = every.subset(sorted(order[cut:])), every.subset(sorted(order[:cut]))
+    return splits
 
 
-def _load_saved_dataset(path: Path, seed: int) -> Splits:
+def _load_saved_dataset(path: Path, seed: int, columns: ColumnChoice) -> Splits:
     import datasets
 
     try:
@@ -142,26 +161,27 @@ def _load_saved_dataset(path: Path, seed: int) -> Splits:
     except Exception as error:  # noqa: BLE001 - a damaged folder: say which and why, never a traceback
         raise DataError(f"{path}: not a readable datasets.save_to_disk folder ({error})") from None
     if isinstance(loaded, datasets.Dataset):
-        return _hold_out(_dataset_split(loaded, str(path)), seed)
+        return _hold_out(_dataset_split(loaded, str(path), columns), seed)
     train_name = "train" if "train" in loaded else None
     validation_name = next((n for n in ("validation", "dev", "valid", "val") if n in loaded), None)
     if train_name is None:
         raise DataError(f"{path}: the saved dataset has no `train` split (it has: {', '.join(loaded)})")
-    train = _dataset_split(loaded[train_name], f"{path}[{train_name}]")
+    train = _dataset_split(loaded[train_name], f"{path}[{train_name}]", columns)
     if validation_name is None:
         return _hold_out(train, seed)
-    return Splits(train, _dataset_split(loaded[validation_name], f"{path}[{validation_name}]"))
+    return numbered(train, _dataset_split(loaded[validation_name], f"{path}[{validation_name}]", columns))
 
 
-def _dataset_split(dataset, source: str) -> Split:
+def _dataset_split(dataset, source: str, choice: ColumnChoice) -> RawSplit:
+    columns = pick_columns(list(dataset.column_names), source, choice)
+    feature = dataset.features.get(columns.label) if hasattr(dataset, "features") else None
+    names = getattr(feature, "names", None)  # a ClassLabel: the data set's own names for its ids
+    return check_rows(list(dataset[columns.text]), list(dataset[columns.label]), source, columns, first_row=1,
+                      pairs=list(dataset[columns.pair]) if columns.pair else None,
+                      names=tuple(str(n) for n in names) if names else None)
 
-    text_column = pick_text_column(list(dataset.column_names), source)
-    if "label" not in dataset.column_names:
-        raise DataError(f"{source}: no `label` column (columns: {', '.join(dataset.column_names)}); add one with 0 or 1")
-    return check_rows(list(dataset[text_column]), list(dataset["label"]), source, text_column, first_row=1)
 
-
-def _load_hub(name: str) -> Splits:
+def _load_hub(name: str, columns: ColumnChoice) -> Splits:
     from sst2_tui.core.hub import require_hub
 
     require_hub(name, "dataset", flag="--data")
@@ -175,4 +195,5 @@ def _load_hub(name: str) -> Splits:
     validation_name = next((n for n in ("validation", "dev", "valid", "val") if n in loaded), None)
     if "train" not in loaded or validation_name is None:
         raise DataError(f"--data {name}: needs `train` and `validation` splits (it has: {', '.join(loaded)})")
-    return Splits(_dataset_split(loaded["train"], f"{name}[train]"), _dataset_split(loaded[validation_name], f"{name}[{validation_name}]"))
+    return numbered(_dataset_split(loaded["train"], f"{name}[train]", columns),
+                    _dataset_split(loaded[validation_name], f"{name}[{validation_name}]", columns))

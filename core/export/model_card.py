@@ -8,10 +8,12 @@ a local base or data is named by its folder or file name (the full path stays in
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.data.labels import SST2_LABELS, LabelSet
 from sst2_tui.core.data.loading import SST2_ON_THE_HUB
 from sst2_tui.core.events import Setting
 from sst2_tui.core.hub import looks_like_hub_id
@@ -76,27 +78,37 @@ def accuracy_line(accuracy: float | None, step: int, examples: int) -> str:
 
 
 def card_text(*, what: str, config: RunConfig, info: ExportInfo, examples: int, hardware: str, train_seconds: float,
-              settings: dict[str, Setting], is_sst2: bool = False) -> str:
+              settings: dict[str, Setting], is_sst2: bool = False, labels: LabelSet = SST2_LABELS,
+              pairs: bool = False) -> str:
     """`what`: "model" (a transformers model folder) or "adapter" (a peft adapter); `is_sst2`: the
-    data is SST-2 (from the Hub or a local copy), named `stanfordnlp/sst2` in the metadata."""
+    data is SST-2 (from the Hub or a local copy), named `stanfordnlp/sst2` in the metadata; `labels`:
+    the task's classes; `pairs`: it classifies sentence pairs."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     base = hub_id(config.model)
     base_name = public_name(config.model)
     data_name = SST2_ON_THE_HUB if is_sst2 else public_name(config.data)
-    model_name = f"{base_name.split('/')[-1]}-sst2-{config.method}"
-    results = [EvalResult(task_type="text-classification", task_name="Sentiment analysis", dataset_type=data_name,
+    sentiment = is_sst2 or (labels.is_binary_sentiment and not pairs)
+    task = "sst2" if is_sst2 else "classifier"
+    model_name = f"{base_name.split('/')[-1]}-{task}-{config.method}"
+    task_name = "Sentiment analysis" if sentiment else "Text classification"
+    results = [EvalResult(task_type="text-classification", task_name=task_name, dataset_type=data_name,
                           dataset_name="SST-2" if is_sst2 else data_name, dataset_split="validation",
                           metric_type="accuracy", metric_value=round(info.accuracy, 6))] if info.accuracy is not None else None
     data = ModelCardData(
         base_model=base or (base_name if config.model != "demo" else None), datasets=[SST2_ON_THE_HUB] if is_sst2 else None,
         license=base_license(config.model), library_name="peft" if what == "adapter" else "transformers",
-        pipeline_tag="text-classification", tags=["sst2-tui", "sentiment-analysis", config.method], metrics=["accuracy"],
+        pipeline_tag="text-classification", tags=["sst2-tui", "sentiment-analysis" if sentiment else "text-classification",
+                                                  config.method], metrics=["accuracy"],
         model_name=model_name if results else None, eval_results=results)
     # Every value from the run (paths, names, the libraries' settings) is escaped: a backtick, HTML or a
     # newline in a model or data path shows as the text it is, never as markup (#34 item 12).
-    title = f"{config.method} fine-tune of {md_escape(base or 'a local model')} for binary sentiment (SST-2)"
-    loading = _how_to_load(what)
+    kind = "binary sentiment (SST-2)" if is_sst2 else (
+        "binary sentiment" if sentiment else f"{len(labels)}-class {'sentence-pair ' if pairs else ''}classification")
+    title = f"{config.method} fine-tune of {md_escape(base or 'a local model')} for {kind}"
+    loading = _how_to_load(what, labels, pairs)
+    named = ", ".join(f"{k} = {md_escape(name)}" for k, name in enumerate(labels.names[:20]))
+    named += f", ... ({len(labels)} in all)" if len(labels) > 20 else ""
     rows = "\n".join(f"| {md_escape(name)} | {md_escape(value)} |" for name, value in settings.items())
     local_base = (f"a local folder named {md_escape(base_name)} (no Hub id: if it has one, put it as base_model in the metadata above "
                   "before uploading)" if config.model != "demo" else "the demo model (a tiny GPT-2 built locally)")
@@ -106,7 +118,7 @@ def card_text(*, what: str, config: RunConfig, info: ExportInfo, examples: int, 
 Made with [sst2-tui](https://pypi.org/project/sst2-tui/): run {md_escape(info.run_id)}, method **{md_escape(config.method)}**.
 
 - **Base model:** {md_escape(base) if base else local_base}
-- **Data:** {"SST-2 (GLUE)" if is_sst2 else md_escape(data_name)}; labels 0 = negative, 1 = positive
+- **Data:** {"SST-2 (GLUE)" if is_sst2 else md_escape(data_name)}; labels {named}
 - **Validation accuracy:** {accuracy_line(info.accuracy, info.step, examples)}
 - **Training:** {train_seconds:,.0f} s on {md_escape(hardware)}, precision {md_escape(info.precision)}
 
@@ -131,17 +143,28 @@ hf upload YOUR_NAME/YOUR_MODEL .   # from inside this folder (pip install huggin
     return str(ModelCard(f"---\n{data.to_yaml()}\n---\n{body}"))
 
 
-def _how_to_load(what: str) -> str:
+def _how_to_load(what: str, labels: LabelSet = SST2_LABELS, pairs: bool = False) -> str:
     if what == "adapter":
+        named = "{" + ", ".join(f"{k}: {json.dumps(name, ensure_ascii=False)}" for k, name in labels.id2label.items()) + "}"
         return ('from peft import AutoPeftModelForSequenceClassification\n'
                 'from transformers import AutoTokenizer\n\n'
-                'labels = {0: "negative", 1: "positive"}\n'
+                f'labels = {named}\n'
                 'model = AutoPeftModelForSequenceClassification.from_pretrained(\n'
-                '    "PATH_OR_HUB_ID", id2label=labels, label2id={v: k for k, v in labels.items()})\n'
+                '    "PATH_OR_HUB_ID", num_labels=len(labels), id2label=labels, label2id={v: k for k, v in labels.items()})\n'
                 'tokenizer = AutoTokenizer.from_pretrained("PATH_OR_HUB_ID")')
+    if pairs:
+        return ('from transformers import pipeline\n\n'
+                'classify = pipeline("text-classification", model="PATH_OR_HUB_ID")\n'
+                'print(classify({"text": "FIRST TEXT", "text_pair": "SECOND TEXT"}))  # the label\'s name and score\n'
+                '# GPT-2 bases (no separator token) were trained on "FIRST<|endoftext|>SECOND": pass text_pair as\n'
+                '# "<|endoftext|>" + SECOND')
+    if labels.is_binary_sentiment:
+        return ('from transformers import pipeline\n\n'
+                'classify = pipeline("text-classification", model="PATH_OR_HUB_ID")\n'
+                'print(classify("a gripping, beautifully acted film"))  # [{\'label\': \'positive\', ...}]')
     return ('from transformers import pipeline\n\n'
             'classify = pipeline("text-classification", model="PATH_OR_HUB_ID")\n'
-            'print(classify("a gripping, beautifully acted film"))  # [{\'label\': \'positive\', ...}]')
+            f'print(classify("YOUR TEXT"))  # [{{\'label\': {labels.names[0]!r}, ...}}], one of {len(labels)} labels')
 
 
 def card_settings(config: RunConfig, effective: dict[str, Setting]) -> dict[str, Setting]:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sst2_tui.core.config import LABEL_NAMES
 from sst2_tui.core.errors import why_not_written
 from sst2_tui.core.events import Event, Exported, Paused, WarningEvent
 from sst2_tui.core.export.model_card import card_settings, card_text, hub_id, public_name
@@ -38,7 +37,6 @@ from sst2_tui.core.storage.files import atomic_write_json, atomic_write_text, re
 from sst2_tui.core.storage.swap import recover, swap_in
 from sst2_tui.core.text.json_text import parse_json
 
-LABELS = dict(enumerate(LABEL_NAMES))
 INFO = EXPORT_INFO
 BASE = ADAPTER_BASE_FILE
 
@@ -124,7 +122,8 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
     def card(what: str) -> str:
         return card_text(what=what, config=prep.config, info=info, examples=len(prep.validation.labels),
                          hardware=prep.device.describe(), train_seconds=state.clock.seconds,
-                         settings=card_settings(prep.config, prep.effective), is_sst2=prep.splits.is_sst2)
+                         settings=card_settings(prep.config, prep.effective), is_sst2=prep.splits.is_sst2,
+                         labels=prep.splits.label_set, pairs=prep.splits.train.pairs is not None)
 
     events: list[Event] = []
     if is_lora(model):
@@ -132,7 +131,7 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
         base: dict[str, object] = {"model": public_name(prep.config.model), "init": prep.config.resolved().init,
                                    "seed": prep.config.seed, "local": local,
                                    "shape": base_shape(model.get_base_model().config),  # type: ignore[operator]  # a PeftModel's; checked against a --base
-                                   "weights": weights_fingerprint(model)}
+                                   "weights": weights_fingerprint(model), "labels": list(prep.splits.label_set.names)}
         _write_folder(run_dir / "adapter", lambda path: _save_adapter(model, tokenizer, path, base, card("adapter")), info)
         events.append(Exported(step=step, path=str(run_dir / "adapter"), what="adapter", accuracy=accuracy))
         if prep.config.merge:
@@ -165,13 +164,8 @@ def export_record(run_dir: Path) -> ExportRecord | None:
     return None
 
 
-def _label(config: Any) -> None:
-    config.id2label, config.label2id = dict(LABELS), {name: index for index, name in LABELS.items()}
-
-
 def _save_model(model: Any, tokenizer: Any, path: Path, card: str) -> None:
-    _label(model.config)
-    model.save_pretrained(path, safe_serialization=True)
+    model.save_pretrained(path, safe_serialization=True)  # id2label/label2id: the data's, set when the model was loaded
     tokenizer.save_pretrained(path)
     named_not_located(path)
     atomic_write_text(path / "README.md", card)
@@ -199,7 +193,6 @@ def named_not_located(folder: Path) -> None:
 
 
 def _save_adapter(model: Any, tokenizer: Any, path: Path, base: dict[str, object], card: str) -> None:
-    _label(model.config)
     model.save_pretrained(path)  # adapter_config.json + adapter_model.safetensors (LoRA and the head)
     tokenizer.save_pretrained(path)
     atomic_write_json(path / BASE, base)

@@ -22,6 +22,10 @@ class EvalResult:
     """P(label 1) per validation example, in the validation split's order."""
     correct: list[bool] = field(default_factory=list)
     """Whether each validation example was classified right (the argmax, as `accuracy` counts it), in the same order."""
+    predicted: list[int] = field(default_factory=list)
+    """The class each example was given (the argmax), in the same order."""
+    probabilities: list[list[float]] = field(default_factory=list)
+    """P(each class) per example, in the same order."""
 
 
 @torch.inference_mode()
@@ -33,25 +37,33 @@ def evaluate(model: torch.nn.Module, data: Encoded, pad_id: int, batch_size: int
     model.eval()
     loss_sum = torch.zeros((), device=device, dtype=torch.float32)
     correct = torch.zeros((), device=device, dtype=torch.long)
-    probabilities = torch.empty(len(data), dtype=torch.float32, device=device)
+    probabilities: torch.Tensor | None = None  # (examples, classes), made at the first batch, which shows the classes
     hits = torch.zeros(len(data), dtype=torch.bool, device=device)
+    chosen = torch.zeros(len(data), dtype=torch.long, device=device)
     mask = needs_attention_mask(model)
     try:
         for indices in sequential_batches([len(x) for x in data.ids], batch_size):
             batch = to_device(collate(data, indices, pad_id, attention_mask=mask), device)
             with plan.autocast(device.type):
-                logits = model(input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask")).logits.float()
+                extra = {"token_type_ids": batch["token_type_ids"]} if "token_type_ids" in batch else {}
+                logits = model(input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask"), **extra).logits.float()
             loss_sum += torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="sum")
-            right = logits.argmax(-1) == batch["labels"]
+            answer = logits.argmax(-1)
+            right = answer == batch["labels"]
             correct += right.sum()
             at = torch.tensor(indices, device=device)
-            probabilities[at] = logits.softmax(-1)[:, 1]
+            if probabilities is None:
+                probabilities = torch.empty(len(data), logits.shape[-1], dtype=torch.float32, device=device)
+            probabilities[at] = logits.softmax(-1)
             hits[at] = right
+            chosen[at] = answer
     finally:
         model.train(was_training)
     n = len(data)
     # .item()/.tolist() below are the sync points: once per evaluation, not per batch.
+    every = probabilities.cpu() if probabilities is not None else torch.zeros(0, 2)
     return EvalResult(
         accuracy=correct.item() / n, loss=loss_sum.item() / n, n=n, seconds=time.perf_counter() - started,
-        positive_probability=probabilities.cpu().tolist(), correct=hits.cpu().tolist(),
+        positive_probability=every[:, 1].tolist() if every.shape[-1] > 1 else every[:, 0].tolist(),
+        correct=hits.cpu().tolist(), predicted=chosen.cpu().tolist(), probabilities=every.tolist(),
     )

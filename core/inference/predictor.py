@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sst2_tui.core.config import LABEL_NAMES, RunConfig
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.errors import ModelError, quote
 from sst2_tui.core.inference.evaluation import evaluate
 from sst2_tui.core.model.device import detect, plan_precision, torch_device
 from sst2_tui.core.model.loading import LoadedModel, load_model
 
-LABELS = LABEL_NAMES
 MAX_SENTENCE_CHARS = 10_000
 """A sentence is cut at this many characters before it is tokenized: the model reads max_length
 (128) tokens at most, far fewer than 10,000 characters hold, and a tokenizer given one 300 MB line
@@ -47,16 +46,38 @@ class Predictor:
         loaded.model.to(torch_device(info))
         return cls(loaded, config)
 
-    def predict(self, texts: list[str]) -> list[dict]:
-        """One dict per text: the text, its label and P(positive), in the order given."""
+    @property
+    def names(self) -> list[str]:
+        """The model's class names, by id (its config's id2label, as the run that trained it set them)."""
+        config = getattr(self.loaded.model, "config", None)
+        id2label = getattr(config, "id2label", None) or {}
+        count = int(getattr(config, "num_labels", len(id2label)) or len(id2label) or 2)
+        return [str(id2label.get(k, id2label.get(str(k), f"LABEL_{k}"))) for k in range(count)]
+
+    def predict(self, texts: list[str], pairs: list[str] | None = None) -> list[dict]:
+        """One dict per text (or pair: `pairs` holds the second texts), in the order given: the text,
+        its label's name, the probability of each label, and (SST-2's labels) P(positive) as `positive_probability`."""
         if not texts:
             return []
         info = detect(self.config.device)
         plan = plan_precision("auto", info)
         read = [text[:MAX_SENTENCE_CHARS] for text in texts]
-        encoded = encode(self.loaded.tokenizer, read, [0] * len(texts), self.config.max_length)
+        second = None if pairs is None else [pair[:MAX_SENTENCE_CHARS] for pair in pairs]
+        encoded = encode(self.loaded.tokenizer, read, [0] * len(texts), self.config.max_length, second)
         result = evaluate(self.loaded.model, encoded, self.loaded.pad_id, self.config.eval_batch_size or 32,
                           torch_device(info), plan)
-        return [{"text": text, "label": LABELS[int(p >= 0.5)], "positive_probability": round(p, 4),
-                 **({"cut": True} if len(whole) > MAX_SENTENCE_CHARS else {})}
-                for whole, text, p in zip(texts, read, result.positive_probability, strict=True)]
+        names = self.names
+        answers = []
+        for index, (whole, text) in enumerate(zip(texts, read, strict=True)):
+            each = result.probabilities[index]
+            answer: dict = {"text": text}
+            if second is not None and pairs is not None:
+                answer["pair"] = second[index]
+            answer["label"] = names[result.predicted[index]] if result.predicted[index] < len(names) else f"LABEL_{result.predicted[index]}"
+            if names == ["negative", "positive"]:  # SST-2's labels: the key every earlier answer had
+                answer["positive_probability"] = round(each[1], 4)
+            answer["probabilities"] = {names[k] if k < len(names) else f"LABEL_{k}": round(p, 4) for k, p in enumerate(each)}
+            if len(whole) > MAX_SENTENCE_CHARS or (pairs is not None and len(pairs[index]) > MAX_SENTENCE_CHARS):
+                answer["cut"] = True
+            answers.append(answer)
+        return answers

@@ -53,13 +53,28 @@ class Prediction:
     id: str
     text: str
     label: int
-    """0 (negative) or 1 (positive)."""
+    """The true class (0, 1, ...; with two classes 0 is negative and 1 positive)."""
     p_positive: float
+    """P(class 1)."""
     step: int | None = None
+
+    given: int | None = None
+    """The class it was given, where the file says (more than two classes); else from p_positive."""
+    p_given: float | None = None
+    """The probability of that class, where the file says."""
 
     @property
     def predicted(self) -> int:
+        if self.given is not None:
+            return self.given
         return 1 if self.p_positive >= 0.5 else 0
+
+    @property
+    def confidence(self) -> float:
+        """The probability of the class it was given."""
+        if self.p_given is not None:
+            return self.p_given
+        return self.p_positive if self.predicted == 1 else 1 - self.p_positive
 
     @property
     def correct(self) -> bool:
@@ -82,9 +97,18 @@ def write_predictions(run_dir: Path, validation: Split, result: EvalResult | Non
     if result is None or len(result.positive_probability) != len(validation):
         return
     at = {} if step is None else {"step": step}
-    lines = [json.dumps({"id": sentence_id, "text": text, "label": label, "p_positive": round(p, 6), **at}, ensure_ascii=False)
-             for sentence_id, text, label, p in zip(sentence_ids(validation.texts), validation.texts, validation.labels,
-                                                    result.positive_probability, strict=True)]
+    many = bool(result.probabilities) and len(result.probabilities[0]) > 2
+    lines = []
+    for index, (sentence_id, text, label, p) in enumerate(zip(sentence_ids(validation.keys), validation.texts, validation.labels,
+                                                              result.positive_probability, strict=True)):
+        row: dict[str, object] = {"id": sentence_id, "text": text}
+        if validation.pairs is not None:
+            row["pair"] = validation.pairs[index]
+        row.update({"label": label, "p_positive": round(p, 6)})
+        if many:  # two classes: p_positive says it all (and the file reads as it always did)
+            given = result.predicted[index]
+            row.update({"predicted": given, "p_predicted": round(result.probabilities[index][given], 6)})
+        lines.append(json.dumps({**row, **at}, ensure_ascii=False))
     atomic_write_text(run_dir / file, "\n".join(lines) + "\n")
 
 
@@ -123,20 +147,35 @@ def _row(line: bytes, number: int) -> tuple[Prediction | None, str]:
     if not isinstance(value, dict):
         return None, "not a JSON object"
     text, label, p, step = value.get("text"), value.get("label"), value.get("p_positive"), value.get("step")
+    given, p_given, pair = value.get("predicted"), value.get("p_predicted"), value.get("pair")
     sentence_id = value.get("id")
     if sentence_id is None and isinstance(text, str):  # written before sentence ids: the same id, from the text
-        sentence_id = sentence_ids([text])[0]
+        sentence_id = sentence_ids([text if not isinstance(pair, str) else f"{text}\t{pair}"])[0]
     if not isinstance(sentence_id, str) or not 0 < len(sentence_id) <= 64:
         return None, "its id is not a short text"
     if not isinstance(text, str):
         return None, "its text is not text"
-    if isinstance(label, bool) or label not in (0, 1) or not isinstance(label, int):
-        return None, f"its label is {_shown(label)}, not 0 or 1"
-    if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p) or not 0 <= p <= 1:
+    if not isinstance(label, int) or not _class_id(label):
+        return None, f"its label is {_shown(label)}, not a class number (0, 1, ...)"
+    if given is not None and not _class_id(given):
+        return None, f"its predicted is {_shown(given)}, not a class number (0, 1, ...)"
+    if p_given is not None and not _probability(p_given):
+        return None, f"its p_predicted is {_shown(p_given)}, not a number from 0 to 1"
+    if pair is not None and not isinstance(pair, str):
+        return None, "its pair is not text"
+    if not isinstance(p, int | float) or not _probability(p):
         return None, f"its p_positive is {_shown(p)}, not a number from 0 to 1"
     if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 0):
         return None, f"its step is {_shown(step)}, not a whole number"
-    return Prediction(sentence_id, text, label, float(p), step), ""
+    return Prediction(sentence_id, text, label, float(p), step, given, None if p_given is None else float(p_given)), ""
+
+
+def _class_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1000
+
+
+def _probability(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= 1
 
 
 def _shown(value: object) -> str:
@@ -157,6 +196,6 @@ class Mistake:
 
 def most_confident_mistakes(predictions: Predictions, top: int = 10) -> list[Mistake]:
     """Wrong predictions, most confident first (confidence = probability of the predicted label)."""
-    wrong = [(row, row.p_positive if row.predicted == 1 else 1 - row.p_positive) for row in predictions.rows if not row.correct]
+    wrong = [(row, row.confidence) for row in predictions.rows if not row.correct]
     wrong.sort(key=lambda found: -found[1])
     return [Mistake(row.text, row.label, row.p_positive, row.predicted, round(confidence, 4)) for row, confidence in wrong[:top]]

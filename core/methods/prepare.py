@@ -15,8 +15,9 @@ from pathlib import Path
 
 import torch
 
-from sst2_tui.core.config import LABEL_NAMES, RunConfig, check_data_parallel
+from sst2_tui.core.config import RunConfig, check_data_parallel
 from sst2_tui.core.data.batching import Encoded, encode, mega_batch_factor
+from sst2_tui.core.data.files import ColumnChoice
 from sst2_tui.core.data.loading import load_splits
 from sst2_tui.core.data.split import Splits
 from sst2_tui.core.events import RunStarted, Setting
@@ -107,8 +108,9 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
     if world.parallel:
         device = dataclasses.replace(device, world_size=world.size, backend=world.backend)
     plan = plan_precision(config.precision, device)
-    splits = load_splits(config.data, seed=config.data_seed, train_subset=config.train_subset, eval_subset=config.eval_subset)
-    loaded = load_model(config)
+    splits = load_splits(config.data, seed=config.data_seed, train_subset=config.train_subset, eval_subset=config.eval_subset,
+                         columns=ColumnChoice.of(config.text_columns, config.label_column))
+    loaded = load_model(config, labels=splits.label_set)
     if lora:
         loaded.model = wrap_lora(loaded.model, config)
     target = torch_device(device)
@@ -121,8 +123,9 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
         # TF32 matmuls for whatever still runs in float32 (Ampere and later); same accuracy class as bf16 autocast.
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    train = encode(loaded.tokenizer, splits.train.texts, splits.train.labels, config.max_length)
-    validation = encode(loaded.tokenizer, splits.validation.texts, splits.validation.labels, config.max_length)
+    train = encode(loaded.tokenizer, splits.train.texts, splits.train.labels, config.max_length, splits.train.pairs)
+    validation = encode(loaded.tokenizer, splits.validation.texts, splits.validation.labels, config.max_length,
+                        splits.validation.pairs)
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     total_steps = 0 if config.method == "evaluate" else max(1, math.ceil(config.epochs * steps_per_epoch))
     effective: dict[str, Setting] = {
@@ -157,9 +160,15 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
 
 
 def data_warnings(splits: Splits) -> list[str]:
+    names = splits.label_set
     classes = sorted(set(splits.train.labels))
     if len(classes) == 1:
-        name = LABEL_NAMES[int(classes[0])]
+        name = names.name(int(classes[0]))
+        other = "the other class" if len(names) == 2 else "the other classes"
         return [f"all {len(splits.train)} training examples of {splits.train.source} are labelled {classes[0]} ({name}): "
-                f"the model can only learn to answer {name}; add examples of the other class"]
+                f"the model can only learn to answer {name}; add examples of {other}"]
+    missing = [names.name(k) for k in range(len(names)) if k not in set(classes)]
+    if missing:
+        return [f"no training example of {splits.train.source} is labelled {', '.join(missing[:6])}: the model cannot "
+                "learn to answer it; add examples (or a bigger --train-subset)"]
     return []

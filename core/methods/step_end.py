@@ -72,7 +72,7 @@ def record_eval(prep: Prepared, state: RunState, result: EvalResult) -> Event:
     event = state.record_eval(result)
     try:
         if len(result.correct) == len(prep.splits.validation):
-            append_evaluation(prep.run_dir, sentence_ids(prep.splits.validation.texts), state.step, result.correct)
+            append_evaluation(prep.run_dir, sentence_ids(prep.splits.validation.keys), state.step, result.correct)
         if state.best_step == state.step:
             write_predictions(prep.run_dir, prep.splits.validation, result, step=state.step, file=BEST_FILE)
     except DiskFullError:  # the next checkpoint pauses for room; the next evaluation writes again

@@ -76,6 +76,8 @@ class _EncodedDataset(torch.utils.data.Dataset):
     def __getitem__(self, key: int | tuple[int, tuple[float, int, int]]) -> dict[str, Any]:  # a Trainer row
         index, share = key if isinstance(key, tuple) else (key, None)
         item = {"input_ids": self.data.ids[index], "labels": self.data.labels[index]}
+        if self.data.type_ids is not None:
+            item["token_type_ids"] = self.data.type_ids[index]
         return item if share is None else {**item, "share": share}
 
 
@@ -114,8 +116,9 @@ class _EpochLoader(torch.utils.data.DataLoader):
 
 def _collator(pad_id: int, seen: dict[str, int], width_multiple: int, attention_mask: bool):
     def collate(rows: list[dict[str, Any]]) -> dict[str, Any]:  # Trainer's rows and batch
+        types = [r["token_type_ids"] for r in rows] if "token_type_ids" in rows[0] else None
         batch: dict[str, Any] = pad_rows([r["input_ids"] for r in rows], [r["labels"] for r in rows], pad_id, width_multiple,
-                                           attention_mask)
+                                           attention_mask, types)
         # Real samples and tokens, counted here on the host, so throughput needs no device read
         # (a data-parallel rank counts the whole batch: samples/s covers every rank).
         if "share" in rows[0]:

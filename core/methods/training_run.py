@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from sst2_tui.core.config import LABEL_NAMES, RunConfig
+from sst2_tui.core.config import RunConfig
 from sst2_tui.core.controls import ControlChannel, branch_commands
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.events import Checkpoint, Event, RunStarted, WarningEvent
@@ -132,7 +132,7 @@ def start_training(prep: Prepared, controls: ControlChannel, *, saves_whole_mode
     scheduler = build_scheduler(optimizer, config, prep.total_steps)
     state = RunState(prep.total_steps, prep.steps_per_epoch)
     if config.sweep is not None:  # a sweep point: its best step is chosen where the verdict does not judge
-        state.tuning = tuning_mask(sentence_ids(prep.splits.validation.texts))
+        state.tuning = tuning_mask(sentence_ids(prep.splits.validation.keys))
     run = TrainingRun(prep=prep, optimizer=optimizer, scheduler=scheduler, state=state,
                       steering=Steering(controls, optimizer, scheduler, state), totals=DeviceTotals(device),
                       log_every=config.log_every or (GPU_LOG_EVERY if device.type == "cuda" else 1),
@@ -146,10 +146,16 @@ def start_training(prep: Prepared, controls: ControlChannel, *, saves_whole_mode
 
 def classify(prep: Prepared, text: str) -> tuple[str, float]:
     """One sentence through the model of this step (a `predict` command): eval mode, no
-    gradients, the training mode restored; the label and P(positive)."""
-    encoded = encode(prep.loaded.tokenizer, [text], [0], prep.config.max_length)
-    probability = evaluate(prep.model, encoded, prep.loaded.pad_id, 1, prep.torch_device, prep.plan).positive_probability[0]
-    return LABEL_NAMES[int(probability >= 0.5)], probability
+    gradients, the training mode restored; the label's name and, for SST-2's two classes, P(positive),
+    else P(the label). A pair task's pair is written `first text<TAB>second text`."""
+    first, tab, second = text.partition("\t")
+    pairs = [second] if prep.splits.train.pairs is not None and tab else None
+    encoded = encode(prep.loaded.tokenizer, [first if pairs else text], [0], prep.config.max_length, pairs)
+    result = evaluate(prep.model, encoded, prep.loaded.pad_id, 1, prep.torch_device, prep.plan)
+    label, names = result.predicted[0], prep.splits.label_set
+    if names.is_binary_sentiment:
+        return names.name(label), result.positive_probability[0]
+    return names.name(label), result.probabilities[0][label]
 
 
 def skipped_notices(problems: list[str]) -> list[Event]:

@@ -7,6 +7,7 @@ from tokenizers import ByteLevelBPETokenizer
 from transformers import GPT2Config, GPT2ForSequenceClassification, PreTrainedTokenizerFast
 
 from sst2_tui.core.data.demo import demo_corpus
+from sst2_tui.core.data.labels import LabelSet
 
 EOT = "<|endoftext|>"
 DEMO_VOCAB = 400
@@ -24,11 +25,14 @@ def demo_tokenizer() -> PreTrainedTokenizerFast:
     return tokenizer
 
 
-def demo_model(tokenizer: PreTrainedTokenizerFast, seed: int) -> GPT2ForSequenceClassification:
+def demo_model(tokenizer: PreTrainedTokenizerFast, seed: int, labels: LabelSet | None = None) -> GPT2ForSequenceClassification:
+    """`labels`: the data's classes (default: SST-2's two)."""
+    labels = labels or LabelSet()
     # num_labels and the token ids go through PretrainedConfig's **kwargs, which the stubs do not show
     config = GPT2Config(  # type: ignore[call-arg]
         vocab_size=len(tokenizer), n_positions=128, n_embd=128, n_layer=4, n_head=4,
-        num_labels=2, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        num_labels=len(labels), id2label=labels.id2label, label2id=labels.label2id,
+        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
         bos_token_id=tokenizer.eos_token_id,
     )
     torch.manual_seed(seed)

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from sst2_tui.core.config import RunConfig
+from sst2_tui.core.data.labels import LabelSet
 from sst2_tui.core.errors import HubUnreachable, ModelError, quote
 from sst2_tui.core.hub import model_path_problem
 from sst2_tui.core.model.fingerprint import fingerprint_differs, weights_fingerprint
@@ -116,12 +117,14 @@ def _load_kwargs(name: str) -> dict[str, Any]:  # keywords of transformers' from
     return {"local_files_only": True}
 
 
-def load_model(config: RunConfig, base_path: str | None = None) -> LoadedModel:
-    """`base_path`: where an adapter's base model is (`predict --base`), when not where it was."""
+def load_model(config: RunConfig, base_path: str | None = None, labels: LabelSet | None = None) -> LoadedModel:
+    """`base_path`: where an adapter's base model is (`predict --base`), when not where it was.
+    `labels`: the data's classes, which the classifier head is built for and named by (None: the
+    model's own, as a fine-tuned model or an export names them)."""
     from sst2_tui.core.model.fast_ops import fuse_gelu, needs_attention_mask, no_kv_cache, skip_padding_warning_check
 
     try:
-        loaded = _load_model(config, base_path)
+        loaded = _load_model(config, base_path, labels)
     except ModelError as error:
         newer = written_by_newer(config.model)
         if newer is None:
@@ -175,12 +178,19 @@ def written_by_newer(spec: str) -> str | None:
     return None
 
 
-def _load_model(config: RunConfig, base_path: str | None = None) -> LoadedModel:
+def _label_settings(labels: LabelSet | None) -> dict[str, Any]:
+    """What a config is loaded with so the head has the data's classes, by name."""
+    if labels is None:
+        return {}
+    return {"num_labels": len(labels), "id2label": labels.id2label, "label2id": labels.label2id}
+
+
+def _load_model(config: RunConfig, base_path: str | None = None, labels: LabelSet | None = None) -> LoadedModel:
     exported = exported_folder(config.model)
     if exported is not None:
         config = config.replace(model=str(exported), init="pretrained")
     if (Path(config.model).expanduser() / "adapter_config.json").is_file():
-        return _load_adapter(config, base_path)
+        return _load_adapter(config, base_path, labels)
     if base_path is not None:
         raise ModelError(f"--base {quote(base_path)}: it names an adapter's base model, and {quote(config.model)} is "
                          "not an adapter (drop --base)")
@@ -188,7 +198,7 @@ def _load_model(config: RunConfig, base_path: str | None = None) -> LoadedModel:
         from sst2_tui.core.model.demo import demo_model, demo_tokenizer
 
         demo = demo_tokenizer()
-        return LoadedModel(demo_model(demo, config.seed), demo, demo.pad_token_id,
+        return LoadedModel(demo_model(demo, config.seed, labels or LabelSet()), demo, demo.pad_token_id,
                            "demo: a tiny 4-layer GPT-2 with fresh weights", untrained_head=["every weight (the demo model)"])
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
@@ -199,7 +209,7 @@ def _load_model(config: RunConfig, base_path: str | None = None) -> LoadedModel:
     kwargs = _load_kwargs(name)
     try:
         tokenizer: Any = AutoTokenizer.from_pretrained(name, trust_remote_code=False, **kwargs)
-        model_config = AutoConfig.from_pretrained(name, num_labels=2, trust_remote_code=False, **kwargs)
+        model_config = AutoConfig.from_pretrained(name, trust_remote_code=False, **_label_settings(labels), **kwargs)
     except Exception as error:  # noqa: BLE001 - a damaged folder raises anything; no code from it ever runs
         raise ModelError(f"--model {quote(config.model)}: cannot load its tokenizer or config ({_first_line(error)})") from None
     if tokenizer.pad_token is None:
@@ -232,7 +242,7 @@ HEAD_NAMES = frozenset({"score", "classifier", "pre_classifier", "classification
 """First parts of the names of sequence-classification heads in transformers' models."""
 
 
-def _load_adapter(config: RunConfig, base_path: str | None = None) -> LoadedModel:
+def _load_adapter(config: RunConfig, base_path: str | None = None, labels: LabelSet | None = None) -> LoadedModel:
     """A peft adapter folder: its base rebuilt as the run built it (`sst2_tui_base.json`: a demo
     or random-init base has no Hub name), or from the adapter's own base_model_name_or_path.
     `base_path` (`predict --base PATH`) is the base model's folder, wherever it is now."""
@@ -268,7 +278,7 @@ def _load_adapter(config: RunConfig, base_path: str | None = None) -> LoadedMode
     except ValueError as error:
         raise ModelError(f"--model {quote(config.model)}: {ADAPTER_BASE_FILE} is damaged ({error})") from None
     try:
-        loaded = _load_model(base_config)
+        loaded = _load_model(base_config, labels=_adapter_labels(config.model, base.get("labels"), labels))
     except (ModelError, HubUnreachable) as error:  # the base, not the adapter, is missing or broken: say which, and what to do
         said = str(error).removeprefix("--model ")
         raise ModelError(f"--model {quote(config.model)}: its base model {quote(named)} cannot be loaded ({said}); "
@@ -282,6 +292,17 @@ def _load_adapter(config: RunConfig, base_path: str | None = None) -> LoadedMode
     except Exception as error:  # noqa: BLE001 - peft and safetensors raise many types for a damaged folder
         raise ModelError(f"--model {quote(config.model)}: cannot load the adapter ({_first_line(error)})") from None
     return LoadedModel(model, loaded.tokenizer, loaded.pad_id, f"LoRA adapter on {named}")
+
+
+def _adapter_labels(adapter: str, recorded: object, wanted: LabelSet | None) -> LabelSet:
+    """The classes an adapter's head was trained for (`sst2_tui_base.json`; one written before it
+    recorded them: SST-2's two). Data with another number of classes is refused: the head cannot answer it."""
+    names = tuple(recorded) if isinstance(recorded, list) and recorded and all(isinstance(n, str) for n in recorded) else None
+    trained = LabelSet(names) if names else LabelSet()
+    if wanted is not None and len(wanted) != len(trained):
+        raise ModelError(f"--model {quote(adapter)}: the adapter's head answers {len(trained)} classes "
+                         f"({', '.join(trained.names[:6])}); the data has {len(wanted)}")
+    return wanted if wanted is not None else trained
 
 
 SHAPE_KEYS = ("model_type", "hidden_size", "num_hidden_layers", "vocab_size")

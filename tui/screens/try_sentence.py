@@ -61,8 +61,10 @@ class TrySentenceScreen(ModalScreen[None]):
 
     def on_answered(self, message: Answered) -> None:
         answer = Text()
-        answer.append(message.label, style="bold green" if message.label == "positive" else "bold red")
-        answer.append(f"  P(positive) {message.probability:.3f}  from {message.source}\n")
+        sentiment = message.label in ("positive", "negative")  # SST-2's labels: P(positive), as the runs record it
+        answer.append(message.label, style="bold green" if message.label == "positive" else "bold red" if sentiment else "bold")
+        said = "positive" if sentiment else message.label
+        answer.append(f"  P({said}) {message.probability:.3f}  from {message.source}\n")
         answer.append(message.text, style="italic")  # a Text: the sentence's brackets are never markup
         self.query_one("#answer", Static).update(answer)
 
