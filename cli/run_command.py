@@ -182,7 +182,7 @@ def _check_before_starting(args: argparse.Namespace, first: RunConfig) -> None:
 
         check_launch(args, first)
     if args.detach or args.nproc_per_node is not None:
-        from sst2_tui.core.data.files import ColumnChoice
+        from sst2_tui.core.data.files import DataChoice
         from sst2_tui.core.data.loading import load_splits
         from sst2_tui.core.errors import ModelError
         from sst2_tui.core.hub import model_path_problem
@@ -192,7 +192,7 @@ def _check_before_starting(args: argparse.Namespace, first: RunConfig) -> None:
         if problem:
             raise ModelError(problem)
         load_splits(first.data, seed=first.seed, train_subset=first.train_subset, eval_subset=first.eval_subset,
-                   columns=ColumnChoice.of(first.text_columns, first.label_column))
+                   columns=DataChoice.of(first.text_columns, first.label_column, first.validation_split))
 
 
 def _train_here(args: argparse.Namespace, configs: list[RunConfig], handle) -> int:

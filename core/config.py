@@ -208,7 +208,12 @@ class RunConfig:
     """The column holding the text, or two columns (comma-separated) holding a sentence pair; None: recognised
     (`sentence` or `text`, or a known pair: `sentence1`/`sentence2`, `question`/`sentence`, `premise`/`hypothesis`, ...)."""
     label_column: str | None = option(None, "the data's label column (default: label)", metavar="C")
-    """The column holding each example's label: a class number from 0 or a class name (None: `label`)."""
+    """The column holding each example's label: a class number from 0 or a class name (None: `label`, or
+    GLUE's own files' `gold_label`, `is_duplicate` or `Quality`)."""
+    validation_split: str | None = option(None, "the split (or a folder's file) that validates, e.g. validation_mismatched "
+                                          "or dev_mismatched (default: validation, dev, or MNLI's matched)", metavar="NAME")
+    """The validation split of a Hub or saved data set, or the name of a folder's validation file without
+    its suffix (None: the first of `validation`, `dev`, `valid`, `val`, `dev_matched`, `validation_matched`)."""
     init: str = option("pretrained", "pretrained weights or random init", choices=INITS, form="init (demo: random)")
     """`pretrained` loads the model's weights; `random` builds the same architecture with fresh weights."""
     train_subset: int | None = option(None, "seeded random subset of N training examples", metavar="N",
@@ -367,6 +372,9 @@ class RunConfig:
                                                   f"not {quote(self.text_columns)}")
         if self.label_column is not None and (not self.label_column.strip() or "," in self.label_column):
             raise ConfigError("label_column", f"label_column must name one column, not {quote(self.label_column)}")
+        if self.validation_split is not None and (not self.validation_split.strip() or "/" in self.validation_split):
+            raise ConfigError("validation_split", "validation_split must name a split or a file in the data's folder "
+                                                  f"(no path), not {quote(self.validation_split)}")
         if not self.lora_targets.strip():
             raise ConfigError("lora_targets", "lora_targets is empty; use `auto` or module names such as c_attn")
 

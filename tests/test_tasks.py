@@ -12,7 +12,7 @@ import pytest
 
 from sst2_tui.core.config import ConfigError, RunConfig
 from sst2_tui.core.data.batching import encode
-from sst2_tui.core.data.files import ColumnChoice
+from sst2_tui.core.data.files import DataChoice
 from sst2_tui.core.data.labels import RawLabel, read_label, resolve_labels
 from sst2_tui.core.data.loading import load_splits
 from sst2_tui.core.errors import DataError
@@ -30,7 +30,7 @@ def test_a_label_is_a_class_number_or_a_name(value, read):
     assert read_label(value, "f.csv", 3).value == read
 
 
-@pytest.mark.parametrize("value", [None, "", "  ", -1, 1.5, "3.8", "-2", float("nan")])
+@pytest.mark.parametrize("value", [None, "", "  ", -2, 1.5, "3.8", "-2", float("nan")])
 def test_a_label_that_is_neither_is_one_line_naming_the_row(value):
     with pytest.raises(DataError, match=r"^f\.csv row 3: field 'label' is .*; a label is a whole number from 0"):
         read_label(value, "f.csv", 3)
@@ -83,14 +83,14 @@ def test_a_folder_of_pair_files_is_read_as_pairs_with_named_labels(tmp_path):
 def test_columns_named_by_the_user_and_what_is_said_when_they_are_missing(tmp_path):
     data = _write(tmp_path / "tickets.tsv", ["body", "team", "priority"],
                   [["printer on fire", "it", 2], ["refund please", "billing", 1]] * 5, "\t")
-    splits = load_splits(str(data), columns=ColumnChoice.of("body", "team"))
+    splits = load_splits(str(data), columns=DataChoice.of("body", "team"))
     assert splits.label_set.names == ("billing", "it") and len(splits.train) + len(splits.validation) == 10
     with pytest.raises(DataError, match=r"tickets\.tsv row 1: no text column; .*--text-columns A\[,B\] \(columns found: 'body'"):
         load_splits(str(data))
     with pytest.raises(DataError, match=r"--text-columns names 'subject', which is not a column"):
-        load_splits(str(data), columns=ColumnChoice.of("subject", "team"))
+        load_splits(str(data), columns=DataChoice.of("subject", "team"))
     with pytest.raises(DataError, match=r"no 'label' column \(add one, or name it with --label-column"):
-        load_splits(str(data), columns=ColumnChoice.of("body", None))
+        load_splits(str(data), columns=DataChoice.of("body", None))
 
 
 @pytest.mark.parametrize("value", ["a,b,c", ",", "a,a", " "])

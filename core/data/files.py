@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import sys
 import typing
 from dataclasses import dataclass
@@ -22,29 +23,40 @@ from sst2_tui.core.text.json_text import parse_json
 FILE_SUFFIXES = (".tsv", ".csv", ".jsonl", ".parquet")
 TEXT_COLUMNS = ("sentence", "text")
 PAIR_COLUMNS = (("sentence1", "sentence2"), ("question", "sentence"), ("premise", "hypothesis"),
-                ("question1", "question2"), ("text", "text_pair"), ("sentence_a", "sentence_b"), ("text_a", "text_b"))
-"""Two text columns read as a sentence pair wherever both are present (GLUE's and the Hub's names)."""
-LABEL_COLUMN = "label"
+                ("question1", "question2"), ("text", "text_pair"), ("sentence_a", "sentence_b"), ("text_a", "text_b"),
+                ("#1 String", "#2 String"))
+"""Two text columns read as a sentence pair wherever both are present (GLUE's and the Hub's names;
+`#1 String`/`#2 String`: GLUE's MRPC files)."""
+LABEL_COLUMNS = ("label", "gold_label", "is_duplicate", "Quality")
+"""The label column, the first of these present: `label`, or GLUE's own files' names (MNLI's
+`gold_label`, QQP's `is_duplicate`, MRPC's `Quality`)."""
+SCORE_COLUMNS = ("score", "similarity_score")
+"""A column of scores (GLUE's STS-B): regression, which this tool does not train."""
+COLA_COLUMNS = ("source", "label", "original_label", "sentence")
+"""GLUE's CoLA files have no header row: these four columns, in this order."""
 
 # A single SST-2 phrase is short, but a user's file may hold long reviews; the tokenizer truncates.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 @dataclass(frozen=True)
-class ColumnChoice:
-    """Which columns hold the text(s) and the label: `--text-columns A[,B]`, `--label-column C`, or
-    None to recognise them."""
+class DataChoice:
+    """What the user named of the data: which columns hold the text(s) and the label (`--text-columns
+    A[,B]`, `--label-column C`) and which split validates (`--validation-split NAME`); None or empty:
+    recognised."""
 
     text: tuple[str, ...] = ()
     label: str | None = None
+    validation: str | None = None
 
     @classmethod
-    def of(cls, text_columns: str | None, label_column: str | None) -> ColumnChoice:
+    def of(cls, text_columns: str | None, label_column: str | None, validation_split: str | None = None) -> DataChoice:
         text = tuple(name.strip() for name in text_columns.split(",")) if text_columns else ()
-        return cls(text, label_column.strip() if label_column else None)
+        return cls(text, label_column.strip() if label_column else None,
+                   validation_split.strip() if validation_split else None)
 
 
-NO_CHOICE = ColumnChoice()
+NO_CHOICE = DataChoice()
 """Nothing named: the columns are recognised."""
 
 
@@ -59,7 +71,7 @@ class Columns:
         return (self.text,) if self.pair is None else (self.text, self.pair)
 
 
-def pick_columns(columns: list[str], source: str, choice: ColumnChoice = NO_CHOICE) -> Columns:
+def pick_columns(columns: list[str], source: str, choice: DataChoice = NO_CHOICE) -> Columns:
     """The text column(s) and the label column of a file or data set with `columns`, or one line saying
     which is missing and how to name it."""
     if choice.text:
@@ -77,11 +89,21 @@ def pick_columns(columns: list[str], source: str, choice: ColumnChoice = NO_CHOI
             raise DataError(f"{source}: no text column; name it `sentence` or `text` (two for pairs: `sentence1` and "
                             f"`sentence2`), or choose with --text-columns A[,B] (columns found: {_columns(columns)})")
         text, pair = found
-    label = choice.label or LABEL_COLUMN
-    if label not in columns:
+    label = choice.label or next((name for name in LABEL_COLUMNS if name in columns), None)
+    if label is None and any(name in columns for name in SCORE_COLUMNS):
+        raise DataError(f"{source}: a score column and no label column: a regression task (such as GLUE's STS-B), "
+                        "which this tool does not train; it trains classifiers (a class per example)")
+    if label is None or label not in columns:
+        shown = label or LABEL_COLUMNS[0]
         how = "--label-column names it" if choice.label else "add one, or name it with --label-column"
-        raise DataError(f"{source}: no {quote(label)} column ({how}; columns found: {_columns(columns)})")
+        raise DataError(f"{source}: no {quote(shown)} column ({how}; columns found: {_columns(columns)})")
     return Columns(text, pair, label)
+
+
+def is_cola_row(row: list[str]) -> bool:
+    """A first row of GLUE's CoLA files, which have no header: source, label (0/1), a mark, the sentence."""
+    return len(row) == len(COLA_COLUMNS) and row[1].strip() in ("0", "1") and not any(
+        name in row for name in (*TEXT_COLUMNS, *LABEL_COLUMNS))
 
 
 def _columns(columns: list[Any], most: int = 8) -> str:
@@ -134,7 +156,7 @@ def check_rows(texts: list[Any], labels: list[Any], source: str, columns: Column
     return RawSplit(clean_texts, clean_pairs, raw_labels, source, columns, names)
 
 
-def read_table_file(path: Path, choice: ColumnChoice = NO_CHOICE) -> RawSplit:
+def read_table_file(path: Path, choice: DataChoice = NO_CHOICE) -> RawSplit:
     suffix = path.suffix.lower()
     try:
         if suffix in (".tsv", ".csv"):
@@ -150,7 +172,7 @@ def read_table_file(path: Path, choice: ColumnChoice = NO_CHOICE) -> RawSplit:
     raise DataError(f"{path}: unsupported file type; use .csv, .tsv, .jsonl or .parquet")
 
 
-def _read_delimited(path: Path, delimiter: str, choice: ColumnChoice) -> RawSplit:
+def _read_delimited(path: Path, delimiter: str, choice: DataChoice) -> RawSplit:
     # utf-8-sig drops a byte-order mark; newline="" lets csv handle CRLF line ends.
     with io.TextIOWrapper(open_input(path, "--data", DATA_LIMIT, DataError), encoding="utf-8-sig", newline="") as handle:
         # GLUE's .tsv files are unquoted: a sentence may start with a quote character.
@@ -161,11 +183,14 @@ def _read_delimited(path: Path, delimiter: str, choice: ColumnChoice) -> RawSpli
         except StopIteration:
             raise DataError(f"{path}: the file is empty; it needs a header row (sentence, label) and data rows") from None
         header = [h.strip() for h in header]
+        first_data: list[list[str]] = []
+        if delimiter == "\t" and is_cola_row(header) and not choice.text:
+            first_data, header = [header], list(COLA_COLUMNS)  # GLUE's CoLA: row 1 is data
         columns = pick_columns(header, f"{path} row 1", choice)
         at = {name: header.index(name) for name in (*columns.texts, columns.label)}
         wanted = max(at.values())
         values: dict[str, list[Any]] = {name: [] for name in at}
-        for row_number, row in enumerate(reader, start=2):
+        for row_number, row in enumerate(itertools.chain(first_data, reader), start=2 - len(first_data)):
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank lines (e.g. a trailing newline) carry no example
             if len(row) <= wanted:
@@ -179,7 +204,7 @@ def _read_delimited(path: Path, delimiter: str, choice: ColumnChoice) -> RawSpli
                       pairs=values[columns.pair] if columns.pair else None)
 
 
-def _read_jsonl(path: Path, choice: ColumnChoice) -> RawSplit:
+def _read_jsonl(path: Path, choice: DataChoice) -> RawSplit:
     read: RawSplit | None = None
     with io.TextIOWrapper(open_input(path, "--data", DATA_LIMIT, DataError), encoding="utf-8-sig") as handle:
         for line_number, line in enumerate(handle, start=1):
@@ -210,7 +235,7 @@ def _read_jsonl(path: Path, choice: ColumnChoice) -> RawSplit:
     return read
 
 
-def _read_parquet(path: Path, choice: ColumnChoice) -> RawSplit:
+def _read_parquet(path: Path, choice: DataChoice) -> RawSplit:
     import pyarrow.parquet as pq
 
     try:

@@ -90,6 +90,9 @@ def read_label(value: Any, source: str, row: int, field: str = "label") -> RawLa
             raise DataError(f"{source} row {row}: field {quote(field)} is {quote(str(value))}: class numbers go from 0 to "
                             f"{MAX_CLASSES - 1}; is it a column of ids or scores? name the label column with --label-column")
         return RawLabel(number, row)
+    if value == -1 and not isinstance(value, bool):
+        raise DataError(f"{source} row {row}: field {quote(field)} is -1, an unlabelled example (a test split whose "
+                        "answers are withheld); validate on a labelled split")
     shown = "empty" if value is None or (isinstance(value, str) and not value.strip()) else quote(value)
     raise DataError(f"{source} row {row}: field {quote(field)} is {shown}; a label is a whole number from 0 "
                     "(0, 1, 2, ...) or a name (negative, neutral, ...); scores (regression) are not trained here")

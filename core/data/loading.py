@@ -11,7 +11,16 @@ import hashlib
 import random
 from pathlib import Path
 
-from sst2_tui.core.data.files import FILE_SUFFIXES, NO_CHOICE, ColumnChoice, RawSplit, check_rows, pick_columns, read_table_file
+from sst2_tui.core.data.files import (
+    FILE_SUFFIXES,
+    LABEL_COLUMNS,
+    NO_CHOICE,
+    DataChoice,
+    RawSplit,
+    check_rows,
+    pick_columns,
+    read_table_file,
+)
 from sst2_tui.core.data.labels import resolve_labels
 from sst2_tui.core.data.split import Split, Splits
 from sst2_tui.core.errors import DataError, quote
@@ -22,12 +31,14 @@ HUB_ALIASES = {"sst2": SST2_ON_THE_HUB, "glue/sst2": SST2_ON_THE_HUB, "sst-2": S
 SST2_VALIDATION_SIZE = 872
 SST2_VALIDATION_SHA256 = "05afe7d8f50f80d4c1d5299936a7b90e67c3c7e73c998de31b70e33350299154"
 """`validation_fingerprint` of GLUE SST-2's dev.tsv (872 sentences; the Hub's validation split holds the same)."""
-VALIDATION_NAMES = ("dev", "validation", "valid", "val")
+VALIDATION_NAMES = ("dev", "validation", "valid", "val", "dev_matched", "validation_matched")
+"""A folder's validation file or a data set's validation split, the first found (`dev_matched`: GLUE's
+MNLI; `--validation-split dev_mismatched` takes its other one)."""
 HELD_OUT_FRACTION = 0.1
 
 
 def load_splits(spec: str, *, seed: int = 0, train_subset: int | None = None, eval_subset: int | None = None,
-                columns: ColumnChoice = NO_CHOICE) -> Splits:
+                columns: DataChoice = NO_CHOICE) -> Splits:
     """`columns`: the text and label columns where the user named them (`--text-columns`, `--label-column`)."""
     splits = _load(spec, seed, columns)
     for name, split in (("train", splits.train), ("validation", splits.validation)):
@@ -59,7 +70,7 @@ def _seeded_subset(split: Split, size: int, seed: int) -> Split:
     return split.subset(indices)
 
 
-def _load(spec: str, seed: int, columns: ColumnChoice) -> Splits:
+def _load(spec: str, seed: int, columns: DataChoice) -> Splits:
     if spec == "demo":
         from sst2_tui.core.data.demo import demo_splits  # lazily: most runs never need it
 
@@ -70,7 +81,7 @@ def _load(spec: str, seed: int, columns: ColumnChoice) -> Splits:
     problem = data_path_problem(spec)
     if problem:
         raise DataError(problem)
-    return _load_hub(HUB_ALIASES.get(spec.lower(), spec), columns)
+    return _load_hub(spec, columns)
 
 
 def numbered(train: RawSplit, validation: RawSplit, note: str = "") -> Splits:
@@ -102,17 +113,23 @@ def _looks_like_hub_id(spec: str) -> bool:
     return looks_like_hub_id(spec) and Path(spec).suffix.lower() not in FILE_SUFFIXES
 
 
-def _load_path(path: Path, seed: int, columns: ColumnChoice) -> Splits:
+def _load_path(path: Path, seed: int, columns: DataChoice) -> Splits:
     if path.is_file():
         if path.suffix.lower() not in FILE_SUFFIXES:
             raise DataError(f"{path}: unsupported file type; use .csv, .tsv, .jsonl or .parquet")
+        if columns.validation:
+            raise DataError(f"--validation-split {quote(columns.validation)}: {path} is one file, with no splits; "
+                            "a seeded 10% of it validates (leave --validation-split out)")
         return _hold_out(read_table_file(path, columns), seed)
     if not path.is_dir():
         raise DataError(f"{path}: not a file or folder (a FIFO, device or socket); give a data file or folder")
     if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
         return _load_saved_dataset(path, seed, columns)
     train = _find_split_file(path, ("train",))
-    validation = _find_split_file(path, VALIDATION_NAMES)
+    validation = _find_split_file(path, (columns.validation,) if columns.validation else VALIDATION_NAMES)
+    if columns.validation and validation is None:
+        there = ", ".join(p.name for p in sorted(path.iterdir()) if p.suffix.lower() in FILE_SUFFIXES) or "none"
+        raise DataError(f"--validation-split {quote(columns.validation)}: {path} has no such file (data files there: {there})")
     if train is None:
         files = [p for p in sorted(path.iterdir()) if p.suffix.lower() in FILE_SUFFIXES]
         if validation is not None:
@@ -153,7 +170,7 @@ def _hold_out(whole: RawSplit, seed: int) -> Splits:
     return splits
 
 
-def _load_saved_dataset(path: Path, seed: int, columns: ColumnChoice) -> Splits:
+def _load_saved_dataset(path: Path, seed: int, columns: DataChoice) -> Splits:
     import datasets
 
     try:
@@ -162,17 +179,52 @@ def _load_saved_dataset(path: Path, seed: int, columns: ColumnChoice) -> Splits:
         raise DataError(f"{path}: not a readable datasets.save_to_disk folder ({error})") from None
     if isinstance(loaded, datasets.Dataset):
         return _hold_out(_dataset_split(loaded, str(path), columns), seed)
-    train_name = "train" if "train" in loaded else None
-    validation_name = next((n for n in ("validation", "dev", "valid", "val") if n in loaded), None)
-    if train_name is None:
+    if "train" not in loaded:
         raise DataError(f"{path}: the saved dataset has no `train` split (it has: {', '.join(loaded)})")
-    train = _dataset_split(loaded[train_name], f"{path}[{train_name}]", columns)
+    train = _dataset_split(loaded["train"], f"{path}[train]", columns)
+    validation_name = _validation_split(loaded, str(path), columns)
     if validation_name is None:
         return _hold_out(train, seed)
     return numbered(train, _dataset_split(loaded[validation_name], f"{path}[{validation_name}]", columns))
 
 
-def _dataset_split(dataset, source: str, choice: ColumnChoice) -> RawSplit:
+UNLABELLED = -1
+"""The label of a test example whose answer is withheld (GLUE's and the Hub's convention)."""
+
+
+def _validation_split(loaded, where: str, choice: DataChoice) -> str | None:
+    """The split that validates: the one named (`--validation-split`), else the first of
+    VALIDATION_NAMES, else `test` where its labels are given (GLUE's test labels are withheld: -1)."""
+    if choice.validation:
+        if choice.validation not in loaded:
+            raise DataError(f"--validation-split {quote(choice.validation)}: {where} has no such split "
+                            f"(it has: {', '.join(loaded)})")
+        return choice.validation
+    found = next((name for name in VALIDATION_NAMES if name in loaded), None)
+    if found is None and "test" in loaded:
+        labels = [c for c in loaded["test"].column_names if c in LABEL_COLUMNS or c == choice.label]
+        if labels and all(value != UNLABELLED for value in loaded["test"][labels[0]]):
+            return "test"
+    return found
+
+
+GLUE_ON_THE_HUB = "nyu-mll/glue"
+GLUE_TASKS = ("cola", "sst2", "mrpc", "qqp", "stsb", "mnli", "qnli", "rte", "wnli", "ax")
+
+
+def hub_name_and_config(spec: str) -> tuple[str, str | None]:
+    """`glue/mrpc` is GLUE's MRPC (`nyu-mll/glue`, config `mrpc`); `owner/name:config` any data set's
+    config; anything else a data set's name (its default config)."""
+    name, colon, config = spec.partition(":")
+    if colon:
+        return HUB_ALIASES.get(name.lower(), name), config or None
+    owner, slash, task = spec.partition("/")
+    if slash and owner.lower() == "glue" and task.lower() in GLUE_TASKS and task.lower() != "sst2":
+        return GLUE_ON_THE_HUB, task.lower()
+    return HUB_ALIASES.get(spec.lower(), spec), None
+
+
+def _dataset_split(dataset, source: str, choice: DataChoice) -> RawSplit:
     columns = pick_columns(list(dataset.column_names), source, choice)
     feature = dataset.features.get(columns.label) if hasattr(dataset, "features") else None
     names = getattr(feature, "names", None)  # a ClassLabel: the data set's own names for its ids
@@ -181,19 +233,25 @@ def _dataset_split(dataset, source: str, choice: ColumnChoice) -> RawSplit:
                       names=tuple(str(n) for n in names) if names else None)
 
 
-def _load_hub(name: str, columns: ColumnChoice) -> Splits:
+def _load_hub(spec: str, columns: DataChoice) -> Splits:
     from sst2_tui.core.hub import require_hub
 
+    name, config = hub_name_and_config(spec)
+    if name == GLUE_ON_THE_HUB and config == "stsb":
+        raise DataError(f"--data {spec}: STS-B is a regression task (a similarity score per pair); this tool trains "
+                        "classifiers (a class per example)")
     require_hub(name, "dataset", flag="--data")
     import datasets
 
+    shown = f"{name}:{config}" if config else name
     try:
-        loaded = datasets.load_dataset(name)
+        loaded = datasets.load_dataset(name, config) if config else datasets.load_dataset(name)
     except Exception as error:  # noqa: BLE001 - any loader failure becomes one line
-        raise DataError(f"--data {name}: could not load it from the Hub ({type(error).__name__}: {str(error)[:80]}); "
+        raise DataError(f"--data {spec}: could not load it from the Hub ({type(error).__name__}: {str(error)[:80]}); "
                         f"use {LOCAL_FOLDER['dataset']}, or `demo`") from None
-    validation_name = next((n for n in ("validation", "dev", "valid", "val") if n in loaded), None)
+    validation_name = _validation_split(loaded, f"--data {spec}", columns)
     if "train" not in loaded or validation_name is None:
-        raise DataError(f"--data {name}: needs `train` and `validation` splits (it has: {', '.join(loaded)})")
-    return numbered(_dataset_split(loaded["train"], f"{name}[train]", columns),
-                    _dataset_split(loaded[validation_name], f"{name}[{validation_name}]", columns))
+        raise DataError(f"--data {spec}: needs a `train` split and a labelled validation split (it has: {', '.join(loaded)}; "
+                        "name one with --validation-split)")
+    return numbered(_dataset_split(loaded["train"], f"{shown}[train]", columns),
+                    _dataset_split(loaded[validation_name], f"{shown}[{validation_name}]", columns))

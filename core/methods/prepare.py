@@ -17,7 +17,7 @@ import torch
 
 from sst2_tui.core.config import RunConfig, check_data_parallel
 from sst2_tui.core.data.batching import Encoded, encode, mega_batch_factor
-from sst2_tui.core.data.files import ColumnChoice
+from sst2_tui.core.data.files import DataChoice
 from sst2_tui.core.data.loading import load_splits
 from sst2_tui.core.data.split import Splits
 from sst2_tui.core.events import RunStarted, Setting
@@ -109,7 +109,8 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
         device = dataclasses.replace(device, world_size=world.size, backend=world.backend)
     plan = plan_precision(config.precision, device)
     splits = load_splits(config.data, seed=config.data_seed, train_subset=config.train_subset, eval_subset=config.eval_subset,
-                         columns=ColumnChoice.of(config.text_columns, config.label_column))
+                         columns=DataChoice.of(config.text_columns, config.label_column,
+                                                 config.validation_split))
     loaded = load_model(config, labels=splits.label_set)
     if lora:
         loaded.model = wrap_lora(loaded.model, config)

@@ -56,7 +56,8 @@ FIXED = {"model": "its weights are the parent's model", "method": "its training 
          "batch_size": "its data position counts the parent's batches", "seed": "its random state is the parent's at the branch",
          "max_length": "its batches are the parent's", "train_subset": "its data position is in the parent's data",
          "eval_subset": "its accuracies must be on the parent's sentences to compare",
-         "text_columns": "its classifier reads the parent's texts", "label_column": "its classes are the parent's"}
+         "text_columns": "its classifier reads the parent's texts", "label_column": "its classes are the parent's",
+         "validation_split": "its accuracies must be on the parent's sentences to compare"}
 """Settings a checkpoint's weights, optimizer state or data position depend on: refused at a branch point
 (`sst2-tui fork --model ...`), each with why."""
 

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from sst2_tui.core.config import FORM_FIELDS, ConfigError, RunConfig, format_rate, options, shown_default, value_type
-from sst2_tui.core.data.files import ColumnChoice
+from sst2_tui.core.data.files import DataChoice
 from sst2_tui.core.data.loading import data_path_problem
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.hub import model_path_problem
@@ -115,7 +115,8 @@ def data_content_problem(config: RunConfig) -> str | None:
 
     try:
         load_splits(config.data, seed=config.data_seed, train_subset=config.train_subset, eval_subset=config.eval_subset,
-                         columns=ColumnChoice.of(config.text_columns, config.label_column))
+                         columns=DataChoice.of(config.text_columns, config.label_column,
+                                                 config.validation_split))
     except (UserError, ValueError, OSError) as error:
         return f"data: {error}"
     return None
