@@ -104,9 +104,10 @@ def _seeded_points(listed: dict[str, Listed], seeds: list[int], fresh: int | Non
     """The grid on its seeds: `fresh` (`--seeds fresh:N`) seeds no run of these settings in the
     folder has used; given seeds that such runs used are warned about (a choice's luck carries over)."""
     from sst2_tui.core.sweep.fresh_seeds import grid_fresh_seeds, reused_seeds
-    from sst2_tui.core.sweep.grid import build_grid
+    from sst2_tui.core.sweep.grid import build_grid, check_one_task
 
     points = build_grid(listed, seeds, limit=limit)
+    check_one_task(points)
     if fresh is not None:
         seeds = grid_fresh_seeds(sessions_dir, [c for c in points if c.seed == 0], fresh)
         return build_grid(listed, seeds, limit=limit), seeds

@@ -134,3 +134,17 @@ def test_a_hub_task_validates_on_its_labelled_split_with_its_own_names(monkeypat
     assert splits.label_set.names == ("entailment", "neutral", "contradiction") and splits.validation.labels == [2, 1]
     with pytest.raises(DataError, match=r"test_matched\] row 1: field 'label' is -1, an unlabelled example"):
         load_splits("glue/mnli", columns=DataChoice.of(None, None, "test_matched"))
+
+
+def test_a_sweep_over_two_data_sets_is_refused_until_it_can_judge_each_task(tmp_path):
+    from sst2_tui.core.errors import UserError
+    from sst2_tui.core.sweep.grid import build_grid, check_one_task, parse_listed
+
+    listed = {"model": parse_listed("--model", ["demo"]), "data": parse_listed("--data", ["demo,glue/rte"]),
+              "method": parse_listed("--method", ["full,lora"])}
+    with pytest.raises(UserError, match=r"^sweep: --data has 2 values \(demo, glue/rte\); a sweep compares methods on one set"):
+        check_one_task(build_grid(listed, [0, 1]))
+    listed = {"model": parse_listed("--model", ["demo"]), "eval_subset": parse_listed("--eval-subset", ["64,128"])}
+    with pytest.raises(UserError, match=r"^sweep: --eval-subset has 2 values"):
+        check_one_task(build_grid(listed, [0]))
+    check_one_task(build_grid({"model": parse_listed("--model", ["demo"]), "lr": parse_listed("--lr", ["1e-3,3e-3"])}, [0, 1]))

@@ -139,6 +139,23 @@ def grid_axes(listed: dict[str, Listed]) -> dict[str, dict[str, list[object]]]:
     return fields
 
 
+ONE_TASK = ("data", "text_columns", "label_column", "validation_split", "eval_subset", "data_seed")
+"""What decides the validation sentences and their labels: the same for every point, so the verdict
+compares methods on one set of sentences."""
+
+
+def check_one_task(points: list[RunConfig]) -> None:
+    """A sweep judges its methods on one task: a grid whose points differ in what decides the
+    validation sentences is refused, naming the flag."""
+    for name in ONE_TASK:
+        values = list(dict.fromkeys(str(getattr(point, name)) for point in points))
+        if len(values) > 1:
+            flag = "--" + name.replace("_", "-")
+            raise UserError(f"sweep: {flag} has {len(values)} values ({', '.join(values[:3])}); a sweep compares methods "
+                            "on one set of validation sentences, so it takes one: run one sweep for each "
+                            f"(a sweep across tasks, with a verdict for each, is not built yet)")
+
+
 def count_grid(listed: dict[str, Listed], seeds: list[int]) -> int:
     """How many points the grid has, without building any (a million is counted at once)."""
     rest = {k: v for k, v in listed.items() if k != "method"}
