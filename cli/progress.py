@@ -44,7 +44,8 @@ class ProgressPrinter:
             device = device_line(event.device)
             self.note(f"[bold]{escape(event.run_id)}[/]: {escape(event.method)} on {escape(str(device))} ({event.precision}), "
                       f"{event.trainable_params:,} of {event.total_params:,} parameters trainable, "
-                      f"{event.train_examples:,} train / {event.eval_examples:,} validation examples")
+                      f"{event.train_examples:,} train / {event.eval_examples:,} validation examples"
+                      + (f"; {escape(task)}" if (task := event.task_line()) else ""))
             if event.config.report_to and "trackio" in parse_report_to(event.config.report_to):
                 self.note(escape(trackio_line(event.config.tracker_project)))
             if self.bar_enabled and event.total_steps:

@@ -29,7 +29,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 COMPILE_CHOICES = ("off", "on")
 
 # The app's new-run form: which fields, in this order (choices first, then typed fields).
-FORM_FIELDS = ("method", "init", "precision", "compile", "model", "data", "lr", "eps", "batch_size", "epochs",
+FORM_FIELDS = ("method", "init", "precision", "compile", "model", "data", "text_columns", "label_column", "lr", "eps",
+               "batch_size", "epochs",
                "train_subset", "eval_subset", "seed", "lora_r", "lora_alpha", "lora_dropout", "report_to")
 
 # Learning rates of the reference experiment (GPT-2 small on SST-2), and for the tiny demo model,
@@ -41,9 +42,9 @@ DEMO_LR = {"full": 5e-4, "trainer": 5e-4, "lora": 3e-3, "evaluate": 1e-3}
 # AdamW's own default; `fp16-pure` gets the reference experiment's 1e-4, because 1e-8 is 0 in float16.
 DEFAULT_EPS = 1e-8
 EXPORTS = ("best", "last", "none")
-NOT_SWEPT = frozenset({"notify", "report_to", "tracker_project"})
+NOT_SWEPT = frozenset({"notify", "report_to", "tracker_project", "text_columns"})
 """Settings that are never a sweep's axis: one value for every point (a shell command, where the
-points report), commas and all."""
+points report, a pair's two columns), commas and all."""
 MAX_SEED = 2**32 - 1  # what every generator we seed accepts (numpy's limit)
 MAX_EPOCHS = 1_000_000
 FP16_PURE_EPS = 1e-4
@@ -204,10 +205,11 @@ class RunConfig:
     """`sst2` (Hub), a GLUE-style folder, a csv/tsv/jsonl/parquet file or folder, a saved dataset, or `demo`."""
     text_columns: str | None = option(None, "the data's text column, or two for sentence pairs (default: sentence or "
                                       "text; a pair such as sentence1,sentence2 or premise,hypothesis is recognised)",
-                                      metavar="A[,B]")
+                                      metavar="A[,B]", form="text columns", placeholder="recognised (A or A,B)")
     """The column holding the text, or two columns (comma-separated) holding a sentence pair; None: recognised
     (`sentence` or `text`, or a known pair: `sentence1`/`sentence2`, `question`/`sentence`, `premise`/`hypothesis`, ...)."""
-    label_column: str | None = option(None, "the data's label column (default: label)", metavar="C")
+    label_column: str | None = option(None, "the data's label column (default: label)", metavar="C", form="label column",
+                                      placeholder="label")
     """The column holding each example's label: a class number from 0 or a class name (None: `label`, or
     GLUE's own files' `gold_label`, `is_duplicate` or `Quality`)."""
     validation_split: str | None = option(None, "the split (or a folder's file) that validates, e.g. validation_mismatched "

@@ -98,6 +98,20 @@ class RunStarted(Event):
     eval_examples: int
     total_steps: int
     steps_per_epoch: int
+    label_names: list[str] = field(default_factory=lambda: ["negative", "positive"])
+    """The task's classes by id (written since #48; an older run's are SST-2's)."""
+    text_columns: list[str] = field(default_factory=lambda: ["sentence"])
+    """The column(s) the texts came from: two for a sentence-pair task."""
+
+    def task_line(self) -> str:
+        """`5 classes (billing, hr, ...)`, `pairs of sentence1 + sentence2`; empty for SST-2's task."""
+        said = []
+        if len(self.text_columns) == 2:
+            said.append(f"pairs of {self.text_columns[0]} + {self.text_columns[1]}")
+        if self.label_names != ["negative", "positive"]:
+            shown = ", ".join(self.label_names[:6]) + (", ..." if len(self.label_names) > 6 else "")
+            said.append(f"{len(self.label_names)} classes ({shown})")
+        return "; ".join(said)
 
 
 @dataclass

@@ -178,3 +178,24 @@ async def test_report_to_is_one_setting_for_the_run_and_a_missing_tracker_is_sai
         assert error_lines(form) == ["--report-to mlflow: mlflow is not installed here; pip install 'sst2-tui[mlflow]' "
                                      "(or give --report-to without it)"]
         assert form.query_one("#start").disabled
+
+
+async def test_the_form_says_what_a_data_file_holds_before_start(tmp_path):
+    """#48: a user's CSV of support tickets: its columns named in the form, what it found shown (sizes,
+    text column, classes) before anything is queued; a wrong column said the same way."""
+    tickets = tmp_path / "tickets.csv"
+    teams = ["billing", "facilities", "hr", "it", "sales"]
+    tickets.write_text("id,body,team\n" + "".join(f"{i},ticket number {i},{teams[i % 5]}\n" for i in range(50)))
+    app = make_app(tmp_path, FakeEngine(steps=5), configs=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        found = form.query_one("#data-found", Static)
+        form.query_one("#f-data", Input).value = str(tickets)
+        await wait_for(pilot, lambda: "no text column" in str(found.render()))
+        form.query_one("#f-text_columns", Input).value = "body"
+        await wait_for(pilot, lambda: "no 'label' column" in str(found.render()))
+        form.query_one("#f-label_column", Input).value = "team"
+        await wait_for(pilot, lambda: str(found.render()).startswith("found:"))
+        assert " ".join(str(found.render()).split()) == (
+            "found: 45 train / 5 validation; text body; 5 classes (billing, facilities, hr, it, sales)")
+        assert not app.views, "nothing queued: it is read, not run"

@@ -80,6 +80,7 @@ class Prepared:
             device=self.device, precision=self.plan.name, trainable_params=trainable, total_params=total,
             versions=library_versions(), train_examples=len(self.train), eval_examples=len(self.validation),
             total_steps=self.total_steps, steps_per_epoch=self.steps_per_epoch,
+            label_names=list(self.splits.label_set.names), text_columns=list(self.splits.text_columns),
         )
 
 

@@ -108,6 +108,39 @@ def path_errors(config: RunConfig, hub_unreachable: bool = False) -> dict[str, s
     return {name: problem for name, problem in problems.items() if problem}
 
 
+DATA_FIELDS = ("data", "text_columns", "label_column")
+"""The fields that decide what the data holds: a change to one reads the data again."""
+
+
+def data_found_line(config: RunConfig) -> str:
+    """What a local data file or folder holds, as the form shows it before Start: sizes, the text
+    column(s), the classes. Empty for demo and Hub data (the Hub is not asked from a form);
+    the problem, naming file and row, where it cannot be trained on."""
+    from sst2_tui.core.data.loading import load_splits
+
+    if config.data == "demo" or not Path(config.data).expanduser().exists():
+        return ""
+    try:
+        splits = load_splits(config.data, seed=config.data_seed, train_subset=config.train_subset,
+                             eval_subset=config.eval_subset,
+                             columns=DataChoice.of(config.text_columns, config.label_column, config.validation_split))
+    except (UserError, ValueError, OSError) as error:
+        return f"data: {error}"
+    names = splits.label_set.names
+    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+    texts = " + ".join(splits.text_columns) + (" (pairs)" if len(splits.text_columns) == 2 else "")
+    return (f"found: {len(splits.train):,} train / {len(splits.validation):,} validation; text {texts}; "
+            f"{len(names)} classes ({shown})")
+
+
+class DataFound(Message):
+    """What the data fields name, read on a worker (a large file takes a second)."""
+
+    def __init__(self, fields: tuple[str, ...], line: str) -> None:
+        super().__init__()
+        self.fields, self.line = fields, line
+
+
 def data_content_problem(config: RunConfig) -> str | None:
     """Why a local data file or folder cannot be trained on (a label that is not 0 or 1, a missing
     column...), naming the file and row, or None."""
@@ -196,6 +229,7 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
                     with Horizontal(classes="field"):
                         yield Label(label, classes="field-label")
                         yield Input(value=shown_value(name, value), placeholder=str(placeholder or ""), id=f"f-{name}", compact=True)
+            yield Static("", id="data-found", markup=False)
             yield Static("", id="form-error", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Start", id="start", variant="primary", compact=True)
@@ -295,7 +329,26 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
         self.validate()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.validate()
+        config = self.validate()
+        if event.input.id in {f"f-{name}" for name in DATA_FIELDS}:
+            self._read_data(config if isinstance(config, RunConfig) else None)
+
+    def _read_data(self, config: RunConfig | None) -> None:
+        """What the data fields name, read on a worker; only the latest read is shown."""
+        fields = tuple(self.query_one(f"#f-{name}", Input).value for name in DATA_FIELDS)
+        self.query_one("#data-found", Static).update("")
+        if config is None:
+            return
+
+        def read() -> None:
+            line = data_found_line(config)
+            self.post_message(DataFound(fields, line))
+
+        self.run_worker(read, thread=True, group="data-found", exclusive=True, exit_on_error=False)
+
+    def on_data_found(self, message: DataFound) -> None:
+        if message.fields == tuple(self.query_one(f"#f-{name}", Input).value for name in DATA_FIELDS):
+            self.query_one("#data-found", Static).update(message.line)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self.validate()
