@@ -152,6 +152,10 @@ class Eval(Event):
     n: int
     best_accuracy: float
     seconds: float
+    metric_name: str | None = None
+    """The task's own metric where it is not accuracy (`matthews_correlation`, `f1`); None otherwise."""
+    metric: float | None = None
+    """Its value at this evaluation (beside accuracy, outside the verdict)."""
 
 
 @dataclass

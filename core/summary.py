@@ -156,7 +156,12 @@ class Summary:
     """A fork's parent run (its folder name in the same session); None for other runs."""
     branch_step: int | None = None
     """A fork's branch step: the parent's step whose checkpoint it started from."""
-
+    metric_name: str | None = None
+    """The task's own metric where it is not accuracy (`matthews_correlation`, `f1`), reported beside it."""
+    best_val_metric: float | None = None
+    """That metric at the best step (the step chosen by accuracy)."""
+    final_val_metric: float | None = None
+    """That metric at the last evaluation."""
 
     def to_json(self) -> dict[str, object]:
         """The summary as JSON values, in the documented field order."""
@@ -173,6 +178,10 @@ class Summary:
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
                 raise RecordError(f"field {name!r} is {value!r}, not an accuracy between 0 and 1")
+        for name in ("best_val_metric", "final_val_metric"):  # F1 from 0, Matthews correlation from -1, to 1
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int | float) and math.isfinite(value) and -1.0 <= value <= 1.0):
+                raise RecordError(f"field {name!r} is {value!r}, not a score between -1 and 1")
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Summary:

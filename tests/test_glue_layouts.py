@@ -148,3 +148,35 @@ def test_a_sweep_over_two_data_sets_is_refused_until_it_can_judge_each_task(tmp_
     with pytest.raises(UserError, match=r"^sweep: --eval-subset has 2 values"):
         check_one_task(build_grid(listed, [0]))
     check_one_task(build_grid({"model": parse_listed("--model", ["demo"]), "lr": parse_listed("--lr", ["1e-3,3e-3"])}, [0, 1]))
+
+
+def test_matthews_correlation_and_f1_as_glue_computes_them():
+    from sst2_tui.core.inference.task_metrics import metric_value
+
+    predicted, labels = [1, 1, 0, 0, 1, 0], [1, 0, 0, 0, 1, 1]  # tp 2, fp 1, tn 2, fn 1
+    assert metric_value("f1", predicted, labels) == pytest.approx(2 * 2 / (2 * 2 + 1 + 1))
+    assert metric_value("matthews_correlation", predicted, labels) == pytest.approx((2 * 2 - 1 * 1) / 9)
+    assert metric_value("matthews_correlation", [1] * 6, labels) == 0.0, "one class answered: no correlation"
+    assert metric_value("f1", [0] * 6, labels) == 0.0 and metric_value("matthews_correlation", labels, labels) == 1.0
+
+
+def test_a_cola_run_reports_matthews_correlation_beside_accuracy_everywhere(tmp_path):
+    from sst2_tui.core.config import RunConfig
+    from sst2_tui.core.events import Eval, RunFinished
+    from sst2_tui.core.report.compare import result_row
+    from sst2_tui.core.text.words import event_line
+    from sst2_tui.core.trackers.calls import EventTranslator, RunPlace
+    from tests.helpers import drain, start
+
+    folder = write_glue_task(tmp_path, "CoLA")
+    events = drain(start(RunConfig(model="demo", data=str(folder), epochs=1, batch_size=4), tmp_path / "run")[0])
+    evaluation = next(e for e in events if isinstance(e, Eval))
+    summary = next(e for e in events if isinstance(e, RunFinished)).summary
+    assert evaluation.metric_name == "matthews_correlation" and -1 <= evaluation.metric <= 1
+    assert summary.metric_name == "matthews_correlation" and summary.best_val_metric is not None
+    assert f"matthews_correlation {evaluation.metric:.4f}" in event_line(evaluation)
+    assert "(MCC " in result_row("01-full", None, summary, "cpu", "finished")["best acc"]
+    translator = EventTranslator(RunPlace(run_id="01-full", session="s", run_dir=tmp_path / "run", project="p"))
+    translator.calls(next(e for e in events if type(e).__name__ == "RunStarted"))
+    scalars = translator.calls(evaluation)[0]
+    assert scalars.values["eval/matthews_correlation"] == evaluation.metric and "eval/accuracy" in scalars.values

@@ -201,6 +201,17 @@ def test_each_method_trains_named_classes_and_its_export_answers_with_their_name
     assert "3-class classification" in card and "labels 0 = blue, 1 = green, 2 = red" in card and "Sentiment" not in card
 
 
+@pytest.mark.parametrize("method", ["trainer", "lora"])
+def test_trainer_and_lora_train_on_pairs_and_answer_pairs(tmp_path, method):
+    data = pair_file(tmp_path / "same_colour.csv", size=120)
+    drain(start(RunConfig(model="demo", data=str(data), method=method, epochs=1, batch_size=36), tmp_path / "run")[0])
+    from sst2_tui.core.inference.predictor import Predictor
+
+    export = tmp_path / "run" / ("adapter" if method == "lora" else "model")
+    answers = Predictor.load(str(export), device="cpu").predict(["a ruby ."], pairs=["one rose ."])
+    assert answers[0]["pair"] == "one rose ." and set(answers[0]["probabilities"]) == {"LABEL_0", "LABEL_1"}
+
+
 def test_a_pair_models_export_reloads_with_the_pipeline_as_its_card_says(tmp_path):
     data = pair_file(tmp_path / "same_colour.csv", size=200)
     drain(start(RunConfig(model="demo", data=str(data), epochs=1, batch_size=30), tmp_path / "run")[0])

@@ -7,6 +7,7 @@ for jsonl the line number, for parquet the 1-based data row.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import sys
@@ -60,11 +61,17 @@ NO_CHOICE = DataChoice()
 """Nothing named: the columns are recognised."""
 
 
+GLUE_TASK_BY_LABEL = {"Quality": "mrpc", "is_duplicate": "qqp"}
+"""GLUE's files whose label column names the task (their metric is not accuracy: `task_metrics.py`)."""
+
+
 @dataclass(frozen=True)
 class Columns:
     text: str
     pair: str | None
     label: str
+    glue_task: str | None = None
+    """The GLUE task its layout is (`cola`, `mrpc`, `qqp`), where the layout says."""
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -97,7 +104,7 @@ def pick_columns(columns: list[str], source: str, choice: DataChoice = NO_CHOICE
         shown = label or LABEL_COLUMNS[0]
         how = "--label-column names it" if choice.label else "add one, or name it with --label-column"
         raise DataError(f"{source}: no {quote(shown)} column ({how}; columns found: {_columns(columns)})")
-    return Columns(text, pair, label)
+    return Columns(text, pair, label, GLUE_TASK_BY_LABEL.get(label))
 
 
 def is_cola_row(row: list[str]) -> bool:
@@ -187,6 +194,8 @@ def _read_delimited(path: Path, delimiter: str, choice: DataChoice) -> RawSplit:
         if delimiter == "\t" and is_cola_row(header) and not choice.text:
             first_data, header = [header], list(COLA_COLUMNS)  # GLUE's CoLA: row 1 is data
         columns = pick_columns(header, f"{path} row 1", choice)
+        if first_data:
+            columns = dataclasses.replace(columns, glue_task="cola")
         at = {name: header.index(name) for name in (*columns.texts, columns.label)}
         wanted = max(at.values())
         values: dict[str, list[Any]] = {name: [] for name in at}

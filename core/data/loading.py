@@ -94,7 +94,7 @@ def numbered(train: RawSplit, validation: RawSplit, note: str = "") -> Splits:
                         f"file's {', '.join(train.columns.texts)}; give both the same (or choose with --text-columns)")
     return Splits(Split(train.texts, train_ids, train.source, train.pairs),
                   Split(validation.texts, validation_ids, validation.source, validation.pairs), note,
-                  label_set=label_set, text_columns=train.columns.texts)
+                  label_set=label_set, text_columns=train.columns.texts, task=train.columns.glue_task)
 
 
 def data_path_problem(spec: str) -> str | None:
@@ -253,5 +253,8 @@ def _load_hub(spec: str, columns: DataChoice) -> Splits:
     if "train" not in loaded or validation_name is None:
         raise DataError(f"--data {spec}: needs a `train` split and a labelled validation split (it has: {', '.join(loaded)}; "
                         "name one with --validation-split)")
-    return numbered(_dataset_split(loaded["train"], f"{shown}[train]", columns),
-                    _dataset_split(loaded[validation_name], f"{shown}[{validation_name}]", columns))
+    splits = numbered(_dataset_split(loaded["train"], f"{shown}[train]", columns),
+                      _dataset_split(loaded[validation_name], f"{shown}[{validation_name}]", columns))
+    if name == GLUE_ON_THE_HUB:
+        splits.task = config
+    return splits

@@ -45,3 +45,6 @@ class Splits:
     """The task's classes and their names."""
     text_columns: tuple[str, ...] = ("sentence",)
     """The column(s) the texts came from: two for a sentence-pair task."""
+    task: str | None = None
+    """The GLUE task the data is, where its layout or name says (`cola`, `mrpc`, ...): its own metric
+    is reported beside accuracy (`core/inference/task_metrics.py`)."""

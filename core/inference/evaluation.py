@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import torch
 
 from sst2_tui.core.data.batching import Encoded, collate, sequential_batches, to_device
+from sst2_tui.core.inference.task_metrics import TASK_METRICS, metric_value
 from sst2_tui.core.model.device import PrecisionPlan
 from sst2_tui.core.model.fast_ops import needs_attention_mask
 
@@ -26,12 +27,15 @@ class EvalResult:
     """The class each example was given (the argmax), in the same order."""
     probabilities: list[list[float]] = field(default_factory=list)
     """P(each class) per example, in the same order."""
+    metric: tuple[str, float] | None = None
+    """The task's own metric where it is not accuracy (`task_metrics.py`): its name and value."""
 
 
 @torch.inference_mode()
 def evaluate(model: torch.nn.Module, data: Encoded, pad_id: int, batch_size: int, device: torch.device,
-             plan: PrecisionPlan) -> EvalResult:
-    """Sorted by length in large batches; results are gathered on the device and read once."""
+             plan: PrecisionPlan, task: str | None = None) -> EvalResult:
+    """Sorted by length in large batches; results are gathered on the device and read once. `task`:
+    the GLUE task, whose own metric (where it is not accuracy) is computed too."""
     started = time.perf_counter()
     was_training = model.training
     model.eval()
@@ -62,8 +66,11 @@ def evaluate(model: torch.nn.Module, data: Encoded, pad_id: int, batch_size: int
     n = len(data)
     # .item()/.tolist() below are the sync points: once per evaluation, not per batch.
     every = probabilities.cpu() if probabilities is not None else torch.zeros(0, 2)
+    predicted = chosen.cpu().tolist()
+    name = TASK_METRICS.get(task or "")
     return EvalResult(
         accuracy=correct.item() / n, loss=loss_sum.item() / n, n=n, seconds=time.perf_counter() - started,
         positive_probability=every[:, 1].tolist() if every.shape[-1] > 1 else every[:, 0].tolist(),
-        correct=hits.cpu().tolist(), predicted=chosen.cpu().tolist(), probabilities=every.tolist(),
+        correct=hits.cpu().tolist(), predicted=predicted, probabilities=every.tolist(),
+        metric=(name, metric_value(name, predicted, data.labels)) if name else None,
     )

@@ -34,7 +34,7 @@ def run(config: RunConfig, controls: ControlChannel, run_dir: Path, resume_from:
         state.stop_requested = True
     else:
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size_value,
-                          prep.torch_device, prep.plan)
+                          prep.torch_device, prep.plan, prep.splits.task)
         write_predictions(prep.run_dir, prep.splits.validation, result)
         yield [state.record_eval(result)]
     summary = state.summary(run_id=prep.run_id, method="evaluate", model=config.model, device=prep.device.describe(),

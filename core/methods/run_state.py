@@ -65,6 +65,10 @@ class RunState:
     """Steps whose checkpoint a fork of this live run starts from: rotation keeps them (the fork copies its
     start into its own folder once its process is up, seconds later)."""
     final_accuracy: float | None = None
+    metric_name: str | None = None
+    """The task's own metric, where it is not accuracy (GLUE's CoLA, MRPC, QQP)."""
+    best_metric: float | None = None
+    """Its value at the best step (chosen by accuracy); a resumed run has it again from its next new best."""
     last_eval_step: int | None = None
     nonfinite_events: int = 0
     skipped_steps: int = 0
@@ -127,8 +131,14 @@ class RunState:
             self.evals_without_better = 0
         else:
             self.evals_without_better += 1
+        if result.metric is not None:
+            self.metric_name = result.metric[0]
+            if self.best_step == self.step:
+                self.best_metric = result.metric[1]
         return Eval(step=self.step, epoch=round(self.epoch, 4), accuracy=result.accuracy, loss=result.loss,
-                    n=result.n, best_accuracy=self.best_accuracy, seconds=round(result.seconds, 3))
+                    n=result.n, best_accuracy=self.best_accuracy, seconds=round(result.seconds, 3),
+                    metric_name=result.metric[0] if result.metric else None,
+                    metric=round(result.metric[1], 6) if result.metric else None)
 
     def score(self, result: EvalResult) -> float:
         """What chooses the best step: the accuracy on the tuning half for a sweep point, else on all."""
@@ -145,6 +155,8 @@ class RunState:
             run_id=run_id, method=method, model=model, device=device, precision=precision,
             seed=seed, epochs=epochs, steps=self.step,
             best_val_accuracy=self.best_accuracy, final_val_accuracy=self.final_accuracy,
+            metric_name=self.metric_name, best_val_metric=self.best_metric,
+            final_val_metric=self.last_eval.metric[1] if self.last_eval is not None and self.last_eval.metric else None,
             train_samples_per_second=round(self.samples / seconds, 2) if seconds > 0 else None,
             train_tokens_per_second=round(self.tokens / seconds, 1) if seconds > 0 else None,
             train_seconds=round(seconds, 3),

@@ -61,7 +61,7 @@ def evaluate_now(run: TrainingRun) -> Event:
     prep = run.prep
     with run.state.clock.stopped():
         result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, prep.config.eval_batch_size_value,
-                          prep.torch_device, prep.plan)
+                          prep.torch_device, prep.plan, prep.splits.task)
     return record_eval(run.prep, run.state, result)
 
 
@@ -190,7 +190,8 @@ def close_run(prep: Prepared, state: RunState, started: RunStarted, checkpoint: 
     unsound = failed or state.stop_reason == "stopped_at_nonfinite"  # weights not worth evaluating or keeping
     # No step trained (stopped while loading): nothing to evaluate or save, no accuracy to record.
     if state.step and state.last_eval_step != state.step and not unsound:
-        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, config.eval_batch_size_value, prep.torch_device, prep.plan)
+        result = evaluate(prep.model, prep.validation, prep.loaded.pad_id, config.eval_batch_size_value, prep.torch_device, prep.plan,
+                          prep.splits.task)
         events.append(record_eval(prep, state, result))
         events += export_after_eval(prep, state)
     if not unsound:

@@ -26,6 +26,16 @@ def _acc(value: Any) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
+METRIC_SHORT = {"matthews_correlation": "MCC", "f1": "F1"}
+
+
+def _with_metric(accuracy: str, name: str | None, value: float | None) -> str:
+    """`0.8125 (F1 0.8571)`: the task's own metric beside accuracy, where it has one."""
+    if name is None or value is None:
+        return accuracy
+    return f"{accuracy} ({METRIC_SHORT.get(name, name)} {value:.4f})"
+
+
 def _num(value: Any, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
@@ -60,8 +70,8 @@ def result_row(run_id: str, config: RunConfig | None, summary: Summary | None, d
         "eps": rate_change(config.eps, summary.final_eps) if config else "?",
         "precision": str(summary.precision or (config.precision if config else "?")),
         "epochs": (_num(config.epochs, "g") if config else "?") if method != "evaluate" else "-",
-        "best acc": _acc(summary.best_val_accuracy),
-        "final acc": _acc(summary.final_val_accuracy),
+        "best acc": _with_metric(_acc(summary.best_val_accuracy), summary.metric_name, summary.best_val_metric),
+        "final acc": _with_metric(_acc(summary.final_val_accuracy), summary.metric_name, summary.final_val_metric),
         "s/epoch": _seconds_per_epoch(summary),
         "samples/s": _num(summary.train_samples_per_second, ",.0f"),
         "trainable": trainable_text(summary.trainable_params if summary.trainable_params is not None else trainable,

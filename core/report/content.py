@@ -44,7 +44,8 @@ SCHEMA_VERSION = 1
 CSV_COLUMNS = ("run_id", "method", "model", "init", "seed", "lr", "eps", "final_lr", "final_eps",
                "precision", "epochs", "batch_size", "status",
                "steps", "best_val_accuracy", "final_val_accuracy", "seconds_per_epoch", "train_samples_per_second",
-               "trainable_params", "total_params", "nonfinite_events", "group")
+               "trainable_params", "total_params", "nonfinite_events", "group", "metric_name", "best_val_metric",
+               "final_val_metric")
 GROUP_IGNORES = ("seed", "extra", "sweep")
 
 

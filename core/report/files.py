@@ -40,7 +40,8 @@ def render_csv(data: SessionReport) -> str:
             "best_val_accuracy": summary.best_val_accuracy, "final_val_accuracy": summary.final_val_accuracy,
             "seconds_per_epoch": summary.seconds_per_epoch, "train_samples_per_second": summary.train_samples_per_second,
             "trainable_params": summary.trainable_params, "total_params": summary.total_params,
-            "nonfinite_events": summary.nonfinite_events, "group": run.group,
+            "nonfinite_events": summary.nonfinite_events, "group": run.group, "metric_name": summary.metric_name,
+            "best_val_metric": summary.best_val_metric, "final_val_metric": summary.final_val_metric,
         }.items()})
     return buffer.getvalue()
 

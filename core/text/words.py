@@ -27,7 +27,8 @@ def event_line(event: Event, detail: bool = False) -> str | None:
     record keeps (the report). None for events that are not lines (steps, predictions, the start)."""
     step = f"step {getattr(event, 'step', '?')}: "
     if isinstance(event, Eval):
-        return step + f"val acc {event.accuracy:.4f} (best {event.best_accuracy:.4f}, n={event.n})"
+        own = f", {event.metric_name} {event.metric:.4f}" if event.metric_name and event.metric is not None else ""
+        return step + f"val acc {event.accuracy:.4f} (best {event.best_accuracy:.4f}, n={event.n}{own})"
     if isinstance(event, Control):
         return _control_line(event, step)
     if isinstance(event, Paused):

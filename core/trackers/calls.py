@@ -145,8 +145,9 @@ class EventTranslator:
                                                  "train/memory_mb": event.memory_mb,
                                                  "train/skipped_steps": float(event.skipped_steps)}), at)]
         if isinstance(event, Eval):
+            own = {f"eval/{event.metric_name}": event.metric} if event.metric_name and event.metric is not None else {}
             return [Scalars(event.step, _finite({"eval/accuracy": event.accuracy, "eval/loss": event.loss,
-                                                 "eval/best_accuracy": event.best_accuracy}), at)]
+                                                 "eval/best_accuracy": event.best_accuracy, **own}), at)]
         if isinstance(event, Control):
             kind = event.command.kind
             said = (f"{SETTING_OF[kind]} {format_rate(event.old)} -> {format_rate(event.new)}"
