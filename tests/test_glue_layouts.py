@@ -180,3 +180,19 @@ def test_a_cola_run_reports_matthews_correlation_beside_accuracy_everywhere(tmp_
     translator.calls(next(e for e in events if type(e).__name__ == "RunStarted"))
     scalars = translator.calls(evaluation)[0]
     assert scalars.values["eval/matthews_correlation"] == evaluation.metric and "eval/accuracy" in scalars.values
+
+
+def test_a_glue_exports_card_names_the_task_as_the_hub_does(tmp_path):
+    from huggingface_hub import ModelCard
+
+    from sst2_tui.core.config import RunConfig
+    from tests.helpers import drain, start
+
+    folder = write_glue_task(tmp_path, "MRPC")
+    drain(start(RunConfig(model="demo", data=str(folder), epochs=1, batch_size=4), tmp_path / "run")[0])
+    card = ModelCard.load(tmp_path / "run" / "model" / "README.md")
+    assert card.data.datasets == ["nyu-mll/glue"] and "sentiment-analysis" not in card.data.tags
+    [accuracy, f1] = card.data.eval_results
+    assert (accuracy.dataset_type, accuracy.dataset_config, accuracy.dataset_split) == ("nyu-mll/glue", "mrpc", "validation")
+    assert (accuracy.metric_type, f1.metric_type, accuracy.dataset_name) == ("accuracy", "f1", "GLUE MRPC")
+    assert "2-class sentence-pair classification" in card.text and "SST-2" not in card.text

@@ -15,7 +15,7 @@ from sst2_tui.core.data.batching import encode
 from sst2_tui.core.data.files import DataChoice
 from sst2_tui.core.data.labels import RawLabel, read_label, resolve_labels
 from sst2_tui.core.data.loading import load_splits
-from sst2_tui.core.errors import DataError
+from sst2_tui.core.errors import DataError, UserError
 from sst2_tui.core.events import Eval, RunStarted
 from tests.helpers import drain, start
 
@@ -188,7 +188,10 @@ def test_each_method_trains_named_classes_and_its_export_answers_with_their_name
     from sst2_tui.core.inference.predictor import Predictor
 
     export = tmp_path / "run" / ("adapter" if method == "lora" else "model")
-    answers = Predictor.load(str(export), device="cpu").predict(["the old ruby film .", "the new sky story ."])
+    predictor = Predictor.load(str(export), device="cpu")
+    answers = predictor.predict(["the old ruby film .", "the new sky story ."])
+    with pytest.raises(UserError, match="--pair: this model was trained on single sentences"):
+        predictor.predict(["the old ruby film ."], pairs=["the new sky story ."])
     for answer in answers:
         assert answer["label"] in ("blue", "green", "red") and set(answer["probabilities"]) == {"blue", "green", "red"}
         assert sum(answer["probabilities"].values()) == pytest.approx(1, abs=1e-3) and "positive_probability" not in answer
@@ -221,9 +224,26 @@ def test_a_pair_models_export_reloads_with_the_pipeline_as_its_card_says(tmp_pat
 
     predictor = Predictor.load(str(tmp_path / "run" / "model"), device="cpu")
     ours = predictor.predict(["a ruby .", "a sky ."], pairs=["one rose .", "one moss ."])
+    with pytest.raises(UserError, match="trained on sentence pairs; give each example's two texts with --pair"):
+        predictor.predict(["a ruby ."])
     classify = pipeline("text-classification", model=str(tmp_path / "run" / "model"), device="cpu")
     theirs = [classify({"text": a, "text_pair": "<|endoftext|>" + b}) for a, b in (("a ruby .", "one rose ."), ("a sky .", "one moss ."))]
     assert [t["label"] for t in theirs] == [o["label"] for o in ours]
     # ours runs in bf16 autocast where the CPU has it, the pipeline in fp32
     assert [t["score"] for t in theirs] == pytest.approx([max(o["probabilities"].values()) for o in ours], abs=2e-3)
     assert ours[0]["pair"] == "one rose ." and '"text_pair"' in (tmp_path / "run" / "model" / "README.md").read_text()
+
+
+def test_the_report_names_a_multi_class_runs_labels_and_what_it_mixes_up(tmp_path):
+    from sst2_tui.core.report.files import write_report
+    from sst2_tui.core.run.runner import execute
+    from sst2_tui.core.storage.sessions import Session
+
+    data = three_class_file(tmp_path / "colours.csv", size=120)
+    session = Session.create(tmp_path / "sessions", "s")
+    outcome = execute(RunConfig(model="demo", data=str(data), epochs=0.5, batch_size=36), session)
+    assert outcome.summary.status.value == "finished"
+    write_report(session.path, ("md",))
+    report = (session.path / "report.md").read_text()
+    assert "| confidence | label | answered | sentence |" in report, report[-1500:]
+    assert "Mixed up most: " in report and " taken for " in report

@@ -46,7 +46,7 @@ from sst2_tui.tui.messages import (
 from sst2_tui.tui.probes import describe_hub, probe_device
 from sst2_tui.tui.queueing import QueueDesk
 from sst2_tui.tui.repaint_clock import RepaintClock
-from sst2_tui.tui.run_queue import Queued, Resumption
+from sst2_tui.tui.run_queue import Attachment, Queued, Resumption
 from sst2_tui.tui.run_view import RunView, closing_line, starting_view
 from sst2_tui.tui.screens.dashboard import DashboardScreen
 from sst2_tui.tui.screens.error_modal import ErrorModal
@@ -125,6 +125,10 @@ class SST2App(App):
         if self.watch_session is not None:
             self.watcher.watch_existing(self.watch_session)
             self._show_newest_run()
+        elif attached := next((item for item in self._asked if isinstance(item, Attachment)), None):
+            # its session is the window's at once, not when the worker starts following it seconds later
+            # (a running sweep's `g` pressed meanwhile did nothing)
+            self.watcher.watch_existing(attached.folder.path.parent.parent)
         self.desk.add(*self._asked)
         handle_signals(self.interrupt_by_signal)
         self.push_screen(DashboardScreen())

@@ -65,6 +65,10 @@ class RunView:
     memory_mb: float | None = None
     accuracy: float | None = None
     best_accuracy: float | None = None
+    task: str = ""
+    """The task where it is not SST-2's (`5 classes (billing, hr, ...)`, `pairs of A + B`), for the title."""
+    metric: tuple[str, float] | None = None
+    """The task's own metric at the last evaluation, where it is not accuracy (GLUE's CoLA, MRPC, QQP)."""
     losses: list[tuple[int, float]] = field(default_factory=list)
     accuracies: list[tuple[int, float]] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
@@ -127,6 +131,7 @@ class RunView:
             self.trainable_params, self.total_params = event.trainable_params, event.total_params
             self.total_steps, self.steps_per_epoch = event.total_steps, event.steps_per_epoch
             self.lr, self.eps = event.config.lr, event.config.eps
+            self.task = event.task_line()
             self.status = Status.LIVE
         elif isinstance(event, Step):
             self.step, self.epoch, self.loss, self.lr, self.eps = event.step, event.epoch, event.loss, event.lr, event.eps
@@ -137,6 +142,8 @@ class RunView:
             self.losses.append((event.step, event.loss))
         elif isinstance(event, Eval):
             self.accuracy, self.best_accuracy = event.accuracy, event.best_accuracy
+            if event.metric_name and event.metric is not None:
+                self.metric = (event.metric_name, event.metric)
             self.accuracies.append((event.step, event.accuracy))
         elif isinstance(event, Control) and event.command.kind in (CommandKind.SET_LR, CommandKind.SET_EPS):
             setattr(self, "lr" if event.command.kind == CommandKind.SET_LR else "eps", event.new)

@@ -92,9 +92,11 @@ def numbered(train: RawSplit, validation: RawSplit, note: str = "") -> Splits:
     if len(validation.columns.texts) != len(train.columns.texts):  # a pair in one, a sentence in the other
         raise DataError(f"{validation.source}: its text columns are {', '.join(validation.columns.texts)}, the training "
                         f"file's {', '.join(train.columns.texts)}; give both the same (or choose with --text-columns)")
+    task = train.columns.glue_task
     return Splits(Split(train.texts, train_ids, train.source, train.pairs),
                   Split(validation.texts, validation_ids, validation.source, validation.pairs), note,
-                  label_set=label_set, text_columns=train.columns.texts, task=train.columns.glue_task)
+                  label_set=label_set, text_columns=train.columns.texts, task=task,
+                  hub=(GLUE_ON_THE_HUB, task) if task else None)
 
 
 def data_path_problem(spec: str) -> str | None:
@@ -185,7 +187,9 @@ def _load_saved_dataset(path: Path, seed: int, columns: DataChoice) -> Splits:
     validation_name = _validation_split(loaded, str(path), columns)
     if validation_name is None:
         return _hold_out(train, seed)
-    return numbered(train, _dataset_split(loaded[validation_name], f"{path}[{validation_name}]", columns))
+    splits = numbered(train, _dataset_split(loaded[validation_name], f"{path}[{validation_name}]", columns))
+    splits.validation_name = validation_name
+    return splits
 
 
 UNLABELLED = -1
@@ -257,4 +261,5 @@ def _load_hub(spec: str, columns: DataChoice) -> Splits:
                       _dataset_split(loaded[validation_name], f"{shown}[{validation_name}]", columns))
     if name == GLUE_ON_THE_HUB:
         splits.task = config
+    splits.hub, splits.validation_name = (name, config), validation_name
     return splits

@@ -45,6 +45,11 @@ class Splits:
     """The task's classes and their names."""
     text_columns: tuple[str, ...] = ("sentence",)
     """The column(s) the texts came from: two for a sentence-pair task."""
+    hub: tuple[str, str | None] | None = None
+    """The data set's Hub id and config where known (loaded from the Hub, or a GLUE task's own files):
+    what an export's card names as its data."""
+    validation_name: str = "validation"
+    """The validation split's name (`validation_matched`, a folder's `dev`...), for the card's model-index."""
     task: str | None = None
     """The GLUE task the data is, where its layout or name says (`cola`, `mrpc`, ...): its own metric
     is reported beside accuracy (`core/inference/task_metrics.py`)."""

@@ -79,27 +79,36 @@ def accuracy_line(accuracy: float | None, step: int, examples: int) -> str:
 
 def card_text(*, what: str, config: RunConfig, info: ExportInfo, examples: int, hardware: str, train_seconds: float,
               settings: dict[str, Setting], is_sst2: bool = False, labels: LabelSet = SST2_LABELS,
-              pairs: bool = False) -> str:
+              pairs: bool = False, hub_data: tuple[str, str | None] | None = None, split: str = "validation",
+              metric: tuple[str, float] | None = None) -> str:
     """`what`: "model" (a transformers model folder) or "adapter" (a peft adapter); `is_sst2`: the
     data is SST-2 (from the Hub or a local copy), named `stanfordnlp/sst2` in the metadata; `labels`:
-    the task's classes; `pairs`: it classifies sentence pairs."""
+    the task's classes; `pairs`: it classifies sentence pairs; `hub_data`: the data set's Hub id and config
+    (a GLUE task: `nyu-mll/glue`, `mrpc`), `split` the split it was validated on; `metric`: the task's own
+    metric at the exported step, where it is not accuracy."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     base = hub_id(config.model)
     base_name = public_name(config.model)
-    data_name = SST2_ON_THE_HUB if is_sst2 else public_name(config.data)
+    data_name = SST2_ON_THE_HUB if is_sst2 else hub_data[0] if hub_data else public_name(config.data)
+    data_config = None if is_sst2 or hub_data is None else hub_data[1]
+    shown_data = "SST-2" if is_sst2 else (f"GLUE {data_config.upper()}" if data_name == "nyu-mll/glue" and data_config
+                                          else data_name)
     sentiment = is_sst2 or (labels.is_binary_sentiment and not pairs)
     task = "sst2" if is_sst2 else "classifier"
     model_name = f"{base_name.split('/')[-1]}-{task}-{config.method}"
     task_name = "Sentiment analysis" if sentiment else "Text classification"
+    measured = [("accuracy", info.accuracy), *([metric] if metric is not None else [])]
     results = [EvalResult(task_type="text-classification", task_name=task_name, dataset_type=data_name,
-                          dataset_name="SST-2" if is_sst2 else data_name, dataset_split="validation",
-                          metric_type="accuracy", metric_value=round(info.accuracy, 6))] if info.accuracy is not None else None
+                          dataset_name=shown_data, dataset_config=data_config, dataset_split=split,
+                          metric_type=kind, metric_value=round(value, 6))
+               for kind, value in measured if value is not None] if info.accuracy is not None else None
     data = ModelCardData(
-        base_model=base or (base_name if config.model != "demo" else None), datasets=[SST2_ON_THE_HUB] if is_sst2 else None,
+        base_model=base or (base_name if config.model != "demo" else None),
+        datasets=[SST2_ON_THE_HUB] if is_sst2 else [hub_data[0]] if hub_data else None,
         license=base_license(config.model), library_name="peft" if what == "adapter" else "transformers",
         pipeline_tag="text-classification", tags=["sst2-tui", "sentiment-analysis" if sentiment else "text-classification",
-                                                  config.method], metrics=["accuracy"],
+                                                  config.method], metrics=["accuracy", *([metric[0]] if metric else [])],
         model_name=model_name if results else None, eval_results=results)
     # Every value from the run (paths, names, the libraries' settings) is escaped: a backtick, HTML or a
     # newline in a model or data path shows as the text it is, never as markup (#34 item 12).
@@ -118,7 +127,7 @@ def card_text(*, what: str, config: RunConfig, info: ExportInfo, examples: int, 
 Made with [sst2-tui](https://pypi.org/project/sst2-tui/): run {md_escape(info.run_id)}, method **{md_escape(config.method)}**.
 
 - **Base model:** {md_escape(base) if base else local_base}
-- **Data:** {"SST-2 (GLUE)" if is_sst2 else md_escape(data_name)}; labels {named}
+- **Data:** {"SST-2 (GLUE)" if is_sst2 else md_escape(shown_data)}; labels {named}
 - **Validation accuracy:** {accuracy_line(info.accuracy, info.step, examples)}
 - **Training:** {train_seconds:,.0f} s on {md_escape(hardware)}, precision {md_escape(info.precision)}
 

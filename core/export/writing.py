@@ -123,7 +123,10 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
         return card_text(what=what, config=prep.config, info=info, examples=len(prep.validation.labels),
                          hardware=prep.device.describe(), train_seconds=state.clock.seconds,
                          settings=card_settings(prep.config, prep.effective), is_sst2=prep.splits.is_sst2,
-                         labels=prep.splits.label_set, pairs=prep.splits.train.pairs is not None)
+                         labels=prep.splits.label_set, pairs=prep.splits.train.pairs is not None, hub_data=prep.splits.hub,
+                         split=prep.splits.validation_name,
+                         metric=state.last_eval.metric if state.last_eval is not None and state.last_eval_step == state.step
+                         else None)
 
     events: list[Event] = []
     if is_lora(model):
@@ -131,7 +134,8 @@ def _write_exports(prep: Prepared, state: RunState, accuracy: float | None) -> l
         base: dict[str, object] = {"model": public_name(prep.config.model), "init": prep.config.resolved().init,
                                    "seed": prep.config.seed, "local": local,
                                    "shape": base_shape(model.get_base_model().config),  # type: ignore[operator]  # a PeftModel's; checked against a --base
-                                   "weights": weights_fingerprint(model), "labels": list(prep.splits.label_set.names)}
+                                   "weights": weights_fingerprint(model), "labels": list(prep.splits.label_set.names),
+                                   "text_columns": list(prep.splits.text_columns)}
         _write_folder(run_dir / "adapter", lambda path: _save_adapter(model, tokenizer, path, base, card("adapter")), info)
         events.append(Exported(step=step, path=str(run_dir / "adapter"), what="adapter", accuracy=accuracy))
         if prep.config.merge:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.data.batching import encode
-from sst2_tui.core.errors import ModelError, quote
+from sst2_tui.core.errors import ModelError, UserError, quote
 from sst2_tui.core.inference.evaluation import evaluate
 from sst2_tui.core.model.device import detect, plan_precision, torch_device
 from sst2_tui.core.model.loading import LoadedModel, load_model
@@ -47,6 +47,12 @@ class Predictor:
         return cls(loaded, config)
 
     @property
+    def reads_pairs(self) -> bool:
+        """Whether the model was trained on sentence pairs (its config says, since #48)."""
+        columns = getattr(getattr(self.loaded.model, "config", None), "sst2_tui_text_columns", None)
+        return isinstance(columns, list) and len(columns) == 2
+
+    @property
     def names(self) -> list[str]:
         """The model's class names, by id (its config's id2label, as the run that trained it set them)."""
         config = getattr(self.loaded.model, "config", None)
@@ -59,6 +65,11 @@ class Predictor:
         its label's name, the probability of each label, and (SST-2's labels) P(positive) as `positive_probability`."""
         if not texts:
             return []
+        read_pairs = self.reads_pairs
+        if read_pairs and pairs is None:
+            raise UserError("this model was trained on sentence pairs; give each example's two texts with --pair")
+        if not read_pairs and pairs is not None:
+            raise UserError("--pair: this model was trained on single sentences; leave --pair out")
         info = detect(self.config.device)
         plan = plan_precision("auto", info)
         read = [text[:MAX_SENTENCE_CHARS] for text in texts]

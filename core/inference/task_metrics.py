@@ -13,6 +13,8 @@ import math
 
 TASK_METRICS = {"cola": "matthews_correlation", "mrpc": "f1", "qqp": "f1"}
 """GLUE's own metric of each task whose metric is not accuracy."""
+SHORT_NAMES = {"matthews_correlation": "MCC", "f1": "F1"}
+"""How a results table or the dashboard names them beside accuracy."""
 
 
 def metric_value(name: str, predicted: list[int], labels: list[int]) -> float:

@@ -113,6 +113,8 @@ def prepare(config: RunConfig, run_dir: Path, *, lora: bool = False) -> Prepared
                          columns=DataChoice.of(config.text_columns, config.label_column,
                                                  config.validation_split))
     loaded = load_model(config, labels=splits.label_set)
+    # Saved with the model (config.json) and an adapter's base record: `predict` knows it reads pairs.
+    setattr(loaded.model.config, "sst2_tui_text_columns", list(splits.text_columns))  # noqa: B010 - a config's own attribute
     if lora:
         loaded.model = wrap_lora(loaded.model, config)
     target = torch_device(device)

@@ -287,6 +287,9 @@ def _load_adapter(config: RunConfig, base_path: str | None = None, labels: Label
         given = f"--base {quote(where)}" if base_path else f"its base model {quote(named)}"
         raise ModelError(f"--model {quote(config.model)}: {given} has other weights than the model the adapter was "
                          f"trained on ({tensor} differs): give the base model it was trained on")
+    columns = base.get("text_columns")
+    if isinstance(columns, list) and all(isinstance(c, str) for c in columns):
+        setattr(loaded.model.config, "sst2_tui_text_columns", columns)  # noqa: B010 - what the adapter was trained to read
     try:
         model = PeftModel.from_pretrained(loaded.model, str(folder))
     except Exception as error:  # noqa: BLE001 - peft and safetensors raise many types for a damaged folder

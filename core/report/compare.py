@@ -7,6 +7,7 @@ from typing import Any
 
 from sst2_tui.core.config import RunConfig, format_rate
 from sst2_tui.core.events import Setting
+from sst2_tui.core.inference.task_metrics import SHORT_NAMES
 from sst2_tui.core.summary import Summary
 from sst2_tui.core.sweep_label import sweep_label
 
@@ -26,14 +27,11 @@ def _acc(value: Any) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
-METRIC_SHORT = {"matthews_correlation": "MCC", "f1": "F1"}
-
-
 def _with_metric(accuracy: str, name: str | None, value: float | None) -> str:
     """`0.8125 (F1 0.8571)`: the task's own metric beside accuracy, where it has one."""
     if name is None or value is None:
         return accuracy
-    return f"{accuracy} ({METRIC_SHORT.get(name, name)} {value:.4f})"
+    return f"{accuracy} ({SHORT_NAMES.get(name, name)} {value:.4f})"
 
 
 def _num(value: Any, spec: str) -> str:

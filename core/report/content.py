@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from sst2_tui.core.config import RunConfig
@@ -30,7 +31,7 @@ from sst2_tui.core.events import (
     Setting,
     Step,
 )
-from sst2_tui.core.inference.saved_predictions import Mistake, most_confident_mistakes, read_predictions
+from sst2_tui.core.inference.saved_predictions import Mistake, Predictions, most_confident_mistakes, read_predictions
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.report.compare import differing_settings, result_row, settings_of
 from sst2_tui.core.report.forks import Family, families_of
@@ -115,6 +116,10 @@ class RunReport:
     """The results table's row (`compare.COLUMNS` -> text)."""
     group: str | None = None
     """The repeated configuration it belongs to (`g1`), if any."""
+    label_names: list[str] = field(default_factory=lambda: ["negative", "positive"])
+    """The task's classes by id, as the run recorded them."""
+    confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    """(label, what it was taken for, how many times), the most common first: which classes it mixes up."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,19 @@ def run_report(record: RunRecord) -> RunReport:
         unusable_files=[predictions.problem] if predictions.problem else [], bad_log_lines=record.bad_lines,
         failure=_failure(record),
         row=result_row(record.run_id, config, summary, summary.device or "" if summary else "", record.status,
-                       started.trainable_params if started else None, started.total_params if started else None))
+                       started.trainable_params if started else None, started.total_params if started else None),
+        label_names=list(started.label_names) if started else ["negative", "positive"],
+        confusions=confusions(predictions, list(started.label_names) if started else ["negative", "positive"]))
+
+
+def confusions(predictions: Predictions, names: list[str], most: int = 5) -> list[tuple[str, str, int]]:
+    """Which labels a run's final evaluation took for which, most often first (its wrong answers)."""
+    counted = Counter((row.label, row.predicted) for row in predictions.rows if not row.correct)
+
+    def name(k: int) -> str:
+        return names[k] if 0 <= k < len(names) else f"LABEL_{k}"
+
+    return [(name(label), name(taken), count) for (label, taken), count in counted.most_common(most)]
 
 
 def groups_of(runs: list[RunReport]) -> list[GroupReport]:

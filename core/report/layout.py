@@ -160,11 +160,25 @@ def run_blocks(run: RunReport) -> list[Block]:
                    if exported in (None, steps) else
                    Paragraph("Most confidently misclassified validation sentences, by the final weights (step {}; the "
                              "exported model is step {}):", (steps, exported)),
-                   Table(["confidence", "label", "sentence"],
-                         [[f"{m.confidence:.3f}", str(m.label), m.text] for m in run.misclassified])]
+                   _mistakes_table(run)]
+        if len(run.label_names) > 2 and run.confusions:
+            blocks.append(Paragraph("Mixed up most: {}.", ("; ".join(f"{label} taken for {taken} {count} time(s)"
+                                                                    for label, taken, count in run.confusions),)))
     if run.bad_log_lines:
         blocks.append(Paragraph("{} unreadable line(s) in this run's log were skipped.", (run.bad_log_lines,)))
     return blocks
+
+
+def _mistakes_table(run: RunReport) -> Table:
+    """SST-2's labels by number, as always; a task's own labels by name, with the answer given."""
+    if run.label_names == ["negative", "positive"]:
+        return Table(["confidence", "label", "sentence"], [[f"{m.confidence:.3f}", str(m.label), m.text] for m in run.misclassified])
+
+    def name(k: int) -> str:
+        return run.label_names[k] if 0 <= k < len(run.label_names) else f"LABEL_{k}"
+
+    return Table(["confidence", "label", "answered", "sentence"],
+                 [[f"{m.confidence:.3f}", name(m.label), name(m.predicted), m.text] for m in run.misclassified])
 
 
 def _setting(run: RunReport, key: str) -> str:

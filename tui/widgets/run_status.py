@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from sst2_tui.core.config import format_rate
+from sst2_tui.core.inference.task_metrics import SHORT_NAMES
 from sst2_tui.core.summary import Status
 from sst2_tui.tui.run_view import STARTING, RunView
 from sst2_tui.tui.widgets.changed_only import ChangedOnly
@@ -38,6 +39,8 @@ def run_title(view: RunView | None, next_up: str | None = None) -> Text:
         text.append(f" {view.point}", style="bold")
     if view.model:
         text.append(f" on {view.model}")
+    if view.task:
+        text.append(f"  {view.task}", style="dim")
     return text
 
 
@@ -58,7 +61,10 @@ def run_numbers(view: RunView | None) -> Text:
     text.append("loss ", style="bold")
     text.append(f"{loss}   ")
     text.append("val acc ", style="bold")
-    text.append(f"{acc} (best {best})\n")
+    text.append(f"{acc} (best {best})")
+    if view.metric is not None:  # the task's own metric, beside accuracy
+        text.append(f"  {SHORT_NAMES.get(view.metric[0], view.metric[0])} {view.metric[1]:.4f}")
+    text.append("\n")
     text.append("lr ", style="bold")
     text.append(f"{format_rate(view.lr)}   ")
     text.append("eps ", style="bold")
