@@ -175,6 +175,13 @@ class ForkedProcess:
         self.wait()
 
 
+def children_forked(path: str | None = None) -> dict[str, str]:
+    """The variable that has a process's own children (sweep points, queue runners, detached runs)
+    forked from the preloaded server through `tests/fork_shim.py`; empty where the server is off."""
+    path = path or (SERVER.socket_path() if os.environ.get(DISABLE_ENV, "1") != "0" else None)
+    return {SELF_COMMAND_ENV: shlex.join([sys.executable, str(SHIM_SCRIPT), path])} if path else {}
+
+
 def _forked(args: list[str], env: dict[str, str], cwd: Path | None, text: bool, popen: dict) -> ForkedProcess | None:
     path = SERVER.socket_path()
     if path is None:
@@ -182,7 +189,7 @@ def _forked(args: list[str], env: dict[str, str], cwd: Path | None, text: bool, 
     specs = [(popen.get("stdin"), 0, "r"), (popen.get("stdout"), 1, "w"), (popen.get("stderr"), 2, "w")]
     ends = [_fd_for(spec, default, mode) for spec, default, mode in specs]
     # what this child starts of its own (sweep points, queue runners, detached runs) is forked too
-    env = {**env, SELF_COMMAND_ENV: shlex.join([sys.executable, str(SHIM_SCRIPT), path])}
+    env = {**env, **children_forked(path)}
     request = json.dumps({"args": args, "env": env, "cwd": str(cwd or os.getcwd()),
                           "new_session": bool(popen.get("start_new_session"))}).encode()
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from tests.cli import run_cli
+from tests.forked_process import children_forked
 
 SESSION = f"sst2-tui-test-{os.getpid()}"  # one per test process: two checkouts on one machine never meet
 
@@ -20,14 +21,19 @@ def tmux(*args: str) -> str:
 def open_window(session: str, columns: int, rows: int, command: str, env: dict[str, str]) -> None:
     """A detached tmux session running `command`. A session of that name killed (or quit) just before
     may still be closing, and when it was the last one the tmux server exits with it: a new-session
-    in that moment failed (exit 1, once in CI). Wait until the name is free, and try again."""
+    in that moment failed (exit 1, once in CI). Wait until the name is free, and try again.
+
+    The app itself starts fresh (it is what is tested); the runs it starts are forked from the
+    preloaded server (`-e`: a tmux server started earlier keeps its own environment otherwise)."""
+    forked = [f"-e{name}={value}" for name, value in children_forked().items()]
     made = None
     for _ in range(5):
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and subprocess.run(["tmux", "has-session", "-t", f"={session}"],
                                                              capture_output=True).returncode == 0:
             time.sleep(0.1)
-        made = subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(columns), "-y", str(rows), command],
+        made = subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(columns), "-y", str(rows), *forked,
+                               command],
                               capture_output=True, text=True, env=env)
         if made.returncode == 0:
             return
