@@ -86,7 +86,12 @@ def test_sigterm_in_the_first_second_exits_130_with_no_accuracy(tmp_path):
     process = subprocess.Popen([*sst2_command(), "run", "--model", "demo", "--data", "demo", "--quiet",
                                 "--sessions-dir", str(tmp_path), "--session", "s"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)  # still importing torch
+    # The session folder is made once the handlers are set and before torch is imported: a signal
+    # then arrives while the run is starting. (A fixed 0.5 s sleep raced the interpreter's own start
+    # on a loaded machine: the signal came before any of our code ran, and Python died by it.)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "s").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     os.kill(process.pid, signal.SIGTERM)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
