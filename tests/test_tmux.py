@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sst2_tui.core.run.self_command import sst2_command
-from tests.cli import run_cli
+from tests.cli import run_cli, wait_until
 from tests.tmux_driver import SESSION, ctl, open_window, process_alive, screen, steps_in, stop_everything, tmux, wait_for_text
 
 # `alone`: each test reads a real terminal against the clock, so it runs after the other slow tests
@@ -61,6 +61,8 @@ def test_the_whole_demo_at_80x24(tmp_path):
         text, _ = wait_for_text(lambda s: "Results (validation accuracy)" in s, timeout=10)
         for run in ("01-full", "02-trainer", "03-lora", "04-full"):
             assert run in text
+        # the screen says FINISHED from the run's last event; its process writes summary.json just after
+        wait_until(lambda: len(list(sessions.glob("*/runs/*/summary.json"))) == 4, timeout=30, what="four summaries")
         summaries = {p.parent.name: json.loads(p.read_text()) for p in sessions.glob("*/runs/*/summary.json")}
         assert {name: s["status"] for name, s in summaries.items()} == dict.fromkeys(
             ("01-full", "02-trainer", "03-lora", "04-full"), "finished")
