@@ -37,7 +37,8 @@ FORM_FIELDS = ("method", "init", "precision", "compile", "model", "data", "text_
 # which starts from random weights and needs a much larger step to learn in a few hundred steps.
 REFERENCE_LR = {"full": 1e-5, "trainer": 1e-5, "lora": 1e-4, "evaluate": 1e-5}
 LABEL_NAMES = ("negative", "positive")
-"""What labels 0 and 1 mean, everywhere: data validation, exports' id2label, predictions, reports."""
+"""SST-2's names for labels 0 and 1: a task whose data names nothing else, and every record written
+before #48 (which has no names of its own)."""
 DEMO_LR = {"full": 5e-4, "trainer": 5e-4, "lora": 3e-3, "evaluate": 1e-3}
 # AdamW's own default; `fp16-pure` gets the reference experiment's 1e-4, because 1e-8 is 0 in float16.
 DEFAULT_EPS = 1e-8

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from sst2_tui.core.config import RunConfig
+from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.records import RecordError, Word, record_from_json, to_json_value
 from sst2_tui.core.summary import Summary
@@ -98,7 +98,7 @@ class RunStarted(Event):
     eval_examples: int
     total_steps: int
     steps_per_epoch: int
-    label_names: list[str] = field(default_factory=lambda: ["negative", "positive"])
+    label_names: list[str] = field(default_factory=lambda: list(LABEL_NAMES))
     """The task's classes by id (written since #48; an older run's are SST-2's)."""
     text_columns: list[str] = field(default_factory=lambda: ["sentence"])
     """The column(s) the texts came from: two for a sentence-pair task."""
@@ -108,7 +108,7 @@ class RunStarted(Event):
         said = []
         if len(self.text_columns) == 2:
             said.append(f"pairs of {self.text_columns[0]} + {self.text_columns[1]}")
-        if self.label_names != ["negative", "positive"]:
+        if self.label_names != list(LABEL_NAMES):
             shown = ", ".join(self.label_names[:6]) + (", ..." if len(self.label_names) > 6 else "")
             said.append(f"{len(self.label_names)} classes ({shown})")
         return "; ".join(said)

@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sst2_tui.core.config import LABEL_NAMES
 from sst2_tui.core.errors import DataError, quote
 
-SST2_NAMES = ("negative", "positive")
-"""What labels 0 and 1 mean where the data names them nothing else."""
+SST2_NAMES = LABEL_NAMES
+"""What labels 0 and 1 mean where the data names them nothing else (config's one spelling)."""
 MAX_CLASSES = 1000
 """More classes than this is a column of ids or scores, not labels."""
 MAX_NAME_CHARS = 200

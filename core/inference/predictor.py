@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sst2_tui.core.config import RunConfig
+from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.data.batching import encode
 from sst2_tui.core.errors import ModelError, UserError, quote
 from sst2_tui.core.inference.evaluation import evaluate
@@ -85,7 +85,7 @@ class Predictor:
             if second is not None and pairs is not None:
                 answer["pair"] = second[index]
             answer["label"] = names[result.predicted[index]] if result.predicted[index] < len(names) else f"LABEL_{result.predicted[index]}"
-            if names == ["negative", "positive"]:  # SST-2's labels: the key every earlier answer had
+            if names == list(LABEL_NAMES):  # SST-2's labels: the key every earlier answer had
                 answer["positive_probability"] = round(each[1], 4)
             answer["probabilities"] = {names[k] if k < len(names) else f"LABEL_{k}": round(p, 4) for k, p in enumerate(each)}
             if len(whole) > MAX_SENTENCE_CHARS or (pairs is not None and len(pairs[index]) > MAX_SENTENCE_CHARS):

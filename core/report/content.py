@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sst2_tui.core.config import RunConfig
+from sst2_tui.core.config import LABEL_NAMES, RunConfig
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.events import (
     SETTING_OF,
@@ -116,7 +116,7 @@ class RunReport:
     """The results table's row (`compare.COLUMNS` -> text)."""
     group: str | None = None
     """The repeated configuration it belongs to (`g1`), if any."""
-    label_names: list[str] = field(default_factory=lambda: ["negative", "positive"])
+    label_names: list[str] = field(default_factory=lambda: list(LABEL_NAMES))
     """The task's classes by id, as the run recorded them."""
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
     """(label, what it was taken for, how many times), the most common first: which classes it mixes up."""
@@ -210,8 +210,8 @@ def run_report(record: RunRecord) -> RunReport:
         failure=_failure(record),
         row=result_row(record.run_id, config, summary, summary.device or "" if summary else "", record.status,
                        started.trainable_params if started else None, started.total_params if started else None),
-        label_names=list(started.label_names) if started else ["negative", "positive"],
-        confusions=confusions(predictions, list(started.label_names) if started else ["negative", "positive"]))
+        label_names=list(started.label_names) if started else list(LABEL_NAMES),
+        confusions=confusions(predictions, list(started.label_names) if started else list(LABEL_NAMES)))
 
 
 def confusions(predictions: Predictions, names: list[str], most: int = 5) -> list[tuple[str, str, int]]:

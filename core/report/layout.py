@@ -6,6 +6,7 @@ escapes the values for its format (and, in HTML, the template too). Table cells 
 
 from __future__ import annotations
 
+from sst2_tui.core.config import LABEL_NAMES
 from sst2_tui.core.device_info import DeviceInfo
 from sst2_tui.core.report.blocks import Block, Charts, CompareCharts, Facts, Heading, Paragraph, Preformatted, SeedBands, Table
 from sst2_tui.core.report.charts import finite
@@ -171,7 +172,7 @@ def run_blocks(run: RunReport) -> list[Block]:
 
 def _mistakes_table(run: RunReport) -> Table:
     """SST-2's labels by number, as always; a task's own labels by name, with the answer given."""
-    if run.label_names == ["negative", "positive"]:
+    if run.label_names == list(LABEL_NAMES):
         return Table(["confidence", "label", "sentence"], [[f"{m.confidence:.3f}", str(m.label), m.text] for m in run.misclassified])
 
     def name(k: int) -> str:
