@@ -3,7 +3,8 @@ varying difficulty shared by the methods, seed-to-seed variation, 872 sentences;
 simulated_correctness.py), 3,200 experiments per case, vectorized:
 
 - the 95% interval covers the true gap 93-97% of the time, at 3 and at 5 seeds, whether sentences
-  dominate (runs differ by about 0.75 points) or seeds do (about 2.8 points);
+  dominate (runs differ by about 0.75 points) or seeds do (about 2.8 points); judged on 3 seeds alone
+  (nothing pooled) it also holds the unequal-stability guard's pivotal interval, and covers 98-99.5%;
 - with three equal methods, a false "better" anywhere among the three pairs at most 5% of the time;
 - one seed of a method is never a verdict; runs scored on different sentences are refused.
 
@@ -15,13 +16,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sst2_tui.core.stats.comparison import DECISIONS, compare, compare_all, decisions, judged_intervals
+from sst2_tui.core.stats.comparison import DECISIONS, compare, compare_all, decisions, estimate, intervals, judged_intervals
 from tests.simulated_correctness import SEED_SD, SENTENCES, Regime
 
 EXPERIMENTS, CHUNK = 3200, 400
 
 
-def _coverage_and_power(regime: Regime, seeds: int, gap: float, rng_seed: int) -> tuple[float, float, float]:
+def _coverage_and_power(regime: Regime, seeds: int, gap: float, rng_seed: int,
+                        alone: bool = True) -> tuple[float, float, float]:
+    """(coverage, how often "a better", how far runs differ in points); `alone`: as compare() judges
+    seeds with nothing pooled (the unequal-stability guard included), else the t interval alone (a
+    sweep whose methods' spreads are pooled over their settings)."""
     shift = regime.shift_for_gap(gap)
     truth = regime.true_gap(shift) / 100
     rng = np.random.default_rng(rng_seed)
@@ -29,7 +34,7 @@ def _coverage_and_power(regime: Regime, seeds: int, gap: float, rng_seed: int) -
     spread = []
     for _ in range(EXPERIMENTS // CHUNK):
         a, b = regime.runs(rng, CHUNK, [seeds, seeds], [shift, 0.0])
-        low, high = judged_intervals(a, b, rng=rng)  # as compare() does
+        low, high = judged_intervals(a, b, rng=rng) if alone else intervals(estimate(a, b))
         covered += int(((low <= truth) & (truth <= high)).sum())
         better += int((decisions(low, high, 0.005) == DECISIONS.index("a better")).sum())
         spread.append(100 * a.mean(axis=2).std(axis=1, ddof=1).mean())
@@ -40,10 +45,22 @@ def _coverage_and_power(regime: Regime, seeds: int, gap: float, rng_seed: int) -
 @pytest.mark.parametrize("seeds", [3, 5])
 @pytest.mark.parametrize("gap", [0.0, 1.0])
 def test_the_95_interval_covers_the_true_gap_93_to_97_percent(regime, seeds, gap):
-    coverage, _, run_sd = _coverage_and_power(Regime(SEED_SD[regime]), seeds, gap, rng_seed=seeds * 10 + int(gap))
+    coverage, _, run_sd = _coverage_and_power(Regime(SEED_SD[regime]), seeds, gap, rng_seed=seeds * 10 + int(gap),
+                                              alone=seeds >= 5)
     expected_sd = (0.5, 1.0) if regime == "sentences dominate" else (2.0, 4.0)
     assert expected_sd[0] <= run_sd <= expected_sd[1], f"the simulated regime: runs differ by {run_sd:.2f} points"
     assert 0.93 <= coverage <= 0.97, f"{regime}, {seeds} seeds, gap {gap}: coverage {coverage:.3f}"
+
+
+@pytest.mark.parametrize("regime", list(SEED_SD))
+def test_judged_on_3_seeds_alone_the_interval_is_wider_and_covers_98_to_99_5_percent(regime):
+    """Three runs cannot show how steady a method is, so with nothing pooled the interval also holds
+    the pivotal one (core/stats/unequal_stability.py): conservative by design where methods are equally
+    steady, the price of holding 2.5% a side where one is far less steady (tests/test_verdict_edges.py)."""
+    coverage, better, _ = _coverage_and_power(Regime(SEED_SD[regime]), 3, 1.0, rng_seed=31)
+    plain, plain_better, _ = _coverage_and_power(Regime(SEED_SD[regime]), 3, 1.0, rng_seed=31, alone=False)
+    assert 0.98 <= coverage <= 0.995 and coverage > plain, f"{regime}: {coverage:.3f} alone, {plain:.3f} pooled"
+    assert better <= plain_better, "wider, so never more often 'better'"
 
 
 @pytest.mark.parametrize("regime", list(SEED_SD))
@@ -133,13 +150,21 @@ def test_before_a_sweep_it_says_the_smallest_gap_its_grid_can_tell():
     from sst2_tui.core.sweep.grid import build_grid, parse_listed
     from sst2_tui.core.sweep.start import planned_power
 
-    def grid(methods: str, seeds: list[int], data: str = "sst2") -> list:
-        return build_grid({"method": parse_listed("--method", [methods]), "model": parse_listed("--model", ["demo"]),
-                           "data": parse_listed("--data", [data])}, seeds)
+    def grid(methods: str, seeds: list[int], data: str = "sst2", lr: list[str] | None = None) -> list:
+        axes = {"method": parse_listed("--method", [methods]), "model": parse_listed("--model", ["demo"]),
+                "data": parse_listed("--data", [data])}
+        if lr:
+            axes["lr"] = parse_listed("--lr", lr)
+        return build_grid(axes, seeds)
 
-    said = planned_power(grid("full,lora", [0, 1, 2]))
+    said = planned_power(grid("full,lora", [0, 1, 2], lr=["full=1e-5,3e-5", "lora=1e-4,3e-4"]), 3)
     assert said is not None and "with 3 seed(s) per method judged and 436 judging sentences" in said
-    assert f"about {detectable_gap(3, 436):.1f} points (80% power)" in said
+    assert f"about {detectable_gap(3, 436):.1f} points (80% power)" in said, "spreads pooled over the settings"
+    alone = planned_power(grid("full,lora", [0, 1, 2]))
+    assert alone == ("with 3 seed(s) per method judged and 436 judging sentences it tells only large gaps apart: 3 runs "
+                     "of full or lora (each given one setting) cannot show how steady they are; 5 seeds of each "
+                     f"(--seeds 0,1,2,3,4) would tell about {detectable_gap(5, 436):.1f} points (80% power)")
+    assert "tells methods apart by about" in (planned_power(grid("full,lora", [0, 1, 2, 3, 4])) or "")
     assert planned_power(grid("full", [0, 1, 2])) is None, "one method: nothing to tell apart"
     assert planned_power(grid("full,lora", [0], data="my/reviews")) is None, "an unknown validation size is not guessed"
     assert "150 judging sentences" in (planned_power(grid("full,lora", [0], data="demo")) or ""), "the demo's is known"

@@ -30,9 +30,22 @@ def test_identical_predictions_are_equivalent_not_a_win():
     assert "full − trainer" in same.sentence()
 
 
-def test_a_constructed_five_point_gap_over_three_seeds_is_a_win_either_way_round():
+def test_a_constructed_five_point_gap_over_three_seeds_alone_waits_for_more_seeds_and_says_why():
+    """Three runs of a method cannot show how steady it is (core/stats/unequal_stability.py): with
+    nothing pooled the interval allows for a less steady method, and the advice is at least 5 seeds."""
     _, judging = split_halves(SENTENCES)
     full, lora = np.asarray(_runs(0.92, 3, 1), dtype=float), np.asarray(_runs(0.87, 3, 2), dtype=float)
+    gap = compare(full[:, judging], lora[:, judging], a_name="full", b_name="lora")
+    assert gap.decision == "not resolved" and gap.low < 0 < gap.high and 3 < gap.points < 7
+    assert gap.seeds_needed is not None and gap.seeds_needed >= 5
+    assert "3 seeds cannot show how steady a method is" in gap.headline()
+    pooled = compare(full[:, judging], lora[:, judging], a_name="full", b_name="lora", spreads=((0.0001, 12), (0.0001, 12)))
+    assert pooled.decision == "a better" and "steady" not in pooled.headline(), "a spread pooled over a sweep's settings"
+
+
+def test_a_constructed_five_point_gap_over_five_seeds_is_a_win_either_way_round():
+    _, judging = split_halves(SENTENCES)
+    full, lora = np.asarray(_runs(0.92, 5, 1), dtype=float), np.asarray(_runs(0.87, 5, 2), dtype=float)
     gap = compare(full[:, judging], lora[:, judging], a_name="full", b_name="lora")
     assert gap.decision == "a better" and 3 < gap.points < 7 and gap.low > 0
     assert gap.sentence().startswith("full is better than lora by about ")

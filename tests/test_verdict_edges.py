@@ -12,9 +12,9 @@
 - an early look of `--until-resolved` (at `FIRST_LOOK_SEEDS`) spends its 0.1%, where one at 3 seeds did not;
 - the default margin is one that the judging sentences can resolve ("practically the same" is reachable);
 - one method ten times less steady at equal expected accuracy: a false "better" within 2.5% a side
-  with its spread pooled over a sweep, and with nothing to pool from 5 seeds of each (the guard of
-  core/stats/unequal_stability.py), on the logistic model and on the Beta model; 3 seeds alone are
-  held to README's stated shortfall.
+  with its spread pooled over a sweep, and with nothing to pool (the guard of
+  core/stats/unequal_stability.py: from 5 seeds where the spreads differ, below always), with 3, 5
+  and 10 seeds, on the logistic model and on the Beta model.
 
 Every interval here is the one `compare()` gives (`judged_intervals`: the t interval and the guard).
 """
@@ -114,7 +114,8 @@ def test_on_a_second_data_model_the_interval_still_covers_a_true_gap_of_0(seeds)
         a, b = BetaModel((0.4, 0.4), sentences=436).runs(rng, CHUNK, [seeds, seeds])
         low, high = judged_intervals(a, b)
         covered += int(((low <= 0) & (high >= 0)).sum())
-    assert 0.93 <= covered / experiments <= 0.975, f"{seeds} seeds: coverage {covered / experiments:.3f}"
+    highest = 0.975 if seeds >= GUARD_SEEDS else 0.995  # below, the guard's pivotal interval always (conservative)
+    assert 0.93 <= covered / experiments <= highest, f"{seeds} seeds: coverage {covered / experiments:.3f}"
 
 
 # -- seeds ------------------------------------------------------------------------------------------------
@@ -188,7 +189,10 @@ def test_the_smallest_detectable_gap_said_before_a_sweep_holds_both_ways(seed_sd
     shift, experiments, found = regime.shift_for_gap(gap), 1600, 0
     for _ in range(experiments // CHUNK):
         a, b = regime.runs(rng, CHUNK, [seeds, seeds], [shift, 0.0])
-        found += int((judged_intervals(a, b)[0] > 0).sum())
+        # below GUARD_SEEDS the gap is said for methods whose spread a sweep pools over their settings
+        # (the t interval); judged on so few seeds alone a sweep says so instead (test_sweep_start_lines)
+        low = judged_intervals(a, b)[0] if seeds >= GUARD_SEEDS else intervals(estimate(a, b))[0]
+        found += int((low > 0).sum())
     rate = found / experiments
     print(f"seed s.d. {seed_sd}, {seeds} seeds: {gap:.2f} points said, found {rate:.3f}")
     assert abs(rate - 0.8) <= _monte_carlo(0.8, experiments) + 0.05, f"{gap:.2f} points: found {rate:.3f}"
@@ -296,15 +300,17 @@ def test_an_unsteady_method_judged_on_its_own_seeds_alone_is_not_called_better_o
     assert unsteady <= bound and steady <= bound, f"{seeds} seeds alone: {unsteady:.3f} and {steady:.3f}"
 
 
-def test_with_3_seeds_alone_the_unsteady_method_is_still_called_better_about_9_percent_of_the_time():
-    """The one case still short of 2.5% (README says so): three draws rarely show a method's spread, so
-    the guard does not look below `GUARD_SEEDS`; firing on 3 seeds often enough to matter cost the
-    seeds planner its 80%. This holds README's number to the simulation."""
+def test_with_3_seeds_alone_the_guard_always_holds_the_pivotal_interval_and_2_5_percent_holds():
+    """Three draws cannot show a method's spread (the F test on 2 and 2 degrees of freedom missed half
+    the unsteady cases): below `GUARD_SEEDS` the guard always holds the pivotal interval, where without
+    it the unsteady method was called better about 9% of the time."""
     experiments = 3200
     unsteady, steady = _unsteady_against_steady(1, 3, pooled=False, experiments=experiments, guard=True)
-    print(f"3 seeds alone: {unsteady:.3f} and {steady:.3f}")
-    assert GUARD_SEEDS > 3
-    assert 0.06 <= unsteady <= 0.12 and steady <= 0.025 + _monte_carlo(0.025, experiments), f"{unsteady:.3f}, {steady:.3f}"
+    plain, _ = _unsteady_against_steady(1, 3, pooled=False, experiments=experiments)
+    print(f"3 seeds alone: {unsteady:.3f} and {steady:.3f} with the guard, {plain:.3f} without")
+    bound = 0.025 + _monte_carlo(0.025, experiments)
+    assert GUARD_SEEDS > 3 and plain >= 0.06, f"without the guard {plain:.3f}: the case it exists for"
+    assert unsteady <= bound and steady <= bound, f"3 seeds alone: {unsteady:.3f}, {steady:.3f}"
 
 
 def _beta_unsteady_against_steady(seeds: int, experiments: int = 3200) -> tuple[float, float]:
@@ -340,7 +346,7 @@ def _beta_unsteady_against_steady(seeds: int, experiments: int = 3200) -> tuple[
     return a_better / experiments, b_better / experiments
 
 
-@pytest.mark.parametrize("seeds", [5, 10])
+@pytest.mark.parametrize("seeds", [3, 5, 10])
 def test_on_the_second_data_model_an_unsteady_method_alone_is_not_called_better_over_2_5_percent(seeds):
     experiments = 3200
     unsteady, steady = _beta_unsteady_against_steady(seeds, experiments)

@@ -103,7 +103,7 @@ def _grid(methods: str = "full,lora", lr: str | None = "lora=1e-4,3e-4", data: s
     axes = {"method": parse_listed("--method", [methods]), "model": parse_listed("--model", ["demo"]),
             "data": parse_listed("--data", [data])}
     if lr:
-        axes["lr"] = parse_listed("--lr", [lr])
+        axes["lr"] = parse_listed("--lr", lr.split())
     return build_grid(axes, [0, 1, 2])
 
 
@@ -117,7 +117,10 @@ def test_a_sweep_says_as_it_starts_what_practically_the_same_will_mean_and_why()
 def test_a_demo_sweep_says_what_it_can_tell_too():
     """The demo data's 300 validation sentences are known before any run reads them (#45: it printed no power line)."""
     lines = start_lines(_grid(data="demo"), 3, None, rounds=False, margin=None)
-    assert lines[1].startswith("with 3 seed(s) per method judged and 150 judging sentences it tells methods apart by about")
+    assert lines[1].startswith("with 3 seed(s) per method judged and 150 judging sentences it tells only large gaps apart: "
+                               "3 runs of full (given one setting) cannot show how steady it is; 5 seeds of each")
+    pooled = start_lines(_grid(data="demo", lr="full=1e-5,3e-5 lora=1e-4,3e-4"), 3, None, rounds=False, margin=None)
+    assert pooled[1].startswith("with 3 seed(s) per method judged and 150 judging sentences it tells methods apart by about")
     assert lines[-1].startswith("equivalent means within ±") and "150 judging sentences" in lines[-1]
 
 

@@ -25,6 +25,11 @@ Why not the percentile bootstrap of seeds and sentences (#29): with 3 seeds it r
 and covered 82-91% where seeds dominate; why not scipy's `ttest_ind`: it sees the seeds only, and the
 same sentences judge both methods. scipy gives the t quantiles.
 
+**One method far less steady than another**: where nothing is pooled for a method (judged seeds
+alone), `core/stats/unequal_stability.py` widens the interval to also hold a pivotal one: from 5
+seeds where the two methods' spreads differ, below 5 always (three runs cannot show how steady a
+method is; `Comparison.steadiness_unknown` says so in the words).
+
 **Several methods**: every pair's interval is simultaneous (Bonferroni: 1 - 0.05/pairs), so the
 chance of any false "better" among three methods stays at most 5%.
 
@@ -63,7 +68,7 @@ from sst2_tui.core.stats.seed_planner import (
     sentences_needed,
     smallest_gap,
 )
-from sst2_tui.core.stats.unequal_stability import DRAWS, guarded
+from sst2_tui.core.stats.unequal_stability import DRAWS, GUARD_SEEDS, guarded
 
 DECISIONS = ("a better", "b better", "equivalent", "not resolved")
 ODDS_SEEDS = 8
@@ -116,6 +121,9 @@ class Comparison:
     """The smallest gap that `MAX_PLAN_SEEDS` seeds of each would find on these sentences, in points."""
     family_level: float = LEVEL
     """What the intervals of every pair hold together (the words say this one)."""
+    steadiness_unknown: bool = False
+    """Judged on fewer than `GUARD_SEEDS` seeds of a method with nothing pooled: too few runs to show how
+    steady it is, so the interval also allows for a less steady one (core/stats/unequal_stability.py)."""
 
     @property
     def direction(self) -> str:
@@ -151,12 +159,16 @@ class Comparison:
     def advice(self, hours_per_seed: float | None = None) -> str:
         """What would resolve it, as something this tool does (with what it costs, given the pace)."""
         gap = f"a gap of {self.margin:g} points"
+        where = f"{self.direction} is somewhere between {self.low:+.1f} and {self.high:+.1f} points"
+        if self.steadiness_unknown:
+            fewer = min(self.seeds_a, self.seeds_b)
+            where += f" ({fewer} seeds cannot show how steady a method is, so this allows for a less steady one)"
         if self.seeds_needed is not None:
             more = max(self.seeds_needed - min(self.seeds_a, self.seeds_b), 1)
             cost = f"; {device_time(more * hours_per_seed)} at this sweep's pace" if hours_per_seed else ""
-            return (f"{self.direction} is somewhere between {self.low:+.1f} and {self.high:+.1f} points; about {more} more "
+            return (f"{where}; about {more} more "
                     f"seed{'s' if more != 1 else ''} of each ({self.seeds_needed} in all{cost}) would tell {gap}")
-        return (f"{self.direction} is somewhere between {self.low:+.1f} and {self.high:+.1f} points; on these "
+        return (f"{where}; on these "
                 f"{self.sentences} sentences no sensible number of seeds tells {gap}: all the validation sentences "
                 f"(leave --eval-subset off) would help, or a margin of ±{math.ceil(2 * self.margin_reachable) / 2:g} points")
 
@@ -325,7 +337,8 @@ def compare(a: object, b: object, margin: float | None = None, *, level: float =
                                                    for s in spreads))
     too_few = min(len(runs_a), len(runs_b)) < MIN_SEEDS
     low, high = intervals(found, level)
-    if not all(s is not None and s[1] > n - 1 for s, n in zip(spreads, (len(runs_a), len(runs_b)), strict=True)):
+    unpooled = not all(s is not None and s[1] > n - 1 for s, n in zip(spreads, (len(runs_a), len(runs_b)), strict=True))
+    if unpooled:
         # nothing pooled for a method: its judged seeds alone carry its spread (core/stats/unequal_stability.py)
         low, high = guarded(runs_a[None], runs_b[None], low, high, found.sentences_part, level, DRAWS)
     if too_few:
@@ -345,7 +358,8 @@ def compare(a: object, b: object, margin: float | None = None, *, level: float =
                       VarianceSplit(1e4 * float(found.seeds_part[0]), 1e4 * float(found.sentences_part[0])),
                       len(runs_a), len(runs_b), runs_a.shape[1], needed,
                       sentences_needed(margin, float(found.sentence_variance[0]), runs_a.shape[1], pairs), reachable,
-                      level if family_level is None else family_level)
+                      level if family_level is None else family_level,
+                      unpooled and not too_few and min(len(runs_a), len(runs_b)) < GUARD_SEEDS)
 
 
 def compare_all(runs: Mapping[str, object], margin: float | None = None, level: float = LEVEL,

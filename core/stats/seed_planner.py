@@ -18,6 +18,8 @@ import math
 import numpy as np
 from scipy import stats
 
+from sst2_tui.core.stats.unequal_stability import GUARD_SEEDS
+
 LEVEL = 0.95
 """The verdict's level: 95% for all pairs of methods together."""
 MIN_SEEDS = 3
@@ -28,8 +30,6 @@ PLAN_POWER = 0.82
 guard (core/stats/unequal_stability.py) widens about three intervals in ten of equally steady methods
 from 5 seeds, which cost the advice followed 2-3 points of its power (measured at a 4-point gap where
 seeds dominate: 77% without the guard, 75% with it at 80%, 77% at 82%)."""
-MIN_SEEDS = 3
-"""Fewer judged seeds of either method: no answer (and no interval)."""
 MAX_PLAN_SEEDS = 100
 """The most seeds per method the planner advises: beyond it the advice is another margin or more sentences.
 (At 40, the pilots that happened to see little seed variance were the ones advised, and following
@@ -129,11 +129,13 @@ def assurance(seeds: int, gap: float, seeds_variance: float | np.ndarray, senten
 
 def plan_seeds(gap: float, seeds_variance: np.ndarray, sentence_variance: np.ndarray, sentences: int, *,
                pilot_df: int = 0, flips: np.ndarray | float = 0.0, pairs: int = 1, power: float = PLAN_POWER) -> np.ndarray:
-    """Per pilot, the fewest seeds of each method (at least `MIN_SEEDS`) whose `assurance` reaches
-    `power` at a true gap of `gap` points; 0 where `MAX_PLAN_SEEDS` would not."""
+    """Per pilot, the fewest seeds of each method (at least `GUARD_SEEDS`: below it the verdict cannot
+    tell a steady method from an unsteady one's lucky draws, and its interval is wide for that,
+    core/stats/unequal_stability.py) whose `assurance` reaches `power` at a true gap of `gap` points;
+    0 where `MAX_PLAN_SEEDS` would not."""
     seeds_variance = np.atleast_1d(np.asarray(seeds_variance, float))
     found = np.zeros(len(seeds_variance), dtype=int)
-    for seeds in range(MIN_SEEDS, MAX_PLAN_SEEDS + 1):
+    for seeds in range(GUARD_SEEDS, MAX_PLAN_SEEDS + 1):
         open_ = found == 0
         if not open_.any():
             break

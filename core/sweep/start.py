@@ -11,6 +11,7 @@ from sst2_tui.core.errors import UserError
 from sst2_tui.core.report.spread import Spread
 from sst2_tui.core.stats.seed_planner import DEFAULT_SEED_SD_POINTS, default_margin, detectable_gap, margin_reason
 from sst2_tui.core.stats.sequential import FIRST_LOOK_SEEDS, SEEDS_PER_LOOK
+from sst2_tui.core.stats.unequal_stability import GUARD_SEEDS
 from sst2_tui.core.storage.queue_file import NewRun, SessionQueue
 from sst2_tui.core.storage.sessions import Session
 from sst2_tui.core.storage.sweep_file import SlurmOptions, UntilResolved
@@ -100,6 +101,19 @@ def planned_power(points: list[RunConfig], confirm_seeds: int = 0, spread: Sprea
         return None
     pairs = len(settings) * (len(settings) - 1) // 2
     when = f"at its first look ({seeds} seeds of each)" if rounds else f"with {seeds} seed(s) per method judged"
+    alone = sorted(method for method, n in settings.items() if n == 1)
+    if not rounds and alone and seeds < GUARD_SEEDS:
+        # nothing pooled for a method given one setting: its few runs cannot show how steady it is, and the
+        # verdict's interval allows for that (core/stats/unequal_stability.py), so it tells only large gaps
+        gap = (detectable_gap(GUARD_SEEDS, judging, spread.seed_sd_points, spread.disagreement, spread.within, pairs=pairs)
+               if spread is not None else detectable_gap(GUARD_SEEDS, judging, pairs=pairs))
+        measured = f", as {spread.source}'s runs spread" if spread is not None else ""
+        whose = (f"{alone[0]} (given one setting) cannot show how steady it is" if len(alone) == 1 else
+                 f"{' or '.join(alone)} (each given one setting) cannot show how steady they are")
+        return (f"{when} and {judging} judging sentences it tells only large gaps apart: {seeds} runs of "
+                f"{whose}; {GUARD_SEEDS} seeds of each "
+                f"(--seeds {','.join(str(s) for s in range(GUARD_SEEDS))}) would tell about {gap:.1f} points (80% power"
+                f"{measured})")
     if spread is not None:
         gap = detectable_gap(seeds, judging, spread.seed_sd_points, spread.disagreement, spread.within, pairs=pairs)
         return (f"{when} and {judging} judging sentences it tells methods apart by about {gap:.1f} points (80% power), "

@@ -57,6 +57,9 @@ VERDICT_TERMS = [
                        "what would: all the validation sentences, or a wider margin"),
     ("practically the same", "the whole interval lies within ±margin points (--margin; by default what the judging "
                              "sentences can resolve with 10 seeds of each, said as the sweep starts)"),
+    ("how steady", "a method given one setting and judged on fewer than 5 seeds: its few runs cannot show whether "
+                   "it sometimes trains badly, so the interval allows for that and only a large gap is called; "
+                   "5 seeds of each, or several settings of the method in the sweep, remove this"),
     ("collapsed", "a run that answers one class for (almost) every sentence: it learned nothing (lr too high?); kept "
                   "as it scored, since leaving it out would flatter its method"),
     ("P(A beats B)", "the chance a fresh seed of A scores above a fresh seed of B on these sentences; shown from 8 "
