@@ -247,3 +247,46 @@ def test_the_report_names_a_multi_class_runs_labels_and_what_it_mixes_up(tmp_pat
     report = (session.path / "report.md").read_text()
     assert "| confidence | label | answered | sentence |" in report, report[-1500:]
     assert "Mixed up most: " in report and " taken for " in report
+
+
+def test_evaluate_matches_a_models_own_class_order_to_the_datas_by_name(tmp_path):
+    """#48: a model fine-tuned elsewhere numbers its classes its own way (red, blue, green where this
+    tool sorts blue, green, red): evaluate scores each answer against the class of the same name."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from sst2_tui.core.events import WarningEvent
+
+    data = three_class_file(tmp_path / "colours.csv", size=300)
+    drain(start(RunConfig(model="demo", data=str(data), epochs=1.5, batch_size=24, lr=3e-3), tmp_path / "run")[0])
+    own = next(e for e in drain(start(RunConfig(model=str(tmp_path / "run" / "model"), data=str(data), method="evaluate"),
+                                  tmp_path / "own")[0]) if isinstance(e, Eval)).accuracy
+    assert own >= 0.6, f"the trained model scores {own:.2f} (chance 0.33)"
+    model = AutoModelForSequenceClassification.from_pretrained(tmp_path / "run" / "model")
+    reordered = [2, 0, 1]  # red, blue, green
+    with torch.no_grad():
+        model.score.weight.copy_(model.score.weight[reordered].clone())
+    model.config.id2label = {i: ("blue", "green", "red")[k] for i, k in enumerate(reordered)}
+    model.config.label2id = {name: i for i, name in model.config.id2label.items()}
+    model.save_pretrained(tmp_path / "elsewhere")
+    AutoTokenizer.from_pretrained(tmp_path / "run" / "model").save_pretrained(tmp_path / "elsewhere")
+    events = drain(start(RunConfig(model=str(tmp_path / "elsewhere"), data=str(data), method="evaluate"), tmp_path / "ev")[0])
+    assert next(e for e in events if isinstance(e, Eval)).accuracy == pytest.approx(own)
+    said = [e.message for e in events if isinstance(e, WarningEvent) and e.code == "classes_matched_by_name"]
+    assert said == ["the model numbers its classes red, blue, green; each answer is matched to the data's class of the same name"]
+
+
+def test_evaluate_refuses_a_model_whose_classes_the_data_does_not_name(tmp_path):
+    from sst2_tui.core.data.head_order import head_order
+    from sst2_tui.core.data.labels import LabelSet
+    from sst2_tui.core.errors import ModelError
+
+    colours = LabelSet(("blue", "green", "red"))
+    assert head_order(["Red", "BLUE", "green"], colours, "m") == [1, 2, 0], "case aside"
+    assert head_order(["blue", "green", "red"], colours, "m") is None and head_order(None, colours, "m") is None
+    assert head_order(["LABEL_0", "LABEL_1", "LABEL_2"], colours, "m") is None, "the library's default names: by number"
+    with pytest.raises(ModelError, match=r"--model 'm': its classes are blue, green, purple and the data's are blue, "
+                                         r"green, red: red cannot be matched by name"):
+        head_order(["blue", "green", "purple"], colours, "m")
+    with pytest.raises(ModelError, match=r"it answers 2 classes \(negative, positive\) and the data has 3"):
+        head_order(["negative", "positive"], colours, "m")

@@ -33,9 +33,11 @@ class EvalResult:
 
 @torch.inference_mode()
 def evaluate(model: torch.nn.Module, data: Encoded, pad_id: int, batch_size: int, device: torch.device,
-             plan: PrecisionPlan, task: str | None = None) -> EvalResult:
+             plan: PrecisionPlan, task: str | None = None, head_order: list[int] | None = None) -> EvalResult:
     """Sorted by length in large batches; results are gathered on the device and read once. `task`:
-    the GLUE task, whose own metric (where it is not accuracy) is computed too."""
+    the GLUE task, whose own metric (where it is not accuracy) is computed too. `head_order`: for each
+    of the data's classes, the model output that answers it (a model fine-tuned elsewhere numbers its
+    classes its own way, core/data/head_order.py)."""
     started = time.perf_counter()
     was_training = model.training
     model.eval()
@@ -51,6 +53,8 @@ def evaluate(model: torch.nn.Module, data: Encoded, pad_id: int, batch_size: int
             with plan.autocast(device.type):
                 extra = {"token_type_ids": batch["token_type_ids"]} if "token_type_ids" in batch else {}
                 logits = model(input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask"), **extra).logits.float()
+            if head_order is not None:
+                logits = logits[:, head_order]
             loss_sum += torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="sum")
             answer = logits.argmax(-1)
             right = answer == batch["labels"]

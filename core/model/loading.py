@@ -297,6 +297,32 @@ def _load_adapter(config: RunConfig, base_path: str | None = None, labels: Label
     return LoadedModel(model, loaded.tokenizer, loaded.pad_id, f"LoRA adapter on {named}")
 
 
+def saved_label_names(spec: str) -> tuple[str, ...] | None:
+    """The class names a fine-tuned model answers with, in its own output order: an adapter's record,
+    a model folder's (or a run's export's, or a Hub model's) config `id2label`; None where it names
+    none (the demo model) or cannot be read here (loading it says why)."""
+    try:
+        folder = exported_folder(spec) or Path(spec).expanduser()
+    except ModelError:
+        return None
+    if (folder / "adapter_config.json").is_file():
+        try:
+            recorded = parse_json((folder / ADAPTER_BASE_FILE).read_bytes()).get("labels")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return tuple(recorded) if isinstance(recorded, list) and all(isinstance(n, str) for n in recorded) else None
+    if spec == "demo":
+        return None
+    from transformers import AutoConfig
+
+    name = str(folder) if folder.exists() else spec
+    try:
+        id2label = AutoConfig.from_pretrained(name, trust_remote_code=False, **_load_kwargs(name)).id2label
+    except Exception:  # noqa: BLE001 - unreadable or unreachable: loading the model says so in its own words
+        return None
+    return tuple(str(id2label[k]) for k in sorted(id2label)) if id2label else None
+
+
 def _adapter_labels(adapter: str, recorded: object, wanted: LabelSet | None) -> LabelSet:
     """The classes an adapter's head was trained for (`sst2_tui_base.json`; one written before it
     recorded them: SST-2's two). Data with another number of classes is refused: the head cannot answer it."""
