@@ -127,3 +127,32 @@ def test_grad_scaler_state_survives_a_checkpoint(tmp_path):
     fresh = torch.amp.GradScaler("cpu", init_scale=2.0**16)
     restore_scaler(tmp_path, fresh)
     assert fresh.get_scale() == 512.0
+
+
+def test_a_killed_glue_run_resumed_keeps_its_best_matthews_correlation(tmp_path):
+    """#48: the task's own metric at the best step is kept in each checkpoint (a resumed run's
+    summary had it only from its next new best, or not at all)."""
+    import random
+
+    folder = tmp_path / "CoLA"
+    folder.mkdir()
+    rng = random.Random(3)
+    for name, size in (("train.tsv", 240), ("dev.tsv", 40)):  # CoLA's own layout: no header row
+        rows = []
+        for i in range(size):
+            good = rng.random() < 0.6
+            rows.append(f"gj0{i}\t{int(good)}\t{'' if good else '*'}\tthey {'drank' if good else 'drank drank'} the pub {i} .")
+        (folder / name).write_text("\n".join(rows) + "\n")
+    args = ["--model", "demo", "--data", str(folder), "--epochs", "1", "--batch-size", "8", "--lr", "3e-3",
+            "--eval-every", "5", "--save-every", "5", "--seed", "5", "--quiet"]
+    reference = last_json(cli(*args, "--session", "whole", sessions=tmp_path).stdout)
+    assert reference["metric_name"] == "matthews_correlation" and reference["best_val_metric"] is not None
+    process = start_cli("run", *args, "--session", "killed", "--sessions-dir", str(tmp_path),
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    events = tmp_path / "killed" / "runs" / "01-full" / "events.jsonl"
+    kill_after_steps(process, lambda: events.parent, 22)
+    resumed = cli("--resume", str(events.parent), sessions=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    result = last_json(resumed.stdout)
+    assert (result["steps"], result["best_val_accuracy"]) == (reference["steps"], reference["best_val_accuracy"])
+    assert result["best_val_metric"] == reference["best_val_metric"], "the metric at the best step, kept across the kill"

@@ -68,7 +68,7 @@ class RunState:
     metric_name: str | None = None
     """The task's own metric, where it is not accuracy (GLUE's CoLA, MRPC, QQP)."""
     best_metric: float | None = None
-    """Its value at the best step (chosen by accuracy); a resumed run has it again from its next new best."""
+    """Its value at the best step (chosen by accuracy), kept in checkpoints so a resumed run still has it."""
     last_eval_step: int | None = None
     nonfinite_events: int = 0
     skipped_steps: int = 0
@@ -102,7 +102,8 @@ class RunState:
                           best_score=self.best_score, train_seconds=self.clock.seconds, eval_seconds=self.eval_seconds,
                           compile_seconds=self.earlier_compile_seconds + self.compile_seconds, samples=self.samples,
                           tokens=self.tokens, nonfinite_events=self.nonfinite_events,
-                          evals_without_better=self.evals_without_better)
+                          evals_without_better=self.evals_without_better, metric_name=self.metric_name,
+                          best_metric=self.best_metric)
 
     def restore_progress(self, saved: CheckpointState) -> None:
         self.step = saved.step
@@ -113,6 +114,7 @@ class RunState:
         self.samples, self.tokens = saved.samples, saved.tokens
         self.nonfinite_events = saved.nonfinite_events
         self.evals_without_better = saved.evals_without_better
+        self.metric_name, self.best_metric = saved.metric_name, saved.best_metric
         # absent in checkpoints before the halves: chosen on all sentences
         self.best_score = saved.best_score if saved.best_score is not None else self.best_accuracy
 

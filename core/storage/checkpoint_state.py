@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,10 @@ class CheckpointState:
     """Steps whose loss was NaN or infinite so far."""
     evals_without_better: int = 0
     """Evaluations since the best improved (early stopping counts these)."""
+    metric_name: str | None = None
+    """The task's own metric where it is not accuracy (`matthews_correlation`, `f1`); absent in older checkpoints."""
+    best_metric: float | None = None
+    """Its value at `best_step` (from -1 to 1)."""
 
     def __post_init__(self) -> None:
         if (why := self._range_problem()) is not None:
@@ -71,6 +76,10 @@ class CheckpointState:
         for name in ("best_accuracy", "best_score"):
             if (value := getattr(self, name)) is not None and not _within(value, 0.0, 1.0):
                 return f"{name} is {quote(value, 30)}, not an accuracy from 0 to 1"
+        if self.best_metric is not None and not _within(self.best_metric, -1.0, 1.0):
+            return f"best_metric is {quote(self.best_metric, 30)}, not a value from -1 to 1"
+        if self.metric_name is not None and not re.fullmatch(r"[a-z_]{1,40}", self.metric_name):
+            return f"metric_name is {quote(self.metric_name, 30)}, not a metric's name (such as f1)"
         if self.best_step is not None and not 0 <= self.best_step <= self.step:
             return f"best_step is {self.best_step}, not a step from 0 to {self.step}"
         for name in ("epoch", "lr", "eps", "train_seconds", "eval_seconds", "compile_seconds", "samples", "tokens",
