@@ -156,3 +156,15 @@ def test_a_killed_glue_run_resumed_keeps_its_best_matthews_correlation(tmp_path)
     result = last_json(resumed.stdout)
     assert (result["steps"], result["best_val_accuracy"]) == (reference["steps"], reference["best_val_accuracy"])
     assert result["best_val_metric"] == reference["best_val_metric"], "the metric at the best step, kept across the kill"
+
+
+def test_a_checkpoints_task_metric_is_range_checked_like_every_field():
+    from sst2_tui.core.records import RecordError
+    from sst2_tui.core.storage.checkpoint_state import CheckpointState
+
+    for name in ("f1", "matthews_correlation"):
+        assert CheckpointState(step=3, metric_name=name, best_metric=-0.5).metric_name == name
+    with pytest.raises(RecordError, match="best_metric is 1.5, not a value from -1 to 1"):
+        CheckpointState(step=3, metric_name="f1", best_metric=1.5)
+    with pytest.raises(RecordError, match="metric_name is .*not a metric's name"):
+        CheckpointState(step=3, metric_name="F 1!")

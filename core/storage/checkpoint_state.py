@@ -78,7 +78,7 @@ class CheckpointState:
                 return f"{name} is {quote(value, 30)}, not an accuracy from 0 to 1"
         if self.best_metric is not None and not _within(self.best_metric, -1.0, 1.0):
             return f"best_metric is {quote(self.best_metric, 30)}, not a value from -1 to 1"
-        if self.metric_name is not None and not re.fullmatch(r"[a-z_]{1,40}", self.metric_name):
+        if self.metric_name is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", self.metric_name):
             return f"metric_name is {quote(self.metric_name, 30)}, not a metric's name (such as f1)"
         if self.best_step is not None and not 0 <= self.best_step <= self.step:
             return f"best_step is {self.best_step}, not a step from 0 to {self.step}"
