@@ -63,7 +63,8 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     spread = measured_spread(args.plan_from) if args.plan_from is not None else None  # one line when it cannot
     if args.print_config:
         return _print_config(listed, seeds, limit=None if args.yes else MAX_POINTS)
-    points, seeds = _seeded_points(listed, seeds, fresh, sessions_dir, limit=None if args.yes else MAX_POINTS)
+    points, seeds = _seeded_points(listed, seeds, fresh, sessions_dir, limit=None if args.yes else MAX_POINTS,
+                                   until_resolved=rounds is not None)
     if not args.print_commands:  # a model or data path that cannot be: one line, before anything is created
         _check_paths(points)
     if points and points[0].report_to:  # a tracker not installed: one line, before anything is created
@@ -100,14 +101,14 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
 
 
 def _seeded_points(listed: dict[str, Listed], seeds: list[int], fresh: int | None, sessions_dir: Path,
-                   limit: int | None) -> tuple[list[RunConfig], list[int]]:
+                   limit: int | None, until_resolved: bool = False) -> tuple[list[RunConfig], list[int]]:
     """The grid on its seeds: `fresh` (`--seeds fresh:N`) seeds no run of these settings in the
     folder has used; given seeds that such runs used are warned about (a choice's luck carries over)."""
     from sst2_tui.core.sweep.fresh_seeds import grid_fresh_seeds, reused_seeds
-    from sst2_tui.core.sweep.grid import build_grid, check_one_task
+    from sst2_tui.core.sweep.grid import build_grid, check_tasks
 
     points = build_grid(listed, seeds, limit=limit)
-    check_one_task(points)
+    check_tasks(points, until_resolved)
     if fresh is not None:
         seeds = grid_fresh_seeds(sessions_dir, [c for c in points if c.seed == 0], fresh)
         return build_grid(listed, seeds, limit=limit), seeds

@@ -26,11 +26,33 @@ class SweepLabel:
     (`sweep --confirm-seeds`), what the verdict judges; False: a point of the grid."""
     round: int = 0
     """`sweep --until-resolved`: the round that added the point (1: the first); 0 in a fixed grid."""
+    task: str = ""
+    """A sweep across tasks (`sweep --data A,B`): the task's short name (`tickets`, `mrpc`), what its
+    verdict is grouped by; empty in a sweep of one task."""
 
     def words(self) -> str:
         """`lr=3e-4, seed 1`: the setting (unless default) and the seed (`confirmation seed 3`)."""
         seed = f"confirmation seed {self.seed}" if self.confirmation else f"seed {self.seed}"
-        return ", ".join([*([self.setting] if self.setting != "default" else []), seed])
+        return ", ".join([*([self.task] if self.task else []), *([self.setting] if self.setting != "default" else []), seed])
+
+
+_DATA_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".parquet", ".txt")
+
+
+def task_names(datas: list[str]) -> dict[str, str]:
+    """Each `--data` value's short name in a sweep across tasks: a Hub config or the file or folder's
+    name without its suffix (`nyu-mll/glue:rte` -> `rte`, `data/tickets.csv` -> `tickets`); the whole
+    value where two would share a name."""
+    def short(data: str) -> str:
+        tail = data.rstrip("/\\").rsplit(":", 1)[-1] if ":" in data and "://" not in data else data.rstrip("/\\")
+        name = tail.replace("\\", "/").rsplit("/", 1)[-1]
+        for suffix in _DATA_SUFFIXES:
+            name = name.removesuffix(suffix)
+        return name or data
+
+    shorts = {data: short(data) for data in datas}
+    counts = {name: list(shorts.values()).count(name) for name in shorts.values()}
+    return {data: name if counts[name] == 1 else data for data, name in shorts.items()}
 
 
 def sweep_label(config: Any) -> SweepLabel | None:

@@ -71,15 +71,16 @@ def accurate(rng: np.random.Generator, tuning: float, judging: float) -> np.ndar
     return correct
 
 
-def record_run(session: Session, config, evaluations: list[np.ndarray], status: Status = Status.FINISHED) -> None:
+def record_run(session: Session, config, evaluations: list[np.ndarray], status: Status = Status.FINISHED,
+               ids: list[str] = IDS) -> None:
     folder = session.new_run(config)
     folder.config_path.write_text(json.dumps(config.to_dict()))
     log = EventLog(folder.events_path)
     log.append(RunStarted(run_id=folder.run_id, method=config.method, config=config, effective={}, device=DeviceInfo("cpu", "CPU"),
                           precision="fp32", trainable_params=1, total_params=1, versions={}, train_examples=100,
-                          eval_examples=SMALL_SENTENCES, total_steps=40, steps_per_epoch=10, time=0.0))
+                          eval_examples=len(ids), total_steps=40, steps_per_epoch=10, time=0.0))
     for index, correct in enumerate(evaluations, start=1):
-        append_evaluation(folder.path, IDS, 10 * index, correct.tolist())
+        append_evaluation(folder.path, ids, 10 * index, correct.tolist())
     summary = Summary(run_id=folder.run_id, status=status, train_seconds=36.0,
                       best_val_accuracy=max(float(c.mean()) for c in evaluations))
     log.append(RunFinished(summary=summary, time=0.0))

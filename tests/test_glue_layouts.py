@@ -136,18 +136,29 @@ def test_a_hub_task_validates_on_its_labelled_split_with_its_own_names(monkeypat
         load_splits("glue/mnli", columns=DataChoice.of(None, None, "test_matched"))
 
 
-def test_a_sweep_over_two_data_sets_is_refused_until_it_can_judge_each_task(tmp_path):
+def test_a_sweep_over_two_data_sets_is_a_sweep_across_tasks_and_refuses_what_cannot_be_judged(tmp_path):
     from sst2_tui.core.errors import UserError
-    from sst2_tui.core.sweep.grid import build_grid, check_one_task, parse_listed
+    from sst2_tui.core.sweep.grid import build_grid, check_tasks, parse_listed
 
     listed = {"model": parse_listed("--model", ["demo"]), "data": parse_listed("--data", ["demo,glue/rte"]),
-              "method": parse_listed("--method", ["full,lora"])}
-    with pytest.raises(UserError, match=r"^sweep: --data has 2 values \(demo, glue/rte\); a sweep compares methods on one set"):
-        check_one_task(build_grid(listed, [0, 1]))
+              "method": parse_listed("--method", ["full,lora"]), "lr": parse_listed("--lr", ["lora=1e-4,3e-4"])}
+    points = build_grid(listed, [0, 1])
+    check_tasks(points)
+    labels = [p.sweep for p in points]
+    assert [(lb.task, lb.method, lb.setting) for lb in labels[:2]] == [("demo", "full", "default")] * 2
+    assert {lb.task for lb in labels} == {"demo", "rte"} and all("data" not in lb.setting for lb in labels)
+    assert {(lb.task, p.data) for lb, p in zip(labels, points, strict=True)} == {("demo", "demo"), ("rte", "glue/rte")}
+    with pytest.raises(UserError, match=r"^sweep: --until-resolved decides one task's rounds; a sweep across 2 tasks"):
+        check_tasks(points, until_resolved=True)
+    listed["data"] = parse_listed("--data", ["demo", "lora=demo,glue/rte"])
+    with pytest.raises(UserError, match=r"^sweep: --data full=\.\.\.: a sweep across tasks runs every method on every task"):
+        check_tasks(build_grid(listed, [0]))
     listed = {"model": parse_listed("--model", ["demo"]), "eval_subset": parse_listed("--eval-subset", ["64,128"])}
     with pytest.raises(UserError, match=r"^sweep: --eval-subset has 2 values"):
-        check_one_task(build_grid(listed, [0]))
-    check_one_task(build_grid({"model": parse_listed("--model", ["demo"]), "lr": parse_listed("--lr", ["1e-3,3e-3"])}, [0, 1]))
+        check_tasks(build_grid(listed, [0]))
+    one = build_grid({"model": parse_listed("--model", ["demo"]), "lr": parse_listed("--lr", ["1e-3,3e-3"])}, [0, 1])
+    check_tasks(one, until_resolved=True)
+    assert {p.sweep.task for p in one} == {""}, "a sweep of one task reads as it always did"
 
 
 def test_matthews_correlation_and_f1_as_glue_computes_them():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sst2_tui.core.config import RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.sweep.adaptive import first_round
-from sst2_tui.core.sweep.grid import Listed, build_grid, check_one_task, parse_listed
+from sst2_tui.core.sweep.grid import Listed, build_grid, check_tasks, parse_listed
 from sst2_tui.core.text.seeds import parse_seeds
 
 
@@ -47,9 +47,9 @@ def form_grid(plain: dict[str, str], listed: dict[str, str], methods: list[str],
         if "seed" in listed:
             raise UserError("seed: until resolved adds seeds itself, in rounds; give one seed or none")
         points = build_grid(axes, [0])
-        check_one_task(points)
+        check_tasks(points, until_resolved=True)
         return first_round(points)
     seeds = parse_seeds(listed.get("seed") or plain.get("seed") or "0", "seed:")
     points = build_grid(axes, seeds)
-    check_one_task(points)
+    check_tasks(points)
     return points

@@ -23,8 +23,10 @@ from sst2_tui.core.report.verdict_records import (
     PairVerdict,
     SettingRow,
     SweepVerdict,
+    TaskVerdict,
     _mean_std,
 )
+from sst2_tui.core.stats.across_tasks import across_tasks
 from sst2_tui.core.stats.comparison import LEVEL, compare_all
 from sst2_tui.core.stats.seed_planner import default_margin, margin_reason
 from sst2_tui.core.storage.decisions_file import DecisionKind, read_decisions
@@ -43,9 +45,55 @@ def _sweep(record: RunRecord) -> SweepLabel | None:
 
 
 def sweep_verdict(session: Session, margin: float | None = None) -> SweepVerdict:
-    """The verdict of the sweep in `session`; `margin` (points) overrides the sweep's own (--margin)."""
+    """The verdict of the sweep in `session`; `margin` (points) overrides the sweep's own (--margin).
+    A sweep across tasks (`--data A,B`) gets each task's verdict, as a sweep of that task alone would,
+    and per pair of methods one line across the tasks."""
     every = [load_run(f) for f in session.run_folders()]
     labelled = [(r, label) for r in every if (label := _sweep(r)) is not None]
+    sweep_file = _sweep_file(session)
+    tasks = _tasks(labelled, sweep_file)
+    if len(tasks) < 2:
+        return _one_task(session, every, labelled, sweep_file, margin)
+    return _across(session, every, labelled, sweep_file, margin, tasks)
+
+
+def _tasks(labelled: list[tuple[RunRecord, SweepLabel]], sweep_file: SweepFile | None) -> dict[str, str]:
+    """{task: its --data} in the order the sweep gave them ({} or one for a sweep of one task)."""
+    configs = [c for c in sweep_file.points if c.sweep] if sweep_file else []
+    found = {c.sweep.task: c.data for c in configs if c.sweep}
+    for record, label in labelled:
+        found.setdefault(label.task, record.config.data if record.config is not None else "")
+    return found
+
+
+def _across(session: Session, every: list[RunRecord], labelled: list[tuple[RunRecord, SweepLabel]],
+            sweep_file: SweepFile | None, margin: float | None, tasks: dict[str, str]) -> SweepVerdict:
+    """Each task judged alone, the table and the counts over all of them, and the line across tasks."""
+    parts = []
+    for task, data in tasks.items():
+        own = [(r, label) for r, label in labelled if label.task == task]
+        part = _one_task(session, [r for r, _ in own], own, sweep_file.for_task(task) if sweep_file else None, margin)
+        parts.append(TaskVerdict(task, data, part))
+    records = [r for r, _ in labelled]
+    verdict = SweepVerdict(len(records), sum(p.verdict.runs_finished for p in parts), [],
+                           [line for p in parts for line in p.verdict.not_finished], tasks=parts)
+    verdict.forks_left_out = [r.run_id for r in every if r.config is not None and r.config.fork is not None]
+    verdict.unstarted = [f.line() for f in unstarted(session.path, {label.point for _, label in labelled})]
+    verdict.session_dir = str(session.path)
+    _count_to_come(verdict, sweep_file, records)
+    if not verdict.runs_finished:
+        verdict.problem = "no point has finished yet"
+    pairs = {(p.a, p.b) for part in parts for p in part.verdict.pairs}
+    for a, b in sorted(pairs, key=lambda pair: (_order(pair[0]), _order(pair[1]))):
+        found = [(part.task, pair) for part in parts for pair in part.verdict.pairs if (pair.a, pair.b) == (a, b)]
+        if len(found) == len(parts):  # a pair judged on every task (one not judged yet leaves no mean)
+            verdict.across.append(across_tasks(found))
+    return verdict
+
+
+def _one_task(session: Session, every: list[RunRecord], labelled: list[tuple[RunRecord, SweepLabel]],
+              sweep_file: SweepFile | None, margin: float | None) -> SweepVerdict:
+    """The verdict of one task's runs (all of a sweep of one task)."""
     records = [r for r, _ in labelled]
     seed_of = {id(r): label.seed for r, label in labelled}
     finished = [r for r in records if r.status == Status.FINISHED]
@@ -65,9 +113,10 @@ def sweep_verdict(session: Session, margin: float | None = None) -> SweepVerdict
                            dropped=_dropped(labelled))
     verdict.forks_left_out = [r.run_id for r in every if r.config is not None and r.config.fork is not None]
     verdict.decisions = read_decisions(session.path)[0]
-    verdict.unstarted = [f.line() for f in unstarted(session.path, {label.point for _, label in labelled})]
+    points = {c.sweep.point for c in sweep_file.points if c.sweep} if sweep_file else None
+    verdict.unstarted = [f.line() for f in unstarted(session.path, {label.point for _, label in labelled})
+                         if points is None or f.point in points]
     verdict.session_dir = str(session.path)
-    sweep_file = _sweep_file(session)
     _count_to_come(verdict, sweep_file, records)
     verdict.budget = _budget(groups)
     verdict.budget_sentences = crossing_sentences(verdict.budget)
@@ -199,7 +248,8 @@ def _judge(verdict: SweepVerdict, groups: dict[Key, list[RunRecord]], correct: d
         pace = per_run.get(pair.a_name, 0.0) + per_run.get(pair.b_name, 0.0)  # one more seed of each
         verdict.pairs.append(PairVerdict(pair.a_name, pair.b_name, pair.points, pair.low, pair.high, pair.level,
                                          pair.decision, pair.margin, pair.p_a_better, pair.split.seeds_share,
-                                         pair.seeds_needed, pair.sentence(), pair.headline(pace or None), pair.details()))
+                                         pair.seeds_needed, pair.sentence(), pair.headline(pace or None), pair.details(),
+                                         pair.df, pair.family_level))
     verdict.tuning_sentences, verdict.judging_sentences = len(tuning), len(judging)
 
 

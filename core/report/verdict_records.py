@@ -4,6 +4,7 @@ what it cost, what was dropped, and the whole `SweepVerdict` with its lines in t
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 from sst2_tui.core.records import to_json_value
 from sst2_tui.core.report.budget import BudgetCurve
 from sst2_tui.core.report.collapsed import Collapsed
+from sst2_tui.core.stats.across_tasks import AcrossTasks
+from sst2_tui.core.stats.comparison import LEVEL
 from sst2_tui.core.storage.decisions_file import Decision, DecisionKind
 from sst2_tui.core.text.words import mean_std_text
 
@@ -98,10 +101,22 @@ class PairVerdict:
     """One sentence to act on (`lora is better than full by about 4.7 points (95% sure ...)`)."""
     details: str = ""
     """The numbers behind it: the interval, its level, the odds where there are seeds enough."""
+    df: float = math.nan
+    """The interval's degrees of freedom (what the line across tasks reads its variance back with)."""
+    family_level: float = LEVEL
+    """The level for all pairs together (`level` is this pair's share of it)."""
 
     @property
     def real(self) -> bool:
         return self.decision in ("a better", "b better")
+
+    @property
+    def a_name(self) -> str:
+        return self.a
+
+    @property
+    def b_name(self) -> str:
+        return self.b
 
 
 @dataclass(frozen=True)
@@ -170,6 +185,15 @@ class SweepVerdict:
     """Points whose process ended before it made a run folder, each with its reason (start-failures.jsonl)."""
     session_dir: str = ""
     """Where the sweep is (what `sweep --resume` is given)."""
+    tasks: list[TaskVerdict] = field(default_factory=list)
+    """A sweep across tasks (`sweep --data A,B`): each task's own verdict, as a sweep of that task alone
+    would give it; empty for a sweep of one task (whose verdict is this record itself)."""
+    across: list[AcrossTasks] = field(default_factory=list)
+    """A sweep across tasks: per pair of methods, the answers counted and the mean difference over the tasks."""
+
+    def each_task(self) -> list[tuple[str, SweepVerdict]]:
+        """(task, its verdict) for each task; `[("", self)]` for a sweep of one task."""
+        return [(part.task, part.verdict) for part in self.tasks] if self.tasks else [("", self)]
 
     @property
     def final(self) -> bool:
@@ -239,6 +263,8 @@ class SweepVerdict:
     def lines(self) -> list[str]:
         """The verdict as `sweep` and `report` print it: the answer first (a short terminal shows it),
         then the numbers it is computed from, then the grid it rests on."""
+        if self.tasks:
+            return self._across_lines()
         lines = [self.head_line(), *self.unstarted_lines()]
         if self.problem:
             return [*lines, f"No verdict: {self.problem}.", *self.table_lines()]
@@ -259,9 +285,57 @@ class SweepVerdict:
             lines.append(f"  {row.method:<8} {setting:<24} {mean_std_text(row.best_mean, row.best_std)}  n={row.n}{collapsed}")
         return lines
 
+    def _across_lines(self) -> list[str]:
+        """A sweep across tasks: the task x method table and the line across tasks first, then each
+        task's verdict as a sweep of that task alone gives it (under its name, indented)."""
+        lines = [self.head_line(), *self.unstarted_lines(), *self.task_table_lines()]
+        lines += [f"{self.answer_word()} {line}" for line in self.across_sentences()]
+        for part in self.tasks:
+            lines += [f"Task {part.task} ({part.data}):", *(f"  {line}" for line in part.verdict.lines()[1:])]
+        return lines + self.caveats()
+
+    def across_sentences(self) -> list[str]:
+        return [line.sentence() for line in self.across]
+
+    def task_table(self) -> tuple[list[str], list[list[str]]]:
+        """The GLUE-like table of a sweep across tasks: per method its judged accuracy on each task (the
+        judging half, its judged runs) and the mean over tasks; per pair each task's answer and the
+        line across tasks. (header, rows)."""
+        methods = list(dict.fromkeys(c.method for part in self.tasks for c in part.verdict.chosen))
+        header = ["", *(part.task for part in self.tasks), "mean"]
+        rows = []
+        for method in methods:
+            found = [next((c for c in part.verdict.chosen if c.method == method), None) for part in self.tasks]
+            cells = [f"{100 * c.judged_accuracy:.1f} ({c.n})" if c else "-" for c in found]
+            mean = (f"{100 * statistics.fmean(c.judged_accuracy for c in found if c):.1f}"
+                    if all(found) else "-")
+            rows.append([method, *cells, mean])
+        for line in self.across:
+            cells = []
+            for part in self.tasks:
+                pair = next((p for p in part.verdict.pairs if (p.a, p.b) == (line.a_name, line.b_name)), None)
+                cells.append(f"{pair.points:+.1f} {decision_word(pair.decision, pair.a, pair.b)}" if pair else "-")
+            rows.append([f"{line.a_name} − {line.b_name}", *cells,
+                         f"{line.points:+.1f} {decision_word(line.decision, line.a_name, line.b_name)}"])
+        return header, rows
+
+    def task_table_lines(self) -> list[str]:
+        header, rows = self.task_table()
+        if not rows:
+            return []
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        return ["Judged accuracy % per task (runs judged); each pair's difference in points and its answer:",
+                *("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                  for row in [header, *rows])]
+
     def closing_lines(self) -> list[str]:
         """The verdict for a short log box, where the last lines show: the runs, the choices, the
         caveats, the numbers compared, and the answer itself last (the table is in `lines`, `g` and the report)."""
+        if self.tasks:
+            return [self.head_line(), *(line.strip() for line in self.unstarted_lines()), *self.task_table_lines(),
+                    *(f"{part.task}: {part.verdict.answer_word()}: {pair.headline or pair.sentence}"
+                      for part in self.tasks for pair in part.verdict.pairs),
+                    *(f"{self.answer_word()} {line}" for line in self.across_sentences())]
         unstarted = [line.strip() for line in self.unstarted_lines()]
         if self.problem:
             return [self.head_line(), *unstarted, f"No verdict: {self.problem}."]
@@ -277,8 +351,22 @@ class SweepVerdict:
         assert isinstance(fields, dict)
         for chosen, saved in zip(self.chosen, fields["chosen"], strict=True):
             saved["optimistic"] = chosen.optimistic
+        fields["tasks"] = [{"task": part.task, "data": part.data, "verdict": part.verdict.to_dict()} for part in self.tasks]
+        for line, saved in zip(self.across, fields["across"], strict=True):
+            saved.update(decision=line.decision, sentence=line.sentence())
         return {**fields, "all_finished": self.all_finished, "lines": self.lines(),
                 "sentences": {"tuning": self.tuning_sentences, "judging": self.judging_sentences}}
 
 
-"""(method, setting, confirmation)."""
+@dataclass
+class TaskVerdict:
+    """One task of a sweep across tasks: its short name, its `--data` and its own verdict."""
+
+    task: str
+    data: str
+    verdict: SweepVerdict
+
+
+def decision_word(decision: str, a: str, b: str) -> str:
+    """A pair's answer in a table cell: `lora better`, `the same`, `can't tell`."""
+    return {"a better": f"{a} better", "b better": f"{b} better", "equivalent": "the same"}.get(decision, "can't tell")

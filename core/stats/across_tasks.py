@@ -24,11 +24,33 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy import stats
 
-from sst2_tui.core.stats.comparison import Comparison
+
+class Judged(Protocol):
+    """What the line needs of a task's comparison of the pair (a `Comparison`, or a sweep's `PairVerdict`)."""
+
+    @property
+    def a_name(self) -> str: ...
+    @property
+    def b_name(self) -> str: ...
+    @property
+    def points(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def df(self) -> float: ...
+    @property
+    def level(self) -> float: ...
+    @property
+    def family_level(self) -> float: ...
+    @property
+    def decision(self) -> str: ...
 
 
 def combine(points: np.ndarray, low: np.ndarray, high: np.ndarray, df: np.ndarray,
@@ -63,14 +85,23 @@ class AcrossTasks:
     high: float
     level: float
 
+    @property
+    def decision(self) -> str:
+        """`a better`, `b better` on average over these tasks, or `not resolved` (no equivalence is claimed across tasks)."""
+        if math.isfinite(self.low) and self.low > 0:
+            return "a better"
+        if math.isfinite(self.high) and self.high < 0:
+            return "b better"
+        return "not resolved"
+
     def counted(self) -> str:
-        """"lora is better on 2 of 3 tasks, full on none; can't tell on 1"."""
+        """"lora is better on 2 of 3 tasks, full on none; can't tell on 1" (the one ahead first)."""
         a_wins = self.decisions.count("a better")
         b_wins = self.decisions.count("b better")
         same = self.decisions.count("equivalent")
         open_ = len(self.decisions) - a_wins - b_wins - same
-        parts = [f"{self.a_name} is better on {a_wins} of {len(self.tasks)} tasks",
-                 f"{self.b_name} on {b_wins or 'none'}"]
+        first, second = ((self.a_name, a_wins), (self.b_name, b_wins))[:: 1 if a_wins >= b_wins else -1]
+        parts = [f"{first[0]} is better on {first[1]} of {len(self.tasks)} tasks", f"{second[0]} on {second[1] or 'none'}"]
         if same:
             parts.append(f"practically the same on {same}")
         if open_:
@@ -94,7 +125,7 @@ class AcrossTasks:
                 "(over the seeds and sentences of these tasks, not over tasks not tried)")
 
 
-def across_tasks(per_task: Sequence[tuple[str, Comparison]]) -> AcrossTasks:
+def across_tasks(per_task: Sequence[tuple[str, Judged]]) -> AcrossTasks:
     """The line for one pair of methods from its comparison on each task (the same pair, the same
     order, each at the family's simultaneous level). A task without an interval (too few seeds)
     leaves the mean without one."""

@@ -111,12 +111,16 @@ class SweepFile:
             return max(self.until_resolved.max_runs, len(self.points)), False
         if self.confirmations or not self.confirm_seeds:
             return len(self.points), True
-        settings: dict[str, set[str]] = {}
+        settings: dict[tuple[str, str], set[str]] = {}
         for config in self.grid:
             if config.sweep is not None:
-                settings.setdefault(config.sweep.method, set()).add(config.sweep.setting)
+                settings.setdefault((config.sweep.task, config.sweep.method), set()).add(config.sweep.setting)
         several = sum(1 for found in settings.values() if len(found) > 1)
         return len(self.points) + self.confirm_seeds * several, True
+
+    def for_task(self, task: str) -> SweepFile:
+        """The sweep as far as one task of a sweep across tasks goes: its points only."""
+        return dataclasses.replace(self, points=[c for c in self.points if (c.sweep.task if c.sweep else "") == task])
 
     @property
     def grid(self) -> list[RunConfig]:

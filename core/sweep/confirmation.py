@@ -47,19 +47,21 @@ def confirmation_points(sweep: SweepFile, verdict: SweepVerdict, sessions_dir: P
     first_seed = max(label.seed for _, label in grid) + 1
     number = len(sweep.points)
     added = []
-    for chosen in verdict.chosen:
-        if chosen.settings < 2:
-            continue
-        template = next((c for c, label in grid if (label.method, label.setting) == (chosen.method, chosen.setting)), None)
-        if template is None:
-            continue
-        taken = {label.seed for _, label in grid}
-        seeds = (fresh_seeds(sessions_dir, template, sweep.confirm_seeds, first_seed - 1, taken) if sessions_dir
-                 else list(range(first_seed, first_seed + sweep.confirm_seeds)))
-        for seed in seeds:
-            number += 1
-            label = SweepLabel(f"p{number:03d}", chosen.method, chosen.setting, seed, confirmation=True)
-            added.append(template.replace(seed=seed, sweep=label))
+    for task, part in verdict.each_task():  # a sweep across tasks chose each task's settings on its own
+        for chosen in part.chosen:
+            if chosen.settings < 2:
+                continue
+            template = next((c for c, label in grid
+                             if (label.task, label.method, label.setting) == (task, chosen.method, chosen.setting)), None)
+            if template is None:
+                continue
+            taken = {label.seed for _, label in grid}
+            seeds = (fresh_seeds(sessions_dir, template, sweep.confirm_seeds, first_seed - 1, taken) if sessions_dir
+                     else list(range(first_seed, first_seed + sweep.confirm_seeds)))
+            for seed in seeds:
+                number += 1
+                label = SweepLabel(f"p{number:03d}", chosen.method, chosen.setting, seed, confirmation=True, task=task)
+                added.append(template.replace(seed=seed, sweep=label))
     return added
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sst2_tui.core.config import METHODS, NOT_SWEPT, ConfigError, RunConfig, format_rate, options, value_type
 from sst2_tui.core.errors import UserError, quote
-from sst2_tui.core.sweep_label import SweepLabel
+from sst2_tui.core.sweep_label import SweepLabel, task_names
 
 MAX_POINTS = 500
 TRUE, FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
@@ -139,21 +139,36 @@ def grid_axes(listed: dict[str, Listed]) -> dict[str, dict[str, list[object]]]:
     return fields
 
 
-ONE_TASK = ("data", "text_columns", "label_column", "validation_split", "eval_subset", "data_seed")
-"""What decides the validation sentences and their labels: the same for every point, so the verdict
-compares methods on one set of sentences."""
+PER_TASK = ("text_columns", "label_column", "validation_split", "eval_subset", "data_seed")
+"""What decides a task's validation sentences and labels besides the data: one value for every point, so
+each task's verdict compares its methods on one set of sentences (the data itself may be an axis:
+`--data A,B` is a sweep across tasks, with a verdict for each)."""
 
 
-def check_one_task(points: list[RunConfig]) -> None:
-    """A sweep judges its methods on one task: a grid whose points differ in what decides the
-    validation sentences is refused, naming the flag."""
-    for name in ONE_TASK:
+def tasks_of(points: list[RunConfig]) -> list[str]:
+    """The sweep's data sets, in the order given (one for a sweep of one task)."""
+    return list(dict.fromkeys(point.data for point in points))
+
+
+def check_tasks(points: list[RunConfig], until_resolved: bool = False) -> None:
+    """Each task's verdict compares its methods on one set of sentences: a grid whose points differ in
+    what decides them is refused, naming the flag; across tasks, every method runs on every task, and
+    the grid runs as given (`until_resolved`, which decides one task's rounds, is refused)."""
+    for name in PER_TASK:
         values = list(dict.fromkeys(str(getattr(point, name)) for point in points))
         if len(values) > 1:
             flag = "--" + name.replace("_", "-")
             raise UserError(f"sweep: {flag} has {len(values)} values ({', '.join(values[:3])}); a sweep compares methods "
-                            "on one set of validation sentences, so it takes one: run one sweep for each "
-                            f"(a sweep across tasks, with a verdict for each, is not built yet)")
+                            "on one set of validation sentences per task, so it takes one: run one sweep for each")
+    tasks = tasks_of(points)
+    for method in dict.fromkeys(point.method for point in points):
+        own = [data for data in tasks if any(p.method == method and p.data == data for p in points)]
+        if own != tasks:
+            raise UserError(f"sweep: --data {method}=...: a sweep across tasks runs every method on every task "
+                            f"({', '.join(tasks)}); give --data without a method")
+    if until_resolved and len(tasks) > 1:
+        raise UserError(f"sweep: --until-resolved decides one task's rounds; a sweep across {len(tasks)} tasks "
+                        "(--data A,B) runs its grid as given: drop --until-resolved, or sweep one task")
 
 
 def count_grid(listed: dict[str, Listed], seeds: list[int]) -> int:
@@ -171,13 +186,16 @@ def build_grid(listed: dict[str, Listed], seeds: list[int], limit: int | None = 
     if limit is not None and (total := count_grid(listed, seeds)) > limit:
         raise UserError(f"sweep: {total:,} runs; a grid over {limit} runs needs --yes")
     points: list[RunConfig] = []
+    datas = list(dict.fromkeys(str(v) for m in methods for v in _axes(rest, m).get("data", [])))
+    names = task_names(datas) if len(datas) > 1 else {}  # a sweep across tasks: the data is the task, not a setting
     for method in methods:
         axes = _axes(rest, method)
-        varying = [name for name, values in axes.items() if len(values) > 1 or any(
-            rest[name].per_method.get(m) for m in methods)]
+        varying = [name for name, values in axes.items() if name != "data" and (len(values) > 1 or any(
+            rest[name].per_method.get(m) for m in methods))]
         for combination in itertools.product(*axes.values()):
             values: dict[str, Any] = dict(zip(axes, combination, strict=True))  # each checked by RunConfig below
             setting = setting_label({k: v for k, v in values.items() if k in varying})
+            task = names.get(str(values.get("data")), "")
             for seed in seeds:
                 number = len(points) + 1
                 try:
@@ -186,7 +204,7 @@ def build_grid(listed: dict[str, Listed], seeds: list[int], limit: int | None = 
                     raise UserError(f"--{error.field.replace('_', '-')}: {str(error).removeprefix(error.field).strip()}") from None
                 except (TypeError, ValueError) as error:
                     raise UserError(f"sweep: {error}") from None
-                points.append(config.replace(sweep=SweepLabel(f"p{number:03d}", method, setting, seed)))
+                points.append(config.replace(sweep=SweepLabel(f"p{number:03d}", method, setting, seed, task=task)))
     if not points:
         raise UserError("sweep: the grid is empty; give at least one value for each listed flag")
     return points

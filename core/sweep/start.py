@@ -43,7 +43,9 @@ def describe_grid(points: list[RunConfig]) -> str:
     labels = [label for c in points if (label := sweep_label(c)) is not None]
     settings = len({(label.method, label.setting) for label in labels})
     seeds = len({label.seed for label in labels})
-    return f"{len(points)} runs ({settings} settings of {', '.join(methods)} x {seeds} seed(s))"
+    tasks = list(dict.fromkeys(label.task for label in labels))
+    across = f"{len(tasks)} tasks ({', '.join(tasks)}) x " if len(tasks) > 1 else ""
+    return f"{len(points)} runs ({across}{settings} settings of {', '.join(methods)} x {seeds} seed(s))"
 
 
 def _settings_per_method(points: list[RunConfig]) -> dict[str, int]:
@@ -127,7 +129,20 @@ def planned_power(points: list[RunConfig], confirm_seeds: int = 0, spread: Sprea
 def start_lines(points: list[RunConfig], confirm_seeds: int, spread: Spread | None, rounds: bool,
                 margin: float | None) -> list[str]:
     """What a sweep says as it starts, after its size: what follows the grid, what it can tell, and
-    what "practically the same" will mean."""
+    what "practically the same" will mean (for each task of a sweep across tasks)."""
+    tasks = list(dict.fromkeys(label.task for c in points if (label := sweep_label(c)) is not None))
+    if len(tasks) > 1:
+        lines = [f"a sweep across {len(tasks)} tasks: each task gets a verdict of its own, as a sweep of it alone would, "
+                 "and each pair of methods one line across them (the mean of the tasks' differences)"]
+        for task in tasks:
+            own = [c for c in points if (label := sweep_label(c)) is not None and label.task == task]
+            lines += [f"{task}: {line}" for line in _one_task_lines(own, confirm_seeds, None, margin)]
+        return lines
+    return _one_task_lines(points, confirm_seeds, spread, margin, rounds)
+
+
+def _one_task_lines(points: list[RunConfig], confirm_seeds: int, spread: Spread | None, margin: float | None,
+                    rounds: bool = False) -> list[str]:
     lines = [line for line in (confirmation_plan(points, confirm_seeds, rounds),
                                planned_power(points, confirm_seeds, spread, rounds)) if line is not None]
     if len(_settings_per_method(points)) < 2:
