@@ -148,3 +148,16 @@ def test_confirmation_runs_come_per_task_for_each_task_s_chosen_setting(tmp_path
     assert [(c.sweep.task, c.method, c.sweep.setting, c.data, c.sweep.confirmation) for c in added] == [
         ("tickets", "lora", "lr=3e-4", DATA["tickets"], True)] * 2 + [("pairs", "lora", "lr=1e-4", DATA["pairs"], True)] * 2
     assert len({c.sweep.point for c in added}) == 4 and len({c.seed for c in added}) == 2
+
+
+def test_the_report_opens_with_the_task_table_and_gives_each_task_its_verdict(across):
+    from sst2_tui.core.report.files import write_report
+
+    written = write_report(across.path, ("md", "html"))
+    markdown = (across.path / "report.md").read_text()
+    assert "## Sweep across 2 tasks: which method is better" in markdown
+    table = markdown[markdown.index("| method, or pair \\(a − b\\) | tickets | pairs | mean |"):]
+    assert table.splitlines()[4].startswith("| full − lora | \\-34.2 \\(\\-50.7 to \\-18.4\\) lora better |")
+    assert "Verdict: across 2 tasks: lora is better on 1 of 2 tasks" in markdown
+    assert markdown.index("## Task tickets (data/tickets.csv)") < markdown.index("## Task pairs (data/pairs.tsv)")
+    assert written.verdict is not None and len(written.verdict.tasks) == 2

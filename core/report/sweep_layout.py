@@ -56,11 +56,40 @@ def budget_blocks(sweep: SweepVerdict) -> list[Block]:
             Table(["points tried", *(f"{c.method}: expected best acc % (device-hours)" for c in sweep.budget)], rows)]
 
 
-def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
+def across_blocks(sweep: SweepVerdict, runs: list[RunReport]) -> list[Block]:
+    """A sweep across tasks: the task x method table (judged accuracy per cell, each pair's answer per
+    task, the mean over tasks), the line across tasks per pair, then each task as a sweep of it alone."""
+    header, rows = sweep.task_table(intervals=True)
+    word = sweep.answer_word()
+    blocks: list[Block] = [
+        Heading(2, f"Sweep across {len(sweep.tasks)} tasks: which method is better"),
+        Paragraph("{} of {} runs finished.{}", (sweep.runs_finished, sweep.runs,
+                                                 f" Not finished: {', '.join(sweep.not_finished)}."
+                                                 if sweep.not_finished else "")),
+        *(Paragraph("{}", (line.strip(),)) for line in sweep.unstarted_lines()),
+        Paragraph("Each task is judged as a sweep of it alone: its settings chosen on its own tuning half, its "
+                  "methods compared on its own judging half. A method's cell is its judged accuracy % (runs judged); "
+                  "a pair's cell its difference in points, its interval (95% for all pairs together) and the task's answer; "
+                  "the last column is the mean over these tasks, over their seeds and sentences (not over tasks not "
+                  "tried).", ()),
+        Table(["method, or pair (a − b)", *header[1:]], rows),
+        *(Paragraph("{}: {}.", (word, line)) for line in sweep.across_sentences()),
+    ]
+    if sweep.problem:
+        blocks.append(Paragraph("No verdict: {}.", (sweep.problem,)))
+    for part in sweep.tasks:
+        own = [run for run in runs if (label := sweep_label(run.config)) is not None and label.task == part.task]
+        blocks += sweep_blocks(part.verdict, own, f"Task {part.task} ({part.data}): which method is better")
+    return blocks
+
+
+def sweep_blocks(sweep: SweepVerdict, runs: list[RunReport], title: str = "Sweep: which method is better") -> list[Block]:
     """The verdict first (each pair in plain words), then the grid it rests on, each method's chosen
     setting, the cost, and the chosen settings' curves over seeds."""
+    if sweep.tasks:
+        return across_blocks(sweep, runs)
     blocks: list[Block] = [
-        Heading(2, "Sweep: which method is better"),
+        Heading(2, title),
         Paragraph("{} of {} runs finished.{}", (sweep.runs_finished, sweep.runs,
                                                  f" Not finished: {', '.join(sweep.not_finished)}."
                                                  if sweep.not_finished else "")),

@@ -297,10 +297,10 @@ class SweepVerdict:
     def across_sentences(self) -> list[str]:
         return [line.sentence() for line in self.across]
 
-    def task_table(self) -> tuple[list[str], list[list[str]]]:
+    def task_table(self, intervals: bool = False) -> tuple[list[str], list[list[str]]]:
         """The GLUE-like table of a sweep across tasks: per method its judged accuracy on each task (the
         judging half, its judged runs) and the mean over tasks; per pair each task's answer and the
-        line across tasks. (header, rows)."""
+        line across tasks, with each interval where `intervals` (the report's wider table). (header, rows)."""
         methods = list(dict.fromkeys(c.method for part in self.tasks for c in part.verdict.chosen))
         header = ["", *(part.task for part in self.tasks), "mean"]
         rows = []
@@ -314,9 +314,11 @@ class SweepVerdict:
             cells = []
             for part in self.tasks:
                 pair = next((p for p in part.verdict.pairs if (p.a, p.b) == (line.a_name, line.b_name)), None)
-                cells.append(f"{pair.points:+.1f} {decision_word(pair.decision, pair.a, pair.b)}" if pair else "-")
+                cells.append(_pair_cell(pair.points, pair.low, pair.high, decision_word(pair.decision, pair.a, pair.b),
+                                        intervals) if pair else "-")
             rows.append([f"{line.a_name} − {line.b_name}", *cells,
-                         f"{line.points:+.1f} {decision_word(line.decision, line.a_name, line.b_name)}"])
+                         _pair_cell(line.points, line.low, line.high,
+                                    decision_word(line.decision, line.a_name, line.b_name), intervals)])
         return header, rows
 
     def task_table_lines(self) -> list[str]:
@@ -365,6 +367,13 @@ class TaskVerdict:
     task: str
     data: str
     verdict: SweepVerdict
+
+
+def _pair_cell(points: float, low: float, high: float, answer: str, intervals: bool) -> str:
+    """`-2.7 can't tell`, or with its interval `-2.7 (-11.6 to +7.7) can't tell`."""
+    if intervals and math.isfinite(low) and math.isfinite(high):
+        return f"{points:+.1f} ({low:+.1f} to {high:+.1f}) {answer}"
+    return f"{points:+.1f} {answer}"
 
 
 def decision_word(decision: str, a: str, b: str) -> str:
