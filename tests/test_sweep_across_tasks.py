@@ -161,3 +161,44 @@ def test_the_report_opens_with_the_task_table_and_gives_each_task_its_verdict(ac
     assert "Verdict: across 2 tasks: lora is better on 1 of 2 tasks" in markdown
     assert markdown.index("## Task tickets (data/tickets.csv)") < markdown.index("## Task pairs (data/pairs.tsv)")
     assert written.verdict is not None and len(written.verdict.tasks) == 2
+
+
+def test_the_trackers_get_each_task_s_numbers_and_the_mean_across_as_metrics(across):
+    from sst2_tui.core.trackers.session_export import verdict_metrics
+
+    verdict = sweep_verdict(across)
+    metrics = verdict_metrics(verdict)
+    tickets = verdict.tasks[0].verdict.pairs[0]
+    assert metrics["verdict/tickets/full_minus_lora"] == tickets.points
+    assert metrics["verdict/pairs/full_minus_lora_high"] == verdict.tasks[1].verdict.pairs[0].high
+    assert (metrics["verdict/across/full_minus_lora_low"], metrics["verdict/across/full_minus_lora"]) == (
+        verdict.across[0].low, verdict.across[0].points)
+    assert len(metrics) == 9 and not any(name.startswith("verdict/full") for name in metrics)
+
+
+async def test_g_shows_a_task_column_and_the_table_across_tasks_at_80x24(across):
+    from textual.widgets import DataTable
+
+    from sst2_tui.tui.app import SST2App
+    from sst2_tui.tui.screens.sweep import SweepScreen
+    from tests.fake_engine import FakeEngine
+    from tests.screen_text import screen_lines
+    from tests.test_app import FIXED_DEVICE, wait_for
+    from tests.thread_launcher import ThreadLauncher
+
+    app = SST2App(across.path.parent, launcher=ThreadLauncher(FakeEngine()), queue=[], device_probe=lambda: FIXED_DEVICE,
+                  watch=across.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        grid = app.screen.query_one("#sweep-grid", DataTable)
+        await wait_for(pilot, lambda: grid.row_count == 4)
+        assert [str(c) for c in grid.get_row_at(0)] == ["tickets", "full", "default", "done", "3/3", "60.4"]
+        assert [str(grid.get_row_at(i)[0]) for i in range(4)] == ["tickets", "pairs", "tickets", "pairs"]
+        verdict = app.screen.query_one("#sweep-verdict")
+        await wait_for(pilot, lambda: "Judged accuracy % per task" in str(verdict.render()))
+        said = str(verdict.render()).splitlines()
+        assert said[0].startswith("Judged accuracy % per task") and said[1].split() == ["tickets", "pairs", "mean"]
+        assert said[5].startswith("Verdict across 2 tasks: lora is better on 1 of 2 tasks")
+        shown = "\n".join(screen_lines(app))
+        assert "tickets" in shown and "Judged accuracy" in shown

@@ -15,6 +15,7 @@ from sst2_tui.cli.main import main
 from sst2_tui.core.config import ConfigError, RunConfig
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import CommandSpec, Control, Eval, RunFinished, Step, WarningEvent
+from sst2_tui.core.report.sweep_verdict import sweep_verdict
 from sst2_tui.core.run.runner import execute
 from sst2_tui.core.storage.sessions import Session, load_run
 from sst2_tui.core.summary import Status, Summary
@@ -237,7 +238,7 @@ def test_export_tracker_writes_a_finished_sweep_and_its_verdict(stores, capsys):
     records = {r.run_id: r for r in (load_run(f) for f in session.run_folders())}
     assert main(["export-tracker", str(session.path), "--to", "mlflow", "--project", "sweeps"]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert len(printed) == len(records) + 1 and printed[-1] == "sweep-verdict: the sweep's verdict as text"
+    assert len(printed) == len(records) + 1 and printed[-1] == "sweep-verdict: the sweep's verdict as text and metrics"
     client, runs = mlflow_runs("sweeps")
     by_name = {run.info.run_name: run for run in runs}
     assert set(by_name) == {*records, "sweep-verdict"}
@@ -247,6 +248,10 @@ def test_export_tracker_writes_a_finished_sweep_and_its_verdict(stores, capsys):
         assert by_name[run_id].data.tags["group"] == f"{record.config.sweep.method} default", "seeds grouped by setting"
     verdict = client.download_artifacts(by_name["sweep-verdict"].info.run_id, "sst2-tui/events.md", str(stores))
     assert "Verdict: " in Path(verdict).read_text()
+    [pair] = sweep_verdict(session).pairs
+    metrics = by_name["sweep-verdict"].data.metrics
+    assert metrics["verdict/full_minus_lora"] == pytest.approx(pair.points), "the verdict's numbers, not only its text"
+    assert metrics["verdict/full_minus_lora_low"] == pytest.approx(pair.low)
     assert main(["export-tracker", str(session.path), "--to", "tensorboard", "--logdir", str(stores / "tb")]) == 0
     for run_id, record in records.items():
         board = tensorboard_scalars(stores / "tb" / session.name / run_id, "eval/accuracy")

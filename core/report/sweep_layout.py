@@ -25,9 +25,16 @@ def seed_bands(sweep: SweepVerdict, runs: list[RunReport]) -> list[SeedBand]:
     """Per method, its chosen setting's validation curve over its finished seeds (the grid's count):
     mean and std at each step that every one of them evaluated."""
     bands = []
+    for task, part in sweep.each_task():  # across tasks: each task's methods, named with their task
+        bands += _task_bands(part, runs, task)
+    return bands
+
+
+def _task_bands(sweep: SweepVerdict, runs: list[RunReport], task: str) -> list[SeedBand]:
+    bands = []
     for chosen in sweep.chosen:
         curves = [dict((int(step), acc) for step, acc in run.accuracy_curve) for run in runs
-                  if (label := sweep_label(run.config)) and label.method == chosen.method
+                  if (label := sweep_label(run.config)) and label.method == chosen.method and (not task or label.task == task)
                   and label.setting == chosen.setting and label.confirmation == (chosen.judged_on == "confirmation")
                   and run.accuracy_curve and run.status == Status.FINISHED]
         steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
@@ -35,7 +42,7 @@ def seed_bands(sweep: SweepVerdict, runs: list[RunReport]) -> list[SeedBand]:
             continue
         points = [(float(step), statistics.fmean(c[step] for c in curves),
                    statistics.stdev(c[step] for c in curves) if len(curves) > 1 else 0.0) for step in steps]
-        bands.append(SeedBand(f"{chosen.method} ({chosen.setting})", len(curves), points))
+        bands.append(SeedBand(f"{task + ' ' if task else ''}{chosen.method} ({chosen.setting})", len(curves), points))
     return bands
 
 

@@ -102,6 +102,8 @@ class GridCell:
     setting: str
     confirmation: bool = False
     """The chosen setting's confirmation runs (fresh seeds after the grid), a cell of their own."""
+    task: str = ""
+    """A sweep across tasks: the task's short name (each task's cells are its own); empty for one task."""
     total: int = 0
     finished: int = 0
     going: int = 0
@@ -176,13 +178,14 @@ def grid_state(session: Session) -> GridState:
 
     runs = runs_by_point(session)
     never_started = {failure.point for failure in unstarted(session.path, set(runs))}
-    cells: dict[tuple[str, str, bool], GridCell] = {}
+    cells: dict[tuple[str, str, str, bool], GridCell] = {}
     going = []
     for config in sweep_points(session):
         label = sweep_label(config)
         method, setting = (label.method, label.setting) if label else ("?", "?")
         confirmation = bool(label and label.confirmation)
-        cell = cells.setdefault((method, setting, confirmation), GridCell(method, setting, confirmation))
+        task = label.task if label else ""
+        cell = cells.setdefault((task, method, setting, confirmation), GridCell(method, setting, confirmation, task))
         cell.total += 1
         records = runs.get(point_label(config) or "", [])
         latest = records[-1] if records else None
@@ -206,7 +209,7 @@ def grid_state(session: Session) -> GridState:
     from sst2_tui.core.storage.decisions_file import DecisionKind, read_decisions
 
     for decision in read_decisions(session.path)[0]:
-        raced = cells.get((decision.method or "", decision.setting or "", False))
+        raced = cells.get(("", decision.method or "", decision.setting or "", False))  # rounds: a sweep of one task
         if decision.kind == DecisionKind.DROPPED and raced is not None:
             raced.dropped = decision.text
     try:

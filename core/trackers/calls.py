@@ -129,7 +129,7 @@ class EventTranslator:
 
     def _tracked(self, started: RunStarted) -> TrackedRun:
         label = started.config.sweep
-        group = f"{label.method} {label.setting}" if label is not None else None
+        group = f"{label.task + ' ' if label.task else ''}{label.method} {label.setting}" if label is not None else None
         tags = {"method": started.method, "model": Path(started.config.model).name or started.config.model,
                 **({"sweep_point": label.point, "seed": str(label.seed)} if label is not None else {}),
                 **_lineage(started)}

@@ -4,21 +4,23 @@ as text when the sweep ends: the same calls a live run makes, replayed from the 
 
 from __future__ import annotations
 
+import math
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sst2_tui.core.events import Eval
-from sst2_tui.core.report.sweep_verdict import sweep_verdict
+from sst2_tui.core.report.sweep_verdict import SweepVerdict, sweep_verdict
 from sst2_tui.core.storage.sessions import Session, load_run
 from sst2_tui.core.storage.sweep_file import is_sweep
 from sst2_tui.core.summary import Status
-from sst2_tui.core.trackers.calls import RunPlace, Start, Text
+from sst2_tui.core.trackers.calls import RunPlace, Scalars, Start, Text
 from sst2_tui.core.trackers.sink import TrackerSink, deliver, open_trackers
 from sst2_tui.core.trackers.tracker import TrackedRun
 
 VERDICT_RUN = "sweep-verdict"
-"""The tracker run that holds a sweep's verdict (its text, one line per pair of methods)."""
+"""The tracker run that holds a sweep's verdict (its text, and its numbers as metrics)."""
 
 
 @dataclass
@@ -53,20 +55,46 @@ def export_session(session: Session, name: str, project: str | None = None, tens
                                + (f", best accuracy {best:.4f}" if best is not None else ""))
     if is_sweep(session.path):
         outcome.failures += write_verdict(session, (name,), project, tensorboard_root)
-        outcome.written.append(f"{VERDICT_RUN}: the sweep's verdict as text")
+        outcome.written.append(f"{VERDICT_RUN}: the sweep's verdict as text and metrics")
     return outcome
+
+
+def _tag(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def verdict_metrics(verdict: SweepVerdict) -> dict[str, float]:
+    """The verdict's numbers as metrics: per pair its difference in points and its interval's ends
+    (`verdict/full_minus_lora`, `..._low`, `..._high`); across tasks each task's under its name
+    (`verdict/tickets/full_minus_lora`) and the mean over tasks under `verdict/across/`. Ends that do
+    not exist yet (too few seeds) are left out."""
+    found: dict[str, float] = {}
+    tasks = verdict.each_task()
+    for task, part in tasks:
+        prefix = f"verdict/{_tag(task)}/" if verdict.tasks else "verdict/"
+        for pair in part.pairs:
+            for suffix, value in (("", pair.points), ("_low", pair.low), ("_high", pair.high)):
+                found[f"{prefix}{_tag(pair.a)}_minus_{_tag(pair.b)}{suffix}"] = value
+    for line in verdict.across:
+        for suffix, value in (("", line.points), ("_low", line.low), ("_high", line.high)):
+            found[f"verdict/across/{_tag(line.a_name)}_minus_{_tag(line.b_name)}{suffix}"] = value
+    return {name: value for name, value in found.items() if math.isfinite(value)}
 
 
 def write_verdict(session: Session, names: tuple[str, ...], project: str | None = None,
                   tensorboard_root: Path | None = None) -> list[str]:
-    """The sweep's verdict, as `sweep` prints it, as a tracker run of its own; what failed, one line each."""
-    text = "\n".join(sweep_verdict(session).lines())
+    """The sweep's verdict, as `sweep` prints it, as a tracker run of its own (its text, and its numbers
+    as metrics); what failed, one line each."""
+    verdict = sweep_verdict(session)
+    text = "\n".join(verdict.lines())
+    metrics = verdict_metrics(verdict)
     run = TrackedRun(run_id=VERDICT_RUN, session=session.name, run_dir=session.path, project=project or session.name,
                      tags={"kind": "sweep verdict"})
     failures = []
     for tracker in open_trackers(names, project is not None, tensorboard_root):
         try:
-            for call in (Start(run), Text(0, "verdict", text, time.time())):
+            calls = [Start(run), Text(0, "verdict", text, time.time()), *([Scalars(0, metrics, time.time())] if metrics else [])]
+            for call in calls:
                 deliver(tracker, call)
             tracker.finish(Status.FINISHED)
         except Exception as error:  # noqa: BLE001 - a tracker must never stop a sweep

@@ -37,6 +37,8 @@ def verdict_text(verdict: SweepVerdict, state: GridState) -> str:
     only once no run is left to come, "So far (...)" before), then the numbers it compares (each
     method's judged runs on the judging half), then what it rests on."""
     unstarted = verdict.unstarted_lines()
+    if verdict.tasks:  # across tasks: the task x method table and the line across first, then each task's verdict
+        return "\n".join(verdict.lines()[1:])
     if verdict.problem:
         return "\n".join([f"So far ({state.finished} of {state.total} runs): no verdict yet ({verdict.problem})", *unstarted])
     raced = [f"  {cell.method} {cell.setting}: {cell.dropped}" for cell in state.cells if cell.dropped]
@@ -62,8 +64,10 @@ class SweepScreen(Screen):
         self._verdict_of: tuple[int, int] | None = None
         """How many runs had finished, and points failed to start, when the verdict was last worked out
         (it changes only then)."""
-        self.collapsed: dict[tuple[str, str, bool], int] = {}
-        """Per method, setting and confirmation: its runs that answer one class everywhere (from the verdict)."""
+        self.collapsed: dict[tuple[str, str, str, bool], int] = {}
+        """Per task, method, setting and confirmation: its runs that answer one class everywhere (from the verdict)."""
+        self._task_column = False
+        """A sweep across tasks shows a task column first (added once its points are read)."""
 
     def compose(self) -> ComposeResult:
         yield Label(f"Sweep {self.session_path.name}: reading...", id="sweep-title")
@@ -98,7 +102,8 @@ class SweepScreen(Screen):
 
             self._verdict_of = ended
             verdict = sweep_verdict(session)
-            collapsed = {(row.method, row.setting, row.confirmation): row.collapsed for row in verdict.table if row.collapsed}
+            collapsed = {(task, row.method, row.setting, row.confirmation): row.collapsed
+                         for task, part in verdict.each_task() for row in part.table if row.collapsed}
             self.app.call_from_thread(self._show_verdict, verdict_text(verdict, state), collapsed, state)
         if self.curves_shown:
             from sst2_tui.core.report.content import session_report
@@ -117,7 +122,7 @@ class SweepScreen(Screen):
         if self.curves_shown:
             self.refresh_grid()
 
-    def _show_verdict(self, text: str, collapsed: dict[tuple[str, str, bool], int], state: GridState) -> None:
+    def _show_verdict(self, text: str, collapsed: dict[tuple[str, str, str, bool], int], state: GridState) -> None:
         self.query_one("#sweep-verdict", Static).update(text)
         if collapsed != self.collapsed:
             self.collapsed = collapsed
@@ -155,10 +160,15 @@ class SweepScreen(Screen):
             f"Sweep {self.session_path.name}: {state.finished} of {state.total_text()} runs finished")
         grid = self.query_one("#sweep-grid", DataTable)
         grid.clear()
+        if any(cell.task for cell in state.cells) and not self._task_column:
+            self._task_column = True
+            grid.clear(columns=True)
+            grid.add_columns("task", "method", "setting", "state", "done", "mean acc % (all)")
         for cell in state.cells:
             setting = cell.setting + (" (confirm)" if cell.confirmation else "")
-            collapsed = self.collapsed.get((cell.method, cell.setting, cell.confirmation), 0)
-            grid.add_row(cell.method, setting, cell.state + (f", {collapsed} collapsed" if collapsed else ""),
+            collapsed = self.collapsed.get((cell.task, cell.method, cell.setting, cell.confirmation), 0)
+            grid.add_row(*([cell.task] if self._task_column else []), cell.method, setting,
+                         cell.state + (f", {collapsed} collapsed" if collapsed else ""),
                          f"{cell.finished}/{cell.total}", _pct(cell.mean_accuracy))
         running = self.query_one("#sweep-running", DataTable)
         highlighted = running.cursor_row
