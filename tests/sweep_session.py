@@ -72,13 +72,19 @@ def accurate(rng: np.random.Generator, tuning: float, judging: float) -> np.ndar
 
 
 def record_run(session: Session, config, evaluations: list[np.ndarray], status: Status = Status.FINISHED,
-               ids: list[str] = IDS) -> None:
+               ids: list[str] = IDS, labels: list[int] | None = None, label_names: list[str] | None = None) -> None:
+    """A run's events and evaluation log; with `labels`, its best predictions too (the sentences' true
+    classes, which the verdict's collapsed-run check reads), named by `label_names` (SST-2's by default)."""
     folder = session.new_run(config)
     folder.config_path.write_text(json.dumps(config.to_dict()))
     log = EventLog(folder.events_path)
+    named = {"label_names": label_names} if label_names else {}
     log.append(RunStarted(run_id=folder.run_id, method=config.method, config=config, effective={}, device=DeviceInfo("cpu", "CPU"),
                           precision="fp32", trainable_params=1, total_params=1, versions={}, train_examples=100,
-                          eval_examples=len(ids), total_steps=40, steps_per_epoch=10, time=0.0))
+                          eval_examples=len(ids), total_steps=40, steps_per_epoch=10, time=0.0, **named))
+    if labels is not None:
+        rows = [{"id": i, "text": i, "label": label, "p_positive": 0.5} for i, label in zip(ids, labels, strict=True)]
+        (folder.path / "best_predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     for index, correct in enumerate(evaluations, start=1):
         append_evaluation(folder.path, ids, 10 * index, correct.tolist())
     summary = Summary(run_id=folder.run_id, status=status, train_seconds=36.0,

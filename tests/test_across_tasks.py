@@ -104,3 +104,14 @@ def test_the_line_counts_each_tasks_answer_and_says_what_its_interval_is_over():
     a, b = TASKS[0].runs(rng, 1, [2, 5], [0.0, 0.0])
     few = compare(a[0], b[0], a_name="lora", b_name="full")
     assert math.isnan(across_tasks([("sst2", few), *per_task[1:]]).low), "a task without an interval: none for the mean"
+
+
+def test_the_answers_are_counted_with_the_one_ahead_first_and_neither_said_plainly():
+    def line(*decisions: str) -> AcrossTasks:
+        return AcrossTasks("full", "lora", tuple(f"t{i}" for i in range(len(decisions))), decisions, -1.0, -3.0, 1.0, 0.95)
+
+    assert line("b better", "not resolved").counted() == "lora is better on 1 of 2 tasks, full on none; can't tell on 1"
+    assert line("a better", "b better", "a better").counted() == "full is better on 2 of 3 tasks, lora on 1"
+    assert line("not resolved", "equivalent").counted() == (
+        "neither is better on any of the 2 tasks; practically the same on 1, can't tell on 1")
+    assert line("not resolved", "equivalent").decision == "not resolved"

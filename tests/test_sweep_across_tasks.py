@@ -202,3 +202,51 @@ async def test_g_shows_a_task_column_and_the_table_across_tasks_at_80x24(across)
         assert said[5].startswith("Verdict across 2 tasks: lora is better on 1 of 2 tasks")
         shown = "\n".join(screen_lines(app))
         assert "tickets" in shown and "Judged accuracy" in shown
+
+
+@pytest.mark.slow
+def test_a_demo_sweep_over_two_generated_tasks_ends_with_a_verdict_for_each_and_one_across(tmp_path):
+    """End to end on this CPU: three named classes and a pair task, full and lora, two seeds each."""
+    from tests.cli import run_cli
+    from tests.test_tasks import pair_file, three_class_file
+
+    colours, pairs = three_class_file(tmp_path / "colours.csv", 300), pair_file(tmp_path / "pairs.csv", 300)
+    line = ["sweep", "--model", "demo", "--data", f"{colours},{pairs}", "--method", "full,lora", "--lr", "3e-3",
+            "--seeds", "0,1", "--epochs", "1", "--batch-size", "24", "--parallel", "2", "--sessions-dir", str(tmp_path / "s"),
+            "--session", "tasks"]
+    refused = run_cli(*[a for a in line if a not in ("--seeds", "0,1")], "--until-resolved", timeout=60)
+    assert refused.returncode == 2 and refused.stderr.strip().endswith("drop --until-resolved, or sweep one task")
+    done = run_cli(*line, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("sst2-tui sweep: 8 runs (2 tasks (colours, pairs) x 2 settings of full, lora x 2 seed(s))")
+    assert "sst2-tui sweep: a sweep across 2 tasks: each task gets a verdict of its own" in done.stdout
+    said = done.stdout[done.stdout.index("Sweep: 8 of 8 runs finished"):].splitlines()
+    assert said[1].startswith("Judged accuracy % per task") and said[2].split() == ["colours", "pairs", "mean"]
+    assert any(line.startswith("Verdict across 2 tasks: ") for line in said)
+    assert [line.split(" (")[0] for line in said if line.startswith("Task ")] == ["Task colours", "Task pairs"]
+    for task in ("colours", "pairs"):
+        start = said.index(next(line for line in said if line.startswith(f"Task {task} (")))
+        assert said[start + 1].startswith(("  Verdict: ", "  No verdict")), said[start + 1]
+    assert run_cli("report", str(tmp_path / "s" / "tasks"), "--format", "all").returncode == 0
+    report = (tmp_path / "s" / "tasks" / "report.md").read_text()
+    assert "## Sweep across 2 tasks: which method is better" in report and "## Task pairs (" in report
+    data = json.loads((tmp_path / "s" / "tasks" / "session.json").read_text())
+    assert [t["task"] for t in data["sweep"]["tasks"]] == ["colours", "pairs"] and len(data["sweep"]["across"]) == 1
+
+
+def test_a_collapsed_run_is_named_by_the_class_its_own_task_names(tmp_path):
+    """A run of a task whose classes are blue, green, red that answers green for every sentence is said
+    to predict green (SST-2's `positive`, or `LABEL_1`, was said before)."""
+    session = Session.create(tmp_path, "named", label="sweep")
+    points = _grid()
+    write_sweep_file(session.path, points, 1)
+    rng = np.random.default_rng(6)
+    labels = {task: [i % 3 for i in range(size)] for task, size in SIZES.items()}
+    for config in points:
+        task = config.sweep.task
+        collapsed = config.method == "full" and config.seed == 0
+        correct = np.asarray(labels[task]) == 1 if collapsed else rng.random(SIZES[task]) < 0.8
+        record_run(session, config, [correct], ids=_ids(task), labels=labels[task], label_names=["blue", "green", "red"])
+    verdict = sweep_verdict(session)
+    said = [line for part in verdict.tasks for line in part.verdict.collapsed_lines()]
+    assert len(said) == 2 and all("predicts green for every sentence" in line for line in said), said

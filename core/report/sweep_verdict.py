@@ -14,7 +14,7 @@ import numpy as np
 
 from sst2_tui.core.report.aligned import aligned_correctness, seed_spreads
 from sst2_tui.core.report.budget import BudgetCurve, budget_curve, crossing_sentences
-from sst2_tui.core.report.collapsed import collapsed_runs
+from sst2_tui.core.report.collapsed import CLASS_NAMES, collapsed_runs
 from sst2_tui.core.report.verdict import choose_best, mean_accuracy, split_halves
 from sst2_tui.core.report.verdict_records import (
     Chosen,
@@ -175,7 +175,8 @@ def _name_collapsed(verdict: SweepVerdict, labelled: list[tuple[RunRecord, Sweep
     judged = {(c.method, c.setting, c.judged_on == "confirmation") for c in verdict.chosen}
     runs = [(r.folder.run_id, label.method, label.setting, label.confirmation, correct[id(r)])
             for r, label in labelled if id(r) in correct]
-    verdict.collapsed, counts = collapsed_runs(runs, labels, judged)
+    names = next((tuple(r.started.label_names) for r, _ in labelled if r.started is not None), CLASS_NAMES)
+    verdict.collapsed, counts = collapsed_runs(runs, labels, judged, names)  # the task's own class names
     verdict.table = [dataclasses.replace(row, collapsed=counts.get((row.method, row.setting, row.confirmation), 0))
                      for row in verdict.table]
 

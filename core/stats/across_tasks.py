@@ -101,12 +101,14 @@ class AcrossTasks:
         same = self.decisions.count("equivalent")
         open_ = len(self.decisions) - a_wins - b_wins - same
         first, second = ((self.a_name, a_wins), (self.b_name, b_wins))[:: 1 if a_wins >= b_wins else -1]
-        parts = [f"{first[0]} is better on {first[1]} of {len(self.tasks)} tasks", f"{second[0]} on {second[1] or 'none'}"]
+        parts = ([f"neither is better on any of the {len(self.tasks)} tasks"] if not a_wins + b_wins else
+                 [f"{first[0]} is better on {first[1]} of {len(self.tasks)} tasks", f"{second[0]} on {second[1] or 'none'}"])
         if same:
             parts.append(f"practically the same on {same}")
         if open_:
             parts.append(f"can't tell on {open_}")
-        return ", ".join(parts[:2]) + ("; " + ", ".join(parts[2:]) if parts[2:] else "")
+        shown = 1 if not a_wins + b_wins else 2
+        return ", ".join(parts[:shown]) + ("; " + ", ".join(parts[shown:]) if parts[shown:] else "")
 
     def sentence(self) -> str:
         """The across-task line, with what its interval is over."""
