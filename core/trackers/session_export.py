@@ -15,7 +15,7 @@ from sst2_tui.core.report.sweep_verdict import SweepVerdict, sweep_verdict
 from sst2_tui.core.storage.sessions import Session, load_run
 from sst2_tui.core.storage.sweep_file import is_sweep
 from sst2_tui.core.summary import Status
-from sst2_tui.core.trackers.calls import RunPlace, Scalars, Start, Text
+from sst2_tui.core.trackers.calls import Call, RunPlace, Scalars, Start, Text
 from sst2_tui.core.trackers.sink import TrackerSink, deliver, open_trackers
 from sst2_tui.core.trackers.tracker import TrackedRun
 
@@ -93,7 +93,8 @@ def write_verdict(session: Session, names: tuple[str, ...], project: str | None 
     failures = []
     for tracker in open_trackers(names, project is not None, tensorboard_root):
         try:
-            calls = [Start(run), Text(0, "verdict", text, time.time()), *([Scalars(0, metrics, time.time())] if metrics else [])]
+            calls: list[Call] = [Start(run), Text(0, "verdict", text, time.time()),
+                                 *([Scalars(0, metrics, time.time())] if metrics else [])]
             for call in calls:
                 deliver(tracker, call)
             tracker.finish(Status.FINISHED)
