@@ -77,3 +77,14 @@ async def test_t_on_a_finished_run_asks_its_exported_model(tmp_path):
         await wait_for(pilot, lambda: "P(positive)" in answer_text(app), timeout=60)
         step = app.views[0].summary.export_step
         assert f"from 01-full's export (step {step})" in answer_text(app)
+
+
+def test_the_dialog_s_example_is_a_movie_review_only_for_sst2_s_task():
+    from sst2_tui.tui.run_view import RunView
+    from sst2_tui.tui.screens.try_sentence import OTHER_EXAMPLE, SST2_EXAMPLE
+    from sst2_tui.tui.sentence_asking import dialog_for
+
+    sst2 = dialog_for(RunView("01-full", "full"), True, lambda command: True, {})
+    tickets = dialog_for(RunView("02-full", "full", task="5 classes (accounts, billing, ...)"), True, lambda command: True, {})
+    assert isinstance(sst2, TrySentenceScreen) and sst2.example == SST2_EXAMPLE
+    assert isinstance(tickets, TrySentenceScreen) and tickets.example == OTHER_EXAMPLE

@@ -187,7 +187,10 @@ def test_the_report_says_only_what_the_runs_agree_with():
     assert session_notes(mixed) == [], "one lora run below the best full run is not lora trailing"
     behind = [("01-full", full, 0.85), ("02-full", full, 0.84), ("03-lora", lora, 0.78), ("04-lora", lora, 0.86)]
     [note] = session_notes(behind)
-    assert note.startswith("03-lora: LoRA adapts what a pretrained model knows")
+    assert note.startswith("03-lora: LoRA adapts what a pretrained model knows") and "on SST-2)" in note
+    tickets = [(run_id, config.replace(data="tickets.csv"), best) for run_id, config, best in behind]
+    [note] = session_notes(tickets)
+    assert note.endswith("it trails full fine-tuning here."), "SST-2's reference numbers are not said of other data"
 
 
 def test_seeds_fresh_n_skips_seeds_an_earlier_sweep_used_and_reused_seeds_are_said(tmp_path, capsys):

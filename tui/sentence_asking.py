@@ -13,7 +13,7 @@ from sst2_tui.core.controls import Command, predict_command
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import Prediction
 from sst2_tui.tui.run_view import RunView
-from sst2_tui.tui.screens.try_sentence import Answered, TrySentenceScreen, Unanswered
+from sst2_tui.tui.screens.try_sentence import OTHER_EXAMPLE, SST2_EXAMPLE, Answered, TrySentenceScreen, Unanswered
 
 
 class AskLiveRun:
@@ -58,12 +58,14 @@ def dialog_for(view: RunView | None, live: bool, send: Callable[[Command], bool]
 
     if view is None:
         return "No run yet: train one first (n)."
+    example = OTHER_EXAMPLE if view.task else SST2_EXAMPLE  # a movie review is no example for support tickets
     if live:
-        return TrySentenceScreen(f"{view.run_id} as it trains", AskLiveRun(send))
+        return TrySentenceScreen(f"{view.run_id} as it trains", AskLiveRun(send), example)
     for candidate in [view, *reversed(earlier or [])]:
         run_dir = candidate.summary.run_dir if candidate.summary else None
         if run_dir and export_record(Path(run_dir)):
-            return TrySentenceScreen(f"{candidate.run_id}'s exported model", AskExport(str(run_dir), candidate.run_id, loaded))
+            return TrySentenceScreen(f"{candidate.run_id}'s exported model",
+                                     AskExport(str(run_dir), candidate.run_id, loaded), example)
     return f"{view.run_id} has no exported model to ask (nor has an earlier run of this window): train one first (n)."
 
 

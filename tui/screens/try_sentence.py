@@ -32,12 +32,18 @@ class Unanswered(Message):
         self.problem = problem
 
 
+SST2_EXAMPLE = "e.g. a gorgeous, witty, seductive movie."
+OTHER_EXAMPLE = "a text like those it was trained on"
+
+
 class TrySentenceScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, where: str, ask) -> None:
+    def __init__(self, where: str, ask, example: str = SST2_EXAMPLE) -> None:
         super().__init__()
         self.where = where
+        self.example = example
+        """The input's placeholder: SST-2's kind of sentence, or a plain word for another task's."""
         self.ask = ask
         """Called on a worker thread with the sentence and this screen; the answer comes back as an
         `Answered` (or `Unanswered`) message to this screen."""
@@ -45,7 +51,7 @@ class TrySentenceScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(f"Try a sentence on {self.where}. Enter asks; Escape closes.")
-            yield Input(placeholder="e.g. a gorgeous, witty, seductive movie.", id="sentence")
+            yield Input(placeholder=self.example, id="sentence")
             yield Static("", id="answer")
 
     def on_mount(self) -> None:
