@@ -250,3 +250,11 @@ def test_a_collapsed_run_is_named_by_the_class_its_own_task_names(tmp_path):
     verdict = sweep_verdict(session)
     said = [line for part in verdict.tasks for line in part.verdict.collapsed_lines()]
     assert len(said) == 2 and all("predicts green for every sentence" in line for line in said), said
+
+
+def test_plan_from_a_sweep_across_tasks_is_refused_in_one_line(across):
+    from sst2_tui.core.errors import UserError
+    from sst2_tui.core.report.spread import measured_spread
+
+    with pytest.raises(UserError, match=r"^--plan-from .*: a sweep across 2 tasks \(pairs, tickets\); plan from a sweep of"):
+        measured_spread(across.path)

@@ -44,6 +44,10 @@ def measured_spread(session_path: Path) -> Spread:
                 if r.status == Status.FINISHED and (label := sweep_label(r.config)) is not None]
     if not labelled:
         raise UserError(f"--plan-from {session_path}: no finished sweep point there to measure the spread of runs")
+    tasks = sorted({label.task for _, label in labelled})
+    if len(tasks) > 1:  # each task's runs spread their own way, on sentences of their own
+        raise UserError(f"--plan-from {session_path}: a sweep across {len(tasks)} tasks ({', '.join(tasks)}); plan from a "
+                        "sweep of the one task you will sweep")
     aligned = aligned_correctness([r for r, _ in labelled])
     if aligned.problem:
         raise UserError(f"--plan-from {session_path}: {aligned.problem}")
