@@ -192,6 +192,8 @@ async def test_the_form_says_what_a_data_file_holds_before_start(tmp_path):
         found = form.query_one("#data-found", Static)
         form.query_one("#f-data", Input).value = str(tickets)
         await wait_for(pilot, lambda: "no text column" in str(found.render()))
+        said = " ".join(str(found.render()).split())
+        assert "choose with the text columns field" in said and "--" not in said, "the form's field, not the CLI's flag"
         form.query_one("#f-text_columns", Input).value = "body"
         await wait_for(pilot, lambda: "no 'label' column" in str(found.render()))
         form.query_one("#f-label_column", Input).value = "team"

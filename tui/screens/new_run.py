@@ -8,6 +8,8 @@ defaults of the reference experiment. One row per field, so all of them fit at 8
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 from textual import on
@@ -112,6 +114,16 @@ DATA_FIELDS = ("data", "text_columns", "label_column")
 """The fields that decide what the data holds: a change to one reads the data again."""
 
 
+def as_fields(text: str) -> str:
+    """A core message for the form: each `--flag` it names becomes the field the form shows
+    (`--text-columns` -> `the text columns field`)."""
+    def field(match: re.Match[str]) -> str:
+        name = match.group(1).replace("-", "_")
+        return f"the {label(name)} field" if name in _OPTIONS else match.group(0)
+
+    return re.sub(r"--([a-z][a-z0-9-]*)", field, text)
+
+
 def data_found_line(config: RunConfig) -> str:
     """What a local data file or folder holds, as the form shows it before Start: sizes, the text
     column(s), the classes. Empty for demo and Hub data (the Hub is not asked from a form);
@@ -125,7 +137,7 @@ def data_found_line(config: RunConfig) -> str:
                              eval_subset=config.eval_subset,
                              columns=DataChoice.of(config.text_columns, config.label_column, config.validation_split))
     except (UserError, ValueError, OSError) as error:
-        return f"data: {error}"
+        return f"data: {as_fields(str(error))}"
     names = splits.label_set.names
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     texts = " + ".join(splits.text_columns) + (" (pairs)" if len(splits.text_columns) == 2 else "")
@@ -151,7 +163,7 @@ def data_content_problem(config: RunConfig) -> str | None:
                          columns=DataChoice.of(config.text_columns, config.label_column,
                                                  config.validation_split))
     except (UserError, ValueError, OSError) as error:
-        return f"data: {error}"
+        return f"data: {as_fields(str(error))}"
     return None
 
 
