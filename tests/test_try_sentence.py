@@ -88,3 +88,35 @@ def test_the_dialog_s_example_is_a_movie_review_only_for_sst2_s_task():
     tickets = dialog_for(RunView("02-full", "full", task="5 classes (accounts, billing, ...)"), True, lambda command: True, {})
     assert isinstance(sst2, TrySentenceScreen) and sst2.example == SST2_EXAMPLE
     assert isinstance(tickets, TrySentenceScreen) and tickets.example == OTHER_EXAMPLE
+
+
+def test_a_pair_model_is_asked_two_texts_split_at_the_bars(tmp_path):
+    """A pair task's dialog asks its export (a live run answers one sentence): `A || B` is one pair."""
+    from sst2_tui.tui.run_view import RunView
+    from sst2_tui.tui.screens.try_sentence import PAIR_EXAMPLE, Answered, Unanswered
+    from sst2_tui.tui.sentence_asking import AskExport, dialog_for
+
+    class PairModel:
+        reads_pairs = True
+        asked: list = []
+
+        def predict(self, texts, pairs=None):
+            self.asked.append((texts, pairs))
+            return [{"label": "same", "probabilities": {"same": 0.8, "different": 0.2}}]
+
+    class Screen:
+        said: list = []
+
+        def post_message(self, message):
+            self.said.append(message)
+
+    view = RunView("01-full", "full", task="pairs of sentence1 + sentence2")
+    assert dialog_for(view, True, lambda command: True, {}).startswith("01-full has no exported model"), "not asked live"
+    model, screen = PairModel(), Screen()
+    ask = AskExport(str(tmp_path), "01-full", {str(tmp_path): model})
+    ask("a red apple || one red cherry", screen)
+    assert model.asked == [(["a red apple"], ["one red cherry"])]
+    assert isinstance(screen.said[-1], Answered) and screen.said[-1].label == "same" and screen.said[-1].probability == 0.8
+    ask("a red apple", screen)
+    assert isinstance(screen.said[-1], Unanswered) and "type both, with || between them" in screen.said[-1].problem
+    assert len(model.asked) == 1 and "||" in PAIR_EXAMPLE

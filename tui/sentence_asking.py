@@ -13,7 +13,15 @@ from sst2_tui.core.controls import Command, predict_command
 from sst2_tui.core.errors import UserError
 from sst2_tui.core.events import Prediction
 from sst2_tui.tui.run_view import RunView
-from sst2_tui.tui.screens.try_sentence import OTHER_EXAMPLE, SST2_EXAMPLE, Answered, TrySentenceScreen, Unanswered
+from sst2_tui.tui.screens.try_sentence import (
+    OTHER_EXAMPLE,
+    PAIR_EXAMPLE,
+    PAIR_SEPARATOR,
+    SST2_EXAMPLE,
+    Answered,
+    TrySentenceScreen,
+    Unanswered,
+)
 
 
 class AskLiveRun:
@@ -39,7 +47,16 @@ class AskExport:
             predictor = self.loaded.get(self.run_dir)
             if predictor is None:
                 predictor = self.loaded[self.run_dir] = Predictor.load(self.run_dir, device="cpu")
-            answer = cast(Predictor, predictor).predict([text])[0]
+            model = cast(Predictor, predictor)
+            if model.reads_pairs:  # a pair task: the two texts typed with || between them
+                first, bar, second = text.partition(PAIR_SEPARATOR)
+                if not bar or not first.strip() or not second.strip():
+                    screen.post_message(Unanswered(f"This model reads pairs of texts: type both, with {PAIR_SEPARATOR} "
+                                                   "between them."))
+                    return
+                answer = model.predict([first.strip()], [second.strip()])[0]
+            else:
+                answer = model.predict([text])[0]
         except UserError as error:
             screen.post_message(Unanswered(str(error)))
             return
@@ -58,8 +75,9 @@ def dialog_for(view: RunView | None, live: bool, send: Callable[[Command], bool]
 
     if view is None:
         return "No run yet: train one first (n)."
-    example = OTHER_EXAMPLE if view.task else SST2_EXAMPLE  # a movie review is no example for support tickets
-    if live:
+    pairs = view.task.startswith("pairs of")
+    example = PAIR_EXAMPLE if pairs else OTHER_EXAMPLE if view.task else SST2_EXAMPLE  # no movie review for tickets
+    if live and not pairs:  # a live run answers one sentence; a pair task asks its export, which reads pairs
         return TrySentenceScreen(f"{view.run_id} as it trains", AskLiveRun(send), example)
     for candidate in [view, *reversed(earlier or [])]:
         run_dir = candidate.summary.run_dir if candidate.summary else None

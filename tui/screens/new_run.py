@@ -9,7 +9,6 @@ defaults of the reference experiment. One row per field, so all of them fit at 8
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 from textual import on

@@ -34,6 +34,8 @@ class Unanswered(Message):
 
 SST2_EXAMPLE = "e.g. a gorgeous, witty, seductive movie."
 OTHER_EXAMPLE = "a text like those it was trained on"
+PAIR_SEPARATOR = "||"
+PAIR_EXAMPLE = f"a pair: first text {PAIR_SEPARATOR} second text"
 
 
 class TrySentenceScreen(ModalScreen[None]):
