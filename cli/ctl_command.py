@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
+import sys
 
 from sst2_tui.core.errors import EXIT_FAILED, EXIT_OK, UserError, quote
 
@@ -17,7 +17,6 @@ ACTIONS = {"pause": "pause", "resume": "resume", "stop": "stop", "lr": "set_lr",
            "weight-decay": "set_weight_decay", "wd": "set_weight_decay"}
 VALUED = ("set_lr", "set_eps", "set_weight_decay")
 SAID = "pause, resume, stop, lr VALUE, eps VALUE, weight-decay VALUE, or fork [--lr X ...] (as `fork RUN_DIR --now`)"
-POLL_SECONDS = 0.1
 
 
 def add_ctl_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +30,8 @@ def add_ctl_arguments(parser: argparse.ArgumentParser) -> None:
 def ctl_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sst2_tui.core.controls import make_command
-    from sst2_tui.core.storage.control_file import append_command
-    from sst2_tui.core.storage.sessions import RunFolder, load_run
+    from sst2_tui.core.run.steer import steer
+    from sst2_tui.core.storage.sessions import RunFolder
 
     folder = RunFolder(Path(args.run_dir))
     kind = ACTIONS.get(args.action)
@@ -45,45 +43,17 @@ def ctl_command(args: argparse.Namespace) -> int:
     if kind not in VALUED and args.value is not None:
         raise UserError(f"ctl {args.action}: takes no value (got {quote(args.value)})")
     try:
-        command = make_command(kind, args.value)
-    except ValueError as error:
-        raise UserError(f"ctl {args.action}: {error}") from None
-    if not folder.events_path.is_file():
-        raise UserError(f"ctl {args.run_dir}: not a run folder (no events.jsonl); see `sst2-tui sessions`")
-    if not folder.is_live():
-        status = load_run(folder).status
-        raise UserError(f"ctl {args.run_dir}: the run is not live ({status}); only a live run can be steered")
-    start = folder.events_path.stat().st_size
-    command_id = append_command(folder.control_path, command, "cli")
-    if args.no_wait:
-        print(json.dumps({"command": command.spec.to_json(), "id": command_id, "step": None, "applied": None}), flush=True)
+        done = steer(folder, kind, args.value, "cli", None if args.no_wait else args.timeout)
+    except UserError as error:  # one line naming the action, and the folder as it was typed
+        raise UserError(f"ctl {args.action}: {str(error).replace(str(folder.path), args.run_dir)}") from None
+    command = {"kind": done.kind, **({"value": done.value} if done.value is not None else {})}
+    if done.applied is None:
+        print(json.dumps({"command": command, "id": done.id, "step": None, "applied": None}), flush=True)
         return EXIT_OK
-    return _wait_for(folder, command, command_id, start, args.timeout)
-
-
-def _wait_for(folder, command, command_id: str, start: int, timeout: float) -> int:
-    """Follow the run's log from where it was for its answer to this command: the `control` event
-    with this id (applied), or a warning with it (refused, said at once)."""
-    import sys
-
-    from sst2_tui.core.events import Control, RunFailed, RunFinished, WarningEvent
-    from sst2_tui.core.run.launch import EventFollower
-
-    follower = EventFollower(folder.events_path, start)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for event in follower.poll():
-            if isinstance(event, Control) and event.command_id == command_id:
-                print(json.dumps({"command": command.spec.to_json(), "id": command_id, "step": event.step, "applied": True,
-                                  "old": event.old, "new": event.new}), flush=True)
-                return EXIT_OK
-            if isinstance(event, WarningEvent) and event.command_id == command_id:
-                raise UserError(f"ctl: the run refused {command.kind} (id {command_id}): {event.message}")
-            if isinstance(event, RunFinished | RunFailed):
-                raise UserError(f"ctl: the run ended before applying {command.kind} (id {command_id})")
-        if not folder.is_live():
-            raise UserError(f"ctl: the run stopped being live before applying {command.kind} (id {command_id})")
-        time.sleep(POLL_SECONDS)
-    sys.stderr.write(f"sst2-tui ctl: the run did not apply {command.kind} (id {command_id}) within {timeout:g} s; "
+    if done.applied:
+        print(json.dumps({"command": command, "id": done.id, "step": done.step, "applied": True, "old": done.old,
+                          "new": done.new}), flush=True)
+        return EXIT_OK
+    sys.stderr.write(f"sst2-tui ctl: the run did not apply {done.kind} (id {done.id}) within {args.timeout:g} s; "
                      "it stays in the control file and applies at the run's next step boundary\n")
     return EXIT_FAILED

@@ -25,7 +25,7 @@ from sst2_tui.core.storage.own_files import append_own, open_own
 from sst2_tui.core.text.json_text import parse_json
 
 MAX_LINE_BYTES = 4096
-SOURCES = ("app", "cli")
+SOURCES = ("app", "cli", "agent")
 
 
 def append_command(path: Path, command: Command, source: str) -> str:
