@@ -224,7 +224,7 @@ def test_the_events_become_the_same_calls_for_every_tracker(tmp_path):
     translator.started = True
     [nan_step] = translator.calls(Step(step=2, epoch=0.2, loss=float("nan"), lr=1e-3, eps=1e-8, samples_per_second=1,
                                        tokens_per_second=1, memory_mb=None, time=5.0))
-    assert isinstance(nan_step, Scalars) and "train/loss" not in nan_step.values and nan_step.values["train/lr"] == 1e-3
+    assert isinstance(nan_step, Scalars) and "train/loss" not in nan_step.values and nan_step.values["train/learning_rate"] == 1e-3
     [change] = translator.calls(Control(step=3, command=CommandSpec("set_lr", 2e-4), old=1e-3, new=2e-4, time=6.0))
     assert change == Text(3, "control", "lr 1e-3 -> 2e-4 (from user)", 6.0)
     calls = translator.calls(RunFinished(summary=Summary(run_id="01-full", best_val_accuracy=0.75, status=Status.STOPPED)))
@@ -370,3 +370,22 @@ def test_trackio_under_quiet_prints_nothing_and_without_it_says_where_its_dashbo
     assert main([*line, "--session", "loud", "--tracker-project", "team"]) == 0
     out, err = capsys.readouterr()
     assert '`trackio show --project "team"` opens its dashboard' in err and "* Trackio" not in out + err
+
+
+def test_the_numbers_are_named_as_the_trainer_s_own_tracker_callbacks_name_them(tmp_path):
+    """#50: `train/learning_rate`, not `train/lr`: the names come from transformers' own `rewrite_logs`
+    (what its TensorBoard, W&B and MLflow callbacks log a Trainer's numbers under)."""
+    from transformers.integrations.integration_utils import rewrite_logs
+
+    from sst2_tui.core.events import Eval, Step
+    from sst2_tui.core.tracker_metrics import TRAINER_NAMES
+
+    trainer = set(rewrite_logs({"loss": 1.0, "learning_rate": 1e-3, "epoch": 0.5, "eval_loss": 0.7, "eval_accuracy": 0.8}))
+    assert trainer == set(TRAINER_NAMES)
+    translator = EventTranslator(RunPlace("01-full", "s", tmp_path, "s"))
+    translator.started = True  # started by hand: no run_started needed to translate numbers
+    [step] = translator.calls(Step(step=5, epoch=0.5, loss=1.0, lr=1e-3, eps=1e-8, samples_per_second=1, tokens_per_second=1,
+                                   memory_mb=None))
+    [evaluation] = translator.calls(Eval(step=5, epoch=0.5, accuracy=0.8, loss=0.7, n=10, best_accuracy=0.8, seconds=1.0))
+    assert trainer <= set(step.values) | set(evaluation.values)
+    assert "train/lr" not in step.values

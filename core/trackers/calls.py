@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from sst2_tui.core.events import (
     WarningEvent,
 )
 from sst2_tui.core.summary import Status
+from sst2_tui.core.tracker_metrics import eval_metrics, finite, step_metrics
 from sst2_tui.core.trackers.tracker import TrackedRun
 
 PRIVATE = frozenset({"notify", "report_to", "tracker_project"})
@@ -95,11 +95,6 @@ def _lineage(started: RunStarted) -> dict[str, str]:
             "fork_changed": "; ".join(fork.changed) or "nothing"}
 
 
-def _finite(values: dict[str, float | None]) -> dict[str, float]:
-    """A NaN is told as text (the `nonfinite` note), not plotted: some trackers refuse one."""
-    return {key: float(value) for key, value in values.items() if value is not None and math.isfinite(value)}
-
-
 class EventTranslator:
     """Turns events into calls, remembering the last step (the summary is logged at it)."""
 
@@ -139,15 +134,9 @@ class EventTranslator:
     def _during(self, event: Event) -> list[Call]:
         at = event.time
         if isinstance(event, Step):
-            return [Scalars(event.step, _finite({"train/loss": event.loss, "train/lr": event.lr, "train/eps": event.eps,
-                                                 "train/epoch": event.epoch, "train/samples_per_second": event.samples_per_second,
-                                                 "train/tokens_per_second": event.tokens_per_second,
-                                                 "train/memory_mb": event.memory_mb,
-                                                 "train/skipped_steps": float(event.skipped_steps)}), at)]
+            return [Scalars(event.step, finite(step_metrics(event)), at)]
         if isinstance(event, Eval):
-            own = {f"eval/{event.metric_name}": event.metric} if event.metric_name and event.metric is not None else {}
-            return [Scalars(event.step, _finite({"eval/accuracy": event.accuracy, "eval/loss": event.loss,
-                                                 "eval/best_accuracy": event.best_accuracy, **own}), at)]
+            return [Scalars(event.step, finite(eval_metrics(event)), at)]
         if isinstance(event, Control):
             kind = event.command.kind
             said = (f"{SETTING_OF[kind]} {format_rate(event.old)} -> {format_rate(event.new)}"
@@ -168,7 +157,7 @@ class EventTranslator:
             return [Text(event.step, "exported", f"{event.what} of step {event.step} in RUN_DIR/{where}", at)]
         if isinstance(event, RunFinished):
             summary = event.summary
-            numbers = _finite({"summary/best_val_accuracy": summary.best_val_accuracy,
+            numbers = finite({"summary/best_val_accuracy": summary.best_val_accuracy,
                                "summary/final_val_accuracy": summary.final_val_accuracy,
                                "summary/train_seconds": summary.train_seconds,
                                "summary/train_samples_per_second": summary.train_samples_per_second,
