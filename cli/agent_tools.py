@@ -79,11 +79,12 @@ class AgentTools:
         from sst2_tui.core.run.launch import start_detached
         from sst2_tui.core.tracker_names import check_installed, parse_report_to
 
+        name = self._name(session) if session else None
         config = self.config(settings)
         if config.report_to:
             check_installed(parse_report_to(config.report_to))
         check_model_and_data(config)
-        where = ["--sessions-dir", str(self.sessions_dir), *(["--session", self._name(session)] if session else [])]
+        where = ["--sessions-dir", str(self.sessions_dir), *(["--session", name] if name else [])]
         launched = start_detached(["run", *run_argv(config), *where, "--quiet"])
         return {"run_dir": self.shown(launched.run_dir), "session_dir": self.shown(launched.session_dir), "pid": launched.pid}
 
@@ -112,6 +113,7 @@ class AgentTools:
         from sst2_tui.core.sweep.sweep import Sweep
         from sst2_tui.core.text.seeds import parse_seeds
 
+        new_session = self._name(session) if session else None
         if refused := sorted((set(axes) | {n for v in (per_method or {}).values() for n in v}) & NOT_OFFERED):
             raise UserError(f"{flag_for(refused[0])}: not offered to an agent (it runs a shell command)")
         if not seeds:
@@ -134,7 +136,7 @@ class AgentTools:
         methods = len({config.method for config in points})
         confirming = checked_confirm_seeds(None if confirm_seeds is None else str(confirm_seeds), len(seeds), methods)
         given_margin = margin_points(None if margin is None else str(margin))
-        sweep, _ = Sweep.begin(self.sessions_dir, self._name(session) if session else None, points, parallel, None,
+        sweep, _ = Sweep.begin(self.sessions_dir, new_session, points, parallel, None,
                                confirming, None, given_margin)
         planned, exact = sweep.file.planned_runs()
         return {"session_dir": self.shown(sweep.path), "runs": planned, "runs_exact": exact, "grid_runs": len(points)}

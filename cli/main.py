@@ -131,6 +131,12 @@ def _add_reading_commands(commands: argparse._SubParsersAction[OneLineParser]) -
                         "are practically the same (default: the sweep's own --margin, or what its judging sentences can resolve)")
     report.add_argument("--out", type=folder_path, default=None,
                         help="the folder to write them to (default: the session folder)").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
+    mcp = commands.add_parser("mcp", help="serve the tool to a coding agent (Model Context Protocol, stdio)",
+                              description="Serve sst2-tui's verbs (sessions, start_run, start_sweep, run_status, "
+                                          "metric_history, steer, verdict, report, predict) as an MCP server on stdio, "
+                                          "for a coding agent; needs `pip install 'sst2-tui[mcp]'`.")
+    mcp.add_argument("--sessions-dir", type=folder_path, default=None, dest="sub_sessions_dir", metavar="DIR",
+                     help=SESSIONS_DIR_HELP + "; every path a tool takes stays inside it").complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab reads it
     tracker = commands.add_parser("export-tracker", help="write a finished session to TensorBoard, MLflow or trackio",
                                   description="Write every ended run of a session (and a sweep's verdict) to a tracker, "
                                               "as --report-to would have live.")
@@ -252,6 +258,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "predict": lambda args: _lazy("predict_command", "predict_command")(args),
     "report": lambda args: _lazy("report_command", "report_command")(args),
     "export-tracker": lambda args: _lazy("export_tracker_command", "export_tracker_command")(args),
+    "mcp": lambda args: _lazy("mcp_server", "mcp_command")(sessions_dir_from(args)),
 }
 """Each subcommand and what runs it; anything else (no subcommand, `attach`) opens the app."""
 

@@ -182,17 +182,22 @@ def _check_before_starting(args: argparse.Namespace, first: RunConfig) -> None:
 
         check_launch(args, first)
     if args.detach or args.nproc_per_node is not None:
-        from sst2_tui.core.data.files import DataChoice
-        from sst2_tui.core.data.loading import load_splits
-        from sst2_tui.core.errors import ModelError
-        from sst2_tui.core.hub import model_path_problem
+        check_model_and_data(first)  # in the foreground: a typo is one line now
 
-        # its model path and data are checked here, in the foreground: a typo is one line now
-        problem = model_path_problem(first.model)
-        if problem:
-            raise ModelError(problem)
-        load_splits(first.data, seed=first.seed, train_subset=first.train_subset, eval_subset=first.eval_subset,
-                   columns=DataChoice.of(first.text_columns, first.label_column, first.validation_split))
+
+def check_model_and_data(config: RunConfig) -> None:
+    """A run that starts elsewhere (detached, data-parallel, from an agent) has its model path and data
+    checked here first: UserError in one line naming the file, row or field."""
+    from sst2_tui.core.data.files import DataChoice
+    from sst2_tui.core.data.loading import load_splits
+    from sst2_tui.core.errors import ModelError
+    from sst2_tui.core.hub import model_path_problem
+
+    problem = model_path_problem(config.model)
+    if problem:
+        raise ModelError(problem)
+    load_splits(config.data, seed=config.seed, train_subset=config.train_subset, eval_subset=config.eval_subset,
+                columns=DataChoice.of(config.text_columns, config.label_column, config.validation_split))
 
 
 def _train_here(args: argparse.Namespace, configs: list[RunConfig], handle) -> int:

@@ -66,7 +66,7 @@ def sweep_command(args: argparse.Namespace, sessions_dir: Path) -> int:
     points, seeds = _seeded_points(listed, seeds, fresh, sessions_dir, limit=None if args.yes else MAX_POINTS,
                                    until_resolved=rounds is not None)
     if not args.print_commands:  # a model or data path that cannot be: one line, before anything is created
-        _check_paths(points)
+        check_paths(points)
     if points and points[0].report_to:  # a tracker not installed: one line, before anything is created
         from sst2_tui.core.tracker_names import check_installed, parse_report_to
 
@@ -162,7 +162,7 @@ def _any_choice(points: list[RunConfig]) -> bool:
     return any(len(found) > 1 for found in settings.values())
 
 
-def _check_paths(points: list[RunConfig]) -> None:
+def check_paths(points: list[RunConfig]) -> None:
     """What `run` checks before its session exists, for each model and data the grid names: a sweep
     whose points all failed to start said "0 of 0 runs finished", the cause only in queue-runner.log."""
     from sst2_tui.core.data.loading import data_path_problem
