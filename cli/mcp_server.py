@@ -175,6 +175,5 @@ def mcp_command(sessions_dir: Path) -> int:
         import mcp  # noqa: F401
     except ImportError:
         raise UserError("mcp: the MCP SDK is not installed; pip install 'sst2-tui[mcp]'") from None
-    sessions_dir.mkdir(parents=True, exist_ok=True)
     build_server(sessions_dir).run("stdio")
     return 0
