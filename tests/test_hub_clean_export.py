@@ -75,7 +75,8 @@ def test_the_card_is_what_the_hub_reads(trained):
     for folder in export_folders(runs):
         card = ModelCard.load(folder / "README.md")
         info = json.loads((folder / "export.json").read_text())
-        assert card.data.base_model == "my-gpt2" and card.data.license == "apache-2.0", folder
+        assert card.data.base_model is None and card.data.license == "apache-2.0", folder  # a local folder: no Hub id
+        assert "a local folder named my\\-gpt2" in (folder / "README.md").read_text(), "said in the card's text instead"
         assert card.data.datasets is None, "local data that is not SST-2 is not said to be"
         [result] = card.data.eval_results
         assert (result.task_type, result.metric_type, result.dataset_split) == ("text-classification", "accuracy", "validation")
@@ -83,6 +84,28 @@ def test_the_card_is_what_the_hub_reads(trained):
         assert set(info["versions"]) >= {"sst2-tui", "torch", "transformers", "peft"}
         assert info["model"] == "my-gpt2" and info["base_model_path"] is None
     assert json.loads((export_folders(runs)[0] / "adapter_config.json").read_text())["base_model_name_or_path"] == "my-gpt2"
+
+
+def test_a_local_base_named_model_is_no_base_model_and_a_subset_is_named_as_one(tmp_path):
+    """#50: a base folder named `model` was written as `base_model: model`; 64 sentences read as the
+    whole validation split."""
+    from huggingface_hub import ModelCard
+
+    base = tmp_path / "model"
+    base.mkdir()
+    config = RunConfig(model=str(base), data="glue/rte", eval_subset=64, data_seed=3)
+    card = card_text(what="model", config=config, info=ExportInfo(step=10, accuracy=0.61, run_id="01-full"), examples=64,
+                     hardware="CPU", train_seconds=1.0, settings={}, hub_data=("nyu-mll/glue", "rte"))
+    data = ModelCard(card).data
+    assert data.base_model is None and "base_model" not in card.split("---")[1]
+    [result] = data.eval_results
+    assert result.dataset_split == "validation, a random 64 (data_seed 3)"
+    assert result.dataset_args == {"eval_subset": 64, "data_seed": 3}
+    whole = card_text(what="model", config=config.replace(eval_subset=None), examples=277, hardware="CPU",
+                      info=ExportInfo(step=10, accuracy=0.61, run_id="01-full"), train_seconds=1.0, settings={},
+                      hub_data=("nyu-mll/glue", "rte"))
+    [result] = ModelCard(whole).data.eval_results
+    assert result.dataset_split == "validation" and result.dataset_args is None
 
 
 def test_sst2_from_anywhere_is_named_stanfordnlp_sst2_in_the_card():

@@ -99,12 +99,17 @@ def card_text(*, what: str, config: RunConfig, info: ExportInfo, examples: int, 
     model_name = f"{base_name.split('/')[-1]}-{task}-{config.method}"
     task_name = "Sentiment analysis" if sentiment else "Text classification"
     measured = [("accuracy", info.accuracy), *([metric] if metric is not None else [])]
+    # a subset is named as what it is: the Hub shows the split beside the number, and a score on 64
+    # sentences read as one on the whole split would claim far more than it measured
+    subset = config.eval_subset is not None and examples == config.eval_subset  # else the whole split was smaller
+    shown_split = f"{split}, a random {examples} (data_seed {config.data_seed})" if subset else split
     results = [EvalResult(task_type="text-classification", task_name=task_name, dataset_type=data_name,
-                          dataset_name=shown_data, dataset_config=data_config, dataset_split=split,
+                          dataset_name=shown_data, dataset_config=data_config, dataset_split=shown_split,
+                          dataset_args={"eval_subset": examples, "data_seed": config.data_seed} if subset else None,
                           metric_type=kind, metric_value=round(value, 6))
                for kind, value in measured if value is not None] if info.accuracy is not None else None
     data = ModelCardData(
-        base_model=base or (base_name if config.model != "demo" else None),
+        base_model=base,  # a Hub id or nothing: a local folder's own name (`model`) is no base the Hub can link
         datasets=[SST2_ON_THE_HUB] if is_sst2 else [hub_data[0]] if hub_data else None,
         license=base_license(config.model), library_name="peft" if what == "adapter" else "transformers",
         pipeline_tag="text-classification", tags=["sst2-tui", "sentiment-analysis" if sentiment else "text-classification",
