@@ -132,8 +132,13 @@ def config_from_args(args: argparse.Namespace, seed: int | None = None) -> RunCo
 
 def add_config_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     """`--config FILE.toml` and `--print-config`, for `run` and `sweep` alike."""
-    parser.add_argument("--config", type=Path, metavar="FILE.toml",
+    parser.add_argument("--config", type=Path, metavar="FILE.toml", action="append",
                         help=f"{command} settings from a TOML file, each key a run setting (lr = 1e-5, batch_size = 32"
-                             + (", or lists: lr = [1e-5, 3e-5]" if command == "sweep" else "") + "); flags given override it")
+                             + (", or lists: lr = [1e-5, 3e-5]" if command == "sweep" else "") + "); give it again for "
+                             "more files, merged in order (a later one wins); .json and .yaml (with PyYAML) are read "
+                             "too; flags given override them")
+    parser.add_argument("--set", metavar="KEY=VALUE", action="append",
+                        help="one setting over the --config files, as a file's key = value (--set lr=3e-5"
+                             + (", --set lr=[1e-5,3e-5]" if command == "sweep" else "") + "); give it again for more")
     parser.add_argument("--print-config", action="store_true",
                         help="print the resolved settings as a TOML file for --config, and start nothing")

@@ -151,16 +151,16 @@ def _add_reading_commands(commands: argparse._SubParsersAction[OneLineParser]) -
 def _with_config_file(args: argparse.Namespace) -> argparse.Namespace:
     """The command line read again with its `--config` file's settings as the defaults (checked,
     one line naming the file and key when one is wrong)."""
-    from sst2_tui.core.storage.config_file import read_config_file
+    from sst2_tui.core.storage.config_file import read_config_files
 
-    settings = read_config_file(args.config, sweep=args.command == "sweep")
+    settings = read_config_files(args.config or [], args.set or [], sweep=args.command == "sweep")
     if args.command == "sweep" and "seed" in settings:  # a sweep's seeds are its innermost axis, `--seeds`
         words = settings.pop("seed")
         assert isinstance(words, list)
         if len(words) != 1 or "=" in words[0]:
             from sst2_tui.core.errors import UserError
 
-            raise UserError(f"{args.config}: seed: the seeds are every method's; give a list such as seed = [0, 1, 2]")
+            raise UserError("--config seed: the seeds are every method's; give a list such as seed = [0, 1, 2]")
         settings["seeds"] = words[0]
     again, _ = build_parser({args.command: settings}).parse_known_args(args.argv)
     again.argv = args.argv
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(problem)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `run --detach` runs the same line again
     try:
-        if getattr(args, "config", None) is not None:
+        if getattr(args, "config", None) or getattr(args, "set", None):
             args = _with_config_file(args)
         return COMMANDS.get(args.command, _app)(args)
     except BrokenPipeError:  # `sst2-tui sessions --json | head`: the reader left; so do we, quietly

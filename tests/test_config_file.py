@@ -5,6 +5,7 @@ from a file equals the same run from flags, down to its config.json."""
 from __future__ import annotations
 
 import json
+import re
 import string
 from pathlib import Path
 
@@ -141,3 +142,55 @@ def test_keys_come_as_field_names_or_flag_spellings(tmp_path):
     with pytest.raises(UserError, match="'all' is not a method"):
         path.write_text('lr = {all = [1e-3]}\n')
         read_config_file(path, sweep=True)
+
+
+def test_several_files_merge_in_order_and_set_overrides_them_and_flags_override_all(tmp_path, capsys):
+    """#50: `--config a.toml --config b.json --set lr=3e-5`: a later file's key wins, `--set` wins over
+    the files, a flag typed wins over everything; each value checked as a file's key is."""
+    from sst2_tui.core.storage.config_file import read_config_files
+
+    first, second = tmp_path / "a.toml", tmp_path / "b.json"
+    first.write_text('lr = 1e-4\nbatch_size = 8\nmodel = "demo"\n')
+    second.write_text('{"batch_size": 16, "epochs": 2}')
+    merged = read_config_files([first, second], ["lr=3e-5", "data=demo", "merge=true", "method=lora"])
+    assert merged == {"lr": 3e-5, "batch_size": 16, "model": "demo", "epochs": 2.0, "data": "demo", "merge": True,
+                      "method": "lora"}
+    assert main(["run", "--config", str(first), "--config", str(second), "--set", "lr=3e-5", "--batch-size", "4",
+                 "--print-config"]) == 0
+    printed = capsys.readouterr().out
+    assert "lr = 3e-05" in printed and "batch_size = 4" in printed and "epochs = 2.0" in printed
+    swept = read_config_files([first], ["lr=1e-5,3e-5", "lora_targets=c_attn\\,c_proj", "method=[\"full\", \"lora\"]"],
+                              sweep=True)
+    assert swept["lr"] == ["1e-05,3e-05"] and swept["lora_targets"] == ["c_attn\\,c_proj"] and swept["method"] == ["full,lora"]
+    for bad, said in (("lr=-1", "--set 'lr': learning rate must be greater than 0"), ("lr", "--set 'lr': give key=value"),
+                      ("lrr=1", "--set 'lrr': unknown key 'lrr'; did you mean lr?")):
+        with pytest.raises(UserError, match=re.escape(said)):
+            read_config_files([first], [bad])
+
+
+def test_yaml_and_json_files_are_read_and_a_yaml_file_without_pyyaml_names_toml(tmp_path, monkeypatch):
+    import builtins
+
+    from sst2_tui.core.storage.config_file import read_config_files
+
+    yaml_file = tmp_path / "c.yaml"
+    yaml_file.write_text("lr: 2e-4\nmethod: lora\nbatch-size: 8\n")
+    assert read_config_files([yaml_file], []) == {"lr": 2e-4, "method": "lora", "batch_size": 8}, "2e-4 is a number"
+    broken = tmp_path / "d.json"
+    broken.write_text('{"lr": ')
+    with pytest.raises(UserError, match=r"d\.json'?: not valid JSON"):
+        read_config_files([broken], [])
+    listed = tmp_path / "e.json"
+    listed.write_text("[1, 2]")
+    with pytest.raises(UserError, match="not a table of settings"):
+        read_config_files([listed], [])
+    real_import = builtins.__import__
+
+    def no_yaml(name, *args, **kwargs):
+        if name == "yaml":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_yaml)
+    with pytest.raises(UserError, match="a YAML file needs PyYAML .*or write it as TOML"):
+        read_config_files([yaml_file], [])

@@ -13,13 +13,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 import sys
 from pathlib import Path
 
 from sst2_tui.core.config import METHODS, NOT_SWEPT, ConfigError, RunConfig, options, value_type
 from sst2_tui.core.errors import UserError, quote
 from sst2_tui.core.storage.input_files import CONFIG_LIMIT, read_input
-from sst2_tui.core.text.json_text import MAX_DEPTH, nested_deeper_than
+from sst2_tui.core.text.json_text import MAX_DEPTH, nested_deeper_than, parse_json
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,13 +31,46 @@ _FIELDS = {option.name: option for option in options()}
 JOINED = frozenset({"report_to"})
 """Fields whose one value is a comma list: a TOML list of them is that one value (`["tensorboard", "mlflow"]`)."""
 Scalar = str | int | float | bool
+_SEPARATOR = re.compile(r"(?<!\\),")
+"""A comma separates values, as in a sweep's flags; `\\,` is a comma inside one."""
 
 
 def read_config_file(path: Path, sweep: bool = False) -> dict[str, object]:
     """The file's settings by field name, each checked alone as its flag is; UserError naming the
     file and the key otherwise. A run's values are typed (`lr` a float); a sweep's are the flag
-    words `sweep` parses (`["1e-05,3e-05"]`, `["full=1e-05", "lora=0.0001"]`)."""
+    words `sweep` parses (`["1e-05,3e-05"]`, `["full=1e-05", "lora=0.0001"]`). TOML; a `.json`
+    file as JSON; a `.yaml`/`.yml` file where PyYAML is installed."""
     shown = quote(str(path), 200)
+    return _settings(shown, _file_data(path, shown), sweep)
+
+
+def read_config_files(paths: list[Path], overrides: list[str], sweep: bool = False) -> dict[str, object]:
+    """Several files merged in order (a later file's key wins), then `--set key=value` overrides
+    (the last wins), each checked as one file's keys are."""
+    merged: dict[str, object] = {}
+    for path in paths:
+        merged.update(read_config_file(path, sweep))
+    for override in overrides:
+        key, equals, text = override.partition("=")
+        if not equals or not key.strip():
+            raise UserError(f"--set {quote(override, 60)}: give key=value, e.g. --set lr=3e-5")
+        value = _set_value(text)
+        if sweep and isinstance(value, str) and "," in value:  # `--set lr=1e-5,3e-5`: an axis, as the flag reads it
+            value = [_set_value(part.replace("\\,", ",").strip()) for part in _SEPARATOR.split(value) if part.strip()]
+        merged.update(_settings(f"--set {quote(key.strip(), 40)}", {key.strip(): value}, sweep, override=True))
+    return merged
+
+
+def _set_value(text: str) -> object:
+    """`--set`'s value as TOML reads a value (`3e-5` a number, `[1e-5, 3e-5]` a list, `true`), else
+    as the text typed (`--set data=glue/rte` needs no quotes)."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return text
+
+
+def _file_data(path: Path, shown: str) -> dict[str, object]:
     raw = read_input(path, "--config", CONFIG_LIMIT)
     try:
         text = raw.decode("utf-8")
@@ -44,22 +78,65 @@ def read_config_file(path: Path, sweep: bool = False) -> dict[str, object]:
         raise UserError(f"--config {shown}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     if nested_deeper_than(text, MAX_DEPTH):  # tomllib recurses per level: 5,000 `[` was a 3,000-line traceback
         raise UserError(f"--config {shown}: lists or tables nested deeper than {MAX_DEPTH} levels; a config needs two")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            data = parse_json(text)
+        except ValueError as error:
+            raise UserError(f"--config {shown}: not valid JSON ({error})") from None
+    elif suffix in (".yaml", ".yml"):
+        data = _yaml(text, shown)
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise UserError(f"--config {shown}: not valid TOML ({' '.join(str(error).split())})") from None
+        except RecursionError:
+            raise UserError(f"--config {shown}: nested too deeply; a config needs two levels") from None
+    if not isinstance(data, dict):
+        raise UserError(f"--config {shown}: not a table of settings (key = value, as `--print-config` writes)")
+    return data
+
+
+def _yaml(text: str, shown: str) -> object:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"--config {shown}: not valid TOML ({' '.join(str(error).split())})") from None
-    except RecursionError:
-        raise UserError(f"--config {shown}: nested too deeply; a config needs two levels") from None
+        import yaml
+    except ImportError:
+        raise UserError(f"--config {shown}: a YAML file needs PyYAML (pip install pyyaml); or write it as TOML, "
+                        "as `--print-config` does") from None
+    try:
+        return _numbers(yaml.safe_load(text))
+    except yaml.YAMLError as error:
+        raise UserError(f"--config {shown}: not valid YAML ({' '.join(str(error).split())[:200]})") from None
+
+
+_YAML_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+def _numbers(value: object) -> object:
+    """YAML 1.1 reads `2e-4` (no dot) as text; every config reader here reads it as the number it is."""
+    if isinstance(value, str) and _YAML_FLOAT.fullmatch(value.strip()):
+        return float(value)
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    return value
+
+
+def _settings(shown: str, data: dict[str, object], sweep: bool, override: bool = False) -> dict[str, object]:
     values: dict[str, object] = {}
     for key, value in data.items():
-        name = key.replace("-", "_")
+        name = str(key).replace("-", "_")
         if name not in _FIELDS:
             near = difflib.get_close_matches(name, list(_FIELDS), n=1)
             hint = f"; did you mean {near[0]}?" if near else "; keys are run settings such as lr, batch_size, method"
             raise UserError(f"{shown}: unknown key {quote(key, 40)}{hint} (sst2-tui run --help lists them)")
         if name in values:
             raise UserError(f"{shown}: {key}: given twice (as {name} and {name.replace('_', '-')})")
-        where = f"{shown}: {key}"
+        where = shown if override else f"{shown}: {key}"
+        if value is None:
+            raise UserError(f"{where}: no value (null); leave the key out for the default")
         values[name] = _sweep_value(where, name, value) if sweep else _run_value(where, name, value)
     return values
 
