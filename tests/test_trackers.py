@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -389,3 +390,38 @@ def test_the_numbers_are_named_as_the_trainer_s_own_tracker_callbacks_name_them(
     [evaluation] = translator.calls(Eval(step=5, epoch=0.5, accuracy=0.8, loss=0.7, n=10, best_accuracy=0.8, seconds=1.0))
     assert trainer <= set(step.values) | set(evaluation.values)
     assert "train/lr" not in step.values
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not all(HAVE.values()), reason="the test extras (tensorboard, mlflow, trackio) are not installed")
+def test_a_run_killed_and_resumed_repeats_no_step_in_any_tracker(stores):
+    """#50: after kill -9 and `--resume`, TensorBoard showed steps 11-13 twice and MLflow/trackio 11-12:
+    each tracker read back through its own client holds every step once, the resumed ones included."""
+    import subprocess
+
+    from tests.cli import kill_after_steps, run_cli, start_cli
+
+    args = ["--model", "demo", "--data", "demo", "--method", "full", "--epochs", "1.5", "--save-every", "10", "--seed", "7",
+            "--quiet", "--report-to", "tensorboard,mlflow,trackio", "--sessions-dir", str(stores / "sessions")]
+    process = start_cli("run", *args, "--session", "killed", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run_dir = stores / "sessions" / "killed" / "runs" / "01-full"
+    kill_after_steps(process, lambda: run_dir, 25)
+    killed_at = max(e.step for e in load_run(next(iter(Session.open(run_dir.parent.parent).run_folders()))).events
+                    if isinstance(e, Step))
+    resumed = run_cli("run", "--resume", str(run_dir), "--sessions-dir", str(stores / "sessions"), timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    record = load_run(next(iter(Session.open(run_dir.parent.parent).run_folders())))
+    total = record.summary.steps
+    assert killed_at < total
+
+    board = [step for step, _ in tensorboard_scalars(run_dir / "tensorboard", "train/loss")]
+    client, [run] = mlflow_runs("killed")
+    flow = [step for step, _ in mlflow_history(client, run, "train/loss")]
+    # trackio fixes its folder when first imported: read in a process of its own, as the runs wrote it
+    read = subprocess.run([sys.executable, "-c", "import json, trackio; print(json.dumps([r['step'] for r in "
+                           "trackio.SQLiteStorage.get_logs('killed', '01-full') if 'train/loss' in r]))"],
+                          capture_output=True, text=True, timeout=120)
+    assert read.returncode == 0, read.stderr[-2000:]
+    trackio = json.loads(read.stdout.strip().splitlines()[-1])
+    for name, steps in (("tensorboard", board), ("mlflow", flow), ("trackio", trackio)):
+        assert sorted(steps) == list(range(1, total + 1)), f"{name}: {len(steps)} points for {total} steps"

@@ -228,6 +228,17 @@ def _closed(folder: RunFolder, summary: Summary, outcome: RunOutcome, lost: int)
     return RunOutcome(summary, exit_code, error, outcome.hint)
 
 
+def _earlier_numbers(folder: RunFolder) -> tuple:
+    """A resumed run's numbers its earlier attempts logged (none for a new run): what its trackers
+    were sent already, so a step trained again is not sent twice and one lost in a kill is sent."""
+    from sst2_tui.core.storage.files import read_events
+    from sst2_tui.core.trackers.calls import earlier_numbers
+
+    if not folder.events_path.is_file():
+        return ()
+    return earlier_numbers(read_events(folder.events_path).events)
+
+
 def _tracker_sink(config: RunConfig, folder: RunFolder, session: Session) -> TrackerSink | None:
     """`--report-to`'s trackers, fed every event this run writes (None: it reports nowhere)."""
     names = parse_report_to(config.report_to) if config.report_to else ()
@@ -237,5 +248,5 @@ def _tracker_sink(config: RunConfig, folder: RunFolder, session: Session) -> Tra
     from sst2_tui.core.trackers.sink import TrackerSink, open_trackers
 
     place = RunPlace(run_id=folder.run_id, session=session.name, run_dir=folder.path,
-                     project=config.tracker_project or session.name)
+                     project=config.tracker_project or session.name, earlier=_earlier_numbers(folder))
     return TrackerSink(open_trackers(names, project_given=config.tracker_project is not None), place)

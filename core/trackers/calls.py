@@ -33,15 +33,21 @@ reports is not a setting of the run."""
 
 
 @dataclass(frozen=True)
-class Start:
-    run: TrackedRun
-
-
-@dataclass(frozen=True)
 class Scalars:
     step: int
     values: dict[str, float]
     wall_time: float
+    repeated: bool = False
+    """A resumed run's step that its killed attempt had logged already (a tracker that purges from the
+    resume step takes it again; one that cannot is not sent it twice)."""
+
+
+@dataclass(frozen=True)
+class Start:
+    run: TrackedRun
+    earlier: tuple[Scalars, ...] = ()
+    """A resumed run: the numbers its earlier attempts logged up to the step it resumes from, for a
+    tracker that lost some of them in the kill (each takes what its own store lacks)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,13 @@ class RunPlace:
     session: str
     run_dir: Path
     project: str
+    earlier: tuple[Scalars, ...] = ()
+    """A resumed run: the numbers its earlier attempts logged (events.jsonl), in order."""
+
+    @property
+    def logged_through(self) -> int | None:
+        """The last step the earlier attempts logged (None for a new run)."""
+        return max((call.step for call in self.earlier), default=None)
 
 
 def hyperparameters(started: RunStarted) -> dict[str, Setting]:
@@ -117,7 +130,9 @@ class EventTranslator:
             self.step = max(self.step, step)
         if isinstance(event, RunStarted):
             self.started = True
-            return [Start(self._tracked(event))]
+            run = self._tracked(event)
+            upto = run.resumed_from_step if run.resumed_from_step is not None else -1
+            return [Start(run, tuple(call for call in self.place.earlier if call.step <= upto))]
         if not self.started:
             return []
         return self._during(event)
@@ -128,15 +143,19 @@ class EventTranslator:
         tags = {"method": started.method, "model": Path(started.config.model).name or started.config.model,
                 **({"sweep_point": label.point, "seed": str(label.seed)} if label is not None else {}),
                 **_lineage(started)}
+        resumed = started.effective.get("resumed_from_step")
         return TrackedRun(run_id=self.place.run_id, session=self.place.session, run_dir=self.place.run_dir,
-                          project=self.place.project, group=group, hyperparameters=hyperparameters(started), tags=tags)
+                          project=self.place.project, group=group, hyperparameters=hyperparameters(started), tags=tags,
+                          resumed_from_step=resumed if isinstance(resumed, int) and not isinstance(resumed, bool) else None)
 
     def _during(self, event: Event) -> list[Call]:
         at = event.time
+        through = self.place.logged_through
+        repeated = through is not None and getattr(event, "step", 0) <= through
         if isinstance(event, Step):
-            return [Scalars(event.step, finite(step_metrics(event)), at)]
+            return [Scalars(event.step, finite(step_metrics(event)), at, repeated)]
         if isinstance(event, Eval):
-            return [Scalars(event.step, finite(eval_metrics(event)), at)]
+            return [Scalars(event.step, finite(eval_metrics(event)), at, repeated)]
         if isinstance(event, Control):
             kind = event.command.kind
             said = (f"{SETTING_OF[kind]} {format_rate(event.old)} -> {format_rate(event.new)}"
@@ -167,3 +186,14 @@ class EventTranslator:
         if isinstance(event, RunFailed):
             return [Text(self.step, "failure", f"{event.error} ({event.hint})", at), Finish(Status.FAILED)]
         return []
+
+
+def earlier_numbers(events: list[Event]) -> tuple[Scalars, ...]:
+    """The numbers a run's earlier attempts logged, as the calls that sent them."""
+    found = []
+    for event in events:
+        if isinstance(event, Step):
+            found.append(Scalars(event.step, finite(step_metrics(event)), event.time))
+        elif isinstance(event, Eval):
+            found.append(Scalars(event.step, finite(eval_metrics(event)), event.time))
+    return tuple(found)

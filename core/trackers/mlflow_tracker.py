@@ -46,6 +46,8 @@ class MlflowTracker:
         self.client: Any = None
         self.run_id = ""
         self.notes: list[str] = []
+        self.held_steps: dict[str, int] | None = None
+        """A resumed run: the last step this MLflow run holds of each number (None: a new run)."""
 
     def start(self, run: TrackedRun) -> None:
         import mlflow
@@ -71,6 +73,10 @@ class MlflowTracker:
         if earlier:  # a resumed run: its parameters are logged already (MLflow refuses to change one)
             self.run_id = earlier[0].info.run_id
             client.update_run(self.run_id, status="RUNNING")
+            # how far the killed attempt got here: its steps are not sent again (MLflow would hold them twice)
+            names = client.get_run(self.run_id).data.metrics
+            self.held_steps = {name: max((m.step for m in client.get_metric_history(self.run_id, name)), default=0)
+                               for name in names}
         else:
             tags = {RUN_TAG: key, **run.tags, **({"group": run.group} if run.group else {})}
             self.run_id = client.create_run(experiment_id, run_name=run.run_id, tags=tags).info.run_id

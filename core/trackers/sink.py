@@ -41,13 +41,40 @@ def deliver(tracker: Tracker, call: Call) -> None:
 def _deliver(tracker: Tracker, call: Call) -> None:
     if isinstance(call, Start):
         tracker.start(call.run)
+        for earlier in call.earlier:  # a resumed run: what the kill kept from this tracker, from the run's log
+            missing = _missing(tracker, earlier)
+            if missing:
+                tracker.scalars(earlier.step, missing, earlier.wall_time)
     elif isinstance(call, Scalars):
-        if call.values:
-            tracker.scalars(call.step, call.values, call.wall_time)
+        values = _not_held(tracker, call)
+        if values:
+            tracker.scalars(call.step, values, call.wall_time)
     elif isinstance(call, Text):
         tracker.text(call.step, call.tag, call.text, call.wall_time)
     else:
         tracker.finish(call.status)
+
+
+def _not_held(tracker: Tracker, call: Scalars) -> dict[str, float]:
+    """The call's numbers less those a resumed run's tracker holds from the killed attempt at this step:
+    TensorBoard purged its copy (it takes every step again); MLflow and trackio say how far each number
+    got (`held_steps`, read from their own store as they start: a killed attempt's last points may never
+    have arrived), else the run's log says (every step it logged is held)."""
+    if not call.repeated or getattr(tracker, "purges_on_resume", False):
+        return call.values
+    held: dict[str, int] | None = getattr(tracker, "held_steps", None)
+    if held is None:
+        return {}
+    return {name: value for name, value in call.values.items() if call.step > held.get(name, 0)}
+
+
+def _missing(tracker: Tracker, earlier: Scalars) -> dict[str, float]:
+    """An earlier attempt's numbers at a step this tracker's own store says it lacks (a tracker that
+    cannot say, or purges instead, is sent none)."""
+    held: dict[str, int] | None = getattr(tracker, "held_steps", None)
+    if held is None or getattr(tracker, "purges_on_resume", False):
+        return {}
+    return {name: value for name, value in earlier.values.items() if earlier.step > held.get(name, 0)}
 
 
 class TrackerSink:

@@ -36,6 +36,9 @@ def own_log_dir(run: TrackedRun, root: Path | None = None) -> Path:
 
 class TensorBoardTracker:
     name = "tensorboard"
+    purges_on_resume = True
+    """A resumed run's writer hides every earlier event from its resume step on (`purge_step`), so the
+    steps it trains again are shown once, as trained again."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root
@@ -45,7 +48,8 @@ class TensorBoardTracker:
         from torch.utils.tensorboard import SummaryWriter
         from torch.utils.tensorboard.summary import hparams
 
-        self.writer = SummaryWriter(log_dir=str(own_log_dir(run, self.root)))
+        purge = None if run.resumed_from_step is None else run.resumed_from_step + 1
+        self.writer = SummaryWriter(log_dir=str(own_log_dir(run, self.root)), purge_step=purge)
         settings = {key: ("none" if value is None else value) for key, value in run.hyperparameters.items()}
         if run.group is not None:
             settings["group"] = run.group

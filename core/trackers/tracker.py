@@ -28,6 +28,8 @@ class TrackedRun:
     """The effective settings, library defaults included, and what the run was (method, device...)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Short labels: method, model, sweep point, status at the end."""
+    resumed_from_step: int | None = None
+    """A resumed run: the checkpoint's step it goes on from (TensorBoard purges its later events)."""
 
 
 class Tracker(Protocol):
