@@ -48,6 +48,8 @@ class ProgressPrinter:
                       + (f"; {escape(task)}" if (task := event.task_line()) else ""))
             if event.config.report_to and "trackio" in parse_report_to(event.config.report_to):
                 self.note(escape(trackio_line(event.config.tracker_project)))
+            if event.config.report_to and "mlflow" in parse_report_to(event.config.report_to) and (line := mlflow_line()):
+                self.note(escape(line))
             if self.bar_enabled and event.total_steps:
                 self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                          TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -78,6 +80,16 @@ class ProgressPrinter:
         if self.progress is not None and self.task is not None:
             info = f"loss {self.loss} acc {self.accuracy} {self.speed}"
             self.progress.update(self.task, completed=step, info=info)
+
+
+def mlflow_line() -> str | None:
+    """Where MLflow records when no tracking server is set (a local store here; None: MLflow's own place)."""
+    from sst2_tui.core.trackers.mlflow_tracker import LOCAL_STORE, local_store
+
+    if local_store() is None:
+        return None
+    return (f"mlflow: no MLFLOW_TRACKING_URI, so this run is recorded in ./{LOCAL_STORE}; "
+            f"`MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri {LOCAL_STORE}` shows it")
 
 
 def trackio_line(project: str | None) -> str:

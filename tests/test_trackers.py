@@ -425,3 +425,35 @@ def test_a_run_killed_and_resumed_repeats_no_step_in_any_tracker(stores):
     trackio = json.loads(read.stdout.strip().splitlines()[-1])
     for name, steps in (("tensorboard", board), ("mlflow", flow), ("trackio", trackio)):
         assert sorted(steps) == list(range(1, total + 1)), f"{name}: {len(steps)} points for {total} steps"
+
+
+@pytest.mark.skipif(not HAVE["mlflow"], reason="the mlflow extra is not installed")
+@pytest.mark.skipif(importlib.util.find_spec("sqlalchemy") is not None, reason="full MLflow: its own default store works")
+def test_mlflow_with_no_tracking_server_records_where_its_ui_reads(tmp_path, monkeypatch):
+    """#50: the `[mlflow]` extra (mlflow-skinny) with no MLFLOW_TRACKING_URI: MLflow 3's default is a
+    sqlite file the skinny client cannot open, so nothing was recorded; now ./mlruns, a file store."""
+    from mlflow.tracking import MlflowClient
+
+    from sst2_tui.cli.progress import mlflow_line
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    outcome = execute(TINY.replace(report_to="mlflow"), Session.create(tmp_path / "sessions", "plain"))
+    assert outcome.summary.status == Status.FINISHED and not outcome.error
+    record = load_run(next(iter(Session.open(tmp_path / "sessions" / "plain").run_folders())))
+    assert not [e for e in record.events if isinstance(e, WarningEvent)], "no warning: it recorded"
+    client = MlflowClient(tracking_uri=(tmp_path / "mlruns").as_uri())
+    [run] = client.search_runs([client.get_experiment_by_name("plain").experiment_id])
+    assert run.data.metrics["summary/best_val_accuracy"] == pytest.approx(outcome.summary.best_val_accuracy)
+    assert "--backend-store-uri mlruns" in mlflow_line()
+
+
+def test_a_tracker_s_error_keeps_its_remedy_at_the_end():
+    from sst2_tui.core.trackers.sink import said_whole
+
+    remedy = "See https://www.mlflow.org/docs/latest/tracking.html#storage for how to run an MLflow server."
+    said = said_whole(RuntimeError("Model registry functionality is unavailable; " + "x" * 300 + " " + remedy))
+    assert said.endswith(remedy) and len(said) < 1000
+    assert said_whole(RuntimeError("y" * 5000)).endswith("y" * 35) and len(said_whole(RuntimeError("y" * 5000))) <= 1000

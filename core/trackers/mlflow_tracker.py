@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 from sst2_tui.core.summary import Status
@@ -38,6 +39,23 @@ def check_reachable(uri: str) -> None:
                               "MLFLOW_TRACKING_URI to one that runs") from None
 
 
+LOCAL_STORE = "mlruns"
+
+
+def local_store() -> str | None:
+    """Where a run records when no tracking server is set and MLflow's own default cannot work: MLflow
+    3's default is a sqlite file that the `[mlflow]` extra (mlflow-skinny, no SQLAlchemy) cannot open,
+    so a user without a server got one warning and nothing recorded. Then: a file store in
+    `./mlruns`, MLflow 2's default, which `mlflow ui --backend-store-uri mlruns` reads (MLflow 3 asks
+    for MLFLOW_ALLOW_FILE_STORE=true, set here for this process). None: MLflow's own choice works."""
+    import importlib.util
+
+    if os.environ.get("MLFLOW_TRACKING_URI") or importlib.util.find_spec("sqlalchemy") is not None:
+        return None
+    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    return (Path.cwd() / LOCAL_STORE).as_uri()
+
+
 class MlflowTracker:
     name = "mlflow"
 
@@ -54,8 +72,9 @@ class MlflowTracker:
         from mlflow.entities import Param
         from mlflow.tracking import MlflowClient
 
-        check_reachable(mlflow.get_tracking_uri())
-        client = MlflowClient()
+        store = local_store()  # the command line says where, once (`cli/progress.mlflow_line`)
+        check_reachable(store or mlflow.get_tracking_uri())
+        client = MlflowClient(tracking_uri=store)  # this client's only: nothing global changes
         name = experiment_name(run, self.project_given)
         experiment = client.get_experiment_by_name(name)
         if experiment is None:

@@ -16,7 +16,7 @@ from sst2_tui.core.storage.sessions import Session, load_run
 from sst2_tui.core.storage.sweep_file import is_sweep
 from sst2_tui.core.summary import Status
 from sst2_tui.core.trackers.calls import Call, RunPlace, Scalars, Start, Text
-from sst2_tui.core.trackers.sink import TrackerSink, deliver, open_trackers
+from sst2_tui.core.trackers.sink import TrackerSink, deliver, open_trackers, said_whole
 from sst2_tui.core.trackers.tracker import TrackedRun
 
 VERDICT_RUN = "sweep-verdict"
@@ -99,5 +99,5 @@ def write_verdict(session: Session, names: tuple[str, ...], project: str | None 
                 deliver(tracker, call)
             tracker.finish(Status.FINISHED)
         except Exception as error:  # noqa: BLE001 - a tracker must never stop a sweep
-            failures.append(f"--report-to {tracker.name}: the sweep's verdict was not written: {' '.join(str(error).split())[:200]}")
+            failures.append(f"--report-to {tracker.name}: the sweep's verdict was not written: {said_whole(error)}")
     return failures

@@ -77,6 +77,16 @@ def _missing(tracker: Tracker, earlier: Scalars) -> dict[str, float]:
     return {name: value for name, value in earlier.values.items() if earlier.step > held.get(name, 0)}
 
 
+SAID_AT_MOST = 1000
+"""A tracker's error is said in one line, whole up to this many characters: MLflow's own remedy comes
+at the end of its message (cut at 200, the fix was lost)."""
+
+
+def said_whole(error: BaseException) -> str:
+    said = " ".join(str(error).split()) or type(error).__name__
+    return said if len(said) <= SAID_AT_MOST else said[:SAID_AT_MOST - 40] + " ... " + said[-35:]
+
+
 class TrackerSink:
     """`threaded=False` (writing a finished session after the fact) calls the trackers at once."""
 
@@ -142,7 +152,7 @@ class TrackerSink:
             try:
                 deliver(tracker, call)
             except Exception as error:  # noqa: BLE001 - a tracker must never stop a run
-                said = " ".join(str(error).split())[:200] or type(error).__name__
+                said = said_whole(error)
                 with self._lock:
                     self.trackers.remove(tracker)
                     self.failed.append(f"--report-to {tracker.name}: {said}; the run goes on without it" if self._thread
