@@ -425,6 +425,8 @@ def test_a_run_killed_and_resumed_repeats_no_step_in_any_tracker(stores):
     trackio = json.loads(read.stdout.strip().splitlines()[-1])
     for name, steps in (("tensorboard", board), ("mlflow", flow), ("trackio", trackio)):
         assert sorted(steps) == list(range(1, total + 1)), f"{name}: {len(steps)} points for {total} steps"
+    notes = Path(client.download_artifacts(run.info.run_id, "sst2-tui/events.md", str(stores))).read_text()
+    assert "resumed from RUN_DIR/checkpoints/step-" in notes and str(stores) not in notes, "no path of this machine"
 
 
 @pytest.mark.skipif(not HAVE["mlflow"], reason="the mlflow extra is not installed")

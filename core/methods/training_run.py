@@ -167,7 +167,9 @@ def first_events(run: TrainingRun, resume_from: Path | None, *notices: Event | N
     run.started = run.prep.run_started()
     events: list[Event] = [run.started, *(WarningEvent(code="data", message=m) for m in run.prep.warnings)]
     if resume_from is not None:
-        events.append(WarningEvent(code="resumed", message=f"resumed from {resume_from} at step {run.state.step}"))
+        # the checkpoint by its name in the run folder: this note reaches trackers, which must hold no machine path
+        events.append(WarningEvent(code="resumed", message=f"resumed from RUN_DIR/checkpoints/{resume_from.name} "
+                                                           f"at step {run.state.step}"))
         fork = run.prep.config.fork
         if fork is not None and run.state.step == fork.branch_step:
             # a fork starting from its branch checkpoint (its first start, or a resume before it saved one
