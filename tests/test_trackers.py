@@ -459,3 +459,19 @@ def test_a_tracker_s_error_keeps_its_remedy_at_the_end():
     said = said_whole(RuntimeError("Model registry functionality is unavailable; " + "x" * 300 + " " + remedy))
     assert said.endswith(remedy) and len(said) < 1000
     assert said_whole(RuntimeError("y" * 5000)).endswith("y" * 35) and len(said_whole(RuntimeError("y" * 5000))) <= 1000
+
+
+@pytest.mark.skipif(not HAVE["tensorboard"], reason="the tensorboard extra is not installed")
+def test_export_tracker_never_doubles_a_run_that_reported_to_tensorboard_live(stores, capsys):
+    """#50: `export-tracker --to tensorboard` into run folders that already hold the live event files
+    wrote every point a second time; such a run is now skipped (said), and --logdir writes elsewhere."""
+    outcome = execute(TINY.replace(report_to="tensorboard"), Session.create(stores / "sessions", "live"))
+    assert outcome.summary.status == Status.FINISHED
+    run_dir = stores / "sessions" / "live" / "runs" / "01-full"
+    before = tensorboard_scalars(run_dir / "tensorboard", "train/loss")
+    assert main(["export-tracker", str(run_dir.parent.parent), "--to", "tensorboard"]) == 2
+    said = capsys.readouterr().err
+    assert "skipped 01-full: it reported to TensorBoard as it trained" in said and "--logdir DIR" in said
+    assert tensorboard_scalars(run_dir / "tensorboard", "train/loss") == before, "no point written twice"
+    assert main(["export-tracker", str(run_dir.parent.parent), "--to", "tensorboard", "--logdir", str(stores / "tb")]) == 0
+    assert len(tensorboard_scalars(stores / "tb" / "live" / "01-full", "train/loss")) == len(before)

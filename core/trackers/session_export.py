@@ -44,6 +44,10 @@ def export_session(session: Session, name: str, project: str | None = None, tens
         if record.started is None:
             outcome.skipped.append(f"{record.run_id}: it never started (no run_started event)")
             continue
+        if name == "tensorboard" and tensorboard_root is None and _has_event_files(folder.path / "tensorboard"):
+            outcome.skipped.append(f"{record.run_id}: it reported to TensorBoard as it trained (its tensorboard/ "
+                                   "folder); a second copy there would show every point twice: --logdir DIR writes one elsewhere")
+            continue
         place = RunPlace(run_id=record.run_id, session=session.name, run_dir=folder.path, project=project or session.name)
         sink = TrackerSink(open_trackers((name,), project is not None, tensorboard_root), place, threaded=False)
         for event in record.events:
@@ -54,8 +58,11 @@ def export_session(session: Session, name: str, project: str | None = None, tens
         outcome.written.append(f"{record.run_id}: {evaluations} evaluation(s)"
                                + (f", best accuracy {best:.4f}" if best is not None else ""))
     if is_sweep(session.path):
-        outcome.failures += write_verdict(session, (name,), project, tensorboard_root)
-        outcome.written.append(f"{VERDICT_RUN}: the sweep's verdict as text and metrics")
+        if name == "tensorboard" and tensorboard_root is None and _has_event_files(session.path / "tensorboard"):
+            outcome.skipped.append(f"{VERDICT_RUN}: the sweep wrote its verdict to TensorBoard as it ended")
+        else:
+            outcome.failures += write_verdict(session, (name,), project, tensorboard_root)
+            outcome.written.append(f"{VERDICT_RUN}: the sweep's verdict as text and metrics")
     return outcome
 
 
@@ -79,6 +86,11 @@ def verdict_metrics(verdict: SweepVerdict) -> dict[str, float]:
         for suffix, value in (("", line.points), ("_low", line.low), ("_high", line.high)):
             found[f"verdict/across/{_tag(line.a_name)}_minus_{_tag(line.b_name)}{suffix}"] = value
     return {name: value for name, value in found.items() if math.isfinite(value)}
+
+
+def _has_event_files(folder: Path) -> bool:
+    """TensorBoard's files already there (a run that reported to it live)."""
+    return folder.is_dir() and any(path.name.startswith("events.out.tfevents") for path in folder.iterdir())
 
 
 def write_verdict(session: Session, names: tuple[str, ...], project: str | None = None,
