@@ -475,3 +475,35 @@ def test_export_tracker_never_doubles_a_run_that_reported_to_tensorboard_live(st
     assert tensorboard_scalars(run_dir / "tensorboard", "train/loss") == before, "no point written twice"
     assert main(["export-tracker", str(run_dir.parent.parent), "--to", "tensorboard", "--logdir", str(stores / "tb")]) == 0
     assert len(tensorboard_scalars(stores / "tb" / "live" / "01-full", "train/loss")) == len(before)
+
+
+@pytest.mark.skipif(not HAVE["tensorboard"], reason="the tensorboard extra is not installed")
+def test_tensorboard_s_hparams_tab_lists_a_sweep_s_axes_first(tmp_path):
+    """#50: the HParams tab listed the 50-odd settings by name (`activation`, `attention_mask`, ... first):
+    each run wrote an experiment summary, which TensorBoard takes as it is. Read through TensorBoard's
+    own HParams backend (what the tab shows): the settings that differ between runs come first."""
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider
+    from tensorboard.backend.event_processing import plugin_event_multiplexer as multiplexer
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.hparams import backend_context
+
+    from sst2_tui.core.trackers.tensorboard_tracker import TensorBoardTracker
+    from sst2_tui.core.trackers.tracker import TrackedRun
+
+    for index, lr in enumerate([1e-4, 3e-4]):
+        tracker = TensorBoardTracker(tmp_path)
+        tracker.start(TrackedRun(run_id=f"0{index + 1}-lora", session="sw", run_dir=tmp_path, project="sw",
+                                 hyperparameters={"activation": "gelu", "attention_mask": "x", "lr": lr, "method": "lora",
+                                                  "seed": index}))
+        tracker.scalars(1, {"eval/accuracy": 0.5}, 0.0)
+        tracker.finish(Status.FINISHED)
+    runs = multiplexer.EventMultiplexer()
+    runs.AddRunsFromDirectory(str(tmp_path / "sw"))
+    runs.Reload()
+    backend = backend_context.Context(base_plugin.TBContext(logdir=str(tmp_path), multiplexer=runs,
+                                                            data_provider=data_provider.MultiplexerDataProvider(runs, str(tmp_path))))
+    request = context.RequestContext()
+    experiment = backend.experiment_from_metadata(request, "", True, backend.hparams_metadata(request, ""),
+                                                  backend.hparams_from_data_provider(request, "", 100))
+    assert [info.name for info in experiment.hparam_infos][:2] == ["lr", "seed"]

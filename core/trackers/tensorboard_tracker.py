@@ -54,7 +54,11 @@ class TensorBoardTracker:
         if run.group is not None:
             settings["group"] = run.group
         # The HParams tab: the settings beside the accuracy this run's scalars carry under the same tags.
-        for summary in hparams(settings, {"eval/accuracy": 0.0, "eval/best_accuracy": 0.0}):
+        # Only this run's session summaries, no experiment summary: with one, TensorBoard lists the 50-odd
+        # settings by name (`activation`, `attention_mask`, ... first); without, it works the experiment out
+        # from the runs and lists first the settings that differ between them, a sweep's axes.
+        _, session_start, session_end = hparams(settings, {"eval/accuracy": 0.0, "eval/best_accuracy": 0.0})
+        for summary in (session_start, session_end):
             self.writer.file_writer.add_summary(summary)
 
     def scalars(self, step: int, values: dict[str, float], wall_time: float) -> None:
