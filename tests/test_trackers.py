@@ -242,15 +242,17 @@ def test_export_tracker_writes_a_finished_sweep_and_its_verdict(stores, capsys):
     assert len(printed) == len(records) + 1 and printed[-1] == "sweep-verdict: the sweep's verdict as text and metrics"
     client, runs = mlflow_runs("sweeps")
     by_name = {run.info.run_name: run for run in runs}
-    assert set(by_name) == {*records, "sweep-verdict"}
+    assert set(by_name) == {*records, session.name}, "the points, and the sweep's own run (its verdict) as their parent"
+    parent = by_name[session.name].info.run_id
+    assert all(by_name[run_id].data.tags["mlflow.parentRunId"] == parent for run_id in records)
     for run_id, record in records.items():
         history = mlflow_history(client, by_name[run_id], "eval/accuracy")
         assert max(a for _, a in history) == pytest.approx(record.summary.best_val_accuracy), run_id
         assert by_name[run_id].data.tags["group"] == f"{record.config.sweep.method} default", "seeds grouped by setting"
-    verdict = client.download_artifacts(by_name["sweep-verdict"].info.run_id, "sst2-tui/events.md", str(stores))
+    verdict = client.download_artifacts(parent, "sst2-tui/events.md", str(stores))
     assert "Verdict: " in Path(verdict).read_text()
     [pair] = sweep_verdict(session).pairs
-    metrics = by_name["sweep-verdict"].data.metrics
+    metrics = client.get_run(parent).data.metrics
     assert metrics["verdict/full_minus_lora"] == pytest.approx(pair.points), "the verdict's numbers, not only its text"
     assert metrics["verdict/full_minus_lora_low"] == pytest.approx(pair.low)
     assert main(["export-tracker", str(session.path), "--to", "tensorboard", "--logdir", str(stores / "tb")]) == 0

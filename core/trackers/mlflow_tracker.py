@@ -1,6 +1,8 @@
 """MLflow, by its own conventions: the tracking server is `$MLFLOW_TRACKING_URI` (MLflow's default
 otherwise), the experiment `--tracker-project`, else `$MLFLOW_EXPERIMENT_NAME`, else the session's
-name. A resumed run continues the MLflow run it started (found by its `sst2-tui.run` tag)."""
+name. A resumed run continues the MLflow run it started (found by its `sst2-tui.run` tag). A sweep is
+one parent run (named after its session) with its points as children, and its verdict's numbers
+(each pair's difference and interval) are the parent's metrics."""
 
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ from sst2_tui.core.summary import Status
 from sst2_tui.core.trackers.tracker import TrackedRun
 
 RUN_TAG = "sst2-tui.run"
+PARENT_TAG = "mlflow.parentRunId"
+SWEEP_RUN = "sweep"
+SWEEP_KIND = "sweep verdict"
+"""The `kind` tag of a sweep's verdict run: MLflow writes it into the sweep's parent run."""
 MAX_PARAM = 6000  # MLflow's limit on a parameter's value
 
 
@@ -87,6 +93,10 @@ class MlflowTracker:
                 experiment_id = found.experiment_id
         else:
             experiment_id = experiment.experiment_id
+        self.client = client
+        if run.tags.get("kind") == SWEEP_KIND:  # the sweep's verdict: the numbers and text of its parent run
+            self.run_id = self._sweep_parent(experiment_id, run.session)
+            return
         key = f"{run.session}/{run.run_id}"
         earlier = client.search_runs([experiment_id], filter_string=f"tags.`{RUN_TAG}` = '{key}'", max_results=1)
         if earlier:  # a resumed run: its parameters are logged already (MLflow refuses to change one)
@@ -97,12 +107,30 @@ class MlflowTracker:
             self.held_steps = {name: max((m.step for m in client.get_metric_history(self.run_id, name)), default=0)
                                for name in names}
         else:
-            tags = {RUN_TAG: key, **run.tags, **({"group": run.group} if run.group else {})}
+            # a sweep's point is a child of the sweep's run (MLflow's UI nests it there)
+            parent = {PARENT_TAG: self._sweep_parent(experiment_id, run.session)} if "sweep_point" in run.tags else {}
+            tags = {RUN_TAG: key, **run.tags, **({"group": run.group} if run.group else {}), **parent}
             self.run_id = client.create_run(experiment_id, run_name=run.run_id, tags=tags).info.run_id
             params = [Param(key, str(value)[:MAX_PARAM]) for key, value in run.hyperparameters.items()]
             for start in range(0, len(params), 100):  # MLflow takes at most 100 parameters a call
                 client.log_batch(self.run_id, params=params[start:start + 100])
-        self.client = client
+
+    def _sweep_parent(self, experiment_id: str, session: str) -> str:
+        """The sweep's own run in the experiment (`SESSION/sweep`), made by the first point that asks.
+        Points start at once: where two made one, every point keeps the first made and the other goes."""
+        client, key = self.client, f"{session}/{SWEEP_RUN}"
+        query = f"tags.`{RUN_TAG}` = '{key}'"
+        found = client.search_runs([experiment_id], filter_string=query)
+        if not found:
+            client.create_run(experiment_id, run_name=session, tags={RUN_TAG: key, "kind": "sweep"})
+            found = client.search_runs([experiment_id], filter_string=query)
+        first, *others = sorted(found, key=lambda r: (r.info.start_time, r.info.run_id))
+        for other in others:
+            try:
+                client.delete_run(other.info.run_id)
+            except Exception:  # noqa: BLE001 - another point deleted it first
+                pass
+        return str(first.info.run_id)
 
     def scalars(self, step: int, values: dict[str, float], wall_time: float) -> None:
         from mlflow.entities import Metric
