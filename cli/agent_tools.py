@@ -214,12 +214,17 @@ class AgentTools:
         return data
 
     def report(self, session: str) -> dict[str, Any]:
-        """`sst2-tui report`: writes the session's report (Markdown, HTML, CSV, JSON); its paths and,
-        for a sweep, the verdict's lines."""
+        """`sst2-tui report`: writes the session's report (Markdown, HTML, CSV, JSON); its paths, each run's
+        status and best accuracy, and for a sweep the verdict's lines."""
         from sst2_tui.core.report.files import write_report
+        from sst2_tui.core.storage.sessions import run_overview
 
-        written = write_report(self.session(session).path)
+        found = self.session(session)
+        written = write_report(found.path)
+        runs = [run_overview(record) for record in found.runs()]
         return {"paths": [self.shown(p) for p in written.paths], "skipped": written.skipped,
+                "runs": [{"run_id": r.run_id, "method": r.method, "status": str(r.status),
+                          "best_val_accuracy": r.best_val_accuracy} for r in runs],
                 "verdict": written.verdict.lines() if written.verdict else None}
 
     def predict(self, run: str, texts: list[str], pairs: list[str] | None = None) -> list[dict[str, Any]]:

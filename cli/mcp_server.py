@@ -146,8 +146,8 @@ def build_server(sessions_dir: Path) -> Any:
         return tools.verdict(session, margin)
 
     def report(session: str) -> dict[str, Any]:
-        """Write a session's report (report.md, report.html, results.csv, session.json); returns their paths and,
-        for a sweep, the verdict's lines."""
+        """Write a session's report (report.md, report.html, results.csv, session.json); returns their paths, each
+        run's status and best accuracy, and for a sweep the verdict's lines."""
         return tools.report(session)
 
     def predict(run: str, texts: list[str], pairs: list[str] | None = None) -> list[dict[str, Any]]:

@@ -80,6 +80,8 @@ async def test_a_finished_sweep_s_verdict_and_report_as_data(tmp_path):
         assert [c["method"] for c in verdict["chosen"]] == ["full", "lora"]
         failed, written = await _call(client, "report", {"session": "sw"})
         assert not failed and "sw/report.html" in written["paths"] and written["verdict"][0].startswith("Sweep: 6 of 6")
+        assert len(written["runs"]) == 6 and written["runs"][0]["status"] == "finished"
+        assert written["runs"][0]["best_val_accuracy"] == pytest.approx(0.72)
         failed, history = await _call(client, "metric_history", {"run": "sw/runs/02-full", "names": ["eval/accuracy"]})
         assert not failed and [point[0] for point in history["eval/accuracy"]] == [10, 20, 30, 40]
         failed, text = await _call(client, "metric_history", {"run": "sw/runs/02-full", "names": ["train/lr"]})
