@@ -9,7 +9,7 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parent.parent / "core"
 # Lower numbers are lower layers. A module may import from its own layer or any layer below.
 LAYERS = {"": 0, "errors": 0, "events": 0, "config": 0, "text": 0, "records": 0,
-          "sweep_label": 0, "device_info": 0, "stats": 0, "summary": 0, "tracker_names": 0, "tracker_metrics": 0,
+          "sweep_label": 0, "device_info": 0, "stats": 0, "summary": 0, "tracker_names": 0, "tracker_metrics": 0, "config_values": 0,
           "controls": 1, "hub": 1, "storage": 2, "data": 3, "model": 4, "parallel": 4, "inference": 5,
           "methods": 6, "export": 6, "report": 7, "run": 7, "trackers": 7, "sweep": 8}
 
