@@ -201,3 +201,10 @@ async def test_the_form_says_what_a_data_file_holds_before_start(tmp_path):
         assert " ".join(str(found.render()).split()) == (
             "found: 45 train / 5 validation; text body; 5 classes (billing, facilities, hr, it, sales)")
         assert not app.views, "nothing queued: it is read, not run"
+        other = tmp_path / "other.csv"
+        other.write_text("body,team\n" + "".join(f"note {i},{'ab'[i % 2]}\n" for i in range(40)))
+        form.query_one("#f-data", Input).value = f"{tickets},{other}"  # a sweep across tasks: each one read
+        await wait_for(pilot, lambda: "other:" in str(found.render()))
+        said = [" ".join(line.split()) for line in str(found.render()).splitlines()]
+        assert said[0].startswith("tickets: 45 train / 5 validation; text body; 5 classes") and said[-1].startswith(
+            "other: 36 train / 4 validation; text body; 2 classes (a, b)"), said

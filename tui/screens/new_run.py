@@ -342,17 +342,25 @@ class NewRunScreen(ModalScreen[list[RunConfig] | SweepRequest | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         config = self.validate()
         if event.input.id in {f"f-{name}" for name in DATA_FIELDS}:
-            self._read_data(config if isinstance(config, RunConfig) else None)
+            if isinstance(config, SweepRequest):  # a sweep across tasks: each data set read, one line each
+                self._read_data(list({point.data: point for point in config.points}.values()))
+            else:
+                self._read_data([config] if isinstance(config, RunConfig) else [])
 
-    def _read_data(self, config: RunConfig | None) -> None:
-        """What the data fields name, read on a worker; only the latest read is shown."""
+    def _read_data(self, configs: list[RunConfig]) -> None:
+        """What the data fields name (each task's, in a sweep across tasks), read on a worker; only the
+        latest read is shown."""
         fields = tuple(self.query_one(f"#f-{name}", Input).value for name in DATA_FIELDS)
         self.query_one("#data-found", Static).update("")
-        if config is None:
+        if not configs:
             return
 
         def read() -> None:
-            line = data_found_line(config)
+            lines = [data_found_line(config) for config in configs]
+            if len(configs) > 1:  # each line under its task's name
+                lines = [f"{config.sweep.task}: {line.removeprefix('found: ')}" if config.sweep and line else line
+                         for config, line in zip(configs, lines, strict=True)]
+            line = "\n".join(found for found in lines if found)
             self.post_message(DataFound(fields, line))
 
         self.run_worker(read, thread=True, group="data-found", exclusive=True, exit_on_error=False)
